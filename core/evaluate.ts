@@ -1,0 +1,260 @@
+// The evaluator: judges one commit against its parent. It reads objects through a source given
+// as a parameter (the server's quarantine reader, the offline verifier's, the library's overlay),
+// turns the differences into CommitChanges and hands them to the pure rules. Cost follows the
+// change: unchanged folders are skipped by object id, an append is checked by hashing the new
+// file's prefix against the old id and parsing only what was appended.
+
+import { error, ruleIds, type Finding } from './findings.js';
+import { LEDGER_MAX_BYTES, readLedger, type Ledger } from './ledger.js';
+import { checkAppendedText, checkMessagesBytes, countLines } from './messages/file.js';
+import { messageLimits, parseMessages, type ParsedMessage } from './messages/grammar.js';
+import { EMPTY_TREE, hashObject, parseCommit, parseTree, type Commit, type ObjectType, type Oid, type TreeEntry } from './objects.js';
+import { appendOnly } from './rules/appendOnly.js';
+import { commitRules } from './rules/commit.js';
+import type { CommitChanges, RuleContext, ThreadChange } from './rules/context.js';
+import { ledgerRules } from './rules/ledger.js';
+import { messageRules } from './rules/messages.js';
+import { statusRules } from './rules/status.js';
+import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, communicationsLayout, rootLayout, threadLayout } from './rules/tree.js';
+import { whoRules } from './rules/who.js';
+import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from './status.js';
+import { isThreadId } from './ids.js';
+import { decodeUtf8 } from './text.js';
+
+/** Where the evaluator reads objects from. Missing objects are null; I/O failures throw. */
+export interface ObjectSource {
+  stat(oid: Oid): Promise<{ type: ObjectType; size: number } | null>;
+  read(oid: Oid): Promise<{ type: ObjectType; content: Uint8Array } | null>;
+}
+
+/** Parsed files by blob id, carried from one commit to the next in a history walk. */
+export class EvaluationCache {
+  readonly messages = new Map<Oid, { messages: ParsedMessage[]; size: number; lines: number }>();
+  readonly ledgers = new Map<Oid, Ledger>();
+  readonly statuses = new Map<Oid, CoordinationStatus>();
+  constructor(private readonly limit = 4096) {}
+
+  /** Remember a value, forgetting the oldest entries past the limit. */
+  put<V>(map: Map<Oid, V>, oid: Oid, value: V): void {
+    map.delete(oid);
+    map.set(oid, value);
+    if (map.size > this.limit) map.delete(map.keys().next().value as Oid);
+  }
+}
+
+/** Options of one evaluation: the rule context, whether a root commit is expected, a cache. */
+export interface EvaluateOptions extends RuleContext {
+  /** Accept a commit without parents as the record's first (the verifier's first commit). */
+  allowRoot?: boolean;
+  cache?: EvaluationCache;
+}
+
+/** Raised inside the evaluator when the store lacks an object a commit refers to. */
+export class MissingObject extends Error {
+  constructor(readonly oid: string) {
+    super(`object ${oid} is missing`);
+  }
+}
+
+/** Reads for one evaluation, collecting findings about unreadable or oversized objects. */
+class Reader {
+  readonly findings: Finding[] = [];
+  constructor(readonly source: ObjectSource, readonly cache: EvaluationCache) {}
+
+  async object(oid: Oid, type: ObjectType, path: string): Promise<Uint8Array | null> {
+    const o = await this.source.read(oid);
+    if (!o) throw new MissingObject(oid);
+    if (o.type !== type) {
+      this.findings.push(error(type === 'tree' ? ruleIds.treeLayout : ruleIds.treeMode, `expected a ${type}, found a ${o.type}`, { path }));
+      return null;
+    }
+    return o.content;
+  }
+
+  async tree(oid: Oid | undefined, path: string): Promise<TreeEntry[]> {
+    if (!oid || oid === EMPTY_TREE) return [];
+    const content = await this.object(oid, 'tree', path);
+    if (!content) return [];
+    const entries = parseTree(content);
+    if (!entries) this.findings.push(error(ruleIds.treeLayout, 'expected a well-formed tree object', { path }));
+    return entries ?? [];
+  }
+
+  /** A blob, refused unread when larger than `cap`. */
+  async blob(oid: Oid, cap: number, path: string): Promise<Uint8Array | null> {
+    const st = await this.source.stat(oid);
+    if (!st) throw new MissingObject(oid);
+    if (st.type !== 'blob') {
+      this.findings.push(error(ruleIds.treeMode, `expected a file, found a ${st.type}`, { path }));
+      return null;
+    }
+    if (st.size > cap) {
+      this.findings.push(error(ruleIds.blobSize, `expected at most ${cap} bytes, found ${st.size}`, { path }));
+      return null;
+    }
+    return this.object(oid, 'blob', path);
+  }
+
+  /** A ledger known to be valid (from the parent), through the cache. */
+  async trustedLedger(oid: Oid | undefined, path: string): Promise<Ledger | undefined> {
+    if (!oid) return undefined;
+    const hit = this.cache.ledgers.get(oid);
+    if (hit) return hit;
+    const bytes = await this.blob(oid, LEDGER_MAX_BYTES, path);
+    const read = bytes ? readLedger(bytes, path) : null;
+    if (read?.ok) this.cache.put(this.cache.ledgers, oid, read.value);
+    return read?.ok ? read.value : undefined;
+  }
+
+  async trustedStatus(oid: Oid | undefined): Promise<CoordinationStatus | undefined> {
+    if (!oid) return undefined;
+    const hit = this.cache.statuses.get(oid);
+    if (hit) return hit;
+    const bytes = await this.blob(oid, STATUS_MAX_BYTES, STATUS_FILE);
+    const read = bytes ? readStatus(bytes) : null;
+    if (read?.ok) this.cache.put(this.cache.statuses, oid, read.value);
+    return read?.ok ? read.value : undefined;
+  }
+}
+
+function entry(entries: readonly TreeEntry[], name: string): TreeEntry | undefined {
+  return entries.find((e) => e.name === name);
+}
+
+/** Read a commit object; null when it is not a well-formed commit. */
+export async function readCommit(source: ObjectSource, oid: Oid): Promise<Commit | null> {
+  const o = await source.read(oid);
+  if (!o) throw new MissingObject(oid);
+  return o.type === 'commit' ? parseCommit(o.content) : null;
+}
+
+/** The messages.md part of a thread change: earlier and appended messages. */
+async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | undefined, path: string): Promise<Pick<ThreadChange, 'earlier' | 'appended'>> {
+  if (!newOid) return { earlier: [], appended: [] };
+  const known = oldOid ? r.cache.messages.get(oldOid) : undefined;
+  if (oldOid === newOid) return { earlier: known?.messages ?? [], appended: [] };
+  const bytes = await r.blob(newOid, messageLimits.fileBytes, path);
+  if (!bytes) return { earlier: [], appended: [] };
+  const remember = (messages: ParsedMessage[]) => r.cache.put(r.cache.messages, newOid, { messages, size: bytes.length, lines: countLines(bytes) });
+
+  if (!oldOid) {
+    const check = checkMessagesBytes(bytes, path);
+    r.findings.push(...check.findings);
+    if (check.findings.length === 0) remember(check.messages);
+    return { earlier: [], appended: check.messages };
+  }
+  const oldSize = known?.size ?? (await r.source.stat(oldOid))?.size;
+  if (oldSize === undefined) throw new MissingObject(oldOid);
+  // Append-only by hashing: the new file's first oldSize bytes must have the old file's id.
+  if (bytes.length < oldSize || hashObject('blob', bytes.subarray(0, oldSize)) !== oldOid) {
+    const old = await r.blob(oldOid, messageLimits.fileBytes, path);
+    if (old) r.findings.push(...appendOnly(old, bytes, path));
+    return { earlier: old ? parseMessages(decodeUtf8(old) ?? '').messages : [], appended: [] };
+  }
+  const earlierBytes = bytes.subarray(0, oldSize);
+  const earlier = known?.messages ?? parseMessages(decodeUtf8(earlierBytes) ?? '').messages;
+  const lines = known?.lines ?? countLines(earlierBytes);
+  const appendedText = decodeUtf8(bytes.subarray(oldSize));
+  if (appendedText === null) {
+    r.findings.push(error(ruleIds.messageChars, 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
+    return { earlier, appended: [] };
+  }
+  const check = checkAppendedText(appendedText, { blocks: earlier.length, lines }, path);
+  r.findings.push(...check.findings);
+  if (check.findings.length === 0) remember(earlier.concat(check.appended));
+  return { earlier, appended: check.appended };
+}
+
+/** Read what one commit changes in one thread folder. */
+async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
+  const path = `${COMMUNICATIONS}/${name}`;
+  const [before, after] = [await r.tree(oldTree, path), await r.tree(newTree, path)];
+  r.findings.push(...threadLayout(after, path));
+  for (const file of [LEDGER_FILE, MESSAGES_FILE]) {
+    if (entry(before, file) && !entry(after, file)) {
+      r.findings.push(error(ruleIds.appendOnly, `expected \`${file}\` never to be deleted or renamed`, { path: `${path}/${file}` }));
+    }
+  }
+  const oldLedgerOid = entry(before, LEDGER_FILE)?.oid;
+  const newLedgerOid = entry(after, LEDGER_FILE)?.oid;
+  const oldLedger = await r.trustedLedger(oldLedgerOid, `${path}/${LEDGER_FILE}`);
+  let newLedger = oldLedger;
+  const ledgerChanged = newLedgerOid !== oldLedgerOid;
+  if (ledgerChanged && newLedgerOid) {
+    const bytes = await r.blob(newLedgerOid, LEDGER_MAX_BYTES, `${path}/${LEDGER_FILE}`);
+    const read = bytes ? readLedger(bytes, `${path}/${LEDGER_FILE}`) : null;
+    if (read && !read.ok) r.findings.push(...read.findings);
+    newLedger = read?.ok ? read.value : undefined;
+    if (read?.ok) r.cache.put(r.cache.ledgers, newLedgerOid, read.value);
+  }
+  const messages = await messagesChange(r, entry(before, MESSAGES_FILE)?.oid, entry(after, MESSAGES_FILE)?.oid, `${path}/${MESSAGES_FILE}`);
+  return {
+    threadId: name, path, created: oldTree === undefined, ledgerChanged, ...messages,
+    ...(oldLedger ? { oldLedger } : {}), ...(newLedger ? { newLedger } : {}),
+  };
+}
+
+/** Read everything a commit changes against the tree of its parent (or nothing, for a root). */
+async function readChanges(r: Reader, commit: Commit, parentTree: Oid | undefined): Promise<CommitChanges> {
+  const [before, after] = [await r.tree(parentTree, ''), await r.tree(commit.tree, '')];
+  r.findings.push(...rootLayout(after));
+  const oldStatusOid = entry(before, STATUS_FILE)?.oid;
+  const newStatusOid = entry(after, STATUS_FILE)?.oid;
+  const oldStatus = await r.trustedStatus(oldStatusOid);
+  let newStatus = oldStatus;
+  const statusChanged = newStatusOid !== oldStatusOid;
+  if (statusChanged && newStatusOid) {
+    const bytes = await r.blob(newStatusOid, STATUS_MAX_BYTES, STATUS_FILE);
+    const read = bytes ? readStatus(bytes) : null;
+    if (read && !read.ok) r.findings.push(...read.findings);
+    newStatus = read?.ok ? read.value : undefined;
+  }
+  if (oldStatusOid && !newStatusOid) r.findings.push(error(ruleIds.appendOnly, `expected \`${STATUS_FILE}\` never to be deleted`, { path: STATUS_FILE }));
+
+  const threads: ThreadChange[] = [];
+  const oldComms = entry(before, COMMUNICATIONS);
+  const newComms = entry(after, COMMUNICATIONS);
+  if (newComms?.oid !== oldComms?.oid) {
+    const [oldThreads, newThreads] = [await r.tree(oldComms?.oid, COMMUNICATIONS), newComms ? await r.tree(newComms.oid, COMMUNICATIONS) : []];
+    if (newComms) r.findings.push(...communicationsLayout(newThreads));
+    for (const t of oldThreads) {
+      if (!entry(newThreads, t.name)) r.findings.push(error(ruleIds.appendOnly, 'expected thread folders never to be deleted or renamed', { path: `${COMMUNICATIONS}/${t.name}` }));
+    }
+    for (const t of newThreads) {
+      const old = entry(oldThreads, t.name);
+      if (old?.oid === t.oid || !isThreadId(t.name) || t.mode !== '40000') continue;
+      threads.push(await threadChange(r, t.name, old?.oid, t.oid));
+    }
+  }
+  return {
+    commit, createsRecord: parentTree === undefined, statusChanged, threads,
+    ...(oldStatus ? { oldStatus } : {}), ...(newStatus ? { newStatus } : {}),
+  };
+}
+
+/** Run every rule over the changes of a commit. */
+export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[] {
+  const out = [...commitRules(changes, ctx), ...statusRules(changes, ctx)];
+  for (const t of changes.threads) out.push(...ledgerRules(t), ...messageRules(t, ctx));
+  out.push(...whoRules(changes, ctx));
+  return out;
+}
+
+/**
+ * Judge one commit against its parent. Returns findings, each carrying the commit id; an empty
+ * list means the commit keeps every rule. Throws only when the store fails or lacks an object.
+ */
+export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: EvaluateOptions): Promise<Finding[]> {
+  const r = new Reader(source, opts.cache ?? new EvaluationCache());
+  const stamp = (fs: Finding[]) => fs.map((f) => ({ ...f, commit: oid }));
+  const commit = await readCommit(source, oid);
+  if (!commit) return stamp([error(ruleIds.commitFormat, 'expected a well-formed commit object')]);
+  if (commit.parents.length > 1) {
+    return stamp([error(ruleIds.commitParents, `expected one parent (merges are accepted only as the deterministic sync merge), found ${commit.parents.length}`)]);
+  }
+  if (commit.parents.length === 0 && !opts.allowRoot) return stamp([error(ruleIds.commitParents, 'expected one parent, found a commit without parents')]);
+  const parent = commit.parents[0] ? await readCommit(source, commit.parents[0]) : null;
+  const changes = await readChanges(r, commit, parent?.tree);
+  const findings = [...r.findings, ...judgeChanges(changes, opts)];
+  return stamp(findings);
+}

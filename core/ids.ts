@@ -1,0 +1,120 @@
+// Identifiers of SPEC section 2: canonical UUIDs, shard paths, thread ids (TimestampId) and the
+// millisecond timestamps written in files.
+
+import { v4 as uuidv4 } from 'uuid';
+
+declare const brand: unique symbol;
+/** A string known to satisfy a format; the brand keeps unchecked strings out. */
+export type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+/** A canonical lowercase hyphenated UUID. */
+export type Uuid = Brand<string, 'Uuid'>;
+/** The id of a coordination record (a UUID). */
+export type RecordId = Uuid;
+/** The id of a message (a UUID). */
+export type MessageId = Uuid;
+/** The id of a participant (a UUID). */
+export type ParticipantId = Uuid;
+/** A thread id: `YYYYMMDDTHHMMSS.sssZ-<uuid>`. */
+export type ThreadId = Brand<string, 'ThreadId'>;
+/** A file timestamp: `YYYY-MM-DDTHH:MM:SS.sssZ`. */
+export type Timestamp = Brand<string, 'Timestamp'>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const THREAD_ID = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z-([0-9a-f-]{36})$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z$/;
+
+/** True for the canonical form only (lowercase, hyphenated, 36 characters); any version. */
+export function isUuid(value: unknown): value is Uuid {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/** A new random (v4) UUID in canonical form. */
+export function newUuid(): Uuid {
+  return uuidv4() as Uuid;
+}
+
+/** The two shard folders of a record id: first two hex characters, then the next two. */
+export function shardPath(id: RecordId): [s1: string, s2: string] {
+  return [id.slice(0, 2), id.slice(2, 4)];
+}
+
+/** Milliseconds since the epoch of a calendar-valid UTC date written by parts, or null. */
+function utcMillis(parts: string[]): number | null {
+  const [y, mo, d, h, mi, s, ms] = parts.map(Number) as [number, number, number, number, number, number, number];
+  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const back = new Date(t);
+  // Date.UTC rolls 31 February into March; a round trip through the parts catches it. Years
+  // before 1970 are refused (Date.UTC also reads 0026 as 1926).
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return null;
+  if (h > 23 || mi > 59 || s > 59 || y < 1970) return null;
+  return t;
+}
+
+/** True when the value is a file timestamp: exact form, calendar-valid. */
+export function isTimestamp(value: unknown): value is Timestamp {
+  return typeof value === 'string' && parseTimestamp(value) !== null;
+}
+
+/** Milliseconds since the epoch of a file timestamp, or null when it is not one. */
+export function parseTimestamp(value: string): number | null {
+  const m = TIMESTAMP.exec(value);
+  return m ? utcMillis(m.slice(1, 8)) : null;
+}
+
+/** The file timestamp of a time in milliseconds since the epoch. */
+export function formatTimestamp(ms: number): Timestamp {
+  return new Date(ms).toISOString() as Timestamp;
+}
+
+/** The parts of a thread id, or null when the value is not one. */
+export function parseThreadId(value: string): { time: number; uuid: Uuid } | null {
+  const m = THREAD_ID.exec(value);
+  if (!m || !isUuid(m[8])) return null;
+  const time = utcMillis(m.slice(1, 8));
+  return time === null ? null : { time, uuid: m[8] };
+}
+
+/** True when the value is a thread id: exact form, calendar-valid date, canonical UUID. */
+export function isThreadId(value: unknown): value is ThreadId {
+  return typeof value === 'string' && parseThreadId(value) !== null;
+}
+
+/** The thread id for a time and a UUID. */
+export function formatThreadId(ms: number, uuid: Uuid): ThreadId {
+  const iso = new Date(ms).toISOString(); // 2026-01-11T14:35:22.045Z
+  const compact = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + 'T' +
+    iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 23) + 'Z';
+  return `${compact}-${uuid}` as ThreadId;
+}
+
+/** The file timestamp a thread id was created at (the ledger's `created_at`). */
+export function threadIdTimestamp(id: ThreadId): Timestamp {
+  const parsed = parseThreadId(id);
+  if (!parsed) throw new TypeError(`not a thread id: ${id}`);
+  return formatTimestamp(parsed.time);
+}
+
+/**
+ * Issues strictly increasing millisecond times (SPEC 2): when the clock has not moved past the
+ * last time issued, the next one is the last plus 1 ms.
+ */
+export class TimestampIdGenerator {
+  #last = 0;
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  /** The next time: the clock, or one millisecond after the last one issued. */
+  nextTime(): number {
+    const now = this.clock();
+    this.#last = now > this.#last ? now : this.#last + 1;
+    return this.#last;
+  }
+
+  /** A new thread id at the next time. */
+  next(): ThreadId {
+    return formatThreadId(this.nextTime(), newUuid());
+  }
+}
+
+/** The generator shared by a process, so ids are increasing across all its services. */
+export const processTimestamps = new TimestampIdGenerator();

@@ -1,0 +1,79 @@
+// The body renderer: turns what a person typed into a body that keeps the file's structure, by
+// escaping what a markdown reader would take as structure. "## Plan", "BP <120/80" and a line of
+// dashes are kept and shown as written; the validator refuses whatever is still left.
+
+import type { Nodes } from 'mdast';
+import { FIELD_LABEL, parseMarkdown, sourceLines } from './markdown.js';
+
+/** One edit: insert text at an offset. */
+interface Insert {
+  at: number;
+  text: string;
+}
+
+const FENCE = /^( {0,3})(`{3,}|~{3,})/;
+
+/** The inserts that neutralise structure in one reading of the body. */
+function structuralInserts(body: string): Insert[] {
+  const inserts: Insert[] = [];
+  const escapeAt = (offset: number | undefined) => {
+    if (offset === undefined) return;
+    let at = offset;
+    while (body[at] === ' ' || body[at] === '\t') at++;
+    inserts.push({ at, text: '\\' });
+  };
+  const lineStart = (offset: number) => body.lastIndexOf('\n', offset - 1) + 1;
+  const visit = (n: Nodes, top: boolean) => {
+    const from = n.position?.start.offset;
+    const to = n.position?.end.offset;
+    if (n.type === 'heading' && top && n.depth <= 2 && from !== undefined && to !== undefined) {
+      const source = body.slice(from, to);
+      // ATX headings start with '#'; setext headings are recognised by their underline.
+      if (source.trimStart().startsWith('#')) escapeAt(from);
+      else escapeAt(lineStart(to));
+    } else if ((n.type === 'thematicBreak' && top) || n.type === 'html' || n.type === 'definition') {
+      escapeAt(from);
+    } else if (n.type === 'code' && top && from !== undefined && to !== undefined) {
+      const source = body.slice(from, to);
+      const open = FENCE.exec(source);
+      const lines = source.split('\n');
+      const closing = new RegExp(`^ {0,3}${open?.[2]?.[0] === '~' ? '~' : '`'}{${open?.[2]?.length ?? 3},}[ \\t]*$`);
+      if (open && (lines.length === 1 || !closing.test(lines[lines.length - 1] ?? ''))) {
+        inserts.push({ at: body.length, text: '\n' + open[2] });
+      }
+    }
+    if (n.type === 'paragraph' && from !== undefined && to !== undefined) {
+      for (const { at, text } of sourceLines(body, from, to)) {
+        if (FIELD_LABEL.test(text)) {
+          const star = at + text.indexOf('**');
+          inserts.push({ at: star, text: '\\' }, { at: star + 1, text: '\\' });
+        }
+      }
+    }
+    if ('children' in n) for (const c of n.children) visit(c as Nodes, false);
+  };
+  for (const n of parseMarkdown(body).children) visit(n, true);
+  return inserts;
+}
+
+/** Normalise line endings to LF and drop blank lines at the start and end. */
+export function normaliseBody(input: string): string {
+  return input.replace(/\r\n?/g, '\n').replace(/^(?:[ \t]*\n)+/, '').replace(/(?:\n[ \t]*)+$/, '').replace(/^[ \t]+$/, '');
+}
+
+/**
+ * Render typed text as a message body: line endings normalised, outer blank lines dropped, and
+ * structure escaped (`\## Plan`, `\---`, `\<div>`, `\[x]: y`, a closing fence for an open one)
+ * until a markdown reading of it finds none. Text that cannot be made safe this way (forbidden
+ * characters, very deep nesting) is returned as is for the validator to refuse with a reason.
+ */
+export function renderBody(input: string): string {
+  let body = normaliseBody(input);
+  for (let round = 0; round < 8; round++) {
+    const inserts = structuralInserts(body);
+    if (inserts.length === 0) break;
+    const unique = [...new Map(inserts.map((i) => [`${i.at}:${i.text}`, i])).values()].sort((a, b) => b.at - a.at);
+    for (const { at, text } of unique) body = body.slice(0, at) + text + body.slice(at);
+  }
+  return body;
+}

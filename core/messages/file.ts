@@ -1,0 +1,78 @@
+// Whole-file and appended-part checks of messages.md: characters, byte grammar, remark reading.
+
+import { error, ruleIds, type Finding } from '../findings.js';
+import { decodeUtf8, scanText } from '../text.js';
+import { HEADER, messageLimits, parseMessages, type ParsedMessage } from './grammar.js';
+import { crossCheck } from './markdown.js';
+
+/** Messages read from a text and what was wrong with it. */
+export interface MessagesCheck {
+  messages: ParsedMessage[];
+  findings: Finding[];
+}
+
+/**
+ * Everything SPEC 4 says about one text: characters, the byte grammar, and the remark reading
+ * agreeing with it. `lineOffset` shifts reported lines (for a part checked on its own).
+ */
+export function checkMessagesText(text: string, path?: string, lineOffset = 0): MessagesCheck {
+  const where = path ? { path } : {};
+  const findings = scanText(text, { maxLine: messageLimits.lineChars }).map((p) =>
+    error(p.kind === 'char' ? ruleIds.messageChars : ruleIds.messageLimits, p.message, { ...where, line: p.line }));
+  const parsed = parseMessages(text, path);
+  findings.push(...parsed.findings);
+  if (findings.length === 0) findings.push(...crossCheck(text, parsed.messages, path));
+  for (const f of findings) if (f.line !== undefined) f.line += lineOffset;
+  for (const m of parsed.messages) m.line += lineOffset;
+  return { messages: parsed.messages, findings };
+}
+
+/** Decode and check a whole file given as bytes. */
+export function checkMessagesBytes(bytes: Uint8Array, path?: string): MessagesCheck {
+  const where = path ? { path } : {};
+  if (bytes.length > messageLimits.fileBytes) {
+    return { messages: [], findings: [error(ruleIds.blobSize, `expected at most ${messageLimits.fileBytes} bytes, found ${bytes.length}`, where)] };
+  }
+  const text = decodeUtf8(bytes);
+  if (text === null) return { messages: [], findings: [error(ruleIds.messageChars, 'expected UTF-8, found invalid byte sequences', where)] };
+  return checkMessagesText(text, path);
+}
+
+/** What is known of the file an append extends: how many blocks and lines it has. */
+export interface EarlierFile {
+  blocks: number;
+  lines: number;
+}
+
+/** The messages an append adds, and what was wrong with them. */
+export interface AppendCheck {
+  appended: ParsedMessage[];
+  findings: Finding[];
+}
+
+/**
+ * Check what was appended to an already-valid file: it must be whole blocks, and those blocks
+ * must pass every check of a whole file. Only the appended part goes through the character scan
+ * and remark; the earlier part was judged when it was written.
+ */
+export function checkAppendedText(appendedText: string, earlier: EarlierFile, path?: string): AppendCheck {
+  const sep = earlier.blocks === 0 ? '\n' : '\n---\n\n';
+  if (!appendedText.startsWith(sep + '## Message\n')) {
+    return {
+      appended: [],
+      findings: [error(ruleIds.appendOnly, `expected what is appended to be whole messages starting with ${JSON.stringify(sep + '## Message')}`, { ...(path ? { path } : {}), line: earlier.lines + 1 })],
+    };
+  }
+  // The part is checked as a file of its own: `# Messages`, a blank line, then the new blocks.
+  // Its `## Message` is on line 3; in the real file it follows the earlier lines and the separator.
+  const part = HEADER + '\n' + appendedText.slice(sep.length);
+  const check = checkMessagesText(part, path, earlier.lines + (sep === '\n' ? 1 : 3) + 1 - 3);
+  return { appended: check.messages, findings: check.findings };
+}
+
+/** Number of LF bytes, which is the number of lines of a file that ends with LF. */
+export function countLines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}

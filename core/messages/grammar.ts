@@ -1,0 +1,230 @@
+// messages.md by the byte grammar of SPEC section 4: render, and parse back with offsets.
+// `renderMessages(parseMessages(f).messages) === f` for every file this parser accepts.
+
+import { error, ruleIds, type Finding } from '../findings.js';
+import { isTimestamp, isUuid, type MessageId, type ParticipantId, type Timestamp } from '../ids.js';
+import { quote, utf8Length } from '../text.js';
+import { isOneOf, messageTypes, type MessageType } from '../vocabulary.js';
+
+/** One message of a thread. */
+export interface Message {
+  id: MessageId;
+  type: MessageType;
+  timestamp: Timestamp;
+  authorId: ParticipantId;
+  /** The author's display name at the time of writing. */
+  author: string;
+  /** The message this one corrects; present iff `type` is `correction`. */
+  corrects?: MessageId;
+  body: string;
+}
+
+/** A message as found in a file, with where it stands (offsets in UTF-16 units of the text). */
+export interface ParsedMessage extends Message {
+  /** 1-based line of its `## Message` heading. */
+  line: number;
+  /** Offset of its separator (`\n` or `\n---\n\n`) and of `## Message`. */
+  sepStart: number;
+  start: number;
+  fieldsStart: number;
+  fieldsEnd: number;
+  bodyStart: number;
+  bodyEnd: number;
+}
+
+/** The first line of every messages.md; also the whole file of a thread with no messages. */
+export const HEADER = '# Messages\n';
+const FIRST_SEP = '\n';
+const SEP = '\n---\n\n';
+const BLOCK_HEAD = '## Message\n\n';
+/** What follows a body when another block follows it. */
+const BODY_END = '\n' + SEP + BLOCK_HEAD;
+
+/** Limits of SPEC section 4. */
+export const messageLimits = {
+  bodyBytes: 64 * 1024,
+  fileBytes: 16 * 1024 * 1024,
+  lineChars: 10_000,
+  nameChars: 200,
+  nesting: 16,
+} as const;
+
+/** The field lines of a block, from `**ID:**` to the newline after the last field. */
+export function renderFields(m: Message): string {
+  let s = `**ID:** \`${m.id}\`  \n**Type:** ${m.type}  \n**Timestamp:** ${m.timestamp}  \n` +
+    `**Author ID:** \`${m.authorId}\`  \n**Author:** ${m.author}`;
+  if (m.corrects !== undefined) s += `  \n**Corrects:** \`${m.corrects}\``;
+  return s + '\n';
+}
+
+/** One block: heading, fields, blank line, body, newline. */
+export function renderBlock(m: Message): string {
+  return BLOCK_HEAD + renderFields(m) + '\n' + m.body + '\n';
+}
+
+/** The separator that goes before the next block of a file. */
+function separatorAfter(file: string): string {
+  return file === HEADER ? FIRST_SEP : SEP;
+}
+
+/** A file holding these messages in order. */
+export function renderMessages(messages: readonly Message[]): string {
+  return appendMessages(HEADER, messages);
+}
+
+/** The file with these messages appended: a pure byte append of `sep block` each. */
+export function appendMessages(file: string, messages: readonly Message[]): string {
+  let out = file;
+  for (const m of messages) out += separatorAfter(out) + renderBlock(m);
+  return out;
+}
+
+/** What a parse gives: the messages read before the first problem, and the problems. */
+export interface ParseResult {
+  messages: ParsedMessage[];
+  findings: Finding[];
+}
+
+/** Problems in a parsed message's own values: name, type/corrects pairing, body shape and size. */
+function valueFindings(m: Message, line: number, path: string | undefined): Finding[] {
+  const where = { ...(path ? { path } : {}), messageId: m.id, line };
+  const out: Finding[] = [];
+  const bad = (message: string) => out.push(error(ruleIds.messageFormat, message, where));
+  if (m.author.length === 0 || [...m.author].length > messageLimits.nameChars) bad(`expected an author name of 1–${messageLimits.nameChars} characters`);
+  if (m.author.includes('`')) bad('expected an author name without backticks');
+  if (m.author.trim() !== m.author) bad('expected an author name without leading or trailing spaces');
+  if ((m.type === 'correction') !== (m.corrects !== undefined)) {
+    bad(m.type === 'correction' ? 'expected a `**Corrects:**` field on a correction' : `expected no \`**Corrects:**\` field on a ${m.type} message`);
+  }
+  if (m.body.length === 0) bad('expected a non-empty body');
+  else if (/^[ \t]*(\n|$)/.test(m.body)) bad('expected the body to start with text, found a blank line');
+  else if (/(^|\n)[ \t]*$/.test(m.body)) bad('expected the body to end with text, found a blank line');
+  if (utf8Length(m.body) > messageLimits.bodyBytes) {
+    out.push(error(ruleIds.messageLimits, `expected a body of at most ${messageLimits.bodyBytes} bytes`, where));
+  }
+  return out;
+}
+
+/** A cursor over the text that reports the first mismatch with the line it is on. */
+class Reader {
+  line = 1;
+  constructor(readonly text: string, public pos: number, readonly path: string | undefined) {}
+
+  /** Consume `literal` or report what was expected. */
+  expect(literal: string, what: string): Finding | null {
+    if (this.text.startsWith(literal, this.pos)) {
+      this.advance(this.pos + literal.length);
+      return null;
+    }
+    return this.mismatch(what);
+  }
+
+  /** Consume a field line `<prefix>value<suffix>\n` and give the value. */
+  field(prefix: string, suffix: string, what: string): string | Finding {
+    const end = this.text.indexOf('\n', this.pos);
+    const lineText = this.text.slice(this.pos, end === -1 ? this.text.length : end);
+    if (end === -1 || !lineText.startsWith(prefix) || !lineText.endsWith(suffix) || lineText.length < prefix.length + suffix.length) {
+      return this.mismatch(what);
+    }
+    this.advance(end + 1);
+    return lineText.slice(prefix.length, lineText.length - suffix.length);
+  }
+
+  mismatch(what: string): Finding {
+    const end = this.text.indexOf('\n', this.pos);
+    const found = this.pos >= this.text.length ? 'the end of the file' : quote(this.text.slice(this.pos, end === -1 ? undefined : end));
+    return error(ruleIds.messageFormat, `expected ${what}, found ${found}`, { ...(this.path ? { path: this.path } : {}), line: this.line });
+  }
+
+  advance(to: number): void {
+    for (let i = this.text.indexOf('\n', this.pos); i !== -1 && i < to; i = this.text.indexOf('\n', i + 1)) this.line++;
+    this.pos = to;
+  }
+}
+
+/**
+ * Parse a messages.md text by the byte grammar. Stops at the first structural problem; value
+ * problems (a bad name, a blank body) are reported for every block. Never throws.
+ */
+export function parseMessages(text: string, path?: string): ParseResult {
+  const messages: ParsedMessage[] = [];
+  const findings: Finding[] = [];
+  const r = new Reader(text, 0, path);
+  const fail = (f: Finding | null) => { if (f) findings.push(f); return f !== null; };
+  if (fail(r.expect(HEADER, '`# Messages` as the first line'))) return { messages, findings };
+
+  while (r.pos < text.length) {
+    const sepStart = r.pos;
+    const first = messages.length === 0;
+    if (fail(r.expect(first ? FIRST_SEP : SEP, first ? 'a blank line after `# Messages`' : 'a blank line, `---` and a blank line between messages'))) break;
+    const start = r.pos;
+    const line = r.line;
+    if (fail(r.expect(BLOCK_HEAD, '`## Message` followed by a blank line'))) break;
+    const fieldsStart = r.pos;
+    const id = r.field('**ID:** `', '`  ', '`**ID:** `<uuid>`` and two spaces');
+    if (typeof id !== 'string') { fail(id); break; }
+    const type = r.field('**Type:** ', '  ', '`**Type:** <type>` and two spaces');
+    if (typeof type !== 'string') { fail(type); break; }
+    const timestamp = r.field('**Timestamp:** ', '  ', '`**Timestamp:** <timestamp>` and two spaces');
+    if (typeof timestamp !== 'string') { fail(timestamp); break; }
+    const authorId = r.field('**Author ID:** `', '`  ', '`**Author ID:** `<uuid>`` and two spaces');
+    if (typeof authorId !== 'string') { fail(authorId); break; }
+    const authorLine = r.field('**Author:** ', '', '`**Author:** <name>`');
+    if (typeof authorLine !== 'string') { fail(authorLine); break; }
+    let author = authorLine;
+    let corrects: string | undefined;
+    if (text.startsWith('**Corrects:** ', r.pos)) {
+      const value = r.field('**Corrects:** `', '`', '`**Corrects:** `<uuid>``');
+      if (typeof value !== 'string') { fail(value); break; }
+      if (!author.endsWith('  ')) { fail(r.mismatch('two spaces at the end of the `**Author:**` line before `**Corrects:**`')); break; }
+      author = author.slice(0, -2);
+      corrects = value;
+    }
+    const fieldsEnd = r.pos;
+    if (fail(r.expect('\n', 'a blank line after the fields'))) break;
+
+    const bodyStart = r.pos;
+    const next = text.indexOf(BODY_END, bodyStart);
+    const bodyEnd = next === -1 ? text.length - 1 : next;
+    if (next === -1 && !text.endsWith('\n')) {
+      r.advance(text.length);
+      fail(r.mismatch('a newline at the end of the file'));
+      break;
+    }
+    const body = text.slice(bodyStart, Math.max(bodyStart, bodyEnd));
+
+    const where = { ...(path ? { path } : {}), line };
+    const values: Array<[string, boolean, string]> = [
+      ['ID', isUuid(id), 'a canonical lowercase UUID'],
+      ['Type', isOneOf(messageTypes, type), `one of ${messageTypes.join(', ')}`],
+      ['Timestamp', isTimestamp(timestamp), 'a timestamp `YYYY-MM-DDTHH:MM:SS.sssZ`'],
+      ['Author ID', isUuid(authorId), 'a canonical lowercase UUID'],
+      ['Corrects', corrects === undefined || isUuid(corrects), 'a canonical lowercase UUID'],
+    ];
+    let valuesOk = true;
+    for (const [key, ok, what] of values) {
+      if (!ok) { findings.push(error(ruleIds.messageFormat, `expected ${what} in the \`**${key}:**\` field`, where)); valuesOk = false; }
+    }
+    if (!valuesOk) break;
+    const message: ParsedMessage = {
+      id: id as MessageId,
+      type: type as MessageType,
+      timestamp: timestamp as Timestamp,
+      authorId: authorId as ParticipantId,
+      author,
+      ...(corrects !== undefined ? { corrects: corrects as MessageId } : {}),
+      body,
+      line, sepStart, start, fieldsStart, fieldsEnd, bodyStart, bodyEnd,
+    };
+    findings.push(...valueFindings(message, line, path));
+    messages.push(message);
+    r.advance(next === -1 ? text.length : next + 1);
+  }
+  return { messages, findings };
+}
+
+/** The plain message of a parsed one (offsets dropped). */
+export function plainMessage(m: ParsedMessage): Message {
+  const { line, sepStart, start, fieldsStart, fieldsEnd, bodyStart, bodyEnd, ...rest } = m;
+  return rest;
+}

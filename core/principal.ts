@@ -1,0 +1,14 @@
+// Who is pushing or writing (SPEC 9). The rules that need it run only where it is known.
+
+import type { ParticipantId } from './ids.js';
+import type { Role } from './vocabulary.js';
+
+/** Kinds of principals. */
+export const principalKinds = ['admin', 'auditor', 'site', 'integration', 'participant'] as const;
+/** A principal kind. */
+export type PrincipalKind = (typeof principalKinds)[number];
+
+/** An authenticated principal, as the rules see it. */
+export type Principal =
+  | { kind: 'admin' | 'auditor' | 'site' | 'integration'; name: string }
+  | { kind: 'participant'; name: string; participantId: ParticipantId; role: Role; displayName: string };

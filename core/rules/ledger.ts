@@ -1,0 +1,49 @@
+// Ledger rules (SPEC 8): identity, last_updated_at, status transitions, frozen threads, and the
+// system message that must come with every change of an open thread's governance.
+
+import { error, ruleIds, type Finding } from '../findings.js';
+import { parseTimestamp, threadIdTimestamp, type ThreadId } from '../ids.js';
+import { governanceChanged } from '../ledger.js';
+import type { ThreadStatus } from '../vocabulary.js';
+import type { ThreadChange } from './context.js';
+
+const allowed: Record<ThreadStatus, readonly ThreadStatus[]> = {
+  open: ['open', 'closed', 'archived'],
+  closed: ['closed', 'archived'],
+  archived: ['archived'],
+};
+
+/** Judge one thread's ledger after the commit against the one before. */
+export function ledgerRules(t: ThreadChange): Finding[] {
+  const l = t.newLedger;
+  if (!l) return [];
+  const path = `${t.path}/ledger.yaml`;
+  const out: Finding[] = [];
+  const bad = (rule: Finding['rule'], message: string) => out.push(error(rule, message, { path }));
+  if (l.thread_id !== t.threadId) bad(ruleIds.ledgerIdentity, `expected thread_id ${t.threadId} (the folder name), found ${l.thread_id}`);
+  else if (l.created_at !== threadIdTimestamp(t.threadId as ThreadId)) bad(ruleIds.ledgerIdentity, `expected created_at ${threadIdTimestamp(t.threadId as ThreadId)} (the thread id's time), found ${l.created_at}`);
+  if ((parseTimestamp(l.last_updated_at) ?? 0) < (parseTimestamp(l.created_at) ?? 0)) bad(ruleIds.ledgerLastUpdated, `expected last_updated_at no earlier than created_at ${l.created_at}, found ${l.last_updated_at}`);
+  const ids = new Set<string>();
+  for (const p of l.participants) {
+    if (ids.has(p.participant_id)) bad(ruleIds.ledgerSchema, `expected each participant once, found ${p.participant_id} again`);
+    ids.add(p.participant_id);
+  }
+  if (t.created) {
+    if (l.status !== 'open') bad(ruleIds.ledgerTransition, `expected a new thread to be open, found ${l.status}`);
+    return out;
+  }
+  const old = t.oldLedger;
+  if (!old || !t.ledgerChanged) return out;
+  if (old.last_updated_at > l.last_updated_at) bad(ruleIds.ledgerLastUpdated, `expected last_updated_at never to go back, found ${l.last_updated_at} after ${old.last_updated_at}`);
+  if (old.thread_id !== l.thread_id || old.created_at !== l.created_at) bad(ruleIds.ledgerIdentity, 'expected thread_id and created_at never to change');
+  if (!allowed[old.status].includes(l.status)) bad(ruleIds.ledgerTransition, `expected status to move only open→closed, open→archived or closed→archived, found ${old.status}→${l.status}`);
+  if (old.status === 'archived') bad(ruleIds.ledgerFrozen, 'expected no change to the ledger of an archived thread');
+  else if (old.status === 'closed') {
+    const { status: _a, last_updated_at: _b, ...before } = old;
+    const { status: _c, last_updated_at: _d, ...after } = l;
+    if (JSON.stringify(before) !== JSON.stringify(after)) bad(ruleIds.ledgerFrozen, 'expected a closed thread to change only its status to archived');
+  } else if (governanceChanged(old, l) && !t.appended.some((m) => m.type === 'system')) {
+    bad(ruleIds.ledgerSystemMessage, 'expected a `system` message appended in the same commit for a change of participants, status, visibility or policies');
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+// Strict YAML reading (SPEC 5): the core schema only, exactly one document, no directives, tags,
+// anchors or aliases, no duplicate keys, every key a plain string. The result is plain data with
+// own properties only (`__proto__` stays a key, to be refused by the schema).
+
+import { isAlias, isMap, isPair, isScalar, isSeq, Parser, parseDocument, type Node } from 'yaml';
+import { error, ruleIds, type Finding } from './findings.js';
+import { describeSchemaErrors } from './schemas.js';
+import { decodeUtf8, scanText } from './text.js';
+
+/** A problem found while reading: what was expected, and the 1-based line. */
+export interface YamlProblem {
+  line?: number;
+  message: string;
+}
+
+/** The value read, or the problems that kept it from being read. */
+export type YamlResult = { ok: true; value: unknown } | { ok: false; problems: YamlProblem[] };
+
+function lineOf(text: string, offset: number | undefined): number | undefined {
+  if (offset === undefined) return undefined;
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Convert a checked node to plain data; collect problems for anything outside the strict subset. */
+function toData(node: Node | null, text: string, problems: YamlProblem[]): unknown {
+  if (node === null) return null;
+  const line = lineOf(text, node.range?.[0]);
+  const at = line !== undefined ? { line } : {};
+  if (isAlias(node)) {
+    problems.push({ ...at, message: 'expected no aliases (`*name`)' });
+    return null;
+  }
+  if (node.anchor) problems.push({ ...at, message: `expected no anchors, found \`&${node.anchor}\`` });
+  if (node.tag) problems.push({ ...at, message: `expected no tags, found \`${node.tag}\`` });
+  if (isScalar(node)) return node.value;
+  if (isSeq(node)) return node.items.map((item) => toData(item as Node | null, text, problems));
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = pair.key as Node | null;
+      const keyLine = lineOf(text, key?.range?.[0]);
+      const keyAt = keyLine !== undefined ? { line: keyLine } : {};
+      if (!isScalar(key) || typeof key.value !== 'string' || key.tag || key.anchor) {
+        problems.push({ ...keyAt, message: `expected every key to be a string, found ${isScalar(key) ? JSON.stringify(key.value) : 'a complex key'}` });
+        continue;
+      }
+      if (seen.has(key.value)) {
+        problems.push({ ...keyAt, message: `expected each key once, found \`${key.value}\` again` });
+        continue;
+      }
+      seen.add(key.value);
+      Object.defineProperty(out, key.value, {
+        value: toData(pair.value as Node | null, text, problems), enumerable: true, writable: true, configurable: true,
+      });
+    }
+    return out;
+  }
+  problems.push({ ...at, message: 'expected a scalar, a sequence or a mapping' });
+  return null;
+}
+
+/** Read YAML text strictly. Never throws on content. */
+export function readStrictYaml(text: string): YamlResult {
+  const problems: YamlProblem[] = [];
+  let documents = 0;
+  for (const token of new Parser().parse(text)) {
+    if (token.type === 'directive') problems.push({ line: lineOf(text, token.offset) ?? 1, message: `expected no directives, found \`${token.source.trim()}\`` });
+    if (token.type === 'document') documents++;
+  }
+  if (documents !== 1) problems.push({ message: `expected exactly one YAML document, found ${documents}` });
+  if (problems.length > 0) return { ok: false, problems };
+  const doc = parseDocument(text, { schema: 'core', version: '1.2', merge: false, uniqueKeys: false, prettyErrors: false, strict: true, keepSourceTokens: false });
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    problems.push({ line: lineOf(text, e.pos[0]) ?? 1, message: `expected valid YAML: ${e.message.split('\n')[0]}` });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const value = toData(doc.contents as Node | null, text, problems);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
+}
+
+const PLAIN_SAFE = /^[\p{L}\p{N}][\p{L}\p{N} ._\-()/',+@:]*$/u;
+
+/** A string scalar written plain where the core schema reads it back as that string, else quoted. */
+export function yamlString(value: string): string {
+  const plain = PLAIN_SAFE.test(value) && !/[ :]$/.test(value) && !value.includes(' #') && !value.includes(': ');
+  if (plain) {
+    const back = parseDocument(`${value}\n`, { schema: 'core', version: '1.2' });
+    if (back.errors.length === 0 && back.contents && isScalar(back.contents) && back.contents.value === value) return value;
+  }
+  return JSON.stringify(value); // a JSON string is a valid YAML double-quoted scalar
+}
+
+/** A value read from a YAML file of a record, or the findings that kept it from being read. */
+export type ReadResult<T> = { ok: true; value: T } | { ok: false; findings: Finding[] };
+
+/** Read a YAML file strictly and validate it with a schema; shared by ledger and status. */
+export function readYamlFile<T>(bytes: Uint8Array, path: string | undefined, spec: {
+  maxBytes: number; formatRule: Finding['rule']; schemaRule: Finding['rule'];
+  validate: ((v: unknown) => v is T) & { errors?: Parameters<typeof describeSchemaErrors>[0] };
+}): ReadResult<T> {
+  const where = path ? { path } : {};
+  if (bytes.length > spec.maxBytes) return { ok: false, findings: [error(ruleIds.blobSize, `expected at most ${spec.maxBytes} bytes, found ${bytes.length}`, where)] };
+  const text = decodeUtf8(bytes);
+  if (text === null) return { ok: false, findings: [error(spec.formatRule, 'expected UTF-8, found invalid byte sequences', where)] };
+  const chars = scanText(text, { maxLine: 10_000 });
+  if (chars.length > 0) return { ok: false, findings: chars.map((p) => error(spec.formatRule, p.message, { ...where, line: p.line })) };
+  const read = readStrictYaml(text);
+  if (!read.ok) return { ok: false, findings: read.problems.map((p) => error(spec.formatRule, p.message, { ...where, ...(p.line !== undefined ? { line: p.line } : {}) })) };
+  if (!spec.validate(read.value)) {
+    return { ok: false, findings: describeSchemaErrors(spec.validate.errors).map((m) => error(spec.schemaRule, m, where)) };
+  }
+  return { ok: true, value: read.value };
+}
+

@@ -1,0 +1,59 @@
+// Building a commit in memory: new blobs, the trees along their paths, the commit object. Nothing
+// is written; the result is judged first and stored only when the rules accept it.
+
+import type { ObjectSource } from '../core/evaluate.js';
+import { MissingObject } from '../core/evaluate.js';
+import { formatCommit, formatTree, hashObject, parseTree, type Ident, type Oid, type TreeEntry } from '../core/objects.js';
+import type { PendingObject } from './store.js';
+
+/** A commit built in memory: its id and every new object it needs. */
+export interface BuiltCommit {
+  oid: Oid;
+  tree: Oid;
+  objects: Map<Oid, PendingObject>;
+}
+
+async function readTree(source: ObjectSource, oid: Oid | undefined): Promise<TreeEntry[]> {
+  if (!oid) return [];
+  const o = await source.read(oid);
+  if (!o) throw new MissingObject(oid);
+  return parseTree(o.content) ?? [];
+}
+
+function put(objects: Map<Oid, PendingObject>, type: PendingObject['type'], content: Uint8Array): Oid {
+  const oid = hashObject(type, content);
+  objects.set(oid, { type, content });
+  return oid;
+}
+
+/** The tree `base` with files written at slash-separated paths (created or replaced). */
+export async function writeFiles(source: ObjectSource, base: Oid | undefined, files: ReadonlyMap<string, Uint8Array>, objects: Map<Oid, PendingObject>): Promise<Oid> {
+  const entries = new Map((await readTree(source, base)).map((e) => [e.name, e]));
+  const sub = new Map<string, Map<string, Uint8Array>>();
+  for (const [path, content] of files) {
+    const slash = path.indexOf('/');
+    if (slash === -1) {
+      entries.set(path, { mode: '100644', name: path, oid: put(objects, 'blob', content) });
+    } else {
+      const dir = path.slice(0, slash);
+      if (!sub.has(dir)) sub.set(dir, new Map());
+      sub.get(dir)!.set(path.slice(slash + 1), content);
+    }
+  }
+  for (const [dir, inner] of sub) {
+    const existing = entries.get(dir);
+    const oid = await writeFiles(source, existing?.mode === '40000' ? existing.oid : undefined, inner, objects);
+    entries.set(dir, { mode: '40000', name: dir, oid });
+  }
+  return put(objects, 'tree', formatTree([...entries.values()]));
+}
+
+/** Build a commit on `parent` (null for a first commit) that writes `files`. */
+export async function buildCommit(source: ObjectSource, opts: {
+  parent: Oid | null; parentTree?: Oid; files: ReadonlyMap<string, Uint8Array>; message: string; author: Ident; committer?: Ident;
+}): Promise<BuiltCommit> {
+  const objects = new Map<Oid, PendingObject>();
+  const tree = await writeFiles(source, opts.parentTree, opts.files, objects);
+  const content = formatCommit({ tree, parents: opts.parent ? [opts.parent] : [], author: opts.author, committer: opts.committer ?? opts.author, message: opts.message });
+  return { oid: put(objects, 'commit', content), tree, objects };
+}

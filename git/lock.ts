@@ -1,0 +1,85 @@
+// One writer at a time per record: a promise queue inside the process, and across processes a
+// lock file holding the owner's pid and host. A lock whose owner process is gone (same host) is
+// taken over. The compare-and-swap of `main` stays the last word: even two holders of a broken
+// lock cannot lose a commit, one of them simply retries.
+
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
+import { RecordLocked } from '../core/errors.js';
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** True when a process with this pid runs on this machine. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface Owner {
+  pid: number;
+  host: string;
+  nonce: string;
+}
+
+async function readOwner(path: string): Promise<Owner | null> {
+  try {
+    return JSON.parse(await fs.readFile(path, 'utf8')) as Owner;
+  } catch {
+    return null;
+  }
+}
+
+/** Take the lock file, waiting up to `waitMs`; gives a release function. */
+async function acquireFile(path: string, waitMs: number): Promise<() => Promise<void>> {
+  const me: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex') };
+  for (let waited = 0, pause = 1; ; waited += pause, pause = Math.min(pause * 2, 25)) {
+    try {
+      await fs.writeFile(path, JSON.stringify(me), { flag: 'wx' });
+      return async () => {
+        if ((await readOwner(path))?.nonce === me.nonce) await fs.rm(path, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = await readOwner(path);
+    if (owner && owner.host === me.host && !alive(owner.pid)) {
+      // Move the stale lock aside under a unique name; only one taker wins the rename.
+      const aside = `${path}.stale-${me.nonce}`;
+      try {
+        await fs.rename(path, aside);
+        // If another taker replaced the stale lock just before our rename, put theirs back.
+        if ((await readOwner(aside))?.nonce !== owner.nonce) await fs.link(aside, path).catch(() => undefined);
+        await fs.rm(aside, { force: true });
+        continue;
+      } catch { /* someone else took it over first */ }
+    }
+    if (waited >= waitMs) throw new RecordLocked(`the record is locked by process ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}`, { lock: path });
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
+
+/** Run `fn` holding the record's lock (`<gitdir>/ccr.lock`), in this process and across processes. */
+export async function withRecordLock<T>(gitdir: string, fn: () => Promise<T>, waitMs = 10_000): Promise<T> {
+  const previous = queues.get(gitdir) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((r) => (done = r));
+  const tail = previous.then(() => mine);
+  queues.set(gitdir, tail);
+  try {
+    await previous;
+    const release = await acquireFile(`${gitdir}/ccr.lock`, waitMs);
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  } finally {
+    done();
+    if (queues.get(gitdir) === tail) queues.delete(gitdir);
+  }
+}

@@ -1,0 +1,74 @@
+// Refs read and moved the way git does it: the value of a loose ref file or of packed-refs, and a
+// compare-and-swap through git's own lock file (`<ref>.lock`, created exclusively, renamed over
+// the ref), so CCR and git processes (receive-pack, update-ref) exclude each other.
+
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { RecordLocked } from '../core/errors.js';
+import { isOid, type Oid } from '../core/objects.js';
+import { syncDir } from './fsutil.js';
+
+/** The branch every record lives on. */
+export const MAIN = 'refs/heads/main';
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw e;
+  }
+}
+
+/** The object a ref points at, or null when it does not exist. Follows one `ref:` indirection. */
+export async function readRef(gitdir: string, ref: string): Promise<Oid | null> {
+  const loose = await readText(`${gitdir}/${ref}`);
+  if (loose !== null) {
+    const value = loose.trim();
+    if (value.startsWith('ref: ')) return readRef(gitdir, value.slice(5));
+    return isOid(value) ? value : null;
+  }
+  const packed = await readText(`${gitdir}/packed-refs`);
+  for (const line of packed?.split('\n') ?? []) {
+    const [oid, name] = line.split(' ');
+    if (name === ref && isOid(oid)) return oid;
+  }
+  return null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Move `ref` to `next` only if it still points at `expected` (null: only if it does not exist).
+ * Returns false when it moved meanwhile. Waits up to `waitMs` for a lock held by another process.
+ */
+export async function compareAndSwapRef(gitdir: string, ref: string, next: Oid, expected: Oid | null, waitMs = 5000): Promise<boolean> {
+  const path = `${gitdir}/${ref}`;
+  const lock = `${path}.lock`;
+  await fs.mkdir(dirname(path), { recursive: true });
+  let handle: fs.FileHandle | undefined;
+  for (let waited = 0, pause = 2; !handle; waited += pause, pause = Math.min(pause * 2, 50)) {
+    try {
+      handle = await fs.open(lock, 'wx', 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (waited >= waitMs) throw new RecordLocked(`${lock} is held by another process`, { lock });
+      await sleep(pause);
+    }
+  }
+  let renamed = false;
+  try {
+    if ((await readRef(gitdir, ref)) !== expected) return false;
+    await handle.writeFile(`${next}\n`);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.rename(lock, path);
+    renamed = true;
+    await syncDir(dirname(path));
+    return true;
+  } finally {
+    await handle?.close();
+    if (!renamed) await fs.rm(lock, { force: true });
+  }
+}

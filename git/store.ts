@@ -1,0 +1,85 @@
+// The object store of a repository CCR trusts (its own records, a working copy): reads through
+// isomorphic-git, which understands packs; writes as durable loose objects of its own, because
+// isomorphic-git writes objects in place without fsync (a crash would leave a torn object that
+// later writes skip as "already there").
+
+import { randomBytes } from 'node:crypto';
+import * as nodeFs from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import git from 'isomorphic-git';
+import type { ObjectSource } from '../core/evaluate.js';
+import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
+import { syncDir } from './fsutil.js';
+
+/** An object held in memory before it is written. */
+export interface PendingObject {
+  type: ObjectType;
+  content: Uint8Array;
+}
+
+/** Reads objects of a repository with isomorphic-git (loose and packed). */
+export class IsoGitSource implements ObjectSource {
+  readonly #cache = {};
+  #last: { oid: Oid; type: ObjectType; content: Uint8Array } | null = null;
+  constructor(readonly gitdir: string) {}
+
+  async read(oid: Oid): Promise<{ type: ObjectType; content: Uint8Array } | null> {
+    if (this.#last?.oid === oid) return this.#last;
+    try {
+      const o = await git.readObject({ fs: nodeFs, gitdir: this.gitdir, oid, format: 'content', cache: this.#cache });
+      this.#last = { oid, type: o.type as ObjectType, content: o.object as Uint8Array };
+      return this.#last;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'NotFoundError') return null;
+      throw e;
+    }
+  }
+
+  async stat(oid: Oid): Promise<{ type: ObjectType; size: number } | null> {
+    const o = await this.read(oid);
+    return o ? { type: o.type, size: o.content.length } : null;
+  }
+}
+
+/** A source that sees objects not yet written (a commit being judged before it is stored). */
+export class OverlaySource implements ObjectSource {
+  constructor(readonly base: ObjectSource, readonly pending: ReadonlyMap<Oid, PendingObject>) {}
+
+  async read(oid: Oid) {
+    return this.pending.get(oid) ?? this.base.read(oid);
+  }
+
+  async stat(oid: Oid) {
+    const p = this.pending.get(oid);
+    return p ? { type: p.type, size: p.content.length } : this.base.stat(oid);
+  }
+}
+
+/** Write one loose object durably; an object already present is left as it is. */
+export async function writeLooseObject(gitdir: string, type: ObjectType, content: Uint8Array, oid = hashObject(type, content)): Promise<Oid> {
+  const dir = `${gitdir}/objects/${oid.slice(0, 2)}`;
+  const file = `${dir}/${oid.slice(2)}`;
+  try {
+    await fs.access(file);
+    return oid;
+  } catch { /* not there yet */ }
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = `${dir}/tmp_obj_${randomBytes(6).toString('hex')}`;
+  const fd = await fs.open(tmp, 'wx', 0o444);
+  try {
+    await fd.writeFile(deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content])));
+    await fd.sync();
+  } finally {
+    await fd.close();
+  }
+  await fs.rename(tmp, file);
+  return oid;
+}
+
+/** Write pending objects durably: each file synced, then each folder that gained entries. */
+export async function writeObjects(gitdir: string, objects: ReadonlyMap<Oid, PendingObject>): Promise<void> {
+  await Promise.all([...objects].map(([oid, o]) => writeLooseObject(gitdir, o.type, o.content, oid)));
+  const dirs = new Set([...objects.keys()].map((oid) => `${gitdir}/objects/${oid.slice(0, 2)}`));
+  await Promise.all([...dirs].map(syncDir));
+}

@@ -1,0 +1,44 @@
+// Add a message or a correction to a thread: a pure byte append to messages.md, and the ledger's
+// last_updated_at moved to the message's time.
+
+import { AuthorInvalid, InvalidInput, MessageNotFound, ThreadClosed } from '../core/errors.js';
+import { isUuid, type MessageId } from '../core/ids.js';
+import { renderCommitMessage, subjects } from '../core/commitMessage.js';
+import { renderLedger } from '../core/ledger.js';
+import { appendMessages, parseMessages } from '../core/messages/grammar.js';
+import { LEDGER_FILE, MESSAGES_FILE } from '../core/rules/tree.js';
+import { authorParticipant, newMessage, type MessageContent } from './content.js';
+import { checkCareLocation } from './initialise.js';
+import { entryTime, files, threadPath, type CommitAuthor, type RecordHandle } from './record.js';
+
+/** Append one message in one commit; gives its id. */
+export async function addMessage(record: RecordHandle, author: CommitAuthor, careLocation: string, threadId: string, content: MessageContent): Promise<MessageId> {
+  checkCareLocation(careLocation);
+  if (!content || typeof content !== 'object') throw new InvalidInput('expected message content { author, body, corrects? }');
+  if (content.corrects !== undefined && !isUuid(content.corrects)) throw new InvalidInput('expected corrects to be a message id in canonical UUID form');
+  const written = await record.write(author, async (head) => {
+    const at = head ?? (await record.head());
+    const ledger = await record.ledger(at, threadId);
+    if (ledger.status !== 'open') throw new ThreadClosed(`thread ${threadId} is ${ledger.status} and takes no new messages`, { threadId, status: ledger.status });
+    const p = authorParticipant(ledger, content.author);
+    const text = await record.messagesText(at, threadId);
+    if (content.corrects !== undefined) {
+      const target = parseMessages(text).messages.find((m) => m.id === content.corrects);
+      if (!target) throw new MessageNotFound(`no message ${content.corrects} in thread ${threadId}`, { messageId: content.corrects });
+      if (target.authorId !== p.participant_id || target.type === 'system') {
+        throw new AuthorInvalid(`only the author of message ${content.corrects} can correct it, and system messages cannot be corrected`);
+      }
+    }
+    const time = entryTime(record.now(), ledger);
+    const message = newMessage(p, content.corrects !== undefined ? 'correction' : p.role, content.body, time, content.corrects as MessageId | undefined);
+    return {
+      files: files({
+        [threadPath(threadId, MESSAGES_FILE)]: appendMessages(text, [message]),
+        [threadPath(threadId, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: time }),
+      }),
+      message: renderCommitMessage(subjects.addMessage, careLocation),
+      result: message.id,
+    };
+  });
+  return written.result;
+}

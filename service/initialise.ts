@@ -1,0 +1,70 @@
+// Create a record: a new repository with COORDINATION_STATUS.yaml as its first commit, built in a
+// temporary folder and renamed into place, so a failure or crash never leaves a half-made record.
+
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { InvalidInput, RecordExists } from '../core/errors.js';
+import { isUuid, newUuid, type RecordId, type Uuid } from '../core/ids.js';
+import { careLocationProblem, renderCommitMessage, subjects } from '../core/commitMessage.js';
+import type { Principal } from '../core/principal.js';
+import { STATUS_FILE } from '../core/rules/tree.js';
+import { initialStatus, renderStatus } from '../core/status.js';
+import { exists, syncDir } from '../git/fsutil.js';
+import { Repository, initRepository } from '../git/repository.js';
+import { files, RecordHandle, type CommitAuthor } from './record.js';
+
+/** Validate a care location from outside. */
+export function checkCareLocation(careLocation: unknown): string {
+  const problem = typeof careLocation === 'string' ? careLocationProblem(careLocation) : 'expected a care location string';
+  if (problem) throw new InvalidInput(problem);
+  return careLocation as string;
+}
+
+/** Where and how to create a record. */
+export interface CreateRecordOptions {
+  /** Final folder of the record: a working copy folder, or a bare `<id>.git` folder. */
+  path: (id: RecordId) => string;
+  bare: boolean;
+  author: CommitAuthor;
+  careLocation: string;
+  clinicalId: string;
+  /** A given record id (a peer site's record); a new random one otherwise. */
+  id?: RecordId;
+  clock?: () => number;
+  principal?: Principal;
+}
+
+/** Create a record and give its handle. */
+export async function createRecord(opts: CreateRecordOptions): Promise<{ handle: RecordHandle; commit: string }> {
+  checkCareLocation(opts.careLocation);
+  if (!isUuid(opts.clinicalId)) throw new InvalidInput(`expected a clinical id in canonical UUID form, found ${JSON.stringify(opts.clinicalId)}`);
+  if (opts.id !== undefined && !isUuid(opts.id)) throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(opts.id)}`);
+  const id = opts.id ?? newUuid();
+  const final = opts.path(id);
+  if (await exists(final)) throw new RecordExists(`record ${id} already exists`, { id });
+  await fs.mkdir(dirname(final), { recursive: true });
+  const tmp = `${dirname(final)}/.tmp-${id}-${randomBytes(4).toString('hex')}`;
+  try {
+    const gitdir = opts.bare ? tmp : `${tmp}/.git`;
+    await initRepository(gitdir, opts.bare);
+    const staging = new RecordHandle(opts.bare ? new Repository(tmp) : Repository.workingCopy(tmp), id, opts.clock, opts.principal);
+    const written = await staging.write(opts.author, async () => ({
+      files: files({ [STATUS_FILE]: renderStatus(initialStatus(id, opts.clinicalId as Uuid)) }),
+      message: renderCommitMessage(subjects.createRecord, opts.careLocation),
+      result: null,
+    }));
+    // A rename never replaces a non-empty folder, so a concurrent creation of the same id loses.
+    try {
+      await fs.rename(tmp, final);
+    } catch (e) {
+      if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw new RecordExists(`record ${id} already exists`, { id });
+      throw e;
+    }
+    await syncDir(dirname(final));
+    const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
+    return { handle: new RecordHandle(repo, id, opts.clock, opts.principal), commit: written.commit };
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,88 @@
+// Change a thread's ledger: participants, status, visibility, policies. While the thread is open,
+// each change is also told in the thread as a `system` message by the participant who made it.
+
+import { AuthorInvalid, InvalidInput, ThreadClosed } from '../core/errors.js';
+import { renderCommitMessage, subjects } from '../core/commitMessage.js';
+import { governanceChanged, renderLedger, type Ledger, type Participant, type Policies, type Visibility } from '../core/ledger.js';
+import { appendMessages, type Message } from '../core/messages/grammar.js';
+import { LEDGER_FILE, MESSAGES_FILE } from '../core/rules/tree.js';
+import { isOneOf, sensitivities, threadStatuses, type ThreadStatus } from '../core/vocabulary.js';
+import { authorParticipant, checkParticipants, newMessage, type MessageAuthor } from './content.js';
+import { checkCareLocation } from './initialise.js';
+import { entryTime, files, threadPath, type CommitAuthor, type RecordHandle } from './record.js';
+
+/** A change to a thread's ledger, made by a participant (`by`). */
+export interface LedgerUpdate {
+  by: MessageAuthor;
+  addParticipants?: Participant[];
+  /** Participant ids to remove. */
+  removeParticipants?: string[];
+  status?: ThreadStatus;
+  visibility?: Partial<Visibility>;
+  policies?: Partial<Policies>;
+}
+
+const transitions: Record<ThreadStatus, readonly ThreadStatus[]> = { open: ['closed', 'archived'], closed: ['archived'], archived: [] };
+
+/** The new ledger and one sentence per change, for the system messages. */
+export function applyLedgerUpdate(old: Ledger, u: LedgerUpdate): { ledger: Ledger; events: string[] } {
+  const events: string[] = [];
+  let participants = [...old.participants];
+  for (const p of u.addParticipants ? checkParticipants(u.addParticipants) : []) {
+    if (participants.some((x) => x.participant_id === p.participant_id)) throw new InvalidInput(`${p.participant_id} is already a participant`);
+    participants.push(p);
+    events.push(`Participant added: ${p.display_name} (${p.role}).`);
+  }
+  for (const id of u.removeParticipants ?? []) {
+    const p = participants.find((x) => x.participant_id === id);
+    if (!p) throw new InvalidInput(`${id} is not a participant`);
+    participants = participants.filter((x) => x !== p);
+    events.push(`Participant removed: ${p.display_name} (${p.role}).`);
+  }
+  if (participants.length === 0) throw new InvalidInput('a thread keeps at least one participant');
+  let status = old.status;
+  if (u.status !== undefined && u.status !== old.status) {
+    if (!isOneOf(threadStatuses, u.status) || !transitions[old.status].includes(u.status)) {
+      throw new InvalidInput(`a thread's status moves only open→closed, open→archived or closed→archived, not ${old.status}→${u.status}`);
+    }
+    status = u.status;
+    events.push(`Thread status changed from ${old.status} to ${status}.`);
+  }
+  const visibility = { ...old.visibility, ...u.visibility };
+  if (!isOneOf(sensitivities, visibility.sensitivity) || typeof visibility.restricted !== 'boolean') throw new InvalidInput('expected visibility { sensitivity: standard|confidential|restricted, restricted: boolean }');
+  for (const key of ['sensitivity', 'restricted'] as const) {
+    if (visibility[key] !== old.visibility[key]) events.push(`Visibility changed: ${key} ${old.visibility[key]} → ${visibility[key]}.`);
+  }
+  const policies = { ...old.policies, ...u.policies };
+  for (const key of ['allow_patient_participation', 'allow_external_organisations'] as const) {
+    if (typeof policies[key] !== 'boolean') throw new InvalidInput(`expected policies.${key} to be true or false`);
+    if (policies[key] !== old.policies[key]) events.push(`Policy changed: ${key} ${old.policies[key]} → ${policies[key]}.`);
+  }
+  return { ledger: { ...old, participants, status, visibility, policies }, events };
+}
+
+/** Change a thread's ledger in one commit. */
+export async function updateThreadLedger(record: RecordHandle, author: CommitAuthor, careLocation: string, threadId: string, update: LedgerUpdate): Promise<void> {
+  checkCareLocation(careLocation);
+  if (!update || typeof update !== 'object') throw new InvalidInput('expected a ledger update');
+  await record.write(author, async (head) => {
+    const at = head ?? (await record.head());
+    const old = await record.ledger(at, threadId);
+    if (old.status === 'archived') throw new ThreadClosed(`thread ${threadId} is archived and never changes again`, { threadId });
+    const by = authorParticipant(old, update.by);
+    if (by.role === 'patient' || by.role === 'patientassociate') throw new AuthorInvalid('patients and their associates do not change a thread\'s ledger');
+    const { ledger, events } = applyLedgerUpdate(old, update);
+    if (!governanceChanged(old, ledger)) throw new InvalidInput('the update changes nothing');
+    if (old.status === 'closed' && (events.length !== 1 || ledger.status !== 'archived')) {
+      throw new ThreadClosed(`thread ${threadId} is closed: it can only be archived`, { threadId });
+    }
+    const time = entryTime(record.now(), old);
+    const next = { ...ledger, last_updated_at: time };
+    const fileMap: Record<string, string> = { [threadPath(threadId, LEDGER_FILE)]: renderLedger(next) };
+    if (old.status === 'open') {
+      const notes: Message[] = events.map((e) => newMessage(by, 'system', e, time));
+      fileMap[threadPath(threadId, MESSAGES_FILE)] = appendMessages(await record.messagesText(at, threadId), notes);
+    }
+    return { files: files(fileMap), message: renderCommitMessage(subjects.updateLedger, careLocation), result: undefined };
+  });
+}
