@@ -84,9 +84,15 @@ export function readStrictYaml(text: string): YamlResult {
 
 const PLAIN_SAFE = /^[\p{L}\p{N}][\p{L}\p{N} ._\-()/',+@:]*$/u;
 
-/** A string scalar written plain where the core schema reads it back as that string, else quoted. */
+/** Plain scalars a YAML 1.1 reader (other clients) would take for a boolean, date or number. */
+const YAML11_SPECIAL = /^(?:y|yes|n|no|on|off)$|^\d{4}-\d\d?-\d\d?|^[-+]?[\d_]+(?::[0-5]?\d)+(?:\.\d*)?$/i;
+
+/**
+ * A string scalar written plain where the core schema reads it back as that string (and no
+ * YAML 1.1 reader would take it for something else), else double-quoted.
+ */
 export function yamlString(value: string): string {
-  const plain = PLAIN_SAFE.test(value) && !/[ :]$/.test(value) && !value.includes(' #') && !value.includes(': ');
+  const plain = PLAIN_SAFE.test(value) && !YAML11_SPECIAL.test(value) && !/[ :]$/.test(value) && !value.includes(' #') && !value.includes(': ');
   if (plain) {
     const back = parseDocument(`${value}\n`, { schema: 'core', version: '1.2' });
     if (back.errors.length === 0 && back.contents && isScalar(back.contents) && back.contents.value === value) return value;

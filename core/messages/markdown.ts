@@ -100,26 +100,26 @@ function end(n: Nodes): number {
 
 /** What a body-level node is called in a refusal, and how to write the same text safely. */
 const forbidden: Partial<Record<RootContent['type'], string>> = {
-  thematicBreak: 'a thematic break (`---`, `***` or `___`) that would end the message; write it as `\\---`',
+  thematicBreak: 'thematic break (`---`, `***` or `___`), which would end the message; write it as `\\---`',
   html: 'raw HTML, which can hide text when rendered; write `\\<` instead of `<`',
-  definition: 'a link reference definition, which is invisible when rendered; write `\\[` instead of `[`',
+  definition: 'link reference definition, which is invisible when rendered; write `\\[` instead of `[`',
 };
 
 /** Findings about one body: forbidden nodes anywhere in it, open fences, nesting. */
 function bodyFindings(text: string, nodes: RootContent[], where: { path?: string; messageId: string }): Finding[] {
   const out: Finding[] = [];
   const report = (n: Nodes, what: string) =>
-    out.push(error(ruleIds.messageAmbiguous, `the body contains ${what}`, { ...where, line: lineAt(text, start(n)) }));
+    out.push(error(ruleIds.messageAmbiguous, `expected no ${what} in a body`, { ...where, line: lineAt(text, start(n)) }));
   let deepest = 0;
   const walk = (n: Nodes, depth: number, top: boolean) => {
     if (n.type === 'heading' && top && n.depth <= 2) {
-      report(n, `a level-${n.depth} heading that would break the message structure; write \`\\#\` or escape the underline (\`\\---\`, \`\\===\`)`);
+      report(n, `level-${n.depth} heading, which would break the message structure; write \`\\#\` or escape the underline (\`\\---\`, \`\\===\`)`);
     } else if (n.type === 'html' || n.type === 'definition' || (n.type === 'thematicBreak' && top)) {
       report(n, forbidden[n.type]!);
     } else if (n.type === 'code' && top && !fenceClosed(text.slice(start(n), end(n)))) {
-      report(n, 'a code fence that is never closed; close it with a matching ``` line');
+      report(n, 'code fence left open, which would swallow the messages after it; close it with a matching ``` line');
     } else if (n.type === 'paragraph' && sourceLines(text, start(n), end(n)).some((l) => FIELD_LABEL.test(l.text))) {
-      report(n, 'a line that starts like a message field (`**ID:**`, `**Author:**`, …); write `\\*\\*` instead of `**`');
+      report(n, 'line that starts like a message field (`**ID:**`, `**Author:**`, …); write `\\*\\*` instead of `**`');
     }
     const nested = n.type === 'list' || n.type === 'blockquote' ? depth + 1 : depth;
     deepest = Math.max(deepest, nested);
@@ -147,7 +147,7 @@ export function crossCheck(text: string, messages: readonly ParsedMessage[], pat
   const findings: Finding[] = [];
   let c = 0;
   const disagree = (what: string, at: number, messageId?: string) => {
-    findings.push(error(ruleIds.messageAmbiguous, `a markdown reader disagrees with the message structure: expected ${what}, found ${describe(children[c])}`,
+    findings.push(error(ruleIds.messageAmbiguous, `expected ${what}, but a markdown reader finds ${describe(children[c])} there`,
       { ...base, ...(messageId ? { messageId } : {}), line: lineAt(text, at) }));
   };
   const h1 = children[c];
