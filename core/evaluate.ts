@@ -135,12 +135,12 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
   if (oldOid === newOid) return { earlier: known?.messages ?? [], appended: [] };
   const bytes = await r.blob(newOid, messageLimits.fileBytes, path);
   if (!bytes) return { earlier: [], appended: [] };
-  const remember = (messages: ParsedMessage[]) => r.cache.put(r.cache.messages, newOid, { messages, size: bytes.length, lines: countLines(bytes) });
+  const remember = (messages: ParsedMessage[], lines: number) => r.cache.put(r.cache.messages, newOid, { messages, size: bytes.length, lines });
 
   if (!oldOid) {
     const check = checkMessagesBytes(bytes, path);
     r.findings.push(...check.findings);
-    if (check.findings.length === 0) remember(check.messages);
+    if (check.findings.length === 0) remember(check.messages, countLines(bytes));
     return { earlier: [], appended: check.messages };
   }
   const oldSize = known?.size ?? (await r.source.stat(oldOid))?.size;
@@ -161,7 +161,7 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
   }
   const check = checkAppendedText(appendedText, { blocks: earlier.length, lines }, path);
   r.findings.push(...check.findings);
-  if (check.findings.length === 0) remember(earlier.concat(check.appended));
+  if (check.findings.length === 0) remember(earlier.concat(check.appended), lines + countLines(bytes.subarray(oldSize)));
   return { earlier, appended: check.appended };
 }
 

@@ -18,18 +18,37 @@ export interface PendingObject {
   content: Uint8Array;
 }
 
-/** Reads objects of a repository with isomorphic-git (loose and packed). */
+/**
+ * Reads objects of a repository with isomorphic-git (loose and packed). Objects are immutable, so
+ * the most recently read or written ones are kept in memory (bounded by bytes): the trees and
+ * files of `main` that the next operation reads are usually the ones the last one wrote.
+ */
 export class IsoGitSource implements ObjectSource {
-  readonly #cache = {};
-  #last: { oid: Oid; type: ObjectType; content: Uint8Array } | null = null;
-  constructor(readonly gitdir: string) {}
+  readonly #packCache = {};
+  readonly #recent = new Map<Oid, PendingObject>();
+  #bytes = 0;
+  constructor(readonly gitdir: string, readonly cacheBytes = 16 * 1024 * 1024) {}
+
+  /** Keep an object in the recent set, forgetting the oldest past the byte bound. */
+  remember(oid: Oid, o: PendingObject): void {
+    if (this.#recent.has(oid) || o.content.length > this.cacheBytes / 4) return;
+    this.#recent.set(oid, o);
+    this.#bytes += o.content.length;
+    for (const [old, v] of this.#recent) {
+      if (this.#bytes <= this.cacheBytes) break;
+      this.#recent.delete(old);
+      this.#bytes -= v.content.length;
+    }
+  }
 
   async read(oid: Oid): Promise<{ type: ObjectType; content: Uint8Array } | null> {
-    if (this.#last?.oid === oid) return this.#last;
+    const hit = this.#recent.get(oid);
+    if (hit) return hit;
     try {
-      const o = await git.readObject({ fs: nodeFs, gitdir: this.gitdir, oid, format: 'content', cache: this.#cache });
-      this.#last = { oid, type: o.type as ObjectType, content: o.object as Uint8Array };
-      return this.#last;
+      const o = await git.readObject({ fs: nodeFs, gitdir: this.gitdir, oid, format: 'content', cache: this.#packCache });
+      const found = { type: o.type as ObjectType, content: o.object as Uint8Array };
+      this.remember(oid, found);
+      return found;
     } catch (e) {
       if ((e as { code?: string }).code === 'NotFoundError') return null;
       throw e;
@@ -68,7 +87,8 @@ export async function writeLooseObject(gitdir: string, type: ObjectType, content
   const tmp = `${dir}/tmp_obj_${randomBytes(6).toString('hex')}`;
   const fd = await fs.open(tmp, 'wx', 0o444);
   try {
-    await fd.writeFile(deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content])));
+    // Level 1, as git itself writes loose objects (core.looseCompression).
+    await fd.writeFile(deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 }));
     await fd.sync();
   } finally {
     await fd.close();

@@ -1,13 +1,14 @@
 // Keeping a working copy's files and index in step with `main` after CCR commits, through git's
 // own two-tree merge (`read-tree -m -u`), which takes the index lock and refuses to overwrite
 // local changes. `.git/ccr-checkout` remembers the commit the files were last brought to, so a
-// crash between moving `main` and updating the files is repaired by the next operation.
+// crash between moving `main` and updating the files is repaired by the next operation. Like git's
+// own index, the marker is replaced atomically but not fsynced: after a power loss both may be
+// older, and they are older together.
 
 import { promises as fs } from 'node:fs';
 import { WorkingCopyConflict } from '../core/errors.js';
 import { isOid, type Oid } from '../core/objects.js';
 import { MAIN } from './refs.js';
-import { writeFileDurable } from './fsutil.js';
 import { runGit, gitEnv } from './run.js';
 import type { Repository } from './repository.js';
 
@@ -30,7 +31,13 @@ export async function checkout(repo: Repository, from: Oid | null, to: Oid): Pro
   if (r.code !== 0) {
     throw new WorkingCopyConflict(`the working copy has local changes that conflict with the record; commit nothing by hand in a CCR working copy, and restore the files with \`git checkout -- .\` (${r.stderr.trim().split('\n')[0] ?? ''})`, { stderr: r.stderr, committed: to });
   }
-  await writeFileDurable(`${repo.gitdir}/${MARKER}`, `${to}\n`);
+  await writeMarker(repo.gitdir, to);
+}
+
+async function writeMarker(gitdir: string, oid: Oid): Promise<void> {
+  const tmp = `${gitdir}/${MARKER}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, `${oid}\n`);
+  await fs.rename(tmp, `${gitdir}/${MARKER}`);
 }
 
 /** Before an operation: the working copy must be on `main`, and its files at `head`. */
@@ -42,6 +49,6 @@ export async function prepareWorktree(repo: Repository, head: Oid | null): Promi
   const marker = await readMarker(repo.gitdir);
   if (marker === head) return;
   // No marker: a fresh clone, whose files git itself checked out at head.
-  if (marker === null) await writeFileDurable(`${repo.gitdir}/${MARKER}`, `${head}\n`);
+  if (marker === null) await writeMarker(repo.gitdir, head);
   else await checkout(repo, marker, head);
 }

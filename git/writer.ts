@@ -61,6 +61,7 @@ export async function writeCommit<T>(repo: Repository, opts: WriteOptions, prepa
       const errors = findings.filter((f) => f.severity === 'error');
       if (errors.length > 0) throw new RuleViolation(errors);
       await writeObjects(repo.gitdir, built.objects);
+      for (const [oid, o] of built.objects) repo.source.remember(oid, o);
       if (await compareAndSwapRef(repo.gitdir, MAIN, built.oid, head)) {
         await checkout(repo, head, built.oid);
         return { commit: built.oid, parent: head, result: change.result };

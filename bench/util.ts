@@ -1,0 +1,51 @@
+// Small helpers shared by the benchmarks: timing, medians, temp folders, printing.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Milliseconds an async function takes. */
+export async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** The median of numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The p-th percentile (0–100) of numbers. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+/** Run `fn` `n` times after `warm` warm-up runs; give the times in ms. */
+export async function sample(n: number, fn: (i: number) => Promise<unknown>, warm = 3): Promise<number[]> {
+  for (let i = 0; i < warm; i++) await fn(-1 - i);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await time(() => fn(i)));
+  return out;
+}
+
+/** A temporary folder, removed at exit unless CCR_BENCH_KEEP is set. */
+export function scratch(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `ccr-bench-${prefix}-`));
+  if (!process.env['CCR_BENCH_KEEP']) process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Print one result line: name, value, unit, and the ratio against a baseline when given. */
+export function report(name: string, value: number, unit = 'ms', baseline?: { name: string; value: number }): void {
+  const ratio = baseline ? `  ${(value / baseline.value).toFixed(2)}× ${baseline.name}` : '';
+  console.log(`${name.padEnd(58)} ${value.toFixed(2).padStart(10)} ${unit}${ratio}`);
+}
+
+/** A progress line on stderr for long set-up work. */
+export function progress(what: string, done: number, total: number): void {
+  if (done === total || done % Math.max(1, Math.floor(total / 20)) === 0) process.stderr.write(`  ${what}: ${done}/${total}\r${done === total ? '\n' : ''}`);
+}
