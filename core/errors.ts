@@ -123,6 +123,12 @@ export class PayloadTooLarge extends CcrError {
   readonly status = 413;
 }
 
+/** A request body of a type the endpoint does not take. */
+export class UnsupportedMediaType extends CcrError {
+  readonly code = 'UnsupportedMediaType';
+  readonly status = 415;
+}
+
 /** A name that is already taken (a principal). */
 export class Conflict extends CcrError {
   readonly code = 'Conflict';
@@ -139,7 +145,7 @@ export class Unavailable extends CcrError {
 export const errorClasses = {
   InvalidInput, AuthorInvalid, RecordNotFound, RecordExists, ThreadNotFound, ThreadClosed,
   MessageNotFound, RuleViolation, ConcurrentUpdate, RecordLocked, WorkingCopyConflict, GitFailure,
-  Unauthorized, Forbidden, NotFound, MethodNotAllowed, PayloadTooLarge, Conflict, Unavailable,
+  Unauthorized, Forbidden, NotFound, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, Conflict, Unavailable,
 } as const;
 
 /** The code of any registered error. */

@@ -88,11 +88,11 @@ export function verdict(findings: Finding[]): Verdict {
   return { ok: !findings.some((f) => f.severity === 'error'), findings };
 }
 
-/** One line of refusal text: rule id, path, message id or line, and what was expected. */
+/** One line of refusal text: rule id, path, message id or line, what was expected, and the commit. */
 export function formatFinding(f: Finding): string {
   const place = [f.path, f.messageId ? `message ${f.messageId}` : undefined, f.line !== undefined ? `line ${f.line}` : undefined]
     .filter((x) => x !== undefined)
     .join(' ');
-  const commit = f.commit ? `${f.commit.slice(0, 12)} ` : '';
-  return `${commit}${f.rule}${place ? ' ' + place : ''}: ${f.message}`;
+  const commit = f.commit ? ` (commit ${f.commit.slice(0, 12)})` : '';
+  return `${f.rule}${place ? ' ' + place : ''}: ${f.message}${commit}`;
 }

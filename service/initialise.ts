@@ -35,8 +35,11 @@ export interface CreateRecordOptions {
   principal?: Principal;
 }
 
-/** Create a record and give its handle. */
-export async function createRecord(opts: CreateRecordOptions): Promise<{ handle: RecordHandle; commit: string }> {
+/**
+ * Create a record and give its handle. `then` runs on the record before it is moved into place
+ * (a first thread, say): the record appears with all of it, or not at all.
+ */
+export async function createRecord<T = undefined>(opts: CreateRecordOptions, then?: (staging: RecordHandle) => Promise<T>): Promise<{ handle: RecordHandle; commit: string; then?: T }> {
   checkCareLocation(opts.careLocation);
   if (!isUuid(opts.clinicalId)) throw new InvalidInput(`expected a clinical id in canonical UUID form, found ${JSON.stringify(opts.clinicalId)}`);
   if (opts.id !== undefined && !isUuid(opts.id)) throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(opts.id)}`);
@@ -54,6 +57,7 @@ export async function createRecord(opts: CreateRecordOptions): Promise<{ handle:
       message: renderCommitMessage(subjects.createRecord, opts.careLocation),
       result: null,
     }));
+    const extra = then ? await then(staging) : undefined;
     // A rename never replaces a non-empty folder, so a concurrent creation of the same id loses.
     try {
       await fs.rename(tmp, final);
@@ -63,7 +67,7 @@ export async function createRecord(opts: CreateRecordOptions): Promise<{ handle:
     }
     await syncDir(dirname(final));
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
-    return { handle: new RecordHandle(repo, id, opts.clock, opts.principal), commit: written.commit };
+    return { handle: new RecordHandle(repo, id, opts.clock, opts.principal), commit: written.commit, ...(then ? { then: extra as T } : {}) };
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@ export function whoRules(c: CommitChanges, ctx: RuleContext): Finding[] {
   if (!p) return [];
   const out: Finding[] = [];
   if (p.kind === 'auditor') return [error(ruleIds.whoWrite, 'expected no writes from an auditor')];
-  if (c.statusChanged && p.kind !== 'admin' && p.kind !== 'site') {
+  if (c.statusChanged && !c.createsRecord && p.kind !== 'admin' && p.kind !== 'site') {
     out.push(error(ruleIds.whoStatus, `expected ${STATUS_FILE} to be changed only by an admin or site principal, found ${p.kind} ${p.name}`, { path: STATUS_FILE }));
   }
   if (p.kind !== 'participant') return out;

@@ -1,0 +1,31 @@
+// `ccr record create`: create a record in a data folder (as the server's API does).
+
+import { createRecord } from '../service/initialise.js';
+import { RecordStore } from '../server/records.js';
+import { promises as fs } from 'node:fs';
+import { dataDir, need, out, str, UsageError, type Command } from './args.js';
+import type { RecordId } from '../core/ids.js';
+
+export const record: Command = {
+  summary: 'create a record in a data folder',
+  help: `ccr record create --clinical-id UUID --care-location TEXT [--id UUID] [--data DIR]
+
+Create a record (a bare repository with its first commit) in the data folder a server serves.
+
+Example:
+  ccr record create --clinical-id a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12 --care-location "Oxford University Hospitals"`,
+  options: { data: { type: 'string' }, 'clinical-id': { type: 'string' }, 'care-location': { type: 'string' }, id: { type: 'string' } },
+  async run(v, [action]) {
+    if (action !== 'create') throw new UsageError('use: ccr record create …');
+    const data = dataDir(v['data']);
+    await fs.mkdir(`${data}/coordination`, { recursive: true });
+    const records = new RecordStore(await fs.realpath(`${data}/coordination`));
+    const { handle } = await createRecord({
+      path: (id) => records.path(id), bare: true, author: { name: 'ccr record create', email: 'cli@ccr.invalid' },
+      careLocation: need(v['care-location'], 'care-location'), clinicalId: need(v['clinical-id'], 'clinical-id'),
+      ...(str(v['id']) ? { id: str(v['id']) as RecordId } : {}),
+    });
+    out(v['json'] === true, { coordination_id: handle.id, path: handle.repo.gitdir }, `created record ${handle.id}\n${handle.repo.gitdir}`);
+    return 0;
+  },
+};

@@ -1,0 +1,74 @@
+// Who may read or push which record (SPEC 9). Participant principals reach only records in which
+// they take part in some thread: derived from the ledgers on `main`, remembered per record by
+// head commit, and re-read only for threads whose ledger changed. No global scan.
+
+import type { RecordId } from '../core/ids.js';
+import { readLedger } from '../core/ledger.js';
+import type { Oid } from '../core/objects.js';
+import type { Principal } from '../core/principal.js';
+import { COMMUNICATIONS, LEDGER_FILE } from '../core/rules/tree.js';
+import type { Repository } from '../git/repository.js';
+
+interface Entry {
+  head: Oid;
+  ledgers: Map<string, { oid: Oid; participants: string[] }>;
+  participants: Set<string>;
+}
+
+/** The participant ids of each record, cached by head commit. */
+export class ParticipantIndex {
+  readonly #records = new Map<RecordId, Entry>();
+  constructor(private readonly limit = 20_000) {}
+
+  /** The participant ids of every thread of a record at its current head. */
+  async participants(id: RecordId, repo: Repository): Promise<Set<string>> {
+    const head = await repo.head();
+    if (!head) return new Set();
+    const known = this.#records.get(id);
+    if (known?.head === head) return known.participants;
+    const ledgers = new Map<string, { oid: Oid; participants: string[] }>();
+    for (const thread of await repo.list(head, COMMUNICATIONS)) {
+      if (thread.mode !== '40000') continue;
+      const ledger = (await repo.list(head, `${COMMUNICATIONS}/${thread.name}`)).find((e) => e.name === LEDGER_FILE);
+      if (!ledger) continue;
+      const before = known?.ledgers.get(thread.name);
+      if (before?.oid === ledger.oid) {
+        ledgers.set(thread.name, before);
+        continue;
+      }
+      const bytes = (await repo.source.read(ledger.oid))?.content;
+      const read = bytes ? readLedger(bytes) : null;
+      ledgers.set(thread.name, { oid: ledger.oid, participants: read?.ok ? read.value.participants.map((p) => p.participant_id) : [] });
+    }
+    const entry: Entry = { head, ledgers, participants: new Set([...ledgers.values()].flatMap((l) => l.participants)) };
+    this.#records.delete(id);
+    this.#records.set(id, entry);
+    if (this.#records.size > this.limit) this.#records.delete(this.#records.keys().next().value as RecordId);
+    return entry.participants;
+  }
+}
+
+/** What a principal wants to do with a record. */
+export type RecordAction = 'read' | 'write';
+
+/** Whether a principal may read or write a record that exists. */
+export async function mayAccess(p: Principal, action: RecordAction, id: RecordId, repo: Repository, index: ParticipantIndex): Promise<boolean> {
+  switch (p.kind) {
+    case 'admin':
+    case 'site':
+    case 'integration':
+      return true;
+    case 'auditor':
+      return action === 'read';
+    case 'participant':
+      return (await index.participants(id, repo)).has(p.participantId);
+  }
+}
+
+/** Principal kinds that may use each server-wide API operation. */
+export const apiRights = {
+  listRecords: ['admin', 'auditor', 'site'],
+  createRecord: ['admin', 'site', 'integration', 'participant'],
+  principals: ['admin'],
+  metrics: ['admin', 'auditor'],
+} as const satisfies Record<string, readonly Principal['kind'][]>;

@@ -1,0 +1,121 @@
+// The JSON API of SPEC 9: records (create, list, summary) and principals (create, list, delete).
+// Server-side writes go through the same service, writer and rules as every other write.
+
+import type { IncomingMessage } from 'node:http';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../core/errors.js';
+import { isUuid, type RecordId } from '../core/ids.js';
+import { parseMessages } from '../core/messages/grammar.js';
+import type { Principal } from '../core/principal.js';
+import { CoordinationService } from '../service/CoordinationService.js';
+import { checkParticipants } from '../service/content.js';
+import { createRecord } from '../service/initialise.js';
+import { RecordHandle } from '../service/record.js';
+import { apiRights, mayAccess } from './access.js';
+import type { ServerContext } from './context.js';
+import { readJson } from './http.js';
+import { PrincipalStore, type PrincipalInput } from './principals.js';
+
+/** A JSON answer: status and body. */
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/** Refuse unless the principal's kind may use the operation. */
+export function allow(p: Principal, kinds: readonly Principal['kind'][], what: string): void {
+  if (!kinds.includes(p.kind)) throw new Forbidden(`${p.kind} principals may not ${what}`);
+}
+
+/** The commit author of a server-side write made for a principal. */
+export function serverAuthor(p: Principal): { name: string; email: string } {
+  return { name: p.kind === 'participant' ? p.displayName : p.name, email: `${p.name}@ccr.invalid` };
+}
+
+interface CreateBody {
+  clinical_id?: unknown;
+  care_location?: unknown;
+  coordination_id?: unknown;
+  thread?: { participants?: unknown; message?: { author_id?: unknown; body?: unknown } };
+}
+
+/** POST /api/records */
+export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer & { record: RecordId }> {
+  allow(p, apiRights.createRecord, 'create records');
+  const body = (await readJson(req, ctx.options.maxRequestBytes)) as CreateBody;
+  if (!body || typeof body !== 'object') throw new InvalidInput('expected a JSON object');
+  if (body.coordination_id !== undefined && p.kind !== 'admin' && p.kind !== 'site') throw new Forbidden('only admin and site principals choose a record id');
+  if (body.coordination_id !== undefined && !isUuid(body.coordination_id)) throw new InvalidInput('expected coordination_id in canonical UUID form');
+  const thread = body.thread;
+  const participants = thread ? checkParticipants(thread.participants) : undefined;
+  if (p.kind === 'participant' && !participants?.some((x) => x.participant_id === p.participantId)) {
+    throw new Forbidden('a participant creating a record must include a thread in which they take part');
+  }
+  let first: { author: { id: string; name: string }; body: string } | undefined;
+  if (thread?.message !== undefined) {
+    const author = participants?.find((x) => x.participant_id === thread.message?.author_id);
+    if (!author) throw new InvalidInput('expected thread.message.author_id to be one of the thread participants');
+    if (typeof thread.message.body !== 'string') throw new InvalidInput('expected thread.message.body to be a string');
+    first = { author: { id: author.participant_id, name: author.display_name }, body: thread.message.body };
+  }
+  const author = serverAuthor(p);
+  const created = await createRecord({
+    path: (id) => ctx.records.path(id), bare: true, author, principal: p,
+    careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
+    ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
+  }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined);
+  ctx.metrics.records.inc();
+  const id = created.handle.id;
+  return {
+    status: 201, record: id,
+    body: { coordination_id: id, clone_url: `${ctx.baseUrl}/coordination/${id}.git`, ...(created.then ? { thread_id: created.then } : {}) },
+  };
+}
+
+/** GET /api/records?after=&limit= */
+export async function listRecordsRoute(ctx: ServerContext, p: Principal, after: string | undefined, limit: string | undefined): Promise<Answer> {
+  allow(p, apiRights.listRecords, 'list records');
+  if (after !== undefined && !isUuid(after)) throw new InvalidInput('expected after to be a record id');
+  const n = limit === undefined ? 100 : Number(limit);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInput('expected limit between 1 and 1000');
+  const page = await ctx.records.list(after, n);
+  return { status: 200, body: page };
+}
+
+/** GET /api/records/<id>: the status and a summary of every thread. */
+export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: RecordId): Promise<Answer> {
+  const repo = await ctx.records.open(id);
+  if (!repo || !(await mayAccess(p, 'read', id, repo, ctx.participants))) throw new NotFound(`no record ${id}`);
+  const handle = new RecordHandle(repo, id);
+  const head = await handle.head();
+  const threads = [];
+  for (const threadId of await handle.threadIds(head)) {
+    const ledger = await handle.ledger(head, threadId);
+    const messages = parseMessages(await handle.messagesText(head, threadId)).messages.length;
+    threads.push({ thread_id: threadId, status: ledger.status, created_at: ledger.created_at, last_updated_at: ledger.last_updated_at, participants: ledger.participants, visibility: ledger.visibility, message_count: messages });
+  }
+  return { status: 200, body: { coordination_id: id, head, status: await handle.status(head), threads } };
+}
+
+/** POST /api/principals */
+export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer> {
+  allow(p, apiRights.principals, 'manage principals');
+  const body = (await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput;
+  return { status: 201, body: await ctx.principals.add(PrincipalStore.check(body)) };
+}
+
+/** GET /api/principals */
+export async function listPrincipalsRoute(ctx: ServerContext, p: Principal): Promise<Answer> {
+  allow(p, apiRights.principals, 'manage principals');
+  return { status: 200, body: { principals: await ctx.principals.list() } };
+}
+
+/** DELETE /api/principals/<name>; the last admin cannot be deleted. */
+export async function deletePrincipalRoute(ctx: ServerContext, p: Principal, name: string): Promise<Answer> {
+  allow(p, apiRights.principals, 'manage principals');
+  const all = await ctx.principals.list();
+  const target = all.find((x) => x.name === name);
+  if (!target) throw new NotFound(`no principal named ${name}`);
+  if (target.kind === 'admin' && all.filter((x) => x.kind === 'admin').length === 1) throw new Conflict('the last admin principal cannot be deleted');
+  await ctx.principals.remove(name);
+  return { status: 204, body: null };
+}

@@ -1,0 +1,138 @@
+// The request handler: route, authenticate (HTTP Basic on every request but /healthz), dispatch,
+// answer errors as JSON, and write the access log entry before the response completes.
+
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MethodNotAllowed, NotFound, Unauthorized } from '../core/errors.js';
+import type { Principal } from '../core/principal.js';
+import { apiRights } from './access.js';
+import type { AccessEntry } from './accessLog.js';
+import { allow, createPrincipalRoute, createRecordRoute, deletePrincipalRoute, listPrincipalsRoute, listRecordsRoute, recordSummaryRoute, type Answer } from './api.js';
+import type { ServerContext } from './context.js';
+import { gitRoute } from './gitRoute.js';
+import { basicCredentials, errorBody, route, sendJson, type Route } from './http.js';
+
+const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="CCR", charset="UTF-8"' };
+
+/** Authenticate the request; the same 401 for a missing, malformed, unknown or wrong credential. */
+async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<Principal> {
+  const creds = basicCredentials(req.headers.authorization);
+  const p = creds ? await ctx.principals.verify(creds.name, creds.token) : null;
+  if (!p) {
+    ctx.metrics.authFailures.inc();
+    throw new Unauthorized('authentication required');
+  }
+  return p;
+}
+
+/**
+ * Answering before the request body was read: close the connection after the answer, and read
+ * (and drop) what the client is still sending for a moment, so the answer is not lost to a
+ * reset; a client that keeps sending is cut off.
+ */
+function lingerOnRefusal(req: IncomingMessage, res: ServerResponse): void {
+  if (req.complete) return;
+  res.setHeader('Connection', 'close');
+  req.resume();
+  const cut = setTimeout(() => req.socket.destroy(), 2000);
+  cut.unref();
+  req.once('end', () => clearTimeout(cut));
+}
+
+/** The route's metric label. */
+function label(r: Route): string {
+  return r.kind === 'git' ? `git-${r.step}-${r.service.slice(4)}` : r.kind;
+}
+
+/** Build the request listener of a server. */
+export function createHandler(ctx: ServerContext, inflight: Set<ServerResponse>): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    inflight.add(res);
+    res.on('close', () => inflight.delete(res));
+    handle(ctx, req, res).catch((e: unknown) => {
+      ctx.log('error', 'handler-crashed', { error: e });
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'Internal', message: 'internal error' } });
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const requestId = randomBytes(6).toString('hex');
+  const r = route(req.method ?? 'GET', req.url ?? '');
+  const entry: AccessEntry = {
+    time: new Date().toISOString(), request: requestId, principal: null, address: req.socket.remoteAddress, method: req.method ?? '',
+    path: (req.url ?? '').slice(0, 512), status: 500, outcome: 'error', ms: 0,
+  };
+  if (r.kind === 'git') {
+    entry.record = r.record;
+    entry.service = r.service;
+  } else if (r.kind === 'record') entry.record = r.record;
+  const finish = async (status: number, outcome: string) => {
+    entry.status = status;
+    entry.outcome = outcome;
+    entry.ms = Math.round(performance.now() - started);
+    ctx.metrics.requests.inc({ route: label(r), status: String(status) });
+    ctx.metrics.duration.observe({ route: label(r) }, entry.ms / 1000);
+    await ctx.accessLog.append(entry).catch((e: unknown) => ctx.log('error', 'access-log-failed', { error: e }));
+  };
+  res.setHeader('X-Request-Id', requestId);
+  try {
+    if (r.kind === 'health') {
+      await finish(200, 'ok');
+      return sendJson(res, 200, { status: 'ok' });
+    }
+    if (r.kind === 'not-found') throw new NotFound('nothing is served at this path');
+    const principal = await authenticate(ctx, req);
+    entry.principal = principal.name;
+    if (r.kind === 'bad-method') throw new MethodNotAllowed(`use ${r.allow} here`);
+    if (r.kind === 'git') {
+      const out = await gitRoute(ctx, req, res, principal, r.record, r.service, r.step, requestId);
+      if (out.updates) entry.updates = out.updates;
+      await finish(out.status, out.outcome);
+      if (!res.headersSent) {
+        lingerOnRefusal(req, res);
+        const message = { 'too-large': 'the request body is too large', 'bad-body': 'the request body could not be read', 'bad-request': 'git could not read the request' }[out.outcome] ?? 'the request could not be served';
+        return sendJson(res, out.status, { error: { code: out.outcome, message } });
+      }
+      res.end();
+      return;
+    }
+    if (r.kind === 'metrics') {
+      allow(principal, apiRights.metrics, 'read metrics');
+      const text = await ctx.metrics.registry.metrics();
+      await finish(200, 'ok');
+      res.writeHead(200, { 'Content-Type': ctx.metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    let answer: Answer;
+    switch (r.kind) {
+      case 'records-create': {
+        const created = await createRecordRoute(ctx, req, principal);
+        entry.record = created.record;
+        answer = created;
+        break;
+      }
+      case 'records-list': answer = await listRecordsRoute(ctx, principal, r.after, r.limit); break;
+      case 'record': answer = await recordSummaryRoute(ctx, principal, r.record); break;
+      case 'principals-list': answer = await listPrincipalsRoute(ctx, principal); break;
+      case 'principals-create': answer = await createPrincipalRoute(ctx, req, principal); break;
+      case 'principals-delete': answer = await deletePrincipalRoute(ctx, principal, r.name); break;
+    }
+    await finish(answer.status, 'ok');
+    if (answer.status === 204) {
+      res.writeHead(204);
+      res.end();
+    } else sendJson(res, answer.status, answer.body);
+  } catch (e) {
+    const { status, body } = errorBody(e, requestId);
+    if (status >= 500) ctx.log('error', 'request-failed', { request: requestId, error: e });
+    await finish(status, body.error.code);
+    if (!res.headersSent) {
+      lingerOnRefusal(req, res);
+      sendJson(res, status, body, status === 401 ? CHALLENGE : {});
+    } else res.destroy();
+  }
+}

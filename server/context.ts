@@ -1,0 +1,61 @@
+// What every part of a running server shares: its options, stores, logs and metrics.
+
+import type { RecordId } from '../core/ids.js';
+import type { ParticipantIndex } from './access.js';
+import type { AccessLog } from './accessLog.js';
+import type { HookEndpoint } from './hookEndpoint.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { PrincipalStore } from './principals.js';
+import type { RecordStore } from './records.js';
+import type { ValidatorPool } from './validatorPool.js';
+
+/** How a server runs; everything has an embedded default (see options.ts). */
+export interface ServerOptions {
+  /** Data folder: records, principals, access log, git configuration. */
+  data: string;
+  host: string;
+  port: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** The URL clients reach the server at, for clone URLs (default: from host and port). */
+  publicUrl?: string;
+  /** Token of the bootstrap `admin` principal on first start (else a random one is printed). */
+  adminToken?: string;
+  /** Largest request body, after gzip inflation, for pushes (bytes). */
+  maxPushBytes: number;
+  /** Largest request body for fetch negotiation and the JSON API (bytes). */
+  maxRequestBytes: number;
+  /** Time to receive the request headers (ms). */
+  headersTimeoutMs: number;
+  /** A connection silent for this long is closed (ms). */
+  idleTimeoutMs: number;
+  /** Time the validator may take to judge one push before it is refused (ms). */
+  validationBudgetMs: number;
+  /** Judge commit contents in pre-receive (false: ref rules only, a benchmark baseline). */
+  validateContent: boolean;
+  /** Validator threads. */
+  validatorThreads: number;
+  /** How long shutdown waits for requests in flight (ms). */
+  shutdownGraceMs: number;
+  /** Where the structured log goes (default stdout). */
+  logStream?: NodeJS.WritableStream;
+  quiet?: boolean;
+}
+
+/** The shared state of a running server. */
+export interface ServerContext {
+  options: ServerOptions;
+  baseUrl: string;
+  records: RecordStore;
+  principals: PrincipalStore;
+  participants: ParticipantIndex;
+  hooks: HookEndpoint;
+  validator: ValidatorPool;
+  gitEnv: NodeJS.ProcessEnv;
+  accessLog: AccessLog;
+  metrics: Metrics;
+  log: Logger;
+  /** Called after a push really moved `main` (sync subscribes here). */
+  afterPush: Array<(id: RecordId) => void>;
+}

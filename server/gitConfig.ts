@@ -1,0 +1,49 @@
+// The git configuration the server owns (GIT_CONFIG_GLOBAL, with the system file ignored): hooks
+// through core.hooksPath, fsck of everything received, no deletes or forced updates, committed
+// objects and refs fsynced, a maximum pack size. The user's ~/.gitconfig is never read.
+
+import { writeFileDurable } from '../git/fsutil.js';
+import { gitEnv } from '../git/run.js';
+
+/** Settings that shape the generated configuration. */
+export interface GitConfigOptions {
+  hooksPath: string;
+  maxInputBytes: number;
+}
+
+/** The text of the server's git configuration. */
+export function renderGitConfig(o: GitConfigOptions): string {
+  return [
+    '# Written by the CCR server at start-up; edits are overwritten.',
+    '[core]',
+    `\thooksPath = ${o.hooksPath}`,
+    '\tfsync = committed',
+    '\tfsyncMethod = fsync',
+    '\tlogAllRefUpdates = false',
+    '[receive]',
+    '\tfsckObjects = true',
+    '\tdenyDeletes = true',
+    '\tdenyNonFastForwards = true',
+    '\tdenyCurrentBranch = refuse',
+    `\tmaxInputSize = ${o.maxInputBytes}`,
+    '\tadvertisePushOptions = false',
+    '\tautogc = true',
+    '[transfer]',
+    '\tfsckObjects = true',
+    '[fetch]',
+    '\tfsckObjects = true',
+    '[protocol]',
+    '\tversion = 2',
+    '[uploadpack]',
+    '\tallowFilter = true',
+    '[gc]',
+    '\tauto = 6700',
+    '',
+  ].join('\n');
+}
+
+/** Write the configuration file and give the environment every git child of the server runs with. */
+export async function installGitConfig(path: string, o: GitConfigOptions): Promise<NodeJS.ProcessEnv> {
+  await writeFileDurable(path, renderGitConfig(o));
+  return gitEnv(path);
+}

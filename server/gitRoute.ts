@@ -1,0 +1,86 @@
+// Serving git for one record: who may, then the bridge to upload-pack / receive-pack, and for a
+// push the pre-receive token, the verdict, and the side effects once `main` really moved.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType } from '../core/errors.js';
+import { formatFinding } from '../core/findings.js';
+import type { RecordId } from '../core/ids.js';
+import type { Principal } from '../core/principal.js';
+import { MAIN, readRef } from '../git/refs.js';
+import { mayAccess } from './access.js';
+import type { AccessEntry } from './accessLog.js';
+import type { ServerContext } from './context.js';
+import type { HookCall, HookVerdict, PushContext } from './hookEndpoint.js';
+import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
+
+/** What the git route tells the access log. */
+export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & { exchange?: Exchange };
+
+/** Serve one git request for a record; the caller logs and ends the response. */
+export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, p: Principal, id: RecordId, service: GitService, step: 'advertise' | 'rpc', requestId: string): Promise<GitOutcome> {
+  const write = service === 'git-receive-pack';
+  // Auditors never push: answered before the disk or git are touched.
+  if (write && p.kind === 'auditor') throw new Forbidden('auditors have read-only access');
+  if (step === 'rpc' && req.headers['content-type'] !== `application/x-${service}-request`) throw new UnsupportedMediaType(`expected Content-Type: application/x-${service}-request`);
+  const cap = write ? ctx.options.maxPushBytes : ctx.options.maxRequestBytes;
+  if (Number(req.headers['content-length'] ?? 0) > cap) throw new PayloadTooLarge(`the request body is larger than ${cap} bytes`);
+  const repo = await ctx.records.open(id);
+  // A record the principal may not see is reported exactly like a missing one.
+  if (!repo || !(await mayAccess(p, write ? 'write' : 'read', id, repo, ctx.participants))) throw new NotFound(`no record ${id}`);
+
+  if (step === 'advertise') return { status: 200, outcome: 'ok', exchange: await advertise(req, res, repo.gitdir, service, ctx.gitEnv) };
+  if (!write) return exchanged(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap), 'ok');
+
+  const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir };
+  const token = ctx.hooks.open(push);
+  const before = await readRef(repo.gitdir, MAIN);
+  let exchange: Exchange;
+  try {
+    exchange = await rpc(req, res, repo.gitdir, service, { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token }, cap);
+  } finally {
+    ctx.hooks.close(token);
+  }
+  const after = await readRef(repo.gitdir, MAIN);
+  const moved = after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
+  const updates = (push.updates ?? []).map((u) => ({ ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === after) }));
+  if (push.updates) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
+  if (moved) {
+    ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after });
+    for (const fn of ctx.afterPush) fn(id);
+  }
+  return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : 'ok'), updates };
+}
+
+/** The status and outcome of a finished exchange. Git failing on a request is the request's fault. */
+function exchanged(exchange: Exchange, ok: string): GitOutcome {
+  const outcome = exchange.tooLarge ? 'too-large' : exchange.bodyError ? 'bad-body' : exchange.aborted ? 'aborted' : exchange.code === 0 ? ok : 'bad-request';
+  const status = exchange.tooLarge ? 413 : exchange.bodyError ? 400 : exchange.code === 0 || exchange.aborted ? 200 : 400;
+  return { status, outcome, exchange };
+}
+
+/** The pre-receive judgement for a push in flight (called through the hook endpoint). */
+export async function judgeHook(ctx: ServerContext, push: PushContext, call: HookCall): Promise<HookVerdict> {
+  push.updates = call.updates;
+  const started = performance.now();
+  const verdict = await ctx.validator.judge({
+    gitdir: push.gitdir, recordId: push.recordId, principal: push.principal, env: call.env, updates: call.updates,
+    now: Date.now(), gitEnv: ctx.gitEnv, content: ctx.options.validateContent, maxCommits: 10_000,
+  });
+  ctx.metrics.validation.observe((performance.now() - started) / 1000);
+  const errors = verdict.findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) {
+    push.accepted = call.updates;
+    return { accept: true, lines: [] };
+  }
+  for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
+  ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [...new Set(errors.map((f) => f.rule))] });
+  return {
+    accept: false,
+    lines: [
+      `ccr: push refused: ${errors.length} problem${errors.length === 1 ? '' : 's'} (request ${push.requestId})`,
+      ...errors.slice(0, 50).map(formatFinding),
+      ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
+      'ccr: nothing was changed; messages are never edited or deleted (write a correction instead)',
+    ],
+  };
+}

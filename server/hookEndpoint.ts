@@ -1,0 +1,134 @@
+// The validator's door for hooks/pre-receive: a loopback-only HTTP listener on a port of its own.
+// Each receive-pack the server starts gets a fresh random token in its environment; the token
+// maps back to the authenticated principal, the record and the request. Without a live token the
+// door answers 403, so knowing the port is not enough.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RecordId } from '../core/ids.js';
+import type { Principal } from '../core/principal.js';
+import type { Logger } from './log.js';
+
+/** One ref line of a push: `old new ref`. */
+export interface RefUpdate {
+  old: string;
+  new: string;
+  ref: string;
+}
+
+/** What the server knows about a receive-pack in flight. */
+export interface PushContext {
+  requestId: string;
+  principal: Principal;
+  recordId: RecordId;
+  gitdir: string;
+  /** The updates the validator accepted, for the side effects after the ref really moved. */
+  accepted?: RefUpdate[];
+  /** The updates of the last pre-receive call, accepted or not. */
+  updates?: RefUpdate[];
+}
+
+/** What the hook sent: the quarantine variables and the ref lines. */
+export interface HookCall {
+  env: { GIT_QUARANTINE_PATH?: string; GIT_OBJECT_DIRECTORY?: string; GIT_ALTERNATE_OBJECT_DIRECTORIES?: string };
+  updates: RefUpdate[];
+}
+
+/** The verdict sent back: accept, or refuse with lines for the pusher. */
+export interface HookVerdict {
+  accept: boolean;
+  lines: string[];
+}
+
+const ZERO = /^[0-9a-f]{40}$/;
+const MAX_BODY = 1024 * 1024;
+
+/** Parse the body hooks/pre-receive sends. Null when it is malformed. */
+export function parseHookBody(body: string): HookCall | null {
+  const [head, refs = ''] = body.split('\n\n', 2) as [string, string?];
+  const env: HookCall['env'] = {};
+  for (const line of head.split('\n')) {
+    const sp = line.indexOf(' ');
+    const key = sp === -1 ? line : line.slice(0, sp);
+    const value = sp === -1 ? '' : line.slice(sp + 1);
+    if (value === '') continue;
+    if (key === 'quarantine') env.GIT_QUARANTINE_PATH = value;
+    else if (key === 'objects') env.GIT_OBJECT_DIRECTORY = value;
+    else if (key === 'alternates') env.GIT_ALTERNATE_OBJECT_DIRECTORIES = value;
+    else return null;
+  }
+  const updates: RefUpdate[] = [];
+  for (const line of refs.split('\n')) {
+    if (line.trim() === '') continue;
+    const [old, next, ref, ...rest] = line.split(' ');
+    if (!old || !next || !ref || rest.length > 0 || !ZERO.test(old) || !ZERO.test(next)) return null;
+    updates.push({ old, new: next, ref });
+  }
+  return { env, updates };
+}
+
+/** The hook listener and the registry of live push tokens. */
+export class HookEndpoint {
+  readonly #tokens = new Map<string, PushContext>();
+  #server: Server | undefined;
+  port = 0;
+
+  constructor(private readonly judge: (ctx: PushContext, call: HookCall) => Promise<HookVerdict>, private readonly log: Logger) {}
+
+  /** Register a push about to start; gives the token for its environment. */
+  open(ctx: PushContext): string {
+    const token = randomBytes(32).toString('hex');
+    this.#tokens.set(token, ctx);
+    return token;
+  }
+
+  /** Forget a push's token once its receive-pack has ended. */
+  close(token: string): void {
+    this.#tokens.delete(token);
+  }
+
+  async listen(): Promise<void> {
+    this.#server = createServer((req, res) => {
+      const reply = (status: number, text: string) => {
+        res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+        res.end(text);
+      };
+      const token = req.headers['x-ccr-token'];
+      const ctx = typeof token === 'string' ? this.#tokens.get(token) : undefined;
+      if (req.method !== 'POST' || req.url !== '/hook' || !ctx) {
+        req.resume();
+        reply(403, 'refuse\nccr: not a push this server started\n');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) req.destroy();
+        else chunks.push(c);
+      });
+      req.on('end', () => {
+        const call = parseHookBody(Buffer.concat(chunks).toString('utf8'));
+        if (!call) {
+          reply(200, 'refuse\nccr: the hook sent a malformed request\n');
+          return;
+        }
+        this.judge(ctx, call).then(
+          (v) => reply(200, `${v.accept ? 'accept' : 'refuse'}\n${v.lines.map((l) => l + '\n').join('')}`),
+          (e: unknown) => {
+            this.log('error', 'validator-failed', { request: ctx.requestId, record: ctx.recordId, error: e });
+            reply(200, `refuse\nccr: internal error while judging the push (request ${ctx.requestId}); nothing was changed\n`);
+          },
+        );
+      });
+    });
+    this.#server.on('clientError', (_e, socket) => socket.destroy());
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+}

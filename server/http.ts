@@ -1,0 +1,103 @@
+// HTTP plumbing shared by the routes: JSON in and out, errors as JSON with their status, Basic
+// credentials, and the strict URL shapes the server answers.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CcrError, InvalidInput, PayloadTooLarge, UnsupportedMediaType } from '../core/errors.js';
+import { isUuid, type RecordId } from '../core/ids.js';
+import type { GitService } from './smartHttp.js';
+
+/** Send a JSON body. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** The JSON error body of SPEC 9 and its status. */
+export function errorBody(e: unknown, requestId: string): { status: number; body: { error: { code: string; message: string; request?: string } } } {
+  if (e instanceof CcrError) {
+    const message = e.status >= 500 ? `internal error (request ${requestId})` : e.message;
+    return { status: e.status, body: { error: { code: e.code, message, ...(e.status >= 500 ? { request: requestId } : {}) } } };
+  }
+  return { status: 500, body: { error: { code: 'Internal', message: `internal error (request ${requestId})`, request: requestId } } };
+}
+
+/** Read a JSON request body of at most `max` bytes. */
+export async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '');
+  if (!/^application\/json\b/i.test(type)) throw new UnsupportedMediaType('expected Content-Type: application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw new PayloadTooLarge(`the request body is larger than ${max} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new InvalidInput('expected a JSON body');
+  }
+}
+
+/** Name and token of an `Authorization: Basic` header, or null for anything else. */
+export function basicCredentials(header: string | undefined): { name: string; token: string } | null {
+  if (!header) return null;
+  const m = /^Basic ([A-Za-z0-9+/]+={0,2})$/.exec(header.trim());
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || colon === decoded.length - 1 || decoded.length > 1024) return null;
+  return { name: decoded.slice(0, colon), token: decoded.slice(colon + 1) };
+}
+
+/** A request the server answers, as read from its method and raw URL (nothing decoded). */
+export type Route =
+  | { kind: 'health' }
+  | { kind: 'metrics' }
+  | { kind: 'git'; record: RecordId; service: GitService; step: 'advertise' | 'rpc' }
+  | { kind: 'records-create' }
+  | { kind: 'records-list'; after?: string; limit?: string }
+  | { kind: 'record'; record: RecordId }
+  | { kind: 'principals-list' }
+  | { kind: 'principals-create' }
+  | { kind: 'principals-delete'; name: string }
+  | { kind: 'not-found' }
+  | { kind: 'bad-method'; allow: string };
+
+const GIT = /^\/coordination\/([0-9a-f-]{36})(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
+const RECORD = /^\/api\/records\/([0-9a-f-]{36})$/;
+const PRINCIPAL = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/;
+
+/** Match a request to a route. Only the exact shapes are accepted: no decoding, no `..`, no `//`. */
+export function route(method: string, rawUrl: string): Route {
+  if (!rawUrl.startsWith('/')) return { kind: 'not-found' };
+  const q = rawUrl.indexOf('?');
+  const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+  const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
+  const only = (allowed: string, r: Route): Route => (method === allowed || (allowed === 'GET' && method === 'HEAD') ? r : { kind: 'bad-method', allow: allowed });
+  if (path === '/healthz') return only('GET', { kind: 'health' });
+  if (path === '/metrics') return only('GET', { kind: 'metrics' });
+  const git = GIT.exec(path);
+  if (git) {
+    if (!isUuid(git[1])) return { kind: 'not-found' };
+    if (git[2] === 'info/refs') {
+      const service = query.get('service');
+      if (service !== 'git-upload-pack' && service !== 'git-receive-pack') return { kind: 'not-found' };
+      return only('GET', { kind: 'git', record: git[1], service, step: 'advertise' });
+    }
+    return only('POST', { kind: 'git', record: git[1], service: git[2] as GitService, step: 'rpc' });
+  }
+  if (path === '/api/records') {
+    if (method === 'POST') return { kind: 'records-create' };
+    const after = query.get('after') ?? undefined;
+    const limit = query.get('limit') ?? undefined;
+    return only('GET', { kind: 'records-list', ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}) });
+  }
+  const record = RECORD.exec(path);
+  if (record) return isUuid(record[1]) ? only('GET', { kind: 'record', record: record[1] }) : { kind: 'not-found' };
+  if (path === '/api/principals') return method === 'POST' ? { kind: 'principals-create' } : only('GET', { kind: 'principals-list' });
+  const principal = PRINCIPAL.exec(path);
+  if (principal) return only('DELETE', { kind: 'principals-delete', name: principal[1]! });
+  return { kind: 'not-found' };
+}

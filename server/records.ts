@@ -1,0 +1,64 @@
+// The records a server holds: bare repositories under <data>/coordination/<s1>/<s2>/<id>.git.
+// A path is used only when every folder on the way is a real folder (no symlink), and listing
+// walks the shards in order, so a page costs what it shows, not the number of records.
+
+import { promises as fs } from 'node:fs';
+import { isUuid, shardPath, type RecordId } from '../core/ids.js';
+import { Repository } from '../git/repository.js';
+
+const SHARD = /^[0-9a-f]{2}$/;
+const REPO = /^([0-9a-f-]{36})\.git$/;
+
+/** The records of a data folder. */
+export class RecordStore {
+  /** @param root `<data>/coordination`, as a real path */
+  constructor(readonly root: string) {}
+
+  /** The bare repository path of a record id (not checked on disk). */
+  path(id: RecordId): string {
+    const [s1, s2] = shardPath(id);
+    return `${this.root}/${s1}/${s2}/${id}.git`;
+  }
+
+  /** The repository of a record if it exists as real folders (no symlinks anywhere), else null. */
+  async open(id: RecordId): Promise<Repository | null> {
+    const [s1, s2] = shardPath(id);
+    let at = this.root;
+    for (const part of [s1, s2, `${id}.git`]) {
+      at = `${at}/${part}`;
+      try {
+        const st = await fs.lstat(at);
+        if (!st.isDirectory()) return null;
+      } catch {
+        return null;
+      }
+    }
+    return new Repository(at);
+  }
+
+  /** Record ids in order, after `after` (exclusive), at most `limit`; `next` when more follow. */
+  async list(after: string | undefined, limit: number): Promise<{ records: RecordId[]; next?: RecordId }> {
+    const out: RecordId[] = [];
+    const names = async (dir: string, pattern: RegExp) => {
+      try {
+        return (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory() && pattern.test(d.name)).map((d) => d.name).sort();
+      } catch {
+        return [];
+      }
+    };
+    const [a1, a2] = after ? shardPath(after as RecordId) : ['', ''];
+    for (const s1 of await names(this.root, SHARD)) {
+      if (s1 < a1) continue;
+      for (const s2 of await names(`${this.root}/${s1}`, SHARD)) {
+        if (s1 === a1 && s2 < a2) continue;
+        for (const entry of await names(`${this.root}/${s1}/${s2}`, REPO)) {
+          const id = entry.slice(0, -4);
+          if (!isUuid(id) || (after !== undefined && id <= after) || id.slice(0, 2) !== s1 || id.slice(2, 4) !== s2) continue;
+          if (out.length === limit) return { records: out, next: out[out.length - 1]! };
+          out.push(id);
+        }
+      }
+    }
+    return { records: out };
+  }
+}

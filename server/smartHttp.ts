@@ -1,0 +1,127 @@
+// The bridge to git's own smart HTTP: `upload-pack` and `receive-pack` in `--stateless-rpc` mode,
+// streamed both ways. Protocol v2 for fetches passes through the Git-Protocol header; request
+// bodies are inflated here (gzip) so the size cap holds after inflation too; a client that goes
+// away takes its git process with it.
+
+import { spawn } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { PayloadTooLarge } from '../core/errors.js';
+
+/** The two git services CCR serves. */
+export type GitService = 'git-upload-pack' | 'git-receive-pack';
+
+/** A pkt-line. */
+function pkt(line: string): string {
+  return (line.length + 4).toString(16).padStart(4, '0') + line;
+}
+
+/** The protocol a client asks for; only the values git sends are passed to git. */
+export function protocolOf(req: IncomingMessage): string | undefined {
+  const v = req.headers['git-protocol'];
+  return typeof v === 'string' && /^version=[012]$/.test(v) ? v : undefined;
+}
+
+const noCache = { 'Cache-Control': 'no-cache, max-age=0, must-revalidate', Pragma: 'no-cache', Expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
+
+/** Counts bytes and fails past a cap. */
+class Cap extends Transform {
+  bytes = 0;
+  constructor(readonly max: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.max) cb(new PayloadTooLarge(`the request body is larger than ${this.max} bytes`));
+    else cb(null, chunk);
+  }
+}
+
+/** The outcome of a git exchange, for the access log. */
+export interface Exchange {
+  code: number | null;
+  /** The client went away before the answer was complete. */
+  aborted: boolean;
+  /** The body passed the cap (after inflation). */
+  tooLarge: boolean;
+  /** The body could not be read (a broken gzip stream, a reset), by error code. */
+  bodyError?: string;
+  bytesIn: number;
+  stderr: string;
+}
+
+/** Answer `GET info/refs?service=…`: the ref advertisement. */
+export function advertise(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv): Promise<Exchange> {
+  const protocol = protocolOf(req);
+  const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', gitdir], {
+    env: { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  res.writeHead(200, { 'Content-Type': `application/x-${service}-advertisement`, ...noCache });
+  if (!(protocol === 'version=2' && service === 'git-upload-pack')) res.write(pkt(`# service=${service}\n`) + '0000');
+  return stream(req, res, child, null, 0);
+}
+
+/** Answer `POST git-upload-pack` or `POST git-receive-pack`. */
+export function rpc(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv, maxBody: number): Promise<Exchange> {
+  const protocol = protocolOf(req);
+  const child = spawn('git', [service.slice(4), '--stateless-rpc', gitdir], {
+    env: { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const headers = () => {
+    if (!res.headersSent) res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, ...noCache });
+  };
+  child.stdout.once('data', headers);
+  return stream(req, res, child, req, maxBody).then((exchange) => {
+    // A request git answers with nothing (a bare flush) still gets its result type.
+    if (exchange.code === 0 && !exchange.tooLarge && !exchange.bodyError) headers();
+    return exchange;
+  });
+}
+
+/** Stream a request body into git and git's output into the response. */
+function stream(req: IncomingMessage, res: ServerResponse, child: ReturnType<typeof spawn>, body: IncomingMessage | null, maxBody: number): Promise<Exchange> {
+  return new Promise((resolve) => {
+    const exchange: Exchange = { code: null, aborted: false, tooLarge: false, bytesIn: 0, stderr: '' };
+    let done = false;
+    const kill = () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      }
+    };
+    child.stderr!.on('data', (d: Buffer) => { if (exchange.stderr.length < 8192) exchange.stderr += d.toString(); });
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        exchange.aborted = true;
+        kill();
+      }
+    });
+    if (body) {
+      // The request is fed through a PassThrough so a failed body (too large, broken gzip) stops
+      // git without destroying the socket: the error answer must still reach the client.
+      const source = new PassThrough();
+      body.pipe(source);
+      const cap = new Cap(maxBody);
+      const gzip = /\bgzip\b/i.test(String(req.headers['content-encoding'] ?? ''));
+      const onError = (e: NodeJS.ErrnoException | null) => {
+        exchange.bytesIn = cap.bytes;
+        if (!e) return;
+        body.unpipe(source);
+        if (e instanceof PayloadTooLarge) exchange.tooLarge = true;
+        else if (e.code !== 'EPIPE') exchange.bodyError = e.code ?? e.message;
+        kill();
+      };
+      if (gzip) pipeline(source, createGunzip(), cap, child.stdin!, onError);
+      else pipeline(source, cap, child.stdin!, onError);
+    }
+    child.stdout!.pipe(res, { end: false });
+    child.on('error', () => kill());
+    child.on('close', (code) => {
+      if (done) return;
+      done = true;
+      exchange.code = code;
+      resolve(exchange);
+    });
+  });
+}
