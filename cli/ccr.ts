@@ -5,8 +5,9 @@ import { EXIT, fail, parse, UsageError, type Command } from './args.js';
 import { principal } from './principal.js';
 import { record } from './record.js';
 import { serve } from './serve.js';
+import { verify } from './verify.js';
 
-const commands: Record<string, Command> = { serve, principal, record };
+const commands: Record<string, Command> = { serve, principal, record, verify };
 
 function usage(): string {
   return `usage: ccr <command> [options]   (ccr <command> --help for details and an example)\n\n${Object.entries(commands).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`).join('\n')}\n`;

@@ -1,0 +1,55 @@
+// The offline verifier's walk: every commit of a history, from the first, judged against its
+// parent with the same rules the server runs. What needs the server (who pushed, the server's
+// clock) is not judged here, and the report says so.
+
+import { EvaluationCache, evaluateCommit, readCommit, type ObjectSource } from './evaluate.js';
+import { error, ruleIds, type Finding } from './findings.js';
+import { isUuid, type RecordId } from './ids.js';
+import type { Oid } from './objects.js';
+import { readStatus } from './status.js';
+import { parseTree } from './objects.js';
+
+/** What the verifier reports. */
+export interface VerifyReport {
+  recordId: string | null;
+  commits: number;
+  findings: Finding[];
+  /** Rules not judged offline, in words. */
+  skipped: string[];
+}
+
+/** Rules that need the server, and why they are skipped offline. */
+export const skippedOffline = [
+  'who may push what (ccr/who-*): the principal of each push is known only to the server',
+  'timestamps and commit times against the server clock (ccr/message-timestamp, ccr/commit-time: the future bound)',
+];
+
+/** The record id a history claims: coordination_id of the first commit's status file. */
+async function recordIdOf(source: ObjectSource, root: Oid): Promise<RecordId | null> {
+  const commit = await readCommit(source, root);
+  const tree = commit ? await source.read(commit.tree) : null;
+  const entry = tree ? parseTree(tree.content)?.find((e) => e.name === 'COORDINATION_STATUS.yaml') : undefined;
+  const blob = entry ? await source.read(entry.oid) : null;
+  const status = blob ? readStatus(blob.content) : null;
+  return status?.ok && isUuid(status.value.coordination_id) ? status.value.coordination_id : null;
+}
+
+/**
+ * Judge every commit, oldest first (`commits` in topological order, the first a root). Calls
+ * `progress` now and then with the number judged.
+ */
+export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: Oid; parents: Oid[] }>, progress?: (done: number, total: number) => void): Promise<VerifyReport> {
+  const findings: Finding[] = [];
+  const first = commits[0];
+  if (!first) return { recordId: null, commits: 0, findings: [error(ruleIds.refName, 'expected a `main` with at least one commit')], skipped: skippedOffline };
+  const roots = commits.filter((c) => c.parents.length === 0);
+  if (roots.length !== 1) findings.push(error(ruleIds.commitParents, `expected one first commit, found ${roots.length}`, { commit: roots[1]?.oid ?? first.oid }));
+  const recordId = await recordIdOf(source, first.oid);
+  if (!recordId) findings.push(error(ruleIds.statusIdentity, 'expected the first commit to hold a readable COORDINATION_STATUS.yaml with the record id', { commit: first.oid }));
+  const cache = new EvaluationCache();
+  for (const [i, c] of commits.entries()) {
+    findings.push(...await evaluateCommit(source, c.oid, { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache }));
+    progress?.(i + 1, commits.length);
+  }
+  return { recordId, commits: commits.length, findings, skipped: skippedOffline };
+}

@@ -1,0 +1,54 @@
+// The hostile push corpus over HTTP: every case of test/corpus pushed with the git CLI, refused
+// with its rule id in the `remote:` lines and main unchanged, or (a good neighbour) accepted.
+
+import t from 'tap';
+import type { RecordId } from '../../core/ids.js';
+import { cases, type Pusher } from '../corpus/cases.js';
+import { BASE_TIME, planCase } from '../corpus/memory.js';
+import { commitMessage, recordSnapshot, threadSnapshot } from '../corpus/record.js';
+import { importCommits } from '../helpers/fastImport.js';
+import { gitOk, gitRun } from '../helpers/git.js';
+import { castPrincipals, testServer, type Creds } from '../helpers/server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+t.test('the hostile push corpus, pushed with the git CLI', async (t) => {
+  const s = await testServer(t, { validatorThreads: 2 });
+  const cast = await castPrincipals(s);
+  const pushers: Record<Pusher, Creds> = {
+    ...cast, admin: s.admin,
+    integration: await s.principal({ name: 'engine', kind: 'integration' }),
+    site: await s.principal({ name: 'peer', kind: 'site' }),
+  };
+  const repo = tempDir(t);
+  await gitOk(repo, ['init', '-q']);
+  const ls = async (id: string) => (await gitOk(repo, ['ls-remote', s.gitUrl(id, s.admin), 'refs/heads/main'])).split('\t')[0];
+
+  for (const c of cases) {
+    await t.test(c.name, async (t) => {
+      const { id } = await s.record();
+      await gitOk(repo, ['fetch', '-q', s.gitUrl(id, s.admin), 'main']);
+      const root = (await gitOk(repo, ['rev-parse', 'FETCH_HEAD'])).trim();
+      const base = threadSnapshot(recordSnapshot(id as RecordId));
+      const [baseSha] = await importCommits(`${repo}/.git`, [{ snapshot: base, parents: [root], message: commitMessage.thread, time: BASE_TIME / 1000 }]);
+      const basePush = await gitRun(repo, ['push', s.gitUrl(id, s.admin), `${baseSha}:refs/heads/main`]);
+      t.equal(basePush.status, 0, `the base thread is accepted ${basePush.stderr}`);
+
+      const plan = planCase(base, c);
+      const shas = await importCommits(`${repo}/.git`, plan.map((p) => ({
+        snapshot: p.snapshot, message: p.message, time: Math.floor(p.time / 1000),
+        parents: p.parents.map((x) => (x === 'base' ? baseSha! : `:${x + 1}`)),
+      })));
+      const head = shas[shas.length - 1]!;
+      const push = await gitRun(repo, ['push', s.gitUrl(id, pushers[c.as]), `${head}:refs/heads/main`]);
+      if (c.expect === null) {
+        t.equal(push.status, 0, `accepted: ${push.stderr}`);
+        t.equal(await ls(id), head, 'main moved');
+      } else {
+        t.not(push.status, 0, 'refused');
+        t.match(push.stderr, new RegExp(`remote: ${c.expect}[ :]`), `the remote: lines name ${c.expect}:\n${push.stderr}`);
+        t.match(push.stderr, /pre-receive hook declined/);
+        t.equal(await ls(id), baseSha, 'main is unchanged');
+      }
+    });
+  }
+});
