@@ -21,10 +21,20 @@ import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from './status.
 import { isThreadId } from './ids.js';
 import { decodeUtf8 } from './text.js';
 
-/** Where the evaluator reads objects from. Missing objects are null; I/O failures throw. */
+/** An object as read: its type, its size, and its content (null when it was over the limit). */
+export interface StoredObject<C = Uint8Array> {
+  type: ObjectType;
+  size: number;
+  content: C;
+}
+
+/**
+ * Where the evaluator reads objects from. Missing objects are null; I/O failures throw. With a
+ * `limit`, an object larger than it comes back without content, unread.
+ */
 export interface ObjectSource {
-  stat(oid: Oid): Promise<{ type: ObjectType; size: number } | null>;
-  read(oid: Oid): Promise<{ type: ObjectType; content: Uint8Array } | null>;
+  read(oid: Oid): Promise<StoredObject | null>;
+  read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
 }
 
 /** Parsed files by blob id, carried from one commit to the next in a history walk. */
@@ -32,6 +42,8 @@ export class EvaluationCache {
   readonly messages = new Map<Oid, { messages: ParsedMessage[]; size: number; lines: number }>();
   readonly ledgers = new Map<Oid, Ledger>();
   readonly statuses = new Map<Oid, CoordinationStatus>();
+  readonly trees = new Map<Oid, TreeEntry[]>();
+  readonly commits = new Map<Oid, Commit | null>();
   constructor(private readonly limit = 4096) {}
 
   /** Remember a value, forgetting the oldest entries past the limit. */
@@ -73,26 +85,36 @@ class Reader {
 
   async tree(oid: Oid | undefined, path: string): Promise<TreeEntry[]> {
     if (!oid || oid === EMPTY_TREE) return [];
+    const known = this.cache.trees.get(oid);
+    if (known) return known;
     const content = await this.object(oid, 'tree', path);
     if (!content) return [];
     const entries = parseTree(content);
     if (!entries) this.findings.push(error(ruleIds.treeLayout, 'expected a well-formed tree object', { path }));
+    else this.cache.put(this.cache.trees, oid, entries);
     return entries ?? [];
+  }
+
+  async commit(oid: Oid): Promise<Commit | null> {
+    if (this.cache.commits.has(oid)) return this.cache.commits.get(oid)!;
+    const commit = await readCommit(this.source, oid);
+    this.cache.put(this.cache.commits, oid, commit);
+    return commit;
   }
 
   /** A blob, refused unread when larger than `cap`. */
   async blob(oid: Oid, cap: number, path: string): Promise<Uint8Array | null> {
-    const st = await this.source.stat(oid);
-    if (!st) throw new MissingObject(oid);
-    if (st.type !== 'blob') {
-      this.findings.push(error(ruleIds.treeMode, `expected a file, found a ${st.type}`, { path }));
+    const o = await this.source.read(oid, cap);
+    if (!o) throw new MissingObject(oid);
+    if (o.type !== 'blob') {
+      this.findings.push(error(ruleIds.treeMode, `expected a file, found a ${o.type}`, { path }));
       return null;
     }
-    if (st.size > cap) {
-      this.findings.push(error(ruleIds.blobSize, `expected at most ${cap} bytes, found ${st.size}`, { path }));
+    if (o.content === null) {
+      this.findings.push(error(ruleIds.blobSize, `expected at most ${cap} bytes, found ${o.size}`, { path }));
       return null;
     }
-    return this.object(oid, 'blob', path);
+    return o.content;
   }
 
   /** A ledger known to be valid (from the parent), through the cache. */
@@ -143,7 +165,7 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
     if (check.findings.length === 0) remember(check.messages, countLines(bytes));
     return { earlier: [], appended: check.messages };
   }
-  const oldSize = known?.size ?? (await r.source.stat(oldOid))?.size;
+  const oldSize = known?.size ?? (await r.source.read(oldOid, 0))?.size;
   if (oldSize === undefined) throw new MissingObject(oldOid);
   // Append-only by hashing: the new file's first oldSize bytes must have the old file's id.
   if (bytes.length < oldSize || hashObject('blob', bytes.subarray(0, oldSize)) !== oldOid) {
@@ -216,7 +238,8 @@ async function readChanges(r: Reader, commit: Commit, parentTree: Oid | undefine
   const newComms = entry(after, COMMUNICATIONS);
   if (newComms?.oid !== oldComms?.oid) {
     const [oldThreads, newThreads] = [await r.tree(oldComms?.oid, COMMUNICATIONS), newComms ? await r.tree(newComms.oid, COMMUNICATIONS) : []];
-    if (newComms) r.findings.push(...communicationsLayout(newThreads));
+    // Folders unchanged since the parent were judged with it; only new or changed ones are looked at.
+    if (newComms) r.findings.push(...communicationsLayout(newThreads.filter((e) => entry(oldThreads, e.name)?.oid !== e.oid), newThreads.length));
     for (const t of oldThreads) {
       if (!entry(newThreads, t.name)) r.findings.push(error(ruleIds.appendOnly, 'expected thread folders never to be deleted or renamed', { path: `${COMMUNICATIONS}/${t.name}` }));
     }
@@ -230,6 +253,16 @@ async function readChanges(r: Reader, commit: Commit, parentTree: Oid | undefine
     commit, createsRecord: parentTree === undefined, statusChanged, threads,
     ...(oldStatus ? { oldStatus } : {}), ...(newStatus ? { newStatus } : {}),
   };
+}
+
+/**
+ * Read a commit and its root tree into the cache ahead of its evaluation: a history walk calls it
+ * for the next commits so their reads overlap with the current commit's work.
+ */
+export async function prefetch(source: ObjectSource, cache: EvaluationCache, oid: Oid): Promise<void> {
+  const r = new Reader(source, cache);
+  const commit = await r.commit(oid);
+  if (commit) await r.tree(commit.tree, '');
 }
 
 /** Run every rule over the changes of a commit. */
@@ -247,13 +280,13 @@ export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[
 export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: EvaluateOptions): Promise<Finding[]> {
   const r = new Reader(source, opts.cache ?? new EvaluationCache());
   const stamp = (fs: Finding[]) => fs.map((f) => ({ ...f, commit: oid }));
-  const commit = await readCommit(source, oid);
+  const commit = await r.commit(oid);
   if (!commit) return stamp([error(ruleIds.commitFormat, 'expected a well-formed commit object')]);
   if (commit.parents.length > 1) {
     return stamp([error(ruleIds.commitParents, `expected one parent (merges are accepted only as the deterministic sync merge), found ${commit.parents.length}`)]);
   }
   if (commit.parents.length === 0 && !opts.allowRoot) return stamp([error(ruleIds.commitParents, 'expected one parent, found a commit without parents')]);
-  const parent = commit.parents[0] ? await readCommit(source, commit.parents[0]) : null;
+  const parent = commit.parents[0] ? await r.commit(commit.parents[0]) : null;
   const changes = await readChanges(r, commit, parent?.tree);
   const findings = [...r.findings, ...judgeChanges(changes, opts)];
   return stamp(findings);

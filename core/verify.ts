@@ -2,7 +2,7 @@
 // parent with the same rules the server runs. What needs the server (who pushed, the server's
 // clock) is not judged here, and the report says so.
 
-import { EvaluationCache, evaluateCommit, readCommit, type ObjectSource } from './evaluate.js';
+import { EvaluationCache, evaluateCommit, prefetch, readCommit, type ObjectSource } from './evaluate.js';
 import { error, ruleIds, type Finding } from './findings.js';
 import { isUuid, type RecordId } from './ids.js';
 import type { Oid } from './objects.js';
@@ -47,7 +47,11 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
   const recordId = await recordIdOf(source, first.oid);
   if (!recordId) findings.push(error(ruleIds.statusIdentity, 'expected the first commit to hold a readable COORDINATION_STATUS.yaml with the record id', { commit: first.oid }));
   const cache = new EvaluationCache();
+  const AHEAD = 8;
+  for (let i = 1; i <= AHEAD && i < commits.length; i++) void prefetch(source, cache, commits[i]!.oid).catch(() => undefined);
   for (const [i, c] of commits.entries()) {
+    const next = commits[i + AHEAD + 1];
+    if (next) void prefetch(source, cache, next.oid).catch(() => undefined);
     findings.push(...await evaluateCommit(source, c.oid, { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache }));
     progress?.(i + 1, commits.length);
   }

@@ -2,7 +2,7 @@
 // anchors or aliases, no duplicate keys, every key a plain string. The result is plain data with
 // own properties only (`__proto__` stays a key, to be refused by the schema).
 
-import { isAlias, isMap, isPair, isScalar, isSeq, Parser, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node } from 'yaml';
 import { error, ruleIds, type Finding } from './findings.js';
 import { describeSchemaErrors } from './schemas.js';
 import { decodeUtf8, scanText } from './text.js';
@@ -63,17 +63,16 @@ function toData(node: Node | null, text: string, problems: YamlProblem[]): unkno
   return null;
 }
 
-/** Read YAML text strictly. Never throws on content. */
+/** Read YAML text strictly (one parse). Never throws on content. */
 export function readStrictYaml(text: string): YamlResult {
   const problems: YamlProblem[] = [];
-  let documents = 0;
-  for (const token of new Parser().parse(text)) {
-    if (token.type === 'directive') problems.push({ line: lineOf(text, token.offset) ?? 1, message: `expected no directives, found \`${token.source.trim()}\`` });
-    if (token.type === 'document') documents++;
-  }
-  if (documents !== 1) problems.push({ message: `expected exactly one YAML document, found ${documents}` });
-  if (problems.length > 0) return { ok: false, problems };
-  const doc = parseDocument(text, { schema: 'core', version: '1.2', merge: false, uniqueKeys: false, prettyErrors: false, strict: true, keepSourceTokens: false });
+  const parsed = parseAllDocuments(text, { schema: 'core', version: '1.2', merge: false, uniqueKeys: false, prettyErrors: false, strict: true });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  if (docs.length !== 1) return { ok: false, problems: [{ message: `expected exactly one YAML document, found ${docs.length}` }] };
+  const doc = docs[0]!;
+  const tags = Object.entries(doc.directives?.tags ?? {}).filter(([handle, prefix]) => !(handle === '!!' && prefix === 'tag:yaml.org,2002:'));
+  if (doc.directives?.yaml.explicit) problems.push({ line: 1, message: 'expected no directives, found `%YAML`' });
+  for (const [handle] of tags) problems.push({ line: 1, message: `expected no directives, found \`%TAG ${handle}\`` });
   for (const e of [...doc.errors, ...doc.warnings]) {
     problems.push({ line: lineOf(text, e.pos[0]) ?? 1, message: `expected valid YAML: ${e.message.split('\n')[0]}` });
   }

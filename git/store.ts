@@ -8,7 +8,7 @@ import * as nodeFs from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
-import type { ObjectSource } from '../core/evaluate.js';
+import type { ObjectSource, StoredObject } from '../core/evaluate.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import { syncDir } from './fsutil.js';
 
@@ -41,37 +41,40 @@ export class IsoGitSource implements ObjectSource {
     }
   }
 
-  async read(oid: Oid): Promise<{ type: ObjectType; content: Uint8Array } | null> {
-    const hit = this.#recent.get(oid);
-    if (hit) return hit;
-    try {
-      const o = await git.readObject({ fs: nodeFs, gitdir: this.gitdir, oid, format: 'content', cache: this.#packCache });
-      const found = { type: o.type as ObjectType, content: o.object as Uint8Array };
-      this.remember(oid, found);
-      return found;
-    } catch (e) {
-      if ((e as { code?: string }).code === 'NotFoundError') return null;
-      throw e;
+  read(oid: Oid): Promise<StoredObject | null>;
+  read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
+  async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
+    let found = this.#recent.get(oid);
+    if (!found) {
+      try {
+        const o = await git.readObject({ fs: nodeFs, gitdir: this.gitdir, oid, format: 'content', cache: this.#packCache });
+        found = { type: o.type as ObjectType, content: o.object as Uint8Array };
+        this.remember(oid, found);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'NotFoundError') return null;
+        throw e;
+      }
     }
+    return withLimit(found, limit);
   }
+}
 
-  async stat(oid: Oid): Promise<{ type: ObjectType; size: number } | null> {
-    const o = await this.read(oid);
-    return o ? { type: o.type, size: o.content.length } : null;
-  }
+/** An object in memory as read with an optional limit. */
+export function withLimit(o: PendingObject, limit: number | undefined): StoredObject<Uint8Array | null> {
+  const size = o.content.length;
+  return { type: o.type, size, content: limit !== undefined && size > limit ? null : o.content };
 }
 
 /** A source that sees objects not yet written (a commit being judged before it is stored). */
 export class OverlaySource implements ObjectSource {
   constructor(readonly base: ObjectSource, readonly pending: ReadonlyMap<Oid, PendingObject>) {}
 
-  async read(oid: Oid) {
-    return this.pending.get(oid) ?? this.base.read(oid);
-  }
-
-  async stat(oid: Oid) {
+  read(oid: Oid): Promise<StoredObject | null>;
+  read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
+  async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
     const p = this.pending.get(oid);
-    return p ? { type: p.type, size: p.content.length } : this.base.stat(oid);
+    if (p) return withLimit(p, limit);
+    return limit === undefined ? this.base.read(oid) : this.base.read(oid, limit);
   }
 }
 

@@ -41,10 +41,10 @@ export function rootLayout(entries: readonly TreeEntry[]): Finding[] {
   return out;
 }
 
-/** Entries of `communications/`: one folder per thread, named by a thread id. */
-export function communicationsLayout(entries: readonly TreeEntry[]): Finding[] {
+/** Entries of `communications/` (those to judge, of `total`): one folder per thread, named by a thread id. */
+export function communicationsLayout(entries: readonly TreeEntry[], total = entries.length): Finding[] {
   const out: Finding[] = [];
-  if (entries.length === 0) out.push(error(ruleIds.treeLayout, 'expected at least one thread folder in `communications`', { path: COMMUNICATIONS }));
+  if (total === 0) out.push(error(ruleIds.treeLayout, 'expected at least one thread folder in `communications`', { path: COMMUNICATIONS }));
   for (const e of entries) {
     const path = `${COMMUNICATIONS}/${e.name}`;
     if (!isThreadId(e.name)) out.push(error(ruleIds.treeLayout, `expected thread folders named \`YYYYMMDDTHHMMSS.sssZ-<uuid>\`, found \`${e.name}\``, { path }));

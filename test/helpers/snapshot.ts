@@ -1,7 +1,8 @@
 // A record's tree as a plain map of paths to entries, for building hostile and good commits in
 // tests: in memory for the rule tests, through git plumbing for the push tests.
 
-import type { ObjectSource } from '../../core/evaluate.js';
+import type { ObjectSource, StoredObject } from '../../core/evaluate.js';
+import { withLimit } from '../../git/store.js';
 import { formatCommit, formatTree, hashObject, type ObjectType, type Oid, type TreeEntry } from '../../core/objects.js';
 
 /** One file of a snapshot; a submodule's content is the commit id it points at. */
@@ -75,13 +76,11 @@ export class MemorySource implements ObjectSource {
     return oid;
   };
 
-  async read(oid: Oid) {
-    return this.objects.get(oid) ?? null;
-  }
-
-  async stat(oid: Oid) {
+  read(oid: Oid): Promise<StoredObject | null>;
+  read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
+  async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
     const o = this.objects.get(oid);
-    return o ? { type: o.type, size: o.content.length } : null;
+    return o ? withLimit(o, limit) : null;
   }
 
   /** Store a commit of a snapshot. */

@@ -1,0 +1,85 @@
+// Set-up shared by the server benchmarks: a server in this process, records made through its API,
+// clones with a chain of prepared one-message commits to push one at a time.
+
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { CoordinationService } from '../index.js';
+import { gitEnv } from '../git/run.js';
+import { startServer, type RunningServer } from '../server/index.js';
+import type { ServerOptions } from '../server/context.js';
+
+export const TOKEN = 'ccr_bench-admin-token-0123456789abcdefghijklmnopqrstu';
+export const author = { name: 'Bench', email: 'bench@ccr.invalid' };
+export const place = 'Bench Hospital';
+export const jane = { participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12', role: 'clinician' as const, display_name: 'Dr Jane Smith' };
+export const body = 'Patient reviewed on the ward. Observations stable; continue current management and reassess in 48 hours.';
+const run = promisify(execFile);
+
+/** The git CLI with an isolated configuration, asynchronously (the server shares this process). */
+export async function gitCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const r = await run('git', args, { cwd, env: gitEnv('/dev/null', { GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@ccr.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@ccr.invalid', ...env }), maxBuffer: 1 << 26 });
+  return r.stdout;
+}
+
+/** A quiet server on an ephemeral port. */
+export async function benchServer(data: string, options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  return startServer({ data, port: 0, adminToken: TOKEN, logStream: new PassThrough().resume(), ...options });
+}
+
+/** Create a record with one thread through the API; gives ids and an authenticated git URL. */
+export async function apiRecord(server: RunningServer): Promise<{ id: string; thread: string; url: string }> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(`${server.url}/api/records`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` } }, (res) => {
+      let b = '';
+      res.on('data', (d: Buffer) => { b += d.toString(); });
+      res.on('end', () => (res.statusCode === 201 ? resolve(b) : reject(new Error(`${res.statusCode} ${b}`))));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ clinical_id: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12', care_location: place, thread: { participants: [jane] } }));
+  });
+  const r = JSON.parse(text) as { coordination_id: string; thread_id: string };
+  const url = new URL(`${server.url}/coordination/${r.coordination_id}.git`);
+  url.username = 'admin';
+  url.password = TOKEN;
+  return { id: r.coordination_id, thread: r.thread_id, url: url.toString() };
+}
+
+/** Clone `url` into `dir` and add `count` messages as one commit each; gives the commit ids in order. */
+export async function commitChain(url: string, dir: string, thread: string, count: number): Promise<string[]> {
+  await gitCli('/', ['clone', '-q', url, dir]);
+  const svc = await CoordinationService.at(dir);
+  const shas: string[] = [];
+  for (let i = 0; i < count; i++) {
+    await svc.addMessage(author, place, thread, { author: { id: jane.participant_id, name: jane.display_name }, body: `${body} (${i})` });
+    shas.push((await svc.record.repo.head())!);
+  }
+  return shas;
+}
+
+/** Write `count` messages into a thread at once (one commit, through the rules) and push it. */
+export async function fillThread(url: string, dir: string, thread: string, count: number): Promise<void> {
+  await gitCli('/', ['clone', '-q', url, dir]);
+  const svc = await CoordinationService.at(dir);
+  const { appendMessages } = await import('../core/messages/grammar.js');
+  const { renderLedger } = await import('../core/ledger.js');
+  const { formatTimestamp, newUuid } = await import('../core/ids.js');
+  const { renderCommitMessage, subjects } = await import('../core/commitMessage.js');
+  const { files, threadPath } = await import('../service/record.js');
+  const start = Date.now() + 5;
+  const messages = Array.from({ length: count }, (_, i) => ({
+    id: newUuid(), type: 'clinician' as const, timestamp: formatTimestamp(start + i), authorId: jane.participant_id as never, author: jane.display_name, body: `${body} (${i})`,
+  }));
+  await svc.record.write(author, async (head) => {
+    const ledger = await svc.record.ledger(head!, thread);
+    return {
+      files: files({
+        [threadPath(thread, 'messages.md')]: appendMessages(await svc.record.messagesText(head!, thread), messages),
+        [threadPath(thread, 'ledger.yaml')]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
+      }),
+      message: renderCommitMessage(subjects.addMessage, place), result: null,
+    };
+  });
+  await gitCli(dir, ['push', '-q', 'origin', 'main']);
+}

@@ -1,0 +1,39 @@
+// A CCR server in its own process (`ccr serve`), for tests that signal or kill it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { root } from './fixtures.js';
+import { testGitEnv } from './git.js';
+
+/** A server process and what it printed. */
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  lines: Array<Record<string, unknown>>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Start `ccr serve` and wait until it listens. */
+export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<ServerProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${root}/dist/cli/ccr.js`, 'serve', ...args], { cwd, env: { ...testGitEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: Array<Record<string, unknown>> = [];
+    let buffered = '';
+    let stderr = '';
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      for (const p of parts) {
+        try {
+          const line = JSON.parse(p) as Record<string, unknown>;
+          lines.push(line);
+          if (line['event'] === 'listening') resolve({ child, url: line['url'] as string, lines, exited });
+        } catch { /* not a log line */ }
+      }
+    });
+    void exited.then((code) => reject(new Error(`ccr serve exited (${code}) before listening: ${stderr}`)));
+  });
+}
