@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import git from 'isomorphic-git';
+import git, { type FsClient } from 'isomorphic-git';
 import type { ObjectSource, StoredObject } from '../core/evaluate.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import { syncDir } from './fsutil.js';
@@ -18,6 +18,33 @@ export interface PendingObject {
   content: Uint8Array;
 }
 
+/** Objects by id in memory, the least recently used forgotten past a byte bound. */
+export class ObjectCache {
+  readonly #objects = new Map<Oid, PendingObject>();
+  #bytes = 0;
+  constructor(readonly maxBytes: number) {}
+
+  get(oid: Oid): PendingObject | undefined {
+    const o = this.#objects.get(oid);
+    if (o) {
+      this.#objects.delete(oid);
+      this.#objects.set(oid, o);
+    }
+    return o;
+  }
+
+  put(oid: Oid, o: PendingObject): void {
+    if (this.#objects.has(oid) || o.content.length > this.maxBytes / 4) return;
+    this.#objects.set(oid, o);
+    this.#bytes += o.content.length;
+    for (const [old, v] of this.#objects) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#objects.delete(old);
+      this.#bytes -= v.content.length;
+    }
+  }
+}
+
 /**
  * Reads objects of a repository with isomorphic-git (loose and packed). Objects are immutable, so
  * the most recently read or written ones are kept in memory (bounded by bytes): the trees and
@@ -25,20 +52,20 @@ export interface PendingObject {
  */
 export class IsoGitSource implements ObjectSource {
   readonly #packCache = {};
-  readonly #recent = new Map<Oid, PendingObject>();
-  #bytes = 0;
-  constructor(readonly gitdir: string, readonly cacheBytes = 16 * 1024 * 1024) {}
+  readonly #recent: ObjectCache;
+  readonly #fs: FsClient;
+  /**
+   * @param synchronous read files with blocking calls: right in a validator thread, where a
+   *   thread-pool round trip per file costs more than the read
+   */
+  constructor(readonly gitdir: string, cacheBytes = 16 * 1024 * 1024, synchronous = false) {
+    this.#recent = new ObjectCache(cacheBytes);
+    this.#fs = synchronous ? (synchronousFs as unknown as FsClient) : nodeFs;
+  }
 
-  /** Keep an object in the recent set, forgetting the oldest past the byte bound. */
+  /** Keep an object (one just written, say) among the recent ones. */
   remember(oid: Oid, o: PendingObject): void {
-    if (this.#recent.has(oid) || o.content.length > this.cacheBytes / 4) return;
-    this.#recent.set(oid, o);
-    this.#bytes += o.content.length;
-    for (const [old, v] of this.#recent) {
-      if (this.#bytes <= this.cacheBytes) break;
-      this.#recent.delete(old);
-      this.#bytes -= v.content.length;
-    }
+    this.#recent.put(oid, o);
   }
 
   read(oid: Oid): Promise<StoredObject | null>;
@@ -47,7 +74,7 @@ export class IsoGitSource implements ObjectSource {
     let found = this.#recent.get(oid);
     if (!found) {
       try {
-        const o = await git.readObject({ fs: nodeFs, gitdir: this.gitdir, oid, format: 'content', cache: this.#packCache });
+        const o = await git.readObject({ fs: this.#fs, gitdir: this.gitdir, oid, format: 'content', cache: this.#packCache });
         found = { type: o.type as ObjectType, content: o.object as Uint8Array };
         this.remember(oid, found);
       } catch (e) {
@@ -58,6 +85,23 @@ export class IsoGitSource implements ObjectSource {
     return withLimit(found, limit);
   }
 }
+
+/** The file system calls isomorphic-git reads with, made with Node's blocking calls. */
+const synchronousFs = {
+  promises: {
+    readFile: async (p: string, o?: object) => nodeFs.readFileSync(p, o as never),
+    writeFile: async (p: string, d: Uint8Array | string, o?: object) => nodeFs.writeFileSync(p, d, o as never),
+    unlink: async (p: string) => nodeFs.unlinkSync(p),
+    readdir: async (p: string, o?: object) => nodeFs.readdirSync(p, o as never),
+    mkdir: async (p: string, o?: object) => { nodeFs.mkdirSync(p, o as never); },
+    rmdir: async (p: string) => nodeFs.rmdirSync(p),
+    stat: async (p: string, o?: object) => nodeFs.statSync(p, o as never),
+    lstat: async (p: string, o?: object) => nodeFs.lstatSync(p, o as never),
+    readlink: async (p: string, o?: object) => nodeFs.readlinkSync(p, o as never),
+    symlink: async (t: string, p: string) => nodeFs.symlinkSync(t, p),
+    chmod: async (p: string, m: number) => nodeFs.chmodSync(p, m),
+  },
+};
 
 /** An object in memory as read with an optional limit. */
 export function withLimit(o: PendingObject, limit: number | undefined): StoredObject<Uint8Array | null> {

@@ -29,7 +29,7 @@ export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 export const defaults: ServerOptions = {
   data: './data', host: '127.0.0.1', port: 8080,
   maxPushBytes: 256 * 1024 * 1024, maxRequestBytes: 16 * 1024 * 1024,
-  headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 20_000, validateContent: true,
+  headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true,
   validatorThreads: 2, shutdownGraceMs: 30_000,
 };
 

@@ -1,16 +1,16 @@
 // Judging a push (SPEC 8): the ref rules for every ref line, then every new commit of `main`,
 // oldest first, against its parent with the core rules and the server-only ones (principal,
-// clock). Objects are read from the push's quarantine through git itself. Each ref is judged
-// from its own inputs; nothing carries over from one ref to another.
+// clock). Objects are read from the push's quarantine and the record (git/pushSource.ts). Each
+// ref is judged from its own inputs; only parses of files already on `main` are reused.
 
-import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
+import { EvaluationCache, evaluateCommit, readCommit } from '../core/evaluate.js';
 import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
-import { CatFileSource } from '../git/catfile.js';
+import { PushSource } from '../git/pushSource.js';
 import { MAIN } from '../git/refs.js';
-import { runGit } from '../git/run.js';
+import { IsoGitSource, ObjectCache } from '../git/store.js';
 import type { HookCall, RefUpdate } from './hookEndpoint.js';
 
 const ZERO = '0'.repeat(40);
@@ -38,17 +38,53 @@ export interface PushVerdict {
   commits: number;
 }
 
-/** The new commits of an update, oldest first, or a finding when it is not a fast-forward. */
-async function newCommits(input: PushInput, u: RefUpdate): Promise<{ commits: Oid[] } | { finding: Finding }> {
-  const r = await runGit(['--git-dir', input.gitdir, 'rev-list', '--topo-order', '--reverse', '--parents', `--max-count=${input.maxCommits + 1}`, u.new, `^${u.old}`],
-    { env: { ...input.gitEnv, ...input.env } });
-  if (r.code !== 0) throw new Error(`git rev-list failed: ${r.stderr.trim()}`);
-  const lines = r.stdout.toString('utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' '));
-  if (lines.length > input.maxCommits) return { finding: error(ruleIds.refFastForward, `expected at most ${input.maxCommits} new commits in one push, found more`) };
-  if (lines.length === 0 || !lines.some((l) => l.slice(1).includes(u.old))) {
+/** Repository readers and parse caches kept between pushes to the same record (per thread). */
+interface RepositoryState {
+  objects: IsoGitSource;
+  pushed: ObjectCache;
+  cache: EvaluationCache;
+}
+const repositories = new Map<string, RepositoryState>();
+
+function repository(gitdir: string): RepositoryState {
+  let r = repositories.get(gitdir);
+  if (r) repositories.delete(gitdir);
+  else r = { objects: new IsoGitSource(gitdir, 2 * 1024 * 1024, true), pushed: new ObjectCache(2 * 1024 * 1024), cache: new EvaluationCache(512) };
+  repositories.set(gitdir, r);
+  if (repositories.size > 32) repositories.delete(repositories.keys().next().value as string);
+  return r;
+}
+
+/**
+ * The commits an update brings, parents before children, or a finding when it is not a
+ * fast-forward. The walk goes from the new tip through the commits the push brought and stops at
+ * commits the record already had; the update is a fast-forward when one of them is the old tip.
+ */
+async function newCommits(source: PushSource, u: RefUpdate, max: number): Promise<{ commits: Oid[] } | { finding: Finding }> {
+  const order: Oid[] = [];
+  const seen = new Set<string>([u.new]);
+  const stack: Array<{ oid: Oid; expanded: boolean }> = [{ oid: u.new as Oid, expanded: false }];
+  let reachesOld = false;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.expanded) {
+      order.push(stack.pop()!.oid);
+      continue;
+    }
+    top.expanded = true;
+    if (order.length + stack.length > max) return { finding: error(ruleIds.refFastForward, `expected at most ${max} new commits in one push, found more`) };
+    const commit = await readCommit(source, top.oid);
+    for (const parent of commit?.parents ?? []) {
+      if (parent === u.old) reachesOld = true;
+      if (seen.has(parent) || parent === u.old) continue;
+      seen.add(parent);
+      if (!(await source.existed(parent))) stack.push({ oid: parent, expanded: false });
+    }
+  }
+  if (!reachesOld) {
     return { finding: error(ruleIds.refFastForward, `expected a fast-forward of main from ${u.old.slice(0, 12)}, found a history that does not contain it (fetch, rebase your new commits on main, and push again)`) };
   }
-  return { commits: lines.map((l) => l[0] as Oid) };
+  return { commits: order };
 }
 
 /** Judge one ref update on its own. */
@@ -58,12 +94,12 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
   if (u.new === ZERO) return { findings: [at(error(ruleIds.refDelete, `expected ${MAIN} never to be deleted`))], commits: 0 };
   if (u.old === ZERO) return { findings: [at(error(ruleIds.refCreate, `expected ${MAIN} to exist already: records are created by the server, not by a push`))], commits: 0 };
   if (!isOid(u.old) || !isOid(u.new)) return { findings: [at(error(ruleIds.refName, 'expected full object ids in the update'))], commits: 0 };
-  const walk = await newCommits(input, u);
-  if ('finding' in walk) return { findings: [at(walk.finding)], commits: 0 };
-  if (!input.content) return { findings: [], commits: walk.commits.length };
-  const source = new CatFileSource(input.gitdir, { ...input.gitEnv, ...input.env });
+  const { objects, pushed, cache } = repository(input.gitdir);
+  const source = new PushSource(input.env.GIT_OBJECT_DIRECTORY, objects, { ...input.gitEnv, ...input.env }, pushed);
   try {
-    const cache = new EvaluationCache();
+    const walk = await newCommits(source, u, input.maxCommits);
+    if ('finding' in walk) return { findings: [at(walk.finding)], commits: 0 };
+    if (!input.content) return { findings: [], commits: walk.commits.length };
     const findings: Finding[] = [];
     for (const oid of walk.commits) {
       const found = await evaluateCommit(source, oid, { recordId: input.recordId, now: input.now, principal: input.principal, cache });

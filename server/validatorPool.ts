@@ -64,10 +64,20 @@ export class ValidatorPool {
     this.#dispatch();
   }
 
+  /** The thread a record's pushes prefer, so its parse caches stay warm (same record, same thread). */
+  #home(job: Job): Slot | undefined {
+    let h = 0;
+    for (const c of job.input.gitdir) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+    return this.#slots[h % this.#slots.length];
+  }
+
   #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (slot.job || this.#queue.length === 0) continue;
-      const job = this.#queue.shift()!;
+    while (this.#queue.length > 0) {
+      const job = this.#queue[0]!;
+      const home = this.#home(job);
+      const slot = home && !home.job ? home : this.#slots.find((s) => !s.job);
+      if (!slot) return;
+      this.#queue.shift();
       slot.job = job;
       slot.timer = setTimeout(() => {
         this.log('warn', 'validation-budget-exceeded', { budgetMs: this.budgetMs, record: job.input.recordId });

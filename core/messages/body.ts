@@ -3,7 +3,8 @@
 // dashes are kept and shown as written; the validator refuses whatever is still left.
 
 import type { Nodes } from 'mdast';
-import { FIELD_LABEL, parseMarkdown, sourceLines } from './markdown.js';
+import { messageLimits } from './grammar.js';
+import { FIELD_LABEL, emphasisMarkers, parseMarkdown, sourceLines } from './markdown.js';
 
 /** One edit: insert text at an offset. */
 interface Insert {
@@ -69,6 +70,7 @@ export function normaliseBody(input: string): string {
  */
 export function renderBody(input: string): string {
   let body = normaliseBody(input);
+  if (emphasisMarkers(body) > messageLimits.emphasisMarkers) return body;
   for (let round = 0; round < 8; round++) {
     const inserts = structuralInserts(body);
     if (inserts.length === 0) break;

@@ -47,6 +47,8 @@ export const messageLimits = {
   lineChars: 10_000,
   nameChars: 200,
   nesting: 16,
+  /** Not in SPEC: bounds remark's time on a body (see markdown.ts, docs/decisions.md). */
+  emphasisMarkers: 2000,
 } as const;
 
 /** The field lines of a block, from `**ID:**` to the newline after the last field. */

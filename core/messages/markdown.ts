@@ -65,6 +65,25 @@ export function firstDeepLine(text: string, limit: number): number | null {
   return null;
 }
 
+/**
+ * Inline emphasis markers (`*`, `_` not opening a line): remark resolves them in time that grows
+ * with the square of their number (60 KB of `*a` takes seconds), so a body may hold only so many.
+ */
+export function emphasisMarkers(text: string): number {
+  let n = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) lineStart = true;
+    else if (c === 32 || c === 9) continue;
+    else {
+      if ((c === 42 || c === 95) && !lineStart) n++;
+      lineStart = false;
+    }
+  }
+  return n;
+}
+
 /** The inline content of a paragraph written back in the minimal markdown the fields use. */
 function inlineText(nodes: PhrasingContent[]): string {
   return nodes.map((n) => {
@@ -142,6 +161,11 @@ export function crossCheck(text: string, messages: readonly ParsedMessage[], pat
   const deep = firstDeepLine(text, messageLimits.nesting * 4);
   if (deep !== null) {
     return [error(ruleIds.messageLimits, `expected list and quote nesting of at most ${messageLimits.nesting} levels`, { ...base, line: deep })];
+  }
+  for (const m of messages) {
+    if (emphasisMarkers(m.body) > messageLimits.emphasisMarkers) {
+      return [error(ruleIds.messageLimits, `expected at most ${messageLimits.emphasisMarkers} emphasis markers (\`*\`, \`_\`) in a body`, { ...base, messageId: m.id, line: m.line })];
+    }
   }
   const children = parseMarkdown(text).children;
   const findings: Finding[] = [];

@@ -139,6 +139,15 @@ t.test('refuses nesting deeper than 16 levels, before remark for hostile depths'
   t.ok(performance.now() - start < 5000, 'hostile nesting is refused without waiting on remark');
 });
 
+t.test('refuses a body with more emphasis markers than remark reads quickly, without reading it', async (t) => {
+  const slow = withBody('*a'.repeat(30_000).replace(/(.{9000})/g, '$1\n'));
+  const start = performance.now();
+  t.same(rules(slow), [ruleIds.messageLimits]);
+  t.ok(performance.now() - start < 1000, 'refused at once (remark takes seconds on it)');
+  t.same(rules(withBody('*a* '.repeat(900))), [], '1,800 markers are read');
+  t.same(rules(withBody(Array.from({ length: 3000 }, () => '* item').join('\n'))), [], 'list markers do not count');
+});
+
 t.test('an author name must read as plain text', async (t) => {
   t.same(rules(renderMessages([M({ author: 'Dr *Jane* Smith' })])), [ruleIds.messageAmbiguous]);
   t.same(rules(renderMessages([M({ author: 'Dr <b>Jane</b>' })])), [ruleIds.messageAmbiguous]);

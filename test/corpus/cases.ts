@@ -114,6 +114,7 @@ export const cases: Case[] = [
     const [before, after] = text.split(marker) as [string, string];
     return s.set(MESSAGES, Buffer.concat([Buffer.from(s.text(MESSAGES) + before), Buffer.from([0xc3, 0x28]), Buffer.from(after)]));
   })),
+  one('refuses a body made to be slow to read (thousands of emphasis markers)', ruleIds.messageLimits, (s) => appendRaw(s, rawBlock('*a'.repeat(20_000).replace(/(.{8000})(?=.)/g, '$1\n')))),
   one('refuses deeply nested lists', ruleIds.messageLimits, (s) => appendRaw(s, rawBlock(Array.from({ length: 40 }, (_, i) => ' '.repeat(2 * i) + '- x').join('\n')))),
 
   // Message rules.

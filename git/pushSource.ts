@@ -1,0 +1,90 @@
+// Reading a push in pre-receive without starting a process in the usual case: objects the push
+// brought are loose files in git's quarantine folder (receive-pack unpacks small pushes) and are
+// inflated here; objects the record already had come from its repository through isomorphic-git.
+// A large push keeps a pack in the quarantine: only then is `git cat-file` started, with the
+// hook's environment, to read it.
+
+import { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
+import type { ObjectSource, StoredObject } from '../core/evaluate.js';
+import type { ObjectType, Oid } from '../core/objects.js';
+import { CatFileSource } from './catfile.js';
+import { IsoGitSource, ObjectCache, withLimit } from './store.js';
+
+const TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
+
+/** The header of a loose object: type and size, read by inflating as few of its bytes as will do. */
+function looseHeader(compressed: Buffer): { type: ObjectType; size: number; start: number } | null {
+  for (const n of [64, 512, 4096, compressed.length]) {
+    let head: Buffer;
+    try {
+      head = inflateSync(compressed.subarray(0, n), { finishFlush: 2 /* Z_SYNC_FLUSH */ });
+    } catch {
+      return null;
+    }
+    const nul = head.indexOf(0);
+    if (nul === -1) {
+      if (n >= compressed.length) return null;
+      continue;
+    }
+    const [type, size] = head.subarray(0, nul).toString('latin1').split(' ');
+    return type && TYPES.has(type) && /^\d+$/.test(size ?? '') ? { type: type as ObjectType, size: Number(size), start: nul + 1 } : null;
+  }
+  return null;
+}
+
+/** Objects of a push in flight: quarantine first, then the repository, then cat-file for packs. */
+export class PushSource implements ObjectSource {
+  #fallback: CatFileSource | null = null;
+
+  /**
+   * @param quarantine the hook's GIT_OBJECT_DIRECTORY (receive-pack's quarantine), if any
+   * @param repo the record's own objects
+   * @param env the hook's environment, for cat-file when the quarantine holds packs
+   * @param recent objects read from earlier pushes' quarantines (content-addressed, so safe to
+   *   reuse for reading; never taken as proof that the record has them)
+   */
+  constructor(readonly quarantine: string | undefined, readonly repo: IsoGitSource, private readonly env: NodeJS.ProcessEnv, private readonly recent?: ObjectCache) {}
+
+  /** The object as a loose file of the quarantine, or null when it is not one. */
+  async #loose(oid: Oid, limit: number | undefined): Promise<StoredObject<Uint8Array | null> | null> {
+    if (!this.quarantine) return null;
+    let compressed: Buffer;
+    try {
+      // A blocking read: this runs on a validator thread, and the files are small.
+      compressed = readFileSync(`${this.quarantine}/${oid.slice(0, 2)}/${oid.slice(2)}`);
+    } catch {
+      return null;
+    }
+    const header = looseHeader(compressed);
+    if (!header) return null;
+    if (limit !== undefined && header.size > limit) return { type: header.type, size: header.size, content: null };
+    const whole = inflateSync(compressed, { maxOutputLength: header.start + header.size + 1 });
+    return { type: header.type, size: header.size, content: whole.subarray(header.start, header.start + header.size) };
+  }
+
+  /** True when the record had the object before this push. */
+  async existed(oid: Oid): Promise<boolean> {
+    return (await this.repo.read(oid, 0)) !== null;
+  }
+
+  read(oid: Oid): Promise<StoredObject | null>;
+  read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
+  async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
+    const seen = this.recent?.get(oid);
+    if (seen) return withLimit(seen, limit);
+    const loose = await this.#loose(oid, limit);
+    if (loose) {
+      if (loose.content) this.recent?.put(oid, { type: loose.type, content: loose.content });
+      return loose;
+    }
+    const known = limit === undefined ? await this.repo.read(oid) : await this.repo.read(oid, limit);
+    if (known) return known;
+    this.#fallback ??= new CatFileSource(this.repo.gitdir, this.env);
+    return limit === undefined ? this.#fallback.read(oid) : this.#fallback.read(oid, limit);
+  }
+
+  close(): void {
+    this.#fallback?.close();
+  }
+}
