@@ -1,0 +1,19 @@
+// Run every benchmark in turn (`npm run bench`); each prints its figures and ratios.
+// Smaller runs: CCR_BENCH_QUICK=1 (fewer records and samples).
+
+import { spawnSync } from 'node:child_process';
+
+const quick = process.env['CCR_BENCH_QUICK'] === '1';
+const benches: Array<[string, string[]]> = [
+  ['append.js', quick ? ['15'] : ['40']],
+  ['push.js', quick ? ['20'] : ['60']],
+  ['verify.js', quick ? ['2000', '500'] : ['10000', '2000']],
+  ['server.js', quick ? ['1000', '10'] : ['100000', '30']],
+];
+let failed = 0;
+for (const [file, args] of benches) {
+  console.log(`\n## ${file.replace('.js', '')}`);
+  const r = spawnSync(process.execPath, [new URL(file, import.meta.url).pathname, ...args], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
