@@ -2,7 +2,7 @@
 // anchors or aliases, no duplicate keys, every key a plain string. The result is plain data with
 // own properties only (`__proto__` stays a key, to be refused by the schema).
 
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, Parser, type Node } from 'yaml';
 import { error, ruleIds, type Finding } from './findings.js';
 import { describeSchemaErrors } from './schemas.js';
 import { decodeUtf8, scanText } from './text.js';
@@ -70,6 +70,15 @@ export function readStrictYaml(text: string): YamlResult {
   const docs = Array.isArray(parsed) ? parsed : [];
   if (docs.length !== 1) return { ok: false, problems: [{ message: `expected exactly one YAML document, found ${docs.length}` }] };
   const doc = docs[0]!;
+  // A directive after the last document (`...` then `%YAML 1.1`) belongs to no document and the
+  // library drops it silently; the token stream still shows it. Only text with a line starting
+  // with `%` can hold one, so the second pass is skipped for every ordinary file.
+  if (/^%/m.test(text)) {
+    for (const token of new Parser().parse(text)) {
+      if (token.type === 'directive') problems.push({ line: lineOf(text, token.offset) ?? 1, message: `expected no directives, found \`${token.source.trim()}\`` });
+    }
+    if (problems.length > 0) return { ok: false, problems };
+  }
   const tags = Object.entries(doc.directives?.tags ?? {}).filter(([handle, prefix]) => !(handle === '!!' && prefix === 'tag:yaml.org,2002:'));
   if (doc.directives?.yaml.explicit) problems.push({ line: 1, message: 'expected no directives, found `%YAML`' });
   for (const [handle] of tags) problems.push({ line: 1, message: `expected no directives, found \`%TAG ${handle}\`` });

@@ -12,7 +12,7 @@ import { plainMessage, renderMessages, type Message } from '../../core/messages/
 import { roles, sensitivities, threadStatuses } from '../../core/vocabulary.js';
 import { readStrictYaml } from '../../core/yaml.js';
 
-const runs = Number(process.env['CCR_FUZZ_RUNS'] ?? 300);
+const runs = Number(process.env['CCR_FUZZ_RUNS'] ?? 2000);
 
 /** JSON with sorted keys, to compare values whatever the order their keys were built in. */
 const canon = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));

@@ -30,6 +30,8 @@ t.test('reads strictly: refuses directives, tags, anchors, aliases, duplicate an
   const cases: Record<string, string> = {
     'a %YAML 1.1 directive': '%YAML 1.1\n---\na: 1\n',
     'a %TAG directive': '%TAG ! tag:example.org,2000:\n---\na: 1\n',
+    'a directive after the document end': 'a: 1\n...\n%YAML 1.1\n',
+    'only a directive after an empty document': '...\n%YAML 1.1',
     'a tag': 'a: !!str 1\n',
     'a local tag': 'a: !thing x\n',
     'an anchor': 'a: &x 1\n',
