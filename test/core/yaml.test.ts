@@ -1,8 +1,8 @@
 import t from 'tap';
 import { ruleIds } from '../../core/findings.js';
-import { readLedger, renderLedger, type Ledger } from '../../core/ledger.js';
+import { readLedger, renderLedger, type Ledger, type Participant, type Policies, type Visibility } from '../../core/ledger.js';
 import { schemas } from '../../core/schemas.js';
-import { readStatus, renderStatus } from '../../core/status.js';
+import { readStatus, renderStatus, type CoordinationStatus } from '../../core/status.js';
 import { readStrictYaml, yamlString } from '../../core/yaml.js';
 import { fixture, fixtureText } from '../helpers/fixtures.js';
 
@@ -90,6 +90,25 @@ t.test('the writer quotes only what would not read back as the same string', asy
     const read = readLedger(enc(renderLedger(ledger)));
     t.ok(read.ok && read.value.participants[0]!.display_name === name, `${name} round-trips`);
   }
+});
+
+t.test('the schemas and the TypeScript types name the same fields', async (t) => {
+  // `satisfies` makes the compiler check these lists against the types, both ways.
+  const ledger = { thread_id: 1, status: 1, created_at: 1, last_updated_at: 1, participants: 1, visibility: 1, policies: 1 } satisfies Record<keyof Ledger, 1>;
+  const participant = { participant_id: 1, role: 1, display_name: 1 } satisfies Record<keyof Participant, 1>;
+  const visibility = { sensitivity: 1, restricted: 1 } satisfies Record<keyof Visibility, 1>;
+  const policies = { allow_patient_participation: 1, allow_external_organisations: 1 } satisfies Record<keyof Policies, 1>;
+  const status = { coordination_id: 1, clinical_id: 1, status: 1 } satisfies Record<keyof CoordinationStatus, 1>;
+  const flags = { lifecycle_state: 1, record_open: 1, record_queryable: 1, record_modifiable: 1 } satisfies Record<keyof CoordinationStatus['status'], 1>;
+  const keys = (o: object) => Object.keys(o).sort();
+  const l = schemas.ledger.properties;
+  t.same(keys(l), keys(ledger));
+  t.same(keys(l.participants.items.properties), keys(participant));
+  t.same(keys(l.visibility.properties), keys(visibility));
+  t.same(keys(l.policies.properties), keys(policies));
+  t.same(keys(schemas.status.properties), keys(status));
+  t.same(keys(schemas.status.properties.status.properties), keys(flags));
+  t.same([...schemas.ledger.required].sort(), keys(ledger), 'every ledger field is required');
 });
 
 t.test('schemas carry an $id and forbid additional properties at every level', async (t) => {

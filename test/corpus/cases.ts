@@ -66,6 +66,10 @@ export const cases: Case[] = [
   one('closes a thread with a system message', null, close),
   { name: 'archives a closed thread', expect: null, as: 'jane', steps: [step(close), step((s) => withLedger(s, (l) => ({ ...l, status: 'archived', last_updated_at: at('2026-01-13T08:00:00.000Z') })), { message: commitMessage.ledger })] },
   one('creates a second thread', null, (s) => newThread(s), { message: commitMessage.thread }),
+  one('appends a body with accents, emoji, tabs and an indented code block', null, (s) => append(s, msg({ body: 'Zoë\u2019s café visit 😀\n\n\tcolumn\tvalue\n\n    indented code' }))),
+  one('accepts other trailers beside Care-Location', null, (s) => append(s, msg()), { message: 'coordination:update: Added message to thread\n\nCare-Location: Ward 7\nSigned-off-by: Jane Smith <jane@example.org>\n' }),
+  one('accepts a timestamp a few minutes ahead of the server clock', null, (s) => append(s, msg({ timestamp: new Date(Date.now() + 4 * 60_000).toISOString() as Timestamp }))),
+  one('lets a clinician create a thread in which they take part', null, (s) => newThread(s, [tom, jane]), { as: 'tom', message: commitMessage.thread }),
   one('suspends the record as an admin', null, status((t) => t.replace('lifecycle_state: active', 'lifecycle_state: suspended')), { as: 'admin', message: commitMessage.status }),
 
   // Append-only.
@@ -78,6 +82,7 @@ export const cases: Case[] = [
   one('refuses the deletion of messages.md', ruleIds.appendOnly, (s) => s.delete(MESSAGES)),
   one('refuses the deletion of ledger.yaml', ruleIds.appendOnly, (s) => s.delete(LEDGER)),
   one('refuses a renamed messages.md', ruleIds.appendOnly, (s) => s.rename(MESSAGES, `${T}/thread.md`)),
+  one('refuses a renamed ledger.yaml', ruleIds.appendOnly, (s) => s.rename(LEDGER, `${T}/ledger.yml`)),
   one('refuses the deletion of a thread folder', ruleIds.appendOnly, (s) => s.delete(T)),
   one('refuses a renamed thread folder', ruleIds.appendOnly, (s) => s.rename(T, `communications/${OTHER_THREAD}`)),
   one('refuses appended text that is not whole messages', ruleIds.appendOnly, (s) => appendRaw(s, 'P.S. one more thing\n')),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { CoordinationService } from '../../index.js';
 import { defaults } from '../../server/index.js';
@@ -116,4 +116,20 @@ t.test('the access log records every request durably, and /metrics counts pushes
   t.match(metrics, /ccr_http_requests_total\{route="git-rpc-receive-pack",status="200"\} 2/);
   t.match(metrics, /ccr_http_request_duration_seconds_bucket/);
   t.match(metrics, /ccr_auth_failures_total \d+/);
+});
+
+t.test('git runs with the server\'s own configuration, never the user\'s', async (t) => {
+  const s = await testServer(t);
+  const home = tempDir(t);
+  writeFileSync(`${home}/.gitconfig`, '[core]\n\thooksPath = /evil\n[receive]\n\tfsckObjects = false\n');
+  const env: NodeJS.ProcessEnv = { ...s.server.context.gitEnv, HOME: home };
+  const get = async (key: string) => (await gitOk('/', ['config', '--show-origin', '--get', key], { env })).trim();
+  t.match(await get('core.hooksPath'), new RegExp(`^file:${s.data}/gitconfig\\s+.*/hooks$`), 'hooks from the project, set in <data>/gitconfig');
+  t.match(await get('receive.fsckObjects'), /\ttrue$/);
+  t.match(await get('transfer.fsckObjects'), /\ttrue$/);
+  t.match(await get('receive.denyDeletes'), /\ttrue$/);
+  t.match(await get('receive.denyNonFastForwards'), /\ttrue$/);
+  t.match(await get('core.fsync'), /\tcommitted$/, 'committed objects and refs are fsynced');
+  t.match(await get('receive.maxInputSize'), /\t\d+$/);
+  t.equal(env['GIT_CONFIG_NOSYSTEM'], '1', 'the system configuration is ignored');
 });

@@ -27,6 +27,7 @@ t.test('ref rules: only main changes, never deleted, never forced, never created
     ['another branch', ['push', 'origin', 'HEAD:refs/heads/other'], 'ccr/ref-name'],
     ['another branch with a valid main update', ['push', 'origin', 'HEAD:refs/heads/other', 'main'], 'ccr/ref-name'],
     ['refs/meta/config', ['push', 'origin', 'HEAD:refs/meta/config'], 'ccr/ref-name'],
+    ['refs/meta/config with a valid main update', ['push', 'origin', 'main', 'HEAD:refs/meta/config'], 'ccr/ref-name'],
     ['deleting main', ['push', 'origin', ':main'], 'ccr/ref-delete'],
   ];
   for (const [name, args, rule] of cases) {
