@@ -12,7 +12,6 @@ export class UsageError extends Error {}
 
 /** One command: its help text (with an example) and what it runs. */
 export interface Command {
-  summary: string;
   help: string;
   options: NonNullable<ParseArgsConfig['options']>;
   run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;

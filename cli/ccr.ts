@@ -1,16 +1,26 @@
 #!/usr/bin/env node
-// The `ccr` command: dispatch to the commands, each with --help and an example.
+// The `ccr` command: dispatch to the commands, each with --help and an example. A command's
+// module is loaded only when it runs, so `ccr thread list` does not load the server.
 
 import { EXIT, fail, parse, UsageError, type Command } from './args.js';
-import { principal } from './principal.js';
-import { record } from './record.js';
-import { serve } from './serve.js';
-import { verify } from './verify.js';
 
-const commands: Record<string, Command> = { serve, principal, record, verify };
+const commands: Record<string, [summary: string, load: () => Promise<Command>]> = {
+  clone: ['clone a record from a server', async () => (await import('./remote.js')).clone],
+  config: ['set or show who you are and where you work', async () => (await import('./config.js')).config],
+  thread: ['create, list, show or update threads', async () => (await import('./thread.js')).thread],
+  message: ['add a message or a correction to a thread', async () => (await import('./message.js')).message],
+  status: ['show or change the record status', async () => (await import('./status.js')).status],
+  push: ['push your new commits to the server', async () => (await import('./remote.js')).push],
+  pull: ['bring in what others pushed (fast-forward only)', async () => (await import('./remote.js')).pull],
+  verify: ['check the whole history of a record offline', async () => (await import('./verify.js')).verify],
+  export: ['export the record as FHIR R4', async () => (await import('./export.js')).exportCommand],
+  serve: ['run the CCR git server', async () => (await import('./serve.js')).serve],
+  principal: ['add, list or remove principals of a data folder', async () => (await import('./principal.js')).principal],
+  record: ['create a record in a data folder', async () => (await import('./record.js')).record],
+};
 
 function usage(): string {
-  return `usage: ccr <command> [options]   (ccr <command> --help for details and an example)\n\n${Object.entries(commands).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`).join('\n')}\n`;
+  return `usage: ccr <command> [options]   (ccr <command> --help for details and an example)\n\n${Object.entries(commands).map(([n, [summary]]) => `  ${n.padEnd(12)} ${summary}`).join('\n')}\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -19,11 +29,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? EXIT.ok : EXIT.usage;
   }
-  const cmd = commands[name];
-  if (!cmd) {
+  const entry = commands[name];
+  if (!entry) {
     process.stderr.write(`ccr: unknown command ${name}\n${usage()}`);
     return EXIT.usage;
   }
+  const cmd = await entry[1]();
   let json = false;
   try {
     const { values, positionals } = parse(cmd, rest);

@@ -8,7 +8,6 @@ import { dataDir, need, out, str, UsageError, type Command } from './args.js';
 const store = (v: Record<string, unknown>) => new PrincipalStore(`${dataDir(v['data'])}/principals.json`);
 
 export const principal: Command = {
-  summary: 'add, list or remove principals of a data folder',
   help: `ccr principal add <name> --kind admin|auditor|site|integration|participant [--participant-id ID --role ROLE --display-name NAME] [--data DIR]
 ccr principal list [--data DIR]
 ccr principal remove <name> [--data DIR]

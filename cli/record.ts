@@ -7,7 +7,6 @@ import { dataDir, need, out, str, UsageError, type Command } from './args.js';
 import type { RecordId } from '../core/ids.js';
 
 export const record: Command = {
-  summary: 'create a record in a data folder',
   help: `ccr record create --clinical-id UUID --care-location TEXT [--id UUID] [--data DIR]
 
 Create a record (a bare repository with its first commit) in the data folder a server serves.

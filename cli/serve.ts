@@ -4,7 +4,6 @@ import { defaults, startServer } from '../server/index.js';
 import { dataDir, str, UsageError, type Command } from './args.js';
 
 export const serve: Command = {
-  summary: 'run the CCR git server',
   help: `ccr serve [--data DIR] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--public-url URL]
 
 Serve the records of a data folder over git smart HTTP and the JSON API.

@@ -26,7 +26,6 @@ export async function gitDirOf(path: string): Promise<string> {
 }
 
 export const verify: Command = {
-  summary: 'check the whole history of a record offline',
   help: `ccr verify [<path>] [--json]
 
 Replay every commit of main (a clone or a bare repository; default: this folder) through the

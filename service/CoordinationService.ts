@@ -50,14 +50,17 @@ export class CoordinationService {
     return CoordinationService.open(Repository.workingCopy(recordDir(config.dataDir, id)), id, config.clock);
   }
 
-  /** Open the working copy at `dir` (a clone); the record id is read from its status file. */
-  static async at(dir: string, clock?: () => number): Promise<CoordinationService> {
+  /**
+   * Open the working copy at `dir` (a clone); the record id is read from its status file. With a
+   * principal, the rules that need one (who may do what) are judged locally too.
+   */
+  static async at(dir: string, clock?: () => number, principal?: Principal): Promise<CoordinationService> {
     const repo = Repository.workingCopy(dir);
     const head = await repo.head().catch(() => null);
     const bytes = head ? await repo.readFile(head, STATUS_FILE) : null;
     const read = bytes ? readStatus(bytes) : null;
     if (!read?.ok) throw new RecordNotFound(`${dir} is not a CCR working copy`);
-    return CoordinationService.open(repo, read.value.coordination_id, clock);
+    return CoordinationService.open(repo, read.value.coordination_id, clock, principal);
   }
 
   /** Open a record in any repository (bare for the server), acting for a principal if given. */

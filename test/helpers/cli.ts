@@ -13,6 +13,7 @@ export function ccr(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEn
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -27,6 +27,7 @@ async function packOf(clone: string, revs: string): Promise<Buffer> {
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`pack-objects ${code}`))));
+    child.stdin.on('error', () => undefined);
     child.stdin.end(revs);
   });
 }

@@ -1,0 +1,101 @@
+// What the writing commands share: the working copy they run in, the user's identity from
+// `ccr config`, the message body from an argument, a file, stdin or $EDITOR, and git run the way
+// the user's own git runs (their credential helpers), or with CCR_USER / CCR_TOKEN.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Principal } from '../core/principal.js';
+import type { ParticipantId } from '../core/ids.js';
+import type { Role } from '../core/vocabulary.js';
+import { CoordinationService } from '../service/CoordinationService.js';
+import { UsageError } from './args.js';
+import { loadSettings, type Settings } from './config.js';
+import { gitDirOf } from './verify.js';
+
+/** The user as the writing commands need them. */
+export interface Identity {
+  participant: { id: string; name: string; role: Role };
+  author: { name: string; email: string };
+  careLocation: string;
+}
+
+function need(settings: Settings, key: keyof Settings): string {
+  const value = settings[key];
+  if (!value) throw new UsageError(`${key} is not set; run: ccr config set ${key} <value>`);
+  return value;
+}
+
+/** The identity from the settings; a UsageError names what is missing. */
+export function identityOf(settings: Settings, careLocation?: string): Identity {
+  const id = need(settings, 'participant-id');
+  const name = need(settings, 'display-name');
+  return {
+    participant: { id, name, role: need(settings, 'role') as Role },
+    author: { name: settings.name ?? name, email: settings.email ?? `${id}@ccr.invalid` },
+    careLocation: careLocation ?? need(settings, 'care-location'),
+  };
+}
+
+/** The working copy around the current folder, opened with the user's identity as principal. */
+export async function openWorkingCopy(careLocation?: string): Promise<{ svc: CoordinationService; me: Identity; dir: string }> {
+  const gitdir = await gitDirOf('.');
+  const dir = gitdir.replace(/\/\.git$/, '');
+  const me = identityOf(await loadSettings(gitdir), careLocation);
+  const principal: Principal = { kind: 'participant', name: me.participant.name, participantId: me.participant.id as ParticipantId, role: me.participant.role, displayName: me.participant.name };
+  return { svc: await CoordinationService.at(dir, undefined, principal), me, dir };
+}
+
+/** The body of a message: --message, --file (`-` for stdin), piped stdin, or $EDITOR (also with --edit). */
+export function readBody(v: Record<string, unknown>): string {
+  if (typeof v['message'] === 'string') return v['message'];
+  const file = v['file'];
+  if (file === '-' || (file === undefined && !v['edit'] && !process.stdin.isTTY)) return readFileSync(0, 'utf8');
+  if (typeof file === 'string') return readFileSync(file, 'utf8');
+  const editor = process.env['VISUAL'] ?? process.env['EDITOR'];
+  if (!editor) throw new UsageError('give the message with --message, --file or stdin, or set $EDITOR');
+  const dir = mkdtempSync(join(tmpdir(), 'ccr-message-'));
+  try {
+    const path = join(dir, 'MESSAGE.md');
+    writeFileSync(path, '');
+    const r = spawnSync(`${editor} "${path}"`, { shell: true, stdio: 'inherit' });
+    if (r.status !== 0) throw new UsageError(`${editor} exited with ${r.status}; nothing was written`);
+    return readFileSync(path, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Participants given as `ID:ROLE:DISPLAY NAME` (the name may hold colons). */
+export function parseParticipants(values: unknown): Array<{ participant_id: string; role: Role; display_name: string }> {
+  return ([] as string[]).concat((values as string[] | undefined) ?? []).map((spec) => {
+    const [id, role, ...name] = spec.split(':');
+    if (!id || !role || name.length === 0) throw new UsageError(`expected a participant as ID:ROLE:DISPLAY NAME, found ${JSON.stringify(spec)}`);
+    return { participant_id: id, role: role as Role, display_name: name.join(':') };
+  });
+}
+
+/**
+ * Run git for the network commands as the user's own git runs (their configuration, credential
+ * helpers and proxies), adding a helper that answers from CCR_USER / CCR_TOKEN when both are set.
+ * Output goes to the terminal; gives the exit status.
+ */
+export function gitForUser(args: string[], cwd: string): Promise<number> {
+  const creds = process.env['CCR_USER'] && process.env['CCR_TOKEN']
+    ? ['-c', 'credential.helper=', '-c', 'credential.helper=!f() { echo "username=$CCR_USER"; echo "password=$CCR_TOKEN"; }; f']
+    : [];
+  return new Promise((resolve) => {
+    const child = spawn('git', [...creds, '-c', 'core.autocrlf=false', '-c', 'core.eol=lf', ...args], { cwd, stdio: ['inherit', 'inherit', 'inherit'] });
+    child.on('error', () => resolve(1));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+/** A boolean option given as text. */
+export function bool(v: unknown, name: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new UsageError(`--${name} takes true or false`);
+}
