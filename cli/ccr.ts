@@ -15,6 +15,7 @@ const commands: Record<string, [summary: string, load: () => Promise<Command>]> 
   verify: ['check the whole history of a record offline', async () => (await import('./verify.js')).verify],
   export: ['export the record as FHIR R4', async () => (await import('./export.js')).exportCommand],
   serve: ['run the CCR git server', async () => (await import('./serve.js')).serve],
+  sync: ['run one sync round with peer sites', async () => (await import('./sync.js')).sync],
   principal: ['add, list or remove principals of a data folder', async () => (await import('./principal.js')).principal],
   record: ['create a record in a data folder', async () => (await import('./record.js')).record],
 };

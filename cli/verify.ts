@@ -6,7 +6,8 @@ import { formatFinding } from '../core/findings.js';
 import type { Oid } from '../core/objects.js';
 import { verifyHistory } from '../core/verify.js';
 import { CatFileSource } from '../git/catfile.js';
-import { git } from '../git/run.js';
+import { gitMergeBase } from '../git/mergeBase.js';
+import { git, gitEnv } from '../git/run.js';
 import { out, UsageError, type Command } from './args.js';
 
 /** The commits of `main` in a repository, oldest first, with their parents. */
@@ -44,11 +45,14 @@ Example:
     const started = Date.now();
     let shown = 0;
     try {
-      const report = await verifyHistory(source, commits, (done, total) => {
-        if (!json && total >= 1000 && (Date.now() - shown > 1000 || done === total)) {
-          shown = Date.now();
-          process.stderr.write(`ccr verify: ${done}/${total} commits\r${done === total ? '\n' : ''}`);
-        }
+      const report = await verifyHistory(source, commits, {
+        mergeBase: gitMergeBase(gitdir, gitEnv()),
+        progress: (done, total) => {
+          if (!json && total >= 1000 && (Date.now() - shown > 1000 || done === total)) {
+            shown = Date.now();
+            process.stderr.write(`ccr verify: ${done}/${total} commits\r${done === total ? '\n' : ''}`);
+          }
+        },
       });
       const errors = report.findings.filter((f) => f.severity === 'error');
       const bad = new Set(errors.map((f) => f.commit)).size;

@@ -8,7 +8,9 @@ import { error, ruleIds, type Finding } from './findings.js';
 import { LEDGER_MAX_BYTES, readLedger, type Ledger } from './ledger.js';
 import { checkAppendedText, checkMessagesBytes, countLines } from './messages/file.js';
 import { messageLimits, parseMessages, type ParsedMessage } from './messages/grammar.js';
-import { EMPTY_TREE, hashObject, parseCommit, parseTree, type Commit, type ObjectType, type Oid, type TreeEntry } from './objects.js';
+import { EMPTY_TREE, hashObject, parseTree, type Commit, type ObjectType, type Oid, type TreeEntry } from './objects.js';
+import { buildSyncMerge } from './mergeCommit.js';
+import { MissingObject, readCommit, type ObjectSource } from './source.js';
 import { appendOnly } from './rules/appendOnly.js';
 import { commitRules } from './rules/commit.js';
 import type { CommitChanges, RuleContext, ThreadChange } from './rules/context.js';
@@ -20,22 +22,6 @@ import { whoRules } from './rules/who.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from './status.js';
 import { isThreadId } from './ids.js';
 import { decodeUtf8 } from './text.js';
-
-/** An object as read: its type, its size, and its content (null when it was over the limit). */
-export interface StoredObject<C = Uint8Array> {
-  type: ObjectType;
-  size: number;
-  content: C;
-}
-
-/**
- * Where the evaluator reads objects from. Missing objects are null; I/O failures throw. With a
- * `limit`, an object larger than it comes back without content, unread.
- */
-export interface ObjectSource {
-  read(oid: Oid): Promise<StoredObject | null>;
-  read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
-}
 
 /** Parsed files by blob id, carried from one commit to the next in a history walk. */
 export class EvaluationCache {
@@ -59,13 +45,8 @@ export interface EvaluateOptions extends RuleContext {
   /** Accept a commit without parents as the record's first (the verifier's first commit). */
   allowRoot?: boolean;
   cache?: EvaluationCache;
-}
-
-/** Raised inside the evaluator when the store lacks an object a commit refers to. */
-export class MissingObject extends Error {
-  constructor(readonly oid: string) {
-    super(`object ${oid} is missing`);
-  }
+  /** The merge base of two commits (git's), for judging sync merges; without it merges are refused. */
+  mergeBase?: (a: Oid, b: Oid) => Promise<Oid | null>;
 }
 
 /** Reads for one evaluation, collecting findings about unreadable or oversized objects. */
@@ -141,13 +122,6 @@ class Reader {
 
 function entry(entries: readonly TreeEntry[], name: string): TreeEntry | undefined {
   return entries.find((e) => e.name === name);
-}
-
-/** Read a commit object; null when it is not a well-formed commit. */
-export async function readCommit(source: ObjectSource, oid: Oid): Promise<Commit | null> {
-  const o = await source.read(oid);
-  if (!o) throw new MissingObject(oid);
-  return o.type === 'commit' ? parseCommit(o.content) : null;
 }
 
 /** The messages.md part of a thread change: earlier and appended messages. */
@@ -274,6 +248,21 @@ export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[
 }
 
 /**
+ * A merge is accepted only if it is exactly the deterministic sync merge of its parents (SPEC 10):
+ * same tree, same parents in the same order, same author, committer, time and message. Its
+ * parents were judged on their own; nothing else is asked of it.
+ */
+async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit, mergeBase: (a: Oid, b: Oid) => Promise<Oid | null>): Promise<Finding[]> {
+  const [a, b] = commit.parents as [Oid, Oid];
+  const expected = await buildSyncMerge(source, a, b, await mergeBase(a, b));
+  if (!expected.ok) return [error(ruleIds.merge, `expected parents that merge deterministically, found ${expected.conflict}`)];
+  if (expected.value.oid === oid) return [];
+  const why = expected.value.tree !== commit.tree ? 'its files differ from the merged files'
+    : a > b ? 'its parents are not ordered by commit id' : 'its author, committer, time or message differ';
+  return [error(ruleIds.merge, `expected exactly the deterministic sync merge ${expected.value.oid.slice(0, 12)} of ${a.slice(0, 12)} and ${b.slice(0, 12)}, found a merge whose ${why.replace(/^its /, '')}`)];
+}
+
+/**
  * Judge one commit against its parent. Returns findings, each carrying the commit id; an empty
  * list means the commit keeps every rule. Throws only when the store fails or lacks an object.
  */
@@ -282,6 +271,7 @@ export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: Evalu
   const stamp = (fs: Finding[]) => fs.map((f) => ({ ...f, commit: oid }));
   const commit = await r.commit(oid);
   if (!commit) return stamp([error(ruleIds.commitFormat, 'expected a well-formed commit object')]);
+  if (commit.parents.length === 2 && opts.mergeBase) return stamp(await judgeMerge(source, oid, commit, opts.mergeBase));
   if (commit.parents.length > 1) {
     return stamp([error(ruleIds.commitParents, `expected one parent (merges are accepted only as the deterministic sync merge), found ${commit.parents.length}`)]);
   }

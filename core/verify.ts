@@ -2,7 +2,8 @@
 // parent with the same rules the server runs. What needs the server (who pushed, the server's
 // clock) is not judged here, and the report says so.
 
-import { EvaluationCache, evaluateCommit, prefetch, readCommit, type ObjectSource } from './evaluate.js';
+import { EvaluationCache, evaluateCommit, prefetch } from './evaluate.js';
+import { readCommit, type ObjectSource } from './source.js';
 import { error, ruleIds, type Finding } from './findings.js';
 import { isUuid, type RecordId } from './ids.js';
 import type { Oid } from './objects.js';
@@ -38,7 +39,7 @@ async function recordIdOf(source: ObjectSource, root: Oid): Promise<RecordId | n
  * Judge every commit, oldest first (`commits` in topological order, the first a root). Calls
  * `progress` now and then with the number judged.
  */
-export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: Oid; parents: Oid[] }>, progress?: (done: number, total: number) => void): Promise<VerifyReport> {
+export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: Oid; parents: Oid[] }>, options: { progress?: (done: number, total: number) => void; mergeBase?: (a: Oid, b: Oid) => Promise<Oid | null> } = {}): Promise<VerifyReport> {
   const findings: Finding[] = [];
   const first = commits[0];
   if (!first) return { recordId: null, commits: 0, findings: [error(ruleIds.refName, 'expected a `main` with at least one commit')], skipped: skippedOffline };
@@ -52,8 +53,8 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
   for (const [i, c] of commits.entries()) {
     const next = commits[i + AHEAD + 1];
     if (next) void prefetch(source, cache, next.oid).catch(() => undefined);
-    findings.push(...await evaluateCommit(source, c.oid, { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache }));
-    progress?.(i + 1, commits.length);
+    findings.push(...await evaluateCommit(source, c.oid, { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache, ...(options.mergeBase ? { mergeBase: options.mergeBase } : {}) }));
+    options.progress?.(i + 1, commits.length);
   }
   return { recordId, commits: commits.length, findings, skipped: skippedOffline };
 }

@@ -1,8 +1,7 @@
 // Building a commit in memory: new blobs, the trees along their paths, the commit object. Nothing
 // is written; the result is judged first and stored only when the rules accept it.
 
-import type { ObjectSource } from '../core/evaluate.js';
-import { MissingObject } from '../core/evaluate.js';
+import { MissingObject, type ObjectSource } from '../core/source.js';
 import { formatCommit, formatTree, hashObject, parseTree, type Ident, type Oid, type TreeEntry } from '../core/objects.js';
 import type { PendingObject } from './store.js';
 

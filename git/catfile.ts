@@ -4,7 +4,7 @@
 // caller's limit streams past without being kept, so a hostile blob never fills memory.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { ObjectSource, StoredObject } from '../core/evaluate.js';
+import type { ObjectSource, StoredObject } from '../core/source.js';
 import { GitFailure } from '../core/errors.js';
 import { isOid, type ObjectType, type Oid } from '../core/objects.js';
 import { gitEnv } from './run.js';

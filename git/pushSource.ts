@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
-import type { ObjectSource, StoredObject } from '../core/evaluate.js';
+import type { ObjectSource, StoredObject } from '../core/source.js';
 import type { ObjectType, Oid } from '../core/objects.js';
 import { CatFileSource } from './catfile.js';
 import { IsoGitSource, ObjectCache, withLimit } from './store.js';

@@ -2,7 +2,7 @@
 // layout, and clones). Creation, head, and reading files of a commit.
 
 import { promises as fs } from 'node:fs';
-import { MissingObject } from '../core/evaluate.js';
+import { MissingObject } from '../core/source.js';
 import { parseCommit, parseTree, type Oid } from '../core/objects.js';
 import { MAIN, readRef } from './refs.js';
 import { IsoGitSource } from './store.js';

@@ -18,10 +18,14 @@ export interface GitResult {
   stderr: string;
 }
 
-/** Run git and collect its output; never throws for a non-zero exit (see `git()`). */
-export function runGit(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Uint8Array | string } = {}): Promise<GitResult> {
+/** Run git and collect its output; never throws for a non-zero exit (see `git()`). A run past `timeoutMs` is killed. */
+export function runGit(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Uint8Array | string; timeoutMs?: number } = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd: opts.cwd, env: opts.env ?? gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    if (opts.timeoutMs) {
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+      child.on('close', () => clearTimeout(timer));
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -8,7 +8,7 @@ import * as nodeFs from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import git, { type FsClient } from 'isomorphic-git';
-import type { ObjectSource, StoredObject } from '../core/evaluate.js';
+import type { ObjectSource, StoredObject } from '../core/source.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import { syncDir } from './fsutil.js';
 

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../core/errors.js';
 import { isUuid, type RecordId } from '../core/ids.js';
+import { isOid } from '../core/objects.js';
 import { parseMessages } from '../core/messages/grammar.js';
 import type { Principal } from '../core/principal.js';
 import { CoordinationService } from '../service/CoordinationService.js';
@@ -35,6 +36,8 @@ interface CreateBody {
   clinical_id?: unknown;
   care_location?: unknown;
   coordination_id?: unknown;
+  /** A peer's record re-created here: the author and time of its first commit, and that commit's id. */
+  root?: { name?: unknown; email?: unknown; time?: unknown; commit?: unknown };
   thread?: { participants?: unknown; message?: { author_id?: unknown; body?: unknown } };
 }
 
@@ -57,14 +60,23 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
     if (typeof thread.message.body !== 'string') throw new InvalidInput('expected thread.message.body to be a string');
     first = { author: { id: author.participant_id, name: author.display_name }, body: thread.message.body };
   }
-  const author = serverAuthor(p);
+  const root = body.root;
+  if (root !== undefined) {
+    if (body.coordination_id === undefined || thread) throw new InvalidInput('root goes with coordination_id and without a thread (a peer\'s record re-created here)');
+    if (typeof root.name !== 'string' || typeof root.email !== 'string' || !Number.isInteger(root.time) || (root.commit !== undefined && !isOid(root.commit))) {
+      throw new InvalidInput('expected root { name, email, time (seconds), commit? }');
+    }
+  }
+  const author = root ? { name: root.name as string, email: root.email as string } : serverAuthor(p);
   const created = await createRecord({
     path: (id) => ctx.records.path(id), bare: true, author, principal: p,
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
     ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
+    ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),
   }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined);
   ctx.metrics.records.inc();
   const id = created.handle.id;
+  for (const fn of ctx.mainMoved) fn(id);
   return {
     status: 201, record: id,
     body: { coordination_id: id, clone_url: `${ctx.baseUrl}/coordination/${id}.git`, ...(created.then ? { thread_id: created.then } : {}) },

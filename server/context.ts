@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.js';
 import type { PrincipalStore } from './principals.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
+import type { SyncScheduler } from '../sync/scheduler.js';
 
 /** How a server runs; everything has an embedded default (see options.ts). */
 export interface ServerOptions {
@@ -30,6 +31,8 @@ export interface ServerOptions {
   headersTimeoutMs: number;
   /** A connection silent for this long is closed (ms). */
   idleTimeoutMs: number;
+  /** A sync round's network operation (fetch, push, API call) past this is abandoned (ms). */
+  syncTimeoutMs: number;
   /** Time the validator may take to judge one push before it is refused (ms). */
   validationBudgetMs: number;
   /** Judge commit contents in pre-receive (false: ref rules only, a benchmark baseline). */
@@ -56,6 +59,8 @@ export interface ServerContext {
   accessLog: AccessLog;
   metrics: Metrics;
   log: Logger;
-  /** Called after a push really moved `main` (sync subscribes here). */
-  afterPush: Array<(id: RecordId) => void>;
+  /** Called after `main` of a record really moved: a push landed, or the record was created (sync listens). */
+  mainMoved: Array<(id: RecordId) => void>;
+  /** Background sync with peer sites, when <data>/sites.json names any. */
+  sync?: SyncScheduler;
 }

@@ -46,7 +46,7 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (push.updates) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
   if (moved) {
     ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after });
-    for (const fn of ctx.afterPush) fn(id);
+    for (const fn of ctx.mainMoved) fn(id);
   }
   return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : 'ok'), updates };
 }

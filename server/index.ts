@@ -21,6 +21,8 @@ import { Metrics } from './metrics.js';
 import { PrincipalStore } from './principals.js';
 import { RecordStore } from './records.js';
 import { ValidatorPool } from './validatorPool.js';
+import { loadSites } from '../sync/peers.js';
+import { SyncScheduler } from '../sync/scheduler.js';
 
 /** The project's hooks folder (core.hooksPath of every record). */
 export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hooks');
@@ -29,7 +31,7 @@ export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 export const defaults: ServerOptions = {
   data: './data', host: '127.0.0.1', port: 8080,
   maxPushBytes: 256 * 1024 * 1024, maxRequestBytes: 16 * 1024 * 1024,
-  headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true,
+  headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true, syncTimeoutMs: 30_000,
   validatorThreads: 2, shutdownGraceMs: 30_000,
 };
 
@@ -75,7 +77,9 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
   try {
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
     const principals = new PrincipalStore(`${data}/principals.json`);
-    if (await principals.empty()) {
+    // The first start makes the `admin` principal; so does any start that finds no admin at all
+    // (principals added offline first), so a data folder can always be managed.
+    if (!(await principals.list()).some((p) => p.kind === 'admin')) {
       const created = await principals.add({ name: 'admin', kind: 'admin' }, options.adminToken);
       log('warn', 'admin-created', options.adminToken ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' } : { name: 'admin', token: created.token, note: 'shown once; keep it safe' });
     }
@@ -85,10 +89,17 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
     const ctx: ServerContext = {
       options: { ...options, data }, baseUrl: '', records: new RecordStore(`${data}/coordination`), principals,
-      participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, afterPush: [], hooks,
+      participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
     };
     await hooks.listen();
+    const sites = await loadSites(data);
+    if (sites.peers.length > 0) {
+      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs }, ctx.records, log, metrics);
+      ctx.sync = scheduler;
+      ctx.mainMoved.push((id) => scheduler.pushed(id));
+      scheduler.start();
+    }
 
     const inflight = new Set<ServerResponse>();
     const handler = createHandler(ctx, inflight);
@@ -112,7 +123,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const url = options.publicUrl ?? `${tls ? 'https' : 'http'}://${host}:${port}`;
     ctx.baseUrl = url.replace(/\/$/, '');
-    log('info', 'listening', { url: ctx.baseUrl, data, hookPort: ctx.hooks.port, validation: options.validateContent ? 'on' : 'refs-only' });
+    log('info', 'listening', { url: ctx.baseUrl, data, hookPort: ctx.hooks.port, validation: options.validateContent ? 'on' : 'refs-only', peers: sites.peers.map((p) => p.name) });
 
     let closing: Promise<void> | null = null;
     const close = () => (closing ??= (async () => {
@@ -122,6 +133,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
       await Promise.race([stopped, grace]);
       server.closeAllConnections();
+      await ctx.sync?.stop();
       await ctx.hooks.stop();
       await ctx.validator.close();
       await accessLog.close();

@@ -162,12 +162,6 @@ export class PrincipalStore {
     });
   }
 
-  /** True when no principal exists yet. */
-  async empty(): Promise<boolean> {
-    await this.refresh();
-    return this.#principals.size === 0;
-  }
-
   async #change(fn: (all: StoredPrincipal[]) => StoredPrincipal[]): Promise<void> {
     const dir = this.path.slice(0, this.path.lastIndexOf('/')) || '.';
     await withRecordLock(dir, async () => {

@@ -3,11 +3,13 @@
 // clock). Objects are read from the push's quarantine and the record (git/pushSource.ts). Each
 // ref is judged from its own inputs; only parses of files already on `main` are reused.
 
-import { EvaluationCache, evaluateCommit, readCommit } from '../core/evaluate.js';
+import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
+import { readCommit } from '../core/source.js';
 import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
+import { gitMergeBase } from '../git/mergeBase.js';
 import { PushSource } from '../git/pushSource.js';
 import { MAIN } from '../git/refs.js';
 import { IsoGitSource, ObjectCache } from '../git/store.js';
@@ -102,7 +104,7 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
     if (!input.content) return { findings: [], commits: walk.commits.length };
     const findings: Finding[] = [];
     for (const oid of walk.commits) {
-      const found = await evaluateCommit(source, oid, { recordId: input.recordId, now: input.now, principal: input.principal, cache });
+      const found = await evaluateCommit(source, oid, { recordId: input.recordId, now: input.now, principal: input.principal, cache, mergeBase: gitMergeBase(input.gitdir, { ...input.gitEnv, ...input.env }) });
       findings.push(...found);
       // Later commits build on a refused one; their findings would only repeat it.
       if (found.some((f) => f.severity === 'error')) break;

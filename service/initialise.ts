@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { InvalidInput, RecordExists } from '../core/errors.js';
+import { Conflict, InvalidInput, RecordExists } from '../core/errors.js';
 import { isUuid, newUuid, type RecordId, type Uuid } from '../core/ids.js';
 import { careLocationProblem, renderCommitMessage, subjects } from '../core/commitMessage.js';
 import type { Principal } from '../core/principal.js';
@@ -33,6 +33,8 @@ export interface CreateRecordOptions {
   id?: RecordId;
   clock?: () => number;
   principal?: Principal;
+  /** The first commit must come out with this id (a peer's record re-created here), or nothing is created. */
+  expectCommit?: string;
 }
 
 /**
@@ -57,6 +59,9 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
       message: renderCommitMessage(subjects.createRecord, opts.careLocation),
       result: null,
     }));
+    if (opts.expectCommit !== undefined && written.commit !== opts.expectCommit) {
+      throw new Conflict(`the first commit came out as ${written.commit}, not ${opts.expectCommit}: the record cannot be re-created byte for byte`, { expected: opts.expectCommit, found: written.commit });
+    }
     const extra = then ? await then(staging) : undefined;
     // A rename never replaces a non-empty folder, so a concurrent creation of the same id loses.
     try {

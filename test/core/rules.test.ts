@@ -17,7 +17,7 @@ for (const c of cases) {
     const commits = playCase(source, head, snapshot, c);
     const cache = new EvaluationCache();
     const verdicts = [];
-    for (const oid of commits) verdicts.push(await evaluateCommit(source, oid, { recordId: RECORD, now: Date.now(), principal: principalFor(c.as), cache }));
+    for (const oid of commits) verdicts.push(await evaluateCommit(source, oid, { recordId: RECORD, now: Date.now(), principal: principalFor(c.as), cache, mergeBase: source.mergeBase }));
     const refused = verdicts.findIndex((v) => v.some((f) => f.severity === 'error'));
     if (c.expect === null) {
       t.equal(refused, -1, `accepted: ${verdicts.flat().map(formatFinding).join(' | ')}`);

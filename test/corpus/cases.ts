@@ -187,12 +187,12 @@ export const cases: Case[] = [
   (() => {
     const right = msg({ body: 'Right.', timestamp: at('2026-01-12T09:01:00.000Z') });
     return {
-      name: 'refuses a merge commit that is not the deterministic sync merge', expect: ruleIds.commitParents, as: 'jane' as const,
+      name: 'refuses a merge commit that is not the deterministic sync merge', expect: ruleIds.merge, as: 'jane' as const,
       steps: [step((s) => append(s, msg({ body: 'Left.' }))), step((s) => append(s, right), { mergeWith: (s) => append(s, right) })],
     };
   })(),
   {
-    name: 'refuses a merge made with -s ours that drops the other side\'s message', expect: ruleIds.commitParents, as: 'jane',
+    name: 'refuses a merge made with -s ours that drops the other side\'s message', expect: ruleIds.merge, as: 'jane',
     steps: [step((s) => append(s, msg({ body: 'Ours.' }))), step((s) => s, { mergeWith: (s) => append(s, msg({ body: 'Theirs, dropped.' })) })],
   },
 ];

@@ -1,9 +1,9 @@
 // A record's tree as a plain map of paths to entries, for building hostile and good commits in
 // tests: in memory for the rule tests, through git plumbing for the push tests.
 
-import type { ObjectSource, StoredObject } from '../../core/evaluate.js';
+import type { ObjectSource, StoredObject } from '../../core/source.js';
 import { withLimit } from '../../git/store.js';
-import { formatCommit, formatTree, hashObject, type ObjectType, type Oid, type TreeEntry } from '../../core/objects.js';
+import { formatCommit, formatTree, hashObject, parseCommit, type ObjectType, type Oid, type TreeEntry } from '../../core/objects.js';
 
 /** One file of a snapshot; a submodule's content is the commit id it points at. */
 export interface Entry {
@@ -82,6 +82,18 @@ export class MemorySource implements ObjectSource {
     const o = this.objects.get(oid);
     return o ? withLimit(o, limit) : null;
   }
+
+  /** The nearest common ancestor of two commits (enough for the histories of the tests). */
+  mergeBase = async (a: Oid, b: Oid): Promise<Oid | null> => {
+    const parents = (oid: Oid) => parseCommit(this.objects.get(oid)!.content)?.parents ?? [];
+    const seen = new Set<Oid>();
+    for (let frontier = [a]; frontier.length; frontier = frontier.flatMap(parents)) frontier.forEach((x) => seen.add(x));
+    for (let frontier = [b]; frontier.length; frontier = frontier.flatMap(parents)) {
+      const hit = frontier.find((x) => seen.has(x));
+      if (hit) return hit;
+    }
+    return null;
+  };
 
   /** Store a commit of a snapshot. */
   commit(s: Snapshot, parents: Oid[], message: string, time: number): Oid {

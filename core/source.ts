@@ -1,0 +1,34 @@
+// Where objects come from: the interface every reader implements (the library's isomorphic-git
+// store, the push quarantine, cat-file for audited repositories, memory in tests).
+
+import { parseCommit, type Commit, type ObjectType, type Oid } from './objects.js';
+
+/** An object as read: its type, its size, and its content (null when it was over the limit). */
+export interface StoredObject<C = Uint8Array> {
+  type: ObjectType;
+  size: number;
+  content: C;
+}
+
+/**
+ * Where the evaluator reads objects from. Missing objects are null; I/O failures throw. With a
+ * `limit`, an object larger than it comes back without content, unread.
+ */
+export interface ObjectSource {
+  read(oid: Oid): Promise<StoredObject | null>;
+  read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
+}
+
+/** Raised inside the evaluator when the store lacks an object a commit refers to. */
+export class MissingObject extends Error {
+  constructor(readonly oid: string) {
+    super(`object ${oid} is missing`);
+  }
+}
+
+/** Read a commit object; null when it is not a well-formed commit. */
+export async function readCommit(source: ObjectSource, oid: Oid): Promise<Commit | null> {
+  const o = await source.read(oid);
+  if (!o) throw new MissingObject(oid);
+  return o.type === 'commit' ? parseCommit(o.content) : null;
+}

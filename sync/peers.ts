@@ -1,0 +1,72 @@
+// Which sites a server syncs with (SPEC 10): <data>/sites.json names each peer, its base URL, the
+// `site` credentials this server uses there, and which records it shares with it.
+
+import { promises as fs } from 'node:fs';
+import { InvalidInput } from '../core/errors.js';
+import { isUuid } from '../core/ids.js';
+
+/** A peer site as configured. */
+export interface Peer {
+  /** A short name, used in refs, logs and metrics. */
+  name: string;
+  /** Base URL of the peer's CCR server, e.g. https://ccr.site-b.example. */
+  url: string;
+  /** This server's `site` principal at the peer. */
+  user: string;
+  /** Its token, given here or (better) in the environment variable named by `token_env`. */
+  token?: string;
+  token_env?: string;
+  /** Records shared with this peer: every record, or a list. */
+  records: 'all' | string[];
+  /** A CA certificate file for an https peer with a private CA. */
+  ca?: string;
+}
+
+/** The sync configuration of a server. */
+export interface SitesConfig {
+  peers: Peer[];
+  /** Seconds between background rounds over every shared record (0: only after pushes). */
+  interval_seconds: number;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Check a configuration read from JSON. */
+export function checkSites(value: unknown): SitesConfig {
+  const v = value as Partial<SitesConfig> | null;
+  if (!v || !Array.isArray(v.peers)) throw new InvalidInput('sites.json: expected { "peers": [ … ] }');
+  const names = new Set<string>();
+  for (const p of v.peers as Array<Partial<Peer>>) {
+    const where = `sites.json peer ${JSON.stringify(p?.name ?? '?')}`;
+    if (!p || typeof p.name !== 'string' || !NAME.test(p.name) || names.has(p.name)) throw new InvalidInput(`${where}: expected a unique name of letters, digits, ., _ or -`);
+    names.add(p.name);
+    if (typeof p.url !== 'string' || !/^https?:\/\/[^/]+/.test(p.url)) throw new InvalidInput(`${where}: expected an http(s) url`);
+    if (typeof p.user !== 'string' || (typeof p.token !== 'string' && typeof p.token_env !== 'string')) throw new InvalidInput(`${where}: expected user and token (or token_env)`);
+    if (p.records !== 'all' && !(Array.isArray(p.records) && p.records.every(isUuid))) throw new InvalidInput(`${where}: expected records to be "all" or a list of record ids`);
+  }
+  const interval = v.interval_seconds ?? 60;
+  if (typeof interval !== 'number' || interval < 0) throw new InvalidInput('sites.json: expected interval_seconds ≥ 0');
+  return { peers: v.peers as Peer[], interval_seconds: interval };
+}
+
+/** Read <data>/sites.json; no file means no peers. */
+export async function loadSites(data: string): Promise<SitesConfig> {
+  try {
+    return checkSites(JSON.parse(await fs.readFile(`${data}/sites.json`, 'utf8')));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { peers: [], interval_seconds: 0 };
+    throw e;
+  }
+}
+
+/** True when the peer shares the record. */
+export function shares(peer: Peer, id: string): boolean {
+  return peer.records === 'all' || peer.records.includes(id);
+}
+
+/** The peer's token. */
+export function tokenOf(peer: Peer): string {
+  const token = peer.token ?? (peer.token_env ? process.env[peer.token_env] : undefined);
+  if (!token) throw new InvalidInput(`no token for peer ${peer.name} (set ${peer.token_env ?? 'token'})`);
+  return token;
+}

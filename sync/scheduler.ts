@@ -1,0 +1,119 @@
+// Sync in the background of a server: a round for a record with every peer that shares it soon
+// after a push moved its main, and rounds over every shared record on an interval. A peer that is
+// down is retried with growing pauses (back-off), and never holds up local writes: rounds run
+// beside the request path, and hold a record's lock only to move its main.
+
+import type { RecordId } from '../core/ids.js';
+import type { Logger } from '../server/log.js';
+import type { Metrics } from '../server/metrics.js';
+import type { RecordStore } from '../server/records.js';
+import { shares, type Peer, type SitesConfig } from './peers.js';
+import { syncRecord, type RoundReport, type SyncContext } from './round.js';
+
+const MAX_BACKOFF_MS = 5 * 60 * 1000;
+
+/** Background sync of one server. */
+export class SyncScheduler {
+  readonly #queue = new Map<string, { peer: Peer; record: RecordId }>();
+  readonly #backoff = new Map<string, { until: number; pause: number }>();
+  readonly #debounce = new Map<string, NodeJS.Timeout>();
+  #running = 0;
+  #interval: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #idle: Array<() => void> = [];
+
+  constructor(
+    private readonly sites: SitesConfig,
+    private readonly ctx: SyncContext,
+    private readonly records: RecordStore,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+    private readonly concurrency = 2,
+  ) {}
+
+  start(): void {
+    if (this.sites.interval_seconds > 0 && this.sites.peers.length > 0) {
+      this.#interval = setInterval(() => void this.everything(), this.sites.interval_seconds * 1000);
+      this.#interval.unref();
+    }
+  }
+
+  /** A push moved a record's main: sync it with its peers shortly (pushes in a burst share a round). */
+  pushed(record: RecordId): void {
+    if (this.#stopped || this.sites.peers.length === 0) return;
+    clearTimeout(this.#debounce.get(record));
+    this.#debounce.set(record, setTimeout(() => {
+      this.#debounce.delete(record);
+      for (const peer of this.sites.peers) if (shares(peer, record)) this.#enqueue(peer, record);
+    }, 200).unref());
+  }
+
+  /** Queue a round for every record shared with every peer that is not backing off. */
+  async everything(): Promise<void> {
+    for (const peer of this.sites.peers) {
+      if ((this.#backoff.get(peer.name)?.until ?? 0) > Date.now()) continue;
+      if (peer.records !== 'all') {
+        for (const id of peer.records) this.#enqueue(peer, id as RecordId);
+        continue;
+      }
+      for (let after: RecordId | undefined, page; (page = await this.records.list(after, 1000)).records.length > 0; after = page.next) {
+        for (const id of page.records) this.#enqueue(peer, id);
+        if (!page.next) break;
+      }
+    }
+  }
+
+  /** Resolves when no round is queued or running. */
+  idle(): Promise<void> {
+    return this.#running === 0 && this.#queue.size === 0 ? Promise.resolve() : new Promise((r) => this.#idle.push(r));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#interval);
+    for (const t of this.#debounce.values()) clearTimeout(t);
+    this.#queue.clear();
+    await this.idle();
+  }
+
+  #enqueue(peer: Peer, record: RecordId): void {
+    if (this.#stopped) return;
+    this.#queue.set(`${peer.name} ${record}`, { peer, record });
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#running < this.concurrency && this.#queue.size > 0) {
+      const [key, job] = this.#queue.entries().next().value as [string, { peer: Peer; record: RecordId }];
+      this.#queue.delete(key);
+      if ((this.#backoff.get(job.peer.name)?.until ?? 0) > Date.now()) continue;
+      this.#running++;
+      void this.#round(job.peer, job.record).finally(() => {
+        this.#running--;
+        this.#pump();
+        if (this.#running === 0 && this.#queue.size === 0) for (const r of this.#idle.splice(0)) r();
+      });
+    }
+  }
+
+  async #round(peer: Peer, record: RecordId): Promise<RoundReport | null> {
+    const repo = await this.records.open(record);
+    if (!repo) return null;
+    let r: RoundReport;
+    this.log('debug', 'sync-round-start', { record, peer: peer.name });
+    try {
+      r = await syncRecord(this.ctx, repo, peer, record);
+    } catch (e) {
+      r = { record, peer: peer.name, outcome: 'failed', main: null, detail: (e as Error).message };
+    }
+    this.metrics.sync.inc({ peer: peer.name, outcome: r.outcome });
+    const level = r.outcome.startsWith('refused') || r.outcome === 'conflict' || r.outcome === 'failed' ? 'warn' : 'info';
+    this.log(level, 'sync-round', { ...r, findings: r.findings?.map((f) => f.rule) });
+    if (r.outcome === 'peer-down') {
+      const pause = Math.min((this.#backoff.get(peer.name)?.pause ?? 500) * 2, MAX_BACKOFF_MS);
+      this.#backoff.set(peer.name, { until: Date.now() + pause, pause });
+      setTimeout(() => this.#enqueue(peer, record), pause).unref();
+    } else this.#backoff.delete(peer.name);
+    return r;
+  }
+}

@@ -1,0 +1,64 @@
+// Several CCR sites on 127.0.0.1 for the sync tests: servers that know each other as peers, and
+// rounds run by hand (`syncAll`) so a test decides exactly when sites talk.
+
+import { createServer } from 'node:net';
+import type { Test } from 'tap';
+import type { RecordId } from '../../core/ids.js';
+import type { Peer } from '../../sync/peers.js';
+import { syncRecord, type RoundReport } from '../../sync/round.js';
+import { gitOk } from './git.js';
+import { testServer, type TestServer } from './server.js';
+
+/** A site: its server, and the peers it syncs with. */
+export interface Site {
+  name: string;
+  s: TestServer;
+  peers: Peer[];
+}
+
+/** Sites that are all peers of each other (each has a `site` principal for every other). */
+export async function sites(t: Test, names: string[]): Promise<Site[]> {
+  const all: Site[] = [];
+  for (const name of names) all.push({ name, s: await testServer(t, { validatorThreads: 1 }), peers: [] });
+  for (const a of all) {
+    for (const b of all) {
+      if (a === b) continue;
+      const creds = await b.s.principal({ name: `site-${a.name}`, kind: 'site' });
+      a.peers.push({ name: b.name, url: b.s.url, user: creds.name, token: creds.token, records: 'all' });
+    }
+  }
+  return all;
+}
+
+/** One round of `from` with its peer `to` for every record `from` holds (as `ccr sync --peer` does). */
+export async function syncAll(from: Site, to: string): Promise<RoundReport[]> {
+  const peer = from.peers.find((p) => p.name === to)!;
+  const ctx = { gitEnv: from.s.server.context.gitEnv, timeoutMs: 20_000 };
+  const out: RoundReport[] = [];
+  const { records } = await from.s.server.context.records.list(undefined, 1000);
+  for (const id of records) out.push(await syncRecord(ctx, (await from.s.server.context.records.open(id))!, peer, id));
+  return out;
+}
+
+/** `main` of a record at a site. */
+export async function mainAt(site: Site, id: string): Promise<string | null> {
+  return (await site.s.server.context.records.open(id as RecordId))?.head() ?? null;
+}
+
+/** A file of a record's main at a site, as text. */
+export async function fileAt(site: Site, id: string, path: string): Promise<string> {
+  const gitdir = site.s.server.context.records.path(id as RecordId);
+  return gitOk(gitdir, ['--git-dir', gitdir, 'show', `main:${path}`]);
+}
+
+/** A TCP port free right now on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}

@@ -1,0 +1,124 @@
+import t, { type Test } from 'tap';
+import { CoordinationService } from '../../index.js';
+import { parseMessages } from '../../core/messages/grammar.js';
+import { ccr } from '../helpers/cli.js';
+import { gitOk, gitRun } from '../helpers/git.js';
+import { as, committer, jane, tom } from '../helpers/people.js';
+import { fileAt, mainAt, sites, syncAll, type Site } from '../helpers/sites.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** Add messages at a site, the way a clinician there would: clone, write, push. */
+async function write(t: Test, site: Site, id: string, thread: string, bodies: string[], who = jane) {
+  const dir = `${tempDir(t)}/w`;
+  await gitOk('/', ['clone', '-q', site.s.gitUrl(id, site.s.admin), dir]);
+  const svc = await CoordinationService.at(dir);
+  for (const body of bodies) await svc.addMessage(committer, `Ward at ${site.name}`, thread, { author: as(who), body });
+  const r = await gitRun(dir, ['push', '-q', 'origin', 'main']);
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
+const bodiesAt = async (site: Site, id: string, thread: string) => parseMessages(await fileAt(site, id, `communications/${thread}/messages.md`)).messages.map((m) => m.body);
+
+t.test('writes at A reach B and C byte-identical, and a round with nothing new changes nothing', async (t) => {
+  const [a, b, c] = await sites(t, ['a', 'b', 'c']);
+  const rec = await a!.s.record({ participants: [jane, tom], message: { author_id: jane.participant_id, body: 'Admitted at A.' } });
+  await write(t, a!, rec.id, rec.thread!, ['Seen at A.']);
+  t.match(await syncAll(a!, 'b'), [{ outcome: 'created-at-peer' }], 'the record is created at B with the same first commit');
+  t.match(await syncAll(a!, 'c'), [{ outcome: 'created-at-peer' }]);
+  const main = await mainAt(a!, rec.id);
+  t.equal(await mainAt(b!, rec.id), main);
+  t.equal(await mainAt(c!, rec.id), main);
+  const path = `communications/${rec.thread}/messages.md`;
+  t.equal(await fileAt(b!, rec.id, path), await fileAt(a!, rec.id, path), 'byte-identical');
+  for (const [from, to] of [[a, 'b'], [a, 'c'], [b, 'c'], [c, 'a']] as const) {
+    t.match(await syncAll(from!, to), [{ outcome: 'in-sync' }], `${from!.name} with ${to}: nothing new`);
+  }
+  await write(t, a!, rec.id, rec.thread!, ['Later at A.']);
+  t.match(await syncAll(a!, 'b'), [{ outcome: 'pushed' }]);
+  t.match(await syncAll(c!, 'b'), [{ outcome: 'fast-forwarded' }], 'C takes it from B');
+  t.equal(await mainAt(c!, rec.id), await mainAt(a!, rec.id));
+});
+
+t.test('concurrent appends at A and B, then at A, B and C, converge to one commit with every message once', async (t) => {
+  const [a, b, c] = await sites(t, ['a', 'b', 'c']);
+  const rec = await a!.s.record({ participants: [jane, tom], message: { author_id: jane.participant_id, body: 'Start.' } });
+  await syncAll(a!, 'b');
+  await syncAll(a!, 'c');
+  await write(t, a!, rec.id, rec.thread!, ['A1', 'A2']);
+  await write(t, b!, rec.id, rec.thread!, ['B1'], tom);
+  t.match(await syncAll(a!, 'b'), [{ outcome: 'merged' }]);
+  t.equal(await mainAt(a!, rec.id), await mainAt(b!, rec.id), 'A and B hold the same merge');
+  t.same((await bodiesAt(a!, rec.id, rec.thread!)).sort(), ['A1', 'A2', 'B1', 'Start.']);
+
+  await write(t, a!, rec.id, rec.thread!, ['A3']);
+  await write(t, b!, rec.id, rec.thread!, ['B2'], tom);
+  await write(t, c!, rec.id, rec.thread!, ['C1', 'C2']);
+  for (let i = 0; i < 2; i++) for (const [from, to] of [[a, 'b'], [b, 'c'], [c, 'a'], [a, 'c']] as const) await syncAll(from!, to);
+  const main = await mainAt(a!, rec.id);
+  t.equal(await mainAt(b!, rec.id), main, 'B converged');
+  t.equal(await mainAt(c!, rec.id), main, 'C converged');
+  const bodies = await bodiesAt(c!, rec.id, rec.thread!);
+  t.same([...bodies].sort(), ['A1', 'A2', 'A3', 'B1', 'B2', 'C1', 'C2', 'Start.'], 'every message exactly once');
+  for (const site of [a!, b!, c!]) {
+    const gitdir = site.s.server.context.records.path(rec.id as never);
+    const verify = await ccr(['verify', gitdir]);
+    t.equal(verify.status, 0, `ccr verify is clean at ${site.name}: ${verify.stdout}`);
+    t.match(await gitOk(gitdir, ['--git-dir', gitdir, 'log', '--merges', '--format=%an %s', 'main']), /CCR Sync coordination:update: Merged concurrent updates/);
+  }
+});
+
+t.test('a peer that rewrote its history is refused, and our main is kept', async (t) => {
+  const [a, b] = await sites(t, ['a', 'b']);
+  const rec = await a!.s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'Original.' } });
+  await write(t, a!, rec.id, rec.thread!, ['Second.']);
+  await syncAll(a!, 'b');
+  const before = await mainAt(a!, rec.id);
+  // Someone at B rewrites the record on disk: the last commit's message edited, main forced.
+  const gitdir = b!.s.server.context.records.path(rec.id as never);
+  const work = `${tempDir(t)}/rw`;
+  await gitOk('/', ['clone', '-q', gitdir, work]);
+  const file = `${work}/communications/${rec.thread}/messages.md`;
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('Second.', 'Rewritten.'));
+  await gitOk(work, ['commit', '-q', '--amend', '-am', 'coordination:update: Added message to thread\n\nCare-Location: B']);
+  await gitOk(gitdir, ['--git-dir', gitdir, 'fetch', '-q', work, '+main:refs/heads/main']);
+  const rounds = await syncAll(a!, 'b');
+  t.match(rounds, [{ outcome: 'refused-rewrite', detail: /history was rewritten/ }]);
+  t.equal(await mainAt(a!, rec.id), before, 'our main is kept');
+  const metrics = (await import('../helpers/wire.js')).send(`${a!.s.url}/metrics`, { auth: a!.s.admin });
+  t.ok((await metrics).status === 200);
+});
+
+t.test('a peer that is down is reported, local pushes keep working, and the next round catches up', async (t) => {
+  const [a, b] = await sites(t, ['a', 'b']);
+  const rec = await a!.s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'One.' } });
+  await syncAll(a!, 'b');
+  const port = b!.s.server.port;
+  const data = b!.s.data;
+  await b!.s.server.close();
+  await write(t, a!, rec.id, rec.thread!, ['While B is down.']);
+  t.match(await syncAll(a!, 'b'), [{ outcome: 'peer-down' }], 'reported');
+  const { startServer } = await import('../../server/index.js');
+  const { ADMIN_TOKEN } = await import('../helpers/server.js');
+  const { PassThrough } = await import('node:stream');
+  const again = await startServer({ data, port, adminToken: ADMIN_TOKEN, logStream: new PassThrough().resume(), validatorThreads: 1 });
+  t.teardown(() => again.close());
+  t.match(await syncAll(a!, 'b'), [{ outcome: 'pushed' }], 'the next round completes');
+  t.equal(await again.context.records.open(rec.id as never).then((r) => r!.head()), await mainAt(a!, rec.id));
+});
+
+t.test('a merge that is not the deterministic one is refused by the peer', async (t) => {
+  const [a, b] = await sites(t, ['a', 'b']);
+  const rec = await a!.s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'One.' } });
+  await syncAll(a!, 'b');
+  await write(t, a!, rec.id, rec.thread!, ['At A.']);
+  await write(t, b!, rec.id, rec.thread!, ['At B.']);
+  const work = `${tempDir(t)}/m`;
+  await gitOk('/', ['clone', '-q', a!.s.gitUrl(rec.id, a!.s.admin), work]);
+  await gitOk(work, ['pull', '-q', '--no-rebase', '--no-edit', b!.s.gitUrl(rec.id, b!.s.admin), 'main']).catch(() => undefined);
+  await gitRun(work, ['checkout', '-q', '--theirs', '.']);
+  await gitRun(work, ['commit', '-qam', 'coordination:update: Merged\n\nCare-Location: X']);
+  const pushed = await gitRun(work, ['push', b!.s.gitUrl(rec.id, b!.s.admin), 'main']);
+  t.not(pushed.status, 0);
+  t.match(pushed.stderr, /remote: ccr\/merge[ :]/);
+});
