@@ -76,17 +76,22 @@ export function parseParticipants(values: unknown): Array<{ participant_id: stri
   });
 }
 
+/** Arguments for the user's git: a credential helper answering from CCR_USER / CCR_TOKEN when both are set, LF kept. */
+export function userGitArgs(): string[] {
+  const creds = process.env['CCR_USER'] && process.env['CCR_TOKEN']
+    ? ['-c', 'credential.helper=', '-c', 'credential.helper=!f() { echo "username=$CCR_USER"; echo "password=$CCR_TOKEN"; }; f']
+    : [];
+  return [...creds, '-c', 'core.autocrlf=false', '-c', 'core.eol=lf'];
+}
+
 /**
  * Run git for the network commands as the user's own git runs (their configuration, credential
  * helpers and proxies), adding a helper that answers from CCR_USER / CCR_TOKEN when both are set.
  * Output goes to the terminal; gives the exit status.
  */
 export function gitForUser(args: string[], cwd: string): Promise<number> {
-  const creds = process.env['CCR_USER'] && process.env['CCR_TOKEN']
-    ? ['-c', 'credential.helper=', '-c', 'credential.helper=!f() { echo "username=$CCR_USER"; echo "password=$CCR_TOKEN"; }; f']
-    : [];
   return new Promise((resolve) => {
-    const child = spawn('git', [...creds, '-c', 'core.autocrlf=false', '-c', 'core.eol=lf', ...args], { cwd, stdio: ['inherit', 'inherit', 'inherit'] });
+    const child = spawn('git', [...userGitArgs(), ...args], { cwd, stdio: ['inherit', 'inherit', 'inherit'] });
     child.on('error', () => resolve(1));
     child.on('close', (code) => resolve(code ?? 1));
   });

@@ -18,14 +18,14 @@ export async function syncDir(dir: string): Promise<void> {
 /** Write a file atomically and durably. */
 export async function writeFileDurable(path: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = await fs.open(tmp, 'wx', mode);
   try {
-    await fd.writeFile(data);
-    await fd.sync();
-  } finally {
-    await fd.close();
-  }
-  try {
+    const fd = await fs.open(tmp, 'wx', mode);
+    try {
+      await fd.writeFile(data);
+      await fd.sync();
+    } finally {
+      await fd.close();
+    }
     await fs.rename(tmp, path);
   } catch (e) {
     await fs.rm(tmp, { force: true });

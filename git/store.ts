@@ -132,15 +132,21 @@ export async function writeLooseObject(gitdir: string, type: ObjectType, content
   } catch { /* not there yet */ }
   await fs.mkdir(dir, { recursive: true });
   const tmp = `${dir}/tmp_obj_${randomBytes(6).toString('hex')}`;
-  const fd = await fs.open(tmp, 'wx', 0o444);
   try {
-    // Level 1, as git itself writes loose objects (core.looseCompression).
-    await fd.writeFile(deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 }));
-    await fd.sync();
-  } finally {
-    await fd.close();
+    const fd = await fs.open(tmp, 'wx', 0o444);
+    try {
+      // Level 1, as git itself writes loose objects (core.looseCompression).
+      await fd.writeFile(deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 }));
+      await fd.sync();
+    } finally {
+      await fd.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    // A full disk or any other failure leaves no partial file behind.
+    await fs.rm(tmp, { force: true });
+    throw e;
   }
-  await fs.rename(tmp, file);
   return oid;
 }
 

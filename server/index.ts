@@ -88,7 +88,8 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const metrics = new Metrics();
     const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
     const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', records: new RecordStore(`${data}/coordination`), principals,
+      options: { ...options, data }, baseUrl: '', principals,
+      records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
       participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
     };

@@ -4,6 +4,8 @@
 
 import { promises as fs } from 'node:fs';
 import { isUuid, shardPath, type RecordId } from '../core/ids.js';
+import { withRecordLock } from '../git/lock.js';
+import { recoverRepository } from '../git/recover.js';
 import { Repository } from '../git/repository.js';
 
 const SHARD = /^[0-9a-f]{2}$/;
@@ -11,8 +13,14 @@ const REPO = /^([0-9a-f-]{36})\.git$/;
 
 /** The records of a data folder. */
 export class RecordStore {
-  /** @param root `<data>/coordination`, as a real path */
-  constructor(readonly root: string) {}
+  readonly #recovered = new Map<string, Promise<void>>();
+
+  /**
+   * @param root `<data>/coordination`, as a real path
+   * @param recovered when given (the server, which owns the folder), each repository is cleared
+   *   of crash leftovers on its first use, and what was removed is reported here
+   */
+  constructor(readonly root: string, private readonly recovered?: (id: RecordId, removed: string[]) => void) {}
 
   /** The bare repository path of a record id (not checked on disk). */
   path(id: RecordId): string {
@@ -33,7 +41,20 @@ export class RecordStore {
         return null;
       }
     }
+    if (this.recovered) await this.#recover(id, at);
     return new Repository(at);
+  }
+
+  /** Clear crash leftovers once per process, under the record lock; concurrent first uses wait for it. */
+  #recover(id: RecordId, gitdir: string): Promise<void> {
+    let done = this.#recovered.get(gitdir);
+    if (!done) {
+      done = withRecordLock(gitdir, () => recoverRepository(gitdir)).then((removed) => {
+        if (removed.length > 0) this.recovered?.(id, removed);
+      });
+      this.#recovered.set(gitdir, done);
+    }
+    return done;
   }
 
   /** Record ids in order, after `after` (exclusive), at most `limit`; `next` when more follow. */

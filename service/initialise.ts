@@ -21,6 +21,15 @@ export function checkCareLocation(careLocation: unknown): string {
   return careLocation as string;
 }
 
+/** Staging folders of creations a crash interrupted (older than ten minutes) are removed. */
+async function removeStaleStaging(shard: string): Promise<void> {
+  for (const name of await fs.readdir(shard).catch(() => [])) {
+    if (!name.startsWith('.tmp-')) continue;
+    const st = await fs.stat(`${shard}/${name}`).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > 10 * 60 * 1000) await fs.rm(`${shard}/${name}`, { recursive: true, force: true });
+  }
+}
+
 /** Where and how to create a record. */
 export interface CreateRecordOptions {
   /** Final folder of the record: a working copy folder, or a bare `<id>.git` folder. */
@@ -49,6 +58,7 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
   const final = opts.path(id);
   if (await exists(final)) throw new RecordExists(`record ${id} already exists`, { id });
   await fs.mkdir(dirname(final), { recursive: true });
+  await removeStaleStaging(dirname(final));
   const tmp = `${dirname(final)}/.tmp-${id}-${randomBytes(4).toString('hex')}`;
   try {
     const gitdir = opts.bare ? tmp : `${tmp}/.git`;

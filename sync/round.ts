@@ -143,7 +143,7 @@ export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer,
     if (fetched.code === 0) {
       const pushed = await pushToPeer(ctx, repo, peer, id, local);
       if (pushed) return report('failed', local, { detail: pushed });
-      await runGit(['--git-dir', repo.gitdir, 'update-ref', synced, local], { env: ctx.gitEnv });
+      await compareAndSwapRef(repo.gitdir, synced, local, await readRef(repo.gitdir, synced));
       return report('created-at-peer', local);
     }
   }
@@ -151,11 +151,12 @@ export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer,
   const theirs = await readRef(repo.gitdir, incoming);
   const agreed = await readRef(repo.gitdir, synced);
   if (!theirs) return report('failed', local, { detail: 'the fetch gave no main' });
-  if (agreed && !(await isAncestor(ctx, repo, agreed, theirs))) {
+  if (theirs === local && agreed === local) return report('in-sync', local);
+  if (agreed && agreed !== theirs && !(await isAncestor(ctx, repo, agreed, theirs))) {
     return report('refused-rewrite', local, { detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${agreed.slice(0, 12)}, which both sites held: its history was rewritten` });
   }
   const agree = async (sha: string, outcome: Outcome) => {
-    await runGit(['--git-dir', repo.gitdir, 'update-ref', synced, sha], { env: ctx.gitEnv });
+    await compareAndSwapRef(repo.gitdir, synced, sha as Oid, agreed);
     return report(outcome, sha);
   };
   if (theirs === local) return agree(local, 'in-sync');

@@ -1,0 +1,56 @@
+// Clearing what a crash leaves in a repository: lock files that would block every later ref
+// update, receive-pack quarantine folders, temporary object and pack files. The server runs this
+// once per repository, on its first use after start, while holding the record lock.
+
+import { promises as fs } from 'node:fs';
+
+/** A lock younger than this may still belong to a git process of the server that just died. */
+const SETTLE_MS = 3000;
+
+async function entries(dir: string): Promise<string[]> {
+  return fs.readdir(dir).catch(() => []);
+}
+
+async function locksUnder(dir: string, out: string[]): Promise<void> {
+  for (const d of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = `${dir}/${d.name}`;
+    if (d.isDirectory()) await locksUnder(path, out);
+    else if (d.name.endsWith('.lock')) out.push(path);
+  }
+}
+
+/** What a crash may have left in `gitdir`, to be removed. */
+async function leftovers(gitdir: string): Promise<string[]> {
+  const found: string[] = [];
+  await locksUnder(`${gitdir}/refs`, found);
+  for (const name of ['packed-refs.lock', 'HEAD.lock', 'config.lock', 'shallow.lock', 'index.lock']) {
+    if ((await entries(gitdir)).includes(name)) found.push(`${gitdir}/${name}`);
+  }
+  for (const name of await entries(`${gitdir}/objects`)) {
+    const path = `${gitdir}/objects/${name}`;
+    if (name.startsWith('tmp_objdir-incoming-') || name.startsWith('incoming-')) found.push(path);
+    else if (/^[0-9a-f]{2}$/.test(name)) for (const f of await entries(path)) if (f.startsWith('tmp_obj_')) found.push(`${path}/${f}`);
+  }
+  for (const f of await entries(`${gitdir}/objects/pack`)) if (f.startsWith('tmp_')) found.push(`${gitdir}/objects/pack/${f}`);
+  for (const f of await entries(gitdir)) if (f.includes('.tmp-')) found.push(`${gitdir}/${f}`);
+  return found;
+}
+
+/**
+ * Remove crash leftovers from a repository; gives what was removed. Call with the record lock
+ * held, before this process starts any git work in the repository. Leftovers only seconds old are
+ * given a moment, in case a git process of a killed server is still finishing.
+ */
+export async function recoverRepository(gitdir: string): Promise<string[]> {
+  const found = await leftovers(gitdir);
+  if (found.length === 0) return [];
+  const ages = await Promise.all(found.map((p) => fs.stat(p).then((s) => Date.now() - s.mtimeMs, () => Infinity)));
+  const youngest = Math.min(...ages);
+  if (youngest < SETTLE_MS) await new Promise((r) => setTimeout(r, SETTLE_MS - youngest));
+  const removed: string[] = [];
+  for (const path of await leftovers(gitdir)) {
+    await fs.rm(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
+}
