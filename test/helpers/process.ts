@@ -13,10 +13,13 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Start `ccr serve` and wait until it listens. */
-export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<ServerProcess> {
+/**
+ * Start `ccr serve` and wait until it listens. With `group`, the server leads a process group of
+ * its own, so `killGroup` takes its git children down with it.
+ */
+export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root, group = false): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}/dist/cli/ccr.js`, 'serve', ...args], { cwd, env: { ...testGitEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [`${root}/dist/cli/ccr.js`, 'serve', ...args], { cwd, env: { ...testGitEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
     const lines: Array<Record<string, unknown>> = [];
     let buffered = '';
     let stderr = '';
@@ -36,4 +39,12 @@ export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = 
     });
     void exited.then((code) => reject(new Error(`ccr serve exited (${code}) before listening: ${stderr}`)));
   });
+}
+
+/** SIGKILL a server started with `group` and every process of its group (its git children). */
+export async function killGroup(p: ServerProcess): Promise<void> {
+  try {
+    process.kill(-p.child.pid!, 'SIGKILL');
+  } catch { /* already gone */ }
+  await p.exited;
 }

@@ -1,0 +1,115 @@
+// The kill loop: clients append messages over HTTP while the server and its git children are
+// killed with SIGKILL at random moments and restarted. Nothing acknowledged may be lost or
+// doubled, every repository must stay sound, and no crash leftover may block the next push.
+// CCR_RELIABILITY_LONG=1 runs the long version (docs/reliability.md).
+
+import { randomInt } from 'node:crypto';
+import t from 'tap';
+import { CoordinationService } from '../../index.js';
+import { parseMessages } from '../../core/messages/grammar.js';
+import { pushMain, settlePush } from '../../git/remote.js';
+import { ccr } from '../helpers/cli.js';
+import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
+import { as, clinicalId, committer, jane, place } from '../helpers/people.js';
+import { killGroup, serveProcess, type ServerProcess } from '../helpers/process.js';
+import { ADMIN_TOKEN } from '../helpers/server.js';
+import { freePort } from '../helpers/sites.js';
+import { tempDir } from '../helpers/tmp.js';
+import { send } from '../helpers/wire.js';
+
+const long = process.env['CCR_RELIABILITY_LONG'] === '1';
+const CLIENTS = long ? 6 : 3;
+const PUSHES = long ? 80 : 12;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('appends survive a server killed at random moments: nothing acknowledged lost or doubled', { timeout: long ? 3_600_000 : 600_000 }, async (t) => {
+  const data = tempDir(t);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let server: ServerProcess = await serveProcess(['--data', data, '--port', String(port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+  t.teardown(() => killGroup(server));
+  const admin = { name: 'admin', token: ADMIN_TOKEN };
+  const records: Array<{ id: string; thread: string }> = [];
+  for (let i = 0; i < 2; i++) {
+    const r = await send(`${base}/api/records`, { method: 'POST', auth: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }) });
+    const b = JSON.parse(r.body.toString()) as { coordination_id: string; thread_id: string };
+    records.push({ id: b.coordination_id, thread: b.thread_id });
+  }
+  const url = (id: string) => { const u = new URL(`${base}/coordination/${id}.git`); u.username = 'admin'; u.password = ADMIN_TOKEN; return u.toString(); };
+
+  const acknowledged: string[] = [];
+  const stats = { pushes: 0, kills: 0, behind: 0, unknown: 0, landedAfterUnknown: 0 };
+  let running = CLIENTS;
+
+  const client = async (c: number) => {
+    const rec = records[c % records.length]!;
+    const dir = `${tempDir(t)}/c${c}`;
+    while ((await gitRun('/', ['clone', '-q', url(rec.id), dir])).status !== 0) await sleep(200);
+    const o = { dir, env: testGitEnv(), timeoutMs: 30_000 };
+    const fresh = async () => {
+      while ((await gitRun(dir, ['fetch', '-q', 'origin'])).status !== 0) await sleep(200);
+      await gitOk(dir, ['reset', '-q', '--hard', 'origin/main']);
+    };
+    for (let i = 0; i < PUSHES; i++) {
+      const body = `client ${c} message ${i}`;
+      let svc = await CoordinationService.at(dir);
+      await svc.addMessage(committer, place, rec.thread, { author: as(jane), body });
+      for (;;) {
+        const head = (await gitOk(dir, ['rev-parse', 'HEAD'])).trim();
+        stats.pushes++;
+        let r = await pushMain(o);
+        if (r.outcome === 'unknown') {
+          stats.unknown++;
+          let settled = await settlePush(o, head);
+          while (settled === 'unknown') settled = await settlePush(o, head);
+          if (settled === 'landed') { stats.landedAfterUnknown++; r = { outcome: 'accepted' }; }
+        }
+        if (r.outcome === 'accepted') { acknowledged.push(body); break; }
+        if (r.outcome === 'refused') throw new Error(`refused: ${r.lines.join('\n')}`);
+        // Behind, or known not to have landed: write the message again on the server's main.
+        if (r.outcome === 'behind') stats.behind++;
+        await fresh();
+        svc = await CoordinationService.at(dir);
+        await svc.addMessage(committer, place, rec.thread, { author: as(jane), body });
+      }
+    }
+    running--;
+  };
+
+  const killer = async () => {
+    while (running > 0) {
+      await sleep(randomInt(300, 1500));
+      if (running === 0) break;
+      await killGroup(server);
+      stats.kills++;
+      server = await serveProcess(['--data', data, '--port', String(port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+    }
+  };
+  await Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), killer()]);
+  t.comment(`pushes ${stats.pushes}, acknowledged ${acknowledged.length}, kills ${stats.kills}, behind ${stats.behind}, unknown ${stats.unknown} (landed ${stats.landedAfterUnknown})`);
+  t.ok(stats.kills >= 3, `the server was killed ${stats.kills} times`);
+
+  for (const rec of records) {
+    const gitdir = `${data}/coordination/${rec.id.slice(0, 2)}/${rec.id.slice(2, 4)}/${rec.id}.git`;
+    const fsck = await gitRun(gitdir, ['--git-dir', gitdir, 'fsck', '--full', '--strict', '--no-dangling']);
+    t.equal(fsck.status, 0, `git fsck --full --strict is clean: ${fsck.stderr}`);
+    const verify = await ccr(['verify', gitdir]);
+    t.equal(verify.status, 0, `ccr verify is clean: ${verify.stdout}`);
+    const path = `communications/${rec.thread}/messages.md`;
+    const history = (await gitOk(gitdir, ['--git-dir', gitdir, 'rev-list', '--reverse', 'main', '--', path])).trim().split('\n');
+    let previous = '';
+    let chain = true;
+    for (const c of history) {
+      const text = await gitOk(gitdir, ['--git-dir', gitdir, 'show', `${c}:${path}`]);
+      chain &&= text.startsWith(previous);
+      previous = text;
+    }
+    t.ok(chain, `messages.md is a byte-prefix chain through ${history.length} commits`);
+    const bodies = parseMessages(previous).messages.map((m) => m.body);
+    t.equal(new Set(bodies).size, bodies.length, 'no message twice');
+    const mine = acknowledged.filter((b) => Number(/client (\d+)/.exec(b)![1]) % records.length === records.indexOf(rec));
+    t.same(mine.filter((b) => bodies.filter((x) => x === b).length !== 1), [], 'every acknowledged message exactly once');
+  }
+  const pushedAfter = await gitRun(`${tempDir(t)}`, ['clone', '-q', url(records[0]!.id), 'last']);
+  t.equal(pushedAfter.status, 0, 'the server serves after the last restart');
+});
