@@ -5,39 +5,22 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { CoordinationService } from '../index.js';
-import { formatTimestamp, newUuid, type MessageId, type ParticipantId, type Timestamp } from '../core/ids.js';
+import { formatTimestamp, newUuid, type MessageId, type ParticipantId } from '../core/ids.js';
 import { renderLedger } from '../core/ledger.js';
-import { appendMessages, renderBlock, type Message } from '../core/messages/grammar.js';
+import { renderBlock, type Message } from '../core/messages/grammar.js';
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
-import { files, threadPath } from '../service/record.js';
+import { threadPath } from '../service/record.js';
+import { appendMany, author, body, place } from './fixtures.js';
 import { gitEnv } from '../git/run.js';
 import { median, report, sample, scratch } from './util.js';
 
 const n = Number(process.argv[2] ?? 40);
-const author = { name: 'Bench', email: 'bench@ccr.invalid' };
-const place = 'Bench Hospital';
 const jane = { participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12' as ParticipantId, role: 'clinician' as const, display_name: 'Dr Jane Smith' };
-const body = 'Patient reviewed on the ward. Observations stable; continue current management and reassess in 48 hours.\nPlease arrange bloods for the morning.';
 
 /** A thread holding `count` messages, written as one commit through the rules. */
 async function threadWith(svc: CoordinationService, count: number): Promise<string> {
   const thread = await svc.createThread(author, place, [jane]);
-  if (count === 0) return thread;
-  const start = Date.now() + 5; // after the thread was created, and within the 5 minutes the rules allow
-  const messages: Message[] = Array.from({ length: count }, (_, i) => ({
-    id: newUuid() as MessageId, type: 'clinician', timestamp: formatTimestamp(start + i) as Timestamp,
-    authorId: jane.participant_id, author: jane.display_name, body: `${body} (${i})`,
-  }));
-  await svc.record.write(author, async (head) => {
-    const ledger = await svc.record.ledger(head!, thread);
-    return {
-      files: files({
-        [threadPath(thread, 'messages.md')]: appendMessages(await svc.record.messagesText(head!, thread), messages),
-        [threadPath(thread, 'ledger.yaml')]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
-      }),
-      message: renderCommitMessage(subjects.addMessage, place), result: null,
-    };
-  });
+  if (count > 0) await appendMany(svc, thread, count);
   return thread;
 }
 

@@ -6,6 +6,11 @@ import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { CoordinationService } from '../index.js';
+import { renderCommitMessage, subjects } from '../core/commitMessage.js';
+import { formatTimestamp, newUuid, type MessageId, type ParticipantId, type Timestamp } from '../core/ids.js';
+import { renderLedger } from '../core/ledger.js';
+import { appendMessages, type Message } from '../core/messages/grammar.js';
+import { files, threadPath } from '../service/record.js';
 import { gitEnv } from '../git/run.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import type { ServerOptions } from '../server/context.js';
@@ -58,18 +63,12 @@ export async function commitChain(url: string, dir: string, thread: string, coun
   return shas;
 }
 
-/** Write `count` messages into a thread at once (one commit, through the rules) and push it. */
-export async function fillThread(url: string, dir: string, thread: string, count: number): Promise<void> {
-  await gitCli('/', ['clone', '-q', url, dir]);
-  const svc = await CoordinationService.at(dir);
-  const { appendMessages } = await import('../core/messages/grammar.js');
-  const { renderLedger } = await import('../core/ledger.js');
-  const { formatTimestamp, newUuid } = await import('../core/ids.js');
-  const { renderCommitMessage, subjects } = await import('../core/commitMessage.js');
-  const { files, threadPath } = await import('../service/record.js');
-  const start = Date.now() + 5;
-  const messages = Array.from({ length: count }, (_, i) => ({
-    id: newUuid(), type: 'clinician' as const, timestamp: formatTimestamp(start + i), authorId: jane.participant_id as never, author: jane.display_name, body: `${body} (${i})`,
+/** Write `count` messages into a thread as one commit (through the rules): a long thread, fast. */
+export async function appendMany(svc: CoordinationService, thread: string, count: number): Promise<void> {
+  const start = Date.now() + 5; // after the thread was created, within the 5 minutes the rules allow
+  const messages: Message[] = Array.from({ length: count }, (_, i) => ({
+    id: newUuid() as MessageId, type: 'clinician', timestamp: formatTimestamp(start + i) as Timestamp,
+    authorId: jane.participant_id as ParticipantId, author: jane.display_name, body: `${body} (${i})`,
   }));
   await svc.record.write(author, async (head) => {
     const ledger = await svc.record.ledger(head!, thread);
@@ -81,5 +80,11 @@ export async function fillThread(url: string, dir: string, thread: string, count
       message: renderCommitMessage(subjects.addMessage, place), result: null,
     };
   });
+}
+
+/** Clone `url`, write `count` messages into a thread at once, and push it. */
+export async function fillThread(url: string, dir: string, thread: string, count: number): Promise<void> {
+  await gitCli('/', ['clone', '-q', url, dir]);
+  await appendMany(await CoordinationService.at(dir), thread, count);
   await gitCli(dir, ['push', '-q', 'origin', 'main']);
 }

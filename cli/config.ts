@@ -88,7 +88,7 @@ Example:
     }
     const settings = { ...(await readSettings(path)), [key]: value };
     await fs.mkdir(dirname(path), { recursive: true });
-    await writeFileDurable(path, JSON.stringify(settings, null, 2) + '\n', 0o600);
+    await writeFileDurable(path, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
     out(json, { [key]: value, file: path }, `${key} = ${value} (${path})`);
     return 0;
   },

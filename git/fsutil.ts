@@ -15,9 +15,18 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Write a file atomically and durably. */
-export async function writeFileDurable(path: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+/** How a durable write is made. */
+export interface DurableWrite {
+  mode?: number;
+  /** False when the caller fsyncs the folder itself, once for many files. */
+  syncFolder?: boolean;
+  /** The temporary file (default: next to the file, named after it). */
+  tmp?: string;
+}
+
+/** Write a file atomically and durably. A failure (a full disk) leaves no partial file. */
+export async function writeFileDurable(path: string, data: Uint8Array | string, o: DurableWrite = {}): Promise<void> {
+  const { mode = 0o644, syncFolder = true, tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}` } = o;
   try {
     const fd = await fs.open(tmp, 'wx', mode);
     try {
@@ -31,7 +40,7 @@ export async function writeFileDurable(path: string, data: Uint8Array | string, 
     await fs.rm(tmp, { force: true });
     throw e;
   }
-  await syncDir(dirname(path));
+  if (syncFolder) await syncDir(dirname(path));
 }
 
 /** True when the path exists. */

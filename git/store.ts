@@ -10,7 +10,7 @@ import { deflateSync } from 'node:zlib';
 import git, { type FsClient } from 'isomorphic-git';
 import type { ObjectSource, StoredObject } from '../core/source.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
-import { syncDir } from './fsutil.js';
+import { syncDir, writeFileDurable } from './fsutil.js';
 
 /** An object held in memory before it is written. */
 export interface PendingObject {
@@ -131,22 +131,10 @@ export async function writeLooseObject(gitdir: string, type: ObjectType, content
     return oid;
   } catch { /* not there yet */ }
   await fs.mkdir(dir, { recursive: true });
-  const tmp = `${dir}/tmp_obj_${randomBytes(6).toString('hex')}`;
-  try {
-    const fd = await fs.open(tmp, 'wx', 0o444);
-    try {
-      // Level 1, as git itself writes loose objects (core.looseCompression).
-      await fd.writeFile(deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 }));
-      await fd.sync();
-    } finally {
-      await fd.close();
-    }
-    await fs.rename(tmp, file);
-  } catch (e) {
-    // A full disk or any other failure leaves no partial file behind.
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  // Level 1, as git itself writes loose objects (core.looseCompression); a temporary file named
+  // the way git names its own, so that git's tools know it for one.
+  const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
+  await writeFileDurable(file, data, { mode: 0o444, syncFolder: false, tmp: `${dir}/tmp_obj_${randomBytes(6).toString('hex')}` });
   return oid;
 }
 

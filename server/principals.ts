@@ -168,7 +168,7 @@ export class PrincipalStore {
       this.#stamp = '';
       await this.refresh();
       const next = fn([...this.#principals.values()]);
-      await writeFileDurable(this.path, JSON.stringify({ version: 1, principals: next }, null, 2) + '\n', 0o600);
+      await writeFileDurable(this.path, JSON.stringify({ version: 1, principals: next }, null, 2) + '\n', { mode: 0o600 });
       this.#stamp = '';
       await this.refresh();
     });
