@@ -1,12 +1,14 @@
 // One writer at a time per record: a promise queue inside the process, and across processes a
 // lock file holding the owner's pid and host. A lock whose owner process is gone (same host) is
-// taken over. The compare-and-swap of `main` stays the last word: even two holders of a broken
-// lock cannot lose a commit, one of them simply retries.
+// taken over, and what the dead owner may have left half done (ref locks, temporary files) is
+// cleared before the new owner starts. The compare-and-swap of `main` stays the last word: even
+// two holders of a broken lock cannot lose a commit, one of them simply retries.
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { RecordLocked } from '../core/errors.js';
+import { recoverRepository } from './recover.js';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -34,32 +36,61 @@ async function readOwner(path: string): Promise<Owner | null> {
   }
 }
 
-/** Take the lock file, waiting up to `waitMs`; gives a release function. */
-async function acquireFile(path: string, waitMs: number): Promise<() => Promise<void>> {
+/** A lock file nobody can read, older than this, was left by a writer that died creating it. */
+const UNREADABLE_STALE_MS = 10_000;
+
+/** True when the lock at `path` belongs to a process that is gone. */
+async function stale(path: string, owner: Owner | null): Promise<boolean> {
+  if (owner) return owner.host === hostname() && !alive(owner.pid);
+  const age = await fs.stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+  return age > UNREADABLE_STALE_MS;
+}
+
+/**
+ * Take the lock file, waiting up to `waitMs`; gives a release function, and whether the lock was
+ * taken over from a dead owner. The file appears with its content in one step (a hard link of a
+ * written temporary file), so a writer killed while taking it never leaves an empty lock.
+ */
+async function acquireFile(path: string, waitMs: number): Promise<{ release: () => Promise<void>; tookOver: boolean }> {
   const me: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex') };
-  for (let waited = 0, pause = 1; ; waited += pause, pause = Math.min(pause * 2, 25)) {
-    try {
-      await fs.writeFile(path, JSON.stringify(me), { flag: 'wx' });
-      return async () => {
-        if ((await readOwner(path))?.nonce === me.nonce) await fs.rm(path, { force: true });
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const owner = await readOwner(path);
-    if (owner && owner.host === me.host && !alive(owner.pid)) {
-      // Move the stale lock aside under a unique name; only one taker wins the rename.
-      const aside = `${path}.stale-${me.nonce}`;
+  const mine = `${path}.tmp-${me.nonce}`;
+  await fs.writeFile(mine, JSON.stringify(me), { flag: 'wx' });
+  let tookOver = false;
+  try {
+    for (let waited = 0, pause = 1; ; waited += pause, pause = Math.min(pause * 2, 25)) {
       try {
-        await fs.rename(path, aside);
-        // If another taker replaced the stale lock just before our rename, put theirs back.
-        if ((await readOwner(aside))?.nonce !== owner.nonce) await fs.link(aside, path).catch(() => undefined);
-        await fs.rm(aside, { force: true });
-        continue;
-      } catch { /* someone else took it over first */ }
+        await fs.link(mine, path);
+        const release = async () => {
+          if ((await readOwner(path))?.nonce === me.nonce) await fs.rm(path, { force: true });
+        };
+        return { release, tookOver };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // A new owner's clean-up may have removed our temporary file while we waited.
+        if (code === 'ENOENT') {
+          await fs.writeFile(mine, JSON.stringify(me));
+          continue;
+        }
+        if (code !== 'EEXIST') throw e;
+      }
+      const owner = await readOwner(path);
+      if (await stale(path, owner)) {
+        // Move the stale lock aside under a unique name; only one taker wins the rename.
+        const aside = `${path}.stale-${me.nonce}`;
+        try {
+          await fs.rename(path, aside);
+          // If another taker replaced the stale lock just before our rename, put theirs back.
+          if ((await readOwner(aside))?.nonce !== owner?.nonce) await fs.link(aside, path).catch(() => undefined);
+          else tookOver = true;
+          await fs.rm(aside, { force: true });
+          continue;
+        } catch { /* someone else took it over first */ }
+      }
+      if (waited >= waitMs) throw new RecordLocked(`the record is locked by process ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}`, { lock: path });
+      await new Promise((r) => setTimeout(r, pause));
     }
-    if (waited >= waitMs) throw new RecordLocked(`the record is locked by process ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}`, { lock: path });
-    await new Promise((r) => setTimeout(r, pause));
+  } finally {
+    await fs.rm(mine, { force: true });
   }
 }
 
@@ -72,8 +103,9 @@ export async function withRecordLock<T>(gitdir: string, fn: () => Promise<T>, wa
   queues.set(gitdir, tail);
   try {
     await previous;
-    const release = await acquireFile(`${gitdir}/ccr.lock`, waitMs);
+    const { release, tookOver } = await acquireFile(`${gitdir}/ccr.lock`, waitMs);
     try {
+      if (tookOver) await recoverRepository(gitdir);
       return await fn();
     } finally {
       await release();

@@ -22,16 +22,16 @@ t.test('a writer killed mid-operation leaves a sound working copy, and every mes
   const thread = await svc.createThread(committer, place, [jane]);
   const dir = svc.record.repo.worktree!;
   // The writer first reads what already landed (it may have died after committing, before it
-  // knew), then writes what is missing.
+  // knew), then writes what is missing, saying so after each message.
   const script = `
     const { CoordinationService } = await import(${JSON.stringify(`${root}/dist/index.js`)});
     const [dataDir, id, thread, n] = process.argv.slice(1);
     const svc = await CoordinationService.withId({ dataDir }, id);
     const have = new Set((await svc.readThread(thread)).messages.map((m) => m.body));
-    process.stdout.write('ready\\n');
     for (let i = 0; i < Number(n); i++) {
       if (have.has('message ' + i)) continue;
       await svc.addMessage({ name: 'W', email: 'w@ccr.invalid' }, 'Ward', thread, { author: { id: '${jane.participant_id}', name: '${jane.display_name}' }, body: 'message ' + i });
+      process.stdout.write('wrote\\n');
     }
   `;
   let kills = 0;
@@ -39,9 +39,18 @@ t.test('a writer killed mid-operation leaves a sound working copy, and every mes
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, dataDir, svc.coordinationId, thread, String(N)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    // Kill at a random moment once the writer is writing (starting Node takes most of a run).
+    // Kill after a few messages, at a random moment within the next one (as long as the last
+    // one took), so that every writer makes progress however slow the machine is.
     let timer: NodeJS.Timeout | undefined;
-    child.stdout.once('data', () => { timer = setTimeout(() => child.kill('SIGKILL'), randomInt(2, 150)); });
+    const killAfter = randomInt(2, 5);
+    let wrote = 0;
+    let last = Date.now();
+    child.stdout.on('data', (d: Buffer) => {
+      const now = Date.now();
+      wrote += d.toString().split('\n').length - 1;
+      if (wrote >= killAfter && timer === undefined) timer = setTimeout(() => child.kill('SIGKILL'), randomInt(0, now - last + 1));
+      last = now;
+    });
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     clearTimeout(timer);
     if (code === null) kills++;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import * as api from '../../index.js';
 import { CoordinationService, type LedgerUpdate } from '../../index.js';
@@ -179,8 +179,20 @@ t.test('takes over the lock of a writer that died, and refuses over local edits 
   const dead = spawn(process.execPath, ['-e', '0']);
   await new Promise((r) => dead.on('close', r));
   writeFileSync(`${dir}/.git/ccr.lock`, JSON.stringify({ pid: dead.pid, host: (await import('node:os')).hostname(), nonce: 'dead' }));
+  // What the dead writer left half done: its lock of main and a temporary object.
+  const left = [`${dir}/.git/refs/heads/main.lock`, `${dir}/.git/objects/ab/tmp_obj_dead`];
+  mkdirSync(`${dir}/.git/objects/ab`, { recursive: true });
+  for (const f of left) writeFileSync(f, '');
+  const settled = new Date(Date.now() - 60_000);
+  for (const f of left) utimesSync(f, settled, settled);
   await svc.addMessage(committer, place, thread, { author: as(jane), body: 'After the crash' });
   t.notOk(existsSync(`${dir}/.git/ccr.lock`), 'the lock is released');
+  t.same(left.filter((f) => existsSync(f)), [], 'what the dead writer left is cleared');
+  // A writer killed while creating the lock in an older version left it empty.
+  writeFileSync(`${dir}/.git/ccr.lock`, '');
+  utimesSync(`${dir}/.git/ccr.lock`, settled, settled);
+  await svc.addMessage(committer, place, thread, { author: as(jane), body: 'After another crash' });
+  t.notOk(existsSync(`${dir}/.git/ccr.lock`), 'an old empty lock is taken over');
   const file = `${dir}/communications/${thread}/messages.md`;
   writeFileSync(file, readFileSync(file, 'utf8') + 'local edit\n');
   const err = await svc.addMessage(committer, place, thread, { author: as(jane), body: 'Next' }).catch((e: Error) => e);
