@@ -1,9 +1,11 @@
 // The kill loop: clients append messages over HTTP while the server and its git children are
 // killed with SIGKILL at random moments and restarted. Nothing acknowledged may be lost or
-// doubled, every repository must stay sound, and no crash leftover may block the next push.
+// doubled, every repository must stay sound, and no crash leftover may block the next push. A
+// creator makes records through the API meanwhile: each one it was told of exists whole, and no
+// half-made record is ever visible.
 // CCR_RELIABILITY_LONG=1 runs the long version (docs/reliability.md).
 
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import t from 'tap';
 import { CoordinationService } from '../../index.js';
 import { parseMessages } from '../../core/messages/grammar.js';
@@ -20,6 +22,7 @@ import { send } from '../helpers/wire.js';
 const long = process.env['CCR_RELIABILITY_LONG'] === '1';
 const CLIENTS = long ? 6 : 3;
 const PUSHES = long ? 80 : 12;
+const CREATIONS = long ? 200 : 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('appends survive a server killed at random moments: nothing acknowledged lost or doubled', { timeout: long ? 3_600_000 : 600_000 }, async (t) => {
@@ -38,8 +41,8 @@ t.test('appends survive a server killed at random moments: nothing acknowledged 
   const url = (id: string) => { const u = new URL(`${base}/coordination/${id}.git`); u.username = 'admin'; u.password = ADMIN_TOKEN; return u.toString(); };
 
   const acknowledged: string[] = [];
-  const stats = { pushes: 0, kills: 0, behind: 0, unknown: 0, landedAfterUnknown: 0 };
-  let running = CLIENTS;
+  const stats = { pushes: 0, kills: 0, behind: 0, unknown: 0, landedAfterUnknown: 0, creationsUnanswered: 0, creationsLandedUnanswered: 0 };
+  let running = CLIENTS + 1;
 
   const client = async (c: number) => {
     const rec = records[c % records.length]!;
@@ -76,6 +79,28 @@ t.test('appends survive a server killed at random moments: nothing acknowledged 
     running--;
   };
 
+  // Record creation with ids chosen here, so an unanswered request is settled by asking again:
+  // 409 means it landed before the server died.
+  const created: string[] = [];
+  const creator = async () => {
+    for (let i = 0; i < CREATIONS; i++) {
+      const id = randomUUID();
+      for (let unanswered = false; ;) {
+        const r = await send(`${base}/api/records`, { method: 'POST', auth: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ coordination_id: id, clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }) }).catch(() => null);
+        if (r?.status === 201 || (r?.status === 409 && unanswered)) {
+          if (r.status === 409) stats.creationsLandedUnanswered++;
+          created.push(id);
+          break;
+        }
+        if (r !== null && r.status !== 503) throw new Error(`record creation answered ${r.status}: ${r.body.toString()}`);
+        if (!unanswered) stats.creationsUnanswered++;
+        unanswered = true;
+        await sleep(100);
+      }
+    }
+    running--;
+  };
+
   const killer = async () => {
     while (running > 0) {
       await sleep(randomInt(300, 1500));
@@ -85,8 +110,8 @@ t.test('appends survive a server killed at random moments: nothing acknowledged 
       server = await serveProcess(['--data', data, '--port', String(port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
     }
   };
-  await Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), killer()]);
-  t.comment(`pushes ${stats.pushes}, acknowledged ${acknowledged.length}, kills ${stats.kills}, behind ${stats.behind}, unknown ${stats.unknown} (landed ${stats.landedAfterUnknown})`);
+  await Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), creator(), killer()]);
+  t.comment(`pushes ${stats.pushes}, acknowledged ${acknowledged.length}, kills ${stats.kills}, behind ${stats.behind}, unknown ${stats.unknown} (landed ${stats.landedAfterUnknown}); records created ${created.length}, unanswered ${stats.creationsUnanswered} (landed ${stats.creationsLandedUnanswered})`);
   t.ok(stats.kills >= 3, `the server was killed ${stats.kills} times`);
 
   for (const rec of records) {
@@ -110,6 +135,16 @@ t.test('appends survive a server killed at random moments: nothing acknowledged 
     const mine = acknowledged.filter((b) => Number(/client (\d+)/.exec(b)![1]) % records.length === records.indexOf(rec));
     t.same(mine.filter((b) => bodies.filter((x) => x === b).length !== 1), [], 'every acknowledged message exactly once');
   }
+  const listed = JSON.parse((await send(`${base}/api/records?limit=1000`, { auth: admin })).body.toString()) as { records: string[] };
+  t.same([...listed.records].sort(), [...records.map((r) => r.id), ...created].sort(), 'every record created is listed, and nothing else');
+  let whole = 0;
+  for (const id of created) {
+    const gitdir = `${data}/coordination/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}.git`;
+    const summary = await send(`${base}/api/records/${id}`, { auth: admin });
+    const fsck = await gitRun(gitdir, ['--git-dir', gitdir, 'fsck', '--full', '--strict', '--no-dangling']);
+    if (summary.status === 200 && (JSON.parse(summary.body.toString()) as { threads: unknown[] }).threads.length === 1 && fsck.status === 0) whole++;
+  }
+  t.equal(whole, created.length, 'every record created is whole: its first thread there, git fsck clean');
   const pushedAfter = await gitRun(`${tempDir(t)}`, ['clone', '-q', url(records[0]!.id), 'last']);
   t.equal(pushedAfter.status, 0, 'the server serves after the last restart');
 });
