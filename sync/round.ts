@@ -164,13 +164,13 @@ export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer,
     const refused = await pushToPeer(ctx, repo, peer, id, local);
     return refused ? report('retry', local, { detail: refused }) : agree(local, 'pushed');
   }
-  const findings = await judgeIncoming(ctx, repo, id, local, theirs);
-  if (findings.length > 0) return report('refused-invalid', local, { findings, detail: findings.map(formatFinding).slice(0, 5).join('\n') });
-  if (await isAncestor(ctx, repo, local, theirs)) {
-    return (await moveMain(repo, local, theirs)) ? agree(theirs, 'fast-forwarded') : report('retry', await repo.head(), { detail: 'main moved during the round' });
-  }
   const base = await gitMergeBase(repo.gitdir, ctx.gitEnv)(local as Oid, theirs);
   if (!base) return report('refused-unrelated', local, { detail: 'the peer holds a record with this id but an unrelated history' });
+  const findings = await judgeIncoming(ctx, repo, id, local, theirs);
+  if (findings.length > 0) return report('refused-invalid', local, { findings, detail: findings.map(formatFinding).slice(0, 5).join('\n') });
+  if (base === local) {
+    return (await moveMain(repo, local, theirs)) ? agree(theirs, 'fast-forwarded') : report('retry', await repo.head(), { detail: 'main moved during the round' });
+  }
   const merge = await buildSyncMerge(repo.source, local as Oid, theirs, base);
   if (!merge.ok) return report('conflict', local, { detail: merge.conflict });
   await writeObjects(repo.gitdir, merge.value.objects);

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { CoordinationService } from '../../index.js';
 import { parseMessages } from '../../core/messages/grammar.js';
 import { ccr } from '../helpers/cli.js';
 import { gitOk, gitRun } from '../helpers/git.js';
-import { as, committer, jane, tom } from '../helpers/people.js';
+import { as, clinicalId, committer, jane, tom } from '../helpers/people.js';
 import { fileAt, mainAt, sites, syncAll, type Site } from '../helpers/sites.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -78,7 +80,6 @@ t.test('a peer that rewrote its history is refused, and our main is kept', async
   const work = `${tempDir(t)}/rw`;
   await gitOk('/', ['clone', '-q', gitdir, work]);
   const file = `${work}/communications/${rec.thread}/messages.md`;
-  const { readFileSync, writeFileSync } = await import('node:fs');
   writeFileSync(file, readFileSync(file, 'utf8').replace('Second.', 'Rewritten.'));
   await gitOk(work, ['commit', '-q', '--amend', '-am', 'coordination:update: Added message to thread\n\nCare-Location: B']);
   await gitOk(gitdir, ['--git-dir', gitdir, 'fetch', '-q', work, '+main:refs/heads/main']);
@@ -87,6 +88,32 @@ t.test('a peer that rewrote its history is refused, and our main is kept', async
   t.equal(await mainAt(a!, rec.id), before, 'our main is kept');
   const metrics = (await import('../helpers/wire.js')).send(`${a!.s.url}/metrics`, { auth: a!.s.admin });
   t.ok((await metrics).status === 200);
+});
+
+t.test('a peer offering a commit that breaks a rule, or an unrelated history under the same id, is refused', async (t) => {
+  const [a, b] = await sites(t, ['a', 'b']);
+  const rec = await a!.s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'One.' } });
+  await syncAll(a!, 'b');
+  const before = await mainAt(a!, rec.id);
+  // Someone at B adds a commit on disk, past the hook, that edits the earlier message.
+  const gitdir = b!.s.server.context.records.path(rec.id as never);
+  const work = `${tempDir(t)}/bad`;
+  await gitOk('/', ['clone', '-q', gitdir, work]);
+  const file = `${work}/communications/${rec.thread}/messages.md`;
+  writeFileSync(file, readFileSync(file, 'utf8').replace('One.', 'Edited.'));
+  await gitOk(work, ['commit', '-q', '-am', 'coordination:update: Added message to thread\n\nCare-Location: B']);
+  await gitOk(gitdir, ['--git-dir', gitdir, 'fetch', '-q', work, 'main:refs/heads/main']);
+  t.match(await syncAll(a!, 'b'), [{ outcome: 'refused-invalid', findings: [{ rule: 'ccr/append-only' }] }]);
+  t.equal(await mainAt(a!, rec.id), before, 'our main is kept');
+
+  // The same record id created at both sites on its own: nothing in common to merge from.
+  const id = randomUUID();
+  for (const [site, place] of [[a!, 'Ward A'], [b!, 'Ward B']] as const) {
+    t.equal((await site.s.api('POST', '/api/records', site.s.admin, { coordination_id: id, clinical_id: clinicalId, care_location: place })).status, 201);
+  }
+  const ours = await mainAt(a!, id);
+  t.match((await syncAll(a!, 'b')).find((r) => r.record === id), { outcome: 'refused-unrelated' });
+  t.equal(await mainAt(a!, id), ours, 'our main is kept');
 });
 
 t.test('a peer that is down is reported, local pushes keep working, and the next round catches up', async (t) => {
