@@ -3,7 +3,7 @@
 // round, and by hand with `ccr sync`.
 
 import { randomInt } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { CoordinationService } from '../../index.js';
 import { ccr } from '../helpers/cli.js';
@@ -126,6 +126,33 @@ t.test('a server killed with SIGKILL in the middle of rounds leaves every site v
   });
   const summary = JSON.parse((await send(`http://127.0.0.1:${a.port}/api/records/${rec.id}`, { auth: admin })).body.toString()) as { threads: Array<{ message_count: number }> };
   t.equal(summary.threads[0]!.message_count, written, 'every message of both sites, once');
+});
+
+t.test('a peer that rewrote its history is reported in the log, the metrics and ccr sync, and refused', async (t) => {
+  const [a, b] = await pair(t, 0);
+  const rec = await createRecord(a);
+  await append(t, a, rec.id, rec.thread, ['Second.']);
+  await until('the push is at B', async () => (await mainOf(b, rec.id)) === (await mainOf(a, rec.id)));
+  const before = await mainOf(a, rec.id);
+  // Someone at B rewrites the record on disk: the last commit amended, main forced.
+  const gitdir = `${b.data}/coordination/${rec.id.slice(0, 2)}/${rec.id.slice(2, 4)}/${rec.id}.git`;
+  const work = `${tempDir(t)}/rw`;
+  await gitOk('/', ['clone', '-q', gitdir, work]);
+  const file = `${work}/communications/${rec.thread}/messages.md`;
+  writeFileSync(file, readFileSync(file, 'utf8').replace('Second.', 'Rewritten.'));
+  await gitOk(work, ['commit', '-q', '--amend', '-am', 'coordination:update: Added message to thread\n\nCare-Location: B']);
+  await gitOk(gitdir, ['--git-dir', gitdir, 'fetch', '-q', work, '+main:refs/heads/main']);
+  // A push at A starts a background round with B.
+  const seen = a.proc!.lines.length;
+  await append(t, a, rec.id, rec.thread, ['Third.']);
+  await until('the round is logged', async () => a.proc!.lines.slice(seen).some((l) => l['event'] === 'sync-round' && l['outcome'] === 'refused-rewrite'));
+  const metrics = (await send(`http://127.0.0.1:${a.port}/metrics`, { auth: admin })).body.toString();
+  t.match(metrics, /ccr_sync_total\{peer="b",outcome="refused-rewrite"\} [1-9]/, 'counted');
+  const byHand = await ccr(['sync', '--data', a.data, '--peer', 'b']);
+  t.equal(byHand.status, 1, 'ccr sync fails');
+  t.match(byHand.stdout, `b ${rec.id} refused-rewrite: `);
+  t.not(await mainOf(a, rec.id), before, 'our own push landed');
+  t.match(await gitOk(work, ['--git-dir', `${a.data}/coordination/${rec.id.slice(0, 2)}/${rec.id.slice(2, 4)}/${rec.id}.git`, 'show', `main:communications/${rec.thread}/messages.md`]), /Second\.[\s\S]*Third\./, 'our main keeps our history');
 });
 
 t.test('ccr sync runs a round by hand and reports each record', async (t) => {

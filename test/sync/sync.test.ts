@@ -19,6 +19,20 @@ async function write(t: Test, site: Site, id: string, thread: string, bodies: st
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
+/**
+ * Change a site's record on disk, past its hook: a message's text replaced in a new commit, or in
+ * the last one amended (a rewritten history).
+ */
+async function commitOnDisk(t: Test, site: Site, id: string, thread: string, [from, to]: [string, string], amend: boolean) {
+  const gitdir = site.s.server.context.records.path(id as never);
+  const work = `${tempDir(t)}/disk`;
+  await gitOk('/', ['clone', '-q', gitdir, work]);
+  const file = `${work}/communications/${thread}/messages.md`;
+  writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
+  await gitOk(work, ['commit', '-q', ...(amend ? ['--amend'] : []), '-am', 'coordination:update: Added message to thread\n\nCare-Location: B']);
+  await gitOk(gitdir, ['--git-dir', gitdir, 'fetch', '-q', work, '+main:refs/heads/main']);
+}
+
 const bodiesAt = async (site: Site, id: string, thread: string) => parseMessages(await fileAt(site, id, `communications/${thread}/messages.md`)).messages.map((m) => m.body);
 
 t.test('writes at A reach B and C byte-identical, and a round with nothing new changes nothing', async (t) => {
@@ -76,18 +90,10 @@ t.test('a peer that rewrote its history is refused, and our main is kept', async
   await syncAll(a!, 'b');
   const before = await mainAt(a!, rec.id);
   // Someone at B rewrites the record on disk: the last commit's message edited, main forced.
-  const gitdir = b!.s.server.context.records.path(rec.id as never);
-  const work = `${tempDir(t)}/rw`;
-  await gitOk('/', ['clone', '-q', gitdir, work]);
-  const file = `${work}/communications/${rec.thread}/messages.md`;
-  writeFileSync(file, readFileSync(file, 'utf8').replace('Second.', 'Rewritten.'));
-  await gitOk(work, ['commit', '-q', '--amend', '-am', 'coordination:update: Added message to thread\n\nCare-Location: B']);
-  await gitOk(gitdir, ['--git-dir', gitdir, 'fetch', '-q', work, '+main:refs/heads/main']);
+  await commitOnDisk(t, b!, rec.id, rec.thread!, ['Second.', 'Rewritten.'], true);
   const rounds = await syncAll(a!, 'b');
   t.match(rounds, [{ outcome: 'refused-rewrite', detail: /history was rewritten/ }]);
   t.equal(await mainAt(a!, rec.id), before, 'our main is kept');
-  const metrics = (await import('../helpers/wire.js')).send(`${a!.s.url}/metrics`, { auth: a!.s.admin });
-  t.ok((await metrics).status === 200);
 });
 
 t.test('a peer offering a commit that breaks a rule, or an unrelated history under the same id, is refused', async (t) => {
@@ -96,13 +102,7 @@ t.test('a peer offering a commit that breaks a rule, or an unrelated history und
   await syncAll(a!, 'b');
   const before = await mainAt(a!, rec.id);
   // Someone at B adds a commit on disk, past the hook, that edits the earlier message.
-  const gitdir = b!.s.server.context.records.path(rec.id as never);
-  const work = `${tempDir(t)}/bad`;
-  await gitOk('/', ['clone', '-q', gitdir, work]);
-  const file = `${work}/communications/${rec.thread}/messages.md`;
-  writeFileSync(file, readFileSync(file, 'utf8').replace('One.', 'Edited.'));
-  await gitOk(work, ['commit', '-q', '-am', 'coordination:update: Added message to thread\n\nCare-Location: B']);
-  await gitOk(gitdir, ['--git-dir', gitdir, 'fetch', '-q', work, 'main:refs/heads/main']);
+  await commitOnDisk(t, b!, rec.id, rec.thread!, ['One.', 'Edited.'], false);
   t.match(await syncAll(a!, 'b'), [{ outcome: 'refused-invalid', findings: [{ rule: 'ccr/append-only' }] }]);
   t.equal(await mainAt(a!, rec.id), before, 'our main is kept');
 
