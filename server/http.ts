@@ -19,6 +19,10 @@ export function errorBody(e: unknown, requestId: string): { status: number; body
     const message = e.status >= 500 ? `internal error (request ${requestId})` : e.message;
     return { status: e.status, body: { error: { code: e.code, message, ...(e.status >= 500 ? { request: requestId } : {}) } } };
   }
+  // A full disk is the operator's to fix, not a bug: say so (writes leave nothing half done).
+  if (['ENOSPC', 'EDQUOT'].includes((e as NodeJS.ErrnoException | null)?.code ?? '')) {
+    return { status: 507, body: { error: { code: 'InsufficientStorage', message: `the server is out of disk space; nothing was written (request ${requestId})`, request: requestId } } };
+  }
   return { status: 500, body: { error: { code: 'Internal', message: `internal error (request ${requestId})`, request: requestId } } };
 }
 

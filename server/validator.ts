@@ -9,7 +9,7 @@ import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
-import { gitMergeBase } from '../git/mergeBase.js';
+import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { PushSource } from '../git/pushSource.js';
 import { MAIN } from '../git/refs.js';
 import { IsoGitSource, ObjectCache } from '../git/store.js';
@@ -60,9 +60,11 @@ function repository(gitdir: string): RepositoryState {
 /**
  * The commits an update brings, parents before children, or a finding when it is not a
  * fast-forward. The walk goes from the new tip through the commits the push brought and stops at
- * commits the record already had; the update is a fast-forward when one of them is the old tip.
+ * commits already judged: those in the history of the old tip. A commit the repository holds but
+ * `main` never had (one fetched from a peer by a sync round that then refused it) is judged like a
+ * pushed one, so a merge cannot bring it in unjudged.
  */
-async function newCommits(source: PushSource, u: RefUpdate, max: number): Promise<{ commits: Oid[] } | { finding: Finding }> {
+async function newCommits(source: PushSource, u: RefUpdate, max: number, inHistory: (oid: Oid) => Promise<boolean>): Promise<{ commits: Oid[] } | { finding: Finding }> {
   const order: Oid[] = [];
   const seen = new Set<string>([u.new]);
   const stack: Array<{ oid: Oid; expanded: boolean }> = [{ oid: u.new as Oid, expanded: false }];
@@ -80,7 +82,7 @@ async function newCommits(source: PushSource, u: RefUpdate, max: number): Promis
       if (parent === u.old) reachesOld = true;
       if (seen.has(parent) || parent === u.old) continue;
       seen.add(parent);
-      if (!(await source.existed(parent))) stack.push({ oid: parent, expanded: false });
+      if (!(await source.existed(parent)) || !(await inHistory(parent))) stack.push({ oid: parent, expanded: false });
     }
   }
   if (!reachesOld) {
@@ -99,12 +101,14 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
   const { objects, pushed, cache } = repository(input.gitdir);
   const source = new PushSource(input.env.GIT_OBJECT_DIRECTORY, objects, { ...input.gitEnv, ...input.env }, pushed);
   try {
-    const walk = await newCommits(source, u, input.maxCommits);
+    const env = { ...input.gitEnv, ...input.env };
+    const isAncestor = gitIsAncestor(input.gitdir, env);
+    const walk = await newCommits(source, u, input.maxCommits, (oid) => isAncestor(oid, u.old as Oid));
     if ('finding' in walk) return { findings: [at(walk.finding)], commits: 0 };
     if (!input.content) return { findings: [], commits: walk.commits.length };
     const findings: Finding[] = [];
     for (const oid of walk.commits) {
-      const found = await evaluateCommit(source, oid, { recordId: input.recordId, now: input.now, principal: input.principal, cache, mergeBase: gitMergeBase(input.gitdir, { ...input.gitEnv, ...input.env }) });
+      const found = await evaluateCommit(source, oid, { recordId: input.recordId, now: input.now, principal: input.principal, cache, mergeBase: gitMergeBase(input.gitdir, env) });
       findings.push(...found);
       // Later commits build on a refused one; their findings would only repeat it.
       if (found.some((f) => f.severity === 'error')) break;

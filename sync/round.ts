@@ -17,7 +17,7 @@ import { readStatus } from '../core/status.js';
 import { STATUS_FILE } from '../core/rules/tree.js';
 import { CatFileSource } from '../git/catfile.js';
 import { withRecordLock } from '../git/lock.js';
-import { gitMergeBase } from '../git/mergeBase.js';
+import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
 import type { Repository } from '../git/repository.js';
 import { runGit } from '../git/run.js';
@@ -79,8 +79,8 @@ function peerApi(ctx: SyncContext, peer: Peer, method: string, path: string, bod
   });
 }
 
-async function isAncestor(ctx: SyncContext, repo: Repository, a: string, b: string): Promise<boolean> {
-  return (await runGit(['--git-dir', repo.gitdir, 'merge-base', '--is-ancestor', a, b], { env: ctx.gitEnv })).code === 0;
+function isAncestor(ctx: SyncContext, repo: Repository, a: string, b: string): Promise<boolean> {
+  return gitIsAncestor(repo.gitdir, ctx.gitEnv)(a as Oid, b as Oid);
 }
 
 /** Create the record at the peer with a first commit identical to ours (same id, same bytes). */

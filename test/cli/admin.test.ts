@@ -32,10 +32,12 @@ t.test('ccr principal add|list|remove and ccr record create act on a data folder
 t.test('every command has --help with an example, and unknown commands are usage errors', async (t) => {
   const top = await ccr(['--help']);
   t.equal(top.status, 0);
-  for (const name of top.stdout.matchAll(/^ {2}(\S+) /gm)) {
-    const help = await ccr([name[1]!, '--help']);
-    t.equal(help.status, 0, `${name[1]} --help`);
-    t.match(help.stdout, /Example/, `${name[1]} --help shows an example`);
+  const names = [...top.stdout.matchAll(/^ {2}(\S+) /gm)].map((m) => m[1]!);
+  t.same(names, ['clone', 'config', 'thread', 'message', 'status', 'push', 'pull', 'verify', 'export', 'serve', 'sync', 'principal', 'record'], 'every command is listed');
+  for (const name of names) {
+    const help = await ccr([name, '--help']);
+    t.equal(help.status, 0, `${name} --help`);
+    t.match(help.stdout, /Example/, `${name} --help shows an example`);
   }
   t.equal((await ccr(['frobnicate'])).status, 2);
   t.equal((await ccr([])).status, 2);

@@ -120,7 +120,9 @@ t.test('a participant removed from every ledger loses access', async (t) => {
   const again = await gitRun(work, ['clone', '-q', s.gitUrl(rec.id, cast.tom), 'tom2']);
   t.not(again.status, 0, 'tom can no longer clone');
   t.match(again.stderr, /not found|404/i);
-  t.equal((await gitRun(`${work}/tom`, ['fetch', '-q'])).status === 0, false, 'nor fetch');
+  const fetch = await gitRun(`${work}/tom`, ['fetch', '-q']);
+  t.not(fetch.status, 0, 'nor fetch');
+  t.match(fetch.stderr, /not found|404/i);
 });
 
 t.test('principals: a token is shown once, deleted principals stop working, the last admin stays', async (t) => {

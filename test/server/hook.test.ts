@@ -52,8 +52,12 @@ t.test('the hook fails closed: no server, a wrong token, a slow or broken valida
   const slow = await hook({ ...env, CCR_HOOK_TIMEOUT: '1' });
   t.equal(slow.status, 1);
   t.match(slow.stderr, /did not answer in time/);
+  mode = 'accept';
+  t.equal((await hook(env)).status, 0, 'the token is good while its push runs');
   endpoint.close(token);
-  t.equal((await hook(env)).status, 1, 'a token is good only while its push runs');
+  const closed = await hook(env);
+  t.equal(closed.status, 1, 'a token is good only while its push runs');
+  t.match(closed.stderr, /answered HTTP\/1\.1 403/);
 });
 
 t.test('the hook endpoint refuses anyone who merely knows the port', async (t) => {

@@ -52,7 +52,12 @@ t.test('SIGTERM lets a push in flight finish', async (t) => {
   const push = gitRun(`${work}/c`, ['push', 'origin', 'main']);
   // Signal once receive-pack is receiving: its quarantine folder exists.
   const objects = `${data}/coordination/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}.git/objects`;
-  for (let i = 0; i < 2000 && !readdirSync(objects).some((n) => n.startsWith('tmp_objdir-incoming')); i++) await new Promise((r) => setTimeout(r, 2));
+  let receiving = false;
+  for (let i = 0; i < 2000 && !receiving; i++) {
+    receiving = readdirSync(objects).some((n) => n.startsWith('tmp_objdir-incoming'));
+    if (!receiving) await new Promise((r) => setTimeout(r, 2));
+  }
+  t.ok(receiving, 'SIGTERM arrives while receive-pack is receiving');
   s.child.kill('SIGTERM');
   const result = await push;
   t.equal(result.status, 0, `the push in flight finished: ${result.stderr}`);

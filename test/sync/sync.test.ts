@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { CoordinationService } from '../../index.js';
-import { parseMessages } from '../../core/messages/grammar.js';
+import type { MessageId, Timestamp } from '../../core/ids.js';
+import { appendMessages, parseMessages } from '../../core/messages/grammar.js';
+import { buildSyncMerge } from '../../core/mergeCommit.js';
+import type { Oid } from '../../core/objects.js';
+import { gitMergeBase } from '../../git/mergeBase.js';
+import { IsoGitSource, writeObjects } from '../../git/store.js';
 import { ccr } from '../helpers/cli.js';
 import { gitOk, gitRun } from '../helpers/git.js';
 import { as, clinicalId, committer, jane, tom } from '../helpers/people.js';
@@ -114,6 +119,37 @@ t.test('a peer offering a commit that breaks a rule, or an unrelated history und
   const ours = await mainAt(a!, id);
   t.match((await syncAll(a!, 'b')).find((r) => r.record === id), { outcome: 'refused-unrelated' });
   t.equal(await mainAt(a!, id), ours, 'our main is kept');
+});
+
+t.test('a commit a round refused cannot come in later as a parent of a merge', async (t) => {
+  const [a, b] = await sites(t, ['a', 'b']);
+  const rec = await a!.s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'One.' } });
+  await syncAll(a!, 'b');
+  // Someone at B appends, past the hook, a message with a bidi override; A's round fetches it and
+  // refuses it, and so it lies in A's repository, never judged good.
+  const gitdirB = b!.s.server.context.records.path(rec.id as never);
+  const disk = `${tempDir(t)}/disk`;
+  await gitOk('/', ['clone', '-q', gitdirB, disk]);
+  const file = `${disk}/communications/${rec.thread}/messages.md`;
+  writeFileSync(file, appendMessages(readFileSync(file, 'utf8'), [{ id: '0badc0de-0000-4000-8000-000000000000' as MessageId, type: 'clinician', timestamp: new Date().toISOString() as Timestamp, authorId: jane.participant_id, author: jane.display_name, body: 'Give 5\u202E0 mg' }]));
+  await gitOk(disk, ['commit', '-q', '-am', 'coordination:update: Added message to thread\n\nCare-Location: B']);
+  await gitOk(gitdirB, ['--git-dir', gitdirB, 'fetch', '-q', disk, 'main:refs/heads/main']);
+  t.match(await syncAll(a!, 'b'), [{ outcome: 'refused-invalid', findings: [{ rule: 'ccr/message-chars' }] }]);
+  // At A, a new message; then someone pushes the deterministic merge of A's main and that commit.
+  await write(t, a!, rec.id, rec.thread!, ['At A.']);
+  const work = `${tempDir(t)}/m`;
+  await gitOk('/', ['clone', '-q', a!.s.gitUrl(rec.id, a!.s.admin), work]);
+  await gitOk(work, ['fetch', '-q', disk, 'main:refs/remotes/bad/main']);
+  const [ours, bad] = [(await gitOk(work, ['rev-parse', 'main'])).trim(), (await gitOk(work, ['rev-parse', 'bad/main'])).trim()] as [Oid, Oid];
+  const source = new IsoGitSource(`${work}/.git`);
+  const merge = await buildSyncMerge(source, ours, bad, await gitMergeBase(`${work}/.git`, process.env)(ours, bad));
+  if (!merge.ok) throw new Error(merge.conflict);
+  await writeObjects(`${work}/.git`, merge.value.objects);
+  await gitOk(work, ['update-ref', 'refs/heads/main', merge.value.oid]);
+  const pushed = await gitRun(work, ['push', 'origin', 'main']);
+  t.not(pushed.status, 0, 'refused');
+  t.match(pushed.stderr, /remote: ccr\/message-chars /, 'the merged-in commit is judged like a pushed one');
+  t.equal(await mainAt(a!, rec.id), ours, 'main unchanged');
 });
 
 t.test('a peer that is down is reported, local pushes keep working, and the next round catches up', async (t) => {
