@@ -1,5 +1,6 @@
 // ledger.yaml (SPEC 5): the thread's participants, status, visibility and policies.
 
+import { isDeepStrictEqual } from 'node:util';
 import { ruleIds } from './findings.js';
 import type { ParticipantId, ThreadId, Timestamp } from './ids.js';
 import { validateLedger } from './schemas.js';
@@ -66,6 +67,7 @@ export function findParticipant(l: Ledger, id: string): Participant | undefined 
 
 /** True when two ledgers differ in what needs a system message: participants, status, visibility, policies. */
 export function governanceChanged(a: Ledger, b: Ledger): boolean {
-  const key = (l: Ledger) => JSON.stringify([l.participants, l.status, l.visibility, l.policies]);
-  return key(a) !== key(b);
+  // Compared as values: the order of keys in the file is not a change.
+  const key = (l: Ledger) => [l.participants, l.status, l.visibility, l.policies];
+  return !isDeepStrictEqual(key(a), key(b));
 }

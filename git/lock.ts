@@ -94,8 +94,13 @@ async function acquireFile(path: string, waitMs: number): Promise<{ release: () 
   }
 }
 
+/** What the holder of a record lock is told: what a dead owner left and was cleared. */
+export interface HeldLock {
+  recovered: string[];
+}
+
 /** Run `fn` holding the record's lock (`<gitdir>/ccr.lock`), in this process and across processes. */
-export async function withRecordLock<T>(gitdir: string, fn: () => Promise<T>, waitMs = 10_000): Promise<T> {
+export async function withRecordLock<T>(gitdir: string, fn: (lock: HeldLock) => Promise<T>, waitMs = 10_000): Promise<T> {
   const previous = queues.get(gitdir) ?? Promise.resolve();
   let done!: () => void;
   const mine = new Promise<void>((r) => (done = r));
@@ -105,8 +110,7 @@ export async function withRecordLock<T>(gitdir: string, fn: () => Promise<T>, wa
     await previous;
     const { release, tookOver } = await acquireFile(`${gitdir}/ccr.lock`, waitMs);
     try {
-      if (tookOver) await recoverRepository(gitdir);
-      return await fn();
+      return await fn({ recovered: tookOver ? await recoverRepository(gitdir) : [] });
     } finally {
       await release();
     }

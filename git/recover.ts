@@ -1,6 +1,7 @@
 // Clearing what a crash leaves in a repository: lock files that would block every later ref
 // update, receive-pack quarantine folders, temporary object and pack files. The server runs this
-// once per repository, on its first use after start, while holding the record lock.
+// once per repository, on its first use after start, while holding the record lock; any writer runs
+// it when it takes over the record lock of a process that died holding it.
 
 import { promises as fs } from 'node:fs';
 

@@ -3,7 +3,7 @@
 // its objects durably, then compare-and-swap `main`. If `main` moved (a push landed meanwhile),
 // start again from the new head.
 
-import { ConcurrentUpdate, RuleViolation } from '../core/errors.js';
+import { ConcurrentUpdate, RuleViolation, WorkingCopyConflict } from '../core/errors.js';
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
 import type { Ident, Oid } from '../core/objects.js';
 import type { RuleContext } from '../core/rules/context.js';
@@ -63,7 +63,11 @@ export async function writeCommit<T>(repo: Repository, opts: WriteOptions, prepa
       await writeObjects(repo.gitdir, built.objects);
       for (const [oid, o] of built.objects) repo.source.remember(oid, o);
       if (await compareAndSwapRef(repo.gitdir, MAIN, built.oid, head)) {
-        await checkout(repo, head, built.oid);
+        await checkout(repo, head, built.oid).catch((e: unknown) => {
+          // The change is in the record: say so, lest the caller write it again.
+          if (!(e instanceof WorkingCopyConflict)) throw e;
+          throw new WorkingCopyConflict(`the change was committed (${built.oid.slice(0, 12)}) but the files were not updated: ${e.message}`, e.data);
+        });
         return { commit: built.oid, parent: head, result: change.result };
       }
     }

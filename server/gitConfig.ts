@@ -12,11 +12,16 @@ export interface GitConfigOptions {
 }
 
 /** The text of the server's git configuration. */
+/** A value quoted for a git config file (a path may hold `#`, `;` or spaces). */
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 export function renderGitConfig(o: GitConfigOptions): string {
   return [
     '# Written by the CCR server at start-up; edits are overwritten.',
     '[core]',
-    `\thooksPath = ${o.hooksPath}`,
+    `\thooksPath = ${quote(o.hooksPath)}`,
     '\tfsync = committed',
     '\tfsyncMethod = fsync',
     '\tlogAllRefUpdates = false',

@@ -2,7 +2,7 @@
 // (the bootstrap admin on first start), the hook endpoint, validator threads, the HTTP(S)
 // listener with its timeouts, and a shutdown that lets requests in flight finish.
 
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -75,6 +75,10 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
   const data = await fs.realpath(options.data);
   const unlock = await lockData(data);
   try {
+    // git skips a missing or non-executable hook without a word: every push would go unjudged.
+    await fs.access(`${HOOKS_DIR}/pre-receive`, fsConstants.X_OK).catch(() => {
+      throw new Error(`the pre-receive hook ${HOOKS_DIR}/pre-receive is missing or not executable; refusing to serve pushes unjudged`);
+    });
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
     const principals = new PrincipalStore(`${data}/principals.json`);
     // The first start makes the `admin` principal; so does any start that finds no admin at all

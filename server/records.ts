@@ -49,9 +49,11 @@ export class RecordStore {
   #recover(id: RecordId, gitdir: string): Promise<void> {
     let done = this.#recovered.get(gitdir);
     if (!done) {
-      done = withRecordLock(gitdir, () => recoverRepository(gitdir)).then((removed) => {
+      done = withRecordLock(gitdir, async (lock) => [...lock.recovered, ...(await recoverRepository(gitdir))]).then((removed) => {
         if (removed.length > 0) this.recovered?.(id, removed);
       });
+      // A failure (the lock held too long) is tried again on the next use.
+      done.catch(() => this.#recovered.delete(gitdir));
       this.#recovered.set(gitdir, done);
     }
     return done;

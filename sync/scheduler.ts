@@ -97,11 +97,11 @@ export class SyncScheduler {
   }
 
   async #round(peer: Peer, record: RecordId): Promise<RoundReport | null> {
-    const repo = await this.records.open(record);
-    if (!repo) return null;
     let r: RoundReport;
     this.log('debug', 'sync-round-start', { record, peer: peer.name });
     try {
+      const repo = await this.records.open(record);
+      if (!repo) return null;
       r = await syncRecord(this.ctx, repo, peer, record);
     } catch (e) {
       r = { record, peer: peer.name, outcome: 'failed', main: null, detail: (e as Error).message };

@@ -1,6 +1,7 @@
 // Ledger rules (SPEC 8): identity, last_updated_at, status transitions, frozen threads, and the
 // system message that must come with every change of an open thread's governance.
 
+import { isDeepStrictEqual } from 'node:util';
 import { error, ruleIds, type Finding } from '../findings.js';
 import { parseTimestamp, threadIdTimestamp, type ThreadId } from '../ids.js';
 import { governanceChanged } from '../ledger.js';
@@ -41,7 +42,7 @@ export function ledgerRules(t: ThreadChange): Finding[] {
   else if (old.status === 'closed') {
     const { status: _a, last_updated_at: _b, ...before } = old;
     const { status: _c, last_updated_at: _d, ...after } = l;
-    if (JSON.stringify(before) !== JSON.stringify(after)) bad(ruleIds.ledgerFrozen, 'expected a closed thread to change only its status to archived');
+    if (!isDeepStrictEqual(before, after)) bad(ruleIds.ledgerFrozen, 'expected a closed thread to change only its status to archived');
   } else if (governanceChanged(old, l) && !t.appended.some((m) => m.type === 'system')) {
     bad(ruleIds.ledgerSystemMessage, 'expected a `system` message appended in the same commit for a change of participants, status, visibility or policies');
   }

@@ -65,6 +65,14 @@ export const cases: Case[] = [
   one('adds a participant with a system message', null, (s) => append(withLedger(s, (l) => ({ ...l, participants: [...l.participants, admin] })), system('Participant added: Sam Admin (careadministrator).'))),
   one('closes a thread with a system message', null, close),
   { name: 'archives a closed thread', expect: null, as: 'jane', steps: [step(close), step((s) => withLedger(s, (l) => ({ ...l, status: 'archived', last_updated_at: at('2026-01-13T08:00:00.000Z') })), { message: commitMessage.ledger })] },
+  {
+    name: 'archives a closed thread whose ledger lists its visibility keys in another order', expect: null, as: 'jane',
+    steps: [step(close), step((s) => withLedger(s, (l) => ({ ...l, status: 'archived', last_updated_at: at('2026-01-13T08:00:00.000Z') })).edit(LEDGER, (text) => {
+      const swapped = text.replace(/^( {2}sensitivity: .*\n)( {2}restricted: .*\n)/m, '$2$1');
+      if (swapped === text) throw new Error('the ledger layout changed: nothing swapped');
+      return swapped;
+    }), { message: commitMessage.ledger })],
+  },
   one('creates a second thread', null, (s) => newThread(s), { message: commitMessage.thread }),
   one('appends a body with accents, emoji, tabs and an indented code block', null, (s) => append(s, msg({ body: 'Zoë\u2019s café visit 😀\n\n\tcolumn\tvalue\n\n    indented code' }))),
   one('accepts other trailers beside Care-Location', null, (s) => append(s, msg()), { message: 'coordination:update: Added message to thread\n\nCare-Location: Ward 7\nSigned-off-by: Jane Smith <jane@example.org>\n' }),

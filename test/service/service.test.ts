@@ -196,8 +196,9 @@ t.test('takes over the lock of a writer that died, and refuses over local edits 
   const file = `${dir}/communications/${thread}/messages.md`;
   writeFileSync(file, readFileSync(file, 'utf8') + 'local edit\n');
   const err = await svc.addMessage(committer, place, thread, { author: as(jane), body: 'Next' }).catch((e: Error) => e);
-  t.match(err, { code: 'WorkingCopyConflict' });
+  t.match(err, { code: 'WorkingCopyConflict', message: /^the change was committed \([0-9a-f]{12}\) but the files were not updated/ });
   t.match(readFileSync(file, 'utf8'), /local edit\n$/, 'the local edit is still there');
+  t.same((await svc.readThread(thread)).messages.filter((m) => m.body === 'Next').length, 1, 'the message is in the record, once');
 });
 
 t.test('the same writer commits into a bare repository that git clones', async (t) => {
