@@ -4,11 +4,11 @@
 // changed is merged (core/merge.ts). Author, committer, time and message come from the parents.
 
 import { parseCommitMessage, renderCommitMessage } from './commitMessage.js';
-import { MissingObject, readCommit, type ObjectSource } from './source.js';
+import { MissingObject, putObject, readCommit, readTree, type NewObjects, type ObjectSource } from './source.js';
 import { readLedger, renderLedger } from './ledger.js';
 import { mergeLedger, mergeMessages, mergeStatus, type Merged } from './merge.js';
 import { parseMessages } from './messages/grammar.js';
-import { formatCommit, formatTree, hashObject, parseTree, type Commit, type Ident, type ObjectType, type Oid, type TreeEntry } from './objects.js';
+import { formatCommit, formatTree, type Commit, type Ident, type ObjectType, type Oid, type TreeEntry } from './objects.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE } from './rules/tree.js';
 import { readStatus, renderStatus } from './status.js';
 import { decodeUtf8 } from './text.js';
@@ -27,20 +27,15 @@ export const SYNC_AUTHOR = { name: 'CCR Sync', email: 'sync@ccr.invalid' } as co
 export const MERGE_SUBJECT = 'coordination:update: Merged concurrent updates';
 
 class Builder {
-  readonly objects = new Map<Oid, { type: ObjectType; content: Uint8Array }>();
+  readonly objects: NewObjects = new Map();
   constructor(readonly source: ObjectSource) {}
 
   put(type: ObjectType, content: Uint8Array): Oid {
-    const oid = hashObject(type, content);
-    this.objects.set(oid, { type, content });
-    return oid;
+    return putObject(this.objects, type, content);
   }
 
-  async tree(oid: Oid | undefined): Promise<TreeEntry[]> {
-    if (!oid) return [];
-    const o = await this.source.read(oid);
-    if (!o) throw new MissingObject(oid);
-    return parseTree(o.content) ?? [];
+  tree(oid: Oid | undefined): Promise<TreeEntry[]> {
+    return readTree(this.source, oid);
   }
 
   async text(oid: Oid | undefined): Promise<string | null> {

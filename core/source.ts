@@ -1,7 +1,7 @@
 // Where objects come from: the interface every reader implements (the library's isomorphic-git
 // store, the push quarantine, cat-file for audited repositories, memory in tests).
 
-import { parseCommit, type Commit, type ObjectType, type Oid } from './objects.js';
+import { hashObject, parseCommit, parseTree, type Commit, type ObjectType, type Oid, type TreeEntry } from './objects.js';
 
 /** An object as read: its type, its size, and its content (null when it was over the limit). */
 export interface StoredObject<C = Uint8Array> {
@@ -31,4 +31,22 @@ export async function readCommit(source: ObjectSource, oid: Oid): Promise<Commit
   const o = await source.read(oid);
   if (!o) throw new MissingObject(oid);
   return o.type === 'commit' ? parseCommit(o.content) : null;
+}
+
+/** The entries of a tree (none for no tree); MissingObject when the store lacks it. */
+export async function readTree(source: ObjectSource, oid: Oid | undefined): Promise<TreeEntry[]> {
+  if (!oid) return [];
+  const o = await source.read(oid);
+  if (!o) throw new MissingObject(oid);
+  return parseTree(o.content) ?? [];
+}
+
+/** Objects made in memory before they are judged and stored, by id. */
+export type NewObjects = Map<Oid, { type: ObjectType; content: Uint8Array }>;
+
+/** Add an object made in memory; gives its id. */
+export function putObject(objects: NewObjects, type: ObjectType, content: Uint8Array): Oid {
+  const oid = hashObject(type, content);
+  objects.set(oid, { type, content });
+  return oid;
 }

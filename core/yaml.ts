@@ -5,7 +5,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, Parser, type Node } from 'yaml';
 import { error, ruleIds, type Finding } from './findings.js';
 import { describeSchemaErrors } from './schemas.js';
-import { decodeUtf8, scanText } from './text.js';
+import { decodeUtf8, lineAt, scanText } from './text.js';
 
 /** A problem found while reading: what was expected, and the 1-based line. */
 export interface YamlProblem {
@@ -16,24 +16,21 @@ export interface YamlProblem {
 /** The value read, or the problems that kept it from being read. */
 export type YamlResult = { ok: true; value: unknown } | { ok: false; problems: YamlProblem[] };
 
-function lineOf(text: string, offset: number | undefined): number | undefined {
-  if (offset === undefined) return undefined;
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+/** Where a node starts, for a problem found there (counted only then: most files have none). */
+function where(text: string, node: Node | null | undefined): { line?: number } {
+  const offset = node?.range?.[0];
+  return offset === undefined ? {} : { line: lineAt(text, offset) };
 }
 
 /** Convert a checked node to plain data; collect problems for anything outside the strict subset. */
 function toData(node: Node | null, text: string, problems: YamlProblem[]): unknown {
   if (node === null) return null;
-  const line = lineOf(text, node.range?.[0]);
-  const at = line !== undefined ? { line } : {};
   if (isAlias(node)) {
-    problems.push({ ...at, message: 'expected no aliases (`*name`)' });
+    problems.push({ ...where(text, node), message: 'expected no aliases (`*name`)' });
     return null;
   }
-  if (node.anchor) problems.push({ ...at, message: `expected no anchors, found \`&${node.anchor}\`` });
-  if (node.tag) problems.push({ ...at, message: `expected no tags, found \`${node.tag}\`` });
+  if (node.anchor) problems.push({ ...where(text, node), message: `expected no anchors, found \`&${node.anchor}\`` });
+  if (node.tag) problems.push({ ...where(text, node), message: `expected no tags, found \`${node.tag}\`` });
   if (isScalar(node)) return node.value;
   if (isSeq(node)) return node.items.map((item) => toData(item as Node | null, text, problems));
   if (isMap(node)) {
@@ -42,14 +39,12 @@ function toData(node: Node | null, text: string, problems: YamlProblem[]): unkno
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const key = pair.key as Node | null;
-      const keyLine = lineOf(text, key?.range?.[0]);
-      const keyAt = keyLine !== undefined ? { line: keyLine } : {};
       if (!isScalar(key) || typeof key.value !== 'string' || key.tag || key.anchor) {
-        problems.push({ ...keyAt, message: `expected every key to be a string, found ${isScalar(key) ? JSON.stringify(key.value) : 'a complex key'}` });
+        problems.push({ ...where(text, key), message: `expected every key to be a string, found ${isScalar(key) ? JSON.stringify(key.value) : 'a complex key'}` });
         continue;
       }
       if (seen.has(key.value)) {
-        problems.push({ ...keyAt, message: `expected each key once, found \`${key.value}\` again` });
+        problems.push({ ...where(text, key), message: `expected each key once, found \`${key.value}\` again` });
         continue;
       }
       seen.add(key.value);
@@ -59,7 +54,7 @@ function toData(node: Node | null, text: string, problems: YamlProblem[]): unkno
     }
     return out;
   }
-  problems.push({ ...at, message: 'expected a scalar, a sequence or a mapping' });
+  problems.push({ ...where(text, node), message: 'expected a scalar, a sequence or a mapping' });
   return null;
 }
 
@@ -75,7 +70,7 @@ export function readStrictYaml(text: string): YamlResult {
   // with `%` can hold one, so the second pass is skipped for every ordinary file.
   if (/^%/m.test(text)) {
     for (const token of new Parser().parse(text)) {
-      if (token.type === 'directive') problems.push({ line: lineOf(text, token.offset) ?? 1, message: `expected no directives, found \`${token.source.trim()}\`` });
+      if (token.type === 'directive') problems.push({ line: lineAt(text, token.offset), message: `expected no directives, found \`${token.source.trim()}\`` });
     }
     if (problems.length > 0) return { ok: false, problems };
   }
@@ -83,7 +78,7 @@ export function readStrictYaml(text: string): YamlResult {
   if (doc.directives?.yaml.explicit) problems.push({ line: 1, message: 'expected no directives, found `%YAML`' });
   for (const [handle] of tags) problems.push({ line: 1, message: `expected no directives, found \`%TAG ${handle}\`` });
   for (const e of [...doc.errors, ...doc.warnings]) {
-    problems.push({ line: lineOf(text, e.pos[0]) ?? 1, message: `expected valid YAML: ${e.message.split('\n')[0]}` });
+    problems.push({ line: lineAt(text, e.pos[0]), message: `expected valid YAML: ${e.message.split('\n')[0]}` });
   }
   if (problems.length > 0) return { ok: false, problems };
   const value = toData(doc.contents as Node | null, text, problems);

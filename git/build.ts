@@ -1,8 +1,8 @@
 // Building a commit in memory: new blobs, the trees along their paths, the commit object. Nothing
 // is written; the result is judged first and stored only when the rules accept it.
 
-import { MissingObject, type ObjectSource } from '../core/source.js';
-import { formatCommit, formatTree, hashObject, parseTree, type Ident, type Oid, type TreeEntry } from '../core/objects.js';
+import { putObject as put, readTree, type ObjectSource } from '../core/source.js';
+import { formatCommit, formatTree, type Ident, type Oid } from '../core/objects.js';
 import type { PendingObject } from './store.js';
 
 /** A commit built in memory: its id and every new object it needs. */
@@ -10,19 +10,6 @@ export interface BuiltCommit {
   oid: Oid;
   tree: Oid;
   objects: Map<Oid, PendingObject>;
-}
-
-async function readTree(source: ObjectSource, oid: Oid | undefined): Promise<TreeEntry[]> {
-  if (!oid) return [];
-  const o = await source.read(oid);
-  if (!o) throw new MissingObject(oid);
-  return parseTree(o.content) ?? [];
-}
-
-function put(objects: Map<Oid, PendingObject>, type: PendingObject['type'], content: Uint8Array): Oid {
-  const oid = hashObject(type, content);
-  objects.set(oid, { type, content });
-  return oid;
 }
 
 /** The tree `base` with files written at slash-separated paths (created or replaced). */

@@ -4,7 +4,7 @@
 
 import type { Nodes } from 'mdast';
 import { messageLimits } from './grammar.js';
-import { FIELD_LABEL, emphasisMarkers, parseMarkdown, sourceLines } from './markdown.js';
+import { FIELD_LABEL, emphasisMarkers, fenceClosed, openingFence, parseMarkdown, sourceLines } from './markdown.js';
 
 /** One edit: insert text at an offset. */
 interface Insert {
@@ -12,7 +12,6 @@ interface Insert {
   text: string;
 }
 
-const FENCE = /^( {0,3})(`{3,}|~{3,})/;
 
 /** The inserts that neutralise structure in one reading of the body. */
 function structuralInserts(body: string): Insert[] {
@@ -36,12 +35,8 @@ function structuralInserts(body: string): Insert[] {
       escapeAt(from);
     } else if (n.type === 'code' && top && from !== undefined && to !== undefined) {
       const source = body.slice(from, to);
-      const open = FENCE.exec(source);
-      const lines = source.split('\n');
-      const closing = new RegExp(`^ {0,3}${open?.[2]?.[0] === '~' ? '~' : '`'}{${open?.[2]?.length ?? 3},}[ \\t]*$`);
-      if (open && (lines.length === 1 || !closing.test(lines[lines.length - 1] ?? ''))) {
-        inserts.push({ at: body.length, text: '\n' + open[2] });
-      }
+      const fence = openingFence(source);
+      if (fence && !fenceClosed(source)) inserts.push({ at: body.length, text: '\n' + fence });
     }
     if (n.type === 'paragraph' && from !== undefined && to !== undefined) {
       for (const { at, text } of sourceLines(body, from, to)) {

@@ -97,17 +97,18 @@ function inlineText(nodes: PhrasingContent[]): string {
   }).join('');
 }
 
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
+/** The opening fence of a code node's source (```` ``` ````, `~~~~`, …), or null for indented code. */
+export function openingFence(source: string): string | null {
+  return /^ {0,3}(`{3,}|~{3,})/.exec(source)?.[1] ?? null;
+}
 
 /** True when a fenced code node's source ends with a closing fence (indented code is closed). */
-function fenceClosed(source: string): boolean {
-  const open = FENCE_OPEN.exec(source);
-  if (!open) return true;
+export function fenceClosed(source: string): boolean {
+  const fence = openingFence(source);
+  if (!fence) return true;
   const lines = source.split('\n');
-  const last = lines[lines.length - 1] ?? '';
-  const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(last);
-  const fence = open[1] ?? '';
-  return lines.length > 1 && close !== null && close[1]![0] === fence[0] && close[1]!.length >= fence.length;
+  const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(lines[lines.length - 1] ?? '')?.[1];
+  return lines.length > 1 && close !== undefined && close[0] === fence[0] && close.length >= fence.length;
 }
 
 function start(n: Nodes): number {
