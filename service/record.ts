@@ -34,11 +34,6 @@ export function recordDir(dataDir: string, id: RecordId): string {
   return `${dataDir}/coordination/${s1}/${s2}/${id}`;
 }
 
-/** The bare repository of a record under a server's data folder. */
-export function bareRecordDir(dataDir: string, id: RecordId): string {
-  return `${recordDir(dataDir, id)}.git`;
-}
-
 /** Validate a commit author; git identities have no `<`, `>` or line breaks. */
 export function checkAuthor(author: CommitAuthor): void {
   const bad = (s: unknown) => typeof s !== 'string' || s.trim() === '' || /[<>\n\r\0]/.test(s);

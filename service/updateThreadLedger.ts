@@ -72,7 +72,7 @@ export async function updateThreadLedger(record: RecordHandle, author: CommitAut
     const by = authorParticipant(old, update.by);
     if (by.role === 'patient' || by.role === 'patientassociate') throw new AuthorInvalid('patients and their associates do not change a thread\'s ledger');
     const { ledger, events } = applyLedgerUpdate(old, update);
-    if (!governanceChanged(old, ledger)) throw new InvalidInput('the update changes nothing');
+    if (events.length === 0 || !governanceChanged(old, ledger)) throw new InvalidInput('the update changes nothing');
     if (old.status === 'closed' && (events.length !== 1 || ledger.status !== 'archived')) {
       throw new ThreadClosed(`thread ${threadId} is closed: it can only be archived`, { threadId });
     }

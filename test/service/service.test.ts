@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import * as api from '../../index.js';
 import { CoordinationService, type LedgerUpdate } from '../../index.js';
 import { createRecord } from '../../service/initialise.js';
-import { bareRecordDir } from '../../service/record.js';
+import { recordDir } from '../../service/record.js';
 import { gitIn, gitTry } from '../helpers/git.js';
 import { as, clinicalId, committer, jane, john, place, tom } from '../helpers/people.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -107,6 +107,7 @@ t.test('refuses what it must not write, with typed errors, and writes nothing', 
     ['a forbidden status move', () => svc.updateThreadLedger(committer, place, thread, { by: as(jane), status: 'open' as never }), 'InvalidInput'],
     ['a ledger change by the patient', () => svc.updateThreadLedger(committer, place, thread, { by: as(john), status: 'closed' }), 'AuthorInvalid'],
     ['a ledger update that changes nothing', () => svc.updateThreadLedger(committer, place, thread, { by: as(jane) } as LedgerUpdate), 'InvalidInput'],
+    ['a visibility update that repeats what is there', () => svc.updateThreadLedger(committer, place, thread, { by: as(jane), visibility: { sensitivity: 'standard', typo: true } } as never), 'InvalidInput'],
     ['removing every participant', () => svc.updateThreadLedger(committer, place, thread, { by: as(jane), removeParticipants: [jane.participant_id, tom.participant_id, john.participant_id] }), 'InvalidInput'],
     ['a thread without participants', () => svc.createThread(committer, place, []), 'InvalidInput'],
     ['a first message by a non-participant', () => svc.createThread(committer, place, [tom], { author: as(jane), body: 'x' }), 'AuthorInvalid'],
@@ -203,10 +204,10 @@ t.test('takes over the lock of a writer that died, and refuses over local edits 
 
 t.test('the same writer commits into a bare repository that git clones', async (t) => {
   const data = tempDir(t);
-  const { handle } = await createRecord({ path: (id) => bareRecordDir(data, id), bare: true, author: committer, careLocation: place, clinicalId });
+  const { handle } = await createRecord({ path: (id) => `${recordDir(data, id)}.git`, bare: true, author: committer, careLocation: place, clinicalId });
   const svc = new CoordinationService(handle);
   const thread = await svc.createThread(committer, place, [jane], { author: as(jane), body: 'Hello' });
-  const gitdir = bareRecordDir(data, svc.coordinationId);
+  const gitdir = `${recordDir(data, svc.coordinationId)}.git`;
   t.notOk(existsSync(`${gitdir}/hooks`), 'no sample hooks');
   t.equal(gitIn(gitdir, ['rev-parse', '--is-bare-repository']).trim(), 'true');
   const clone = `${tempDir(t)}/clone`;
