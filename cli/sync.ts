@@ -1,12 +1,12 @@
 // `ccr sync`: one sync round by hand, for every record shared with every peer (or those named).
 
 import { promises as fs } from 'node:fs';
-import type { RecordId } from '../core/ids.js';
-import { defaults } from '../server/index.js';
+import { isUuid, type RecordId } from '../core/ids.js';
+import { gitEnv as runGitEnv } from '../git/run.js';
 import { installGitConfig } from '../server/gitConfig.js';
+import { defaults, HOOKS_DIR } from '../server/index.js';
 import { RecordStore } from '../server/records.js';
-import { HOOKS_DIR } from '../server/index.js';
-import { loadSites, shares } from '../sync/peers.js';
+import { loadSites, sharedRecords, shares } from '../sync/peers.js';
 import { syncRecord, type RoundReport } from '../sync/round.js';
 import { dataDir, out, UsageError, type Command } from './args.js';
 
@@ -22,20 +22,17 @@ Example:
   options: { data: { type: 'string' }, peer: { type: 'string' }, record: { type: 'string' } },
   async run(v) {
     const data = dataDir(v['data']);
+    if (v['record'] !== undefined && !isUuid(v['record'])) throw new UsageError(`expected --record to be a record id (a UUID), found ${JSON.stringify(v['record'])}`);
     const sites = await loadSites(data);
     const peers = sites.peers.filter((p) => !v['peer'] || p.name === v['peer']);
     if (peers.length === 0) throw new UsageError(v['peer'] ? `no peer named ${String(v['peer'])} in ${data}/sites.json` : `no peers in ${data}/sites.json`);
     const records = new RecordStore(await fs.realpath(`${data}/coordination`));
-    const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: defaults.maxPushBytes });
+    // The server's own configuration when it has written one (its limits may differ from the defaults).
+    const written = await fs.access(`${data}/gitconfig`).then(() => true, () => false);
+    const gitEnv = written ? runGitEnv(`${data}/gitconfig`) : await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: defaults.maxPushBytes });
     const reports: RoundReport[] = [];
     for (const peer of peers) {
-      const ids: RecordId[] = [];
-      if (v['record']) ids.push(v['record'] as RecordId);
-      else if (peer.records !== 'all') ids.push(...(peer.records as RecordId[]));
-      else for (let after: RecordId | undefined, page; (page = await records.list(after, 1000)).records.length > 0; after = page.next) {
-        ids.push(...page.records);
-        if (!page.next) break;
-      }
+      const ids = v['record'] ? [v['record'] as RecordId] : await sharedRecords(peer, records);
       for (const id of ids.filter((x) => shares(peer, x))) {
         const repo = await records.open(id);
         const r: RoundReport = repo ? await syncRecord({ gitEnv, timeoutMs: defaults.syncTimeoutMs }, repo, peer, id) : { record: id, peer: peer.name, outcome: 'failed', main: null, detail: 'no such record here' };

@@ -1,4 +1,4 @@
-// The request handler: route, authenticate (HTTP Basic on every request but /healthz), dispatch,
+// The request handler: route, authenticate (HTTP Basic on every request but /healthz and unknown paths, which answer 404 first), dispatch,
 // answer errors as JSON, and write the access log entry before the response completes.
 
 import { randomBytes } from 'node:crypto';

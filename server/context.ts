@@ -11,7 +11,7 @@ import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
 import type { SyncScheduler } from '../sync/scheduler.js';
 
-/** How a server runs; everything has an embedded default (see options.ts). */
+/** How a server runs; everything has an embedded default (`defaults` in server/index.ts). */
 export interface ServerOptions {
   /** Data folder: records, principals, access log, git configuration. */
   data: string;

@@ -32,8 +32,8 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (!write) return exchanged(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap), 'ok');
 
   const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir };
-  const token = ctx.hooks.open(push);
   const before = await readRef(repo.gitdir, MAIN);
+  const token = ctx.hooks.open(push);
   let exchange: Exchange;
   try {
     exchange = await rpc(req, res, repo.gitdir, service, { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token }, cap);

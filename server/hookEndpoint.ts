@@ -41,7 +41,7 @@ export interface HookVerdict {
   lines: string[];
 }
 
-const ZERO = /^[0-9a-f]{40}$/;
+const OID = /^[0-9a-f]{40}$/;
 const MAX_BODY = 1024 * 1024;
 
 /** Parse the body hooks/pre-receive sends. Null when it is malformed. */
@@ -62,7 +62,7 @@ export function parseHookBody(body: string): HookCall | null {
   for (const line of refs.split('\n')) {
     if (line.trim() === '') continue;
     const [old, next, ref, ...rest] = line.split(' ');
-    if (!old || !next || !ref || rest.length > 0 || !ZERO.test(old) || !ZERO.test(next)) return null;
+    if (!old || !next || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next)) return null;
     updates.push({ old, new: next, ref });
   }
   return { env, updates };
@@ -124,6 +124,7 @@ export class HookEndpoint {
       });
     });
     this.#server.on('clientError', (_e, socket) => socket.destroy());
+    this.#server.on('error', (e) => this.log('error', 'hook-endpoint-failed', { error: e }));
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.#server.address() as AddressInfo).port;
   }

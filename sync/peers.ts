@@ -3,7 +3,8 @@
 
 import { promises as fs } from 'node:fs';
 import { InvalidInput } from '../core/errors.js';
-import { isUuid } from '../core/ids.js';
+import { isUuid, type RecordId } from '../core/ids.js';
+import type { RecordStore } from '../server/records.js';
 
 /** A peer site as configured. */
 export interface Peer {
@@ -57,6 +58,17 @@ export async function loadSites(data: string): Promise<SitesConfig> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { peers: [], interval_seconds: 0 };
     throw e;
   }
+}
+
+/** The records a peer shares that this site holds, in id order. */
+export async function sharedRecords(peer: Peer, records: Pick<RecordStore, 'list'>): Promise<RecordId[]> {
+  if (peer.records !== 'all') return peer.records as RecordId[];
+  const ids: RecordId[] = [];
+  for (let after: RecordId | undefined, page; (page = await records.list(after, 1000)).records.length > 0; after = page.next) {
+    ids.push(...page.records);
+    if (!page.next) break;
+  }
+  return ids;
 }
 
 /** True when the peer shares the record. */

@@ -7,7 +7,7 @@ import type { RecordId } from '../core/ids.js';
 import type { Logger } from '../server/log.js';
 import type { Metrics } from '../server/metrics.js';
 import type { RecordStore } from '../server/records.js';
-import { shares, type Peer, type SitesConfig } from './peers.js';
+import { shares, sharedRecords, type Peer, type SitesConfig } from './peers.js';
 import { syncRecord, type RoundReport, type SyncContext } from './round.js';
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
@@ -52,14 +52,7 @@ export class SyncScheduler {
   async everything(): Promise<void> {
     for (const peer of this.sites.peers) {
       if ((this.#backoff.get(peer.name)?.until ?? 0) > Date.now()) continue;
-      if (peer.records !== 'all') {
-        for (const id of peer.records) this.#enqueue(peer, id as RecordId);
-        continue;
-      }
-      for (let after: RecordId | undefined, page; (page = await this.records.list(after, 1000)).records.length > 0; after = page.next) {
-        for (const id of page.records) this.#enqueue(peer, id);
-        if (!page.next) break;
-      }
+      for (const id of await sharedRecords(peer, this.records)) this.#enqueue(peer, id);
     }
   }
 

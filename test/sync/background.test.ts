@@ -175,4 +175,7 @@ t.test('ccr sync runs a round by hand and reports each record', async (t) => {
   const human = await ccr(['sync', '--data', a.data, '--peer', 'b']);
   t.match(human.stdout, `b ${rec.id} in-sync\n1 rounds, 0 not in sync\n`);
   t.equal((await ccr(['sync', '--data', a.data, '--peer', 'nobody'])).status, 2);
+  const badId = await ccr(['sync', '--data', a.data, '--record', '../../elsewhere']);
+  t.equal(badId.status, 2, 'a record id that is not a UUID is a usage error');
+  t.match(badId.stderr, /expected --record to be a record id/);
 });
