@@ -37,25 +37,30 @@ const message = fc.record({
 }).map(({ corrects, ...m }): Message => (corrects ? { ...m, type: 'correction', corrects: corrects as MessageId } : m) as Message);
 
 t.test('typed text rendered as a body either reads back exactly or is refused with a reason', async (t) => {
+  let accepted = 0;
   fc.assert(fc.property(typedText, (typed) => {
     const body = renderBody(typed);
     const file = renderMessages([{ id: '3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92', type: 'clinician', timestamp: '2026-01-11T14:36:15.234Z', authorId: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12', author: 'Dr Jane Smith', body } as Message]);
     const check = checkMessagesText(file, 'm.md');
     if (check.findings.length > 0) return check.findings.every((f) => f.rule.startsWith('ccr/') && f.message.startsWith('expected'));
+    accepted++;
     return check.messages.length === 1 && check.messages[0]!.body === body;
   }), { numRuns: runs });
-  t.pass(`${runs} generated bodies`);
+  // A reader that refused everything would pass the property; most typed text must get through.
+  t.ok(accepted >= runs * 0.2, `${accepted} of ${runs} generated bodies read back exactly`);
 });
 
 t.test('generated threads round-trip: render(parse(f)) === f, and nothing parses to something else', async (t) => {
+  let accepted = 0;
   fc.assert(fc.property(fc.array(message, { maxLength: 6 }), (messages) => {
     const file = renderMessages(messages);
     const check = checkMessagesText(file, 'm.md');
     if (check.findings.length > 0) return check.findings.every((f) => f.message.startsWith('expected'));
+    accepted++;
     const back = check.messages.map(plainMessage);
     return canon(back) === canon(messages) && renderMessages(back) === file;
   }), { numRuns: runs });
-  t.pass();
+  t.ok(accepted >= runs * 0.1, `${accepted} of ${runs} generated threads round-trip`);
 });
 
 t.test('any text given as messages.md is judged without throwing', async (t) => {

@@ -94,6 +94,7 @@ export const cases: Case[] = [
   one('refuses the deletion of a thread folder', ruleIds.appendOnly, (s) => s.delete(T)),
   one('refuses a renamed thread folder', ruleIds.appendOnly, (s) => s.rename(T, `communications/${OTHER_THREAD}`)),
   one('refuses appended text that is not whole messages', ruleIds.appendOnly, (s) => appendRaw(s, 'P.S. one more thing\n')),
+  one('refuses a message block without its Type field', ruleIds.messageFormat, (s) => appendRaw(s, rawBlock('No type given.').replace(/^\*\*Type:\*\*.*\n/m, ''))),
 
   // Tree layout and modes.
   one('refuses a symbolic link', ruleIds.treeMode, (s) => s.set(MESSAGES, s.text(MESSAGES), '120000')),
@@ -183,6 +184,7 @@ export const cases: Case[] = [
   one('refuses a changed coordination_id', ruleIds.statusIdentity, status((t) => t.replace(/coordination_id: \S+/, 'coordination_id: 00000000-0000-4000-8000-000000000000')), { as: 'admin', message: commitMessage.status }),
   one('refuses a changed clinical_id', ruleIds.statusIdentity, status((t) => t.replace(/clinical_id: \S+/, 'clinical_id: 00000000-0000-4000-8000-000000000000')), { as: 'admin', message: commitMessage.status }),
   one('refuses a status change by a participant', ruleIds.whoStatus, status((t) => t.replace('lifecycle_state: active', 'lifecycle_state: suspended')), { message: commitMessage.status }),
+  one('refuses a field the status file does not have (a read receipt)', ruleIds.statusSchema, status((t) => t + 'read_by: everyone\n'), { as: 'admin', message: commitMessage.status }),
   one('refuses a tag in the status file', ruleIds.statusFormat, status((t) => t.replace('record_open: true', 'record_open: !!bool true')), { as: 'admin', message: commitMessage.status }),
   { name: 'refuses a change while the record is not modifiable', expect: ruleIds.recordFrozen, as: 'admin', steps: [step(status((t) => t.replace('record_modifiable: true', 'record_modifiable: false')), { message: commitMessage.status }), step((s) => append(s, msg()))] },
   { name: 'refuses a new message while the record is not open', expect: ruleIds.recordClosed, as: 'admin', steps: [step(status((t) => t.replace('record_open: true', 'record_open: false')), { message: commitMessage.status }), step((s) => append(s, msg()))] },
