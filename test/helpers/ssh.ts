@@ -1,11 +1,11 @@
 // The real ssh-keygen as the reference for SSH keys and signatures, and signatures CCR cannot make
 // itself (security keys, other RSA hashes) built by hand with node:crypto for it to judge.
 
-import { createHash, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WireWriter, concatBytes } from '../../core/ssh/wire.js';
+import { WireReader, WireWriter, concatBytes } from '../../core/ssh/wire.js';
 import { armor } from '../../core/ssh/sshsig.js';
 import { parsePublicKey, type SshPublicKey } from '../../core/ssh/keys.js';
 
@@ -112,4 +112,27 @@ export function securityKeySign(sk: { privateKey: KeyObject; blob: Uint8Array },
   const type = ed ? 'sk-ssh-ed25519@openssh.com' : 'sk-ecdsa-sha2-nistp256@openssh.com';
   const signature = new WireWriter().string(type).string(sigBytes).u8(flags).u32(counter).bytes();
   return armor(sshsigBlob({ key: sk.blob, namespace, hash: 'sha512', signature }));
+}
+
+/**
+ * The node:crypto private key of an unencrypted OpenSSH Ed25519 key file (`openssh-key-v1`), so a
+ * test can sign with the very key ssh-keygen signs with (Ed25519 signatures are deterministic).
+ */
+export function readOpenSshEd25519(path: string): KeyObject {
+  const text = readFileSync(path, 'utf8').replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+  const bytes = Buffer.from(text, 'base64');
+  const magic = 'openssh-key-v1\0';
+  if (bytes.subarray(0, magic.length).toString('latin1') !== magic) throw new Error(`${path} is not an OpenSSH private key`);
+  const r = new WireReader(bytes.subarray(magic.length), 'private key file');
+  if (r.text('cipher') !== 'none' || r.text('kdf') !== 'none') throw new Error(`${path} is encrypted`);
+  r.string('kdf options');
+  if (r.u32('key count') !== 1) throw new Error(`${path} holds several keys`);
+  r.string('public key');
+  const p = new WireReader(r.string('private section'), 'private section');
+  p.u32('check');
+  p.u32('check');
+  if (p.text('type') !== 'ssh-ed25519') throw new Error(`${path} is not an Ed25519 key`);
+  const pub = p.string('public');
+  const priv = p.string('private'); // seed ‖ public
+  return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(pub).toString('base64url'), d: Buffer.from(priv.subarray(0, 32)).toString('base64url') }, format: 'jwk' });
 }
