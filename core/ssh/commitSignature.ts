@@ -25,6 +25,7 @@ export interface CommitSignature {
 const NL = 0x0a;
 const SP = 0x20;
 const GPGSIG = new TextEncoder().encode(SIGNATURE_HEADER);
+const TREE = new TextEncoder().encode('tree ');
 
 function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array): boolean {
   if (at + prefix.length > bytes.length) return false;
@@ -72,30 +73,29 @@ export function extractCommitSignature(content: Uint8Array): CommitSignature {
 /**
  * Insert an armoured signature into an unsigned commit object as git does: a `gpgsig` header
  * after the last header, the armour's further lines each indented by one space. Throws
- * InvalidInput when the commit is already signed or the signature does not end with a newline.
+ * InvalidInput when the commit is already signed, is not a commit (`tree` first, a blank line
+ * after the headers), or the signature is not LF lines ending with a newline.
  */
 export function addCommitSignature(content: Uint8Array, armored: string): Uint8Array {
   if (extractCommitSignature(content).headers) throw new InvalidInput('expected an unsigned commit, found one with a gpgsig header');
   if (!armored.endsWith('\n') || armored.includes('\n\n') || armored.includes('\r')) {
     throw new InvalidInput('expected an armoured signature of non-empty LF lines ending with a newline');
   }
-  let end = -1;
-  for (let i = 0; i + 1 < content.length; i++) {
-    if (content[i] === NL && content[i + 1] === NL) {
-      end = i + 1;
-      break;
-    }
-  }
-  const at = end === -1 ? content.length : end;
+  if (!startsWith(content, 0, TREE)) throw new InvalidInput('expected a commit object, starting with its `tree` header');
+  const at = content.findIndex((b, i) => b === NL && content[i - 1] === NL); // where git inserts: the blank line
+  if (at === -1) throw new InvalidInput('expected a commit object with a blank line between its headers and its message');
   const header = new TextEncoder().encode(`${SIGNATURE_HEADER} ${armored.slice(0, -1).replaceAll('\n', '\n ')}\n`);
   return concatBytes([content.subarray(0, at), header, content.subarray(at)]);
 }
 
-/** Sign an unsigned commit object with an Ed25519 key (namespace `git`); gives the signed object. */
+/**
+ * Sign an unsigned commit object with an Ed25519 key (namespace `git`); gives the signed object.
+ * What is signed is git's payload: the object itself, less any other hash's `gpgsig-…` header.
+ */
 export function signCommit(content: Uint8Array, privateKey: KeyObject, hashAlgorithm: HashAlgorithm = 'sha512'): Uint8Array {
-  const unsigned = extractCommitSignature(content);
-  if (unsigned.headers) throw new InvalidInput('expected an unsigned commit, found one with a gpgsig header');
-  return addCommitSignature(content, signSshSignature(content, privateKey, { namespace: GIT_NAMESPACE, hashAlgorithm }));
+  const { payload, headers } = extractCommitSignature(content);
+  if (headers) throw new InvalidInput('expected an unsigned commit, found one with a gpgsig header');
+  return addCommitSignature(content, signSshSignature(payload, privateKey, { namespace: GIT_NAMESPACE, hashAlgorithm }));
 }
 
 /** The outcome of checking a commit's signature: a signature check, or unsigned. */
