@@ -29,7 +29,9 @@ const MAX_SECONDS = Date.UTC(9999, 11, 31, 23, 59, 59) / 1000;
 
 /** A time as ssh-keygen reads it in UTC: `YYYYMMDDHHMMSSZ`. */
 export function formatSshTime(seconds: number): string {
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SECONDS) throw new InvalidInput(`expected a whole second from 1970 to 9999, found ${seconds}`);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SECONDS) {
+    throw new InvalidInput(`expected a whole second from 1970 to 9999, found ${seconds}`);
+  }
   return new Date(seconds * 1000).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -39,8 +41,9 @@ export function parseSshTime(text: string): number | null {
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== s) return null;
+  const b = new Date(ms);
+  const fields = [b.getUTCFullYear(), b.getUTCMonth() + 1, b.getUTCDate(), b.getUTCHours(), b.getUTCMinutes(), b.getUTCSeconds()];
+  if (fields.join() !== [y, mo, d, h, mi, s].join()) return null; // not a calendar time (30 February, hour 24)
   return ms / 1000 >= 1 ? ms / 1000 : null;
 }
 
@@ -49,9 +52,14 @@ export function parseSshTime(text: string): number | null {
  * InvalidInput for a principal or namespace ssh-keygen would misread, or an empty window.
  */
 export function renderAllowedSigner(entry: AllowedSigner): string {
-  if (!PRINCIPAL.test(entry.principal)) throw new InvalidInput(`expected a principal of letters, digits, \`.\`, \`_\`, \`-\`, \`@\` or \`+\`, found ${JSON.stringify(entry.principal.slice(0, 80))}`);
+  if (!PRINCIPAL.test(entry.principal)) {
+    const found = JSON.stringify(entry.principal.slice(0, 80));
+    throw new InvalidInput(`expected a principal of letters, digits, \`.\`, \`_\`, \`-\`, \`@\` or \`+\`, found ${found}`);
+  }
   const namespaces = entry.namespaces ?? [GIT_NAMESPACE];
-  if (namespaces.length === 0 || !namespaces.every((n) => NAMESPACE.test(n))) throw new InvalidInput('expected one or more namespaces of letters, digits, `.`, `_`, `-`, `@` or `+`');
+  if (namespaces.length === 0 || !namespaces.every((n) => NAMESPACE.test(n))) {
+    throw new InvalidInput('expected one or more namespaces of letters, digits, `.`, `_`, `-`, `@` or `+`');
+  }
   const options = [`namespaces="${namespaces.join(',')}"`];
   if (entry.validAfter !== undefined) options.push(`valid-after="${formatSshTime(entry.validAfter)}"`);
   if (entry.validBefore !== undefined) options.push(`valid-before="${formatSshTime(entry.validBefore)}"`);
@@ -106,7 +114,10 @@ function parseLine(line: string): { entries: AllowedSigner[] } | { reason: strin
   if (!/^(ssh-|ecdsa-|sk-)/.test(rest)) {
     for (;;) {
       const m = OPTION.exec(rest);
-      if (!m) return { reason: `expected the options namespaces, valid-after or valid-before in double quotes, found ${JSON.stringify(rest.slice(0, 30))}` };
+      if (!m) {
+        const found = JSON.stringify(rest.slice(0, 30));
+        return { reason: `expected the options namespaces, valid-after or valid-before in double quotes, found ${found}` };
+      }
       const [whole, name, value] = m as unknown as [string, string, string];
       if (name === 'namespaces') {
         if (options.namespaces) return { reason: 'expected one namespaces option' };

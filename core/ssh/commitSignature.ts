@@ -5,7 +5,8 @@
 
 import type { KeyObject } from 'node:crypto';
 import { InvalidInput } from '../errors.js';
-import { GIT_NAMESPACE, signSshSignature, verifySshSignature, type HashAlgorithm, type SignatureCheck, type SignatureFailure } from './sshsig.js';
+import { GIT_NAMESPACE, signSshSignature, verifySshSignature } from './sshsig.js';
+import type { HashAlgorithm, SignatureCheck, SignatureFailure } from './sshsig.js';
 import type { SshPublicKey } from './keys.js';
 import { concatBytes } from './wire.js';
 
@@ -105,7 +106,10 @@ export type CommitSignatureCheck = SignatureCheck | (Omit<SignatureFailure, 'pro
  * Verify a commit object's SSH signature (namespace `git`), optionally as made by one key. One
  * `gpgsig` header is expected: git would join several and ssh-keygen read only the first.
  */
-export function verifyCommitSignature(content: Uint8Array, options: { key?: SshPublicKey; requireUserPresence?: boolean } = {}): CommitSignatureCheck {
+export function verifyCommitSignature(
+  content: Uint8Array,
+  options: { key?: SshPublicKey; requireUserPresence?: boolean } = {},
+): CommitSignatureCheck {
   const { payload, signature, headers } = extractCommitSignature(content);
   if (!signature) return { ok: false, problem: 'unsigned', reason: 'expected a signed commit (a gpgsig header), found none' };
   if (headers > 1) return { ok: false, problem: 'malformed', reason: `expected one gpgsig header, found ${headers}` };

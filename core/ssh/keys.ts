@@ -71,8 +71,14 @@ export function isKeyType(type: string): type is KeyType {
 /** Why a type is refused: certificates, DSA and unknown types each get a reason a person understands. */
 function unsupportedType(type: string): KeyProblem {
   const shown = JSON.stringify(type.slice(0, 60));
-  if (type.includes('-cert-v01@openssh.com')) return { ok: false, problem: 'unsupported', reason: `expected a plain public key, found an OpenSSH certificate (${shown}); register the key itself` };
-  if (type === 'ssh-dss') return { ok: false, problem: 'unsupported', reason: 'expected an Ed25519, ECDSA or RSA key, found a DSA key (ssh-dss), which is no longer safe' };
+  if (type.includes('-cert-v01@openssh.com')) {
+    return { ok: false, problem: 'unsupported',
+      reason: `expected a plain public key, found an OpenSSH certificate (${shown}); register the key itself` };
+  }
+  if (type === 'ssh-dss') {
+    return { ok: false, problem: 'unsupported',
+      reason: 'expected an Ed25519, ECDSA or RSA key, found a DSA key (ssh-dss), which is no longer safe' };
+  }
   return { ok: false, problem: 'unsupported', reason: `expected a key of type ${keyTypes.join(', ')}, found ${shown}` };
 }
 
@@ -105,7 +111,8 @@ function parseBlob(blob: Uint8Array): ParsedKey {
     const n = r.mpint('RSA modulus');
     bits = bitLength(n);
     if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
-      return { ok: false, problem: 'unsupported', reason: `expected an RSA key of ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits, found ${bits} bits` };
+      return { ok: false, problem: 'unsupported',
+        reason: `expected an RSA key of ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits, found ${bits} bits` };
     }
     if (!(n[n.length - 1]! & 1) || !(e[e.length - 1]! & 1) || bitLength(e) < 2 || bitLength(e) > bits) {
       throw new WireError('public key: expected an odd RSA modulus and an odd exponent from 3 up to the modulus');
@@ -114,7 +121,9 @@ function parseBlob(blob: Uint8Array): ParsedKey {
   } else {
     const curve = r.text('curve name');
     const expected = type.replace(/^sk-/, '').replace(/@openssh\.com$/, '').replace('ecdsa-sha2-', '') as CurveName;
-    if (curve !== expected) throw new WireError(`public key: expected curve ${expected} for ${type}, found ${JSON.stringify(curve.slice(0, 40))}`);
+    if (curve !== expected) {
+      throw new WireError(`public key: expected curve ${expected} for ${type}, found ${JSON.stringify(curve.slice(0, 40))}`);
+    }
     const c = curves[expected];
     const q = r.string('EC point');
     if (q.length !== 1 + 2 * c.bytes || q[0] !== 0x04) {
@@ -129,7 +138,8 @@ function parseBlob(blob: Uint8Array): ParsedKey {
   try {
     keyObject = createPublicKey({ key: jwk, format: 'jwk' });
   } catch {
-    return { ok: false, problem: 'malformed', reason: `public key: the ${type} key material is not a valid key (not a point of the curve, or not an RSA key)` };
+    return { ok: false, problem: 'malformed',
+      reason: `public key: the ${type} key material is not a valid key (not a point of the curve, or not an RSA key)` };
   }
   const key: SshPublicKey = { type, blob, bits, keyObject };
   if (application !== undefined) key.application = application;
@@ -152,11 +162,14 @@ export function parsePublicKey(line: string): ParsedKey {
   const text = line.trim();
   const words = text.split(/[ \t]+/);
   if (!isKeyType(words[0]!) && words.slice(1).some(isKeyType)) {
-    return { ok: false, problem: 'malformed', reason: `expected the key type first, found ${JSON.stringify(words[0]!.slice(0, 40))} before it (no options are taken)` };
+    return { ok: false, problem: 'malformed',
+      reason: `expected the key type first, found ${JSON.stringify(words[0]!.slice(0, 40))} before it (no options are taken)` };
   }
   const m = LINE.exec(text);
   if (!m) {
-    const reason = /[\r\n]/.test(text) ? 'expected one key on one line, found several lines' : 'expected `<type> <base64 key> [comment]` with single spaces, found another shape';
+    const reason = /[\r\n]/.test(text)
+      ? 'expected one key on one line, found several lines'
+      : 'expected `<type> <base64 key> [comment]` with single spaces, found another shape';
     return { ok: false, problem: 'malformed', reason };
   }
   const [, type, base64, comment] = m;
@@ -165,8 +178,12 @@ export function parsePublicKey(line: string): ParsedKey {
   if (!blob) return { ok: false, problem: 'malformed', reason: 'expected the key in canonical base64, found invalid base64' };
   const parsed = parsePublicKeyBlob(blob);
   if (!parsed.ok) return parsed;
-  if (parsed.key.type !== type) return { ok: false, problem: 'malformed', reason: `expected the key inside to be ${type}, as the line says, found ${parsed.key.type}` };
-  if (comment !== undefined && comment.length > COMMENT_MAX) return { ok: false, problem: 'malformed', reason: `expected a comment of at most ${COMMENT_MAX} characters, found ${comment.length}` };
+  if (parsed.key.type !== type) {
+    return { ok: false, problem: 'malformed', reason: `expected the key inside to be ${type}, as the line says, found ${parsed.key.type}` };
+  }
+  if (comment !== undefined && comment.length > COMMENT_MAX) {
+    return { ok: false, problem: 'malformed', reason: `expected a comment of at most ${COMMENT_MAX} characters, found ${comment.length}` };
+  }
   if (comment) parsed.key.comment = comment;
   return parsed;
 }
@@ -209,7 +226,10 @@ export function publicKeyFromKeyObject(key: KeyObject, comment?: string): Parsed
     point.set(bytes(jwk.x), 1);
     point.set(bytes(jwk.y), 1 + c.bytes);
     w.string(`ecdsa-sha2-${name}`).string(name).string(point);
-  } else return { ok: false, problem: 'unsupported', reason: `expected an Ed25519, ECDSA or RSA key, found ${pub.asymmetricKeyType ?? 'another kind'}` };
+  } else {
+    const found = pub.asymmetricKeyType ?? 'another kind';
+    return { ok: false, problem: 'unsupported', reason: `expected an Ed25519, ECDSA or RSA key, found ${found}` };
+  }
   const parsed = parsePublicKeyBlob(w.bytes());
   if (parsed.ok && comment) parsed.key.comment = comment;
   return parsed;

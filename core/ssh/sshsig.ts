@@ -64,16 +64,21 @@ export const GIT_NAMESPACE = 'git';
 /** Largest armoured signature read (an RSA-16384 one is under 6 KiB). */
 export const SIGNATURE_MAX_BYTES = 16 * 1024;
 
-const fail = (problem: SignatureProblem, reason: string, key?: SshPublicKey): SignatureFailure => (key ? { ok: false, problem, reason, key } : { ok: false, problem, reason });
+const fail = (problem: SignatureProblem, reason: string, key?: SshPublicKey): SignatureFailure =>
+  (key ? { ok: false, problem, reason, key } : { ok: false, problem, reason });
 
 /**
  * The blob inside the armour: `-----BEGIN SSH SIGNATURE-----`, base64 in lines of one width (at
  * most 76; ssh-keygen writes 70), the END line, then a newline or nothing. Text is taken as bytes.
  */
 export function dearmor(armored: string | Uint8Array): { ok: true; blob: Uint8Array } | SignatureFailure {
-  if (armored.length > SIGNATURE_MAX_BYTES) return fail('malformed', `expected a signature of at most ${SIGNATURE_MAX_BYTES} bytes, found ${armored.length}`);
+  if (armored.length > SIGNATURE_MAX_BYTES) {
+    return fail('malformed', `expected a signature of at most ${SIGNATURE_MAX_BYTES} bytes, found ${armored.length}`);
+  }
   const text = typeof armored === 'string' ? armored : Buffer.from(armored).toString('latin1');
-  if (!text.startsWith(`${BEGIN}\n`)) return fail('malformed', `expected the signature to start with the line \`${BEGIN}\`, found ${JSON.stringify(text.slice(0, 40))}`);
+  if (!text.startsWith(`${BEGIN}\n`)) {
+    return fail('malformed', `expected the signature to start with the line \`${BEGIN}\`, found ${JSON.stringify(text.slice(0, 40))}`);
+  }
   const end = text.indexOf(`\n${END}`, BEGIN.length);
   if (end === -1) return fail('malformed', `expected the line \`${END}\` after the base64, found none`);
   const after = text.slice(end + 1 + END.length);
@@ -83,7 +88,8 @@ export function dearmor(armored: string | Uint8Array): { ok: true; blob: Uint8Ar
   for (const [i, line] of lines.entries()) {
     const last = i === lines.length - 1;
     if (line.length === 0 || line.length > MAX_WRAP || (!last && line.length !== width) || (last && line.length > width)) {
-      return fail('malformed', `expected base64 in lines of one width (at most ${MAX_WRAP}), found a line of ${line.length} characters at line ${i + 2}`);
+      const found = `a line of ${line.length} characters at line ${i + 2}`;
+      return fail('malformed', `expected base64 in lines of one width (at most ${MAX_WRAP}), found ${found}`);
     }
   }
   const blob = decodeCanonicalBase64(lines.join(''));
@@ -114,7 +120,9 @@ export function parseSshSignature(armored: string | Uint8Array): ParsedSignature
 function parseBlob(blob: Uint8Array): ParsedSignature {
   const r = new WireReader(blob, 'signature');
   const magic = r.raw(MAGIC.length, 'magic');
-  if (Buffer.from(magic).toString('latin1') !== MAGIC) throw new WireError(`signature: expected the magic \`${MAGIC}\` at the start of the blob`);
+  if (Buffer.from(magic).toString('latin1') !== MAGIC) {
+    throw new WireError(`signature: expected the magic \`${MAGIC}\` at the start of the blob`);
+  }
   const version = r.u32('version');
   if (version !== 1) throw new WireError(`signature: expected SSHSIG version 1, found version ${version}`);
   const parsedKey = parsePublicKeyBlob(r.string('public key'));
@@ -132,9 +140,14 @@ function parseBlob(blob: Uint8Array): ParsedSignature {
   const algorithm = inner.text('signature algorithm');
   const expected = key.type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256'] : [key.type];
   if (!expected.includes(algorithm)) {
-    if (key.type === 'ssh-rsa' && algorithm === 'ssh-rsa') return fail('unsupported', 'expected an rsa-sha2-256 or rsa-sha2-512 signature, found ssh-rsa (SHA-1), which SSHSIG forbids', key);
-    if (algorithm.startsWith('webauthn-')) return fail('unsupported', `expected a plain security key signature, found a WebAuthn one (${algorithm})`, key);
-    throw new WireError(`signature: expected a ${expected.join(' or ')} signature for a ${key.type} key, found ${JSON.stringify(algorithm.slice(0, 60))}`);
+    if (key.type === 'ssh-rsa' && algorithm === 'ssh-rsa') {
+      return fail('unsupported', 'expected an rsa-sha2-256 or rsa-sha2-512 signature, found ssh-rsa (SHA-1), which SSHSIG forbids', key);
+    }
+    if (algorithm.startsWith('webauthn-')) {
+      return fail('unsupported', `expected a plain security key signature, found a WebAuthn one (${algorithm})`, key);
+    }
+    const found = JSON.stringify(algorithm.slice(0, 60));
+    throw new WireError(`signature: expected a ${expected.join(' or ')} signature for a ${key.type} key, found ${found}`);
   }
   let signature: Uint8Array;
   if (key.type === 'ssh-ed25519' || key.type === 'sk-ssh-ed25519@openssh.com') {
@@ -143,7 +156,9 @@ function parseBlob(blob: Uint8Array): ParsedSignature {
   } else if (key.type === 'ssh-rsa') {
     signature = inner.string('RSA signature');
     const size = Math.ceil(key.bits / 8);
-    if (signature.length !== size) throw new WireError(`signature: expected an RSA signature of ${size} bytes (the modulus length), found ${signature.length}`);
+    if (signature.length !== size) {
+      throw new WireError(`signature: expected an RSA signature of ${size} bytes (the modulus length), found ${signature.length}`);
+    }
   } else {
     signature = ecdsaSignature(inner.string('ECDSA signature'), Math.ceil(key.bits / 8));
   }
@@ -159,7 +174,9 @@ function ecdsaSignature(bytes: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(2 * size);
   for (const [i, name] of ['r', 's'].entries()) {
     const v = r.mpint(name);
-    if (v.length === 0 || v.length > size) throw new WireError(`signature: expected ECDSA ${name} of 1 to ${size} bytes, found ${v.length}`);
+    if (v.length === 0 || v.length > size) {
+      throw new WireError(`signature: expected ECDSA ${name} of 1 to ${size} bytes, found ${v.length}`);
+    }
     out.set(v, (i + 1) * size - v.length);
   }
   r.end();
@@ -193,17 +210,22 @@ export function verifySshSignature(armored: string | Uint8Array, message: Uint8A
 export function verifyParsed(sig: SshSignature, message: Uint8Array, options: VerifyOptions): SignatureCheck {
   const { key } = sig;
   if (sig.namespace !== options.namespace) {
-    return fail('wrong-namespace', `expected a signature for namespace "${options.namespace}", found one for ${JSON.stringify(sig.namespace.slice(0, 60))}`, key);
+    return fail('wrong-namespace',
+      `expected a signature for namespace "${options.namespace}", found one for ${JSON.stringify(sig.namespace.slice(0, 60))}`, key);
   }
   if (options.key && !sameBytes(options.key.blob, key.blob)) {
     return fail('key-mismatch', `expected a signature by key ${fingerprint(options.key)}, found one by ${fingerprint(key)}`, key);
   }
   const data = signedData(sig.namespace, sig.hashAlgorithm, message);
-  if (!checkCrypto(sig, data)) return fail('bad-signature', `the signature by key ${fingerprint(key)} does not verify over this content`, key);
+  if (!checkCrypto(sig, data)) {
+    return fail('bad-signature', `the signature by key ${fingerprint(key)} does not verify over this content`, key);
+  }
   const ok: SignatureSuccess = { ok: true, key, namespace: sig.namespace, hashAlgorithm: sig.hashAlgorithm };
   if (sig.securityKey) {
     if ((options.requireUserPresence ?? true) && !(sig.securityKey.flags & 0x01)) {
-      return fail('no-user-presence', `expected the security key ${fingerprint(key)} to confirm a touch, found flags 0x${sig.securityKey.flags.toString(16).padStart(2, '0')} without it`, key);
+      const flags = `0x${sig.securityKey.flags.toString(16).padStart(2, '0')}`;
+      const reason = `expected the security key ${fingerprint(key)} to confirm a touch, found flags ${flags} without it`;
+      return fail('no-user-presence', reason, key);
     }
     ok.securityKey = sig.securityKey;
   }
@@ -219,7 +241,8 @@ function checkCrypto(sig: SshSignature, data: Uint8Array): boolean {
       case 'ssh-ed25519':
         return cryptoVerify(null, data, key.keyObject, sig.signature);
       case 'ssh-rsa':
-        return cryptoVerify(sig.algorithm === 'rsa-sha2-512' ? 'sha512' : 'sha256', data, { key: key.keyObject, padding: constants.RSA_PKCS1_PADDING }, sig.signature);
+        return cryptoVerify(sig.algorithm === 'rsa-sha2-512' ? 'sha512' : 'sha256', data,
+          { key: key.keyObject, padding: constants.RSA_PKCS1_PADDING }, sig.signature);
       case 'ecdsa-sha2-nistp256':
       case 'ecdsa-sha2-nistp384':
       case 'ecdsa-sha2-nistp521':
@@ -254,9 +277,12 @@ export interface SignOptions {
  */
 export function signSshSignature(message: Uint8Array, privateKey: KeyObject, options: SignOptions): string {
   if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new InvalidInput(`expected an Ed25519 private key to sign with, found a ${privateKey.type} ${privateKey.asymmetricKeyType ?? ''} key`);
+    const found = `${privateKey.type} ${privateKey.asymmetricKeyType ?? ''}`;
+    throw new InvalidInput(`expected an Ed25519 private key to sign with, found a ${found} key`);
   }
-  if (options.namespace === '' || options.namespace.includes('\0')) throw new InvalidInput('expected a non-empty namespace without NUL bytes');
+  if (options.namespace === '' || options.namespace.includes('\0')) {
+    throw new InvalidInput('expected a non-empty namespace without NUL bytes');
+  }
   const hashAlgorithm = options.hashAlgorithm ?? 'sha512';
   const key = publicKeyFromKeyObject(privateKey);
   if (!key.ok) throw new InvalidInput(key.reason);

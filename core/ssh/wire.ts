@@ -66,7 +66,9 @@ export class WireReader {
 
   /** Assert that every byte was read. */
   end(): void {
-    if (this.remaining !== 0) throw new WireError(`${this.what}: expected nothing after the last field, found ${this.remaining} more bytes`);
+    if (this.remaining !== 0) {
+      throw new WireError(`${this.what}: expected nothing after the last field, found ${this.remaining} more bytes`);
+    }
   }
 }
 

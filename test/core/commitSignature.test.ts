@@ -179,8 +179,12 @@ t.test('extraction and insertion are inverse on any commit-like bytes, and extra
   fc.assert(fc.property(fc.boolean(), fc.array(piece, { maxLength: 12 }), fc.array(piece, { maxLength: 8 }), (commitLike, head, tail) => {
     const content = text(commitLike ? `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n${head.join('')}\n\n${tail.join('')}` : head.join(''));
     const split = extractCommitSignature(content);
-    if (split.headers) return split.signature !== null && (() => { try { addCommitSignature(content, armored); return false; } catch (e) { return e instanceof InvalidInput; } })();
-    if (!commitLike) return (() => { try { addCommitSignature(content, armored); return true; } catch (e) { return e instanceof InvalidInput; } })();
+    if (split.headers) {
+      return split.signature !== null && (() => { try { addCommitSignature(content, armored); return false; } catch (e) { return e instanceof InvalidInput; } })();
+    }
+    if (!commitLike) {
+      return (() => { try { addCommitSignature(content, armored); return true; } catch (e) { return e instanceof InvalidInput; } })();
+    }
     const signed = addCommitSignature(content, armored);
     inserted++;
     const back = extractCommitSignature(signed);
