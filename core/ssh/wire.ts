@@ -46,11 +46,18 @@ export class WireReader {
     return this.raw(length, field);
   }
 
-  /** A string of text without NUL bytes (OpenSSH's "cstring"), decoded as UTF-8 for messages. */
+  /**
+   * A string of text without NUL bytes (OpenSSH's "cstring") in UTF-8. Decoding is exact, so the
+   * text encodes back to the same bytes (a security key's application is hashed from it).
+   */
   text(field: string): string {
     const bytes = this.string(field);
     if (bytes.includes(0)) throw new WireError(`${this.what}: expected ${field} without NUL bytes`);
-    return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    try {
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      throw new WireError(`${this.what}: expected ${field} in UTF-8`);
+    }
   }
 
   /** A non-negative mpint in its minimal encoding; gives its magnitude without a sign byte. */

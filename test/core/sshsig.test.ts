@@ -194,5 +194,8 @@ t.test('never throws on hostile input: any bytes give a typed result', async (t)
   fc.assert(fc.property(fc.string({ maxLength: 400 }), (s) => record(verifySshSignature(s, message, { namespace: 'git' }))), { numRuns: 1000 });
   t.ok(problems.has('malformed'), `problems seen: ${[...problems].join(', ')}`);
   t.match(verifySshSignature('x'.repeat(20_000), message, { namespace: 'git' }), { ok: false, problem: 'malformed', reason: /at most 16384 bytes/ });
+  const badUtf8 = new WireWriter().raw('SSHSIG').u32(1).string(k.key.blob).string(Uint8Array.of(0x67, 0xff)).string('').string('sha512')
+    .string(new Uint8Array(10)).bytes();
+  t.match(verifySshSignature(armor(badUtf8), message, { namespace: 'git' }), { ok: false, problem: 'malformed', reason: /namespace in UTF-8/ });
   t.equal(formatPublicKey(k.key).split(' ')[0], 'ssh-ed25519');
 });
