@@ -74,6 +74,7 @@ export const cases: Case[] = [
     }), { message: commitMessage.ledger })],
   },
   one('creates a second thread', null, (s) => newThread(s), { message: commitMessage.thread }),
+  one('appends a body with an emoji written with its presentation selector, and a keycap', null, (s) => append(s, msg({ body: 'Thank you \u2764\uFE0F see you at 1\uFE0F\u20E3' })), { as: 'jane' }),
   one('appends a body with accents, emoji, tabs and an indented code block', null, (s) => append(s, msg({ body: 'Zoë\u2019s café visit 😀\n\n\tcolumn\tvalue\n\n    indented code' }))),
   one('accepts other trailers beside Care-Location', null, (s) => append(s, msg()), { message: 'coordination:update: Added message to thread\n\nCare-Location: Ward 7\nSigned-off-by: Jane Smith <jane@example.org>\n' }),
   one('accepts a timestamp a few minutes ahead of the server clock', null, (s) => append(s, msg({ timestamp: new Date(Date.now() + 4 * 60_000).toISOString() as Timestamp }))),
@@ -122,6 +123,13 @@ export const cases: Case[] = [
   }).map(([what, body]) => one(`refuses ${what} in a body`, ruleIds.messageAmbiguous, (s) => appendRaw(s, rawBlock(body)))),
   ...Object.entries({ 'a CR': '\r', 'a NUL': '\0', 'a BOM': '\uFEFF', 'a bidi override': '\u202E', 'a zero-width space': '\u200B' })
     .map(([what, ch]) => one(`refuses ${what} in a body`, ruleIds.messageChars, (s) => appendRaw(s, rawBlock(`Take 5${ch}0 mg`)))),
+  ...Object.entries({
+    'Unicode tag characters (hidden text)': 'Fine\u{E0069}\u{E0067}\u{E006E}\u{E006F}\u{E0072}\u{E0065}',
+    'a word joiner': 'Take 5\u20600 mg', 'a soft hyphen': 'Take 5\u00AD0 mg', 'a run of variation selectors': 'Fine \u2764\uFE0F\uFE0F\uFE0E',
+    'only no-break spaces': '\u00A0\u00A0', 'only a Hangul filler': '\u3164',
+    'a bidi override written as a character reference': 'Take 5&#x202E;0 mg', 'only `&nbsp;`': '&nbsp;',
+  }).map(([what, body]) => one(`refuses ${what} in a body`, ruleIds.messageChars, (s) => appendRaw(s, rawBlock(body)))),
+  one('refuses an invisible character in a display name', ruleIds.ledgerFormat, (s) => append(withLedger(s, (l) => ({ ...l, participants: [...l.participants, { ...admin, display_name: 'Sam\u00ADAdmin' }] })), system('Participant added: Sam Admin (careadministrator).'))),
   ...(['body', 'name', 'id'] as const).map((where) => one(`refuses invalid UTF-8 in the ${where}`, ruleIds.messageChars, (s) => {
     const text = rawBlock('Marker body', { author: 'Marker Name', id: '0badc0de-0000-4000-8000-000000000000' as MessageId });
     const marker = { body: 'Marker body', name: 'Marker Name', id: '0badc0de' }[where];
