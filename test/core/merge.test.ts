@@ -31,7 +31,11 @@ t.test('messages: the base, then every block of either side once, by (timestamp,
   t.same(mergeMessages(base, b, a), merged, 'the same whichever side is which');
   t.same(checkMessagesText(merged.value).findings, [], 'the merged file keeps every format rule');
   t.same(mergeMessages(base, a, a), { ok: true, value: a }, 'a block both sides hold is kept once');
-  t.match(mergeMessages(base, a, appendMessages(base, [{ ...x, body: 'Changed.' }])), { ok: false, conflict: /differs between the two sides/ });
+  // Issue 19.6 changed this (it was a conflict that stopped every later round): one id with other
+  // bytes on the two sides keeps both blocks, ordered by (timestamp, id, bytes).
+  const pair = mergeMessages(base, a, appendMessages(base, [{ ...x, body: 'Changed.' }]));
+  t.same(pair, { ok: true, value: appendMessages(base, [{ ...x, body: 'Changed.' }, x]) }, 'both blocks of a pair are kept');
+  t.same(mergeMessages(base, appendMessages(base, [{ ...x, body: 'Changed.' }]), a), pair, 'the same whichever side is which');
   t.match(mergeMessages(base, a, renderMessages([])), { ok: false, conflict: /missing on one side/ });
   t.same(mergeMessages(null, renderMessages([x]), renderMessages([y])), { ok: true, value: renderMessages([y, x]) }, 'no base: a thread both sides created from nothing');
 });

@@ -6,10 +6,10 @@ import { ruleIds, type RuleId } from '../../core/findings.js';
 import type { MessageId, Timestamp } from '../../core/ids.js';
 import { renderLedger } from '../../core/ledger.js';
 import { renderBlock, renderMessages } from '../../core/messages/grammar.js';
-import type { Principal } from '../../core/principal.js';
+import type { BindingLookup, Principal } from '../../core/principal.js';
 import type { Snapshot } from '../helpers/snapshot.js';
 import { admin, jane, john, tom } from '../helpers/people.js';
-import { LEDGER, MESSAGES, T, THREAD, append, appendRaw, commitMessage, correction, first, ledgerOf, msg, withLedger } from './record.js';
+import { LEDGER, MESSAGES, T, THREAD, people, append, appendRaw, commitMessage, correction, first, ledgerOf, msg, withLedger } from './record.js';
 
 /** Who pushes: a participant principal by name, or a principal kind. */
 export type Pusher = 'jane' | 'tom' | 'john' | 'admin' | 'integration' | 'site';
@@ -205,18 +205,60 @@ export const cases: Case[] = [
   (() => {
     const right = msg({ body: 'Right.', timestamp: at('2026-01-12T09:01:00.000Z') });
     return {
-      name: 'refuses a merge commit that is not the deterministic sync merge', expect: ruleIds.merge, as: 'jane' as const,
+      name: 'refuses a merge commit that is not the deterministic sync merge', expect: ruleIds.merge, as: 'site' as const,
       steps: [step((s) => append(s, msg({ body: 'Left.' }))), step((s) => append(s, right), { mergeWith: (s) => append(s, right) })],
     };
   })(),
   {
-    name: 'refuses a merge made with -s ours that drops the other side\'s message', expect: ruleIds.merge, as: 'jane',
+    name: 'refuses a merge made with -s ours that drops the other side\'s message', expect: ruleIds.merge, as: 'site',
     steps: [step((s) => append(s, msg({ body: 'Ours.' }))), step((s) => s, { mergeWith: (s) => append(s, msg({ body: 'Theirs, dropped.' })) })],
   },
+  // Merges reach main only through sync between sites: from anyone else a merge is refused
+  // whatever it holds (test/server/mergeBackdoor.test.ts pushes the deterministic ones).
+  ...(['jane', 'john', 'admin', 'integration'] as const).map((as) => {
+    const by = as === 'john' ? { type: 'patient' as const, authorId: john.participant_id, author: john.display_name } : {};
+    const theirs = msg({ ...by, body: 'Theirs.', timestamp: at('2026-01-12T09:01:00.000Z') });
+    return {
+      name: `refuses any merge commit pushed by ${as === 'jane' || as === 'john' ? `the participant ${as}` : `an ${as} principal`}`, expect: ruleIds.commitParents, as,
+      steps: [step((s) => append(s, msg({ ...by, body: 'Ours.' }))), step((s) => append(s, theirs), { mergeWith: (s) => append(s, theirs) })],
+    };
+  }),
+
+  // last_updated_at: bounded by the clock when it moves; moved without a message, a ledger change.
+  one('refuses last_updated_at far in the future', ruleIds.ledgerLastUpdated, (s) => withLedger(s, (l) => ({ ...l, last_updated_at: at('9999-12-31T23:59:59.999Z') })), { message: commitMessage.ledger }),
+  one('refuses a message commit that moves last_updated_at far ahead', ruleIds.ledgerLastUpdated, (s) => withLedger(append(s, msg()), (l) => ({ ...l, last_updated_at: at('2099-01-01T00:00:00.000Z') }))),
+  one('refuses a patient moving last_updated_at without a message', ruleIds.whoThread, (s) => withLedger(s, (l) => ({ ...l, last_updated_at: at('2026-01-12T09:00:00.000Z') })), { as: 'john', message: commitMessage.ledger }),
+  one('lets a clinician of the thread move last_updated_at without a message', null, (s) => withLedger(s, (l) => ({ ...l, last_updated_at: at('2026-01-12T09:00:00.000Z') })), { message: commitMessage.ledger }),
+
+  // System messages tell a change made by a clinician, careadministrator or system participant of
+  // the thread as it was, whoever pushes them.
+  ...(['integration', 'admin', 'site'] as const).map((as) => one(`refuses a system message by the patient that closes the thread, pushed by ${as === 'admin' ? 'an admin' : `an ${as}`} principal`, ruleIds.messageType,
+    (s) => append(withLedger(s, (l) => ({ ...l, status: 'closed' })), msg({ type: 'system', authorId: john.participant_id, author: john.display_name, body: 'Thread status changed from open to closed.', timestamp: at('2026-01-12T08:00:00.000Z') })),
+    { as, message: commitMessage.ledger })),
+  one('refuses a system message by a participant the same commit adds', ruleIds.messageAuthor,
+    (s) => append(withLedger(s, (l) => ({ ...l, participants: [...l.participants, admin] })), msg({ type: 'system', authorId: admin.participant_id, author: admin.display_name, body: 'Participant added: Sam Admin (careadministrator).', timestamp: at('2026-01-12T08:30:00.000Z') })),
+    { as: 'integration', message: commitMessage.ledger }),
+  one('lets an integration close a thread with a clinician\'s system message', null, close, { as: 'integration', message: commitMessage.ledger }),
+
+  // Ledger entries of ids bound to participant principals carry those principals' role and name.
+  one('refuses a thread listing a participant principal\'s id under another name', ruleIds.whoParticipant,
+    (s) => newThread(s, [{ ...tom, display_name: 'Dr Jane Smith' }, jane]), { as: 'tom', message: commitMessage.thread }),
+  one('refuses a thread listing a participant principal\'s id under another role, pushed by an integration', ruleIds.whoParticipant,
+    (s) => newThread(s, [jane, { ...john, role: 'clinician' }]), { as: 'integration', message: commitMessage.thread }),
+  one('refuses renaming a bound participant in a ledger', ruleIds.whoParticipant,
+    (s) => append(withLedger(s, (l) => ({ ...l, participants: l.participants.map((p) => (p.participant_id === tom.participant_id ? { ...p, display_name: 'Dr Thomas Patel' } : p)) })), system('Participant changed: Dr Tom Patel.')),
+    { message: commitMessage.ledger }),
+  one('lets a thread list an id no principal holds, under any name', null, (s) => newThread(s, [jane, { ...admin, display_name: 'Sam Admin (ward 7)' }]), { message: commitMessage.thread }),
 ];
 
 /** The thread every case works on, for tests that need it. */
 export { THREAD };
+
+/** The participant principals of the corpus (jane, tom, john), as the server's rule context sees them. */
+export const bindings: BindingLookup = (id) => {
+  const who = Object.entries(people).find(([, p]) => p.participant_id === id);
+  return who ? [{ name: who[0], role: who[1].role, displayName: who[1].display_name }] : [];
+};
 
 /** The principal the rules see for a pusher. */
 export function principalFor(p: Pusher): Principal {
