@@ -118,3 +118,27 @@ t.test('concurrent appends merge to one valid file holding every block once, wha
   }), { numRuns: 300 });
   t.pass();
 });
+
+t.test('a thread keeps its last participants: removals that together would leave none keep those either side still lists', async (t) => {
+  const base: Ledger = { ...baseLedger, participants: [jane, tom] };
+  const merged = mergeLedger(base, { ...base, participants: [jane] }, { ...base, participants: [tom] }, null);
+  t.same(merged.participants, [jane, tom]);
+  t.same(mergeLedger(base, { ...base, participants: [tom] }, { ...base, participants: [jane] }, null).participants, [jane, tom], 'the same whichever side is which');
+  t.same(mergeLedger({ ...base, participants: [jane, tom, john] }, { ...base, participants: [jane, tom] }, { ...base, participants: [john] }, null).participants.map((p) => p.display_name).sort(),
+    ['Dr Jane Smith', 'Dr Tom Patel', 'John Doe'], 'every participant either side still lists');
+  t.same(mergeLedger(base, { ...base, participants: [jane] }, base, null).participants, [jane], 'one removal alone still wins');
+});
+
+t.test('the files a merge computes keep the file rules: a merged ledger that breaks one is not merged, and the rule refuses the merge', async (t) => {
+  const { source, head, snapshot } = baseRecord();
+  const time = Date.UTC(2026, 0, 12, 11);
+  // Sides whose ledgers name another thread (each refused on its own; here only the merge is judged).
+  const other = (s: typeof snapshot) => withLedger(s, (l) => ({ ...l, thread_id: '20260111T143522.045Z-00000000-0000-4000-8000-000000000000' as never }));
+  const a = source.commit(other(append(snapshot, m('2026-01-12T10:00:00.000Z', 'At site A.'))), [head], 'coordination:update: Added message to thread\n\nCare-Location: Site A\n', time);
+  const b = source.commit(other(append(snapshot, m('2026-01-12T09:30:00.000Z', 'At site B.'))), [head], 'coordination:update: Added message to thread\n\nCare-Location: Site B\n', time);
+  const built = await buildSyncMerge(source, a, b, head);
+  t.match(built, { ok: false, conflict: /the merged ledger breaks ccr\/ledger-identity/, findings: [{ rule: 'ccr/ledger-identity', path: /ledger\.yaml$/ }] });
+  const forged = source.commit(append(snapshot, m('2026-01-12T09:30:00.000Z', 'At site B.')), [a < b ? a : b, a < b ? b : a], 'coordination:update: Merged concurrent updates\n\nCare-Location: Site A\n', time);
+  t.match(await evaluateCommit(source, forged, { recordId: RECORD, mergeBase: source.mergeBase, principal: { kind: 'site', name: 'peer' } }), [{ rule: 'ccr/ledger-identity' }], 'judging the merge names the rule');
+  t.match(await evaluateCommit(source, forged, { recordId: RECORD, mergeBase: source.mergeBase, principal: { kind: 'integration', name: 'engine' } }), [{ rule: 'ccr/commit-parents' }], 'from anyone but a site, any merge is refused');
+});
