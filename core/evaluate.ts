@@ -177,7 +177,8 @@ async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, n
   // A thread whose ledger cannot be read was never judged sound: nothing about it can be judged
   // now (who governs it, whether it is open), so it takes no change, rather than one unjudged.
   if (oldTree !== undefined && !oldLedger) {
-    r.findings.push(error(ruleIds.ledgerSchema, 'expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change', { path: `${path}/${LEDGER_FILE}` }));
+    const why = 'expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change';
+    r.findings.push(error(ruleIds.ledgerSchema, why, { path: `${path}/${LEDGER_FILE}` }));
   }
   let newLedger = oldLedger;
   const ledgerChanged = newLedgerOid !== oldLedgerOid;
@@ -203,7 +204,8 @@ async function readChanges(r: Reader, commit: Commit, parentTree: Oid | undefine
   const newStatusOid = entry(after, STATUS_FILE)?.oid;
   const oldStatus = await r.trustedStatus(oldStatusOid);
   if (parentTree !== undefined && !oldStatus) {
-    r.findings.push(error(ruleIds.statusSchema, `expected ${STATUS_FILE} before this commit to be readable, found one that is not (or none): the record takes no change`, { path: STATUS_FILE }));
+    const why = `expected ${STATUS_FILE} before this commit to be readable, found one that is not (or none): the record takes no change`;
+    r.findings.push(error(ruleIds.statusSchema, why, { path: STATUS_FILE }));
   }
   let newStatus = oldStatus;
   const statusChanged = newStatusOid !== oldStatusOid;
@@ -264,7 +266,9 @@ export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[
 async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit, mergeBase: (a: Oid, b: Oid) => Promise<Oid | null>): Promise<Finding[]> {
   const [a, b] = commit.parents as [Oid, Oid];
   const expected = await buildSyncMerge(source, a, b, await mergeBase(a, b));
-  if (!expected.ok) return expected.findings ?? [error(ruleIds.merge, `expected parents that merge deterministically, found ${expected.conflict}`)];
+  if (!expected.ok) {
+    return expected.findings ?? [error(ruleIds.merge, `expected parents that merge deterministically, found ${expected.conflict}`)];
+  }
   if (expected.value.oid === oid) return [];
   const why = expected.value.tree !== commit.tree ? 'its files differ from the merged files'
     : a > b ? 'its parents are not ordered by commit id' : 'its author, committer, time or message differ';
@@ -291,7 +295,9 @@ export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: Evalu
   const commit = await r.commit(oid);
   if (!commit) return stamp([error(ruleIds.commitFormat, 'expected a well-formed commit object')]);
   if (commit.parents.length === 2 && !mayMerge(opts.principal)) {
-    return stamp([error(ruleIds.commitParents, `expected one parent: merge commits reach main only through sync between sites, found a merge pushed by ${opts.principal!.kind} ${opts.principal!.name} (rebase your commits on main and push again)`)]);
+    const by = `${opts.principal!.kind} ${opts.principal!.name}`;
+    const why = `expected one parent: merge commits reach main only through sync between sites, found a merge pushed by ${by}`;
+    return stamp([error(ruleIds.commitParents, `${why} (rebase your commits on main and push again)`)]);
   }
   if (commit.parents.length === 2 && opts.mergeBase) return stamp(await judgeMerge(source, oid, commit, opts.mergeBase));
   if (commit.parents.length > 1) {

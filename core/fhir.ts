@@ -149,8 +149,10 @@ function messageIds(messages: readonly Message[]): string[] {
       seen.add(m.id);
       return m.id;
     }
-    const h = createHash('sha256').update(JSON.stringify([m.id, m.type, m.timestamp, m.authorId, m.author, m.corrects ?? null, m.body])).digest('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    const fields = [m.id, m.type, m.timestamp, m.authorId, m.author, m.corrects ?? null, m.body];
+    const h = createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+    const variant = ((parseInt(h[16]!, 16) & 3) | 8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
   });
 }
 

@@ -4,6 +4,7 @@
 // changed is merged (core/merge.ts). Author, committer, time and message come from the parents.
 
 import { parseCommitMessage, renderCommitMessage } from './commitMessage.js';
+import type { Finding } from './findings.js';
 import { MissingObject, putObject, readCommit, readTree, type NewObjects, type ObjectSource } from './source.js';
 import { readLedger, renderLedger } from './ledger.js';
 import { mergeLedger, mergeMessages, mergeStatus, type Merged } from './merge.js';
@@ -48,6 +49,7 @@ class Builder {
 }
 
 const find = (entries: TreeEntry[], name: string) => entries.find((e) => e.name === name);
+const rulesOf = (findings: Finding[]) => [...new Set(findings.map((f) => f.rule))].join(', ');
 
 /** The one side that changed, when the other kept the base's object; undefined when both changed. */
 function oneSide(base: Oid | undefined, a: Oid | undefined, b: Oid | undefined): Oid | undefined | null {
@@ -84,7 +86,7 @@ async function mergeThread(bd: Builder, name: string, base: TreeEntry | undefine
     const path = `${COMMUNICATIONS}/${name}/${LEDGER_FILE}`;
     const check = readLedger(bytes, path);
     const findings = check.ok ? ledgerStateRules(name, path, check.value) : check.findings;
-    if (findings.length > 0) return { ok: false, conflict: `${path}: the merged ledger breaks ${findings.map((f) => f.rule).join(', ')}`, findings };
+    if (findings.length > 0) return { ok: false, conflict: `${path}: the merged ledger breaks ${rulesOf(findings)}`, findings };
     ledger = bd.put('blob', bytes);
   }
   if (!messages || !ledger) return { ok: false, conflict: `${COMMUNICATIONS}/${name}: a thread file is missing` };
@@ -125,7 +127,7 @@ async function mergeStatusFile(bd: Builder, base: Oid | undefined, a: Oid | unde
   if (!sb || !sa || !so) return { ok: false, conflict: `${STATUS_FILE} cannot be read on every side` };
   const bytes = Buffer.from(renderStatus(mergeStatus(sb, sa, so)));
   const check = readStatus(bytes);
-  if (!check.ok) return { ok: false, conflict: `${STATUS_FILE}: the merged status breaks ${check.findings.map((f) => f.rule).join(', ')}`, findings: check.findings };
+  if (!check.ok) return { ok: false, conflict: `${STATUS_FILE}: the merged status breaks ${rulesOf(check.findings)}`, findings: check.findings };
   return { ok: true, value: bd.put('blob', bytes) };
 }
 

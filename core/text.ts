@@ -7,12 +7,17 @@
  * cannot see. One exception: U+FE0F (emoji presentation) directly after an emoji, as phone
  * keyboards write "❤️" and "✔️"; a selector anywhere else, or a run of them (a hidden channel), is refused.
  */
-export const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F\u2028\u2029]|(?!\uFE0F)\p{Default_Ignorable_Code_Point}|(?<!\p{Emoji})\uFE0F/u;
+export const FORBIDDEN_CHARS = new RegExp([
+  '[\\u0000-\\u0008\\u000B-\\u001F\\u007F\\u2028\\u2029]', '(?!\\uFE0F)\\p{Default_Ignorable_Code_Point}', '(?<!\\p{Emoji})\\uFE0F',
+].join('|'), 'u');
 const FORBIDDEN_GLOBAL = new RegExp(FORBIDDEN_CHARS.source, 'gu');
 
 /** Characters that show nothing on their own: white space, controls, format and invisible characters, blank patterns. */
 const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Mn}\p{Me}\u2800]/u;
 const VISIBLE = new RegExp(`(?!${INVISIBLE.source})[^]`, 'u');
+
+/** Why a body that shows nothing is refused (`ccr/message-chars`). */
+export const NOTHING_VISIBLE = 'expected at least one visible character in the body, found only white space or invisible characters';
 
 /** True when the text holds at least one character a reader can see (not only spaces or fillers). */
 export function hasVisibleChar(text: string): boolean {
@@ -57,7 +62,8 @@ export function describeChar(ch: string): string {
     '\u2060': 'word joiner', '\u3164': 'Hangul filler', '\uFFA0': 'halfwidth Hangul filler',
   };
   const code = 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
-  const kind = named[ch] ?? (cp >= 0xe0000 && cp <= 0xe007f ? 'tag character' : (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef) ? 'variation selector' : undefined);
+  const selector = (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
+  const kind = named[ch] ?? (cp >= 0xe0000 && cp <= 0xe007f ? 'tag character' : selector ? 'variation selector' : undefined);
   return kind ? `${kind} (${code})` : code;
 }
 

@@ -22,7 +22,8 @@ export interface VerifyReport {
 /** Rules that need the server, and why they are skipped offline. */
 export const skippedOffline = [
   'who may push what (ccr/who-*): the principal of each push is known only to the server',
-  'timestamps, commit times and last_updated_at against the server clock (ccr/message-timestamp, ccr/commit-time, ccr/ledger-last-updated: the future bound)',
+  'timestamps, commit times and last_updated_at against the server clock '
+    + '(ccr/message-timestamp, ccr/commit-time, ccr/ledger-last-updated: the future bound)',
 ];
 
 /** What the verifier cannot say about the merges of a history (said only when it holds some). */

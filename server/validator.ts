@@ -111,7 +111,8 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
     const findings: Finding[] = [];
     for (const oid of walk.commits) {
       const found = await evaluateCommit(source, oid, {
-        recordId: input.recordId, now: input.now, principal: input.principal, bindings: (id) => input.bindings.get(id) ?? [], cache, mergeBase: gitMergeBase(input.gitdir, env),
+        recordId: input.recordId, now: input.now, principal: input.principal, bindings: (id) => input.bindings.get(id) ?? [], cache,
+        mergeBase: gitMergeBase(input.gitdir, env),
       });
       findings.push(...found);
       // Later commits build on a refused one; their findings would only repeat it.

@@ -65,7 +65,8 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
   try {
     const gitdir = opts.bare ? tmp : `${tmp}/.git`;
     await initRepository(gitdir, opts.bare);
-    const staging = new RecordHandle(opts.bare ? new Repository(tmp) : Repository.workingCopy(tmp), id, opts.clock, opts.principal, opts.bindings);
+    const stagingRepo = opts.bare ? new Repository(tmp) : Repository.workingCopy(tmp);
+    const staging = new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings);
     const written = await staging.write(opts.author, async () => ({
       files: files({ [STATUS_FILE]: renderStatus(initialStatus(id, opts.clinicalId as Uuid)) }),
       message: renderCommitMessage(subjects.createRecord, opts.careLocation),
@@ -84,7 +85,8 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     }
     await syncDir(dirname(final));
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
-    return { handle: new RecordHandle(repo, id, opts.clock, opts.principal, opts.bindings), commit: written.commit, ...(then ? { then: extra as T } : {}) };
+    const handle = new RecordHandle(repo, id, opts.clock, opts.principal, opts.bindings);
+    return { handle, commit: written.commit, ...(then ? { then: extra as T } : {}) };
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }

@@ -47,7 +47,10 @@ export function checkAuthor(author: CommitAuthor): void {
  */
 export class RecordHandle {
   readonly cache = new EvaluationCache(256);
-  constructor(readonly repo: Repository, readonly id: RecordId, readonly clock: () => number = Date.now, readonly principal?: Principal, readonly bindings?: BindingLookup) {}
+  constructor(
+    readonly repo: Repository, readonly id: RecordId, readonly clock: () => number = Date.now,
+    readonly principal?: Principal, readonly bindings?: BindingLookup,
+  ) {}
 
   /** The time for a new entry: the clock, kept strictly increasing within the process. */
   now(): number {
@@ -61,7 +64,9 @@ export class RecordHandle {
     const now = this.now();
     return writeCommit(this.repo, {
       author, now: () => now,
-      context: { recordId: this.id, now, ...(this.principal ? { principal: this.principal } : {}), ...(this.bindings ? { bindings: this.bindings } : {}) },
+      context: {
+        recordId: this.id, now, ...(this.principal ? { principal: this.principal } : {}), ...(this.bindings ? { bindings: this.bindings } : {}),
+      },
       cache: this.cache,
     }, prepare);
   }

@@ -6,7 +6,7 @@
 import type { Nodes, Root } from 'mdast';
 import { RuleViolation } from '../errors.js';
 import { error, ruleIds } from '../findings.js';
-import { hasVisibleChar, scanText } from '../text.js';
+import { NOTHING_VISIBLE, hasVisibleChar, scanText } from '../text.js';
 import { messageLimits } from './grammar.js';
 import { FIELD_LABEL, emphasisMarkers, fenceClosed, openingFence, parseMarkdown, shownTextFindings, sourceLines } from './markdown.js';
 
@@ -74,7 +74,7 @@ export function renderBody(input: string): string {
   const chars = scanText(body, { maxLine: Infinity }).map((p) => error(ruleIds.messageChars, p.message, { line: p.line }));
   if (chars.length > 0) throw new RuleViolation(chars);
   if (body === '') return body;
-  if (!hasVisibleChar(body)) throw new RuleViolation([error(ruleIds.messageChars, 'expected at least one visible character in the body, found only white space or invisible characters')]);
+  if (!hasVisibleChar(body)) throw new RuleViolation([error(ruleIds.messageChars, NOTHING_VISIBLE)]);
   if (emphasisMarkers(body) > messageLimits.emphasisMarkers) return body;
   for (let round = 0; round < 8; round++) {
     const root = parseMarkdown(body);

@@ -3,7 +3,7 @@
 
 import { error, ruleIds, type Finding } from '../findings.js';
 import { isTimestamp, isUuid, type MessageId, type ParticipantId, type Timestamp } from '../ids.js';
-import { hasVisibleChar, quote, utf8Length } from '../text.js';
+import { NOTHING_VISIBLE, hasVisibleChar, quote, utf8Length } from '../text.js';
 import { isOneOf, messageTypes, type MessageType } from '../vocabulary.js';
 
 /** One message of a thread. */
@@ -102,7 +102,7 @@ function valueFindings(m: Message, line: number, path: string | undefined): Find
   else if (/^[ \t]*(\n|$)/.test(m.body)) bad('expected the body to start with text, found a blank line');
   else if (/(^|\n)[ \t]*$/.test(m.body)) bad('expected the body to end with text, found a blank line');
   else if (!hasVisibleChar(m.body)) {
-    out.push(error(ruleIds.messageChars, 'expected at least one visible character in the body, found only white space or invisible characters', where));
+    out.push(error(ruleIds.messageChars, NOTHING_VISIBLE, where));
   }
   if (utf8Length(m.body) > messageLimits.bodyBytes) {
     out.push(error(ruleIds.messageLimits, `expected a body of at most ${messageLimits.bodyBytes} bytes`, where));

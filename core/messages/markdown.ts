@@ -138,7 +138,9 @@ export function shownTextFindings(text: string, nodes: readonly RootContent[], w
       if (key === 'type' || typeof value !== 'string') continue;
       const bad = FORBIDDEN_CHARS.exec(value);
       if (bad && out.length < 10) {
-        out.push(error(ruleIds.messageChars, `expected no forbidden character in the text a markdown reader shows, found ${describeChar(bad[0])} (written as a character reference)`, { ...where, line: lineAt(text, start(n)) }));
+        const why = 'expected no forbidden character in the text a markdown reader shows, '
+          + `found ${describeChar(bad[0])} (written as a character reference)`;
+        out.push(error(ruleIds.messageChars, why, { ...where, line: lineAt(text, start(n)) }));
       }
       if (key === 'value' || key === 'alt') shown.push(value);
     }
@@ -147,7 +149,9 @@ export function shownTextFindings(text: string, nodes: readonly RootContent[], w
   for (const n of nodes) walk(n);
   const first = nodes[0];
   if (!hasVisibleChar(shown.join(''))) {
-    out.push(error(ruleIds.messageChars, 'expected at least one visible character in the body as a markdown reader shows it, found only white space or invisible characters', { ...where, ...(first ? { line: lineAt(text, start(first)) } : {}) }));
+    const why = 'expected at least one visible character in the body as a markdown reader shows it, '
+      + 'found only white space or invisible characters';
+    out.push(error(ruleIds.messageChars, why, { ...where, ...(first ? { line: lineAt(text, start(first)) } : {}) }));
   }
   return out;
 }

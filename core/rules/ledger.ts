@@ -24,7 +24,9 @@ export function ledgerStateRules(threadId: string, path: string, l: Ledger): Fin
   const out: Finding[] = [];
   const bad = (rule: Finding['rule'], message: string) => out.push(error(rule, message, { path }));
   if (l.thread_id !== threadId) bad(ruleIds.ledgerIdentity, `expected thread_id ${threadId} (the folder name), found ${l.thread_id}`);
-  else if (l.created_at !== threadIdTimestamp(threadId as ThreadId)) bad(ruleIds.ledgerIdentity, `expected created_at ${threadIdTimestamp(threadId as ThreadId)} (the thread id's time), found ${l.created_at}`);
+  else if (l.created_at !== threadIdTimestamp(threadId as ThreadId)) {
+    bad(ruleIds.ledgerIdentity, `expected created_at ${threadIdTimestamp(threadId as ThreadId)} (the thread id's time), found ${l.created_at}`);
+  }
   if ((parseTimestamp(l.last_updated_at) ?? 0) < (parseTimestamp(l.created_at) ?? 0)) bad(ruleIds.ledgerLastUpdated, `expected last_updated_at no earlier than created_at ${l.created_at}, found ${l.last_updated_at}`);
   const ids = new Set<string>();
   for (const p of l.participants) {

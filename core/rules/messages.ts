@@ -37,9 +37,11 @@ export function messageRules(t: ThreadChange, ctx: RuleContext): Finding[] {
     // pushes it: the library's rule, for every principal kind.
     const governs = m.type === 'system' && !t.created && t.oldLedger !== undefined;
     const author = governs ? findParticipant(t.oldLedger!, m.authorId) : findParticipant(ledger, m.authorId);
-    if (!author) bad(ruleIds.messageAuthor, `expected the author ${m.authorId} to be a participant of the thread${governs ? ' before the change the system message tells' : ''}`);
+    const of = governs ? 'the thread before the change it tells' : 'the thread';
+    if (!author) bad(ruleIds.messageAuthor, `expected the author ${m.authorId} to be a participant of ${of}`);
     else if (m.type === 'system' && patientRoles.includes(author.role)) {
-      bad(ruleIds.messageType, `expected a \`system\` message by a clinician, careadministrator or system participant, found one by ${author.role} ${author.display_name}`);
+      const by = `${author.role} ${author.display_name}`;
+      bad(ruleIds.messageType, `expected a \`system\` message by a clinician, careadministrator or system participant, found one by ${by}`);
     } else {
       if (author.display_name !== m.author) bad(ruleIds.messageAuthor, `expected the author name ${JSON.stringify(author.display_name)} from the ledger, found ${JSON.stringify(m.author)}`);
       const typeOk = m.type === author.role || m.type === 'correction' || (m.type === 'system' && eventCommit);

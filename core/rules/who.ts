@@ -26,7 +26,9 @@ export function whoRules(c: CommitChanges, ctx: RuleContext): Finding[] {
     const ledger = t.created ? t.newLedger : t.oldLedger;
     const self = ledger && findParticipant(ledger, p.participantId);
     if (!governingRoles.includes(p.role) || !self || !governingRoles.includes(self.role)) {
-      out.push(error(ruleIds.whoThread, `expected only a clinician or careadministrator participant of the thread to ${t.created ? 'create it' : 'change its participants, status, visibility, policies or (without a message) last_updated_at'}, found ${p.role} ${p.name}`, { path: `${t.path}/ledger.yaml` }));
+      const what = t.created ? 'create it' : 'change its participants, status, visibility, policies or (without a message) last_updated_at';
+      const why = `expected only a clinician or careadministrator participant of the thread to ${what}, found ${p.role} ${p.name}`;
+      out.push(error(ruleIds.whoThread, why, { path: `${t.path}/ledger.yaml` }));
     }
   }
   return out;
@@ -61,7 +63,9 @@ export function boundEntryRules(c: CommitChanges, ctx: RuleContext): Finding[] {
       const bindings = bound(entry.participant_id);
       if (bindings.length === 0 || bindings.some((b) => b.role === entry.role && b.displayName === entry.display_name)) continue;
       const b = bindings[0]!;
-      out.push(error(ruleIds.whoParticipant, `expected participant ${entry.participant_id} as its participant principal ${b.name} is: ${b.role} ${JSON.stringify(b.displayName)}, found ${entry.role} ${JSON.stringify(entry.display_name)}`, { path: `${t.path}/ledger.yaml` }));
+      const [expected, found] = [`${b.role} ${JSON.stringify(b.displayName)}`, `${entry.role} ${JSON.stringify(entry.display_name)}`];
+      const why = `expected participant ${entry.participant_id} as its participant principal ${b.name} is: ${expected}, found ${found}`;
+      out.push(error(ruleIds.whoParticipant, why, { path: `${t.path}/ledger.yaml` }));
     }
   }
   return out;

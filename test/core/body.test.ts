@@ -84,11 +84,13 @@ t.test('invisible text is refused by the renderer and the validator with the sam
     'only an empty list item': '-',
   };
   for (const [what, typed] of Object.entries(invisible)) {
-    t.throws(() => renderBody(typed), { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars', message: /^expected/ }] }, `the renderer refuses ${what}`);
+    const refusal = { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars', message: /^expected/ }] };
+    t.throws(() => renderBody(typed), refusal, `the renderer refuses ${what}`);
     const found = checkMessagesText(file(typed)).findings;
-    t.ok(found.some((f) => f.rule === 'ccr/message-chars'), `the validator refuses ${what}: ${found.map((f) => f.rule + ' ' + f.message).join(' | ')}`);
+    t.ok(found.some((f) => f.rule === 'ccr/message-chars'), `the validator refuses ${what}: ${found.map((f) => f.message).join(' | ')}`);
   }
-  for (const typed of ['I \u2764\uFE0F the new plan', 'Keycap 1\uFE0F\u20E3', 'Zo\u00EB\u2019s caf\u00E9 \u{1F600}', 'Tom &amp; Jane', '![scan](x.png)', 'Dose:\u00A010 mg']) {
+  const visible = ['I \u2764\uFE0F the new plan', 'Keycap 1\uFE0F\u20E3', 'Zo\u00EB\u2019s caf\u00E9 \u{1F600}', 'Tom &amp; Jane', '![scan](x.png)', 'Dose:\u00A010 mg'];
+  for (const typed of visible) {
     t.same(checkMessagesText(file(renderBody(typed))).findings, [], `${JSON.stringify(typed)} is accepted`);
   }
 });

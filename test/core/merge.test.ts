@@ -8,6 +8,7 @@ import { buildSyncMerge } from '../../core/mergeCommit.js';
 import { checkMessagesText } from '../../core/messages/file.js';
 import { appendMessages, parseMessages, renderMessages } from '../../core/messages/grammar.js';
 import type { Oid } from '../../core/objects.js';
+import type { Principal } from '../../core/principal.js';
 import { initialStatus } from '../../core/status.js';
 import { RECORD, baseRecord } from '../corpus/memory.js';
 import { MESSAGES, append, baseLedger, first, msg, withLedger } from '../corpus/record.js';
@@ -123,9 +124,10 @@ t.test('a thread keeps its last participants: removals that together would leave
   const base: Ledger = { ...baseLedger, participants: [jane, tom] };
   const merged = mergeLedger(base, { ...base, participants: [jane] }, { ...base, participants: [tom] }, null);
   t.same(merged.participants, [jane, tom]);
-  t.same(mergeLedger(base, { ...base, participants: [tom] }, { ...base, participants: [jane] }, null).participants, [jane, tom], 'the same whichever side is which');
-  t.same(mergeLedger({ ...base, participants: [jane, tom, john] }, { ...base, participants: [jane, tom] }, { ...base, participants: [john] }, null).participants.map((p) => p.display_name).sort(),
-    ['Dr Jane Smith', 'Dr Tom Patel', 'John Doe'], 'every participant either side still lists');
+  const only = (...participants: Ledger['participants']): Ledger => ({ ...base, participants });
+  t.same(mergeLedger(base, only(tom), only(jane), null).participants, [jane, tom], 'the same whichever side is which');
+  const three = mergeLedger(only(jane, tom, john), only(jane, tom), only(john), null);
+  t.same(three.participants.map((p) => p.display_name).sort(), ['Dr Jane Smith', 'Dr Tom Patel', 'John Doe'], 'every participant either side still lists');
   t.same(mergeLedger(base, { ...base, participants: [jane] }, base, null).participants, [jane], 'one removal alone still wins');
 });
 
@@ -133,12 +135,16 @@ t.test('the files a merge computes keep the file rules: a merged ledger that bre
   const { source, head, snapshot } = baseRecord();
   const time = Date.UTC(2026, 0, 12, 11);
   // Sides whose ledgers name another thread (each refused on its own; here only the merge is judged).
-  const other = (s: typeof snapshot) => withLedger(s, (l) => ({ ...l, thread_id: '20260111T143522.045Z-00000000-0000-4000-8000-000000000000' as never }));
-  const a = source.commit(other(append(snapshot, m('2026-01-12T10:00:00.000Z', 'At site A.'))), [head], 'coordination:update: Added message to thread\n\nCare-Location: Site A\n', time);
-  const b = source.commit(other(append(snapshot, m('2026-01-12T09:30:00.000Z', 'At site B.'))), [head], 'coordination:update: Added message to thread\n\nCare-Location: Site B\n', time);
+  const elsewhere = '20260111T143522.045Z-00000000-0000-4000-8000-000000000000' as never;
+  const side = (ts: string, body: string) => withLedger(append(snapshot, m(ts, body)), (l) => ({ ...l, thread_id: elsewhere }));
+  const added = (place: string) => `coordination:update: Added message to thread\n\nCare-Location: ${place}\n`;
+  const a = source.commit(side('2026-01-12T10:00:00.000Z', 'At site A.'), [head], added('Site A'), time);
+  const b = source.commit(side('2026-01-12T09:30:00.000Z', 'At site B.'), [head], added('Site B'), time);
   const built = await buildSyncMerge(source, a, b, head);
   t.match(built, { ok: false, conflict: /the merged ledger breaks ccr\/ledger-identity/, findings: [{ rule: 'ccr/ledger-identity', path: /ledger\.yaml$/ }] });
-  const forged = source.commit(append(snapshot, m('2026-01-12T09:30:00.000Z', 'At site B.')), [a < b ? a : b, a < b ? b : a], 'coordination:update: Merged concurrent updates\n\nCare-Location: Site A\n', time);
-  t.match(await evaluateCommit(source, forged, { recordId: RECORD, mergeBase: source.mergeBase, principal: { kind: 'site', name: 'peer' } }), [{ rule: 'ccr/ledger-identity' }], 'judging the merge names the rule');
-  t.match(await evaluateCommit(source, forged, { recordId: RECORD, mergeBase: source.mergeBase, principal: { kind: 'integration', name: 'engine' } }), [{ rule: 'ccr/commit-parents' }], 'from anyone but a site, any merge is refused');
+  const merged = 'coordination:update: Merged concurrent updates\n\nCare-Location: Site A\n';
+  const forged = source.commit(append(snapshot, m('2026-01-12T09:30:00.000Z', 'At site B.')), [a < b ? a : b, a < b ? b : a], merged, time);
+  const judged = (principal: Principal) => evaluateCommit(source, forged, { recordId: RECORD, mergeBase: source.mergeBase, principal });
+  t.match(await judged({ kind: 'site', name: 'peer' }), [{ rule: 'ccr/ledger-identity' }], 'judging the merge names the rule');
+  t.match(await judged({ kind: 'integration', name: 'engine' }), [{ rule: 'ccr/commit-parents' }], 'from anyone but a site, any merge is refused');
 });

@@ -39,7 +39,8 @@ t.test('a thread whose ledger cannot be read takes no change; the other threads 
   const ledger = `communications/${rec.thread}/ledger.yaml`;
   await breakOnDisk(t, s, rec.id, ledger, (x) => x.replace(/participants:\n[^]*?(?=visibility:)/, 'participants: []\n'));
 
-  const pushed = await pushEdit(t, s, rec.id, ledger, (x) => x.replace('participants: []\n', `participants:\n  - participant_id: ${tom.participant_id}\n    role: clinician\n    display_name: Dr Tom Patel\n`).replace('sensitivity: standard', 'sensitivity: restricted'));
+  const tomOnly = `participants:\n  - participant_id: ${tom.participant_id}\n    role: clinician\n    display_name: Dr Tom Patel\n`;
+  const pushed = await pushEdit(t, s, rec.id, ledger, (x) => x.replace('participants: []\n', tomOnly).replace('sensitivity: standard', 'sensitivity: restricted'));
   t.not(pushed.status, 0, 'refused');
   t.match(pushed.stderr, /remote: ccr\/ledger-schema communications\/[^ ]+\/ledger\.yaml: expected the ledger before this commit to be readable/);
 
@@ -55,7 +56,10 @@ t.test('a record whose status cannot be read takes no change', async (t) => {
   const rec = await s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'Start.' } });
   await breakOnDisk(t, s, rec.id, 'COORDINATION_STATUS.yaml', (x) => x.replace('record_modifiable: true', 'record_modifiable: maybe'));
   const time = new Date().toISOString() as Timestamp;
-  const block = { id: randomUUID() as MessageId, type: 'clinician' as const, timestamp: time, authorId: jane.participant_id, author: jane.display_name, body: 'Written while the status is unreadable.' };
+  const block = {
+    id: randomUUID() as MessageId, type: 'clinician' as const, timestamp: time, authorId: jane.participant_id, author: jane.display_name,
+    body: 'Written while the status is unreadable.',
+  };
   const dir = `${tempDir(t)}/c2`;
   await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, s.admin), dir]);
   const messages = `${dir}/communications/${rec.thread}/messages.md`;

@@ -25,7 +25,7 @@ t.test('the patient\'s far-future last_updated_at is refused: the clock bound an
   await gitOk(dir, ['commit', '-qam', 'coordination:update: Updated thread ledger\n\nCare-Location: Home']);
   const pushed = await gitRun(dir, ['push', 'origin', 'main']);
   t.not(pushed.status, 0);
-  t.match(pushed.stderr, /remote: ccr\/ledger-last-updated [^\n]*expected last_updated_at no later than 5 minutes after the server time, found 9999-12-31T23:59:59\.999Z/);
+  t.match(pushed.stderr, /remote: ccr\/ledger-last-updated [^\n]*expected last_updated_at no later than 5 minutes after the server time, found 9999-12-31T/);
   t.match(pushed.stderr, /remote: ccr\/who-thread [^\n]*found patient john/);
 });
 
@@ -44,7 +44,8 @@ t.test('a thread whose history already holds a far-future last_updated_at keeps 
   const home = tempDir(t);
   const env = { CCR_USER: cast.jane.name, CCR_TOKEN: cast.jane.token, CCR_CONFIG: `${home}/jane.json` };
   const run = (args: string[], cwd = home) => ccr(args, { cwd, env });
-  for (const [k, v] of [['participant-id', jane.participant_id], ['display-name', jane.display_name], ['role', jane.role], ['care-location', 'Ward 7']] as const) {
+  const config = [['participant-id', jane.participant_id], ['display-name', jane.display_name], ['role', jane.role], ['care-location', 'Ward 7']] as const;
+  for (const [k, v] of config) {
     t.equal((await run(['config', 'set', k, v])).status, 0);
   }
   t.equal((await run(['clone', s.url, rec.id, 'wc'])).status, 0);

@@ -35,7 +35,8 @@ t.test('two sites each remove a different participant of a two-person thread: th
   await syncAll(a!, 'b');
   for (const [site, by, gone] of [[a!, jane, tom], [b!, tom, jane]] as const) {
     const dir = await cloneAt(t, site, rec.id);
-    await (await CoordinationService.at(dir)).updateThreadLedger(committer, `Ward at ${site.name}`, rec.thread!, { by: as(by), removeParticipants: [gone.participant_id] });
+    const svc = await CoordinationService.at(dir);
+    await svc.updateThreadLedger(committer, `Ward at ${site.name}`, rec.thread!, { by: as(by), removeParticipants: [gone.participant_id] });
     await push(dir);
   }
   t.match(await syncAll(a!, 'b'), [{ outcome: 'merged' }]);
@@ -54,7 +55,8 @@ t.test('two sites each remove a different participant of a two-person thread: th
   // The next push changes participants and sensitivity with no system message: judged, refused.
   const dir = await cloneAt(t, a!, rec.id);
   const file = `${dir}/communications/${rec.thread}/ledger.yaml`;
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/  - participant_id: a1d3c5e7[^]*?display_name: .*\n/, '').replace('sensitivity: standard', 'sensitivity: restricted'));
+  const withoutTom = readFileSync(file, 'utf8').replace(/  - participant_id: a1d3c5e7[^]*?display_name: .*\n/, '');
+  writeFileSync(file, withoutTom.replace('sensitivity: standard', 'sensitivity: restricted'));
   await gitOk(dir, ['commit', '-qam', 'coordination:update: Updated thread ledger\n\nCare-Location: A']);
   const refused = await gitRun(dir, ['push', 'origin', 'main']);
   t.not(refused.status, 0);
@@ -66,7 +68,8 @@ async function postWithId(t: Test, site: Site, creds: Creds, id: string, thread:
   const dir = await cloneAt(t, site, id, creds);
   const time = new Date().toISOString() as Timestamp;
   const messages = `${dir}/communications/${thread}/messages.md`;
-  writeFileSync(messages, appendMessages(readFileSync(messages, 'utf8'), [{ id: messageId as MessageId, type: 'patient', timestamp: time, authorId: john.participant_id, author: john.display_name, body }]));
+  const block = { id: messageId as MessageId, type: 'patient' as const, timestamp: time, authorId: john.participant_id, author: john.display_name, body };
+  writeFileSync(messages, appendMessages(readFileSync(messages, 'utf8'), [block]));
   const ledger = `${dir}/communications/${thread}/ledger.yaml`;
   writeFileSync(ledger, readFileSync(ledger, 'utf8').replace(/^last_updated_at: .*$/m, `last_updated_at: ${time}`));
   await gitOk(dir, ['commit', '-qam', `coordination:update: Added message to thread\n\nCare-Location: Home via ${site.name}`]);
@@ -76,7 +79,10 @@ async function postWithId(t: Test, site: Site, creds: Creds, id: string, thread:
 t.test('the same message id with other text accepted at two sites at once: both blocks reach both sites, and later messages flow', async (t) => {
   const [a, b] = await sites(t, ['a', 'b']);
   const patient = { participant_id: john.participant_id, role: john.role, display_name: john.display_name };
-  const johnAt = { a: await a!.s.principal({ name: 'john', kind: 'participant', ...patient }), b: await b!.s.principal({ name: 'john', kind: 'participant', ...patient }) };
+  const johnAt = {
+    a: await a!.s.principal({ name: 'john', kind: 'participant', ...patient }),
+    b: await b!.s.principal({ name: 'john', kind: 'participant', ...patient }),
+  };
   const rec = await a!.s.record({ participants: [jane, john], message: { author_id: jane.participant_id, body: 'How are you feeling?' } });
   await syncAll(a!, 'b');
   const same = randomUUID();
@@ -93,7 +99,8 @@ t.test('the same message id with other text accepted at two sites at once: both 
 
   // Later messages at either site reach the other: the record is not stuck.
   const dir = await cloneAt(t, b!, rec.id);
-  await (await CoordinationService.at(dir)).addMessage(committer, 'Ward at b', rec.thread!, { author: as(jane), body: 'Seen at B after the pair.' });
+  const svc = await CoordinationService.at(dir);
+  await svc.addMessage(committer, 'Ward at b', rec.thread!, { author: as(jane), body: 'Seen at B after the pair.' });
   await push(dir);
   t.match(await syncAll(a!, 'b'), [{ outcome: 'fast-forwarded' }]);
   t.match(await fileAt(a!, rec.id, path), 'Seen at B after the pair.');
