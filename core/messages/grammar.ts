@@ -95,6 +95,9 @@ function valueFindings(m: Message, line: number, path: string | undefined): Find
   if (m.author.length === 0 || [...m.author].length > messageLimits.nameChars) bad(`expected an author name of 1–${messageLimits.nameChars} characters`);
   if (m.author.includes('`')) bad('expected an author name without backticks');
   if (m.author.trim() !== m.author) bad('expected an author name without leading or trailing spaces');
+  else if (m.author.length > 0 && !hasVisibleChar(m.author)) {
+    out.push(error(ruleIds.messageChars, 'expected an author name with a visible character, found only blank or invisible ones', where));
+  }
   if ((m.type === 'correction') !== (m.corrects !== undefined)) {
     bad(m.type === 'correction' ? 'expected a `**Corrects:**` field on a correction' : `expected no \`**Corrects:**\` field on a ${m.type} message`);
   }

@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { error, ruleIds, type Finding } from '../findings.js';
 import { parseTimestamp, threadIdTimestamp, type ThreadId } from '../ids.js';
 import { governanceChanged } from '../ledger.js';
+import { hasVisibleChar } from '../text.js';
 import type { ThreadStatus } from '../vocabulary.js';
 import type { Ledger } from '../ledger.js';
 import { CLOCK_SKEW_MS, type RuleContext, type ThreadChange } from './context.js';
@@ -31,6 +32,9 @@ export function ledgerStateRules(threadId: string, path: string, l: Ledger): Fin
   const ids = new Set<string>();
   for (const p of l.participants) {
     if (ids.has(p.participant_id)) bad(ruleIds.ledgerSchema, `expected each participant once, found ${p.participant_id} again`);
+    if (!hasVisibleChar(p.display_name)) {
+      bad(ruleIds.ledgerSchema, `expected a display name with a visible character for ${p.participant_id}, found only blank or invisible ones`);
+    }
     ids.add(p.participant_id);
   }
   return out;

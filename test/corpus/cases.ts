@@ -133,6 +133,10 @@ export const cases: Case[] = [
     'only no-break spaces': '\u00A0\u00A0', 'only a Hangul filler': '\u3164',
     'a bidi override written as a character reference': 'Take 5&#x202E;0 mg', 'only `&nbsp;`': '&nbsp;',
   }).map(([what, body]) => one(`refuses ${what} in a body`, ruleIds.messageChars, (s) => appendRaw(s, rawBlock(body)))),
+  one('refuses a display name that shows nothing (a braille blank)', ruleIds.ledgerSchema, (s) => append(
+    withLedger(s, (l) => ({ ...l, participants: [...l.participants, { ...admin, display_name: '\u2800' }] })),
+    system('Participant added.'),
+  )),
   one('refuses an invisible character in a display name', ruleIds.ledgerFormat, (s) => append(
     withLedger(s, (l) => ({ ...l, participants: [...l.participants, { ...admin, display_name: 'Sam\u00ADAdmin' }] })),
     system('Participant added: Sam Admin (careadministrator).'),
