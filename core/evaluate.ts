@@ -18,7 +18,7 @@ import { ledgerRules } from './rules/ledger.js';
 import { messageRules } from './rules/messages.js';
 import { statusRules } from './rules/status.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, communicationsLayout, rootLayout, threadLayout } from './rules/tree.js';
-import { whoRules } from './rules/who.js';
+import { boundEntryRules, whoRules } from './rules/who.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from './status.js';
 import { isThreadId } from './ids.js';
 import { decodeUtf8 } from './text.js';
@@ -174,6 +174,12 @@ async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, n
   const oldLedgerOid = entry(before, LEDGER_FILE)?.oid;
   const newLedgerOid = entry(after, LEDGER_FILE)?.oid;
   const oldLedger = await r.trustedLedger(oldLedgerOid, `${path}/${LEDGER_FILE}`);
+  // A thread whose ledger cannot be read was never judged sound: nothing about it can be judged
+  // now (who governs it, whether it is open), so it takes no change, rather than one unjudged.
+  if (oldTree !== undefined && !oldLedger) {
+    const why = 'expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change';
+    r.findings.push(error(ruleIds.ledgerSchema, why, { path: `${path}/${LEDGER_FILE}` }));
+  }
   let newLedger = oldLedger;
   const ledgerChanged = newLedgerOid !== oldLedgerOid;
   if (ledgerChanged && newLedgerOid) {
@@ -197,6 +203,10 @@ async function readChanges(r: Reader, commit: Commit, parentTree: Oid | undefine
   const oldStatusOid = entry(before, STATUS_FILE)?.oid;
   const newStatusOid = entry(after, STATUS_FILE)?.oid;
   const oldStatus = await r.trustedStatus(oldStatusOid);
+  if (parentTree !== undefined && !oldStatus) {
+    const why = `expected ${STATUS_FILE} before this commit to be readable, found one that is not (or none): the record takes no change`;
+    r.findings.push(error(ruleIds.statusSchema, why, { path: STATUS_FILE }));
+  }
   let newStatus = oldStatus;
   const statusChanged = newStatusOid !== oldStatusOid;
   if (statusChanged && newStatusOid) {
@@ -242,24 +252,37 @@ export async function prefetch(source: ObjectSource, cache: EvaluationCache, oid
 /** Run every rule over the changes of a commit. */
 export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[] {
   const out = [...commitRules(changes, ctx), ...statusRules(changes, ctx)];
-  for (const t of changes.threads) out.push(...ledgerRules(t), ...messageRules(t, ctx));
-  out.push(...whoRules(changes, ctx));
+  for (const t of changes.threads) out.push(...ledgerRules(t, ctx), ...messageRules(t, ctx));
+  out.push(...whoRules(changes, ctx), ...boundEntryRules(changes, ctx));
   return out;
 }
 
 /**
  * A merge is accepted only if it is exactly the deterministic sync merge of its parents (SPEC 10):
  * same tree, same parents in the same order, same author, committer, time and message. Its
- * parents were judged on their own; nothing else is asked of it.
+ * parents were judged on their own; the files the merge computed keep the file rules, or the
+ * merge cannot be built (core/mergeCommit.ts) and those rules' findings are the verdict.
  */
 async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit, mergeBase: (a: Oid, b: Oid) => Promise<Oid | null>): Promise<Finding[]> {
   const [a, b] = commit.parents as [Oid, Oid];
   const expected = await buildSyncMerge(source, a, b, await mergeBase(a, b));
-  if (!expected.ok) return [error(ruleIds.merge, `expected parents that merge deterministically, found ${expected.conflict}`)];
+  if (!expected.ok) {
+    return expected.findings ?? [error(ruleIds.merge, `expected parents that merge deterministically, found ${expected.conflict}`)];
+  }
   if (expected.value.oid === oid) return [];
   const why = expected.value.tree !== commit.tree ? 'its files differ from the merged files'
     : a > b ? 'its parents are not ordered by commit id' : 'its author, committer, time or message differ';
   return [error(ruleIds.merge, `expected exactly the deterministic sync merge ${expected.value.oid.slice(0, 12)} of ${a.slice(0, 12)} and ${b.slice(0, 12)}, found a merge whose ${why.replace(/^its /, '')}`)];
+}
+
+/**
+ * Merge commits reach `main` only through sync between sites: a `site` principal's push or the
+ * server's own round (which judges with no principal, as the offline verifier does). From any
+ * other principal a merge is refused whatever it holds: its sides would be judged only against
+ * their own, possibly old, parents.
+ */
+function mayMerge(principal: EvaluateOptions['principal']): boolean {
+  return principal === undefined || principal.kind === 'site';
 }
 
 /**
@@ -271,6 +294,11 @@ export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: Evalu
   const stamp = (fs: Finding[]) => fs.map((f) => ({ ...f, commit: oid }));
   const commit = await r.commit(oid);
   if (!commit) return stamp([error(ruleIds.commitFormat, 'expected a well-formed commit object')]);
+  if (commit.parents.length === 2 && !mayMerge(opts.principal)) {
+    const by = `${opts.principal!.kind} ${opts.principal!.name}`;
+    const why = `expected one parent: merge commits reach main only through sync between sites, found a merge pushed by ${by}`;
+    return stamp([error(ruleIds.commitParents, `${why} (rebase your commits on main and push again)`)]);
+  }
   if (commit.parents.length === 2 && opts.mergeBase) return stamp(await judgeMerge(source, oid, commit, opts.mergeBase));
   if (commit.parents.length > 1) {
     return stamp([error(ruleIds.commitParents, `expected one parent (merges are accepted only as the deterministic sync merge), found ${commit.parents.length}`)]);

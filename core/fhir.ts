@@ -6,6 +6,7 @@
 // @types/fhir declares R4 as the global namespace `fhir4`; the module path `fhir/r4` would resolve
 // to the `fhir` validator package, which shadows it.
 /// <reference types="fhir" />
+import { createHash } from 'node:crypto';
 import { isUuid, parseThreadId } from './ids.js';
 import { findParticipant, type Ledger } from './ledger.js';
 import type { Message } from './messages/grammar.js';
@@ -129,10 +130,30 @@ function threadEntries(recordId: string, clinicalId: string | undefined, thread:
     security: confidentiality[thread.ledger.visibility.sensitivity],
     subject: clinicalId ? { subject: { type: 'Patient', identifier: { system: fhirSystems.clinicalId, value: clinicalId } } } : {},
   };
+  const ids = messageIds(thread.messages);
   return [
     { fullUrl: ctx.headerUrl, resource: header(ctx, threadUuid) },
-    ...thread.messages.map((m) => ({ fullUrl: urnUuid(m.id), resource: message(ctx, m) })),
+    ...thread.messages.map((m, i) => ({ fullUrl: urnUuid(ids[i]!), resource: message(ctx, m, ids[i]!) })),
   ];
+}
+
+/**
+ * The FHIR id of each message: its own id, or, for a later block with an id already used (two
+ * sites accepted one id with other text, and the sync merge kept both: docs/decisions.md), a
+ * UUID (version 8) derived from the block, so fullUrls stay unique and the same at every run.
+ */
+function messageIds(messages: readonly Message[]): string[] {
+  const seen = new Set<string>();
+  return messages.map((m) => {
+    if (!seen.has(m.id)) {
+      seen.add(m.id);
+      return m.id;
+    }
+    const fields = [m.id, m.type, m.timestamp, m.authorId, m.author, m.corrects ?? null, m.body];
+    const h = createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+    const variant = ((parseInt(h[16]!, 16) & 3) | 8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  });
 }
 
 /**
@@ -172,17 +193,17 @@ function header(ctx: ThreadContext, threadUuid: string): Communication {
 }
 
 /** One message as a Communication, `partOf` its thread header. */
-function message(ctx: ThreadContext, m: Message): Communication {
+function message(ctx: ThreadContext, m: Message, id: string): Communication {
   const { ledger } = ctx.thread;
   const corrected: Reference | undefined = m.corrects === undefined ? undefined : { reference: urnUuid(m.corrects), type: 'Communication' };
   const others = ledger.participants.filter((p) => p.participant_id !== m.authorId);
   return {
     resourceType: 'Communication',
-    id: m.id,
+    id,
     // Every message repeats the thread's label: a server filters resources one by one.
     meta: { security: [ctx.security] },
     ...(corrected ? { extension: [correctsExtension(corrected)] } : {}),
-    identifier: [ownIdentifier(m.id)],
+    identifier: [ownIdentifier(id)],
     partOf: [{ reference: ctx.headerUrl, type: 'Communication' }],
     ...(corrected ? { inResponseTo: [corrected] } : {}),
     status: 'completed',

@@ -49,6 +49,7 @@ export const ruleIds = {
   whoThread: 'ccr/who-thread',
   whoStatus: 'ccr/who-status',
   whoWrite: 'ccr/who-write',
+  whoParticipant: 'ccr/who-participant',
   // the pipeline itself
   parseBudget: 'ccr/parse-budget',
   internal: 'ccr/internal',

@@ -3,14 +3,15 @@
 // two parents. Messages are never lost or changed: every block of either side is kept byte for
 // byte. Ledger and status fields are merged by the rules written here (docs/decisions.md).
 
+import type { Finding } from './findings.js';
 import { parseTimestamp, type Timestamp } from './ids.js';
 import type { Ledger, Participant } from './ledger.js';
 import { HEADER, parseMessages } from './messages/grammar.js';
 import type { CoordinationStatus } from './status.js';
 import { lifecycleStates, sensitivities, threadStatuses } from './vocabulary.js';
 
-/** A merged value, or why the two sides cannot be merged. */
-export type Merged<T> = { ok: true; value: T } | { ok: false; conflict: string };
+/** A merged value, or why the two sides cannot be merged (with the findings of a file rule the merge would break). */
+export type Merged<T> = { ok: true; value: T } | { ok: false; conflict: string; findings?: Finding[] };
 
 /** One block of a messages.md: its id, timestamp and exact text (`## Message` … body, newline). */
 interface Block {
@@ -25,24 +26,27 @@ function blocks(file: string): Block[] {
 
 /**
  * messages.md merged: the merge base's blocks in their order, then every block either side has
- * beyond them, once, ordered by (timestamp, message id). A block id both sides hold with different
- * bytes, or a base block a side no longer holds, cannot be merged.
+ * beyond them, once, ordered by (timestamp, message id, bytes). A block is its exact bytes: two
+ * blocks with one id and different bytes (accepted at two sites at once; ids are chosen by
+ * whoever writes) are both kept, so no accepted message is ever lost and no round is stuck on
+ * them. A base block a side no longer holds (a rewritten history) cannot be merged.
  */
 export function mergeMessages(base: string | null, a: string, b: string): Merged<string> {
   const baseBlocks = blocks(base ?? HEADER);
-  const known = new Map(baseBlocks.map((x) => [x.id, x]));
+  const known = new Set(baseBlocks.map((x) => x.text));
   const added = new Map<string, Block>();
   for (const side of [blocks(a), blocks(b)]) {
-    const ids = new Set(side.map((x) => x.id));
-    const lost = baseBlocks.find((x) => !ids.has(x.id));
-    if (lost) return { ok: false, conflict: `message ${lost.id} of the merge base is missing on one side` };
-    for (const x of side) {
-      const seen = known.get(x.id) ?? added.get(x.id);
-      if (seen && seen.text !== x.text) return { ok: false, conflict: `message ${x.id} differs between the two sides` };
-      if (!seen) added.set(x.id, x);
-    }
+    const texts = new Set(side.map((x) => x.text));
+    const lost = baseBlocks.find((x) => !texts.has(x.text));
+    if (lost) return { ok: false, conflict: `message ${lost.id} of the merge base is missing on one side, or holds other bytes there` };
+    for (const x of side) if (!known.has(x.text)) added.set(x.text, x);
   }
-  const order = [...added.values()].sort((x, y) => (x.timestamp === y.timestamp ? (x.id < y.id ? -1 : 1) : x.timestamp < y.timestamp ? -1 : 1));
+  const key = (x: Block) => [x.timestamp, x.id, x.text] as const;
+  const order = [...added.values()].sort((x, y) => {
+    const [p, q] = [key(x), key(y)];
+    for (let i = 0; i < p.length; i++) if (p[i] !== q[i]) return p[i]! < q[i]! ? -1 : 1;
+    return 0;
+  });
   let out = HEADER;
   for (const x of [...baseBlocks, ...order]) out += (out === HEADER ? '\n' : '\n---\n\n') + x.text;
   return { ok: true, value: out };
@@ -54,9 +58,16 @@ const later = (x: string, y: string) => ((parseTimestamp(x) ?? 0) >= (parseTimes
 /**
  * Participants merged by id: kept if neither side removed them (a removal wins), added when
  * either side added them; an entry both sides changed differently takes the first parent's.
- * Order: the base's, then additions by id.
+ * Order: the base's, then additions by id. A thread keeps at least one participant: when the
+ * removals of the two sides together would leave none (each side removed a different one), the
+ * participants either side still lists stay.
  */
 function mergeParticipants(base: Participant[], a: Participant[], b: Participant[]): Participant[] {
+  const merged = participantsByRule(base, a, b);
+  return merged.length > 0 ? merged : participantsByRule([], a, b);
+}
+
+function participantsByRule(base: Participant[], a: Participant[], b: Participant[]): Participant[] {
   const key = (p: Participant | undefined) => JSON.stringify(p ?? null);
   const byId = (list: Participant[]) => new Map(list.map((p) => [p.participant_id as string, p]));
   const [o, x, y] = [byId(base), byId(a), byId(b)];

@@ -4,11 +4,13 @@
 // changed is merged (core/merge.ts). Author, committer, time and message come from the parents.
 
 import { parseCommitMessage, renderCommitMessage } from './commitMessage.js';
+import type { Finding } from './findings.js';
 import { MissingObject, putObject, readCommit, readTree, type NewObjects, type ObjectSource } from './source.js';
 import { readLedger, renderLedger } from './ledger.js';
 import { mergeLedger, mergeMessages, mergeStatus, type Merged } from './merge.js';
 import { parseMessages } from './messages/grammar.js';
 import { formatCommit, formatTree, type Commit, type Ident, type ObjectType, type Oid, type TreeEntry } from './objects.js';
+import { ledgerStateRules } from './rules/ledger.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE } from './rules/tree.js';
 import { readStatus, renderStatus } from './status.js';
 import { decodeUtf8 } from './text.js';
@@ -47,6 +49,7 @@ class Builder {
 }
 
 const find = (entries: TreeEntry[], name: string) => entries.find((e) => e.name === name);
+const rulesOf = (findings: Finding[]) => [...new Set(findings.map((f) => f.rule))].join(', ');
 
 /** The one side that changed, when the other kept the base's object; undefined when both changed. */
 function oneSide(base: Oid | undefined, a: Oid | undefined, b: Oid | undefined): Oid | undefined | null {
@@ -78,7 +81,13 @@ async function mergeThread(bd: Builder, name: string, base: TreeEntry | undefine
   if (ledger === null || (latest && taken && taken.last_updated_at < latest)) {
     const [lb, la, lo] = [await read(oid(eb, LEDGER_FILE)), await read(oid(ea, LEDGER_FILE)), await read(oid(eo, LEDGER_FILE))];
     if (!la || !lo) return { ok: false, conflict: `${COMMUNICATIONS}/${name}: a ledger cannot be read` };
-    ledger = bd.put('blob', Buffer.from(renderLedger(mergeLedger(lb, la, lo, latest))));
+    const bytes = Buffer.from(renderLedger(mergeLedger(lb, la, lo, latest)));
+    // The merged ledger is judged by the same file rules as any ledger a commit writes.
+    const path = `${COMMUNICATIONS}/${name}/${LEDGER_FILE}`;
+    const check = readLedger(bytes, path);
+    const findings = check.ok ? ledgerStateRules(name, path, check.value) : check.findings;
+    if (findings.length > 0) return { ok: false, conflict: `${path}: the merged ledger breaks ${rulesOf(findings)}`, findings };
+    ledger = bd.put('blob', bytes);
   }
   if (!messages || !ledger) return { ok: false, conflict: `${COMMUNICATIONS}/${name}: a thread file is missing` };
   const tree = bd.put('tree', formatTree([{ mode: '100644', name: LEDGER_FILE, oid: ledger }, { mode: '100644', name: MESSAGES_FILE, oid: messages }]));
@@ -116,7 +125,10 @@ async function mergeStatusFile(bd: Builder, base: Oid | undefined, a: Oid | unde
   };
   const [sb, sa, so] = [await read(base), await read(a), await read(b)];
   if (!sb || !sa || !so) return { ok: false, conflict: `${STATUS_FILE} cannot be read on every side` };
-  return { ok: true, value: bd.put('blob', Buffer.from(renderStatus(mergeStatus(sb, sa, so)))) };
+  const bytes = Buffer.from(renderStatus(mergeStatus(sb, sa, so)));
+  const check = readStatus(bytes);
+  if (!check.ok) return { ok: false, conflict: `${STATUS_FILE}: the merged status breaks ${rulesOf(check.findings)}`, findings: check.findings };
+  return { ok: true, value: bd.put('blob', bytes) };
 }
 
 /** Care-Location of the first parent that has one. */

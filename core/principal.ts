@@ -12,3 +12,14 @@ export type PrincipalKind = (typeof principalKinds)[number];
 export type Principal =
   | { kind: 'admin' | 'auditor' | 'site' | 'integration'; name: string }
   | { kind: 'participant'; name: string; participantId: ParticipantId; role: Role; displayName: string };
+
+/** The identity a participant principal binds its participant id to: in ledgers, that id is this person. */
+export interface ParticipantBinding {
+  /** The principal's name. */
+  name: string;
+  role: Role;
+  displayName: string;
+}
+
+/** The bindings of a participant id to participant principals; none for an id no principal holds. */
+export type BindingLookup = (participantId: string) => readonly ParticipantBinding[];

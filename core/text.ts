@@ -1,9 +1,28 @@
 // Text-level checks shared by every file format: strict UTF-8, forbidden characters, line limits.
 
-/** Characters SPEC section 4 forbids anywhere: C0 controls but tab and LF (so CR), DEL, zero-width
- *  and bidirectional controls, line/paragraph separators, BOM. */
-export const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F\u200B-\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]/u;
+/**
+ * Characters SPEC section 4 forbids anywhere: C0 controls but tab and LF (so CR), DEL, line and
+ * paragraph separators, and every Default_Ignorable_Code_Point (zero-width and bidirectional
+ * controls, BOM, soft hyphen, word joiner, Hangul fillers, tag characters, …): text a reader
+ * cannot see. One exception: U+FE0F (emoji presentation) directly after an emoji, as phone
+ * keyboards write "❤️" and "✔️"; a selector anywhere else, or a run of them (a hidden channel), is refused.
+ */
+export const FORBIDDEN_CHARS = new RegExp([
+  '[\\u0000-\\u0008\\u000B-\\u001F\\u007F\\u2028\\u2029]', '(?!\\uFE0F)\\p{Default_Ignorable_Code_Point}', '(?<!\\p{Emoji})\\uFE0F',
+].join('|'), 'u');
 const FORBIDDEN_GLOBAL = new RegExp(FORBIDDEN_CHARS.source, 'gu');
+
+/** Characters that show nothing on their own: white space, controls, format and invisible characters, blank patterns. */
+const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Mn}\p{Me}\u2800]/u;
+const VISIBLE = new RegExp(`(?!${INVISIBLE.source})[^]`, 'u');
+
+/** Why a body that shows nothing is refused (`ccr/message-chars`). */
+export const NOTHING_VISIBLE = 'expected at least one visible character in the body, found only white space or invisible characters';
+
+/** True when the text holds at least one character a reader can see (not only spaces or fillers). */
+export function hasVisibleChar(text: string): boolean {
+  return VISIBLE.test(text);
+}
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
@@ -35,11 +54,17 @@ export function utf8Length(text: string): number {
   return n;
 }
 
-/** The name of a forbidden character, for messages: `U+202E`. */
+/** The name of a forbidden character, for messages: `U+202E`, `soft hyphen (U+00AD)`. */
 export function describeChar(ch: string): string {
-  const named: Record<string, string> = { '\r': 'CR', '\0': 'NUL', '\uFEFF': 'BOM', '\u007F': 'DEL' };
-  const code = 'U+' + (ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-  return named[ch] ? `${named[ch]} (${code})` : code;
+  const cp = ch.codePointAt(0) ?? 0;
+  const named: Record<string, string> = {
+    '\r': 'CR', '\0': 'NUL', '\uFEFF': 'BOM', '\u007F': 'DEL', '\u00AD': 'soft hyphen', '\u200D': 'zero-width joiner',
+    '\u2060': 'word joiner', '\u3164': 'Hangul filler', '\uFFA0': 'halfwidth Hangul filler',
+  };
+  const code = 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
+  const selector = (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
+  const kind = named[ch] ?? (cp >= 0xe0000 && cp <= 0xe007f ? 'tag character' : selector ? 'variation selector' : undefined);
+  return kind ? `${kind} (${code})` : code;
 }
 
 /** A problem found in text: which kind, what was expected, and the 1-based line. */

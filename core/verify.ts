@@ -22,8 +22,16 @@ export interface VerifyReport {
 /** Rules that need the server, and why they are skipped offline. */
 export const skippedOffline = [
   'who may push what (ccr/who-*): the principal of each push is known only to the server',
-  'timestamps and commit times against the server clock (ccr/message-timestamp, ccr/commit-time: the future bound)',
+  'timestamps, commit times and last_updated_at against the server clock '
+    + '(ccr/message-timestamp, ccr/commit-time, ccr/ledger-last-updated: the future bound)',
 ];
+
+/** What the verifier cannot say about the merges of a history (said only when it holds some). */
+export function skippedMerges(merges: number): string {
+  return `who brought each of the ${merges} merge commit${merges === 1 ? '' : 's'} (ccr/commit-parents: only sync between sites may): `
+    + 'each was judged as exactly the deterministic sync merge of its parents with merged files that keep the file rules, and the commits of '
+    + 'each side against their own parents; that a side was written before the other side closed, froze or left a thread is not known offline';
+}
 
 /** The record id a history claims: coordination_id of the first commit's status file. */
 async function recordIdOf(source: ObjectSource, root: Oid): Promise<RecordId | null> {
@@ -56,5 +64,6 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     findings.push(...await evaluateCommit(source, c.oid, { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache, ...(options.mergeBase ? { mergeBase: options.mergeBase } : {}) }));
     options.progress?.(i + 1, commits.length);
   }
-  return { recordId, commits: commits.length, findings, skipped: skippedOffline };
+  const merges = commits.filter((c) => c.parents.length > 1).length;
+  return { recordId, commits: commits.length, findings, skipped: merges > 0 ? [...skippedOffline, skippedMerges(merges)] : skippedOffline };
 }

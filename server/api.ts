@@ -69,7 +69,7 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
   }
   const author = root ? { name: root.name as string, email: root.email as string } : serverAuthor(p);
   const created = await createRecord({
-    path: (id) => ctx.records.path(id), bare: true, author, principal: p,
+    path: (id) => ctx.records.path(id), bare: true, author, principal: p, bindings: (id) => ctx.principals.bindings().get(id) ?? [],
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
     ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
     ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),

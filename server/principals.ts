@@ -7,7 +7,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { Conflict, InvalidInput, NotFound } from '../core/errors.js';
 import { isUuid, type ParticipantId } from '../core/ids.js';
-import { principalKinds, type Principal, type PrincipalKind } from '../core/principal.js';
+import { principalKinds, type ParticipantBinding, type Principal, type PrincipalKind } from '../core/principal.js';
 import { isOneOf, roles, type Role } from '../core/vocabulary.js';
 import { writeFileDurable } from '../git/fsutil.js';
 import { withRecordLock } from '../git/lock.js';
@@ -80,6 +80,7 @@ export class PrincipalStore {
   #principals = new Map<string, StoredPrincipal>();
   #stamp = '';
   #verified = new Map<string, { principal: Principal | null; until: number }>();
+  #bindings: Map<string, ParticipantBinding[]> | null = null;
   readonly #gate = new Gate(2);
   readonly #dummySalt = randomBytes(16);
 
@@ -96,6 +97,7 @@ export class PrincipalStore {
     const list: StoredPrincipal[] = stamp === 'missing' ? [] : (JSON.parse(await fs.readFile(this.path, 'utf8')) as { principals: StoredPrincipal[] }).principals;
     this.#principals = new Map(list.map((p) => [p.name, p]));
     this.#verified.clear();
+    this.#bindings = null;
     this.#stamp = stamp;
   }
 
@@ -103,6 +105,21 @@ export class PrincipalStore {
   async list(): Promise<Array<Omit<StoredPrincipal, 'salt' | 'hash'>>> {
     await this.refresh();
     return [...this.#principals.values()].map(({ salt: _s, hash: _h, ...rest }) => rest);
+  }
+
+  /**
+   * Participant ids bound to participant principals, with the role and display name each binds
+   * them to (as last read; `refresh` runs on every request). A plain Map, so it can be posted to
+   * the validator threads.
+   */
+  bindings(): Map<string, ParticipantBinding[]> {
+    if (this.#bindings) return this.#bindings;
+    const out = new Map<string, ParticipantBinding[]>();
+    for (const p of this.#principals.values()) {
+      if (p.kind !== 'participant' || !p.participant_id || !p.role || p.display_name === undefined) continue;
+      out.set(p.participant_id, [...(out.get(p.participant_id) ?? []), { name: p.name, role: p.role, displayName: p.display_name }]);
+    }
+    return (this.#bindings = out);
   }
 
   /** The principal a name and token stand for, or null. Same work whether the name exists or not. */

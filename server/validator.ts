@@ -8,7 +8,7 @@ import { readCommit } from '../core/source.js';
 import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
-import type { Principal } from '../core/principal.js';
+import type { ParticipantBinding, Principal } from '../core/principal.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { PushSource } from '../git/pushSource.js';
 import { MAIN } from '../git/refs.js';
@@ -32,6 +32,8 @@ export interface PushInput {
   content: boolean;
   /** The most commits one push may bring. */
   maxCommits: number;
+  /** Participant ids bound to participant principals (PrincipalStore.bindings). */
+  bindings: ReadonlyMap<string, readonly ParticipantBinding[]>;
 }
 
 /** The verdict of a push: findings (none means accept) and how many commits were judged. */
@@ -108,7 +110,10 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
     if (!input.content) return { findings: [], commits: walk.commits.length };
     const findings: Finding[] = [];
     for (const oid of walk.commits) {
-      const found = await evaluateCommit(source, oid, { recordId: input.recordId, now: input.now, principal: input.principal, cache, mergeBase: gitMergeBase(input.gitdir, env) });
+      const found = await evaluateCommit(source, oid, {
+        recordId: input.recordId, now: input.now, principal: input.principal, bindings: (id) => input.bindings.get(id) ?? [], cache,
+        mergeBase: gitMergeBase(input.gitdir, env),
+      });
       findings.push(...found);
       // Later commits build on a refused one; their findings would only repeat it.
       if (found.some((f) => f.severity === 'error')) break;

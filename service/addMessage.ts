@@ -9,7 +9,7 @@ import { appendMessages, parseMessages } from '../core/messages/grammar.js';
 import { LEDGER_FILE, MESSAGES_FILE } from '../core/rules/tree.js';
 import { authorParticipant, newMessage, type MessageContent } from './content.js';
 import { checkCareLocation } from './initialise.js';
-import { entryTime, files, threadPath, type CommitAuthor, type RecordHandle } from './record.js';
+import { entryTime, files, threadPath, touched, type CommitAuthor, type RecordHandle } from './record.js';
 
 /** Append one message in one commit; gives its id. */
 export async function addMessage(record: RecordHandle, author: CommitAuthor, careLocation: string, threadId: string, content: MessageContent): Promise<MessageId> {
@@ -23,7 +23,9 @@ export async function addMessage(record: RecordHandle, author: CommitAuthor, car
     const p = authorParticipant(ledger, content.author);
     const text = await record.messagesText(at, threadId);
     if (content.corrects !== undefined) {
-      const target = parseMessages(text).messages.find((m) => m.id === content.corrects);
+      // One id may name two blocks after a sync merge (docs/decisions.md): the author's own is meant.
+      const targets = parseMessages(text).messages.filter((m) => m.id === content.corrects);
+      const target = targets.find((m) => m.authorId === p.participant_id) ?? targets[0];
       if (!target) throw new MessageNotFound(`no message ${content.corrects} in thread ${threadId}`, { messageId: content.corrects });
       if (target.authorId !== p.participant_id || target.type === 'system') {
         throw new AuthorInvalid(`only the author of message ${content.corrects} can correct it, and system messages cannot be corrected`);
@@ -34,7 +36,7 @@ export async function addMessage(record: RecordHandle, author: CommitAuthor, car
     return {
       files: files({
         [threadPath(threadId, MESSAGES_FILE)]: appendMessages(text, [message]),
-        [threadPath(threadId, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: time }),
+        [threadPath(threadId, LEDGER_FILE)]: renderLedger(touched(ledger, time)),
       }),
       message: renderCommitMessage(subjects.addMessage, careLocation),
       result: message.id,

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { Conflict, InvalidInput, RecordExists } from '../core/errors.js';
 import { isUuid, newUuid, type RecordId, type Uuid } from '../core/ids.js';
 import { careLocationProblem, renderCommitMessage, subjects } from '../core/commitMessage.js';
-import type { Principal } from '../core/principal.js';
+import type { BindingLookup, Principal } from '../core/principal.js';
 import { STATUS_FILE } from '../core/rules/tree.js';
 import { initialStatus, renderStatus } from '../core/status.js';
 import { exists, syncDir } from '../git/fsutil.js';
@@ -42,6 +42,8 @@ export interface CreateRecordOptions {
   id?: RecordId;
   clock?: () => number;
   principal?: Principal;
+  /** Participant ids bound to principals (a server's), for the rules. */
+  bindings?: BindingLookup;
   /** The first commit must come out with this id (a peer's record re-created here), or nothing is created. */
   expectCommit?: string;
 }
@@ -63,7 +65,8 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
   try {
     const gitdir = opts.bare ? tmp : `${tmp}/.git`;
     await initRepository(gitdir, opts.bare);
-    const staging = new RecordHandle(opts.bare ? new Repository(tmp) : Repository.workingCopy(tmp), id, opts.clock, opts.principal);
+    const stagingRepo = opts.bare ? new Repository(tmp) : Repository.workingCopy(tmp);
+    const staging = new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings);
     const written = await staging.write(opts.author, async () => ({
       files: files({ [STATUS_FILE]: renderStatus(initialStatus(id, opts.clinicalId as Uuid)) }),
       message: renderCommitMessage(subjects.createRecord, opts.careLocation),
@@ -82,7 +85,8 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     }
     await syncDir(dirname(final));
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
-    return { handle: new RecordHandle(repo, id, opts.clock, opts.principal), commit: written.commit, ...(then ? { then: extra as T } : {}) };
+    const handle = new RecordHandle(repo, id, opts.clock, opts.principal, opts.bindings);
+    return { handle, commit: written.commit, ...(then ? { then: extra as T } : {}) };
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }

@@ -5,9 +5,10 @@ import { InvalidInput, RecordNotFound, ThreadNotFound } from '../core/errors.js'
 import { EvaluationCache } from '../core/evaluate.js';
 import { formatTimestamp, isUuid, parseTimestamp, processTimestamps, shardPath, type RecordId, type Timestamp } from '../core/ids.js';
 import { readLedger, type Ledger } from '../core/ledger.js';
+import { CLOCK_SKEW_MS } from '../core/rules/context.js';
 import { parseMessages, type ParsedMessage } from '../core/messages/grammar.js';
 import type { Oid } from '../core/objects.js';
-import type { Principal } from '../core/principal.js';
+import type { BindingLookup, Principal } from '../core/principal.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE } from '../core/rules/tree.js';
 import { readStatus, type CoordinationStatus } from '../core/status.js';
 import { decodeUtf8, encodeUtf8 } from '../core/text.js';
@@ -40,10 +41,16 @@ export function checkAuthor(author: CommitAuthor): void {
   if (!author || bad(author.name) || bad(author.email)) throw new InvalidInput('expected a commit author { name, email } without <, > or line breaks');
 }
 
-/** A record opened by the service: repository, id, clock, and the principal acting (server). */
+/**
+ * A record opened by the service: repository, id, clock, and on a server the principal acting and
+ * the participant ids bound to principals (judged by the same rules as a push).
+ */
 export class RecordHandle {
   readonly cache = new EvaluationCache(256);
-  constructor(readonly repo: Repository, readonly id: RecordId, readonly clock: () => number = Date.now, readonly principal?: Principal) {}
+  constructor(
+    readonly repo: Repository, readonly id: RecordId, readonly clock: () => number = Date.now,
+    readonly principal?: Principal, readonly bindings?: BindingLookup,
+  ) {}
 
   /** The time for a new entry: the clock, kept strictly increasing within the process. */
   now(): number {
@@ -57,7 +64,9 @@ export class RecordHandle {
     const now = this.now();
     return writeCommit(this.repo, {
       author, now: () => now,
-      context: { recordId: this.id, now, ...(this.principal ? { principal: this.principal } : {}) },
+      context: {
+        recordId: this.id, now, ...(this.principal ? { principal: this.principal } : {}), ...(this.bindings ? { bindings: this.bindings } : {}),
+      },
       cache: this.cache,
     }, prepare);
   }
@@ -103,9 +112,19 @@ export class RecordHandle {
   }
 }
 
-/** The time of a new entry in a thread: never before its last update, so timestamps only grow. */
+/**
+ * The time of a new entry in a thread: never before its last update, so timestamps only grow;
+ * but a last_updated_at already beyond the clock's bound (accepted before the rules bounded it)
+ * is not followed, or no entry could ever be written again: the entry takes the clock's time.
+ */
 export function entryTime(now: number, ledger: Ledger): Timestamp {
-  return formatTimestamp(Math.max(now, parseTimestamp(ledger.last_updated_at) ?? 0));
+  const last = parseTimestamp(ledger.last_updated_at) ?? 0;
+  return formatTimestamp(last > now + CLOCK_SKEW_MS ? now : Math.max(now, last));
+}
+
+/** The ledger after an entry at `time`: last_updated_at moved to it, never back. */
+export function touched(ledger: Ledger, time: Timestamp): Ledger {
+  return (parseTimestamp(time) ?? 0) > (parseTimestamp(ledger.last_updated_at) ?? 0) ? { ...ledger, last_updated_at: time } : ledger;
 }
 
 /** Files of a change, encoded. */

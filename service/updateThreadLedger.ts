@@ -9,7 +9,7 @@ import { LEDGER_FILE, MESSAGES_FILE } from '../core/rules/tree.js';
 import { isOneOf, sensitivities, threadStatuses, type ThreadStatus } from '../core/vocabulary.js';
 import { authorParticipant, checkParticipants, newMessage, type MessageAuthor } from './content.js';
 import { checkCareLocation } from './initialise.js';
-import { entryTime, files, threadPath, type CommitAuthor, type RecordHandle } from './record.js';
+import { entryTime, files, threadPath, touched, type CommitAuthor, type RecordHandle } from './record.js';
 
 /** A change to a thread's ledger, made by a participant (`by`). */
 export interface LedgerUpdate {
@@ -77,7 +77,7 @@ export async function updateThreadLedger(record: RecordHandle, author: CommitAut
       throw new ThreadClosed(`thread ${threadId} is closed: it can only be archived`, { threadId });
     }
     const time = entryTime(record.now(), old);
-    const next = { ...ledger, last_updated_at: time };
+    const next = touched(ledger, time);
     const fileMap: Record<string, string> = { [threadPath(threadId, LEDGER_FILE)]: renderLedger(next) };
     if (old.status === 'open') {
       const notes: Message[] = events.map((e) => newMessage(by, 'system', e, time));

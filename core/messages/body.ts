@@ -1,10 +1,14 @@
 // The body renderer: turns what a person typed into a body that keeps the file's structure, by
 // escaping what a markdown reader would take as structure. "## Plan", "BP <120/80" and a line of
-// dashes are kept and shown as written; the validator refuses whatever is still left.
+// dashes are kept and shown as written. Invisible text is refused here with the validator's rule
+// id; what else cannot be made safe is left for the validator to refuse.
 
-import type { Nodes } from 'mdast';
+import type { Nodes, Root } from 'mdast';
+import { RuleViolation } from '../errors.js';
+import { error, ruleIds } from '../findings.js';
+import { NOTHING_VISIBLE, hasVisibleChar, scanText } from '../text.js';
 import { messageLimits } from './grammar.js';
-import { FIELD_LABEL, emphasisMarkers, fenceClosed, openingFence, parseMarkdown, sourceLines } from './markdown.js';
+import { FIELD_LABEL, emphasisMarkers, fenceClosed, openingFence, parseMarkdown, shownTextFindings, sourceLines } from './markdown.js';
 
 /** One edit: insert text at an offset. */
 interface Insert {
@@ -13,8 +17,8 @@ interface Insert {
 }
 
 
-/** The inserts that neutralise structure in one reading of the body. */
-function structuralInserts(body: string): Insert[] {
+/** The inserts that neutralise structure in one reading (`root`) of the body. */
+function structuralInserts(body: string, root: Root): Insert[] {
   const inserts: Insert[] = [];
   const escapeAt = (offset: number | undefined) => {
     if (offset === undefined) return;
@@ -48,7 +52,7 @@ function structuralInserts(body: string): Insert[] {
     }
     if ('children' in n) for (const c of n.children) visit(c as Nodes, false);
   };
-  for (const n of parseMarkdown(body).children) visit(n, true);
+  for (const n of root.children) visit(n, true);
   return inserts;
 }
 
@@ -60,15 +64,26 @@ export function normaliseBody(input: string): string {
 /**
  * Render typed text as a message body: line endings normalised, outer blank lines dropped, and
  * structure escaped (`\## Plan`, `\---`, `\<div>`, `\[x]: y`, a closing fence for an open one)
- * until a markdown reading of it finds none. Text that cannot be made safe this way (forbidden
- * characters, very deep nesting) is returned as is for the validator to refuse with a reason.
+ * until a markdown reading of it finds none. Forbidden or only invisible characters (also when
+ * written as character references) are refused with a RuleViolation of `ccr/message-chars`, as
+ * the validator would; other text that cannot be made safe this way (very deep nesting) is
+ * returned as is for the validator to refuse with a reason. Blank input renders empty.
  */
 export function renderBody(input: string): string {
   let body = normaliseBody(input);
+  const chars = scanText(body, { maxLine: Infinity }).map((p) => error(ruleIds.messageChars, p.message, { line: p.line }));
+  if (chars.length > 0) throw new RuleViolation(chars);
+  if (body === '') return body;
+  if (!hasVisibleChar(body)) throw new RuleViolation([error(ruleIds.messageChars, NOTHING_VISIBLE)]);
   if (emphasisMarkers(body) > messageLimits.emphasisMarkers) return body;
   for (let round = 0; round < 8; round++) {
-    const inserts = structuralInserts(body);
-    if (inserts.length === 0) break;
+    const root = parseMarkdown(body);
+    const inserts = structuralInserts(body, root);
+    if (inserts.length === 0) {
+      const shown = shownTextFindings(body, root.children, {});
+      if (shown.length > 0) throw new RuleViolation(shown);
+      break;
+    }
     const unique = [...new Map(inserts.map((i) => [`${i.at}:${i.text}`, i])).values()].sort((a, b) => b.at - a.at);
     for (const { at, text } of unique) body = body.slice(0, at) + text + body.slice(at);
   }

@@ -3,7 +3,7 @@
 
 import { error, ruleIds, type Finding } from '../findings.js';
 import { isTimestamp, isUuid, type MessageId, type ParticipantId, type Timestamp } from '../ids.js';
-import { quote, utf8Length } from '../text.js';
+import { NOTHING_VISIBLE, hasVisibleChar, quote, utf8Length } from '../text.js';
 import { isOneOf, messageTypes, type MessageType } from '../vocabulary.js';
 
 /** One message of a thread. */
@@ -95,12 +95,18 @@ function valueFindings(m: Message, line: number, path: string | undefined): Find
   if (m.author.length === 0 || [...m.author].length > messageLimits.nameChars) bad(`expected an author name of 1–${messageLimits.nameChars} characters`);
   if (m.author.includes('`')) bad('expected an author name without backticks');
   if (m.author.trim() !== m.author) bad('expected an author name without leading or trailing spaces');
+  else if (m.author.length > 0 && !hasVisibleChar(m.author)) {
+    out.push(error(ruleIds.messageChars, 'expected an author name with a visible character, found only blank or invisible ones', where));
+  }
   if ((m.type === 'correction') !== (m.corrects !== undefined)) {
     bad(m.type === 'correction' ? 'expected a `**Corrects:**` field on a correction' : `expected no \`**Corrects:**\` field on a ${m.type} message`);
   }
   if (m.body.length === 0) bad('expected a non-empty body');
   else if (/^[ \t]*(\n|$)/.test(m.body)) bad('expected the body to start with text, found a blank line');
   else if (/(^|\n)[ \t]*$/.test(m.body)) bad('expected the body to end with text, found a blank line');
+  else if (!hasVisibleChar(m.body)) {
+    out.push(error(ruleIds.messageChars, NOTHING_VISIBLE, where));
+  }
   if (utf8Length(m.body) > messageLimits.bodyBytes) {
     out.push(error(ruleIds.messageLimits, `expected a body of at most ${messageLimits.bodyBytes} bytes`, where));
   }

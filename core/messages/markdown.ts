@@ -6,7 +6,7 @@ import type { Nodes, PhrasingContent, Root, RootContent } from 'mdast';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { error, ruleIds, type Finding } from '../findings.js';
-import { lineAt } from '../text.js';
+import { FORBIDDEN_CHARS, describeChar, hasVisibleChar, lineAt } from '../text.js';
 import { messageLimits, renderFields, type ParsedMessage } from './grammar.js';
 
 const processor = unified().use(remarkParse);
@@ -125,7 +125,38 @@ const forbidden: Partial<Record<RootContent['type'], string>> = {
   definition: 'link reference definition, which is invisible when rendered; write `\\[` instead of `[`',
 };
 
-/** Findings about one body: forbidden nodes anywhere in it, open fences, nesting. */
+/**
+ * Findings about the text a markdown reader shows for a body (character references decoded):
+ * no forbidden character (`&#x202E;`, `&#xE0041;`), and at least one visible character (not only
+ * `&nbsp;`, an empty link or an empty list). Offsets of `nodes` are offsets in `text`.
+ */
+export function shownTextFindings(text: string, nodes: readonly RootContent[], where: { path?: string; messageId?: string }): Finding[] {
+  const out: Finding[] = [];
+  const shown: string[] = [];
+  const walk = (n: Nodes) => {
+    for (const [key, value] of Object.entries(n)) {
+      if (key === 'type' || typeof value !== 'string') continue;
+      const bad = FORBIDDEN_CHARS.exec(value);
+      if (bad && out.length < 10) {
+        const why = 'expected no forbidden character in the text a markdown reader shows, '
+          + `found ${describeChar(bad[0])} (written as a character reference)`;
+        out.push(error(ruleIds.messageChars, why, { ...where, line: lineAt(text, start(n)) }));
+      }
+      if (key === 'value' || key === 'alt') shown.push(value);
+    }
+    if ('children' in n) for (const c of n.children) walk(c as Nodes);
+  };
+  for (const n of nodes) walk(n);
+  const first = nodes[0];
+  if (!hasVisibleChar(shown.join(''))) {
+    const why = 'expected at least one visible character in the body as a markdown reader shows it, '
+      + 'found only white space or invisible characters';
+    out.push(error(ruleIds.messageChars, why, { ...where, ...(first ? { line: lineAt(text, start(first)) } : {}) }));
+  }
+  return out;
+}
+
+/** Findings about one body: forbidden nodes anywhere in it, open fences, nesting, what it shows. */
 function bodyFindings(text: string, nodes: RootContent[], where: { path?: string; messageId: string }): Finding[] {
   const out: Finding[] = [];
   const report = (n: Nodes, what: string) =>
@@ -149,6 +180,8 @@ function bodyFindings(text: string, nodes: RootContent[], where: { path?: string
   if (deepest > messageLimits.nesting) {
     out.push(error(ruleIds.messageLimits, `expected list and quote nesting of at most ${messageLimits.nesting} levels, found ${deepest}`, where));
   }
+  // What it shows is judged once its structure is sound (a lone `___` is a break, not a blank body).
+  if (out.length === 0) out.push(...shownTextFindings(text, nodes, where));
   return out;
 }
 

@@ -4,7 +4,7 @@ import type { Commit } from '../objects.js';
 import type { RecordId } from '../ids.js';
 import type { Ledger } from '../ledger.js';
 import type { ParsedMessage } from '../messages/grammar.js';
-import type { Principal } from '../principal.js';
+import type { BindingLookup, Principal } from '../principal.js';
 import type { CoordinationStatus } from '../status.js';
 
 /** What the rules know besides the contents: the record, and where known the clock and principal. */
@@ -14,6 +14,11 @@ export interface RuleContext {
   now?: number;
   /** The pusher; absent offline and in the library, where the who rules are skipped. */
   principal?: Principal;
+  /**
+   * Which participant ids are bound to participant principals, as whom (the server's principals);
+   * absent offline and in the library, where ledger entries are not checked against them.
+   */
+  bindings?: BindingLookup;
 }
 
 /** How far in the future a timestamp may be against the server clock (SPEC 8). */

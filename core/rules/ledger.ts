@@ -5,8 +5,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { error, ruleIds, type Finding } from '../findings.js';
 import { parseTimestamp, threadIdTimestamp, type ThreadId } from '../ids.js';
 import { governanceChanged } from '../ledger.js';
+import { hasVisibleChar } from '../text.js';
 import type { ThreadStatus } from '../vocabulary.js';
-import type { ThreadChange } from './context.js';
+import type { Ledger } from '../ledger.js';
+import { CLOCK_SKEW_MS, type RuleContext, type ThreadChange } from './context.js';
 
 const allowed: Record<ThreadStatus, readonly ThreadStatus[]> = {
   open: ['open', 'closed', 'archived'],
@@ -14,20 +16,42 @@ const allowed: Record<ThreadStatus, readonly ThreadStatus[]> = {
   archived: ['archived'],
 };
 
-/** Judge one thread's ledger after the commit against the one before. */
-export function ledgerRules(t: ThreadChange): Finding[] {
-  const l = t.newLedger;
-  if (!l) return [];
-  const path = `${t.path}/ledger.yaml`;
+/**
+ * What any ledger of a thread must be on its own, whatever came before: its identity (thread_id
+ * the folder name, created_at its time), last_updated_at no earlier than created_at, each
+ * participant once. Judged on every changed ledger and on every ledger a sync merge computes.
+ */
+export function ledgerStateRules(threadId: string, path: string, l: Ledger): Finding[] {
   const out: Finding[] = [];
   const bad = (rule: Finding['rule'], message: string) => out.push(error(rule, message, { path }));
-  if (l.thread_id !== t.threadId) bad(ruleIds.ledgerIdentity, `expected thread_id ${t.threadId} (the folder name), found ${l.thread_id}`);
-  else if (l.created_at !== threadIdTimestamp(t.threadId as ThreadId)) bad(ruleIds.ledgerIdentity, `expected created_at ${threadIdTimestamp(t.threadId as ThreadId)} (the thread id's time), found ${l.created_at}`);
+  if (l.thread_id !== threadId) bad(ruleIds.ledgerIdentity, `expected thread_id ${threadId} (the folder name), found ${l.thread_id}`);
+  else if (l.created_at !== threadIdTimestamp(threadId as ThreadId)) {
+    bad(ruleIds.ledgerIdentity, `expected created_at ${threadIdTimestamp(threadId as ThreadId)} (the thread id's time), found ${l.created_at}`);
+  }
   if ((parseTimestamp(l.last_updated_at) ?? 0) < (parseTimestamp(l.created_at) ?? 0)) bad(ruleIds.ledgerLastUpdated, `expected last_updated_at no earlier than created_at ${l.created_at}, found ${l.last_updated_at}`);
   const ids = new Set<string>();
   for (const p of l.participants) {
     if (ids.has(p.participant_id)) bad(ruleIds.ledgerSchema, `expected each participant once, found ${p.participant_id} again`);
+    if (!hasVisibleChar(p.display_name)) {
+      bad(ruleIds.ledgerSchema, `expected a display name with a visible character for ${p.participant_id}, found only blank or invisible ones`);
+    }
     ids.add(p.participant_id);
+  }
+  return out;
+}
+
+/** Judge one thread's ledger after the commit against the one before. */
+export function ledgerRules(t: ThreadChange, ctx: RuleContext): Finding[] {
+  const l = t.newLedger;
+  if (!l) return [];
+  const path = `${t.path}/ledger.yaml`;
+  const out = ledgerStateRules(t.threadId, path, l);
+  const bad = (rule: Finding['rule'], message: string) => out.push(error(rule, message, { path }));
+  // Bounded only when it moves: a value already beyond the clock (accepted before this bound
+  // existed) is kept, since it may never decrease, and the service writes past it.
+  const moved = t.created || !t.oldLedger || t.oldLedger.last_updated_at !== l.last_updated_at;
+  if (moved && ctx.now !== undefined && (parseTimestamp(l.last_updated_at) ?? 0) > ctx.now + CLOCK_SKEW_MS) {
+    bad(ruleIds.ledgerLastUpdated, `expected last_updated_at no later than 5 minutes after the server time, found ${l.last_updated_at}`);
   }
   if (t.created) {
     if (l.status !== 'open') bad(ruleIds.ledgerTransition, `expected a new thread to be open, found ${l.status}`);

@@ -4,6 +4,7 @@
 import { error, ruleIds, type Finding } from '../findings.js';
 import { parseTimestamp } from '../ids.js';
 import { findParticipant, governanceChanged } from '../ledger.js';
+import type { ParsedMessage } from '../messages/grammar.js';
 import { patientRoles } from '../vocabulary.js';
 import { CLOCK_SKEW_MS, type RuleContext, type ThreadChange } from './context.js';
 
@@ -18,7 +19,10 @@ export function messageRules(t: ThreadChange, ctx: RuleContext): Finding[] {
   const eventCommit = t.created || (t.oldLedger !== undefined && governanceChanged(t.oldLedger, ledger));
   const created = parseTimestamp(ledger.created_at) ?? 0;
   const lastUpdated = parseTimestamp(ledger.last_updated_at) ?? 0;
-  const byId = new Map(t.earlier.map((m) => [m.id as string, m]));
+  // Blocks by id: a sync merge may hold two blocks with one id (docs/decisions.md, 19.6).
+  const byId = new Map<string, ParsedMessage[]>();
+  const remember = (m: ParsedMessage) => byId.set(m.id, [...(byId.get(m.id) ?? []), m]);
+  t.earlier.forEach(remember);
   for (const m of t.appended) {
     const where = { path: `${t.path}/messages.md`, messageId: m.id, line: m.line };
     const bad = (rule: Finding['rule'], message: string) => out.push(error(rule, message, where));
@@ -28,11 +32,17 @@ export function messageRules(t: ThreadChange, ctx: RuleContext): Finding[] {
     if (time > lastUpdated) bad(ruleIds.ledgerLastUpdated, `expected the ledger's last_updated_at (${ledger.last_updated_at}) to be no earlier than message timestamp ${m.timestamp}`);
     if (ctx.now !== undefined && time > ctx.now + CLOCK_SKEW_MS) bad(ruleIds.messageTimestamp, `expected a timestamp no later than 5 minutes after the server time, found ${m.timestamp}`);
 
-    // The author is a participant after the commit; a system message may also come from one
-    // who leaves the thread in the same commit.
-    const author = findParticipant(ledger, m.authorId) ?? (m.type === 'system' && t.oldLedger ? findParticipant(t.oldLedger, m.authorId) : undefined);
-    if (!author) bad(ruleIds.messageAuthor, `expected the author ${m.authorId} to be a participant of the thread`);
-    else {
+    // The author is a participant after the commit. A system message tells a change made by a
+    // participant of the thread as it was (who may be leaving it in the same commit), whoever
+    // pushes it: the library's rule, for every principal kind.
+    const governs = m.type === 'system' && !t.created && t.oldLedger !== undefined;
+    const author = governs ? findParticipant(t.oldLedger!, m.authorId) : findParticipant(ledger, m.authorId);
+    const of = governs ? 'the thread before the change it tells' : 'the thread';
+    if (!author) bad(ruleIds.messageAuthor, `expected the author ${m.authorId} to be a participant of ${of}`);
+    else if (m.type === 'system' && patientRoles.includes(author.role)) {
+      const by = `${author.role} ${author.display_name}`;
+      bad(ruleIds.messageType, `expected a \`system\` message by a clinician, careadministrator or system participant, found one by ${by}`);
+    } else {
       if (author.display_name !== m.author) bad(ruleIds.messageAuthor, `expected the author name ${JSON.stringify(author.display_name)} from the ledger, found ${JSON.stringify(m.author)}`);
       const typeOk = m.type === author.role || m.type === 'correction' || (m.type === 'system' && eventCommit);
       if (!typeOk) {
@@ -45,12 +55,13 @@ export function messageRules(t: ThreadChange, ctx: RuleContext): Finding[] {
       }
     }
     if (m.corrects !== undefined) {
-      const target = byId.get(m.corrects);
+      const targets = byId.get(m.corrects);
+      const target = targets?.find((x) => x.authorId === m.authorId) ?? targets?.[0];
       if (!target) bad(ruleIds.messageCorrection, `expected the corrected message ${m.corrects} earlier in this thread`);
       else if (target.type === 'system') bad(ruleIds.messageCorrection, `expected a correction of a non-system message, found ${m.corrects} of type system`);
       else if (target.authorId !== m.authorId) bad(ruleIds.messageCorrection, `expected a correction by the author of ${m.corrects} (${target.authorId}), found ${m.authorId}`);
     }
-    byId.set(m.id, m);
+    remember(m);
   }
   return out;
 }

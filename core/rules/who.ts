@@ -3,7 +3,7 @@
 import { error, ruleIds, type Finding } from '../findings.js';
 import { findParticipant, governanceChanged } from '../ledger.js';
 import { governingRoles } from '../vocabulary.js';
-import type { CommitChanges, RuleContext } from './context.js';
+import type { CommitChanges, RuleContext, ThreadChange } from './context.js';
 import { STATUS_FILE } from './tree.js';
 
 /** Judge a commit's changes against the rights of the principal who pushed it. */
@@ -22,12 +22,50 @@ export function whoRules(c: CommitChanges, ctx: RuleContext): Finding[] {
         out.push(error(ruleIds.whoAuthor, `expected messages by ${p.participantId} (the pushing participant ${p.name}), found one by ${m.authorId}`, { path: `${t.path}/messages.md`, messageId: m.id, line: m.line }));
       }
     }
-    const governs = (t.created && t.newLedger) || (t.oldLedger && t.newLedger && governanceChanged(t.oldLedger, t.newLedger));
-    if (!governs) continue;
+    if (!governs(t)) continue;
     const ledger = t.created ? t.newLedger : t.oldLedger;
     const self = ledger && findParticipant(ledger, p.participantId);
     if (!governingRoles.includes(p.role) || !self || !governingRoles.includes(self.role)) {
-      out.push(error(ruleIds.whoThread, `expected only a clinician or careadministrator participant of the thread to ${t.created ? 'create it' : 'change its participants, status, visibility or policies'}, found ${p.role} ${p.name}`, { path: `${t.path}/ledger.yaml` }));
+      const what = t.created ? 'create it' : 'change its participants, status, visibility, policies or (without a message) last_updated_at';
+      const why = `expected only a clinician or careadministrator participant of the thread to ${what}, found ${p.role} ${p.name}`;
+      out.push(error(ruleIds.whoThread, why, { path: `${t.path}/ledger.yaml` }));
+    }
+  }
+  return out;
+}
+
+/**
+ * True when a commit governs a thread: creates it, changes its participants, status, visibility
+ * or policies, or moves its last_updated_at without appending a message (SPEC 8).
+ */
+function governs(t: ThreadChange): boolean {
+  if (t.created) return t.newLedger !== undefined;
+  const [before, after] = [t.oldLedger, t.newLedger];
+  if (!before || !after) return false;
+  return governanceChanged(before, after) || (before.last_updated_at !== after.last_updated_at && t.appended.length === 0);
+}
+
+/**
+ * A ledger entry whose participant_id is bound to a participant principal carries that
+ * principal's role and display name (SPEC 8), whoever writes it: no one lists Bob's id as
+ * "Dr Jane Smith". Only entries the commit adds or changes are judged. Not for a peer site's
+ * pushes: bindings are this server's, and the peer judged its own writes with its own.
+ */
+export function boundEntryRules(c: CommitChanges, ctx: RuleContext): Finding[] {
+  const bound = ctx.bindings;
+  if (!bound || ctx.principal?.kind === 'site') return [];
+  const out: Finding[] = [];
+  for (const t of c.threads) {
+    if (!t.newLedger || (!t.created && !t.ledgerChanged)) continue;
+    for (const entry of t.newLedger.participants) {
+      const before = t.oldLedger && findParticipant(t.oldLedger, entry.participant_id);
+      if (before && before.role === entry.role && before.display_name === entry.display_name) continue;
+      const bindings = bound(entry.participant_id);
+      if (bindings.length === 0 || bindings.some((b) => b.role === entry.role && b.displayName === entry.display_name)) continue;
+      const b = bindings[0]!;
+      const [expected, found] = [`${b.role} ${JSON.stringify(b.displayName)}`, `${entry.role} ${JSON.stringify(entry.display_name)}`];
+      const why = `expected participant ${entry.participant_id} as its participant principal ${b.name} is: ${expected}, found ${found}`;
+      out.push(error(ruleIds.whoParticipant, why, { path: `${t.path}/ledger.yaml` }));
     }
   }
   return out;

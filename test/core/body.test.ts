@@ -54,7 +54,43 @@ t.test('escaping keeps what a reader sees', async (t) => {
 });
 
 t.test('what cannot be made safe is left for the validator to refuse', async (t) => {
-  t.equal(renderBody('a\u202Eb'), 'a\u202Eb');
-  t.notSame(checkMessagesText(file(renderBody('a\u202Eb'))).findings, []);
+  // Issue 11.4 changed this: a forbidden character is refused by the renderer itself, with the
+  // validator's rule id (it was returned as is, for the validator to refuse).
+  t.throws(() => renderBody('a\u202Eb'), { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars' }] });
+  t.notSame(checkMessagesText(file('a\u202Eb')).findings, []);
   t.equal(renderBody('   \n\n'), '', 'a blank body renders empty (the service refuses it)');
+  const deep = Array.from({ length: 40 }, (_, i) => ' '.repeat(2 * i) + '- x').join('\n');
+  t.equal(renderBody(deep), deep, 'very deep nesting is returned as is');
+  t.ok(checkMessagesText(file(deep)).findings.some((f) => f.rule === 'ccr/message-limits'));
+});
+
+t.test('invisible text is refused by the renderer and the validator with the same rule id', async (t) => {
+  const invisible: Record<string, string> = {
+    'a tag character': 'Take 5\u{E0041}0 mg',
+    'tag characters spelling hidden text': 'Fine\u{E0069}\u{E0067}\u{E006E}',
+    'a word joiner': 'a\u2060b',
+    'a soft hyphen': 'ex\u00ADample',
+    'a combining grapheme joiner': 'a\u034Fb',
+    'a Hangul filler': '\u3164',
+    'a variation selector after a letter': 'a\uFE0F',
+    'a run of variation selectors (a hidden channel)': 'ok \u2764\uFE0F\uFE0F',
+    'a variation selector other than U+FE0F': 'a\uFE00',
+    'only no-break spaces': '\u00A0\u00A0\u00A0',
+    'only an ideographic space and a braille blank': '\u3000\u2800',
+    'a bidi override written as a character reference': 'Take 5&#x202E;0 mg',
+    'a tag character written as a character reference': 'Fine&#xE0041;',
+    'only a no-break space written as a character reference': '&nbsp;',
+    'only an empty link': '[](https://example.org)',
+    'only an empty list item': '-',
+  };
+  for (const [what, typed] of Object.entries(invisible)) {
+    const refusal = { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars', message: /^expected/ }] };
+    t.throws(() => renderBody(typed), refusal, `the renderer refuses ${what}`);
+    const found = checkMessagesText(file(typed)).findings;
+    t.ok(found.some((f) => f.rule === 'ccr/message-chars'), `the validator refuses ${what}: ${found.map((f) => f.message).join(' | ')}`);
+  }
+  const visible = ['I \u2764\uFE0F the new plan', 'Keycap 1\uFE0F\u20E3', 'Zo\u00EB\u2019s caf\u00E9 \u{1F600}', 'Tom &amp; Jane', '![scan](x.png)', 'Dose:\u00A010 mg'];
+  for (const typed of visible) {
+    t.same(checkMessagesText(file(renderBody(typed))).findings, [], `${JSON.stringify(typed)} is accepted`);
+  }
 });

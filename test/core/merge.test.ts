@@ -8,6 +8,7 @@ import { buildSyncMerge } from '../../core/mergeCommit.js';
 import { checkMessagesText } from '../../core/messages/file.js';
 import { appendMessages, parseMessages, renderMessages } from '../../core/messages/grammar.js';
 import type { Oid } from '../../core/objects.js';
+import type { Principal } from '../../core/principal.js';
 import { initialStatus } from '../../core/status.js';
 import { RECORD, baseRecord } from '../corpus/memory.js';
 import { MESSAGES, append, baseLedger, first, msg, withLedger } from '../corpus/record.js';
@@ -31,7 +32,11 @@ t.test('messages: the base, then every block of either side once, by (timestamp,
   t.same(mergeMessages(base, b, a), merged, 'the same whichever side is which');
   t.same(checkMessagesText(merged.value).findings, [], 'the merged file keeps every format rule');
   t.same(mergeMessages(base, a, a), { ok: true, value: a }, 'a block both sides hold is kept once');
-  t.match(mergeMessages(base, a, appendMessages(base, [{ ...x, body: 'Changed.' }])), { ok: false, conflict: /differs between the two sides/ });
+  // Issue 19.6 changed this (it was a conflict that stopped every later round): one id with other
+  // bytes on the two sides keeps both blocks, ordered by (timestamp, id, bytes).
+  const pair = mergeMessages(base, a, appendMessages(base, [{ ...x, body: 'Changed.' }]));
+  t.same(pair, { ok: true, value: appendMessages(base, [{ ...x, body: 'Changed.' }, x]) }, 'both blocks of a pair are kept');
+  t.same(mergeMessages(base, appendMessages(base, [{ ...x, body: 'Changed.' }]), a), pair, 'the same whichever side is which');
   t.match(mergeMessages(base, a, renderMessages([])), { ok: false, conflict: /missing on one side/ });
   t.same(mergeMessages(null, renderMessages([x]), renderMessages([y])), { ok: true, value: renderMessages([y, x]) }, 'no base: a thread both sides created from nothing');
 });
@@ -113,4 +118,33 @@ t.test('concurrent appends merge to one valid file holding every block once, wha
       && stamps.every((s, i) => i === 0 || stamps[i - 1]! <= s) && checkMessagesText(one.value).findings.length === 0;
   }), { numRuns: 300 });
   t.pass();
+});
+
+t.test('a thread keeps its last participants: removals that together would leave none keep those either side still lists', async (t) => {
+  const base: Ledger = { ...baseLedger, participants: [jane, tom] };
+  const merged = mergeLedger(base, { ...base, participants: [jane] }, { ...base, participants: [tom] }, null);
+  t.same(merged.participants, [jane, tom]);
+  const only = (...participants: Ledger['participants']): Ledger => ({ ...base, participants });
+  t.same(mergeLedger(base, only(tom), only(jane), null).participants, [jane, tom], 'the same whichever side is which');
+  const three = mergeLedger(only(jane, tom, john), only(jane, tom), only(john), null);
+  t.same(three.participants.map((p) => p.display_name).sort(), ['Dr Jane Smith', 'Dr Tom Patel', 'John Doe'], 'every participant either side still lists');
+  t.same(mergeLedger(base, { ...base, participants: [jane] }, base, null).participants, [jane], 'one removal alone still wins');
+});
+
+t.test('the files a merge computes keep the file rules: a merged ledger that breaks one is not merged, and the rule refuses the merge', async (t) => {
+  const { source, head, snapshot } = baseRecord();
+  const time = Date.UTC(2026, 0, 12, 11);
+  // Sides whose ledgers name another thread (each refused on its own; here only the merge is judged).
+  const elsewhere = '20260111T143522.045Z-00000000-0000-4000-8000-000000000000' as never;
+  const side = (ts: string, body: string) => withLedger(append(snapshot, m(ts, body)), (l) => ({ ...l, thread_id: elsewhere }));
+  const added = (place: string) => `coordination:update: Added message to thread\n\nCare-Location: ${place}\n`;
+  const a = source.commit(side('2026-01-12T10:00:00.000Z', 'At site A.'), [head], added('Site A'), time);
+  const b = source.commit(side('2026-01-12T09:30:00.000Z', 'At site B.'), [head], added('Site B'), time);
+  const built = await buildSyncMerge(source, a, b, head);
+  t.match(built, { ok: false, conflict: /the merged ledger breaks ccr\/ledger-identity/, findings: [{ rule: 'ccr/ledger-identity', path: /ledger\.yaml$/ }] });
+  const merged = 'coordination:update: Merged concurrent updates\n\nCare-Location: Site A\n';
+  const forged = source.commit(append(snapshot, m('2026-01-12T09:30:00.000Z', 'At site B.')), [a < b ? a : b, a < b ? b : a], merged, time);
+  const judged = (principal: Principal) => evaluateCommit(source, forged, { recordId: RECORD, mergeBase: source.mergeBase, principal });
+  t.match(await judged({ kind: 'site', name: 'peer' }), [{ rule: 'ccr/ledger-identity' }], 'judging the merge names the rule');
+  t.match(await judged({ kind: 'integration', name: 'engine' }), [{ rule: 'ccr/commit-parents' }], 'from anyone but a site, any merge is refused');
 });

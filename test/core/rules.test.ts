@@ -1,7 +1,7 @@
 import t from 'tap';
 import { EvaluationCache, evaluateCommit } from '../../core/evaluate.js';
 import { formatFinding } from '../../core/findings.js';
-import { cases, principalFor } from '../corpus/cases.js';
+import { bindings, cases, principalFor } from '../corpus/cases.js';
 import { baseRecord, playCase, RECORD } from '../corpus/memory.js';
 
 t.test('the base record keeps every rule, from its first commit', async (t) => {
@@ -17,7 +17,7 @@ for (const c of cases) {
     const commits = playCase(source, head, snapshot, c);
     const cache = new EvaluationCache();
     const verdicts = [];
-    for (const oid of commits) verdicts.push(await evaluateCommit(source, oid, { recordId: RECORD, now: Date.now(), principal: principalFor(c.as), cache, mergeBase: source.mergeBase }));
+    for (const oid of commits) verdicts.push(await evaluateCommit(source, oid, { recordId: RECORD, now: Date.now(), principal: principalFor(c.as), bindings, cache, mergeBase: source.mergeBase }));
     const refused = verdicts.findIndex((v) => v.some((f) => f.severity === 'error'));
     if (c.expect === null) {
       t.equal(refused, -1, `accepted: ${verdicts.flat().map(formatFinding).join(' | ')}`);

@@ -6,10 +6,10 @@ import { ruleIds, type RuleId } from '../../core/findings.js';
 import type { MessageId, Timestamp } from '../../core/ids.js';
 import { renderLedger } from '../../core/ledger.js';
 import { renderBlock, renderMessages } from '../../core/messages/grammar.js';
-import type { Principal } from '../../core/principal.js';
+import type { BindingLookup, Principal } from '../../core/principal.js';
 import type { Snapshot } from '../helpers/snapshot.js';
 import { admin, jane, john, tom } from '../helpers/people.js';
-import { LEDGER, MESSAGES, T, THREAD, append, appendRaw, commitMessage, correction, first, ledgerOf, msg, withLedger } from './record.js';
+import { LEDGER, MESSAGES, T, THREAD, append, appendRaw, commitMessage, correction, first, ledgerOf, msg, people, withLedger } from './record.js';
 
 /** Who pushes: a participant principal by name, or a principal kind. */
 export type Pusher = 'jane' | 'tom' | 'john' | 'admin' | 'integration' | 'site';
@@ -52,6 +52,8 @@ const newThread = (s: Snapshot, participants = [jane, tom], status: 'open' | 'cl
   .set(`communications/${OTHER_THREAD}/ledger.yaml`, renderLedger({ ...ledgerOf(s), thread_id: OTHER_THREAD as never, created_at: at('2026-01-15T10:10:10.101Z'), last_updated_at: at('2026-01-15T10:10:10.101Z'), participants, status }))
   .set(`communications/${OTHER_THREAD}/messages.md`, '# Messages\n');
 const status = (fn: (text: string) => string) => (s: Snapshot) => s.edit('COORDINATION_STATUS.yaml', fn);
+const lastUpdated = (iso: string) => (s: Snapshot) => withLedger(s, (l) => ({ ...l, last_updated_at: at(iso) }));
+const systemBy = (p: typeof jane, body: string) => msg({ type: 'system', authorId: p.participant_id, author: p.display_name, body, timestamp: at('2026-01-12T08:30:00.000Z') });
 
 /** Every case of the corpus. */
 export const cases: Case[] = [
@@ -74,6 +76,8 @@ export const cases: Case[] = [
     }), { message: commitMessage.ledger })],
   },
   one('creates a second thread', null, (s) => newThread(s), { message: commitMessage.thread }),
+  one('appends a body with an emoji written with its presentation selector, and a keycap', null,
+    (s) => append(s, msg({ body: 'Thank you \u2764\uFE0F see you at 1\uFE0F\u20E3' }))),
   one('appends a body with accents, emoji, tabs and an indented code block', null, (s) => append(s, msg({ body: 'Zoë\u2019s café visit 😀\n\n\tcolumn\tvalue\n\n    indented code' }))),
   one('accepts other trailers beside Care-Location', null, (s) => append(s, msg()), { message: 'coordination:update: Added message to thread\n\nCare-Location: Ward 7\nSigned-off-by: Jane Smith <jane@example.org>\n' }),
   one('accepts a timestamp a few minutes ahead of the server clock', null, (s) => append(s, msg({ timestamp: new Date(Date.now() + 4 * 60_000).toISOString() as Timestamp }))),
@@ -122,6 +126,21 @@ export const cases: Case[] = [
   }).map(([what, body]) => one(`refuses ${what} in a body`, ruleIds.messageAmbiguous, (s) => appendRaw(s, rawBlock(body)))),
   ...Object.entries({ 'a CR': '\r', 'a NUL': '\0', 'a BOM': '\uFEFF', 'a bidi override': '\u202E', 'a zero-width space': '\u200B' })
     .map(([what, ch]) => one(`refuses ${what} in a body`, ruleIds.messageChars, (s) => appendRaw(s, rawBlock(`Take 5${ch}0 mg`)))),
+  ...Object.entries({
+    'Unicode tag characters (hidden text)': 'Fine\u{E0069}\u{E0067}\u{E006E}\u{E006F}\u{E0072}\u{E0065}',
+    'a word joiner': 'Take 5\u20600 mg', 'a soft hyphen': 'Take 5\u00AD0 mg',
+    'a run of variation selectors': 'Fine \u2764\uFE0F\uFE0F\uFE0E',
+    'only no-break spaces': '\u00A0\u00A0', 'only a Hangul filler': '\u3164',
+    'a bidi override written as a character reference': 'Take 5&#x202E;0 mg', 'only `&nbsp;`': '&nbsp;',
+  }).map(([what, body]) => one(`refuses ${what} in a body`, ruleIds.messageChars, (s) => appendRaw(s, rawBlock(body)))),
+  one('refuses a display name that shows nothing (a braille blank)', ruleIds.ledgerSchema, (s) => append(
+    withLedger(s, (l) => ({ ...l, participants: [...l.participants, { ...admin, display_name: '\u2800' }] })),
+    system('Participant added.'),
+  )),
+  one('refuses an invisible character in a display name', ruleIds.ledgerFormat, (s) => append(
+    withLedger(s, (l) => ({ ...l, participants: [...l.participants, { ...admin, display_name: 'Sam\u00ADAdmin' }] })),
+    system('Participant added: Sam Admin (careadministrator).'),
+  )),
   ...(['body', 'name', 'id'] as const).map((where) => one(`refuses invalid UTF-8 in the ${where}`, ruleIds.messageChars, (s) => {
     const text = rawBlock('Marker body', { author: 'Marker Name', id: '0badc0de-0000-4000-8000-000000000000' as MessageId });
     const marker = { body: 'Marker body', name: 'Marker Name', id: '0badc0de' }[where];
@@ -197,18 +216,67 @@ export const cases: Case[] = [
   (() => {
     const right = msg({ body: 'Right.', timestamp: at('2026-01-12T09:01:00.000Z') });
     return {
-      name: 'refuses a merge commit that is not the deterministic sync merge', expect: ruleIds.merge, as: 'jane' as const,
+      name: 'refuses a merge commit that is not the deterministic sync merge', expect: ruleIds.merge, as: 'site' as const,
       steps: [step((s) => append(s, msg({ body: 'Left.' }))), step((s) => append(s, right), { mergeWith: (s) => append(s, right) })],
     };
   })(),
   {
-    name: 'refuses a merge made with -s ours that drops the other side\'s message', expect: ruleIds.merge, as: 'jane',
+    name: 'refuses a merge made with -s ours that drops the other side\'s message', expect: ruleIds.merge, as: 'site',
     steps: [step((s) => append(s, msg({ body: 'Ours.' }))), step((s) => s, { mergeWith: (s) => append(s, msg({ body: 'Theirs, dropped.' })) })],
   },
+  // Merges reach main only through sync between sites: from anyone else a merge is refused
+  // whatever it holds (test/server/mergeBackdoor.test.ts pushes the deterministic ones).
+  ...(['jane', 'john', 'admin', 'integration'] as const).map((as) => {
+    const by = as === 'john' ? { type: 'patient' as const, authorId: john.participant_id, author: john.display_name } : {};
+    const theirs = msg({ ...by, body: 'Theirs.', timestamp: at('2026-01-12T09:01:00.000Z') });
+    return {
+      name: `refuses any merge commit pushed by ${as === 'jane' || as === 'john' ? `the participant ${as}` : `an ${as} principal`}`,
+      expect: ruleIds.commitParents, as,
+      steps: [step((s) => append(s, msg({ ...by, body: 'Ours.' }))), step((s) => append(s, theirs), { mergeWith: (s) => append(s, theirs) })],
+    };
+  }),
+
+  // last_updated_at: bounded by the clock when it moves; moved without a message, a ledger change.
+  one('refuses last_updated_at far in the future', ruleIds.ledgerLastUpdated, lastUpdated('9999-12-31T23:59:59.999Z'), { message: commitMessage.ledger }),
+  one('refuses a message commit that moves last_updated_at far ahead', ruleIds.ledgerLastUpdated, (s) => lastUpdated('2099-01-01T00:00:00.000Z')(append(s, msg()))),
+  one('refuses a patient moving last_updated_at without a message', ruleIds.whoThread, lastUpdated('2026-01-12T09:00:00.000Z'), { as: 'john', message: commitMessage.ledger }),
+  one('lets a clinician of the thread move last_updated_at without a message', null, lastUpdated('2026-01-12T09:00:00.000Z'), { message: commitMessage.ledger }),
+
+  // System messages tell a change made by a clinician, careadministrator or system participant of
+  // the thread as it was, whoever pushes them.
+  ...(['integration', 'admin', 'site'] as const).map((as) => one(
+    `refuses a system message by the patient that closes the thread, pushed by ${as === 'admin' ? 'an admin' : `an ${as}`} principal`, ruleIds.messageType,
+    (s) => append(withLedger(s, (l) => ({ ...l, status: 'closed' })), systemBy(john, 'Thread status changed from open to closed.')),
+    { as, message: commitMessage.ledger },
+  )),
+  one('refuses a system message by a participant the same commit adds', ruleIds.messageAuthor,
+    (s) => append(withLedger(s, (l) => ({ ...l, participants: [...l.participants, admin] })), systemBy(admin, 'Participant added: Sam Admin (careadministrator).')),
+    { as: 'integration', message: commitMessage.ledger }),
+  one('lets an integration close a thread with a clinician\'s system message', null, close, { as: 'integration', message: commitMessage.ledger }),
+
+  // Ledger entries of ids bound to participant principals carry those principals' role and name.
+  one('refuses a thread listing a participant principal\'s id under another name', ruleIds.whoParticipant,
+    (s) => newThread(s, [{ ...tom, display_name: 'Dr Jane Smith' }, jane]), { as: 'tom', message: commitMessage.thread }),
+  one('refuses a thread listing a participant principal\'s id under another role, pushed by an integration', ruleIds.whoParticipant,
+    (s) => newThread(s, [jane, { ...john, role: 'clinician' }]), { as: 'integration', message: commitMessage.thread }),
+  one('refuses renaming a bound participant in a ledger', ruleIds.whoParticipant,
+    (s) => append(
+      withLedger(s, (l) => ({ ...l, participants: l.participants.map((p) => (p.participant_id === tom.participant_id ? { ...p, display_name: 'Dr Thomas Patel' } : p)) })),
+      system('Participant changed: Dr Tom Patel.'),
+    ),
+    { message: commitMessage.ledger }),
+  one('lets a thread list an id no principal holds, under any name', null,
+    (s) => newThread(s, [jane, { ...admin, display_name: 'Sam Admin (ward 7)' }]), { message: commitMessage.thread }),
 ];
 
 /** The thread every case works on, for tests that need it. */
 export { THREAD };
+
+/** The participant principals of the corpus (jane, tom, john), as the server's rule context sees them. */
+export const bindings: BindingLookup = (id) => {
+  const who = Object.entries(people).find(([, p]) => p.participant_id === id);
+  return who ? [{ name: who[0], role: who[1].role, displayName: who[1].display_name }] : [];
+};
 
 /** The principal the rules see for a pusher. */
 export function principalFor(p: Pusher): Principal {

@@ -50,7 +50,7 @@ t.test('ref rules: only main changes, never deleted, never forced, never created
 t.test('a push that would create main is refused', async (t) => {
   const verdict = await judgePush({
     gitdir: '/nonexistent', recordId: '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as never, principal: { kind: 'admin', name: 'admin' },
-    env: {}, updates: [{ old: '0'.repeat(40), new: 'a'.repeat(40), ref: 'refs/heads/main' }], now: Date.now(), gitEnv: process.env, content: true, maxCommits: 10,
+    env: {}, updates: [{ old: '0'.repeat(40), new: 'a'.repeat(40), ref: 'refs/heads/main' }], now: Date.now(), gitEnv: process.env, content: true, maxCommits: 10, bindings: new Map(),
   });
   t.match(verdict.findings, [{ rule: 'ccr/ref-create' }]);
 });

@@ -181,7 +181,11 @@ t.test('a merge that is not the deterministic one is refused by the peer', async
   await gitOk(work, ['pull', '-q', '--no-rebase', '--no-edit', b!.s.gitUrl(rec.id, b!.s.admin), 'main']).catch(() => undefined);
   await gitRun(work, ['checkout', '-q', '--theirs', '.']);
   await gitRun(work, ['commit', '-qam', 'coordination:update: Merged\n\nCare-Location: X']);
-  const pushed = await gitRun(work, ['push', b!.s.gitUrl(rec.id, b!.s.admin), 'main']);
+  // Pushed as the peer site A is at B (merges come only from sites since issue 11.1).
+  const asSite = a!.peers.find((p) => p.name === 'b')!;
+  const pushed = await gitRun(work, ['push', b!.s.gitUrl(rec.id, { name: asSite.user, token: asSite.token! }), 'main']);
   t.not(pushed.status, 0);
   t.match(pushed.stderr, /remote: ccr\/merge[ :]/);
+  const byAdmin = await gitRun(work, ['push', b!.s.gitUrl(rec.id, b!.s.admin), 'main']);
+  t.match(byAdmin.stderr, /remote: ccr\/commit-parents[ :]/, 'from an admin, any merge is refused');
 });
