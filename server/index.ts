@@ -23,6 +23,7 @@ import { RecordStore } from './records.js';
 import { ValidatorPool } from './validatorPool.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
+import { killRunningGroups } from '../git/run.js';
 
 /** The project's hooks folder (core.hooksPath of every record). */
 export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hooks');
@@ -100,7 +101,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     await hooks.listen();
     const sites = await loadSites(data);
     if (sites.peers.length > 0) {
-      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs }, ctx.records, log, metrics);
+      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics);
       ctx.sync = scheduler;
       ctx.mainMoved.push((id) => scheduler.pushed(id));
       scheduler.start();
@@ -138,7 +139,10 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
       await Promise.race([stopped, grace]);
       server.closeAllConnections();
-      await ctx.sync?.stop();
+      // Rounds in flight end now, their git children (a fetch from a hanging peer) killed.
+      const stopping = ctx.sync?.stop();
+      killRunningGroups();
+      await stopping;
       await ctx.hooks.stop();
       await ctx.validator.close();
       await accessLog.close();

@@ -33,7 +33,7 @@ export async function sites(t: Test, names: string[]): Promise<Site[]> {
 /** One round of `from` with its peer `to` for every record `from` holds (as `ccr sync --peer` does). */
 export async function syncAll(from: Site, to: string): Promise<RoundReport[]> {
   const peer = from.peers.find((p) => p.name === to)!;
-  const ctx = { gitEnv: from.s.server.context.gitEnv, timeoutMs: 20_000 };
+  const ctx = { gitEnv: from.s.server.context.gitEnv, timeoutMs: 20_000, maxFetchBytes: from.s.server.context.options.maxPushBytes };
   const out: RoundReport[] = [];
   const { records } = await from.s.server.context.records.list(undefined, 1000);
   for (const id of records) out.push(await syncRecord(ctx, (await from.s.server.context.records.open(id))!, peer, id));
