@@ -7,6 +7,7 @@ import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid } from '../core/objects.js';
 import { parseMessages } from '../core/messages/grammar.js';
 import type { Principal } from '../core/principal.js';
+import { CLOCK_SKEW_MS } from '../core/rules/context.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
 import { createRecord } from '../service/initialise.js';
@@ -65,6 +66,11 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
     if (body.coordination_id === undefined || thread) throw new InvalidInput('root goes with coordination_id and without a thread (a peer\'s record re-created here)');
     if (typeof root.name !== 'string' || typeof root.email !== 'string' || !Number.isInteger(root.time) || (root.commit !== undefined && !isOid(root.commit))) {
       throw new InvalidInput('expected root { name, email, time (seconds), commit? }');
+    }
+    // The clock rule of SPEC 8 holds for a re-created first commit as for any pushed one.
+    const latest = Date.now() + CLOCK_SKEW_MS;
+    if ((root.time as number) * 1000 > latest) {
+      throw new InvalidInput(`expected root.time at most ${Math.floor(latest / 1000)} (server time + 5 minutes), found ${root.time as number}`);
     }
   }
   const author = root ? { name: root.name as string, email: root.email as string } : serverAuthor(p);

@@ -96,6 +96,7 @@ export class Scratch {
     const from = `${this.gitdir}/objects`;
     const to = `${this.record}/objects`;
     const packs = (await fs.readdir(`${from}/pack`).catch(() => [])).filter((f) => /^pack-[0-9a-f]+\.idx$/.test(f)).map((f) => f.slice(0, -4));
+    if (packs.length > 0) await fs.mkdir(`${to}/pack`, { recursive: true });
     for (const pack of packs) {
       const parts = (await fs.readdir(`${from}/pack`)).filter((f) => f.startsWith(`${pack}.`) && !f.endsWith('.idx') && !f.endsWith('.keep'));
       for (const f of [...parts, `${pack}.idx`]) await fs.rename(`${from}/pack/${f}`, `${to}/pack/${f}`);
