@@ -49,6 +49,9 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
   if (!body || typeof body !== 'object') throw new InvalidInput('expected a JSON object');
   if (body.coordination_id !== undefined && p.kind !== 'admin' && p.kind !== 'site') throw new Forbidden('only admin and site principals choose a record id');
   if (body.coordination_id !== undefined && !isUuid(body.coordination_id)) throw new InvalidInput('expected coordination_id in canonical UUID form');
+  if (p.kind === 'site' && p.records && !(typeof body.coordination_id === 'string' && p.records.has(body.coordination_id))) {
+    throw new Forbidden(`site principal ${p.name} creates only records shared with its site (coordination_id one of them)`);
+  }
   const thread = body.thread;
   const participants = thread ? checkParticipants(thread.participants) : undefined;
   if (p.kind === 'participant' && !participants?.some((x) => x.participant_id === p.participantId)) {
@@ -95,8 +98,21 @@ export async function listRecordsRoute(ctx: ServerContext, p: Principal, after: 
   if (after !== undefined && !isUuid(after)) throw new InvalidInput('expected after to be a record id');
   const n = limit === undefined ? 100 : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInput('expected limit between 1 and 1000');
+  if (p.kind === 'site' && p.records) return { status: 200, body: await sharedPage(ctx, p.records, after, n) };
   const page = await ctx.records.list(after, n);
   return { status: 200, body: page };
+}
+
+/** A page of the records shared with a bound site principal that exist here, in id order. */
+async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after: string | undefined, limit: number): Promise<{ records: RecordId[]; next?: RecordId }> {
+  const records: RecordId[] = [];
+  for (const id of [...shared].sort()) {
+    if (after !== undefined && id <= after) continue;
+    if (!(await ctx.records.open(id as RecordId))) continue;
+    if (records.length === limit) return { records, next: records[records.length - 1]! };
+    records.push(id as RecordId);
+  }
+  return { records };
 }
 
 /** GET /api/records/<id>: the status and a summary of every thread. */

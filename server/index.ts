@@ -80,6 +80,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     await fs.access(`${HOOKS_DIR}/pre-receive`, fsConstants.X_OK).catch(() => {
       throw new Error(`the pre-receive hook ${HOOKS_DIR}/pre-receive is missing or not executable; refusing to serve pushes unjudged`);
     });
+    const sites = await loadSites(data);
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
     const principals = new PrincipalStore(`${data}/principals.json`);
     // The first start makes the `admin` principal; so does any start that finds no admin at all
@@ -93,13 +94,12 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const metrics = new Metrics();
     const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
     const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', principals,
+      options: { ...options, data }, baseUrl: '', principals, sites,
       records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
       participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
     };
     await hooks.listen();
-    const sites = await loadSites(data);
     if (sites.peers.length > 0) {
       const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics);
       ctx.sync = scheduler;
