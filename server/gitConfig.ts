@@ -33,6 +33,7 @@ export function renderGitConfig(o: GitConfigOptions): string {
     `\tmaxInputSize = ${o.maxInputBytes}`,
     '\tadvertisePushOptions = false',
     '\tautogc = true',
+    '\tunpackLimit = 1',
     '\thideRefs = refs/ccr',
     '[transfer]',
     '\tfsckObjects = true',
