@@ -24,6 +24,7 @@ import { ValidatorPool } from './validatorPool.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import { killRunningGroups } from '../git/run.js';
+import { Maintenance } from './maintenance.js';
 
 /** The project's hooks folder (core.hooksPath of every record). */
 export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hooks');
@@ -100,6 +101,8 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
     };
     await hooks.listen();
+    const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log);
+    ctx.mainMoved.push((id) => maintenance.touched(id));
     if (sites.peers.length > 0) {
       const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics);
       ctx.sync = scheduler;
@@ -140,6 +143,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       await Promise.race([stopped, grace]);
       server.closeAllConnections();
       // Rounds in flight end now, their git children (a fetch from a hanging peer) killed.
+      maintenance.stop();
       const stopping = ctx.sync?.stop();
       killRunningGroups();
       await stopping;
