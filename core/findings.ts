@@ -51,6 +51,7 @@ export const ruleIds = {
   whoWrite: 'ccr/who-write',
   // the pipeline itself
   parseBudget: 'ccr/parse-budget',
+  quota: 'ccr/quota',
   internal: 'ccr/internal',
 } as const;
 

@@ -77,12 +77,18 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
     }
   }
   const author = root ? { name: root.name as string, email: root.email as string } : serverAuthor(p);
+  // Counted before the record is made (two creations at once cannot both slip under the limit), given back if it is not.
+  const refund = ctx.quotas.take(p, { records: 1, threads: thread ? 1 : 0, bytes: Buffer.byteLength(JSON.stringify(body)) });
   const created = await createRecord({
-    path: (id) => ctx.records.path(id), bare: true, author, principal: p,
+    path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p,
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
     ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
     ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),
-  }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined);
+  }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined)
+    .catch((e: unknown) => {
+      refund();
+      throw e;
+    });
   ctx.metrics.records.inc();
   const id = created.handle.id;
   for (const fn of ctx.mainMoved) fn(id);

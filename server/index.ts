@@ -25,6 +25,7 @@ import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
+import { loadQuotas, Quotas } from './quotas.js';
 
 /** The project's hooks folder (core.hooksPath of every record). */
 export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hooks');
@@ -95,7 +96,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const metrics = new Metrics();
     const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
     const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', principals, sites,
+      options: { ...options, data }, baseUrl: '', principals, sites, quotas: new Quotas(await loadQuotas(data)),
       records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
       participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
