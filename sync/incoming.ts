@@ -37,12 +37,14 @@ export class Scratch {
   /** Make the scratch repository; `haves` (commits of the record) are offered to the peer in negotiation. */
   static async open(record: string, peer: string, env: NodeJS.ProcessEnv, haves: Array<string | null>): Promise<Scratch> {
     const gitdir = `${record}/${SCRATCH_PREFIX}${peer}-${randomBytes(4).toString('hex')}`;
-    const init = await runGit(['init', '--quiet', '--bare', '--template=', gitdir], { env });
-    if (init.code !== 0) throw new Error(`git init of the sync scratch repository failed: ${init.stderr.trim()}`);
     const scratch = new Scratch(gitdir, record, env);
     try {
+      // What `git init --bare` makes, written here: a round should not pay a process for it.
+      await fs.mkdir(gitdir);
+      for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/ccr/have']) await fs.mkdir(`${gitdir}/${d}`, { recursive: true });
+      await fs.writeFile(`${gitdir}/HEAD`, 'ref: refs/heads/main\n');
+      await fs.writeFile(`${gitdir}/config`, '[core]\n\trepositoryformatversion = 0\n\tbare = true\n');
       await fs.writeFile(`${gitdir}/objects/info/alternates`, `${record}/objects\n`);
-      await fs.mkdir(`${gitdir}/refs/ccr/have`, { recursive: true });
       for (const [i, oid] of haves.entries()) if (oid) await fs.writeFile(`${gitdir}/refs/ccr/have/${i}`, `${oid}\n`);
     } catch (e) {
       await scratch.remove();
