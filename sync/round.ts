@@ -1,5 +1,6 @@
-// One sync round for one record with one peer (SPEC 10), over plain git: fetch the peer's `main`
-// into a scratch repository (sync/incoming.ts, capped like a push), refuse a history that dropped
+// One sync round for one record with one peer (SPEC 10), over plain git: ask the peer for its
+// `main` and, unless we hold it already, fetch it into a scratch repository (sync/incoming.ts,
+// capped like a push), refuse a history that dropped
 // what both sites last agreed on, judge the peer's new commits with the rules and the server clock
 // as a push is judged, then bring them in and fast-forward, push, or build the deterministic merge
 // and push it. Local `main` only ever moves by compare-and-swap under the record lock, and only to
@@ -12,7 +13,7 @@ import { evaluateCommit, EvaluationCache } from '../core/evaluate.js';
 import { formatFinding, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { buildSyncMerge } from '../core/mergeCommit.js';
-import { parseCommit, type Oid } from '../core/objects.js';
+import { isOid, parseCommit, type Oid } from '../core/objects.js';
 import { parseCommitMessage } from '../core/commitMessage.js';
 import { readStatus } from '../core/status.js';
 import { STATUS_FILE } from '../core/rules/tree.js';
@@ -163,50 +164,59 @@ async function moveMain(repo: Repository, from: string, to: string): Promise<boo
 
 /** One round for one record with one peer. Never throws for the peer's or the network's faults. */
 export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId): Promise<RoundReport> {
+  const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({ record: id, peer: peer.name, outcome, main, ...more });
   const local = await repo.head();
-  if (!local) return { record: id, peer: peer.name, outcome: 'failed', main: null, detail: 'the record has no main here' };
+  if (!local) return report('failed', null, { detail: 'the record has no main here' });
   const deadline = Date.now() + ctx.timeoutMs;
   const left: Clock = () => Math.max(1, deadline - Date.now());
   const old = await readRef(repo.gitdir, OLD_INCOMING(peer));
   if (old) await runGit(['--git-dir', repo.gitdir, 'update-ref', '-d', OLD_INCOMING(peer), old], { env: ctx.gitEnv });
+  const url = `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`;
+
+  // What the peer's main is, first: when we hold it already (the usual round), nothing is fetched.
+  const listed = await peerGit(ctx, peer, left, ['--git-dir', repo.gitdir, 'ls-remote', url, MAIN]);
+  if (listed.code !== 0 && !listed.killed && NOT_FOUND.test(listed.stderr)) {
+    const why = await createAtPeer(ctx, repo, peer, left, id).catch((e: Error) => e.message);
+    if (why) return report('failed', local, { detail: why });
+    const pushed = await pushToPeer(ctx, repo, peer, left, id, local);
+    if (pushed) return report('failed', local, { detail: pushed });
+    await compareAndSwapRef(repo.gitdir, SYNCED(peer), local, await readRef(repo.gitdir, SYNCED(peer)));
+    return report('created-at-peer', local);
+  }
+  if (listed.killed) return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
+  if (listed.code !== 0) return report('peer-down', local, { detail: listed.stderr.trim().split('\n').pop() ?? `git exited ${listed.code}` });
+  const tip = listed.stdout.toString().split('\t')[0];
+  if (!isOid(tip)) return report('failed', local, { detail: 'the peer has no main' });
+  if (tip === local || (await gitIsAncestor(repo.gitdir, ctx.gitEnv)(tip, local))) return settle(ctx, repo, peer, id, local, tip, null, left);
+
   const scratch = await Scratch.open(repo.gitdir, peer.name, ctx.gitEnv, [local, await readRef(repo.gitdir, SYNCED(peer))]);
   try {
-    return await round(ctx, repo, peer, id, local, scratch, left);
+    const fetched = await scratch.fetch(peerGitArgs(ctx.timeoutMs), url, ctx.maxFetchBytes, { env: peerGitEnv(ctx, peer), timeoutMs: left() });
+    if (fetched.tooLarge) {
+      return report('refused-too-large', local, { detail: `the peer sent more than ${ctx.maxFetchBytes} bytes (${fetched.bytes} when the fetch was stopped); nothing of it was kept` });
+    }
+    if (fetched.killed) return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
+    if (fetched.code !== 0) return report('peer-down', local, { detail: fetched.stderr.trim().split('\n').pop() ?? `git exited ${fetched.code}` });
+    const theirs = await scratch.tip();
+    if (!theirs) return report('failed', local, { detail: 'the fetch gave no main' });
+    return await settle(ctx, repo, peer, id, local, theirs, scratch, left);
   } finally {
     await scratch.remove();
   }
 }
 
-async function round(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId, local: Oid, scratch: Scratch, left: Clock): Promise<RoundReport> {
+/**
+ * The rest of a round once the peer's main (`theirs`) is known: held here already (`scratch`
+ * null), or fetched into the scratch repository, where it is judged before anything of it enters
+ * the record.
+ */
+async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId, local: Oid, theirs: Oid, scratch: Scratch | null, left: Clock): Promise<RoundReport> {
   const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({ record: id, peer: peer.name, outcome, main, ...more });
   const synced = SYNCED(peer);
-  const url = `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`;
-  const fetch = () => scratch.fetch(peerGitArgs(ctx.timeoutMs), url, ctx.maxFetchBytes, { env: peerGitEnv(ctx, peer), timeoutMs: left() });
-  const tooLarge = (bytes: number) => report('refused-too-large', local, {
-    detail: `the peer sent more than ${ctx.maxFetchBytes} bytes (${bytes} when the fetch was stopped); nothing of it was kept`,
-  });
-
-  let fetched = await fetch();
-  if (fetched.tooLarge) return tooLarge(fetched.bytes);
-  if (fetched.code !== 0 && !fetched.killed && NOT_FOUND.test(fetched.stderr)) {
-    const why = await createAtPeer(ctx, repo, peer, left, id).catch((e: Error) => e.message);
-    if (why) return report('failed', local, { detail: why });
-    fetched = await fetch();
-    if (fetched.tooLarge) return tooLarge(fetched.bytes);
-    if (fetched.code === 0) {
-      const pushed = await pushToPeer(ctx, repo, peer, left, id, local);
-      if (pushed) return report('failed', local, { detail: pushed });
-      await compareAndSwapRef(repo.gitdir, synced, local, await readRef(repo.gitdir, synced));
-      return report('created-at-peer', local);
-    }
-  }
-  if (fetched.killed) return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
-  if (fetched.code !== 0) return report('peer-down', local, { detail: fetched.stderr.trim().split('\n').pop() ?? `git exited ${fetched.code}` });
-  const theirs = await scratch.tip();
+  const where = scratch?.gitdir ?? repo.gitdir;
   const agreed = await readRef(repo.gitdir, synced);
-  if (!theirs) return report('failed', local, { detail: 'the fetch gave no main' });
   if (theirs === local && agreed === local) return report('in-sync', local);
-  const isAncestor = gitIsAncestor(scratch.gitdir, ctx.gitEnv);
+  const isAncestor = gitIsAncestor(where, ctx.gitEnv);
   if (agreed && agreed !== theirs && !(await isAncestor(agreed, theirs))) {
     return report('refused-rewrite', local, { detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${agreed.slice(0, 12)}, which both sites held: its history was rewritten` });
   }
@@ -219,12 +229,12 @@ async function round(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordI
     const refused = await pushToPeer(ctx, repo, peer, left, id, local);
     return refused ? report('retry', local, { detail: refused }) : agree(local, 'pushed');
   }
-  const base = await gitMergeBase(scratch.gitdir, ctx.gitEnv)(local, theirs);
+  const base = await gitMergeBase(where, ctx.gitEnv)(local, theirs);
   if (!base) return report('refused-unrelated', local, { detail: 'the peer holds a record with this id but an unrelated history' });
-  const findings = await judgeIncoming(ctx, scratch.gitdir, id, local, theirs);
+  const findings = await judgeIncoming(ctx, where, id, local, theirs);
   if (findings.length > 0) return report('refused-invalid', local, { findings, detail: findings.map(formatFinding).slice(0, 5).join('\n') });
   // Judged good: only now do the peer's objects enter the record.
-  await scratch.adopt();
+  await scratch?.adopt();
   if (base === local) {
     return (await moveMain(repo, local, theirs)) ? agree(theirs, 'fast-forwarded') : report('retry', await repo.head(), { detail: 'main moved during the round' });
   }
