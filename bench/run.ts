@@ -10,6 +10,8 @@ const benches: Array<[string, string[]]> = [
   ['verify.js', quick ? ['2000', '500'] : ['10000', '2000']],
   ['server.js', quick ? ['1000', '10'] : ['100000', '30']],
   ['signatures.js', quick ? ['500'] : ['3000']],
+  ['disk.js', quick ? ['2'] : ['8']],
+  ['syncCap.js', quick ? ['32'] : ['300']],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

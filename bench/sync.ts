@@ -17,7 +17,7 @@ const dir = scratch('sync');
 const a = await benchServer(`${dir}/a`);
 const b = await benchServer(`${dir}/b`);
 const peer: Peer = { name: 'b', url: b.url, user: 'admin', token: TOKEN, records: 'all' };
-const ctx = { gitEnv: a.context.gitEnv, timeoutMs: 60_000 };
+const ctx = { gitEnv: a.context.gitEnv, timeoutMs: 60_000, maxFetchBytes: a.context.options.maxPushBytes };
 const ids: RecordId[] = [];
 const threads: string[] = [];
 process.stderr.write(`  creating ${count} records at A and their copies at B\n`);

@@ -11,18 +11,22 @@ import { syncRecord, type RoundReport } from '../sync/round.js';
 import { dataDir, out, UsageError, type Command } from './args.js';
 
 export const sync: Command = {
-  help: `ccr sync [--data DIR] [--peer NAME] [--record ID] [--json]
+  help: `ccr sync [--data DIR] [--peer NAME] [--record ID] [--timeout SECONDS] [--json]
 
 Run one sync round with the peers in <data>/sites.json: for each shared record, fetch the peer's
 main, refuse a rewritten or invalid history, then fast-forward, push, or merge deterministically
 and push. Prints one line per record and peer; exit 0 when every round ended well, 1 otherwise.
+A round that takes longer than --timeout (default 30) is abandoned, its git processes killed; a
+peer that does not answer is reported for its remaining records without trying each again.
 
 Example:
   ccr sync --data /srv/ccr --peer site-b`,
-  options: { data: { type: 'string' }, peer: { type: 'string' }, record: { type: 'string' } },
+  options: { data: { type: 'string' }, peer: { type: 'string' }, record: { type: 'string' }, timeout: { type: 'string' } },
   async run(v) {
     const data = dataDir(v['data']);
     if (v['record'] !== undefined && !isUuid(v['record'])) throw new UsageError(`expected --record to be a record id (a UUID), found ${JSON.stringify(v['record'])}`);
+    const timeoutMs = v['timeout'] === undefined ? defaults.syncTimeoutMs : Number(v['timeout']) * 1000;
+    if (!(timeoutMs > 0)) throw new UsageError(`expected --timeout to be a number of seconds, found ${JSON.stringify(v['timeout'])}`);
     const sites = await loadSites(data);
     const peers = sites.peers.filter((p) => !v['peer'] || p.name === v['peer']);
     if (peers.length === 0) throw new UsageError(v['peer'] ? `no peer named ${String(v['peer'])} in ${data}/sites.json` : `no peers in ${data}/sites.json`);
@@ -33,9 +37,13 @@ Example:
     const reports: RoundReport[] = [];
     for (const peer of peers) {
       const ids = v['record'] ? [v['record'] as RecordId] : await sharedRecords(peer, records);
+      let down: string | undefined;
       for (const id of ids.filter((x) => shares(peer, x))) {
         const repo = await records.open(id);
-        const r: RoundReport = repo ? await syncRecord({ gitEnv, timeoutMs: defaults.syncTimeoutMs }, repo, peer, id) : { record: id, peer: peer.name, outcome: 'failed', main: null, detail: 'no such record here' };
+        const r: RoundReport = !repo ? { record: id, peer: peer.name, outcome: 'failed', main: null, detail: 'no such record here' }
+          : down ? { record: id, peer: peer.name, outcome: 'peer-down', main: await repo.head(), detail: `not tried: ${down}` }
+          : await syncRecord({ gitEnv, timeoutMs, maxFetchBytes: defaults.maxPushBytes }, repo, peer, id);
+        if (r.outcome === 'peer-down') down ??= r.detail ?? 'the peer is down';
         reports.push(r);
         if (!v['json']) process.stdout.write(`${peer.name} ${id} ${r.outcome}${r.detail ? `: ${r.detail.split('\n')[0]}` : ''}\n`);
       }

@@ -141,11 +141,18 @@ export class Unavailable extends CcrError {
   readonly status = 503;
 }
 
+/** A principal's quota for the period is used up (records, threads or bytes); `message` says when to retry. */
+export class QuotaExceeded extends CcrError {
+  readonly code = 'QuotaExceeded';
+  readonly status = 429;
+}
+
 /** Every error class of the registry, by code. */
 export const errorClasses = {
   InvalidInput, AuthorInvalid, RecordNotFound, RecordExists, ThreadNotFound, ThreadClosed,
   MessageNotFound, RuleViolation, ConcurrentUpdate, RecordLocked, WorkingCopyConflict, GitFailure,
   Unauthorized, Forbidden, NotFound, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, Conflict, Unavailable,
+  QuotaExceeded,
 } as const;
 
 /** The code of any registered error. */

@@ -52,6 +52,7 @@ export const ruleIds = {
   whoParticipant: 'ccr/who-participant',
   // the pipeline itself
   parseBudget: 'ccr/parse-budget',
+  quota: 'ccr/quota',
   internal: 'ccr/internal',
 } as const;
 

@@ -10,7 +10,9 @@ export type PrincipalKind = (typeof principalKinds)[number];
 
 /** An authenticated principal, as the rules see it. */
 export type Principal =
-  | { kind: 'admin' | 'auditor' | 'site' | 'integration'; name: string }
+  | { kind: 'admin' | 'auditor' | 'integration'; name: string }
+  /** `records`: the records shared with the peer this principal stands for (sites.json); absent, every record. */
+  | { kind: 'site'; name: string; records?: ReadonlySet<string> }
   | { kind: 'participant'; name: string; participantId: ParticipantId; role: Role; displayName: string };
 
 /** The identity a participant principal binds its participant id to: in ledgers, that id is this person. */

@@ -1,10 +1,13 @@
 // Reading a push in pre-receive without starting a process in the usual case: objects the push
-// brought are loose files in git's quarantine folder (receive-pack unpacks small pushes) and are
-// inflated here; objects the record already had come from its repository through isomorphic-git.
-// A large push keeps a pack in the quarantine: only then is `git cat-file` started, with the
-// hook's environment, to read it.
+// brought are in git's quarantine folder, as a pack (receive.unpackLimit = 1 keeps every push
+// packed, so storage grows by what was sent, not by a full copy of each file version) or as loose
+// files, and are read here; objects the record already had come from its repository through
+// isomorphic-git. isomorphic-git reads a pack whole, so only a small quarantine pack is read in
+// this process; a large one is read by `git cat-file`, started with the hook's environment.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { ObjectSource, StoredObject } from '../core/source.js';
 import type { ObjectType, Oid } from '../core/objects.js';
@@ -12,6 +15,8 @@ import { CatFileSource } from './catfile.js';
 import { IsoGitSource, ObjectCache, withLimit } from './store.js';
 
 const TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
+/** Quarantine packs up to this size (together) are read in this process; larger ones through cat-file. */
+const IN_PROCESS_PACK_BYTES = 4 * 1024 * 1024;
 
 /** The header of a loose object: type and size, read by inflating as few of its bytes as will do. */
 function looseHeader(compressed: Buffer): { type: ObjectType; size: number; start: number } | null {
@@ -36,6 +41,10 @@ function looseHeader(compressed: Buffer): { type: ObjectType; size: number; star
 /** Objects of a push in flight: quarantine first, then the repository, then cat-file for packs. */
 export class PushSource implements ObjectSource {
   #fallback: CatFileSource | null = null;
+  /** The quarantine's packs through isomorphic-git; null when there are none or they are too large. */
+  #packed: IsoGitSource | null | undefined;
+  /** A folder whose `objects` is the quarantine, for isomorphic-git, which reads `<gitdir>/objects`. */
+  #view: string | undefined;
 
   /**
    * @param quarantine the hook's GIT_OBJECT_DIRECTORY (receive-pack's quarantine), if any
@@ -63,6 +72,23 @@ export class PushSource implements ObjectSource {
     return { type: header.type, size: header.size, content: whole.subarray(header.start, header.start + header.size) };
   }
 
+  /** The quarantine's packs, when small enough to read here. */
+  #packs(): IsoGitSource | null {
+    if (this.#packed !== undefined) return this.#packed;
+    this.#packed = null;
+    if (!this.quarantine) return null;
+    let packs: string[];
+    try {
+      packs = readdirSync(`${this.quarantine}/pack`).filter((f) => f.endsWith('.pack'));
+    } catch {
+      return null;
+    }
+    if (packs.length === 0 || packs.reduce((n, f) => n + statSync(`${this.quarantine}/pack/${f}`).size, 0) > IN_PROCESS_PACK_BYTES) return null;
+    this.#view = mkdtempSync(join(tmpdir(), 'ccr-quarantine-'));
+    symlinkSync(this.quarantine, `${this.#view}/objects`);
+    return (this.#packed = new IsoGitSource(this.#view, 1024 * 1024, true));
+  }
+
   /** True when the record had the object before this push. */
   async existed(oid: Oid): Promise<boolean> {
     return (await this.repo.read(oid, 0)) !== null;
@@ -78,6 +104,9 @@ export class PushSource implements ObjectSource {
       if (loose.content) this.recent?.put(oid, { type: loose.type, content: loose.content });
       return loose;
     }
+    const packs = this.#packs();
+    const packed = packs && (limit === undefined ? await packs.read(oid) : await packs.read(oid, limit));
+    if (packed) return packed;
     const known = limit === undefined ? await this.repo.read(oid) : await this.repo.read(oid, limit);
     if (known) return known;
     this.#fallback ??= new CatFileSource(this.repo.gitdir, this.env);
@@ -86,5 +115,6 @@ export class PushSource implements ObjectSource {
 
   close(): void {
     this.#fallback?.close();
+    if (this.#view) rmSync(this.#view, { recursive: true, force: true });
   }
 }

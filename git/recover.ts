@@ -1,9 +1,12 @@
 // Clearing what a crash leaves in a repository: lock files that would block every later ref
-// update, receive-pack quarantine folders, temporary object and pack files. The server runs this
+// update, receive-pack quarantine folders, temporary object and pack files, sync scratch folders. The server runs this
 // once per repository, on its first use after start, while holding the record lock; any writer runs
 // it when it takes over the record lock of a process that died holding it.
 
 import { promises as fs } from 'node:fs';
+
+/** Scratch repositories of sync rounds (sync/incoming.ts) inside a record's folder start with this. */
+export const SCRATCH_PREFIX = 'ccr-incoming-';
 
 /** A lock younger than this may still belong to a git process of the server that just died. */
 const SETTLE_MS = 3000;
@@ -33,7 +36,7 @@ async function leftovers(gitdir: string): Promise<string[]> {
     else if (/^[0-9a-f]{2}$/.test(name)) for (const f of await entries(path)) if (f.startsWith('tmp_obj_')) found.push(`${path}/${f}`);
   }
   for (const f of await entries(`${gitdir}/objects/pack`)) if (f.startsWith('tmp_')) found.push(`${gitdir}/objects/pack/${f}`);
-  for (const f of await entries(gitdir)) if (f.includes('.tmp-')) found.push(`${gitdir}/${f}`);
+  for (const f of await entries(gitdir)) if (f.includes('.tmp-') || f.startsWith(SCRATCH_PREFIX)) found.push(`${gitdir}/${f}`);
   return found;
 }
 

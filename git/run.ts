@@ -1,7 +1,7 @@
 // Running the git CLI with a configuration CCR controls: never the system or the user's own
 // ~/.gitconfig, so autocrlf, hooks or aliases on a machine cannot change what CCR writes.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { GitFailure } from '../core/errors.js';
 
 /** Environment for every git CCR runs: no system config, the given global config (or none). */
@@ -16,23 +16,67 @@ export interface GitResult {
   code: number;
   stdout: Buffer;
   stderr: string;
+  /** The run passed its time-out (or was stopped) and was killed with its children. */
+  killed?: boolean;
+}
+
+/** Options of a git run. */
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: Uint8Array | string;
+  /** Kill the run, and every process it started, past this (ms). */
+  timeoutMs?: number;
+  /** Stop the run early, e.g. when a watcher sees it write too much. */
+  signal?: AbortSignal;
+}
+
+// Runs with a time-out lead process groups of their own: git's helpers (`git remote-http`,
+// `index-pack`) inherit the pipes, and killing only the `git` parent would leave them holding the
+// round open. Kept here so a server that stops can end the ones still running.
+const groups = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/** Kill every git run with a time-out still going (server shutdown). */
+export function killRunningGroups(): void {
+  for (const child of groups) killGroup(child);
 }
 
 /** Run git and collect its output; never throws for a non-zero exit (see `git()`). A run past `timeoutMs` is killed. */
-export function runGit(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Uint8Array | string; timeoutMs?: number } = {}): Promise<GitResult> {
+export function runGit(args: string[], opts: RunOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: opts.cwd, env: opts.env ?? gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    if (opts.timeoutMs) {
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
-      child.on('close', () => clearTimeout(timer));
-    }
+    const own = opts.timeoutMs !== undefined || opts.signal !== undefined;
+    const child = spawn('git', args, { cwd: opts.cwd, env: opts.env ?? gitEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: own });
+    let killed = false;
+    const kill = () => {
+      killed = true;
+      killGroup(child);
+    };
+    const timer = opts.timeoutMs !== undefined ? setTimeout(kill, opts.timeoutMs) : undefined;
+    if (own && child.pid !== undefined) groups.add(child);
+    if (opts.signal?.aborted) kill();
+    opts.signal?.addEventListener('abort', kill, { once: true });
+    // 'exit', not only 'close': a grandchild that survived would keep the pipes (and 'close') away.
+    child.on('exit', () => {
+      clearTimeout(timer);
+      groups.delete(child);
+      opts.signal?.removeEventListener('abort', kill);
+      if (own) killGroup(child);
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
     child.stdin.on('error', () => { /* git may exit before reading all input; its exit code says why */ });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ...(killed ? { killed } : {}) }));
     child.stdin.end(opts.input ?? '');
   });
 }

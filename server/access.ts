@@ -1,6 +1,7 @@
 // Who may read or push which record (SPEC 9). Participant principals reach only records in which
 // they take part in some thread: derived from the ledgers on `main`, remembered per record by
-// head commit, and re-read only for threads whose ledger changed. No global scan.
+// head commit, and re-read only for threads whose ledger changed. No global scan. A site principal
+// that sites.json ties to a peer reaches only the records shared with that peer.
 
 import type { RecordId } from '../core/ids.js';
 import { readLedger } from '../core/ledger.js';
@@ -8,6 +9,7 @@ import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { COMMUNICATIONS, LEDGER_FILE } from '../core/rules/tree.js';
 import type { Repository } from '../git/repository.js';
+import { siteShares, type SitesConfig } from '../sync/peers.js';
 
 interface Entry {
   head: Oid;
@@ -55,14 +57,22 @@ export type RecordAction = 'read' | 'write';
 export async function mayAccess(p: Principal, action: RecordAction, id: RecordId, repo: Repository, index: ParticipantIndex): Promise<boolean> {
   switch (p.kind) {
     case 'admin':
-    case 'site':
     case 'integration':
       return true;
+    case 'site':
+      return p.records === undefined || p.records.has(id);
     case 'auditor':
       return action === 'read';
     case 'participant':
       return (await index.participants(id, repo)).has(p.participantId);
   }
+}
+
+/** A principal as authenticated, a `site` one bound to the records sites.json shares with its peer. */
+export function bindSite(p: Principal, sites: Pick<SitesConfig, 'peers'>): Principal {
+  if (p.kind !== 'site') return p;
+  const shares = siteShares(sites, p.name);
+  return shares === undefined || shares === 'all' ? p : { ...p, records: shares };
 }
 
 /** Principal kinds that may use each server-wide API operation. */

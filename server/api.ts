@@ -7,6 +7,7 @@ import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid } from '../core/objects.js';
 import { parseMessages } from '../core/messages/grammar.js';
 import type { Principal } from '../core/principal.js';
+import { CLOCK_SKEW_MS } from '../core/rules/context.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
 import { createRecord } from '../service/initialise.js';
@@ -48,6 +49,9 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
   if (!body || typeof body !== 'object') throw new InvalidInput('expected a JSON object');
   if (body.coordination_id !== undefined && p.kind !== 'admin' && p.kind !== 'site') throw new Forbidden('only admin and site principals choose a record id');
   if (body.coordination_id !== undefined && !isUuid(body.coordination_id)) throw new InvalidInput('expected coordination_id in canonical UUID form');
+  if (p.kind === 'site' && p.records && !(typeof body.coordination_id === 'string' && p.records.has(body.coordination_id))) {
+    throw new Forbidden(`site principal ${p.name} creates only records shared with its site (coordination_id one of them)`);
+  }
   const thread = body.thread;
   const participants = thread ? checkParticipants(thread.participants) : undefined;
   if (p.kind === 'participant' && !participants?.some((x) => x.participant_id === p.participantId)) {
@@ -66,14 +70,25 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
     if (typeof root.name !== 'string' || typeof root.email !== 'string' || !Number.isInteger(root.time) || (root.commit !== undefined && !isOid(root.commit))) {
       throw new InvalidInput('expected root { name, email, time (seconds), commit? }');
     }
+    // The clock rule of SPEC 8 holds for a re-created first commit as for any pushed one.
+    const latest = Date.now() + CLOCK_SKEW_MS;
+    if ((root.time as number) * 1000 > latest) {
+      throw new InvalidInput(`expected root.time at most ${Math.floor(latest / 1000)} (server time + 5 minutes), found ${root.time as number}`);
+    }
   }
   const author = root ? { name: root.name as string, email: root.email as string } : serverAuthor(p);
+  // Counted before the record is made (two creations at once cannot both slip under the limit), given back if it is not.
+  const refund = ctx.quotas.take(p, { records: 1, threads: thread ? 1 : 0, bytes: Buffer.byteLength(JSON.stringify(body)) });
   const created = await createRecord({
-    path: (id) => ctx.records.path(id), bare: true, author, principal: p, bindings: (id) => ctx.principals.bindings().get(id) ?? [],
+    path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p, bindings: (id) => ctx.principals.bindings().get(id) ?? [],
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
     ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
     ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),
-  }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined);
+  }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined)
+    .catch((e: unknown) => {
+      refund();
+      throw e;
+    });
   ctx.metrics.records.inc();
   const id = created.handle.id;
   for (const fn of ctx.mainMoved) fn(id);
@@ -89,8 +104,21 @@ export async function listRecordsRoute(ctx: ServerContext, p: Principal, after: 
   if (after !== undefined && !isUuid(after)) throw new InvalidInput('expected after to be a record id');
   const n = limit === undefined ? 100 : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInput('expected limit between 1 and 1000');
+  if (p.kind === 'site' && p.records) return { status: 200, body: await sharedPage(ctx, p.records, after, n) };
   const page = await ctx.records.list(after, n);
   return { status: 200, body: page };
+}
+
+/** A page of the records shared with a bound site principal that exist here, in id order. */
+async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after: string | undefined, limit: number): Promise<{ records: RecordId[]; next?: RecordId }> {
+  const records: RecordId[] = [];
+  for (const id of [...shared].sort()) {
+    if (after !== undefined && id <= after) continue;
+    if (!(await ctx.records.open(id as RecordId))) continue;
+    if (records.length === limit) return { records, next: records[records.length - 1]! };
+    records.push(id as RecordId);
+  }
+  return { records };
 }
 
 /** GET /api/records/<id>: the status and a summary of every thread. */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MethodNotAllowed, NotFound, Unauthorized } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
-import { apiRights } from './access.js';
+import { apiRights, bindSite } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import { allow, createPrincipalRoute, createRecordRoute, deletePrincipalRoute, listPrincipalsRoute, listRecordsRoute, recordSummaryRoute, type Answer } from './api.js';
 import type { ServerContext } from './context.js';
@@ -22,7 +22,7 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<P
     ctx.metrics.authFailures.inc();
     throw new Unauthorized('authentication required');
   }
-  return p;
+  return bindSite(p, ctx.sites);
 }
 
 /**

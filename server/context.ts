@@ -7,8 +7,10 @@ import type { HookEndpoint } from './hookEndpoint.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { PrincipalStore } from './principals.js';
+import type { Quotas } from './quotas.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
+import type { SitesConfig } from '../sync/peers.js';
 import type { SyncScheduler } from '../sync/scheduler.js';
 
 /** How a server runs; everything has an embedded default (`defaults` in server/index.ts). */
@@ -61,6 +63,10 @@ export interface ServerContext {
   log: Logger;
   /** Called after `main` of a record really moved: a push landed, or the record was created (sync listens). */
   mainMoved: Array<(id: RecordId) => void>;
+  /** What each principal may still add this period (<data>/quotas.json or the defaults). */
+  quotas: Quotas;
+  /** The peers of <data>/sites.json as read at start (none without the file). */
+  sites: SitesConfig;
   /** Background sync with peer sites, when <data>/sites.json names any. */
   sync?: SyncScheduler;
 }

@@ -1,6 +1,7 @@
 // The git configuration the server owns (GIT_CONFIG_GLOBAL, with the system file ignored): hooks
 // through core.hooksPath, fsck of everything received, no deletes or forced updates, committed
-// objects and refs fsynced, a maximum pack size. The user's ~/.gitconfig is never read.
+// objects and refs fsynced, a maximum pack size, pushes kept as the packs they came in (never
+// exploded into loose objects: a full copy of every file version). The user's ~/.gitconfig is never read.
 
 import { writeFileDurable } from '../git/fsutil.js';
 import { gitEnv } from '../git/run.js';
@@ -32,7 +33,9 @@ export function renderGitConfig(o: GitConfigOptions): string {
     '\tdenyCurrentBranch = refuse',
     `\tmaxInputSize = ${o.maxInputBytes}`,
     '\tadvertisePushOptions = false',
-    '\tautogc = true',
+    // server/maintenance.ts runs gc --auto after every write, pushes included, a little later.
+    '\tautogc = false',
+    '\tunpackLimit = 1',
     '\thideRefs = refs/ccr',
     '[transfer]',
     '\tfsckObjects = true',
@@ -44,7 +47,12 @@ export function renderGitConfig(o: GitConfigOptions): string {
     '\tallowFilter = true',
     '\thideRefs = refs/ccr',
     '[gc]',
-    '\tauto = 6700',
+    // Loose objects are the server's own writes, each a full copy of a file version: pack them
+    // sooner than git's default of 6,700 (server/maintenance.ts runs gc --auto after writes).
+    '\tauto = 1000',
+    // Each push is a pack that carries a full copy of each file it changes (index-pack --fix-thin
+    // completes the client's deltas): fold them into one, with deltas, once there are a few.
+    '\tautoPackLimit = 8',
     '',
   ].join('\n');
 }

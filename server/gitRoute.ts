@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType } from '../core/errors.js';
-import { formatFinding } from '../core/findings.js';
+import { error, formatFinding, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import type { Principal } from '../core/principal.js';
 import { MAIN, readRef } from '../git/refs.js';
@@ -11,6 +11,7 @@ import { mayAccess } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import type { ServerContext } from './context.js';
 import type { HookCall, HookVerdict, PushContext } from './hookEndpoint.js';
+import { pushUsage } from './quotas.js';
 import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
 
 /** What the git route tells the access log. */
@@ -58,6 +59,17 @@ function exchanged(exchange: Exchange, ok: string): GitOutcome {
   return { status, outcome, exchange };
 }
 
+/** Count an acceptable push against its pusher's quota; a finding when it would pass it. */
+async function chargeQuota(ctx: ServerContext, push: PushContext, call: HookCall): Promise<Finding | null> {
+  const limits = ctx.quotas.limits(push.principal);
+  if (limits.threads == null && limits.bytes == null) return null;
+  const usage = await pushUsage(push.gitdir, call, ctx.gitEnv, limits.threads != null);
+  const over = ctx.quotas.over(push.principal, usage);
+  if (over) return error(ruleIds.quota, over, { path: MAIN });
+  ctx.quotas.take(push.principal, usage);
+  return null;
+}
+
 /** The pre-receive judgement for a push in flight (called through the hook endpoint). */
 export async function judgeHook(ctx: ServerContext, push: PushContext, call: HookCall): Promise<HookVerdict> {
   push.updates = call.updates;
@@ -68,6 +80,8 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   });
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   const errors = verdict.findings.filter((f) => f.severity === 'error');
+  const quota = errors.length === 0 ? await chargeQuota(ctx, push, call) : null;
+  if (quota) errors.push(quota);
   if (errors.length === 0) {
     push.accepted = call.updates;
     return { accept: true, lines: [] };
@@ -80,7 +94,8 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
       `ccr: push refused: ${errors.length} problem${errors.length === 1 ? '' : 's'} (request ${push.requestId})`,
       ...errors.slice(0, 50).map(formatFinding),
       ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
-      'ccr: nothing was changed; messages are never edited or deleted (write a correction instead)',
+      errors.every((f) => f.rule === ruleIds.quota) ? 'ccr: nothing was changed; push again when the period named above has passed'
+        : 'ccr: nothing was changed; messages are never edited or deleted (write a correction instead)',
     ],
   };
 }

@@ -23,6 +23,9 @@ import { RecordStore } from './records.js';
 import { ValidatorPool } from './validatorPool.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
+import { killRunningGroups } from '../git/run.js';
+import { Maintenance } from './maintenance.js';
+import { loadQuotas, Quotas } from './quotas.js';
 
 /** The project's hooks folder (core.hooksPath of every record). */
 export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hooks');
@@ -79,6 +82,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     await fs.access(`${HOOKS_DIR}/pre-receive`, fsConstants.X_OK).catch(() => {
       throw new Error(`the pre-receive hook ${HOOKS_DIR}/pre-receive is missing or not executable; refusing to serve pushes unjudged`);
     });
+    const sites = await loadSites(data);
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
     const principals = new PrincipalStore(`${data}/principals.json`);
     // The first start makes the `admin` principal; so does any start that finds no admin at all
@@ -92,15 +96,16 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const metrics = new Metrics();
     const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
     const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', principals,
+      options: { ...options, data }, baseUrl: '', principals, sites, quotas: new Quotas(await loadQuotas(data)),
       records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
       participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
     };
     await hooks.listen();
-    const sites = await loadSites(data);
+    const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log);
+    ctx.mainMoved.push((id) => maintenance.touched(id));
     if (sites.peers.length > 0) {
-      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs }, ctx.records, log, metrics);
+      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics);
       ctx.sync = scheduler;
       ctx.mainMoved.push((id) => scheduler.pushed(id));
       scheduler.start();
@@ -138,7 +143,11 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
       await Promise.race([stopped, grace]);
       server.closeAllConnections();
-      await ctx.sync?.stop();
+      // Rounds in flight end now, their git children (a fetch from a hanging peer) killed.
+      maintenance.stop();
+      const stopping = ctx.sync?.stop();
+      killRunningGroups();
+      await stopping;
       await ctx.hooks.stop();
       await ctx.validator.close();
       await accessLog.close();

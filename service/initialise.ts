@@ -1,5 +1,6 @@
 // Create a record: a new repository with COORDINATION_STATUS.yaml as its first commit, built in a
-// temporary folder and renamed into place, so a failure or crash never leaves a half-made record.
+// temporary folder and renamed into place, so a failure or crash never leaves a half-made record
+// (nor, with a staging folder outside the shards, an empty shard folder).
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -46,6 +47,12 @@ export interface CreateRecordOptions {
   bindings?: BindingLookup;
   /** The first commit must come out with this id (a peer's record re-created here), or nothing is created. */
   expectCommit?: string;
+  /**
+   * Where the record is built before it is renamed into place (same file system); by default the
+   * final folder's parent. A server gives its records root, so the shard folders are made only
+   * when the record is complete.
+   */
+  staging?: string;
 }
 
 /**
@@ -59,9 +66,10 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
   const id = opts.id ?? newUuid();
   const final = opts.path(id);
   if (await exists(final)) throw new RecordExists(`record ${id} already exists`, { id });
-  await fs.mkdir(dirname(final), { recursive: true });
-  await removeStaleStaging(dirname(final));
-  const tmp = `${dirname(final)}/.tmp-${id}-${randomBytes(4).toString('hex')}`;
+  const stagingDir = opts.staging ?? dirname(final);
+  await fs.mkdir(stagingDir, { recursive: true });
+  await removeStaleStaging(stagingDir);
+  const tmp = `${stagingDir}/.tmp-${id}-${randomBytes(4).toString('hex')}`;
   try {
     const gitdir = opts.bare ? tmp : `${tmp}/.git`;
     await initRepository(gitdir, opts.bare);
@@ -78,12 +86,14 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     const extra = then ? await then(staging) : undefined;
     // A rename never replaces a non-empty folder, so a concurrent creation of the same id loses.
     try {
+      await fs.mkdir(dirname(final), { recursive: true });
       await fs.rename(tmp, final);
     } catch (e) {
       if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw new RecordExists(`record ${id} already exists`, { id });
       throw e;
     }
     await syncDir(dirname(final));
+    if (opts.staging !== undefined) await syncDir(opts.staging);
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
     const handle = new RecordHandle(repo, id, opts.clock, opts.principal, opts.bindings);
     return { handle, commit: written.commit, ...(then ? { then: extra as T } : {}) };

@@ -19,6 +19,11 @@ export interface Peer {
   token_env?: string;
   /** Records shared with this peer: every record, or a list. */
   records: 'all' | string[];
+  /**
+   * The name of the peer's own `site` principal here. That principal then reads, pushes and creates
+   * only the records shared with this peer (required with a list of records).
+   */
+  principal?: string;
   /** A CA certificate file for an https peer with a private CA. */
   ca?: string;
 }
@@ -44,6 +49,11 @@ export function checkSites(value: unknown): SitesConfig {
     if (typeof p.url !== 'string' || !/^https?:\/\/[^/]+/.test(p.url)) throw new InvalidInput(`${where}: expected an http(s) url`);
     if (typeof p.user !== 'string' || (typeof p.token !== 'string' && typeof p.token_env !== 'string')) throw new InvalidInput(`${where}: expected user and token (or token_env)`);
     if (p.records !== 'all' && !(Array.isArray(p.records) && p.records.every(isUuid))) throw new InvalidInput(`${where}: expected records to be "all" or a list of record ids`);
+    if (p.principal !== undefined && (typeof p.principal !== 'string' || p.principal === '')) throw new InvalidInput(`${where}: expected principal to be a principal name`);
+    // A list without the peer's principal would limit what we send, not what the peer may take.
+    if (p.records !== 'all' && p.principal === undefined) {
+      throw new InvalidInput(`${where}: expected principal (the name of the peer's site principal here) with a list of records, so the peer reaches only those`);
+    }
   }
   const interval = v.interval_seconds ?? 60;
   if (typeof interval !== 'number' || interval < 0) throw new InvalidInput('sites.json: expected interval_seconds ≥ 0');
@@ -74,6 +84,17 @@ export async function sharedRecords(peer: Peer, records: Pick<RecordStore, 'list
 /** True when the peer shares the record. */
 export function shares(peer: Peer, id: string): boolean {
   return peer.records === 'all' || peer.records.includes(id);
+}
+
+/**
+ * What a `site` principal may reach: the records shared with the peers that name it (`all` if any
+ * shares everything), or undefined when no peer names it (SPEC 9: every record).
+ */
+export function siteShares(config: Pick<SitesConfig, 'peers'>, principal: string): 'all' | ReadonlySet<string> | undefined {
+  const peers = config.peers.filter((p) => p.principal === principal);
+  if (peers.length === 0) return undefined;
+  if (peers.some((p) => p.records === 'all')) return 'all';
+  return new Set(peers.flatMap((p) => p.records as string[]));
 }
 
 /** The peer's token. */

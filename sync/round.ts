@@ -1,8 +1,10 @@
-// One sync round for one record with one peer (SPEC 10), over plain git: fetch the peer's `main`
-// into a private ref, refuse a history that dropped what both sites last agreed on, judge the
-// peer's new commits with the offline verifier's rules, then fast-forward, push, or build the
-// deterministic merge and push it. Local `main` only ever moves by compare-and-swap under the
-// record lock, and only to a commit the rules accept; network work happens outside the lock.
+// One sync round for one record with one peer (SPEC 10), over plain git: ask the peer for its
+// `main` and, unless we hold it already, fetch it into a scratch repository (sync/incoming.ts,
+// capped like a push), refuse a history that dropped
+// what both sites last agreed on, judge the peer's new commits with the rules and the server clock
+// as a push is judged, then bring them in and fast-forward, push, or build the deterministic merge
+// and push it. Local `main` only ever moves by compare-and-swap under the record lock, and only to
+// a commit the rules accept; network work happens outside the lock, within the round's deadline.
 
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -11,7 +13,7 @@ import { evaluateCommit, EvaluationCache } from '../core/evaluate.js';
 import { formatFinding, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { buildSyncMerge } from '../core/mergeCommit.js';
-import { parseCommit, type Oid } from '../core/objects.js';
+import { isOid, parseCommit, type Oid } from '../core/objects.js';
 import { parseCommitMessage } from '../core/commitMessage.js';
 import { readStatus } from '../core/status.js';
 import { STATUS_FILE } from '../core/rules/tree.js';
@@ -22,12 +24,13 @@ import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
 import type { Repository } from '../git/repository.js';
 import { runGit } from '../git/run.js';
 import { writeObjects } from '../git/store.js';
+import { Scratch } from './incoming.js';
 import { tokenOf, type Peer } from './peers.js';
 
 /** How a round ended. */
 export type Outcome =
   | 'in-sync' | 'pushed' | 'fast-forwarded' | 'merged' | 'created-at-peer'
-  | 'refused-rewrite' | 'refused-invalid' | 'refused-unrelated' | 'conflict' | 'retry' | 'peer-down' | 'failed';
+  | 'refused-rewrite' | 'refused-invalid' | 'refused-unrelated' | 'refused-too-large' | 'conflict' | 'retry' | 'peer-down' | 'failed';
 
 /** The report of a round. */
 export interface RoundReport {
@@ -44,47 +47,78 @@ export interface RoundReport {
 export interface SyncContext {
   /** The environment of the server's git (its configuration). */
   gitEnv: NodeJS.ProcessEnv;
-  /** Network operations past this are abandoned (ms). */
+  /** A round's budget (ms): every network operation of a round ends by then, its git children killed. */
   timeoutMs: number;
+  /** The most a peer may send in one round (bytes), as a push is capped; past it the fetch is killed. */
+  maxFetchBytes: number;
 }
 
 const NOT_FOUND = /not found|404/i;
-const refs = (peer: Peer) => ({ incoming: `refs/ccr/peers/${peer.name}/incoming`, synced: `refs/ccr/peers/${peer.name}/synced` });
+const SYNCED = (peer: Peer) => `refs/ccr/peers/${peer.name}/synced`;
+/** Where rounds before this version kept the peer's main: deleted, so nothing refused stays reachable. */
+const OLD_INCOMING = (peer: Peer) => `refs/ccr/peers/${peer.name}/incoming`;
 
-/** git with the peer's credentials, from the environment (never in the arguments). */
-function peerGit(ctx: SyncContext, peer: Peer, args: string[]) {
-  const helper = '!f() { echo "username=$CCR_PEER_USER"; echo "password=$CCR_PEER_TOKEN"; }; f';
-  return runGit(['-c', 'credential.helper=', '-c', `credential.helper=${helper}`, ...args], {
-    env: { ...ctx.gitEnv, CCR_PEER_USER: peer.user, CCR_PEER_TOKEN: tokenOf(peer), GIT_TERMINAL_PROMPT: '0', ...(peer.ca ? { GIT_SSL_CAINFO: peer.ca } : {}) },
-    timeoutMs: ctx.timeoutMs,
-  });
+/** The time left of a round that ends at `deadline`, for the next operation (at least 1 ms). */
+type Clock = () => number;
+
+/** Scheme and host[:port] of a base URL, as git hands them to a credential helper. */
+export function peerOrigin(url: string): { protocol: string; host: string } {
+  const m = /^(https?):\/\/([^/?#]+)/.exec(url);
+  if (!m) throw new Error(`not an http(s) URL: ${url}`);
+  return { protocol: m[1]!, host: m[2]! };
 }
 
-/** A JSON request to the peer's API with its site credentials. */
-function peerApi(ctx: SyncContext, peer: Peer, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+/**
+ * git options for talking to a peer: no redirects (a peer's 302 must not carry our token
+ * elsewhere), a stalled transfer aborts on its own even if this process dies, and a credential
+ * helper that answers only for the peer's own scheme and host. The credentials come from the
+ * environment (`peerGitEnv`), never from the arguments.
+ */
+export function peerGitArgs(timeoutMs: number): string[] {
+  const helper = '!f() { test "$1" = get || exit 0; p=; h=; while IFS= read -r l && test -n "$l"; do case "$l" in protocol=*) p=${l#protocol=};; '
+    + 'host=*) h=${l#host=};; esac; done; test "$p" = "$CCR_PEER_PROTOCOL" && test "$h" = "$CCR_PEER_HOST" || exit 0; '
+    + 'echo "username=$CCR_PEER_USER"; echo "password=$CCR_PEER_TOKEN"; }; f';
+  return ['-c', 'credential.helper=', '-c', `credential.helper=${helper}`, '-c', 'http.followRedirects=false',
+    '-c', 'http.lowSpeedLimit=1', '-c', `http.lowSpeedTime=${Math.max(1, Math.ceil(timeoutMs / 1000))}`];
+}
+
+/** The environment of git talking to a peer: the server's configuration and the peer's credentials. */
+export function peerGitEnv(ctx: Pick<SyncContext, 'gitEnv'>, peer: Peer): NodeJS.ProcessEnv {
+  const { protocol, host } = peerOrigin(peer.url);
+  return {
+    ...ctx.gitEnv, CCR_PEER_USER: peer.user, CCR_PEER_TOKEN: tokenOf(peer), CCR_PEER_PROTOCOL: protocol, CCR_PEER_HOST: host,
+    GIT_TERMINAL_PROMPT: '0', ...(peer.ca ? { GIT_SSL_CAINFO: peer.ca } : {}),
+  };
+}
+
+/** git with the peer's credentials, killed with its children when the round's time is up. */
+function peerGit(ctx: SyncContext, peer: Peer, left: Clock, args: string[]) {
+  return runGit([...peerGitArgs(ctx.timeoutMs), ...args], { env: peerGitEnv(ctx, peer), timeoutMs: left() });
+}
+
+/** A JSON request to the peer's API with its site credentials; a redirect is an answer, never followed. */
+function peerApi(ctx: SyncContext, peer: Peer, left: Clock, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, peer.url.replace(/\/?$/, '/'));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, {
-      method, timeout: ctx.timeoutMs, ...(peer.ca ? { ca: readFileSync(peer.ca) } : {}),
+      method, ...(peer.ca ? { ca: readFileSync(peer.ca) } : {}),
       headers: { Authorization: `Basic ${Buffer.from(`${peer.user}:${tokenOf(peer)}`).toString('base64')}`, 'Content-Type': 'application/json' },
     }, (res) => {
       let text = '';
-      res.on('data', (d: Buffer) => { text += d.toString(); });
+      res.on('data', (d: Buffer) => { if (text.length < 65536) text += d.toString(); });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
+    // The whole exchange, not only idleness: a peer that answers a byte a second is cut off too.
+    const timer = setTimeout(() => req.destroy(new Error('timed out')), left());
+    req.on('close', () => clearTimeout(timer));
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
-function isAncestor(ctx: SyncContext, repo: Repository, a: string, b: string): Promise<boolean> {
-  return gitIsAncestor(repo.gitdir, ctx.gitEnv)(a as Oid, b as Oid);
-}
-
 /** Create the record at the peer with a first commit identical to ours (same id, same bytes). */
-async function createAtPeer(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId): Promise<string | null> {
+async function createAtPeer(ctx: SyncContext, repo: Repository, peer: Peer, left: Clock, id: RecordId): Promise<string | null> {
   const roots = (await runGit(['--git-dir', repo.gitdir, 'rev-list', '--max-parents=0', MAIN], { env: ctx.gitEnv })).stdout.toString().trim().split('\n');
   const root = roots[0] as Oid;
   const commit = parseCommit((await repo.source.read(root))!.content);
@@ -92,7 +126,7 @@ async function createAtPeer(ctx: SyncContext, repo: Repository, peer: Peer, id: 
   const parsed = status ? readStatus(status) : null;
   const message = commit ? parseCommitMessage(commit.message) : null;
   if (!commit || !parsed?.ok || !message?.ok) return `our first commit ${root} was not written by CCR and cannot be re-created at the peer`;
-  const r = await peerApi(ctx, peer, 'POST', '/api/records', {
+  const r = await peerApi(ctx, peer, left, 'POST', '/api/records', {
     coordination_id: id, clinical_id: parsed.value.clinical_id, care_location: message.value.careLocation,
     root: { name: commit.author.name, email: commit.author.email, time: commit.author.timestamp, commit: root },
   });
@@ -100,20 +134,21 @@ async function createAtPeer(ctx: SyncContext, repo: Repository, peer: Peer, id: 
 }
 
 /** Push `sha` as the peer's main; null when it landed, else the peer's refusal. */
-async function pushToPeer(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId, sha: string): Promise<string | null> {
-  const r = await peerGit(ctx, peer, ['--git-dir', repo.gitdir, 'push', '--porcelain', `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`, `${sha}:${MAIN}`]);
+async function pushToPeer(ctx: SyncContext, repo: Repository, peer: Peer, left: Clock, id: RecordId, sha: string): Promise<string | null> {
+  const r = await peerGit(ctx, peer, left, ['--git-dir', repo.gitdir, 'push', '--porcelain', `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`, `${sha}:${MAIN}`]);
+  if (r.killed) return 'the push to the peer timed out';
   return r.code === 0 ? null : (r.stderr.split('\n').filter((l) => l.startsWith('remote:') || l.includes('rejected')).join('\n') || r.stderr.trim()).slice(0, 2000);
 }
 
-/** Judge the commits the peer has and we do not, oldest first. */
-async function judgeIncoming(ctx: SyncContext, repo: Repository, id: RecordId, from: string, to: string): Promise<Finding[]> {
-  const list = (await runGit(['--git-dir', repo.gitdir, 'rev-list', '--topo-order', '--reverse', to, `^${from}`], { env: ctx.gitEnv })).stdout.toString().trim().split('\n').filter(Boolean);
-  const source = new CatFileSource(repo.gitdir);
+/** Judge the commits the peer has and we do not, oldest first, with the server clock (as a push is judged). */
+async function judgeIncoming(ctx: SyncContext, gitdir: string, id: RecordId, from: string, to: string): Promise<Finding[]> {
+  const list = (await runGit(['--git-dir', gitdir, 'rev-list', '--topo-order', '--reverse', to, `^${from}`], { env: ctx.gitEnv })).stdout.toString().trim().split('\n').filter(Boolean);
+  const source = new CatFileSource(gitdir);
   try {
     const cache = new EvaluationCache();
-    const mergeBase = gitMergeBase(repo.gitdir, ctx.gitEnv);
+    const mergeBase = gitMergeBase(gitdir, ctx.gitEnv);
     for (const oid of list) {
-      const errors = (await evaluateCommit(source, oid as Oid, { recordId: id, cache, mergeBase })).filter((f) => f.severity === 'error');
+      const errors = (await evaluateCommit(source, oid as Oid, { recordId: id, cache, mergeBase, now: Date.now() })).filter((f) => f.severity === 'error');
       if (errors.length > 0) return errors;
     }
     return [];
@@ -130,29 +165,59 @@ async function moveMain(repo: Repository, from: string, to: string): Promise<boo
 /** One round for one record with one peer. Never throws for the peer's or the network's faults. */
 export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId): Promise<RoundReport> {
   const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({ record: id, peer: peer.name, outcome, main, ...more });
-  const { incoming, synced } = refs(peer);
-  const url = `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`;
-  let local = await repo.head();
+  const local = await repo.head();
   if (!local) return report('failed', null, { detail: 'the record has no main here' });
+  const deadline = Date.now() + ctx.timeoutMs;
+  const left: Clock = () => Math.max(1, deadline - Date.now());
+  const old = await readRef(repo.gitdir, OLD_INCOMING(peer));
+  if (old) await runGit(['--git-dir', repo.gitdir, 'update-ref', '-d', OLD_INCOMING(peer), old], { env: ctx.gitEnv });
+  const url = `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`;
 
-  let fetched = await peerGit(ctx, peer, ['--git-dir', repo.gitdir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', url, `+${MAIN}:${incoming}`]);
-  if (fetched.code !== 0 && NOT_FOUND.test(fetched.stderr)) {
-    const why = await createAtPeer(ctx, repo, peer, id).catch((e: Error) => e.message);
+  // What the peer's main is, first: when we hold it already (the usual round), nothing is fetched.
+  const listed = await peerGit(ctx, peer, left, ['--git-dir', repo.gitdir, 'ls-remote', url, MAIN]);
+  if (listed.code !== 0 && !listed.killed && NOT_FOUND.test(listed.stderr)) {
+    const why = await createAtPeer(ctx, repo, peer, left, id).catch((e: Error) => e.message);
     if (why) return report('failed', local, { detail: why });
-    fetched = await peerGit(ctx, peer, ['--git-dir', repo.gitdir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', url, `+${MAIN}:${incoming}`]);
-    if (fetched.code === 0) {
-      const pushed = await pushToPeer(ctx, repo, peer, id, local);
-      if (pushed) return report('failed', local, { detail: pushed });
-      await compareAndSwapRef(repo.gitdir, synced, local, await readRef(repo.gitdir, synced));
-      return report('created-at-peer', local);
-    }
+    const pushed = await pushToPeer(ctx, repo, peer, left, id, local);
+    if (pushed) return report('failed', local, { detail: pushed });
+    await compareAndSwapRef(repo.gitdir, SYNCED(peer), local, await readRef(repo.gitdir, SYNCED(peer)));
+    return report('created-at-peer', local);
   }
-  if (fetched.code !== 0) return report('peer-down', local, { detail: fetched.stderr.trim().split('\n').pop() ?? `git exited ${fetched.code}` });
-  const theirs = await readRef(repo.gitdir, incoming);
+  if (listed.killed) return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
+  if (listed.code !== 0) return report('peer-down', local, { detail: listed.stderr.trim().split('\n').pop() ?? `git exited ${listed.code}` });
+  const tip = listed.stdout.toString().split('\t')[0];
+  if (!isOid(tip)) return report('failed', local, { detail: 'the peer has no main' });
+  if (tip === local || (await gitIsAncestor(repo.gitdir, ctx.gitEnv)(tip, local))) return settle(ctx, repo, peer, id, local, tip, null, left);
+
+  const scratch = await Scratch.open(repo.gitdir, peer.name, ctx.gitEnv, [local, await readRef(repo.gitdir, SYNCED(peer))]);
+  try {
+    const fetched = await scratch.fetch(peerGitArgs(ctx.timeoutMs), url, ctx.maxFetchBytes, { env: peerGitEnv(ctx, peer), timeoutMs: left() });
+    if (fetched.tooLarge) {
+      return report('refused-too-large', local, { detail: `the peer sent more than ${ctx.maxFetchBytes} bytes (${fetched.bytes} when the fetch was stopped); nothing of it was kept` });
+    }
+    if (fetched.killed) return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
+    if (fetched.code !== 0) return report('peer-down', local, { detail: fetched.stderr.trim().split('\n').pop() ?? `git exited ${fetched.code}` });
+    const theirs = await scratch.tip();
+    if (!theirs) return report('failed', local, { detail: 'the fetch gave no main' });
+    return await settle(ctx, repo, peer, id, local, theirs, scratch, left);
+  } finally {
+    await scratch.remove();
+  }
+}
+
+/**
+ * The rest of a round once the peer's main (`theirs`) is known: held here already (`scratch`
+ * null), or fetched into the scratch repository, where it is judged before anything of it enters
+ * the record.
+ */
+async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId, local: Oid, theirs: Oid, scratch: Scratch | null, left: Clock): Promise<RoundReport> {
+  const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({ record: id, peer: peer.name, outcome, main, ...more });
+  const synced = SYNCED(peer);
+  const where = scratch?.gitdir ?? repo.gitdir;
   const agreed = await readRef(repo.gitdir, synced);
-  if (!theirs) return report('failed', local, { detail: 'the fetch gave no main' });
   if (theirs === local && agreed === local) return report('in-sync', local);
-  if (agreed && agreed !== theirs && !(await isAncestor(ctx, repo, agreed, theirs))) {
+  const isAncestor = gitIsAncestor(where, ctx.gitEnv);
+  if (agreed && agreed !== theirs && !(await isAncestor(agreed, theirs))) {
     return report('refused-rewrite', local, { detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${agreed.slice(0, 12)}, which both sites held: its history was rewritten` });
   }
   const agree = async (sha: string, outcome: Outcome) => {
@@ -160,22 +225,23 @@ export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer,
     return report(outcome, sha);
   };
   if (theirs === local) return agree(local, 'in-sync');
-  if (await isAncestor(ctx, repo, theirs, local)) {
-    const refused = await pushToPeer(ctx, repo, peer, id, local);
+  if (await isAncestor(theirs, local)) {
+    const refused = await pushToPeer(ctx, repo, peer, left, id, local);
     return refused ? report('retry', local, { detail: refused }) : agree(local, 'pushed');
   }
-  const base = await gitMergeBase(repo.gitdir, ctx.gitEnv)(local as Oid, theirs);
+  const base = await gitMergeBase(where, ctx.gitEnv)(local, theirs);
   if (!base) return report('refused-unrelated', local, { detail: 'the peer holds a record with this id but an unrelated history' });
-  const findings = await judgeIncoming(ctx, repo, id, local, theirs);
+  const findings = await judgeIncoming(ctx, where, id, local, theirs);
   if (findings.length > 0) return report('refused-invalid', local, { findings, detail: findings.map(formatFinding).slice(0, 5).join('\n') });
+  // Judged good: only now do the peer's objects enter the record.
+  await scratch?.adopt();
   if (base === local) {
     return (await moveMain(repo, local, theirs)) ? agree(theirs, 'fast-forwarded') : report('retry', await repo.head(), { detail: 'main moved during the round' });
   }
-  const merge = await buildSyncMerge(repo.source, local as Oid, theirs, base);
+  const merge = await buildSyncMerge(repo.source, local, theirs, base);
   if (!merge.ok) return report('conflict', local, { detail: merge.conflict });
   await writeObjects(repo.gitdir, merge.value.objects);
   if (!(await moveMain(repo, local, merge.value.oid))) return report('retry', await repo.head(), { detail: 'main moved during the round' });
-  local = merge.value.oid;
-  const refused = await pushToPeer(ctx, repo, peer, id, local);
-  return refused ? report('retry', local, { detail: refused }) : agree(local, 'merged');
+  const refused = await pushToPeer(ctx, repo, peer, left, id, merge.value.oid);
+  return refused ? report('retry', merge.value.oid, { detail: refused }) : agree(merge.value.oid, 'merged');
 }

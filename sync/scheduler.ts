@@ -1,7 +1,9 @@
 // Sync in the background of a server: a round for a record with every peer that shares it soon
 // after a push moved its main, and rounds over every shared record on an interval. A peer that is
 // down is retried with growing pauses (back-off), and never holds up local writes: rounds run
-// beside the request path, and hold a record's lock only to move its main.
+// beside the request path, and hold a record's lock only to move its main. A round ends within its
+// budget whatever the peer does (sync/round.ts), so a hanging peer holds a slot no longer than
+// that; rounds due with a peer that is backing off wait for the pause to end, never lost.
 
 import type { RecordId } from '../core/ids.js';
 import type { Logger } from '../server/log.js';
@@ -16,6 +18,8 @@ const MAX_BACKOFF_MS = 5 * 60 * 1000;
 export class SyncScheduler {
   readonly #queue = new Map<string, { peer: Peer; record: RecordId }>();
   readonly #backoff = new Map<string, { until: number; pause: number }>();
+  /** Records due with a peer that is backing off, by peer name: queued again when the pause ends. */
+  readonly #waiting = new Map<string, Set<RecordId>>();
   readonly #debounce = new Map<string, NodeJS.Timeout>();
   #running = 0;
   #interval: NodeJS.Timeout | undefined;
@@ -66,6 +70,7 @@ export class SyncScheduler {
     clearInterval(this.#interval);
     for (const t of this.#debounce.values()) clearTimeout(t);
     this.#queue.clear();
+    this.#waiting.clear();
     await this.idle();
   }
 
@@ -79,7 +84,10 @@ export class SyncScheduler {
     while (this.#running < this.concurrency && this.#queue.size > 0) {
       const [key, job] = this.#queue.entries().next().value as [string, { peer: Peer; record: RecordId }];
       this.#queue.delete(key);
-      if ((this.#backoff.get(job.peer.name)?.until ?? 0) > Date.now()) continue;
+      if ((this.#backoff.get(job.peer.name)?.until ?? 0) > Date.now()) {
+        this.#waiting.set(job.peer.name, (this.#waiting.get(job.peer.name) ?? new Set()).add(job.record));
+        continue;
+      }
       this.#running++;
       void this.#round(job.peer, job.record).finally(() => {
         this.#running--;
@@ -105,8 +113,19 @@ export class SyncScheduler {
     if (r.outcome === 'peer-down') {
       const pause = Math.min((this.#backoff.get(peer.name)?.pause ?? 500) * 2, MAX_BACKOFF_MS);
       this.#backoff.set(peer.name, { until: Date.now() + pause, pause });
-      setTimeout(() => this.#enqueue(peer, record), pause).unref();
-    } else this.#backoff.delete(peer.name);
+      this.#waiting.set(peer.name, (this.#waiting.get(peer.name) ?? new Set()).add(record));
+      setTimeout(() => this.#resume(peer), pause).unref();
+    } else {
+      this.#backoff.delete(peer.name);
+      this.#resume(peer);
+    }
     return r;
+  }
+
+  /** Queue again the rounds that waited for a peer's pause to end. */
+  #resume(peer: Peer): void {
+    const waiting = this.#waiting.get(peer.name);
+    this.#waiting.delete(peer.name);
+    for (const record of waiting ?? []) this.#enqueue(peer, record);
   }
 }

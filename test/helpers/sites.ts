@@ -1,13 +1,16 @@
 // Several CCR sites on 127.0.0.1 for the sync tests: servers that know each other as peers, and
 // rounds run by hand (`syncAll`) so a test decides exactly when sites talk.
 
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import type { Test } from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import type { Peer } from '../../sync/peers.js';
 import { syncRecord, type RoundReport } from '../../sync/round.js';
 import { gitOk } from './git.js';
+import type { ServerOptions } from '../../server/context.js';
 import { testServer, type TestServer } from './server.js';
+import { tempDir } from './tmp.js';
 
 /** A site: its server, and the peers it syncs with. */
 export interface Site {
@@ -17,9 +20,9 @@ export interface Site {
 }
 
 /** Sites that are all peers of each other (each has a `site` principal for every other). */
-export async function sites(t: Test, names: string[]): Promise<Site[]> {
+export async function sites(t: Test, names: string[], options: Array<Partial<ServerOptions>> = []): Promise<Site[]> {
   const all: Site[] = [];
-  for (const name of names) all.push({ name, s: await testServer(t, { validatorThreads: 1 }), peers: [] });
+  for (const [i, name] of names.entries()) all.push({ name, s: await testServer(t, { validatorThreads: 1, ...options[i] }), peers: [] });
   for (const a of all) {
     for (const b of all) {
       if (a === b) continue;
@@ -33,7 +36,7 @@ export async function sites(t: Test, names: string[]): Promise<Site[]> {
 /** One round of `from` with its peer `to` for every record `from` holds (as `ccr sync --peer` does). */
 export async function syncAll(from: Site, to: string): Promise<RoundReport[]> {
   const peer = from.peers.find((p) => p.name === to)!;
-  const ctx = { gitEnv: from.s.server.context.gitEnv, timeoutMs: 20_000 };
+  const ctx = { gitEnv: from.s.server.context.gitEnv, timeoutMs: 20_000, maxFetchBytes: from.s.server.context.options.maxPushBytes };
   const out: RoundReport[] = [];
   const { records } = await from.s.server.context.records.list(undefined, 1000);
   for (const id of records) out.push(await syncRecord(ctx, (await from.s.server.context.records.open(id))!, peer, id));
@@ -61,4 +64,43 @@ export function freePort(): Promise<number> {
     });
     srv.on('error', reject);
   });
+}
+
+/** A peer that accepts TCP connections and never answers a byte; its URL. */
+export async function hangingPeer(t: Test): Promise<string> {
+  const sockets = new Set<Socket>();
+  const srv = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    srv.close(() => resolve());
+  }));
+  return `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+}
+
+/** A server started with `sites.json` naming the given peers (background sync on). */
+export async function siteWithPeers(t: Test, peers: Peer[], options: Partial<ServerOptions> = {}, interval = 0): Promise<TestServer> {
+  const data = tempDir(t, 'ccr-site-');
+  writeFileSync(`${data}/sites.json`, JSON.stringify({ interval_seconds: interval, peers }));
+  return testServer(t, { data, ...options });
+}
+
+/** Processes whose command line mentions `text` (git children left behind, say). */
+export function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const cmd = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      } catch {
+        return '';
+      }
+    })();
+    if (cmd.includes(text) && Number(pid) !== process.pid) found.push(`${pid} ${cmd}`);
+  }
+  return found;
 }
