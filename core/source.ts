@@ -1,7 +1,7 @@
 // Where objects come from: the interface every reader implements (the library's isomorphic-git
 // store, the push quarantine, cat-file for audited repositories, memory in tests).
 
-import { hashObject, parseCommit, parseTree, type Commit, type ObjectType, type Oid, type TreeEntry } from './objects.js';
+import { hashObject, parseCommit, parseTree, readCommitObject, type Commit, type ObjectRead, type ObjectType, type Oid, type TreeEntry } from './objects.js';
 
 /** An object as read: its type, its size, and its content (null when it was over the limit). */
 export interface StoredObject<C = Uint8Array> {
@@ -31,6 +31,13 @@ export async function readCommit(source: ObjectSource, oid: Oid): Promise<Commit
   const o = await source.read(oid);
   if (!o) throw new MissingObject(oid);
   return o.type === 'commit' ? parseCommit(o.content) : null;
+}
+
+/** Read a commit object, or say what is wrong with it (see readCommitObject). */
+export async function readCommitChecked(source: ObjectSource, oid: Oid): Promise<ObjectRead<Commit>> {
+  const o = await source.read(oid);
+  if (!o) throw new MissingObject(oid);
+  return o.type === 'commit' ? readCommitObject(o.content) : { ok: false, problem: `expected a commit object, found a ${o.type}` };
 }
 
 /** The entries of a tree (none for no tree); MissingObject when the store lacks it. */

@@ -43,12 +43,15 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   const after = await readRef(repo.gitdir, MAIN);
   const moved = after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
   const updates = (push.updates ?? []).map((u) => ({ ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === after) }));
-  if (push.updates) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
+  // git's fsck refuses malformed objects before the hook runs: still a refused push for the log.
+  const unpackRefused = !push.updates && exchange.unpack !== undefined && exchange.unpack !== 'ok';
+  if (push.updates || unpackRefused) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
+  if (unpackRefused) ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, git: `unpack ${exchange.unpack}` });
   if (moved) {
     ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after });
     for (const fn of ctx.mainMoved) fn(id);
   }
-  return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : 'ok'), updates };
+  return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : unpackRefused ? 'refused-objects' : 'ok'), updates };
 }
 
 /** The status and outcome of a finished exchange. Git failing on a request is the request's fault. */

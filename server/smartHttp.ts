@@ -49,6 +49,8 @@ export interface Exchange {
   bodyError?: string;
   bytesIn: number;
   stderr: string;
+  /** receive-pack's `unpack` status when it reported one: `ok`, or why git refused the objects (its fsck). */
+  unpack?: string;
 }
 
 /** Answer `GET info/refs?service=…`: the ref advertisement. */
@@ -72,11 +74,30 @@ export function rpc(req: IncomingMessage, res: ServerResponse, gitdir: string, s
     if (!res.headersSent) res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, ...noCache });
   };
   child.stdout.once('data', headers);
+  const unpack = service === 'git-receive-pack' ? watchUnpack(child.stdout) : () => undefined;
   return stream(req, res, child, req, maxBody).then((exchange) => {
+    const status = unpack();
+    if (status !== undefined) exchange.unpack = status;
     // A request git answers with nothing (a bare flush) still gets its result type.
     if (exchange.code === 0 && !exchange.tooLarge && !exchange.bodyError) headers();
     return exchange;
   });
+}
+
+/**
+ * The `unpack` line of receive-pack's report (inside its side-band frames): git refuses objects its
+ * fsck finds malformed before the pre-receive hook runs, and the access log should say so.
+ */
+function watchUnpack(out: NodeJS.ReadableStream): () => string | undefined {
+  let tail = '';
+  let status: string | undefined;
+  out.on('data', (d: Buffer) => {
+    if (status !== undefined) return;
+    tail = (tail + d.toString('latin1')).slice(-4096);
+    const m = /unpack ([^\n\0]*)\n/.exec(tail);
+    if (m) status = m[1];
+  });
+  return () => status;
 }
 
 /** Stream a request body into git and git's output into the response. */
