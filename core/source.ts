@@ -48,6 +48,21 @@ export async function readTree(source: ObjectSource, oid: Oid | undefined): Prom
   return parseTree(o.content) ?? [];
 }
 
+/**
+ * A source that answers "missing" for objects known to be absent without asking the store: the
+ * offline verifier's view of a partial clone, whose git would otherwise fetch them.
+ */
+export class WithoutObjects implements ObjectSource {
+  constructor(readonly base: ObjectSource, readonly absent: ReadonlySet<Oid>) {}
+
+  read(oid: Oid): Promise<StoredObject | null>;
+  read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
+  async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
+    if (this.absent.has(oid)) return null;
+    return limit === undefined ? this.base.read(oid) : this.base.read(oid, limit);
+  }
+}
+
 /** Objects made in memory before they are judged and stored, by id. */
 export type NewObjects = Map<Oid, { type: ObjectType; content: Uint8Array }>;
 
