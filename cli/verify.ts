@@ -38,15 +38,34 @@ const short = (oid: string) => oid.slice(0, 12);
 export function incompleteness(shape: CloneShape, report: VerifyReport): string[] {
   const lines: string[] = [];
   if (shape.shallow.length > 0) {
-    lines.push(`this is a shallow clone: the history before ${shape.shallow.map(short).join(', ')} is not in it, so the record's first commit and every commit before that were not judged (run git fetch --unshallow, then verify again)`);
+    lines.push(`this is a shallow clone: the history before ${shape.shallow.map(short).join(', ')} is not in it, `
+      + 'so the record\'s first commit and every commit before that were not judged (run git fetch --unshallow, then verify again)');
   }
   if (shape.missing.size > 0) {
-    lines.push(`this is a partial clone (${shape.promisors.join('; ')}): ${shape.missing.size} objects of main's history were left out when it was cloned and are not fetched, as ccr verify never uses the network; clone without --filter to verify everything`);
+    lines.push(`this is a partial clone (${shape.promisors.join('; ')}): ${shape.missing.size} objects of main's history were left out `
+      + 'when it was cloned and are not fetched, as ccr verify never uses the network; clone without --filter to verify everything');
   }
-  if (report.recordIdFrom) lines.push(`the first commit's COORDINATION_STATUS.yaml is not here: the record id was read from commit ${short(report.recordIdFrom)}`);
-  for (const u of report.unjudged.slice(0, 10)) lines.push(`commit ${u.commit} was not judged: it needs object ${u.missing}, which this repository does not hold`);
+  if (report.recordIdFrom) {
+    lines.push(`the first commit's COORDINATION_STATUS.yaml is not here: the record id was read from commit ${short(report.recordIdFrom)}`);
+  }
+  for (const u of report.unjudged.slice(0, 10)) {
+    lines.push(`commit ${u.commit} was not judged: it needs object ${u.missing}, which this repository does not hold`);
+  }
   if (report.unjudged.length > 10) lines.push(`… and ${report.unjudged.length - 10} more commits were not judged for the same reason`);
   return lines;
+}
+
+/** The summary line: FAILED, INCOMPLETE or ok. */
+function summaryOf(report: VerifyReport, errors: number, complete: boolean, ms: number): string {
+  const record = report.recordId ?? '(unknown)';
+  if (errors > 0) {
+    const bad = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.commit)).size;
+    const judged = complete ? '' : ` (${report.judged} judged)`;
+    return `FAILED: ${errors} violation${errors === 1 ? '' : 's'} in ${bad} of ${report.commits} commits of record ${record}${judged}`;
+  }
+  if (complete) return `ok: ${report.commits} commits of record ${record} keep every rule (${ms} ms)`;
+  return `INCOMPLETE: ${report.judged} of ${report.commits} commits of record ${record} judged here keep every rule; `
+    + 'the rest could not be verified offline';
 }
 
 export const verify: Command = {
@@ -69,7 +88,7 @@ Example:
     const gitdir = await gitDirOf(path);
     const env = offlineEnv();
     const main = await runGit(['--git-dir', gitdir, 'rev-parse', '--verify', '--quiet', 'refs/heads/main^{commit}'], { env });
-    if (main.code !== 0) throw new UsageError(`${path} has no branch main: expected a clone or a bare repository of a CCR record`);
+    if (main.code !== 0) throw new UsageError(`${path} has no branch main: expected a clone or bare repository of a CCR record`);
     const shape = await cloneShape(gitdir, 'refs/heads/main');
     const commits = await mainHistory(gitdir, env);
     const store = new CatFileSource(gitdir, OFFLINE);
@@ -88,18 +107,13 @@ Example:
         },
       });
       const errors = report.findings.filter((f) => f.severity === 'error');
-      const bad = new Set(errors.map((f) => f.commit)).size;
       const missing = incompleteness(shape, report);
       const complete = missing.length === 0;
-      const record = report.recordId ?? '(unknown)';
-      const summary = errors.length > 0
-        ? `FAILED: ${errors.length} violation${errors.length === 1 ? '' : 's'} in ${bad} of ${report.commits} commits of record ${record}${complete ? '' : ` (${report.judged} judged)`}`
-        : complete ? `ok: ${report.commits} commits of record ${record} keep every rule (${Date.now() - started} ms)`
-          : `INCOMPLETE: ${report.judged} of ${report.commits} commits of record ${record} judged here keep every rule; the rest could not be verified offline`;
       const { skipped, ...rest } = report;
-      out(json, { ...rest, ok: errors.length === 0, complete, shallow: shape.shallow, promisors: shape.promisors, missingObjects: shape.missing.size, notVerifiable: missing, skipped }, [
+      const extra = { shallow: shape.shallow, promisors: shape.promisors, missingObjects: shape.missing.size, notVerifiable: missing };
+      out(json, { ...rest, ok: errors.length === 0, complete, ...extra, skipped }, [
         ...errors.map(({ commit, ...f }) => `${commit} ${formatFinding(f)}`),
-        summary,
+        summaryOf(report, errors.length, complete, Date.now() - started),
         ...missing.map((s) => `not verifiable here: ${s}`),
         ...skipped.map((s) => `not judged offline: ${s}`),
       ].join('\n'));

@@ -88,7 +88,9 @@ export function readCommitObject(content: Uint8Array): ObjectRead<Commit> {
   for (const line of head.split('\n')) {
     const last = headers[headers.length - 1];
     if (line.startsWith(' ') && last) {
-      if (CORE_HEADERS.has(last[0])) return bad(`expected continuation lines only after a multi-line header such as gpgsig, found one after \`${last[0]}\``);
+      if (CORE_HEADERS.has(last[0])) {
+        return bad(`expected continuation lines only after a multi-line header such as gpgsig, found one after \`${last[0]}\``);
+      }
       last[1] += '\n' + line.slice(1);
       continue;
     }
@@ -109,15 +111,19 @@ export function readCommitObject(content: Uint8Array): ObjectRead<Commit> {
   const idents: Ident[] = [];
   for (const name of ['author', 'committer']) {
     const line = next(name);
-    if (line === undefined) return bad(`expected one \`${name}\` header after the tree and parents, found ${headers[i] ? `\`${headers[i]![0]}\`` : 'none'}`);
+    const found = headers[i] ? `\`${headers[i]![0]}\`` : 'none';
+    if (line === undefined) return bad(`expected one \`${name}\` header after the tree and parents, found ${found}`);
     const ident = parseIdent(line);
-    if (!ident) return bad(`expected \`${name} Name <email> seconds +hhmm\` (git's form, no leading zeros), found ${JSON.stringify(line.slice(0, 80))}`);
+    const shape = `\`${name} Name <email> seconds +hhmm\` (git's form, no leading zeros)`;
+    if (!ident) return bad(`expected ${shape}, found ${JSON.stringify(line.slice(0, 80))}`);
     idents.push(ident);
   }
   const extra = headers.slice(i);
   const names = new Set<string>();
   for (const [name, value] of extra) {
-    if (CORE_HEADERS.has(name) || names.has(name)) return bad(`expected each commit header once and in git's order, found another \`${name}\` header`);
+    if (CORE_HEADERS.has(name) || names.has(name)) {
+      return bad(`expected each commit header once and in git's order, found another \`${name}\` header`);
+    }
     names.add(name);
     if (name === 'encoding' && !/^utf-?8$/i.test(value)) return bad(`expected a commit in UTF-8, found \`encoding ${value.slice(0, 40)}\``);
   }
@@ -161,9 +167,8 @@ function nameProblem(name: string): string | null {
   if (name === '.' || name === '..') return `the name \`${name}\``;
   if (name.includes('/')) return `a name with \`/\` (\`${name}\`)`;
   // `.git` in any case, and the spellings NTFS and HFS+ read as it (trailing dots or spaces, `git~1`).
-  if (/^\.git[. ]*$/i.test(name) || /^git~1$/i.test(name) || name.replace(/[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g, '').toLowerCase() === '.git') {
-    return `the name \`${name}\``;
-  }
+  const hfs = name.replace(/[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g, '').toLowerCase();
+  if (/^\.git[. ]*$/i.test(name) || /^git~1$/i.test(name) || hfs === '.git') return `the name \`${name}\``;
   return null;
 }
 
@@ -190,7 +195,9 @@ export function readTreeObject(content: Uint8Array): { entries: TreeEntry[]; pro
     const rawName = Buffer.from(content.subarray(sp + 1, nul));
     const name = decoder.decode(rawName);
     const oid = Buffer.from(content.subarray(nul + 1, nul + 21)).toString('hex') as Oid;
-    if (!/^[0-7]+$/.test(mode)) return { entries, problem: `expected an octal mode in every tree entry, found ${JSON.stringify(mode.slice(0, 20))} at byte ${i}` };
+    if (!/^[0-7]+$/.test(mode)) {
+      return { entries, problem: `expected an octal mode in every tree entry, found ${JSON.stringify(mode.slice(0, 20))} at byte ${i}` };
+    }
     const entry = { mode, name, oid };
     entries.push(entry);
     i = nul + 21;
@@ -204,7 +211,9 @@ export function readTreeObject(content: Uint8Array): { entries: TreeEntry[]; pro
     else if (!MODES.has(mode)) problem = `expected one of the modes git writes (${[...MODES].join(', ')}), found ${mode} for \`${name}\``;
     else if (oid === NULL_OID) problem = `expected an object id for \`${name}\`, found the null id`;
     else if (names.has(nameKey)) problem = `expected each name once in a tree, found \`${name}\` twice`;
-    else if (previous && Buffer.compare(previous, key) >= 0) problem = `expected tree entries in git's order, found \`${name}\` after an entry that sorts later`;
+    else if (previous && Buffer.compare(previous, key) >= 0) {
+      problem = `expected tree entries in git's order, found \`${name}\` after an entry that sorts later`;
+    }
     names.add(nameKey);
     previous = key;
   }

@@ -1,7 +1,8 @@
 // Where objects come from: the interface every reader implements (the library's isomorphic-git
 // store, the push quarantine, cat-file for audited repositories, memory in tests).
 
-import { hashObject, parseCommit, parseTree, readCommitObject, type Commit, type ObjectRead, type ObjectType, type Oid, type TreeEntry } from './objects.js';
+import { hashObject, parseCommit, parseTree, readCommitObject } from './objects.js';
+import type { Commit, ObjectRead, ObjectType, Oid, TreeEntry } from './objects.js';
 
 /** An object as read: its type, its size, and its content (null when it was over the limit). */
 export interface StoredObject<C = Uint8Array> {

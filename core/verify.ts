@@ -54,11 +54,15 @@ export interface VerifyOptions {
  * that needs an object the repository lacks (a shallow or partial clone) is listed as unjudged,
  * never guessed at. Calls `progress` now and then with the number judged.
  */
-export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: Oid; parents: Oid[] }>, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: Oid; parents: Oid[] }>, options: VerifyOptions = {}):
+  Promise<VerifyReport> {
   const findings: Finding[] = [];
   const unjudged: VerifyReport['unjudged'] = [];
   const first = commits[0];
-  if (!first) return { recordId: null, commits: 0, judged: 0, findings: [error(ruleIds.refName, 'expected a `main` with at least one commit')], unjudged, skipped: skippedOffline };
+  if (!first) {
+    const findings = [error(ruleIds.refName, 'expected a `main` with at least one commit')];
+    return { recordId: null, commits: 0, judged: 0, findings, unjudged, skipped: skippedOffline };
+  }
   const roots = commits.filter((c) => c.parents.length === 0 && !options.shallow?.has(c.oid));
   if (roots.length !== 1 && !(roots.length === 0 && options.shallow?.size)) {
     findings.push(error(ruleIds.commitParents, `expected one first commit, found ${roots.length}`, { commit: roots[1]?.oid ?? first.oid }));
@@ -78,7 +82,10 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
       firstMissing = true;
     }
   }
-  if (!recordId && !firstMissing) findings.push(error(ruleIds.statusIdentity, 'expected the first commit to hold a readable COORDINATION_STATUS.yaml with the record id', { commit: first.oid }));
+  if (!recordId && !firstMissing) {
+    const expected = 'expected the first commit to hold a readable COORDINATION_STATUS.yaml with the record id';
+    findings.push(error(ruleIds.statusIdentity, expected, { commit: first.oid }));
+  }
   const cache = new EvaluationCache();
   const AHEAD = 8;
   for (let i = 1; i <= AHEAD && i < commits.length; i++) void prefetch(source, cache, commits[i]!.oid).catch(() => undefined);
@@ -86,7 +93,9 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     const next = commits[i + AHEAD + 1];
     if (next) void prefetch(source, cache, next.oid).catch(() => undefined);
     try {
-      findings.push(...await evaluateCommit(source, c.oid, { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache, ...(options.mergeBase ? { mergeBase: options.mergeBase } : {}) }));
+      const merges = options.mergeBase ? { mergeBase: options.mergeBase } : {};
+      const context = { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache, ...merges };
+      findings.push(...await evaluateCommit(source, c.oid, context));
     } catch (e) {
       if (!(e instanceof MissingObject)) throw e;
       unjudged.push({ commit: c.oid, missing: e.oid });

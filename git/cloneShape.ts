@@ -41,7 +41,8 @@ async function readLines(path: string): Promise<string[]> {
 
 /** The promisor remotes of a repository, from its configuration and its `.promisor` packs. */
 async function promisorsOf(gitdir: string): Promise<string[]> {
-  const config = await runGit(['--git-dir', gitdir, 'config', '--get-regexp', '^(extensions\\.partialclone|remote\\..*\\.(promisor|partialclonefilter))$'], { env: offlineEnv() });
+  const keys = '^(extensions\\.partialclone|remote\\..*\\.(promisor|partialclonefilter))$';
+  const config = await runGit(['--git-dir', gitdir, 'config', '--get-regexp', keys], { env: offlineEnv() });
   const remotes = new Map<string, string>();
   for (const line of config.stdout.toString().split('\n').filter(Boolean)) {
     const [key = '', value = ''] = line.split(/ (.*)/s);
@@ -62,7 +63,8 @@ export async function cloneShape(gitdir: string, ref: string): Promise<CloneShap
   const missing = new Set<Oid>();
   if (promisors.length > 0) {
     // --missing=print makes rev-list list absent objects instead of fetching them.
-    const out = await git(['--git-dir', gitdir, 'rev-list', '--objects', '--no-object-names', '--missing=print', ref], { env: offlineEnv() });
+    const args = ['--git-dir', gitdir, 'rev-list', '--objects', '--no-object-names', '--missing=print', ref];
+    const out = await git(args, { env: offlineEnv() });
     for (const line of out.split('\n')) {
       const oid = line.slice(1);
       if (line.startsWith('?') && isOid(oid)) missing.add(oid);

@@ -10,7 +10,8 @@ import { git } from './run.js';
 
 /** Object ids → type, for those the repository holds. */
 async function typesOf(gitdir: string, oids: string[], env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
-  const out = await git(['--git-dir', gitdir, 'cat-file', '--batch-check=%(objectname) %(objecttype)'], { env, input: oids.join('\n') + '\n' });
+  const input = oids.join('\n') + '\n';
+  const out = await git(['--git-dir', gitdir, 'cat-file', '--batch-check=%(objectname) %(objecttype)'], { env, input });
   const types = new Map<string, string>();
   for (const line of out.split('\n')) {
     const [oid, type] = line.split(' ');
@@ -29,7 +30,8 @@ async function commitsOutside(gitdir: string, tips: readonly string[], commits: 
 /** Every object id reachable from `tips`, less those reachable from `except`. */
 async function objectsOf(gitdir: string, tips: readonly string[], except: readonly string[], env: NodeJS.ProcessEnv): Promise<string[]> {
   const input = [...tips, ...except.map((x) => `^${x}`)].join('\n') + '\n';
-  return (await git(['--git-dir', gitdir, 'rev-list', '--objects', '--no-object-names', '--stdin'], { env, input })).split('\n').filter(Boolean);
+  const out = await git(['--git-dir', gitdir, 'rev-list', '--objects', '--no-object-names', '--stdin'], { env, input });
+  return out.split('\n').filter(Boolean);
 }
 
 interface ObjectSet {

@@ -14,6 +14,7 @@ import type { HookCall, HookVerdict, PushContext } from './hookEndpoint.js';
 import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
 import { refuseUploadPack, type Readable } from './uploadPack.js';
 import { Reachability } from '../git/reachable.js';
+import type { Oid } from '../core/objects.js';
 
 /** What the git route tells the access log. */
 export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & { exchange?: Exchange };
@@ -34,7 +35,8 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (!write) {
     // Every object a fetch names must be reachable from what this principal may read.
     const readable = await readableRefs(repo.gitdir);
-    const admit = (body: Buffer) => refuseUploadPack(body, readable, (tips, oids) => reachability.unreachable(repo.gitdir, tips, oids, ctx.gitEnv));
+    const unreachable = (tips: Oid[], oids: string[]) => reachability.unreachable(repo.gitdir, tips, oids, ctx.gitEnv);
+    const admit = (body: Buffer) => refuseUploadPack(body, readable, unreachable);
     const exchange = await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap, admit);
     if (exchange.refused) ctx.log('info', 'fetch-refused', { request: requestId, record: id, principal: p.name, reason: exchange.refused });
     return exchanged(exchange, 'ok');
@@ -55,7 +57,7 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   // git's fsck refuses malformed objects before the hook runs: still a refused push for the log.
   const unpackRefused = !push.updates && exchange.unpack !== undefined && exchange.unpack !== 'ok';
   if (push.updates || unpackRefused) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
-  if (unpackRefused) ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, git: `unpack ${exchange.unpack}` });
+  if (unpackRefused) ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, unpack: exchange.unpack });
   if (moved) {
     ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after });
     for (const fn of ctx.mainMoved) fn(id);
@@ -77,7 +79,8 @@ async function readableRefs(gitdir: string): Promise<Readable> {
 
 /** The status and outcome of a finished exchange. Git failing on a request is the request's fault. */
 function exchanged(exchange: Exchange, ok: string): GitOutcome {
-  const outcome = exchange.refused ? 'refused-fetch' : exchange.tooLarge ? 'too-large' : exchange.bodyError ? 'bad-body' : exchange.aborted ? 'aborted' : exchange.code === 0 ? ok : 'bad-request';
+  const outcome = exchange.refused ? 'refused-fetch' : exchange.tooLarge ? 'too-large' : exchange.bodyError ? 'bad-body'
+    : exchange.aborted ? 'aborted' : exchange.code === 0 ? ok : 'bad-request';
   const status = exchange.tooLarge ? 413 : exchange.bodyError ? 400 : exchange.code === 0 || exchange.aborted ? 200 : 400;
   return { status, outcome, exchange };
 }

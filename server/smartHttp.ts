@@ -78,16 +78,19 @@ export type Admit = (body: Buffer) => Promise<{ refusal: string } | { malformed:
  * negotiation) is read whole and judged first; a refusal is answered as git answers one, an
  * `ERR` pkt-line the client prints as "remote error: …".
  */
-export async function rpc(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv, maxBody: number, admit?: Admit): Promise<Exchange> {
+export async function rpc(
+  req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv, maxBody: number, admit?: Admit,
+): Promise<Exchange> {
   if (!admit) return streamed(req, res, gitdir, service, env, maxBody);
   const read = await readBody(req, maxBody);
   if (!('body' in read)) return { code: null, aborted: false, bytesIn: read.bytes, stderr: '', ...read.failure };
   const decision = await admit(read.body);
-  if (decision && 'malformed' in decision) return { code: null, aborted: false, tooLarge: false, bytesIn: read.body.length, stderr: '', bodyError: decision.malformed };
+  const answered = { code: 0, aborted: false, tooLarge: false, bytesIn: read.body.length, stderr: '' };
+  if (decision && 'malformed' in decision) return { ...answered, code: null, bodyError: decision.malformed };
   if (decision) {
     resultHeaders(res, service)();
     res.end(pkt(`ERR ${decision.refusal}`));
-    return { code: 0, aborted: false, tooLarge: false, bytesIn: read.body.length, stderr: '', refused: decision.refusal };
+    return { ...answered, refused: decision.refusal };
   }
   const child = serviceProcess(req, gitdir, service, env);
   child.stdin.on('error', () => undefined);
@@ -115,7 +118,8 @@ function resultHeaders(res: ServerResponse, service: GitService): () => void {
 }
 
 /** A whole request body, inflated and capped; or why it could not be read. */
-async function readBody(req: IncomingMessage, maxBody: number): Promise<{ body: Buffer } | { bytes: number; failure: { tooLarge: boolean; bodyError?: string } }> {
+type Body = { body: Buffer } | { bytes: number; failure: { tooLarge: boolean; bodyError?: string } };
+async function readBody(req: IncomingMessage, maxBody: number): Promise<Body> {
   const cap = new Cap(maxBody);
   const chunks: Buffer[] = [];
   const collect = async (source: AsyncIterable<Buffer>) => {
@@ -127,12 +131,14 @@ async function readBody(req: IncomingMessage, maxBody: number): Promise<{ body: 
     return { body: Buffer.concat(chunks) };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { bytes: cap.bytes, failure: err instanceof PayloadTooLarge ? { tooLarge: true } : { tooLarge: false, bodyError: err.code ?? err.message } };
+    if (err instanceof PayloadTooLarge) return { bytes: cap.bytes, failure: { tooLarge: true } };
+    return { bytes: cap.bytes, failure: { tooLarge: false, bodyError: err.code ?? err.message } };
   }
 }
 
 /** Stream a request through git, for receive-pack (a pack can be large) and upload-pack without `admit`. */
-function streamed(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv, maxBody: number): Promise<Exchange> {
+function streamed(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv,
+  maxBody: number): Promise<Exchange> {
   const child = serviceProcess(req, gitdir, service, env);
   const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);

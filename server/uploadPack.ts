@@ -25,7 +25,9 @@ export function parseUploadPackRequest(body: Buffer): UploadPackRequest | string
   let first = true;
   for (let i = 0; i < body.length;) {
     const size = /^[0-9a-fA-F]{4}$/.test(body.toString('latin1', i, i + 4)) ? parseInt(body.toString('latin1', i, i + 4), 16) : -1;
-    if (size < 0 || size === 3 || i + Math.max(size, 4) > body.length) return `expected pkt-lines, found ${JSON.stringify(body.toString('latin1', i, i + 8))} at byte ${i}`;
+    if (size < 0 || size === 3 || i + Math.max(size, 4) > body.length) {
+      return `expected pkt-lines, found ${JSON.stringify(body.toString('latin1', i, i + 8))} at byte ${i}`;
+    }
     if (size < 4) { // flush, delimiter, response end
       i += 4;
       continue;
@@ -57,6 +59,12 @@ function filterAllowed(spec: string): boolean {
   });
 }
 
+/** null: git may answer; else a refusal shown to the client, or why the body is not a request at all. */
+export type Decision = { refusal: string } | { malformed: string } | null;
+
+/** The ids among `oids` not reachable from `tips` (git/reachable.ts). */
+export type Unreachable = (tips: Oid[], oids: string[]) => Promise<string[]>;
+
 /** What a principal may fetch from: the refs it may read, by name, and the tips they point at. */
 export interface Readable {
   refs: ReadonlyMap<string, Oid>;
@@ -67,14 +75,14 @@ export interface Readable {
  * are not reachable from the readable tips. Gives null when git may answer, a refusal in the words
  * of git's own, or why the body is not an upload-pack request at all.
  */
-export async function refuseUploadPack(body: Buffer, readable: Readable, unreachable: (tips: Oid[], oids: string[]) => Promise<string[]>): Promise<{ refusal: string } | { malformed: string } | null> {
+export async function refuseUploadPack(body: Buffer, readable: Readable, unreachable: Unreachable): Promise<Decision> {
   const request = parseUploadPackRequest(body);
   if (typeof request === 'string') return { malformed: request };
   const refusal = await refusalOf(request, readable, unreachable);
   return refusal === null ? null : { refusal };
 }
 
-async function refusalOf(request: UploadPackRequest, readable: Readable, unreachable: (tips: Oid[], oids: string[]) => Promise<string[]>): Promise<string | null> {
+async function refusalOf(request: UploadPackRequest, readable: Readable, unreachable: Unreachable): Promise<string | null> {
   if (request.command !== null && request.command !== 'fetch' && request.command !== 'ls-refs') {
     return `ccr: expected command=fetch or command=ls-refs, found command=${request.command}`;
   }

@@ -31,8 +31,11 @@ const at = (d: number) => `2026-01-${String(d).padStart(2, '0')}T09:00:00.000Z` 
 function chain(recordId: RecordId, root: string | null, more: Array<{ snapshot: Snapshot; message?: string }>): ImportCommit[] {
   const record = recordSnapshot(recordId);
   const first: ImportCommit[] = root ? [] : [{ snapshot: record, parents: [], message: commitMessage.record, time: day(11, 14) }];
-  const thread: ImportCommit = { snapshot: threadSnapshot(record), parents: [root ?? ':1'], message: commitMessage.thread, time: BASE_TIME / 1000 };
-  const rest = more.map((c, i): ImportCommit => ({ snapshot: c.snapshot, parents: [`:${first.length + i + 1}`], message: c.message ?? commitMessage.message, time: day(12 + i) }));
+  const parents = [root ?? ':1'];
+  const thread: ImportCommit = { snapshot: threadSnapshot(record), parents, message: commitMessage.thread, time: BASE_TIME / 1000 };
+  const rest = more.map((c, i): ImportCommit => ({
+    snapshot: c.snapshot, parents: [`:${first.length + i + 1}`], message: c.message ?? commitMessage.message, time: day(12 + i),
+  }));
   return [...first, thread, ...rest];
 }
 
@@ -52,14 +55,17 @@ const m5 = append(edited, msg({ timestamp: at(14) }));
 
 t.test('a mirror clone whose replace ref stands in a clean history for an edited one: the stored history is judged', async (t) => {
   // main: record, thread, message, an edit of an earlier message, message. The stand-in: record, thread, one clean message.
-  const { repo, shas } = await bare(t, [...chain(RECORD, null, [{ snapshot: m3 }, { snapshot: edited }, { snapshot: m5 }]), { snapshot: append(thread, msg({ timestamp: at(14) })), parents: [':2'], message: commitMessage.message, time: day(14) }]);
+  const clean = append(thread, msg({ timestamp: at(14) }));
+  const standInCommit = { snapshot: clean, parents: [':2'], message: commitMessage.message, time: day(14) };
+  const { repo, shas } = await bare(t, [...chain(RECORD, null, [{ snapshot: m3 }, { snapshot: edited }, { snapshot: m5 }]), standInCommit]);
   const [, , , edit, tip, standIn] = shas;
   await gitOk(repo, ['--git-dir', repo, 'update-ref', 'refs/heads/main', tip!]);
   await gitOk(repo, ['--git-dir', repo, 'replace', tip!, standIn!], { env: plainGitEnv() });
   const mirror = `${tempDir(t)}/mirror.git`;
   await gitOk('/', ['clone', '-q', '--mirror', repo, mirror], { env: plainGitEnv() });
   t.match(await gitOk(mirror, ['--git-dir', mirror, 'for-each-ref', 'refs/replace']), tip!, 'the mirror carries the replace ref');
-  t.equal((await gitOk(mirror, ['--git-dir', mirror, 'rev-list', '--count', 'main'], { env: plainGitEnv() })).trim(), '3', 'plain git shows the clean stand-in');
+  const plainCount = (gitdir: string) => gitOk(gitdir, ['--git-dir', gitdir, 'rev-list', '--count', 'main'], { env: plainGitEnv() });
+  t.equal((await plainCount(mirror)).trim(), '3', 'plain git shows the clean stand-in');
 
   const r = await ccr(['verify', mirror]);
   t.equal(r.status, 1, 'exit status 1');
@@ -72,7 +78,8 @@ t.test('grafts that hide a bad commit are ignored', async (t) => {
   const { repo, shas } = await bare(t, chain(RECORD, null, [bad, { snapshot: append(m3, msg({ timestamp: at(13) })) }]));
   const [, threadCommit, hidden, tip] = shas;
   await import('node:fs').then((fs) => fs.writeFileSync(`${repo}/info/grafts`, `${tip} ${threadCommit}\n`));
-  t.equal((await gitOk(repo, ['--git-dir', repo, 'rev-list', '--count', 'main'], { env: plainGitEnv() })).trim(), '3', 'plain git skips the bad commit');
+  const plain = await gitOk(repo, ['--git-dir', repo, 'rev-list', '--count', 'main'], { env: plainGitEnv() });
+  t.equal(plain.trim(), '3', 'plain git skips the bad commit');
   const r = await ccr(['verify', repo]);
   t.equal(r.status, 1, 'exit status 1');
   t.match(r.stdout, new RegExp(`^${hidden} ccr/commit-format`, 'm'), 'the hidden commit is judged');
@@ -81,7 +88,8 @@ t.test('grafts that hide a bad commit are ignored', async (t) => {
 
 t.test('a shallow clone: what is there is judged, what is not is said, exit status 3', async (t) => {
   const m4 = append(m3, msg({ timestamp: at(13) }));
-  const { repo } = await bare(t, chain(RECORD, null, [{ snapshot: m3 }, { snapshot: m4 }, { snapshot: append(m4, msg({ timestamp: at(14) })) }]));
+  const m5 = append(m4, msg({ timestamp: at(14) }));
+  const { repo } = await bare(t, chain(RECORD, null, [{ snapshot: m3 }, { snapshot: m4 }, { snapshot: m5 }]));
   const shallow = `${tempDir(t)}/shallow`;
   await gitOk('/', ['clone', '-q', '--depth', '2', `file://${repo}`, shallow]);
   const boundary = (await gitOk(shallow, ['rev-parse', 'main~1'])).trim();
@@ -97,7 +105,8 @@ t.test('a shallow clone: what is there is judged, what is not is said, exit stat
 
 t.test('a shallow clone whose visible part breaks a rule fails with exit status 1', async (t) => {
   const m4 = append(m3, msg({ timestamp: at(13) }));
-  const { repo, shas } = await bare(t, chain(RECORD, null, [{ snapshot: m3 }, { snapshot: m4 }, { snapshot: m4.edit(MESSAGES, (x) => x.replace('shortness of breath', 'no complaints')) }]));
+  const edit = m4.edit(MESSAGES, (x) => x.replace('shortness of breath', 'no complaints'));
+  const { repo, shas } = await bare(t, chain(RECORD, null, [{ snapshot: m3 }, { snapshot: m4 }, { snapshot: edit }]));
   const shallow = `${tempDir(t)}/shallow`;
   await gitOk('/', ['clone', '-q', '--depth', '2', `file://${repo}`, shallow]);
   const r = await ccr(['verify', shallow]);
@@ -139,7 +148,8 @@ t.test('a partial clone whose server is gone: verified offline as far as it goes
   const report = JSON.parse(r.stdout);
   t.match(report, { ok: true, complete: false, commits: 4, promisors: ['origin: filter blob:none'] });
   t.ok(report.missingObjects > 0, 'it says how many objects are missing');
-  t.ok(report.judged >= 1 && report.unjudged.length >= 1, `some commits judged (${report.judged}), the others listed (${report.unjudged.length})`);
+  const { judged, unjudged } = report as { judged: number; unjudged: unknown[] };
+  t.ok(judged >= 1 && unjudged.length >= 1, `some commits judged (${judged}), the others listed (${unjudged.length})`);
   t.match(report.notVerifiable, [/^this is a partial clone \(origin: filter blob:none\): \d+ objects of main's history were left out/]);
   const text = await ccr(['verify', clone]);
   t.match(text.stdout, /^INCOMPLETE: \d of 4 commits/m);

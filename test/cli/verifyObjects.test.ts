@@ -19,7 +19,7 @@ async function base(t: Test): Promise<{ repo: string; good: string }> {
   const [, , good] = await importCommits(repo, [
     { snapshot: record, parents: [], message: commitMessage.record, time: Math.floor(Date.UTC(2026, 0, 11, 14, 35) / 1000) },
     { snapshot: thread, parents: [':1'], message: commitMessage.thread, time: BASE_TIME / 1000 },
-    { snapshot: append(thread, msg()), parents: [':2'], message: commitMessage.message, time: Math.floor(Date.UTC(2026, 0, 12, 9, 0, 5) / 1000) },
+    { snapshot: append(thread, msg()), parents: [':2'], message: commitMessage.message, time: Date.UTC(2026, 0, 12, 9, 0, 5) / 1000 },
   ]);
   return { repo, good: good! };
 }
@@ -43,7 +43,8 @@ t.test('two messages.md in one folder: the verifier refuses what a checkout woul
   const r = await ccr(['verify', repo, '--json']);
   t.equal(r.status, 1);
   const report = JSON.parse(r.stdout);
-  t.match(report.findings, [{ rule: 'ccr/object-format', path: T, commit: bad, message: /^expected each name once in a tree, found `messages\.md` twice/ }]);
+  const message = /^expected each name once in a tree, found `messages\.md` twice/;
+  t.match(report.findings, [{ rule: 'ccr/object-format', path: T, commit: bad, message }]);
 });
 
 for (const c of objectCases) {

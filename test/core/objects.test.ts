@@ -6,21 +6,28 @@ import { formatCommit, formatTree, hashObject, readCommitObject, readTreeObject,
 const A = hashObject('blob', Buffer.from('a')) as Oid;
 const B = hashObject('blob', Buffer.from('b')) as Oid;
 const ident = { name: 'Dr Jane Smith', email: 'jane@ccr.invalid', timestamp: 1768142175, timezone: '+0000' };
-const raw = (entries: Array<[string, string, string]>) => Buffer.concat(entries.flatMap(([m, n, o]) => [Buffer.from(`${m} ${n}\0`), Buffer.from(o, 'hex')]));
+const raw = (entries: Array<[string, string, string]>) =>
+  Buffer.concat(entries.flatMap(([m, n, o]) => [Buffer.from(`${m} ${n}\0`), Buffer.from(o, 'hex')]));
 
 t.test('the module exports what the evaluator and the store use', async (t) => {
-  for (const name of ['readTreeObject', 'readCommitObject', 'parseTree', 'parseCommit', 'formatTree', 'formatCommit', 'hashObject', 'isOid']) t.type((objects as Record<string, unknown>)[name], 'function', name);
+  const api = ['readTreeObject', 'readCommitObject', 'parseTree', 'parseCommit', 'formatTree', 'formatCommit', 'hashObject', 'isOid'];
+  for (const name of api) {
+    t.type((objects as Record<string, unknown>)[name], 'function', name);
+  }
 });
 
 t.test('a tree written by formatTree reads back unchanged, in git\'s order', async (t) => {
-  const entries: TreeEntry[] = [{ mode: '40000', name: 'foo', oid: A }, { mode: '100644', name: 'foo.bar', oid: B }, { mode: '100644', name: 'Foo', oid: A }];
+  const entries: TreeEntry[] = [
+    { mode: '40000', name: 'foo', oid: A }, { mode: '100644', name: 'foo.bar', oid: B }, { mode: '100644', name: 'Foo', oid: A },
+  ];
   const read = readTreeObject(formatTree(entries));
   t.equal(read.problem, null);
   t.same(read.entries.map((e) => e.name), ['Foo', 'foo.bar', 'foo'], 'a folder sorts as if its name ended in /');
 });
 
 t.test('any set of distinct acceptable names round-trips through formatTree without a problem', async () => {
-  const name = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/).filter((n) => n !== '.' && n !== '..' && !/^\.git[. ]*$/i.test(n) && !/^git~1$/i.test(n));
+  const name = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/)
+    .filter((n) => n !== '.' && n !== '..' && !/^\.git[. ]*$/i.test(n) && !/^git~1$/i.test(n));
   fc.assert(fc.property(fc.uniqueArray(fc.tuple(name, fc.boolean()), { selector: ([n]) => n, maxLength: 12 }), (list) => {
     const entries = list.map(([n, dir]) => ({ mode: dir ? '40000' : '100644', name: n, oid: A }));
     const read = readTreeObject(formatTree(entries));
@@ -30,9 +37,11 @@ t.test('any set of distinct acceptable names round-trips through formatTree with
 
 t.test('a malformed tree is named with what git fsck would report', async (t) => {
   const cases: Array<[string, Buffer, RegExp]> = [
-    ['duplicate names', raw([['100644', 'messages.md', A], ['100644', 'messages.md', B]]), /expected each name once in a tree, found `messages\.md` twice/],
+    ['duplicate names', raw([['100644', 'messages.md', A], ['100644', 'messages.md', B]]),
+      /expected each name once in a tree, found `messages\.md` twice/],
     ['a file and a folder of one name', raw([['100644', 'x', A], ['40000', 'x', B]]), /found `x` twice/],
-    ['names out of order', raw([['100644', 'messages.md', A], ['100644', 'ledger.yaml', B]]), /expected tree entries in git's order, found `ledger\.yaml` after/],
+    ['names out of order', raw([['100644', 'messages.md', A], ['100644', 'ledger.yaml', B]]),
+      /expected tree entries in git's order, found `ledger\.yaml` after/],
     ['a folder sorted as a file', raw([['40000', 'foo', A], ['100644', 'foo.bar', B]]), /git's order/],
     ['a zero-padded mode', raw([['040000', 'communications', A]]), /expected modes without leading zeros, found 040000/],
     ['a mode git does not write', raw([['100664', 'f', A]]), /expected one of the modes git writes .*found 100664/],
@@ -54,9 +63,14 @@ t.test('a malformed tree is named with what git fsck would report', async (t) =>
 });
 
 t.test('a commit written by formatCommit reads back, a multi-line signature included', async (t) => {
-  const commit = { tree: A, parents: [B], author: ident, committer: ident, extra: [['gpgsig', '-----BEGIN SSH SIGNATURE-----\nabc\n-----END SSH SIGNATURE-----']] as Array<[string, string]>, message: 'coordination:update: Added message to thread\n\nCare-Location: Ward 7\n' };
+  const gpgsig: [string, string] = ['gpgsig', '-----BEGIN SSH SIGNATURE-----\nabc\n-----END SSH SIGNATURE-----'];
+  const message = 'coordination:update: Added message to thread\n\nCare-Location: Ward 7\n';
+  const commit = { tree: A, parents: [B], author: ident, committer: ident, extra: [gpgsig], message };
   t.same(readCommitObject(formatCommit(commit)), { ok: true, value: commit });
-  t.same(readCommitObject(Buffer.from(`tree ${A}\nauthor ${'A <a> 1 +0000'}\ncommitter A <a> 1 +0000\n`)), { ok: true, value: { tree: A, parents: [], author: { name: 'A', email: 'a', timestamp: 1, timezone: '+0000' }, committer: { name: 'A', email: 'a', timestamp: 1, timezone: '+0000' }, extra: [], message: '' } }, 'headers ending in a newline without a message, as fsck allows');
+  const a = { name: 'A', email: 'a', timestamp: 1, timezone: '+0000' };
+  t.same(readCommitObject(Buffer.from(`tree ${A}\nauthor A <a> 1 +0000\ncommitter A <a> 1 +0000\n`)),
+    { ok: true, value: { tree: A, parents: [], author: a, committer: a, extra: [], message: '' } },
+    'headers ending in a newline without a message, as fsck allows');
 });
 
 t.test('a malformed commit is named with what is wrong', async (t) => {
@@ -66,19 +80,26 @@ t.test('a malformed commit is named with what is wrong', async (t) => {
     ['no tree header', head(`parent P\nauthor ${who}\ncommitter ${who}\n\nm\n`), /expected a `tree` header first, found `parent`/],
     ['a short tree id', head(`tree abc\nauthor ${who}\ncommitter ${who}\n\nm\n`), /expected a tree id/],
     ['a bad parent id', head(`tree T\nparent xyz\nauthor ${who}\ncommitter ${who}\n\nm\n`), /expected a commit id in each `parent` header/],
-    ['two authors', head(`tree T\nauthor ${who}\nauthor ${who}\ncommitter ${who}\n\nm\n`), /expected one `committer` header .* found `author`/],
+    ['two authors', head(`tree T\nauthor ${who}\nauthor ${who}\ncommitter ${who}\n\nm\n`),
+      /expected one `committer` header .* found `author`/],
     ['no committer', head(`tree T\nauthor ${who}\n\nm\n`), /expected one `committer` header .* found none/],
     ['two committers', head(`tree T\nauthor ${who}\ncommitter ${who}\ncommitter ${who}\n\nm\n`), /found another `committer` header/],
     ['a tree header after the committer', head(`tree T\nauthor ${who}\ncommitter ${who}\ntree T\n\nm\n`), /found another `tree` header/],
-    ['a repeated extra header', head(`tree T\nauthor ${who}\ncommitter ${who}\nencoding UTF-8\nencoding UTF-8\n\nm\n`), /found another `encoding` header/],
-    ['another encoding', head(`tree T\nauthor ${who}\ncommitter ${who}\nencoding ISO-8859-1\n\nm\n`), /expected a commit in UTF-8, found `encoding ISO-8859-1`/],
-    ['a zero-padded date', head(`tree T\nauthor Jane <j> 0123 +0000\ncommitter ${who}\n\nm\n`), /expected `author Name <email> seconds \+hhmm`/],
+    ['a repeated extra header', head(`tree T\nauthor ${who}\ncommitter ${who}\nencoding UTF-8\nencoding UTF-8\n\nm\n`),
+      /found another `encoding` header/],
+    ['another encoding', head(`tree T\nauthor ${who}\ncommitter ${who}\nencoding ISO-8859-1\n\nm\n`),
+      /expected a commit in UTF-8, found `encoding ISO-8859-1`/],
+    ['a zero-padded date', head(`tree T\nauthor Jane <j> 0123 +0000\ncommitter ${who}\n\nm\n`),
+      /expected `author Name <email> seconds \+hhmm`/],
     ['a > in the name', head(`tree T\nauthor Ja>ne <j> 1 +0000\ncommitter ${who}\n\nm\n`), /expected `author/],
     ['two emails', head(`tree T\nauthor Jane <j> <k> 1 +0000\ncommitter ${who}\n\nm\n`), /expected `author/],
     ['a bad time zone', head(`tree T\nauthor ${who}\ncommitter Jane <j> 1 +000\n\nm\n`), /expected `committer/],
-    ['a continuation of the author line', head(`tree T\nauthor ${who}\n more\ncommitter ${who}\n\nm\n`), /expected continuation lines only after a multi-line header such as gpgsig, found one after `author`/],
-    ['a NUL byte', Buffer.concat([head(`tree T\nauthor ${who}\ncommitter ${who}\n\nm`), Buffer.from([0]), Buffer.from('hidden\n')]), /expected no NUL byte in a commit object, found one at byte/],
-    ['invalid UTF-8', Buffer.concat([head(`tree T\nauthor ${who}\ncommitter ${who}\n\nm`), Buffer.from([0xff, 0x0a])]), /expected a commit object in UTF-8/],
+    ['a continuation of the author line', head(`tree T\nauthor ${who}\n more\ncommitter ${who}\n\nm\n`),
+      /expected continuation lines only after a multi-line header such as gpgsig, found one after `author`/],
+    ['a NUL byte', Buffer.concat([head(`tree T\nauthor ${who}\ncommitter ${who}\n\nm`), Buffer.from([0]), Buffer.from('hidden\n')]),
+      /expected no NUL byte in a commit object, found one at byte/],
+    ['invalid UTF-8', Buffer.concat([head(`tree T\nauthor ${who}\ncommitter ${who}\n\nm`), Buffer.from([0xff, 0x0a])]),
+      /expected a commit object in UTF-8/],
     ['an unterminated header', head(`tree T\nauthor ${who}\ncommitter ${who}`), /found an unterminated header/],
     ['a header line without a value', head(`tree T\nauthor ${who}\ncommitter ${who}\nnovalue\n\nm\n`), /expected commit header lines/],
   ];

@@ -41,7 +41,9 @@ export async function catBlob(gitdir: string, oid: string): Promise<string> {
  * `entries`; the folders above it are rewritten by hand too, keeping their other entries.
  * `root` may change the root's entries (after the new communications folder is in them).
  */
-export async function withThreadTree(gitdir: string, commit: string, folder: string, entries: RawEntry[], root: (e: RawEntry[]) => RawEntry[] = (e) => e): Promise<string> {
+export async function withThreadTree(
+  gitdir: string, commit: string, folder: string, entries: RawEntry[], root: (e: RawEntry[]) => RawEntry[] = (e) => e,
+): Promise<string> {
   const thread = await writeRaw(gitdir, 'tree', rawTree(entries));
   const comms = (await lsTree(gitdir, `${commit}:communications`)).map((e): RawEntry => (e[1] === folder ? [e[0], e[1], thread] : e));
   const commsOid = await writeRaw(gitdir, 'tree', rawTree(comms));

@@ -28,7 +28,7 @@ t.test('malformed trees and commits pushed with the git CLI are refused', async 
       const thread = threadSnapshot(recordSnapshot(id as RecordId));
       const [base, good] = await importCommits(gitdir, [
         { snapshot: thread, parents: [root], message: commitMessage.thread, time: BASE_TIME / 1000 },
-        { snapshot: append(thread, msg()), parents: [':1'], message: commitMessage.message, time: Math.floor(Date.UTC(2026, 0, 12, 9, 0, 5) / 1000) },
+        { snapshot: append(thread, msg()), parents: [':1'], message: commitMessage.message, time: Date.UTC(2026, 0, 12, 9, 0, 5) / 1000 },
       ]);
       t.equal((await gitRun(repo, ['push', s.gitUrl(id, s.admin), `${base}:refs/heads/main`])).status, 0, 'the base thread is accepted');
 
@@ -42,7 +42,8 @@ t.test('malformed trees and commits pushed with the git CLI are refused', async 
         t.match(push.stderr, /pre-receive hook declined/);
       }
       t.equal(await ls(id), base, 'main is unchanged');
-      const refusal = readFileSync(`${s.data}/access.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.record === id && e.method === 'POST' && e.service === 'git-receive-pack').pop();
+      const log = readFileSync(`${s.data}/access.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const refusal = log.filter((e) => e.record === id && e.method === 'POST' && e.service === 'git-receive-pack').pop();
       t.match(refusal, { outcome: c.fsck ? 'refused-objects' : 'refused' }, 'the access log records a refusal');
 
       const neighbour = await gitRun(repo, ['push', s.gitUrl(id, s.admin), `${good}:refs/heads/main`]);

@@ -20,9 +20,11 @@ import { pkt, send } from '../helpers/wire.js';
 
 t.test('an upload-pack request is read as git reads it, v0 and v2', async (t) => {
   const w = 'a'.repeat(40);
-  const v0 = Buffer.concat([pkt(`want ${w} multi_ack_detailed side-band-64k\n`), pkt(`shallow ${'b'.repeat(40)}\n`), pkt('deepen-not main\n'), pkt('filter blob:none\n'), Buffer.from('0000'), pkt(`have ${'c'.repeat(40)}\n`), pkt('done\n')]);
+  const lines = (...parts: string[]) => Buffer.concat(parts.map((p) => (/^000[012]$/.test(p) ? Buffer.from(p) : pkt(`${p}\n`))));
+  const v0 = lines(`want ${w} multi_ack_detailed side-band-64k`, `shallow ${'b'.repeat(40)}`, 'deepen-not main', 'filter blob:none', '0000',
+    `have ${'c'.repeat(40)}`, 'done');
   t.same(parseUploadPackRequest(v0), { command: null, objects: [w, 'b'.repeat(40)], refs: ['main'], filters: ['blob:none'] });
-  const v2 = Buffer.concat([pkt('command=fetch\n'), pkt('agent=git/2.39.5\n'), Buffer.from('0001'), pkt(`want ${w}\n`), pkt('want-ref refs/heads/main\n'), pkt('done\n'), Buffer.from('0000')]);
+  const v2 = lines('command=fetch', 'agent=git/2.39.5', '0001', `want ${w}`, 'want-ref refs/heads/main', 'done', '0000');
   t.same(parseUploadPackRequest(v2), { command: 'fetch', objects: [w], refs: ['refs/heads/main'], filters: [] });
   t.match(parseUploadPackRequest(Buffer.from('00zzjunk')), /^expected pkt-lines, found/);
   t.match(parseUploadPackRequest(Buffer.from('0032want ')), /^expected pkt-lines/, 'a line cut short');
@@ -58,14 +60,18 @@ t.test('objects held only under refs/ccr/ are never served by id; what main reac
     return dir;
   };
   // No transport allowed: in a partial clone, cat-file would otherwise fetch what it is asked about.
-  const has = async (dir: string, oid: string) => (await gitRun(dir, ['cat-file', '-e', oid], { env: testGitEnv({ GIT_ALLOW_PROTOCOL: '' }) })).status === 0;
+  const has = async (dir: string, oid: string) =>
+    (await gitRun(dir, ['cat-file', '-e', oid], { env: testGitEnv({ GIT_ALLOW_PROTOCOL: '' }) })).status === 0;
+  const upload = `${s.url}/coordination/${rec.id}.git/git-upload-pack`;
+  const requestType = { 'Content-Type': 'application/x-git-upload-pack-request' };
 
   await t.test('the git CLI with protocol v2 (the default)', async (t) => {
     for (const [what, oid] of [['a hidden commit', hidden], ['a hidden blob', secret], ['a hidden tree', tree]] as const) {
       const dir = await fresh();
       const r = await gitRun(dir, ['-c', 'protocol.version=2', 'fetch', url, oid]);
       t.not(r.status, 0, `${what} is refused`);
-      t.match(r.stderr, new RegExp(`remote error: upload-pack: not our ref ${oid} \\(ccr serves only objects reachable from the refs you may read\\)`), `${what}: a clear line`);
+      const line = `remote error: upload-pack: not our ref ${oid} \\(ccr serves only objects reachable from the refs you may read\\)`;
+      t.match(r.stderr, new RegExp(line), `${what}: a clear line`);
       t.notOk(await has(dir, oid), `${what} did not arrive`);
     }
     for (const [what, oid] of [['an older commit of main', older], ['a blob of an older commit', olderBlob], ['the tip', main]] as const) {
@@ -84,7 +90,7 @@ t.test('objects held only under refs/ccr/ are never served by id; what main reac
     // Git's own v0 check covers commits only: a blob by id went through before.
     for (const oid of [secret, hidden]) {
       const body = Buffer.concat([pkt(`want ${oid} side-band-64k ofs-delta\n`), Buffer.from('0000'), pkt('done\n')]);
-      const answer = await send(`${s.url}/coordination/${rec.id}.git/git-upload-pack`, { method: 'POST', auth: cast.jane, body, headers: { 'Content-Type': 'application/x-git-upload-pack-request' } });
+      const answer = await send(upload, { method: 'POST', auth: cast.jane, body, headers: requestType });
       t.equal(answer.status, 200);
       t.match(answer.body.toString('latin1'), new RegExp(`^[0-9a-f]{4}ERR upload-pack: not our ref ${oid}`), 'an ERR line, as git answers');
       t.notMatch(answer.body.toString('latin1'), /PACK/, 'no pack');
@@ -93,11 +99,10 @@ t.test('objects held only under refs/ccr/ are never served by id; what main reac
 
   await t.test('hand-made v2 requests: shallow lines, object-info, deepen-not, sparse filters, gzip', async (t) => {
     const v2 = (args: string[], command = 'fetch', gzip = false) => {
-      const body = Buffer.concat([pkt(`command=${command}\n`), pkt('object-format=sha1\n'), Buffer.from('0001'), ...args.map((a) => pkt(`${a}\n`)), Buffer.from('0000')]);
-      return send(`${s.url}/coordination/${rec.id}.git/git-upload-pack`, {
-        method: 'POST', auth: cast.jane, body: gzip ? gzipSync(body) : body,
-        headers: { 'Content-Type': 'application/x-git-upload-pack-request', 'Git-Protocol': 'version=2', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) },
-      });
+      const body = Buffer.concat([pkt(`command=${command}\n`), pkt('object-format=sha1\n'), Buffer.from('0001'),
+        ...args.map((a) => pkt(`${a}\n`)), Buffer.from('0000')]);
+      const headers = { ...requestType, 'Git-Protocol': 'version=2', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) };
+      return send(upload, { method: 'POST', auth: cast.jane, body: gzip ? gzipSync(body) : body, headers });
     };
     const refused = async (what: string, r: ReturnType<typeof v2>, line: RegExp) => {
       const answer = await r;
@@ -106,17 +111,24 @@ t.test('objects held only under refs/ccr/ are never served by id; what main reac
       t.notMatch(answer.body.toString('latin1'), /PACK/, `${what}: no pack`);
     };
     // `shallow X` with an infinite deepen makes upload-pack send X's parents: here, the hidden commit.
-    await refused('a shallow line naming a hidden commit', v2([`want ${main}`, `shallow ${hiddenChild}`, 'deepen 2147483647', 'done']), new RegExp(`ERR upload-pack: not our ref ${hiddenChild}`));
-    await refused('object-info, which tells the size of any object', v2(['size', `oid ${secret}`], 'object-info'), /ERR ccr: expected command=fetch or command=ls-refs, found command=object-info/);
-    await refused('deepen-not naming a private ref', v2([`want ${main}`, 'deepen-not ccr/peers/other/incoming', 'done']), /ERR ccr: expected want-ref and deepen-not to name refs\/heads\/main, found ccr\/peers\/other\/incoming/);
-    await refused('want-ref naming a private ref', v2(['want-ref refs/ccr/peers/other/incoming', 'done']), /ERR ccr: expected want-ref and deepen-not to name refs\/heads\/main/);
-    await refused('a sparse filter reading a hidden blob', v2([`want ${main}`, `filter sparse:oid=${secret}`, 'done']), /ERR ccr: expected an object filter .*found sparse:oid=/);
-    await refused('a hidden want inside a gzip body', v2([`want ${hidden}`, 'done'], 'fetch', true), new RegExp(`ERR upload-pack: not our ref ${hidden}`));
+    await refused('a shallow line naming a hidden commit', v2([`want ${main}`, `shallow ${hiddenChild}`, 'deepen 2147483647', 'done']),
+      new RegExp(`ERR upload-pack: not our ref ${hiddenChild}`));
+    await refused('object-info, which tells the size of any object', v2(['size', `oid ${secret}`], 'object-info'),
+      /ERR ccr: expected command=fetch or command=ls-refs, found command=object-info/);
+    await refused('deepen-not naming a private ref', v2([`want ${main}`, 'deepen-not ccr/peers/other/incoming', 'done']),
+      /ERR ccr: expected want-ref and deepen-not to name refs\/heads\/main, found ccr\/peers\/other\/incoming/);
+    await refused('want-ref naming a private ref', v2(['want-ref refs/ccr/peers/other/incoming', 'done']),
+      /ERR ccr: expected want-ref and deepen-not to name refs\/heads\/main/);
+    await refused('a sparse filter reading a hidden blob', v2([`want ${main}`, `filter sparse:oid=${secret}`, 'done']),
+      /ERR ccr: expected an object filter .*found sparse:oid=/);
+    await refused('a hidden want inside a gzip body', v2([`want ${hidden}`, 'done'], 'fetch', true),
+      new RegExp(`ERR upload-pack: not our ref ${hidden}`));
     const ok = await v2([`want ${main}`, 'filter blob:none', 'done']);
     t.match(ok.body.toString('latin1'), /packfile/, 'a fetch of main with a blob filter is served');
     const refs = await v2(['ref-prefix refs/'], 'ls-refs');
     t.notMatch(refs.body.toString('latin1'), /refs\/ccr/, 'ls-refs never lists the private refs');
-    const junk = await send(`${s.url}/coordination/${rec.id}.git/git-upload-pack`, { method: 'POST', auth: cast.jane, body: Buffer.from(`0032want ${main}\n0000` + '0009done\nzzzz'), headers: { 'Content-Type': 'application/x-git-upload-pack-request' } });
+    const trailing = Buffer.from(`0032want ${main}\n0000` + '0009done\nzzzz');
+    const junk = await send(upload, { method: 'POST', auth: cast.jane, body: trailing, headers: requestType });
     t.equal(junk.status, 400, 'a request with junk after its end is a bad request, not passed to git');
   });
 
@@ -162,7 +174,8 @@ t.test('reachability: commits by walk, other objects by the set of the tips, ext
   const gitdir = `${repo}/.git`;
   t.same(await r.unreachable(gitdir, [c2], [c2, c1, b1], env), [], 'the tip, an ancestor, an old blob');
   t.same(await r.unreachable(gitdir, [c1], [c2], env), [c2], 'a descendant is not reachable');
-  t.same((await r.unreachable(gitdir, [c2], [loose, 'f'.repeat(40)], env)).sort(), [loose, 'f'.repeat(40)].sort(), 'a dangling blob, a missing object');
+  const absent = 'f'.repeat(40);
+  t.same((await r.unreachable(gitdir, [c2], [loose, absent], env)).sort(), [loose, absent].sort(), 'a dangling blob, a missing object');
   writeFileSync(`${repo}/f`, 'three\n');
   await gitOk(repo, ['add', 'f']);
   const c3 = await commit('c3');
