@@ -34,6 +34,15 @@ export const EXIT_INCOMPLETE = 3;
 
 const short = (oid: string) => oid.slice(0, 12);
 
+/**
+ * A line safe for the auditor's terminal: names in a hostile repository may hold escape sequences
+ * or bidirectional controls, shown here as `\u001b` instead of acting on the terminal.
+ */
+export function printable(line: string): string {
+  const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, escape);
+}
+
 /** What a shallow or partial clone, or commits that could not be judged, leave unverified, in words. */
 export function incompleteness(shape: CloneShape, report: VerifyReport): string[] {
   const lines: string[] = [];
@@ -116,7 +125,7 @@ Example:
         summaryOf(report, errors.length, complete, Date.now() - started),
         ...missing.map((s) => `not verifiable here: ${s}`),
         ...skipped.map((s) => `not judged offline: ${s}`),
-      ].join('\n'));
+      ].map(printable).join('\n'));
       return errors.length > 0 ? 1 : complete ? 0 : EXIT_INCOMPLETE;
     } finally {
       store.close();

@@ -4,10 +4,11 @@
 import t, { type Test } from 'tap';
 import { objectCases } from '../corpus/objects.js';
 import { BASE_TIME, RECORD } from '../corpus/memory.js';
-import { T, append, commitMessage, msg, recordSnapshot, threadSnapshot } from '../corpus/record.js';
+import { T, THREAD, append, commitMessage, msg, recordSnapshot, threadSnapshot } from '../corpus/record.js';
 import { ccr } from '../helpers/cli.js';
 import { importCommits } from '../helpers/fastImport.js';
 import { gitOk, gitRun } from '../helpers/git.js';
+import { lsTree, withThreadTree } from '../helpers/objects.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A bare repository holding the base record and a good commit appending a message (main at the base thread). */
@@ -63,3 +64,14 @@ for (const c of objectCases) {
     t.notMatch(r.stderr, /^\s+at .*:\d+:\d+\)?$/m, 'no stack trace');
   });
 }
+
+t.test('a name holding a terminal escape sequence is printed escaped, not sent to the auditor\'s terminal', async (t) => {
+  const { repo, good } = await base(t);
+  const entries = await lsTree(repo, `${good}:communications/${THREAD}`);
+  const bad = await withThreadTree(repo, good, THREAD, [...entries, ['100644', 'zz\u001b[2J\u202e', entries[0]![2]]]);
+  await gitOk(repo, ['--git-dir', repo, 'update-ref', 'refs/heads/main', bad]);
+  const r = await ccr(['verify', repo]);
+  t.equal(r.status, 1);
+  t.notMatch(r.stdout, /[\u001b\u202e]/, 'no raw escape or bidi control in the output');
+  t.match(r.stdout, /zz\\u001b\[2J\\u202e/, 'the name shown with its controls escaped');
+});
