@@ -1,18 +1,21 @@
 // `ccr verify <path>`: replay every commit of `main` of a clone or bare repository through the
-// rules, print one line per violation, a summary, and exit 0 (clean) or 1.
+// rules, print one line per violation, a summary, what could not be verified offline, and exit
+// 0 (clean), 1 (a rule broken) or 3 (clean as far as the repository allows, but incomplete).
 
 import { realpathSync } from 'node:fs';
 import { formatFinding } from '../core/findings.js';
 import type { Oid } from '../core/objects.js';
-import { verifyHistory } from '../core/verify.js';
+import { WithoutObjects } from '../core/source.js';
+import { verifyHistory, type VerifyReport } from '../core/verify.js';
 import { CatFileSource } from '../git/catfile.js';
+import { cloneShape, offlineEnv, OFFLINE, type CloneShape } from '../git/cloneShape.js';
 import { gitMergeBase } from '../git/mergeBase.js';
-import { git, gitEnv } from '../git/run.js';
+import { git, gitEnv, runGit } from '../git/run.js';
 import { out, UsageError, type Command } from './args.js';
 
 /** The commits of `main` in a repository, oldest first, with their parents. */
-export async function mainHistory(gitdir: string): Promise<Array<{ oid: Oid; parents: Oid[] }>> {
-  const text = await git(['--git-dir', gitdir, 'rev-list', '--topo-order', '--reverse', '--parents', 'refs/heads/main']);
+export async function mainHistory(gitdir: string, env: NodeJS.ProcessEnv = gitEnv()): Promise<Array<{ oid: Oid; parents: Oid[] }>> {
+  const text = await git(['--git-dir', gitdir, 'rev-list', '--topo-order', '--reverse', '--parents', 'refs/heads/main'], { env });
   return text.trim().split('\n').filter(Boolean).map((l) => {
     const [oid, ...parents] = l.split(' ') as Oid[];
     return { oid: oid!, parents };
@@ -26,13 +29,65 @@ export async function gitDirOf(path: string): Promise<string> {
   return realpathSync(dir);
 }
 
+/** Exit status when nothing wrong was found in what could be judged, but not everything could be. */
+export const EXIT_INCOMPLETE = 3;
+
+const short = (oid: string) => oid.slice(0, 12);
+
+/**
+ * A line safe for the auditor's terminal: names in a hostile repository may hold escape sequences
+ * or bidirectional controls, shown here as `\u001b` instead of acting on the terminal.
+ */
+export function printable(line: string): string {
+  const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, escape);
+}
+
+/** What a shallow or partial clone, or commits that could not be judged, leave unverified, in words. */
+export function incompleteness(shape: CloneShape, report: VerifyReport): string[] {
+  const lines: string[] = [];
+  if (shape.shallow.length > 0) {
+    lines.push(`this is a shallow clone: the history before ${shape.shallow.map(short).join(', ')} is not in it, `
+      + 'so the record\'s first commit and every commit before that were not judged (run git fetch --unshallow, then verify again)');
+  }
+  if (shape.missing.size > 0) {
+    lines.push(`this is a partial clone (${shape.promisors.join('; ')}): ${shape.missing.size} objects of main's history were left out `
+      + 'when it was cloned and are not fetched, as ccr verify never uses the network; clone without --filter to verify everything');
+  }
+  if (report.recordIdFrom) {
+    lines.push(`the first commit's COORDINATION_STATUS.yaml is not here: the record id was read from commit ${short(report.recordIdFrom)}`);
+  }
+  for (const u of report.unjudged.slice(0, 10)) {
+    lines.push(`commit ${u.commit} was not judged: it needs object ${u.missing}, which this repository does not hold`);
+  }
+  if (report.unjudged.length > 10) lines.push(`… and ${report.unjudged.length - 10} more commits were not judged for the same reason`);
+  return lines;
+}
+
+/** The summary line: FAILED, INCOMPLETE or ok. */
+function summaryOf(report: VerifyReport, errors: number, complete: boolean, ms: number): string {
+  const record = report.recordId ?? '(unknown)';
+  if (errors > 0) {
+    const bad = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.commit)).size;
+    const judged = complete ? '' : ` (${report.judged} judged)`;
+    return `FAILED: ${errors} violation${errors === 1 ? '' : 's'} in ${bad} of ${report.commits} commits of record ${record}${judged}`;
+  }
+  if (complete) return `ok: ${report.commits} commits of record ${record} keep every rule (${ms} ms)`;
+  return `INCOMPLETE: ${report.judged} of ${report.commits} commits of record ${record} judged here keep every rule; `
+    + 'the rest could not be verified offline';
+}
+
 export const verify: Command = {
   help: `ccr verify [<path>] [--json]
 
 Replay every commit of main (a clone or a bare repository; default: this folder) through the
 same rules the server runs, and print one line per violation with commit, rule id and path.
 Who pushed (principals) and the server clock are known only to the server and are not judged.
-Exit status 0 when the history is clean, 1 when it is not.
+Replace refs and grafts are ignored: the history judged is the one stored. The network is never
+used: in a shallow or partial clone, commits that need objects it does not hold are listed as
+not judged, and the report says what could not be verified.
+Exit status 0 when the whole history is clean, 1 when a rule is broken, 3 when nothing wrong
+was found but part of the history could not be judged here.
 
 Example:
   ccr verify /srv/audit/7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88`,
@@ -40,13 +95,19 @@ Example:
   async run(v, [path = '.']) {
     const json = v['json'] === true;
     const gitdir = await gitDirOf(path);
-    const commits = await mainHistory(gitdir);
-    const source = new CatFileSource(gitdir);
+    const env = offlineEnv();
+    const main = await runGit(['--git-dir', gitdir, 'rev-parse', '--verify', '--quiet', 'refs/heads/main^{commit}'], { env });
+    if (main.code !== 0) throw new UsageError(`${path} has no branch main: expected a clone or bare repository of a CCR record`);
+    const shape = await cloneShape(gitdir, 'refs/heads/main');
+    const commits = await mainHistory(gitdir, env);
+    const store = new CatFileSource(gitdir, OFFLINE);
+    const source = shape.missing.size > 0 ? new WithoutObjects(store, shape.missing) : store;
     const started = Date.now();
     let shown = 0;
     try {
       const report = await verifyHistory(source, commits, {
-        mergeBase: gitMergeBase(gitdir, gitEnv()),
+        mergeBase: gitMergeBase(gitdir, env),
+        shallow: new Set(shape.shallow),
         progress: (done, total) => {
           if (!json && total >= 1000 && (Date.now() - shown > 1000 || done === total)) {
             shown = Date.now();
@@ -55,18 +116,19 @@ Example:
         },
       });
       const errors = report.findings.filter((f) => f.severity === 'error');
-      const bad = new Set(errors.map((f) => f.commit)).size;
-      const summary = errors.length === 0
-        ? `ok: ${report.commits} commits of record ${report.recordId} keep every rule (${Date.now() - started} ms)`
-        : `FAILED: ${errors.length} violation${errors.length === 1 ? '' : 's'} in ${bad} of ${report.commits} commits of record ${report.recordId ?? '(unknown)'}`;
-      out(json, { ...report, ok: errors.length === 0 }, [
+      const missing = incompleteness(shape, report);
+      const complete = missing.length === 0;
+      const { skipped, ...rest } = report;
+      const extra = { shallow: shape.shallow, promisors: shape.promisors, missingObjects: shape.missing.size, notVerifiable: missing };
+      out(json, { ...rest, ok: errors.length === 0, complete, ...extra, skipped }, [
         ...errors.map(({ commit, ...f }) => `${commit} ${formatFinding(f)}`),
-        summary,
-        ...report.skipped.map((s) => `not judged offline: ${s}`),
-      ].join('\n'));
-      return errors.length === 0 ? 0 : 1;
+        summaryOf(report, errors.length, complete, Date.now() - started),
+        ...missing.map((s) => `not verifiable here: ${s}`),
+        ...skipped.map((s) => `not judged offline: ${s}`),
+      ].map(printable).join('\n'));
+      return errors.length > 0 ? 1 : complete ? 0 : EXIT_INCOMPLETE;
     } finally {
-      source.close();
+      store.close();
     }
   },
 };

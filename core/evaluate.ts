@@ -8,9 +8,9 @@ import { error, ruleIds, type Finding } from './findings.js';
 import { LEDGER_MAX_BYTES, readLedger, type Ledger } from './ledger.js';
 import { checkAppendedText, checkMessagesBytes, countLines } from './messages/file.js';
 import { messageLimits, parseMessages, type ParsedMessage } from './messages/grammar.js';
-import { EMPTY_TREE, hashObject, parseTree, type Commit, type ObjectType, type Oid, type TreeEntry } from './objects.js';
+import { EMPTY_TREE, hashObject, readTreeObject, type Commit, type ObjectType, type Oid, type TreeEntry } from './objects.js';
 import { buildSyncMerge } from './mergeCommit.js';
-import { MissingObject, readCommit, type ObjectSource } from './source.js';
+import { MissingObject, readCommit, readCommitChecked, type ObjectSource } from './source.js';
 import { appendOnly } from './rules/appendOnly.js';
 import { commitRules } from './rules/commit.js';
 import type { CommitChanges, RuleContext, ThreadChange } from './rules/context.js';
@@ -70,10 +70,12 @@ class Reader {
     if (known) return known;
     const content = await this.object(oid, 'tree', path);
     if (!content) return [];
-    const entries = parseTree(content);
-    if (!entries) this.findings.push(error(ruleIds.treeLayout, 'expected a well-formed tree object', { path }));
+    // A malformed tree (duplicate names, git's order broken) is refused, never read one way here
+    // and another by a checkout; its entries as read still go to the layout rules.
+    const { entries, problem } = readTreeObject(content);
+    if (problem) this.findings.push(error(ruleIds.objectFormat, `${problem} (tree ${oid.slice(0, 12)})`, path ? { path } : {}));
     else this.cache.put(this.cache.trees, oid, entries);
-    return entries ?? [];
+    return entries;
   }
 
   async commit(oid: Oid): Promise<Commit | null> {
@@ -81,6 +83,12 @@ class Reader {
     const commit = await readCommit(this.source, oid);
     this.cache.put(this.cache.commits, oid, commit);
     return commit;
+  }
+
+  /** Why a commit that `commit()` gave as null is not one. */
+  async commitProblem(oid: Oid): Promise<string> {
+    const read = await readCommitChecked(this.source, oid);
+    return read.ok ? 'expected a well-formed commit object' : read.problem;
   }
 
   /** A blob, refused unread when larger than `cap`. */
@@ -293,7 +301,7 @@ export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: Evalu
   const r = new Reader(source, opts.cache ?? new EvaluationCache());
   const stamp = (fs: Finding[]) => fs.map((f) => ({ ...f, commit: oid }));
   const commit = await r.commit(oid);
-  if (!commit) return stamp([error(ruleIds.commitFormat, 'expected a well-formed commit object')]);
+  if (!commit) return stamp([error(ruleIds.objectFormat, await r.commitProblem(oid))]);
   if (commit.parents.length === 2 && !mayMerge(opts.principal)) {
     const by = `${opts.principal!.kind} ${opts.principal!.name}`;
     const why = `expected one parent: merge commits reach main only through sync between sites, found a merge pushed by ${by}`;

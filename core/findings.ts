@@ -7,6 +7,8 @@ export const ruleIds = {
   refDelete: 'ccr/ref-delete',
   refCreate: 'ccr/ref-create',
   refFastForward: 'ccr/ref-fast-forward',
+  // git objects themselves (trees and commits as git fsck reads them)
+  objectFormat: 'ccr/object-format',
   // tree
   treeLayout: 'ccr/tree-layout',
   treeMode: 'ccr/tree-mode',

@@ -3,18 +3,23 @@
 // clock) is not judged here, and the report says so.
 
 import { EvaluationCache, evaluateCommit, prefetch } from './evaluate.js';
-import { readCommit, type ObjectSource } from './source.js';
+import { MissingObject, readCommit, readTree, type ObjectSource } from './source.js';
 import { error, ruleIds, type Finding } from './findings.js';
 import { isUuid, type RecordId } from './ids.js';
 import type { Oid } from './objects.js';
 import { readStatus } from './status.js';
-import { parseTree } from './objects.js';
 
 /** What the verifier reports. */
 export interface VerifyReport {
   recordId: string | null;
   commits: number;
+  /** Commits judged: all of them unless some need objects the repository does not hold. */
+  judged: number;
   findings: Finding[];
+  /** Commits that could not be judged from what the repository holds, each with an object it lacks. */
+  unjudged: Array<{ commit: Oid; missing: string }>;
+  /** The commit the record id was read from when the first commit's status file is not here. */
+  recordIdFrom?: Oid;
   /** Rules not judged offline, in words. */
   skipped: string[];
 }
@@ -33,37 +38,81 @@ export function skippedMerges(merges: number): string {
     + 'each side against their own parents; that a side was written before the other side closed, froze or left a thread is not known offline';
 }
 
-/** The record id a history claims: coordination_id of the first commit's status file. */
-async function recordIdOf(source: ObjectSource, root: Oid): Promise<RecordId | null> {
-  const commit = await readCommit(source, root);
-  const tree = commit ? await source.read(commit.tree) : null;
-  const entry = tree ? parseTree(tree.content)?.find((e) => e.name === 'COORDINATION_STATUS.yaml') : undefined;
+/** The record id a commit's status file claims; null when it has none or an unreadable one. */
+async function recordIdOf(source: ObjectSource, oid: Oid): Promise<RecordId | null> {
+  const commit = await readCommit(source, oid);
+  const tree = commit ? await readTree(source, commit.tree) : [];
+  const entry = tree.find((e) => e.name === 'COORDINATION_STATUS.yaml');
   const blob = entry ? await source.read(entry.oid) : null;
+  if (entry && !blob) throw new MissingObject(entry.oid);
   const status = blob ? readStatus(blob.content) : null;
   return status?.ok && isUuid(status.value.coordination_id) ? status.value.coordination_id : null;
 }
 
+/** Options of a history walk. */
+export interface VerifyOptions {
+  progress?: (done: number, total: number) => void;
+  mergeBase?: (a: Oid, b: Oid) => Promise<Oid | null>;
+  /** Commits whose parents the repository lacks (a shallow clone's boundary): not first commits. */
+  shallow?: ReadonlySet<Oid>;
+}
+
 /**
- * Judge every commit, oldest first (`commits` in topological order, the first a root). Calls
- * `progress` now and then with the number judged.
+ * Judge every commit, oldest first (`commits` in topological order, the first a root). A commit
+ * that needs an object the repository lacks (a shallow or partial clone) is listed as unjudged,
+ * never guessed at. Calls `progress` now and then with the number judged.
  */
-export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: Oid; parents: Oid[] }>, options: { progress?: (done: number, total: number) => void; mergeBase?: (a: Oid, b: Oid) => Promise<Oid | null> } = {}): Promise<VerifyReport> {
+export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: Oid; parents: Oid[] }>, options: VerifyOptions = {}):
+  Promise<VerifyReport> {
   const findings: Finding[] = [];
+  const unjudged: VerifyReport['unjudged'] = [];
   const first = commits[0];
-  if (!first) return { recordId: null, commits: 0, findings: [error(ruleIds.refName, 'expected a `main` with at least one commit')], skipped: skippedOffline };
-  const roots = commits.filter((c) => c.parents.length === 0);
-  if (roots.length !== 1) findings.push(error(ruleIds.commitParents, `expected one first commit, found ${roots.length}`, { commit: roots[1]?.oid ?? first.oid }));
-  const recordId = await recordIdOf(source, first.oid);
-  if (!recordId) findings.push(error(ruleIds.statusIdentity, 'expected the first commit to hold a readable COORDINATION_STATUS.yaml with the record id', { commit: first.oid }));
+  if (!first) {
+    const findings = [error(ruleIds.refName, 'expected a `main` with at least one commit')];
+    return { recordId: null, commits: 0, judged: 0, findings, unjudged, skipped: skippedOffline };
+  }
+  const roots = commits.filter((c) => c.parents.length === 0 && !options.shallow?.has(c.oid));
+  if (roots.length !== 1 && !(roots.length === 0 && options.shallow?.size)) {
+    findings.push(error(ruleIds.commitParents, `expected one first commit, found ${roots.length}`, { commit: roots[1]?.oid ?? first.oid }));
+  }
+  // The record id comes from the first commit; where its status file is not here, from the
+  // earliest commit whose status file is.
+  let recordId: RecordId | null = null;
+  let recordIdFrom: Oid | undefined;
+  let firstMissing = false;
+  for (const c of commits) {
+    try {
+      recordId = await recordIdOf(source, c.oid);
+      if (c !== first) recordIdFrom = c.oid;
+      break;
+    } catch (e) {
+      if (!(e instanceof MissingObject)) throw e;
+      firstMissing = true;
+    }
+  }
+  if (!recordId && !firstMissing) {
+    const expected = 'expected the first commit to hold a readable COORDINATION_STATUS.yaml with the record id';
+    findings.push(error(ruleIds.statusIdentity, expected, { commit: first.oid }));
+  }
   const cache = new EvaluationCache();
   const AHEAD = 8;
   for (let i = 1; i <= AHEAD && i < commits.length; i++) void prefetch(source, cache, commits[i]!.oid).catch(() => undefined);
   for (const [i, c] of commits.entries()) {
     const next = commits[i + AHEAD + 1];
     if (next) void prefetch(source, cache, next.oid).catch(() => undefined);
-    findings.push(...await evaluateCommit(source, c.oid, { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache, ...(options.mergeBase ? { mergeBase: options.mergeBase } : {}) }));
+    try {
+      const merges = options.mergeBase ? { mergeBase: options.mergeBase } : {};
+      const context = { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache, ...merges };
+      findings.push(...await evaluateCommit(source, c.oid, context));
+    } catch (e) {
+      if (!(e instanceof MissingObject)) throw e;
+      unjudged.push({ commit: c.oid, missing: e.oid });
+    }
     options.progress?.(i + 1, commits.length);
   }
   const merges = commits.filter((c) => c.parents.length > 1).length;
-  return { recordId, commits: commits.length, findings, skipped: merges > 0 ? [...skippedOffline, skippedMerges(merges)] : skippedOffline };
+  return {
+    recordId, commits: commits.length, judged: commits.length - unjudged.length, findings, unjudged,
+    ...(recordIdFrom ? { recordIdFrom } : {}), skipped: merges > 0 ? [...skippedOffline, skippedMerges(merges)] : skippedOffline,
+  };
 }

@@ -4,11 +4,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { GitFailure } from '../core/errors.js';
 
-/** Environment for every git CCR runs: no system config, the given global config (or none). */
+/**
+ * Git sees the objects as stored: replace refs (`refs/replace/`, which `git clone --mirror` copies)
+ * and grafts (`info/grafts`) would make it show a stand-in history instead of the one judged. The
+ * graft file is pointed below /dev/null, a path that can never exist (git warns about an empty one).
+ */
+const REAL_OBJECTS = { GIT_NO_REPLACE_OBJECTS: '1', GIT_GRAFT_FILE: '/dev/null/ccr-no-grafts' } as const;
+
+/** Environment for every git CCR runs: no system config, the given global config (or none), no replace refs or grafts. */
 export function gitEnv(globalConfig = '/dev/null', extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SystemRoot']) if (process.env[key] !== undefined) env[key] = process.env[key];
-  return { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: globalConfig, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...extra };
+  const own = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: globalConfig, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  return { ...env, ...own, ...extra, ...REAL_OBJECTS };
 }
 
 /** What a finished git run gave. */

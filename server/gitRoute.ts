@@ -13,6 +13,9 @@ import type { ServerContext } from './context.js';
 import type { HookCall, HookVerdict, PushContext } from './hookEndpoint.js';
 import { pushUsage } from './quotas.js';
 import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
+import { refuseUploadPack, type Readable } from './uploadPack.js';
+import { Reachability } from '../git/reachable.js';
+import type { Oid } from '../core/objects.js';
 
 /** What the git route tells the access log. */
 export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & { exchange?: Exchange };
@@ -30,7 +33,15 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (!repo || !(await mayAccess(p, write ? 'write' : 'read', id, repo, ctx.participants))) throw new NotFound(`no record ${id}`);
 
   if (step === 'advertise') return { status: 200, outcome: 'ok', exchange: await advertise(req, res, repo.gitdir, service, ctx.gitEnv) };
-  if (!write) return exchanged(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap), 'ok');
+  if (!write) {
+    // Every object a fetch names must be reachable from what this principal may read.
+    const readable = await readableRefs(repo.gitdir);
+    const unreachable = (tips: Oid[], oids: string[]) => reachability.unreachable(repo.gitdir, tips, oids, ctx.gitEnv);
+    const admit = (body: Buffer) => refuseUploadPack(body, readable, unreachable);
+    const exchange = await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap, admit);
+    if (exchange.refused) ctx.log('info', 'fetch-refused', { request: requestId, record: id, principal: p.name, reason: exchange.refused });
+    return exchanged(exchange, 'ok');
+  }
 
   const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir };
   const before = await readRef(repo.gitdir, MAIN);
@@ -44,17 +55,33 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   const after = await readRef(repo.gitdir, MAIN);
   const moved = after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
   const updates = (push.updates ?? []).map((u) => ({ ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === after) }));
-  if (push.updates) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
+  // git's fsck refuses malformed objects before the hook runs: still a refused push for the log.
+  const unpackRefused = !push.updates && exchange.unpack !== undefined && exchange.unpack !== 'ok';
+  if (push.updates || unpackRefused) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
+  if (unpackRefused) ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, unpack: exchange.unpack });
   if (moved) {
     ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after });
     for (const fn of ctx.mainMoved) fn(id);
   }
-  return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : 'ok'), updates };
+  return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : unpackRefused ? 'refused-objects' : 'ok'), updates };
+}
+
+/** Objects reachable from each record's readable refs, shared by the requests of this process. */
+const reachability = new Reachability();
+
+/**
+ * The refs a principal reads, by name: `main`, whole, for every principal that may read the record
+ * (a participant's view will be its own tip). Refs under refs/ccr/ are private to the server.
+ */
+async function readableRefs(gitdir: string): Promise<Readable> {
+  const main = await readRef(gitdir, MAIN);
+  return { refs: new Map(main ? [[MAIN, main]] : []) };
 }
 
 /** The status and outcome of a finished exchange. Git failing on a request is the request's fault. */
 function exchanged(exchange: Exchange, ok: string): GitOutcome {
-  const outcome = exchange.tooLarge ? 'too-large' : exchange.bodyError ? 'bad-body' : exchange.aborted ? 'aborted' : exchange.code === 0 ? ok : 'bad-request';
+  const outcome = exchange.refused ? 'refused-fetch' : exchange.tooLarge ? 'too-large' : exchange.bodyError ? 'bad-body'
+    : exchange.aborted ? 'aborted' : exchange.code === 0 ? ok : 'bad-request';
   const status = exchange.tooLarge ? 413 : exchange.bodyError ? 400 : exchange.code === 0 || exchange.aborted ? 200 : 400;
   return { status, outcome, exchange };
 }

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { PayloadTooLarge } from '../core/errors.js';
 
@@ -49,6 +50,10 @@ export interface Exchange {
   bodyError?: string;
   bytesIn: number;
   stderr: string;
+  /** Why the request was refused before git saw it (an upload-pack request for what may not be read). */
+  refused?: string;
+  /** receive-pack's `unpack` status when it reported one: `ok`, or why git refused the objects (its fsck). */
+  unpack?: string;
 }
 
 /** Answer `GET info/refs?service=…`: the ref advertisement. */
@@ -62,21 +67,105 @@ export function advertise(req: IncomingMessage, res: ServerResponse, gitdir: str
   return stream(req, res, child, null, 0);
 }
 
-/** Answer `POST git-upload-pack` or `POST git-receive-pack`. */
-export function rpc(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv, maxBody: number): Promise<Exchange> {
+/**
+ * A decision on a whole request body before git sees it: null lets git answer; a refusal is shown
+ * to the client; a malformed body is a bad request (never passed on: git might act on its start).
+ */
+export type Admit = (body: Buffer) => Promise<{ refusal: string } | { malformed: string } | null>;
+
+/**
+ * Answer `POST git-upload-pack` or `POST git-receive-pack`. With `admit`, the body (small: a fetch
+ * negotiation) is read whole and judged first; a refusal is answered as git answers one, an
+ * `ERR` pkt-line the client prints as "remote error: …".
+ */
+export async function rpc(
+  req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv, maxBody: number, admit?: Admit,
+): Promise<Exchange> {
+  if (!admit) return streamed(req, res, gitdir, service, env, maxBody);
+  const read = await readBody(req, maxBody);
+  if (!('body' in read)) return { code: null, aborted: false, bytesIn: read.bytes, stderr: '', ...read.failure };
+  const decision = await admit(read.body);
+  const answered = { code: 0, aborted: false, tooLarge: false, bytesIn: read.body.length, stderr: '' };
+  if (decision && 'malformed' in decision) return { ...answered, code: null, bodyError: decision.malformed };
+  if (decision) {
+    resultHeaders(res, service)();
+    res.end(pkt(`ERR ${decision.refusal}`));
+    return { ...answered, refused: decision.refusal };
+  }
+  const child = serviceProcess(req, gitdir, service, env);
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(read.body);
+  const headers = resultHeaders(res, service);
+  child.stdout.once('data', headers);
+  const exchange = await stream(req, res, child, null, 0);
+  if (exchange.code === 0) headers();
+  return { ...exchange, bytesIn: read.body.length };
+}
+
+/** upload-pack or receive-pack for one request, with the protocol version the client asked for. */
+function serviceProcess(req: IncomingMessage, gitdir: string, service: GitService, env: NodeJS.ProcessEnv) {
   const protocol = protocolOf(req);
-  const child = spawn('git', [service.slice(4), '--stateless-rpc', gitdir], {
+  return spawn('git', [service.slice(4), '--stateless-rpc', gitdir], {
     env: { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) }, stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const headers = () => {
+}
+
+/** Writes the result headers once, when git's answer begins (so a git failure can still be a 400). */
+function resultHeaders(res: ServerResponse, service: GitService): () => void {
+  return () => {
     if (!res.headersSent) res.writeHead(200, { 'Content-Type': `application/x-${service}-result`, ...noCache });
   };
+}
+
+/** A whole request body, inflated and capped; or why it could not be read. */
+type Body = { body: Buffer } | { bytes: number; failure: { tooLarge: boolean; bodyError?: string } };
+async function readBody(req: IncomingMessage, maxBody: number): Promise<Body> {
+  const cap = new Cap(maxBody);
+  const chunks: Buffer[] = [];
+  const collect = async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) chunks.push(chunk);
+  };
+  const gzip = /\bgzip\b/i.test(String(req.headers['content-encoding'] ?? ''));
+  try {
+    await (gzip ? pipelineAsync(req, createGunzip(), cap, collect) : pipelineAsync(req, cap, collect));
+    return { body: Buffer.concat(chunks) };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err instanceof PayloadTooLarge) return { bytes: cap.bytes, failure: { tooLarge: true } };
+    return { bytes: cap.bytes, failure: { tooLarge: false, bodyError: err.code ?? err.message } };
+  }
+}
+
+/** Stream a request through git, for receive-pack (a pack can be large) and upload-pack without `admit`. */
+function streamed(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv,
+  maxBody: number): Promise<Exchange> {
+  const child = serviceProcess(req, gitdir, service, env);
+  const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);
+  const unpack = service === 'git-receive-pack' ? watchUnpack(child.stdout) : () => undefined;
   return stream(req, res, child, req, maxBody).then((exchange) => {
+    const status = unpack();
+    if (status !== undefined) exchange.unpack = status;
     // A request git answers with nothing (a bare flush) still gets its result type.
     if (exchange.code === 0 && !exchange.tooLarge && !exchange.bodyError) headers();
     return exchange;
   });
+}
+
+/**
+ * The `unpack` line of receive-pack's report (inside its side-band frames): git refuses objects its
+ * fsck finds malformed before the pre-receive hook runs, and the access log should say so.
+ */
+function watchUnpack(out: NodeJS.ReadableStream): () => string | undefined {
+  let tail = '';
+  let status: string | undefined;
+  out.on('data', (d: Buffer) => {
+    if (status !== undefined) return;
+    tail = (tail + d.toString('latin1')).slice(-4096);
+    const m = /unpack ([^\n\0]*)\n/.exec(tail);
+    if (m) status = m[1];
+  });
+  return () => status;
 }
 
 /** Stream a request body into git and git's output into the response. */

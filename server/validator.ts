@@ -4,7 +4,7 @@
 // ref is judged from its own inputs; only parses of files already on `main` are reused.
 
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
-import { readCommit } from '../core/source.js';
+import { readCommitChecked } from '../core/source.js';
 import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
@@ -79,8 +79,10 @@ async function newCommits(source: PushSource, u: RefUpdate, max: number, inHisto
     }
     top.expanded = true;
     if (order.length + stack.length > max) return { finding: error(ruleIds.refFastForward, `expected at most ${max} new commits in one push, found more`) };
-    const commit = await readCommit(source, top.oid);
-    for (const parent of commit?.parents ?? []) {
+    const read = await readCommitChecked(source, top.oid);
+    // A malformed commit cannot be followed to its parents: it is refused for what it is.
+    if (!read.ok) return { finding: error(ruleIds.objectFormat, read.problem, { commit: top.oid }) };
+    for (const parent of read.value.parents) {
       if (parent === u.old) reachesOld = true;
       if (seen.has(parent) || parent === u.old) continue;
       seen.add(parent);

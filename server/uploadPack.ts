@@ -1,0 +1,99 @@
+// What a fetch asks upload-pack for, read before git sees the request, and whether it may be
+// served. Git's own checks do not hold: with protocol v2 upload-pack sends any object named in a
+// `want`; with v0 over HTTP it checks commits only (a blob is sent by id); a `shallow` line plus
+// `deepen` makes it send the parents of any commit named; `object-info` tells the size of any
+// object; `sparse:oid` filters read any blob. So every object id a request names must be
+// reachable from the refs the principal may read, and the rest is refused by an allow-list.
+
+import type { Oid } from '../core/objects.js';
+
+/** What an upload-pack request names, protocol v0 or v2. */
+export interface UploadPackRequest {
+  /** The v2 command (`fetch`, `ls-refs`, …); null for a v0 request (always a fetch). */
+  command: string | null;
+  /** Object ids git would send objects for: `want` and `shallow` lines. */
+  objects: string[];
+  /** Ref names git would resolve: `want-ref` and `deepen-not` lines. */
+  refs: string[];
+  /** `filter` specifications. */
+  filters: string[];
+}
+
+/** Read the pkt-lines of an upload-pack request; a string says why it is not one. */
+export function parseUploadPackRequest(body: Buffer): UploadPackRequest | string {
+  const request: UploadPackRequest = { command: null, objects: [], refs: [], filters: [] };
+  let first = true;
+  for (let i = 0; i < body.length;) {
+    const size = /^[0-9a-fA-F]{4}$/.test(body.toString('latin1', i, i + 4)) ? parseInt(body.toString('latin1', i, i + 4), 16) : -1;
+    if (size < 0 || size === 3 || i + Math.max(size, 4) > body.length) {
+      return `expected pkt-lines, found ${JSON.stringify(body.toString('latin1', i, i + 8))} at byte ${i}`;
+    }
+    if (size < 4) { // flush, delimiter, response end
+      i += 4;
+      continue;
+    }
+    const line = body.toString('utf8', i + 4, i + size).replace(/\n$/, '');
+    i += size;
+    const [word = '', rest = ''] = line.split(/ (.*)/s);
+    if (first && line.startsWith('command=')) request.command = line.slice('command='.length);
+    else if (word === 'want' || word === 'shallow') request.objects.push(rest.split(' ')[0] ?? '');
+    else if (word === 'want-ref' || word === 'deepen-not') request.refs.push(rest);
+    else if (word === 'filter') request.filters.push(rest);
+    first = false;
+  }
+  return request;
+}
+
+/** Filters that select objects by kind or size; `sparse:oid` (reads a blob named by the client) is not among them. */
+const FILTER = /^(blob:none|blob:limit=\d+[kmg]?|tree:\d+|object:type=(blob|tree|commit|tag))$/;
+
+/** True for an allowed filter, or a `combine:` of allowed ones (each URL-encoded). */
+function filterAllowed(spec: string): boolean {
+  if (!spec.startsWith('combine:')) return FILTER.test(spec);
+  return spec.slice('combine:'.length).split('+').every((part) => {
+    try {
+      return FILTER.test(decodeURIComponent(part));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** null: git may answer; else a refusal shown to the client, or why the body is not a request at all. */
+export type Decision = { refusal: string } | { malformed: string } | null;
+
+/** The ids among `oids` not reachable from `tips` (git/reachable.ts). */
+export type Unreachable = (tips: Oid[], oids: string[]) => Promise<string[]>;
+
+/** What a principal may fetch from: the refs it may read, by name, and the tips they point at. */
+export interface Readable {
+  refs: ReadonlyMap<string, Oid>;
+}
+
+/**
+ * Check a request against what the principal may read. `unreachable` gives the named objects that
+ * are not reachable from the readable tips. Gives null when git may answer, a refusal in the words
+ * of git's own, or why the body is not an upload-pack request at all.
+ */
+export async function refuseUploadPack(body: Buffer, readable: Readable, unreachable: Unreachable): Promise<Decision> {
+  const request = parseUploadPackRequest(body);
+  if (typeof request === 'string') return { malformed: request };
+  const refusal = await refusalOf(request, readable, unreachable);
+  return refusal === null ? null : { refusal };
+}
+
+async function refusalOf(request: UploadPackRequest, readable: Readable, unreachable: Unreachable): Promise<string | null> {
+  if (request.command !== null && request.command !== 'fetch' && request.command !== 'ls-refs') {
+    return `ccr: expected command=fetch or command=ls-refs, found command=${request.command}`;
+  }
+  const filter = request.filters.find((f) => !filterAllowed(f));
+  if (filter !== undefined) return `ccr: expected an object filter (blob:none, blob:limit=…, tree:…, object:type=…), found ${filter}`;
+  const names = new Set([...readable.refs.keys()].flatMap((r) => [r, r.replace(/^refs\//, ''), r.replace(/^refs\/heads\//, '')]));
+  const badRef = request.refs.find((r) => !names.has(r));
+  if (badRef !== undefined) return `ccr: expected want-ref and deepen-not to name ${[...readable.refs.keys()].join(', ')}, found ${badRef}`;
+  const badId = request.objects.find((o) => !/^[0-9a-f]{40}$/.test(o));
+  if (badId !== undefined) return `ccr: expected object ids of 40 hex digits, found ${JSON.stringify(badId.slice(0, 64))}`;
+  const outside = await unreachable([...new Set(readable.refs.values())], request.objects);
+  if (outside.length > 0) return `upload-pack: not our ref ${outside[0]} (ccr serves only objects reachable from the refs you may read)`;
+  return null;
+}
