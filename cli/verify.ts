@@ -8,7 +8,9 @@ import { verifyHistory } from '../core/verify.js';
 import { CatFileSource } from '../git/catfile.js';
 import { gitMergeBase } from '../git/mergeBase.js';
 import { git, gitEnv } from '../git/run.js';
+import { GitFailure } from '../core/errors.js';
 import { out, UsageError, type Command } from './args.js';
+import { warnTokensInRemotes } from './credentials.js';
 
 /** The commits of `main` in a repository, oldest first, with their parents. */
 export async function mainHistory(gitdir: string): Promise<Array<{ oid: Oid; parents: Oid[] }>> {
@@ -21,8 +23,12 @@ export async function mainHistory(gitdir: string): Promise<Array<{ oid: Oid; par
 
 /** The git directory of a clone or bare repository path. */
 export async function gitDirOf(path: string): Promise<string> {
-  const dir = (await git(['-C', path, 'rev-parse', '--absolute-git-dir']).catch(() => '')).trim();
-  if (!dir) throw new UsageError(`${path} is not a git repository`);
+  // Only git's own refusal means "not a repository"; git missing from PATH is said as such (cli/explain.ts).
+  const dir = (await git(['-C', path, 'rev-parse', '--absolute-git-dir']).catch((e: unknown) => {
+    if (e instanceof GitFailure) return '';
+    throw e;
+  })).trim();
+  if (!dir) throw new UsageError(`${path} is not a git repository, so not a CCR working copy`, 'run ccr in a clone of a record (ccr clone <server-url> <record-id>), or give the path of one');
   return realpathSync(dir);
 }
 
@@ -40,6 +46,7 @@ Example:
   async run(v, [path = '.']) {
     const json = v['json'] === true;
     const gitdir = await gitDirOf(path);
+    await warnTokensInRemotes(gitdir);
     const commits = await mainHistory(gitdir);
     const source = new CatFileSource(gitdir);
     const started = Date.now();
