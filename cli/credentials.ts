@@ -38,22 +38,24 @@ export function serverOf(url: string): string {
   return splitCredentials(url).url.replace(/\/coordination\/.*$/, '').replace(/\/+$/, '');
 }
 
-/** The remotes of a repository whose URL holds a token, with the URL (credentials removed). */
-export async function remotesWithTokens(gitdir: string): Promise<Array<{ remote: string; url: string }>> {
+/** The remotes of a repository whose URL holds a token, with the URL (credentials removed) and the user name in it. */
+export async function remotesWithTokens(gitdir: string): Promise<Array<{ remote: string; url: string; user?: string }>> {
   const r = await runGit(['--git-dir', gitdir, 'config', '--local', '--get-regexp', '^remote\\..*\\.(push)?url$']);
   if (r.code !== 0) return [];
   return r.stdout.toString('utf8').split('\n').flatMap((line) => {
     const m = /^remote\.(.+)\.(?:push)?url (.*)$/.exec(line);
-    return m && holdsSecret(m[2]!) ? [{ remote: m[1]!, url: splitCredentials(m[2]!).url }] : [];
+    if (!m || !holdsSecret(m[2]!)) return [];
+    const { url, user, token } = splitCredentials(m[2]!);
+    return [{ remote: m[1]!, url, ...(user && token ? { user } : {}) }];
   });
 }
 
 /** Warn on stderr, with the commands that fix it, for every remote whose URL holds a token. */
 export async function warnTokensInRemotes(gitdir: string): Promise<void> {
-  for (const { remote, url } of await remotesWithTokens(gitdir)) {
+  for (const { remote, url, user } of await remotesWithTokens(gitdir)) {
     process.stderr.write(
       `ccr: warning: the URL of remote ${remote} holds a token, kept in clear in ${gitdir}/config\n`
-      + `hint: keep it in git's credential helper instead: ccr login ${serverOf(url)} --user <name>; then git remote set-url ${remote} ${url}\n`,
+      + `hint: keep it in git's credential helper instead: ccr login ${serverOf(url)} --user ${user ?? '<name>'}; then git remote set-url ${remote} ${url}\n`,
     );
   }
 }
