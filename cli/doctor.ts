@@ -34,7 +34,7 @@ const MiB = 1024 * 1024;
 const MAX_PUSH = 256 * MiB;
 
 /** git and bash on PATH, git recent enough, Node recent enough. */
-export async function checkPrograms(): Promise<Check[]> {
+async function checkPrograms(): Promise<Check[]> {
   const [git, bash] = await Promise.all([gitVersion(), programRuns('bash', ['-c', ':'])]);
   const install = `install git ${MIN_GIT.join('.')} or later (Debian/Ubuntu: apt-get install git) on the PATH of the server`;
   const node = Number(/^v(\d+)/.exec(process.version)?.[1] ?? 0);
@@ -225,6 +225,7 @@ export async function diagnose(data: string): Promise<Check[]> {
   return checks;
 }
 
+/** `ccr doctor [--data DIR]`: every check, one line each, and the exit status. */
 export const doctor: Command = {
   help: `ccr doctor [--data DIR] [--json]
 

@@ -67,6 +67,7 @@ async function helperFor(base: string): Promise<string | null> {
 const NO_HELPER_HINT = 'choose one, then run ccr login again: git config --global credential.helper store '
   + '(a file only you can read), cache (in memory for a while), or your system\'s keychain (osxkeychain, manager, libsecret)';
 
+/** `ccr login <server-url>`: check a principal's token with the server, then keep it in git's credential helper. */
 export const login: Command = {
   help: `ccr login <server-url> [--user NAME]
 
@@ -116,6 +117,7 @@ Example:
   },
 };
 
+/** `ccr logout <server-url>`: remove the kept token from git's credential helper. */
 export const logout: Command = {
   help: `ccr logout <server-url> [--user NAME]
 
