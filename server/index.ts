@@ -3,7 +3,6 @@
 // listener with its timeouts, and a shutdown that lets requests in flight finish. Start-up
 // checks what can fail before it creates anything; a start that fails undoes what it did.
 
-import { promises as fs } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';

@@ -111,7 +111,7 @@ export async function lockData(data: string): Promise<() => Promise<void>> {
 export function listenProblem(e: NodeJS.ErrnoException, host: string, port: number): CannotStart {
   switch (e.code) {
     case 'EADDRINUSE':
-      return new CannotStart(`port ${port} on ${host} is already in use by another program`, { hint: 'stop that program, or choose another port with --port (or CCR_PORT)' });
+      return new CannotStart(`port ${port} on ${host} is already in use`, { hint: 'stop what listens there (another CCR server, or any other program), or choose another port with --port (or CCR_PORT)' });
     case 'EACCES':
     case 'EPERM':
       return new CannotStart(`not allowed to listen on port ${port} of ${host}`, { hint: 'ports below 1024 need privileges: choose a port of 1024 or more with --port, with a proxy in front for 80 or 443' });

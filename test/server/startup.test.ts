@@ -32,7 +32,7 @@ t.test('a port in use: exit 1 at once, one line of what and one of what to do, n
   const r = await ccr(['serve', '--data', data, '--port', String(port)], { timeoutMs: 60_000 });
   t.notOk(r.timedOut, 'the process exits by itself (no listener or thread keeps it alive)');
   t.equal(r.status, 1);
-  t.equal(r.stderr, `ccr: port ${port} on 127.0.0.1 is already in use by another program\nhint: stop that program, or choose another port with --port (or CCR_PORT)\n`);
+  t.equal(r.stderr, `ccr: port ${port} on 127.0.0.1 is already in use\nhint: stop what listens there (another CCR server, or any other program), or choose another port with --port (or CCR_PORT)\n`);
   t.notOk(hasStack(r.stdout + r.stderr));
   t.notOk(existsSync(data), 'the data folder it would have created is not left behind');
   t.notOk(events(r.stdout).some((e) => e['event'] === 'admin-created'), 'no admin principal was created, no token printed');
