@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { recordToBundle, threadToBundle, toTransactionBundle } from '../core/fhir.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { out, UsageError, type Command } from './args.js';
-import { gitDirOf } from './verify.js';
+import { workingCopyDir } from './workingCopy.js';
 
 export const exportCommand: Command = {
   help: `ccr export fhir [--thread <thread-id>] [--transaction] [--out FILE]
@@ -18,7 +18,7 @@ Example:
   options: { thread: { type: 'string' }, transaction: { type: 'boolean' }, out: { type: 'string' } },
   async run(v, [format]) {
     if (format !== 'fhir') throw new UsageError('use: ccr export fhir …');
-    const dir = (await gitDirOf('.')).replace(/\/\.git$/, '');
+    const { dir } = await workingCopyDir();
     const svc = await CoordinationService.at(dir);
     const status = await svc.readStatus();
     const ids = v['thread'] ? [v['thread'] as string] : (await svc.listThreads({ includeArchived: true })).map((t) => t.id);

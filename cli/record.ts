@@ -3,7 +3,7 @@
 import { createRecord } from '../service/initialise.js';
 import { RecordStore } from '../server/records.js';
 import { promises as fs } from 'node:fs';
-import { dataDir, need, out, str, UsageError, type Command } from './args.js';
+import { need, openDataDir, out, str, UsageError, type Command } from './args.js';
 import type { RecordId } from '../core/ids.js';
 
 export const record: Command = {
@@ -16,7 +16,8 @@ Example:
   options: { data: { type: 'string' }, 'clinical-id': { type: 'string' }, 'care-location': { type: 'string' }, id: { type: 'string' } },
   async run(v, [action]) {
     if (action !== 'create') throw new UsageError('use: ccr record create …');
-    const data = dataDir(v['data']);
+    const { path: data, created } = await openDataDir(v['data'], true);
+    if (created && v['json'] !== true) process.stderr.write(`ccr: created the data folder ${data}\n`);
     await fs.mkdir(`${data}/coordination`, { recursive: true });
     const records = new RecordStore(await fs.realpath(`${data}/coordination`));
     const { handle } = await createRecord({

@@ -1,61 +1,92 @@
-// `ccr clone`, `ccr push`, `ccr pull`: plain git with the user's own credentials (or CCR_USER and
-// CCR_TOKEN), and line endings kept as the record has them.
+// `ccr clone`, `ccr push`, `ccr pull`: plain git with the user's own credentials (git's credential
+// helpers, where `ccr login` keeps the token, or CCR_USER and CCR_TOKEN), never a token written
+// into .git/config, and line endings kept as the record has them.
 
 import { pushMain, settlePush } from '../git/remote.js';
 import { runGit } from '../git/run.js';
-import { gitDirOf } from './verify.js';
 import { out, UsageError, type Command } from './args.js';
-import { gitForUser, userGitArgs } from './workingCopy.js';
+import { serverOf, splitCredentials } from './credentials.js';
+import { explainGitFailure } from './explain.js';
+import { gitForUser, userGitArgs, workingCopyDir } from './workingCopy.js';
 import { isUuid } from '../core/ids.js';
+
+/** The URL of a working copy's remote `origin`, without credentials (for messages). */
+async function originOf(gitdir: string): Promise<string | undefined> {
+  const r = await runGit(['--git-dir', gitdir, 'config', '--get', 'remote.origin.url']);
+  return r.code === 0 ? serverOf(r.stdout.toString('utf8').trim()) : undefined;
+}
 
 export const clone: Command = {
   help: `ccr clone <server-url> <record-id> [<folder>]
 
 Clone record <record-id> from a CCR server into <folder> (default: the record id). Credentials
-come from git's credential helpers, or from CCR_USER and CCR_TOKEN when both are set.
+come from git's credential helpers (ccr login keeps your token there), or from CCR_USER and
+CCR_TOKEN when both are set; a token is never written into the clone. Credentials written into
+<server-url> are used for this clone only.
 
 Example:
-  CCR_USER=jane CCR_TOKEN=ccr_… ccr clone https://ccr.example.org 7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88`,
+  ccr login https://ccr.example.org --user jane
+  ccr clone https://ccr.example.org 7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88`,
   options: {},
   async run(_v, [server, id, folder]) {
     if (!server || !id) throw new UsageError('ccr clone needs a server URL and a record id');
-    if (!isUuid(id)) throw new UsageError('the record id is a canonical lowercase UUID');
-    const url = `${server.replace(/\/+$/, '')}/coordination/${id}.git`;
-    return gitForUser(['clone', '-c', 'core.autocrlf=false', '-c', 'core.eol=lf', url, folder ?? id], process.cwd());
+    if (!isUuid(id)) throw new UsageError(`expected the record id as a canonical lowercase UUID, found ${JSON.stringify(id)}`);
+    const split = splitCredentials(server);
+    if (!/^https?:\/\/[^/\s]+/.test(split.url)) throw new UsageError(`expected the server's http(s) URL, found ${JSON.stringify(split.url)}`);
+    const base = serverOf(split.url);
+    let once;
+    if (split.user && split.token) {
+      once = { user: split.user, token: split.token };
+      process.stderr.write(`ccr: warning: the token in the URL is used for this clone only; it is not written into the clone\nhint: ccr login ${base} --user ${split.user} keeps it in git's credential helper for later commands\n`);
+    }
+    const url = `${base}/coordination/${id}.git`;
+    return gitForUser(['clone', '-c', 'core.autocrlf=false', '-c', 'core.eol=lf', url, folder ?? id], process.cwd(), { url: base, record: id }, once);
   },
 };
 
-/** A command that runs one git command in the working copy. */
-function plain(args: string[], example: string): Command {
-  return {
-    help: `ccr ${args[0]}\n\nRuns git ${args.join(' ')} with your credentials (or CCR_USER and CCR_TOKEN).\nThe server judges every pushed commit; a refusal lists each rule broken.\n\nExample:\n  ${example}`,
-    options: {},
-    async run() {
-      const dir = (await gitDirOf('.')).replace(/\/\.git$/, '');
-      return gitForUser(args, dir);
-    },
-  };
-}
+export const pull: Command = {
+  help: `ccr pull
+
+Bring in what others pushed: git pull --ff-only origin main with your credentials (git's
+credential helpers, or CCR_USER and CCR_TOKEN).
+
+Example:
+  ccr pull`,
+  options: {},
+  async run() {
+    const { dir, gitdir } = await workingCopyDir();
+    const url = await originOf(gitdir);
+    return gitForUser(['pull', '--ff-only', 'origin', 'main'], dir, url ? { url } : {});
+  },
+};
 
 export const push: Command = {
   help: `ccr push
 
-Push your new commits to the server, with your credentials (or CCR_USER and CCR_TOKEN). The server
-judges every commit; a refusal lists each rule broken. When the connection fails in a way that
-does not say whether the server took the commits, ccr fetches to find out: a message is never
-written twice.
+Push your new commits to the server, with your credentials (git's credential helpers, or CCR_USER
+and CCR_TOKEN). The server judges every commit; a refusal lists each rule broken. When the
+connection fails in a way that does not say whether the server took the commits, ccr fetches to
+find out: a message is never written twice.
 
 Example:
   ccr push`,
   options: {},
   async run(v) {
     const json = v['json'] === true;
-    const dir = (await gitDirOf('.')).replace(/\/\.git$/, '');
+    const { dir, gitdir } = await workingCopyDir();
     const o = { dir, env: process.env, gitArgs: userGitArgs() };
     const head = (await runGit(['rev-parse', 'HEAD'], { cwd: dir, env: process.env })).stdout.toString().trim();
     let result = await pushMain(o);
     let settled: string | undefined;
     if (result.outcome === 'unknown') {
+      // Refused credentials or rights are answered before git receives anything: nothing to settle.
+      const url = await originOf(gitdir);
+      const why = explainGitFailure(result.detail, { ...(url ? { url } : {}), ...(process.env['CCR_USER'] ? { user: process.env['CCR_USER'] } : {}) });
+      if (why && /credentials|does not let|no record/.test(why.message)) {
+        if (json) out(true, { ...result, commit: head, error: why }, '');
+        else process.stderr.write(`ccr: ${why.message}; nothing was pushed\n${why.hint ? `hint: ${why.hint}\n` : ''}`);
+        return 1;
+      }
       if (!json) process.stderr.write(`ccr: the push ended without an answer (${result.detail}); checking the server…\n`);
       settled = await settlePush(o, head);
       if (settled === 'landed') result = { outcome: 'accepted' };
@@ -70,4 +101,3 @@ Example:
     return result.outcome === 'accepted' ? 0 : 1;
   },
 };
-export const pull = plain(['pull', '--ff-only', 'origin', 'main'], 'ccr pull');

@@ -1,31 +1,58 @@
-// `ccr serve`: run the server until SIGTERM or SIGINT, then shut down cleanly.
+// `ccr serve`: run the server until SIGTERM or SIGINT, then shut down cleanly. A start that fails
+// says why in one line and what to do in another, and the process exits at once with status 1.
 
+import { hintOf } from '../core/errors.js';
+import { logger, type LogFormat } from '../server/log.js';
 import { defaults, startServer } from '../server/index.js';
 import { dataDir, str, UsageError, type Command } from './args.js';
 
+/** The log format: --log-format, CCR_LOG_FORMAT, or text for a terminal and JSON lines otherwise. */
+function logFormat(v: unknown): LogFormat {
+  const given = str(v) ?? process.env['CCR_LOG_FORMAT'];
+  if (given === undefined || given === '') return process.stdout.isTTY ? 'text' : 'json';
+  if (given !== 'json' && given !== 'text') throw new UsageError(`expected --log-format (or CCR_LOG_FORMAT) to be json or text, found ${JSON.stringify(given)}`);
+  return given;
+}
+
 export const serve: Command = {
   help: `ccr serve [--data DIR] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--public-url URL]
+          [--log-format json|text]
 
 Serve the records of a data folder over git smart HTTP and the JSON API.
 Defaults: --data ./data (or CCR_DATA), --host 127.0.0.1, --port 8080 (or CCR_PORT).
 On first start an \`admin\` principal is created; its token is printed once
 (or taken from CCR_ADMIN_TOKEN).
+The log is one event per line on stdout: readable text when stdout is a terminal, one JSON
+object per line otherwise (--log-format or CCR_LOG_FORMAT to choose).
+A start that fails (port in use, data folder not writable, another server on it, no git) exits
+with status 1 and says what to do; \`ccr doctor\` checks a data folder and its machine.
 
 Example:
   ccr serve --data /srv/ccr --port 8443 --tls-cert cert.pem --tls-key key.pem`,
   options: {
     data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
-    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'public-url': { type: 'string' },
+    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'public-url': { type: 'string' }, 'log-format': { type: 'string' },
   },
   async run(v) {
-    const port = Number(str(v['port']) ?? process.env['CCR_PORT'] ?? defaults.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number');
+    const portText = str(v['port']) ?? process.env['CCR_PORT'] ?? String(defaults.port);
+    const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 0 && port <= 65535)) throw new UsageError(`expected --port (or CCR_PORT) to be a port number from 0 to 65535, found ${JSON.stringify(portText)}`);
     if (Boolean(v['tls-cert']) !== Boolean(v['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
+    const host = str(v['host']) ?? defaults.host;
+    if (host === '') throw new UsageError('expected --host to be an address or a name of this machine, found ""');
+    const publicUrl = str(v['public-url']);
+    if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(publicUrl)) throw new UsageError(`expected --public-url to be an http(s) URL, found ${JSON.stringify(publicUrl)}`);
+    const format = logFormat(v['log-format']);
+    const data = dataDir(v['data']);
     const server = await startServer({
-      data: dataDir(v['data']), host: str(v['host']) ?? defaults.host, port,
+      data, host, port, logFormat: format,
       ...(str(v['tls-cert']) ? { tlsCert: str(v['tls-cert'])!, tlsKey: str(v['tls-key'])! } : {}),
-      ...(str(v['public-url']) ? { publicUrl: str(v['public-url'])! } : {}),
+      ...(publicUrl ? { publicUrl } : {}),
       ...(process.env['CCR_ADMIN_TOKEN'] ? { adminToken: process.env['CCR_ADMIN_TOKEN'] } : {}),
+    }).catch((e: unknown) => {
+      // Machines reading the JSON log see the failure there too; a person reads it on stderr.
+      if (format === 'json') logger('json')('error', 'start-failed', { message: (e as Error).message, ...(hintOf(e) ? { hint: hintOf(e) } : {}) });
+      throw e;
     });
     await new Promise<void>((resolve) => {
       const stop = () => void server.close().then(resolve);

@@ -8,7 +8,7 @@ import { defaults, HOOKS_DIR } from '../server/index.js';
 import { RecordStore } from '../server/records.js';
 import { loadSites, sharedRecords, shares } from '../sync/peers.js';
 import { syncRecord, type RoundReport } from '../sync/round.js';
-import { dataDir, out, UsageError, type Command } from './args.js';
+import { Failure, openDataDir, out, UsageError, type Command } from './args.js';
 
 export const sync: Command = {
   help: `ccr sync [--data DIR] [--peer NAME] [--record ID] [--timeout SECONDS] [--json]
@@ -23,13 +23,18 @@ Example:
   ccr sync --data /srv/ccr --peer site-b`,
   options: { data: { type: 'string' }, peer: { type: 'string' }, record: { type: 'string' }, timeout: { type: 'string' } },
   async run(v) {
-    const data = dataDir(v['data']);
     if (v['record'] !== undefined && !isUuid(v['record'])) throw new UsageError(`expected --record to be a record id (a UUID), found ${JSON.stringify(v['record'])}`);
     const timeoutMs = v['timeout'] === undefined ? defaults.syncTimeoutMs : Number(v['timeout']) * 1000;
     if (!(timeoutMs > 0)) throw new UsageError(`expected --timeout to be a number of seconds, found ${JSON.stringify(v['timeout'])}`);
-    const sites = await loadSites(data);
+    const { path: data } = await openDataDir(v['data'], false);
+    const sites = await loadSites(data).catch((e: unknown) => {
+      throw new Failure(`${data}/sites.json cannot be used: ${(e as Error).message}`, 'fix it (README: Sync between sites; ccr doctor checks it)');
+    });
     const peers = sites.peers.filter((p) => !v['peer'] || p.name === v['peer']);
-    if (peers.length === 0) throw new UsageError(v['peer'] ? `no peer named ${String(v['peer'])} in ${data}/sites.json` : `no peers in ${data}/sites.json`);
+    if (peers.length === 0) {
+      if (v['peer']) throw new UsageError(`no peer named ${String(v['peer'])} in ${data}/sites.json`, `the peers there: ${sites.peers.map((p) => p.name).join(', ') || 'none'}`);
+      throw new UsageError(`no peers in ${data}/sites.json`, 'name the peer sites in sites.json first (README: Sync between sites)');
+    }
     const records = new RecordStore(await fs.realpath(`${data}/coordination`));
     // The server's own configuration when it has written one (its limits may differ from the defaults).
     const written = await fs.access(`${data}/gitconfig`).then(() => true, () => false);

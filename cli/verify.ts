@@ -11,7 +11,9 @@ import { CatFileSource } from '../git/catfile.js';
 import { cloneShape, offlineEnv, OFFLINE, type CloneShape } from '../git/cloneShape.js';
 import { gitMergeBase } from '../git/mergeBase.js';
 import { git, gitEnv, runGit } from '../git/run.js';
+import { GitFailure } from '../core/errors.js';
 import { out, UsageError, type Command } from './args.js';
+import { warnTokensInRemotes } from './credentials.js';
 
 /** The commits of `main` in a repository, oldest first, with their parents. */
 export async function mainHistory(gitdir: string, env: NodeJS.ProcessEnv = gitEnv()): Promise<Array<{ oid: Oid; parents: Oid[] }>> {
@@ -24,8 +26,12 @@ export async function mainHistory(gitdir: string, env: NodeJS.ProcessEnv = gitEn
 
 /** The git directory of a clone or bare repository path. */
 export async function gitDirOf(path: string): Promise<string> {
-  const dir = (await git(['-C', path, 'rev-parse', '--absolute-git-dir']).catch(() => '')).trim();
-  if (!dir) throw new UsageError(`${path} is not a git repository`);
+  // Only git's own refusal means "not a repository"; git missing from PATH is said as such (cli/explain.ts).
+  const dir = (await git(['-C', path, 'rev-parse', '--absolute-git-dir']).catch((e: unknown) => {
+    if (e instanceof GitFailure) return '';
+    throw e;
+  })).trim();
+  if (!dir) throw new UsageError(`${path} is not a git repository, so not a CCR working copy`, 'run ccr in a clone of a record (ccr clone <server-url> <record-id>), or give the path of one');
   return realpathSync(dir);
 }
 
@@ -95,6 +101,7 @@ Example:
   async run(v, [path = '.']) {
     const json = v['json'] === true;
     const gitdir = await gitDirOf(path);
+    await warnTokensInRemotes(gitdir);
     const env = offlineEnv();
     const main = await runGit(['--git-dir', gitdir, 'rev-parse', '--verify', '--quiet', 'refs/heads/main^{commit}'], { env });
     if (main.code !== 0) throw new UsageError(`${path} has no branch main: expected a clone or bare repository of a CCR record`);

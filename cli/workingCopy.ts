@@ -12,6 +12,8 @@ import type { Role } from '../core/vocabulary.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { UsageError } from './args.js';
 import { loadSettings, type Settings } from './config.js';
+import { warnTokensInRemotes } from './credentials.js';
+import { explainGitFailure, type GitContext } from './explain.js';
 import { gitDirOf } from './verify.js';
 
 /** The user as the writing commands need them. */
@@ -40,8 +42,7 @@ export function identityOf(settings: Settings, careLocation?: string): Identity 
 
 /** The working copy around the current folder, opened with the user's identity as principal. */
 export async function openWorkingCopy(careLocation?: string): Promise<{ svc: CoordinationService; me: Identity; dir: string }> {
-  const gitdir = await gitDirOf('.');
-  const dir = gitdir.replace(/\/\.git$/, '');
+  const { dir, gitdir } = await workingCopyDir();
   const me = identityOf(await loadSettings(gitdir), careLocation);
   const principal: Principal = { kind: 'participant', name: me.participant.name, participantId: me.participant.id as ParticipantId, role: me.participant.role, displayName: me.participant.name };
   return { svc: await CoordinationService.at(dir, undefined, principal), me, dir };
@@ -77,24 +78,53 @@ export function parseParticipants(values: unknown): Array<{ participant_id: stri
 }
 
 /** Arguments for the user's git: a credential helper answering from CCR_USER / CCR_TOKEN when both are set, LF kept. */
-export function userGitArgs(): string[] {
-  const creds = process.env['CCR_USER'] && process.env['CCR_TOKEN']
+export function userGitArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const creds = env['CCR_USER'] && env['CCR_TOKEN']
     ? ['-c', 'credential.helper=', '-c', 'credential.helper=!f() { echo "username=$CCR_USER"; echo "password=$CCR_TOKEN"; }; f']
     : [];
   return [...creds, '-c', 'core.autocrlf=false', '-c', 'core.eol=lf'];
 }
 
+/** Credentials for one command only (taken out of a URL): passed to git's helper through the environment, never written. */
+export interface OneTimeCredentials {
+  user: string;
+  token: string;
+}
+
 /**
  * Run git for the network commands as the user's own git runs (their configuration, credential
- * helpers and proxies), adding a helper that answers from CCR_USER / CCR_TOKEN when both are set.
- * Output goes to the terminal; gives the exit status.
+ * helpers and proxies), adding a helper that answers from CCR_USER / CCR_TOKEN (or `creds`) when
+ * set. Output goes to the terminal; a failure git's words do not make clear is put in words
+ * (`context`). Gives 0, or 1 when git failed.
  */
-export function gitForUser(args: string[], cwd: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn('git', [...userGitArgs(), ...args], { cwd, stdio: ['inherit', 'inherit', 'inherit'] });
-    child.on('error', () => resolve(1));
-    child.on('close', (code) => resolve(code ?? 1));
+export function gitForUser(args: string[], cwd: string, context: GitContext = {}, creds?: OneTimeCredentials): Promise<number> {
+  const env = creds ? { ...process.env, CCR_USER: creds.user, CCR_TOKEN: creds.token } : process.env;
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...userGitArgs(env), ...args], { cwd, env, stdio: ['inherit', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-65536); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) {
+        process.stderr.write(stderr);
+        return resolve(0);
+      }
+      const explained = explainGitFailure(stderr, { ...context, ...(context.user ?? env['CCR_USER'] ? { user: context.user ?? env['CCR_USER']! } : {}) });
+      if (!explained) process.stderr.write(stderr);
+      else {
+        const detail = /^fatal: (.*)$/m.exec(stderr)?.[1];
+        process.stderr.write(`ccr: ${explained.message}${detail ? ` (git: ${detail})` : ''}\n${explained.hint ? `hint: ${explained.hint}\n` : ''}`);
+      }
+      resolve(1);
+    });
   });
+}
+
+/** The working copy around the current folder (its top folder and git dir); warns when a remote's URL holds a token. */
+export async function workingCopyDir(): Promise<{ dir: string; gitdir: string }> {
+  const gitdir = await gitDirOf('.');
+  await warnTokensInRemotes(gitdir);
+  return { dir: gitdir.replace(/\/\.git$/, ''), gitdir };
 }
 
 /** A boolean option given as text. */

@@ -1,6 +1,6 @@
 // The one error registry. Every error CCR raises on purpose is a subclass of CcrError with a
 // stable string code (the class name), an HTTP status and a data payload. Callers branch on
-// `code`, never on message text.
+// `code`, never on message text. An error a person can fix carries `data.hint`: what to do.
 
 import type { Finding } from './findings.js';
 
@@ -147,12 +147,24 @@ export class QuotaExceeded extends CcrError {
   readonly status = 429;
 }
 
+/** The server cannot start (port in use, data folder unusable, git missing, …); `data.hint` says what to do. */
+export class CannotStart extends CcrError {
+  readonly code = 'CannotStart';
+  readonly status = 503;
+}
+
+/** What to do about an error, when it says (`data.hint`). */
+export function hintOf(e: unknown): string | undefined {
+  const hint = isCcrError(e) ? e.data['hint'] : undefined;
+  return typeof hint === 'string' ? hint : undefined;
+}
+
 /** Every error class of the registry, by code. */
 export const errorClasses = {
   InvalidInput, AuthorInvalid, RecordNotFound, RecordExists, ThreadNotFound, ThreadClosed,
   MessageNotFound, RuleViolation, ConcurrentUpdate, RecordLocked, WorkingCopyConflict, GitFailure,
   Unauthorized, Forbidden, NotFound, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, Conflict, Unavailable,
-  QuotaExceeded,
+  QuotaExceeded, CannotStart,
 } as const;
 
 /** The code of any registered error. */

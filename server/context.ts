@@ -4,7 +4,7 @@ import type { RecordId } from '../core/ids.js';
 import type { ParticipantIndex } from './access.js';
 import type { AccessLog } from './accessLog.js';
 import type { HookEndpoint } from './hookEndpoint.js';
-import type { Logger } from './log.js';
+import type { LogFormat, Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { PrincipalStore } from './principals.js';
 import type { Quotas } from './quotas.js';
@@ -45,6 +45,8 @@ export interface ServerOptions {
   shutdownGraceMs: number;
   /** Where the structured log goes (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /** One JSON object per line (default: for machines), or one readable line per event (a person at a terminal). */
+  logFormat?: LogFormat;
   quiet?: boolean;
 }
 

@@ -1,14 +1,13 @@
 // Starting and stopping a CCR server: data folder and its lock, git configuration, principals
 // (the bootstrap admin on first start), the hook endpoint, validator threads, the HTTP(S)
-// listener with its timeouts, and a shutdown that lets requests in flight finish.
+// listener with its timeouts, and a shutdown that lets requests in flight finish. Start-up
+// checks what can fail before it creates anything; a start that fails undoes what it did.
 
-import { constants as fsConstants, promises as fs } from 'node:fs';
-import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Unavailable } from '../core/errors.js';
+import { CannotStart, isCcrError } from '../core/errors.js';
+import { version } from '../version.js';
 import { ParticipantIndex } from './access.js';
 import { AccessLog } from './accessLog.js';
 import { createHandler } from './app.js';
@@ -16,7 +15,7 @@ import type { ServerContext, ServerOptions } from './context.js';
 import { installGitConfig } from './gitConfig.js';
 import { judgeHook } from './gitRoute.js';
 import { HookEndpoint } from './hookEndpoint.js';
-import { jsonLogger } from './log.js';
+import { logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { PrincipalStore } from './principals.js';
 import { RecordStore } from './records.js';
@@ -26,9 +25,9 @@ import { SyncScheduler } from '../sync/scheduler.js';
 import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
 import { loadQuotas, Quotas } from './quotas.js';
+import { checkTools, dataProblem, HOOKS_DIR, listen, lockData, prepareDataFolder, readTls, removeMade } from './startup.js';
 
-/** The project's hooks folder (core.hooksPath of every record). */
-export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hooks');
+export { HOOKS_DIR };
 
 /** The embedded defaults (SPEC 9): data in ./data, 127.0.0.1:8080. */
 export const defaults: ServerOptions = {
@@ -47,74 +46,49 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Hold `<data>/server.lock` so two servers never share a data folder. */
-async function lockData(data: string): Promise<() => Promise<void>> {
-  const path = `${data}/server.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.writeFile(path, String(process.pid), { flag: 'wx' });
-      return () => fs.rm(path, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(await fs.readFile(path, 'utf8').catch(() => 'x'));
-      let alive = false;
-      try {
-        alive = Number.isInteger(pid) && pid > 0 && (process.kill(pid, 0), true);
-      } catch (k) {
-        alive = (k as NodeJS.ErrnoException).code === 'EPERM';
-      }
-      if (alive && pid !== process.pid) throw new Unavailable(`another CCR server (pid ${pid}) is using ${data}`);
-      await fs.rm(path, { force: true });
-    }
-  }
-  throw new Unavailable(`cannot lock ${data}`);
+/** A file of the data folder that cannot be read, as a CannotStart. */
+function unreadable(file: string, e: unknown, hint: string): CannotStart {
+  return new CannotStart(`${file} cannot be used: ${(e as Error).message}`, { hint });
 }
 
-/** Start a server with the given options over the defaults. */
+/**
+ * Start a server with the given options over the defaults. Everything that can fail is checked
+ * before anything is created: tools and files first, then the data folder and its lock, then the
+ * port; only then the admin principal. A failure undoes every step taken and throws CannotStart.
+ */
 export async function startServer(given: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options: ServerOptions = { ...defaults, ...given };
-  const log = jsonLogger(options.logStream, options.quiet);
-  await fs.mkdir(`${options.data}/coordination`, { recursive: true });
-  const data = await fs.realpath(options.data);
-  const unlock = await lockData(data);
+  const log = logger(options.logFormat ?? 'json', options.logStream, options.quiet);
+  await checkTools();
+  const tls = options.tlsCert && options.tlsKey ? await readTls(options.tlsCert, options.tlsKey) : null;
+  const folder = await prepareDataFolder(options.data);
+  const data = folder.path;
+  const undo: Array<() => Promise<unknown>> = [() => removeMade(folder)];
   try {
-    // git skips a missing or non-executable hook without a word: every push would go unjudged.
-    await fs.access(`${HOOKS_DIR}/pre-receive`, fsConstants.X_OK).catch(() => {
-      throw new Error(`the pre-receive hook ${HOOKS_DIR}/pre-receive is missing or not executable; refusing to serve pushes unjudged`);
+    const unlock = await lockData(data);
+    undo.push(unlock);
+    const sites = await loadSites(data).catch((e: unknown) => {
+      throw unreadable(`${data}/sites.json`, e, 'fix it (README: Sync between sites; ccr doctor checks it), or move it away to serve without peers');
     });
-    const sites = await loadSites(data);
-    const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
+    const quotas = new Quotas(await loadQuotas(data).catch((e: unknown) => {
+      throw unreadable(`${data}/quotas.json`, e, 'fix it (README: Quotas), or move it away to use the default limits');
+    }));
     const principals = new PrincipalStore(`${data}/principals.json`);
-    // The first start makes the `admin` principal; so does any start that finds no admin at all
-    // (principals added offline first), so a data folder can always be managed.
-    if (!(await principals.list()).some((p) => p.kind === 'admin')) {
-      const created = await principals.add({ name: 'admin', kind: 'admin' }, options.adminToken);
-      log('warn', 'admin-created', options.adminToken ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' } : { name: 'admin', token: created.token, note: 'shown once; keep it safe' });
-    }
-    const accessLog = new AccessLog(`${data}/access.log`);
-    await accessLog.open();
-    const metrics = new Metrics();
-    const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
-    const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', principals, sites, quotas: new Quotas(await loadQuotas(data)),
-      records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
-      participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
-      validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
-    };
-    await hooks.listen();
-    const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log);
-    ctx.mainMoved.push((id) => maintenance.touched(id));
-    if (sites.peers.length > 0) {
-      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics);
-      ctx.sync = scheduler;
-      ctx.mainMoved.push((id) => scheduler.pushed(id));
-      scheduler.start();
-    }
+    const known = await principals.list().catch((e: unknown) => {
+      throw unreadable(`${data}/principals.json`, e, 'restore it from a backup (ccr doctor checks it); it holds principal names and token hashes only');
+    });
 
+    // The port, before anything is written: requests that arrive before the server is ready wait for it.
     const inflight = new Set<ServerResponse>();
-    const handler = createHandler(ctx, inflight);
-    const tls = options.tlsCert && options.tlsKey ? { cert: await fs.readFile(options.tlsCert), key: await fs.readFile(options.tlsKey) } : null;
-    const server: Server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    const waiting: Array<[IncomingMessage, ServerResponse]> = [];
+    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+    const front = (req: IncomingMessage, res: ServerResponse) => (handler ? handler(req, res) : waiting.push([req, res]));
+    let server: Server;
+    try {
+      server = tls ? createHttpsServer(tls, front) : createHttpServer(front);
+    } catch (e) {
+      throw new CannotStart(`the TLS certificate or key cannot be used: ${(e as Error).message}`, { hint: 'give --tls-cert a PEM certificate and --tls-key its matching PEM private key' });
+    }
     server.headersTimeout = options.headersTimeoutMs;
     server.requestTimeout = 0; // pushes may be long; idleness is what is bounded
     server.keepAliveTimeout = 5_000;
@@ -125,15 +99,53 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => resolve());
+    await listen(server, options.host, options.port);
+    undo.push(() => {
+      for (const [, res] of waiting.splice(0)) res.destroy();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
     });
+    if (folder.made) log('info', 'data-folder-created', { data });
+
+    const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
+    // The first start makes the `admin` principal; so does any start that finds no admin at all
+    // (principals added offline first), so a data folder can always be managed.
+    if (!known.some((p) => p.kind === 'admin')) {
+      const created = await principals.add({ name: 'admin', kind: 'admin' }, options.adminToken);
+      log('warn', 'admin-created', options.adminToken ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' } : { name: 'admin', token: created.token, note: 'shown once; keep it safe' });
+    }
+    const accessLog = new AccessLog(`${data}/access.log`);
+    await accessLog.open();
+    undo.push(() => accessLog.close());
+    const metrics = new Metrics();
+    const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
+    const ctx: ServerContext = {
+      options: { ...options, data }, baseUrl: '', principals, sites, quotas,
+      records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
+      participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
+      validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
+    };
+    undo.push(() => ctx.validator.close());
+    await hooks.listen();
+    undo.push(() => hooks.stop());
+    const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log);
+    ctx.mainMoved.push((id) => maintenance.touched(id));
+    undo.push(async () => maintenance.stop());
+    if (sites.peers.length > 0) {
+      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics);
+      ctx.sync = scheduler;
+      ctx.mainMoved.push((id) => scheduler.pushed(id));
+      scheduler.start();
+      undo.push(() => scheduler.stop());
+    }
+
     const port = (server.address() as AddressInfo).port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const url = options.publicUrl ?? `${tls ? 'https' : 'http'}://${host}:${port}`;
     ctx.baseUrl = url.replace(/\/$/, '');
-    log('info', 'listening', { url: ctx.baseUrl, data, hookPort: ctx.hooks.port, validation: options.validateContent ? 'on' : 'refs-only', peers: sites.peers.map((p) => p.name) });
+    handler = createHandler(ctx, inflight);
+    for (const [req, res] of waiting.splice(0)) handler(req, res);
+    log('info', 'listening', { url: ctx.baseUrl, data, version, hookPort: ctx.hooks.port, validation: options.validateContent ? 'on' : 'refs-only', peers: sites.peers.map((p) => p.name) });
 
     let closing: Promise<void> | null = null;
     const close = () => (closing ??= (async () => {
@@ -156,7 +168,10 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     })());
     return { url: ctx.baseUrl, port, context: ctx, close };
   } catch (e) {
-    await unlock();
-    throw e;
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    if (isCcrError(e)) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code && err.syscall) throw dataProblem(err, options.data, 'write to');
+    throw new CannotStart(`the server could not start: ${err.message}`, { hint: `check the data folder with ccr doctor --data ${options.data}` });
   }
 }

@@ -59,7 +59,11 @@ export class CoordinationService {
     const head = await repo.head().catch(() => null);
     const bytes = head ? await repo.readFile(head, STATUS_FILE) : null;
     const read = bytes ? readStatus(bytes) : null;
-    if (!read?.ok) throw new RecordNotFound(`${dir} is not a CCR working copy`);
+    if (!read?.ok) {
+      throw new RecordNotFound(`${dir} is not a CCR working copy (no ${STATUS_FILE} in its last commit)`, {
+        hint: 'a CCR working copy is a clone of a record: ccr clone <server-url> <record-id>, then run ccr inside it',
+      });
+    }
     return CoordinationService.open(repo, read.value.coordination_id, clock, principal);
   }
 

@@ -1,0 +1,44 @@
+// `ccr --version`, and small commands that load only what they need: `--version` and `--help`
+// must not load the server, ajv, isomorphic-git or remark (a later issue holds ccr's start time
+// to 1.3× that of `node -e 0`).
+
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import t from 'tap';
+import { ccr } from '../helpers/cli.js';
+import { root } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/tmp.js';
+
+t.test('ccr --version prints the package version', async (t) => {
+  const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };
+  const r = await ccr(['--version']);
+  t.equal(r.status, 0);
+  t.equal(r.stdout, `ccr ${version}\n`);
+  t.match((await ccr(['--help'])).stdout, /ccr --version/, 'the usage mentions it');
+});
+
+/** The module URLs a `ccr` run loads, seen by a module resolve hook. */
+async function loadedBy(t: { teardown(fn: () => void): void }, args: string[]): Promise<string[]> {
+  const dir = tempDir(t);
+  writeFileSync(`${dir}/hooks.mjs`, "import { writeSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); writeSync(2, `loaded ${r.url}\\n`); return r; }\n");
+  writeFileSync(`${dir}/register.mjs`, "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+  // Without the test runner's own NODE_OPTIONS hooks, which load modules of their own.
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', `${dir}/register.mjs`, `${root}/dist/cli/ccr.js`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  await new Promise((r) => child.on('close', r));
+  return [...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]!).filter((u) => u.startsWith('file:'));
+}
+
+t.test('--version and --help load neither the server nor ajv, isomorphic-git or remark', async (t) => {
+  for (const args of [['--version'], ['--help']]) {
+    const loaded = (await loadedBy(t, args)).map((u) => u.replace(`file://${root}/`, ''));
+    t.ok(loaded.includes('dist/cli/ccr.js'), `the hook sees ccr load (${args.join(' ')})`);
+    t.same(loaded.filter((u) => /node_modules|^dist\/(server|sync|service|git)\//.test(u)), [], `ccr ${args.join(' ')} loads only ${loaded.join(', ')}`);
+  }
+  // The operator's new commands stay light too: doctor and login never load the server or the parsers.
+  for (const args of [['doctor', '--help'], ['login', '--help']]) {
+    const loaded = await loadedBy(t, args);
+    t.same(loaded.filter((u) => /dist\/server\/(index|app)\.js|node_modules\/(ajv|isomorphic-git|remark|unified)/.test(u)), [], `ccr ${args.join(' ')}`);
+  }
+});
