@@ -95,8 +95,8 @@ export async function listRecordsRoute(ctx: ServerContext, p: Principal, after: 
 
 /** GET /api/records/<id>: the status and a summary of every thread. */
 export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: RecordId): Promise<Answer> {
-  const repo = await ctx.records.open(id);
-  if (!repo || !(await mayAccess(p, 'read', id, repo, ctx.participants))) throw new NotFound(`no record ${id}`);
+  const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants));
+  if (!repo) throw new NotFound(`no record ${id}`);
   const handle = new RecordHandle(repo, id);
   const head = await handle.head();
   const threads = [];

@@ -24,9 +24,9 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (step === 'rpc' && req.headers['content-type'] !== `application/x-${service}-request`) throw new UnsupportedMediaType(`expected Content-Type: application/x-${service}-request`);
   const cap = write ? ctx.options.maxPushBytes : ctx.options.maxRequestBytes;
   if (Number(req.headers['content-length'] ?? 0) > cap) throw new PayloadTooLarge(`the request body is larger than ${cap} bytes`);
-  const repo = await ctx.records.open(id);
   // A record the principal may not see is reported exactly like a missing one.
-  if (!repo || !(await mayAccess(p, write ? 'write' : 'read', id, repo, ctx.participants))) throw new NotFound(`no record ${id}`);
+  const repo = await ctx.records.open(id, (r) => mayAccess(p, write ? 'write' : 'read', id, r, ctx.participants));
+  if (!repo) throw new NotFound(`no record ${id}`);
 
   if (step === 'advertise') return { status: 200, outcome: 'ok', exchange: await advertise(req, res, repo.gitdir, service, ctx.gitEnv) };
   if (!write) return exchanged(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap), 'ok');
