@@ -7,6 +7,7 @@ import type { HookEndpoint } from './hookEndpoint.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { PrincipalStore } from './principals.js';
+import type { Reader } from './reader.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
 import type { SyncScheduler } from '../sync/scheduler.js';
@@ -39,6 +40,12 @@ export interface ServerOptions {
   validateContent: boolean;
   /** Validator threads. */
   validatorThreads: number;
+  /** Reader threads: API reads that parse record files run there, never on the event loop. */
+  readerThreads: number;
+  /** Time one read task may take before it is stopped and the request answered 503 (ms). */
+  readBudgetMs: number;
+  /** Bound of the cache of read results by object id (bytes). */
+  readerCacheBytes: number;
   /** How long shutdown waits for requests in flight (ms). */
   shutdownGraceMs: number;
   /** Where the structured log goes (default stdout). */
@@ -55,6 +62,7 @@ export interface ServerContext {
   participants: ParticipantIndex;
   hooks: HookEndpoint;
   validator: ValidatorPool;
+  reader: Reader;
   gitEnv: NodeJS.ProcessEnv;
   accessLog: AccessLog;
   metrics: Metrics;

@@ -19,6 +19,7 @@ import { HookEndpoint } from './hookEndpoint.js';
 import { jsonLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { PrincipalStore } from './principals.js';
+import { Reader } from './reader.js';
 import { RecordStore } from './records.js';
 import { ValidatorPool } from './validatorPool.js';
 import { loadSites } from '../sync/peers.js';
@@ -32,7 +33,7 @@ export const defaults: ServerOptions = {
   data: './data', host: '127.0.0.1', port: 8080,
   maxPushBytes: 256 * 1024 * 1024, maxRequestBytes: 16 * 1024 * 1024,
   headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true, syncTimeoutMs: 30_000,
-  validatorThreads: 2, shutdownGraceMs: 30_000,
+  validatorThreads: 2, readerThreads: 2, readBudgetMs: 10_000, readerCacheBytes: 32 * 1024 * 1024, shutdownGraceMs: 30_000,
 };
 
 /** A server that runs. */
@@ -96,6 +97,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
       participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
+      reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
     await hooks.listen();
     const sites = await loadSites(data);
@@ -141,6 +143,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       await ctx.sync?.stop();
       await ctx.hooks.stop();
       await ctx.validator.close();
+      await ctx.reader.close();
       await accessLog.close();
       await unlock();
       log('info', 'stopped');
