@@ -12,7 +12,7 @@ export const principal: Command = {
 ccr principal list [--data DIR]
 ccr principal remove <name> [--data DIR]
 
-The token of a new principal is printed once; only its scrypt hash is kept.
+The token of a new principal is printed once; only its keyed hash is kept (the key is <data>/token.key).
 
 Example:
   ccr principal add jane --kind participant --participant-id 4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12 \\

@@ -81,7 +81,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       throw new Error(`the pre-receive hook ${HOOKS_DIR}/pre-receive is missing or not executable; refusing to serve pushes unjudged`);
     });
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
-    const principals = new PrincipalStore(`${data}/principals.json`);
+    const principals = new PrincipalStore(`${data}/principals.json`, log);
     // The first start makes the `admin` principal; so does any start that finds no admin at all
     // (principals added offline first), so a data folder can always be managed.
     if (!(await principals.list()).some((p) => p.kind === 'admin')) {
