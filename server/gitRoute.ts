@@ -2,16 +2,21 @@
 // push the pre-receive token, the verdict, and the side effects once `main` really moved.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType } from '../core/errors.js';
-import { formatFinding } from '../core/findings.js';
+import { Forbidden, NotFound, PayloadTooLarge, RecordLocked, UnsupportedMediaType } from '../core/errors.js';
+import { error, formatFinding, ruleIds } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
+import { isOid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
+import { holdRecordLock } from '../git/lock.js';
+import { MAIN_MOVED } from '../git/remote.js';
 import { MAIN, readRef } from '../git/refs.js';
 import { mayAccess } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import type { ServerContext } from './context.js';
-import type { HookCall, HookVerdict, PushContext } from './hookEndpoint.js';
+import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
 import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
+
+const ZERO = '0'.repeat(40);
 
 /** What the git route tells the access log. */
 export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & { exchange?: Exchange };
@@ -31,16 +36,20 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (step === 'advertise') return { status: 200, outcome: 'ok', exchange: await advertise(req, res, repo.gitdir, service, ctx.gitEnv) };
   if (!write) return exchanged(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap), 'ok');
 
-  const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir };
+  let ended!: () => void;
+  const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir, ended: new Promise((r) => (ended = r)) };
   const before = await readRef(repo.gitdir, MAIN);
   const token = ctx.hooks.open(push);
   let exchange: Exchange;
+  let after: string | null;
   try {
     exchange = await rpc(req, res, repo.gitdir, service, { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token }, cap);
+    // Read while an accepted push still holds the record lock: no server-side write has moved main since.
+    after = await readRef(repo.gitdir, MAIN);
   } finally {
     ctx.hooks.close(token);
+    ended();
   }
-  const after = await readRef(repo.gitdir, MAIN);
   const moved = after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
   const updates = (push.updates ?? []).map((u) => ({ ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === after) }));
   if (push.updates) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
@@ -58,9 +67,42 @@ function exchanged(exchange: Exchange, ok: string): GitOutcome {
   return { status, outcome, exchange };
 }
 
-/** The pre-receive judgement for a push in flight (called through the hook endpoint). */
+/** The update of `main` in a push whose old value `main` no longer has, with what it has now. */
+async function mainMoved(push: PushContext, updates: RefUpdate[]): Promise<{ expected: string; found: string | null } | null> {
+  const u = updates.find((x) => x.ref === MAIN && isOid(x.old) && x.old !== ZERO);
+  if (!u) return null;
+  const found = await readRef(push.gitdir, MAIN);
+  return found === u.old ? null : { expected: u.old, found };
+}
+
+/** A refusal for the pusher: a headline with the request id, the lines, and what to do. */
+function refusal(push: PushContext, problems: string[], then: string): HookVerdict {
+  return {
+    accept: false,
+    lines: [`ccr: push refused: ${problems.length} problem${problems.length === 1 ? '' : 's'} (request ${push.requestId})`, ...problems, `ccr: ${then}`],
+  };
+}
+
+/** The refusal of a push whose old value of `main` was overtaken by another write. */
+function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: string; found: string | null }): HookVerdict {
+  ctx.log('info', 'push-overtaken', { request: push.requestId, record: push.recordId, principal: push.principal.name, expected: moved.expected, found: moved.found });
+  ctx.metrics.findings.inc({ rule: ruleIds.refFastForward });
+  const finding = error(ruleIds.refFastForward, `expected main at ${moved.expected.slice(0, 12)}, found ${moved.found?.slice(0, 12) ?? 'none'}: ${MAIN_MOVED}`, { path: MAIN });
+  return refusal(push, [formatFinding(finding)], `${MAIN_MOVED}; fetch and push again; nothing was changed`);
+}
+
+/**
+ * The pre-receive judgement for a push in flight (called through the hook endpoint). An accepted
+ * push holds the record lock from its last look at `main` until its receive-pack has exited, so
+ * server-side writers (API writes, sync rounds, the service) wait for git's ref update instead of
+ * making it fail; a push whose `main` was moved meanwhile is refused with a reason and what to do.
+ */
 export async function judgeHook(ctx: ServerContext, push: PushContext, call: HookCall): Promise<HookVerdict> {
+  if (push.updates) return refusal(push, ['ccr: this push was judged already'], 'nothing was changed');
   push.updates = call.updates;
+  // Cheap first: an update whose old value main no longer has cannot land, however good it is.
+  let moved = await mainMoved(push, call.updates);
+  if (moved) return overtaken(ctx, push, moved);
   const started = performance.now();
   const verdict = await ctx.validator.judge({
     gitdir: push.gitdir, recordId: push.recordId, principal: push.principal, env: call.env, updates: call.updates,
@@ -68,19 +110,23 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   });
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   const errors = verdict.findings.filter((f) => f.severity === 'error');
-  if (errors.length === 0) {
-    push.accepted = call.updates;
-    return { accept: true, lines: [] };
-  }
-  for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
-  ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [...new Set(errors.map((f) => f.rule))] });
-  return {
-    accept: false,
-    lines: [
-      `ccr: push refused: ${errors.length} problem${errors.length === 1 ? '' : 's'} (request ${push.requestId})`,
+  if (errors.length > 0) {
+    for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
+    ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [...new Set(errors.map((f) => f.rule))] });
+    return refusal(push, [
       ...errors.slice(0, 50).map(formatFinding),
       ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
-      'ccr: nothing was changed; messages are never edited or deleted (write a correction instead)',
-    ],
-  };
+    ], 'nothing was changed; messages are never edited or deleted (write a correction instead)');
+  }
+  try {
+    await holdRecordLock(push.gitdir, push.ended);
+  } catch (e) {
+    if (!(e instanceof RecordLocked)) throw e;
+    ctx.log('warn', 'push-lock-timeout', { request: push.requestId, record: push.recordId });
+    return refusal(push, [`ccr: the record stayed busy with another write; ${e.message}`], 'nothing was changed; push again in a moment');
+  }
+  moved = await mainMoved(push, call.updates);
+  if (moved) return overtaken(ctx, push, moved);
+  push.accepted = call.updates;
+  return { accept: true, lines: [] };
 }
