@@ -33,8 +33,9 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   const repo = await ctx.records.open(id, (r) => mayAccess(p, write ? 'write' : 'read', id, r, ctx.participants));
   if (!repo) throw new NotFound(`no record ${id}`);
 
-  if (step === 'advertise') return { status: 200, outcome: 'ok', exchange: await advertise(req, res, repo.gitdir, service, ctx.gitEnv) };
-  if (!write) return exchanged(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap), 'ok');
+  const failed = (exchange: Exchange) => logFailure(ctx, requestId, id, service, step, exchange);
+  if (step === 'advertise') return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, repo.gitdir, service, ctx.gitEnv)) };
+  if (!write) return exchanged(failed(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap)), 'ok');
 
   let ended!: () => void;
   const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir, ended: new Promise((r) => (ended = r)) };
@@ -43,7 +44,7 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   let exchange: Exchange;
   let after: string | null;
   try {
-    exchange = await rpc(req, res, repo.gitdir, service, { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token }, cap);
+    exchange = failed(await rpc(req, res, repo.gitdir, service, { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token }, cap));
     // Read while an accepted push still holds the record lock: no server-side write has moved main since.
     after = await readRef(repo.gitdir, MAIN);
   } finally {
@@ -58,6 +59,17 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
     for (const fn of ctx.mainMoved) fn(id);
   }
   return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : 'ok'), updates };
+}
+
+/**
+ * Log what git said when it failed on its own (not stopped by the server because the client went
+ * away or the body was refused): the operator's side of a 400 the client only sees the code of.
+ */
+function logFailure(ctx: ServerContext, requestId: string, id: RecordId, service: GitService, step: string, exchange: Exchange): Exchange {
+  if (exchange.code !== 0 && !exchange.aborted && !exchange.tooLarge && !exchange.bodyError) {
+    ctx.log('warn', 'git-failed', { request: requestId, record: id, service, step, code: exchange.code, stderr: exchange.stderr });
+  }
+  return exchange;
 }
 
 /** The status and outcome of a finished exchange. Git failing on a request is the request's fault. */
