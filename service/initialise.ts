@@ -10,7 +10,7 @@ import { careLocationProblem, renderCommitMessage, subjects } from '../core/comm
 import type { Principal } from '../core/principal.js';
 import { STATUS_FILE } from '../core/rules/tree.js';
 import { initialStatus, renderStatus } from '../core/status.js';
-import { exists, syncDir } from '../git/fsutil.js';
+import { exists, syncDir, syncTree } from '../git/fsutil.js';
 import { Repository, initRepository } from '../git/repository.js';
 import { files, RecordHandle, type CommitAuthor } from './record.js';
 
@@ -57,7 +57,7 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
   const id = opts.id ?? newUuid();
   const final = opts.path(id);
   if (await exists(final)) throw new RecordExists(`record ${id} already exists`, { id });
-  await fs.mkdir(dirname(final), { recursive: true });
+  const madeFolder = await fs.mkdir(dirname(final), { recursive: true });
   await removeStaleStaging(dirname(final));
   const tmp = `${dirname(final)}/.tmp-${id}-${randomBytes(4).toString('hex')}`;
   try {
@@ -73,6 +73,9 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
       throw new Conflict(`the first commit came out as ${written.commit}, not ${opts.expectCommit}: the record cannot be re-created byte for byte`, { expected: opts.expectCommit, found: written.commit });
     }
     const extra = then ? await then(staging) : undefined;
+    // Everything written in the staging folder (HEAD, config, refs, objects) is on disk before the
+    // rename shows the record: a crash never leaves a record with a file missing or empty.
+    await syncTree(tmp);
     // A rename never replaces a non-empty folder, so a concurrent creation of the same id loses.
     try {
       await fs.rename(tmp, final);
@@ -81,6 +84,8 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
       throw e;
     }
     await syncDir(dirname(final));
+    // Shard folders made for this record are entries of their parents too.
+    if (madeFolder) for (let folder = dirname(final); folder.length >= madeFolder.length; folder = dirname(folder)) await syncDir(dirname(folder));
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
     return { handle: new RecordHandle(repo, id, opts.clock, opts.principal), commit: written.commit, ...(then ? { then: extra as T } : {}) };
   } finally {
