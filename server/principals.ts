@@ -2,8 +2,8 @@
 // (server/tokenHash.ts) and a principal is looked up by it: a microsecond per request, the same
 // for a known name, an unknown one or a wrong token, so a flood of bad credentials costs little
 // and queues nothing. Principals written before keyed hashes hold a scrypt hash until their first
-// successful use, which replaces it; those scrypt runs go through a gate with two slots and a
-// bounded wait (past it the request is answered 503), so nothing queues without bound.
+// successful use, which replaces it; those scrypt runs go one at a time (one core at most, with
+// a bounded wait: past it the request is answered 503), so nothing queues without bound.
 
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -93,7 +93,7 @@ export class PrincipalStore {
   /** Tokens scrypt refused, by name and keyed hash, until when; the oldest forgotten first. */
   readonly #refused = new Map<string, number>();
   readonly #checking = new Map<string, Promise<Principal | null>>();
-  readonly #gate = new Gate(2, 16);
+  readonly #gate = new Gate(1, 16);
   /** The key of the keyed hashes, beside the file. */
   readonly keyPath: string;
 

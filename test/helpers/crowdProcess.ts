@@ -4,10 +4,18 @@ import { spawn } from 'node:child_process';
 import type { CrowdPlan } from './crowd.js';
 import { root } from './fixtures.js';
 
+/** What a crowd did: requests made, answered as expected, by status, and the first unexpected answers. */
+export interface CrowdCounts {
+  requests: number;
+  expected: number;
+  statuses: Record<string, number>;
+  other: string[];
+}
+
 /** A crowd running in its own process. */
 export interface Crowd {
   /** Resolves with its counts once it has stopped (its limit reached, or `stop()`). */
-  done: Promise<{ requests: number; expected: number; other: string[] }>;
+  done: Promise<CrowdCounts>;
   /** True until it has stopped. */
   running(): boolean;
   stop(): void;
@@ -20,10 +28,10 @@ export async function startCrowd(t: { teardown(fn: () => void): void }, plan: Cr
   let printed = '';
   let stopped = false;
   child.stdout.on('data', (d: Buffer) => { printed += d.toString(); });
-  const done = new Promise<{ requests: number; expected: number; other: string[] }>((resolve, reject) => child.on('close', (code) => {
+  const done = new Promise<CrowdCounts>((resolve, reject) => child.on('close', (code) => {
     stopped = true;
     const line = printed.split('\n')[1];
-    if (code === 0 && line) resolve(JSON.parse(line) as { requests: number; expected: number; other: string[] });
+    if (code === 0 && line) resolve(JSON.parse(line) as CrowdCounts);
     else reject(new Error(`the crowd ended with ${code}: ${printed}`));
   }));
   while (!printed.includes('started\n') && !stopped) await new Promise((r) => setTimeout(r, 20));

@@ -111,3 +111,29 @@ t.test('200 concurrent clients sending 10,000 distinct bad credentials leave sig
   const bound = Math.max(1000, 5 * quantile(alone, 0.95));
   t.ok(quantile(flooded, 0.95) < bound, `sign-ins stay fast during the flood: p95 ${quantile(flooded, 0.95).toFixed(1)} ms < ${bound.toFixed(0)} ms`);
 });
+
+t.test('sign-ins checked against an old scrypt hash wait in a bounded queue: past it 503 at once, others unaffected', { timeout: 600_000 }, async (t) => {
+  const data = tempDir(t);
+  const oldToken = `ccr_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(`${data}/principals.json`, JSON.stringify({ version: 1, principals: [scryptEntry('old', 'auditor', oldToken)] }), { mode: 0o600 });
+  const server = await serveProcess(['--data', data, '--port', '0'], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+  t.teardown(() => killGroup(server));
+  const signIn = async () => {
+    const t0 = performance.now();
+    const r = await send(`${server.url}/api/records?limit=1`, { auth: { name: 'admin', token: ADMIN_TOKEN } });
+    if (r.status !== 200) throw new Error(`admin: ${r.status}`);
+    return performance.now() - t0;
+  };
+  const alone: number[] = [];
+  for (let i = 0; i < 20; i++) alone.push(await signIn());
+  const crowd = await startCrowd(t, { url: `${server.url}/api/records?limit=1`, names: ['old'], clients: 100, limit: 600, expect: 401 });
+  const flooded: number[] = [];
+  while (crowd.running() && flooded.length < 20) flooded.push(await signIn());
+  const counts = await crowd.done;
+  t.comment(`${JSON.stringify(counts.statuses)} for 600 bad credentials of a principal not yet rehashed; admin sign-ins alone p95 ${quantile(alone, 0.95).toFixed(1)} ms, meanwhile p95 ${quantile(flooded, 0.95).toFixed(1)} ms`);
+  t.equal((counts.statuses['401'] ?? 0) + (counts.statuses['503'] ?? 0), 600, 'each is refused (401) or turned away at once (503)');
+  t.ok((counts.statuses['503'] ?? 0) > 0, 'the queue for scrypt is bounded');
+  const bound = Math.max(1000, 5 * quantile(alone, 0.95));
+  t.ok(quantile(flooded, 0.95) < bound, `a principal with a keyed hash signs in fast meanwhile: p95 ${quantile(flooded, 0.95).toFixed(1)} ms < ${bound.toFixed(0)} ms`);
+  t.equal((await send(`${server.url}/api/records?limit=1`, { auth: { name: 'old', token: oldToken } })).status, 200, 'and the old principal signs in afterwards');
+});
