@@ -17,6 +17,8 @@ import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoi
 import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
 
 const ZERO = '0'.repeat(40);
+/** How long an accepted push waits for the record lock (held by a server-side write) before it is refused. */
+const LOCK_WAIT_MS = 10_000;
 
 /** What the git route tells the access log. */
 export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & { exchange?: Exchange };
@@ -87,12 +89,9 @@ async function mainMoved(push: PushContext, updates: RefUpdate[]): Promise<{ exp
   return found === u.old ? null : { expected: u.old, found };
 }
 
-/** A refusal for the pusher: a headline with the request id, the lines, and what to do. */
-function refusal(push: PushContext, problems: string[], then: string): HookVerdict {
-  return {
-    accept: false,
-    lines: [`ccr: push refused: ${problems.length} problem${problems.length === 1 ? '' : 's'} (request ${push.requestId})`, ...problems, `ccr: ${then}`],
-  };
+/** A refusal for the pusher: a headline with the count and request id, the lines, and what to do. */
+function refusal(push: PushContext, count: number, lines: string[], then: string): HookVerdict {
+  return { accept: false, lines: [`ccr: push refused: ${count} problem${count === 1 ? '' : 's'} (request ${push.requestId})`, ...lines, `ccr: ${then}`] };
 }
 
 /** The refusal of a push whose old value of `main` was overtaken by another write. */
@@ -100,7 +99,7 @@ function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: str
   ctx.log('info', 'push-overtaken', { request: push.requestId, record: push.recordId, principal: push.principal.name, expected: moved.expected, found: moved.found });
   ctx.metrics.findings.inc({ rule: ruleIds.refFastForward });
   const finding = error(ruleIds.refFastForward, `expected main at ${moved.expected.slice(0, 12)}, found ${moved.found?.slice(0, 12) ?? 'none'}: ${MAIN_MOVED}`, { path: MAIN });
-  return refusal(push, [formatFinding(finding)], `${MAIN_MOVED}; fetch and push again; nothing was changed`);
+  return refusal(push, 1, [formatFinding(finding)], `${MAIN_MOVED}; fetch and push again; nothing was changed`);
 }
 
 /**
@@ -110,7 +109,7 @@ function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: str
  * making it fail; a push whose `main` was moved meanwhile is refused with a reason and what to do.
  */
 export async function judgeHook(ctx: ServerContext, push: PushContext, call: HookCall): Promise<HookVerdict> {
-  if (push.updates) return refusal(push, ['ccr: this push was judged already'], 'nothing was changed');
+  if (push.updates) return refusal(push, 1, [formatFinding(error(ruleIds.internal, 'expected one judgement per push, found a second call'))], 'nothing was changed');
   push.updates = call.updates;
   // Cheap first: an update whose old value main no longer has cannot land, however good it is.
   let moved = await mainMoved(push, call.updates);
@@ -125,17 +124,18 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   if (errors.length > 0) {
     for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
     ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [...new Set(errors.map((f) => f.rule))] });
-    return refusal(push, [
+    return refusal(push, errors.length, [
       ...errors.slice(0, 50).map(formatFinding),
       ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
     ], 'nothing was changed; messages are never edited or deleted (write a correction instead)');
   }
   try {
-    await holdRecordLock(push.gitdir, push.ended);
+    await holdRecordLock(push.gitdir, push.ended, LOCK_WAIT_MS);
   } catch (e) {
     if (!(e instanceof RecordLocked)) throw e;
     ctx.log('warn', 'push-lock-timeout', { request: push.requestId, record: push.recordId });
-    return refusal(push, [`ccr: the record stayed busy with another write; ${e.message}`], 'nothing was changed; push again in a moment');
+    const finding = error(ruleIds.parseBudget, `expected the record within ${LOCK_WAIT_MS / 1000} s, found it busy with another write all along`, { path: MAIN });
+    return refusal(push, 1, [formatFinding(finding)], 'nothing was changed; push again in a moment');
   }
   moved = await mainMoved(push, call.updates);
   if (moved) return overtaken(ctx, push, moved);

@@ -4,7 +4,8 @@
 // and what to do; git's opaque "failed to update ref" never shows; nothing is lost; no lock stays.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import t from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import { CoordinationService } from '../../index.js';
@@ -105,6 +106,26 @@ t.test('a sync round that moves main during a push: the pusher is told to fetch;
   t.match(await syncAll(a!, 'b'), [{ outcome: 'pushed' }]);
   t.equal(await mainAt(a!, rec.id), await mainAt(b!, rec.id), 'both sites hold the same main');
   t.equal(await bodies(b!.s, rec.id), 3, 'with every message');
+});
+
+t.test('an accepted push that cannot have the record lock within 10 s is refused with a reason; nothing changes', async (t) => {
+  const s = await testServer(t);
+  const rec = await s.record(thread);
+  const work = tempDir(t);
+  await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
+  const clone = `${work}/c`;
+  await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Waits for the lock.' });
+  const gitdir = s.server.context.records.path(rec.id as RecordId);
+  const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
+  // A writer in another live process holds the record lock for longer than a push waits.
+  writeFileSync(`${gitdir}/ccr.lock`, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'held-by-test' }));
+  const push = await gitRun(clone, ['push', 'origin', 'main']);
+  unlinkSync(`${gitdir}/ccr.lock`);
+  t.not(push.status, 0);
+  t.match(push.stderr, /remote: ccr\/parse-budget refs\/heads\/main: expected the record within 10 s, found it busy with another write all along/);
+  t.match(push.stderr, /remote: ccr: nothing was changed; push again in a moment/);
+  t.equal(await mainAt({ name: 'x', s, peers: [] }, rec.id), before, 'main did not move');
+  t.same(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted' }, 'pushed again once the lock is free, it lands');
 });
 
 /** Processes of hooks/pre-receive started for this server's pushes (their hook port in the environment). */
