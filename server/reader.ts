@@ -50,7 +50,7 @@ export interface ReaderOptions {
 
 /** Reads waiting for a reader thread, in all and per principal, before more are turned away (503). */
 const MAX_QUEUED = 256;
-const MAX_QUEUED_PER_PRINCIPAL = 32;
+const MAX_QUEUED_PER_PRINCIPAL = 64;
 
 /** Read tasks on reader threads, cached by object id. */
 export class Reader {
