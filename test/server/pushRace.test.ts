@@ -176,7 +176,7 @@ for (const victim of ['the pushing client', 'the pre-receive hook'] as const) {
   });
 }
 
-t.test('pushes and server-side writes interleaved at random: no opaque error, every message once', { timeout: 600_000 }, async (t) => {
+t.test('pushes and server-side writes interleaved at random: no opaque error, every message once', { timeout: 240_000 }, async (t) => {
   const s = await testServer(t, { validatorThreads: 2 });
   const rec = await s.record(thread);
   const work = tempDir(t);

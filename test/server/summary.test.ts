@@ -72,10 +72,10 @@ async function crowd(t: Test, options: Partial<ServerOptions>): Promise<void> {
   t.ok(loudLoop.p99 < loopBound, `the event loop is not held up: p99 delay ${loudLoop.p99.toFixed(1)} ms < ${loopBound.toFixed(0)} ms`);
 }
 
-t.test('16 readers of a 12 MiB record do not slow anyone else (results cached by blob id)', { timeout: 600_000 }, async (t) => {
+t.test('16 readers of a 12 MiB record do not slow anyone else (results cached by blob id)', { timeout: 240_000 }, async (t) => {
   await crowd(t, {});
 });
 
-t.test('nor when nothing is cached and every read parses the record again, off the event loop', { timeout: 600_000 }, async (t) => {
+t.test('nor when nothing is cached and every read parses the record again, off the event loop', { timeout: 240_000 }, async (t) => {
   await crowd(t, { readerCacheBytes: 0 });
 });
