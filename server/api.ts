@@ -107,9 +107,15 @@ export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: R
   if (!tree?.status) throw new RecordNotFound(`record ${id} has no readable ${STATUS_FILE}`);
   const threads = [];
   for (const t of tree.threads) {
-    const [ledger, count] = await Promise.all([t.ledger ? read('ledger', t.ledger) : null, t.messages ? read('message-count', t.messages) : null]);
+    const [ledger, count] = await Promise.all([
+      t.ledger ? read('ledger', t.ledger) : null,
+      t.messages ? read('message-count', t.messages) : null,
+    ]);
     if (!ledger || count === null) throw new ThreadNotFound(`no thread ${t.id} in record ${id}`, { threadId: t.id });
-    threads.push({ thread_id: t.id, status: ledger.status, created_at: ledger.created_at, last_updated_at: ledger.last_updated_at, participants: ledger.participants, visibility: ledger.visibility, message_count: count });
+    threads.push({
+      thread_id: t.id, status: ledger.status, created_at: ledger.created_at, last_updated_at: ledger.last_updated_at,
+      participants: ledger.participants, visibility: ledger.visibility, message_count: count,
+    });
   }
   return { status: 200, body: { coordination_id: id, head, status: tree.status, threads } };
 }

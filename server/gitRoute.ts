@@ -36,7 +36,9 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (!repo) throw new NotFound(`no record ${id}`);
 
   const failed = (exchange: Exchange) => logFailure(ctx, requestId, id, service, step, exchange);
-  if (step === 'advertise') return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, repo.gitdir, service, ctx.gitEnv)) };
+  if (step === 'advertise') {
+    return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, repo.gitdir, service, ctx.gitEnv)) };
+  }
   if (!write) return exchanged(failed(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap)), 'ok');
 
   let ended!: () => void;
@@ -46,7 +48,8 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   let exchange: Exchange;
   let after: string | null;
   try {
-    exchange = failed(await rpc(req, res, repo.gitdir, service, { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token }, cap));
+    const env = { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token };
+    exchange = failed(await rpc(req, res, repo.gitdir, service, env, cap));
     // Read while an accepted push still holds the record lock: no server-side write has moved main since.
     after = await readRef(repo.gitdir, MAIN);
   } finally {
@@ -91,14 +94,19 @@ async function mainMoved(push: PushContext, updates: RefUpdate[]): Promise<{ exp
 
 /** A refusal for the pusher: a headline with the count and request id, the lines, and what to do. */
 function refusal(push: PushContext, count: number, lines: string[], then: string): HookVerdict {
-  return { accept: false, lines: [`ccr: push refused: ${count} problem${count === 1 ? '' : 's'} (request ${push.requestId})`, ...lines, `ccr: ${then}`] };
+  const headline = `ccr: push refused: ${count} problem${count === 1 ? '' : 's'} (request ${push.requestId})`;
+  return { accept: false, lines: [headline, ...lines, `ccr: ${then}`] };
 }
 
 /** The refusal of a push whose old value of `main` was overtaken by another write. */
 function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: string; found: string | null }): HookVerdict {
-  ctx.log('info', 'push-overtaken', { request: push.requestId, record: push.recordId, principal: push.principal.name, expected: moved.expected, found: moved.found });
+  ctx.log('info', 'push-overtaken', {
+    request: push.requestId, record: push.recordId, principal: push.principal.name, expected: moved.expected, found: moved.found,
+  });
   ctx.metrics.findings.inc({ rule: ruleIds.refFastForward });
-  const finding = error(ruleIds.refFastForward, `expected main at ${moved.expected.slice(0, 12)}, found ${moved.found?.slice(0, 12) ?? 'none'}: ${MAIN_MOVED}`, { path: MAIN });
+  const found = moved.found?.slice(0, 12) ?? 'none';
+  const message = `expected main at ${moved.expected.slice(0, 12)}, found ${found}: ${MAIN_MOVED}`;
+  const finding = error(ruleIds.refFastForward, message, { path: MAIN });
   return refusal(push, 1, [formatFinding(finding)], `${MAIN_MOVED}; fetch and push again; nothing was changed`);
 }
 
@@ -109,7 +117,10 @@ function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: str
  * making it fail; a push whose `main` was moved meanwhile is refused with a reason and what to do.
  */
 export async function judgeHook(ctx: ServerContext, push: PushContext, call: HookCall): Promise<HookVerdict> {
-  if (push.updates) return refusal(push, 1, [formatFinding(error(ruleIds.internal, 'expected one judgement per push, found a second call'))], 'nothing was changed');
+  if (push.updates) {
+    const twice = error(ruleIds.internal, 'expected one judgement per push, found a second call');
+    return refusal(push, 1, [formatFinding(twice)], 'nothing was changed');
+  }
   push.updates = call.updates;
   // Cheap first: an update whose old value main no longer has cannot land, however good it is.
   let moved = await mainMoved(push, call.updates);
@@ -123,7 +134,8 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   const errors = verdict.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) {
     for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
-    ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [...new Set(errors.map((f) => f.rule))] });
+    const rules = [...new Set(errors.map((f) => f.rule))];
+    ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules });
     return refusal(push, errors.length, [
       ...errors.slice(0, 50).map(formatFinding),
       ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
@@ -134,7 +146,8 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   } catch (e) {
     if (!(e instanceof RecordLocked)) throw e;
     ctx.log('warn', 'push-lock-timeout', { request: push.requestId, record: push.recordId });
-    const finding = error(ruleIds.parseBudget, `expected the record within ${LOCK_WAIT_MS / 1000} s, found it busy with another write all along`, { path: MAIN });
+    const busy = `expected the record within ${LOCK_WAIT_MS / 1000} s, found it busy with another write all along`;
+    const finding = error(ruleIds.parseBudget, busy, { path: MAIN });
     return refusal(push, 1, [formatFinding(finding)], 'nothing was changed; push again in a moment');
   }
   moved = await mainMoved(push, call.updates);

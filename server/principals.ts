@@ -120,7 +120,8 @@ export class PrincipalStore {
       // Made here, the key would be a new one under which no stored hash matches: say what is wrong.
       this.#hasher = await TokenHasher.open(this.keyPath, false).catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'ENOENT'
-          ? new Error(`${this.keyPath} is missing: the token hashes in ${this.path} cannot be checked without it; restore it from a backup (or remove the principals and create them again)`)
+          ? new Error(`${this.keyPath} is missing: the token hashes in ${this.path} cannot be checked without it; `
+            + 'restore it from a backup (or remove the principals and create them again)')
           : e;
       });
     }

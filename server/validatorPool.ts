@@ -11,6 +11,11 @@ import { WorkerPool } from './workerPool.js';
 const MAX_QUEUED = 256;
 const MAX_QUEUED_PER_PRINCIPAL = 64;
 
+/** The verdict of a push the pool could not judge in time. */
+function refused(message: string): PushVerdict {
+  return { commits: 0, findings: [error(ruleIds.parseBudget, message)] };
+}
+
 /** A pool of validator threads (or none: judge in the calling thread, without a budget). */
 export class ValidatorPool {
   readonly #pool: WorkerPool<PushInput, PushVerdict> | null;
@@ -19,8 +24,10 @@ export class ValidatorPool {
     this.#pool = threads === 0 ? null : new WorkerPool({
       module: new URL('./validatorWorker.js', import.meta.url), threads, budgetMs, eager: true, name: 'validator', log,
       maxQueued: MAX_QUEUED, maxQueuedPerOwner: MAX_QUEUED_PER_PRINCIPAL,
-      overBudget: () => ({ commits: 0, findings: [error(ruleIds.parseBudget, `expected the push to be judged within ${budgetMs / 1000} s; it took longer and is refused (split it into smaller pushes, or shorten deeply structured messages)`)] }),
-      turnedAway: () => ({ commits: 0, findings: [error(ruleIds.parseBudget, 'expected a free validator, found too many pushes waiting to be judged; nothing was changed, push again in a moment')] }),
+      overBudget: () => refused(`expected the push to be judged within ${budgetMs / 1000} s; it took longer and is refused `
+        + '(split it into smaller pushes, or shorten deeply structured messages)'),
+      turnedAway: () => refused('expected a free validator, found too many pushes waiting to be judged; '
+        + 'nothing was changed, push again in a moment'),
     });
   }
 

@@ -85,7 +85,9 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     }
     await syncDir(dirname(final));
     // Shard folders made for this record are entries of their parents too.
-    if (madeFolder) for (let folder = dirname(final); folder.length >= madeFolder.length; folder = dirname(folder)) await syncDir(dirname(folder));
+    if (madeFolder) {
+      for (let folder = dirname(final); folder.length >= madeFolder.length; folder = dirname(folder)) await syncDir(dirname(folder));
+    }
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
     return { handle: new RecordHandle(repo, id, opts.clock, opts.principal), commit: written.commit, ...(then ? { then: extra as T } : {}) };
   } finally {

@@ -9,12 +9,14 @@ import { initRepository } from '../../git/repository.js';
 import { root } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const strace = spawnSync('strace', ['-V']).status === 0;
+const noStrace = spawnSync('strace', ['-V']).status === 0 ? false : 'strace is not installed';
 
 /** Run the probe under strace; gives what it printed and the traced calls, in order. */
 function traced(t: { teardown(fn: () => void): void }, args: string[]): { out: Record<string, unknown>; calls: string[] } {
   const log = `${tempDir(t)}/strace.log`;
-  const r = spawnSync('strace', ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2', '-o', log, process.execPath, `${root}/dist/test/helpers/fsyncProbe.js`, ...args], { encoding: 'utf8' });
+  const calls = 'trace=fsync,fdatasync,rename,renameat,renameat2';
+  const probe = `${root}/dist/test/helpers/fsyncProbe.js`;
+  const r = spawnSync('strace', ['-f', '-y', '-qq', '-e', calls, '-o', log, process.execPath, probe, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`probe failed: ${r.stderr}`);
   return { out: JSON.parse(r.stdout) as Record<string, unknown>, calls: readFileSync(log, 'utf8').split('\n') };
 }
@@ -30,7 +32,7 @@ function walk(dir: string, prefix = ''): string[] {
   });
 }
 
-t.test('objects/ is fsynced when it gains a fan-out folder, and only then', { skip: !strace && 'strace is not installed' }, async (t) => {
+t.test('objects/ is fsynced when it gains a fan-out folder, and only then', { skip: noStrace }, async (t) => {
   const gitdir = `${tempDir(t)}/r.git`;
   await initRepository(gitdir, true);
   const { out, calls } = traced(t, ['objects', gitdir]);
@@ -41,10 +43,12 @@ t.test('objects/ is fsynced when it gains a fan-out folder, and only then', { sk
   t.equal(synced.filter((p) => p === `${gitdir}/objects`).length, 1, 'objects/ was fsynced once');
   const fanouts = first.filter((p) => p !== `${gitdir}/objects`);
   t.equal(fanouts.length, 2);
-  for (const f of fanouts) t.ok(synced.indexOf(f) !== -1 && synced.indexOf(f) < synced.indexOf(`${gitdir}/objects`), `${f.slice(-10)} synced, before objects/`);
+  for (const f of fanouts) {
+    t.ok(synced.indexOf(f) !== -1 && synced.indexOf(f) < synced.indexOf(`${gitdir}/objects`), `${f.slice(-10)} synced, before objects/`);
+  }
 });
 
-t.test('a new record\'s staging files are fsynced before the rename that shows it', { skip: !strace && 'strace is not installed' }, async (t) => {
+t.test('a new record\'s staging files are fsynced before the rename that shows it', { skip: noStrace }, async (t) => {
   const data = tempDir(t);
   const { out, calls } = traced(t, ['record', data]);
   const gitdir = out['gitdir'] as string;
@@ -59,5 +63,7 @@ t.test('a new record\'s staging files are fsynced before the rename that shows i
   const after = fsynced(calls.slice(renameAt));
   const s2 = gitdir.slice(0, gitdir.lastIndexOf('/'));
   const s1 = s2.slice(0, s2.lastIndexOf('/'));
-  for (const folder of [s2, s1, `${data}/coordination`]) t.ok(after.includes(folder), `${folder.slice(data.length)} (it gained an entry) is fsynced after the rename`);
+  for (const folder of [s2, s1, `${data}/coordination`]) {
+    t.ok(after.includes(folder), `${folder.slice(data.length)} (it gained an entry) is fsynced after the rename`);
+  }
 });

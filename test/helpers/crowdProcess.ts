@@ -23,7 +23,8 @@ export interface Crowd {
 
 /** Start a crowd and wait until its loops run; it is killed when the test ends. */
 export async function startCrowd(t: { teardown(fn: () => void): void }, plan: CrowdPlan): Promise<Crowd> {
-  const child = spawn(process.execPath, [`${root}/dist/test/helpers/crowd.js`, JSON.stringify(plan)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const script = `${root}/dist/test/helpers/crowd.js`;
+  const child = spawn(process.execPath, [script, JSON.stringify(plan)], { stdio: ['pipe', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   let printed = '';
   let stopped = false;

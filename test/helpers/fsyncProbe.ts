@@ -6,8 +6,10 @@
 
 import { CoordinationService } from '../../service/CoordinationService.js';
 import { createRecord } from '../../service/initialise.js';
+import type { RecordHandle } from '../../service/record.js';
 import { RecordStore } from '../../server/records.js';
 import { writeObjects, type PendingObject } from '../../git/store.js';
+import type { RecordId } from '../../core/ids.js';
 import { hashObject, type Oid } from '../../core/objects.js';
 import { as, clinicalId, committer, jane, place } from './people.js';
 
@@ -31,7 +33,9 @@ if (mode === 'objects') {
   process.stdout.write(JSON.stringify({ first, second }) + '\n');
 } else {
   const store = new RecordStore(`${dir}/coordination`);
-  const { handle, then } = await createRecord({ path: (id) => store.path(id), bare: true, author: committer, careLocation: place, clinicalId },
-    (staging) => new CoordinationService(staging).createThread(committer, place, [jane], { author: as(jane), body: 'First.' }));
+  const first = { author: as(jane), body: 'First.' };
+  const options = { path: (id: RecordId) => store.path(id), bare: true, author: committer, careLocation: place, clinicalId };
+  const firstThread = (staging: RecordHandle) => new CoordinationService(staging).createThread(committer, place, [jane], first);
+  const { handle, then } = await createRecord(options, firstThread);
   process.stdout.write(JSON.stringify({ id: handle.id, gitdir: handle.repo.gitdir, thread: then }) + '\n');
 }

@@ -20,7 +20,8 @@ async function until(ok: () => boolean, ms: number): Promise<boolean> {
 for (const signals of [['SIGKILL'], ['SIGALRM', 'SIGKILL'], ['SIGTERM']] as const) {
   t.test(`a test process ended by ${signals.join(' then ')} leaves no server and no folder behind`, { timeout: 120_000 }, async (t) => {
     const info = `${tempDir(t)}/info.json`;
-    const child = spawn(process.execPath, [`${root}/dist/test/helpers/abandoned.js`], { cwd: root, env: { ...process.env, CCR_ABANDONED_INFO: info }, stdio: 'ignore' });
+    const env = { ...process.env, CCR_ABANDONED_INFO: info };
+    const child = spawn(process.execPath, [`${root}/dist/test/helpers/abandoned.js`], { cwd: root, env, stdio: 'ignore' });
     const ended = new Promise((r) => child.on('close', r));
     t.teardown(() => child.kill('SIGKILL'));
     t.ok(await until(() => existsSync(info) && readFileSync(info, 'utf8').length > 0, 60_000), 'the test started its server');

@@ -30,7 +30,8 @@ const KILLS = long ? 400 : 12;
 const DEADLINE_MS = long ? 3_000_000 : 120_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-t.test('appends survive a server killed at random moments: nothing acknowledged lost or doubled', { timeout: long ? 3_600_000 : 280_000 }, async (t) => {
+const title = 'appends survive a server killed at random moments: nothing acknowledged lost or doubled';
+t.test(title, { timeout: long ? 3_600_000 : 280_000 }, async (t) => {
   const data = tempDir(t);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

@@ -143,10 +143,13 @@ t.test('what git said about a request it could not serve is logged with the requ
   const s = await testServer(t);
   const rec = await s.record({ participants: [jane] });
   for (const svc of ['git-upload-pack', 'git-receive-pack']) {
-    const r = await send(`${s.url}/coordination/${rec.id}.git/${svc}`, { method: 'POST', auth: s.admin, body: 'garbage, not pkt-lines', headers: { 'Content-Type': `application/x-${svc}-request` } });
+    const headers = { 'Content-Type': `application/x-${svc}-request` };
+    const body = 'garbage, not pkt-lines';
+    const r = await send(`${s.url}/coordination/${rec.id}.git/${svc}`, { method: 'POST', auth: s.admin, body, headers });
     t.equal(r.status, 400, `${svc}: a bad request`);
     const id = r.headers['x-request-id'];
     const logged = s.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['event'] === 'git-failed' && l['request'] === id);
-    t.match(logged, { level: 'warn', record: rec.id, service: svc, code: Number, stderr: /fatal: protocol error/ }, `${svc}: git's stderr is in the log, under the request id`);
+    const expected = { level: 'warn', record: rec.id, service: svc, code: Number, stderr: /fatal: protocol error/ };
+    t.match(logged, expected, `${svc}: git's stderr is in the log, under the request id`);
   }
 });

@@ -11,7 +11,8 @@ type Spin = { tag: string; ms: number };
 
 function pool(threads: number, budgetMs = 60_000, maxQueued = 100, maxQueuedPerOwner = 100) {
   return new WorkerPool<Spin, string>({
-    module: new URL(`file://${root}/dist/test/helpers/spinWorker.js`), threads, budgetMs, maxQueued, maxQueuedPerOwner, name: 'test pool', log: silentLogger,
+    module: new URL(`file://${root}/dist/test/helpers/spinWorker.js`), name: 'test pool', log: silentLogger,
+    threads, budgetMs, maxQueued, maxQueuedPerOwner,
     overBudget: (i) => `over budget: ${i.tag}`,
     turnedAway: (i) => { throw new Unavailable(`turned away: ${i.tag}`); },
   });
