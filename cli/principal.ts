@@ -22,8 +22,8 @@ export const principal: Command = {
 ccr principal list [--data DIR]
 ccr principal remove <name> [--data DIR]
 
-The token of a new principal is printed once; only its scrypt hash is kept. \`add\` creates the
-data folder when it does not exist yet (a server started on it later finds the principals).
+The token of a new principal is printed once; only its keyed hash is kept (the key is <data>/token.key).
+\`add\` creates the data folder when it does not exist yet (a server started on it later finds the principals).
 
 Example:
   ccr principal add jane --kind participant --participant-id 4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12 \\

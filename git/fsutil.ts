@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** fsync a folder so a rename or a new entry in it survives a crash. */
+/** fsync a folder so a rename or a new entry in it survives a crash (or a file, opened the same way). */
 export async function syncDir(dir: string): Promise<void> {
   const fd = await fs.open(dir, 'r');
   try {
@@ -13,6 +13,17 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await fd.close();
   }
+}
+
+/** fsync every file and folder under `dir`, each folder after what it holds: a tree built in place is then whole on disk. */
+export async function syncTree(dir: string): Promise<void> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  await Promise.all(entries.map(async (e) => {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory()) await syncTree(path);
+    else if (e.isFile()) await syncDir(path);
+  }));
+  await syncDir(dir);
 }
 
 /** How a durable write is made. */

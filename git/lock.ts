@@ -119,3 +119,27 @@ export async function withRecordLock<T>(gitdir: string, fn: (lock: HeldLock) => 
     if (queues.get(gitdir) === tail) queues.delete(gitdir);
   }
 }
+
+/**
+ * Take the record's lock and keep it until `until` settles (a git process the lock must outlive);
+ * resolves once it is held. Gives up with RecordLocked after `waitMs`, whether waiting behind
+ * writers of this process or at the lock file; a lock taken after that is let go at once.
+ */
+export function holdRecordLock(gitdir: string, until: Promise<unknown>, waitMs = 10_000): Promise<void> {
+  return new Promise((held, failed) => {
+    let gaveUp = false;
+    const timer = setTimeout(() => {
+      gaveUp = true;
+      failed(new RecordLocked(`the record stayed locked for ${waitMs / 1000} s`, { lock: `${gitdir}/ccr.lock` }));
+    }, waitMs);
+    withRecordLock(gitdir, async () => {
+      clearTimeout(timer);
+      if (gaveUp) return;
+      held();
+      await until.catch(() => undefined);
+    }, waitMs).catch((e: Error) => {
+      clearTimeout(timer);
+      failed(e);
+    });
+  });
+}

@@ -5,6 +5,9 @@
 
 import { runGit } from './run.js';
 
+/** What the server says when another write moved `main` while a push was judged: fetch, push again. */
+export const MAIN_MOVED = 'main moved while your push was being checked';
+
 /** What a push of main ended in. */
 export type PushOutcome =
   | { outcome: 'accepted' }
@@ -29,6 +32,7 @@ export async function pushMain(o: RemoteOptions): Promise<PushOutcome> {
   const r = await git(o, ['push', '--porcelain', o.remote ?? 'origin', 'main:main']);
   const text = `${r.stdout.toString()}\n${r.stderr}`;
   if (r.code === 0) return { outcome: 'accepted' };
+  if (text.includes(MAIN_MOVED)) return { outcome: 'behind' };
   if (/pre-receive hook declined/.test(text)) return { outcome: 'refused', lines: text.split('\n').filter((l) => l.startsWith('remote: ')) };
   if (/\(fetch first\)|\(non-fast-forward\)|failed to update ref|cannot lock ref|stale info/.test(text)) return { outcome: 'behind' };
   return { outcome: 'unknown', detail: r.stderr.trim().split('\n').slice(-2).join(' ') };

@@ -138,9 +138,17 @@ export async function writeLooseObject(gitdir: string, type: ObjectType, content
   return oid;
 }
 
-/** Write pending objects durably: each file synced, then each folder that gained entries. */
-export async function writeObjects(gitdir: string, objects: ReadonlyMap<Oid, PendingObject>): Promise<void> {
+/**
+ * Write pending objects durably: each file synced, then each fan-out folder that gained entries,
+ * and `objects/` itself when it gained a fan-out folder. Gives the folders synced.
+ */
+export async function writeObjects(gitdir: string, objects: ReadonlyMap<Oid, PendingObject>): Promise<string[]> {
+  const dirs = [...new Set([...objects.keys()].map((oid) => `${gitdir}/objects/${oid.slice(0, 2)}`))];
+  const made = await Promise.all(dirs.map((dir) => fs.mkdir(dir, { recursive: true })));
   await Promise.all([...objects].map(([oid, o]) => writeLooseObject(gitdir, o.type, o.content, oid)));
-  const dirs = new Set([...objects.keys()].map((oid) => `${gitdir}/objects/${oid.slice(0, 2)}`));
-  await Promise.all([...dirs].map(syncDir));
+  const synced = made.some((m) => m !== undefined) ? [...dirs, `${gitdir}/objects`] : dirs;
+  // Folders after the files they hold, `objects/` after the folders it gained.
+  await Promise.all(dirs.map(syncDir));
+  if (synced.length > dirs.length) await syncDir(`${gitdir}/objects`);
+  return synced;
 }

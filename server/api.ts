@@ -2,20 +2,20 @@
 // Server-side writes go through the same service, writer and rules as every other write.
 
 import type { IncomingMessage } from 'node:http';
-import { Conflict, Forbidden, InvalidInput, NotFound } from '../core/errors.js';
+import { Conflict, Forbidden, InvalidInput, NotFound, RecordNotFound, ThreadNotFound } from '../core/errors.js';
 import { isUuid, type RecordId } from '../core/ids.js';
-import { isOid } from '../core/objects.js';
-import { parseMessages } from '../core/messages/grammar.js';
+import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { CLOCK_SKEW_MS } from '../core/rules/context.js';
+import { STATUS_FILE } from '../core/rules/tree.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
 import { createRecord } from '../service/initialise.js';
-import { RecordHandle } from '../service/record.js';
 import { apiRights, mayAccess } from './access.js';
 import type { ServerContext } from './context.js';
 import { readJson } from './http.js';
 import { PrincipalStore, type PrincipalInput } from './principals.js';
+import type { ReadTask } from './readTasks.js';
 
 /** A JSON answer: status and body. */
 export interface Answer {
@@ -121,19 +121,31 @@ async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after
   return { records };
 }
 
-/** GET /api/records/<id>: the status and a summary of every thread. */
+/**
+ * GET /api/records/<id>: the status and a summary of every thread. Files are read and parsed on
+ * reader threads and the results cached by blob id, so a large record costs the event loop nothing.
+ */
 export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: RecordId): Promise<Answer> {
-  const repo = await ctx.records.open(id);
-  if (!repo || !(await mayAccess(p, 'read', id, repo, ctx.participants))) throw new NotFound(`no record ${id}`);
-  const handle = new RecordHandle(repo, id);
-  const head = await handle.head();
+  const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants));
+  if (!repo) throw new NotFound(`no record ${id}`);
+  const head = await repo.head();
+  if (!head) throw new RecordNotFound(`record ${id} has no commits`);
+  const read = <K extends ReadTask>(task: K, oid: Oid) => ctx.reader.run(task, repo.gitdir, oid, p.name);
+  const tree = await read('record-tree', head);
+  if (!tree?.status) throw new RecordNotFound(`record ${id} has no readable ${STATUS_FILE}`);
   const threads = [];
-  for (const threadId of await handle.threadIds(head)) {
-    const ledger = await handle.ledger(head, threadId);
-    const messages = parseMessages(await handle.messagesText(head, threadId)).messages.length;
-    threads.push({ thread_id: threadId, status: ledger.status, created_at: ledger.created_at, last_updated_at: ledger.last_updated_at, participants: ledger.participants, visibility: ledger.visibility, message_count: messages });
+  for (const t of tree.threads) {
+    const [ledger, count] = await Promise.all([
+      t.ledger ? read('ledger', t.ledger) : null,
+      t.messages ? read('message-count', t.messages) : null,
+    ]);
+    if (!ledger || count === null) throw new ThreadNotFound(`no thread ${t.id} in record ${id}`, { threadId: t.id });
+    threads.push({
+      thread_id: t.id, status: ledger.status, created_at: ledger.created_at, last_updated_at: ledger.last_updated_at,
+      participants: ledger.participants, visibility: ledger.visibility, message_count: count,
+    });
   }
-  return { status: 200, body: { coordination_id: id, head, status: await handle.status(head), threads } };
+  return { status: 200, body: { coordination_id: id, head, status: tree.status, threads } };
 }
 
 /** POST /api/principals */

@@ -8,6 +8,7 @@ import type { LogFormat, Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { PrincipalStore } from './principals.js';
 import type { Quotas } from './quotas.js';
+import type { Reader } from './reader.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
 import type { SitesConfig } from '../sync/peers.js';
@@ -41,6 +42,12 @@ export interface ServerOptions {
   validateContent: boolean;
   /** Validator threads. */
   validatorThreads: number;
+  /** Reader threads: API reads that parse record files run there, never on the event loop. */
+  readerThreads: number;
+  /** Time one read task may take before it is stopped and the request answered 503 (ms). */
+  readBudgetMs: number;
+  /** Bound of the cache of read results by object id (bytes). */
+  readerCacheBytes: number;
   /** How long shutdown waits for requests in flight (ms). */
   shutdownGraceMs: number;
   /** Where the structured log goes (default stdout). */
@@ -59,6 +66,7 @@ export interface ServerContext {
   participants: ParticipantIndex;
   hooks: HookEndpoint;
   validator: ValidatorPool;
+  reader: Reader;
   gitEnv: NodeJS.ProcessEnv;
   accessLog: AccessLog;
   metrics: Metrics;

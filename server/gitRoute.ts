@@ -2,20 +2,27 @@
 // push the pre-receive token, the verdict, and the side effects once `main` really moved.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType } from '../core/errors.js';
+import { Forbidden, NotFound, PayloadTooLarge, RecordLocked, UnsupportedMediaType } from '../core/errors.js';
 import { error, formatFinding, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
+import { isOid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
+import { holdRecordLock } from '../git/lock.js';
+import { MAIN_MOVED } from '../git/remote.js';
 import { MAIN, readRef } from '../git/refs.js';
 import { mayAccess } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import type { ServerContext } from './context.js';
-import type { HookCall, HookVerdict, PushContext } from './hookEndpoint.js';
+import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
 import { pushUsage } from './quotas.js';
 import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
 import { refuseUploadPack, type Readable } from './uploadPack.js';
 import { Reachability } from '../git/reachable.js';
 import type { Oid } from '../core/objects.js';
+
+const ZERO = '0'.repeat(40);
+/** How long an accepted push waits for the record lock (held by a server-side write) before it is refused. */
+const LOCK_WAIT_MS = 10_000;
 
 /** What the git route tells the access log. */
 export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & { exchange?: Exchange };
@@ -28,31 +35,39 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (step === 'rpc' && req.headers['content-type'] !== `application/x-${service}-request`) throw new UnsupportedMediaType(`expected Content-Type: application/x-${service}-request`);
   const cap = write ? ctx.options.maxPushBytes : ctx.options.maxRequestBytes;
   if (Number(req.headers['content-length'] ?? 0) > cap) throw new PayloadTooLarge(`the request body is larger than ${cap} bytes`);
-  const repo = await ctx.records.open(id);
   // A record the principal may not see is reported exactly like a missing one.
-  if (!repo || !(await mayAccess(p, write ? 'write' : 'read', id, repo, ctx.participants))) throw new NotFound(`no record ${id}`);
+  const repo = await ctx.records.open(id, (r) => mayAccess(p, write ? 'write' : 'read', id, r, ctx.participants));
+  if (!repo) throw new NotFound(`no record ${id}`);
 
-  if (step === 'advertise') return { status: 200, outcome: 'ok', exchange: await advertise(req, res, repo.gitdir, service, ctx.gitEnv) };
+  const failed = (exchange: Exchange) => logFailure(ctx, requestId, id, service, step, exchange);
+  if (step === 'advertise') {
+    return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, repo.gitdir, service, ctx.gitEnv)) };
+  }
   if (!write) {
     // Every object a fetch names must be reachable from what this principal may read.
     const readable = await readableRefs(repo.gitdir);
     const unreachable = (tips: Oid[], oids: string[]) => reachability.unreachable(repo.gitdir, tips, oids, ctx.gitEnv);
     const admit = (body: Buffer) => refuseUploadPack(body, readable, unreachable);
-    const exchange = await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap, admit);
+    const exchange = failed(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap, admit));
     if (exchange.refused) ctx.log('info', 'fetch-refused', { request: requestId, record: id, principal: p.name, reason: exchange.refused });
     return exchanged(exchange, 'ok');
   }
 
-  const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir };
+  let ended!: () => void;
+  const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir, ended: new Promise((r) => (ended = r)) };
   const before = await readRef(repo.gitdir, MAIN);
   const token = ctx.hooks.open(push);
   let exchange: Exchange;
+  let after: string | null;
   try {
-    exchange = await rpc(req, res, repo.gitdir, service, { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token }, cap);
+    const env = { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token };
+    exchange = failed(await rpc(req, res, repo.gitdir, service, env, cap));
+    // Read while an accepted push still holds the record lock: no server-side write has moved main since.
+    after = await readRef(repo.gitdir, MAIN);
   } finally {
     ctx.hooks.close(token);
+    ended();
   }
-  const after = await readRef(repo.gitdir, MAIN);
   const moved = after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
   const updates = (push.updates ?? []).map((u) => ({ ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === after) }));
   // git's fsck refuses malformed objects before the hook runs: still a refused push for the log.
@@ -78,6 +93,17 @@ async function readableRefs(gitdir: string): Promise<Readable> {
   return { refs: new Map(main ? [[MAIN, main]] : []) };
 }
 
+/**
+ * Log what git said when it failed on its own (not stopped by the server because the client went
+ * away or the body was refused): the operator's side of a 400 the client only sees the code of.
+ */
+function logFailure(ctx: ServerContext, requestId: string, id: RecordId, service: GitService, step: string, exchange: Exchange): Exchange {
+  if (exchange.code !== 0 && !exchange.aborted && !exchange.tooLarge && !exchange.bodyError) {
+    ctx.log('warn', 'git-failed', { request: requestId, record: id, service, step, code: exchange.code, stderr: exchange.stderr });
+  }
+  return exchange;
+}
+
 /** The status and outcome of a finished exchange. Git failing on a request is the request's fault. */
 function exchanged(exchange: Exchange, ok: string): GitOutcome {
   const outcome = exchange.refused ? 'refused-fetch' : exchange.tooLarge ? 'too-large' : exchange.bodyError ? 'bad-body'
@@ -97,9 +123,47 @@ async function chargeQuota(ctx: ServerContext, push: PushContext, call: HookCall
   return null;
 }
 
-/** The pre-receive judgement for a push in flight (called through the hook endpoint). */
+/** The update of `main` in a push whose old value `main` no longer has, with what it has now. */
+async function mainMoved(push: PushContext, updates: RefUpdate[]): Promise<{ expected: string; found: string | null } | null> {
+  const u = updates.find((x) => x.ref === MAIN && isOid(x.old) && x.old !== ZERO);
+  if (!u) return null;
+  const found = await readRef(push.gitdir, MAIN);
+  return found === u.old ? null : { expected: u.old, found };
+}
+
+/** A refusal for the pusher: a headline with the count and request id, the lines, and what to do. */
+function refusal(push: PushContext, count: number, lines: string[], then: string): HookVerdict {
+  const headline = `ccr: push refused: ${count} problem${count === 1 ? '' : 's'} (request ${push.requestId})`;
+  return { accept: false, lines: [headline, ...lines, `ccr: ${then}`] };
+}
+
+/** The refusal of a push whose old value of `main` was overtaken by another write. */
+function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: string; found: string | null }): HookVerdict {
+  ctx.log('info', 'push-overtaken', {
+    request: push.requestId, record: push.recordId, principal: push.principal.name, expected: moved.expected, found: moved.found,
+  });
+  ctx.metrics.findings.inc({ rule: ruleIds.refFastForward });
+  const found = moved.found?.slice(0, 12) ?? 'none';
+  const message = `expected main at ${moved.expected.slice(0, 12)}, found ${found}: ${MAIN_MOVED}`;
+  const finding = error(ruleIds.refFastForward, message, { path: MAIN });
+  return refusal(push, 1, [formatFinding(finding)], `${MAIN_MOVED}; fetch and push again; nothing was changed`);
+}
+
+/**
+ * The pre-receive judgement for a push in flight (called through the hook endpoint). An accepted
+ * push holds the record lock from its last look at `main` until its receive-pack has exited, so
+ * server-side writers (API writes, sync rounds, the service) wait for git's ref update instead of
+ * making it fail; a push whose `main` was moved meanwhile is refused with a reason and what to do.
+ */
 export async function judgeHook(ctx: ServerContext, push: PushContext, call: HookCall): Promise<HookVerdict> {
+  if (push.updates) {
+    const twice = error(ruleIds.internal, 'expected one judgement per push, found a second call');
+    return refusal(push, 1, [formatFinding(twice)], 'nothing was changed');
+  }
   push.updates = call.updates;
+  // Cheap first: an update whose old value main no longer has cannot land, however good it is.
+  let moved = await mainMoved(push, call.updates);
+  if (moved) return overtaken(ctx, push, moved);
   const started = performance.now();
   const verdict = await ctx.validator.judge({
     gitdir: push.gitdir, recordId: push.recordId, principal: push.principal, env: call.env, updates: call.updates,
@@ -107,22 +171,33 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   });
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   const errors = verdict.findings.filter((f) => f.severity === 'error');
-  const quota = errors.length === 0 ? await chargeQuota(ctx, push, call) : null;
-  if (quota) errors.push(quota);
-  if (errors.length === 0) {
-    push.accepted = call.updates;
-    return { accept: true, lines: [] };
-  }
-  for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
-  ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [...new Set(errors.map((f) => f.rule))] });
-  return {
-    accept: false,
-    lines: [
-      `ccr: push refused: ${errors.length} problem${errors.length === 1 ? '' : 's'} (request ${push.requestId})`,
+  if (errors.length > 0) {
+    for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
+    const rules = [...new Set(errors.map((f) => f.rule))];
+    ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules });
+    return refusal(push, errors.length, [
       ...errors.slice(0, 50).map(formatFinding),
       ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
-      errors.every((f) => f.rule === ruleIds.quota) ? 'ccr: nothing was changed; push again when the period named above has passed'
-        : 'ccr: nothing was changed; messages are never edited or deleted (write a correction instead)',
-    ],
-  };
+    ], 'nothing was changed; messages are never edited or deleted (write a correction instead)');
+  }
+  try {
+    await holdRecordLock(push.gitdir, push.ended, LOCK_WAIT_MS);
+  } catch (e) {
+    if (!(e instanceof RecordLocked)) throw e;
+    ctx.log('warn', 'push-lock-timeout', { request: push.requestId, record: push.recordId });
+    const busy = `expected the record within ${LOCK_WAIT_MS / 1000} s, found it busy with another write all along`;
+    const finding = error(ruleIds.parseBudget, busy, { path: MAIN });
+    return refusal(push, 1, [formatFinding(finding)], 'nothing was changed; push again in a moment');
+  }
+  moved = await mainMoved(push, call.updates);
+  if (moved) return overtaken(ctx, push, moved);
+  // Counted last, under the lock: only a push that is about to land uses its pusher's quota.
+  const quota = await chargeQuota(ctx, push, call);
+  if (quota) {
+    ctx.metrics.findings.inc({ rule: quota.rule });
+    ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [quota.rule] });
+    return refusal(push, 1, [formatFinding(quota)], 'nothing was changed; push again when the period named above has passed');
+  }
+  push.accepted = call.updates;
+  return { accept: true, lines: [] };
 }

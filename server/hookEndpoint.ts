@@ -23,6 +23,8 @@ export interface PushContext {
   principal: Principal;
   recordId: RecordId;
   gitdir: string;
+  /** Settles when the push's receive-pack has exited (and what it did to `main` was read). */
+  ended: Promise<void>;
   /** The updates the validator accepted, for the side effects after the ref really moved. */
   accepted?: RefUpdate[];
   /** The updates of the last pre-receive call, accepted or not. */

@@ -18,6 +18,7 @@ import { HookEndpoint } from './hookEndpoint.js';
 import { logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { PrincipalStore } from './principals.js';
+import { Reader } from './reader.js';
 import { RecordStore } from './records.js';
 import { ValidatorPool } from './validatorPool.js';
 import { loadSites } from '../sync/peers.js';
@@ -34,7 +35,7 @@ export const defaults: ServerOptions = {
   data: './data', host: '127.0.0.1', port: 8080,
   maxPushBytes: 256 * 1024 * 1024, maxRequestBytes: 16 * 1024 * 1024,
   headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true, syncTimeoutMs: 30_000,
-  validatorThreads: 2, shutdownGraceMs: 30_000,
+  validatorThreads: 2, readerThreads: 2, readBudgetMs: 10_000, readerCacheBytes: 32 * 1024 * 1024, shutdownGraceMs: 30_000,
 };
 
 /** A server that runs. */
@@ -73,7 +74,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const quotas = new Quotas(await loadQuotas(data).catch((e: unknown) => {
       throw unreadable(`${data}/quotas.json`, e, 'fix it (README: Quotas), or move it away to use the default limits');
     }));
-    const principals = new PrincipalStore(`${data}/principals.json`);
+    const principals = new PrincipalStore(`${data}/principals.json`, log);
     const known = await principals.list().catch((e: unknown) => {
       throw unreadable(`${data}/principals.json`, e, 'restore it from a backup (ccr doctor checks it); it holds principal names and token hashes only');
     });
@@ -124,8 +125,10 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
       participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
+      reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
     undo.push(() => ctx.validator.close());
+    undo.push(() => ctx.reader.close());
     await hooks.listen();
     undo.push(() => hooks.stop());
     const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log);
@@ -162,6 +165,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       await stopping;
       await ctx.hooks.stop();
       await ctx.validator.close();
+      await ctx.reader.close();
       await accessLog.close();
       await unlock();
       log('info', 'stopped');

@@ -28,8 +28,13 @@ export class RecordStore {
     return `${this.root}/${s1}/${s2}/${id}.git`;
   }
 
-  /** The repository of a record if it exists as real folders (no symlinks anywhere), else null. */
-  async open(id: RecordId): Promise<Repository | null> {
+  /**
+   * The repository of a record if it exists as real folders (no symlinks anywhere), else null;
+   * also null when `may` (whether the asker may use it) says no. That is asked before the first
+   * use's clean-up, which waits for the record lock: a principal without access gets its 404 at
+   * once, never a 503 for a lock it could not know about.
+   */
+  async open(id: RecordId, may?: (repo: Repository) => Promise<boolean>): Promise<Repository | null> {
     const [s1, s2] = shardPath(id);
     let at = this.root;
     for (const part of [s1, s2, `${id}.git`]) {
@@ -41,8 +46,10 @@ export class RecordStore {
         return null;
       }
     }
+    const repo = new Repository(at);
+    if (may && !(await may(repo))) return null;
     if (this.recovered) await this.#recover(id, at);
-    return new Repository(at);
+    return repo;
   }
 
   /** Clear crash leftovers once per process, under the record lock; concurrent first uses wait for it. */

@@ -11,7 +11,7 @@ import { careLocationProblem, renderCommitMessage, subjects } from '../core/comm
 import type { BindingLookup, Principal } from '../core/principal.js';
 import { STATUS_FILE } from '../core/rules/tree.js';
 import { initialStatus, renderStatus } from '../core/status.js';
-import { exists, syncDir } from '../git/fsutil.js';
+import { exists, syncDir, syncTree } from '../git/fsutil.js';
 import { Repository, initRepository } from '../git/repository.js';
 import { files, RecordHandle, type CommitAuthor } from './record.js';
 
@@ -67,7 +67,7 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
   const final = opts.path(id);
   if (await exists(final)) throw new RecordExists(`record ${id} already exists`, { id });
   const stagingDir = opts.staging ?? dirname(final);
-  await fs.mkdir(stagingDir, { recursive: true });
+  const madeStaging = await fs.mkdir(stagingDir, { recursive: true });
   await removeStaleStaging(stagingDir);
   const tmp = `${stagingDir}/.tmp-${id}-${randomBytes(4).toString('hex')}`;
   try {
@@ -84,9 +84,13 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
       throw new Conflict(`the first commit came out as ${written.commit}, not ${opts.expectCommit}: the record cannot be re-created byte for byte`, { expected: opts.expectCommit, found: written.commit });
     }
     const extra = then ? await then(staging) : undefined;
+    // Everything written in the staging folder (HEAD, config, refs, objects) is on disk before the
+    // rename shows the record: a crash never leaves a record with a file missing or empty.
+    await syncTree(tmp);
     // A rename never replaces a non-empty folder, so a concurrent creation of the same id loses.
+    let madeShards: string | undefined;
     try {
-      await fs.mkdir(dirname(final), { recursive: true });
+      madeShards = await fs.mkdir(dirname(final), { recursive: true });
       await fs.rename(tmp, final);
     } catch (e) {
       if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw new RecordExists(`record ${id} already exists`, { id });
@@ -94,6 +98,11 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     }
     await syncDir(dirname(final));
     if (opts.staging !== undefined) await syncDir(opts.staging);
+    // Shard folders made for this record are entries of their parents too.
+    const madeFolder = opts.staging === undefined ? madeStaging : madeShards;
+    if (madeFolder) {
+      for (let folder = dirname(final); folder.length >= madeFolder.length; folder = dirname(folder)) await syncDir(dirname(folder));
+    }
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
     const handle = new RecordHandle(repo, id, opts.clock, opts.principal, opts.bindings);
     return { handle, commit: written.commit, ...(then ? { then: extra as T } : {}) };

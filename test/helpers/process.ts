@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { root } from './fixtures.js';
 import { testGitEnv } from './git.js';
+import { reapGroup, reapProcess } from './reaper.js';
 
 /** A server process and what it printed. */
 export interface ServerProcess {
@@ -20,10 +21,15 @@ export interface ServerProcess {
 export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root, group = false): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`${root}/dist/cli/ccr.js`, 'serve', ...args], { cwd, env: { ...testGitEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+    // Killed with the test process, whatever ends it (its own group with it, when it leads one).
+    const forget = group ? reapGroup(child.pid!) : reapProcess(child.pid!);
     const lines: Array<Record<string, unknown>> = [];
     let buffered = '';
     let stderr = '';
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => {
+      forget();
+      r(code);
+    }));
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.stdout!.on('data', (d: Buffer) => {
       buffered += d.toString();
@@ -41,10 +47,12 @@ export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = 
   });
 }
 
-/** SIGKILL a server started with `group` and every process of its group (its git children). */
+/** SIGKILL a server and, when it was started with `group`, every process of its group (its git children). */
 export async function killGroup(p: ServerProcess): Promise<void> {
   try {
     process.kill(-p.child.pid!, 'SIGKILL');
-  } catch { /* already gone */ }
+  } catch {
+    p.child.kill('SIGKILL'); // not a group leader, or already gone
+  }
   await p.exited;
 }

@@ -1,3 +1,5 @@
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import t from 'tap';
 import { CoordinationService } from '../../index.js';
 import { gitOk, gitRun } from '../helpers/git.js';
@@ -143,4 +145,21 @@ t.test('principals: a token is shown once, deleted principals stop working, the 
   t.equal((await s.api('DELETE', '/api/principals/admin', s.admin)).status, 409, 'the last admin cannot be deleted');
   const stored = (await import('node:fs')).readFileSync(`${s.data}/principals.json`, 'utf8');
   t.notMatch(stored, created.body.token, 'tokens are not stored in the clear');
+});
+
+t.test('a principal without access gets its 404 at once while the record is locked on first use, never a 503', async (t) => {
+  const s = await testServer(t);
+  const cast = await castPrincipals(s);
+  const rec = await s.record({ participants: [jane] });
+  // A live writer holds the record lock before the server's first use of the record (its clean-up waits for it).
+  const lock = `${s.server.context.records.path(rec.id as never)}/ccr.lock`;
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'held-by-test' }));
+  const started = performance.now();
+  t.equal((await send(`${s.url}/api/records/${rec.id}`, { auth: cast.tom })).status, 404, 'the summary');
+  t.equal((await send(`${s.url}/coordination/${rec.id}.git/info/refs?service=git-upload-pack`, { auth: cast.tom })).status, 404, 'a clone');
+  t.ok(performance.now() - started < 5000, 'without waiting for the lock');
+  const janes = send(`${s.url}/api/records/${rec.id}`, { auth: cast.jane });
+  await new Promise((r) => setTimeout(r, 300));
+  unlinkSync(lock);
+  t.equal((await janes).status, 200, 'a principal with access waits for the lock and is served');
 });

@@ -17,7 +17,10 @@ function hook(env: NodeJS.ProcessEnv, input = `${'a'.repeat(40)} ${'b'.repeat(40
   });
 }
 
-const push = { requestId: 'req123', principal: { kind: 'admin' as const, name: 'admin' }, recordId: '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as never, gitdir: '/nowhere' };
+const push = {
+  requestId: 'req123', principal: { kind: 'admin' as const, name: 'admin' }, recordId: '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as never,
+  gitdir: '/nowhere', ended: Promise.resolve(),
+};
 
 t.test('the hook fails closed: no server, a wrong token, a slow or broken validator all refuse', async (t) => {
   const dead = await hook({ CCR_HOOK_PORT: '1', CCR_HOOK_TOKEN: 'f'.repeat(64) });

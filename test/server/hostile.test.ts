@@ -138,3 +138,18 @@ t.test('slow clients are cut off by the header and idle timeouts', async (t) => 
   t.not(statusOf(idle), 200);
   await healthy(t, s, rec.id);
 });
+
+t.test('what git said about a request it could not serve is logged with the request id', async (t) => {
+  const s = await testServer(t);
+  const rec = await s.record({ participants: [jane] });
+  for (const svc of ['git-upload-pack', 'git-receive-pack']) {
+    const headers = { 'Content-Type': `application/x-${svc}-request` };
+    const body = 'garbage, not pkt-lines';
+    const r = await send(`${s.url}/coordination/${rec.id}.git/${svc}`, { method: 'POST', auth: s.admin, body, headers });
+    t.equal(r.status, 400, `${svc}: a bad request`);
+    const id = r.headers['x-request-id'];
+    const logged = s.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['event'] === 'git-failed' && l['request'] === id);
+    const expected = { level: 'warn', record: rec.id, service: svc, code: Number, stderr: /fatal: protocol error/ };
+    t.match(logged, expected, `${svc}: git's stderr is in the log, under the request id`);
+  }
+});

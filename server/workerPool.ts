@@ -1,0 +1,210 @@
+// Worker threads with a time budget and a bounded, fair queue: what the validator and the reader
+// share. A job past its budget has its thread ended and replaced (it is not waited on); a job
+// that finds the queue full is turned away at once. Jobs are queued per owner (a principal) and
+// taken round-robin, so one owner's flood waits behind itself, not in front of everyone else.
+
+import { parentPort, Worker } from 'node:worker_threads';
+import { Unavailable } from '../core/errors.js';
+import type { Logger } from './log.js';
+
+/** How a pool runs. */
+export interface PoolOptions<I, O> {
+  /** The worker module (it calls `serveJobs`). */
+  module: URL;
+  threads: number;
+  budgetMs: number;
+  /** Jobs waiting for a thread, in all and per owner; past these a job is turned away. */
+  maxQueued: number;
+  maxQueuedPerOwner: number;
+  /** What a job past its budget gives; may throw. */
+  overBudget: (input: I) => O;
+  /** What a job turned away because the queue is full gives; may throw. */
+  turnedAway: (input: I) => O;
+  /** Start every thread at once (else on first need). */
+  eager?: boolean;
+  /** Name in the log. */
+  name: string;
+  log: Logger;
+}
+
+interface Job<I, O> {
+  id: number;
+  input: I;
+  owner: string;
+  affinity: string;
+  resolve: (v: O) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot<I, O> {
+  worker: Worker;
+  /** The thread has loaded its module: a job's budget starts only then. */
+  ready: boolean;
+  job: Job<I, O> | null;
+  timer?: NodeJS.Timeout;
+}
+
+/** A pool of worker threads running one kind of job. */
+export class WorkerPool<I, O> {
+  readonly #slots: Array<Slot<I, O>> = [];
+  readonly #queues = new Map<string, Array<Job<I, O>>>();
+  #queued = 0;
+  #next = 1;
+  #closed = false;
+
+  constructor(readonly o: PoolOptions<I, O>) {
+    if (o.eager) for (let i = 0; i < o.threads; i++) this.#slots.push(this.#spawn());
+  }
+
+  /** Jobs waiting for a thread. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /**
+   * Run a job for `owner`. Jobs with the same `affinity` (a repository) prefer the same thread,
+   * whose caches then stay warm.
+   */
+  run(input: I, owner: string, affinity: string): Promise<O> {
+    if (this.#closed) return Promise.reject(new Unavailable(`the ${this.o.name} is shutting down`));
+    const mine = this.#queues.get(owner);
+    if (this.#queued >= this.o.maxQueued || (mine?.length ?? 0) >= this.o.maxQueuedPerOwner) {
+      this.o.log('warn', 'worker-queue-full', { pool: this.o.name, owner, queued: this.#queued });
+      try {
+        return Promise.resolve(this.o.turnedAway(input));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const job = { id: this.#next++, input, owner, affinity, resolve, reject };
+      if (mine) mine.push(job);
+      else this.#queues.set(owner, [job]);
+      this.#queued++;
+      this.#dispatch();
+    });
+  }
+
+  #spawn(): Slot<I, O> {
+    const slot: Slot<I, O> = { worker: new Worker(this.o.module), ready: false, job: null };
+    slot.worker.on('message', (m: { ready?: true; id: number; output?: O; error?: string }) => {
+      if (m.ready) {
+        slot.ready = true;
+        if (slot.job) this.#startBudget(slot, slot.job);
+        return;
+      }
+      const job = slot.job;
+      if (!job || job.id !== m.id) return;
+      this.#free(slot);
+      if ('output' in m) job.resolve(m.output as O);
+      else job.reject(new Error(m.error ?? `${this.o.name} failed`));
+    });
+    slot.worker.on('error', (e) => {
+      const job = slot.job;
+      this.o.log('error', 'worker-thread-failed', { pool: this.o.name, error: e });
+      this.#replace(slot);
+      job?.reject(e);
+    });
+    slot.worker.unref();
+    return slot;
+  }
+
+  #free(slot: Slot<I, O>): void {
+    clearTimeout(slot.timer);
+    slot.job = null;
+    slot.worker.unref();
+    this.#dispatch();
+  }
+
+  #replace(slot: Slot<I, O>): void {
+    clearTimeout(slot.timer);
+    slot.job = null;
+    void slot.worker.terminate();
+    const i = this.#slots.indexOf(slot);
+    if (i !== -1) {
+      if (this.#closed) this.#slots.splice(i, 1);
+      else this.#slots[i] = this.#spawn();
+    }
+    this.#dispatch();
+  }
+
+  /** The next job, round-robin over owners: the owner served is moved to the back. */
+  #take(): Job<I, O> | undefined {
+    for (const [owner, jobs] of this.#queues) {
+      const job = jobs.shift()!;
+      this.#queues.delete(owner);
+      if (jobs.length > 0) this.#queues.set(owner, jobs);
+      this.#queued--;
+      return job;
+    }
+    return undefined;
+  }
+
+  /** A free thread for a job: its home thread if free, another free one, or a new one. */
+  #slotFor(affinity: string): Slot<I, O> | undefined {
+    let h = 0;
+    for (const c of affinity) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+    const home = this.#slots.length === this.o.threads ? this.#slots[h % this.o.threads] : undefined;
+    if (home && !home.job) return home;
+    const free = this.#slots.find((s) => !s.job);
+    if (free) return free;
+    if (this.#slots.length < this.o.threads) {
+      const slot = this.#spawn();
+      this.#slots.push(slot);
+      return slot;
+    }
+    return undefined;
+  }
+
+  #dispatch(): void {
+    while (this.#queued > 0 && !this.#closed) {
+      const next = this.#queues.values().next().value?.[0];
+      const slot = next && this.#slotFor(next.affinity);
+      if (!slot) return;
+      const job = this.#take()!;
+      slot.job = job;
+      // A thread at work keeps the process alive until it answers; an idle one does not.
+      slot.worker.ref();
+      if (slot.ready) this.#startBudget(slot, job);
+      slot.worker.postMessage({ id: job.id, input: job.input });
+    }
+  }
+
+  #startBudget(slot: Slot<I, O>, job: Job<I, O>): void {
+    slot.timer = setTimeout(() => {
+      this.o.log('warn', 'worker-budget-exceeded', { pool: this.o.name, budgetMs: this.o.budgetMs, owner: job.owner });
+      this.#replace(slot);
+      try {
+        job.resolve(this.o.overBudget(job.input));
+      } catch (e) {
+        job.reject(e as Error);
+      }
+    }, this.o.budgetMs);
+  }
+
+  /** End every thread; jobs still queued are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const stopped = new Unavailable(`the ${this.o.name} is shutting down`);
+    for (const jobs of this.#queues.values()) for (const job of jobs) job.reject(stopped);
+    this.#queues.clear();
+    this.#queued = 0;
+    for (const s of this.#slots) {
+      clearTimeout(s.timer);
+      s.job?.reject(stopped);
+      s.job = null;
+    }
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+}
+
+/** In a worker module: answer the pool's jobs with `fn` (jobs posted before this are kept for it). */
+export function serveJobs<I, O>(fn: (input: I) => Promise<O>): void {
+  parentPort?.on('message', (job: { id: number; input: I }) => {
+    fn(job.input).then(
+      (output) => parentPort?.postMessage({ id: job.id, output }),
+      (e: unknown) => parentPort?.postMessage({ id: job.id, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) }),
+    );
+  });
+  parentPort?.postMessage({ ready: true });
+}
