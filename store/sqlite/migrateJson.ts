@@ -1,0 +1,126 @@
+// The principals.json of a data folder from before the database, moved into it on first start
+// with nothing lost: keyed token hashes carried over as they are, scrypt hashes kept until their
+// first successful use (server/identity/tokens.ts rehashes them), participant bindings and
+// creation times. One transaction imports every principal the database does not hold yet, by
+// name, so a run killed anywhere is finished by the next, and a second run imports nothing.
+// Then the file is renamed (kept for a rollback), never deleted.
+
+import { Ajv } from 'ajv';
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { CannotStart } from '../../core/errors.js';
+import { principalKinds } from '../../core/principal.js';
+import { roles } from '../../core/vocabulary.js';
+import { describeSchemaErrors } from '../../core/schemas.js';
+import { syncDir } from '../../git/fsutil.js';
+import type { Actor } from '../identity.js';
+import type { ImportedPrincipal, SqliteIdentityStore } from './identityStore.js';
+
+/** An entry of principals.json (version 1), as the server wrote it. */
+interface JsonPrincipal {
+  name: string;
+  kind: (typeof principalKinds)[number];
+  participant_id?: string;
+  role?: (typeof roles)[number];
+  display_name?: string;
+  token_hash?: string;
+  salt?: string;
+  hash?: string;
+  created_at: string;
+}
+
+const fileSchema = {
+  type: 'object',
+  required: ['principals'],
+  properties: {
+    version: { const: 1 },
+    principals: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'kind', 'created_at'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+          kind: { enum: [...principalKinds] },
+          participant_id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' },
+          role: { enum: [...roles] },
+          display_name: { type: 'string', minLength: 1, maxLength: 200 },
+          token_hash: { type: 'string', pattern: '^hmac-sha256:' },
+          salt: { type: 'string' },
+          hash: { type: 'string' },
+          created_at: { type: 'string', minLength: 1 },
+        },
+        if: { properties: { kind: { const: 'participant' } } },
+        then: { required: ['participant_id', 'role', 'display_name'] },
+        else: { not: { anyOf: [{ required: ['participant_id'] }, { required: ['role'] }, { required: ['display_name'] }] } },
+        dependencies: { salt: ['hash'], hash: ['salt'] },
+      },
+    },
+  },
+} as const;
+const validate = new Ajv({ strict: true, strictRequired: false })
+  .compile<{ principals: JsonPrincipal[] }>(fileSchema);
+
+/** What a migration did. */
+export interface MigrationOutcome {
+  /** Principals imported by this run (0 when an earlier run had imported them). */
+  imported: number;
+  /** Where principals.json was moved to, or null when there was none. */
+  keptAs: string | null;
+}
+
+function imported(p: JsonPrincipal): ImportedPrincipal {
+  const principal = p.kind === 'participant'
+    ? { name: p.name, kind: p.kind, participant_id: p.participant_id!, role: p.role!, display_name: p.display_name! }
+    : { name: p.name, kind: p.kind };
+  const token = p.token_hash ? { hash: p.token_hash, label: 'migrated' }
+    : p.salt && p.hash ? { legacySalt: p.salt, legacyHash: p.hash, label: 'migrated' } : undefined;
+  return { principal, created_at: p.created_at, ...(token ? { token } : {}) };
+}
+
+/**
+ * Move `<data>/principals.json` into the store, when there is one. A file that cannot be read or
+ * holds an entry of another shape stops the start (CannotStart): nothing is guessed or dropped.
+ */
+export async function migratePrincipalsJson(path: string, store: SqliteIdentityStore, by: Actor): Promise<MigrationOutcome> {
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { imported: 0, keptAs: null };
+    throw e;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new CannotStart(`${path} is not JSON (${(e as Error).message}); its principals cannot be moved into the database`,
+      { hint: `restore ${path} from a backup, then start again` });
+  }
+  if (!validate(parsed)) {
+    throw new CannotStart(`${path} cannot be moved into the database: ${describeSchemaErrors(validate.errors).join('; ')}`,
+      { hint: `correct or restore ${path}, then start again` });
+  }
+  const count = store.importMissing(parsed.principals.map(imported), by);
+  const keptAs = await keep(path);
+  return { imported: count, keptAs };
+}
+
+/** Rename the file beside itself (`.migrated`, or with the time when that name is taken), durably. */
+async function keep(path: string): Promise<string | null> {
+  let target = `${path}.migrated`;
+  try {
+    await fs.link(path, target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null; // another process moved it first
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    target = `${path}.migrated-${new Date().toISOString().replace(/[:.]/g, '')}`;
+    await fs.link(path, target);
+  }
+  await fs.unlink(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+  await syncDir(dirname(path));
+  return target;
+}
