@@ -115,7 +115,7 @@ async function keep(path: string): Promise<string | null> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null; // another process moved it first
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    target = `${path}.migrated-${new Date().toISOString().replace(/[:.]/g, '')}`;
+    target = `${path}.migrated-${new Date().toISOString().replace(/[-:.]/g, '')}`;
     await fs.link(path, target);
   }
   await fs.unlink(path).catch((e: NodeJS.ErrnoException) => {
