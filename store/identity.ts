@@ -179,4 +179,10 @@ export interface RecordIndex {
   recordsOf(participantId: string, after: string | undefined, limit: number): Promise<Page<string>>;
   /** Forget a record (it no longer exists here). */
   forget(record: string): Promise<void>;
+  /** Indexed records and the heads they were indexed at, in record order, after `after`. */
+  indexed(after: string | undefined, limit: number): Promise<Array<{ record: string; head: string }>>;
+  /** Whether a full rebuild has completed since the index was made (a lost index is empty, not complete). */
+  complete(): Promise<boolean>;
+  /** Note that a full rebuild has completed. */
+  markComplete(): Promise<void>;
 }

@@ -22,6 +22,8 @@ export class SqliteRecordIndex implements RecordIndex {
       forgetAll: p('DELETE FROM record_participants WHERE record = ?'),
       forgetHead: p('DELETE FROM record_heads WHERE record = ?'),
       recordsOf: p('SELECT record FROM record_participants WHERE participant_id = ? AND record > ? ORDER BY record LIMIT ?').pluck(),
+      complete: p("SELECT value FROM meta WHERE key = 'record_index_complete'").pluck(),
+      markComplete: p("INSERT OR REPLACE INTO meta (key, value) VALUES ('record_index_complete', ?)"),
       indexed: p('SELECT record, head FROM record_heads WHERE record > ? ORDER BY record LIMIT ?'),
     };
   }
@@ -40,7 +42,14 @@ export class SqliteRecordIndex implements RecordIndex {
     return (this.#q.head.get(record) as string | undefined) ?? null;
   }
 
-  /** Indexed records and their heads, in order, after `after` (the rebuild compares them with the store). */
+  async complete(): Promise<boolean> {
+    return this.#q.complete.get() !== undefined;
+  }
+
+  async markComplete(): Promise<void> {
+    this.#q.markComplete.run(new Date().toISOString());
+  }
+
   async indexed(after: string | undefined, limit: number): Promise<Array<{ record: string; head: string }>> {
     return this.#q.indexed.all(after ?? '', limit) as Array<{ record: string; head: string }>;
   }
