@@ -26,7 +26,7 @@ interface PrincipalRow {
 interface TokenRow {
   id: string;
   label: string | null;
-  hash: string | null;
+  legacy_hash: string | null;
   created_at: number;
   expires_at: number | null;
   last_used_at: number | null;
@@ -58,6 +58,22 @@ export interface UseBatching {
   maxPending: number;
 }
 
+/**
+ * A stored hash as the key of the tokens table: the 32 bytes of a `hmac-sha256:` hash (shorter
+ * keys, a wider tree), any other form as its UTF-8 bytes.
+ */
+const TOKEN_HASH_PREFIX = 'hmac-sha256:'; // server/tokenHash.ts writes it; the store does not import the server
+
+function hashKey(hash: string): Buffer {
+  if (hash.startsWith(TOKEN_HASH_PREFIX)) {
+    const raw = Buffer.from(hash.slice(TOKEN_HASH_PREFIX.length), 'base64');
+    if (raw.length === 32 && TOKEN_HASH_PREFIX + raw.toString('base64') === hash) return raw;
+  }
+  return Buffer.from(hash, 'utf8');
+}
+
+/** Pending last uses written per transaction when draining in the background. */
+const USE_CHUNK = 500;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** A new id: a prefix and 72 random bits in base64url. */
 export const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -71,7 +87,7 @@ function principalOf(r: PrincipalRow): StoredPrincipal {
 function tokenOf(r: TokenRow, pendingUse?: number): TokenInfo {
   const used = Math.max(r.last_used_at ?? 0, pendingUse ?? 0);
   return { id: r.id, label: r.label, created_at: iso(r.created_at)!, expires_at: iso(r.expires_at),
-    last_used_at: used ? iso(used) : null, legacy: r.hash === null };
+    last_used_at: used ? iso(used) : null, legacy: r.legacy_hash !== null };
 }
 function keyOf(r: KeyRow): SigningKey {
   return { id: r.id, principal: r.principal_name, public_key: r.public_key, fingerprint: r.fingerprint, comment: r.comment,
@@ -86,6 +102,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   readonly #pending = new Map<string, number>();
   readonly #batching: UseBatching;
   #timer: NodeJS.Timeout | undefined;
+  #draining: NodeJS.Immediate | undefined;
   readonly #q;
 
   constructor(db: Db, batching: UseBatching = { flushMs: 30_000, maxPending: 10_000 }) {
@@ -101,16 +118,16 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
       deletePrincipal: p('DELETE FROM principals WHERE id = ?'),
       bindings: p(`SELECT name, role, display_name FROM principals WHERE participant_id = ? AND kind = 'participant'
         ORDER BY name`),
-      insertToken: p(`INSERT INTO tokens (id, principal, label, hash, legacy_salt, legacy_hash, created_at, expires_at)
-        VALUES (@id, @principal, @label, @hash, @legacy_salt, @legacy_hash, @created_at, @expires_at)`),
+      insertToken: p(`INSERT INTO tokens (hash, id, principal, label, legacy_salt, legacy_hash, created_at, expires_at)
+        VALUES (@hash, @id, @principal, @label, @legacy_salt, @legacy_hash, @created_at, @expires_at)`),
       tokens: p('SELECT * FROM tokens WHERE principal = ? ORDER BY created_at, id'),
       deleteToken: p('DELETE FROM tokens WHERE id = ? AND principal = ?'),
-      findToken: p(`SELECT t.id, t.label, t.hash, t.created_at, t.expires_at, t.last_used_at, p.id AS pid, p.name, p.kind,
+      findToken: p(`SELECT t.id, t.label, t.legacy_hash, t.created_at, t.expires_at, t.last_used_at, p.id AS pid, p.name, p.kind,
         p.participant_id, p.role, p.display_name, p.created_at AS p_created_at
         FROM tokens t JOIN principals p ON p.id = t.principal WHERE t.hash = ?`),
       legacy: p(`SELECT t.id, t.legacy_salt, t.legacy_hash, t.expires_at FROM tokens t JOIN principals p ON p.id = t.principal
-        WHERE p.name = ? AND t.hash IS NULL`),
-      rehash: p('UPDATE tokens SET hash = ?, legacy_salt = NULL, legacy_hash = NULL WHERE id = ? AND hash IS NULL'),
+        WHERE p.name = ? AND t.legacy_hash IS NOT NULL`),
+      rehash: p('UPDATE tokens SET hash = ?, legacy_salt = NULL, legacy_hash = NULL WHERE id = ? AND legacy_hash IS NOT NULL'),
       tokenOwner: p('SELECT p.name FROM tokens t JOIN principals p ON p.id = t.principal WHERE t.id = ?').pluck(),
       use: p('UPDATE tokens SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?'),
       insertKey: p(`INSERT INTO signing_keys (id, principal_name, principal, public_key, fingerprint, comment, valid_after,
@@ -122,7 +139,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
       keyByFingerprint: p('SELECT * FROM signing_keys WHERE fingerprint = ?'),
       revokeKey: p('UPDATE signing_keys SET revoked_at = ? WHERE id = ?'),
       revokeKeysOf: p('UPDATE signing_keys SET revoked_at = ? WHERE principal = ? AND revoked_at IS NULL'),
-      anyKeyed: p('SELECT 1 FROM tokens WHERE hash IS NOT NULL LIMIT 1').pluck(),
+      anyKeyed: p('SELECT 1 FROM tokens WHERE legacy_hash IS NULL LIMIT 1').pluck(),
       getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       audit: p('INSERT INTO audit (time, actor, action, principal, detail) VALUES (?, ?, ?, ?, ?)'),
@@ -158,7 +175,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
     const legacy = 'legacySalt' in t ? t : null;
     try {
       this.#q.insertToken.run({
-        id, principal, label: t.label ?? null, hash: legacy ? null : (t as NewToken).hash,
+        hash: legacy ? Buffer.from(`legacy:${id}`) : hashKey((t as NewToken).hash), id, principal, label: t.label ?? null,
         legacy_salt: legacy?.legacySalt ?? null, legacy_hash: legacy?.legacyHash ?? null, created_at: now,
         expires_at: legacy ? null : ((t as NewToken).expiresAt ?? null),
       });
@@ -251,7 +268,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
       const now = Date.now();
       const id = this.#insertToken(this.#row(name).id, token, now);
       this.#audit(by, 'token-created', name, { token: id, label: token.label ?? null, expires_at: iso(token.expiresAt ?? null) });
-      return tokenOf({ id, label: token.label ?? null, hash: token.hash, created_at: now, expires_at: token.expiresAt ?? null,
+      return tokenOf({ id, label: token.label ?? null, legacy_hash: null, created_at: now, expires_at: token.expiresAt ?? null,
         last_used_at: null });
     }).immediate();
   }
@@ -270,7 +287,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   }
 
   async findToken(hash: string): Promise<TokenMatch | null> {
-    const r = this.#q.findToken.get(hash) as (TokenRow & PrincipalRow & { pid: number; p_created_at: string }) | undefined;
+    const r = this.#q.findToken.get(hashKey(hash)) as (TokenRow & PrincipalRow & { pid: number; p_created_at: string }) | undefined;
     if (!r) return null;
     return { token: tokenOf(r, this.#pending.get(r.id)), expiresAtMs: r.expires_at,
       principal: principalOf({ ...r, id: r.pid, created_at: r.p_created_at }) };
@@ -283,7 +300,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
 
   async rehashToken(id: string, hash: string): Promise<void> {
     this.#db.transaction(() => {
-      if (this.#q.rehash.run(hash, id).changes === 0) return; // rehashed meanwhile, or revoked
+      if (this.#q.rehash.run(hashKey(hash), id).changes === 0) return; // rehashed meanwhile, or revoked
       this.#audit({ actor: 'server' }, 'token-rehashed', this.#q.tokenOwner.get(id) as string, { token: id });
     }).immediate();
   }
@@ -294,23 +311,48 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
 
   recordUse(id: string, at: number): void {
     this.#pending.set(id, Math.max(at, this.#pending.get(id) ?? 0));
-    if (this.#pending.size >= this.#batching.maxPending) this.flushUses();
-    else if (!this.#timer) {
-      this.#timer = setTimeout(() => this.flushUses(), this.#batching.flushMs);
+    if (this.#pending.size >= this.#batching.maxPending) {
+      // Not in the request that reached the bound: right after it, a chunk at a time.
+      this.#draining ??= setImmediate(() => this.#drain());
+    } else if (!this.#timer) {
+      this.#timer = setTimeout(() => this.#drain(), this.#batching.flushMs);
       this.#timer.unref();
     }
   }
 
-  /** Write the pending last uses, in one transaction. */
-  flushUses(): void {
+  /** Write pending uses a chunk per turn of the event loop, so that no request waits for a large batch. */
+  #drain(): void {
+    this.#draining = undefined;
+    if (!this.#db.open) return;
+    this.#write(USE_CHUNK);
+    if (this.#pending.size > 0) this.#draining = setImmediate(() => this.#drain());
+  }
+
+  /** Write up to `max` pending uses in one transaction. */
+  #write(max: number): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#pending.size === 0) return;
-    const batch = [...this.#pending];
-    this.#pending.clear();
+    const batch: Array<[string, number]> = [];
+    for (const entry of this.#pending) {
+      if (batch.length === max) break;
+      batch.push(entry);
+    }
+    for (const [id] of batch) this.#pending.delete(id);
+    if (batch.length === 0) return;
     this.#db.transaction(() => {
       for (const [id, at] of batch) this.#q.use.run(at, id);
     }).immediate();
+    if (this.#pending.size > 0 && !this.#draining) {
+      this.#timer = setTimeout(() => this.#drain(), this.#batching.flushMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Write every pending last use now, in one transaction. */
+  flushUses(): void {
+    clearImmediate(this.#draining);
+    this.#draining = undefined;
+    this.#write(Infinity);
   }
 
   async addKey(name: string, key: NewSigningKey, by: Actor): Promise<SigningKey> {

@@ -20,20 +20,22 @@ export const migrations: readonly string[] = [
   CREATE INDEX principals_kind ON principals (kind);
   CREATE INDEX principals_participant ON principals (participant_id) WHERE participant_id IS NOT NULL;
 
+  -- Keyed by the hash itself (32 bytes of HMAC-SHA-256), so a sign-in is one descent of one tree;
+  -- a token migrated with a scrypt hash holds 'legacy:<id>' there until its first use.
   CREATE TABLE tokens (
-    id TEXT PRIMARY KEY,
+    hash BLOB PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     principal INTEGER NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
     label TEXT,
-    hash TEXT UNIQUE,
     legacy_salt TEXT,
     legacy_hash TEXT,
     created_at INTEGER NOT NULL,
     expires_at INTEGER,
     last_used_at INTEGER,
-    CHECK (hash IS NOT NULL OR (legacy_salt IS NOT NULL AND legacy_hash IS NOT NULL))
+    CHECK ((legacy_salt IS NULL) = (legacy_hash IS NULL))
   ) WITHOUT ROWID;
   CREATE INDEX tokens_principal ON tokens (principal);
-  CREATE INDEX tokens_legacy ON tokens (principal) WHERE hash IS NULL;
+  CREATE INDEX tokens_legacy ON tokens (principal) WHERE legacy_hash IS NOT NULL;
 
   CREATE TABLE signing_keys (
     id TEXT PRIMARY KEY,
