@@ -10,7 +10,8 @@ import { renderCommitMessage, subjects } from '../../core/commitMessage.js';
 import { newUuid, formatTimestamp, type MessageId, type ParticipantId, type RecordId, type Timestamp } from '../../core/ids.js';
 import { renderLedger } from '../../core/ledger.js';
 import { appendMessages, type Message } from '../../core/messages/grammar.js';
-import { files, threadPath } from '../../service/record.js';
+import { LEDGER_FILE, MESSAGES_FILE, threadFilePath as threadPath } from '../../core/layout.js';
+import { files } from '../../service/record.js';
 import { Maintenance } from '../../server/maintenance.js';
 import { gitOk } from '../helpers/git.js';
 import { as, committer, jane, place } from '../helpers/people.js';
@@ -47,8 +48,8 @@ async function grow(svc: CoordinationService, thread: string, count: number): Pr
     const ledger = await svc.record.ledger(head!, thread);
     return {
       files: files({
-        [threadPath(thread, 'messages.md')]: appendMessages(await svc.record.messagesText(head!, thread), messages),
-        [threadPath(thread, 'ledger.yaml')]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
+        [threadPath(thread, MESSAGES_FILE)]: appendMessages(await svc.record.messagesText(head!, thread), messages),
+        [threadPath(thread, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
       }),
       message: renderCommitMessage(subjects.addMessage, place), result: null,
     };
