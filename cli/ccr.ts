@@ -20,7 +20,8 @@ const commands: Record<string, [summary: string, load: () => Promise<Command>]> 
   export: ['export the record as FHIR R4', async () => (await import('./export.js')).exportCommand],
   serve: ['run the CCR git server', async () => (await import('./serve.js')).serve],
   sync: ['run one sync round with peer sites', async () => (await import('./sync.js')).sync],
-  principal: ['add, list or remove principals of a data folder', async () => (await import('./principal.js')).principal],
+  principal: ['add, list or remove principals of a data folder, and their tokens', async () => (await import('./principal.js')).principal],
+  records: ['list the records you take part in on a server', async () => (await import('./records.js')).records],
   record: ['create a record in a data folder', async () => (await import('./record.js')).record],
   doctor: ['check a server\'s machine and data folder, and say what to fix', async () => (await import('./doctor.js')).doctor],
 };

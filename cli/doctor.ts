@@ -11,6 +11,8 @@ import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/vers
 import { renderGitConfig } from '../server/gitConfig.js';
 import { PrincipalStore, type StoredPrincipal } from '../server/principals.js';
 import { HOOKS_DIR } from '../server/startup.js';
+import { DB_FILE, openDatabase } from '../store/sqlite/db.js';
+import { hintOf } from '../core/errors.js';
 import { checkSites, type Peer } from '../sync/peers.js';
 import { version } from '../version.js';
 import { dataDir, out, type Command } from './args.js';
@@ -78,11 +80,11 @@ async function checkDisk(data: string): Promise<Check> {
   return ok('disk space', text);
 }
 
-/** The principals store: readable, well-formed, an admin, not readable by others. */
+/** The principals: in the identity database, or in a principals.json the next start moves into it. */
 async function checkPrincipals(data: string): Promise<Check> {
   const file = `${data}/principals.json`;
   const st = await fs.stat(file).catch(() => null);
-  if (!st) return warn('principals', `${file} does not exist yet`, 'the next start of the server creates the admin principal and prints its token once');
+  if (!st) return checkIdentityDatabase(data);
   let list: StoredPrincipal[];
   try {
     const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as { principals?: unknown };
@@ -111,6 +113,34 @@ async function checkPrincipals(data: string): Promise<Check> {
   const summary = [...kinds].map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
   if (!kinds.has('admin')) return warn('principals', `no admin principal (${summary})`, 'the next start of the server creates one and prints its token once');
   return ok('principals', `${list.length} principal${list.length === 1 ? '' : 's'} (${summary}); tokens stored as hashes only`);
+}
+
+/** The identity database: opens, is of a schema this CCR knows, has an admin, its token key, mode 0600. */
+async function checkIdentityDatabase(data: string): Promise<Check> {
+  const file = `${data}/${DB_FILE}`;
+  const st = await fs.stat(file).catch(() => null);
+  if (!st) return warn('principals', `${file} does not exist yet`, 'the next start of the server creates the admin principal and prints its token once');
+  let kinds: Array<{ kind: string; n: number }>;
+  let keyed: boolean;
+  try {
+    const db = openDatabase(file, { readonly: true });
+    try {
+      kinds = db.prepare('SELECT kind, count(*) AS n FROM principals GROUP BY kind ORDER BY kind').all() as typeof kinds;
+      keyed = db.prepare('SELECT 1 FROM tokens WHERE legacy_hash IS NULL LIMIT 1').get() !== undefined;
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    return bad('principals', `${file} cannot be read: ${(e as Error).message}`, `${hintOf(e) ?? 'restore it from a backup'}; the server does not start without it`);
+  }
+  if (keyed && !(await fs.stat(`${data}/token.key`).catch(() => null))) {
+    return bad('principals', `${data}/token.key is missing: the token hashes in ${file} cannot be checked without it`, 'restore token.key from a backup (or remove the principals and create them again)');
+  }
+  if (st.mode & 0o077) return warn('principals', `${file} is readable by other users (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${file}*`);
+  const total = kinds.reduce((a, k) => a + k.n, 0);
+  const summary = kinds.map((k) => `${k.n} ${k.kind}`).join(', ') || 'none';
+  if (!kinds.some((k) => k.kind === 'admin')) return warn('principals', `no admin principal (${summary})`, 'the next start of the server creates one and prints its token once');
+  return ok('principals', `${total} principal${total === 1 ? '' : 's'} (${summary}); tokens stored as hashes only`);
 }
 
 /** The settings that keep pushes judged and history safe, with the value they must have. */

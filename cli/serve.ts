@@ -4,6 +4,7 @@
 import { hintOf } from '../core/errors.js';
 import { logger, type LogFormat } from '../server/log.js';
 import { defaults, startServer } from '../server/index.js';
+import { oidcConfig, type OidcConfig } from '../server/identity/oidc.js';
 import { dataDir, str, UsageError, type Command } from './args.js';
 
 /** The log format: --log-format, CCR_LOG_FORMAT, or text for a terminal and JSON lines otherwise. */
@@ -16,7 +17,8 @@ function logFormat(v: unknown): LogFormat {
 
 export const serve: Command = {
   help: `ccr serve [--data DIR] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--public-url URL]
-          [--log-format json|text]
+          [--log-format json|text] [--oidc-issuer URL --oidc-audience AUD [--oidc-principal-claim CLAIM]
+          [--oidc-participant-claim CLAIM] [--oidc-create-participants]]
 
 Serve the records of a data folder over git smart HTTP and the JSON API.
 Defaults: --data ./data (or CCR_DATA), --host 127.0.0.1, --port 8080 (or CCR_PORT).
@@ -24,6 +26,11 @@ On first start an \`admin\` principal is created; its token is printed once
 (or taken from CCR_ADMIN_TOKEN).
 The log is one event per line on stdout: readable text when stdout is a terminal, one JSON
 object per line otherwise (--log-format or CCR_LOG_FORMAT to choose).
+Single sign-on: with --oidc-issuer and --oidc-audience (or CCR_OIDC_ISSUER, CCR_OIDC_AUDIENCE) a JWT
+of that OpenID Connect issuer is taken as Authorization: Bearer, or as the Basic password (git).
+Its \`sub\` (or --oidc-principal-claim) names the principal, or its participant_id claim a participant
+principal; --oidc-create-participants (CCR_OIDC_CREATE_PARTICIPANTS=1) creates a participant
+principal from the token's participant_id, role and name claims when none exists.
 A start that fails (port in use, data folder not writable, another server on it, no git) exits
 with status 1 and says what to do; \`ccr doctor\` checks a data folder and its machine.
 
@@ -32,6 +39,8 @@ Example:
   options: {
     data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'public-url': { type: 'string' }, 'log-format': { type: 'string' },
+    'oidc-issuer': { type: 'string' }, 'oidc-audience': { type: 'string' }, 'oidc-principal-claim': { type: 'string' },
+    'oidc-participant-claim': { type: 'string' }, 'oidc-create-participants': { type: 'boolean' },
   },
   async run(v) {
     const portText = str(v['port']) ?? process.env['CCR_PORT'] ?? String(defaults.port);
@@ -44,10 +53,17 @@ Example:
     if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(publicUrl)) throw new UsageError(`expected --public-url to be an http(s) URL, found ${JSON.stringify(publicUrl)}`);
     const format = logFormat(v['log-format']);
     const data = dataDir(v['data']);
+    let oidc: OidcConfig | null;
+    try {
+      oidc = oidcConfig(v as Record<string, string | boolean | undefined>);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const server = await startServer({
       data, host, port, logFormat: format,
       ...(str(v['tls-cert']) ? { tlsCert: str(v['tls-cert'])!, tlsKey: str(v['tls-key'])! } : {}),
       ...(publicUrl ? { publicUrl } : {}),
+      ...(oidc ? { oidc } : {}),
       ...(process.env['CCR_ADMIN_TOKEN'] ? { adminToken: process.env['CCR_ADMIN_TOKEN'] } : {}),
     }).catch((e: unknown) => {
       // Machines reading the JSON log see the failure there too; a person reads it on stderr.

@@ -2,6 +2,7 @@
 // the response completes. Concurrent requests share one write and one fsync (group commit).
 
 import { promises as fs } from 'node:fs';
+import type { IdentityLogEntry } from './identity/audit.js';
 
 /** One access log entry: who, from where, what, and the outcome. */
 export interface AccessEntry {
@@ -20,7 +21,7 @@ export interface AccessEntry {
   ms: number;
 }
 
-/** An append-only, fsynced JSON-lines file. */
+/** An append-only, fsynced JSON-lines file: requests, and changes to principals, tokens and keys. */
 export class AccessLog {
   #handle: fs.FileHandle | undefined;
   #pending: Array<{ line: string; done: () => void; fail: (e: Error) => void }> = [];
@@ -33,7 +34,7 @@ export class AccessLog {
   }
 
   /** Append an entry; resolves once it is on disk. */
-  append(entry: AccessEntry): Promise<void> {
+  append(entry: AccessEntry | IdentityLogEntry): Promise<void> {
     return new Promise((done, fail) => {
       this.#pending.push({ line: JSON.stringify(entry) + '\n', done, fail });
       this.#flushing ??= this.#flush();

@@ -2,7 +2,7 @@
 // Server-side writes go through the same service, writer and rules as every other write.
 
 import type { IncomingMessage } from 'node:http';
-import { Conflict, Forbidden, InvalidInput, NotFound, RecordNotFound, ThreadNotFound } from '../core/errors.js';
+import { Forbidden, InvalidInput, NotFound, RecordNotFound, ThreadNotFound } from '../core/errors.js';
 import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
@@ -14,7 +14,10 @@ import { createRecord } from '../service/initialise.js';
 import { apiRights, mayAccess } from './access.js';
 import type { ServerContext } from './context.js';
 import { readJson } from './http.js';
-import { PrincipalStore, type PrincipalInput } from './principals.js';
+import { createToken, listTokens, revokeToken } from './identity/tokenOps.js';
+import { myRecords } from './identity/recordIndexer.js';
+import { newToken, PrincipalStore, type PrincipalInput } from './principals.js';
+import type { NewPrincipal, StoredPrincipal } from '../store/identity.js';
 import type { ReadTask } from './readTasks.js';
 
 /** A JSON answer: status and body. */
@@ -80,7 +83,7 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
   // Counted before the record is made (two creations at once cannot both slip under the limit), given back if it is not.
   const refund = ctx.quotas.take(p, { records: 1, threads: thread ? 1 : 0, bytes: Buffer.byteLength(JSON.stringify(body)) });
   const created = await createRecord({
-    path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p, bindings: (id) => ctx.principals.bindings().get(id) ?? [],
+    path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p, bindings: ctx.identity.bindingsNow,
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
     ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
     ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),
@@ -100,6 +103,8 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
 
 /** GET /api/records?after=&limit= */
 export async function listRecordsRoute(ctx: ServerContext, p: Principal, after: string | undefined, limit: string | undefined): Promise<Answer> {
+  // A participant lists the records it takes part in ("my records", from the index).
+  if (p.kind === 'participant') return { status: 200, body: await myRecords(ctx.identity.records, p, after, limit) };
   allow(p, apiRights.listRecords, 'list records');
   if (after !== undefined && !isUuid(after)) throw new InvalidInput('expected after to be a record id');
   const n = limit === undefined ? 100 : Number(limit);
@@ -148,26 +153,62 @@ export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: R
   return { status: 200, body: { coordination_id: id, head, status: tree.status, threads } };
 }
 
-/** POST /api/principals */
+/** POST /api/principals: the new principal and its first token, shown once. */
 export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer> {
   allow(p, apiRights.principals, 'manage principals');
-  const body = (await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput;
-  return { status: 201, body: await ctx.principals.add(PrincipalStore.check(body)) };
+  const input = PrincipalStore.check((await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput);
+  const token = newToken();
+  await ctx.identity.store.createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) }, { actor: p.name })
+    .finally(() => ctx.identity.audited());
+  return { status: 201, body: { name: input.name, kind: input.kind, token } };
+}
+
+/** A checked principal input as the store takes it. */
+export function newPrincipal(input: PrincipalInput): NewPrincipal {
+  return input.kind === 'participant'
+    ? { name: input.name, kind: 'participant', participant_id: input.participant_id!, role: input.role as never, display_name: input.display_name! }
+    : { name: input.name, kind: input.kind };
+}
+
+/** Every principal, without secrets, in name order (read page by page from the store). */
+export async function allPrincipals(ctx: ServerContext): Promise<StoredPrincipal[]> {
+  const all: StoredPrincipal[] = [];
+  let after: string | undefined;
+  do {
+    const page = await ctx.identity.store.principals(after, 1000);
+    all.push(...page.items);
+    after = page.next;
+  } while (after !== undefined);
+  return all;
 }
 
 /** GET /api/principals */
 export async function listPrincipalsRoute(ctx: ServerContext, p: Principal): Promise<Answer> {
   allow(p, apiRights.principals, 'manage principals');
-  return { status: 200, body: { principals: await ctx.principals.list() } };
+  return { status: 200, body: { principals: await allPrincipals(ctx) } };
 }
 
-/** DELETE /api/principals/<name>; the last admin cannot be deleted. */
+/** DELETE /api/principals/<name>; the last admin cannot be deleted (the store refuses it). */
 export async function deletePrincipalRoute(ctx: ServerContext, p: Principal, name: string): Promise<Answer> {
   allow(p, apiRights.principals, 'manage principals');
-  const all = await ctx.principals.list();
-  const target = all.find((x) => x.name === name);
-  if (!target) throw new NotFound(`no principal named ${name}`);
-  if (target.kind === 'admin' && all.filter((x) => x.kind === 'admin').length === 1) throw new Conflict('the last admin principal cannot be deleted');
-  await ctx.principals.remove(name);
+  await ctx.identity.store.removePrincipal(name, { actor: p.name }).finally(() => ctx.identity.audited());
+  return { status: 204, body: null };
+}
+
+/** POST /api/principals/<name>/tokens: admin, or the principal itself; 201 `{id, token, expires_at}`. */
+export async function createTokenRoute(ctx: ServerContext, req: IncomingMessage, p: Principal, name: string): Promise<Answer> {
+  const body = await readJson(req, ctx.options.maxRequestBytes);
+  const created = await createToken(ctx.identity.store, ctx.identity.hasher, p, name, body).finally(() => ctx.identity.audited());
+  return { status: 201, body: created };
+}
+
+/** GET /api/principals/<name>/tokens: no secrets. */
+export async function listTokensRoute(ctx: ServerContext, p: Principal, name: string): Promise<Answer> {
+  return { status: 200, body: await listTokens(ctx.identity.store, p, name) };
+}
+
+/** DELETE /api/principals/<name>/tokens/<id>: the token stops working at once. */
+export async function revokeTokenRoute(ctx: ServerContext, p: Principal, name: string, id: string): Promise<Answer> {
+  await revokeToken(ctx.identity.store, p, name, id).finally(() => ctx.identity.audited());
   return { status: 204, body: null };
 }

@@ -1,4 +1,4 @@
-// The request handler: route, authenticate (HTTP Basic on every request but /healthz and unknown paths, which answer 404 first), dispatch,
+// The request handler: route, authenticate (HTTP Basic or a sign-on Bearer JWT on every request but /healthz and unknown paths, which answer 404 first), dispatch,
 // answer errors as JSON, and write the access log entry before the response completes.
 
 import { randomBytes } from 'node:crypto';
@@ -7,17 +7,22 @@ import { MethodNotAllowed, NotFound, Unauthorized } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import { apiRights, bindSite } from './access.js';
 import type { AccessEntry } from './accessLog.js';
-import { allow, createPrincipalRoute, createRecordRoute, deletePrincipalRoute, listPrincipalsRoute, listRecordsRoute, recordSummaryRoute, type Answer } from './api.js';
+import {
+  allow, createPrincipalRoute, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute, listRecordsRoute,
+  listTokensRoute, recordSummaryRoute, revokeTokenRoute, type Answer,
+} from './api.js';
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
-import { basicCredentials, errorBody, route, sendJson, type Route } from './http.js';
+import { errorBody, route, sendJson, type Route } from './http.js';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="CCR", charset="UTF-8"' };
 
-/** Authenticate the request; the same 401 for a missing, malformed, unknown or wrong credential. */
+/**
+ * Authenticate the request (a principal's token, or a sign-on JWT as Bearer or Basic password);
+ * the same 401 for a missing, malformed, unknown, wrong, expired or revoked credential.
+ */
 async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<Principal> {
-  const creds = basicCredentials(req.headers.authorization);
-  const p = creds ? await ctx.principals.verify(creds.name, creds.token) : null;
+  const p = await ctx.identity.auth.authenticate(req.headers.authorization);
   if (!p) {
     ctx.metrics.authFailures.inc();
     throw new Unauthorized('authentication required');
@@ -120,6 +125,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       case 'principals-list': answer = await listPrincipalsRoute(ctx, principal); break;
       case 'principals-create': answer = await createPrincipalRoute(ctx, req, principal); break;
       case 'principals-delete': answer = await deletePrincipalRoute(ctx, principal, r.name); break;
+      case 'tokens-create': answer = await createTokenRoute(ctx, req, principal, r.name); break;
+      case 'tokens-list': answer = await listTokensRoute(ctx, principal, r.name); break;
+      case 'tokens-revoke': answer = await revokeTokenRoute(ctx, principal, r.name, r.id); break;
     }
     await finish(answer.status, 'ok');
     if (answer.status === 204) {

@@ -4,9 +4,10 @@ import type { RecordId } from '../core/ids.js';
 import type { ParticipantIndex } from './access.js';
 import type { AccessLog } from './accessLog.js';
 import type { HookEndpoint } from './hookEndpoint.js';
+import type { OidcConfig } from './identity/oidc.js';
+import type { ServerIdentity } from './identity/serve.js';
 import type { LogFormat, Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import type { PrincipalStore } from './principals.js';
 import type { Quotas } from './quotas.js';
 import type { Reader } from './reader.js';
 import type { RecordStore } from './records.js';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   /** One JSON object per line (default: for machines), or one readable line per event (a person at a terminal). */
   logFormat?: LogFormat;
   quiet?: boolean;
+  /** Single sign-on: JWTs of this OpenID Connect issuer are taken as credentials (none without it). */
+  oidc?: OidcConfig;
 }
 
 /** The shared state of a running server. */
@@ -62,7 +65,8 @@ export interface ServerContext {
   options: ServerOptions;
   baseUrl: string;
   records: RecordStore;
-  principals: PrincipalStore;
+  /** Principals, tokens, sign-on and "my records" (the identity database under <data>/). */
+  identity: ServerIdentity;
   participants: ParticipantIndex;
   hooks: HookEndpoint;
   validator: ValidatorPool;

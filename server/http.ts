@@ -66,12 +66,16 @@ export type Route =
   | { kind: 'principals-list' }
   | { kind: 'principals-create' }
   | { kind: 'principals-delete'; name: string }
+  | { kind: 'tokens-create'; name: string }
+  | { kind: 'tokens-list'; name: string }
+  | { kind: 'tokens-revoke'; name: string; id: string }
   | { kind: 'not-found' }
   | { kind: 'bad-method'; allow: string };
 
 const GIT = /^\/coordination\/([0-9a-f-]{36})(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 const RECORD = /^\/api\/records\/([0-9a-f-]{36})$/;
 const PRINCIPAL = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/;
+const TOKENS = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/tokens(?:\/(tok_[A-Za-z0-9_-]{12}))?$/;
 
 /** Match a request to a route. Only the exact shapes are accepted: no decoding, no `..`, no `//`. */
 export function route(method: string, rawUrl: string): Route {
@@ -103,5 +107,8 @@ export function route(method: string, rawUrl: string): Route {
   if (path === '/api/principals') return method === 'POST' ? { kind: 'principals-create' } : only('GET', { kind: 'principals-list' });
   const principal = PRINCIPAL.exec(path);
   if (principal) return only('DELETE', { kind: 'principals-delete', name: principal[1]! });
+  const tokens = TOKENS.exec(path);
+  if (tokens?.[2] !== undefined) return only('DELETE', { kind: 'tokens-revoke', name: tokens[1]!, id: tokens[2] });
+  if (tokens) return method === 'POST' ? { kind: 'tokens-create', name: tokens[1]! } : only('GET', { kind: 'tokens-list', name: tokens[1]! });
   return { kind: 'not-found' };
 }

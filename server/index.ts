@@ -17,7 +17,8 @@ import { judgeHook } from './gitRoute.js';
 import { HookEndpoint } from './hookEndpoint.js';
 import { logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { PrincipalStore } from './principals.js';
+import { openServerIdentity } from './identity/serve.js';
+import { newToken } from './principals.js';
 import { Reader } from './reader.js';
 import { RecordStore } from './records.js';
 import { ValidatorPool } from './validatorPool.js';
@@ -74,10 +75,6 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const quotas = new Quotas(await loadQuotas(data).catch((e: unknown) => {
       throw unreadable(`${data}/quotas.json`, e, 'fix it (README: Quotas), or move it away to use the default limits');
     }));
-    const principals = new PrincipalStore(`${data}/principals.json`, log);
-    const known = await principals.list().catch((e: unknown) => {
-      throw unreadable(`${data}/principals.json`, e, 'restore it from a backup (ccr doctor checks it); it holds principal names and token hashes only');
-    });
 
     // The port, before anything is written: requests that arrive before the server is ready wait for it.
     const inflight = new Set<ServerResponse>();
@@ -109,21 +106,27 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     if (folder.made) log('info', 'data-folder-created', { data });
 
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
+    const opened = await openServerIdentity({ data, log, oidc: options.oidc });
+    let closeIdentity = () => opened.identity.close();
+    undo.push(() => closeIdentity());
     // The first start makes the `admin` principal; so does any start that finds no admin at all
     // (principals added offline first), so a data folder can always be managed.
-    if (!known.some((p) => p.kind === 'admin')) {
-      const created = await principals.add({ name: 'admin', kind: 'admin' }, options.adminToken);
-      log('warn', 'admin-created', options.adminToken ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' } : { name: 'admin', token: created.token, note: 'shown once; keep it safe' });
-    }
     const accessLog = new AccessLog(`${data}/access.log`);
     await accessLog.open();
     undo.push(() => accessLog.close());
+    if ((await opened.identity.store.count('admin')) === 0) {
+      const token = options.adminToken ?? newToken();
+      await opened.identity.store.createPrincipal({ name: 'admin', kind: 'admin' }, { hash: opened.identity.hasher.hash(token) }, { actor: 'server' });
+      log('warn', 'admin-created', options.adminToken ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' } : { name: 'admin', token, note: 'shown once; keep it safe' });
+    }
     const metrics = new Metrics();
     const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
+    const records = new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed }));
+    const participants = new ParticipantIndex();
+    const identity = opened.attach(records, participants, accessLog);
+    closeIdentity = () => identity.close();
     const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', principals, sites, quotas,
-      records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
-      participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
+      options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants, gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
@@ -133,6 +136,8 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     undo.push(() => hooks.stop());
     const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log);
     ctx.mainMoved.push((id) => maintenance.touched(id));
+    ctx.mainMoved.push((id) => identity.indexer.moved(id));
+    await identity.audited();
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {
       const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics);
@@ -166,6 +171,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       await ctx.hooks.stop();
       await ctx.validator.close();
       await ctx.reader.close();
+      await identity.close();
       await accessLog.close();
       await unlock();
       log('info', 'stopped');

@@ -8,7 +8,9 @@ import { readCommitChecked } from '../core/source.js';
 import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
-import type { ParticipantBinding, Principal } from '../core/principal.js';
+import type { BindingLookup, ParticipantBinding, Principal } from '../core/principal.js';
+import { openDatabase } from '../store/sqlite/db.js';
+import { SqliteIdentityStore } from '../store/sqlite/identityStore.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { PushSource } from '../git/pushSource.js';
 import { MAIN } from '../git/refs.js';
@@ -32,8 +34,11 @@ export interface PushInput {
   content: boolean;
   /** The most commits one push may bring. */
   maxCommits: number;
-  /** Participant ids bound to participant principals (PrincipalStore.bindings). */
-  bindings: ReadonlyMap<string, readonly ParticipantBinding[]>;
+  /**
+   * Participant ids bound to participant principals: a map, or the identity database, which the
+   * thread opens read-only once and asks per participant id (no copy of every principal per push).
+   */
+  bindings: ReadonlyMap<string, readonly ParticipantBinding[]> | { database: string };
 }
 
 /** The verdict of a push: findings (none means accept) and how many commits were judged. */
@@ -49,6 +54,16 @@ interface RepositoryState {
   cache: EvaluationCache;
 }
 const repositories = new Map<string, RepositoryState>();
+const databases = new Map<string, SqliteIdentityStore>();
+
+/** The binding look-up of a push: its map, or the identity database opened once per thread. */
+function bindingLookup(b: PushInput['bindings']): BindingLookup {
+  if (b instanceof Map || !('database' in b)) return (id) => (b as ReadonlyMap<string, readonly ParticipantBinding[]>).get(id) ?? [];
+  let store = databases.get(b.database);
+  if (!store) databases.set(b.database, store = new SqliteIdentityStore(openDatabase(b.database, { readonly: true })));
+  const opened = store;
+  return (id) => opened.bindingsNow(id);
+}
 
 function repository(gitdir: string): RepositoryState {
   let r = repositories.get(gitdir);
@@ -110,10 +125,11 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
     const walk = await newCommits(source, u, input.maxCommits, (oid) => isAncestor(oid, u.old as Oid));
     if ('finding' in walk) return { findings: [at(walk.finding)], commits: 0 };
     if (!input.content) return { findings: [], commits: walk.commits.length };
+    const lookup = bindingLookup(input.bindings);
     const findings: Finding[] = [];
     for (const oid of walk.commits) {
       const found = await evaluateCommit(source, oid, {
-        recordId: input.recordId, now: input.now, principal: input.principal, bindings: (id) => input.bindings.get(id) ?? [], cache,
+        recordId: input.recordId, now: input.now, principal: input.principal, bindings: lookup, cache,
         mergeBase: gitMergeBase(input.gitdir, env),
       });
       findings.push(...found);

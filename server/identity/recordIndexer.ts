@@ -13,15 +13,18 @@ import { isUuid } from '../../core/ids.js';
 import type { Page, RecordIndex } from '../../store/identity.js';
 import type { ParticipantIndex } from '../access.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { RecordStore } from '../records.js';
+import { RecordStore } from '../records.js';
 
 /** A record's head and the participant ids of its threads there; null for a record that is not (or no longer) here. */
 export type ParticipantsOf = (record: RecordId) => Promise<{ head: string; participants: Iterable<string> } | null>;
 
 /** Participants as the rights see them: the ledgers on `main`, through the server's participant index. */
 export function participantsFromRecords(records: RecordStore, index: ParticipantIndex): ParticipantsOf {
+  // Reads only, so without the first use's crash clean-up (which takes the record lock): an index
+  // update never writes into a record, nor waits for a writer.
+  const reader = new RecordStore(records.root);
   return async (id) => {
-    const repo = await records.open(id);
+    const repo = await reader.open(id);
     if (!repo) return null;
     for (;;) {
       const head = await repo.head();

@@ -1,10 +1,8 @@
 // Single sign-on against a REAL issuer on loopback: keys made here with jose, the discovery
 // document and the JWKS served over HTTP, tokens signed by it (and forged ones that must fail).
 
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { SignJWT } from 'jose';
+import { issuer, makeKey } from '../helpers/issuer.js';
 import t, { type Test } from 'tap';
 import { Authenticator, credentialOf, looksLikeJwt } from '../../server/identity/credentials.js';
 import * as oidc from '../../server/identity/oidc.js';
@@ -12,46 +10,6 @@ import { oidcConfig, OidcVerifier, type OidcConfig } from '../../server/identity
 import { openHasher, TokenAuthenticator } from '../../server/identity/tokens.js';
 import { openIdentityStores } from '../../store/sqlite/open.js';
 import { tempDir } from '../helpers/tmp.js';
-
-type Key = { kid: string; alg: string; privateKey: CryptoKey; jwk: JWK; spki: string };
-
-async function makeKey(kid: string, alg = 'ES256'): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }, spki: await exportSPKI(publicKey) };
-}
-
-/** An OpenID Connect issuer on 127.0.0.1: discovery, JWKS (changeable), and counts of what was asked. */
-async function issuer(t: Test) {
-  const keys: Key[] = [await makeKey('k1')];
-  const hits = { discovery: 0, jwks: 0 };
-  let up = true;
-  const server: Server = createServer((req, res) => {
-    if (!up) {
-      res.writeHead(503).end();
-      return;
-    }
-    if (req.url === '/.well-known/openid-configuration') {
-      hits.discovery++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
-    } else if (req.url === '/jwks') {
-      hits.jwks++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: keys.map((k) => k.jwk) }));
-    } else res.writeHead(404).end();
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sign = (claims: Record<string, unknown>, o: { key?: Key; exp?: number; nbf?: number; iss?: string; aud?: string } = {}) => {
-    const key = o.key ?? keys[0]!;
-    const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).setIssuedAt(now)
-      .setIssuer(o.iss ?? url).setAudience(o.aud ?? 'ccr').setExpirationTime(o.exp ?? now + 300);
-    if (o.nbf !== undefined) jwt.setNotBefore(o.nbf);
-    return jwt.sign(key.privateKey);
-  };
-  return { url, keys, hits, sign, setUp: (v: boolean) => { up = v; } };
-}
 
 const jane = { name: 'jane', kind: 'participant', participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12', role: 'clinician',
   display_name: 'Dr Jane Smith' } as const;

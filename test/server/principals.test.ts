@@ -3,7 +3,8 @@
 // Figures: docs/reliability.md.
 
 import { createHmac, randomBytes, scryptSync } from 'node:crypto';
-import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { startCrowd } from '../helpers/crowdProcess.js';
 import { killGroup, serveProcess } from '../helpers/process.js';
@@ -13,8 +14,22 @@ import { send } from '../helpers/wire.js';
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
-const stored = (data: string) => (JSON.parse(readFileSync(`${data}/principals.json`, 'utf8')) as { principals: Array<Record<string, string>> })
-  .principals;
+/** Each principal's stored token as principals.json held it (the identity database holds it now: issue 15). */
+function stored(data: string): Array<Record<string, string>> {
+  const db = new Database(`${data}/identity.sqlite`, { readonly: true });
+  try {
+    const rows = db.prepare(`SELECT p.name, t.hash, t.legacy_salt, t.legacy_hash FROM principals p
+      LEFT JOIN tokens t ON t.principal = p.id`).all() as Array<{ name: string; hash: Buffer | null; legacy_salt: string | null; legacy_hash: string | null }>;
+    return rows.map((r) => ({
+      name: r.name,
+      ...(r.legacy_hash ? { salt: r.legacy_salt!, hash: r.legacy_hash } : r.hash ? { token_hash: `hmac-sha256:${r.hash.toString('base64')}` } : {}),
+    }));
+  } finally {
+    db.close();
+  }
+}
+const databaseText = (data: string) => ['identity.sqlite', 'identity.sqlite-wal'].filter((f) => existsSync(`${data}/${f}`))
+  .map((f) => readFileSync(`${data}/${f}`).toString('latin1')).join('');
 
 /** A principal as written before keyed hashes: the scrypt hash of its token. */
 function scryptEntry(name: string, kind: string, token: string): Record<string, string> {
@@ -32,7 +47,7 @@ t.test('a token is kept only as its HMAC under a key of the server (mode 0600), 
   const entry = stored(s.data).find((p) => p['name'] === 'audit')!;
   t.equal(entry['token_hash'], `hmac-sha256:${createHmac('sha256', key).update(audit.token).digest('base64')}`);
   t.notOk('salt' in entry || 'hash' in entry, 'no scrypt hash');
-  t.notMatch(readFileSync(`${s.data}/principals.json`, 'utf8'), audit.token, 'not in the clear');
+  t.notMatch(databaseText(s.data), audit.token, 'not in the clear');
   t.notMatch(JSON.stringify((await s.api('GET', '/api/principals', s.admin)).body), /token_hash|hmac/, 'the hash is not listed');
   t.equal((await s.api('GET', '/api/records', audit)).status, 200);
   t.equal((await s.api('GET', '/api/records', { name: 'audit', token: `${audit.token}x` })).status, 401);
@@ -74,7 +89,7 @@ t.test('a missing token key stops the server at start with a clear error, not a 
   await s.server.close();
   unlinkSync(`${s.data}/token.key`);
   const refused = await serveProcess(['--data', s.data, '--port', '0']).catch((e: Error) => e);
-  t.match(refused, /token\.key is missing: the token hashes in .*principals\.json cannot be checked without it; restore it from a backup/);
+  t.match(refused, /token\.key is missing: the token hashes of the identity database cannot be checked without it; restore it from a backup/);
 });
 
 t.test('200 concurrent clients sending 10,000 distinct bad credentials leave sign-ins fast', { timeout: 240_000 }, async (t) => {
