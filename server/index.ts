@@ -140,7 +140,8 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     await identity.audited();
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {
-      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics);
+      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics, 2,
+        (id) => identity.indexer.moved(id));
       ctx.sync = scheduler;
       ctx.mainMoved.push((id) => scheduler.pushed(id));
       scheduler.start();

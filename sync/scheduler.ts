@@ -35,6 +35,8 @@ export class SyncScheduler {
     private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly concurrency = 2,
+    /** Told when a round moved `main` here (fast-forwarded or merged): the server's "my records" index. */
+    private readonly moved: (record: RecordId) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -122,6 +124,7 @@ export class SyncScheduler {
       r = { record, peer: peer.name, outcome: 'failed', main: null, detail: (e as Error).message };
     }
     this.metrics.sync.inc({ peer: peer.name, outcome: r.outcome });
+    if (r.outcome === 'fast-forwarded' || r.outcome === 'merged') this.moved(record);
     const level = r.outcome.startsWith('refused') || r.outcome === 'conflict' || r.outcome === 'failed' ? 'warn' : 'info';
     this.log(level, 'sync-round', { ...r, findings: r.findings?.map((f) => f.rule) });
     if (r.outcome === 'peer-down') {

@@ -16,6 +16,7 @@ import { issuer } from '../helpers/issuer.js';
 import { clinicalId, jane, john, place, tom } from '../helpers/people.js';
 import { killGroup, serveProcess, type ServerProcess } from '../helpers/process.js';
 import { ADMIN_TOKEN, castPrincipals, testServer, type Creds } from '../helpers/server.js';
+import { freePort } from '../helpers/sites.js';
 import { tempDir } from '../helpers/tmp.js';
 import { send } from '../helpers/wire.js';
 
@@ -272,4 +273,31 @@ t.test('my records: kept up to date by pushes and API writes, paged, rebuilt whe
   let answer: Awaited<ReturnType<typeof api>> | null = null;
   t.ok(await eventually(async () => (answer = await api(again, 'GET', '/api/records', cast.john)).status === 200), 'answers once rebuilt');
   t.same(answer!.body.records, [third.id], 'rebuilt from the records');
+});
+
+t.test('my records at a peer site: records that arrive by sync rounds are in its participants\' lists', async (t) => {
+  const nodes = [{ name: 'a', data: tempDir(t), port: await freePort() }, { name: 'b', data: tempDir(t), port: await freePort() }] as const;
+  for (const [self, other] of [[nodes[0], nodes[1]], [nodes[1], nodes[0]]] as const) {
+    const made = await ccr(['principal', 'add', `site-${self.name}`, '--kind', 'site', '--data', other.data, '--json']);
+    const secret = (JSON.parse(made.stdout) as { token: string }).token;
+    writeFileSync(`${self.data}/sites.json`, JSON.stringify({ interval_seconds: 1, peers: [{ name: other.name,
+      url: `http://127.0.0.1:${other.port}`, user: `site-${self.name}`, token: secret, records: 'all' }] }));
+  }
+  const added = await ccr(['principal', 'add', 'john', '--kind', 'participant', '--participant-id', john.participant_id, '--role', 'patient',
+    '--display-name', john.display_name, '--data', nodes[1].data, '--json']);
+  const johnAtB: Creds = { name: 'john', token: (JSON.parse(added.stdout) as { token: string }).token };
+  const procs: ServerProcess[] = [];
+  for (const n of nodes) {
+    const p = await serveProcess(['--data', n.data, '--port', String(n.port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+    t.teardown(() => killGroup(p));
+    procs.push(p);
+  }
+  const admin: Creds = { name: 'admin', token: ADMIN_TOKEN };
+  const made = await api(procs[0]!, 'POST', '/api/records', admin, { clinical_id: clinicalId, care_location: place, thread: { participants: [john] } });
+  t.equal(made.status, 201);
+  const id = made.body.coordination_id as string;
+  t.ok(await eventually(async () => {
+    const r = await api(procs[1]!, 'GET', '/api/records', johnAtB);
+    return r.status === 200 && (r.body.records as string[]).includes(id);
+  }, 600), 'the record made at A is in john\'s list at B once sync brought it');
 });
