@@ -66,7 +66,13 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
     }
     const hasher = await openHasher(`${data}/token.key`, stores.identity);
     const tokens = new TokenAuthenticator(stores.identity, hasher, log);
-    const oidc = deps.oidc ? new OidcVerifier(deps.oidc, stores.identity, log) : null;
+    // A participant created at sign-on is a change like any other: forwarded to the access log.
+    let changed: () => Promise<void> = async () => undefined;
+    const oidc = deps.oidc ? new OidcVerifier(deps.oidc, {
+      principal: (name) => stores.identity.principal(name),
+      bindings: (id) => stores.identity.bindings(id),
+      createPrincipal: (p, token, by) => stores.identity.createPrincipal(p, token, by).finally(() => changed()),
+    }, log) : null;
     const identity = {
       store: stores.identity, bindingsNow: (id: string) => stores.identity.bindingsNow(id), database: `${data}/${DB_FILE}`,
       hasher, auth: new Authenticator(tokens, oidc, log), records: stores.records,
@@ -86,6 +92,7 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
         let chain = Promise.resolve();
         const audited = () => (chain = chain.then(() => forwardAudit(stores.identity, (e) => accessLog.append(e)))
           .then(() => undefined, (e: unknown) => log('error', 'audit-forward-failed', { error: e })));
+        changed = audited;
         return {
           ...identity, indexer, audited,
           close: async () => {

@@ -28,14 +28,30 @@ export class SqliteRecordIndex implements RecordIndex {
     };
   }
 
+  /**
+   * Run an index write without waiting for its fsync: the index is derived from the records and
+   * caught up at every start (heads compared), so a write lost to a power cut costs nothing, while
+   * an fsync per push would hold the event loop (better-sqlite3 is synchronous). WAL keeps the
+   * database consistent either way; the next fsynced commit (a principal or token change) makes
+   * these durable too.
+   */
+  #relaxed(fn: () => void): void {
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      this.#db.transaction(fn).immediate();
+    } finally {
+      this.#db.pragma('synchronous = FULL');
+    }
+  }
+
   async recordMoved(record: string, head: string, participantIds: Iterable<string>): Promise<void> {
     const next = new Set(participantIds);
-    this.#db.transaction(() => {
+    this.#relaxed(() => {
       const before = new Set(this.#q.participants.all(record) as string[]);
       for (const id of before) if (!next.has(id)) this.#q.remove.run(id, record);
       for (const id of next) if (!before.has(id)) this.#q.add.run(id, record);
       this.#q.setHead.run(record, head);
-    }).immediate();
+    });
   }
 
   async indexedHead(record: string): Promise<string | null> {
@@ -61,10 +77,10 @@ export class SqliteRecordIndex implements RecordIndex {
   }
 
   async forget(record: string): Promise<void> {
-    this.#db.transaction(() => {
+    this.#relaxed(() => {
       this.#q.forgetAll.run(record);
       this.#q.forgetHead.run(record);
-    }).immediate();
+    });
   }
 
   /** Add many (participant, record) pairs and heads in one transaction (benchmarks, bulk rebuilds). */

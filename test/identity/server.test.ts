@@ -9,6 +9,7 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import t, { type Test } from 'tap';
+import { oidcConfig } from '../../server/identity/oidc.js';
 import { TokenHasher } from '../../server/tokenHash.js';
 import { ccr } from '../helpers/cli.js';
 import { gitRun } from '../helpers/git.js';
@@ -300,4 +301,24 @@ t.test('my records at a peer site: records that arrive by sync rounds are in its
     const r = await api(procs[1]!, 'GET', '/api/records', johnAtB);
     return r.status === 200 && (r.body.records as string[]).includes(id);
   }, 600), 'the record made at A is in john\'s list at B once sync brought it');
+});
+
+t.test('single sign-on creates a participant principal only when the operator turned it on, and says who did', async (t) => {
+  const idp = await issuer(t);
+  const claims = { sub: 'pat', participant_id: john.participant_id, role: 'patient', name: john.display_name };
+  const off = await testServer(t, { oidc: oidcConfig({ 'oidc-issuer': idp.url, 'oidc-audience': 'ccr' }, {})! });
+  t.equal((await api(off, 'GET', '/api/records', await idp.sign(claims))).status, 401, 'off: an unknown principal is refused');
+  t.equal((await off.api('GET', '/api/principals', off.admin)).body.principals.length, 1, 'and none is created');
+
+  const on = await testServer(t, { oidc: oidcConfig({ 'oidc-issuer': idp.url, 'oidc-audience': 'ccr', 'oidc-create-participants': true }, {})! });
+  const rec = await on.record({ participants: [john] });
+  const jwt = await idp.sign(claims);
+  const mine = await api(on, 'GET', '/api/records', jwt);
+  t.equal(mine.status, 200, 'on: the token signs in');
+  t.ok(await eventually(async () => ((await api(on, 'GET', '/api/records', jwt)).body.records as string[]).includes(rec.id)), 'to its records');
+  t.match((await on.api('GET', '/api/principals', on.admin)).body.principals, [{ name: 'admin' },
+    { name: 'pat', kind: 'participant', participant_id: john.participant_id, role: 'patient', display_name: john.display_name }]);
+  t.equal((await api(on, 'GET', '/api/records', await idp.sign({ ...claims, sub: 'pat2', participant_id: tom.participant_id, role: 'system' }))).status, 401,
+    'never with a role a person cannot have');
+  t.match(identityLines(on.data).at(-1), { actor: `oidc:${idp.url}`, action: 'principal-created', principal: 'pat' }, 'in the access log');
 });
