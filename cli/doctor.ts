@@ -119,27 +119,39 @@ async function checkPrincipals(data: string): Promise<Check> {
 async function checkIdentityDatabase(data: string): Promise<Check> {
   const file = `${data}/${DB_FILE}`;
   const st = await fs.stat(file).catch(() => null);
-  if (!st) return warn('principals', `${file} does not exist yet`, 'the next start of the server creates the admin principal and prints its token once');
+  if (!st) {
+    return warn('principals', `${file} does not exist yet`,
+      'the next start of the server creates the admin principal and prints its token once');
+  }
   let kinds: Array<{ kind: string; n: number }>;
   let keyed: boolean;
   try {
     const db = openDatabase(file, { readonly: true });
     try {
-      kinds = db.prepare('SELECT kind, count(*) AS n FROM principals GROUP BY kind ORDER BY kind').all() as typeof kinds;
+      kinds = db.prepare('SELECT kind, count(*) AS n FROM principals GROUP BY kind ORDER BY kind')
+        .all() as typeof kinds;
       keyed = db.prepare('SELECT 1 FROM tokens WHERE legacy_hash IS NULL LIMIT 1').get() !== undefined;
     } finally {
       db.close();
     }
   } catch (e) {
-    return bad('principals', `${file} cannot be read: ${(e as Error).message}`, `${hintOf(e) ?? 'restore it from a backup'}; the server does not start without it`);
+    return bad('principals', `${file} cannot be read: ${(e as Error).message}`,
+      `${hintOf(e) ?? 'restore it from a backup'}; the server does not start without it`);
   }
   if (keyed && !(await fs.stat(`${data}/token.key`).catch(() => null))) {
-    return bad('principals', `${data}/token.key is missing: the token hashes in ${file} cannot be checked without it`, 'restore token.key from a backup (or remove the principals and create them again)');
+    return bad('principals', `${data}/token.key is missing: the token hashes in ${file} cannot be checked without it`,
+      'restore token.key from a backup (or remove the principals and create them again)');
   }
-  if (st.mode & 0o077) return warn('principals', `${file} is readable by other users (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${file}*`);
+  if (st.mode & 0o077) {
+    return warn('principals', `${file} is readable by other users (mode ${(st.mode & 0o777).toString(8)})`,
+      `chmod 600 ${file}*`);
+  }
   const total = kinds.reduce((a, k) => a + k.n, 0);
   const summary = kinds.map((k) => `${k.n} ${k.kind}`).join(', ') || 'none';
-  if (!kinds.some((k) => k.kind === 'admin')) return warn('principals', `no admin principal (${summary})`, 'the next start of the server creates one and prints its token once');
+  if (!kinds.some((k) => k.kind === 'admin')) {
+    return warn('principals', `no admin principal (${summary})`,
+      'the next start of the server creates one and prints its token once');
+  }
   return ok('principals', `${total} principal${total === 1 ? '' : 's'} (${summary}); tokens stored as hashes only`);
 }
 

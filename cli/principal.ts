@@ -23,7 +23,8 @@ async function open(v: Record<string, unknown>, create: boolean): Promise<{ stor
   if (created && v['json'] !== true) process.stderr.write(`ccr: created the data folder ${path}\n`);
   const stores = await openIdentityStores(path, actor()).catch((e: unknown) => {
     if (isCcrError(e) && /principals\.json/.test((e as Error).message)) {
-      throw new Failure(`${path}/principals.json cannot be read: ${(e as Error).message}`, 'restore it from a backup (ccr doctor checks it)');
+      throw new Failure(`${path}/principals.json cannot be read: ${(e as Error).message}`,
+        'restore it from a backup (ccr doctor checks it)');
     }
     throw e;
   });
@@ -31,7 +32,8 @@ async function open(v: Record<string, unknown>, create: boolean): Promise<{ stor
 }
 
 /** Run with the stores open, closing them whatever happens. */
-async function withStores<T>(v: Record<string, unknown>, create: boolean, fn: (s: IdentityStores, path: string) => Promise<T>): Promise<T> {
+async function withStores<T>(v: Record<string, unknown>, create: boolean,
+  fn: (s: IdentityStores, path: string) => Promise<T>): Promise<T> {
   const { stores, path } = await open(v, create);
   try {
     return await fn(stores, path);
@@ -43,7 +45,8 @@ async function withStores<T>(v: Record<string, unknown>, create: boolean, fn: (s
 /** The operator at the command line manages every principal's tokens, as an admin does; the audit trail names them. */
 const operator = (): Principal => ({ kind: 'admin', name: actor().actor });
 
-const line = (p: StoredPrincipal) => `${p.name}\t${p.kind}${p.kind === 'participant' ? `\t${p.participant_id}\t${p.role}\t${p.display_name}` : ''}`;
+const line = (p: StoredPrincipal) => `${p.name}\t${p.kind}`
+  + (p.kind === 'participant' ? `\t${p.participant_id}\t${p.role}\t${p.display_name}` : '');
 
 export const principal: Command = {
   help: `ccr principal add <name> --kind admin|auditor|site|integration|participant [--participant-id ID --role ROLE --display-name NAME] [--data DIR]
@@ -83,7 +86,10 @@ Example:
       out(json, all, all.map(line).join('\n') || '(no principals)');
       return 0;
     }
-    if (action !== 'add' && action !== 'remove') throw new UsageError(action ? `unknown action ${action}; use add, list, remove or token` : 'use: ccr principal add|list|remove|token …');
+    if (action !== 'add' && action !== 'remove') {
+      throw new UsageError(action ? `unknown action ${action}; use add, list, remove or token`
+        : 'use: ccr principal add|list|remove|token …');
+    }
     if (!name) throw new UsageError(`ccr principal ${action} needs a name`);
     if (action === 'add') {
       const input: PrincipalInput = {
@@ -114,13 +120,16 @@ Example:
 };
 
 /** `ccr principal token add|list|revoke`, through the same operations as the API routes. */
-async function token(v: Record<string, unknown>, action: string | undefined, name: string | undefined, id: string | undefined,
-  json: boolean): Promise<number> {
+async function token(v: Record<string, unknown>, action: string | undefined, name: string | undefined,
+  id: string | undefined, json: boolean): Promise<number> {
   if (action !== 'add' && action !== 'list' && action !== 'revoke') {
-    throw new UsageError(action ? `unknown action token ${action}; use token add, list or revoke` : 'use: ccr principal token add|list|revoke <name> …');
+    throw new UsageError(action ? `unknown action token ${action}; use token add, list or revoke`
+      : 'use: ccr principal token add|list|revoke <name> …');
   }
   if (!name) throw new UsageError(`ccr principal token ${action} needs a principal's name`);
-  if (action === 'revoke' && !id) throw new UsageError('ccr principal token revoke needs the token id (ccr principal token list shows them)');
+  if (action === 'revoke' && !id) {
+    throw new UsageError('ccr principal token revoke needs the token id (ccr principal token list shows them)');
+  }
   const as = operator();
   return withStores(v, false, async (s, path) => {
     const store = s.identity;
@@ -129,16 +138,19 @@ async function token(v: Record<string, unknown>, action: string | undefined, nam
       const label = str(v['label']);
       let body: { label?: string; expires_at?: string };
       try {
-        body = { ...(label !== undefined ? { label } : {}), ...(expires !== undefined ? { expires_at: expiresIn(expires) } : {}) };
+        body = { ...(label !== undefined ? { label } : {}),
+          ...(expires !== undefined ? { expires_at: expiresIn(expires) } : {}) };
       } catch (e) {
         usage(e);
       }
       const hasher = await openHasher(`${path}/token.key`, s.identity);
       const made = await createToken(store, hasher, as, name, body).catch(usage);
-      out(json, made, `token ${made.id} for ${name}${made.expires_at ? `, expires ${made.expires_at}` : ''}\ntoken (shown once): ${made.token}`);
+      out(json, made, `token ${made.id} for ${name}${made.expires_at ? `, expires ${made.expires_at}` : ''}\n`
+        + `token (shown once): ${made.token}`);
     } else if (action === 'list') {
       const { tokens } = await listTokens(store, as, name);
-      out(json, { tokens }, tokens.map((t) => `${t.id}\t${t.label ?? '-'}\tcreated ${t.created_at}\texpires ${t.expires_at ?? 'never'}`
+      out(json, { tokens }, tokens.map((t) => `${t.id}\t${t.label ?? '-'}\tcreated ${t.created_at}`
+        + `\texpires ${t.expires_at ?? 'never'}`
         + `\tlast used ${t.last_used_at ?? 'never'}`).join('\n') || '(no tokens)');
     } else {
       await revokeToken(store, as, name, id!).catch(usage);

@@ -7,7 +7,8 @@ import { Failure, out, str, UsageError, type Command } from './args.js';
 import { serverOf, splitCredentials } from './credentials.js';
 
 /** Name and token for a server: the URL's, the environment's, or what git's credential helper gives. */
-function credentialsFor(base: string, given: { user?: string; token?: string }, flagUser: string | undefined): { user: string; token: string } {
+function credentialsFor(base: string, given: { user?: string; token?: string }, flagUser: string | undefined)
+  : { user: string; token: string } {
   const user = flagUser ?? given.user ?? process.env['CCR_USER'];
   const token = given.token ?? process.env['CCR_TOKEN'];
   if (user !== undefined && token !== undefined) return { user, token };
@@ -19,7 +20,8 @@ function credentialsFor(base: string, given: { user?: string; token?: string }, 
   const u = field('username');
   const p = field('password');
   if (r.status !== 0 || u === undefined || p === undefined) {
-    throw new Failure(`no credentials for ${base}`, `run ccr login ${base} --user NAME first (or set CCR_USER and CCR_TOKEN)`);
+    throw new Failure(`no credentials for ${base}`,
+      `run ccr login ${base} --user NAME first (or set CCR_USER and CCR_TOKEN)`);
   }
   return { user: u, token: p };
 }
@@ -37,20 +39,25 @@ Example:
   async run(v, [server]) {
     if (!server) throw new UsageError('ccr records needs the server\'s URL, e.g. https://ccr.example.org');
     const split = splitCredentials(server);
-    if (!/^https?:\/\/[^/\s]+/.test(split.url)) throw new UsageError(`expected the server's http(s) URL, found ${JSON.stringify(split.url)}`);
+    if (!/^https?:\/\/[^/\s]+/.test(split.url)) {
+      throw new UsageError(`expected the server's http(s) URL, found ${JSON.stringify(split.url)}`);
+    }
     const base = serverOf(split.url);
-    const { user, token } = credentialsFor(base, { ...(split.user ? { user: split.user } : {}), ...(split.token ? { token: split.token } : {}) },
-      str(v['user']));
+    const given = { ...(split.user ? { user: split.user } : {}), ...(split.token ? { token: split.token } : {}) };
+    const { user, token } = credentialsFor(base, given, str(v['user']));
     const query = new URLSearchParams();
     if (str(v['after'])) query.set('after', str(v['after'])!);
     if (str(v['limit'])) query.set('limit', str(v['limit'])!);
     const url = `${base}/api/records${query.size > 0 ? `?${query}` : ''}`;
     const res = await fetch(url, {
-      headers: { Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` }, signal: AbortSignal.timeout(60_000),
+      headers: { Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` },
+      signal: AbortSignal.timeout(60_000),
     }).catch((e: Error) => {
-      throw new Failure(`cannot reach the server at ${base} (${e.message})`, 'check the URL, and that the server runs and is reachable from here');
+      throw new Failure(`cannot reach the server at ${base} (${e.message})`,
+        'check the URL, and that the server runs and is reachable from here');
     });
-    const body = (await res.json().catch(() => null)) as { records?: string[]; next?: string; error?: { message?: string } } | null;
+    type Body = { records?: string[]; next?: string; error?: { message?: string } };
+    const body = (await res.json().catch(() => null)) as Body | null;
     if (res.status !== 200 || !Array.isArray(body?.records)) {
       throw new Failure(`the server refused: HTTP ${res.status}${body?.error?.message ? ` ${body.error.message}` : ''}`,
         res.status === 401 ? `check the name and token (ccr login ${base})` : 'see the message above');

@@ -6,6 +6,7 @@ import { Forbidden, InvalidInput, NotFound, RecordNotFound, ThreadNotFound } fro
 import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
+import type { Role } from '../core/vocabulary.js';
 import { CLOCK_SKEW_MS } from '../core/rules/context.js';
 import { STATUS_FILE } from '../core/layout.js';
 import { CoordinationService } from '../service/CoordinationService.js';
@@ -83,7 +84,8 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
   // Counted before the record is made (two creations at once cannot both slip under the limit), given back if it is not.
   const refund = ctx.quotas.take(p, { records: 1, threads: thread ? 1 : 0, bytes: Buffer.byteLength(JSON.stringify(body)) });
   const created = await createRecord({
-    path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p, bindings: ctx.identity.bindingsNow,
+    path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p,
+    bindings: ctx.identity.bindingsNow,
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
     ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
     ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),
@@ -158,7 +160,8 @@ export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMess
   allow(p, apiRights.principals, 'manage principals');
   const input = PrincipalStore.check((await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput);
   const token = newToken();
-  await ctx.identity.store.createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) }, { actor: p.name })
+  await ctx.identity.store.createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) },
+    { actor: p.name })
     .finally(() => ctx.identity.audited());
   return { status: 201, body: { name: input.name, kind: input.kind, token } };
 }
@@ -166,7 +169,8 @@ export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMess
 /** A checked principal input as the store takes it. */
 export function newPrincipal(input: PrincipalInput): NewPrincipal {
   return input.kind === 'participant'
-    ? { name: input.name, kind: 'participant', participant_id: input.participant_id!, role: input.role as never, display_name: input.display_name! }
+    ? { name: input.name, kind: 'participant', participant_id: input.participant_id!, role: input.role as Role,
+      display_name: input.display_name! }
     : { name: input.name, kind: input.kind };
 }
 
@@ -196,9 +200,11 @@ export async function deletePrincipalRoute(ctx: ServerContext, p: Principal, nam
 }
 
 /** POST /api/principals/<name>/tokens: admin, or the principal itself; 201 `{id, token, expires_at}`. */
-export async function createTokenRoute(ctx: ServerContext, req: IncomingMessage, p: Principal, name: string): Promise<Answer> {
+export async function createTokenRoute(ctx: ServerContext, req: IncomingMessage, p: Principal, name: string)
+  : Promise<Answer> {
   const body = await readJson(req, ctx.options.maxRequestBytes);
-  const created = await createToken(ctx.identity.store, ctx.identity.hasher, p, name, body).finally(() => ctx.identity.audited());
+  const created = await createToken(ctx.identity.store, ctx.identity.hasher, p, name, body)
+    .finally(() => ctx.identity.audited());
   return { status: 201, body: created };
 }
 

@@ -1,4 +1,5 @@
-// The request handler: route, authenticate (HTTP Basic or a sign-on Bearer JWT on every request but /healthz and unknown paths, which answer 404 first), dispatch,
+// The request handler: route, authenticate (HTTP Basic or a sign-on Bearer JWT on every request
+// but /healthz and unknown paths, which answer 404 first), dispatch,
 // answer errors as JSON, and write the access log entry before the response completes.
 
 import { randomBytes } from 'node:crypto';
@@ -8,8 +9,8 @@ import type { Principal } from '../core/principal.js';
 import { apiRights, bindSite } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import {
-  allow, createPrincipalRoute, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute, listRecordsRoute,
-  listTokensRoute, recordSummaryRoute, revokeTokenRoute, type Answer,
+  allow, createPrincipalRoute, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute,
+  listRecordsRoute, listTokensRoute, recordSummaryRoute, revokeTokenRoute, type Answer,
 } from './api.js';
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';

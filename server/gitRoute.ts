@@ -167,7 +167,8 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   const started = performance.now();
   const verdict = await ctx.validator.judge({
     gitdir: push.gitdir, recordId: push.recordId, principal: push.principal, env: call.env, updates: call.updates,
-    now: Date.now(), gitEnv: ctx.gitEnv, content: ctx.options.validateContent, maxCommits: 10_000, bindings: { database: ctx.identity.database },
+    now: Date.now(), gitEnv: ctx.gitEnv, content: ctx.options.validateContent, maxCommits: 10_000,
+    bindings: { database: ctx.identity.database },
   });
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   const errors = verdict.findings.filter((f) => f.severity === 'error');

@@ -109,6 +109,9 @@ export function route(method: string, rawUrl: string): Route {
   if (principal) return only('DELETE', { kind: 'principals-delete', name: principal[1]! });
   const tokens = TOKENS.exec(path);
   if (tokens?.[2] !== undefined) return only('DELETE', { kind: 'tokens-revoke', name: tokens[1]!, id: tokens[2] });
-  if (tokens) return method === 'POST' ? { kind: 'tokens-create', name: tokens[1]! } : only('GET', { kind: 'tokens-list', name: tokens[1]! });
+  if (tokens) {
+    return method === 'POST' ? { kind: 'tokens-create', name: tokens[1]! }
+      : only('GET', { kind: 'tokens-list', name: tokens[1]! });
+  }
   return { kind: 'not-found' };
 }

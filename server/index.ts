@@ -117,17 +117,21 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     undo.push(() => accessLog.close());
     if ((await opened.identity.store.count('admin')) === 0) {
       const token = options.adminToken ?? newToken();
-      await opened.identity.store.createPrincipal({ name: 'admin', kind: 'admin' }, { hash: opened.identity.hasher.hash(token) }, { actor: 'server' });
-      log('warn', 'admin-created', options.adminToken ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' } : { name: 'admin', token, note: 'shown once; keep it safe' });
+      const hash = opened.identity.hasher.hash(token);
+      await opened.identity.store.createPrincipal({ name: 'admin', kind: 'admin' }, { hash }, { actor: 'server' });
+      log('warn', 'admin-created', options.adminToken ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' }
+        : { name: 'admin', token, note: 'shown once; keep it safe' });
     }
     const metrics = new Metrics();
     const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
-    const records = new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed }));
+    const records = new RecordStore(`${data}/coordination`,
+      (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed }));
     const participants = new ParticipantIndex();
     const identity = opened.attach(records, participants, accessLog);
     closeIdentity = () => identity.close();
     const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants, gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
+      options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants, gitEnv, accessLog,
+      metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
@@ -141,7 +145,8 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     await identity.audited();
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {
-      const scheduler = new SyncScheduler(sites, { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes }, ctx.records, log, metrics, 2,
+      const round = { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes };
+      const scheduler = new SyncScheduler(sites, round, ctx.records, log, metrics, 2,
         (id) => identity.indexer.moved(id));
       ctx.sync = scheduler;
       ctx.mainMoved.push((id) => scheduler.pushed(id));

@@ -58,7 +58,9 @@ const databases = new Map<string, SqliteIdentityStore>();
 
 /** The binding look-up of a push: its map, or the identity database opened once per thread. */
 function bindingLookup(b: PushInput['bindings']): BindingLookup {
-  if (b instanceof Map || !('database' in b)) return (id) => (b as ReadonlyMap<string, readonly ParticipantBinding[]>).get(id) ?? [];
+  if (b instanceof Map || !('database' in b)) {
+    return (id) => (b as ReadonlyMap<string, readonly ParticipantBinding[]>).get(id) ?? [];
+  }
   let store = databases.get(b.database);
   if (!store) databases.set(b.database, store = new SqliteIdentityStore(openDatabase(b.database, { readonly: true })));
   const opened = store;

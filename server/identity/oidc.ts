@@ -97,7 +97,8 @@ export class OidcVerifier {
   #discovering: Promise<RemoteJWKSet> | null = null;
   #failedAt = 0;
 
-  constructor(readonly config: OidcConfig, private readonly store: Pick<IdentityStore, 'principal' | 'bindings' | 'createPrincipal'>,
+  constructor(readonly config: OidcConfig,
+    private readonly store: Pick<IdentityStore, 'principal' | 'bindings' | 'createPrincipal'>,
     private readonly log: Logger = silentLogger) {}
 
   /** The actor of audit entries for principals this issuer's tokens create. */

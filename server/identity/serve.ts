@@ -62,7 +62,8 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
   });
   try {
     if (stores.migration.keptAs) {
-      log('warn', 'principals-migrated', { imported: stores.migration.imported, database: `${data}/${DB_FILE}`, keptAs: stores.migration.keptAs });
+      log('warn', 'principals-migrated',
+        { imported: stores.migration.imported, database: `${data}/${DB_FILE}`, keptAs: stores.migration.keptAs });
     }
     const hasher = await openHasher(`${data}/token.key`, stores.identity);
     const tokens = new TokenAuthenticator(stores.identity, hasher, log);
@@ -74,7 +75,8 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
       createPrincipal: (p, token, by) => stores.identity.createPrincipal(p, token, by).finally(() => changed()),
     }, log) : null;
     const identity = {
-      store: stores.identity, bindingsNow: (id: string) => stores.identity.bindingsNow(id), database: `${data}/${DB_FILE}`,
+      store: stores.identity, bindingsNow: (id: string) => stores.identity.bindingsNow(id),
+      database: `${data}/${DB_FILE}`,
       hasher, auth: new Authenticator(tokens, oidc, log), records: stores.records,
       close: () => stores.close(),
     };
@@ -85,7 +87,9 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
         // Every start compares each record's head with the index (cheap when nothing moved): a lost
         // index is rebuilt, and one a crash left behind a move, or offline writes, are caught up.
         let stopping = false;
-        const rebuilt = indexer.rebuild((after, limit) => (stopping ? Promise.reject(new Error('stopping')) : records.list(after, limit)))
+        const list = (after: string | undefined, limit: number) =>
+          (stopping ? Promise.reject(new Error('stopping')) : records.list(after, limit));
+        const rebuilt = indexer.rebuild(list)
           .then(() => undefined, (e: unknown) => {
             if (!stopping) log('error', 'record-index-rebuild-failed', { error: e });
           });

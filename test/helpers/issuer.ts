@@ -13,7 +13,8 @@ export type Key = { kid: string; alg: string; privateKey: CryptoKey; jwk: JWK; s
 /** A new key pair. */
 export async function makeKey(kid: string, alg = 'ES256'): Promise<Key> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }, spki: await exportSPKI(publicKey) };
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+  return { kid, alg, privateKey, jwk, spki: await exportSPKI(publicKey) };
 }
 
 /** An OpenID Connect issuer on 127.0.0.1: discovery, JWKS (changeable), and counts of what was asked. */
@@ -28,7 +29,8 @@ export async function issuer(t: Test) {
     }
     if (req.url === '/.well-known/openid-configuration') {
       hits.discovery++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
+      res.writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
     } else if (req.url === '/jwks') {
       hits.jwks++;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: keys.map((k) => k.jwk) }));
@@ -38,7 +40,8 @@ export async function issuer(t: Test) {
   await once(server, 'listening');
   t.teardown(() => new Promise<void>((r) => server.close(() => r())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sign = (claims: Record<string, unknown>, o: { key?: Key; exp?: number; nbf?: number; iss?: string; aud?: string } = {}) => {
+  type Options = { key?: Key; exp?: number; nbf?: number; iss?: string; aud?: string };
+  const sign = (claims: Record<string, unknown>, o: Options = {}) => {
     const key = o.key ?? keys[0]!;
     const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).setIssuedAt(now)

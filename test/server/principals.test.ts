@@ -18,17 +18,20 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 function stored(data: string): Array<Record<string, string>> {
   const db = new Database(`${data}/identity.sqlite`, { readonly: true });
   try {
+    type Row = { name: string; hash: Buffer | null; legacy_salt: string | null; legacy_hash: string | null };
     const rows = db.prepare(`SELECT p.name, t.hash, t.legacy_salt, t.legacy_hash FROM principals p
-      LEFT JOIN tokens t ON t.principal = p.id`).all() as Array<{ name: string; hash: Buffer | null; legacy_salt: string | null; legacy_hash: string | null }>;
+      LEFT JOIN tokens t ON t.principal = p.id`).all() as Row[];
     return rows.map((r) => ({
       name: r.name,
-      ...(r.legacy_hash ? { salt: r.legacy_salt!, hash: r.legacy_hash } : r.hash ? { token_hash: `hmac-sha256:${r.hash.toString('base64')}` } : {}),
+      ...(r.legacy_hash ? { salt: r.legacy_salt!, hash: r.legacy_hash }
+        : r.hash ? { token_hash: `hmac-sha256:${r.hash.toString('base64')}` } : {}),
     }));
   } finally {
     db.close();
   }
 }
-const databaseText = (data: string) => ['identity.sqlite', 'identity.sqlite-wal'].filter((f) => existsSync(`${data}/${f}`))
+const databaseText = (data: string) => ['identity.sqlite', 'identity.sqlite-wal']
+  .filter((f) => existsSync(`${data}/${f}`))
   .map((f) => readFileSync(`${data}/${f}`).toString('latin1')).join('');
 
 /** A principal as written before keyed hashes: the scrypt hash of its token. */
@@ -89,7 +92,8 @@ t.test('a missing token key stops the server at start with a clear error, not a 
   await s.server.close();
   unlinkSync(`${s.data}/token.key`);
   const refused = await serveProcess(['--data', s.data, '--port', '0']).catch((e: Error) => e);
-  t.match(refused, /token\.key is missing: the token hashes of the identity database cannot be checked without it; restore it from a backup/);
+  t.match(refused, new RegExp('token\\.key is missing: the token hashes of the identity database cannot be checked '
+    + 'without it; restore it from a backup'));
 });
 
 t.test('200 concurrent clients sending 10,000 distinct bad credentials leave sign-ins fast', { timeout: 240_000 }, async (t) => {
