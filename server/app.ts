@@ -1,5 +1,5 @@
 // The request handler: route, authenticate (HTTP Basic on every request but /healthz and unknown paths, which answer 404 first), dispatch,
-// answer errors as JSON, and write the access log entry before the response completes.
+// answer errors as JSON (as pages on the web view's paths), and write the access log entry before the response completes.
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,6 +11,7 @@ import { allow, createPrincipalRoute, createRecordRoute, deletePrincipalRoute, l
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
 import { basicCredentials, errorBody, route, sendJson, type Route } from './http.js';
+import { sendPage, webErrorPage, webRoute } from './webRoute.js';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="CCR", charset="UTF-8"' };
 
@@ -69,6 +70,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     entry.record = r.record;
     entry.service = r.service;
   } else if (r.kind === 'record') entry.record = r.record;
+  else if (r.kind === 'web' && r.page) entry.record = r.page.record;
   const finish = async (status: number, outcome: string) => {
     entry.status = status;
     entry.outcome = outcome;
@@ -83,7 +85,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       await finish(200, 'ok');
       return sendJson(res, 200, { status: 'ok' });
     }
-    if (r.kind === 'not-found') throw new NotFound('nothing is served at this path');
+    if (r.kind === 'not-found' || (r.kind === 'web' && !r.page)) throw new NotFound('nothing is served at this path');
     const principal = await authenticate(ctx, req);
     entry.principal = principal.name;
     if (r.kind === 'bad-method') throw new MethodNotAllowed(`use ${r.allow} here`);
@@ -98,6 +100,12 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       }
       res.end();
       return;
+    }
+    if (r.kind === 'web') {
+      if (r.badMethod || !r.page) throw new MethodNotAllowed('use GET here');
+      const html = await webRoute(ctx, principal, r.page);
+      await finish(200, 'ok');
+      return sendPage(ctx, res, 200, html);
     }
     if (r.kind === 'metrics') {
       allow(principal, apiRights.metrics, 'read metrics');
@@ -132,7 +140,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     await finish(status, body.error.code);
     if (!res.headersSent) {
       lingerOnRefusal(req, res);
-      sendJson(res, status, body, status === 401 ? CHALLENGE : {});
+      if (r.kind === 'web') sendPage(ctx, res, status, webErrorPage(status, requestId), status === 401 ? CHALLENGE : {});
+      else sendJson(res, status, body, status === 401 ? CHALLENGE : {});
     } else res.destroy();
   }
 }
