@@ -1,9 +1,10 @@
-// The web view in a real headless Chromium. A record is made on a real server (API, a clone, the
-// library, a git push), read back through the JSON API and the library, rendered by
-// server/web/, and served with the real headers over real HTTP on 127.0.0.1 by a small server in
-// this test (the route that serves the pages from the record server comes later; these tests
-// then point at it). One browser for the file; every request a page makes is watched and only
-// those to the page's own origin go through. Screenshots are kept in artifacts/web/.
+// The web view in a real headless Chromium, served by the real server: a record is made there
+// (API, a clone, the library, a git push) and its pages are read through GET /records/<id> as a
+// browser does, signing in when the server asks (Basic). Only bodies no validator lets onto main
+// (and a control page that breaks the policy on purpose) are rendered by server/web/ and served,
+// with the same headers, by a small server in this test. One browser for the file; every request a
+// page makes is watched and only those to the page's own origin go through. Screenshots are kept
+// in artifacts/web/ (docs/web-thread.png is one of them, kept in the repository).
 
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -13,14 +14,13 @@ import { formatTimestamp, type MessageId, type ParticipantId, type RecordId, typ
 import type { Ledger } from '../../core/ledger.js';
 import type { Message } from '../../core/messages/grammar.js';
 import {
-  pageHeaders, parseWebPath, renderArchivedPage, renderErrorPage, renderRecordPage, renderThreadPage, webPaths,
-  type RecordSummary, type ThreadView,
+  pageHeaders, parseWebPath, renderErrorPage, renderThreadPage, webPaths, type RecordSummary, type ThreadView,
 } from '../../server/web/index.js';
 import { CoordinationService } from '../../service/CoordinationService.js';
 import { artifactsDir, browserMissing, chromiumPath, launchBrowser, watchPage } from '../helpers/browser.js';
 import { gitOk } from '../helpers/git.js';
 import { as, committer, jane, john, place, tom } from '../helpers/people.js';
-import { testServer } from '../helpers/server.js';
+import { castPrincipals, testServer, type Creds } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The project compiles without the DOM library; these run inside the page.
@@ -58,9 +58,25 @@ t.test('a Chromium to test in is installed (never skipped)', async (t) => {
 });
 if (!missing) t.test('the web view in a real Chromium', browserTests);
 
-/** The record: three threads (open with a correction and hostile text; closed and restricted; archived). */
-async function makeRecord(t: Test): Promise<{ summary: RecordSummary; threads: ThreadView[]; open: ThreadId; archived: ThreadId }> {
+/** What the record server holds and who reads it. */
+interface Made {
+  origin: string;
+  admin: Creds;
+  john: Creds;
+  summary: RecordSummary;
+  threads: ThreadView[];
+  open: ThreadId;
+  closed: ThreadId;
+  archived: ThreadId;
+}
+
+/**
+ * The record on a real server: three threads (open with a correction and hostile text, john's;
+ * closed, restricted and clinician-only; archived).
+ */
+async function makeRecord(t: Test): Promise<Made> {
   const s = await testServer(t);
+  const { john: johnCreds } = await castPrincipals(s);
   const rec = await s.record({
     participants: [jane, tom, john],
     message: { author_id: jane.participant_id, body: 'Patient reports increasing **shortness of breath**.\n\nPlease review the chest X-ray ' +
@@ -88,7 +104,7 @@ async function makeRecord(t: Test): Promise<{ summary: RecordSummary; threads: T
     const { ledger, messages } = await svc.readThread(x.thread_id);
     return { record: id, ledger, messages };
   }));
-  return { summary, threads, open, archived };
+  return { origin: s.url, admin: s.admin, john: johnCreds, summary, threads, open, closed, archived };
 }
 
 /** A thread of another record, with bodies that bypassed every rule. */
@@ -109,18 +125,15 @@ function uncheckedThread(): ThreadView {
   return { record, ledger, messages };
 }
 
-/** Pages of the web view over HTTP on 127.0.0.1, with the real headers, and one deliberately broken page. */
-async function pageServer(t: Test, summaries: RecordSummary[], threads: ThreadView[]): Promise<string> {
+/** Pages no record server would serve (bodies that bypassed the rules), with the real headers, and one deliberately broken page. */
+async function pageServer(t: Test, threads: ThreadView[]): Promise<string> {
   const context = () => ({ viewer: 'admin', at: formatTimestamp(Date.now()) });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     const page = parseWebPath(path);
-    const summary = page && summaries.find((x) => x.coordination_id === page.record);
     const thread = page?.page === 'thread' && threads.find((x) => x.record === page.record && x.ledger.thread_id === page.thread);
     let html: string | undefined;
-    if (page?.page === 'record' && summary) html = renderRecordPage(summary, context());
-    else if (page?.page === 'archived' && summary) html = renderArchivedPage(summary, context());
-    else if (thread) html = renderThreadPage(thread, context());
+    if (thread) html = renderThreadPage(thread, context());
     else if (path === '/control') {
       // A page that breaks the policy on purpose: the watch must see it, or its silence means nothing.
       html = renderErrorPage('Control', 'x').replace('</main>', `<script>window.ran = 1</script><img src="${ELSEWHERE}/x.png"></main>`);
@@ -135,12 +148,18 @@ async function pageServer(t: Test, summaries: RecordSummary[], threads: ThreadVi
   return `http://127.0.0.1:${address.port}`;
 }
 
-/** A new page in the browser, closed with the test, patient with a busy machine. */
-async function newPage(t: Test, browser: Browser): Promise<Page> {
-  const page = await browser.newPage();
+/**
+ * A new page in a browser context of its own (a browser remembers who signed in to a site: each
+ * reader starts afresh), signing in as `creds` when the server asks; closed with the test,
+ * patient with a busy machine.
+ */
+async function newPage(t: Test, browser: Browser, creds: Creds | null = null): Promise<Page> {
+  const context = await browser.createBrowserContext();
+  t.teardown(() => context.close().catch(() => undefined));
+  const page = await context.newPage();
+  if (creds) await page.authenticate({ username: creds.name, password: creds.token });
   page.setDefaultTimeout(60_000);
   page.setDefaultNavigationTimeout(60_000);
-  t.teardown(() => page.close().catch(() => undefined));
   await page.setViewport({ width: 900, height: 900 });
   return page;
 }
@@ -181,16 +200,18 @@ function lowContrast(page: Page): Promise<string[]> {
 }
 
 async function browserTests(t: Test): Promise<void> {
-  const { summary, threads, open, archived } = await makeRecord(t);
+  const { origin, admin, john: johnCreds, summary, threads, open, closed, archived } = await makeRecord(t);
   const hostile = uncheckedThread();
-  const origin = await pageServer(t, [summary], [...threads, hostile]);
+  const elsewhere = await pageServer(t, [hostile]);
   const browser = await launchBrowser(t);
   const shots = artifactsDir('web');
   const record = summary.coordination_id;
-  const url = (path: string) => `${origin}${path}`;
+  /** Where a page is: the record server, or (the unchecked thread, the control page) the test's own. */
+  const originOf = (path: string) => (path.startsWith(webPaths.record(record)) ? origin : elsewhere);
+  const url = (path: string) => `${originOf(path)}${path}`;
 
   t.test('the record page lists the open and closed threads, the archived one only behind a link', async (t) => {
-    const page = await newPage(t, browser);
+    const page = await newPage(t, browser, admin);
     const watch = await watchPage(page, origin);
     const response = await page.goto(url(webPaths.record(record)), { waitUntil: 'load' });
     t.equal(response?.status(), 200);
@@ -208,7 +229,7 @@ async function browserTests(t: Test): Promise<void> {
   });
 
   t.test('the thread page shows the messages in order with their authors, each correction beside what it corrects', async (t) => {
-    const page = await newPage(t, browser);
+    const page = await newPage(t, browser, admin);
     await page.goto(url(webPaths.thread(record, open)), { waitUntil: 'load' });
     const shown = await page.$$eval('ol.messages > li > article', (articles: any[]) => articles.map((a) => ({
       author: a.querySelector('h3').textContent,
@@ -232,15 +253,17 @@ async function browserTests(t: Test): Promise<void> {
     t.same(await page.$$eval('section[aria-labelledby=participants] li', (li: any[]) => li.map((x) => x.textContent)),
       ['Dr Jane Smith — Clinician', 'Dr Tom Patel — Clinician', 'John Doe — Patient']);
     await page.screenshot({ path: join(shots, 'thread.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, 'docs-web-thread.png'), clip: { x: 0, y: 0, width: 900, height: 900 } });
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     await page.screenshot({ path: join(shots, 'thread-dark.png'), fullPage: true });
   });
 
   for (const [name, view] of [['written by the library', threads.find((x) => x.ledger.thread_id === open)!], ['that bypassed the rules', hostile]] as const) {
     t.test(`hostile markdown ${name} shows as text: no script runs, nothing is loaded, links are safe`, async (t) => {
-      const page = await newPage(t, browser);
-      const watch = await watchPage(page, origin);
+      const page = await newPage(t, browser, admin);
       const address = url(webPaths.thread(view.record, view.ledger.thread_id));
+      const own = new URL(address).origin;
+      const watch = await watchPage(page, own);
       await page.goto(address, { waitUntil: 'load' });
       const found = await page.evaluate(() => ({
         pwned: window.pwned ?? null,
@@ -255,7 +278,7 @@ async function browserTests(t: Test): Promise<void> {
         if (link.inBody) {
           t.match(link.href, /^(https?|mailto):/, `a body link goes to http(s) or mailto only: ${link.href}`);
           t.equal(link.rel, 'noopener noreferrer nofollow', `and is marked so: ${link.href}`);
-        } else t.equal(new URL(link.href).origin, origin, `a page link stays on the site: ${link.href}`);
+        } else t.equal(new URL(link.href).origin, own, `a page link stays on the site: ${link.href}`);
       }
       t.same(watch.requests, [{ url: address, type: 'document' }], 'the document is the only request');
       t.same(await watch.violations(), [], 'nothing broke the policy');
@@ -274,19 +297,59 @@ async function browserTests(t: Test): Promise<void> {
     });
   }
 
+  t.test('a patient sees its thread and nothing of the clinician-only one, not even at a guessed URL', async (t) => {
+    const page = await newPage(t, browser, johnCreds);
+    const watch = await watchPage(page, origin);
+    const listing = await page.goto(url(webPaths.record(record)), { waitUntil: 'load' });
+    t.equal(listing?.status(), 200);
+    const listed = await page.$$eval('main ol.list h3 a', (as: any[]) => as.map((a) => a.getAttribute('href')));
+    t.same(listed, [webPaths.thread(record, open)], 'the record page lists the patient\'s thread only');
+    t.notMatch(await page.content(), closed, 'the clinician-only thread is not named');
+    t.match(await page.$eval('footer', (f: any) => f.innerText), 'Shown to john', 'the page says whom it is shown to');
+    await page.screenshot({ path: join(shots, 'record-patient.png'), fullPage: true });
+    await follow(page, `a[href="${webPaths.thread(record, open)}"]`);
+    t.match(await page.$eval('main', (m: any) => m.innerText), 'Patient reports increasing shortness of breath');
+    const guessed = await page.goto(url(webPaths.thread(record, closed)), { waitUntil: 'load' });
+    t.equal(guessed?.status(), 404, 'the guessed thread is not found');
+    t.match(guessed?.headers(), { 'content-security-policy': pageHeaders()['Content-Security-Policy'], 'cache-control': 'no-store' });
+    const text = await page.$eval('body', (b: any) => b.innerText);
+    t.match(text, 'Not found');
+    for (const leak of ['Safeguarding', 'Thread started', 'Dr Tom Patel', 'Confidential', closed]) t.notMatch(text, leak, `no "${leak}"`);
+    await page.screenshot({ path: join(shots, 'guessed-thread-404.png'), fullPage: true });
+    t.same(await watch.violations(), []);
+    t.same([watch.consoleErrors.filter((e) => !/404/.test(e)), watch.pageErrors], [[], []], 'no error but the 404 itself');
+  });
+
+  t.test('the browser is asked to sign in; a wrong token, cancelled, shows no clinical content', async (t) => {
+    // Headless Chromium has no dialog: a page with no credentials to give fails to load at all, so
+    // this one gives a wrong token once and then cancels, as a person at the dialog would.
+    const page = await newPage(t, browser, { name: 'john', token: `${johnCreds.token}-wrong` });
+    const asked: Array<string | undefined> = [];
+    page.on('response', (r) => { if (r.status() === 401) asked.push(r.headers()['www-authenticate']); });
+    const answer = await page.goto(url(webPaths.thread(record, open)), { waitUntil: 'load' });
+    t.ok(asked.length >= 1, `the server asked for credentials (${asked.length} times)`);
+    t.equal(answer?.status(), 401);
+    t.match(answer?.headers(), {
+      'www-authenticate': 'Basic realm="CCR", charset="UTF-8"', 'content-security-policy': pageHeaders()['Content-Security-Policy'],
+    });
+    const text = await page.$eval('body', (b: any) => b.innerText);
+    t.match(text, 'Sign-in required');
+    t.notMatch(text, 'shortness of breath');
+  });
+
   t.test('the watch is not blind: a page that breaks the policy is blocked and seen', async (t) => {
     const page = await newPage(t, browser);
-    const watch = await watchPage(page, origin);
+    const watch = await watchPage(page, elsewhere);
     await page.goto(url('/control'), { waitUntil: 'load' });
     t.equal(await page.evaluate(() => window.ran ?? null), null, 'the injected script did not run');
     const violations = await watch.violations();
     t.ok(violations.some((v) => v.startsWith('script-src')), `the script was refused: ${violations.join(', ')}`);
     t.ok(violations.some((v) => v.startsWith('img-src')), 'the remote image was refused');
-    t.same(watch.requests.filter((r) => new URL(r.url).origin !== origin), [], 'the policy stopped it before any request');
+    t.same(watch.requests.filter((r) => new URL(r.url).origin !== elsewhere), [], 'the policy stopped it before any request');
   });
 
   t.test('the pages read on a phone and in print, and are accessible', async (t) => {
-    const page = await newPage(t, browser);
+    const page = await newPage(t, browser, admin);
     await page.setViewport({ width: 360, height: 740 });
     for (const path of [webPaths.record(record), webPaths.thread(record, open), webPaths.thread(hostile.record, hostile.ledger.thread_id)]) {
       await page.goto(url(path), { waitUntil: 'load' });
