@@ -1,13 +1,14 @@
 // Benchmark: rendering a thread page (server/web/) against the validator's own full reading of the
 // same messages.md (byte grammar, remark reading, character and limit checks), in the same run;
-// and the worst body the rules let through (64 KiB, 2,000 emphasis markers).
+// the part left on the event loop once a reader thread has rendered the messages (the server's
+// way); and the worst body the rules let through (64 KiB, 2,000 emphasis markers).
 // Usage: node dist/bench/webView.js [messages]
 
 import { checkMessagesText } from '../core/messages/file.js';
-import { renderMessages, type Message } from '../core/messages/grammar.js';
+import { renderMessages as renderMessagesFile, type Message } from '../core/messages/grammar.js';
 import { formatTimestamp, newUuid, type ParticipantId, type RecordId, type ThreadId, type Timestamp } from '../core/ids.js';
 import type { Ledger } from '../core/ledger.js';
-import { renderThreadPage } from '../server/web/index.js';
+import { renderMessages, renderThreadPage } from '../server/web/index.js';
 import { median, report, sample } from './util.js';
 
 const n = Number(process.argv[2] ?? 1000);
@@ -31,24 +32,27 @@ const messages: Message[] = Array.from({ length: n }, (_, i) => ({
   id: newUuid(), type: 'clinician', timestamp: formatTimestamp(t0 + (i + 1) * 60_000), authorId: jane.participant_id,
   author: jane.display_name, body: note(i),
 }));
-const file = renderMessages(messages);
+const file = renderMessagesFile(messages);
 const record = newUuid() as RecordId;
 
-const samples = Math.max(3, Math.round(20_000 / n));
-const validate = median(await sample(samples, async () => checkMessagesText(file)));
-const render = median(await sample(samples, async () => renderThreadPage({ record, ledger, messages })));
+const samples = Math.max(3, Math.round(5_000 / n));
+const validate = median(await sample(samples, async () => checkMessagesText(file), 1));
+const render = median(await sample(samples, async () => renderThreadPage({ record, ledger, messages }), 1));
+const rendered = renderMessages(messages);
+const frame = median(await sample(samples * 5, async () => renderThreadPage({ record, ledger, messages: rendered }), 1));
 const html = renderThreadPage({ record, ledger, messages });
 console.log(`a thread of ${n} messages, messages.md ${(file.length / 1024).toFixed(0)} KiB, page ${(html.length / 1024).toFixed(0)} KiB`);
 report(`validator's full reading of messages.md (${n} messages)`, validate);
 report(`thread page rendered (${n} messages)`, render, 'ms', { name: 'validator reading', value: validate });
+report('  of which on the event loop (messages rendered on a reader)', frame, 'ms', { name: 'validator reading', value: validate });
 
 // The worst body the rules accept: 64 KiB, as many emphasis markers as allowed (docs/decisions.md).
 const marked = Array.from({ length: 20 }, () => '*a* '.repeat(50).trim()).join('\n');
 const worst = (marked + `\n${'plain words '.repeat(80).trim()}`.repeat(64)).slice(0, 64 * 1024 - 8).trim();
 const one = [{ ...messages[0]!, body: worst }];
-const verdict = checkMessagesText(renderMessages(one));
+const verdict = checkMessagesText(renderMessagesFile(one));
 if (verdict.findings.length) throw new Error(`the worst body is refused: ${JSON.stringify(verdict.findings[0])}`);
-const worstValidate = median(await sample(5, async () => checkMessagesText(renderMessages(one))));
-const worstRender = median(await sample(5, async () => renderThreadPage({ record, ledger, messages: one })));
+const worstValidate = median(await sample(5, async () => checkMessagesText(renderMessagesFile(one)), 1));
+const worstRender = median(await sample(5, async () => renderThreadPage({ record, ledger, messages: one }), 1));
 report('validator reading of the worst body (64 KiB, 2,000 markers)', worstValidate);
 report('thread page of the worst body', worstRender, 'ms', { name: 'validator reading', value: worstValidate });

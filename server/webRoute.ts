@@ -38,7 +38,7 @@ async function threadView(ctx: ServerContext, p: Principal, id: RecordId, thread
   // A thread the reader may not see answers exactly as one that is not there: nothing of it shows.
   const hidden = () => new ThreadNotFound(`no thread ${thread} in record ${id}`, { threadId: thread });
   if (!files?.messages || !ledger || !mayReadThread(p, ledger.participants)) throw hidden();
-  const messages = await read('messages', files.messages);
+  const messages = await read('message-list', files.messages);
   if (!messages) throw hidden();
   return { record: id, ledger, messages };
 }

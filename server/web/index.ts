@@ -8,4 +8,4 @@ export { renderErrorPage, renderPage, type Crumb, type PageContext, type PagePar
 export { parseWebPath, webPaths, type WebPage } from './paths.js';
 export { renderArchivedPage, renderRecordPage, type RecordSummary, type ThreadSummary } from './recordPage.js';
 export { css, styleHash } from './style.js';
-export { renderThreadPage, type ThreadView } from './threadPage.js';
+export { renderMessages, renderThreadPage, type RenderedMessages, type ThreadView } from './threadPage.js';

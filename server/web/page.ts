@@ -71,7 +71,8 @@ export function renderPage(parts: PageParts): string {
     ...revealHidden([body]),
   ]);
   const tree: Root = { type: 'root', children: [{ type: 'doctype' }, html] };
-  return toHtml(tree);
+  // Raw nodes are only ever the message lists of renderMessages, serialised from a sanitised tree.
+  return toHtml(tree, { allowDangerousHtml: true });
 }
 
 /** A page that says why there is nothing to show (not found, not allowed, busy). */

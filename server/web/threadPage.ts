@@ -2,20 +2,30 @@
 // beside (under) the message it corrects rather than in its own place further down.
 
 import type { Element, ElementContent } from 'hast';
+import { toHtml } from 'hast-util-to-html';
 import { h } from 'hastscript';
 import type { RecordId } from '../../core/ids.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { Message } from '../../core/messages/grammar.js';
 import { renderBody } from './body.js';
-import { formatTime, name, timeElement, word, yesNo } from './format.js';
+import { formatTime, name, revealHidden, timeElement, word, yesNo } from './format.js';
 import { renderPage, type PageContext } from './page.js';
 import { webPaths } from './paths.js';
 
-/** What a thread page shows: the ledger and the messages in file order (service readThread). */
+/** The messages of a thread rendered: how many, and their list as an HTML fragment. */
+export interface RenderedMessages {
+  count: number;
+  html: string;
+}
+
+/**
+ * What a thread page shows: the ledger and the messages in file order (service readThread), or
+ * those messages already rendered (the server renders them on a reader thread, once per file).
+ */
 export interface ThreadView {
   record: RecordId;
   ledger: Ledger;
-  messages: readonly Message[];
+  messages: readonly Message[] | RenderedMessages;
 }
 
 /** The status, sensitivity and restricted flag as a row of labels. */
@@ -71,6 +81,16 @@ export function messageList(messages: readonly Message[]): Element {
   return h('ol', { className: ['messages'] }, top.map((m) => h('li', article(m, byId, corrections))));
 }
 
+/**
+ * The messages as an HTML fragment: the costly part of a thread page (every body goes through
+ * markdown and the sanitiser), a function of the messages alone, so it can be made off the
+ * event loop and kept by the id of its file.
+ */
+export function renderMessages(messages: readonly Message[]): RenderedMessages {
+  const list = messages.length ? messageList(messages) : h('p', 'No messages yet.');
+  return { count: messages.length, html: toHtml(revealHidden([list])) };
+}
+
 function details(l: Ledger): Element {
   const row = (term: string, value: ElementContent | string) => [h('dt', term), h('dd', value)];
   return h('dl', [
@@ -95,6 +115,7 @@ export function renderThreadPage(view: ThreadView, context?: PageContext): strin
   const l = view.ledger;
   const title = `Thread started ${formatTime(l.created_at)}`;
   const note = stateNote[l.status];
+  const rendered = 'html' in view.messages ? view.messages : renderMessages(view.messages as readonly Message[]);
   const main: ElementContent[] = [
     h('h1', title),
     threadTags(l.status, l.visibility),
@@ -104,8 +125,9 @@ export function renderThreadPage(view: ThreadView, context?: PageContext): strin
       h('ul', l.participants.map((p) => h('li', [name(p.display_name), ` — ${word(p.role)}`]))),
     ]),
     h('section', { ariaLabelledBy: 'messages' }, [
-      h('h2', { id: 'messages' }, `Messages (${view.messages.length})`),
-      view.messages.length ? messageList(view.messages) : h('p', 'No messages yet.'),
+      h('h2', { id: 'messages' }, `Messages (${rendered.count})`),
+      // Serialised by the same serialiser from the sanitised tree: the page's only raw node.
+      { type: 'raw', value: rendered.html },
     ]),
     h('section', { ariaLabelledBy: 'details' }, [h('h2', { id: 'details' }, 'Details'), details(l)]),
   ];

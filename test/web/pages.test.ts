@@ -11,7 +11,7 @@ import type { Message } from '../../core/messages/grammar.js';
 import type { CoordinationStatus } from '../../core/status.js';
 import * as web from '../../server/web/index.js';
 import {
-  contentSecurityPolicy, cspDirectives, pageHeaders, parseWebPath, renderArchivedPage, renderErrorPage, renderRecordPage,
+  contentSecurityPolicy, cspDirectives, pageHeaders, parseWebPath, renderArchivedPage, renderErrorPage, renderMessages, renderRecordPage,
   renderThreadPage, webPaths, type RecordSummary, type ThreadSummary,
 } from '../../server/web/index.js';
 import { fixtureText, root } from '../helpers/fixtures.js';
@@ -51,7 +51,7 @@ function message(over: Omit<Partial<Message>, 'id'> & { id: string }): Message {
 t.test('the web view exports its renderers, headers and paths', async (t) => {
   t.same(Object.keys(web).sort(), [
     'bodySchema', 'contentSecurityPolicy', 'cspDirectives', 'css', 'isSafeUrl', 'linkProtocols', 'linkRel', 'pageHeaders',
-    'parseWebPath', 'renderArchivedPage', 'renderBody', 'renderErrorPage', 'renderPage', 'renderRecordPage', 'renderThreadPage',
+    'parseWebPath', 'renderArchivedPage', 'renderBody', 'renderErrorPage', 'renderMessages', 'renderPage', 'renderRecordPage', 'renderThreadPage',
     'styleHash', 'webPaths',
   ]);
 });
@@ -183,4 +183,11 @@ t.test('the thread page of the SPEC example matches its golden file', async (t) 
   // CCR_UPDATE_GOLDEN=1 writes the file anew after a deliberate change of the page.
   if (process.env['CCR_UPDATE_GOLDEN'] === '1') writeFileSync(golden, html);
   t.equal(html, fixtureText('spec-thread.html'));
+});
+
+t.test('a thread page from messages rendered beforehand (as the reader threads do) is the same page', async (t) => {
+  const rendered = renderMessages(messages);
+  t.equal(rendered.count, messages.length);
+  t.equal(renderThreadPage({ record, ledger, messages: structuredClone(rendered) }, context), renderThreadPage({ record, ledger, messages }, context));
+  t.equal(renderThreadPage({ record, ledger, messages: renderMessages([]) }), renderThreadPage({ record, ledger, messages: [] }));
 });
