@@ -125,8 +125,8 @@ function viewHeaders(c: Commit, reader: ViewReader): Array<[string, string]> | s
  */
 export async function translatePush(input: TranslateInput): Promise<Translation> {
   const { reader, main, view, old, tip } = input;
-  const r = new Reader(input.source);
   const objects: NewObjects = new Map();
+  const r = new Reader(withObjects(input.source, objects));
   const copy: Oid[] = [];
   const commits: TranslatedCommit[] = [];
   const refuse = (finding: Finding): Translation => ({ findings: [finding], commits, objects, copy });
@@ -192,15 +192,20 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
   return { findings: exact ? [exact] : [], commits, objects, copy };
 }
 
-/** Null when the view of each translated commit is the pushed one; else the first that is not. */
-async function checkExact(input: TranslateInput, commits: TranslatedCommit[], objects: NewObjects): Promise<Finding | null> {
-  const source: ObjectSource = {
+/** A source that also sees objects made in memory. */
+function withObjects(base: ObjectSource, objects: NewObjects): ObjectSource {
+  return {
     read: (async (oid: Oid, limit?: number) => {
       const own = objects.get(oid);
       if (own) return { type: own.type, size: own.content.length, content: limit !== undefined && own.content.length > limit ? null : own.content };
-      return limit === undefined ? input.source.read(oid) : input.source.read(oid, limit);
+      return limit === undefined ? base.read(oid) : base.read(oid, limit);
     }) as ObjectSource['read'],
   };
+}
+
+/** Null when the view of each translated commit is the pushed one; else the first that is not. */
+async function checkExact(input: TranslateInput, commits: TranslatedCommit[], objects: NewObjects): Promise<Finding | null> {
+  const source = withObjects(input.source, objects);
   const builder = new ViewBuilder(input.reader, source, {
     viewOf: async (q) => (q === input.main ? input.view : undefined),
     isAncestor: ancestryBySource(source),

@@ -7,13 +7,13 @@ import { formatThreadId, formatTimestamp, type MessageId, type RecordId, type Th
 import { renderLedger, type Ledger } from '../../core/ledger.js';
 import { appendMessages, renderMessages, type Message } from '../../core/messages/grammar.js';
 import { buildSyncMerge } from '../../core/mergeCommit.js';
-import { parseCommit, parseTree, type Commit, type Oid } from '../../core/objects.js';
+import { formatCommit, parseCommit, parseTree, type Commit, type Oid } from '../../core/objects.js';
 import type { ObjectSource } from '../../core/source.js';
 import { ViewBuilder, ancestryBySource } from '../../core/views/project.js';
 import type { ViewReader } from '../../core/views/reader.js';
 import { initialStatus, renderStatus } from '../../core/status.js';
 import { readStrictYaml } from '../../core/yaml.js';
-import { MemorySource, Snapshot } from '../helpers/snapshot.js';
+import { MemorySource, Snapshot, snapshotTree } from '../helpers/snapshot.js';
 import { admin, jane, john, tom } from '../helpers/people.js';
 
 export const RECORD = '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as RecordId;
@@ -136,7 +136,7 @@ export class History {
     const built = await buildSyncMerge(this.source, this.head, side, await this.source.mergeBase(this.head, side));
     if (!built.ok) return null;
     for (const [oid, o] of built.value.objects) this.source.objects.set(oid, o);
-    const merged = snapshotOf(this.source, built.value.tree);
+    const merged = snapshotOf((oid) => this.source.objects.get(oid)!.content, built.value.tree);
     if (!this.snapshots.has(built.value.oid)) this.commits.push(built.value.oid);
     this.snapshots.set(built.value.oid, merged);
     this.head = built.value.oid;
@@ -163,11 +163,11 @@ function withLedger(s: Snapshot, t: string, fn: (l: Ledger) => Ledger): Snapshot
   return s.set(path(t, 'ledger.yaml'), renderLedger(fn(read.value as Ledger)));
 }
 
-/** The snapshot of a tree in a memory source (for merges built by the project's code). */
-function snapshotOf(source: MemorySource, tree: Oid): Snapshot {
+/** The snapshot of a tree whose objects `get` gives (merges built by the project's code, views). */
+export function snapshotOf(get: (oid: Oid) => Uint8Array, tree: Oid): Snapshot {
   let s = new Snapshot();
   const walk = (oid: Oid, prefix: string) => {
-    const content = source.objects.get(oid)!.content;
+    const content = get(oid);
     let i = 0;
     while (i < content.length) {
       const sp = content.indexOf(0x20, i);
@@ -176,7 +176,7 @@ function snapshotOf(source: MemorySource, tree: Oid): Snapshot {
       const name = Buffer.from(content.subarray(sp + 1, nul)).toString();
       const child = Buffer.from(content.subarray(nul + 1, nul + 21)).toString('hex') as Oid;
       if (mode === '40000') walk(child, `${prefix}${name}/`);
-      else s = s.set(`${prefix}${name}`, source.objects.get(child)!.content);
+      else s = s.set(`${prefix}${name}`, get(child));
       i = nul + 21;
     }
   };
@@ -239,5 +239,37 @@ export class MemoryViews {
     const out = new Set<string>();
     for (const o of (await this.reachable(tip)).values()) for (const m of markersIn(Buffer.from(o.content).toString('latin1'))) out.add(m);
     return out;
+  }
+}
+
+/** Sources read one after the other. */
+export function layered(...sources: ObjectSource[]): ObjectSource {
+  return {
+    read: (async (oid: Oid, limit?: number) => {
+      for (const s of sources) {
+        const o = limit === undefined ? await s.read(oid) : await s.read(oid, limit);
+        if (o) return o;
+      }
+      return null;
+    }) as ObjectSource['read'],
+  };
+}
+
+/** A pusher's clone: commits made on its view, in a store of its own. */
+export class Clone {
+  readonly pushed = new MemorySource();
+  #time = Date.UTC(2026, 0, 12, 10, 0, 0) / 1000;
+  constructor(readonly views: MemoryViews, readonly who: Who) {}
+
+  snapshot(commit: Oid): Snapshot {
+    const get = (oid: Oid) => this.pushed.objects.get(oid)?.content ?? this.views.store.objects.get(oid)?.content ?? this.views.history.source.objects.get(oid)!.content;
+    return snapshotOf(get, parseCommit(get(commit))!.tree);
+  }
+
+  commit(s: Snapshot, parents: Oid[], message = renderCommitMessage(subjects.addMessage, PLACE), headers: Array<[string, string]> = []): Oid {
+    const p = cast[this.who];
+    const ident = { name: p.display_name, email: `${this.who}@ccr.invalid`, timestamp: this.#time++, timezone: '+0000' };
+    const tree = snapshotTree(s, this.pushed.put);
+    return this.pushed.put('commit', formatCommit({ tree, parents, author: ident, committer: ident, extra: headers, message }));
   }
 }

@@ -8,7 +8,9 @@ import t from 'tap';
 import type { Oid } from '../../core/objects.js';
 import { ViewBuilder, ancestryBySource } from '../../core/views/project.js';
 import { everythingReader, participantReader, systemsReader, type ViewReader } from '../../core/views/reader.js';
-import { History, MemoryViews, cast, markersIn, threadId, type Who } from './history.js';
+import { translatePush } from '../../core/views/translate.js';
+import { Clone, History, MemoryViews, cast, layered, markersIn, threadId, type Who } from './history.js';
+import { append } from './pushCases.js';
 
 const runs = Math.max(60, Math.floor(Number(process.env['CCR_FUZZ_RUNS'] ?? 2000) / 20));
 const names = Object.keys(cast) as Who[];
@@ -172,5 +174,30 @@ t.test('no object reachable from a view holds a byte of a thread its reader may 
       if (!expected.threads.has(id) && all.includes(id)) return false;
     }
     return true;
+  }), { numRuns: runs });
+});
+
+t.test('a message pushed from a view lands on a main that moved out of sight, and the view of the new main is the pushed commit', async (t) => {
+  await fc.assert(fc.asyncProperty(ops, fc.constantFrom<Who>('john', 'tom'), fc.nat(), async (steps, who, pick) => {
+    const { h } = await play(steps);
+    const takesPart = (n: number) => h.ledger(n)?.participants.some((p) => p.participant_id === cast[who].participant_id);
+    const threads = Array.from({ length: MAX_THREADS }, (_, i) => i + 1).filter((n) => h.ledger(n));
+    const mine = threads.filter((n) => takesPart(n));
+    if (mine.length === 0) return true;
+    const reader = participantReader(cast[who].participant_id);
+    const views = new MemoryViews(h, reader);
+    const fetched = await views.of(h.head);
+    const others = threads.filter((n) => !takesPart(n));
+    if (others.length > 0) {
+      const n = others[pick % others.length]!;
+      const writer = names.find((w) => cast[w].participant_id === h.ledger(n)!.participants[0]!.participant_id)!;
+      h.say(n, writer);
+    }
+    const view = await views.of(h.head);
+    if (view !== fetched) return false;
+    const clone = new Clone(views, who);
+    const tip = clone.commit(append(mine[pick % mine.length]!, h.message(who))(clone.snapshot(fetched)), [fetched]);
+    const tr = await translatePush({ source: layered(h.source, views.store, clone.pushed), reader, main: h.head, view, old: fetched, tip });
+    return tr.findings.length === 0 && tr.commits.length === 1 && tr.commits[0]!.view === tip;
   }), { numRuns: runs });
 });
