@@ -133,7 +133,7 @@ export class History {
 
   /** The deterministic sync merge of the head and `side` (SPEC 10); the head moves to it. Null on a conflict. */
   async merge(side: Oid): Promise<Oid | null> {
-    const built = await buildSyncMerge(this.source, this.head, side, await this.source.mergeBase(this.head, side));
+    const built = await buildSyncMerge(this.source, this.head, side, this.mergeBase(this.head, side));
     if (!built.ok) return null;
     for (const [oid, o] of built.value.objects) this.source.objects.set(oid, o);
     const merged = snapshotOf((oid) => this.source.objects.get(oid)!.content, built.value.tree);
@@ -141,6 +141,25 @@ export class History {
     this.snapshots.set(built.value.oid, merged);
     this.head = built.value.oid;
     return built.value.oid;
+  }
+
+  /** The nearest common ancestor of two commits, each commit visited once. */
+  mergeBase(a: Oid, b: Oid): Oid | null {
+    const ancestors = new Set<Oid>();
+    for (let todo = [a]; todo.length > 0;) {
+      const x = todo.pop()!;
+      if (ancestors.has(x)) continue;
+      ancestors.add(x);
+      todo.push(...this.parents(x));
+    }
+    const seen = new Set<Oid>();
+    for (let level = [b]; level.length > 0;) {
+      const hit = level.find((x) => ancestors.has(x));
+      if (hit) return hit;
+      level.forEach((x) => seen.add(x));
+      level = [...new Set(level.flatMap((x) => this.parents(x)))].filter((x) => !seen.has(x));
+    }
+    return null;
   }
 
   /** The parents of a commit. */
