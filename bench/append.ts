@@ -9,7 +9,7 @@ import { formatTimestamp, newUuid, type MessageId, type ParticipantId } from '..
 import { renderLedger } from '../core/ledger.js';
 import { renderBlock, type Message } from '../core/messages/grammar.js';
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
-import { threadPath } from '../service/record.js';
+import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
 import { appendMany, author, body, place } from './fixtures.js';
 import { gitEnv } from '../git/run.js';
 import { median, report, sample, scratch } from './util.js';
@@ -43,8 +43,8 @@ const env = gitEnv('/dev/null', { GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b
 const ledger = await svc.record.ledger((await svc.record.repo.head())!, thread);
 const gitTimes = await sample(n, async () => {
   const m: Message = { id: newUuid() as MessageId, type: 'clinician', timestamp: formatTimestamp(Date.now()), authorId: jane.participant_id, author: jane.display_name, body };
-  appendFileSync(`${clone}/${threadPath(thread, 'messages.md')}`, '\n---\n\n' + renderBlock(m));
-  writeFileSync(`${clone}/${threadPath(thread, 'ledger.yaml')}`, renderLedger({ ...ledger, last_updated_at: m.timestamp }));
+  appendFileSync(`${clone}/${threadFilePath(thread, MESSAGES_FILE)}`, '\n---\n\n' + renderBlock(m));
+  writeFileSync(`${clone}/${threadFilePath(thread, LEDGER_FILE)}`, renderLedger({ ...ledger, last_updated_at: m.timestamp }));
   execFileSync('git', ['-c', 'core.fsync=committed', '-c', 'core.fsyncMethod=fsync', 'add', '-A'], { cwd: clone, env });
   execFileSync('git', ['-c', 'core.fsync=committed', '-c', 'core.fsyncMethod=fsync', 'commit', '-q', '-m', renderCommitMessage(subjects.addMessage, place)], { cwd: clone, env });
 });

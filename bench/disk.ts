@@ -14,7 +14,8 @@ import { appendMessages, type Message } from '../core/messages/grammar.js';
 import { gitEnv } from '../git/run.js';
 import { renderGitConfig } from '../server/gitConfig.js';
 import { HOOKS_DIR } from '../server/index.js';
-import { files, threadPath } from '../service/record.js';
+import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
+import { files } from '../service/record.js';
 import { apiRecord, author, benchServer, gitCli, jane, place } from './fixtures.js';
 import { report, scratch } from './util.js';
 
@@ -43,8 +44,8 @@ async function grow(svc: CoordinationService, thread: string, count: number): Pr
     const ledger = await svc.record.ledger(head!, thread);
     return {
       files: files({
-        [threadPath(thread, 'messages.md')]: appendMessages(await svc.record.messagesText(head!, thread), messages),
-        [threadPath(thread, 'ledger.yaml')]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
+        [threadFilePath(thread, MESSAGES_FILE)]: appendMessages(await svc.record.messagesText(head!, thread), messages),
+        [threadFilePath(thread, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
       }),
       message: renderCommitMessage(subjects.addMessage, place), result: null,
     };

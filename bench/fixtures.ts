@@ -10,7 +10,8 @@ import { renderCommitMessage, subjects } from '../core/commitMessage.js';
 import { formatTimestamp, newUuid, type MessageId, type ParticipantId, type Timestamp } from '../core/ids.js';
 import { renderLedger } from '../core/ledger.js';
 import { appendMessages, type Message } from '../core/messages/grammar.js';
-import { files, threadPath } from '../service/record.js';
+import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
+import { files } from '../service/record.js';
 import { gitEnv } from '../git/run.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import type { ServerOptions } from '../server/context.js';
@@ -74,8 +75,8 @@ export async function appendMany(svc: CoordinationService, thread: string, count
     const ledger = await svc.record.ledger(head!, thread);
     return {
       files: files({
-        [threadPath(thread, 'messages.md')]: appendMessages(await svc.record.messagesText(head!, thread), messages),
-        [threadPath(thread, 'ledger.yaml')]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
+        [threadFilePath(thread, MESSAGES_FILE)]: appendMessages(await svc.record.messagesText(head!, thread), messages),
+        [threadFilePath(thread, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
       }),
       message: renderCommitMessage(subjects.addMessage, place), result: null,
     };

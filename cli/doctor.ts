@@ -94,12 +94,17 @@ async function checkPrincipals(data: string): Promise<Check> {
   const broken = list.filter((p) => {
     try {
       PrincipalStore.check(p);
-      return typeof p.salt !== 'string' || typeof p.hash !== 'string';
+      // A keyed hash (token_hash), or a scrypt hash an older version wrote (rehashed on first sign-in).
+      return typeof p.token_hash !== 'string' && (typeof p.salt !== 'string' || typeof p.hash !== 'string');
     } catch {
       return true;
     }
   });
   if (broken.length > 0) return bad('principals', `${file}: malformed entries: ${broken.map((p) => JSON.stringify(p?.name ?? '?')).join(', ')}`, 'restore the file from a backup, or remove those entries and add them again with ccr principal add');
+  const keyFile = `${file.slice(0, file.lastIndexOf('/'))}/token.key`;
+  if (list.some((p) => p.token_hash) && !(await fs.stat(keyFile).catch(() => null))) {
+    return bad('principals', `${keyFile} is missing: the token hashes in ${file} cannot be checked without it`, 'restore token.key from a backup (or remove the principals and create them again)');
+  }
   if (st.mode & 0o077) return warn('principals', `${file} is readable by other users (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${file}`);
   const kinds = new Map<string, number>();
   for (const p of list) kinds.set(p.kind, (kinds.get(p.kind) ?? 0) + 1);

@@ -17,7 +17,8 @@ import type { CommitChanges, RuleContext, ThreadChange } from './rules/context.j
 import { ledgerRules } from './rules/ledger.js';
 import { messageRules } from './rules/messages.js';
 import { statusRules } from './rules/status.js';
-import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, communicationsLayout, rootLayout, threadLayout } from './rules/tree.js';
+import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, THREAD_FILES, isFolder, threadFilePath, threadFolder } from './layout.js';
+import { communicationsLayout, rootLayout, threadLayout } from './rules/tree.js';
 import { boundEntryRules, whoRules } from './rules/who.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from './status.js';
 import { isThreadId } from './ids.js';
@@ -171,33 +172,33 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
 
 /** Read what one commit changes in one thread folder. */
 async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
-  const path = `${COMMUNICATIONS}/${name}`;
+  const path = threadFolder(name);
   const [before, after] = [await r.tree(oldTree, path), await r.tree(newTree, path)];
   r.findings.push(...threadLayout(after, path));
-  for (const file of [LEDGER_FILE, MESSAGES_FILE]) {
+  for (const file of THREAD_FILES) {
     if (entry(before, file) && !entry(after, file)) {
-      r.findings.push(error(ruleIds.appendOnly, `expected \`${file}\` never to be deleted or renamed`, { path: `${path}/${file}` }));
+      r.findings.push(error(ruleIds.appendOnly, `expected \`${file}\` never to be deleted or renamed`, { path: threadFilePath(name, file) }));
     }
   }
   const oldLedgerOid = entry(before, LEDGER_FILE)?.oid;
   const newLedgerOid = entry(after, LEDGER_FILE)?.oid;
-  const oldLedger = await r.trustedLedger(oldLedgerOid, `${path}/${LEDGER_FILE}`);
+  const oldLedger = await r.trustedLedger(oldLedgerOid, threadFilePath(name, LEDGER_FILE));
   // A thread whose ledger cannot be read was never judged sound: nothing about it can be judged
   // now (who governs it, whether it is open), so it takes no change, rather than one unjudged.
   if (oldTree !== undefined && !oldLedger) {
     const why = 'expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change';
-    r.findings.push(error(ruleIds.ledgerSchema, why, { path: `${path}/${LEDGER_FILE}` }));
+    r.findings.push(error(ruleIds.ledgerSchema, why, { path: threadFilePath(name, LEDGER_FILE) }));
   }
   let newLedger = oldLedger;
   const ledgerChanged = newLedgerOid !== oldLedgerOid;
   if (ledgerChanged && newLedgerOid) {
-    const bytes = await r.blob(newLedgerOid, LEDGER_MAX_BYTES, `${path}/${LEDGER_FILE}`);
-    const read = bytes ? readLedger(bytes, `${path}/${LEDGER_FILE}`) : null;
+    const bytes = await r.blob(newLedgerOid, LEDGER_MAX_BYTES, threadFilePath(name, LEDGER_FILE));
+    const read = bytes ? readLedger(bytes, threadFilePath(name, LEDGER_FILE)) : null;
     if (read && !read.ok) r.findings.push(...read.findings);
     newLedger = read?.ok ? read.value : undefined;
     if (read?.ok) r.cache.put(r.cache.ledgers, newLedgerOid, read.value);
   }
-  const messages = await messagesChange(r, entry(before, MESSAGES_FILE)?.oid, entry(after, MESSAGES_FILE)?.oid, `${path}/${MESSAGES_FILE}`);
+  const messages = await messagesChange(r, entry(before, MESSAGES_FILE)?.oid, entry(after, MESSAGES_FILE)?.oid, threadFilePath(name, MESSAGES_FILE));
   return {
     threadId: name, path, created: oldTree === undefined, ledgerChanged, ...messages,
     ...(oldLedger ? { oldLedger } : {}), ...(newLedger ? { newLedger } : {}),
@@ -233,11 +234,11 @@ async function readChanges(r: Reader, commit: Commit, parentTree: Oid | undefine
     // Folders unchanged since the parent were judged with it; only new or changed ones are looked at.
     if (newComms) r.findings.push(...communicationsLayout(newThreads.filter((e) => entry(oldThreads, e.name)?.oid !== e.oid), newThreads.length));
     for (const t of oldThreads) {
-      if (!entry(newThreads, t.name)) r.findings.push(error(ruleIds.appendOnly, 'expected thread folders never to be deleted or renamed', { path: `${COMMUNICATIONS}/${t.name}` }));
+      if (!entry(newThreads, t.name)) r.findings.push(error(ruleIds.appendOnly, 'expected thread folders never to be deleted or renamed', { path: threadFolder(t.name) }));
     }
     for (const t of newThreads) {
       const old = entry(oldThreads, t.name);
-      if (old?.oid === t.oid || !isThreadId(t.name) || t.mode !== '40000') continue;
+      if (old?.oid === t.oid || !isThreadId(t.name) || !isFolder(t)) continue;
       threads.push(await threadChange(r, t.name, old?.oid, t.oid));
     }
   }

@@ -6,7 +6,8 @@
 import type { Finding } from './findings.js';
 import { parseTimestamp, type Timestamp } from './ids.js';
 import type { Ledger, Participant } from './ledger.js';
-import { HEADER, parseMessages } from './messages/grammar.js';
+import { parseMessages } from './messages/grammar.js';
+import { HEADER, separatorAfter } from './messages/message.js';
 import type { CoordinationStatus } from './status.js';
 import { lifecycleStates, sensitivities, threadStatuses } from './vocabulary.js';
 
@@ -48,7 +49,7 @@ export function mergeMessages(base: string | null, a: string, b: string): Merged
     return 0;
   });
   let out = HEADER;
-  for (const x of [...baseBlocks, ...order]) out += (out === HEADER ? '\n' : '\n---\n\n') + x.text;
+  for (const x of [...baseBlocks, ...order]) out += separatorAfter(out) + x.text;
   return { ok: true, value: out };
 }
 

@@ -11,7 +11,7 @@ import { mergeLedger, mergeMessages, mergeStatus, type Merged } from './merge.js
 import { parseMessages } from './messages/grammar.js';
 import { formatCommit, formatTree, type Commit, type Ident, type ObjectType, type Oid, type TreeEntry } from './objects.js';
 import { ledgerStateRules } from './rules/ledger.js';
-import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE } from './rules/tree.js';
+import { COMMUNICATIONS, FILE_MODE, FOLDER_MODE, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, threadFilePath, threadFolder } from './layout.js';
 import { readStatus, renderStatus } from './status.js';
 import { decodeUtf8 } from './text.js';
 
@@ -67,7 +67,7 @@ async function mergeThread(bd: Builder, name: string, base: TreeEntry | undefine
   let latest: string | null = null;
   if (messages === null) {
     const merged = mergeMessages(await bd.text(oid(eb, MESSAGES_FILE)), (await bd.text(oid(ea, MESSAGES_FILE))) ?? '', (await bd.text(oid(eo, MESSAGES_FILE))) ?? '');
-    if (!merged.ok) return { ok: false, conflict: `${COMMUNICATIONS}/${name}: ${merged.conflict}` };
+    if (!merged.ok) return { ok: false, conflict: `${threadFolder(name)}: ${merged.conflict}` };
     messages = bd.put('blob', Buffer.from(merged.value));
     latest = parseMessages(merged.value).messages.map((m) => m.timestamp).sort().pop() ?? null;
   }
@@ -80,18 +80,18 @@ async function mergeThread(bd: Builder, name: string, base: TreeEntry | undefine
   const taken = ledger ? await read(ledger) : null;
   if (ledger === null || (latest && taken && taken.last_updated_at < latest)) {
     const [lb, la, lo] = [await read(oid(eb, LEDGER_FILE)), await read(oid(ea, LEDGER_FILE)), await read(oid(eo, LEDGER_FILE))];
-    if (!la || !lo) return { ok: false, conflict: `${COMMUNICATIONS}/${name}: a ledger cannot be read` };
+    if (!la || !lo) return { ok: false, conflict: `${threadFolder(name)}: a ledger cannot be read` };
     const bytes = Buffer.from(renderLedger(mergeLedger(lb, la, lo, latest)));
     // The merged ledger is judged by the same file rules as any ledger a commit writes.
-    const path = `${COMMUNICATIONS}/${name}/${LEDGER_FILE}`;
+    const path = threadFilePath(name, LEDGER_FILE);
     const check = readLedger(bytes, path);
     const findings = check.ok ? ledgerStateRules(name, path, check.value) : check.findings;
     if (findings.length > 0) return { ok: false, conflict: `${path}: the merged ledger breaks ${rulesOf(findings)}`, findings };
     ledger = bd.put('blob', bytes);
   }
-  if (!messages || !ledger) return { ok: false, conflict: `${COMMUNICATIONS}/${name}: a thread file is missing` };
-  const tree = bd.put('tree', formatTree([{ mode: '100644', name: LEDGER_FILE, oid: ledger }, { mode: '100644', name: MESSAGES_FILE, oid: messages }]));
-  return { ok: true, value: { mode: '40000', name, oid: tree } };
+  if (!messages || !ledger) return { ok: false, conflict: `${threadFolder(name)}: a thread file is missing` };
+  const tree = bd.put('tree', formatTree([{ mode: FILE_MODE, name: LEDGER_FILE, oid: ledger }, { mode: FILE_MODE, name: MESSAGES_FILE, oid: messages }]));
+  return { ok: true, value: { mode: FOLDER_MODE, name, oid: tree } };
 }
 
 /** The merge of the two folders of threads. */
@@ -104,7 +104,7 @@ async function mergeCommunications(bd: Builder, base: Oid | undefined, a: Oid | 
     const [tb, ta, to] = [find(eb, name), find(ea, name), find(eo, name)];
     const one = oneSide(tb?.oid, ta?.oid, to?.oid);
     if (one !== null) {
-      if (one) out.push({ mode: '40000', name, oid: one });
+      if (one) out.push({ mode: FOLDER_MODE, name, oid: one });
       continue;
     }
     const merged = await mergeThread(bd, name, tb, ta!, to!);
@@ -153,8 +153,8 @@ export async function buildSyncMerge(source: ObjectSource, x: Oid, y: Oid, base:
   const comms = await mergeCommunications(bd, find(rb, COMMUNICATIONS)?.oid, find(r1, COMMUNICATIONS)?.oid, find(r2, COMMUNICATIONS)?.oid);
   if (!comms.ok) return comms;
   const entries: TreeEntry[] = [];
-  if (status.value) entries.push({ mode: '100644', name: STATUS_FILE, oid: status.value });
-  if (comms.value) entries.push({ mode: '40000', name: COMMUNICATIONS, oid: comms.value });
+  if (status.value) entries.push({ mode: FILE_MODE, name: STATUS_FILE, oid: status.value });
+  if (comms.value) entries.push({ mode: FOLDER_MODE, name: COMMUNICATIONS, oid: comms.value });
   const tree = bd.put('tree', formatTree(entries));
   const ident: Ident = { ...SYNC_AUTHOR, timestamp: Math.max(c1.committer.timestamp, c2.committer.timestamp), timezone: '+0000' };
   const commit = formatCommit({ tree, parents: [p1, p2], author: ident, committer: ident, message: renderCommitMessage(MERGE_SUBJECT, careLocation([c1, c2])) });

@@ -152,13 +152,14 @@ export interface TreeEntry {
   oid: Oid;
 }
 
+/** The modes git writes: file, executable, symbolic link, folder, submodule. */
+export const modes = { file: '100644', executable: '100755', symlink: '120000', folder: '40000', submodule: '160000' } as const;
+const MODES = new Set<string>(Object.values(modes));
+
 /** True for an entry that is a folder. */
 export function isTreeEntry(e: TreeEntry): boolean {
-  return e.mode === '40000';
+  return e.mode === modes.folder;
 }
-
-/** The modes git writes: file, executable, symbolic link, folder, submodule. */
-const MODES = new Set(['100644', '100755', '120000', '40000', '160000']);
 const NULL_OID = '0'.repeat(40);
 
 /** What git fsck says of one entry's name, or null when the name is fine. */

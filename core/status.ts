@@ -4,6 +4,7 @@ import { ruleIds } from './findings.js';
 import type { RecordId, Uuid } from './ids.js';
 import { validateStatus } from './schemas.js';
 import type { LifecycleState } from './vocabulary.js';
+import { STATUS_FILE } from './layout.js';
 import { readYamlFile, type ReadResult } from './yaml.js';
 
 /** The content of COORDINATION_STATUS.yaml. */
@@ -38,7 +39,7 @@ export function renderStatus(s: CoordinationStatus): string {
 }
 
 /** Read COORDINATION_STATUS.yaml: strict YAML, then the schema. */
-export function readStatus(bytes: Uint8Array, path = 'COORDINATION_STATUS.yaml'): ReadResult<CoordinationStatus> {
+export function readStatus(bytes: Uint8Array, path = STATUS_FILE): ReadResult<CoordinationStatus> {
   return readYamlFile(bytes, path, { maxBytes: STATUS_MAX_BYTES, formatRule: ruleIds.statusFormat, schemaRule: ruleIds.statusSchema, validate: validateStatus });
 }
 

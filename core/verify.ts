@@ -8,6 +8,7 @@ import { error, ruleIds, type Finding } from './findings.js';
 import { isUuid, type RecordId } from './ids.js';
 import type { Oid } from './objects.js';
 import { readStatus } from './status.js';
+import { STATUS_FILE } from './layout.js';
 
 /** What the verifier reports. */
 export interface VerifyReport {
@@ -42,7 +43,7 @@ export function skippedMerges(merges: number): string {
 async function recordIdOf(source: ObjectSource, oid: Oid): Promise<RecordId | null> {
   const commit = await readCommit(source, oid);
   const tree = commit ? await readTree(source, commit.tree) : [];
-  const entry = tree.find((e) => e.name === 'COORDINATION_STATUS.yaml');
+  const entry = tree.find((e) => e.name === STATUS_FILE);
   const blob = entry ? await source.read(entry.oid) : null;
   if (entry && !blob) throw new MissingObject(entry.oid);
   const status = blob ? readStatus(blob.content) : null;
@@ -91,7 +92,7 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     }
   }
   if (!recordId && !firstMissing) {
-    const expected = 'expected the first commit to hold a readable COORDINATION_STATUS.yaml with the record id';
+    const expected = `expected the first commit to hold a readable ${STATUS_FILE} with the record id`;
     findings.push(error(ruleIds.statusIdentity, expected, { commit: first.oid }));
   }
   const cache = new EvaluationCache();

@@ -15,6 +15,20 @@ export const threadStatuses = ['open', 'closed', 'archived'] as const;
 /** A thread status. */
 export type ThreadStatus = (typeof threadStatuses)[number];
 
+/** Where a thread's status may move from each status (SPEC 8); an archived thread never changes again. */
+export const statusMoves: Record<ThreadStatus, readonly ThreadStatus[]> = { open: ['closed', 'archived'], closed: ['archived'], archived: [] };
+
+/** True when a thread's status may go from `from` to `to` (staying is not a move). */
+export function mayMove(from: ThreadStatus, to: ThreadStatus): boolean {
+  return from === to || statusMoves[from].includes(to);
+}
+
+/** The moves of `statusMoves` in words: `open→closed, open→archived or closed→archived`. */
+export function describeMoves(): string {
+  const moves = threadStatuses.flatMap((from) => statusMoves[from].map((to) => `${from}→${to}`));
+  return moves.length > 1 ? `${moves.slice(0, -1).join(', ')} or ${moves[moves.length - 1]}` : moves.join('');
+}
+
 /** Sensitivity labels of a thread. */
 export const sensitivities = ['standard', 'confidential', 'restricted'] as const;
 /** A sensitivity label. */

@@ -2,7 +2,7 @@
 // is written; the result is judged first and stored only when the rules accept it.
 
 import { putObject as put, readTree, type ObjectSource } from '../core/source.js';
-import { formatCommit, formatTree, type Ident, type Oid } from '../core/objects.js';
+import { formatCommit, formatTree, modes, type Ident, type Oid } from '../core/objects.js';
 import type { PendingObject } from './store.js';
 
 /** A commit built in memory: its id and every new object it needs. */
@@ -19,7 +19,7 @@ export async function writeFiles(source: ObjectSource, base: Oid | undefined, fi
   for (const [path, content] of files) {
     const slash = path.indexOf('/');
     if (slash === -1) {
-      entries.set(path, { mode: '100644', name: path, oid: put(objects, 'blob', content) });
+      entries.set(path, { mode: modes.file, name: path, oid: put(objects, 'blob', content) });
     } else {
       const dir = path.slice(0, slash);
       if (!sub.has(dir)) sub.set(dir, new Map());
@@ -28,8 +28,8 @@ export async function writeFiles(source: ObjectSource, base: Oid | undefined, fi
   }
   for (const [dir, inner] of sub) {
     const existing = entries.get(dir);
-    const oid = await writeFiles(source, existing?.mode === '40000' ? existing.oid : undefined, inner, objects);
-    entries.set(dir, { mode: '40000', name: dir, oid });
+    const oid = await writeFiles(source, existing?.mode === modes.folder ? existing.oid : undefined, inner, objects);
+    entries.set(dir, { mode: modes.folder, name: dir, oid });
   }
   return put(objects, 'tree', formatTree([...entries.values()]));
 }

@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import { MissingObject } from '../core/source.js';
-import { parseCommit, parseTree, type Oid } from '../core/objects.js';
+import { isTreeEntry, parseCommit, parseTree, type Oid } from '../core/objects.js';
 import { MAIN, readRef } from './refs.js';
 import { IsoGitSource } from './store.js';
 
@@ -41,7 +41,7 @@ export class Repository {
     let tree: Oid | undefined = await this.treeOf(commit);
     for (const part of folder.split('/').filter(Boolean)) {
       const entries: ReturnType<typeof parseTree> = tree ? parseTree((await this.source.read(tree))?.content ?? new Uint8Array()) : null;
-      tree = entries?.find((e) => e.name === part && e.mode === '40000')?.oid;
+      tree = entries?.find((e) => e.name === part && isTreeEntry(e))?.oid;
     }
     if (!tree) return [];
     return parseTree((await this.source.read(tree))?.content ?? new Uint8Array()) ?? [];
@@ -51,7 +51,7 @@ export class Repository {
   async readFile(commit: Oid, path: string): Promise<Uint8Array | null> {
     const slash = path.lastIndexOf('/');
     const entry = (await this.list(commit, slash === -1 ? '' : path.slice(0, slash))).find((e) => e.name === path.slice(slash + 1));
-    if (!entry || entry.mode === '40000') return null;
+    if (!entry || isTreeEntry(entry)) return null;
     return (await this.source.read(entry.oid))?.content ?? null;
   }
 }

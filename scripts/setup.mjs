@@ -16,14 +16,24 @@ const run = (cmd, args) => {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
 };
 const has = (cmd) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
+const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+/** Install Debian packages, as root or through a sudo that asks nothing; `what` names them for the error. */
+const aptInstall = (packages, what) => {
+  if (!has('apt-get')) throw new Error(`${what} is missing: install it with your package manager (Debian: apt-get install ${packages.join(' ')})`);
+  const apt = (args) => (process.getuid?.() === 0 ? run('apt-get', args) : run('sudo', ['-n', 'apt-get', ...args]));
+  apt(['update', '-q']);
+  apt(['install', '-y', '-q', ...packages]);
+};
 
 try {
   if (!has('git')) {
     say('installing the git CLI');
-    if (!has('apt-get')) throw new Error('the git CLI is missing: install it with your package manager (Debian: apt-get install git)');
-    const apt = (args) => (process.getuid?.() === 0 ? run('apt-get', args) : run('sudo', ['-n', 'apt-get', ...args]));
-    apt(['update', '-q']);
-    apt(['install', '-y', '-q', 'git']);
+    aptInstall(['git'], 'the git CLI');
+  }
+  // ssh-keygen is the reference the SSH signature tests check CCR against.
+  if (!onPath('ssh-keygen')) {
+    say('installing ssh-keygen (openssh-client)');
+    aptInstall(['openssh-client'], 'ssh-keygen');
   }
   const [major, minor] = execFileSync('git', ['--version'], { encoding: 'utf8' }).match(/(\d+)\.(\d+)/).slice(1).map(Number);
   if (major < 2 || (major === 2 && minor < 36)) throw new Error(`git 2.36 or later is needed (core.fsync), found ${major}.${minor}`);

@@ -7,7 +7,7 @@ import type { RecordId } from '../core/ids.js';
 import { readLedger } from '../core/ledger.js';
 import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
-import { COMMUNICATIONS, LEDGER_FILE } from '../core/rules/tree.js';
+import { COMMUNICATIONS, LEDGER_FILE, isFolder, threadFolder } from '../core/layout.js';
 import type { Repository } from '../git/repository.js';
 import { siteShares, type SitesConfig } from '../sync/peers.js';
 
@@ -30,8 +30,8 @@ export class ParticipantIndex {
     if (known?.head === head) return known.participants;
     const ledgers = new Map<string, { oid: Oid; participants: string[] }>();
     for (const thread of await repo.list(head, COMMUNICATIONS)) {
-      if (thread.mode !== '40000') continue;
-      const ledger = (await repo.list(head, `${COMMUNICATIONS}/${thread.name}`)).find((e) => e.name === LEDGER_FILE);
+      if (!isFolder(thread)) continue;
+      const ledger = (await repo.list(head, threadFolder(thread.name))).find((e) => e.name === LEDGER_FILE);
       if (!ledger) continue;
       const before = known?.ledgers.get(thread.name);
       if (before?.oid === ledger.oid) {

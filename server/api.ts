@@ -7,7 +7,7 @@ import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { CLOCK_SKEW_MS } from '../core/rules/context.js';
-import { STATUS_FILE } from '../core/rules/tree.js';
+import { STATUS_FILE } from '../core/layout.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
 import { createRecord } from '../service/initialise.js';

@@ -8,7 +8,7 @@ import { promises as fs, readdirSync, statSync } from 'node:fs';
 import { InvalidInput, QuotaExceeded } from '../core/errors.js';
 import { isOid, isTreeEntry, parseTree, type Oid } from '../core/objects.js';
 import { principalKinds, type Principal, type PrincipalKind } from '../core/principal.js';
-import { COMMUNICATIONS } from '../core/rules/tree.js';
+import { COMMUNICATIONS } from '../core/layout.js';
 import { readCommit, type ObjectSource } from '../core/source.js';
 import { PushSource } from '../git/pushSource.js';
 import { MAIN } from '../git/refs.js';

@@ -5,7 +5,7 @@
 import { readLedger, type Ledger } from '../core/ledger.js';
 import { parseMessages } from '../core/messages/grammar.js';
 import type { Oid } from '../core/objects.js';
-import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE } from '../core/rules/tree.js';
+import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, isFolder } from '../core/layout.js';
 import { readCommit, readTree, type ObjectSource } from '../core/source.js';
 import { readStatus, type CoordinationStatus } from '../core/status.js';
 import { decodeUtf8 } from '../core/text.js';
@@ -35,15 +35,15 @@ export const readTasks = {
     const parsed = await readCommit(source, commit);
     if (!parsed) return null;
     const root = await readTree(source, parsed.tree);
-    const statusOid = root.find((e) => e.name === STATUS_FILE && e.mode !== '40000')?.oid;
+    const statusOid = root.find((e) => e.name === STATUS_FILE && !isFolder(e))?.oid;
     const statusBytes = statusOid ? await blob(source, statusOid) : null;
     const status = statusBytes ? readStatus(statusBytes) : null;
-    const folders = (await readTree(source, root.find((e) => e.name === COMMUNICATIONS && e.mode === '40000')?.oid))
-      .filter((e) => e.mode === '40000').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const folders = (await readTree(source, root.find((e) => e.name === COMMUNICATIONS && isFolder(e))?.oid))
+      .filter(isFolder).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const threads: ThreadFiles[] = [];
     for (const folder of folders) {
       const files = await readTree(source, folder.oid);
-      const file = (name: string) => files.find((e) => e.name === name && e.mode !== '40000')?.oid ?? null;
+      const file = (name: string) => files.find((e) => e.name === name && !isFolder(e))?.oid ?? null;
       threads.push({ id: folder.name, ledger: file(LEDGER_FILE), messages: file(MESSAGES_FILE) });
     }
     return { status: status?.ok ? status.value : null, threads };

@@ -7,7 +7,7 @@ import { RecordNotFound } from '../core/errors.js';
 import type { MessageId, RecordId, ThreadId } from '../core/ids.js';
 import type { Participant } from '../core/ledger.js';
 import type { Principal } from '../core/principal.js';
-import { STATUS_FILE } from '../core/rules/tree.js';
+import { STATUS_FILE } from '../core/layout.js';
 import { readStatus, type CoordinationStatus } from '../core/status.js';
 import type { ThreadStatus } from '../core/vocabulary.js';
 import { Repository } from '../git/repository.js';

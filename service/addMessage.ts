@@ -6,10 +6,10 @@ import { isUuid, type MessageId } from '../core/ids.js';
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
 import { renderLedger } from '../core/ledger.js';
 import { appendMessages, parseMessages } from '../core/messages/grammar.js';
-import { LEDGER_FILE, MESSAGES_FILE } from '../core/rules/tree.js';
+import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
 import { authorParticipant, newMessage, type MessageContent } from './content.js';
 import { checkCareLocation } from './initialise.js';
-import { entryTime, files, threadPath, touched, type CommitAuthor, type RecordHandle } from './record.js';
+import { entryTime, files, touched, type CommitAuthor, type RecordHandle } from './record.js';
 
 /** Append one message in one commit; gives its id. */
 export async function addMessage(record: RecordHandle, author: CommitAuthor, careLocation: string, threadId: string, content: MessageContent): Promise<MessageId> {
@@ -35,8 +35,8 @@ export async function addMessage(record: RecordHandle, author: CommitAuthor, car
     const message = newMessage(p, content.corrects !== undefined ? 'correction' : p.role, content.body, time, content.corrects as MessageId | undefined);
     return {
       files: files({
-        [threadPath(threadId, MESSAGES_FILE)]: appendMessages(text, [message]),
-        [threadPath(threadId, LEDGER_FILE)]: renderLedger(touched(ledger, time)),
+        [threadFilePath(threadId, MESSAGES_FILE)]: appendMessages(text, [message]),
+        [threadFilePath(threadId, LEDGER_FILE)]: renderLedger(touched(ledger, time)),
       }),
       message: renderCommitMessage(subjects.addMessage, careLocation),
       result: message.id,

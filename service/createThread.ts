@@ -5,10 +5,10 @@ import { formatThreadId, formatTimestamp, newUuid, type ThreadId } from '../core
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
 import { defaultPolicies, defaultVisibility, renderLedger, type Ledger, type Participant } from '../core/ledger.js';
 import { HEADER, appendMessages } from '../core/messages/grammar.js';
-import { LEDGER_FILE, MESSAGES_FILE } from '../core/rules/tree.js';
+import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
 import { authorParticipant, checkParticipants, newMessage, type MessageContent } from './content.js';
 import { checkCareLocation } from './initialise.js';
-import { files, threadPath, type CommitAuthor, type RecordHandle } from './record.js';
+import { files, type CommitAuthor, type RecordHandle } from './record.js';
 
 /** Create a thread in one commit; gives its id. */
 export async function createThread(record: RecordHandle, author: CommitAuthor, careLocation: string, participants: Participant[], initialMessage?: MessageContent): Promise<ThreadId> {
@@ -29,7 +29,7 @@ export async function createThread(record: RecordHandle, author: CommitAuthor, c
       messages = appendMessages(HEADER, [newMessage(p, p.role, initialMessage.body, created)]);
     }
     return {
-      files: files({ [threadPath(id, LEDGER_FILE)]: renderLedger(ledger), [threadPath(id, MESSAGES_FILE)]: messages }),
+      files: files({ [threadFilePath(id, LEDGER_FILE)]: renderLedger(ledger), [threadFilePath(id, MESSAGES_FILE)]: messages }),
       message: renderCommitMessage(subjects.createThread, careLocation),
       result: id,
     };

@@ -9,7 +9,7 @@ import { Conflict, InvalidInput, RecordExists } from '../core/errors.js';
 import { isUuid, newUuid, type RecordId, type Uuid } from '../core/ids.js';
 import { careLocationProblem, renderCommitMessage, subjects } from '../core/commitMessage.js';
 import type { BindingLookup, Principal } from '../core/principal.js';
-import { STATUS_FILE } from '../core/rules/tree.js';
+import { STATUS_FILE } from '../core/layout.js';
 import { initialStatus, renderStatus } from '../core/status.js';
 import { exists, syncDir, syncTree } from '../git/fsutil.js';
 import { Repository, initRepository } from '../git/repository.js';

@@ -9,7 +9,7 @@ import { CLOCK_SKEW_MS } from '../core/rules/context.js';
 import { parseMessages, type ParsedMessage } from '../core/messages/grammar.js';
 import type { Oid } from '../core/objects.js';
 import type { BindingLookup, Principal } from '../core/principal.js';
-import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE } from '../core/rules/tree.js';
+import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, isFolder, threadFilePath } from '../core/layout.js';
 import { readStatus, type CoordinationStatus } from '../core/status.js';
 import { decodeUtf8, encodeUtf8 } from '../core/text.js';
 import type { Repository } from '../git/repository.js';
@@ -88,12 +88,12 @@ export class RecordHandle {
 
   /** The thread ids at a commit, oldest first. */
   async threadIds(at: Oid): Promise<string[]> {
-    return (await this.repo.list(at, COMMUNICATIONS)).filter((e) => e.mode === '40000').map((e) => e.name).sort();
+    return (await this.repo.list(at, COMMUNICATIONS)).filter(isFolder).map((e) => e.name).sort();
   }
 
   /** A thread's ledger at a commit; ThreadNotFound when there is no such thread. */
   async ledger(at: Oid, threadId: string): Promise<Ledger> {
-    const bytes = await this.repo.readFile(at, `${COMMUNICATIONS}/${threadId}/${LEDGER_FILE}`);
+    const bytes = await this.repo.readFile(at, threadFilePath(threadId, LEDGER_FILE));
     const read = bytes ? readLedger(bytes) : null;
     if (!read?.ok) throw new ThreadNotFound(`no thread ${threadId} in record ${this.id}`, { threadId });
     return read.value;
@@ -101,7 +101,7 @@ export class RecordHandle {
 
   /** A thread's messages.md at a commit, as text. */
   async messagesText(at: Oid, threadId: string): Promise<string> {
-    const bytes = await this.repo.readFile(at, `${COMMUNICATIONS}/${threadId}/${MESSAGES_FILE}`);
+    const bytes = await this.repo.readFile(at, threadFilePath(threadId, MESSAGES_FILE));
     if (!bytes) throw new ThreadNotFound(`no thread ${threadId} in record ${this.id}`, { threadId });
     return decodeUtf8(bytes) ?? '';
   }
@@ -130,11 +130,6 @@ export function touched(ledger: Ledger, time: Timestamp): Ledger {
 /** Files of a change, encoded. */
 export function files(entries: Record<string, string>): Map<string, Uint8Array> {
   return new Map(Object.entries(entries).map(([k, v]) => [k, encodeUtf8(v)]));
-}
-
-/** Path of a thread file. */
-export function threadPath(threadId: string, file: typeof LEDGER_FILE | typeof MESSAGES_FILE): string {
-  return `${COMMUNICATIONS}/${threadId}/${file}`;
 }
 
 /** Validate a record id from outside. */

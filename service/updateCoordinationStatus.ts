@@ -2,7 +2,7 @@
 
 import { InvalidInput } from '../core/errors.js';
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
-import { STATUS_FILE } from '../core/rules/tree.js';
+import { STATUS_FILE } from '../core/layout.js';
 import { renderStatus, type CoordinationStatus } from '../core/status.js';
 import { isOneOf, lifecycleStates } from '../core/vocabulary.js';
 import { checkCareLocation } from './initialise.js';

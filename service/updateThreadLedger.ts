@@ -5,11 +5,11 @@ import { AuthorInvalid, InvalidInput, ThreadClosed } from '../core/errors.js';
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
 import { governanceChanged, renderLedger, type Ledger, type Participant, type Policies, type Visibility } from '../core/ledger.js';
 import { appendMessages, type Message } from '../core/messages/grammar.js';
-import { LEDGER_FILE, MESSAGES_FILE } from '../core/rules/tree.js';
-import { isOneOf, sensitivities, threadStatuses, type ThreadStatus } from '../core/vocabulary.js';
+import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
+import { describeMoves, isOneOf, mayMove, sensitivities, threadStatuses, type ThreadStatus } from '../core/vocabulary.js';
 import { authorParticipant, checkParticipants, newMessage, type MessageAuthor } from './content.js';
 import { checkCareLocation } from './initialise.js';
-import { entryTime, files, threadPath, touched, type CommitAuthor, type RecordHandle } from './record.js';
+import { entryTime, files, touched, type CommitAuthor, type RecordHandle } from './record.js';
 
 /** A change to a thread's ledger, made by a participant (`by`). */
 export interface LedgerUpdate {
@@ -21,8 +21,6 @@ export interface LedgerUpdate {
   visibility?: Partial<Visibility>;
   policies?: Partial<Policies>;
 }
-
-const transitions: Record<ThreadStatus, readonly ThreadStatus[]> = { open: ['closed', 'archived'], closed: ['archived'], archived: [] };
 
 /** The new ledger and one sentence per change, for the system messages. */
 export function applyLedgerUpdate(old: Ledger, u: LedgerUpdate): { ledger: Ledger; events: string[] } {
@@ -42,8 +40,8 @@ export function applyLedgerUpdate(old: Ledger, u: LedgerUpdate): { ledger: Ledge
   if (participants.length === 0) throw new InvalidInput('a thread keeps at least one participant');
   let status = old.status;
   if (u.status !== undefined && u.status !== old.status) {
-    if (!isOneOf(threadStatuses, u.status) || !transitions[old.status].includes(u.status)) {
-      throw new InvalidInput(`a thread's status moves only open→closed, open→archived or closed→archived, not ${old.status}→${u.status}`);
+    if (!isOneOf(threadStatuses, u.status) || !mayMove(old.status, u.status)) {
+      throw new InvalidInput(`a thread's status moves only ${describeMoves()}, not ${old.status}→${u.status}`);
     }
     status = u.status;
     events.push(`Thread status changed from ${old.status} to ${status}.`);
@@ -78,10 +76,10 @@ export async function updateThreadLedger(record: RecordHandle, author: CommitAut
     }
     const time = entryTime(record.now(), old);
     const next = touched(ledger, time);
-    const fileMap: Record<string, string> = { [threadPath(threadId, LEDGER_FILE)]: renderLedger(next) };
+    const fileMap: Record<string, string> = { [threadFilePath(threadId, LEDGER_FILE)]: renderLedger(next) };
     if (old.status === 'open') {
       const notes: Message[] = events.map((e) => newMessage(by, 'system', e, time));
-      fileMap[threadPath(threadId, MESSAGES_FILE)] = appendMessages(await record.messagesText(at, threadId), notes);
+      fileMap[threadFilePath(threadId, MESSAGES_FILE)] = appendMessages(await record.messagesText(at, threadId), notes);
     }
     return { files: files(fileMap), message: renderCommitMessage(subjects.updateLedger, careLocation), result: undefined };
   });

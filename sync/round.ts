@@ -16,7 +16,7 @@ import { buildSyncMerge } from '../core/mergeCommit.js';
 import { isOid, parseCommit, type Oid } from '../core/objects.js';
 import { parseCommitMessage } from '../core/commitMessage.js';
 import { readStatus } from '../core/status.js';
-import { STATUS_FILE } from '../core/rules/tree.js';
+import { STATUS_FILE } from '../core/layout.js';
 import { CatFileSource } from '../git/catfile.js';
 import { withRecordLock } from '../git/lock.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';

@@ -3,7 +3,7 @@
 // down is retried with growing pauses (back-off), and never holds up local writes: rounds run
 // beside the request path, and hold a record's lock only to move its main. A round ends within its
 // budget whatever the peer does (sync/round.ts), so a hanging peer holds a slot no longer than
-// that; rounds due with a peer that is backing off wait for the pause to end, never lost.
+// that, and while another peer has rounds waiting it holds one slot at most; rounds due with a peer that is backing off wait for the pause to end, never lost.
 
 import type { RecordId } from '../core/ids.js';
 import type { Logger } from '../server/log.js';
@@ -21,6 +21,8 @@ export class SyncScheduler {
   /** Records due with a peer that is backing off, by peer name: queued again when the pause ends. */
   readonly #waiting = new Map<string, Set<RecordId>>();
   readonly #debounce = new Map<string, NodeJS.Timeout>();
+  /** Rounds running, by peer name. */
+  readonly #busy = new Map<string, number>();
   #running = 0;
   #interval: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -80,17 +82,29 @@ export class SyncScheduler {
     this.#pump();
   }
 
+  /**
+   * The next job to run: the first one of a peer with no round running, else the first one. So a
+   * slow or hanging peer takes one slot while another peer has rounds waiting, and every slot
+   * when it is the only one with work.
+   */
+  #next(): [string, { peer: Peer; record: RecordId }] {
+    for (const entry of this.#queue) if (!this.#busy.get(entry[1].peer.name)) return entry;
+    return this.#queue.entries().next().value as [string, { peer: Peer; record: RecordId }];
+  }
+
   #pump(): void {
     while (this.#running < this.concurrency && this.#queue.size > 0) {
-      const [key, job] = this.#queue.entries().next().value as [string, { peer: Peer; record: RecordId }];
+      const [key, job] = this.#next();
       this.#queue.delete(key);
       if ((this.#backoff.get(job.peer.name)?.until ?? 0) > Date.now()) {
         this.#waiting.set(job.peer.name, (this.#waiting.get(job.peer.name) ?? new Set()).add(job.record));
         continue;
       }
       this.#running++;
+      this.#busy.set(job.peer.name, (this.#busy.get(job.peer.name) ?? 0) + 1);
       void this.#round(job.peer, job.record).finally(() => {
         this.#running--;
+        this.#busy.set(job.peer.name, this.#busy.get(job.peer.name)! - 1);
         this.#pump();
         if (this.#running === 0 && this.#queue.size === 0) for (const r of this.#idle.splice(0)) r();
       });

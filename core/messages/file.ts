@@ -2,7 +2,8 @@
 
 import { error, ruleIds, type Finding } from '../findings.js';
 import { decodeUtf8, scanText } from '../text.js';
-import { HEADER, messageLimits, parseMessages, type ParsedMessage } from './grammar.js';
+import { parseMessages } from './grammar.js';
+import { BLOCK_HEAD, FIRST_SEP, HEADER, SEP, messageLimits, type ParsedMessage } from './message.js';
 import { crossCheck } from './markdown.js';
 
 /** Messages read from a text and what was wrong with it. */
@@ -56,17 +57,17 @@ export interface AppendCheck {
  * and remark; the earlier part was judged when it was written.
  */
 export function checkAppendedText(appendedText: string, earlier: EarlierFile, path?: string): AppendCheck {
-  const sep = earlier.blocks === 0 ? '\n' : '\n---\n\n';
-  if (!appendedText.startsWith(sep + '## Message\n')) {
+  const sep = earlier.blocks === 0 ? FIRST_SEP : SEP;
+  if (!appendedText.startsWith(sep + BLOCK_HEAD.trimEnd() + '\n')) {
     return {
       appended: [],
-      findings: [error(ruleIds.appendOnly, `expected what is appended to be whole messages starting with ${JSON.stringify(sep + '## Message')}`, { ...(path ? { path } : {}), line: earlier.lines + 1 })],
+      findings: [error(ruleIds.appendOnly, `expected what is appended to be whole messages starting with ${JSON.stringify(sep + BLOCK_HEAD.trim())}`, { ...(path ? { path } : {}), line: earlier.lines + 1 })],
     };
   }
   // The part is checked as a file of its own: `# Messages`, a blank line, then the new blocks.
   // Its `## Message` is on line 3; in the real file it follows the earlier lines and the separator.
   const part = HEADER + '\n' + appendedText.slice(sep.length);
-  const check = checkMessagesText(part, path, earlier.lines + (sep === '\n' ? 1 : 3) + 1 - 3);
+  const check = checkMessagesText(part, path, earlier.lines + (sep === FIRST_SEP ? 1 : 3) + 1 - 3);
   return { appended: check.messages, findings: check.findings };
 }
 

@@ -5,51 +5,13 @@ import { error, ruleIds, type Finding } from '../findings.js';
 import { isTimestamp, isUuid, type MessageId, type ParticipantId, type Timestamp } from '../ids.js';
 import { NOTHING_VISIBLE, hasVisibleChar, quote, utf8Length } from '../text.js';
 import { isOneOf, messageTypes, type MessageType } from '../vocabulary.js';
+import { BLOCK_HEAD, FIRST_SEP, HEADER, SEP, messageLimits, separatorAfter, type Message, type ParsedMessage } from './message.js';
 
-/** One message of a thread. */
-export interface Message {
-  id: MessageId;
-  type: MessageType;
-  timestamp: Timestamp;
-  authorId: ParticipantId;
-  /** The author's display name at the time of writing. */
-  author: string;
-  /** The message this one corrects; present iff `type` is `correction`. */
-  corrects?: MessageId;
-  body: string;
-}
+export { HEADER, messageLimits, type Message, type ParsedMessage };
 
-/** A message as found in a file, with where it stands (offsets in UTF-16 units of the text). */
-export interface ParsedMessage extends Message {
-  /** 1-based line of its `## Message` heading. */
-  line: number;
-  /** Offset of its separator (`\n` or `\n---\n\n`) and of `## Message`. */
-  sepStart: number;
-  start: number;
-  fieldsStart: number;
-  fieldsEnd: number;
-  bodyStart: number;
-  bodyEnd: number;
-}
-
-/** The first line of every messages.md; also the whole file of a thread with no messages. */
-export const HEADER = '# Messages\n';
-const FIRST_SEP = '\n';
-const SEP = '\n---\n\n';
-const BLOCK_HEAD = '## Message\n\n';
 /** What follows a body when another block follows it. */
 const BODY_END = '\n' + SEP + BLOCK_HEAD;
 
-/** Limits of SPEC section 4. */
-export const messageLimits = {
-  bodyBytes: 64 * 1024,
-  fileBytes: 16 * 1024 * 1024,
-  lineChars: 10_000,
-  nameChars: 200,
-  nesting: 16,
-  /** Not in SPEC: bounds remark's time on a body (see markdown.ts, docs/decisions.md). */
-  emphasisMarkers: 2000,
-} as const;
 
 /** The field lines of a block, from `**ID:**` to the newline after the last field. */
 export function renderFields(m: Message): string {
@@ -62,11 +24,6 @@ export function renderFields(m: Message): string {
 /** One block: heading, fields, blank line, body, newline. */
 export function renderBlock(m: Message): string {
   return BLOCK_HEAD + renderFields(m) + '\n' + m.body + '\n';
-}
-
-/** The separator that goes before the next block of a file. */
-function separatorAfter(file: string): string {
-  return file === HEADER ? FIRST_SEP : SEP;
 }
 
 /** A file holding these messages in order. */

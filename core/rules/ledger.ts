@@ -6,15 +6,10 @@ import { error, ruleIds, type Finding } from '../findings.js';
 import { parseTimestamp, threadIdTimestamp, type ThreadId } from '../ids.js';
 import { governanceChanged } from '../ledger.js';
 import { hasVisibleChar } from '../text.js';
-import type { ThreadStatus } from '../vocabulary.js';
+import { describeMoves, mayMove } from '../vocabulary.js';
 import type { Ledger } from '../ledger.js';
+import { LEDGER_FILE, threadFilePath } from '../layout.js';
 import { CLOCK_SKEW_MS, type RuleContext, type ThreadChange } from './context.js';
-
-const allowed: Record<ThreadStatus, readonly ThreadStatus[]> = {
-  open: ['open', 'closed', 'archived'],
-  closed: ['closed', 'archived'],
-  archived: ['archived'],
-};
 
 /**
  * What any ledger of a thread must be on its own, whatever came before: its identity (thread_id
@@ -44,7 +39,7 @@ export function ledgerStateRules(threadId: string, path: string, l: Ledger): Fin
 export function ledgerRules(t: ThreadChange, ctx: RuleContext): Finding[] {
   const l = t.newLedger;
   if (!l) return [];
-  const path = `${t.path}/ledger.yaml`;
+  const path = threadFilePath(t.threadId, LEDGER_FILE);
   const out = ledgerStateRules(t.threadId, path, l);
   const bad = (rule: Finding['rule'], message: string) => out.push(error(rule, message, { path }));
   // Bounded only when it moves: a value already beyond the clock (accepted before this bound
@@ -61,7 +56,7 @@ export function ledgerRules(t: ThreadChange, ctx: RuleContext): Finding[] {
   if (!old || !t.ledgerChanged) return out;
   if (old.last_updated_at > l.last_updated_at) bad(ruleIds.ledgerLastUpdated, `expected last_updated_at never to go back, found ${l.last_updated_at} after ${old.last_updated_at}`);
   if (old.thread_id !== l.thread_id || old.created_at !== l.created_at) bad(ruleIds.ledgerIdentity, 'expected thread_id and created_at never to change');
-  if (!allowed[old.status].includes(l.status)) bad(ruleIds.ledgerTransition, `expected status to move only open→closed, open→archived or closed→archived, found ${old.status}→${l.status}`);
+  if (!mayMove(old.status, l.status)) bad(ruleIds.ledgerTransition, `expected status to move only ${describeMoves()}, found ${old.status}→${l.status}`);
   if (old.status === 'archived') bad(ruleIds.ledgerFrozen, 'expected no change to the ledger of an archived thread');
   else if (old.status === 'closed') {
     const { status: _a, last_updated_at: _b, ...before } = old;

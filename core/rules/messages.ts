@@ -6,6 +6,7 @@ import { parseTimestamp } from '../ids.js';
 import { findParticipant, governanceChanged } from '../ledger.js';
 import type { ParsedMessage } from '../messages/grammar.js';
 import { patientRoles } from '../vocabulary.js';
+import { MESSAGES_FILE, threadFilePath } from '../layout.js';
 import { CLOCK_SKEW_MS, type RuleContext, type ThreadChange } from './context.js';
 
 /** Judge the appended messages of one thread against its ledgers before and after the commit. */
@@ -14,7 +15,7 @@ export function messageRules(t: ThreadChange, ctx: RuleContext): Finding[] {
   if (t.appended.length === 0 || !ledger) return [];
   const out: Finding[] = [];
   if (!t.created && t.oldLedger && t.oldLedger.status !== 'open') {
-    out.push(error(ruleIds.threadNotOpen, `expected no new messages in a ${t.oldLedger.status} thread`, { path: `${t.path}/messages.md`, messageId: t.appended[0]!.id, line: t.appended[0]!.line }));
+    out.push(error(ruleIds.threadNotOpen, `expected no new messages in a ${t.oldLedger.status} thread`, { path: threadFilePath(t.threadId, MESSAGES_FILE), messageId: t.appended[0]!.id, line: t.appended[0]!.line }));
   }
   const eventCommit = t.created || (t.oldLedger !== undefined && governanceChanged(t.oldLedger, ledger));
   const created = parseTimestamp(ledger.created_at) ?? 0;
@@ -24,7 +25,7 @@ export function messageRules(t: ThreadChange, ctx: RuleContext): Finding[] {
   const remember = (m: ParsedMessage) => byId.set(m.id, [...(byId.get(m.id) ?? []), m]);
   t.earlier.forEach(remember);
   for (const m of t.appended) {
-    const where = { path: `${t.path}/messages.md`, messageId: m.id, line: m.line };
+    const where = { path: threadFilePath(t.threadId, MESSAGES_FILE), messageId: m.id, line: m.line };
     const bad = (rule: Finding['rule'], message: string) => out.push(error(rule, message, where));
     if (byId.has(m.id)) bad(ruleIds.messageId, `expected a message id not used before in the thread, found ${m.id} again`);
     const time = parseTimestamp(m.timestamp) ?? 0;

@@ -4,7 +4,7 @@
 import { error, ruleIds, type Finding } from '../findings.js';
 import { isFrozen } from '../status.js';
 import type { CommitChanges, RuleContext } from './context.js';
-import { STATUS_FILE } from './tree.js';
+import { STATUS_FILE } from '../layout.js';
 
 /** Judge the status file and what the record's state before the commit allows. */
 export function statusRules(c: CommitChanges, ctx: RuleContext): Finding[] {

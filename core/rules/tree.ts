@@ -2,33 +2,30 @@
 
 import { error, ruleIds, type Finding } from '../findings.js';
 import { isThreadId } from '../ids.js';
-import type { TreeEntry } from '../objects.js';
+import { modes, type TreeEntry } from '../objects.js';
+import { COMMUNICATIONS, FILE_MODE, FOLDER_MODE, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, threadFolder, within } from '../layout.js';
 
-/** Names at the root of a record. */
-export const STATUS_FILE = 'COORDINATION_STATUS.yaml';
-export const COMMUNICATIONS = 'communications';
-/** Names in a thread folder. */
-export const MESSAGES_FILE = 'messages.md';
-export const LEDGER_FILE = 'ledger.yaml';
-
-const BLOB = '100644';
-const TREE = '40000';
+const BLOB = FILE_MODE;
+const TREE = FOLDER_MODE;
 
 /** What a mode is, for messages. */
 function describeMode(mode: string): string {
-  return ({ '100755': 'an executable file', '120000': 'a symbolic link', '160000': 'a submodule', '40000': 'a folder', '100644': 'a file' } as Record<string, string>)[mode] ?? `mode ${mode}`;
+  const names: Record<string, string> = {
+    [modes.executable]: 'an executable file', [modes.symlink]: 'a symbolic link', [modes.submodule]: 'a submodule', [modes.folder]: 'a folder', [modes.file]: 'a file',
+  };
+  return names[mode] ?? `mode ${mode}`;
 }
 
 /** Check one folder's entries against the names and modes it must hold exactly. */
 function exactly(entries: readonly TreeEntry[], expected: Record<string, string>, folder: string): Finding[] {
   const out: Finding[] = [];
   for (const e of entries) {
-    const path = folder ? `${folder}/${e.name}` : e.name;
+    const path = within(folder, e.name);
     const mode = expected[e.name];
     if (mode === undefined) {
       out.push(error(ruleIds.treeLayout, `expected only ${Object.keys(expected).map((n) => `\`${n}\``).join(' and ')} here, found \`${e.name}\` (${describeMode(e.mode)})`, { path }));
     } else if (e.mode !== mode) {
-      out.push(error(ruleIds.treeMode, `expected ${describeMode(mode)} (mode ${mode === BLOB ? '100644' : '040000'}), found ${describeMode(e.mode)}`, { path }));
+      out.push(error(ruleIds.treeMode, `expected ${describeMode(mode)} (mode ${mode === BLOB ? FILE_MODE : `0${FOLDER_MODE}`}), found ${describeMode(e.mode)}`, { path }));
     }
   }
   return out;
@@ -44,9 +41,9 @@ export function rootLayout(entries: readonly TreeEntry[]): Finding[] {
 /** Entries of `communications/` (those to judge, of `total`): one folder per thread, named by a thread id. */
 export function communicationsLayout(entries: readonly TreeEntry[], total = entries.length): Finding[] {
   const out: Finding[] = [];
-  if (total === 0) out.push(error(ruleIds.treeLayout, 'expected at least one thread folder in `communications`', { path: COMMUNICATIONS }));
+  if (total === 0) out.push(error(ruleIds.treeLayout, `expected at least one thread folder in \`${COMMUNICATIONS}\``, { path: COMMUNICATIONS }));
   for (const e of entries) {
-    const path = `${COMMUNICATIONS}/${e.name}`;
+    const path = threadFolder(e.name);
     if (!isThreadId(e.name)) out.push(error(ruleIds.treeLayout, `expected thread folders named \`YYYYMMDDTHHMMSS.sssZ-<uuid>\`, found \`${e.name}\``, { path }));
     else if (e.mode !== TREE) out.push(error(ruleIds.treeMode, `expected a folder, found ${describeMode(e.mode)}`, { path }));
   }
@@ -57,7 +54,7 @@ export function communicationsLayout(entries: readonly TreeEntry[], total = entr
 export function threadLayout(entries: readonly TreeEntry[], path: string): Finding[] {
   const out = exactly(entries, { [LEDGER_FILE]: BLOB, [MESSAGES_FILE]: BLOB }, path);
   for (const name of [LEDGER_FILE, MESSAGES_FILE]) {
-    if (!entries.some((e) => e.name === name)) out.push(error(ruleIds.treeLayout, `expected \`${name}\` in every thread folder`, { path: `${path}/${name}` }));
+    if (!entries.some((e) => e.name === name)) out.push(error(ruleIds.treeLayout, `expected \`${name}\` in every thread folder`, { path: within(path, name) }));
   }
   return out;
 }

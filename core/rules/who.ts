@@ -4,7 +4,7 @@ import { error, ruleIds, type Finding } from '../findings.js';
 import { findParticipant, governanceChanged } from '../ledger.js';
 import { governingRoles } from '../vocabulary.js';
 import type { CommitChanges, RuleContext, ThreadChange } from './context.js';
-import { STATUS_FILE } from './tree.js';
+import { LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, threadFilePath } from '../layout.js';
 
 /** Judge a commit's changes against the rights of the principal who pushed it. */
 export function whoRules(c: CommitChanges, ctx: RuleContext): Finding[] {
@@ -19,7 +19,7 @@ export function whoRules(c: CommitChanges, ctx: RuleContext): Finding[] {
   for (const t of c.threads) {
     for (const m of t.appended) {
       if (m.authorId !== p.participantId) {
-        out.push(error(ruleIds.whoAuthor, `expected messages by ${p.participantId} (the pushing participant ${p.name}), found one by ${m.authorId}`, { path: `${t.path}/messages.md`, messageId: m.id, line: m.line }));
+        out.push(error(ruleIds.whoAuthor, `expected messages by ${p.participantId} (the pushing participant ${p.name}), found one by ${m.authorId}`, { path: threadFilePath(t.threadId, MESSAGES_FILE), messageId: m.id, line: m.line }));
       }
     }
     if (!governs(t)) continue;
@@ -28,7 +28,7 @@ export function whoRules(c: CommitChanges, ctx: RuleContext): Finding[] {
     if (!governingRoles.includes(p.role) || !self || !governingRoles.includes(self.role)) {
       const what = t.created ? 'create it' : 'change its participants, status, visibility, policies or (without a message) last_updated_at';
       const why = `expected only a clinician or careadministrator participant of the thread to ${what}, found ${p.role} ${p.name}`;
-      out.push(error(ruleIds.whoThread, why, { path: `${t.path}/ledger.yaml` }));
+      out.push(error(ruleIds.whoThread, why, { path: threadFilePath(t.threadId, LEDGER_FILE) }));
     }
   }
   return out;
@@ -65,7 +65,7 @@ export function boundEntryRules(c: CommitChanges, ctx: RuleContext): Finding[] {
       const b = bindings[0]!;
       const [expected, found] = [`${b.role} ${JSON.stringify(b.displayName)}`, `${entry.role} ${JSON.stringify(entry.display_name)}`];
       const why = `expected participant ${entry.participant_id} as its participant principal ${b.name} is: ${expected}, found ${found}`;
-      out.push(error(ruleIds.whoParticipant, why, { path: `${t.path}/ledger.yaml` }));
+      out.push(error(ruleIds.whoParticipant, why, { path: threadFilePath(t.threadId, LEDGER_FILE) }));
     }
   }
   return out;

@@ -2,7 +2,8 @@
 // with the SPEC example's two messages (by Dr Jane Smith), Dr Tom Patel and the patient John Doe
 // as further participants.
 
-import { newUuid, type MessageId, type RecordId, type Timestamp } from '../../core/ids.js';
+import { createHash } from 'node:crypto';
+import type { MessageId, RecordId, Timestamp } from '../../core/ids.js';
 import { renderLedger, type Ledger } from '../../core/ledger.js';
 import { appendMessages, renderMessages, type Message } from '../../core/messages/grammar.js';
 import { readStrictYaml } from '../../core/yaml.js';
@@ -56,12 +57,23 @@ export function threadSnapshot(s: Snapshot): Snapshot {
   return s.set(LEDGER, renderLedger(baseLedger)).set(MESSAGES, renderMessages([first, correction]));
 }
 
-/** A new message, by Jane unless told otherwise, on 12 January 2026. */
+/** A UUID (in the form of a v4) derived from a text: the same text gives the same id on every run. */
+export function uuidOf(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A new message, by Jane unless told otherwise, on 12 January 2026. Its id comes from its other
+ * fields (unless given), so a case's commits are the same on every run; two messages of one
+ * thread need another body or time.
+ */
 export function msg(over: Partial<Message> = {}): Message {
-  return {
-    id: newUuid() as MessageId, type: 'clinician', timestamp: '2026-01-12T09:00:00.000Z' as Timestamp,
+  const fields = {
+    type: 'clinician' as const, timestamp: '2026-01-12T09:00:00.000Z' as Timestamp,
     authorId: jane.participant_id, author: jane.display_name, body: 'Reviewed. Continue current management.', ...over,
   };
+  return { id: uuidOf(JSON.stringify(fields)) as MessageId, ...fields };
 }
 
 /** The ledger of a snapshot, as data. */

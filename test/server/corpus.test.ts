@@ -1,13 +1,17 @@
 // The hostile push corpus over HTTP: every case of test/corpus pushed with the git CLI, refused
-// with its rule id in the `remote:` lines and main unchanged, or (a good neighbour) accepted.
+// with its rule id in the `remote:` lines and main unchanged, or (a good neighbour) accepted. The
+// `remote:` lines of every case are pinned in test/corpus/golden/ (CCR_UPDATE_GOLDEN=1 rewrites
+// them), so a change to what a pusher reads shows in review.
 
 import t from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import { cases, type Pusher } from '../corpus/cases.js';
 import { BASE_TIME, planCase } from '../corpus/memory.js';
-import { commitMessage, recordSnapshot, threadSnapshot } from '../corpus/record.js';
+import { commitMessage, recordSnapshot, threadSnapshot, uuidOf } from '../corpus/record.js';
 import { importCommits } from '../helpers/fastImport.js';
+import { golden, remoteLines, slug, writtenUuids } from '../helpers/golden.js';
 import { gitOk, gitRun } from '../helpers/git.js';
+import { clinicalId, place } from '../helpers/people.js';
 import { castPrincipals, testServer, type Creds } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -23,9 +27,17 @@ t.test('the hostile push corpus, pushed with the git CLI', async (t) => {
   await gitOk(repo, ['init', '-q']);
   const ls = async (id: string) => (await gitOk(repo, ['ls-remote', s.gitUrl(id, s.admin), 'refs/heads/main'])).split('\t')[0];
 
+  t.equal(new Set(cases.map((c) => slug(c.name))).size, cases.length, 'every case has a golden file of its own');
+  const stable = writtenUuids('test/corpus/cases.ts', 'test/corpus/record.ts', 'test/helpers/people.ts');
   for (const c of cases) {
     await t.test(c.name, async (t) => {
-      const { id } = await s.record();
+      // Each case's record has an id and a first commit of its own that are the same on every run
+      // (a record re-created with `root`), so its commits, and what the rules say of them, are too.
+      const id = uuidOf(c.name);
+      const made = await s.api('POST', '/api/records', s.admin, {
+        clinical_id: clinicalId, care_location: place, coordination_id: id, root: { name: 'CCR Test', email: 'test@ccr.invalid', time: BASE_TIME / 1000 - 360 },
+      });
+      t.equal(made.status, 201, 'the record is created');
       await gitOk(repo, ['fetch', '-q', s.gitUrl(id, s.admin), 'main']);
       const root = (await gitOk(repo, ['rev-parse', 'FETCH_HEAD'])).trim();
       const base = threadSnapshot(recordSnapshot(id as RecordId));
@@ -49,6 +61,10 @@ t.test('the hostile push corpus, pushed with the git CLI', async (t) => {
         t.match(push.stderr, /pre-receive hook declined/);
         t.equal(await ls(id), baseSha, 'main is unchanged');
       }
+      const lines = remoteLines(push.stderr, id, stable);
+      const file = `test/corpus/golden/${slug(c.name)}.txt`;
+      const { expected, written } = golden(file, lines);
+      if (!written) t.equal(lines, expected, `the remote: lines are those of ${file} (CCR_UPDATE_GOLDEN=1 rewrites it)`);
     });
   }
 });

@@ -3,14 +3,15 @@
 // complete it), not as one full copy of the file per commit; `git gc --auto` in the background
 // then folds the packs into one with deltas between versions.
 
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import t from 'tap';
 import { CoordinationService } from '../../index.js';
 import { renderCommitMessage, subjects } from '../../core/commitMessage.js';
 import { newUuid, formatTimestamp, type MessageId, type ParticipantId, type RecordId, type Timestamp } from '../../core/ids.js';
 import { renderLedger } from '../../core/ledger.js';
 import { appendMessages, type Message } from '../../core/messages/grammar.js';
-import { files, threadPath } from '../../service/record.js';
+import { LEDGER_FILE, MESSAGES_FILE, threadFilePath as threadPath } from '../../core/layout.js';
+import { files } from '../../service/record.js';
 import { Maintenance } from '../../server/maintenance.js';
 import { gitOk } from '../helpers/git.js';
 import { as, committer, jane, place } from '../helpers/people.js';
@@ -47,8 +48,8 @@ async function grow(svc: CoordinationService, thread: string, count: number): Pr
     const ledger = await svc.record.ledger(head!, thread);
     return {
       files: files({
-        [threadPath(thread, 'messages.md')]: appendMessages(await svc.record.messagesText(head!, thread), messages),
-        [threadPath(thread, 'ledger.yaml')]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
+        [threadPath(thread, MESSAGES_FILE)]: appendMessages(await svc.record.messagesText(head!, thread), messages),
+        [threadPath(thread, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
       }),
       message: renderCommitMessage(subjects.addMessage, place), result: null,
     };
@@ -77,7 +78,9 @@ t.test('16 tiny appends in one push to a 1 MiB thread add one compressed copy at
   const gitdir = s.server.context.records.path(rec.id as RecordId);
   await new Maintenance(() => gitdir, s.server.context.gitEnv, () => undefined, 0).run(rec.id as RecordId);
   const packs = () => readdirSync(`${objects}/pack`).filter((f) => f.endsWith('.pack')).length;
-  for (let i = 0; i < 1200 && packs() > 2; i++) await new Promise((r) => setTimeout(r, 100)); // gc detaches
+  // gc detaches: wait until it has folded the packs and ended (it holds gc.pid while it runs).
+  const running = () => existsSync(`${gitdir}/gc.pid`);
+  for (let i = 0; i < 1200 && (packs() > 1 || running()); i++) await new Promise((r) => setTimeout(r, 100));
   const added = bytesUnder(objects) - start;
   t.ok(added < 256 * 1024, `after gc --auto, 144 appends in 9 pushes hold ${added} bytes in all`);
   t.equal((await gitOk(gitdir, ['--git-dir', gitdir, 'fsck', '--no-dangling'])).trim(), '', 'git fsck is clean');

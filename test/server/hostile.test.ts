@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import t, { type Test } from 'tap';
@@ -142,14 +142,27 @@ t.test('slow clients are cut off by the header and idle timeouts', async (t) => 
 t.test('what git said about a request it could not serve is logged with the request id', async (t) => {
   const s = await testServer(t);
   const rec = await s.record({ participants: [jane] });
-  for (const svc of ['git-upload-pack', 'git-receive-pack']) {
+  const main = (await s.api('GET', `/api/records/${rec.id}`, s.admin)).body.head as string;
+  const pkt = (line: string) => (line.length + 4).toString(16).padStart(4, '0') + line;
+  // upload-pack requests are read by the server before git sees them: junk never reaches git, so a
+  // request that passes that check and that git itself refuses (deepen 0) is what shows git's words.
+  const bodies: Array<[string, string, RegExp]> = [
+    ['git-upload-pack', `${pkt(`want ${main}\n`)}${pkt('deepen 0\n')}0000${pkt('done\n')}`, /fatal: Invalid deepen/],
+    ['git-receive-pack', 'garbage, not pkt-lines', /fatal: protocol error/],
+  ];
+  for (const [svc, body, said] of bodies) {
     const headers = { 'Content-Type': `application/x-${svc}-request` };
-    const body = 'garbage, not pkt-lines';
     const r = await send(`${s.url}/coordination/${rec.id}.git/${svc}`, { method: 'POST', auth: s.admin, body, headers });
     t.equal(r.status, 400, `${svc}: a bad request`);
     const id = r.headers['x-request-id'];
     const logged = s.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['event'] === 'git-failed' && l['request'] === id);
-    const expected = { level: 'warn', record: rec.id, service: svc, code: Number, stderr: /fatal: protocol error/ };
+    const expected = { level: 'warn', record: rec.id, service: svc, code: Number, stderr: said };
     t.match(logged, expected, `${svc}: git's stderr is in the log, under the request id`);
   }
+  const junk = await send(`${s.url}/coordination/${rec.id}.git/git-upload-pack`, {
+    method: 'POST', auth: s.admin, body: 'garbage, not pkt-lines', headers: { 'Content-Type': 'application/x-git-upload-pack-request' },
+  });
+  t.equal(junk.status, 400, 'junk to upload-pack is a bad request');
+  const access = readFileSync(`${s.data}/access.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.match(access.find((l) => l['request'] === junk.headers['x-request-id']), { status: 400 }, 'and its refusal is in the access log under the request id');
 });
