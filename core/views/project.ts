@@ -9,7 +9,7 @@
 
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
 import { formatCommit, formatTree, hashObject, parseCommit, parseTree, type Commit, type Oid, type TreeEntry } from '../objects.js';
-import { COMMUNICATIONS, LEDGER_FILE } from '../rules/tree.js';
+import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
 import { MissingObject, putObject, type NewObjects, type ObjectSource, type StoredObject } from '../source.js';
 import type { ViewReader } from './reader.js';
 

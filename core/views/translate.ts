@@ -9,7 +9,7 @@
 import { error, ruleIds, type Finding } from '../findings.js';
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
 import { formatCommit, formatTree, parseCommit, parseTree, type Commit, type Oid, type TreeEntry } from '../objects.js';
-import { COMMUNICATIONS, LEDGER_FILE } from '../rules/tree.js';
+import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
 import { MissingObject, putObject, type NewObjects, type ObjectSource, type StoredObject } from '../source.js';
 import { ViewBuilder, VIEW_SIGNATURE_HEADER, ancestryBySource } from './project.js';
 import type { ViewReader } from './reader.js';
