@@ -44,6 +44,11 @@ export interface Translation {
   objects: NewObjects;
   /** Objects of the push (thread folders, files, commits kept whole) that `main` now refers to. */
   copy: Oid[];
+  /**
+   * True when every pushed commit was translated (the findings, if any, say only that the result
+   * is not exact): the rules can judge the commits, and their findings are the pusher's first news.
+   */
+  built: boolean;
 }
 
 const FOLDER = '40000';
@@ -129,7 +134,7 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
   const r = new Reader(withObjects(input.source, objects));
   const copy: Oid[] = [];
   const commits: TranslatedCommit[] = [];
-  const refuse = (finding: Finding): Translation => ({ findings: [finding], commits, objects, copy });
+  const refuse = (finding: Finding): Translation => ({ findings: [finding], commits, objects, copy, built: false });
   if (old !== view) {
     return refuse(error(ruleIds.refFastForward, `expected a push on your view at ${short(view)}, found one on ${short(old)}: `
       + 'your view moved since you fetched it; fetch and push again'));
@@ -189,7 +194,7 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
     viewAt = oid;
   }
   const exact = await checkExact(input, commits, objects);
-  return { findings: exact ? [exact] : [], commits, objects, copy };
+  return { findings: exact ? [exact] : [], commits, objects, copy, built: true };
 }
 
 /** A source that also sees objects made in memory. */

@@ -12,13 +12,10 @@ import type { PendingObject } from '../store.js';
 import { storeObjects } from './pack.js';
 
 /**
- * Store a translation's objects in the record and move `main` from `expected` to its last commit;
- * false when `main` moved meanwhile (nothing is lost: the stored objects are unreferenced).
+ * Store a translation's objects in the record, unreferenced until `main` moves (the server has
+ * the rules judge them there); what a refused push stored is never reachable.
  */
-export async function landTranslation(record: string, translation: Translation, pushed: ObjectSource, expected: Oid): Promise<boolean> {
-  const last = translation.commits[translation.commits.length - 1];
-  if (translation.findings.length > 0) throw new TypeError('a refused translation cannot land');
-  if (!last) return true;
+export async function storeTranslation(record: string, translation: Translation, pushed: ObjectSource): Promise<void> {
   const objects = new Map<Oid, PendingObject>(translation.objects);
   for (const oid of translation.copy) {
     if (objects.has(oid)) continue;
@@ -27,5 +24,16 @@ export async function landTranslation(record: string, translation: Translation, 
     objects.set(oid, { type: o.type, content: o.content });
   }
   await storeObjects(record, objects);
+}
+
+/**
+ * Store a translation's objects in the record and move `main` from `expected` to its last commit;
+ * false when `main` moved meanwhile (nothing is lost: the stored objects are unreferenced).
+ */
+export async function landTranslation(record: string, translation: Translation, pushed: ObjectSource, expected: Oid): Promise<boolean> {
+  const last = translation.commits[translation.commits.length - 1];
+  if (translation.findings.length > 0) throw new TypeError('a refused translation cannot land');
+  if (!last) return true;
+  await storeTranslation(record, translation, pushed);
   return compareAndSwapRef(record, MAIN, last.main, expected);
 }

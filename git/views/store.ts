@@ -52,7 +52,7 @@ export interface UpdateOptions {
 }
 
 /** Sources read one after the other. */
-function layered(first: ObjectSource, second: ObjectSource): ObjectSource {
+export function layered(first: ObjectSource, second: ObjectSource): ObjectSource {
   return {
     read: (async (oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> => {
       const o = limit === undefined ? await first.read(oid) : await first.read(oid, limit);
@@ -141,6 +141,8 @@ export class ViewStore {
       await fs.mkdir(`${tmp}/objects/info`, { recursive: true });
       // Relative, so the data folder can be moved whole.
       await fs.writeFile(`${tmp}/objects/info/alternates`, `${relative(`${dir}/objects`, `${record}/objects`)}\n`);
+      // receive-pack would advertise the record's refs as `.have` lines: `main`'s id is not the view's.
+      await fs.appendFile(`${tmp}/config`, '\talternateRefsCommand = true\n');
       await syncTree(tmp);
       await fs.rename(tmp, dir);
       await syncDir(parent);

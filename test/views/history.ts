@@ -292,3 +292,10 @@ export class Clone {
     return this.pushed.put('commit', formatCommit({ tree, parents, author: ident, committer: ident, extra: headers, message }));
   }
 }
+
+/**
+ * A reader that sees every thread but the restricted ones: not one the server serves (SPEC 12 has
+ * integrations read `main` whole), but a second predicate for the properties, one that changes
+ * with a ledger edit other than a removal.
+ */
+export const systemsReader: ViewReader = { key: '00000000-0000-4000-8000-000000000005', sees: (l) => !l.visibility.restricted };

@@ -4,19 +4,19 @@
 import t from 'tap';
 import * as project from '../../core/views/project.js';
 import * as reader from '../../core/views/reader.js';
-import { everythingReader, participantReader, readerFor, systemsReader } from '../../core/views/reader.js';
+import { everythingReader, participantReader, readerFor } from '../../core/views/reader.js';
 import { extractCommitSignature } from '../../core/ssh/commitSignature.js';
 import { formatCommit, parseCommit, type Oid } from '../../core/objects.js';
 import type { ParticipantId } from '../../core/ids.js';
 import type { Role } from '../../core/vocabulary.js';
-import { History, MemoryViews, cast, marker, threadId } from './history.js';
+import { History, MemoryViews, cast, marker, systemsReader, threadId } from './history.js';
 
 const john = participantReader(cast.john.participant_id);
 const tom = participantReader(cast.tom.participant_id);
 
 t.test('the public surface of the view modules', async (t) => {
   t.same(Object.keys(project).sort(), ['MissingView', 'VIEW_SIGNATURE_HEADER', 'ViewBuilder', 'ancestryBySource']);
-  t.same(Object.keys(reader).sort(), ['SYSTEMS_KEY', 'everythingReader', 'isViewKey', 'participantReader', 'readerFor', 'systemsReader']);
+  t.same(Object.keys(reader).sort(), ['everythingReader', 'isViewKey', 'participantReader', 'readerFor']);
 });
 
 t.test('a reader who sees every thread reads main itself: each commit is its own view', async (t) => {
@@ -165,7 +165,7 @@ t.test('a removal on one side of a merge: the merge shows nothing written after 
   t.notOk(markers.has(marker(afterRemoval)), 'not what was written after his removal, though the merge holds it');
 });
 
-t.test('an integration reads every thread but the restricted ones, frozen when restricted, shown again when not', async (t) => {
+t.test('a reader that skips restricted threads: frozen when restricted, shown again when not (the machinery, for any predicate)', async (t) => {
   const h = new History();
   h.createThread(1, ['jane', 'tom']);
   h.createThread(2, ['jane', 'tom'], { restricted: true });
@@ -187,12 +187,11 @@ t.test('an integration reads every thread but the restricted ones, frozen when r
   t.notOk(markers.has(marker(hidden)));
 });
 
-t.test('who reads a view: participants their own, integrations the systems\' view, the others main whole', async (t) => {
+t.test('who reads a view: participants their own, the others main whole', async (t) => {
   const participant = { kind: 'participant' as const, name: 'john', participantId: cast.john.participant_id as ParticipantId, role: 'patient' as Role, displayName: 'John Doe' };
   t.equal(readerFor(participant)?.key, cast.john.participant_id);
-  t.equal(readerFor({ kind: 'integration', name: 'ehr' }), systemsReader);
-  for (const kind of ['admin', 'auditor', 'site'] as const) t.equal(readerFor({ kind, name: 'x' }), null, kind);
-  t.ok(reader.isViewKey('systems'));
+  for (const kind of ['admin', 'auditor', 'site', 'integration'] as const) t.equal(readerFor({ kind, name: 'x' }), null, kind);
+  t.notOk(reader.isViewKey('systems'));
   t.ok(reader.isViewKey(cast.john.participant_id));
   t.notOk(reader.isViewKey('../x'));
 });

@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import t from 'tap';
 import type { Oid } from '../../core/objects.js';
 import { ViewBuilder, ancestryBySource } from '../../core/views/project.js';
-import { everythingReader, participantReader, systemsReader, type ViewReader } from '../../core/views/reader.js';
+import { everythingReader, participantReader, type ViewReader } from '../../core/views/reader.js';
 import { translatePush } from '../../core/views/translate.js';
-import { Clone, History, MemoryViews, cast, layered, markersIn, threadId, type Who } from './history.js';
+import { Clone, History, MemoryViews, cast, layered, markersIn, systemsReader, threadId, type Who } from './history.js';
 import { append } from './pushCases.js';
 
 const runs = Math.max(60, Math.floor(Number(process.env['CCR_FUZZ_RUNS'] ?? 2000) / 20));

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import t from 'tap';
 import type { Oid } from '../../core/objects.js';
-import { participantReader, systemsReader, type ViewReader } from '../../core/views/reader.js';
+import { participantReader, type ViewReader } from '../../core/views/reader.js';
 import { translatePush } from '../../core/views/translate.js';
 import { appendMessages } from '../../core/messages/grammar.js';
 import { CatFileSource } from '../../git/catfile.js';
@@ -16,7 +16,7 @@ import { LINE_BYTES } from '../../git/views/map.js';
 import { MAP_FILE } from '../../git/views/store.js';
 import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
-import { History, RECORD, cast, marker, markersIn, threadId } from './history.js';
+import { History, RECORD, cast, marker, markersIn, systemsReader, threadId } from './history.js';
 import { allObjects, diskRecord, generatedHistory, memoryViews, type DiskRecord } from './repo.js';
 
 const john = participantReader(cast.john.participant_id);
