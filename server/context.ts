@@ -37,6 +37,8 @@ export interface ServerOptions {
   idleTimeoutMs: number;
   /** A sync round's network operation (fetch, push, API call) past this is abandoned (ms). */
   syncTimeoutMs: number;
+  /** Quiet time after a record's main moves before its `git gc --auto` runs (ms). */
+  maintenancePauseMs: number;
   /** Time the validator may take to judge one push before it is refused (ms). */
   validationBudgetMs: number;
   /** Judge commit contents in pre-receive (false: ref rules only, a benchmark baseline). */

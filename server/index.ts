@@ -36,6 +36,7 @@ export const defaults: ServerOptions = {
   data: './data', host: '127.0.0.1', port: 8080,
   maxPushBytes: 256 * 1024 * 1024, maxRequestBytes: 16 * 1024 * 1024,
   headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true, syncTimeoutMs: 30_000,
+  maintenancePauseMs: 10_000,
   validatorThreads: 2, readerThreads: 2, readBudgetMs: 10_000, readerCacheBytes: 32 * 1024 * 1024, shutdownGraceMs: 30_000,
 };
 
@@ -132,7 +133,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     undo.push(() => ctx.reader.close());
     await hooks.listen();
     undo.push(() => hooks.stop());
-    const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log);
+    const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log, options.maintenancePauseMs);
     ctx.mainMoved.push((id) => maintenance.touched(id));
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {

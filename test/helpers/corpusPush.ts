@@ -1,21 +1,23 @@
 // The hostile push corpus over HTTP: every case of test/corpus pushed with the git CLI, refused
 // with its rule id in the `remote:` lines and main unchanged, or (a good neighbour) accepted. The
 // `remote:` lines of every case are pinned in test/corpus/golden/ (CCR_UPDATE_GOLDEN=1 rewrites
-// them), so a change to what a pusher reads shows in review.
+// them), so a change to what a pusher reads shows in review. Played by test/server/corpus*.test.ts.
 
-import t from 'tap';
+import type { Test } from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import { cases, type Pusher } from '../corpus/cases.js';
 import { BASE_TIME, planCase } from '../corpus/memory.js';
 import { commitMessage, recordSnapshot, threadSnapshot, uuidOf } from '../corpus/record.js';
-import { importCommits } from '../helpers/fastImport.js';
-import { golden, remoteLines, slug, writtenUuids } from '../helpers/golden.js';
-import { gitOk, gitRun } from '../helpers/git.js';
-import { clinicalId, place } from '../helpers/people.js';
-import { castPrincipals, testServer, type Creds } from '../helpers/server.js';
-import { tempDir } from '../helpers/tmp.js';
+import { importCommits } from './fastImport.js';
+import { golden, remoteLines, slug, writtenUuids } from './golden.js';
+import { gitOk, gitRun } from './git.js';
+import { clinicalId, place } from './people.js';
+import { castPrincipals, testServer, type Creds } from './server.js';
+import { tempDir } from './tmp.js';
 
-t.test('the hostile push corpus, pushed with the git CLI', async (t) => {
+/** Push every `of`-th case of the corpus, starting at `shard` (0-based): the corpus is played in
+ * several test files so that each stays well inside the per-file time-out on a busy machine. */
+export async function pushCorpus(t: Test, shard: number, of: number): Promise<void> {
   const s = await testServer(t, { validatorThreads: 2 });
   const cast = await castPrincipals(s);
   const pushers: Record<Pusher, Creds> = {
@@ -29,7 +31,7 @@ t.test('the hostile push corpus, pushed with the git CLI', async (t) => {
 
   t.equal(new Set(cases.map((c) => slug(c.name))).size, cases.length, 'every case has a golden file of its own');
   const stable = writtenUuids('test/corpus/cases.ts', 'test/corpus/record.ts', 'test/helpers/people.ts');
-  for (const c of cases) {
+  for (const c of cases.filter((_, i) => i % of === shard)) {
     await t.test(c.name, async (t) => {
       // Each case's record has an id and a first commit of its own that are the same on every run
       // (a record re-created with `root`), so its commits, and what the rules say of them, are too.
@@ -67,4 +69,4 @@ t.test('the hostile push corpus, pushed with the git CLI', async (t) => {
       if (!written) t.equal(lines, expected, `the remote: lines are those of ${file} (CCR_UPDATE_GOLDEN=1 rewrites it)`);
     });
   }
-});
+}
