@@ -8,7 +8,7 @@
 
 import { error, ruleIds, type Finding } from '../findings.js';
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
-import { formatCommit, formatTree, parseCommit, parseTree, type Commit, type Oid, type TreeEntry } from '../objects.js';
+import { formatCommit, formatTree, modes, parseCommit, parseTree, type Commit, type Oid, type TreeEntry } from '../objects.js';
 import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
 import { MissingObject, putObject, type NewObjects, type ObjectSource, type StoredObject } from '../source.js';
 import { ViewBuilder, VIEW_SIGNATURE_HEADER, ancestryBySource } from './project.js';
@@ -81,8 +81,9 @@ class Reader {
     return new Map((await this.tree(comms?.oid)).map((e) => [e.name, e]));
   }
 
-  /** Every object under an entry, the entry's own included. */
+  /** Every object under an entry, the entry's own included (a submodule names no object of the record). */
   async under(e: TreeEntry, out: Oid[]): Promise<void> {
+    if (e.mode === modes.submodule) return;
     out.push(e.oid);
     if (e.mode === FOLDER) for (const inner of await this.tree(e.oid)) await this.under(inner, out);
   }
