@@ -11,6 +11,7 @@ import type { Quotas } from './quotas.js';
 import type { Reader } from './reader.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
+import type { ServerViews } from './views.js';
 import type { SitesConfig } from '../sync/peers.js';
 import type { SyncScheduler } from '../sync/scheduler.js';
 
@@ -66,6 +67,8 @@ export interface ServerContext {
   records: RecordStore;
   principals: PrincipalStore;
   participants: ParticipantIndex;
+  /** Participants' views of records: what a participant principal reads and pushes to (SPEC 12). */
+  views: ServerViews;
   hooks: HookEndpoint;
   validator: ValidatorPool;
   reader: Reader;

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CannotStart, isCcrError } from '../core/errors.js';
 import { version } from '../version.js';
+import { ServerViews } from './views.js';
 import { ParticipantIndex } from './access.js';
 import { AccessLog } from './accessLog.js';
 import { createHandler } from './app.js';
@@ -124,7 +125,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const ctx: ServerContext = {
       options: { ...options, data }, baseUrl: '', principals, sites, quotas,
       records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
-      participants: new ParticipantIndex(), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
+      participants: new ParticipantIndex(), views: new ServerViews(data), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
