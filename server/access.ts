@@ -68,16 +68,6 @@ export async function mayAccess(p: Principal, action: RecordAction, id: RecordId
   }
 }
 
-/**
- * Whether a principal that may read a record may read one of its threads (the web view). A
- * participant reads only the threads whose ledger lists it now: nothing of a thread it was removed
- * from. That is stricter than the participant views of SPEC 12 (what was written up to its
- * removal), and stays until the web view uses their projection (docs/decisions.md, "Web view").
- */
-export function mayReadThread(p: Principal, participants: readonly { participant_id: string }[]): boolean {
-  return p.kind !== 'participant' || participants.some((x) => x.participant_id === p.participantId);
-}
-
 /** A principal as authenticated, a `site` one bound to the records sites.json shares with its peer. */
 export function bindSite(p: Principal, sites: Pick<SitesConfig, 'peers'>): Principal {
   if (p.kind !== 'site') return p;

@@ -1,14 +1,15 @@
 // The read-only web view served (issue 16): a record, its archived threads and one thread as
 // pages, read with the rights of the JSON API (the same record check, the same reader threads and
-// cache), cut to what the reader may see, rendered by server/web/ and sent with its security
-// headers. Errors are pages too, with the same headers, no clinical content and no stack.
+// cache) and, for a participant, from its view (SPEC 12, server/views.ts) exactly as its git
+// reads and its JSON summary; rendered by server/web/ and sent with its security headers. Errors
+// are pages too, with the same headers, no clinical content and no stack.
 
 import type { ServerResponse } from 'node:http';
 import { NotFound, RecordNotFound, ThreadNotFound } from '../core/errors.js';
 import { formatTimestamp, type RecordId, type ThreadId } from '../core/ids.js';
 import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
-import { mayAccess, mayReadThread } from './access.js';
+import { mayAccess } from './access.js';
 import { recordSummaryRoute } from './api.js';
 import type { ServerContext } from './context.js';
 import type { ReadTask } from './readTasks.js';
@@ -21,23 +22,25 @@ import {
 export async function webRoute(ctx: ServerContext, p: Principal, page: WebPage): Promise<string> {
   const context = { viewer: p.name, at: formatTimestamp(Date.now()) };
   if (page.page === 'thread') return renderThreadPage(await threadView(ctx, p, page.record, page.thread), context);
+  // The JSON summary, which for a participant is already the summary of its view.
   const summary = (await recordSummaryRoute(ctx, p, page.record)).body as RecordSummary;
-  const shown = { ...summary, threads: summary.threads.filter((t) => mayReadThread(p, t.participants)) };
-  return page.page === 'record' ? renderRecordPage(shown, context) : renderArchivedPage(shown, context);
+  return page.page === 'record' ? renderRecordPage(summary, context) : renderArchivedPage(summary, context);
 }
 
-/** A thread at the record's head, for a principal that may read it; else ThreadNotFound. */
+/** A thread as the principal reads the record (main whole, or its view), else ThreadNotFound. */
 async function threadView(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId): Promise<ThreadView> {
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants));
   if (!repo) throw new NotFound(`no record ${id}`);
-  const head = await repo.head();
+  const view = await ctx.views.of(p, id);
+  const head = view ? view.tip : await repo.head();
   if (!head) throw new RecordNotFound(`record ${id} has no commits`);
-  const read = <K extends ReadTask>(task: K, oid: Oid) => ctx.reader.run(task, repo.gitdir, oid, p.name);
+  const gitdir = view?.dir ?? repo.gitdir;
+  const read = <K extends ReadTask>(task: K, oid: Oid) => ctx.reader.run(task, gitdir, oid, p.name);
   const files = (await read('record-tree', head))?.threads.find((t) => t.id === thread);
   const ledger = files?.ledger ? await read('ledger', files.ledger) : null;
-  // A thread the reader may not see answers exactly as one that is not there: nothing of it shows.
+  // A thread outside the reader's view answers exactly as one that is not there: nothing of it shows.
   const hidden = () => new ThreadNotFound(`no thread ${thread} in record ${id}`, { threadId: thread });
-  if (!files?.messages || !ledger || !mayReadThread(p, ledger.participants)) throw hidden();
+  if (!files?.messages || !ledger) throw hidden();
   const messages = await read('message-list', files.messages);
   if (!messages) throw hidden();
   return { record: id, ledger, messages };

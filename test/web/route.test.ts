@@ -88,6 +88,8 @@ t.test('the web view on the real server', async (t) => {
     const j = await get(s.url, webPaths.record(id), cast.john);
     t.equal(j.status, 200);
     t.same(links(j.body), [page(shared), page(own)].sort(), 'the patient sees its two threads only');
+    const api = await s.api('GET', `/api/records/${id}`, cast.john);
+    t.same(links(j.body), api.body.threads.map((x: { thread_id: ThreadId }) => page(x.thread_id)).sort(), 'the threads of its JSON summary (its view)');
     t.notMatch(j.body, hidden, 'nothing of the hidden thread: not its id');
     t.match(j.body, 'Threads (2)');
     t.match(j.headers, expected);
@@ -147,16 +149,20 @@ t.test('the web view on the real server', async (t) => {
     t.match(head.headers, expected);
   });
 
-  t.test('a patient removed from a thread no longer sees anything of it (the conservative rule)', async (t) => {
+  t.test('a patient removed from a thread reads it up to its removal, as its view (SPEC 12) holds it', async (t) => {
     await svc.updateThreadLedger(committer, place, shared, { by: as(jane), removeParticipants: [john.participant_id] });
     await svc.addMessage(committer, place, shared, { author: as(jane), body: LATER });
     await gitOk(`${work}/c`, ['push', '-q', 'origin', 'main']);
-    const gone = await get(s.url, page(shared), cast.john);
-    t.equal(gone.status, 404);
-    for (const leak of [SHARED, PUSHED, LATER]) t.notMatch(gone.body, leak);
+    const frozen = await get(s.url, page(shared), cast.john);
+    t.equal(frozen.status, 200);
+    t.match(frozen.body, SHARED);
+    t.match(frozen.body, PUSHED);
+    t.match(frozen.body, 'Participant removed: John Doe (patient).', 'the removal itself is shown');
+    t.notMatch(frozen.body, LATER, 'nothing written after the removal');
     const rec = await get(s.url, webPaths.record(id), cast.john);
     t.equal(rec.status, 200, 'the record is still john\'s through its own thread');
-    t.notMatch(rec.body, shared, 'the thread is no longer listed');
+    t.match(rec.body, page(shared), 'the thread stays listed, as in its view');
+    t.notMatch(rec.body, hidden, 'the clinician-only thread still is not');
     t.match((await get(s.url, page(shared), cast.jane)).body, LATER, 'the clinician reads on');
   });
 });
