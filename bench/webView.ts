@@ -6,17 +6,23 @@
 
 import { checkMessagesText } from '../core/messages/file.js';
 import { renderMessages as renderMessagesFile, type Message } from '../core/messages/grammar.js';
-import { formatTimestamp, newUuid, type ParticipantId, type RecordId, type ThreadId, type Timestamp } from '../core/ids.js';
+import {
+  formatTimestamp, newUuid, type ParticipantId, type RecordId, type ThreadId, type Timestamp,
+} from '../core/ids.js';
 import type { Ledger } from '../core/ledger.js';
 import { renderMessages, renderThreadPage } from '../server/web/index.js';
 import { median, report, sample } from './util.js';
 
 const n = Number(process.argv[2] ?? 1000);
-const jane = { participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12' as ParticipantId, role: 'clinician' as const, display_name: 'Dr Jane Smith' };
+const jane = {
+  participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12' as ParticipantId, role: 'clinician' as const,
+  display_name: 'Dr Jane Smith',
+};
 const t0 = Date.UTC(2026, 0, 11, 14, 35);
 const ledger: Ledger = {
-  thread_id: `20260111T143500.000Z-${newUuid()}` as ThreadId, status: 'open', created_at: formatTimestamp(t0) as Timestamp,
-  last_updated_at: formatTimestamp(t0 + n * 60_000), participants: [jane], visibility: { sensitivity: 'standard', restricted: false },
+  thread_id: `20260111T143500.000Z-${newUuid()}` as ThreadId, status: 'open',
+  created_at: formatTimestamp(t0) as Timestamp, last_updated_at: formatTimestamp(t0 + n * 60_000),
+  participants: [jane], visibility: { sensitivity: 'standard', restricted: false },
   policies: { allow_patient_participation: true, allow_external_organisations: true },
 };
 
@@ -39,12 +45,15 @@ const samples = Math.max(3, Math.round(5_000 / n));
 const validate = median(await sample(samples, async () => checkMessagesText(file), 1));
 const render = median(await sample(samples, async () => renderThreadPage({ record, ledger, messages }), 1));
 const rendered = renderMessages(messages);
-const frame = median(await sample(samples * 5, async () => renderThreadPage({ record, ledger, messages: rendered }), 1));
+const frame = median(await sample(samples * 5, async () => renderThreadPage({ record, ledger, messages: rendered }),
+  1));
 const html = renderThreadPage({ record, ledger, messages });
-console.log(`a thread of ${n} messages, messages.md ${(file.length / 1024).toFixed(0)} KiB, page ${(html.length / 1024).toFixed(0)} KiB`);
+const kib = (text: string) => `${(text.length / 1024).toFixed(0)} KiB`;
+console.log(`a thread of ${n} messages, messages.md ${kib(file)}, page ${kib(html)}`);
 report(`validator's full reading of messages.md (${n} messages)`, validate);
 report(`thread page rendered (${n} messages)`, render, 'ms', { name: 'validator reading', value: validate });
-report('  of which on the event loop (messages rendered on a reader)', frame, 'ms', { name: 'validator reading', value: validate });
+report('  of which on the event loop (messages rendered on a reader)', frame, 'ms',
+  { name: 'validator reading', value: validate });
 
 // The worst body the rules accept: 64 KiB, as many emphasis markers as allowed (docs/decisions.md).
 const marked = Array.from({ length: 20 }, () => '*a* '.repeat(50).trim()).join('\n');

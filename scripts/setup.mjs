@@ -45,8 +45,8 @@ try {
       say('installing Chromium for the web view tests');
       aptInstall(['chromium'], 'Chromium');
     } catch (e) {
-      console.error(`setup: no Chromium at ${chromium} (${e.message}): the web view tests will fail until one is installed ` +
-        '(Debian: apt-get install chromium) or CCR_CHROMIUM names one');
+      console.error(`setup: no Chromium at ${chromium} (${e.message}): the web view tests will fail until one is ` +
+        'installed (Debian: apt-get install chromium) or CCR_CHROMIUM names one');
     }
   }
   if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {

@@ -1,5 +1,6 @@
 // The request handler: route, authenticate (HTTP Basic on every request but /healthz and unknown paths, which answer 404 first), dispatch,
-// answer errors as JSON (as pages on the web view's paths), and write the access log entry before the response completes.
+// answer errors as JSON (as pages on the web view's paths), and write the access log entry before
+// the response completes.
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -140,8 +141,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     await finish(status, body.error.code);
     if (!res.headersSent) {
       lingerOnRefusal(req, res);
-      if (r.kind === 'web') sendPage(ctx, res, status, webErrorPage(status, requestId), status === 401 ? CHALLENGE : {});
-      else sendJson(res, status, body, status === 401 ? CHALLENGE : {});
+      const challenge = status === 401 ? CHALLENGE : {};
+      if (r.kind === 'web') sendPage(ctx, res, status, webErrorPage(status, requestId), challenge);
+      else sendJson(res, status, body, challenge);
     } else res.destroy();
   }
 }

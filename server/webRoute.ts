@@ -48,7 +48,8 @@ async function threadView(ctx: ServerContext, p: Principal, id: RecordId, thread
 
 /** What an error page says, by status: fixed words, never the record's content or the error's text. */
 const errorWords: Record<number, readonly [string, string]> = {
-  401: ['Sign-in required', 'Sign in with your CCR principal name and token (as user name and password) to read this page.'],
+  401: ['Sign-in required',
+    'Sign in with your CCR principal name and token (as user name and password) to read this page.'],
   403: ['Not allowed', 'You may not read this page.'],
   404: ['Not found', 'There is no such page, or you may not read it.'],
   405: ['Method not allowed', 'The pages of a record are only read (GET).'],
@@ -57,13 +58,15 @@ const errorWords: Record<number, readonly [string, string]> = {
 
 /** The page of an error status; a server fault names the request id for the operator. */
 export function webErrorPage(status: number, requestId: string): string {
-  const [title, message] = errorWords[status] ??
-    (status >= 500 ? ['Something went wrong', `The page could not be made (request ${requestId}).`] : ['Not shown', 'This page cannot be shown.']);
+  const fault = ['Something went wrong', `The page could not be made (request ${requestId}).`] as const;
+  const [title, message] = errorWords[status] ?? (status >= 500 ? fault : ['Not shown', 'This page cannot be shown.']);
   return renderErrorPage(title, message);
 }
 
 /** Send a page of the web view with its security headers (and any extra, such as a sign-in challenge). */
-export function sendPage(ctx: ServerContext, res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void {
+export function sendPage(
+  ctx: ServerContext, res: ServerResponse, status: number, html: string, extra: Record<string, string> = {},
+): void {
   const tls = ctx.baseUrl.startsWith('https:');
   res.writeHead(status, { ...pageHeaders({ tls }), 'Content-Length': String(Buffer.byteLength(html)), ...extra });
   res.end(html);

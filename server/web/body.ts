@@ -40,7 +40,8 @@ function shiftHeadings(node: MdastNodes): void {
 /** An image loads nothing: an http(s) one becomes a link saying it is an image, any other its alt text. */
 function imageAsLink(img: Image): MdastNodes {
   const label = `image: ${img.alt?.trim() || 'no description'}`;
-  return isSafeUrl(img.url) ? { type: 'link', url: img.url, children: [{ type: 'text', value: label }] } : { type: 'text', value: `[${label}]` };
+  if (!isSafeUrl(img.url)) return { type: 'text', value: `[${label}]` };
+  return { type: 'link', url: img.url, children: [{ type: 'text', value: label }] };
 }
 
 function replaceImages(node: MdastNodes): void {

@@ -39,7 +39,8 @@ function footer(context: PageContext): ElementContent[] {
     context.at !== undefined ? [' at ', h('time', { dateTime: context.at }, formatTime(context.at))] : [],
   ].flat();
   return [
-    h('p', 'Read-only view. Messages are never edited or deleted: an error is fixed by a correction, shown beside it.'),
+    h('p', 'Read-only view. Messages are never edited or deleted: ' +
+      'an error is fixed by a correction, shown beside it.'),
     ...(shown.length ? [h('p', [...shown, '.'])] : []),
   ];
 }
@@ -48,7 +49,8 @@ function footer(context: PageContext): ElementContent[] {
 export function renderPage(parts: PageParts): string {
   const crumbs = parts.crumbs.map((c, i) => {
     const last = i === parts.crumbs.length - 1;
-    return h('li', c.href !== undefined && !last ? h('a', { href: c.href }, c.label) : h('span', { ariaCurrent: 'page' }, c.label));
+    const linked = c.href !== undefined && !last;
+    return h('li', linked ? h('a', { href: c.href }, c.label) : h('span', { ariaCurrent: 'page' }, c.label));
   });
   const body = h('body', [
     h('a', { className: ['skip'], href: '#content' }, 'Skip to content'),
@@ -77,5 +79,6 @@ export function renderPage(parts: PageParts): string {
 
 /** A page that says why there is nothing to show (not found, not allowed, busy). */
 export function renderErrorPage(title: string, message: string, context?: PageContext): string {
-  return renderPage({ title, crumbs: [{ label: title }], main: [h('h1', title), h('p', message)], ...(context ? { context } : {}) });
+  const main = [h('h1', title), h('p', message)];
+  return renderPage({ title, crumbs: [{ label: title }], main, ...(context ? { context } : {}) });
 }

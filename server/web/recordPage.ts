@@ -85,7 +85,8 @@ export function renderRecordPage(summary: RecordSummary, context?: PageContext):
         : 'No archived threads.'),
     ]),
   ];
-  return renderPage({ title: 'Coordination record', crumbs: [{ label: 'Record' }], main, ...(context ? { context } : {}) });
+  const crumbs = [{ label: 'Record' }];
+  return renderPage({ title: 'Coordination record', crumbs, main, ...(context ? { context } : {}) });
 }
 
 /** The page of a record's archived threads. */

@@ -32,7 +32,8 @@ export interface ThreadView {
 export function threadTags(status: Ledger['status'], visibility: Ledger['visibility']): Element {
   return h('ul', { className: ['tags'], ariaLabel: 'Thread state' }, [
     h('li', `Status: ${word(status)}`),
-    h('li', visibility.sensitivity === 'standard' ? {} : { className: ['flag'] }, `Sensitivity: ${word(visibility.sensitivity)}`),
+    h('li', visibility.sensitivity === 'standard' ? {} : { className: ['flag'] },
+      `Sensitivity: ${word(visibility.sensitivity)}`),
     ...(visibility.restricted ? [h('li', { className: ['flag'] }, 'Restricted')] : []),
   ]);
 }
@@ -44,7 +45,8 @@ function meta(m: Message, target: Message | undefined, corrected: boolean): Elem
   const parts: ElementContent[] = [{ type: 'text', value: `${word(m.type)} · ` }, timeElement(m.timestamp)];
   if (m.corrects !== undefined) {
     parts.push({ type: 'text', value: ' · ' }, target
-      ? h('a', { href: `#${anchor(target)}` }, `corrects ${target.author}'s message of ${formatTime(target.timestamp)}`)
+      ? h('a', { href: `#${anchor(target)}` },
+        `corrects ${target.author}'s message of ${formatTime(target.timestamp)}`)
       : h('span', { className: ['note'] }, `corrects message ${m.corrects}, which is not in this thread`));
   }
   if (corrected) parts.push({ type: 'text', value: ' · ' }, h('span', { className: ['note'] }, 'corrected below'));
@@ -52,7 +54,9 @@ function meta(m: Message, target: Message | undefined, corrected: boolean): Elem
 }
 
 /** A message with the corrections of it (and of them) nested under it. */
-function article(m: Message, byId: ReadonlyMap<string, Message>, corrections: ReadonlyMap<string, Message[]>): Element {
+function article(
+  m: Message, byId: ReadonlyMap<string, Message>, corrections: ReadonlyMap<string, Message[]>,
+): Element {
   const below = corrections.get(m.id) ?? [];
   const target = m.corrects !== undefined ? byId.get(m.corrects) : undefined;
   return h('article', {

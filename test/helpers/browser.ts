@@ -12,7 +12,9 @@ import { reapGroup } from './reaper.js';
 import { tempDir } from './tmp.js';
 
 // The project compiles without the DOM library; these run inside the page.
-declare const document: { addEventListener(type: string, fn: (e: { effectiveDirective: string; blockedURI: string }) => void): void };
+declare const document: {
+  addEventListener(type: string, fn: (e: { effectiveDirective: string; blockedURI: string }) => void): void;
+};
 
 /** Where the browser is: `CCR_CHROMIUM`, or Debian's package. */
 export const chromiumPath = process.env['CCR_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -95,10 +97,14 @@ export async function watchPage(page: Page, allowedOrigin: string): Promise<Page
   await page.evaluateOnNewDocument(() => {
     const seen: string[] = [];
     (globalThis as unknown as { __ccrViolations: string[] }).__ccrViolations = seen;
-    document.addEventListener('securitypolicyviolation', (e) => { seen.push(`${e.effectiveDirective} ${e.blockedURI}`); });
+    document.addEventListener('securitypolicyviolation', (e) => {
+      seen.push(`${e.effectiveDirective} ${e.blockedURI}`);
+    });
   });
   return {
     ...watch,
-    violations: () => page.evaluate(() => (globalThis as unknown as { __ccrViolations: string[] }).__ccrViolations ?? []),
+    violations: () => page.evaluate(() => {
+      return (globalThis as unknown as { __ccrViolations?: string[] }).__ccrViolations ?? [];
+    }),
   };
 }

@@ -10,7 +10,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import t, { type Test } from 'tap';
-import { formatTimestamp, type MessageId, type ParticipantId, type RecordId, type ThreadId, type Timestamp } from '../../core/ids.js';
+import {
+  formatTimestamp, type MessageId, type ParticipantId, type RecordId, type ThreadId, type Timestamp,
+} from '../../core/ids.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { Message } from '../../core/messages/grammar.js';
 import {
@@ -38,16 +40,20 @@ const typedByPatient = [
   `[Click for results](javascript:window.pwned=3) and ![tracking pixel](${ELSEWHERE}/t.gif) and ` +
     '[a chart](data:text/html;base64,PHNjcmlwdD53aW5kb3cucHduZWQ9NDwvc2NyaXB0Pg==)',
   '',
-  `&lt;b&gt;not bold&lt;/b&gt; <svg onload="window.pwned = 4"></svg> <form action="${ELSEWHERE}/"><input name="nhs"></form>`,
+  '&lt;b&gt;not bold&lt;/b&gt; <svg onload="window.pwned = 4"></svg> ' +
+    `<form action="${ELSEWHERE}/"><input name="nhs"></form>`,
 ].join('\n');
 
 /** Bodies no validator lets onto main (raw HTML, hidden characters), rendered anyway: the last line of defence. */
 const unchecked = [
   '<script>window.pwned = 5</script>\n\n<img src=x onerror="window.pwned = 6">',
-  `<meta http-equiv="refresh" content="0;url=${ELSEWHERE}/"><base href="${ELSEWHERE}/"><link rel="stylesheet" href="${ELSEWHERE}/x.css">`,
+  `<meta http-equiv="refresh" content="0;url=${ELSEWHERE}/"><base href="${ELSEWHERE}/">` +
+    `<link rel="stylesheet" href="${ELSEWHERE}/x.css">`,
   `<style>@import url(${ELSEWHERE}/x.css); body{background:url(${ELSEWHERE}/bg.png)}</style>`,
-  `<a href="javascript:window.pwned=7">click</a> <iframe src="${ELSEWHERE}/"></iframe> <object data="${ELSEWHERE}/x.swf"></object>`,
-  `<svg><a href="javascript:window.pwned=8"><text>svg link</text></a></svg> [proto](//127.0.0.2:9/x) [rel](/api/principals)`,
+  `<a href="javascript:window.pwned=7">click</a> <iframe src="${ELSEWHERE}/"></iframe> ` +
+    `<object data="${ELSEWHERE}/x.swf"></object>`,
+  '<svg><a href="javascript:window.pwned=8"><text>svg link</text></a></svg> ' +
+    '[proto](//127.0.0.2:9/x) [rel](/api/principals)',
   'Hidden\u200Btext and a reversed \u202Eelbisiv\u202C word; ' + 'averyveryverylongwordwithoutanybreak'.repeat(6),
   `A long address: https://results.example.org/${'segment/'.repeat(20)}end and \`${'code'.repeat(40)}\``,
 ];
@@ -79,8 +85,11 @@ async function makeRecord(t: Test): Promise<Made> {
   const { john: johnCreds } = await castPrincipals(s);
   const rec = await s.record({
     participants: [jane, tom, john],
-    message: { author_id: jane.participant_id, body: 'Patient reports increasing **shortness of breath**.\n\nPlease review the chest X-ray ' +
-      'on [the imaging portal](https://imaging.example.org/study/123) and advise.' },
+    message: {
+      author_id: jane.participant_id,
+      body: 'Patient reports increasing **shortness of breath**.\n\nPlease review the chest X-ray ' +
+        'on [the imaging portal](https://imaging.example.org/study/123) and advise.',
+    },
   });
   const id = rec.id as RecordId;
   const open = rec.thread as ThreadId;
@@ -88,13 +97,18 @@ async function makeRecord(t: Test): Promise<Made> {
   await gitOk(work, ['clone', '-q', s.gitUrl(id, s.admin), 'c']);
   const svc = await CoordinationService.at(`${work}/c`);
   const first = (await svc.readThread(open)).messages[0]!;
-  await svc.addMessage(committer, place, open, { author: as(tom), body: 'Reviewed. Suggest:\n\n1. repeat spirometry\n2. follow-up in *two weeks*' });
-  await svc.addMessage(committer, place, open, { author: as(jane), corrects: first.id, body: 'Correction: the X-ray is from 10 January, not 11 January.' });
+  const reviewed = 'Reviewed. Suggest:\n\n1. repeat spirometry\n2. follow-up in *two weeks*';
+  await svc.addMessage(committer, place, open, { author: as(tom), body: reviewed });
+  const correction = 'Correction: the X-ray is from 10 January, not 11 January.';
+  await svc.addMessage(committer, place, open, { author: as(jane), corrects: first.id, body: correction });
   await svc.addMessage(committer, place, open, { author: as(john), body: typedByPatient });
-  const closed = await svc.createThread(committer, place, [jane, tom], { author: as(jane), body: 'Safeguarding concern, details by phone.' });
-  await svc.updateThreadLedger(committer, place, closed, { by: as(jane), visibility: { sensitivity: 'confidential', restricted: true } });
+  const concern = { author: as(jane), body: 'Safeguarding concern, details by phone.' };
+  const closed = await svc.createThread(committer, place, [jane, tom], concern);
+  const confidential = { sensitivity: 'confidential', restricted: true } as const;
+  await svc.updateThreadLedger(committer, place, closed, { by: as(jane), visibility: confidential });
   await svc.updateThreadLedger(committer, place, closed, { by: as(jane), status: 'closed' });
-  const archived = await svc.createThread(committer, place, [jane], { author: as(jane), body: 'Old referral, superseded.' });
+  const old = { author: as(jane), body: 'Old referral, superseded.' };
+  const archived = await svc.createThread(committer, place, [jane], old);
   await svc.updateThreadLedger(committer, place, archived, { by: as(jane), status: 'archived' });
   await gitOk(`${work}/c`, ['push', '-q', 'origin', 'main']);
   const answer = await s.api('GET', `/api/records/${id}`, s.admin);
@@ -119,24 +133,30 @@ function uncheckedThread(): ThreadView {
     policies: { allow_patient_participation: true, allow_external_organisations: true },
   };
   const messages: Message[] = unchecked.map((body, i) => ({
-    id: `a0000000-0000-4000-8000-00000000000${i}` as MessageId, type: 'clinician', timestamp: `2026-01-11T14:4${i}:00.000Z` as Timestamp,
+    id: `a0000000-0000-4000-8000-00000000000${i}` as MessageId, type: 'clinician',
+    timestamp: `2026-01-11T14:4${i}:00.000Z` as Timestamp,
     authorId: evil.participant_id, author: evil.display_name, body,
   }));
   return { record, ledger, messages };
 }
 
-/** Pages no record server would serve (bodies that bypassed the rules), with the real headers, and one deliberately broken page. */
+/**
+ * Pages no record server would serve (bodies that bypassed the rules), with the real headers,
+ * and one deliberately broken page.
+ */
 async function pageServer(t: Test, threads: ThreadView[]): Promise<string> {
   const context = () => ({ viewer: 'admin', at: formatTimestamp(Date.now()) });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     const page = parseWebPath(path);
-    const thread = page?.page === 'thread' && threads.find((x) => x.record === page.record && x.ledger.thread_id === page.thread);
+    const thread = page?.page === 'thread' &&
+      threads.find((x) => x.record === page.record && x.ledger.thread_id === page.thread);
     let html: string | undefined;
     if (thread) html = renderThreadPage(thread, context());
     else if (path === '/control') {
       // A page that breaks the policy on purpose: the watch must see it, or its silence means nothing.
-      html = renderErrorPage('Control', 'x').replace('</main>', `<script>window.ran = 1</script><img src="${ELSEWHERE}/x.png"></main>`);
+      const injected = `<script>window.ran = 1</script><img src="${ELSEWHERE}/x.png"></main>`;
+      html = renderErrorPage('Control', 'x').replace('</main>', injected);
     }
     res.writeHead(html ? 200 : 404, pageHeaders());
     res.end(html ?? renderErrorPage('Not found', 'There is no such page.'));
@@ -193,7 +213,8 @@ function lowContrast(page: Page): Promise<string[]> {
       seen.add(el);
       const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
       const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-      if (ratio < 4.5) out.push(`${el.tagName.toLowerCase()}.${el.className}: ${ratio.toFixed(2)} "${n.nodeValue.trim().slice(0, 30)}"`);
+      const what = `${el.tagName.toLowerCase()}.${el.className}`;
+      if (ratio < 4.5) out.push(`${what}: ${ratio.toFixed(2)} "${n.nodeValue.trim().slice(0, 30)}"`);
     }
     return out;
   });
@@ -209,42 +230,47 @@ async function browserTests(t: Test): Promise<void> {
   /** Where a page is: the record server, or (the unchecked thread, the control page) the test's own. */
   const originOf = (path: string) => (path.startsWith(webPaths.record(record)) ? origin : elsewhere);
   const url = (path: string) => `${originOf(path)}${path}`;
+  const csp = pageHeaders()['Content-Security-Policy'];
 
   t.test('the record page lists the open and closed threads, the archived one only behind a link', async (t) => {
     const page = await newPage(t, browser, admin);
     const watch = await watchPage(page, origin);
     const response = await page.goto(url(webPaths.record(record)), { waitUntil: 'load' });
     t.equal(response?.status(), 200);
-    t.match(response?.headers(), { 'content-security-policy': pageHeaders()['Content-Security-Policy'], 'cache-control': 'no-store' });
+    t.match(response?.headers(), { 'content-security-policy': csp, 'cache-control': 'no-store' });
     const listed = await page.$$eval('main ol.list h3 a', (as: any[]) => as.map((a) => a.getAttribute('href')));
-    t.same(listed.sort(), summary.threads.filter((x) => x.status !== 'archived').map((x) => webPaths.thread(record, x.thread_id)).sort());
+    const current = summary.threads.filter((x) => x.status !== 'archived');
+    t.same(listed.sort(), current.map((x) => webPaths.thread(record, x.thread_id)).sort());
     t.notMatch(await page.content(), archived, 'the archived thread is not on the record page');
     await page.screenshot({ path: join(shots, 'record.png'), fullPage: true });
     await follow(page, `a[href="${webPaths.archived(record)}"]`);
     t.equal(await page.$eval('h1', (h: any) => h.textContent), 'Archived threads (1)');
     await follow(page, `a[href="${webPaths.thread(record, archived)}"]`);
-    t.match(await page.$eval('main', (m: any) => m.innerText), /This thread is archived: it no longer changes\.[^]*Old referral, superseded\./);
+    t.match(await page.$eval('main', (m: any) => m.innerText),
+      /This thread is archived: it no longer changes\.[^]*Old referral, superseded\./);
     t.same(await watch.violations(), []);
     t.same([watch.consoleErrors, watch.pageErrors], [[], []]);
   });
 
-  t.test('the thread page shows the messages in order with their authors, each correction beside what it corrects', async (t) => {
+  t.test('the thread page shows the messages in order with their authors, corrections beside them', async (t) => {
     const page = await newPage(t, browser, admin);
     await page.goto(url(webPaths.thread(record, open)), { waitUntil: 'load' });
     const shown = await page.$$eval('ol.messages > li > article', (articles: any[]) => articles.map((a) => ({
       author: a.querySelector('h3').textContent,
       meta: a.querySelector('.meta').textContent.replace(/\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC/g, 'TIME'),
       body: a.querySelector('.body').innerText.replace(/\s+/g, ' ').trim(),
-      corrections: [...a.querySelectorAll(':scope > ol.corrections > li > article')].map((c: any) => c.querySelector('.body').innerText),
+      corrections: [...a.querySelectorAll(':scope > ol.corrections > li > article')]
+        .map((c: any) => c.querySelector('.body').innerText),
     })));
     t.same(shown.map((m) => [m.author, m.meta]), [
       ['Dr Jane Smith', 'Clinician · TIME · corrected below'],
       ['Dr Tom Patel', 'Clinician · TIME'],
       ['John Doe', 'Patient · TIME'],
     ], 'top-level messages in order; the correction is not repeated in its own place');
-    t.equal(shown[0]!.body, 'Patient reports increasing shortness of breath. Please review the chest X-ray on the imaging portal ' +
-      '(imaging.example.org) and advise.');
-    t.same(shown[0]!.corrections, ['Correction: the X-ray is from 10 January, not 11 January.'], 'the correction sits in its target');
+    t.equal(shown[0]!.body, 'Patient reports increasing shortness of breath. Please review the chest X-ray on the ' +
+      'imaging portal (imaging.example.org) and advise.');
+    t.same(shown[0]!.corrections, ['Correction: the X-ray is from 10 January, not 11 January.'],
+      'the correction sits in its target');
     t.equal(shown[1]!.body, 'Reviewed. Suggest: repeat spirometry follow-up in two weeks');
     t.same(await page.$$eval('ol.messages > li:nth-child(2) ol li', (li: any[]) => li.map((x) => x.textContent)),
       ['repeat spirometry', 'follow-up in two weeks'], 'markdown is rendered, not shown as source');
@@ -258,7 +284,8 @@ async function browserTests(t: Test): Promise<void> {
     await page.screenshot({ path: join(shots, 'thread-dark.png'), fullPage: true });
   });
 
-  for (const [name, view] of [['written by the library', threads.find((x) => x.ledger.thread_id === open)!], ['that bypassed the rules', hostile]] as const) {
+  const library = threads.find((x) => x.ledger.thread_id === open)!;
+  for (const [name, view] of [['written by the library', library], ['that bypassed the rules', hostile]] as const) {
     t.test(`hostile markdown ${name} shows as text: no script runs, nothing is loaded, links are safe`, async (t) => {
       const page = await newPage(t, browser, admin);
       const address = url(webPaths.thread(view.record, view.ledger.thread_id));
@@ -268,12 +295,15 @@ async function browserTests(t: Test): Promise<void> {
       const found = await page.evaluate(() => ({
         pwned: window.pwned ?? null,
         scripts: document.scripts.length,
-        loaders: [...document.querySelectorAll('img, svg, form, input, iframe, object, embed, link, base, meta[http-equiv], style:not(head > style)')]
+        loaders: [...document.querySelectorAll(
+          'img, svg, form, input, iframe, object, embed, link, base, meta[http-equiv], style:not(head > style)')]
           .map((e: any) => e.tagName),
-        links: [...document.querySelectorAll('a[href]')].map((a: any) => ({ href: a.href, rel: a.rel, inBody: !!a.closest('.body') })),
+        links: [...document.querySelectorAll('a[href]')]
+          .map((a: any) => ({ href: a.href, rel: a.rel, inBody: !!a.closest('.body') })),
         text: document.querySelector('main').innerText,
       }));
-      t.same({ pwned: found.pwned, scripts: found.scripts, loaders: found.loaders }, { pwned: null, scripts: 0, loaders: [] });
+      t.same({ pwned: found.pwned, scripts: found.scripts, loaders: found.loaders },
+        { pwned: null, scripts: 0, loaders: [] });
       for (const link of found.links) {
         if (link.inBody) {
           t.match(link.href, /^(https?|mailto):/, `a body link goes to http(s) or mailto only: ${link.href}`);
@@ -311,13 +341,16 @@ async function browserTests(t: Test): Promise<void> {
     t.match(await page.$eval('main', (m: any) => m.innerText), 'Patient reports increasing shortness of breath');
     const guessed = await page.goto(url(webPaths.thread(record, closed)), { waitUntil: 'load' });
     t.equal(guessed?.status(), 404, 'the guessed thread is not found');
-    t.match(guessed?.headers(), { 'content-security-policy': pageHeaders()['Content-Security-Policy'], 'cache-control': 'no-store' });
+    t.match(guessed?.headers(), { 'content-security-policy': csp, 'cache-control': 'no-store' });
     const text = await page.$eval('body', (b: any) => b.innerText);
     t.match(text, 'Not found');
-    for (const leak of ['Safeguarding', 'Thread started', 'Dr Tom Patel', 'Confidential', closed]) t.notMatch(text, leak, `no "${leak}"`);
+    for (const leak of ['Safeguarding', 'Thread started', 'Dr Tom Patel', 'Confidential', closed]) {
+      t.notMatch(text, leak, `no "${leak}"`);
+    }
     await page.screenshot({ path: join(shots, 'guessed-thread-404.png'), fullPage: true });
     t.same(await watch.violations(), []);
-    t.same([watch.consoleErrors.filter((e) => !/404/.test(e)), watch.pageErrors], [[], []], 'no error but the 404 itself');
+    const errors = [watch.consoleErrors.filter((e) => !/404/.test(e)), watch.pageErrors];
+    t.same(errors, [[], []], 'no error but the 404 itself');
   });
 
   t.test('the browser is asked to sign in; a wrong token, cancelled, shows no clinical content', async (t) => {
@@ -330,7 +363,7 @@ async function browserTests(t: Test): Promise<void> {
     t.ok(asked.length >= 1, `the server asked for credentials (${asked.length} times)`);
     t.equal(answer?.status(), 401);
     t.match(answer?.headers(), {
-      'www-authenticate': 'Basic realm="CCR", charset="UTF-8"', 'content-security-policy': pageHeaders()['Content-Security-Policy'],
+      'www-authenticate': 'Basic realm="CCR", charset="UTF-8"', 'content-security-policy': csp,
     });
     const text = await page.$eval('body', (b: any) => b.innerText);
     t.match(text, 'Sign-in required');
@@ -345,22 +378,31 @@ async function browserTests(t: Test): Promise<void> {
     const violations = await watch.violations();
     t.ok(violations.some((v) => v.startsWith('script-src')), `the script was refused: ${violations.join(', ')}`);
     t.ok(violations.some((v) => v.startsWith('img-src')), 'the remote image was refused');
-    t.same(watch.requests.filter((r) => new URL(r.url).origin !== elsewhere), [], 'the policy stopped it before any request');
+    const away = watch.requests.filter((r) => new URL(r.url).origin !== elsewhere);
+    t.same(away, [], 'the policy stopped it before any request');
   });
 
   t.test('the pages read on a phone and in print, and are accessible', async (t) => {
     const page = await newPage(t, browser, admin);
     await page.setViewport({ width: 360, height: 740 });
-    for (const path of [webPaths.record(record), webPaths.thread(record, open), webPaths.thread(hostile.record, hostile.ledger.thread_id)]) {
+    const paths = [
+      webPaths.record(record), webPaths.thread(record, open),
+      webPaths.thread(hostile.record, hostile.ledger.thread_id),
+    ];
+    for (const path of paths) {
       await page.goto(url(path), { waitUntil: 'load' });
-      const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      const [scroll, width] = await page.evaluate(() => {
+        const root = document.documentElement;
+        return [root.scrollWidth, root.clientWidth];
+      });
       t.ok(scroll! <= width!, `${path}: nothing wider than a phone (${scroll} ≤ ${width})`);
       const outline = await page.evaluate(() => ({
         lang: document.documentElement.lang,
         landmarks: ['header', 'nav', 'main', 'footer'].map((s) => document.querySelectorAll(s).length),
         h1: document.querySelectorAll('h1').length,
         levels: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h: any) => Number(h.tagName[1])),
-        labelled: [...document.querySelectorAll('[aria-labelledby]')].every((e: any) => document.getElementById(e.getAttribute('aria-labelledby'))),
+        labelled: [...document.querySelectorAll('[aria-labelledby]')]
+          .every((e: any) => document.getElementById(e.getAttribute('aria-labelledby'))),
       }));
       t.same({ lang: outline.lang, landmarks: outline.landmarks, h1: outline.h1, labelled: outline.labelled },
         { lang: 'en', landmarks: [1, 1, 1, 1], h1: 1, labelled: true }, `${path}: language, landmarks, one h1`);
@@ -380,7 +422,8 @@ async function browserTests(t: Test): Promise<void> {
       nav: getComputedStyle(document.querySelector('nav')).display,
       after: getComputedStyle(document.querySelector('.body a[href^="https:"]'), '::after').content,
     }));
-    t.same(print, { nav: 'none', after: '" <https://imaging.example.org/study/123>"' }, 'print: no navigation, links written out');
+    t.same(print, { nav: 'none', after: '" <https://imaging.example.org/study/123>"' },
+      'print: no navigation, links written out');
     await page.pdf({ path: join(shots, 'thread.pdf'), format: 'A4', printBackground: false });
   });
 }

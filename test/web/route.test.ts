@@ -22,13 +22,17 @@ interface Answer {
 /** GET (or another method) with Basic credentials, a raw Authorization header, or none. */
 function get(base: string, path: string, auth: Creds | string | null, method = 'GET'): Promise<Answer> {
   const header = auth === null ? {} : {
-    Authorization: typeof auth === 'string' ? auth : `Basic ${Buffer.from(`${auth.name}:${auth.token}`).toString('base64')}`,
+    Authorization: typeof auth === 'string'
+      ? auth
+      : `Basic ${Buffer.from(`${auth.name}:${auth.token}`).toString('base64')}`,
   };
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method, headers: header }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -48,10 +52,12 @@ t.test('the web view on the real server', async (t) => {
   const cast = await castPrincipals(s);
   const auditor = await s.principal({ name: 'audit', kind: 'auditor' });
   const outsider = await s.principal({
-    name: 'mallory', kind: 'participant', participant_id: 'e1e2e3e4-0000-4000-8000-000000000001', role: 'patient', display_name: 'Mallory',
+    name: 'mallory', kind: 'participant', participant_id: 'e1e2e3e4-0000-4000-8000-000000000001', role: 'patient',
+    display_name: 'Mallory',
   });
   // The record and its shared thread are written through the server's service (the JSON API).
-  const rec = await s.record({ participants: [jane, tom, john], message: { author_id: jane.participant_id, body: SHARED } });
+  const first = { author_id: jane.participant_id, body: SHARED };
+  const rec = await s.record({ participants: [jane, tom, john], message: first });
   const id = rec.id as RecordId;
   const shared = rec.thread as ThreadId;
   // A message, a clinician-only thread and a thread of john's own are pushed with git.
@@ -78,7 +84,8 @@ t.test('the web view on the real server', async (t) => {
   });
 
   t.test('the record page lists the threads the reader may see', async (t) => {
-    const links = (body: string) => [...body.matchAll(/href="(\/records\/[^"]+\/threads\/[^"]+)"/g)].map((m) => m[1]).sort();
+    const links = (body: string) => [...body.matchAll(/href="(\/records\/[^"]+\/threads\/[^"]+)"/g)]
+      .map((m) => m[1]).sort();
     const all = [page(shared), page(hidden), page(own)].sort();
     for (const who of [s.admin, auditor, cast.jane]) {
       const a = await get(s.url, webPaths.record(id), who);
@@ -89,7 +96,8 @@ t.test('the web view on the real server', async (t) => {
     t.equal(j.status, 200);
     t.same(links(j.body), [page(shared), page(own)].sort(), 'the patient sees its two threads only');
     const api = await s.api('GET', `/api/records/${id}`, cast.john);
-    t.same(links(j.body), api.body.threads.map((x: { thread_id: ThreadId }) => page(x.thread_id)).sort(), 'the threads of its JSON summary (its view)');
+    const summarised = api.body.threads.map((x: { thread_id: ThreadId }) => page(x.thread_id)).sort();
+    t.same(links(j.body), summarised, 'the threads of its JSON summary (its view)');
     t.notMatch(j.body, hidden, 'nothing of the hidden thread: not its id');
     t.match(j.body, 'Threads (2)');
     t.match(j.headers, expected);
@@ -103,9 +111,11 @@ t.test('the web view on the real server', async (t) => {
     t.equal(guessed.status, 404);
     t.match(guessed.headers, expected, 'the error page has the same headers');
     t.match(guessed.body, '<h1>Not found</h1>');
-    for (const leak of [SECRET, hidden, 'Thread started', 'Dr Jane Smith', 'Participants']) t.notMatch(guessed.body, leak, `no "${leak}"`);
+    for (const leak of [SECRET, hidden, 'Thread started', 'Dr Jane Smith', 'Participants']) {
+      t.notMatch(guessed.body, leak, `no "${leak}"`);
+    }
     const none = await get(s.url, page(`${hidden.slice(0, -4)}0000` as ThreadId), cast.john);
-    t.same([none.status, none.body], [404, guessed.body], 'a hidden thread answers exactly as a thread that is not there');
+    t.same([none.status, none.body], [404, guessed.body], 'a hidden thread answers exactly as a missing one');
   });
 
   t.test('an outsider with a valid token, and every stranger, sees no clinical content', async (t) => {
@@ -122,8 +132,12 @@ t.test('the web view on the real server', async (t) => {
         const a = await get(s.url, path, auth);
         t.equal(a.status, status, `${who}: ${path} is ${status}`);
         t.match(a.headers, expected, `${who}: the headers`);
-        if (status === 401) t.equal(a.headers['www-authenticate'], 'Basic realm="CCR", charset="UTF-8"', 'the browser is asked to sign in');
-        for (const leak of [SHARED, PUSHED, SECRET, 'Dr Jane Smith', 'John Doe', 'Thread started']) t.notMatch(a.body, leak);
+        if (status === 401) {
+          t.equal(a.headers['www-authenticate'], 'Basic realm="CCR", charset="UTF-8"', 'the browser is asked');
+        }
+        for (const leak of [SHARED, PUSHED, SECRET, 'Dr Jane Smith', 'John Doe', 'Thread started']) {
+          t.notMatch(a.body, leak);
+        }
         t.notMatch(a.body, /\bat \S+\.js:\d+|Error:/, 'no stack or error text');
       }
     }
@@ -150,7 +164,8 @@ t.test('the web view on the real server', async (t) => {
   });
 
   t.test('a patient removed from a thread reads it up to its removal, as its view (SPEC 12) holds it', async (t) => {
-    await svc.updateThreadLedger(committer, place, shared, { by: as(jane), removeParticipants: [john.participant_id] });
+    const removal = { by: as(jane), removeParticipants: [john.participant_id] };
+    await svc.updateThreadLedger(committer, place, shared, removal);
     await svc.addMessage(committer, place, shared, { author: as(jane), body: LATER });
     await gitOk(`${work}/c`, ['push', '-q', 'origin', 'main']);
     const frozen = await get(s.url, page(shared), cast.john);
