@@ -12,6 +12,7 @@ const benches: Array<[string, string[]]> = [
   ['signatures.js', quick ? ['500'] : ['3000']],
   ['disk.js', quick ? ['2'] : ['8']],
   ['syncCap.js', quick ? ['32'] : ['300']],
+  ['webView.js', quick ? ['200'] : ['1000']],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

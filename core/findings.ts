@@ -52,6 +52,9 @@ export const ruleIds = {
   whoStatus: 'ccr/who-status',
   whoWrite: 'ccr/who-write',
   whoParticipant: 'ccr/who-participant',
+  // pushes from a participant's view (SPEC 12)
+  viewPath: 'ccr/view-path',
+  viewExact: 'ccr/view-exact',
   // the pipeline itself
   parseBudget: 'ccr/parse-budget',
   quota: 'ccr/quota',

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Make a fresh machine ready: the git CLI (a runtime dependency of the server), the npm packages,
-// and the compiled JavaScript in dist/. Safe to run again; does only what is missing.
-// Usage: node scripts/setup.mjs [--quiet]
+// and the compiled JavaScript in dist/; with --browser also the Chromium the web view's tests
+// drive (Debian's package, never a browser download). Safe to run again; does only what is missing.
+// Usage: node scripts/setup.mjs [--quiet] [--browser]
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ const run = (cmd, args) => {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
 };
 const has = (cmd) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
+const chromium = process.env.CCR_CHROMIUM ?? '/usr/bin/chromium';
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 /** Install Debian packages, as root or through a sudo that asks nothing; `what` names them for the error. */
 const aptInstall = (packages, what) => {
@@ -37,6 +39,16 @@ try {
   }
   const [major, minor] = execFileSync('git', ['--version'], { encoding: 'utf8' }).match(/(\d+)\.(\d+)/).slice(1).map(Number);
   if (major < 2 || (major === 2 && minor < 36)) throw new Error(`git 2.36 or later is needed (core.fsync), found ${major}.${minor}`);
+  if (process.argv.includes('--browser') && !existsSync(chromium)) {
+    // Only the browser tests need it: when it cannot be installed here they fail and say what to do.
+    try {
+      say('installing Chromium for the web view tests');
+      aptInstall(['chromium'], 'Chromium');
+    } catch (e) {
+      console.error(`setup: no Chromium at ${chromium} (${e.message}): the web view tests will fail until one is ` +
+        'installed (Debian: apt-get install chromium) or CCR_CHROMIUM names one');
+    }
+  }
   if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
     say('installing npm packages');
     run('npm', ['ci', '--no-audit', '--no-fund']);

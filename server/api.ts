@@ -135,9 +135,12 @@ async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after
 export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: RecordId): Promise<Answer> {
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants));
   if (!repo) throw new NotFound(`no record ${id}`);
-  const head = await repo.head();
+  // A participant reads its view (SPEC 12): the summary of what its clone holds, no more.
+  const view = await ctx.views.of(p, id);
+  const head = view ? view.tip : await repo.head();
   if (!head) throw new RecordNotFound(`record ${id} has no commits`);
-  const read = <K extends ReadTask>(task: K, oid: Oid) => ctx.reader.run(task, repo.gitdir, oid, p.name);
+  const gitdir = view?.dir ?? repo.gitdir;
+  const read = <K extends ReadTask>(task: K, oid: Oid) => ctx.reader.run(task, gitdir, oid, p.name);
   const tree = await read('record-tree', head);
   if (!tree?.status) throw new RecordNotFound(`record ${id} has no readable ${STATUS_FILE}`);
   const threads = [];

@@ -1,6 +1,6 @@
 // The request handler: route, authenticate (HTTP Basic or a sign-on Bearer JWT on every request
-// but /healthz and unknown paths, which answer 404 first), dispatch,
-// answer errors as JSON, and write the access log entry before the response completes.
+// but /healthz and unknown paths, which answer 404 first), dispatch, answer errors as JSON (as
+// pages on the web view's paths), and write the access log entry before the response completes.
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,6 +15,7 @@ import {
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
 import { errorBody, route, sendJson, type Route } from './http.js';
+import { sendPage, webErrorPage, webRoute } from './webRoute.js';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="CCR", charset="UTF-8"' };
 
@@ -75,6 +76,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     entry.record = r.record;
     entry.service = r.service;
   } else if (r.kind === 'record') entry.record = r.record;
+  else if (r.kind === 'web' && r.page) entry.record = r.page.record;
   const finish = async (status: number, outcome: string) => {
     entry.status = status;
     entry.outcome = outcome;
@@ -89,7 +91,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       await finish(200, 'ok');
       return sendJson(res, 200, { status: 'ok' });
     }
-    if (r.kind === 'not-found') throw new NotFound('nothing is served at this path');
+    if (r.kind === 'not-found' || (r.kind === 'web' && !r.page)) throw new NotFound('nothing is served at this path');
     const principal = await authenticate(ctx, req);
     entry.principal = principal.name;
     if (r.kind === 'bad-method') throw new MethodNotAllowed(`use ${r.allow} here`);
@@ -104,6 +106,12 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       }
       res.end();
       return;
+    }
+    if (r.kind === 'web') {
+      if (r.badMethod || !r.page) throw new MethodNotAllowed('use GET here');
+      const html = await webRoute(ctx, principal, r.page);
+      await finish(200, 'ok');
+      return sendPage(ctx, res, 200, html);
     }
     if (r.kind === 'metrics') {
       allow(principal, apiRights.metrics, 'read metrics');
@@ -141,7 +149,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     await finish(status, body.error.code);
     if (!res.headersSent) {
       lingerOnRefusal(req, res);
-      sendJson(res, status, body, status === 401 ? CHALLENGE : {});
+      const challenge = status === 401 ? CHALLENGE : {};
+      if (r.kind === 'web') sendPage(ctx, res, status, webErrorPage(status, requestId), challenge);
+      else sendJson(res, status, body, challenge);
     } else res.destroy();
   }
 }

@@ -12,6 +12,7 @@ import type { Quotas } from './quotas.js';
 import type { Reader } from './reader.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
+import type { ServerViews } from './views.js';
 import type { SitesConfig } from '../sync/peers.js';
 import type { SyncScheduler } from '../sync/scheduler.js';
 
@@ -70,6 +71,8 @@ export interface ServerContext {
   /** Principals, tokens, sign-on and "my records" (the identity database under <data>/). */
   identity: ServerIdentity;
   participants: ParticipantIndex;
+  /** Participants' views of records: what a participant principal reads and pushes to (SPEC 12). */
+  views: ServerViews;
   hooks: HookEndpoint;
   validator: ValidatorPool;
   reader: Reader;

@@ -9,7 +9,13 @@ import { isOid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { holdRecordLock } from '../git/lock.js';
 import { MAIN_MOVED } from '../git/remote.js';
-import { MAIN, readRef } from '../git/refs.js';
+import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
+import { PushSource } from '../git/pushSource.js';
+import { IsoGitSource } from '../git/store.js';
+import { storeTranslation } from '../git/views/land.js';
+import { layered } from '../git/views/store.js';
+import { translatePush } from '../core/views/translate.js';
+import type { ServedView } from './views.js';
 import { mayAccess } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import type { ServerContext } from './context.js';
@@ -38,44 +44,50 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   // A record the principal may not see is reported exactly like a missing one.
   const repo = await ctx.records.open(id, (r) => mayAccess(p, write ? 'write' : 'read', id, r, ctx.participants));
   if (!repo) throw new NotFound(`no record ${id}`);
+  // A participant reads and pushes through its view, brought up to `main` first (SPEC 12).
+  const view = await ctx.views.of(p, id);
+  const gitdir = view?.dir ?? repo.gitdir;
 
   const failed = (exchange: Exchange) => logFailure(ctx, requestId, id, service, step, exchange);
   if (step === 'advertise') {
-    return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, repo.gitdir, service, ctx.gitEnv)) };
+    return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, gitdir, service, ctx.gitEnv)) };
   }
   if (!write) {
     // Every object a fetch names must be reachable from what this principal may read.
-    const readable = await readableRefs(repo.gitdir);
-    const unreachable = (tips: Oid[], oids: string[]) => reachability.unreachable(repo.gitdir, tips, oids, ctx.gitEnv);
+    const readable = view ? { refs: new Map(view.tip ? [[MAIN, view.tip]] : []) } : await readableRefs(repo.gitdir);
+    const unreachable = (tips: Oid[], oids: string[]) => reachability.unreachable(gitdir, tips, oids, ctx.gitEnv);
     const admit = (body: Buffer) => refuseUploadPack(body, readable, unreachable);
-    const exchange = failed(await rpc(req, res, repo.gitdir, service, ctx.gitEnv, cap, admit));
+    const exchange = failed(await rpc(req, res, gitdir, service, ctx.gitEnv, cap, admit));
     if (exchange.refused) ctx.log('info', 'fetch-refused', { request: requestId, record: id, principal: p.name, reason: exchange.refused });
     return exchanged(exchange, 'ok');
   }
 
   let ended!: () => void;
-  const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir, ended: new Promise((r) => (ended = r)) };
+  const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir, ended: new Promise((r) => (ended = r)), ...(view ? { view } : {}) };
   const before = await readRef(repo.gitdir, MAIN);
   const token = ctx.hooks.open(push);
   let exchange: Exchange;
   let after: string | null;
   try {
     const env = { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token };
-    exchange = failed(await rpc(req, res, repo.gitdir, service, env, cap));
+    exchange = failed(await rpc(req, res, gitdir, service, env, cap));
     // Read while an accepted push still holds the record lock: no server-side write has moved main since.
     after = await readRef(repo.gitdir, MAIN);
   } finally {
     ctx.hooks.close(token);
     ended();
   }
-  const moved = after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
-  const updates = (push.updates ?? []).map((u) => ({ ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === after) }));
+  // A push from a view moved `main` itself, to the translation of the pushed commits.
+  const moved = view ? push.landed !== undefined && after === push.landed.new
+    : after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
+  const landedAt = view ? push.landed?.view : after;
+  const updates = (push.updates ?? []).map((u) => ({ ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === landedAt) }));
   // git's fsck refuses malformed objects before the hook runs: still a refused push for the log.
   const unpackRefused = !push.updates && exchange.unpack !== undefined && exchange.unpack !== 'ok';
   if (push.updates || unpackRefused) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
   if (unpackRefused) ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, unpack: exchange.unpack });
   if (moved) {
-    ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after });
+    ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after, ...(view ? { view: landedAt } : {}) });
     for (const fn of ctx.mainMoved) fn(id);
   }
   return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : unpackRefused ? 'refused-objects' : 'ok'), updates };
@@ -161,6 +173,7 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
     return refusal(push, 1, [formatFinding(twice)], 'nothing was changed');
   }
   push.updates = call.updates;
+  if (push.view) return judgeViewPush(ctx, push, push.view, call);
   // Cheap first: an update whose old value main no longer has cannot land, however good it is.
   let moved = await mainMoved(push, call.updates);
   if (moved) return overtaken(ctx, push, moved);
@@ -171,18 +184,35 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
     bindings: { database: ctx.identity.database },
   });
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
-  const errors = verdict.findings.filter((f) => f.severity === 'error');
-  if (errors.length > 0) {
-    for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
-    const rules = [...new Set(errors.map((f) => f.rule))];
-    ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules });
-    return refusal(push, errors.length, [
-      ...errors.slice(0, 50).map(formatFinding),
-      ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
-    ], 'nothing was changed; messages are never edited or deleted (write a correction instead)');
-  }
+  if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
+  const busy = await lockRecord(ctx, push);
+  if (busy) return busy;
+  moved = await mainMoved(push, call.updates);
+  if (moved) return overtaken(ctx, push, moved);
+  // Counted last, under the lock: only a push that is about to land uses its pusher's quota.
+  const quota = await chargeQuota(ctx, push, call);
+  if (quota) return overQuota(ctx, push, quota);
+  push.accepted = call.updates;
+  return { accept: true, lines: [] };
+}
+
+/** The refusal of a push for the errors among findings (of the rules, or of a view's translation). */
+function refusedFor(ctx: ServerContext, push: PushContext, findings: Finding[]): HookVerdict {
+  const errors = findings.filter((f) => f.severity === 'error');
+  for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
+  const rules = [...new Set(errors.map((f) => f.rule))];
+  ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules });
+  return refusal(push, errors.length, [
+    ...errors.slice(0, 50).map(formatFinding),
+    ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
+  ], 'nothing was changed; messages are never edited or deleted (write a correction instead)');
+}
+
+/** Hold the record lock until the push's receive-pack ends; a refusal when it stays busy. */
+async function lockRecord(ctx: ServerContext, push: PushContext): Promise<HookVerdict | null> {
   try {
     await holdRecordLock(push.gitdir, push.ended, LOCK_WAIT_MS);
+    return null;
   } catch (e) {
     if (!(e instanceof RecordLocked)) throw e;
     ctx.log('warn', 'push-lock-timeout', { request: push.requestId, record: push.recordId });
@@ -190,15 +220,62 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
     const finding = error(ruleIds.parseBudget, busy, { path: MAIN });
     return refusal(push, 1, [formatFinding(finding)], 'nothing was changed; push again in a moment');
   }
-  moved = await mainMoved(push, call.updates);
-  if (moved) return overtaken(ctx, push, moved);
-  // Counted last, under the lock: only a push that is about to land uses its pusher's quota.
-  const quota = await chargeQuota(ctx, push, call);
-  if (quota) {
-    ctx.metrics.findings.inc({ rule: quota.rule });
-    ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [quota.rule] });
-    return refusal(push, 1, [formatFinding(quota)], 'nothing was changed; push again when the period named above has passed');
+}
+
+/** The refusal of a push that would pass its pusher's quota. */
+function overQuota(ctx: ServerContext, push: PushContext, quota: Finding): HookVerdict {
+  ctx.metrics.findings.inc({ rule: quota.rule });
+  ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [quota.rule] });
+  return refusal(push, 1, [formatFinding(quota)], 'nothing was changed; push again when the period named above has passed');
+}
+
+/**
+ * The judgement of a push to a participant's view (SPEC 12). The ref rules first, on the view;
+ * then, under the record lock (held until receive-pack ends, so `main` cannot move) and the view's
+ * lock (receive-pack moves its ref), the pushed commits are translated onto the current `main`
+ * (core/views/translate.ts), stored in the record unreferenced, judged by every rule as if that
+ * principal had pushed them to `main`, and `main` moves to them only when none refuses and the
+ * view of the result is exactly what was pushed. A refused push leaves nothing reachable.
+ */
+async function judgeViewPush(ctx: ServerContext, push: PushContext, view: ServedView, call: HookCall): Promise<HookVerdict> {
+  const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean) => ctx.validator.judge({
+    gitdir, recordId: push.recordId, principal: push.principal, env, updates, now: Date.now(), gitEnv: ctx.gitEnv, content,
+    maxCommits: 10_000, bindings: { database: ctx.identity.database },
+  });
+  const refs = await judge(view.dir, call.env, call.updates, false);
+  if (refs.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, refs.findings);
+  const u = call.updates.find((x) => x.ref === MAIN);
+  const busy = await lockRecord(ctx, push);
+  if (busy) return busy;
+  // `main` cannot move now: the view brought up to it is the view the push must be on.
+  const now = await ctx.views.of(push.principal, push.recordId);
+  if (!u || !now?.tip || !now.main) {
+    return refusedFor(ctx, push, [error(ruleIds.internal, 'expected an update of main on a view of a record with commits')]);
   }
-  push.accepted = call.updates;
-  return { accept: true, lines: [] };
+  await holdRecordLock(view.dir, push.ended, LOCK_WAIT_MS);
+  const pushed = new PushSource(call.env.GIT_OBJECT_DIRECTORY, new IsoGitSource(view.dir), { ...ctx.gitEnv, ...call.env });
+  const objects = layered(new IsoGitSource(push.gitdir), pushed);
+  try {
+    const started = performance.now();
+    const t = await translatePush({ source: objects, reader: view.reader, main: now.main, view: now.tip, old: u.old as Oid, tip: u.new as Oid });
+    const last = t.commits[t.commits.length - 1];
+    if (!t.built || !last) return refusedFor(ctx, push, t.findings);
+    await storeTranslation(push.gitdir, t, objects);
+    const onMain = [{ ref: MAIN, old: now.main, new: last.main }];
+    const verdict = await judge(push.gitdir, {}, onMain, ctx.options.validateContent);
+    ctx.metrics.validation.observe((performance.now() - started) / 1000);
+    // The rules speak first: what they refuse is what the pusher can fix in its own terms.
+    if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
+    if (t.findings.length > 0) return refusedFor(ctx, push, t.findings);
+    const quota = await chargeQuota(ctx, push, { env: call.env, updates: onMain });
+    if (quota) return overQuota(ctx, push, quota);
+    if (!(await compareAndSwapRef(push.gitdir, MAIN, last.main, now.main))) {
+      return refusedFor(ctx, push, [error(ruleIds.internal, `expected main at ${now.main.slice(0, 12)} under the record lock, found it moved`)]);
+    }
+    push.landed = { old: now.main, new: last.main, view: last.view };
+    push.accepted = call.updates;
+    return { accept: true, lines: [] };
+  } finally {
+    pushed.close();
+  }
 }

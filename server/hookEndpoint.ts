@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RecordId } from '../core/ids.js';
+import type { Oid } from '../core/objects.js';
+import type { ServedView } from './views.js';
 import type { Principal } from '../core/principal.js';
 import type { Logger } from './log.js';
 
@@ -29,6 +31,10 @@ export interface PushContext {
   accepted?: RefUpdate[];
   /** The updates of the last pre-receive call, accepted or not. */
   updates?: RefUpdate[];
+  /** A push to a participant's view (SPEC 12): receive-pack runs there, the server moves `main`. */
+  view?: ServedView;
+  /** What a push from a view did to `main`, once it landed. */
+  landed?: { old: Oid; new: Oid; view: Oid };
 }
 
 /** What the hook sent: the quarantine variables and the ref lines. */

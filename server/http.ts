@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CcrError, InvalidInput, PayloadTooLarge, UnsupportedMediaType } from '../core/errors.js';
 import { isUuid, type RecordId } from '../core/ids.js';
 import type { GitService } from './smartHttp.js';
+import { parseWebPath, type WebPage } from './web/paths.js';
 
 /** Send a JSON body. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -69,6 +70,8 @@ export type Route =
   | { kind: 'tokens-create'; name: string }
   | { kind: 'tokens-list'; name: string }
   | { kind: 'tokens-revoke'; name: string; id: string }
+  /** A page of the web view under /records/; `page` null for a path that is none, `badMethod` for anything but GET. */
+  | { kind: 'web'; page: WebPage | null; badMethod?: true }
   | { kind: 'not-found' }
   | { kind: 'bad-method'; allow: string };
 
@@ -105,6 +108,10 @@ export function route(method: string, rawUrl: string): Route {
   const record = RECORD.exec(path);
   if (record) return isUuid(record[1]) ? only('GET', { kind: 'record', record: record[1] }) : { kind: 'not-found' };
   if (path === '/api/principals') return method === 'POST' ? { kind: 'principals-create' } : only('GET', { kind: 'principals-list' });
+  if (path === '/records' || path.startsWith('/records/')) {
+    const page = parseWebPath(path);
+    return method === 'GET' || method === 'HEAD' ? { kind: 'web', page } : { kind: 'web', page, badMethod: true };
+  }
   const principal = PRINCIPAL.exec(path);
   if (principal) return only('DELETE', { kind: 'principals-delete', name: principal[1]! });
   const tokens = TOKENS.exec(path);

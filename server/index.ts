@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CannotStart, isCcrError } from '../core/errors.js';
 import { version } from '../version.js';
+import { ServerViews } from './views.js';
 import { ParticipantIndex } from './access.js';
 import { AccessLog } from './accessLog.js';
 import { createHandler } from './app.js';
@@ -130,8 +131,8 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const identity = opened.attach(records, participants, accessLog);
     closeIdentity = () => identity.close();
     const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants, gitEnv, accessLog,
-      metrics, log, mainMoved: [], hooks,
+      options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants,
+      views: new ServerViews(data), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
