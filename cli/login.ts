@@ -64,8 +64,27 @@ async function helperFor(base: string): Promise<string | null> {
   return r.code === 0 && r.stdout.trim() !== '' ? r.stdout.trim().split('\n').pop()! : null;
 }
 
-const NO_HELPER_HINT = 'choose one, then run ccr login again: git config --global credential.helper store '
-  + '(a file only you can read), cache (in memory for a while), or your system\'s keychain (osxkeychain, manager, libsecret)';
+/**
+ * True when git's `store` helper is among the helpers: git runs every `credential.helper` in
+ * turn, so `store` listed before another one still gets the token.
+ */
+async function storesInClear(helper: string): Promise<boolean> {
+  const all = (await userGit(['config', '--get-all', 'credential.helper'], '')).stdout.replace(/\n$/, '').split('\n');
+  const inForce = all.slice(all.lastIndexOf('') + 1); // an empty value clears the helpers listed before it
+  return [helper, ...inForce].some((h) => /^(\S*\/)?(git-credential-)?store(\s|$)/.test(h.trim()));
+}
+
+/** The helper to recommend: git's memory cache for a working day, or the system's keychain. */
+const GOOD_HELPERS = 'git config --global credential.helper "cache --timeout=28800" '
+  + '(in memory, forgotten after 8 hours), or your system\'s keychain (libsecret, osxkeychain, manager)';
+
+/** Said when the helper in force is `store`: one line, after the token was kept. */
+const STORE_WARNING = 'ccr: warning: git\'s credential helper "store" writes the token in clear to a file your '
+  + 'user can read (~/.git-credentials); prefer cache --timeout=28800 or your system\'s keychain '
+  + '(libsecret, osxkeychain, manager)\n';
+
+const NO_HELPER_HINT = `choose one, then run ccr login again: ${GOOD_HELPERS}; `
+  + 'avoid store, which writes the token in clear to ~/.git-credentials';
 
 /** `ccr login <server-url>`: check a principal's token with the server, then keep it in git's credential helper. */
 export const login: Command = {
@@ -75,8 +94,10 @@ Keep your principal's token for a CCR server in git's credential helper, so that
 ccr push, ccr pull and plain git find it, and no repository holds it (a token written into a
 clone URL would stay in clear in .git/config). The token is read from CCR_TOKEN, from standard
 input, or asked for at a terminal without being shown. The server is asked first whether the
-name and token are right; nothing is kept when they are not. Needs a credential helper, e.g.
-git config --global credential.helper store (or cache, osxkeychain, manager, libsecret).
+name and token are right; nothing is kept when they are not. Needs a credential helper that
+does not write the token in clear, e.g. git config --global credential.helper "cache --timeout=28800"
+(in memory for 8 hours) or your system's keychain (libsecret, osxkeychain, manager). The helper
+store writes the token in clear to ~/.git-credentials, readable by your user: ccr login warns.
 
 Example:
   ccr login https://ccr.example.org --user jane`,
@@ -112,6 +133,8 @@ Example:
     // Ask the helper back: some helpers (or a helper for another host) keep nothing without a word.
     const filled = await userGit(['credential', 'fill'], `url=${base}\nusername=${user}\n\n`, { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '' });
     if (!filled.stdout.split('\n').includes(`password=${token}`)) throw new Failure(`the credential helper (${helper}) did not keep the token for ${base}`, NO_HELPER_HINT);
+    // Said once the token was kept: a refused or failed login wrote nothing in clear.
+    if (await storesInClear(helper)) process.stderr.write(STORE_WARNING);
     out(v['json'] === true, { server: base, user, helper }, `logged in to ${base} as ${user}: git's credential helper (${helper}) keeps the token; no repository holds it`);
     return 0;
   },

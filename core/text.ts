@@ -4,11 +4,18 @@
  * Characters SPEC section 4 forbids anywhere: C0 controls but tab and LF (so CR), DEL, line and
  * paragraph separators, and every Default_Ignorable_Code_Point (zero-width and bidirectional
  * controls, BOM, soft hyphen, word joiner, Hangul fillers, tag characters, …): text a reader
- * cannot see. One exception: U+FE0F (emoji presentation) directly after an emoji, as phone
- * keyboards write "❤️" and "✔️"; a selector anywhere else, or a run of them (a hidden channel), is refused.
+ * cannot see. Private-use and unassigned code points too (and lone surrogates, which only a JSON
+ * string can carry): they show as a box or as a vendor's glyph that another site does not have,
+ * so a reader cannot tell what was written. One exception: U+FE0F (emoji presentation) directly
+ * after an emoji, as phone keyboards write "❤️" and "✔️"; after a digit, `#` or `*` (emoji too)
+ * only in a keycap ("5️⃣", U+20E3 next), else "5\uFE0F0 mg" would hide a bit in every digit of a
+ * dose. A selector anywhere else, or a run of them (a hidden channel), is refused.
  */
 export const FORBIDDEN_CHARS = new RegExp([
-  '[\\u0000-\\u0008\\u000B-\\u001F\\u007F\\u2028\\u2029]', '(?!\\uFE0F)\\p{Default_Ignorable_Code_Point}', '(?<!\\p{Emoji})\\uFE0F',
+  '[\\u0000-\\u0008\\u000B-\\u001F\\u007F\\u2028\\u2029\\p{Co}\\p{Cn}\\p{Cs}]',
+  '(?!\\uFE0F)\\p{Default_Ignorable_Code_Point}',
+  '(?<!\\p{Emoji})\\uFE0F',
+  '(?<=[0-9#*])\\uFE0F(?!\\u20E3)',
 ].join('|'), 'u');
 const FORBIDDEN_GLOBAL = new RegExp(FORBIDDEN_CHARS.source, 'gu');
 
@@ -63,9 +70,14 @@ export function describeChar(ch: string): string {
   };
   const code = 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
   const selector = (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
-  const kind = named[ch] ?? (cp >= 0xe0000 && cp <= 0xe007f ? 'tag character' : selector ? 'variation selector' : undefined);
+  const kind = named[ch] ?? (cp >= 0xe0000 && cp <= 0xe007f ? 'tag character' : selector ? 'variation selector'
+    : /\p{Co}/u.test(ch) ? 'private-use character' : /\p{Cn}/u.test(ch) ? 'unassigned code point'
+      : /\p{Cs}/u.test(ch) ? 'lone surrogate' : undefined);
   return kind ? `${kind} (${code})` : code;
 }
+
+/** Why a U+FE0F was refused, where emoji presentation selectors are otherwise kept. */
+const SELECTOR_WHY = ' not right after an emoji (after a digit, `#` or `*` only in a keycap, U+20E3 next)';
 
 /** A problem found in text: which kind, what was expected, and the 1-based line. */
 export interface TextProblem {
@@ -83,7 +95,9 @@ export function scanText(text: string, limits: { maxLine: number; max?: number }
   const max = limits.max ?? 10;
   FORBIDDEN_GLOBAL.lastIndex = 0;
   for (let m = FORBIDDEN_GLOBAL.exec(text); m && problems.length < max; m = FORBIDDEN_GLOBAL.exec(text)) {
-    problems.push({ kind: 'char', line: lineAt(text, m.index), message: `expected no forbidden character, found ${describeChar(m[0])}` });
+    const why = m[0] === '\uFE0F' ? SELECTOR_WHY : '';
+    const message = `expected no forbidden character, found ${describeChar(m[0])}${why}`;
+    problems.push({ kind: 'char', line: lineAt(text, m.index), message });
   }
   let line = 1;
   for (let start = 0; start <= text.length && problems.length < max; line++) {

@@ -2,12 +2,14 @@
 // Server-side writes go through the same service, writer and rules as every other write.
 
 import type { IncomingMessage } from 'node:http';
-import { Forbidden, InvalidInput, NotFound, RecordNotFound, ThreadNotFound } from '../core/errors.js';
+import {
+  Forbidden, InvalidInput, NotFound, RecordNotFound, RuleViolation, ThreadNotFound,
+} from '../core/errors.js';
 import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
+import { commitTimeFinding } from '../core/rules/commit.js';
 import type { Role } from '../core/vocabulary.js';
-import { CLOCK_SKEW_MS } from '../core/rules/context.js';
 import { STATUS_FILE } from '../core/layout.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
@@ -74,11 +76,10 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
     if (typeof root.name !== 'string' || typeof root.email !== 'string' || !Number.isInteger(root.time) || (root.commit !== undefined && !isOid(root.commit))) {
       throw new InvalidInput('expected root { name, email, time (seconds), commit? }');
     }
-    // The clock rule of SPEC 8 holds for a re-created first commit as for any pushed one.
-    const latest = Date.now() + CLOCK_SKEW_MS;
-    if ((root.time as number) * 1000 > latest) {
-      throw new InvalidInput(`expected root.time at most ${Math.floor(latest / 1000)} (server time + 5 minutes), found ${root.time as number}`);
-    }
+    // The clock rule of SPEC 8 holds for a re-created first commit as for any pushed one, and
+    // says so with the same rule id and reason.
+    const late = commitTimeFinding(root.time as number, Date.now());
+    if (late) throw new RuleViolation([late]);
   }
   const author = root ? { name: root.name as string, email: root.email as string } : serverAuthor(p);
   // Counted before the record is made (two creations at once cannot both slip under the limit), given back if it is not.

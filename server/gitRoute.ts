@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Forbidden, NotFound, PayloadTooLarge, RecordLocked, UnsupportedMediaType } from '../core/errors.js';
-import { error, formatFinding, ruleIds, type Finding } from '../core/findings.js';
+import { error, formatFinding, ruleIds, type Finding, type RuleId } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
@@ -149,6 +149,21 @@ function refusal(push: PushContext, count: number, lines: string[], then: string
   return { accept: false, lines: [headline, ...lines, `ccr: ${then}`] };
 }
 
+/**
+ * Closing hints by rule, for rules whose findings do not already say what to do. Only a refusal
+ * about changing what was written hears that messages are never edited: after a merge, a quota
+ * or a budget refusal that line would mislead.
+ */
+const CLOSING_HINTS: Partial<Record<RuleId, string>> = {
+  [ruleIds.appendOnly]: 'messages are never edited or deleted (write a correction instead)',
+};
+
+/** The closing line of a refusal by these rules: nothing was changed, and the hints that apply. */
+function closingHint(rules: readonly RuleId[]): string {
+  const hints = [...new Set(rules.map((r) => CLOSING_HINTS[r]).filter((h) => h !== undefined))];
+  return ['nothing was changed', ...hints].join('; ');
+}
+
 /** The refusal of a push whose old value of `main` was overtaken by another write. */
 function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: string; found: string | null }): HookVerdict {
   ctx.log('info', 'push-overtaken', {
@@ -205,7 +220,7 @@ function refusedFor(ctx: ServerContext, push: PushContext, findings: Finding[]):
   return refusal(push, errors.length, [
     ...errors.slice(0, 50).map(formatFinding),
     ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
-  ], 'nothing was changed; messages are never edited or deleted (write a correction instead)');
+  ], closingHint(rules));
 }
 
 /** Hold the record lock until the push's receive-pack ends; a refusal when it stays busy. */

@@ -17,8 +17,15 @@ export function commitRules(changes: CommitChanges, ctx: RuleContext): Finding[]
       out.push(error(ruleIds.commitAction, `expected \`coordination:${expected}:\` because the commit ${creates ? 'creates a record or thread' : 'creates no record or thread'}, found \`coordination:${parsed.value.action}:\``));
     }
   }
-  if (ctx.now !== undefined && commit.committer.timestamp * 1000 > ctx.now + CLOCK_SKEW_MS) {
-    out.push(error(ruleIds.commitTime, `expected a commit time no later than 5 minutes after the server time, found ${new Date(commit.committer.timestamp * 1000).toISOString()}`));
-  }
+  const late = ctx.now === undefined ? null : commitTimeFinding(commit.committer.timestamp, ctx.now);
+  if (late) out.push(late);
   return out;
+}
+
+/** The `ccr/commit-time` finding for a commit time (seconds) later than `now` (ms) + 5 minutes, or null. */
+export function commitTimeFinding(seconds: number, now: number): Finding | null {
+  if (seconds * 1000 <= now + CLOCK_SKEW_MS) return null;
+  const found = new Date(seconds * 1000).toISOString();
+  const why = `expected a commit time no later than 5 minutes after the server time, found ${found}`;
+  return error(ruleIds.commitTime, why);
 }

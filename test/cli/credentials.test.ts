@@ -2,6 +2,7 @@
 // in a temporary HOME: ccr login, ccr clone and push through the helper, CCR_USER / CCR_TOKEN, a
 // URL with a token in it, and the warning for a remote URL that holds one.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { ccr, hasStack } from '../helpers/cli.js';
@@ -10,13 +11,19 @@ import { jane } from '../helpers/people.js';
 import { castPrincipals, testServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
+/** The one line ccr login writes when git's store helper is in force. */
+const storeWarning = 'ccr: warning: git\'s credential helper "store" writes the token in clear to a file your user '
+  + 'can read (~/.git-credentials); prefer cache --timeout=28800 or your system\'s keychain '
+  + '(libsecret, osxkeychain, manager)\n';
+
 /** Every file under a folder whose bytes hold `secret`. */
 function filesHolding(dir: string, secret: string): string[] {
   const found: string[] = [];
   for (const name of readdirSync(dir)) {
     const path = `${dir}/${name}`;
-    if (statSync(path).isDirectory()) found.push(...filesHolding(path, secret));
-    else if (readFileSync(path).includes(secret)) found.push(path);
+    const stat = statSync(path);
+    if (stat.isDirectory()) found.push(...filesHolding(path, secret));
+    else if (stat.isFile() && readFileSync(path).includes(secret)) found.push(path); // not the cache's socket
   }
   return found;
 }
@@ -41,6 +48,7 @@ t.test('ccr login keeps the token in git\'s credential helper; ccr clone, ccr pu
   const login = await ccr(['login', s.url, '--user', 'jane'], { env, input: `${creds.token}\n` });
   t.equal(login.status, 0, login.stderr);
   t.equal(login.stdout, `logged in to ${s.url} as jane: git's credential helper (store) keeps the token; no repository holds it\n`);
+  t.equal(login.stderr, storeWarning, 'one line warns that store writes the token in clear');
   t.match(readFileSync(`${home}/.git-credentials`, 'utf8'), `http://jane:${creds.token}@127.0.0.1`, 'the store helper holds it, in the user\'s HOME');
 
   const clone = await ccr(['clone', s.url, rec.id, 'c'], { cwd: home, env });
@@ -80,11 +88,50 @@ t.test('ccr login keeps nothing when the server refuses the token, cannot be rea
   const bare = await userHome(t, false);
   const none = await ccr(['login', s.url, '--user', 'jane'], { env: bare.env, input: `${creds.token}\n` });
   t.equal(none.status, 1);
-  t.match(none.stderr, new RegExp(`^ccr: git has no credential helper for ${s.url}, so it would keep nothing\\nhint: choose one, then run ccr login again: git config --global credential.helper store`));
+  const hint = 'hint: choose one, then run ccr login again: git config --global credential.helper '
+    + '"cache --timeout=28800" (in memory, forgotten after 8 hours), or your system\'s keychain '
+    + '(libsecret, osxkeychain, manager); '
+    + 'avoid store, which writes the token in clear to ~/.git-credentials\n';
+  t.equal(none.stderr, `ccr: git has no credential helper for ${s.url}, so it would keep nothing\n${hint}`);
   const noUser = await ccr(['login', s.url], { env, input: `${creds.token}\n` });
   t.equal(noUser.status, 2);
   t.match(noUser.stderr, /^ccr: give the principal name with --user \(or CCR_USER\)/);
   t.notOk(hasStack(wrong.stderr + down.stderr + none.stderr + noUser.stderr));
+});
+
+t.test('with git\'s cache helper ccr login keeps the token in memory, unwarned; a store helper warns', async (t) => {
+  const s = await testServer(t);
+  const { jane: creds } = await castPrincipals(s);
+  const rec = await s.record({ participants: [jane] });
+  const { home, env } = await userHome(t, false);
+  writeFileSync(`${home}/.gitconfig`, '[credential]\n\thelper = cache --timeout=600\n');
+  // git starts the cache daemon; it is told to exit when the test ends (and exits on its own 600 s after).
+  t.teardown(() => {
+    spawnSync('git', ['credential-cache', 'exit'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  });
+
+  const login = await ccr(['login', s.url, '--user', 'jane'], { env, input: `${creds.token}\n` });
+  t.equal(login.status, 0, login.stderr);
+  t.equal(login.stderr, '', 'no warning');
+  t.equal(login.stdout, `logged in to ${s.url} as jane: git's credential helper (cache --timeout=600) keeps `
+    + 'the token; no repository holds it\n');
+  t.same(filesHolding(home, creds.token), [], 'the token is in no file under HOME');
+  const clone = await ccr(['clone', s.url, rec.id, 'c'], { cwd: home, env });
+  t.equal(clone.status, 0, `ccr clone finds it in the cache: ${clone.stderr}`);
+  t.same(filesHolding(home, creds.token), [], 'still in no file after the clone');
+
+  // git runs every helper listed: store before cache still writes the token in clear.
+  for (const helpers of [['store', 'cache --timeout=600'], ['cache --timeout=600', `store --file ${home}/creds`]]) {
+    writeFileSync(`${home}/.gitconfig`, `[credential]\n${helpers.map((h) => `\thelper = ${h}\n`).join('')}`);
+    const again = await ccr(['login', s.url, '--user', 'jane'], { env, input: `${creds.token}\n` });
+    t.equal(again.status, 0, again.stderr);
+    t.equal(again.stderr, storeWarning, `helpers ${helpers.join(', ')}: warned`);
+  }
+  // An empty helper value clears those listed before it, as git does: store no longer in force.
+  writeFileSync(`${home}/.gitconfig`, '[credential]\n\thelper = store\n\thelper =\n\thelper = cache --timeout=600\n');
+  const cleared = await ccr(['login', s.url, '--user', 'jane'], { env, input: `${creds.token}\n` });
+  t.equal(cleared.status, 0, cleared.stderr);
+  t.equal(cleared.stderr, '', 'store cleared by an empty value: no warning');
 });
 
 t.test('CCR_USER and CCR_TOKEN, or a token in the URL, serve one command and are written nowhere', async (t) => {

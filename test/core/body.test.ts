@@ -94,3 +94,42 @@ t.test('invisible text is refused by the renderer and the validator with the sam
     t.same(checkMessagesText(file(renderBody(typed))).findings, [], `${JSON.stringify(typed)} is accepted`);
   }
 });
+
+t.test('private-use and unassigned code points are refused by the renderer and the validator alike', async (t) => {
+  const refused: Record<string, [typed: string, found: string]> = {
+    'only a private-use character': ['\uE000', 'private-use character (U+E000)'],
+    'a private-use character in a dose': ['Take 5\uE0000 mg', 'private-use character (U+E000)'],
+    'a vendor glyph': ['Signed \uF8FF', 'private-use character (U+F8FF)'],
+    'a supplementary private-use character': ['Fine\u{F0041}', 'private-use character (U+F0041)'],
+    'an unassigned code point': ['Take 5\u03780 mg', 'unassigned code point (U+0378)'],
+    'a noncharacter': ['Fine\uFDD0', 'unassigned code point (U+FDD0)'],
+    'a lone surrogate (only a JSON string can carry one)': ['Fine\uD800', 'lone surrogate (U+D800)'],
+  };
+  for (const [what, [typed, found]] of Object.entries(refused)) {
+    const message = `expected no forbidden character, found ${found}`;
+    const refusal = { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars', message }] };
+    t.throws(() => renderBody(typed), refusal, `the renderer refuses ${what}`);
+    if (what.includes('surrogate')) continue; // a file is UTF-8 bytes: no surrogate reaches the validator
+    const findings = checkMessagesText(file(typed)).findings;
+    const same = findings.some((f) => f.rule === 'ccr/message-chars' && f.message === message);
+    t.ok(same, `the validator refuses ${what}`);
+  }
+  const reference = { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars' }] };
+  t.throws(() => renderBody('Fine&#xE000;'), reference, 'also written as a character reference');
+});
+
+t.test('U+FE0F after a digit, `#` or `*` is accepted only in a keycap', async (t) => {
+  const message = 'expected no forbidden character, found variation selector (U+FE0F) not right after an emoji '
+    + '(after a digit, `#` or `*` only in a keycap, U+20E3 next)';
+  const refusal = { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars', message }] };
+  for (const typed of ['Take 5\uFE0F0 mg', 'Take 1\uFE0F2\uFE0F.5 mg', 'Room #\uFE0F4', 'Note *\uFE0F', '9\uFE0F']) {
+    t.throws(() => renderBody(typed), refusal, `the renderer refuses ${JSON.stringify(typed)}`);
+    const findings = checkMessagesText(file(typed)).findings;
+    const same = findings.some((f) => f.rule === 'ccr/message-chars' && f.message === message);
+    t.ok(same, `the validator refuses ${JSON.stringify(typed)}`);
+  }
+  const keycaps = ['5\uFE0F\u20E3 tablets', 'Dial #\uFE0F\u20E3 then *\uFE0F\u20E3', '0\uFE0F\u20E3', '5\u20E3 alone'];
+  for (const typed of [...keycaps, '\u00A9\uFE0F 2026']) {
+    t.same(checkMessagesText(file(renderBody(typed))).findings, [], `${JSON.stringify(typed)} is accepted`);
+  }
+});

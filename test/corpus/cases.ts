@@ -78,6 +78,8 @@ export const cases: Case[] = [
   one('creates a second thread', null, (s) => newThread(s), { message: commitMessage.thread }),
   one('appends a body with an emoji written with its presentation selector, and a keycap', null,
     (s) => append(s, msg({ body: 'Thank you \u2764\uFE0F see you at 1\uFE0F\u20E3' }))),
+  one('appends a body with keycap emoji for a digit, `#` and `*`', null,
+    (s) => append(s, msg({ body: 'Take 5\uFE0F\u20E3 tablets, dial #\uFE0F\u20E3 then *\uFE0F\u20E3' }))),
   one('appends a body with accents, emoji, tabs and an indented code block', null, (s) => append(s, msg({ body: 'Zoë\u2019s café visit 😀\n\n\tcolumn\tvalue\n\n    indented code' }))),
   one('accepts other trailers beside Care-Location', null, (s) => append(s, msg()), { message: 'coordination:update: Added message to thread\n\nCare-Location: Ward 7\nSigned-off-by: Jane Smith <jane@example.org>\n' }),
   one('accepts a timestamp a few minutes ahead of the server clock', null, (s) => append(s, msg({ timestamp: new Date(Date.now() + 4 * 60_000).toISOString() as Timestamp }))),
@@ -132,6 +134,8 @@ export const cases: Case[] = [
     'a run of variation selectors': 'Fine \u2764\uFE0F\uFE0F\uFE0E',
     'only no-break spaces': '\u00A0\u00A0', 'only a Hangul filler': '\u3164',
     'a bidi override written as a character reference': 'Take 5&#x202E;0 mg', 'only `&nbsp;`': '&nbsp;',
+    'only a private-use character': '\uE000', 'an unassigned code point': 'Take 5\u03780 mg',
+    'a digit with an emoji presentation selector but no keycap': 'Take 5\uFE0F0 mg',
   }).map(([what, body]) => one(`refuses ${what} in a body`, ruleIds.messageChars, (s) => appendRaw(s, rawBlock(body)))),
   one('refuses a display name that shows nothing (a braille blank)', ruleIds.ledgerSchema, (s) => append(
     withLedger(s, (l) => ({ ...l, participants: [...l.participants, { ...admin, display_name: '\u2800' }] })),
@@ -139,6 +143,10 @@ export const cases: Case[] = [
   )),
   one('refuses an invisible character in a display name', ruleIds.ledgerFormat, (s) => append(
     withLedger(s, (l) => ({ ...l, participants: [...l.participants, { ...admin, display_name: 'Sam\u00ADAdmin' }] })),
+    system('Participant added: Sam Admin (careadministrator).'),
+  )),
+  one('refuses a private-use character in a display name', ruleIds.ledgerFormat, (s) => append(
+    withLedger(s, (l) => ({ ...l, participants: [...l.participants, { ...admin, display_name: 'Sam \uF8FF' }] })),
     system('Participant added: Sam Admin (careadministrator).'),
   )),
   ...(['body', 'name', 'id'] as const).map((where) => one(`refuses invalid UTF-8 in the ${where}`, ruleIds.messageChars, (s) => {
