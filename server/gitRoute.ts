@@ -256,7 +256,7 @@ async function judgeViewPush(ctx: ServerContext, push: PushContext, view: Served
   const objects = layered(new IsoGitSource(push.gitdir), pushed);
   try {
     const started = performance.now();
-    const t = await translatePush({ source: objects, reader: view.reader, main: now.main, view: now.tip, old: u.old as Oid, tip: u.new as Oid });
+    const t = await translatePush({ source: objects, reader: view.reader, principal: push.principal, main: now.main, view: now.tip, old: u.old as Oid, tip: u.new as Oid });
     const last = t.commits[t.commits.length - 1];
     if (!t.built || !last) return refusedFor(ctx, push, t.findings);
     await storeTranslation(push.gitdir, t, objects);

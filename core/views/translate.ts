@@ -6,7 +6,9 @@
 // refused here, before any rule reads `main`'s hidden parts. The translation stands only if the
 // view of M_n is exactly C_n: then the pusher's branch and the server agree with no surprise.
 
+import { mergeRefused } from '../evaluate.js';
 import { error, ruleIds, type Finding } from '../findings.js';
+import type { Principal } from '../principal.js';
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
 import { formatCommit, formatTree, modes, parseCommit, parseTree, type Commit, type Oid, type TreeEntry } from '../objects.js';
 import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
@@ -27,6 +29,8 @@ export interface TranslateInput {
   tip: Oid;
   /** Most commits one push may bring (as the ref rule: 10,000). */
   maxCommits?: number;
+  /** Who pushes: a merge is refused in the words the rules use for a push to `main`. */
+  principal?: Principal;
 }
 
 /** One pushed view commit and the `main` commit it became. */
@@ -98,11 +102,12 @@ class Reader {
 }
 
 /** The pushed commits from `old` (excluded) to `tip`, oldest first; or why they are not a line on `old`. */
-async function pushedLine(r: Reader, old: Oid, tip: Oid, max: number): Promise<{ commits: Array<[Oid, Commit]> } | { finding: Finding }> {
+async function pushedLine(r: Reader, old: Oid, tip: Oid, max: number, principal?: Principal): Promise<{ commits: Array<[Oid, Commit]> } | { finding: Finding }> {
   const line: Array<[Oid, Commit]> = [];
   for (let at = tip; at !== old;) {
     const c = await r.commit(at);
     if (!c) return { finding: error(ruleIds.objectFormat, 'expected a well-formed commit', { commit: at }) };
+    if (c.parents.length === 2 && principal) return { finding: { ...mergeRefused(principal), commit: at } };
     if (c.parents.length > 1) {
       const why = `expected one parent, found a merge of ${c.parents.length}: a view is pushed as a line of commits on the view you fetched; rebase instead`;
       return { finding: error(ruleIds.commitParents, why, { commit: at }) };
@@ -140,7 +145,7 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
     return refuse(error(ruleIds.refFastForward, `expected a push on your view at ${short(view)}, found one on ${short(old)}: `
       + 'your view moved since you fetched it; fetch and push again'));
   }
-  const line = await pushedLine(r, old, tip, input.maxCommits ?? 10_000);
+  const line = await pushedLine(r, old, tip, input.maxCommits ?? 10_000, input.principal);
   if ('finding' in line) return refuse(line.finding);
 
   let mainAt = main;
