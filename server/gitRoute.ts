@@ -87,7 +87,7 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   if (push.updates || unpackRefused) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
   if (unpackRefused) ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, unpack: exchange.unpack });
   if (moved) {
-    ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after, ...(view ? { view: landedAt } : {}) });
+    ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: push.landed?.old ?? before, new: after, ...(view ? { view: landedAt } : {}) });
     for (const fn of ctx.mainMoved) fn(id);
   }
   return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : unpackRefused ? 'refused-objects' : 'ok'), updates };
@@ -97,8 +97,8 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
 const reachability = new Reachability();
 
 /**
- * The refs a principal reads, by name: `main`, whole, for every principal that may read the record
- * (a participant's view will be its own tip). Refs under refs/ccr/ are private to the server.
+ * The refs a principal who reads `main` whole reads, by name (a participant reads its view's tip
+ * instead). Refs under refs/ccr/ are private to the server.
  */
 async function readableRefs(gitdir: string): Promise<Readable> {
   const main = await readRef(gitdir, MAIN);
