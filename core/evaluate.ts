@@ -296,7 +296,8 @@ function mayMerge(principal: EvaluateOptions['principal']): boolean {
 
 /** The refusal of a merge pushed by a principal that may not merge (any but a site). */
 export function mergeRefused(p: NonNullable<EvaluateOptions['principal']>): Finding {
-  const why = `expected one parent: merge commits reach main only through sync between sites, found a merge pushed by ${p.kind} ${p.name}`;
+  const why = 'expected one parent: merge commits reach main only through sync between sites, '
+    + `found a merge pushed by ${p.kind} ${p.name}`;
   return error(ruleIds.commitParents, `${why} (rebase your commits on main and push again)`);
 }
 

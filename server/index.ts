@@ -125,7 +125,8 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const ctx: ServerContext = {
       options: { ...options, data }, baseUrl: '', principals, sites, quotas,
       records: new RecordStore(`${data}/coordination`, (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed })),
-      participants: new ParticipantIndex(), views: new ServerViews(data), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
+      participants: new ParticipantIndex(), views: new ServerViews(data),
+      gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };

@@ -179,7 +179,7 @@ export class ViewStore {
     await syncDir(`${dir}/objects`);
   }
 
-  async #update(record: string, dir: string, reader: ViewReader, options: UpdateOptions): Promise<Omit<ViewUpdate, 'rebuilt'> & { rebuilt: boolean }> {
+  async #update(record: string, dir: string, reader: ViewReader, options: UpdateOptions): Promise<ViewUpdate> {
     const main = await readRef(record, MAIN);
     const ref = await readRef(dir, MAIN);
     if (!main) return { view: null, main: null, projected: 0, made: 0, rebuilt: false };
@@ -188,10 +188,13 @@ export class ViewStore {
     const last = await map.last();
     if (last?.main === main) {
       // Done before, but the ref was not moved (killed after the map): `main` holds everything before.
-      if (ref !== last.view && !(await compareAndSwapRef(dir, MAIN, last.view, ref))) throw new Error(`${dir}: the view moved during its update`);
+      if (ref !== last.view && !(await compareAndSwapRef(dir, MAIN, last.view, ref))) {
+        throw new Error(`${dir}: the view moved meanwhile`);
+      }
       return { view: last.view, main, projected: 0, made: 0, rebuilt: false };
     }
-    const listed = await runGit(['--git-dir', record, 'rev-list', '--topo-order', '--reverse', main, ...(last ? [`^${last.main}`] : [])]);
+    const since = last ? [`^${last.main}`] : [];
+    const listed = await runGit(['--git-dir', record, 'rev-list', '--topo-order', '--reverse', main, ...since]);
     // The map's last commit is not in the record (a record restored from a backup): build again.
     if (listed.code !== 0) throw new DamagedMap(`${dir}: ${listed.stderr.trim()}`);
     const commits = listed.stdout.toString().split('\n').filter(isOid);
@@ -199,7 +202,8 @@ export class ViewStore {
     // A long build reads through git's own cat-file (the view's objects, then the record's through
     // its alternate), far faster on a pack's deltas; a short update reads in process, no process start.
     const cat = options.mainSource === undefined && commits.length > LONG_BUILD ? new CatFileSource(dir) : null;
-    const source = cat ?? layered(options.mainSource ?? new IsoGitSource(record), new IsoGitSource(dir, 4 * 1024 * 1024));
+    const own = new IsoGitSource(dir, 4 * 1024 * 1024);
+    const source = cat ?? layered(options.mainSource ?? new IsoGitSource(record), own);
     try {
       let everything: Map<Oid, Oid> | null = null;
       let made = 0;
@@ -237,7 +241,7 @@ export class ViewStore {
         const end = chunk[chunk.length - 1]!;
         const view = builder.views.get(end)!;
         if (view !== refView && (await forward(end))) {
-          if (!(await compareAndSwapRef(dir, MAIN, view, refView))) throw new Error(`${dir}: the view moved during its update`);
+          if (!(await compareAndSwapRef(dir, MAIN, view, refView))) throw new Error(`${dir}: the view moved meanwhile`);
           [refMain, refView] = [end, view];
         }
         options.onBatch?.(at + chunk.length);
@@ -251,5 +255,6 @@ export class ViewStore {
 
 /** Every object id reachable from a view's ref (a helper for checks and tests). */
 export async function viewObjects(dir: string): Promise<string[]> {
-  return (await git(['--git-dir', dir, 'rev-list', '--objects', '--no-object-names', '--all'])).split('\n').filter(Boolean);
+  const listed = await git(['--git-dir', dir, 'rev-list', '--objects', '--no-object-names', '--all']);
+  return listed.split('\n').filter(Boolean);
 }

@@ -103,7 +103,8 @@ for (const c of classes) {
       const [ours, theirs] = [merged.indexOf('Written on an old clone.'), merged.indexOf('Chest X-ray reviewed')];
       t.ok(ours < theirs, 'the merge sorts the backdated block before the message already on main');
     }
-    // What the attacker fetched is its view of main (SPEC 12: john does not see the second thread); main itself is the admin's.
+    // What the attacker fetched is its view of main (SPEC 12: john does not see the second
+    // thread); main itself is what the admin reads.
     const before = await mainOf(x.s, x.id);
     if (c.attacker === 'tom') t.equal(before, main, 'tom takes part in every thread: his view is main itself');
     const pushed = await gitRun(old, ['push', x.s.gitUrl(x.id, x.who[c.attacker]), 'main:main']);

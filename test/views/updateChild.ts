@@ -7,5 +7,6 @@ import { ViewStore } from '../../git/views/store.js';
 import { RECORD } from './history.js';
 
 const [data, participant] = process.argv.slice(2) as [string, string];
-await new ViewStore(data).update(RECORD, participantReader(participant), { batch: 4, onBatch: () => process.stdout.write('.') });
+const dot = () => process.stdout.write('.');
+await new ViewStore(data).update(RECORD, participantReader(participant), { batch: 4, onBatch: dot });
 process.stdout.write('done\n');
