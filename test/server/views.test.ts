@@ -48,7 +48,7 @@ async function scene(t: Test) {
   return { s, cast, record: rec.id, shared, hidden, tomDir };
 }
 
-t.test('a patient\'s clone holds no byte of the clinicians\' thread; two clones agree; main\'s id is refused', async (t) => {
+t.test('a patient\'s clone holds no byte of the clinicians\' thread; clones agree; main\'s id refused', async (t) => {
   const { s, cast, record, hidden, tomDir } = await scene(t);
   const johnDir = await clone(t, s, record, cast.john);
   const store = await objectStore(johnDir);

@@ -93,7 +93,8 @@ export class History {
     const t = threadId(n);
     const m = this.message(who[0]!);
     const ledger: Ledger = {
-      thread_id: t, status: 'open', created_at: formatTimestamp(START + n * 1000) as Timestamp, last_updated_at: m.timestamp,
+      thread_id: t, status: 'open', created_at: formatTimestamp(START + n * 1000) as Timestamp,
+      last_updated_at: m.timestamp,
       participants: who.map((w) => cast[w]), visibility: { sensitivity: 'standard',
         restricted: opts.restricted ?? false },
       policies: { allow_patient_participation: true, allow_external_organisations: true },
@@ -269,7 +270,9 @@ export class MemoryViews {
   /** The message markers in every object reachable from a view commit. */
   async markers(tip: Oid): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const o of (await this.reachable(tip)).values()) for (const m of markersIn(Buffer.from(o.content).toString('latin1'))) out.add(m);
+    for (const o of (await this.reachable(tip)).values()) {
+      for (const m of markersIn(Buffer.from(o.content).toString('latin1'))) out.add(m);
+    }
     return out;
   }
 }
@@ -294,7 +297,8 @@ export class Clone {
   constructor(readonly views: MemoryViews, readonly who: Who) {}
 
   snapshot(commit: Oid): Snapshot {
-    const get = (oid: Oid) => this.pushed.objects.get(oid)?.content ?? this.views.store.objects.get(oid)?.content ?? this.views.history.source.objects.get(oid)!.content;
+    const get = (oid: Oid) => this.pushed.objects.get(oid)?.content ?? this.views.store.objects.get(oid)?.content
+      ?? this.views.history.source.objects.get(oid)!.content;
     return snapshotOf(get, parseCommit(get(commit))!.tree);
   }
 

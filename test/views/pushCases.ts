@@ -106,7 +106,8 @@ export const viewPushCases: ViewPushCase[] = [
   },
   // Hostile: what cannot be translated.
   {
-    name: 'creates a folder under the id of a thread out of sight', as: 'john', expect: { translation: ruleIds.viewPath },
+    name: 'creates a folder under the id of a thread out of sight', as: 'john',
+    expect: { translation: ruleIds.viewPath },
     steps: [{ message: threadCommit, change: (s) => s.set(file(2, 'messages.md'), '# Messages\n').set(file(2,
       'ledger.yaml'), s.text(file(1, 'ledger.yaml'))) }],
   },
@@ -125,7 +126,8 @@ export const viewPushCases: ViewPushCase[] = [
   { name: 'pushes a commit with a header other than gpgsig', as: 'john', expect: { translation: ruleIds.viewExact },
     steps: [{ change: say(1, 'john'), headers: [['x-origin', 'elsewhere']] }] },
   {
-    name: 'creates a thread he does not take part in (it would leave his view)', as: 'tom', expect: { translation: ruleIds.viewExact },
+    name: 'creates a thread he does not take part in (it would leave his view)', as: 'tom',
+    expect: { translation: ruleIds.viewExact },
     steps: [{
       message: threadCommit,
       change: (s) => {

@@ -47,7 +47,8 @@ function scene(): { h: History; visible: number[]; hidden: number[] } {
 }
 
 /** What a clone's whole object store says: every message marker, and whether a text occurs in any object. */
-async function cloneStore(dir: string): Promise<{ markers: Set<string>; has: (text: string) => boolean; count: number }> {
+async function cloneStore(dir: string):
+Promise<{ markers: Set<string>; has: (text: string) => boolean; count: number }> {
   const objects = await allObjects(`${dir}/.git`);
   const texts = objects.map((o) => o.content.toString('latin1'));
   const markers = new Set(texts.flatMap((x) => [...markersIn(x)]));

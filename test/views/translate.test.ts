@@ -34,11 +34,23 @@ function scene(): History {
 }
 
 const principal = (who: ViewPusher): Principal => ({
-  kind: 'participant', name: who, participantId: cast[who].participant_id, role: cast[who].role, displayName: cast[who].display_name,
+  kind: 'participant', name: who, participantId: cast[who].participant_id, role: cast[who].role,
+  displayName: cast[who].display_name,
 });
 
+/** What playing a case gives. */
+interface Played {
+  h: History;
+  before: Oid;
+  translation: Translation;
+  rules: Finding[];
+  tip: Oid;
+  source: ObjectSource;
+  views: MemoryViews;
+}
+
 /** Play a case: fetch, main moves out of sight (and in sight for `stale`), commit, translate, judge. */
-async function play(c: ViewPushCase): Promise<{ h: History; before: Oid; translation: Translation; rules: Finding[]; tip: Oid; source: ObjectSource; views: MemoryViews }> {
+async function play(c: ViewPushCase): Promise<Played> {
   const h = scene();
   const reader = participantReader(cast[c.as].participant_id);
   const views = new MemoryViews(h, reader);
@@ -74,7 +86,9 @@ t.test('the public surface of the translation', async (t) => {
 });
 
 for (const c of viewPushCases) {
-  const expect = c.expect === null ? 'is accepted' : 'translation' in c.expect ? `is not translated (${c.expect.translation})` : `is refused by the rules (${c.expect.rules})`;
+  const expect = c.expect === null ? 'is accepted'
+    : 'translation' in c.expect ? `is not translated (${c.expect.translation})`
+      : `is refused by the rules (${c.expect.rules})`;
   t.test(`a push from a view that ${c.name} ${expect}`, async (t) => {
     const { h, before, translation, rules } = await play(c);
     const refused = [...translation.findings, ...rules.filter((f) => f.severity === 'error')];
