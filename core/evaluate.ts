@@ -294,6 +294,13 @@ function mayMerge(principal: EvaluateOptions['principal']): boolean {
   return principal === undefined || principal.kind === 'site';
 }
 
+/** The refusal of a merge pushed by a principal that may not merge (any but a site). */
+export function mergeRefused(p: NonNullable<EvaluateOptions['principal']>): Finding {
+  const why = 'expected one parent: merge commits reach main only through sync between sites, '
+    + `found a merge pushed by ${p.kind} ${p.name}`;
+  return error(ruleIds.commitParents, `${why} (rebase your commits on main and push again)`);
+}
+
 /**
  * Judge one commit against its parent. Returns findings, each carrying the commit id; an empty
  * list means the commit keeps every rule. Throws only when the store fails or lacks an object.
@@ -303,11 +310,7 @@ export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: Evalu
   const stamp = (fs: Finding[]) => fs.map((f) => ({ ...f, commit: oid }));
   const commit = await r.commit(oid);
   if (!commit) return stamp([error(ruleIds.objectFormat, await r.commitProblem(oid))]);
-  if (commit.parents.length === 2 && !mayMerge(opts.principal)) {
-    const by = `${opts.principal!.kind} ${opts.principal!.name}`;
-    const why = `expected one parent: merge commits reach main only through sync between sites, found a merge pushed by ${by}`;
-    return stamp([error(ruleIds.commitParents, `${why} (rebase your commits on main and push again)`)]);
-  }
+  if (commit.parents.length === 2 && !mayMerge(opts.principal)) return stamp([mergeRefused(opts.principal!)]);
   if (commit.parents.length === 2 && opts.mergeBase) return stamp(await judgeMerge(source, oid, commit, opts.mergeBase));
   if (commit.parents.length > 1) {
     return stamp([error(ruleIds.commitParents, `expected one parent (merges are accepted only as the deterministic sync merge), found ${commit.parents.length}`)]);

@@ -63,7 +63,10 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   }
 
   let ended!: () => void;
-  const push: PushContext = { requestId, principal: p, recordId: id, gitdir: repo.gitdir, ended: new Promise((r) => (ended = r)), ...(view ? { view } : {}) };
+  const push: PushContext = {
+    requestId, principal: p, recordId: id, gitdir: repo.gitdir, ended: new Promise((r) => (ended = r)),
+    ...(view ? { view } : {}),
+  };
   const before = await readRef(repo.gitdir, MAIN);
   const token = ctx.hooks.open(push);
   let exchange: Exchange;
@@ -81,13 +84,18 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   const moved = view ? push.landed !== undefined && after === push.landed.new
     : after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
   const landedAt = view ? push.landed?.view : after;
-  const updates = (push.updates ?? []).map((u) => ({ ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === landedAt) }));
+  const updates = (push.updates ?? []).map((u) => ({
+    ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === landedAt),
+  }));
   // git's fsck refuses malformed objects before the hook runs: still a refused push for the log.
   const unpackRefused = !push.updates && exchange.unpack !== undefined && exchange.unpack !== 'ok';
   if (push.updates || unpackRefused) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
   if (unpackRefused) ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, unpack: exchange.unpack });
   if (moved) {
-    ctx.log('info', 'push-accepted', { request: requestId, record: id, principal: p.name, old: before, new: after, ...(view ? { view: landedAt } : {}) });
+    ctx.log('info', 'push-accepted', {
+      request: requestId, record: id, principal: p.name, old: push.landed?.old ?? before, new: after,
+      ...(view ? { view: landedAt } : {}),
+    });
     for (const fn of ctx.mainMoved) fn(id);
   }
   return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : unpackRefused ? 'refused-objects' : 'ok'), updates };
@@ -97,8 +105,8 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
 const reachability = new Reachability();
 
 /**
- * The refs a principal reads, by name: `main`, whole, for every principal that may read the record
- * (a participant's view will be its own tip). Refs under refs/ccr/ are private to the server.
+ * The refs a principal who reads `main` whole reads, by name (a participant reads its view's tip
+ * instead). Refs under refs/ccr/ are private to the server.
  */
 async function readableRefs(gitdir: string): Promise<Readable> {
   const main = await readRef(gitdir, MAIN);
@@ -216,7 +224,7 @@ function refusedFor(ctx: ServerContext, push: PushContext, findings: Finding[]):
   const errors = findings.filter((f) => f.severity === 'error');
   for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
   const rules = [...new Set(errors.map((f) => f.rule))];
-  ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules });
+  ctx.log('info', 'push-refused', refusedEntry(push, rules));
   return refusal(push, errors.length, [
     ...errors.slice(0, 50).map(formatFinding),
     ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
@@ -240,8 +248,14 @@ async function lockRecord(ctx: ServerContext, push: PushContext): Promise<HookVe
 /** The refusal of a push that would pass its pusher's quota. */
 function overQuota(ctx: ServerContext, push: PushContext, quota: Finding): HookVerdict {
   ctx.metrics.findings.inc({ rule: quota.rule });
-  ctx.log('info', 'push-refused', { request: push.requestId, record: push.recordId, principal: push.principal.name, rules: [quota.rule] });
-  return refusal(push, 1, [formatFinding(quota)], 'nothing was changed; push again when the period named above has passed');
+  ctx.log('info', 'push-refused', refusedEntry(push, [quota.rule]));
+  const then = 'nothing was changed; push again when the period named above has passed';
+  return refusal(push, 1, [formatFinding(quota)], then);
+}
+
+/** The log entry of a refused push. */
+function refusedEntry(push: PushContext, rules: string[]): Record<string, unknown> {
+  return { request: push.requestId, record: push.recordId, principal: push.principal.name, rules };
 }
 
 /**
@@ -252,10 +266,11 @@ function overQuota(ctx: ServerContext, push: PushContext, quota: Finding): HookV
  * principal had pushed them to `main`, and `main` moves to them only when none refuses and the
  * view of the result is exactly what was pushed. A refused push leaves nothing reachable.
  */
-async function judgeViewPush(ctx: ServerContext, push: PushContext, view: ServedView, call: HookCall): Promise<HookVerdict> {
+async function judgeViewPush(ctx: ServerContext, push: PushContext, view: ServedView, call: HookCall):
+Promise<HookVerdict> {
   const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean) => ctx.validator.judge({
-    gitdir, recordId: push.recordId, principal: push.principal, env, updates, now: Date.now(), gitEnv: ctx.gitEnv, content,
-    maxCommits: 10_000, bindings: { database: ctx.identity.database },
+    gitdir, recordId: push.recordId, principal: push.principal, env, updates, now: Date.now(), gitEnv: ctx.gitEnv,
+    content, maxCommits: 10_000, bindings: { database: ctx.identity.database },
   });
   const refs = await judge(view.dir, call.env, call.updates, false);
   if (refs.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, refs.findings);
@@ -265,14 +280,19 @@ async function judgeViewPush(ctx: ServerContext, push: PushContext, view: Served
   // `main` cannot move now: the view brought up to it is the view the push must be on.
   const now = await ctx.views.of(push.principal, push.recordId);
   if (!u || !now?.tip || !now.main) {
-    return refusedFor(ctx, push, [error(ruleIds.internal, 'expected an update of main on a view of a record with commits')]);
+    const why = 'expected an update of main on a view of a record with commits';
+    return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
   }
   await holdRecordLock(view.dir, push.ended, LOCK_WAIT_MS);
-  const pushed = new PushSource(call.env.GIT_OBJECT_DIRECTORY, new IsoGitSource(view.dir), { ...ctx.gitEnv, ...call.env });
+  const quarantine = call.env.GIT_OBJECT_DIRECTORY;
+  const pushed = new PushSource(quarantine, new IsoGitSource(view.dir), { ...ctx.gitEnv, ...call.env });
   const objects = layered(new IsoGitSource(push.gitdir), pushed);
   try {
     const started = performance.now();
-    const t = await translatePush({ source: objects, reader: view.reader, main: now.main, view: now.tip, old: u.old as Oid, tip: u.new as Oid });
+    const t = await translatePush({
+      source: objects, reader: view.reader, principal: push.principal,
+      main: now.main, view: now.tip, old: u.old as Oid, tip: u.new as Oid,
+    });
     const last = t.commits[t.commits.length - 1];
     if (!t.built || !last) return refusedFor(ctx, push, t.findings);
     await storeTranslation(push.gitdir, t, objects);
@@ -285,7 +305,8 @@ async function judgeViewPush(ctx: ServerContext, push: PushContext, view: Served
     const quota = await chargeQuota(ctx, push, { env: call.env, updates: onMain });
     if (quota) return overQuota(ctx, push, quota);
     if (!(await compareAndSwapRef(push.gitdir, MAIN, last.main, now.main))) {
-      return refusedFor(ctx, push, [error(ruleIds.internal, `expected main at ${now.main.slice(0, 12)} under the record lock, found it moved`)]);
+      const why = `expected main at ${now.main.slice(0, 12)} under the record lock, found it moved`;
+      return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
     }
     push.landed = { old: now.main, new: last.main, view: last.view };
     push.accepted = call.updates;

@@ -8,7 +8,9 @@
 // per folder id. Pure: objects come from a source, earlier views from a graph.
 
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
-import { formatCommit, formatTree, hashObject, parseCommit, parseTree, type Commit, type Oid, type TreeEntry } from '../objects.js';
+import {
+  formatCommit, formatTree, hashObject, parseCommit, parseTree, type Commit, type Oid, type TreeEntry,
+} from '../objects.js';
 import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
 import { MissingObject, putObject, type NewObjects, type ObjectSource, type StoredObject } from '../source.js';
 import type { ViewReader } from './reader.js';
@@ -100,7 +102,10 @@ export class ViewBuilder {
 
   async #read(base: ObjectSource, oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
     const own = this.#objects.get(oid);
-    if (own) return { type: own.type, size: own.content.length, content: limit !== undefined && own.content.length > limit ? null : own.content };
+    if (own) {
+      const content = limit !== undefined && own.content.length > limit ? null : own.content;
+      return { type: own.type, size: own.content.length, content };
+    }
     return limit === undefined ? base.read(oid) : base.read(oid, limit);
   }
 
@@ -209,7 +214,10 @@ export class ViewBuilder {
       } else {
         if (comms) putObject(this.#objects, 'tree', comms);
         putObject(this.#objects, 'tree', rootBytes);
-        const content = formatCommit({ tree, parents, author: commit.author, committer: commit.committer, extra: this.#signature(commit), message: commit.message });
+        const content = formatCommit({
+          tree, parents, author: commit.author, committer: commit.committer,
+          extra: this.#signature(commit), message: commit.message,
+        });
         view = putObject(this.#objects, 'commit', content);
       }
     }

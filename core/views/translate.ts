@@ -6,9 +6,13 @@
 // refused here, before any rule reads `main`'s hidden parts. The translation stands only if the
 // view of M_n is exactly C_n: then the pusher's branch and the server agree with no surprise.
 
+import { mergeRefused } from '../evaluate.js';
 import { error, ruleIds, type Finding } from '../findings.js';
+import type { Principal } from '../principal.js';
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
-import { formatCommit, formatTree, modes, parseCommit, parseTree, type Commit, type Oid, type TreeEntry } from '../objects.js';
+import {
+  formatCommit, formatTree, modes, parseCommit, parseTree, type Commit, type Oid, type TreeEntry,
+} from '../objects.js';
 import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
 import { MissingObject, putObject, type NewObjects, type ObjectSource, type StoredObject } from '../source.js';
 import { ViewBuilder, VIEW_SIGNATURE_HEADER, ancestryBySource } from './project.js';
@@ -27,6 +31,8 @@ export interface TranslateInput {
   tip: Oid;
   /** Most commits one push may bring (as the ref rule: 10,000). */
   maxCommits?: number;
+  /** Who pushes: a merge is refused in the words the rules use for a push to `main`. */
+  principal?: Principal;
 }
 
 /** One pushed view commit and the `main` commit it became. */
@@ -98,19 +104,25 @@ class Reader {
 }
 
 /** The pushed commits from `old` (excluded) to `tip`, oldest first; or why they are not a line on `old`. */
-async function pushedLine(r: Reader, old: Oid, tip: Oid, max: number): Promise<{ commits: Array<[Oid, Commit]> } | { finding: Finding }> {
+async function pushedLine(r: Reader, old: Oid, tip: Oid, max: number, principal?: Principal):
+Promise<{ commits: Array<[Oid, Commit]> } | { finding: Finding }> {
   const line: Array<[Oid, Commit]> = [];
   for (let at = tip; at !== old;) {
     const c = await r.commit(at);
     if (!c) return { finding: error(ruleIds.objectFormat, 'expected a well-formed commit', { commit: at }) };
+    if (c.parents.length === 2 && principal) return { finding: { ...mergeRefused(principal), commit: at } };
     if (c.parents.length > 1) {
-      const why = `expected one parent, found a merge of ${c.parents.length}: a view is pushed as a line of commits on the view you fetched; rebase instead`;
+      const why = `expected one parent, found a merge of ${c.parents.length}: `
+        + 'a view is pushed as a line of commits on the view you fetched; rebase instead';
       return { finding: error(ruleIds.commitParents, why, { commit: at }) };
     }
     if (c.parents.length === 0) {
-      return { finding: error(ruleIds.refFastForward, `expected commits on your view ${short(old)}, found a history that does not contain it`, { commit: at }) };
+      const why = `expected commits on your view ${short(old)}, found a history that does not contain it`;
+      return { finding: error(ruleIds.refFastForward, why, { commit: at }) };
     }
-    if (line.length >= max) return { finding: error(ruleIds.refFastForward, `expected at most ${max} new commits in one push, found more`) };
+    if (line.length >= max) {
+      return { finding: error(ruleIds.refFastForward, `expected at most ${max} new commits in one push, found more`) };
+    }
     line.push([at, c]);
     at = c.parents[0]!;
   }
@@ -137,17 +149,20 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
   const commits: TranslatedCommit[] = [];
   const refuse = (finding: Finding): Translation => ({ findings: [finding], commits, objects, copy, built: false });
   if (old !== view) {
-    return refuse(error(ruleIds.refFastForward, `expected a push on your view at ${short(view)}, found one on ${short(old)}: `
+    return refuse(error(ruleIds.refFastForward,
+      `expected a push on your view at ${short(view)}, found one on ${short(old)}: `
       + 'your view moved since you fetched it; fetch and push again'));
   }
-  const line = await pushedLine(r, old, tip, input.maxCommits ?? 10_000);
+  const line = await pushedLine(r, old, tip, input.maxCommits ?? 10_000, input.principal);
   if ('finding' in line) return refuse(line.finding);
 
   let mainAt = main;
   let viewAt = old;
   for (const [oid, c] of line.commits) {
     const mainCommit = await r.commit(mainAt);
-    const [before, after, mainRoot] = await Promise.all([r.tree((await r.commit(viewAt))!.tree), r.tree(c.tree), r.tree(mainCommit!.tree)]);
+    const [before, after, mainRoot] = await Promise.all([
+      r.tree((await r.commit(viewAt))!.tree), r.tree(c.tree), r.tree(mainCommit!.tree),
+    ]);
     const root = new Map(mainRoot.map((e) => [e.name, e]));
     for (const name of new Set([...before, ...after].map((e) => e.name))) {
       if (name === COMMUNICATIONS) continue;
@@ -158,9 +173,14 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
         await r.under(b, copy);
       } else root.delete(name);
     }
-    const [seenOrNull, pushed, threadsOrNull] = await Promise.all([r.threads(before), r.threads(after), r.threads(mainRoot)]);
+    const [seenOrNull, pushed, threadsOrNull] = await Promise.all([
+      r.threads(before), r.threads(after), r.threads(mainRoot),
+    ]);
     const [seen, threads] = [seenOrNull ?? new Map<string, TreeEntry>(), threadsOrNull ?? new Map<string, TreeEntry>()];
-    if (!pushed) return refuse(error(ruleIds.viewPath, 'expected `communications` to be a folder of threads', { path: COMMUNICATIONS, commit: oid }));
+    if (!pushed) {
+      const why = 'expected `communications` to be a folder of threads';
+      return refuse(error(ruleIds.viewPath, why, { path: COMMUNICATIONS, commit: oid }));
+    }
     for (const name of new Set([...seen.keys(), ...pushed.keys()])) {
       const [a, b] = [seen.get(name), pushed.get(name)];
       if (a?.oid === b?.oid && a?.mode === b?.mode) continue;
@@ -168,9 +188,11 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
       const now = threads.get(name);
       if (!a) {
         // A name already used by a thread out of sight: refused without saying more than the pusher knew.
-        if (now) return refuse(error(ruleIds.viewPath, `expected a new thread under an id not used in this record, found \`${name}\` in use`, { path, commit: oid }));
+        const why = `expected a new thread under an id not used in this record, found \`${name}\` in use`;
+        if (now) return refuse(error(ruleIds.viewPath, why, { path, commit: oid }));
       } else if (!now || now.oid !== a.oid || !(await r.sees(reader, now))) {
-        const why = 'expected changes only to threads you take part in, found a change to a thread you no longer take part in';
+        const why = 'expected changes only to threads you take part in, '
+          + 'found a change to a thread you no longer take part in';
         return refuse(error(ruleIds.viewPath, why, { path, commit: oid }));
       }
       if (b) {
@@ -178,7 +200,10 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
         await r.under(b, copy);
       } else threads.delete(name);
     }
-    if (threads.size > 0) root.set(COMMUNICATIONS, { mode: FOLDER, name: COMMUNICATIONS, oid: putObject(objects, 'tree', formatTree([...threads.values()])) });
+    if (threads.size > 0) {
+      const comms = putObject(objects, 'tree', formatTree([...threads.values()]));
+      root.set(COMMUNICATIONS, { mode: FOLDER, name: COMMUNICATIONS, oid: comms });
+    }
     else root.delete(COMMUNICATIONS);
     const tree = putObject(objects, 'tree', formatTree([...root.values()]));
     let next: Oid;
@@ -188,7 +213,10 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
     } else {
       const headers = viewHeaders(c, reader);
       if (typeof headers === 'string') return refuse(error(ruleIds.viewExact, headers, { commit: oid }));
-      next = putObject(objects, 'commit', formatCommit({ tree, parents: [mainAt], author: c.author, committer: c.committer, extra: headers, message: c.message }));
+      const commit = {
+        tree, parents: [mainAt], author: c.author, committer: c.committer, extra: headers, message: c.message,
+      };
+      next = putObject(objects, 'commit', formatCommit(commit));
     }
     commits.push({ view: oid, main: next });
     mainAt = next;
@@ -203,14 +231,18 @@ function withObjects(base: ObjectSource, objects: NewObjects): ObjectSource {
   return {
     read: (async (oid: Oid, limit?: number) => {
       const own = objects.get(oid);
-      if (own) return { type: own.type, size: own.content.length, content: limit !== undefined && own.content.length > limit ? null : own.content };
+      if (own) {
+        const content = limit !== undefined && own.content.length > limit ? null : own.content;
+        return { type: own.type, size: own.content.length, content };
+      }
       return limit === undefined ? base.read(oid) : base.read(oid, limit);
     }) as ObjectSource['read'],
   };
 }
 
 /** Null when the view of each translated commit is the pushed one; else the first that is not. */
-async function checkExact(input: TranslateInput, commits: TranslatedCommit[], objects: NewObjects): Promise<Finding | null> {
+async function checkExact(input: TranslateInput, commits: TranslatedCommit[], objects: NewObjects):
+Promise<Finding | null> {
   const source = withObjects(input.source, objects);
   const builder = new ViewBuilder(input.reader, source, {
     viewOf: async (q) => (q === input.main ? input.view : undefined),
@@ -224,8 +256,10 @@ async function checkExact(input: TranslateInput, commits: TranslatedCommit[], ob
       continue;
     }
     const why = got === previous
-      ? `expected commit ${short(view)} to change what your view shows, found that it changes nothing there (an empty commit, or a change that leaves your view)`
-      : `expected your commit ${short(view)} to be the view of its translation, found ${short(got)}: something it changes would not be in your view as pushed `
+      ? `expected commit ${short(view)} to change what your view shows, found that it changes nothing there `
+        + '(an empty commit, or a change that leaves your view)'
+      : `expected your commit ${short(view)} to be the view of its translation, found ${short(got)}: `
+        + 'something it changes would not be in your view as pushed '
         + '(a thread you do not take part in, a file out of place)';
     return error(ruleIds.viewExact, why, { commit: view });
   }

@@ -46,6 +46,8 @@ export async function storeObjects(gitdir: string, objects: ReadonlyMap<Oid, Pen
   }
   const fsync = ['-c', 'core.fsync=objects,derived-metadata,reference', '-c', 'core.fsyncMethod=fsync'];
   const r = await runGit([...fsync, '--git-dir', gitdir, 'index-pack', '--stdin'], { input: packOf(objects) });
-  if (r.code !== 0) throw new GitFailure(`git index-pack failed: ${r.stderr.trim()}`, { stderr: r.stderr, code: r.code });
+  if (r.code !== 0) {
+    throw new GitFailure(`git index-pack failed: ${r.stderr.trim()}`, { stderr: r.stderr, code: r.code });
+  }
   await syncDir(`${gitdir}/objects/pack`);
 }

@@ -30,7 +30,8 @@ t.test('a reader who sees every thread reads main itself: each commit is its own
   t.equal(views.store.objects.size, 0, 'no object of its own');
 });
 
-t.test('a thread the reader never took part in is absent, and commits that touch only it are not in the view', async (t) => {
+t.test('a thread the reader never took part in is absent, and commits that touch only it are not in the view',
+  async (t) => {
   const h = new History();
   h.createThread(1, ['jane', 'john']);
   const before = h.say(1, 'john');
@@ -42,7 +43,8 @@ t.test('a thread the reader never took part in is absent, and commits that touch
   t.equal(await views.of(before), before, 'before the hidden thread, main is its own view');
   const markers = await views.markers(await views.of(h.head));
   t.notOk(markers.has(marker(secret)));
-  const all = [...(await views.reachable(await views.of(h.head))).values()].map((o) => Buffer.from(o.content).toString('latin1')).join('');
+  const all = [...(await views.reachable(await views.of(h.head))).values()]
+    .map((o) => Buffer.from(o.content).toString('latin1')).join('');
   t.notOk(all.includes(threadId(2)), 'not even the hidden thread\'s id');
 });
 
@@ -53,7 +55,8 @@ t.test('a view commit keeps its commit\'s author, committer and message, and not
   // A signed-looking main commit beside a hidden thread: its view is a new commit.
   const plain = h.say(1, 'john');
   const c = parseCommit(h.source.objects.get(plain)!.content)!;
-  const signed = h.source.put('commit', formatCommit({ ...c, extra: [['gpgsig', '-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----']] }));
+  const signed = h.source.put('commit', formatCommit({ ...c, extra: [['gpgsig',
+    '-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----']] }));
   h.snapshots.set(signed, h.at(plain));
   h.commits.push(signed);
   const views = new MemoryViews(h, john);
@@ -63,7 +66,8 @@ t.test('a view commit keeps its commit\'s author, committer and message, and not
   t.equal(extractCommitSignature(Buffer.from(formatCommit(v))).signature, null);
 });
 
-t.test('a removed participant keeps the thread as it was up to and including the removal, and nothing later', async (t) => {
+t.test('a removed participant keeps the thread as it was up to and including the removal, and nothing later',
+  async (t) => {
   const h = new History();
   h.createThread(1, ['jane', 'john']);
   h.say(1, 'john');
@@ -81,7 +85,8 @@ t.test('a removed participant keeps the thread as it was up to and including the
   t.notOk(markers.has(marker(later)), 'a message after the removal is not');
   const v = await views.commit(tip);
   const reachable = await views.reachable(tip);
-  t.ok([...reachable.values()].some((o) => Buffer.from(o.content).toString() === removedView), 'the thread as at the removal');
+  t.ok([...reachable.values()].some((o) => Buffer.from(o.content).toString() === removedView),
+    'the thread as at the removal');
   t.not(v.tree, parseCommit(h.source.objects.get(h.head)!.content)!.tree);
 });
 
@@ -97,7 +102,8 @@ t.test('a participant added again sees the thread as it then is, what was writte
   t.ok((await views.markers(await views.of(readd))).has(marker(meanwhile)));
   const v = await views.commit(await views.of(readd));
   t.equal(v.tree, (await views.commit(readd)).tree, 'nothing is hidden once added again: main\'s tree');
-  t.same(v.parents, [await views.of(removal)], 'on the view of the removal: what was written meanwhile is not a commit of the view');
+  t.same(v.parents, [await views.of(removal)],
+    'on the view of the removal: what was written meanwhile is not a commit of the view');
 });
 
 t.test('the status file is in every view, and its changes appear', async (t) => {
@@ -143,7 +149,8 @@ t.test('a sync merge of two visible changes is a merge in the view, of the views
   t.same(v.parents, [await views.of(parents[0]!), await views.of(parents[1]!)]);
   t.equal(parents.length, 2);
   const merged = h.at(merge!).text(`communications/${threadId(1)}/messages.md`);
-  const reachable = [...(await views.reachable(await views.of(merge!))).values()].map((o) => Buffer.from(o.content).toString());
+  const reachable = [...(await views.reachable(await views.of(merge!))).values()]
+    .map((o) => Buffer.from(o.content).toString());
   t.ok(reachable.includes(merged), 'the merged thread as in main');
 });
 
@@ -158,14 +165,15 @@ t.test('a removal on one side of a merge: the merge shows nothing written after 
   const sideMessage = h.lastMessage;
   const merge = await h.merge(side);
   t.ok(merge);
-  t.notOk(h.ledger(1, merge!)!.participants.some((p) => p.participant_id === cast.john.participant_id), 'the removal wins in the merge');
+  t.notOk(h.ledger(1, merge!)!.participants.some((p) => p.participant_id === cast.john.participant_id),
+    'the removal wins in the merge');
   const views = new MemoryViews(h, john);
   const markers = await views.markers(await views.of(merge!));
   t.ok(markers.has(marker(sideMessage)), 'what john wrote on his side');
   t.notOk(markers.has(marker(afterRemoval)), 'not what was written after his removal, though the merge holds it');
 });
 
-t.test('a reader that skips restricted threads: frozen when restricted, shown again when not (the machinery, for any predicate)', async (t) => {
+t.test('a reader that skips restricted threads: frozen when restricted, shown again when not', async (t) => {
   const h = new History();
   h.createThread(1, ['jane', 'tom']);
   h.createThread(2, ['jane', 'tom'], { restricted: true });
@@ -188,9 +196,11 @@ t.test('a reader that skips restricted threads: frozen when restricted, shown ag
 });
 
 t.test('who reads a view: participants their own, the others main whole', async (t) => {
-  const participant = { kind: 'participant' as const, name: 'john', participantId: cast.john.participant_id as ParticipantId, role: 'patient' as Role, displayName: 'John Doe' };
+  const participant = { kind: 'participant' as const, name: 'john',
+    participantId: cast.john.participant_id as ParticipantId, role: 'patient' as Role, displayName: 'John Doe' };
   t.equal(readerFor(participant)?.key, cast.john.participant_id);
-  for (const kind of ['admin', 'auditor', 'site', 'integration'] as const) t.equal(readerFor({ kind, name: 'x' }), null, kind);
+  for (const kind of ['admin', 'auditor', 'site', 'integration'] as const) t.equal(readerFor({ kind, name: 'x' }),
+    null, kind);
   t.notOk(reader.isViewKey('systems'));
   t.ok(reader.isViewKey(cast.john.participant_id));
   t.notOk(reader.isViewKey('../x'));
@@ -199,7 +209,8 @@ t.test('who reads a view: participants their own, the others main whole', async 
 t.test('the view of a commit whose parent\'s view is unknown is refused, not guessed', async (t) => {
   const h = new History();
   h.createThread(1, ['jane', 'john']);
-  const builder = new project.ViewBuilder(john, h.source, { viewOf: async () => undefined, isAncestor: async () => false });
+  const builder = new project.ViewBuilder(john, h.source, { viewOf: async () => undefined,
+    isAncestor: async () => false });
   await t.rejects(builder.add(h.head), { name: 'MissingView' });
   const at = h.commits[0] as Oid;
   t.equal(await builder.add(at), at);
