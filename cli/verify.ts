@@ -67,7 +67,9 @@ export function incompleteness(shape: CloneShape, report: VerifyReport): string[
     lines.push(`commit ${u.commit} was not judged: it needs object ${u.missing}, which this repository does not hold`);
   }
   if (report.unjudged.length > 10) lines.push(`… and ${report.unjudged.length - 10} more commits were not judged for the same reason`);
-  if (report.cameIntoView) lines.push('this is a participant\'s view (SPEC 12): it holds only the threads its reader takes part in');
+  if (report.cameIntoView) {
+    lines.push('this is a participant\'s view (SPEC 12): it holds only the threads its reader takes part in');
+  }
   for (const c of report.cameIntoView ?? []) {
     lines.push(`commit ${c.commit} was not judged: thread ${c.threads.join(', ')} came into this view there, `
       + 'its history before that out of sight');
@@ -81,7 +83,8 @@ function summaryOf(report: VerifyReport, errors: number, complete: boolean, ms: 
   if (errors > 0) {
     const bad = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.commit)).size;
     const judged = complete ? '' : ` (${report.judged} judged)`;
-    return `FAILED: ${errors} violation${errors === 1 ? '' : 's'} in ${bad} of ${report.commits} commits of ${record}${judged}`;
+    const violations = `${errors} violation${errors === 1 ? '' : 's'}`;
+    return `FAILED: ${violations} in ${bad} of ${report.commits} commits of ${record}${judged}`;
   }
   if (complete) return `ok: ${report.commits} commits of ${record} keep every rule (${ms} ms)`;
   return `INCOMPLETE: ${report.judged} of ${report.commits} commits of ${record} judged here keep every rule; `
@@ -145,7 +148,8 @@ Example:
         ...skipped.map((s) => `not judged offline: ${s}`),
       ].map(printable).join('\n'));
       if (errors.length > 0 && !report.cameIntoView && !json) {
-        process.stderr.write('hint: a participant\'s clone of its view of a record is verified with ccr verify --view\n');
+        process.stderr.write('hint: a participant\'s clone of its view of a record is verified with '
+          + 'ccr verify --view\n');
       }
       return errors.length > 0 ? 1 : complete ? 0 : EXIT_INCOMPLETE;
     } finally {

@@ -38,8 +38,10 @@ export const skippedOffline = [
 /** Rules a participant's view cannot show the inputs of (SPEC 12: it holds only its reader's threads). */
 export const skippedInView = [
   'threads out of this view and commits of main that change only them are not here: '
-    + 'the number of threads and commits of the record, and thread ids in use out of sight (ccr/view-path), are not known',
-  'a thread shows from the commit its reader joined it, whole: that commit is judged against nothing earlier of the thread',
+    + 'the number of threads and commits of the record, and thread ids in use out of sight (ccr/view-path), '
+    + 'are not known',
+  'a thread shows from the commit its reader joined it, whole: '
+    + 'that commit is judged against nothing earlier of the thread',
 ];
 
 /** What the verifier cannot say about the merges of a history (said only when it holds some). */
@@ -130,9 +132,12 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     options.progress?.(i + 1, commits.length);
   }
   const merges = commits.filter((c) => c.parents.length > 1).length;
-  const skipped = [...skippedOffline, ...merges > 0 ? [skippedMerges(merges)] : [], ...options.view ? skippedInView : []];
+  const skipped = [
+    ...skippedOffline, ...merges > 0 ? [skippedMerges(merges)] : [], ...options.view ? skippedInView : [],
+  ];
   return {
-    recordId, commits: commits.length, judged: commits.length - unjudged.length - cameIntoView.length, findings, unjudged,
+    recordId, commits: commits.length, judged: commits.length - unjudged.length - cameIntoView.length,
+    findings, unjudged,
     ...(recordIdFrom ? { recordIdFrom } : {}), skipped, ...options.view ? { cameIntoView } : {},
   };
 }

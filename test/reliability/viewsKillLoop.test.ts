@@ -36,7 +36,8 @@ interface Reach {
 async function setUp(t: Test, reach: Reach) {
   const creds: Record<string, Creds> = {};
   for (const [name, p] of [['jane', jane], ['john', john], ['mary', mary]] as Array<[string, Person]>) {
-    const body = { name, kind: 'participant', participant_id: p.participant_id, role: p.role, display_name: p.display_name };
+    const { participant_id, role, display_name } = p;
+    const body = { name, kind: 'participant', participant_id, role, display_name };
     const r = await reach.api('POST', '/api/principals', body);
     if (r.status !== 201) throw new Error(`principal ${name}: ${r.status} ${JSON.stringify(r.body)}`);
     creds[name] = { name, token: r.body.token as string };
@@ -55,7 +56,8 @@ async function setUp(t: Test, reach: Reach) {
     }
     const dir = `${tempDir(t)}/setup`;
     await gitOk('/', ['clone', '-q', gitUrl(reach, record, creds['admin']!), dir]);
-    threads[key] = await (await CoordinationService.at(dir)).createThread(committer, place, people, { author: as(people[0]!), body: `Thread ${key}.` });
+    const first = { author: as(people[0]!), body: `Thread ${key}.` };
+    threads[key] = await (await CoordinationService.at(dir)).createThread(committer, place, people, first);
     await gitOk(dir, ['push', '-q', 'origin', 'main']);
   }
   return { creds, threads, record };
@@ -74,7 +76,8 @@ async function writer(t: Test, reach: Reach, record: string, who: Creds, author:
   const dir = `${tempDir(t)}/${who.name}`;
   while ((await gitRun('/', ['clone', '-q', gitUrl(reach, record, who), dir])).status !== 0) await sleep(200);
   const o = { dir, env: testGitEnv(), timeoutMs: 60_000 };
-  const write = async (body: string) => (await CoordinationService.at(dir)).addMessage(committer, place, thread, { author: as(author), body });
+  const write = async (body: string) =>
+    (await CoordinationService.at(dir)).addMessage(committer, place, thread, { author: as(author), body });
   for (let i = 0; i < count; i++) {
     const body = `${who.name} message ${i}`;
     await write(body);
@@ -109,7 +112,8 @@ async function checkEnd(t: Test, reach: Reach, data: string, record: string, cre
   const copy = new ViewStore(tempDir(t));
   await gitOk('/', ['clone', '-q', '--bare', gitdir, copy.recordDir(record as RecordId)]);
   for (const name of ['jane', 'john', 'mary']) {
-    const served = (await gitOk('/', ['ls-remote', gitUrl(reach, record, creds[name]!), 'refs/heads/main'])).split('\t')[0];
+    const url = gitUrl(reach, record, creds[name]!);
+    const served = (await gitOk('/', ['ls-remote', url, 'refs/heads/main'])).split('\t')[0];
     const rebuilt = await copy.update(record as RecordId, participantReader(people[name]!.participant_id));
     t.equal(served, rebuilt.view, `${name}: the served view is the view rebuilt from nothing`);
     const main = (await gitOk(gitdir, ['--git-dir', gitdir, 'rev-parse', 'main'])).trim();
@@ -132,7 +136,7 @@ async function checkEnd(t: Test, reach: Reach, data: string, record: string, cre
   t.same(doubled, [], 'none twice');
 }
 
-t.test('views of three principals built, fetched and pushed from while main moves: all equal their rebuilds', async (t) => {
+t.test('views of three principals fetched and pushed from while main moves: all equal their rebuilds', async (t) => {
   const s = await testServer(t);
   const reach: Reach = { url: () => s.url, api: (m, p, b) => s.api(m, p, s.admin, b) };
   const { creds, threads, record } = await setUp(t, reach);
@@ -164,7 +168,7 @@ t.test('views of three principals built, fetched and pushed from while main move
   await checkEnd(t, reach, s.data, record, creds, threads, acknowledged);
 });
 
-t.test('views under kill -9: participants push from their views while the server is killed and restarted', { timeout: 280_000 },
+t.test('views under kill -9: participants push from views while the server is killed, restarted', { timeout: 280_000 },
   async (t) => {
     const KILLS = 4;
     const PUSHES = 4;
@@ -172,14 +176,16 @@ t.test('views under kill -9: participants push from their views while the server
     const data = tempDir(t);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const start = () => serveProcess(['--data', data, '--port', String(port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+    const start = () =>
+      serveProcess(['--data', data, '--port', String(port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
     let server: ServerProcess = await start();
     t.teardown(() => killGroup(server));
     const admin = { name: 'admin', token: ADMIN_TOKEN };
     const reach: Reach = {
       url: () => base,
       api: async (method, path, body) => {
-        const r = await send(`${base}${path}`, { method, auth: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        const headers = { 'Content-Type': 'application/json' };
+        const r = await send(`${base}${path}`, { method, auth: admin, headers, body: JSON.stringify(body) });
         return { status: r.status, body: JSON.parse(r.body.toString()) };
       },
     };
@@ -208,8 +214,8 @@ t.test('views under kill -9: participants push from their views while the server
       write(creds['john']!, john, threads['A']!), write(creds['mary']!, mary, threads['B']!),
       write(creds['jane']!, jane, threads['B']!), killer(),
     ]);
-    t.comment(`kill loop over views: ${stats.kills} kills, acknowledged ${acknowledged.length}, behind ${stats.behind}, `
-      + `unknown ${stats.unknown}, ${Date.now() - started} ms`);
+    t.comment(`kill loop over views: ${stats.kills} kills, acknowledged ${acknowledged.length}, `
+      + `behind ${stats.behind}, unknown ${stats.unknown}, ${Date.now() - started} ms`);
     t.ok(stats.kills >= 1, `the server was killed ${stats.kills} times`);
     t.equal(acknowledged.length, 3 * PUSHES, 'every push was acknowledged in the end');
     await checkEnd(t, reach, data, record, creds, threads, acknowledged);
