@@ -67,19 +67,27 @@ export function incompleteness(shape: CloneShape, report: VerifyReport): string[
     lines.push(`commit ${u.commit} was not judged: it needs object ${u.missing}, which this repository does not hold`);
   }
   if (report.unjudged.length > 10) lines.push(`… and ${report.unjudged.length - 10} more commits were not judged for the same reason`);
+  if (report.cameIntoView) {
+    lines.push('this is a participant\'s view (SPEC 12): it holds only the threads its reader takes part in');
+  }
+  for (const c of report.cameIntoView ?? []) {
+    lines.push(`commit ${c.commit} was not judged: thread ${c.threads.join(', ')} came into this view there, `
+      + 'its history before that out of sight');
+  }
   return lines;
 }
 
 /** The summary line: FAILED, INCOMPLETE or ok. */
 function summaryOf(report: VerifyReport, errors: number, complete: boolean, ms: number): string {
-  const record = report.recordId ?? '(unknown)';
+  const record = `${report.cameIntoView ? 'a view of record' : 'record'} ${report.recordId ?? '(unknown)'}`;
   if (errors > 0) {
     const bad = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.commit)).size;
     const judged = complete ? '' : ` (${report.judged} judged)`;
-    return `FAILED: ${errors} violation${errors === 1 ? '' : 's'} in ${bad} of ${report.commits} commits of record ${record}${judged}`;
+    const violations = `${errors} violation${errors === 1 ? '' : 's'}`;
+    return `FAILED: ${violations} in ${bad} of ${report.commits} commits of ${record}${judged}`;
   }
-  if (complete) return `ok: ${report.commits} commits of record ${record} keep every rule (${ms} ms)`;
-  return `INCOMPLETE: ${report.judged} of ${report.commits} commits of record ${record} judged here keep every rule; `
+  if (complete) return `ok: ${report.commits} commits of ${record} keep every rule (${ms} ms)`;
+  return `INCOMPLETE: ${report.judged} of ${report.commits} commits of ${record} judged here keep every rule; `
     + 'the rest could not be verified offline';
 }
 
@@ -94,10 +102,15 @@ used: in a shallow or partial clone, commits that need objects it does not hold 
 not judged, and the report says what could not be verified.
 Exit status 0 when the whole history is clean, 1 when a rule is broken, 3 when nothing wrong
 was found but part of the history could not be judged here.
+A participant's clone holds its view of the record, only the threads it takes part in (the
+server serves it the same way as the record; nothing in the clone tells them apart): verify it
+with --view. A view is never complete (exit status 3 at best); a commit where a thread came into
+the view whole, its history before out of sight, is listed as not judged instead of refused.
 
 Example:
-  ccr verify /srv/audit/7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88`,
-  options: {},
+  ccr verify /srv/audit/7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88
+  ccr verify --view ~/records/my-care`,
+  options: { view: { type: 'boolean' } },
   async run(v, [path = '.']) {
     const json = v['json'] === true;
     const gitdir = await gitDirOf(path);
@@ -115,6 +128,7 @@ Example:
       const report = await verifyHistory(source, commits, {
         mergeBase: gitMergeBase(gitdir, env),
         shallow: new Set(shape.shallow),
+        view: v['view'] === true,
         progress: (done, total) => {
           if (!json && total >= 1000 && (Date.now() - shown > 1000 || done === total)) {
             shown = Date.now();
@@ -133,6 +147,10 @@ Example:
         ...missing.map((s) => `not verifiable here: ${s}`),
         ...skipped.map((s) => `not judged offline: ${s}`),
       ].map(printable).join('\n'));
+      if (errors.length > 0 && !report.cameIntoView && !json) {
+        process.stderr.write('hint: a participant\'s clone of its view of a record is verified with '
+          + 'ccr verify --view\n');
+      }
       return errors.length > 0 ? 1 : complete ? 0 : EXIT_INCOMPLETE;
     } finally {
       store.close();

@@ -9,6 +9,7 @@ import { isUuid, type RecordId } from './ids.js';
 import type { Oid } from './objects.js';
 import { readStatus } from './status.js';
 import { STATUS_FILE } from './layout.js';
+import { threadsComingIntoView } from './views/verify.js';
 
 /** What the verifier reports. */
 export interface VerifyReport {
@@ -23,6 +24,8 @@ export interface VerifyReport {
   recordIdFrom?: Oid;
   /** Rules not judged offline, in words. */
   skipped: string[];
+  /** In a view: commits whose findings were set aside as a thread came into view there, whole. */
+  cameIntoView?: Array<{ commit: Oid; threads: string[] }>;
 }
 
 /** Rules that need the server, and why they are skipped offline. */
@@ -30,6 +33,15 @@ export const skippedOffline = [
   'who may push what (ccr/who-*): the principal of each push is known only to the server',
   'timestamps, commit times and last_updated_at against the server clock '
     + '(ccr/message-timestamp, ccr/commit-time, ccr/ledger-last-updated: the future bound)',
+];
+
+/** Rules a participant's view cannot show the inputs of (SPEC 12: it holds only its reader's threads). */
+export const skippedInView = [
+  'threads out of this view and commits of main that change only them are not here: '
+    + 'the number of threads and commits of the record, and thread ids in use out of sight (ccr/view-path), '
+    + 'are not known',
+  'a thread shows from the commit its reader joined it, whole: '
+    + 'that commit is judged against nothing earlier of the thread',
 ];
 
 /** What the verifier cannot say about the merges of a history (said only when it holds some). */
@@ -56,6 +68,8 @@ export interface VerifyOptions {
   mergeBase?: (a: Oid, b: Oid) => Promise<Oid | null>;
   /** Commits whose parents the repository lacks (a shallow clone's boundary): not first commits. */
   shallow?: ReadonlySet<Oid>;
+  /** A participant's view (SPEC 12): findings of a commit where a thread comes into view are set aside. */
+  view?: boolean;
 }
 
 /**
@@ -95,6 +109,7 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     const expected = `expected the first commit to hold a readable ${STATUS_FILE} with the record id`;
     findings.push(error(ruleIds.statusIdentity, expected, { commit: first.oid }));
   }
+  const cameIntoView: NonNullable<VerifyReport['cameIntoView']> = [];
   const cache = new EvaluationCache();
   const AHEAD = 8;
   for (let i = 1; i <= AHEAD && i < commits.length; i++) void prefetch(source, cache, commits[i]!.oid).catch(() => undefined);
@@ -104,7 +119,12 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     try {
       const merges = options.mergeBase ? { mergeBase: options.mergeBase } : {};
       const context = { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache, ...merges };
-      findings.push(...await evaluateCommit(source, c.oid, context));
+      const found = await evaluateCommit(source, c.oid, context);
+      // In a view a thread joined late arrives whole: its earlier history is out of sight, not broken.
+      const arriving = options.view && c.parents.length <= 1 && found.some((f) => f.severity === 'error')
+        ? await threadsComingIntoView(source, c.oid, c.parents[0]) : [];
+      if (arriving.length > 0) cameIntoView.push({ commit: c.oid, threads: arriving });
+      else findings.push(...found);
     } catch (e) {
       if (!(e instanceof MissingObject)) throw e;
       unjudged.push({ commit: c.oid, missing: e.oid });
@@ -112,8 +132,12 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     options.progress?.(i + 1, commits.length);
   }
   const merges = commits.filter((c) => c.parents.length > 1).length;
+  const skipped = [
+    ...skippedOffline, ...merges > 0 ? [skippedMerges(merges)] : [], ...options.view ? skippedInView : [],
+  ];
   return {
-    recordId, commits: commits.length, judged: commits.length - unjudged.length, findings, unjudged,
-    ...(recordIdFrom ? { recordIdFrom } : {}), skipped: merges > 0 ? [...skippedOffline, skippedMerges(merges)] : skippedOffline,
+    recordId, commits: commits.length, judged: commits.length - unjudged.length - cameIntoView.length,
+    findings, unjudged,
+    ...(recordIdFrom ? { recordIdFrom } : {}), skipped, ...options.view ? { cameIntoView } : {},
   };
 }

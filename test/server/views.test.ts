@@ -160,6 +160,11 @@ t.test('hostile pushes from a view are refused with their rule ids and leave not
   await gitRun(johnDir, [...asJohn, 'merge', '-q', '--no-ff', '-s', 'ours', '-m', 'Merge', side]);
   await refusedWith('ccr/commit-parents', 'a merge');
 
+  // A visible thread deleted: its folder removed from the view (on main: append-only, as any thread).
+  await gitOk(johnDir, ['rm', '-rq', `communications/${shared}`]);
+  await gitOk(johnDir, [...asJohn, 'commit', '-qm', 'Add message']);
+  await refusedWith('ccr/append-only', 'a visible thread deleted');
+
   // An ordinary rule: a message edited in place.
   const messages = `${johnDir}/communications/${shared}/messages.md`;
   await fs.writeFile(messages, (await fs.readFile(messages, 'utf8')).replace('Welcome, John.', 'Welcome, Jon.'));
