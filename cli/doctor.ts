@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { runGit, gitEnv } from '../git/run.js';
 import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/version.js';
 import { renderGitConfig } from '../server/gitConfig.js';
-import { PrincipalStore, type StoredPrincipal } from '../server/principals.js';
+import { checkPrincipalInput, type StoredPrincipal } from '../server/principals.js';
 import { HOOKS_DIR } from '../server/startup.js';
 import { DB_FILE, openDatabase } from '../store/sqlite/db.js';
 import { hintOf } from '../core/errors.js';
@@ -95,7 +95,7 @@ async function checkPrincipals(data: string): Promise<Check> {
   }
   const broken = list.filter((p) => {
     try {
-      PrincipalStore.check(p);
+      checkPrincipalInput(p);
       // A keyed hash (token_hash), or a scrypt hash an older version wrote (rehashed on first sign-in).
       return typeof p.token_hash !== 'string' && (typeof p.salt !== 'string' || typeof p.hash !== 'string');
     } catch {

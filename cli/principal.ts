@@ -9,7 +9,7 @@ import type { Principal, PrincipalKind } from '../core/principal.js';
 import { newPrincipal } from '../server/api.js';
 import { createToken, expiresIn, listTokens, revokeToken } from '../server/identity/tokenOps.js';
 import { openHasher } from '../server/identity/tokens.js';
-import { newToken, PrincipalStore, type PrincipalInput } from '../server/principals.js';
+import { checkPrincipalInput, newToken, type PrincipalInput } from '../server/principals.js';
 import type { StoredPrincipal } from '../store/identity.js';
 import { openIdentityStores, type IdentityStores } from '../store/sqlite/open.js';
 import { Failure, need, openDataDir, out, str, UsageError, type Command } from './args.js';
@@ -99,7 +99,7 @@ Example:
         ...(str(v['display-name']) ? { display_name: str(v['display-name'])! } : {}),
       };
       try {
-        PrincipalStore.check(input);
+        checkPrincipalInput(input);
       } catch (e) {
         if (e instanceof InvalidInput) throw new UsageError(e.message.replace(/\b(participant_id|display_name|kind|role)\b/g, (k) => `--${k.replace('_', '-')}`));
         throw e;

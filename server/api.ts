@@ -19,7 +19,7 @@ import type { ServerContext } from './context.js';
 import { readJson } from './http.js';
 import { createToken, listTokens, revokeToken } from './identity/tokenOps.js';
 import { myRecords } from './identity/recordIndexer.js';
-import { newToken, PrincipalStore, type PrincipalInput } from './principals.js';
+import { checkPrincipalInput, newToken, type PrincipalInput } from './principals.js';
 import type { NewPrincipal, StoredPrincipal } from '../store/identity.js';
 import type { ReadTask } from './readTasks.js';
 
@@ -162,7 +162,7 @@ export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: R
 /** POST /api/principals: the new principal and its first token, shown once. */
 export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer> {
   allow(p, apiRights.principals, 'manage principals');
-  const input = PrincipalStore.check((await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput);
+  const input = checkPrincipalInput((await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput);
   const token = newToken();
   await ctx.identity.store.createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) },
     { actor: p.name })
