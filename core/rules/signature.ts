@@ -2,8 +2,10 @@
 // server holds. Pure: the key look-up, the pusher and the server clock come in as parameters.
 
 import { error, ruleIds, type Finding } from '../findings.js';
+import { allowsAt, type AllowedSigner } from '../ssh/allowedSigners.js';
 import { verifyCommitSignature } from '../ssh/commitSignature.js';
-import { fingerprint } from '../ssh/keys.js';
+import { fingerprint, sameKey } from '../ssh/keys.js';
+import { GIT_NAMESPACE } from '../ssh/sshsig.js';
 
 /** A registered key as the rule needs it: owner, window and revocation in epoch seconds. */
 export interface RegisteredKey {
@@ -60,4 +62,28 @@ export function commitSignatureFinding(content: Uint8Array, commitSeconds: numbe
     return refuse(`expected a signature by a key registered to ${ctx.pusher}, found one by key ${fp} of another principal (${key.principal})`);
   }
   return null;
+}
+
+/** How a commit's signature stands against an allowed signers file (`ccr verify --allowed-signers`). */
+export type SignatureStatus =
+  | { status: 'good'; principal: string; fingerprint: string }
+  | { status: 'unsigned' | 'unknown' | 'bad'; reason: string };
+
+/**
+ * Judge a commit's signature offline as `git verify-commit` with the file would: good when it
+ * verifies and a line of the file allows its key in namespace `git` at the commit time.
+ */
+export function signatureStatus(content: Uint8Array, commitSeconds: number, signers: readonly AllowedSigner[]): SignatureStatus {
+  const check = verifyCommitSignature(content);
+  if (!check.ok && check.problem === 'unsigned') return { status: 'unsigned', reason: 'no signature' };
+  if (!check.ok) return { status: 'bad', reason: `${check.problem}: ${check.reason}` };
+  const fp = fingerprint(check.key);
+  const lines = signers.filter((s) => sameKey(s.key, check.key));
+  if (lines.length === 0) return { status: 'unknown', reason: `signed by key ${fp}, which the allowed signers file does not list` };
+  const allowed = lines.find((s) => allowsAt(s, GIT_NAMESPACE, commitSeconds));
+  if (!allowed) {
+    return { status: 'bad', reason: `signed by key ${fp} of ${lines.map((s) => s.principal).join(', ')} `
+      + `outside its validity or namespaces at the commit time ${iso(commitSeconds)}` };
+  }
+  return { status: 'good', principal: allowed.principal, fingerprint: fp };
 }

@@ -10,6 +10,7 @@ import { as, committer, jane, place, tom } from '../helpers/people.js';
 import { castPrincipals, testServer, type Creds, type TestServer } from '../helpers/server.js';
 import { keygen, keygenFingerprint, keygenKinds, type KeygenKey } from '../helpers/ssh.js';
 import { tempDir } from '../helpers/tmp.js';
+import { ccr } from '../helpers/cli.js';
 
 const ed25519 = keygenKinds[0];
 const identityLines = (data: string) => readFileSync(`${data}/access.log`, 'utf8').split('\n').filter(Boolean)
@@ -213,4 +214,41 @@ t.test('without the policy: unsigned and unknown keys pass, a bad or revoked sig
   const bad = await push(c);
   t.not(bad.status, 0, 'a signature that does not verify is refused');
   t.match(bad.remote, /ccr\/commit-signature: .*bad-signature/);
+});
+
+t.test('ccr verify --allowed-signers: good, unsigned, unknown and bad signatures per commit, offline', async (t) => {
+  const s = await testServer(t);
+  const dir = tempDir(t);
+  const mine = keygen(dir, ed25519);
+  const stranger = keygen(dir, ed25519);
+  await register(t, s, s.admin, 'admin', mine);
+  const rec = await s.record({ participants: [jane] });
+  const c = await cloneAs(t, s, rec.id, s.admin);
+  const good = await message(c, rec.thread!, 'Signed by admin.', mine);
+  const unknown = await message(c, rec.thread!, 'Signed by a stranger.', stranger);
+  t.equal((await push(c)).status, 0);
+  const file = `${dir}/allowed_signers`;
+  writeFileSync(file, (await s.api('GET', '/api/allowed-signers', s.admin)).body as string);
+  const clean = await ccr(['verify', c, '--allowed-signers', file]);
+  t.equal(clean.status, 0, clean.stdout + clean.stderr);
+  t.match(clean.stdout, /signatures: 1 good, 2 unsigned, 1 by unknown keys, 0 bad/);
+  t.match(clean.stdout, new RegExp(`^${unknown} signature unknown: signed by key SHA256:`, 'm'));
+  t.notMatch(clean.stdout, new RegExp(`^${good} `, 'm'), 'the good commit has no line');
+  const json = JSON.parse((await ccr(['verify', c, '--allowed-signers', file, '--json'])).stdout) as any;
+  t.match(json.signatures, [{ status: 'unsigned' }, { status: 'unsigned' }, { commit: good, status: 'good', principal: 'admin' },
+    { commit: unknown, status: 'unknown' }]);
+
+  // A tampered copy: the last commit's committer time changed after signing.
+  const object = await gitOk(c, ['cat-file', 'commit', 'HEAD']);
+  const changed = object.replace(/^(committer .*> )(\d+)/m, (_m, head: string, time: string) => `${head}${Number(time) - 1}`);
+  const oid = (await gitOk(c, ['hash-object', '-t', 'commit', '-w', '--stdin'], { input: changed })).trim();
+  await gitOk(c, ['update-ref', 'refs/heads/main', oid]);
+  const tampered = await ccr(['verify', c, '--allowed-signers', file]);
+  t.equal(tampered.status, 1, 'a tampered copy fails');
+  t.match(tampered.stdout, new RegExp(`^${oid} signature bad: bad-signature: `, 'm'));
+  const broken = `${dir}/broken`;
+  writeFileSync(broken, 'admin namespaces="git" ssh-ed25519 !!!\n');
+  const usage = await ccr(['verify', c, '--allowed-signers', broken]);
+  t.equal(usage.status, 2, 'an unreadable file is a usage error');
+  t.match(usage.stderr, /broken line 1: /);
 });
