@@ -94,7 +94,10 @@ function readAllowedSigners(file: string): AllowedSigner[] {
     throw new UsageError(`cannot read the allowed signers file ${file}: ${(e as Error).message}`);
   }
   const parsed = parseAllowedSigners(text);
-  if (!parsed.ok) throw new UsageError(`${file} line ${parsed.line}: ${parsed.reason}`, 'fetch it again from GET /api/allowed-signers');
+  if (!parsed.ok) {
+    const hint = 'fetch it again from GET /api/allowed-signers';
+    throw new UsageError(`${file} line ${parsed.line}: ${parsed.reason}`, hint);
+  }
   return parsed.entries;
 }
 
@@ -115,7 +118,8 @@ function signatureLines(report: Array<{ commit: Oid } & SignatureStatus>): strin
   const count = (s: SignatureStatus['status']) => report.filter((r) => r.status === s).length;
   return [
     ...report.flatMap((r) => (r.status === 'good' ? [] : [`${r.commit} signature ${r.status}: ${r.reason}`])),
-    `signatures: ${count('good')} good, ${count('unsigned')} unsigned, ${count('unknown')} by unknown keys, ${count('bad')} bad`,
+    `signatures: ${count('good')} good, ${count('unsigned')} unsigned, ${count('unknown')} by unknown keys, `
+      + `${count('bad')} bad`,
   ];
 }
 

@@ -127,7 +127,10 @@ export function route(method: string, rawUrl: string): Route {
   }
   const keys = KEYS.exec(path);
   if (keys?.[2] !== undefined) return only('DELETE', { kind: 'keys-revoke', name: keys[1]!, id: keys[2] });
-  if (keys) return method === 'POST' ? { kind: 'keys-create', name: keys[1]! } : only('GET', { kind: 'keys-list', name: keys[1]! });
+  if (keys) {
+    const name = keys[1]!;
+    return method === 'POST' ? { kind: 'keys-create', name } : only('GET', { kind: 'keys-list', name });
+  }
   if (path === '/api/allowed-signers') return only('GET', { kind: 'allowed-signers' });
   return { kind: 'not-found' };
 }

@@ -10,7 +10,8 @@ import { readJson } from './http.js';
 import { addKey, allowedSignersFile, keyView, listKeys, revokeKey } from './identity/keyOps.js';
 
 /** POST /api/principals/<name>/keys: 201 with the key's id and fingerprint. */
-export async function addKeyRoute(ctx: ServerContext, req: IncomingMessage, p: Principal, name: string): Promise<Answer> {
+export async function addKeyRoute(ctx: ServerContext, req: IncomingMessage, p: Principal, name: string)
+  : Promise<Answer> {
   const body = await readJson(req, ctx.options.maxRequestBytes);
   const key = await addKey(ctx.identity.store, p, name, body).finally(() => ctx.identity.audited());
   return { status: 201, body: keyView(key) };
@@ -32,7 +33,8 @@ export async function revokeKeyRoute(ctx: ServerContext, p: Principal, name: str
  * part in one); the names of principals who sign are what it reveals.
  */
 export async function allowedSignersRoute(ctx: ServerContext, p: Principal): Promise<string> {
-  if (p.kind === 'participant' && (await ctx.identity.records.recordsOf(p.participantId, undefined, 1)).items.length === 0) {
+  const mine = p.kind === 'participant' ? await ctx.identity.records.recordsOf(p.participantId, undefined, 1) : null;
+  if (mine && mine.items.length === 0) {
     throw new Forbidden('only principals who may read some record may read the allowed signers');
   }
   return allowedSignersFile(await ctx.identity.store.keys());

@@ -40,7 +40,8 @@ const PRIVATE = /PRIVATE KEY|openssh-key-v1|^-----BEGIN /;
 /** A key creation's input as the store takes it; InvalidInput says why not. */
 export function parseNewKey(body: unknown): NewSigningKey {
   const raw = body as { public_key?: unknown; private_key?: unknown } | null;
-  if (raw && typeof raw === 'object' && ('private_key' in raw || (typeof raw.public_key === 'string' && PRIVATE.test(raw.public_key)))) {
+  const looksPrivate = typeof raw?.public_key === 'string' && PRIVATE.test(raw.public_key);
+  if (raw && typeof raw === 'object' && ('private_key' in raw || looksPrivate)) {
     throw new InvalidInput('expected a public key (the line of the .pub file), found what looks like a private key: '
       + 'the server never takes private keys; keep it where it is and send its .pub line');
   }
@@ -54,7 +55,8 @@ export function parseNewKey(body: unknown): NewSigningKey {
   if (after !== undefined) out.valid_after = after;
   if (before !== undefined) out.valid_before = before;
   if (after !== undefined && before !== undefined && before <= after) {
-    throw new InvalidInput(`expected valid_before later than valid_after, found ${body.valid_before} ≤ ${body.valid_after}`);
+    throw new InvalidInput(`expected valid_before later than valid_after, found ${body.valid_before} `
+      + `≤ ${body.valid_after}`);
   }
   return out;
 }
@@ -62,7 +64,9 @@ export function parseNewKey(body: unknown): NewSigningKey {
 /** Whole epoch seconds of an RFC 3339 time, rounded inwards (a window never grows). */
 function seconds(text: string, field: string, round: (n: number) => number): number {
   const ms = Date.parse(text);
-  if (Number.isNaN(ms) || ms < 1000 || ms > Date.UTC(9999, 11, 31)) throw new InvalidInput(`expected ${field} to be a real date and time, found ${text}`);
+  if (Number.isNaN(ms) || ms < 1000 || ms > Date.UTC(9999, 11, 31)) {
+    throw new InvalidInput(`expected ${field} to be a real date and time, found ${text}`);
+  }
   return round(ms / 1000);
 }
 
@@ -71,7 +75,8 @@ export function keyView(k: SigningKey): Record<string, string | null> {
   const iso = (s: number | null) => (s === null ? null : new Date(s * 1000).toISOString());
   return {
     id: k.id, principal: k.principal, public_key: k.public_key, fingerprint: k.fingerprint, comment: k.comment,
-    valid_after: iso(k.valid_after), valid_before: iso(k.valid_before), created_at: k.created_at, revoked_at: iso(k.revoked_at),
+    valid_after: iso(k.valid_after), valid_before: iso(k.valid_before), created_at: k.created_at,
+    revoked_at: iso(k.revoked_at),
   };
 }
 
@@ -91,9 +96,12 @@ export async function listKeys(store: IdentityStore, by: Principal, name: string
 }
 
 /** Revoke key `id` of principal `name` at `now` (epoch ms): later signatures by it stop counting. */
-export async function revokeKey(store: IdentityStore, by: Principal, name: string, id: string, now = Date.now()): Promise<SigningKey> {
+export async function revokeKey(store: IdentityStore, by: Principal, name: string, id: string, now = Date.now())
+  : Promise<SigningKey> {
   if (!mayManageTokens(by, name)) throw new Forbidden(`only an admin or ${name} may revoke the keys of ${name}`);
-  if (!KEY_ID.test(id)) throw new InvalidInput(`expected a key id such as key_AbCdEf012345, found ${JSON.stringify(id.slice(0, 40))}`);
+  if (!KEY_ID.test(id)) {
+    throw new InvalidInput(`expected a key id such as key_AbCdEf012345, found ${JSON.stringify(id.slice(0, 40))}`);
+  }
   return store.revokeKey(name, id, Math.floor(now / 1000), actorOf(by));
 }
 
@@ -116,7 +124,9 @@ export function allowedSignersFile(keys: SigningKey[]): string {
   const lines: string[] = [];
   for (const k of keys) {
     const entry = signerOf(k);
-    if (!entry || (entry.validBefore !== undefined && (entry.validBefore < 1 || entry.validBefore <= (entry.validAfter ?? 0)))) continue;
+    if (!entry) continue;
+    const end = entry.validBefore;
+    if (end !== undefined && (end < 1 || end <= (entry.validAfter ?? 0))) continue;
     lines.push(renderAllowedSigner(entry));
   }
   return lines.map((l) => `${l}\n`).join('');
