@@ -6,8 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { CoordinationService } from '../../index.js';
 import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
-import { as, committer, jane, place, tom } from '../helpers/people.js';
-import { castPrincipals, testServer, type Creds, type TestServer } from '../helpers/server.js';
+import { as, clinicalId, committer, jane, place, tom } from '../helpers/people.js';
+import { killGroup, serveProcess } from '../helpers/process.js';
+import { ADMIN_TOKEN, castPrincipals, testServer, type Creds, type TestServer } from '../helpers/server.js';
 import { keygen, keygenFingerprint, keygenKinds, type KeygenKey } from '../helpers/ssh.js';
 import { tempDir } from '../helpers/tmp.js';
 import { ccr } from '../helpers/cli.js';
@@ -267,4 +268,34 @@ t.test('ccr verify --allowed-signers: good, unsigned, unknown and bad signatures
   const usage = await ccr(['verify', c, '--allowed-signers', broken]);
   t.equal(usage.status, 2, 'an unreadable file is a usage error');
   t.match(usage.stderr, /broken line 1: /);
+});
+
+t.test('ccr serve: --require-signed-commits and CCR_REQUIRE_SIGNED_COMMITS=1 turn the policy on', async (t) => {
+  const flag = await serveProcess(['--data', tempDir(t), '--port', '0', '--require-signed-commits'],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+  t.teardown(() => killGroup(flag));
+  t.match(flag.lines.find((l) => l['event'] === 'listening'), { signedCommits: 'required' }, 'by the flag');
+  const env = await serveProcess(['--data', tempDir(t), '--port', '0'],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN, CCR_REQUIRE_SIGNED_COMMITS: '1' }, undefined, true);
+  t.teardown(() => killGroup(env));
+  t.match(env.lines.find((l) => l['event'] === 'listening'), { signedCommits: 'required' }, 'by the environment');
+  const auth = `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;
+  const created = await fetch(`${env.url}/api/records`, {
+    method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }),
+  });
+  const rec = await created.json() as { coordination_id: string; thread_id: string };
+  const work = tempDir(t);
+  const url = new URL(`${env.url}/coordination/${rec.coordination_id}.git`);
+  url.username = 'admin';
+  url.password = ADMIN_TOKEN;
+  await gitOk(work, ['clone', '-q', url.toString(), 'c']);
+  await message(`${work}/c`, rec.thread_id, 'Unsigned, to a server that requires signatures.', null);
+  const r = await push(`${work}/c`);
+  t.not(r.status, 0);
+  t.match(r.remote, /ccr\/commit-signature: expected a commit signed by a key registered to admin, found an unsigned/);
+  const plain = await serveProcess(['--data', tempDir(t), '--port', '0'], { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
+    undefined, true);
+  t.teardown(() => killGroup(plain));
+  t.match(plain.lines.find((l) => l['event'] === 'listening'), { signedCommits: 'checked' }, 'off by default');
 });
