@@ -31,7 +31,7 @@ export interface PushInput {
   now: number;
   /** The environment of the server's git (its configuration). */
   gitEnv: NodeJS.ProcessEnv;
-  /** Judge commit contents; false keeps only the ref rules (a benchmark baseline). */
+  /** Judge commit contents; false keeps only the ref rules (a benchmark baseline) and, when asked, signatures. */
   content: boolean;
   /** The most commits one push may bring. */
   maxCommits: number;
