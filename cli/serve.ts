@@ -18,7 +18,7 @@ function logFormat(v: unknown): LogFormat {
 export const serve: Command = {
   help: `ccr serve [--data DIR] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--public-url URL]
           [--log-format json|text] [--oidc-issuer URL --oidc-audience AUD [--oidc-principal-claim CLAIM]
-          [--oidc-participant-claim CLAIM] [--oidc-create-participants]]
+          [--oidc-participant-claim CLAIM] [--oidc-create-participants]] [--require-signed-commits]
 
 Serve the records of a data folder over git smart HTTP and the JSON API.
 Defaults: --data ./data (or CCR_DATA), --host 127.0.0.1, --port 8080 (or CCR_PORT).
@@ -31,6 +31,9 @@ of that OpenID Connect issuer is taken as Authorization: Bearer, or as the Basic
 Its \`sub\` (or --oidc-principal-claim) names the principal, or its participant_id claim a participant
 principal; --oidc-create-participants (CCR_OIDC_CREATE_PARTICIPANTS=1) creates a participant
 principal from the token's participant_id, role and name claims when none exists.
+--require-signed-commits (CCR_REQUIRE_SIGNED_COMMITS=1): every pushed commit must carry a valid SSH
+signature by a key registered to the pusher (POST /api/principals/<name>/keys); refused with
+ccr/commit-signature otherwise. Without it, a signature present that is bad is still refused.
 A start that fails (port in use, data folder not writable, another server on it, no git) exits
 with status 1 and says what to do; \`ccr doctor\` checks a data folder and its machine.
 
@@ -41,6 +44,7 @@ Example:
     'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'public-url': { type: 'string' }, 'log-format': { type: 'string' },
     'oidc-issuer': { type: 'string' }, 'oidc-audience': { type: 'string' }, 'oidc-principal-claim': { type: 'string' },
     'oidc-participant-claim': { type: 'string' }, 'oidc-create-participants': { type: 'boolean' },
+    'require-signed-commits': { type: 'boolean' },
   },
   async run(v) {
     const portText = str(v['port']) ?? process.env['CCR_PORT'] ?? String(defaults.port);
@@ -64,6 +68,8 @@ Example:
       ...(str(v['tls-cert']) ? { tlsCert: str(v['tls-cert'])!, tlsKey: str(v['tls-key'])! } : {}),
       ...(publicUrl ? { publicUrl } : {}),
       ...(oidc ? { oidc } : {}),
+      ...(v['require-signed-commits'] === true || process.env['CCR_REQUIRE_SIGNED_COMMITS'] === '1'
+        ? { requireSignedCommits: true } : {}),
       ...(process.env['CCR_ADMIN_TOKEN'] ? { adminToken: process.env['CCR_ADMIN_TOKEN'] } : {}),
     }).catch((e: unknown) => {
       // Machines reading the JSON log see the failure there too; a person reads it on stderr.

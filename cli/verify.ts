@@ -2,17 +2,19 @@
 // rules, print one line per violation, a summary, what could not be verified offline, and exit
 // 0 (clean), 1 (a rule broken) or 3 (clean as far as the repository allows, but incomplete).
 
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { formatFinding } from '../core/findings.js';
-import type { Oid } from '../core/objects.js';
-import { WithoutObjects } from '../core/source.js';
+import { parseCommit, type Oid } from '../core/objects.js';
+import { signatureStatus, type SignatureStatus } from '../core/rules/signature.js';
+import { WithoutObjects, type ObjectSource } from '../core/source.js';
+import { parseAllowedSigners, type AllowedSigner } from '../core/ssh/allowedSigners.js';
 import { verifyHistory, type VerifyReport } from '../core/verify.js';
 import { CatFileSource } from '../git/catfile.js';
 import { cloneShape, offlineEnv, OFFLINE, type CloneShape } from '../git/cloneShape.js';
 import { gitMergeBase } from '../git/mergeBase.js';
 import { git, gitEnv, runGit } from '../git/run.js';
 import { GitFailure } from '../core/errors.js';
-import { out, UsageError, type Command } from './args.js';
+import { out, str, UsageError, type Command } from './args.js';
 import { warnTokensInRemotes } from './credentials.js';
 
 /** The commits of `main` in a repository, oldest first, with their parents. */
@@ -91,8 +93,46 @@ function summaryOf(report: VerifyReport, errors: number, complete: boolean, ms: 
     + 'the rest could not be verified offline';
 }
 
+/** The entries of an allowed signers file given to --allowed-signers; UsageError with the line at fault. */
+function readAllowedSigners(file: string): AllowedSigner[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the allowed signers file ${file}: ${(e as Error).message}`);
+  }
+  const parsed = parseAllowedSigners(text);
+  if (!parsed.ok) {
+    const hint = 'fetch it again from GET /api/allowed-signers';
+    throw new UsageError(`${file} line ${parsed.line}: ${parsed.reason}`, hint);
+  }
+  return parsed.entries;
+}
+
+/** Each commit's signature against the allowed signers (commits whose objects are not here are left out). */
+async function signatureReport(source: ObjectSource, commits: Array<{ oid: Oid }>, signers: AllowedSigner[])
+  : Promise<Array<{ commit: Oid } & SignatureStatus>> {
+  const out: Array<{ commit: Oid } & SignatureStatus> = [];
+  for (const { oid } of commits) {
+    const o = await source.read(oid).catch(() => null);
+    const c = o?.type === 'commit' ? parseCommit(o.content) : null;
+    if (o && c) out.push({ commit: oid, ...signatureStatus(o.content, c.committer.timestamp, signers) });
+  }
+  return out;
+}
+
+/** The signature lines and summary of `--allowed-signers`. */
+function signatureLines(report: Array<{ commit: Oid } & SignatureStatus>): string[] {
+  const count = (s: SignatureStatus['status']) => report.filter((r) => r.status === s).length;
+  return [
+    ...report.flatMap((r) => (r.status === 'good' ? [] : [`${r.commit} signature ${r.status}: ${r.reason}`])),
+    `signatures: ${count('good')} good, ${count('unsigned')} unsigned, ${count('unknown')} by unknown keys, `
+      + `${count('bad')} bad`,
+  ];
+}
+
 export const verify: Command = {
-  help: `ccr verify [<path>] [--json]
+  help: `ccr verify [<path>] [--json] [--allowed-signers FILE]
 
 Replay every commit of main (a clone or a bare repository; default: this folder) through the
 same rules the server runs, and print one line per violation with commit, rule id and path.
@@ -107,12 +147,18 @@ server serves it the same way as the record; nothing in the clone tells them apa
 with --view. A view is never complete (exit status 3 at best); a commit where a thread came into
 the view whole, its history before out of sight, is listed as not judged instead of refused.
 
+With --allowed-signers FILE (from GET /api/allowed-signers), every commit's SSH signature is also
+checked as \`git verify-commit\` would (window at the commit time): unsigned commits and unknown
+keys are listed; a signature that does not verify or is outside its key's window is a violation.
+
 Example:
   ccr verify /srv/audit/7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88
   ccr verify --view ~/records/my-care`,
-  options: { view: { type: 'boolean' } },
+  options: { view: { type: 'boolean' }, 'allowed-signers': { type: 'string' } },
   async run(v, [path = '.']) {
     const json = v['json'] === true;
+    const allowedFile = str(v['allowed-signers']);
+    const signers = allowedFile === undefined ? undefined : readAllowedSigners(allowedFile);
     const gitdir = await gitDirOf(path);
     await warnTokensInRemotes(gitdir);
     const env = offlineEnv();
@@ -137,13 +183,17 @@ Example:
         },
       });
       const errors = report.findings.filter((f) => f.severity === 'error');
+      const signatures = signers ? await signatureReport(source, commits, signers) : undefined;
+      const badSignatures = signatures?.filter((s) => s.status === 'bad').length ?? 0;
       const missing = incompleteness(shape, report);
       const complete = missing.length === 0;
       const { skipped, ...rest } = report;
       const extra = { shallow: shape.shallow, promisors: shape.promisors, missingObjects: shape.missing.size, notVerifiable: missing };
-      out(json, { ...rest, ok: errors.length === 0, complete, ...extra, skipped }, [
+      const ok = errors.length === 0 && badSignatures === 0;
+      out(json, { ...rest, ok, complete, ...extra, skipped, ...(signatures ? { signatures } : {}) }, [
         ...errors.map(({ commit, ...f }) => `${commit} ${formatFinding(f)}`),
         summaryOf(report, errors.length, complete, Date.now() - started),
+        ...(signatures ? signatureLines(signatures) : []),
         ...missing.map((s) => `not verifiable here: ${s}`),
         ...skipped.map((s) => `not judged offline: ${s}`),
       ].map(printable).join('\n'));
@@ -151,7 +201,7 @@ Example:
         process.stderr.write('hint: a participant\'s clone of its view of a record is verified with '
           + 'ccr verify --view\n');
       }
-      return errors.length > 0 ? 1 : complete ? 0 : EXIT_INCOMPLETE;
+      return !ok ? 1 : complete ? 0 : EXIT_INCOMPLETE;
     } finally {
       store.close();
     }

@@ -45,6 +45,7 @@ export const ruleIds = {
   commitAction: 'ccr/commit-action',
   commitParents: 'ccr/commit-parents',
   commitTime: 'ccr/commit-time',
+  commitSignature: 'ccr/commit-signature',
   merge: 'ccr/merge',
   // who (server)
   whoAuthor: 'ccr/who-author',

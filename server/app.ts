@@ -12,6 +12,7 @@ import {
   allow, createPrincipalRoute, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute,
   listRecordsRoute, listTokensRoute, recordSummaryRoute, revokeTokenRoute, type Answer,
 } from './api.js';
+import { addKeyRoute, allowedSignersRoute, listKeysRoute, revokeKeyRoute } from './keysRoute.js';
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
 import { errorBody, route, sendJson, type Route } from './http.js';
@@ -113,6 +114,13 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       await finish(200, 'ok');
       return sendPage(ctx, res, 200, html);
     }
+    if (r.kind === 'allowed-signers') {
+      const text = await allowedSignersRoute(ctx, principal);
+      await finish(200, 'ok');
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
     if (r.kind === 'metrics') {
       allow(principal, apiRights.metrics, 'read metrics');
       const text = await ctx.metrics.registry.metrics();
@@ -137,6 +145,9 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       case 'tokens-create': answer = await createTokenRoute(ctx, req, principal, r.name); break;
       case 'tokens-list': answer = await listTokensRoute(ctx, principal, r.name); break;
       case 'tokens-revoke': answer = await revokeTokenRoute(ctx, principal, r.name, r.id); break;
+      case 'keys-create': answer = await addKeyRoute(ctx, req, principal, r.name); break;
+      case 'keys-list': answer = await listKeysRoute(ctx, principal, r.name); break;
+      case 'keys-revoke': answer = await revokeKeyRoute(ctx, principal, r.name, r.id); break;
     }
     await finish(answer.status, 'ok');
     if (answer.status === 204) {

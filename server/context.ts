@@ -44,6 +44,8 @@ export interface ServerOptions {
   validationBudgetMs: number;
   /** Judge commit contents in pre-receive (false: ref rules only, a benchmark baseline). */
   validateContent: boolean;
+  /** Every pushed commit must be signed by a key registered to the pusher (issue 14). */
+  requireSignedCommits?: boolean;
   /** Validator threads. */
   validatorThreads: number;
   /** Reader threads: API reads that parse record files run there, never on the event loop. */

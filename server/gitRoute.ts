@@ -204,7 +204,7 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   const verdict = await ctx.validator.judge({
     gitdir: push.gitdir, recordId: push.recordId, principal: push.principal, env: call.env, updates: call.updates,
     now: Date.now(), gitEnv: ctx.gitEnv, content: ctx.options.validateContent, maxCommits: 10_000,
-    bindings: { database: ctx.identity.database },
+    bindings: { database: ctx.identity.database }, signatures: { required: ctx.options.requireSignedCommits === true },
   });
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
@@ -268,11 +268,15 @@ function refusedEntry(push: PushContext, rules: string[]): Record<string, unknow
  */
 async function judgeViewPush(ctx: ServerContext, push: PushContext, view: ServedView, call: HookCall):
 Promise<HookVerdict> {
-  const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean) => ctx.validator.judge({
-    gitdir, recordId: push.recordId, principal: push.principal, env, updates, now: Date.now(), gitEnv: ctx.gitEnv,
-    content, maxCommits: 10_000, bindings: { database: ctx.identity.database },
-  });
-  const refs = await judge(view.dir, call.env, call.updates, false);
+  const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean, signed: boolean) =>
+    ctx.validator.judge({
+      gitdir, recordId: push.recordId, principal: push.principal, env, updates, now: Date.now(), gitEnv: ctx.gitEnv,
+      content, maxCommits: 10_000, bindings: { database: ctx.identity.database },
+      ...(signed ? { signatures: { required: ctx.options.requireSignedCommits === true } } : {}),
+    });
+  // Signatures are judged on the view commits the participant pushed and signed (the translated
+  // commits on `main` are the server's, over other trees: docs/decisions.md "Signed commits").
+  const refs = await judge(view.dir, call.env, call.updates, false, true);
   if (refs.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, refs.findings);
   const u = call.updates.find((x) => x.ref === MAIN);
   const busy = await lockRecord(ctx, push);
@@ -297,7 +301,7 @@ Promise<HookVerdict> {
     if (!t.built || !last) return refusedFor(ctx, push, t.findings);
     await storeTranslation(push.gitdir, t, objects);
     const onMain = [{ ref: MAIN, old: now.main, new: last.main }];
-    const verdict = await judge(push.gitdir, {}, onMain, ctx.options.validateContent);
+    const verdict = await judge(push.gitdir, {}, onMain, ctx.options.validateContent, false);
     ctx.metrics.validation.observe((performance.now() - started) / 1000);
     // The rules speak first: what they refuse is what the pusher can fix in its own terms.
     if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);

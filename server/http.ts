@@ -70,6 +70,10 @@ export type Route =
   | { kind: 'tokens-create'; name: string }
   | { kind: 'tokens-list'; name: string }
   | { kind: 'tokens-revoke'; name: string; id: string }
+  | { kind: 'keys-create'; name: string }
+  | { kind: 'keys-list'; name: string }
+  | { kind: 'keys-revoke'; name: string; id: string }
+  | { kind: 'allowed-signers' }
   /** A page of the web view under /records/; `page` null for a path that is none, `badMethod` for anything but GET. */
   | { kind: 'web'; page: WebPage | null; badMethod?: true }
   | { kind: 'not-found' }
@@ -79,6 +83,7 @@ const GIT = /^\/coordination\/([0-9a-f-]{36})(?:\.git)?\/(info\/refs|git-upload-
 const RECORD = /^\/api\/records\/([0-9a-f-]{36})$/;
 const PRINCIPAL = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/;
 const TOKENS = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/tokens(?:\/(tok_[A-Za-z0-9_-]{12}))?$/;
+const KEYS = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/keys(?:\/(key_[A-Za-z0-9_-]{12}))?$/;
 
 /** Match a request to a route. Only the exact shapes are accepted: no decoding, no `..`, no `//`. */
 export function route(method: string, rawUrl: string): Route {
@@ -120,5 +125,12 @@ export function route(method: string, rawUrl: string): Route {
     return method === 'POST' ? { kind: 'tokens-create', name: tokens[1]! }
       : only('GET', { kind: 'tokens-list', name: tokens[1]! });
   }
+  const keys = KEYS.exec(path);
+  if (keys?.[2] !== undefined) return only('DELETE', { kind: 'keys-revoke', name: keys[1]!, id: keys[2] });
+  if (keys) {
+    const name = keys[1]!;
+    return method === 'POST' ? { kind: 'keys-create', name } : only('GET', { kind: 'keys-list', name });
+  }
+  if (path === '/api/allowed-signers') return only('GET', { kind: 'allowed-signers' });
   return { kind: 'not-found' };
 }

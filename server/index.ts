@@ -161,7 +161,12 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     ctx.baseUrl = url.replace(/\/$/, '');
     handler = createHandler(ctx, inflight);
     for (const [req, res] of waiting.splice(0)) handler(req, res);
-    log('info', 'listening', { url: ctx.baseUrl, data, version, hookPort: ctx.hooks.port, validation: options.validateContent ? 'on' : 'refs-only', peers: sites.peers.map((p) => p.name) });
+    log('info', 'listening', {
+      url: ctx.baseUrl, data, version, hookPort: ctx.hooks.port,
+      validation: options.validateContent ? 'on' : 'refs-only',
+      signedCommits: options.requireSignedCommits === true ? 'required' : 'checked',
+      peers: sites.peers.map((p) => p.name),
+    });
 
     let closing: Promise<void> | null = null;
     const close = () => (closing ??= (async () => {

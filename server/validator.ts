@@ -4,7 +4,8 @@
 // ref is judged from its own inputs; only parses of files already on `main` are reused.
 
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
-import { readCommitChecked } from '../core/source.js';
+import { readCommitChecked, type ObjectSource } from '../core/source.js';
+import { commitSignatureFinding, type RegisteredKey } from '../core/rules/signature.js';
 import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
@@ -30,7 +31,7 @@ export interface PushInput {
   now: number;
   /** The environment of the server's git (its configuration). */
   gitEnv: NodeJS.ProcessEnv;
-  /** Judge commit contents; false keeps only the ref rules (a benchmark baseline). */
+  /** Judge commit contents; false keeps only the ref rules (a benchmark baseline) and, when asked, signatures. */
   content: boolean;
   /** The most commits one push may bring. */
   maxCommits: number;
@@ -39,6 +40,12 @@ export interface PushInput {
    * thread opens read-only once and asks per participant id (no copy of every principal per push).
    */
   bindings: ReadonlyMap<string, readonly ParticipantBinding[]> | { database: string };
+  /**
+   * Check commit signatures (issue 14; keys from the identity database of `bindings`): always the
+   * ones present, and with `required` a signature by the pusher's key on every commit. Absent: no
+   * signature check (the translated commits of a view push, whose view commits were checked).
+   */
+  signatures?: { required: boolean };
 }
 
 /** The verdict of a push: findings (none means accept) and how many commits were judged. */
@@ -61,10 +68,37 @@ function bindingLookup(b: PushInput['bindings']): BindingLookup {
   if (b instanceof Map || !('database' in b)) {
     return (id) => (b as ReadonlyMap<string, readonly ParticipantBinding[]>).get(id) ?? [];
   }
-  let store = databases.get(b.database);
-  if (!store) databases.set(b.database, store = new SqliteIdentityStore(openDatabase(b.database, { readonly: true })));
-  const opened = store;
+  const opened = database(b.database);
   return (id) => opened.bindingsNow(id);
+}
+
+function database(file: string): SqliteIdentityStore {
+  let store = databases.get(file);
+  if (!store) databases.set(file, store = new SqliteIdentityStore(openDatabase(file, { readonly: true })));
+  return store;
+}
+
+/** The registered keys of a push: the identity database's, or none (a map of bindings, as the corpus gives). */
+function keyLookup(b: PushInput['bindings']): (fingerprint: string) => RegisteredKey | null {
+  if (b instanceof Map || !('database' in b)) return () => null;
+  const opened = database(b.database);
+  return (fp) => opened.keyByFingerprintNow(fp);
+}
+
+/** The `ccr/commit-signature` findings of the commits a push brings (they are read already, from the cache). */
+async function signatureFindings(input: PushInput, source: ObjectSource, commits: Oid[]): Promise<Finding[]> {
+  if (!input.signatures) return [];
+  const key = keyLookup(input.bindings);
+  for (const oid of commits) {
+    const o = await source.read(oid);
+    const read = o ? await readCommitChecked(source, oid) : null;
+    if (!o || !read?.ok) continue; // the walk refused what it could not read
+    const found = commitSignatureFinding(o.content, read.value.committer.timestamp,
+      { pusher: input.principal.name, required: input.signatures.required, key, now: input.now });
+    // One finding names the first commit refused; later ones build on it.
+    if (found) return [{ ...found, commit: oid }];
+  }
+  return [];
 }
 
 function repository(gitdir: string): RepositoryState {
@@ -126,7 +160,8 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
     const isAncestor = gitIsAncestor(input.gitdir, env);
     const walk = await newCommits(source, u, input.maxCommits, (oid) => isAncestor(oid, u.old as Oid));
     if ('finding' in walk) return { findings: [at(walk.finding)], commits: 0 };
-    if (!input.content) return { findings: [], commits: walk.commits.length };
+    const signed = await signatureFindings(input, source, walk.commits);
+    if (signed.length || !input.content) return { findings: signed, commits: walk.commits.length };
     const lookup = bindingLookup(input.bindings);
     const findings: Finding[] = [];
     for (const oid of walk.commits) {

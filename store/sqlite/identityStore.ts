@@ -380,6 +380,11 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   }
 
   async keyByFingerprint(fingerprint: string): Promise<SigningKey | null> {
+    return this.keyByFingerprintNow(fingerprint);
+  }
+
+  /** The key with a fingerprint, synchronously (the signature rule, in a validator thread). */
+  keyByFingerprintNow(fingerprint: string): SigningKey | null {
     const row = this.#q.keyByFingerprint.get(fingerprint) as KeyRow | undefined;
     return row ? keyOf(row) : null;
   }
