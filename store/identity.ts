@@ -126,7 +126,8 @@ export interface IdentityStore {
    * An `implicit` creation (at a sign-on) is Forbidden for a participant name or id an admin removed;
    * an explicit one lifts that.
    */
-  createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit?: boolean): Promise<{ tokenId: string | null }>;
+  createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit?: boolean)
+    : Promise<{ tokenId: string | null }>;
   /**
    * Delete a principal and its tokens (its keys stay, revoked; a participant's name and id are
    * remembered against implicit re-creation); NotFound, or Conflict for the last admin.

@@ -83,7 +83,8 @@ export function oidcConfig(flags: Record<string, string | boolean | undefined>, 
   const kinds = (pick('oidc-kinds', 'CCR_OIDC_KINDS') ?? 'participant').split(',').map((k) => k.trim());
   for (const k of kinds) {
     if (!isOneOf(principalKinds, k)) {
-      throw new InvalidInput(`expected --oidc-kinds to list principal kinds (${principalKinds.join(', ')}), found ${JSON.stringify(k)}`);
+      throw new InvalidInput(`expected --oidc-kinds to list principal kinds (${principalKinds.join(', ')}), `
+        + `found ${JSON.stringify(k)}`);
     }
   }
   const createParticipants = create === true || create === '1' || create === 'true';

@@ -57,7 +57,8 @@ export const actorOf = (p: Principal): Actor => ({ actor: p.name });
  * A token creation's input as checked values: the label, and the expiry in epoch ms. `bound` is
  * the latest expiry allowed (a token a principal makes for itself), and its default; null for none.
  */
-export function parseNewToken(body: unknown, now: number, bound: number | null): { label?: string; expiresAt?: number } {
+export function parseNewToken(body: unknown, now: number, bound: number | null)
+  : { label?: string; expiresAt?: number } {
   if (!validateNewToken(body)) throw new InvalidInput(describeSchemaErrors(validateNewToken.errors).join('; '));
   const out: { label?: string; expiresAt?: number } = {};
   if (body.label !== undefined && body.label !== null) out.label = body.label;
@@ -70,8 +71,9 @@ export function parseNewToken(body: unknown, now: number, bound: number | null):
   if (bound === null) return out;
   if (out.expiresAt === undefined) out.expiresAt = bound;
   if (out.expiresAt > bound) {
-    throw new InvalidInput(`expected expires_at no later than ${new Date(bound).toISOString()} for a token a principal makes `
-      + `for itself (at most ${SELF_TOKEN_MAX_MS / 86_400_000} days, and not after the credential this request signed in with), `
+    throw new InvalidInput(`expected expires_at no later than ${new Date(bound).toISOString()} for a token a `
+      + `principal makes for itself (at most ${SELF_TOKEN_MAX_MS / 86_400_000} days, and not after the credential `
+      + 'this request signed in with), '
       + `found ${new Date(out.expiresAt).toISOString()}; an admin may make longer-lived ones for others`);
   }
   return out;

@@ -68,7 +68,8 @@ export class TokenAuthenticator {
       if (match.principal.name !== name) return null;
       if (match.expiresAtMs !== null && match.expiresAtMs <= now) return null;
       this.store.recordUse(match.token.id, now);
-      return { principal: toPrincipal(match.principal), via: 'token', token: match.token.id, expiresAtMs: match.expiresAtMs };
+      const principal = toPrincipal(match.principal);
+      return { principal, via: 'token', token: match.token.id, expiresAtMs: match.expiresAtMs };
     }
     const legacy = await this.store.legacyTokens(name);
     for (const old of legacy) {

@@ -204,12 +204,14 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
     return this.#q.count.get(kind) as number;
   }
 
-  async createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit = false): Promise<{ tokenId: string | null }> {
+  async createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit = false)
+    : Promise<{ tokenId: string | null }> {
     return this.#db.transaction(() => {
       const now = Date.now();
       if (p.kind === 'participant') {
         if (implicit && this.#q.removed.get(p.name, p.participant_id) !== undefined) {
-          throw new Forbidden(`participant ${p.name} (or ${p.participant_id}) was removed by an admin; only an admin creates it again`);
+          throw new Forbidden(`participant ${p.name} (or ${p.participant_id}) was removed by an admin; `
+            + 'only an admin creates it again');
         }
         this.#q.forget.run(p.name, p.participant_id);
       }

@@ -48,11 +48,12 @@ t.test('reads the configuration from flags or the environment, and refuses what 
   t.throws(() => oidcConfig({ 'oidc-issuer': 'https://a.example' }, {}), { code: 'InvalidInput', message: /together/ });
   t.same(oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x' }, {})!.kinds, ['participant'],
     'sign-on reaches participants only by default');
-  t.same(oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x' }, { CCR_OIDC_KINDS: 'participant,admin' })!.kinds,
-    ['participant', 'admin'], 'CCR_OIDC_KINDS');
+  t.same(oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x' },
+    { CCR_OIDC_KINDS: 'participant,admin' })!.kinds, ['participant', 'admin'], 'CCR_OIDC_KINDS');
   t.same(oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x', 'oidc-kinds': 'auditor' },
     { CCR_OIDC_KINDS: 'admin' })!.kinds, ['auditor'], '--oidc-kinds wins');
-  t.throws(() => oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x', 'oidc-kinds': 'participant,root' }, {}),
+  t.throws(() => oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x',
+    'oidc-kinds': 'participant,root' }, {}),
     { code: 'InvalidInput', message: /expected --oidc-kinds to list principal kinds .*found "root"/ });
   t.throws(() => oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x', 'oidc-kinds': 'admin',
     'oidc-create-participants': true }, {}), { message: /include participant with --oidc-create-participants/ });

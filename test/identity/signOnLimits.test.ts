@@ -32,7 +32,8 @@ t.test('a token a principal makes for itself ends no later than the credential i
   t.equal(ms(fromJwt.body.expires_at), exp * 1000, 'a token made from a 5-minute JWT ends with the JWT');
   const longer = await mint(jwt, { expires_at: inDays(30) });
   t.equal(longer.status, 400, 'not later');
-  t.match(longer.body.error.message, /expected expires_at no later than .*not after the credential this request signed in with/);
+  t.match(longer.body.error.message,
+    /expected expires_at no later than .*not after the credential this request signed in with/);
 
   const t1: Creds = { name: 'jane', token: fromJwt.body.token };
   const chained = await mint(t1);
@@ -72,7 +73,8 @@ t.test('sign-on reaches only the principal kinds of --oidc-kinds (participant by
   const r = await s.api('GET', '/api/principals', asAdmin);
   t.equal(r.status, 401, 'a JWT whose claim is "admin" does not sign in as the admin');
   t.match(r.body, { error: { code: 'Unauthorized', message: 'authentication required' } }, 'the same 401 as any');
-  t.equal((await s.api('GET', '/api/records', jwtCreds(await idp.sign({ sub: 'audit' })))).status, 401, 'nor an auditor');
+  t.equal((await s.api('GET', '/api/records', jwtCreds(await idp.sign({ sub: 'audit' })))).status, 401,
+    'nor an auditor');
   t.equal((await s.api('GET', '/api/records', jwtCreds(await idp.sign({ sub: 'jane' })))).status, 200,
     'a participant does');
   t.match(refusals(s), [/principal admin is an admin; sign-on reaches only participant principals/,
@@ -92,8 +94,8 @@ t.test('a participant an admin removed is not re-created by its next JWT; an adm
   const s = await testServer(t,
     { oidc: oidcConfig({ 'oidc-issuer': idp.url, 'oidc-audience': 'ccr', 'oidc-create-participants': true }, {})! });
   const claims = { sub: 'pat', participant_id: john.participant_id, role: 'patient', name: john.display_name };
-  const names = async () => ((await s.api('GET', '/api/principals', s.admin)).body.principals as Array<{ name: string }>)
-    .map((p) => p.name);
+  const names = async () => ((await s.api('GET', '/api/principals', s.admin)).body
+    .principals as Array<{ name: string }>).map((p) => p.name);
   t.equal((await s.api('GET', '/api/records', jwtCreds(await idp.sign(claims)))).status, 200, 'created at sign-on');
   t.same(await names(), ['admin', 'pat']);
   t.equal((await s.api('DELETE', '/api/principals/pat', s.admin)).status, 204, 'the admin removes it');
@@ -109,5 +111,6 @@ t.test('a participant an admin removed is not re-created by its next JWT; an adm
   const again = await s.api('POST', '/api/principals', s.admin, { name: 'pat', kind: 'participant',
     participant_id: john.participant_id, role: 'patient', display_name: john.display_name });
   t.equal(again.status, 201, 'an admin creates it explicitly');
-  t.equal((await s.api('GET', '/api/records', jwtCreds(await idp.sign(claims)))).status, 200, 'and its JWT signs in again');
+  t.equal((await s.api('GET', '/api/records', jwtCreds(await idp.sign(claims)))).status, 200,
+    'and its JWT signs in again');
 });
