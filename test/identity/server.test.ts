@@ -244,6 +244,7 @@ t.test('single sign-on with ccr serve --oidc-issuer: a JWT as Bearer and as the 
     ['alg none', none],
     ['HS256 keyed with the public key', hs256],
     ['unknown principal', await idp.sign({ sub: 'nobody' })],
+    ['the admin, a kind --oidc-kinds does not list', await idp.sign({ sub: 'admin' })],
     ['a changed payload',
       `${header}.${Buffer.from(JSON.stringify({ sub: 'admin' })).toString('base64url')}.${good.split('.')[2]}`],
   ];
