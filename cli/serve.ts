@@ -18,7 +18,8 @@ function logFormat(v: unknown): LogFormat {
 export const serve: Command = {
   help: `ccr serve [--data DIR] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--public-url URL]
           [--log-format json|text] [--oidc-issuer URL --oidc-audience AUD [--oidc-principal-claim CLAIM]
-          [--oidc-participant-claim CLAIM] [--oidc-create-participants]] [--require-signed-commits]
+          [--oidc-participant-claim CLAIM] [--oidc-create-participants] [--oidc-kinds KINDS]]
+          [--require-signed-commits]
 
 Serve the records of a data folder over git smart HTTP and the JSON API.
 Defaults: --data ./data (or CCR_DATA), --host 127.0.0.1, --port 8080 (or CCR_PORT).
@@ -30,7 +31,9 @@ Single sign-on: with --oidc-issuer and --oidc-audience (or CCR_OIDC_ISSUER, CCR_
 of that OpenID Connect issuer is taken as Authorization: Bearer, or as the Basic password (git).
 Its \`sub\` (or --oidc-principal-claim) names the principal, or its participant_id claim a participant
 principal; --oidc-create-participants (CCR_OIDC_CREATE_PARTICIPANTS=1) creates a participant
-principal from the token's participant_id, role and name claims when none exists.
+principal from the token's participant_id, role and name claims when none exists (not one an admin
+removed: an admin creates that again). Sign-on reaches participant principals only unless
+--oidc-kinds (CCR_OIDC_KINDS) lists others, e.g. participant,admin.
 --require-signed-commits (CCR_REQUIRE_SIGNED_COMMITS=1): every pushed commit must carry a valid SSH
 signature by a key registered to the pusher (POST /api/principals/<name>/keys); refused with
 ccr/commit-signature otherwise. Without it, a signature present that is bad is still refused.
@@ -45,6 +48,7 @@ Example:
     'oidc-issuer': { type: 'string' }, 'oidc-audience': { type: 'string' }, 'oidc-principal-claim': { type: 'string' },
     'oidc-participant-claim': { type: 'string' }, 'oidc-create-participants': { type: 'boolean' },
     'require-signed-commits': { type: 'boolean' },
+    'oidc-kinds': { type: 'string' },
   },
   async run(v) {
     const portText = str(v['port']) ?? process.env['CCR_PORT'] ?? String(defaults.port);

@@ -17,6 +17,7 @@ import { createRecord } from '../service/initialise.js';
 import { apiRights, mayAccess } from './access.js';
 import type { ServerContext } from './context.js';
 import { readJson } from './http.js';
+import type { SignedIn } from './identity/credentials.js';
 import { createToken, listTokens, revokeToken } from './identity/tokenOps.js';
 import { myRecords } from './identity/recordIndexer.js';
 import { checkPrincipalInput, newToken, type PrincipalInput } from './principals.js';
@@ -203,11 +204,15 @@ export async function deletePrincipalRoute(ctx: ServerContext, p: Principal, nam
   return { status: 204, body: null };
 }
 
-/** POST /api/principals/<name>/tokens: admin, or the principal itself; 201 `{id, token, expires_at}`. */
-export async function createTokenRoute(ctx: ServerContext, req: IncomingMessage, p: Principal, name: string)
+/**
+ * POST /api/principals/<name>/tokens: admin, or the principal itself; 201 `{id, token, expires_at}`.
+ * A token made for oneself ends no later than the credential that signed the request in.
+ */
+export async function createTokenRoute(ctx: ServerContext, req: IncomingMessage, by: SignedIn, name: string)
   : Promise<Answer> {
   const body = await readJson(req, ctx.options.maxRequestBytes);
-  const created = await createToken(ctx.identity.store, ctx.identity.hasher, p, name, body)
+  const created = await createToken(ctx.identity.store, ctx.identity.hasher, by.principal, name, body, Date.now(),
+    by.expiresAtMs)
     .finally(() => ctx.identity.audited());
   return { status: 201, body: created };
 }

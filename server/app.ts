@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MethodNotAllowed, NotFound, Unauthorized } from '../core/errors.js';
-import type { Principal } from '../core/principal.js';
 import { apiRights, bindSite } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import {
@@ -15,6 +14,7 @@ import {
 import { addKeyRoute, allowedSignersRoute, listKeysRoute, revokeKeyRoute } from './keysRoute.js';
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
+import type { SignedIn } from './identity/credentials.js';
 import { errorBody, route, sendJson, type Route } from './http.js';
 import { sendPage, webErrorPage, webRoute } from './webRoute.js';
 
@@ -24,13 +24,13 @@ const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="CCR", charset="UTF-8"' };
  * Authenticate the request (a principal's token, or a sign-on JWT as Bearer or Basic password);
  * the same 401 for a missing, malformed, unknown, wrong, expired or revoked credential.
  */
-async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<Principal> {
-  const p = await ctx.identity.auth.authenticate(req.headers.authorization);
-  if (!p) {
+async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<SignedIn> {
+  const signedIn = await ctx.identity.auth.signIn(req.headers.authorization);
+  if (!signedIn) {
     ctx.metrics.authFailures.inc();
     throw new Unauthorized('authentication required');
   }
-  return bindSite(p, ctx.sites);
+  return { ...signedIn, principal: bindSite(signedIn.principal, ctx.sites) };
 }
 
 /**
@@ -93,7 +93,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       return sendJson(res, 200, { status: 'ok' });
     }
     if (r.kind === 'not-found' || (r.kind === 'web' && !r.page)) throw new NotFound('nothing is served at this path');
-    const principal = await authenticate(ctx, req);
+    const signedIn = await authenticate(ctx, req);
+    const principal = signedIn.principal;
     entry.principal = principal.name;
     if (r.kind === 'bad-method') throw new MethodNotAllowed(`use ${r.allow} here`);
     if (r.kind === 'git') {
@@ -142,7 +143,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       case 'principals-list': answer = await listPrincipalsRoute(ctx, principal); break;
       case 'principals-create': answer = await createPrincipalRoute(ctx, req, principal); break;
       case 'principals-delete': answer = await deletePrincipalRoute(ctx, principal, r.name); break;
-      case 'tokens-create': answer = await createTokenRoute(ctx, req, principal, r.name); break;
+      case 'tokens-create': answer = await createTokenRoute(ctx, req, signedIn, r.name); break;
       case 'tokens-list': answer = await listTokensRoute(ctx, principal, r.name); break;
       case 'tokens-revoke': answer = await revokeTokenRoute(ctx, principal, r.name, r.id); break;
       case 'keys-create': answer = await addKeyRoute(ctx, req, principal, r.name); break;

@@ -123,9 +123,15 @@ export interface IdentityStore {
   /**
    * Create a principal, with its first token unless `token` is null (a principal made at a single
    * sign-on signs in with the issuer's tokens); Conflict for a name or token hash already taken.
+   * An `implicit` creation (at a sign-on) is Forbidden for a participant name or id an admin removed;
+   * an explicit one lifts that.
    */
-  createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor): Promise<{ tokenId: string | null }>;
-  /** Delete a principal and its tokens (its keys stay, revoked); NotFound, or Conflict for the last admin. */
+  createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit?: boolean)
+    : Promise<{ tokenId: string | null }>;
+  /**
+   * Delete a principal and its tokens (its keys stay, revoked; a participant's name and id are
+   * remembered against implicit re-creation); NotFound, or Conflict for the last admin.
+   */
   removePrincipal(name: string, by: Actor): Promise<void>;
   /** The principals bound to a participant id (core/principal.ts BindingLookup, asked per id). */
   bindings(participantId: string): Promise<ParticipantBinding[]>;

@@ -7,6 +7,18 @@ import { silentLogger, type Logger } from '../log.js';
 import type { OidcVerifier } from './oidc.js';
 import type { TokenAuthenticator } from './tokens.js';
 
+/**
+ * A signed-in request: its principal, and the credential that signed it in (a token, by id, or a
+ * sign-on JWT) with when that credential stops working (epoch ms; null for a token that never expires).
+ */
+export interface SignedIn {
+  principal: Principal;
+  via: 'token' | 'sign-on';
+  /** The token's id (for `via: 'token'`). */
+  token?: string;
+  expiresAtMs: number | null;
+}
+
 /** A credential as presented. */
 export type Credential = { kind: 'basic'; name: string; secret: string } | { kind: 'bearer'; token: string };
 
@@ -47,15 +59,20 @@ export class Authenticator {
    * be reached.
    */
   async authenticate(header: string | undefined): Promise<Principal | null> {
+    return (await this.signIn(header))?.principal ?? null;
+  }
+
+  /** Like authenticate, with the credential that signed in (a token made by the request ends no later). */
+  async signIn(header: string | undefined): Promise<SignedIn | null> {
     const c = credentialOf(header);
     if (!c) return null;
     const jwt = c.kind === 'bearer' ? c.token : looksLikeJwt(c.secret) ? c.secret : null;
     if (jwt !== null && this.oidc) {
-      const found = await this.oidc.verify(jwt);
+      const found = await this.oidc.signIn(jwt);
       if (!('refused' in found)) return found;
       this.log('info', 'oidc-refused', { reason: found.refused.slice(0, 300) });
     }
     // A token someone chose (CCR_ADMIN_TOKEN) may happen to look like a JWT: it is still checked as a token.
-    return c.kind === 'basic' ? this.tokens.verify(c.name, c.secret) : null;
+    return c.kind === 'basic' ? this.tokens.signIn(c.name, c.secret) : null;
   }
 }

@@ -7,12 +7,13 @@
 // participant with the id, role and name the token claims.
 
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type RemoteJWKSet } from 'jose';
-import { CannotStart, Conflict, InvalidInput, Unavailable } from '../../core/errors.js';
+import { CannotStart, Conflict, Forbidden, InvalidInput, Unavailable } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
-import type { Principal } from '../../core/principal.js';
+import { principalKinds, type Principal, type PrincipalKind } from '../../core/principal.js';
 import { isOneOf, roles, type Role } from '../../core/vocabulary.js';
 import type { IdentityStore, NewPrincipal } from '../../store/identity.js';
 import { silentLogger, type Logger } from '../log.js';
+import type { SignedIn } from './credentials.js';
 import { toPrincipal } from './tokens.js';
 
 /** The signature algorithms taken: asymmetric only. */
@@ -33,6 +34,8 @@ export interface OidcConfig {
   participantClaim: string;
   /** Create a participant principal for a token that names none (off unless the operator turns it on). */
   createParticipants: boolean;
+  /** The principal kinds sign-on may reach (default participant only: an admin by sign-on is the operator's choice). */
+  kinds: readonly PrincipalKind[];
   /** Clock skew allowed for `exp` and `nbf` (seconds). */
   clockToleranceSec: number;
   /** After a JWKS fetch, no other for this long, whatever `kid` a token names (ms). */
@@ -77,11 +80,23 @@ export function oidcConfig(flags: Record<string, string | boolean | undefined>, 
     return v;
   };
   const create = flags['oidc-create-participants'] ?? env['CCR_OIDC_CREATE_PARTICIPANTS'];
+  const kinds = (pick('oidc-kinds', 'CCR_OIDC_KINDS') ?? 'participant').split(',').map((k) => k.trim());
+  for (const k of kinds) {
+    if (!isOneOf(principalKinds, k)) {
+      throw new InvalidInput(`expected --oidc-kinds to list principal kinds (${principalKinds.join(', ')}), `
+        + `found ${JSON.stringify(k)}`);
+    }
+  }
+  const createParticipants = create === true || create === '1' || create === 'true';
+  if (createParticipants && !kinds.includes('participant')) {
+    throw new InvalidInput('expected --oidc-kinds to include participant with --oidc-create-participants');
+  }
   return {
     issuer, audience,
     principalClaim: claim(pick('oidc-principal-claim', 'CCR_OIDC_PRINCIPAL_CLAIM'), 'sub', '--oidc-principal-claim'),
     participantClaim: claim(pick('oidc-participant-claim', 'CCR_OIDC_PARTICIPANT_CLAIM'), 'participant_id', '--oidc-participant-claim'),
-    createParticipants: create === true || create === '1' || create === 'true',
+    createParticipants,
+    kinds: kinds as PrincipalKind[],
     clockToleranceSec: 30, jwksCooldownMs: 30_000, fetchTimeoutMs: 5_000,
   };
 }
@@ -140,6 +155,12 @@ export class OidcVerifier {
    * reached (the server answers 503, not 401: the token may be good).
    */
   async verify(jwt: string): Promise<Principal | OidcRefusal> {
+    const found = await this.signIn(jwt);
+    return 'refused' in found ? found : found.principal;
+  }
+
+  /** Like verify, with the JWT's `exp` as the end of the sign-in. */
+  async signIn(jwt: string): Promise<SignedIn | OidcRefusal> {
     const jwks = await this.#keys();
     let payload: JWTPayload;
     try {
@@ -155,7 +176,14 @@ export class OidcVerifier {
       }
       return { refused: e instanceof joseErrors.JOSEError ? `${e.code}: ${e.message}` : String(e) };
     }
-    return this.#principal(payload);
+    const found = await this.#principal(payload);
+    if ('refused' in found) return found;
+    if (!this.config.kinds.includes(found.kind)) {
+      return { refused: `principal ${found.name} is ${found.kind === 'admin' || found.kind === 'auditor' ? 'an' : 'a'} `
+        + `${found.kind}; sign-on reaches only ${this.config.kinds.join(', ')} principals (--oidc-kinds)` };
+    }
+    // requiredClaims made jose check that exp is there and a number.
+    return { principal: found, via: 'sign-on', expiresAtMs: (payload.exp as number) * 1000 };
   }
 
   async #principal(claims: JWTPayload): Promise<Principal | OidcRefusal> {
@@ -193,9 +221,10 @@ export class OidcVerifier {
     }
     const p: NewPrincipal = { name: named, kind: 'participant', participant_id: pid, role, display_name: displayName };
     try {
-      await this.store.createPrincipal(p, null, { actor: this.actor });
+      await this.store.createPrincipal(p, null, { actor: this.actor }, true);
       this.log('info', 'oidc-principal-created', { name: named, participant_id: pid, role });
     } catch (e) {
+      if (e instanceof Forbidden) return { refused: e.message }; // removed by an admin: not brought back by a token
       if (!(e instanceof Conflict)) throw e; // made by a concurrent sign-on: use it
     }
     const made = await this.store.principal(named);

@@ -72,7 +72,8 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
     const oidc = deps.oidc ? new OidcVerifier(deps.oidc, {
       principal: (name) => stores.identity.principal(name),
       bindings: (id) => stores.identity.bindings(id),
-      createPrincipal: (p, token, by) => stores.identity.createPrincipal(p, token, by).finally(() => changed()),
+      createPrincipal: (p, token, by, implicit) => stores.identity.createPrincipal(p, token, by, implicit)
+        .finally(() => changed()),
     }, log) : null;
     const identity = {
       store: stores.identity, bindingsNow: (id: string) => stores.identity.bindingsNow(id),

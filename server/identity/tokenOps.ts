@@ -16,8 +16,19 @@ export interface NewTokenBody {
   expires_at?: string;
 }
 
-/** The longest a principal's token made by itself may live: a stolen token cannot mint a lasting one. */
+/**
+ * The longest a principal's token made by itself may live. It also ends no later than the
+ * credential the request signed in with (selfTokenBound), so a token cannot mint a longer one.
+ */
 export const SELF_TOKEN_MAX_MS = 90 * 24 * 3600 * 1000;
+
+/**
+ * The latest expiry of a token a principal makes for itself: 90 days ahead, and not after the
+ * credential the request signed in with (`credentialEndsMs`; null for a token that never expires).
+ */
+export function selfTokenBound(now: number, credentialEndsMs: number | null): number {
+  return Math.min(now + SELF_TOKEN_MAX_MS, credentialEndsMs ?? Infinity);
+}
 
 const bodySchema: JSONSchemaType<NewTokenBody> = {
   type: 'object',
@@ -42,8 +53,12 @@ export function mayManageTokens(by: Principal, name: string): boolean {
 /** The actor of an audit entry for a principal acting through the API. */
 export const actorOf = (p: Principal): Actor => ({ actor: p.name });
 
-/** A token creation's input as checked values: the label, and the expiry in epoch ms. */
-export function parseNewToken(body: unknown, now: number, self: boolean): { label?: string; expiresAt?: number } {
+/**
+ * A token creation's input as checked values: the label, and the expiry in epoch ms. `bound` is
+ * the latest expiry allowed (a token a principal makes for itself), and its default; null for none.
+ */
+export function parseNewToken(body: unknown, now: number, bound: number | null)
+  : { label?: string; expiresAt?: number } {
   if (!validateNewToken(body)) throw new InvalidInput(describeSchemaErrors(validateNewToken.errors).join('; '));
   const out: { label?: string; expiresAt?: number } = {};
   if (body.label !== undefined && body.label !== null) out.label = body.label;
@@ -53,9 +68,13 @@ export function parseNewToken(body: unknown, now: number, self: boolean): { labe
     if (at <= now) throw new InvalidInput(`expected expires_at in the future, found ${body.expires_at}`);
     out.expiresAt = at;
   }
-  if (self && (out.expiresAt === undefined || out.expiresAt > now + SELF_TOKEN_MAX_MS)) {
-    throw new InvalidInput(`expected expires_at at most ${SELF_TOKEN_MAX_MS / 86_400_000} days ahead for a token a principal makes `
-      + 'for itself (an admin may make longer-lived ones)');
+  if (bound === null) return out;
+  if (out.expiresAt === undefined) out.expiresAt = bound;
+  if (out.expiresAt > bound) {
+    throw new InvalidInput(`expected expires_at no later than ${new Date(bound).toISOString()} for a token a `
+      + `principal makes for itself (at most ${SELF_TOKEN_MAX_MS / 86_400_000} days, and not after the credential `
+      + 'this request signed in with), '
+      + `found ${new Date(out.expiresAt).toISOString()}; an admin may make longer-lived ones for others`);
   }
   return out;
 }
@@ -77,11 +96,14 @@ export interface CreatedToken {
   expires_at: string | null;
 }
 
-/** Create a token for principal `name` on behalf of `by`: 201 `{id, token, expires_at}`. */
+/**
+ * Create a token for principal `name` on behalf of `by`: 201 `{id, token, expires_at}`. A token
+ * `by` makes for itself ends by selfTokenBound (`credentialEndsMs`: when `by`'s credential ends).
+ */
 export async function createToken(store: IdentityStore, hasher: TokenHasher, by: Principal, name: string, body: unknown,
-  now = Date.now()): Promise<CreatedToken> {
+  now = Date.now(), credentialEndsMs: number | null = null): Promise<CreatedToken> {
   if (!mayManageTokens(by, name)) throw new Forbidden(`only an admin or ${name} may make tokens for ${name}`);
-  const input = parseNewToken(body ?? {}, now, by.kind !== 'admin');
+  const input = parseNewToken(body ?? {}, now, by.name === name ? selfTokenBound(now, credentialEndsMs) : null);
   const token = newToken();
   const info = await store.addToken(name, { hash: hasher.hash(token), ...input }, actorOf(by));
   return { id: info.id, token, expires_at: info.expires_at };

@@ -12,6 +12,7 @@ import type { IdentityStore, StoredPrincipal } from '../../store/identity.js';
 import { silentLogger, type Logger } from '../log.js';
 import { Gate } from '../principals.js';
 import { TokenHasher } from '../tokenHash.js';
+import type { SignedIn } from './credentials.js';
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 /** A token scrypt refused is refused again without scrypt for this long. */
@@ -55,6 +56,11 @@ export class TokenAuthenticator {
 
   /** The principal a name and token stand for, or null: unknown, wrong, expired or revoked alike. */
   async verify(name: string, token: string): Promise<Principal | null> {
+    return (await this.signIn(name, token))?.principal ?? null;
+  }
+
+  /** Like verify, with the expiry of the token that signed in. */
+  async signIn(name: string, token: string): Promise<SignedIn | null> {
     const keyed = this.hasher.hash(token);
     const now = this.clock();
     const match = await this.store.findToken(keyed);
@@ -62,13 +68,14 @@ export class TokenAuthenticator {
       if (match.principal.name !== name) return null;
       if (match.expiresAtMs !== null && match.expiresAtMs <= now) return null;
       this.store.recordUse(match.token.id, now);
-      return toPrincipal(match.principal);
+      const principal = toPrincipal(match.principal);
+      return { principal, via: 'token', token: match.token.id, expiresAtMs: match.expiresAtMs };
     }
     const legacy = await this.store.legacyTokens(name);
     for (const old of legacy) {
       if (old.expiresAtMs !== null && old.expiresAtMs <= now) continue;
       const p = await this.#scrypt(name, old, token, keyed);
-      if (p) return p;
+      if (p) return { principal: p, via: 'token', token: old.id, expiresAtMs: old.expiresAtMs };
     }
     return null;
   }

@@ -5,7 +5,7 @@
 // has a cache to clear. Last uses of tokens are the one thing written lazily, in batches.
 
 import { randomBytes } from 'node:crypto';
-import { Conflict, NotFound } from '../../core/errors.js';
+import { Conflict, Forbidden, NotFound } from '../../core/errors.js';
 import type { ParticipantBinding, PrincipalKind } from '../../core/principal.js';
 import type { Role } from '../../core/vocabulary.js';
 import type {
@@ -116,6 +116,9 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
       insertPrincipal: p(`INSERT INTO principals (name, kind, participant_id, role, display_name, created_at)
         VALUES (@name, @kind, @participant_id, @role, @display_name, @created_at)`),
       deletePrincipal: p('DELETE FROM principals WHERE id = ?'),
+      remember: p('INSERT OR REPLACE INTO removed_participants (name, participant_id, removed_at) VALUES (?, ?, ?)'),
+      removed: p('SELECT name FROM removed_participants WHERE name = ? OR participant_id = ? LIMIT 1').pluck(),
+      forget: p('DELETE FROM removed_participants WHERE name = ? OR participant_id = ?'),
       bindings: p(`SELECT name, role, display_name FROM principals WHERE participant_id = ? AND kind = 'participant'
         ORDER BY name`),
       insertToken: p(`INSERT INTO tokens (hash, id, principal, label, legacy_salt, legacy_hash, created_at, expires_at)
@@ -201,9 +204,17 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
     return this.#q.count.get(kind) as number;
   }
 
-  async createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor): Promise<{ tokenId: string | null }> {
+  async createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit = false)
+    : Promise<{ tokenId: string | null }> {
     return this.#db.transaction(() => {
       const now = Date.now();
+      if (p.kind === 'participant') {
+        if (implicit && this.#q.removed.get(p.name, p.participant_id) !== undefined) {
+          throw new Forbidden(`participant ${p.name} (or ${p.participant_id}) was removed by an admin; `
+            + 'only an admin creates it again');
+        }
+        this.#q.forget.run(p.name, p.participant_id);
+      }
       const id = this.#insertPrincipal(p, new Date(now).toISOString());
       this.#audit(by, 'principal-created', p.name, { kind: p.kind, participant_id: p.kind === 'participant' ? p.participant_id : null });
       if (!token) return { tokenId: null };
@@ -249,6 +260,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
       }
       const revoked = this.#q.revokeKeysOf.run(Math.floor(Date.now() / 1000), row.id).changes;
       this.#q.deletePrincipal.run(row.id);
+      if (row.kind === 'participant') this.#q.remember.run(row.name, row.participant_id, new Date().toISOString());
       this.#audit(by, 'principal-removed', name, { kind: row.kind, keys_revoked: revoked });
     }).immediate();
   }

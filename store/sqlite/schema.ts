@@ -77,6 +77,15 @@ export const migrations: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: participants an admin removed, by name and participant id, so that a sign-on does not create them again.
+  `
+  CREATE TABLE removed_participants (
+    name TEXT PRIMARY KEY,
+    participant_id TEXT NOT NULL,
+    removed_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX removed_participants_id ON removed_participants (participant_id);
+  `,
 ];
 
 /** The schema version this code writes and reads. */

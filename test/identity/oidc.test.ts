@@ -46,6 +46,17 @@ t.test('reads the configuration from flags or the environment, and refuses what 
     'oidc-create-participants': true }, { CCR_OIDC_ISSUER: 'https://b.example' }), { issuer: 'https://a.example', principalClaim: 'preferred_username',
     createParticipants: true }, 'flags win over the environment');
   t.throws(() => oidcConfig({ 'oidc-issuer': 'https://a.example' }, {}), { code: 'InvalidInput', message: /together/ });
+  t.same(oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x' }, {})!.kinds, ['participant'],
+    'sign-on reaches participants only by default');
+  t.same(oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x' },
+    { CCR_OIDC_KINDS: 'participant,admin' })!.kinds, ['participant', 'admin'], 'CCR_OIDC_KINDS');
+  t.same(oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x', 'oidc-kinds': 'auditor' },
+    { CCR_OIDC_KINDS: 'admin' })!.kinds, ['auditor'], '--oidc-kinds wins');
+  t.throws(() => oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x',
+    'oidc-kinds': 'participant,root' }, {}),
+    { code: 'InvalidInput', message: /expected --oidc-kinds to list principal kinds .*found "root"/ });
+  t.throws(() => oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x', 'oidc-kinds': 'admin',
+    'oidc-create-participants': true }, {}), { message: /include participant with --oidc-create-participants/ });
   t.throws(() => oidcConfig({ 'oidc-issuer': 'http://id.example.org', 'oidc-audience': 'x' }, {}), { message: /https URL \(http only on loopback\)/ });
   t.throws(() => oidcConfig({ 'oidc-issuer': 'https://u:p@id.example.org', 'oidc-audience': 'x' }, {}), { message: /without credentials/ });
   t.throws(() => oidcConfig({ 'oidc-issuer': 'https://a.example', 'oidc-audience': 'x', 'oidc-principal-claim': 'a b' }, {}), /claim name/);
@@ -137,8 +148,14 @@ t.test('maps a participant_id claim or another claim to a principal; an unknown 
     name: 'Dr Tom Patel' })), { refused: /no principal/ }, 'creation is off by default');
   t.equal(await identity.principal('tom'), null);
 
-  const byEmail = new OidcVerifier({ ...verifier.config, principalClaim: 'preferred_username' }, identity);
-  t.match(await byEmail.verify(await idp.sign({ sub: '8f3e', preferred_username: 'admin' })), { kind: 'admin' });
+  const byEmail = new OidcVerifier({ ...verifier.config, principalClaim: 'preferred_username',
+    kinds: ['participant', 'admin'] }, identity);
+  t.match(await byEmail.verify(await idp.sign({ sub: '8f3e', preferred_username: 'admin' })), { kind: 'admin' },
+    'an admin by sign-on when --oidc-kinds lists admin');
+  const participantsOnly = new OidcVerifier({ ...verifier.config, principalClaim: 'preferred_username' }, identity);
+  t.match(await participantsOnly.verify(await idp.sign({ sub: '8f3e', preferred_username: 'admin' })),
+    { refused: /principal admin is an admin; sign-on reaches only participant principals \(--oidc-kinds\)/ },
+    'not by default: a user-editable claim equal to "admin" is refused');
 });
 
 t.test('creates a participant principal from the claims only when turned on, and only a valid one', async (t) => {

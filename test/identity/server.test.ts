@@ -124,8 +124,10 @@ t.test('tokens: several per principal, listed without secrets, '
   const apiOk = async (c: Creds) => (await s.api('GET', `/api/records/${rec.id}`, c)).status === 200;
   const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
 
-  t.equal((await s.api('POST', '/api/principals/jane/tokens', cast.jane, { label: 'laptop' })).status, 400,
-    'a principal\'s own token must expire');
+  const unasked = await s.api('POST', '/api/principals/jane/tokens', cast.jane, { label: 'laptop' });
+  t.equal(unasked.status, 201, 'a principal\'s own token with no expiry asked is made…');
+  t.ok(Date.parse(unasked.body.expires_at) <= Date.now() + 90 * 86_400_000, '…and expires within 90 days');
+  t.equal((await s.api('DELETE', `/api/principals/jane/tokens/${unasked.body.id}`, cast.jane)).status, 204);
   const laptop = await s.api('POST', '/api/principals/jane/tokens', cast.jane,
     { label: 'laptop', expires_at: inDays(30) });
   t.equal(laptop.status, 201);
@@ -179,6 +181,7 @@ t.test('tokens: several per principal, listed without secrets, '
     ['admin', 'principal-created', 'jane'], ['admin', 'token-created', 'jane'],
     ['admin', 'principal-created', 'tom'], ['admin', 'token-created', 'tom'],
     ['admin', 'principal-created', 'john'], ['admin', 'token-created', 'john'],
+    ['jane', 'token-created', 'jane'], ['jane', 'token-revoked', 'jane'],
     ['jane', 'token-created', 'jane'], ['admin', 'token-created', 'jane'], ['jane', 'token-revoked', 'jane'],
   ], 'every change is in the access log with who made it');
   t.notOk(readFileSync(`${s.data}/access.log`, 'utf8').includes(second.token), 'never a secret');
@@ -241,6 +244,7 @@ t.test('single sign-on with ccr serve --oidc-issuer: a JWT as Bearer and as the 
     ['alg none', none],
     ['HS256 keyed with the public key', hs256],
     ['unknown principal', await idp.sign({ sub: 'nobody' })],
+    ['the admin, a kind --oidc-kinds does not list', await idp.sign({ sub: 'admin' })],
     ['a changed payload',
       `${header}.${Buffer.from(JSON.stringify({ sub: 'admin' })).toString('base64url')}.${good.split('.')[2]}`],
   ];

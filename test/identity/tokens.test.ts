@@ -31,7 +31,7 @@ async function setup(t: Test) {
 
 t.test('exports the token operations', async (t) => {
   t.same(Object.keys(ops).sort(), ['SELF_TOKEN_MAX_MS', 'actorOf', 'createToken', 'expiresIn', 'listTokens', 'mayManageTokens',
-    'parseNewToken', 'revokeToken', 'validateNewToken', 'validateTokenId']);
+    'parseNewToken', 'revokeToken', 'selfTokenBound', 'validateNewToken', 'validateTokenId']);
 });
 
 t.test('a principal holds several tokens; each signs in until it expires or is revoked, at once', async (t) => {
@@ -85,7 +85,14 @@ t.test('validates token input: label, expiry in the future, nothing else', async
 t.test('a principal manages its own tokens, expiring within 90 days; others are forbidden', async (t) => {
   const { identity, hasher, auth, clock } = await setup(t);
   const now = clock.now();
-  await t.rejects(createToken(identity, hasher, janeP, 'jane', { label: 'forever' }, now), { code: 'InvalidInput', message: /at most 90 days/ });
+  const forever = await createToken(identity, hasher, janeP, 'jane', { label: 'forever' }, now);
+  t.equal(forever.expires_at, new Date(now + SELF_TOKEN_MAX_MS).toISOString(), 'no expiry asked: 90 days, not never');
+  await revokeToken(identity, janeP, 'jane', forever.id);
+  const bounded = await createToken(identity, hasher, janeP, 'jane', {}, now, now + 60_000);
+  t.equal(bounded.expires_at, new Date(now + 60_000).toISOString(), 'nor past the credential that signed in');
+  await t.rejects(createToken(identity, hasher, janeP, 'jane', { expires_at: expiresIn('2m', now) }, now, now + 60_000),
+    { code: 'InvalidInput', message: /no later than .*at most 90 days/ });
+  await revokeToken(identity, janeP, 'jane', bounded.id);
   const far = new Date(now + SELF_TOKEN_MAX_MS + 1000).toISOString();
   await t.rejects(createToken(identity, hasher, janeP, 'jane', { expires_at: far }, now), { code: 'InvalidInput' });
   const own = await createToken(identity, hasher, janeP, 'jane', { label: 'rotated', expires_at: expiresIn('30d', now) }, now);
@@ -95,7 +102,8 @@ t.test('a principal manages its own tokens, expiring within 90 days; others are 
   await t.rejects(listTokens(identity, janeP, 'admin'), { code: 'Forbidden' });
   await t.rejects(revokeToken(identity, janeP, 'admin', own.id), { code: 'Forbidden' });
   await revokeToken(identity, janeP, 'jane', own.id);
-  t.match(await identity.audit(0, 50), [{}, {}, { actor: 'jane', action: 'token-created' }, { actor: 'jane', action: 'token-revoked' }]);
+  t.match(await identity.audit(0, 50), [{}, {}, {}, {}, {}, {}, { actor: 'jane', action: 'token-created' },
+    { actor: 'jane', action: 'token-revoked' }]);
   t.throws(() => expiresIn('5y'), { code: 'InvalidInput' });
   t.equal(expiresIn('12h', 0), '1970-01-01T12:00:00.000Z');
 });

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import * as sqliteStore from '../../store/sqlite/identityStore.js';
 import { openDatabase } from '../../store/sqlite/db.js';
-import { SCHEMA_VERSION } from '../../store/sqlite/schema.js';
+import { migrations, SCHEMA_VERSION } from '../../store/sqlite/schema.js';
 import { SqliteIdentityStore } from '../../store/sqlite/identityStore.js';
 import { openIdentityStores } from '../../store/sqlite/open.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -43,10 +43,31 @@ t.test('refuses a database of a newer schema than it knows, and changes nothing 
   const raw = new Database(`${data}/identity.sqlite`);
   raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   raw.close();
-  t.throws(() => openDatabase(`${data}/identity.sqlite`), { code: 'CannotStart', message: /schema version 2, newer than this CCR knows \(1\)/ });
+  t.throws(() => openDatabase(`${data}/identity.sqlite`), { code: 'CannotStart',
+    message: new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this CCR knows \\(${SCHEMA_VERSION}\\)`) });
   const check = new Database(`${data}/identity.sqlite`, { readonly: true });
   t.equal(check.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'").pluck().get(), 0, 'no table made');
   check.close();
+});
+
+t.test('a database of schema version 1 is brought to the current one, its principals kept', async (t) => {
+  const data = tempDir(t);
+  const raw = new Database(`${data}/identity.sqlite`);
+  raw.exec(migrations[0]!);
+  raw.pragma('user_version = 1');
+  raw.prepare(`INSERT INTO principals (name, kind, participant_id, role, display_name, created_at)
+    VALUES ('jane', 'participant', ?, 'clinician', 'Dr Jane Smith', '2026-01-01T00:00:00.000Z')`).run(jane.participant_id);
+  raw.close();
+  const stores = await openIdentityStores(data, { actor: 'server' });
+  t.teardown(() => stores.close());
+  t.equal(stores.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  t.match(await stores.identity.principal('jane'), { kind: 'participant' }, 'kept');
+  await stores.identity.createPrincipal({ name: 'admin', kind: 'admin' }, null, admin);
+  await stores.identity.removePrincipal('jane', admin);
+  await t.rejects(stores.identity.createPrincipal(jane, null, { actor: 'oidc:x' }, true),
+    { code: 'Forbidden', message: /was removed by an admin/ }, 'a removed participant is not re-created implicitly');
+  await stores.identity.createPrincipal(jane, null, admin);
+  t.match(await stores.identity.principal('jane'), { kind: 'participant' }, 'an explicit creation is');
 });
 
 t.test('creates, pages, counts and removes principals; a name or token taken is a conflict that creates nothing', async (t) => {
