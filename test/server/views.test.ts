@@ -13,6 +13,7 @@ import { ViewStore } from '../../git/views/store.js';
 import { admin, as, committer, jane, john, place, tom } from '../helpers/people.js';
 import { castPrincipals, testServer, type Creds, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { pkt, send } from '../helpers/wire.js';
 
 const SECRET = 'SAFEGUARDING-MARKER-7f3e';
 
@@ -256,4 +257,44 @@ t.test('a patient removed from its only thread still fetches up to its removal, 
     t.notOk(await exists(views.viewDir(record as RecordId, admin.participant_id)), 'no view repository for it');
     t.same((await fs.readdir(views.viewsOf(record as RecordId))).sort(),
       [`${john.participant_id}.git`, `${tom.participant_id}.git`].sort(), 'only the views of those who took part');
+  });
+
+t.test('a view\'s upload-pack ACKs no have naming a hidden object; negotiation on its own commits still works',
+  async (t) => {
+    const { s, cast, record, shared, hidden, tomDir } = await scene(t);
+    const johnDir = await clone(t, s, record, cast.john);
+    const viewTip = await head(johnDir);
+    const mainTip = await head(tomDir);
+    const hiddenBlob = (await gitOk(tomDir, ['rev-parse', `HEAD:communications/${hidden}/messages.md`])).trim();
+    const upload = `${s.url}/coordination/${record}.git/git-upload-pack`;
+    const headers = { 'Content-Type': 'application/x-git-upload-pack-request', 'Git-Protocol': 'version=2' };
+    const negotiate = async (have: string) => {
+      const body = Buffer.concat([pkt('command=fetch\n'), pkt('object-format=sha1\n'), Buffer.from('0001'),
+        pkt(`want ${viewTip}\n`), pkt(`have ${have}\n`), Buffer.from('0000')]);
+      const answer = await send(upload, { method: 'POST', auth: cast.john, body, headers });
+      t.equal(answer.status, 200);
+      return answer.body.toString('latin1');
+    };
+    // Git ACKs no id it does not hold, and answers a round without a common commit with a NAK.
+    const unknown = await negotiate('f'.repeat(40));
+    t.equal(unknown, '0014acknowledgments\n0008NAK\n0000', 'an unknown id: NAK');
+    for (const [what, oid] of [['main\'s commit, hidden from the view', mainTip], ['a hidden blob', hiddenBlob]] as const) {
+      const answer = await negotiate(oid);
+      t.notMatch(answer, new RegExp(`ACK ${oid}`), `${what}: no ACK`);
+      t.equal(answer, unknown, `${what}: answered as an id the record does not hold`);
+    }
+    t.match(await negotiate(viewTip), new RegExp(`ACK ${viewTip}`), 'a view commit is still ACKed');
+
+    // A normal fetch after new commits negotiates on the view's commits: a small pack, not the whole view.
+    await say(tomDir, shared, tom, 'A new message.');
+    await gitOk(tomDir, ['push', 'origin', 'main']);
+    const counts = async () => Object.fromEntries((await gitOk(johnDir, ['count-objects', '-v'])).trim().split('\n')
+      .map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+    const before = await counts();
+    await gitOk(johnDir, ['pull', '-q', '--ff-only']);
+    const after = await counts();
+    t.match(await fs.readFile(`${johnDir}/communications/${shared}/messages.md`, 'utf8'), /A new message\./);
+    t.equal(after['in-pack'], before['in-pack'], 'nothing sent again as a pack');
+    // A commit, three trees and at most two blobs; the whole view, sent again, would be more than these.
+    t.ok(after['count']! - before['count']! <= 6, `only the new objects: ${after['count']! - before['count']!}`);
   });
