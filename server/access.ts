@@ -61,8 +61,8 @@ export type HeldBefore = (p: Principal, id: RecordId) => Promise<boolean>;
  * part now, and reads there or where `heldBefore` says it took part before (SPEC 12: its view
  * keeps a thread up to its removal).
  */
-export async function mayAccess(p: Principal, action: RecordAction, id: RecordId, repo: Repository, index: ParticipantIndex,
-  heldBefore?: HeldBefore): Promise<boolean> {
+export async function mayAccess(p: Principal, action: RecordAction, id: RecordId, repo: Repository,
+  index: ParticipantIndex, heldBefore?: HeldBefore): Promise<boolean> {
   switch (p.kind) {
     case 'admin':
     case 'integration':

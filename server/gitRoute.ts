@@ -58,7 +58,9 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   }
   if (!write) {
     // Every object a fetch names must be reachable from what this principal may read.
-    const readable = view ? { refs: new Map(view.tip ? [[MAIN, view.tip]] : []), screenHaves: true } : await readableRefs(repo.gitdir);
+    const readable = view
+      ? { refs: new Map(view.tip ? [[MAIN, view.tip]] : []), screenHaves: true }
+      : await readableRefs(repo.gitdir);
     const unreachable = (tips: Oid[], oids: string[]) => reachability.unreachable(gitdir, tips, oids, ctx.gitEnv);
     const admit = (body: Buffer) => refuseUploadPack(body, readable, unreachable);
     const exchange = failed(await rpc(req, res, gitdir, service, ctx.gitEnv, cap, admit));

@@ -5,7 +5,7 @@
 // object; `sparse:oid` filters read any blob. So every object id a request names must be
 // reachable from the refs the principal may read, and the rest is refused by an allow-list.
 
-import { isOid, type Oid } from '../core/objects.js';
+import type { Oid } from '../core/objects.js';
 
 /** What an upload-pack request names, protocol v0 or v2. */
 export interface UploadPackRequest {
@@ -93,8 +93,13 @@ export async function refuseUploadPack(body: Buffer, readable: Readable, unreach
   const refusal = await refusalOf(request, readable, unreachable);
   if (refusal !== null) return { refusal };
   if (!readable.screenHaves || request.haves.length === 0) return null;
-  const outside = new Set(await unreachable([...new Set(readable.refs.values())], request.haves.map((h) => h.oid)));
-  const screened = request.haves.filter((h) => outside.has(h.oid) && isOid(h.oid));
+  // Git reads the first 40 hex digits of a `have`, in either case, and ignores what follows.
+  const haves = request.haves.flatMap((h) => {
+    const hex = /^[0-9a-fA-F]{40}/.exec(h.oid)?.[0];
+    return hex === undefined ? [] : [{ ...h, oid: hex.toLowerCase() }];
+  });
+  const outside = new Set(await unreachable([...new Set(readable.refs.values())], haves.map((h) => h.oid)));
+  const screened = haves.filter((h) => outside.has(h.oid));
   if (screened.length === 0) return null;
   // Each becomes the null id, which no repository holds: git answers as for an id it does not have
   // (dropping the line would not do: with no `have` left, git sends the pack at once).

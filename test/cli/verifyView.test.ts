@@ -102,7 +102,9 @@ t.test('ccr export fhir on a patient\'s view clone holds its threads and nothing
   const text = r.stdout;
   const bundle = JSON.parse(text);
   t.equal(bundle.resourceType, 'Bundle');
-  for (const said of ['Welcome.', 'Seen today.', 'Before John joins.', 'Now with John.']) t.ok(text.includes(said), said);
+  for (const said of ['Welcome.', 'Seen today.', 'Before John joins.', 'Now with John.']) {
+    t.ok(text.includes(said), said);
+  }
   t.notOk(text.includes('After John left.'), 'nothing written after his removal');
   for (const hiddenText of ['Clinicians only.', 'Still between clinicians.', hidden]) {
     t.notOk(text.includes(hiddenText), `nothing of the hidden thread: ${hiddenText}`);

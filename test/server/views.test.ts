@@ -218,7 +218,8 @@ t.test('a patient removed from its only thread still fetches up to its removal, 
     const before = await head(johnDir);
     const tomSvc = await CoordinationService.at(tomDir);
     await say(tomDir, shared, tom, 'Seen you today.');
-    await tomSvc.updateThreadLedger(committer, place, shared, { by: as(tom), removeParticipants: [john.participant_id] });
+    const removeJohn = { by: as(tom), removeParticipants: [john.participant_id] };
+    await tomSvc.updateThreadLedger(committer, place, shared, removeJohn);
     const removal = (await gitOk(tomDir, ['rev-parse', 'HEAD'])).trim();
     await say(tomDir, shared, tom, 'WRITTEN-AFTER-REMOVAL');
     await gitOk(tomDir, ['push', 'origin', 'main']);
@@ -278,10 +279,14 @@ t.test('a view\'s upload-pack ACKs no have naming a hidden object; negotiation o
     // Git ACKs no id it does not hold, and answers a round without a common commit with a NAK.
     const unknown = await negotiate('f'.repeat(40));
     t.equal(unknown, '0014acknowledgments\n0008NAK\n0000', 'an unknown id: NAK');
-    for (const [what, oid] of [['main\'s commit, hidden from the view', mainTip], ['a hidden blob', hiddenBlob]] as const) {
+    const hiddenOnes = [['main\'s commit, hidden from the view', mainTip], ['a hidden blob', hiddenBlob]] as const;
+    for (const [what, oid] of hiddenOnes) {
       const answer = await negotiate(oid);
       t.notMatch(answer, new RegExp(`ACK ${oid}`), `${what}: no ACK`);
       t.equal(answer, unknown, `${what}: answered as an id the record does not hold`);
+    }
+    for (const spelt of [mainTip.toUpperCase(), `${mainTip} trailing`]) {
+      t.equal(await negotiate(spelt), unknown, `main's commit, spelt ${spelt.slice(40) || 'in capitals'}: no ACK`);
     }
     t.match(await negotiate(viewTip), new RegExp(`ACK ${viewTip}`), 'a view commit is still ACKed');
 
