@@ -6,7 +6,7 @@
 import type { RecordId } from '../core/ids.js';
 import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
-import { readerFor, type ViewReader } from '../core/views/reader.js';
+import { isViewKey, readerFor, type ViewReader } from '../core/views/reader.js';
 import { ViewStore } from '../git/views/store.js';
 import { COMMUNICATIONS } from '../core/layout.js';
 import { MAIN, readRef } from '../git/refs.js';
@@ -46,7 +46,7 @@ export class ServerViews {
    */
   async heldBefore(p: Principal, id: RecordId): Promise<boolean> {
     const reader = readerFor(p);
-    if (!reader) return false;
+    if (!reader || !isViewKey(reader.key)) return false;
     const dir = this.store.viewDir(id, reader.key);
     const tip = await readRef(dir, MAIN).catch(() => null);
     if (!tip) return false;
