@@ -53,8 +53,16 @@ export class ParticipantIndex {
 /** What a principal wants to do with a record. */
 export type RecordAction = 'read' | 'write';
 
-/** Whether a principal may read or write a record that exists. */
-export async function mayAccess(p: Principal, action: RecordAction, id: RecordId, repo: Repository, index: ParticipantIndex): Promise<boolean> {
+/** Whether a participant took part in some thread of a record before (its view holds one); see ServerViews. */
+export type HeldBefore = (p: Principal, id: RecordId) => Promise<boolean>;
+
+/**
+ * Whether a principal may read or write a record that exists. A participant writes where it takes
+ * part now, and reads there or where `heldBefore` says it took part before (SPEC 12: its view
+ * keeps a thread up to its removal).
+ */
+export async function mayAccess(p: Principal, action: RecordAction, id: RecordId, repo: Repository,
+  index: ParticipantIndex, heldBefore?: HeldBefore): Promise<boolean> {
   switch (p.kind) {
     case 'admin':
     case 'integration':
@@ -64,8 +72,14 @@ export async function mayAccess(p: Principal, action: RecordAction, id: RecordId
     case 'auditor':
       return action === 'read';
     case 'participant':
-      return (await index.participants(id, repo)).has(p.participantId);
+      if ((await index.participants(id, repo)).has(p.participantId)) return true;
+      return action === 'read' && heldBefore !== undefined && (await heldBefore(p, id));
   }
+}
+
+/** The HeldBefore of a server: a participant's existing view repository. */
+export function held(ctx: { views: { heldBefore: HeldBefore } }): HeldBefore {
+  return (p, id) => ctx.views.heldBefore(p, id);
 }
 
 /** A principal as authenticated, a `site` one bound to the records sites.json shares with its peer. */

@@ -14,7 +14,7 @@ import { STATUS_FILE } from '../core/layout.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
 import { createRecord } from '../service/initialise.js';
-import { apiRights, mayAccess } from './access.js';
+import { apiRights, held, mayAccess } from './access.js';
 import type { ServerContext } from './context.js';
 import { readJson } from './http.js';
 import type { SignedIn } from './identity/credentials.js';
@@ -135,7 +135,7 @@ async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after
  * reader threads and the results cached by blob id, so a large record costs the event loop nothing.
  */
 export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: RecordId): Promise<Answer> {
-  const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants));
+  const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants, held(ctx)));
   if (!repo) throw new NotFound(`no record ${id}`);
   // A participant reads its view (SPEC 12): the summary of what its clone holds, no more.
   const view = await ctx.views.of(p, id);

@@ -12,11 +12,12 @@ import { MAIN_MOVED } from '../git/remote.js';
 import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
 import { PushSource } from '../git/pushSource.js';
 import { IsoGitSource } from '../git/store.js';
+import { Repository } from '../git/repository.js';
 import { storeTranslation } from '../git/views/land.js';
 import { layered } from '../git/views/store.js';
 import { translatePush } from '../core/views/translate.js';
 import type { ServedView } from './views.js';
-import { mayAccess } from './access.js';
+import { held, mayAccess } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import type { ServerContext } from './context.js';
 import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
@@ -42,7 +43,10 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   const cap = write ? ctx.options.maxPushBytes : ctx.options.maxRequestBytes;
   if (Number(req.headers['content-length'] ?? 0) > cap) throw new PayloadTooLarge(`the request body is larger than ${cap} bytes`);
   // A record the principal may not see is reported exactly like a missing one.
-  const repo = await ctx.records.open(id, (r) => mayAccess(p, write ? 'write' : 'read', id, r, ctx.participants));
+  // A participant who may read may start a push: whether it may write is judged in the push's hook
+  // (judgeViewPush), so that a refusal reaches it as `remote:` lines with a rule id.
+  const action = write && p.kind !== 'participant' ? 'write' : 'read';
+  const repo = await ctx.records.open(id, (r) => mayAccess(p, action, id, r, ctx.participants, held(ctx)));
   if (!repo) throw new NotFound(`no record ${id}`);
   // A participant reads and pushes through its view, brought up to `main` first (SPEC 12).
   const view = await ctx.views.of(p, id);
@@ -54,7 +58,9 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
   }
   if (!write) {
     // Every object a fetch names must be reachable from what this principal may read.
-    const readable = view ? { refs: new Map(view.tip ? [[MAIN, view.tip]] : []) } : await readableRefs(repo.gitdir);
+    const readable = view
+      ? { refs: new Map(view.tip ? [[MAIN, view.tip]] : []), screenHaves: true }
+      : await readableRefs(repo.gitdir);
     const unreachable = (tips: Oid[], oids: string[]) => reachability.unreachable(gitdir, tips, oids, ctx.gitEnv);
     const admit = (body: Buffer) => refuseUploadPack(body, readable, unreachable);
     const exchange = failed(await rpc(req, res, gitdir, service, ctx.gitEnv, cap, admit));
@@ -268,6 +274,12 @@ function refusedEntry(push: PushContext, rules: string[]): Record<string, unknow
  */
 async function judgeViewPush(ctx: ServerContext, push: PushContext, view: ServedView, call: HookCall):
 Promise<HookVerdict> {
+  // Removed from every thread, it still reads what its view kept (SPEC 12), but writes nothing.
+  if (!(await mayAccess(push.principal, 'write', push.recordId, new Repository(push.gitdir), ctx.participants))) {
+    const why = `expected a push from a participant of some thread of record ${push.recordId}, found `
+      + `${push.principal.name}, removed from every thread (its view is read-only now)`;
+    return refusedFor(ctx, push, [error(ruleIds.whoWrite, why)]);
+  }
   const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean, signed: boolean) =>
     ctx.validator.judge({
       gitdir, recordId: push.recordId, principal: push.principal, env, updates, now: Date.now(), gitEnv: ctx.gitEnv,

@@ -69,9 +69,10 @@ export function advertise(req: IncomingMessage, res: ServerResponse, gitdir: str
 
 /**
  * A decision on a whole request body before git sees it: null lets git answer; a refusal is shown
- * to the client; a malformed body is a bad request (never passed on: git might act on its start).
+ * to the client; a malformed body is a bad request (never passed on: git might act on its start);
+ * a body is what git answers instead.
  */
-export type Admit = (body: Buffer) => Promise<{ refusal: string } | { malformed: string } | null>;
+export type Admit = (body: Buffer) => Promise<{ refusal: string } | { malformed: string } | { body: Buffer } | null>;
 
 /**
  * Answer `POST git-upload-pack` or `POST git-receive-pack`. With `admit`, the body (small: a fetch
@@ -87,14 +88,14 @@ export async function rpc(
   const decision = await admit(read.body);
   const answered = { code: 0, aborted: false, tooLarge: false, bytesIn: read.body.length, stderr: '' };
   if (decision && 'malformed' in decision) return { ...answered, code: null, bodyError: decision.malformed };
-  if (decision) {
+  if (decision && 'refusal' in decision) {
     resultHeaders(res, service)();
     res.end(pkt(`ERR ${decision.refusal}`));
     return { ...answered, refused: decision.refusal };
   }
   const child = serviceProcess(req, gitdir, service, env);
   child.stdin.on('error', () => undefined);
-  child.stdin.end(read.body);
+  child.stdin.end(decision && 'body' in decision ? decision.body : read.body);
   const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);
   const exchange = await stream(req, res, child, null, 0);

@@ -17,11 +17,13 @@ export interface UploadPackRequest {
   refs: string[];
   /** `filter` specifications. */
   filters: string[];
+  /** `have` lines: the id named, and where the pkt-line lies in the body. */
+  haves: { oid: string; start: number; end: number }[];
 }
 
 /** Read the pkt-lines of an upload-pack request; a string says why it is not one. */
 export function parseUploadPackRequest(body: Buffer): UploadPackRequest | string {
-  const request: UploadPackRequest = { command: null, objects: [], refs: [], filters: [] };
+  const request: UploadPackRequest = { command: null, objects: [], refs: [], filters: [], haves: [] };
   let first = true;
   for (let i = 0; i < body.length;) {
     const size = /^[0-9a-fA-F]{4}$/.test(body.toString('latin1', i, i + 4)) ? parseInt(body.toString('latin1', i, i + 4), 16) : -1;
@@ -33,12 +35,14 @@ export function parseUploadPackRequest(body: Buffer): UploadPackRequest | string
       continue;
     }
     const line = body.toString('utf8', i + 4, i + size).replace(/\n$/, '');
+    const start = i;
     i += size;
     const [word = '', rest = ''] = line.split(/ (.*)/s);
     if (first && line.startsWith('command=')) request.command = line.slice('command='.length);
     else if (word === 'want' || word === 'shallow') request.objects.push(rest.split(' ')[0] ?? '');
     else if (word === 'want-ref' || word === 'deepen-not') request.refs.push(rest);
     else if (word === 'filter') request.filters.push(rest);
+    else if (word === 'have') request.haves.push({ oid: rest, start, end: i });
     first = false;
   }
   return request;
@@ -59,8 +63,11 @@ function filterAllowed(spec: string): boolean {
   });
 }
 
-/** null: git may answer; else a refusal shown to the client, or why the body is not a request at all. */
-export type Decision = { refusal: string } | { malformed: string } | null;
+/**
+ * null: git may answer; else a refusal shown to the client, why the body is not a request at all,
+ * or the body git is to answer instead (the same request, some `have` lines screened).
+ */
+export type Decision = { refusal: string } | { malformed: string } | { body: Buffer } | null;
 
 /** The ids among `oids` not reachable from `tips` (git/reachable.ts). */
 export type Unreachable = (tips: Oid[], oids: string[]) => Promise<string[]>;
@@ -68,6 +75,11 @@ export type Unreachable = (tips: Oid[], oids: string[]) => Promise<string[]>;
 /** What a principal may fetch from: the refs it may read, by name, and the tips they point at. */
 export interface Readable {
   refs: ReadonlyMap<string, Oid>;
+  /**
+   * True when the repository reaches objects the principal may not read (a view, whose alternate is
+   * the record): `have` lines naming them are screened, or git's ACK would tell that they exist.
+   */
+  screenHaves?: boolean;
 }
 
 /**
@@ -79,8 +91,24 @@ export async function refuseUploadPack(body: Buffer, readable: Readable, unreach
   const request = parseUploadPackRequest(body);
   if (typeof request === 'string') return { malformed: request };
   const refusal = await refusalOf(request, readable, unreachable);
-  return refusal === null ? null : { refusal };
+  if (refusal !== null) return { refusal };
+  if (!readable.screenHaves || request.haves.length === 0) return null;
+  // Git reads the first 40 hex digits of a `have`, in either case, and ignores what follows.
+  const haves = request.haves.flatMap((h) => {
+    const hex = /^[0-9a-fA-F]{40}/.exec(h.oid)?.[0];
+    return hex === undefined ? [] : [{ ...h, oid: hex.toLowerCase() }];
+  });
+  const outside = new Set(await unreachable([...new Set(readable.refs.values())], haves.map((h) => h.oid)));
+  const screened = haves.filter((h) => outside.has(h.oid));
+  if (screened.length === 0) return null;
+  // Each becomes the null id, which no repository holds: git answers as for an id it does not have
+  // (dropping the line would not do: with no `have` left, git sends the pack at once).
+  const body2 = Buffer.from(body);
+  for (const h of screened) body2.write(NULL_ID, h.start + 4 + 'have '.length, 'latin1');
+  return { body: body2 };
 }
+
+const NULL_ID = '0'.repeat(40);
 
 async function refusalOf(request: UploadPackRequest, readable: Readable, unreachable: Unreachable): Promise<string | null> {
   if (request.command !== null && request.command !== 'fetch' && request.command !== 'ls-refs') {

@@ -6,8 +6,11 @@
 import type { RecordId } from '../core/ids.js';
 import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
-import { readerFor, type ViewReader } from '../core/views/reader.js';
+import { isViewKey, readerFor, type ViewReader } from '../core/views/reader.js';
 import { ViewStore } from '../git/views/store.js';
+import { COMMUNICATIONS } from '../core/layout.js';
+import { MAIN, readRef } from '../git/refs.js';
+import { runGit } from '../git/run.js';
 
 /** A principal's view of a record, as of its last update. */
 export interface ServedView {
@@ -34,5 +37,20 @@ export class ServerViews {
     if (!reader) return null;
     const u = await this.store.update(id, reader);
     return { reader, dir: this.store.viewDir(id, reader.key), tip: u.view, main: u.main };
+  }
+
+  /**
+   * True when the principal's view repository of the record exists and its tip holds a thread: it
+   * took part in some thread of `main`'s history and read the record then. Only what is on disk is
+   * read, so naming a record builds nothing (an outsider probing ids cannot make view repositories).
+   */
+  async heldBefore(p: Principal, id: RecordId): Promise<boolean> {
+    const reader = readerFor(p);
+    if (!reader || !isViewKey(reader.key)) return false;
+    const dir = this.store.viewDir(id, reader.key);
+    const tip = await readRef(dir, MAIN).catch(() => null);
+    if (!tip) return false;
+    const listed = await runGit(['--git-dir', dir, 'ls-tree', '-d', `${tip}:${COMMUNICATIONS}`]);
+    return listed.code === 0 && listed.stdout.toString().trim() !== '';
   }
 }

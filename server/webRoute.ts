@@ -9,7 +9,7 @@ import { NotFound, RecordNotFound, ThreadNotFound } from '../core/errors.js';
 import { formatTimestamp, type RecordId, type ThreadId } from '../core/ids.js';
 import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
-import { mayAccess } from './access.js';
+import { held, mayAccess } from './access.js';
 import { recordSummaryRoute } from './api.js';
 import type { ServerContext } from './context.js';
 import type { ReadTask } from './readTasks.js';
@@ -29,7 +29,7 @@ export async function webRoute(ctx: ServerContext, p: Principal, page: WebPage):
 
 /** A thread as the principal reads the record (main whole, or its view), else ThreadNotFound. */
 async function threadView(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId): Promise<ThreadView> {
-  const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants));
+  const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants, held(ctx)));
   if (!repo) throw new NotFound(`no record ${id}`);
   const view = await ctx.views.of(p, id);
   const head = view ? view.tip : await repo.head();

@@ -1,7 +1,8 @@
 // Keeps "my records" (store/identity.ts RecordIndex) up to date. Every way a ledger changes ends
 // in `main` moving (a push, an API or server-side write, a sync round, a creation), and the
 // server calls its `mainMoved` hooks then: `moved(id)` is one of them. The indexer reads the
-// record's participants at its current head (the same set the rights use: server/access.ts) and
+// record's participants at its current head (who may write: server/access.ts; one removed from every
+// thread still reads what its view kept, by id, but is no longer listed) and
 // writes the difference. Moves of one record are coalesced and run one at a time, always reading
 // the latest head, so a slow update can never overwrite a newer one. `rebuild` makes a lost or
 // stale index right again from the records themselves.

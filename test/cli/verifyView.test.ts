@@ -93,3 +93,21 @@ t.test('ccr verify --view still refuses a view broken after it was served', asyn
   t.match(r.stdout, /^FAILED: /m);
   t.notOk(hasStack(r.stdout + r.stderr), 'no stack');
 });
+
+t.test('ccr export fhir on a patient\'s view clone holds its threads and nothing of the hidden one', async (t) => {
+  const { s, cast, record, hidden, later } = await scene(t);
+  const johnDir = await clone(t, s, record, cast.john);
+  const r = await ccr(['export', 'fhir'], { cwd: johnDir });
+  t.equal(r.status, 0, r.stderr);
+  const text = r.stdout;
+  const bundle = JSON.parse(text);
+  t.equal(bundle.resourceType, 'Bundle');
+  for (const said of ['Welcome.', 'Seen today.', 'Before John joins.', 'Now with John.']) {
+    t.ok(text.includes(said), said);
+  }
+  t.notOk(text.includes('After John left.'), 'nothing written after his removal');
+  for (const hiddenText of ['Clinicians only.', 'Still between clinicians.', hidden]) {
+    t.notOk(text.includes(hiddenText), `nothing of the hidden thread: ${hiddenText}`);
+  }
+  t.ok(text.includes(later), 'the thread he was added to, by id');
+});

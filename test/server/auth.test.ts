@@ -1,9 +1,9 @@
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import t from 'tap';
 import { CoordinationService } from '../../index.js';
 import { gitOk, gitRun } from '../helpers/git.js';
-import { as, clinicalId, committer, jane, place, tom } from '../helpers/people.js';
+import { as, clinicalId, committer, jane, john, place, tom } from '../helpers/people.js';
 import { castPrincipals, testServer, type Creds } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { diskDigest, receivePackBody, remoteMain, send } from '../helpers/wire.js';
@@ -110,22 +110,32 @@ t.test('a hand-built POST to git-receive-pack without credentials moves nothing'
   t.equal(await remoteMain(`${work}/c`), next, 'and moves main');
 });
 
-t.test('a participant removed from every ledger loses access', async (t) => {
+// SPEC 12 (issue 13 review): removed from every thread, a participant that read the record keeps
+// reading what its view held at its removal and pushes no more; one that never read it gets 404.
+t.test('a participant removed from every ledger loses access to all written later', async (t) => {
   const s = await testServer(t);
   const cast = await castPrincipals(s);
-  const rec = await s.record({ participants: [jane, tom] });
+  const rec = await s.record({ participants: [jane, tom, john] });
   const work = tempDir(t);
   t.equal((await gitRun(work, ['clone', '-q', s.gitUrl(rec.id, cast.tom), 'tom'])).status, 0, 'tom can clone');
   await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, cast.jane), 'jane']);
   const svc = await CoordinationService.at(`${work}/jane`);
-  await svc.updateThreadLedger(committer, place, rec.thread!, { by: as(jane), removeParticipants: [tom.participant_id] });
+  const removal = { by: as(jane), removeParticipants: [tom.participant_id, john.participant_id] };
+  await svc.updateThreadLedger(committer, place, rec.thread!, removal);
+  await svc.addMessage(committer, place, rec.thread!, { author: as(jane), body: 'WRITTEN-AFTER-REMOVAL' });
   t.equal((await gitRun(`${work}/jane`, ['push', '-q', 'origin', 'main'])).status, 0);
-  const again = await gitRun(work, ['clone', '-q', s.gitUrl(rec.id, cast.tom), 'tom2']);
-  t.not(again.status, 0, 'tom can no longer clone');
+  const again = await gitRun(work, ['clone', '-q', s.gitUrl(rec.id, cast.john), 'john']);
+  t.not(again.status, 0, 'john, who never read the record, can no longer clone');
   t.match(again.stderr, /not found|404/i);
-  const fetch = await gitRun(`${work}/tom`, ['fetch', '-q']);
-  t.not(fetch.status, 0, 'nor fetch');
-  t.match(fetch.stderr, /not found|404/i);
+  const fetch = await gitRun(`${work}/tom`, ['pull', '-q', '--ff-only']);
+  t.equal(fetch.status, 0, `tom fetches what his view kept: ${fetch.stderr}`);
+  const store = await gitOk(`${work}/tom`, ['cat-file', '--batch-all-objects', '--batch']);
+  t.notOk(store.includes('WRITTEN-AFTER-REMOVAL'), 'nothing written after his removal');
+  appendFileSync(`${work}/tom/communications/${rec.thread}/messages.md`, 'AFTER\n');
+  await gitOk(`${work}/tom`, ['-c', 'user.name=Tom', '-c', 'user.email=tom@ccr.invalid', 'commit', '-qam', 'after']);
+  const push = await gitRun(`${work}/tom`, ['push', 'origin', 'main']);
+  t.not(push.status, 0, 'nor push');
+  t.match(push.stderr, /ccr\/who-write/);
 });
 
 t.test('principals: a token is shown once, deleted principals stop working, the last admin stays', async (t) => {

@@ -7,9 +7,13 @@ import { promises as fs } from 'node:fs';
 import t, { type Test } from 'tap';
 import { CoordinationService } from '../../index.js';
 import { gitOk, gitRun } from '../helpers/git.js';
-import { as, committer, jane, john, place, tom } from '../helpers/people.js';
+import type { RecordId } from '../../core/ids.js';
+import { exists } from '../../git/fsutil.js';
+import { ViewStore } from '../../git/views/store.js';
+import { admin, as, committer, jane, john, place, tom } from '../helpers/people.js';
 import { castPrincipals, testServer, type Creds, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { pkt, send } from '../helpers/wire.js';
 
 const SECRET = 'SAFEGUARDING-MARKER-7f3e';
 
@@ -206,3 +210,96 @@ t.test('GET /api/records/<id> shows a participant only its view; restricted adds
   await gitOk(johnDir, ['pull', '-q', '--ff-only']);
   t.match(await fs.readFile(`${johnDir}/communications/${shared}/ledger.yaml`, 'utf8'), /restricted: true/);
 });
+
+t.test('a patient removed from its only thread still fetches up to its removal, pushes no more; outsiders get 404',
+  async (t) => {
+    const { s, cast, record, shared, tomDir } = await scene(t);
+    const johnDir = await clone(t, s, record, cast.john);
+    const before = await head(johnDir);
+    const tomSvc = await CoordinationService.at(tomDir);
+    await say(tomDir, shared, tom, 'Seen you today.');
+    const removeJohn = { by: as(tom), removeParticipants: [john.participant_id] };
+    await tomSvc.updateThreadLedger(committer, place, shared, removeJohn);
+    const removal = (await gitOk(tomDir, ['rev-parse', 'HEAD'])).trim();
+    await say(tomDir, shared, tom, 'WRITTEN-AFTER-REMOVAL');
+    await gitOk(tomDir, ['push', 'origin', 'main']);
+
+    // John takes part in no thread of main now, yet reads what its view kept.
+    const pulled = await gitRun(johnDir, ['pull', '-q', '--ff-only']);
+    t.equal(pulled.status, 0, pulled.stderr);
+    t.equal((await gitRun(johnDir, ['merge-base', '--is-ancestor', before, 'HEAD'])).status, 0, 'a fast-forward');
+    const store = await objectStore(johnDir);
+    t.ok(store.includes('Seen you today.'), 'what was written before the removal');
+    t.notOk(store.includes('WRITTEN-AFTER-REMOVAL'), 'nothing written after it');
+    t.notOk(store.includes(SECRET), 'nor of the hidden thread');
+    const last = (dir: string, at = 'HEAD') => gitOk(dir, ['log', '-1', '--format=%an|%ad|%s', at]);
+    t.equal(await last(johnDir), await last(tomDir, removal), 'its tip is the view of the removal commit');
+    t.equal((await s.api('GET', `/api/records/${record}`, cast.john)).status, 200, 'the JSON read too');
+    t.equal(await served(s, record, cast.john), await head(johnDir), 'and a fresh ls-remote');
+
+    // It may not push: refused with the reason, main untouched.
+    const main = await served(s, record, s.admin);
+    // The library refuses to write it; a raw commit is what a hostile client would push.
+    await fs.appendFile(`${johnDir}/communications/${shared}/messages.md`, 'AFTER-MY-REMOVAL\n');
+    await gitOk(johnDir, [...asJohn, 'commit', '-qam', 'after my removal']);
+    const pushed = await gitRun(johnDir, ['push', 'origin', 'main']);
+    t.not(pushed.status, 0, 'the push is refused');
+    t.match(pushed.stderr, /remote: .*ccr\/who-write.*removed from every thread/, pushed.stderr);
+    t.equal(await served(s, record, s.admin), main, 'main did not move');
+
+    // A participant that never took part gets what a missing record gives, and no view is made for it.
+    const sam = await s.principal({ name: 'sam', kind: 'participant', participant_id: admin.participant_id,
+      role: admin.role, display_name: admin.display_name });
+    t.equal((await s.api('GET', `/api/records/${record}`, sam)).status, 404, 'JSON: 404');
+    const probe = await gitRun('/', ['ls-remote', s.gitUrl(record, sam)]);
+    t.not(probe.status, 0, 'git: refused');
+    t.match(probe.stderr, /404|not found/i);
+    const views = new ViewStore(s.data);
+    t.notOk(await exists(views.viewDir(record as RecordId, admin.participant_id)), 'no view repository for it');
+    t.same((await fs.readdir(views.viewsOf(record as RecordId))).sort(),
+      [`${john.participant_id}.git`, `${tom.participant_id}.git`].sort(), 'only the views of those who took part');
+  });
+
+t.test('a view\'s upload-pack ACKs no have naming a hidden object; negotiation on its own commits still works',
+  async (t) => {
+    const { s, cast, record, shared, hidden, tomDir } = await scene(t);
+    const johnDir = await clone(t, s, record, cast.john);
+    const viewTip = await head(johnDir);
+    const mainTip = await head(tomDir);
+    const hiddenBlob = (await gitOk(tomDir, ['rev-parse', `HEAD:communications/${hidden}/messages.md`])).trim();
+    const upload = `${s.url}/coordination/${record}.git/git-upload-pack`;
+    const headers = { 'Content-Type': 'application/x-git-upload-pack-request', 'Git-Protocol': 'version=2' };
+    const negotiate = async (have: string) => {
+      const body = Buffer.concat([pkt('command=fetch\n'), pkt('object-format=sha1\n'), Buffer.from('0001'),
+        pkt(`want ${viewTip}\n`), pkt(`have ${have}\n`), Buffer.from('0000')]);
+      const answer = await send(upload, { method: 'POST', auth: cast.john, body, headers });
+      t.equal(answer.status, 200);
+      return answer.body.toString('latin1');
+    };
+    // Git ACKs no id it does not hold, and answers a round without a common commit with a NAK.
+    const unknown = await negotiate('f'.repeat(40));
+    t.equal(unknown, '0014acknowledgments\n0008NAK\n0000', 'an unknown id: NAK');
+    const hiddenOnes = [['main\'s commit, hidden from the view', mainTip], ['a hidden blob', hiddenBlob]] as const;
+    for (const [what, oid] of hiddenOnes) {
+      const answer = await negotiate(oid);
+      t.notMatch(answer, new RegExp(`ACK ${oid}`), `${what}: no ACK`);
+      t.equal(answer, unknown, `${what}: answered as an id the record does not hold`);
+    }
+    for (const spelt of [mainTip.toUpperCase(), `${mainTip} trailing`]) {
+      t.equal(await negotiate(spelt), unknown, `main's commit, spelt ${spelt.slice(40) || 'in capitals'}: no ACK`);
+    }
+    t.match(await negotiate(viewTip), new RegExp(`ACK ${viewTip}`), 'a view commit is still ACKed');
+
+    // A normal fetch after new commits negotiates on the view's commits: a small pack, not the whole view.
+    await say(tomDir, shared, tom, 'A new message.');
+    await gitOk(tomDir, ['push', 'origin', 'main']);
+    const counts = async () => Object.fromEntries((await gitOk(johnDir, ['count-objects', '-v'])).trim().split('\n')
+      .map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+    const before = await counts();
+    await gitOk(johnDir, ['pull', '-q', '--ff-only']);
+    const after = await counts();
+    t.match(await fs.readFile(`${johnDir}/communications/${shared}/messages.md`, 'utf8'), /A new message\./);
+    t.equal(after['in-pack'], before['in-pack'], 'nothing sent again as a pack');
+    // A commit, three trees and at most two blobs; the whole view, sent again, would be more than these.
+    t.ok(after['count']! - before['count']! <= 6, `only the new objects: ${after['count']! - before['count']!}`);
+  });

@@ -23,9 +23,12 @@ t.test('an upload-pack request is read as git reads it, v0 and v2', async (t) =>
   const lines = (...parts: string[]) => Buffer.concat(parts.map((p) => (/^000[012]$/.test(p) ? Buffer.from(p) : pkt(`${p}\n`))));
   const v0 = lines(`want ${w} multi_ack_detailed side-band-64k`, `shallow ${'b'.repeat(40)}`, 'deepen-not main', 'filter blob:none', '0000',
     `have ${'c'.repeat(40)}`, 'done');
-  t.same(parseUploadPackRequest(v0), { command: null, objects: [w, 'b'.repeat(40)], refs: ['main'], filters: ['blob:none'] });
+  const have = { oid: 'c'.repeat(40), start: v0.indexOf('have') - 4, end: v0.indexOf('have') + 'have \n'.length + 40 };
+  t.same(parseUploadPackRequest(v0),
+    { command: null, objects: [w, 'b'.repeat(40)], refs: ['main'], filters: ['blob:none'], haves: [have] });
   const v2 = lines('command=fetch', 'agent=git/2.39.5', '0001', `want ${w}`, 'want-ref refs/heads/main', 'done', '0000');
-  t.same(parseUploadPackRequest(v2), { command: 'fetch', objects: [w], refs: ['refs/heads/main'], filters: [] });
+  const fetch = { command: 'fetch', objects: [w], refs: ['refs/heads/main'], filters: [], haves: [] };
+  t.same(parseUploadPackRequest(v2), fetch);
   t.match(parseUploadPackRequest(Buffer.from('00zzjunk')), /^expected pkt-lines, found/);
   t.match(parseUploadPackRequest(Buffer.from('0032want ')), /^expected pkt-lines/, 'a line cut short');
   t.match(parseUploadPackRequest(Buffer.from('0003')), /^expected pkt-lines/);
