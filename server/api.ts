@@ -22,7 +22,7 @@ import { createToken, listTokens, revokeToken } from './identity/tokenOps.js';
 import { myRecords } from './identity/recordIndexer.js';
 import { checkPrincipalInput, newToken, type PrincipalInput } from './principals.js';
 import type { NewPrincipal, StoredPrincipal } from '../store/identity.js';
-import type { ReadTask } from './readTasks.js';
+import type { ReadResult, ReadTask } from './readTasks.js';
 
 /** A JSON answer: status and body. */
 export interface Answer {
@@ -131,18 +131,28 @@ async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after
 }
 
 /**
- * GET /api/records/<id>: the status and a summary of every thread. Files are read and parsed on
- * reader threads and the results cached by blob id, so a large record costs the event loop nothing.
+ * A record as a principal reads it: its head and a reader of its objects, on reader threads. A
+ * participant reads its view (SPEC 12), what its clone holds and no more; others read `main`.
+ * No right and no record are the same NotFound.
  */
-export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: RecordId): Promise<Answer> {
+export async function readAs(ctx: ServerContext, p: Principal, id: RecordId): Promise<{
+  head: Oid; read: <K extends ReadTask>(task: K, oid: Oid) => Promise<ReadResult<K>>;
+}> {
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants, held(ctx)));
   if (!repo) throw new NotFound(`no record ${id}`);
-  // A participant reads its view (SPEC 12): the summary of what its clone holds, no more.
   const view = await ctx.views.of(p, id);
   const head = view ? view.tip : await repo.head();
   if (!head) throw new RecordNotFound(`record ${id} has no commits`);
   const gitdir = view?.dir ?? repo.gitdir;
-  const read = <K extends ReadTask>(task: K, oid: Oid) => ctx.reader.run(task, gitdir, oid, p.name);
+  return { head, read: (task, oid) => ctx.reader.run(task, gitdir, oid, p.name) };
+}
+
+/**
+ * GET /api/records/<id>: the status and a summary of every thread. Files are read and parsed on
+ * reader threads and the results cached by blob id, so a large record costs the event loop nothing.
+ */
+export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: RecordId): Promise<Answer> {
+  const { head, read } = await readAs(ctx, p, id);
   const tree = await read('record-tree', head);
   if (!tree?.status) throw new RecordNotFound(`record ${id} has no readable ${STATUS_FILE}`);
   const threads = [];

@@ -5,14 +5,11 @@
 // are pages too, with the same headers, no clinical content and no stack.
 
 import type { ServerResponse } from 'node:http';
-import { NotFound, RecordNotFound, ThreadNotFound } from '../core/errors.js';
+import { ThreadNotFound } from '../core/errors.js';
 import { formatTimestamp, type RecordId, type ThreadId } from '../core/ids.js';
-import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
-import { held, mayAccess } from './access.js';
-import { recordSummaryRoute } from './api.js';
+import { readAs, recordSummaryRoute } from './api.js';
 import type { ServerContext } from './context.js';
-import type { ReadTask } from './readTasks.js';
 import {
   pageHeaders, renderArchivedPage, renderErrorPage, renderRecordPage, renderThreadPage,
   type RecordSummary, type ThreadView, type WebPage,
@@ -29,13 +26,7 @@ export async function webRoute(ctx: ServerContext, p: Principal, page: WebPage):
 
 /** A thread as the principal reads the record (main whole, or its view), else ThreadNotFound. */
 async function threadView(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId): Promise<ThreadView> {
-  const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants, held(ctx)));
-  if (!repo) throw new NotFound(`no record ${id}`);
-  const view = await ctx.views.of(p, id);
-  const head = view ? view.tip : await repo.head();
-  if (!head) throw new RecordNotFound(`record ${id} has no commits`);
-  const gitdir = view?.dir ?? repo.gitdir;
-  const read = <K extends ReadTask>(task: K, oid: Oid) => ctx.reader.run(task, gitdir, oid, p.name);
+  const { head, read } = await readAs(ctx, p, id);
   const files = (await read('record-tree', head))?.threads.find((t) => t.id === thread);
   const ledger = files?.ledger ? await read('ledger', files.ledger) : null;
   // A thread outside the reader's view answers exactly as one that is not there: nothing of it shows.
