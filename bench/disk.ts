@@ -7,51 +7,16 @@
 
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { CoordinationService } from '../index.js';
-import { renderCommitMessage, subjects } from '../core/commitMessage.js';
-import { formatTimestamp, newUuid, type MessageId, type ParticipantId, type RecordId, type Timestamp } from '../core/ids.js';
-import { renderLedger } from '../core/ledger.js';
-import { appendMessages, type Message } from '../core/messages/grammar.js';
+import type { RecordId } from '../core/ids.js';
 import { gitEnv } from '../git/run.js';
 import { renderGitConfig } from '../server/gitConfig.js';
 import { HOOKS_DIR } from '../server/index.js';
-import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
-import { files } from '../service/record.js';
-import { apiRecord, author, benchServer, gitCli, jane, place } from './fixtures.js';
+import { apiRecord, appendMany, author, benchServer, gitCli, jane, place, prose } from './fixtures.js';
 import { report, scratch } from './util.js';
 
 const mib = Number(process.argv[2] ?? 8);
 const dir = scratch('disk');
 const bytesUnder = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? bytesUnder(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).size), 0);
-const words = ['patient', 'reviewed', 'stable', 'observations', 'plan', 'continue', 'medication', 'dose', 'ward', 'reassess', 'bloods', 'pending', 'chest', 'clear', 'pain', 'mobilising', 'discharge', 'family', 'informed', 'morning'];
-/** Text that compresses about as clinical prose does. */
-function prose(seed: number, length: number): string {
-  let x = seed || 1;
-  let out = '';
-  while (out.length < length) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    out += `${words[x % words.length]}${x % 7 === 0 ? '.\n' : ' '}`;
-  }
-  return out.trim();
-}
-
-async function grow(svc: CoordinationService, thread: string, count: number): Promise<void> {
-  const start = Date.now();
-  const messages: Message[] = Array.from({ length: count }, (_, i) => ({
-    id: newUuid() as MessageId, type: 'clinician', timestamp: formatTimestamp(start + i) as Timestamp,
-    authorId: jane.participant_id as ParticipantId, author: jane.display_name, body: prose(i + 1, 4000),
-  }));
-  await svc.record.write(author, async (head) => {
-    const ledger = await svc.record.ledger(head!, thread);
-    return {
-      files: files({
-        [threadFilePath(thread, MESSAGES_FILE)]: appendMessages(await svc.record.messagesText(head!, thread), messages),
-        [threadFilePath(thread, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
-      }),
-      message: renderCommitMessage(subjects.addMessage, place), result: null,
-    };
-  });
-}
-
 // The first push brings thousands of messages at once: give the validator time on a busy machine.
 const server = await benchServer(`${dir}/data`, { validationBudgetMs: 300_000 });
 const ccrEnv = server.context.gitEnv;
@@ -64,7 +29,7 @@ for (const [mode, env] of [['git default (unpacked)', gitEnv(looseConfig)], ['CC
   const work = `${dir}/${mode.slice(0, 3)}`;
   await gitCli('/', ['clone', '-q', rec.url, work]);
   const svc = await CoordinationService.at(work);
-  await grow(svc, rec.thread, Math.round((mib * 1024 * 1024) / 4250));
+  await appendMany(svc, rec.thread, Math.round((mib * 1024 * 1024) / 4250), (i) => prose(i + 1, 4000));
   await gitCli(work, ['push', '-q', 'origin', 'main']);
   const objects = `${server.context.records.path(rec.id as RecordId)}/objects`;
   const start = bytesUnder(objects);

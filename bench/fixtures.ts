@@ -64,12 +64,27 @@ export async function commitChain(url: string, dir: string, thread: string, coun
   return shas;
 }
 
-/** Write `count` messages into a thread as one commit (through the rules): a long thread, fast. */
-export async function appendMany(svc: CoordinationService, thread: string, count: number): Promise<void> {
+const words = ['patient', 'reviewed', 'stable', 'observations', 'plan', 'continue', 'medication', 'dose', 'ward',
+  'reassess', 'bloods', 'pending', 'chest', 'clear', 'pain', 'mobilising', 'discharge', 'family', 'informed', 'morning'];
+
+/** Text that compresses about as clinical prose does (words from a small vocabulary, shuffled). */
+export function prose(seed: number, length: number): string {
+  let x = seed || 1;
+  let out = '';
+  while (out.length < length) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    out += `${words[x % words.length]}${x % 7 === 0 ? '.\n' : ' '}`;
+  }
+  return out.trim();
+}
+
+/** Write `count` messages (bodies by `bodyOf`) into a thread as one commit (through the rules): a long thread, fast. */
+export async function appendMany(svc: CoordinationService, thread: string, count: number,
+  bodyOf: (i: number) => string = (i) => `${body} (${i})`): Promise<void> {
   const start = Date.now() + 5; // after the thread was created, within the 5 minutes the rules allow
   const messages: Message[] = Array.from({ length: count }, (_, i) => ({
     id: newUuid() as MessageId, type: 'clinician', timestamp: formatTimestamp(start + i) as Timestamp,
-    authorId: jane.participant_id as ParticipantId, author: jane.display_name, body: `${body} (${i})`,
+    authorId: jane.participant_id as ParticipantId, author: jane.display_name, body: bodyOf(i),
   }));
   await svc.record.write(author, async (head) => {
     const ledger = await svc.record.ledger(head!, thread);

@@ -6,54 +6,19 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import t from 'tap';
 import { CoordinationService } from '../../index.js';
-import { renderCommitMessage, subjects } from '../../core/commitMessage.js';
-import { newUuid, formatTimestamp, type MessageId, type ParticipantId, type RecordId, type Timestamp } from '../../core/ids.js';
-import { renderLedger } from '../../core/ledger.js';
-import { appendMessages, type Message } from '../../core/messages/grammar.js';
-import { LEDGER_FILE, MESSAGES_FILE, threadFilePath as threadPath } from '../../core/layout.js';
-import { files } from '../../service/record.js';
+import type { RecordId } from '../../core/ids.js';
 import { Maintenance } from '../../server/maintenance.js';
 import { gitOk } from '../helpers/git.js';
 import { as, committer, jane, place } from '../helpers/people.js';
 import { testServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { appendMany, prose } from '../../bench/fixtures.js';
 
 /** Bytes of the files under a folder. */
 function bytesUnder(dir: string): number {
   let total = 0;
   for (const d of readdirSync(dir, { withFileTypes: true })) total += d.isDirectory() ? bytesUnder(`${dir}/${d.name}`) : statSync(`${dir}/${d.name}`).size;
   return total;
-}
-
-/** Text that compresses about as clinical prose does (words from a small vocabulary, shuffled). */
-function prose(seed: number, length: number): string {
-  const words = ['patient', 'reviewed', 'stable', 'observations', 'plan', 'continue', 'medication', 'dose', 'ward', 'reassess', 'bloods', 'pending', 'chest', 'clear', 'pain', 'mobilising', 'discharge', 'family', 'informed', 'morning'];
-  let x = seed || 1;
-  let out = '';
-  while (out.length < length) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    out += `${words[x % words.length]}${x % 7 === 0 ? '.\n' : ' '}`;
-  }
-  return out.trim();
-}
-
-/** Grow a thread of a working copy by `count` messages of ~4 KiB, in one commit. */
-async function grow(svc: CoordinationService, thread: string, count: number): Promise<void> {
-  const start = Date.now();
-  const messages: Message[] = Array.from({ length: count }, (_, i) => ({
-    id: newUuid() as MessageId, type: 'clinician', timestamp: formatTimestamp(start + i) as Timestamp,
-    authorId: jane.participant_id as ParticipantId, author: jane.display_name, body: prose(i + 1, 4000),
-  }));
-  await svc.record.write(committer, async (head) => {
-    const ledger = await svc.record.ledger(head!, thread);
-    return {
-      files: files({
-        [threadPath(thread, MESSAGES_FILE)]: appendMessages(await svc.record.messagesText(head!, thread), messages),
-        [threadPath(thread, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
-      }),
-      message: renderCommitMessage(subjects.addMessage, place), result: null,
-    };
-  });
 }
 
 t.test('16 tiny appends in one push to a 1 MiB thread add one compressed copy at most, and kilobytes once packed', async (t) => {
@@ -64,7 +29,7 @@ t.test('16 tiny appends in one push to a 1 MiB thread add one compressed copy at
   const work = `${tempDir(t)}/w`;
   await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, s.admin), work]);
   const svc = await CoordinationService.at(work);
-  await grow(svc, rec.thread!, 300);
+  await appendMany(svc, rec.thread!, 300, (i) => prose(i + 1, 4000));
   await gitOk(work, ['push', '-q', 'origin', 'main']);
   const objects = `${s.server.context.records.path(rec.id as RecordId)}/objects`;
   const thread = statSync(`${work}/communications/${rec.thread}/messages.md`).size;
