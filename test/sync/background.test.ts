@@ -21,8 +21,8 @@ t.test('records and pushes reach the peer in the background; a peer that was dow
   await b.proc!.exited;
   await append(t, a, rec.id, rec.thread, ['While B is down.']);
   t.pass('local pushes work while the peer is down');
-  await new Promise((r) => setTimeout(r, 1500));
-  t.ok(a.proc!.lines.some((l) => l['event'] === 'sync-round' && l['outcome'] === 'peer-down'), 'the failed round is reported');
+  await until('the failed round is reported', async () => a.proc!.lines.some((l) => l['event'] === 'sync-round' && l['outcome'] === 'peer-down'));
+  t.pass('the failed round is reported');
   await start(t, b);
   await until('B catches up after it comes back', async () => (await mainOf(b, rec.id)) === (await mainOf(a, rec.id)));
 });
