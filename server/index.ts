@@ -25,6 +25,7 @@ import { RecordStore } from './records.js';
 import { ValidatorPool } from './validatorPool.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
+import type { SyncContext } from '../sync/round.js';
 import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
 import { loadQuotas, Quotas } from './quotas.js';
@@ -146,7 +147,8 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     await identity.audited();
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {
-      const round = { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes };
+      const round: SyncContext = { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes,
+        judge: (input) => ctx.validator.judgeIncoming(input) };
       const scheduler = new SyncScheduler(sites, round, ctx.records, log, metrics, 2,
         (id) => identity.indexer.moved(id));
       ctx.sync = scheduler;

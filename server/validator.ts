@@ -22,6 +22,7 @@ const ZERO = '0'.repeat(40);
 
 /** Everything the validator judges a push from. */
 export interface PushInput {
+  kind?: 'push';
   gitdir: string;
   recordId: RecordId;
   principal: Principal;

@@ -4,6 +4,7 @@
 
 import { error, ruleIds } from '../core/findings.js';
 import type { Logger } from './log.js';
+import { judgeIncoming, type IncomingInput } from '../sync/judgeIncoming.js';
 import { judgePush, type PushInput, type PushVerdict } from './validator.js';
 import { WorkerPool } from './workerPool.js';
 
@@ -18,14 +19,16 @@ function refused(message: string): PushVerdict {
 
 /** A pool of validator threads (or none: judge in the calling thread, without a budget). */
 export class ValidatorPool {
-  readonly #pool: WorkerPool<PushInput, PushVerdict> | null;
+  readonly #pool: WorkerPool<PushInput | IncomingInput, PushVerdict> | null;
 
   constructor(readonly threads: number, readonly budgetMs: number, log: Logger) {
     this.#pool = threads === 0 ? null : new WorkerPool({
       module: new URL('./validatorWorker.js', import.meta.url), threads, budgetMs, eager: true, name: 'validator', log,
       maxQueued: MAX_QUEUED, maxQueuedPerOwner: MAX_QUEUED_PER_PRINCIPAL,
-      overBudget: () => refused(`expected the push to be judged within ${budgetMs / 1000} s; it took longer and is refused `
-        + '(split it into smaller pushes, or shorten deeply structured messages)'),
+      overBudget: (input) => refused(input.kind === 'incoming'
+        ? `expected the peer's commits to be judged within ${budgetMs / 1000} s, as a push is; it took longer and they are refused`
+        : `expected the push to be judged within ${budgetMs / 1000} s; it took longer and is refused `
+          + '(split it into smaller pushes, or shorten deeply structured messages)'),
       turnedAway: () => refused('expected a free validator, found too many pushes waiting to be judged; '
         + 'nothing was changed, push again in a moment'),
     });
@@ -34,6 +37,11 @@ export class ValidatorPool {
   /** Judge a push on a validator thread, within the budget. */
   judge(input: PushInput): Promise<PushVerdict> {
     return this.#pool ? this.#pool.run(input, input.principal.name, input.gitdir) : judgePush(input);
+  }
+
+  /** Judge a peer's commits fetched by a sync round on a validator thread, within the same budget as a push. */
+  judgeIncoming(input: IncomingInput): Promise<PushVerdict> {
+    return this.#pool ? this.#pool.run(input, 'sync', input.gitdir) : judgeIncoming(input);
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { evaluateCommit, EvaluationCache } from '../core/evaluate.js';
 import { formatFinding, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { buildSyncMerge } from '../core/mergeCommit.js';
@@ -17,7 +16,6 @@ import { isOid, parseCommit, type Oid } from '../core/objects.js';
 import { parseCommitMessage } from '../core/commitMessage.js';
 import { readStatus } from '../core/status.js';
 import { STATUS_FILE } from '../core/layout.js';
-import { CatFileSource } from '../git/catfile.js';
 import { withRecordLock } from '../git/lock.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
@@ -25,6 +23,7 @@ import type { Repository } from '../git/repository.js';
 import { runGit } from '../git/run.js';
 import { writeObjects } from '../git/store.js';
 import { Scratch } from './incoming.js';
+import { judgeIncoming, type IncomingInput } from './judgeIncoming.js';
 import { tokenOf, type Peer } from './peers.js';
 
 /** How a round ended. */
@@ -51,6 +50,8 @@ export interface SyncContext {
   timeoutMs: number;
   /** The most a peer may send in one round (bytes), as a push is capped; past it the fetch is killed. */
   maxFetchBytes: number;
+  /** Where the peer's commits are judged: a server's validator threads; in this process if absent. */
+  judge?: (input: IncomingInput) => Promise<{ findings: Finding[] }>;
 }
 
 const NOT_FOUND = /not found|404/i;
@@ -140,23 +141,6 @@ async function pushToPeer(ctx: SyncContext, repo: Repository, peer: Peer, left: 
   return r.code === 0 ? null : (r.stderr.split('\n').filter((l) => l.startsWith('remote:') || l.includes('rejected')).join('\n') || r.stderr.trim()).slice(0, 2000);
 }
 
-/** Judge the commits the peer has and we do not, oldest first, with the server clock (as a push is judged). */
-async function judgeIncoming(ctx: SyncContext, gitdir: string, id: RecordId, from: string, to: string): Promise<Finding[]> {
-  const list = (await runGit(['--git-dir', gitdir, 'rev-list', '--topo-order', '--reverse', to, `^${from}`], { env: ctx.gitEnv })).stdout.toString().trim().split('\n').filter(Boolean);
-  const source = new CatFileSource(gitdir);
-  try {
-    const cache = new EvaluationCache();
-    const mergeBase = gitMergeBase(gitdir, ctx.gitEnv);
-    for (const oid of list) {
-      const errors = (await evaluateCommit(source, oid as Oid, { recordId: id, cache, mergeBase, now: Date.now() })).filter((f) => f.severity === 'error');
-      if (errors.length > 0) return errors;
-    }
-    return [];
-  } finally {
-    source.close();
-  }
-}
-
 /** Move our main from `from` to `to` if it is still at `from`. */
 async function moveMain(repo: Repository, from: string, to: string): Promise<boolean> {
   return withRecordLock(repo.gitdir, () => compareAndSwapRef(repo.gitdir, MAIN, to as Oid, from as Oid));
@@ -231,7 +215,8 @@ async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: Record
   }
   const base = await gitMergeBase(where, ctx.gitEnv)(local, theirs);
   if (!base) return report('refused-unrelated', local, { detail: 'the peer holds a record with this id but an unrelated history' });
-  const findings = await judgeIncoming(ctx, where, id, local, theirs);
+  const judged = { kind: 'incoming', gitdir: where, recordId: id, from: local, to: theirs, now: Date.now(), gitEnv: ctx.gitEnv } as const;
+  const { findings } = await (ctx.judge ?? judgeIncoming)(judged);
   if (findings.length > 0) return report('refused-invalid', local, { findings, detail: findings.map(formatFinding).slice(0, 5).join('\n') });
   // Judged good: only now do the peer's objects enter the record.
   await scratch?.adopt();

@@ -6,7 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import type { Test } from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import type { Peer } from '../../sync/peers.js';
-import { syncRecord, type RoundReport } from '../../sync/round.js';
+import { syncRecord, type RoundReport, type SyncContext } from '../../sync/round.js';
 import { gitOk } from './git.js';
 import type { ServerOptions } from '../../server/context.js';
 import { testServer, type TestServer } from './server.js';
@@ -36,7 +36,10 @@ export async function sites(t: Test, names: string[], options: Array<Partial<Ser
 /** One round of `from` with its peer `to` for every record `from` holds (as `ccr sync --peer` does). */
 export async function syncAll(from: Site, to: string): Promise<RoundReport[]> {
   const peer = from.peers.find((p) => p.name === to)!;
-  const ctx = { gitEnv: from.s.server.context.gitEnv, timeoutMs: 20_000, maxFetchBytes: from.s.server.context.options.maxPushBytes };
+  const server = from.s.server.context;
+  // Judged on the server's validator threads, as the server's own rounds are.
+  const ctx: SyncContext = { gitEnv: server.gitEnv, timeoutMs: 20_000, maxFetchBytes: server.options.maxPushBytes,
+    judge: (input) => server.validator.judgeIncoming(input) };
   const out: RoundReport[] = [];
   const { records } = await from.s.server.context.records.list(undefined, 1000);
   for (const id of records) out.push(await syncRecord(ctx, (await from.s.server.context.records.open(id))!, peer, id));

@@ -184,6 +184,29 @@ t.test('a commit refused by a rule is not kept reachable or kept at all; an acce
   t.same(extras(gitdir2), []);
 });
 
+t.test('a peer\'s commits are judged on the validator threads within the push budget: past it they are refused, nothing kept', async (t) => {
+  // A's budget is 1 ms, which no judgement meets (it starts git); C judges the same commits with the default 10 s.
+  const [a, b, c] = await sites(t, ['a', 'b', 'c'], [{ validationBudgetMs: 1 }]);
+  const rec = await b!.s.record({ participants: [jane, tom], message: { author_id: jane.participant_id, body: 'One.' } });
+  await syncAll(b!, 'a');
+  await syncAll(b!, 'c');
+  const work = `${tempDir(t)}/w`;
+  await gitOk('/', ['clone', '-q', b!.s.gitUrl(rec.id, b!.s.admin), work]);
+  await (await CoordinationService.at(work)).addMessage(committer, 'Ward B', rec.thread!, { author: as(tom), body: 'Two.' });
+  await gitOk(work, ['push', '-q', 'origin', 'main']);
+  const pushed = (await gitOk(work, ['rev-parse', 'HEAD'])).trim();
+  const before = await mainAt(a!, rec.id);
+  const [round] = await syncAll(a!, 'b');
+  t.match(round, { outcome: 'refused-invalid', findings: [{ rule: 'ccr/parse-budget' }] });
+  t.match(round!.detail, /expected the peer's commits to be judged within 0.001 s, as a push is; it took longer and they are refused/);
+  t.equal(await mainAt(a!, rec.id), before, 'main at A is kept');
+  const gitdir = a!.s.server.context.records.path(rec.id as RecordId);
+  t.notOk(await holds(gitdir, pushed), 'nothing of it is in A\'s repository');
+  t.same(extras(gitdir), [], 'no scratch folder left');
+  t.match(await syncAll(c!, 'b'), [{ outcome: 'fast-forwarded' }], 'the same commits within the budget are brought in');
+  t.equal(await mainAt(c!, rec.id), pushed);
+});
+
 t.test('a scratch folder a crash left in a record is removed on the record\'s first use', async (t) => {
   const s = await testServer(t);
   const rec = await s.record();

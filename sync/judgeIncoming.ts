@@ -1,0 +1,45 @@
+// Judging what a peer sends: every commit it has and we do not, oldest first, with the rules and
+// the server clock, as a push is judged. A server runs this on its validator threads, within the
+// push budget (a peer's huge or deeply nested commit cannot stall the event loop or hold a round
+// past it); `ccr sync` runs it in its own process.
+
+import { evaluateCommit, EvaluationCache } from '../core/evaluate.js';
+import type { Finding } from '../core/findings.js';
+import type { RecordId } from '../core/ids.js';
+import type { Oid } from '../core/objects.js';
+import { CatFileSource } from '../git/catfile.js';
+import { gitMergeBase } from '../git/mergeBase.js';
+import { runGit } from '../git/run.js';
+
+/** What a peer's commits are judged from: the repository holding them, our main and theirs. */
+export interface IncomingInput {
+  kind: 'incoming';
+  gitdir: string;
+  recordId: RecordId;
+  /** Our main. */
+  from: Oid;
+  /** The peer's main. */
+  to: Oid;
+  /** Server time in ms. */
+  now: number;
+  gitEnv: NodeJS.ProcessEnv;
+}
+
+/** The error findings of the peer's new commits (none: all good) and how many were judged. */
+export async function judgeIncoming(input: IncomingInput): Promise<{ findings: Finding[]; commits: number }> {
+  const listed = await runGit(['--git-dir', input.gitdir, 'rev-list', '--topo-order', '--reverse', input.to, `^${input.from}`], { env: input.gitEnv });
+  const list = listed.stdout.toString().trim().split('\n').filter(Boolean);
+  const source = new CatFileSource(input.gitdir);
+  try {
+    const cache = new EvaluationCache();
+    const mergeBase = gitMergeBase(input.gitdir, input.gitEnv);
+    for (const [i, oid] of list.entries()) {
+      const found = await evaluateCommit(source, oid as Oid, { recordId: input.recordId, cache, mergeBase, now: input.now });
+      const errors = found.filter((f) => f.severity === 'error');
+      if (errors.length > 0) return { findings: errors, commits: i + 1 };
+    }
+    return { findings: [], commits: list.length };
+  } finally {
+    source.close();
+  }
+}
