@@ -3,6 +3,7 @@
 import type { RecordId } from '../core/ids.js';
 import type { ParticipantIndex } from './access.js';
 import type { AccessLog } from './accessLog.js';
+import type { AdvertisementSource } from './advertisement.js';
 import type { HookEndpoint } from './hookEndpoint.js';
 import type { OidcConfig } from './identity/oidc.js';
 import type { ServerIdentity } from './identity/serve.js';
@@ -77,6 +78,8 @@ export interface ServerContext {
   views: ServerViews;
   hooks: HookEndpoint;
   validator: ValidatorPool;
+  /** What git's ref advertisements taught, to answer the next ones without starting git. */
+  advertisements: AdvertisementSource;
   reader: Reader;
   gitEnv: NodeJS.ProcessEnv;
   accessLog: AccessLog;

@@ -54,7 +54,7 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
 
   const failed = (exchange: Exchange) => logFailure(ctx, requestId, id, service, step, exchange);
   if (step === 'advertise') {
-    return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, gitdir, service, ctx.gitEnv)) };
+    return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, gitdir, service, ctx.gitEnv, ctx.advertisements)) };
   }
   if (!write) {
     // Every object a fetch names must be reachable from what this principal may read.

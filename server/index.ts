@@ -23,6 +23,7 @@ import { newToken } from './principals.js';
 import { Reader } from './reader.js';
 import { RecordStore } from './records.js';
 import { ValidatorPool } from './validatorPool.js';
+import { Advertisements } from './advertisement.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import type { SyncContext } from '../sync/round.js';
@@ -133,7 +134,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     closeIdentity = () => identity.close();
     const ctx: ServerContext = {
       options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants,
-      views: new ServerViews(data), gitEnv, accessLog, metrics, log, mainMoved: [], hooks,
+      views: new ServerViews(data), gitEnv, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };

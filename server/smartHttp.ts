@@ -9,14 +9,11 @@ import { PassThrough, Transform, pipeline, type TransformCallback } from 'node:s
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { PayloadTooLarge } from '../core/errors.js';
+import { pkt, type AdvertisementSource } from './advertisement.js';
 
 /** The two git services CCR serves. */
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
 
-/** A pkt-line. */
-function pkt(line: string): string {
-  return (line.length + 4).toString(16).padStart(4, '0') + line;
-}
 
 /** The protocol a client asks for; only the values git sends are passed to git. */
 export function protocolOf(req: IncomingMessage): string | undefined {
@@ -56,15 +53,35 @@ export interface Exchange {
   unpack?: string;
 }
 
-/** Answer `GET info/refs?service=…`: the ref advertisement. */
-export function advertise(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv): Promise<Exchange> {
+/** The largest answer of git's that teaches `Advertisements` (a record's is a few hundred bytes). */
+const LEARN_MAX = 64 * 1024;
+
+/**
+ * Answer `GET info/refs?service=…`: the ref advertisement, from what `known` learned when it can
+ * (no git started), else git's own (which `known` learns from).
+ */
+export async function advertise(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv,
+  known?: AdvertisementSource): Promise<Exchange> {
   const protocol = protocolOf(req);
+  const ready = await known?.answer(gitdir, service, protocol);
+  res.writeHead(200, { 'Content-Type': `application/x-${service}-advertisement`, ...noCache });
+  if (!(protocol === 'version=2' && service === 'git-upload-pack')) res.write(pkt(`# service=${service}\n`) + '0000');
+  if (ready) {
+    res.end(ready);
+    return { code: 0, aborted: false, tooLarge: false, bytesIn: 0, stderr: '' };
+  }
   const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', gitdir], {
     env: { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) }, stdio: ['ignore', 'pipe', 'pipe'],
   });
-  res.writeHead(200, { 'Content-Type': `application/x-${service}-advertisement`, ...noCache });
-  if (!(protocol === 'version=2' && service === 'git-upload-pack')) res.write(pkt(`# service=${service}\n`) + '0000');
-  return stream(req, res, child, null, 0);
+  const seen: Buffer[] = [];
+  let size = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    size += d.length;
+    if (size <= LEARN_MAX) seen.push(d);
+  });
+  const exchange = await stream(req, res, child, null, 0);
+  if (known && exchange.code === 0 && !exchange.aborted && size <= LEARN_MAX) known.learn(service, protocol, Buffer.concat(seen));
+  return exchange;
 }
 
 /**
