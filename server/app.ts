@@ -15,7 +15,9 @@ import { addKeyRoute, allowedSignersRoute, listKeysRoute, revokeKeyRoute } from 
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
 import type { SignedIn } from './identity/credentials.js';
-import { errorBody, route, sendJson, type Route } from './http.js';
+import { errorBody, readJson, route, sendJson, type Route } from './http.js';
+import { openApiRoute } from './openapi/index.js';
+import { createThreadRoute, listThreadsRoute, postMessageRoute, threadRoute, updateThreadRoute } from './threadsRoute.js';
 import { sendPage, webErrorPage, webRoute } from './webRoute.js';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="CCR", charset="UTF-8"' };
@@ -42,7 +44,7 @@ function lingerOnRefusal(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete) return;
   res.setHeader('Connection', 'close');
   req.resume();
-  const cut = setTimeout(() => req.socket.destroy(), 2000);
+  const cut = setTimeout(() => req.socket?.destroy(), 2000); // the socket may be gone already
   cut.unref();
   req.once('end', () => clearTimeout(cut));
 }
@@ -76,7 +78,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   if (r.kind === 'git') {
     entry.record = r.record;
     entry.service = r.service;
-  } else if (r.kind === 'record') entry.record = r.record;
+  } else if ('record' in r) entry.record = r.record;
   else if (r.kind === 'web' && r.page) entry.record = r.page.record;
   const finish = async (status: number, outcome: string) => {
     entry.status = status;
@@ -91,6 +93,10 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     if (r.kind === 'health') {
       await finish(200, 'ok');
       return sendJson(res, 200, { status: 'ok' });
+    }
+    if (r.kind === 'openapi') {
+      await finish(200, 'ok');
+      return sendJson(res, 200, openApiRoute(ctx));
     }
     if (r.kind === 'not-found' || (r.kind === 'web' && !r.page)) throw new NotFound('nothing is served at this path');
     const signedIn = await authenticate(ctx, req);
@@ -149,6 +155,17 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       case 'keys-create': answer = await addKeyRoute(ctx, req, principal, r.name); break;
       case 'keys-list': answer = await listKeysRoute(ctx, principal, r.name); break;
       case 'keys-revoke': answer = await revokeKeyRoute(ctx, principal, r.name, r.id); break;
+      case 'threads-list': answer = await listThreadsRoute(ctx, principal, r.record, r.status); break;
+      case 'thread': answer = await threadRoute(ctx, principal, r.record, r.thread); break;
+      case 'threads-create':
+      case 'messages-create':
+      case 'thread-update': {
+        const body = await readJson(req, ctx.options.maxRequestBytes);
+        answer = r.kind === 'threads-create' ? await createThreadRoute(ctx, principal, r.record, body)
+          : r.kind === 'messages-create' ? await postMessageRoute(ctx, principal, r.record, r.thread, body)
+            : await updateThreadRoute(ctx, principal, r.record, r.thread, body);
+        break;
+      }
     }
     await finish(answer.status, 'ok');
     if (answer.status === 204) {
