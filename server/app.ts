@@ -16,6 +16,7 @@ import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
 import type { SignedIn } from './identity/credentials.js';
 import { errorBody, readJson, route, sendJson, type Route } from './http.js';
+import { fingerprint, parseIdempotencyKey } from './idempotency.js';
 import { openApiRoute } from './openapi/index.js';
 import { createThreadRoute, listThreadsRoute, postMessageRoute, threadRoute, updateThreadRoute } from './threadsRoute.js';
 import { sendPage, webErrorPage, webRoute } from './webRoute.js';
@@ -160,10 +161,15 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       case 'threads-create':
       case 'messages-create':
       case 'thread-update': {
+        const key = parseIdempotencyKey(req.headers['idempotency-key']);
         const body = await readJson(req, ctx.options.maxRequestBytes);
-        answer = r.kind === 'threads-create' ? await createThreadRoute(ctx, principal, r.record, body)
-          : r.kind === 'messages-create' ? await postMessageRoute(ctx, principal, r.record, r.thread, body)
-            : await updateThreadRoute(ctx, principal, r.record, r.thread, body);
+        const print = fingerprint(req.method ?? '', (req.url ?? '').split('?')[0]!, body);
+        const run = r.kind === 'threads-create' ? () => createThreadRoute(ctx, principal, r.record, body)
+          : r.kind === 'messages-create' ? () => postMessageRoute(ctx, principal, r.record, r.thread, body)
+            : () => updateThreadRoute(ctx, principal, r.record, r.thread, body);
+        const given = await ctx.idempotency.run(principal.name, key, print, run);
+        if (given.replayed) res.setHeader('Idempotent-Replayed', 'true');
+        answer = given;
         break;
       }
     }
