@@ -5,10 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MethodNotAllowed, NotFound, Unauthorized } from '../core/errors.js';
+import type { RecordId } from '../core/ids.js';
 import { apiRights, bindSite } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import {
-  allow, createPrincipalRoute, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute,
+  allow, createPrincipalRoute, createRecordFrom, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute,
   listRecordsRoute, listTokensRoute, recordSummaryRoute, revokeTokenRoute, type Answer,
 } from './api.js';
 import { addKeyRoute, allowedSignersRoute, listKeysRoute, revokeKeyRoute } from './keysRoute.js';
@@ -140,9 +141,21 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     let answer: Answer;
     switch (r.kind) {
       case 'records-create': {
-        const created = await createRecordRoute(ctx, req, principal);
-        entry.record = created.record;
-        answer = created;
+        const key = parseIdempotencyKey(req.headers['idempotency-key']);
+        if (key === undefined) {
+          const created = await createRecordRoute(ctx, req, principal);
+          entry.record = created.record;
+          answer = created;
+          break;
+        }
+        allow(principal, apiRights.createRecord, 'create records');
+        const body = await readJson(req, ctx.options.maxRequestBytes);
+        const given = await ctx.idempotency.run(principal.name, key, fingerprint('POST', '/api/records', body),
+          () => createRecordFrom(ctx, principal, body));
+        if (given.replayed) res.setHeader('Idempotent-Replayed', 'true');
+        const made = (given.body as { coordination_id?: RecordId } | null)?.coordination_id;
+        if (made) entry.record = made;
+        answer = given;
         break;
       }
       case 'records-list': answer = await listRecordsRoute(ctx, principal, r.after, r.limit); break;

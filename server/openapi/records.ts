@@ -12,6 +12,7 @@ export const paths: Paths = {
     },
     post: {
       tags: ['records'], operationId: 'createRecord', summary: 'Create a record, optionally with a first thread',
+      parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
       requestBody: { required: true, content: { 'application/json': { schema: ref('NewRecord') } } },
       responses: { 201: json(ref('RecordCreated'), 'the record'), ...errors(400, 401, 403, 409, 413, 415, 422, 429, 507) },
     },

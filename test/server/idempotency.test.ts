@@ -82,6 +82,16 @@ t.test('Idempotency-Key', async (t) => {
   t.same(after.body, one.body, 'the first answer, after a restart');
   t.equal(await count(second), 4, 'nothing written after the restart either');
 
+  // A record creation is idempotent too: a retried POST /api/records makes no second record.
+  const recordBody = { clinical_id: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12', care_location: 'Ward 3' };
+  const before = (await second.api('GET', '/api/records', second.admin)).body.records.length as number;
+  const r1 = await post(second.url, 'POST', '/api/records', second.admin, recordBody, 'key-record');
+  const r2 = await post(second.url, 'POST', '/api/records', second.admin, recordBody, 'key-record');
+  t.equal(r1.status, 201);
+  t.same(r2.body, r1.body, 'the same record id again');
+  t.equal(r2.headers['idempotent-replayed'], 'true');
+  t.equal((await second.api('GET', '/api/records', second.admin)).body.records.length, before + 1, 'one record made');
+
   // A thread creation and a ledger change are idempotent too.
   const create = { participants: [jane, tom], message: { body: 'New thread.' } };
   const c1 = await post(second.url, 'POST', `/api/records/${rec.id}/threads`, cast.jane, create, 'key-thread');
