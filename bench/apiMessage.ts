@@ -2,7 +2,7 @@
 // message pushed with git (a one-message commit, already built, pushed over smart HTTP), both by
 // one integration principal on one server, interleaved in one run so drift hits both alike.
 // Target (issue 16): the API ≤ 1.2× the push.
-// Usage: node dist/bench/apiMessage.js [messages per way]
+// Usage: node dist/bench/apiMessage.js [messages per way]   (CCR_BENCH_LOG=1: the server log on stderr)
 
 import { request } from 'node:http';
 import { apiRecord, benchServer, body, commitChain, gitCli, jane, TOKEN } from './fixtures.js';
@@ -10,7 +10,7 @@ import { median, report, scratch, time } from './util.js';
 
 const n = Number(process.argv[2] ?? 60);
 const dir = scratch('api-message');
-const server = await benchServer(`${dir}/data`);
+const server = await benchServer(`${dir}/data`, process.env['CCR_BENCH_LOG'] ? { logStream: process.stderr } : {});
 
 /** One JSON call; gives status and body text. */
 function call(method: string, path: string, auth: string, payload: unknown): Promise<{ status: number; text: string }> {
