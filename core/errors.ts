@@ -147,6 +147,12 @@ export class QuotaExceeded extends CcrError {
   readonly status = 429;
 }
 
+/** An `Idempotency-Key` used again with a different request (method, path or body). */
+export class IdempotencyKeyReused extends CcrError {
+  readonly code = 'IdempotencyKeyReused';
+  readonly status = 422;
+}
+
 /** The server cannot start (port in use, data folder unusable, git missing, …); `data.hint` says what to do. */
 export class CannotStart extends CcrError {
   readonly code = 'CannotStart';
@@ -164,7 +170,7 @@ export const errorClasses = {
   InvalidInput, AuthorInvalid, RecordNotFound, RecordExists, ThreadNotFound, ThreadClosed,
   MessageNotFound, RuleViolation, ConcurrentUpdate, RecordLocked, WorkingCopyConflict, GitFailure,
   Unauthorized, Forbidden, NotFound, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, Conflict, Unavailable,
-  QuotaExceeded, CannotStart,
+  QuotaExceeded, CannotStart, IdempotencyKeyReused,
 } as const;
 
 /** The code of any registered error. */

@@ -52,7 +52,13 @@ interface CreateBody {
 /** POST /api/records */
 export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer & { record: RecordId }> {
   allow(p, apiRights.createRecord, 'create records');
-  const body = (await readJson(req, ctx.options.maxRequestBytes)) as CreateBody;
+  return createRecordFrom(ctx, p, await readJson(req, ctx.options.maxRequestBytes));
+}
+
+/** POST /api/records with its JSON body already read (an Idempotency-Key needs it first). */
+export async function createRecordFrom(ctx: ServerContext, p: Principal, json: unknown): Promise<Answer & { record: RecordId }> {
+  allow(p, apiRights.createRecord, 'create records');
+  const body = json as CreateBody;
   if (!body || typeof body !== 'object') throw new InvalidInput('expected a JSON object');
   if (body.coordination_id !== undefined && p.kind !== 'admin' && p.kind !== 'site') throw new Forbidden('only admin and site principals choose a record id');
   if (body.coordination_id !== undefined && !isUuid(body.coordination_id)) throw new InvalidInput('expected coordination_id in canonical UUID form');

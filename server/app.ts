@@ -5,17 +5,21 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MethodNotAllowed, NotFound, Unauthorized } from '../core/errors.js';
+import type { RecordId } from '../core/ids.js';
 import { apiRights, bindSite } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import {
-  allow, createPrincipalRoute, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute,
+  allow, createPrincipalRoute, createRecordFrom, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute,
   listRecordsRoute, listTokensRoute, recordSummaryRoute, revokeTokenRoute, type Answer,
 } from './api.js';
 import { addKeyRoute, allowedSignersRoute, listKeysRoute, revokeKeyRoute } from './keysRoute.js';
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
 import type { SignedIn } from './identity/credentials.js';
-import { errorBody, route, sendJson, type Route } from './http.js';
+import { errorBody, readJson, route, sendJson, type Route } from './http.js';
+import { fingerprint, parseIdempotencyKey } from './idempotency.js';
+import { openApiRoute } from './openapi/index.js';
+import { createThreadRoute, listThreadsRoute, postMessageRoute, threadRoute, updateThreadRoute } from './threadsRoute.js';
 import { sendPage, webErrorPage, webRoute } from './webRoute.js';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="CCR", charset="UTF-8"' };
@@ -42,7 +46,7 @@ function lingerOnRefusal(req: IncomingMessage, res: ServerResponse): void {
   if (req.complete) return;
   res.setHeader('Connection', 'close');
   req.resume();
-  const cut = setTimeout(() => req.socket.destroy(), 2000);
+  const cut = setTimeout(() => req.socket?.destroy(), 2000); // the socket may be gone already
   cut.unref();
   req.once('end', () => clearTimeout(cut));
 }
@@ -76,7 +80,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   if (r.kind === 'git') {
     entry.record = r.record;
     entry.service = r.service;
-  } else if (r.kind === 'record') entry.record = r.record;
+  } else if ('record' in r) entry.record = r.record;
   else if (r.kind === 'web' && r.page) entry.record = r.page.record;
   const finish = async (status: number, outcome: string) => {
     entry.status = status;
@@ -91,6 +95,10 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     if (r.kind === 'health') {
       await finish(200, 'ok');
       return sendJson(res, 200, { status: 'ok' });
+    }
+    if (r.kind === 'openapi') {
+      await finish(200, 'ok');
+      return sendJson(res, 200, openApiRoute(ctx));
     }
     if (r.kind === 'not-found' || (r.kind === 'web' && !r.page)) throw new NotFound('nothing is served at this path');
     const signedIn = await authenticate(ctx, req);
@@ -133,9 +141,21 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     let answer: Answer;
     switch (r.kind) {
       case 'records-create': {
-        const created = await createRecordRoute(ctx, req, principal);
-        entry.record = created.record;
-        answer = created;
+        const key = parseIdempotencyKey(req.headers['idempotency-key']);
+        if (key === undefined) {
+          const created = await createRecordRoute(ctx, req, principal);
+          entry.record = created.record;
+          answer = created;
+          break;
+        }
+        allow(principal, apiRights.createRecord, 'create records');
+        const body = await readJson(req, ctx.options.maxRequestBytes);
+        const given = await ctx.idempotency.run(principal.name, key, fingerprint('POST', '/api/records', body),
+          () => createRecordFrom(ctx, principal, body));
+        if (given.replayed) res.setHeader('Idempotent-Replayed', 'true');
+        const made = (given.body as { coordination_id?: RecordId } | null)?.coordination_id;
+        if (made) entry.record = made;
+        answer = given;
         break;
       }
       case 'records-list': answer = await listRecordsRoute(ctx, principal, r.after, r.limit); break;
@@ -149,6 +169,22 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       case 'keys-create': answer = await addKeyRoute(ctx, req, principal, r.name); break;
       case 'keys-list': answer = await listKeysRoute(ctx, principal, r.name); break;
       case 'keys-revoke': answer = await revokeKeyRoute(ctx, principal, r.name, r.id); break;
+      case 'threads-list': answer = await listThreadsRoute(ctx, principal, r.record, r.status); break;
+      case 'thread': answer = await threadRoute(ctx, principal, r.record, r.thread); break;
+      case 'threads-create':
+      case 'messages-create':
+      case 'thread-update': {
+        const key = parseIdempotencyKey(req.headers['idempotency-key']);
+        const body = await readJson(req, ctx.options.maxRequestBytes);
+        const print = fingerprint(req.method ?? '', (req.url ?? '').split('?')[0]!, body);
+        const run = r.kind === 'threads-create' ? () => createThreadRoute(ctx, principal, r.record, body)
+          : r.kind === 'messages-create' ? () => postMessageRoute(ctx, principal, r.record, r.thread, body)
+            : () => updateThreadRoute(ctx, principal, r.record, r.thread, body);
+        const given = await ctx.idempotency.run(principal.name, key, print, run);
+        if (given.replayed) res.setHeader('Idempotent-Replayed', 'true');
+        answer = given;
+        break;
+      }
     }
     await finish(answer.status, 'ok');
     if (answer.status === 204) {

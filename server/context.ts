@@ -5,6 +5,7 @@ import type { ParticipantIndex } from './access.js';
 import type { AccessLog } from './accessLog.js';
 import type { AdvertisementSource } from './advertisement.js';
 import type { HookEndpoint } from './hookEndpoint.js';
+import type { Idempotency } from './idempotency.js';
 import type { OidcConfig } from './identity/oidc.js';
 import type { ServerIdentity } from './identity/serve.js';
 import type { LogFormat, Logger } from './log.js';
@@ -87,6 +88,8 @@ export interface ServerContext {
   log: Logger;
   /** Called after `main` of a record really moved: a push landed, or the record was created (sync listens). */
   mainMoved: Array<(id: RecordId) => void>;
+  /** Answers of the API's writes by Idempotency-Key (issue 16). */
+  idempotency: Idempotency;
   /** What each principal may still add this period (<data>/quotas.json or the defaults). */
   quotas: Quotas;
   /** The peers of <data>/sites.json as read at start (none without the file). */

@@ -2,8 +2,8 @@
 // credentials, and the strict URL shapes the server answers.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CcrError, InvalidInput, PayloadTooLarge, UnsupportedMediaType } from '../core/errors.js';
-import { isUuid, type RecordId } from '../core/ids.js';
+import { CcrError, InvalidInput, PayloadTooLarge, RuleViolation, UnsupportedMediaType } from '../core/errors.js';
+import { isThreadId, isUuid, type RecordId, type ThreadId } from '../core/ids.js';
 import type { GitService } from './smartHttp.js';
 import { parseWebPath, type WebPage } from './web/paths.js';
 
@@ -14,8 +14,21 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/** What the JSON error body of SPEC 9 holds; `findings` for a RuleViolation. */
+export interface ErrorFields {
+  code: string;
+  message: string;
+  request?: string;
+  findings?: { rule: string; message: string; path?: string }[];
+}
+
 /** The JSON error body of SPEC 9 and its status. */
-export function errorBody(e: unknown, requestId: string): { status: number; body: { error: { code: string; message: string; request?: string } } } {
+export function errorBody(e: unknown, requestId: string): { status: number; body: { error: ErrorFields } } {
+  if (e instanceof RuleViolation) {
+    // The rule ids and reasons, as a push shows them (SPEC 8), for a program to branch on.
+    const findings = e.findings.map((f) => ({ rule: f.rule, message: f.message, ...(f.path !== undefined ? { path: f.path } : {}) }));
+    return { status: e.status, body: { error: { code: e.code, message: e.message, findings } } };
+  }
   if (e instanceof CcrError) {
     const message = e.status >= 500 ? `internal error (request ${requestId})` : e.message;
     return { status: e.status, body: { error: { code: e.code, message, ...(e.status >= 500 ? { request: requestId } : {}) } } };
@@ -74,6 +87,12 @@ export type Route =
   | { kind: 'keys-list'; name: string }
   | { kind: 'keys-revoke'; name: string; id: string }
   | { kind: 'allowed-signers' }
+  | { kind: 'threads-list'; record: RecordId; status?: string }
+  | { kind: 'threads-create'; record: RecordId }
+  | { kind: 'thread'; record: RecordId; thread: ThreadId }
+  | { kind: 'thread-update'; record: RecordId; thread: ThreadId }
+  | { kind: 'messages-create'; record: RecordId; thread: ThreadId }
+  | { kind: 'openapi' }
   /** A page of the web view under /records/; `page` null for a path that is none, `badMethod` for anything but GET. */
   | { kind: 'web'; page: WebPage | null; badMethod?: true }
   | { kind: 'not-found' }
@@ -81,6 +100,7 @@ export type Route =
 
 const GIT = /^\/coordination\/([0-9a-f-]{36})(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 const RECORD = /^\/api\/records\/([0-9a-f-]{36})$/;
+const THREADS = /^\/api\/records\/([0-9a-f-]{36})\/threads(?:\/([0-9A-Za-z.:-]{1,80})(\/messages)?)?$/;
 const PRINCIPAL = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/;
 const TOKENS = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/tokens(?:\/(tok_[A-Za-z0-9_-]{12}))?$/;
 const KEYS = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/keys(?:\/(key_[A-Za-z0-9_-]{12}))?$/;
@@ -112,6 +132,9 @@ export function route(method: string, rawUrl: string): Route {
   }
   const record = RECORD.exec(path);
   if (record) return isUuid(record[1]) ? only('GET', { kind: 'record', record: record[1] }) : { kind: 'not-found' };
+  const threads = THREADS.exec(path);
+  if (threads) return threadRoute(method, threads[1], threads[2], threads[3] !== undefined, query);
+  if (path === '/api/openapi.json') return only('GET', { kind: 'openapi' });
   if (path === '/api/principals') return method === 'POST' ? { kind: 'principals-create' } : only('GET', { kind: 'principals-list' });
   if (path === '/records' || path.startsWith('/records/')) {
     const page = parseWebPath(path);
@@ -133,4 +156,18 @@ export function route(method: string, rawUrl: string): Route {
   }
   if (path === '/api/allowed-signers') return only('GET', { kind: 'allowed-signers' });
   return { kind: 'not-found' };
+}
+
+/** The thread and message routes of the JSON API (issue 16). */
+function threadRoute(method: string, record: string | undefined, thread: string | undefined, messages: boolean, query: URLSearchParams): Route {
+  if (!isUuid(record) || (thread !== undefined && !isThreadId(thread))) return { kind: 'not-found' };
+  const get = method === 'GET' || method === 'HEAD';
+  if (thread === undefined) {
+    const status = query.get('status') ?? undefined;
+    if (method === 'POST') return { kind: 'threads-create', record };
+    return get ? { kind: 'threads-list', record, ...(status !== undefined ? { status } : {}) } : { kind: 'bad-method', allow: 'GET, POST' };
+  }
+  if (messages) return method === 'POST' ? { kind: 'messages-create', record, thread } : { kind: 'bad-method', allow: 'POST' };
+  if (method === 'PATCH') return { kind: 'thread-update', record, thread };
+  return get ? { kind: 'thread', record, thread } : { kind: 'bad-method', allow: 'GET, PATCH' };
 }

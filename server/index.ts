@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CannotStart, isCcrError } from '../core/errors.js';
 import { version } from '../version.js';
+import { Idempotency } from './idempotency.js';
 import { ServerViews } from './views.js';
 import { ParticipantIndex } from './access.js';
 import { AccessLog } from './accessLog.js';
@@ -134,7 +135,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     closeIdentity = () => identity.close();
     const ctx: ServerContext = {
       options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants,
-      views: new ServerViews(data), gitEnv, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
+      views: new ServerViews(data), idempotency: new Idempotency(identity.idempotency), gitEnv, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };

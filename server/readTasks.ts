@@ -3,7 +3,7 @@
 // Add a task here for a new read endpoint (threads and messages as JSON, a rendered view).
 
 import { readLedger, type Ledger } from '../core/ledger.js';
-import { parseMessages, plainMessage } from '../core/messages/grammar.js';
+import { parseMessages, plainMessage, type Message } from '../core/messages/grammar.js';
 import type { Oid } from '../core/objects.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, isFolder } from '../core/layout.js';
 import { readCommit, readTree, type ObjectSource } from '../core/source.js';
@@ -59,6 +59,11 @@ export const readTasks = {
   'message-count': async (source: ObjectSource, oid: Oid): Promise<number | null> => {
     const bytes = await blob(source, oid);
     return bytes ? parseMessages(decodeUtf8(bytes) ?? '').messages.length : null;
+  },
+  /** The messages of a messages.md blob as data, in file order (the JSON API's thread). */
+  messages: async (source: ObjectSource, oid: Oid): Promise<Message[] | null> => {
+    const bytes = await blob(source, oid);
+    return bytes ? parseMessages(decodeUtf8(bytes) ?? '').messages.map(plainMessage) : null;
   },
   /** The messages of a messages.md blob rendered for the web view's thread page (its costly part). */
   'message-list': async (source: ObjectSource, oid: Oid): Promise<RenderedMessages | null> => {

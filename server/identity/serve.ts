@@ -7,6 +7,7 @@ import type { ParticipantBinding } from '../../core/principal.js';
 import { CannotStart, isCcrError } from '../../core/errors.js';
 import type { IdentityStore, RecordIndex } from '../../store/identity.js';
 import { DB_FILE } from '../../store/sqlite/db.js';
+import type { IdempotencyStore } from '../../store/sqlite/idempotencyStore.js';
 import { openIdentityStores } from '../../store/sqlite/open.js';
 import type { ParticipantIndex } from '../access.js';
 import type { AccessLog } from '../accessLog.js';
@@ -29,6 +30,8 @@ export interface ServerIdentity {
   hasher: TokenHasher;
   auth: Authenticator;
   records: RecordIndex;
+  /** Answers of API writes by Idempotency-Key (issue 16). */
+  idempotency: IdempotencyStore;
   indexer: RecordIndexer;
   /** Forward audit entries not yet in the access log (after each change; chained, one at a time). */
   audited(): Promise<void>;
@@ -78,7 +81,7 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
     const identity = {
       store: stores.identity, bindingsNow: (id: string) => stores.identity.bindingsNow(id),
       database: `${data}/${DB_FILE}`,
-      hasher, auth: new Authenticator(tokens, oidc, log), records: stores.records,
+      hasher, auth: new Authenticator(tokens, oidc, log), records: stores.records, idempotency: stores.idempotency,
       close: () => stores.close(),
     };
     return {

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { Actor } from '../identity.js';
 import { DB_FILE, openDatabase, type Db, type OpenOptions } from './db.js';
+import { SqliteIdempotencyStore } from './idempotencyStore.js';
 import { SqliteIdentityStore, type UseBatching } from './identityStore.js';
 import { migratePrincipalsJson, type MigrationOutcome } from './migrateJson.js';
 import { SqliteRecordIndex } from './recordIndex.js';
@@ -13,6 +14,8 @@ export interface IdentityStores {
   db: Db;
   identity: SqliteIdentityStore;
   records: SqliteRecordIndex;
+  /** Answers of API writes by Idempotency-Key (issue 16). */
+  idempotency: SqliteIdempotencyStore;
   /** What moving principals.json in did at this opening. */
   migration: MigrationOutcome;
   /** Write pending token uses and close the database. */
@@ -31,7 +34,7 @@ export async function openIdentityStores(data: string, by: Actor,
     const migration = options.readonly
       ? { imported: 0, keptAs: null }
       : await migratePrincipalsJson(join(data, 'principals.json'), identity, by);
-    return { db, identity, records: new SqliteRecordIndex(db), migration, close: () => identity.close() };
+    return { db, identity, records: new SqliteRecordIndex(db), idempotency: new SqliteIdempotencyStore(db), migration, close: () => identity.close() };
   } catch (e) {
     await identity.close();
     throw e;

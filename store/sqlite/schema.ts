@@ -86,6 +86,20 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX removed_participants_id ON removed_participants (participant_id);
   `,
+  // 3: answers of API writes by Idempotency-Key (issue 16), per principal, until they expire.
+  `
+  CREATE TABLE idempotency_keys (
+    principal TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (principal, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+  `,
 ];
 
 /** The schema version this code writes and reads. */

@@ -131,7 +131,9 @@ t.test('a record re-created through the API with its first commit dated in 2099 
   t.equal(refused.status, 422);
   const reason = 'expected a commit time no later than 5 minutes after the server time, '
     + 'found 2099-01-01T00:00:00.000Z';
-  t.same(refused.body, { error: { code: 'RuleViolation', message: `ccr/commit-time: ${reason}` } });
+  t.same(refused.body, {
+    error: { code: 'RuleViolation', message: `ccr/commit-time: ${reason}`, findings: [{ rule: 'ccr/commit-time', message: reason }] },
+  });
   t.equal((await s.api('GET', '/api/records', s.admin)).body.records.length, 0, 'nothing was created');
   t.equal((await ask(Math.floor(Date.now() / 1000))).status, 201, 'the same request dated now is accepted');
 });

@@ -1,0 +1,143 @@
+// The one door of the server's own writes to an existing record (issue 16): the JSON API's thread,
+// message and ledger changes all come here. Each is exactly one commit made by the service (the
+// same library as `ccr`), judged by the same rules as a push by that principal (who-rules included:
+// the principal and the server's participant bindings are in the rule context), written by
+// compare-and-swap on `main` under the record lock (git/writer.ts), and counted against the
+// principal's quota. A refusal is a RuleViolation naming the rule id a push would have met.
+
+import { AuthorInvalid, Forbidden, NotFound, RuleViolation, ThreadClosed } from '../core/errors.js';
+import { error, ruleIds, type RuleId } from '../core/findings.js';
+import type { RecordId, ThreadId } from '../core/ids.js';
+import type { Ledger, Participant } from '../core/ledger.js';
+import type { Oid } from '../core/objects.js';
+import type { Principal } from '../core/principal.js';
+import { parseCommitMessage } from '../core/commitMessage.js';
+import { readCommit } from '../core/source.js';
+import type { Repository } from '../git/repository.js';
+import type { Written } from '../git/writer.js';
+import type { Change } from '../git/writer.js';
+import { CoordinationService } from '../service/CoordinationService.js';
+import type { MessageAuthor } from '../service/content.js';
+import { RecordHandle, type CommitAuthor } from '../service/record.js';
+import type { LedgerUpdate } from '../service/updateThreadLedger.js';
+import { mayAccess } from './access.js';
+import { serverAuthor } from './api.js';
+import type { ServerContext } from './context.js';
+
+/**
+ * Signs the commits the server writes for a principal (issue 14, server-side signing). A hook
+ * point: `serverWrite` takes one and hands it to the record handle; the signing branch makes the
+ * writer call it on each commit's payload. Until then no signer is passed and commits are unsigned.
+ */
+export interface CommitSigner {
+  /** The armoured signature of a commit's payload (the commit object without its signature). */
+  sign(payload: Uint8Array): Promise<string>;
+}
+
+/** A change to a record as the API asks for it; `author` is the participant it is written as. */
+export type ServerChange =
+  | { kind: 'create-thread'; participants: Participant[]; first?: { author: MessageAuthor; body: string } }
+  | { kind: 'add-message'; thread: ThreadId; author: MessageAuthor; body: string; corrects?: string }
+  | { kind: 'update-thread'; thread: ThreadId; by: MessageAuthor; update: Omit<LedgerUpdate, 'by'> };
+
+/** What a write gives: the commit on `main` and the new thread or message id. */
+export interface ServerWritten {
+  commit: Oid;
+  result: string;
+}
+
+/** A record handle that remembers the commit its one write made (the service gives only ids). */
+class ServerHandle extends RecordHandle {
+  written: Oid | null = null;
+  constructor(repo: Repository, id: RecordId, p: Principal, ctx: ServerContext, readonly signer?: CommitSigner) {
+    super(repo, id, Date.now, p, ctx.identity.bindingsNow);
+  }
+
+  override async write<T>(author: CommitAuthor, prepare: (head: Oid | null) => Promise<Change<T>>): Promise<Written<T>> {
+    const w = await super.write(author, prepare);
+    this.written = w.commit;
+    return w;
+  }
+}
+
+/** The care location of the record's last commit: where an API write names none, it is written there. */
+async function lastCareLocation(repo: Repository): Promise<string> {
+  const head = await repo.head();
+  const commit = head ? await readCommit(repo.source, head) : null;
+  const parsed = commit ? parseCommitMessage(commit.message) : null;
+  return parsed?.ok ? parsed.value.careLocation : 'CCR server';
+}
+
+/** The rule a push would have met for what the service refused before building a commit. */
+function asRule(change: ServerChange, e: unknown): unknown {
+  const refuse = (rule: RuleId, message: string) => new RuleViolation([error(rule, message)]);
+  if (e instanceof ThreadClosed) return refuse(ruleIds.threadNotOpen, e.message);
+  if (e instanceof AuthorInvalid) {
+    if (change.kind === 'update-thread') return refuse(ruleIds.whoThread, e.message);
+    if (change.kind === 'add-message' && change.corrects !== undefined) return refuse(ruleIds.messageCorrection, e.message);
+    return refuse(ruleIds.messageAuthor, e.message);
+  }
+  return e;
+}
+
+/**
+ * Write one change to record `id` as principal `p`: one commit on `main`, or nothing. The record
+ * must exist and the principal may write it (else the NotFound of a missing record); an auditor
+ * is refused with `ccr/who-write` as its push would be.
+ */
+export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId, change: ServerChange,
+  options: { signer?: CommitSigner; careLocation?: string } = {}): Promise<ServerWritten> {
+  if (p.kind === 'auditor') throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
+  const repo = await ctx.records.open(id, (r) => mayAccess(p, 'write', id, r, ctx.participants));
+  if (!repo) throw new NotFound(`no record ${id}`);
+  const handle = new ServerHandle(repo, id, p, ctx, options.signer);
+  const service = new CoordinationService(handle);
+  const place = options.careLocation ?? (await lastCareLocation(repo));
+  const author = serverAuthor(p);
+  const bytes = change.kind === 'update-thread' ? 0 : Buffer.byteLength(change.kind === 'create-thread' ? JSON.stringify(change) : change.body);
+  const refund = ctx.quotas.take(p, { threads: change.kind === 'create-thread' ? 1 : 0, bytes });
+  let result: string;
+  try {
+    switch (change.kind) {
+      case 'create-thread':
+        result = await service.createThread(author, place, change.participants, change.first);
+        break;
+      case 'add-message':
+        result = await service.addMessage(author, place, change.thread, {
+          author: change.author, body: change.body, ...(change.corrects !== undefined ? { corrects: change.corrects } : {}),
+        });
+        break;
+      case 'update-thread':
+        await service.updateThreadLedger(author, place, change.thread, { ...change.update, by: change.by });
+        result = change.thread;
+        break;
+    }
+  } catch (e) {
+    refund();
+    throw asRule(change, e);
+  }
+  for (const fn of ctx.mainMoved) fn(id);
+  return { commit: handle.written!, result };
+}
+
+/**
+ * The participant a principal writes as in a thread: a participant principal is itself (an
+ * `author_id` naming anyone else is 403); an integration names one (`author_id`), any participant
+ * of the thread (SPEC 9); others post no messages. The name is the ledger's, so a forged id
+ * meets `ccr/message-author` in the service, as a push would.
+ */
+export function writerOf(p: Principal, authorId: unknown, ledger: Pick<Ledger, 'participants'> | null): MessageAuthor {
+  const nameIn = (pid: string) => ledger?.participants.find((x) => x.participant_id === pid)?.display_name;
+  if (p.kind === 'participant') {
+    if (authorId !== undefined && authorId !== p.participantId) {
+      throw new Forbidden('author_id is for integration principals; a participant writes as itself');
+    }
+    return { id: p.participantId, name: nameIn(p.participantId) ?? p.displayName };
+  }
+  if (p.kind === 'integration') {
+    if (typeof authorId !== 'string') throw new RuleViolation([error(ruleIds.messageAuthor, 'expected author_id: the participant of the thread an integration writes for')]);
+    return { id: authorId, name: nameIn(authorId) ?? '' };
+  }
+  if (p.kind === 'auditor') throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
+  throw new Forbidden(`${p.kind} principals write no messages: a message is a participant's, written by itself or by an integration for it`);
+}

@@ -1,0 +1,159 @@
+// Threads and messages over JSON (issue 16): reads as the principal reads the record (a
+// participant through its view, SPEC 12: a thread outside it is 404 exactly like a missing one),
+// writes through the one door of server-side writes (server/serverWrite.ts).
+
+import { InvalidInput, ThreadNotFound } from '../core/errors.js';
+import type { RecordId, ThreadId } from '../core/ids.js';
+import type { Ledger, Participant } from '../core/ledger.js';
+import type { Message } from '../core/messages/grammar.js';
+import type { Principal } from '../core/principal.js';
+import { isOneOf, threadStatuses } from '../core/vocabulary.js';
+import { checkParticipants } from '../service/content.js';
+import type { LedgerUpdate } from '../service/updateThreadLedger.js';
+import { readAs, type Answer } from './api.js';
+import type { ServerContext } from './context.js';
+import { serverWrite, writerOf, type CommitSigner } from './serverWrite.js';
+
+/** A message as the API shows it. */
+export interface ApiMessage {
+  message_id: string;
+  type: Message['type'];
+  timestamp: string;
+  author_id: string;
+  author_name: string;
+  body: string;
+  corrects?: string;
+}
+
+/** A message of a messages.md as the API shows it. */
+export function apiMessage(m: Message): ApiMessage {
+  return {
+    message_id: m.id, type: m.type, timestamp: m.timestamp, author_id: m.authorId, author_name: m.author, body: m.body,
+    ...(m.corrects !== undefined ? { corrects: m.corrects } : {}),
+  };
+}
+
+/** GET /api/records/<id>/threads?status=: the threads the principal may read, oldest first. */
+export async function listThreadsRoute(ctx: ServerContext, p: Principal, id: RecordId, status: string | undefined): Promise<Answer> {
+  const wanted = status === undefined ? undefined : status.split(',');
+  if (wanted && !wanted.every((s) => isOneOf(threadStatuses, s))) {
+    throw new InvalidInput(`expected status to be one or more of ${threadStatuses.join(', ')} (comma-separated)`);
+  }
+  const { head, read } = await readAs(ctx, p, id);
+  const tree = await read('record-tree', head);
+  const threads = [];
+  for (const t of tree?.threads ?? []) {
+    const [ledger, count] = await Promise.all([
+      t.ledger ? read('ledger', t.ledger) : null,
+      t.messages ? read('message-count', t.messages) : null,
+    ]);
+    if (!ledger || count === null) continue;
+    if (wanted && !wanted.includes(ledger.status)) continue;
+    threads.push({
+      thread_id: t.id, status: ledger.status, created_at: ledger.created_at, last_updated_at: ledger.last_updated_at,
+      participants: ledger.participants, visibility: ledger.visibility, policies: ledger.policies, message_count: count,
+    });
+  }
+  return { status: 200, body: { coordination_id: id, head, threads } };
+}
+
+/** The ledger and messages of a thread as the principal reads the record, else ThreadNotFound. */
+async function readThreadAs(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId)
+  : Promise<{ head: string; ledger: Ledger; messages: Message[] }> {
+  const { head, read } = await readAs(ctx, p, id);
+  const files = (await read('record-tree', head))?.threads.find((t) => t.id === thread);
+  const ledger = files?.ledger ? await read('ledger', files.ledger) : null;
+  const messages = files?.messages ? await read('messages', files.messages) : null;
+  // A thread outside the reader's view answers exactly as one that is not there.
+  if (!ledger || !messages) throw new ThreadNotFound(`no thread ${thread} in record ${id}`, { threadId: thread });
+  return { head, ledger, messages };
+}
+
+/** GET /api/records/<id>/threads/<thread>: its ledger and its messages in file order. */
+export async function threadRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId): Promise<Answer> {
+  const { head, ledger, messages } = await readThreadAs(ctx, p, id, thread);
+  return { status: 200, body: { coordination_id: id, thread_id: thread, head, ledger, messages: messages.map(apiMessage) } };
+}
+
+/** A JSON object with only the given fields, or InvalidInput naming what is wrong. */
+function fields(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInput('expected a JSON object');
+  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw new InvalidInput(`expected only ${allowed.join(', ')}; found ${unknown.join(', ')}`);
+  return body as Record<string, unknown>;
+}
+
+function optionalString(v: unknown, name: string): string | undefined {
+  if (v !== undefined && typeof v !== 'string') throw new InvalidInput(`expected ${name} to be a string`);
+  return v;
+}
+
+/** What every write route takes besides its body. */
+export interface WriteOptions {
+  signer?: CommitSigner;
+}
+
+/** POST /api/records/<id>/threads `{participants, message?: {body, author_id?}, care_location?}` → 201 `{thread_id, commit}`. */
+export async function createThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, body: unknown, o: WriteOptions = {}): Promise<Answer> {
+  const b = fields(body, ['participants', 'message', 'care_location']);
+  const participants: Participant[] = checkParticipants(b['participants']);
+  let first: { author: { id: string; name: string }; body: string } | undefined;
+  if (b['message'] !== undefined) {
+    const m = fields(b['message'], ['body', 'author_id']);
+    if (typeof m['body'] !== 'string') throw new InvalidInput('expected message.body to be a string');
+    first = { author: writerOf(p, m['author_id'], { participants }), body: m['body'] };
+  }
+  const careLocation = optionalString(b['care_location'], 'care_location');
+  const w = await serverWrite(ctx, p, id, { kind: 'create-thread', participants, ...(first ? { first } : {}) },
+    { ...o, ...(careLocation !== undefined ? { careLocation } : {}) });
+  return { status: 201, body: { thread_id: w.result, commit: w.commit } };
+}
+
+/** POST /api/records/<id>/threads/<thread>/messages `{body, corrects?, author_id?, care_location?}` → 201 `{message_id, commit}`. */
+export async function postMessageRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown, o: WriteOptions = {})
+  : Promise<Answer> {
+  const b = fields(body, ['body', 'corrects', 'author_id', 'care_location']);
+  if (typeof b['body'] !== 'string') throw new InvalidInput('expected body to be a string');
+  const corrects = optionalString(b['corrects'], 'corrects');
+  const careLocation = optionalString(b['care_location'], 'care_location');
+  // Only a thread the principal may read can be written to; one outside its view is not there.
+  const { ledger } = await readThreadAs(ctx, p, id, thread);
+  const author = writerOf(p, b['author_id'], ledger);
+  const w = await serverWrite(ctx, p, id, {
+    kind: 'add-message', thread, author, body: b['body'], ...(corrects !== undefined ? { corrects } : {}),
+  }, { ...o, ...(careLocation !== undefined ? { careLocation } : {}) });
+  return { status: 201, body: { message_id: w.result, commit: w.commit } };
+}
+
+/**
+ * PATCH /api/records/<id>/threads/<thread> `{participants?: {add?, remove?}, status?, visibility?,
+ * policies?, author_id?, care_location?}` → 200 `{thread_id, commit}`; the system messages are added.
+ */
+export async function updateThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown, o: WriteOptions = {})
+  : Promise<Answer> {
+  const b = fields(body, ['participants', 'status', 'visibility', 'policies', 'author_id', 'care_location']);
+  const update: Omit<LedgerUpdate, 'by'> = {};
+  if (b['participants'] !== undefined) {
+    const change = fields(b['participants'], ['add', 'remove']);
+    if (change['add'] !== undefined) update.addParticipants = checkParticipants(change['add']);
+    if (change['remove'] !== undefined) {
+      const remove = change['remove'];
+      if (!Array.isArray(remove) || !remove.every((x) => typeof x === 'string')) throw new InvalidInput('expected participants.remove to be a list of participant ids');
+      update.removeParticipants = remove as string[];
+    }
+  }
+  if (b['status'] !== undefined) {
+    if (!isOneOf(threadStatuses, b['status'])) throw new InvalidInput(`expected status to be one of ${threadStatuses.join(', ')}`);
+    update.status = b['status'];
+  }
+  if (b['visibility'] !== undefined) update.visibility = fields(b['visibility'], ['sensitivity', 'restricted']) as LedgerUpdate['visibility'] & object;
+  if (b['policies'] !== undefined) {
+    update.policies = fields(b['policies'], ['allow_patient_participation', 'allow_external_organisations']) as LedgerUpdate['policies'] & object;
+  }
+  const careLocation = optionalString(b['care_location'], 'care_location');
+  const { ledger } = await readThreadAs(ctx, p, id, thread);
+  const by = writerOf(p, b['author_id'], ledger);
+  const w = await serverWrite(ctx, p, id, { kind: 'update-thread', thread, by, update },
+    { ...o, ...(careLocation !== undefined ? { careLocation } : {}) });
+  return { status: 200, body: { thread_id: thread, commit: w.commit } };
+}
