@@ -76,7 +76,6 @@ http {
       fastcgi_param GIT_PROJECT_ROOT ${root};
       fastcgi_param GIT_HTTP_EXPORT_ALL "";
       fastcgi_param GIT_CONFIG_NOSYSTEM 1;
-      fastcgi_param REMOTE_USER bench;
       fastcgi_param PATH_INFO $uri;
       fastcgi_request_buffering off;
       fastcgi_buffering off;
@@ -114,6 +113,7 @@ async function pair(name: string): Promise<{ ccr: string; nginx: string; thread:
   const rec = await apiRecord(ccr);
   const bare = `${baseRepos}/${name}.git`;
   await gitCli('/', ['clone', '-q', '--bare', rec.url, bare]);
+  await gitCli(bare, ['config', 'http.receivepack', 'true']);
   return { ccr: rec.url, nginx: `${nginx}/${name}.git`, thread: rec.thread };
 }
 
@@ -150,6 +150,7 @@ process.stderr.write('  preparing records and commits\n');
   const rec = await apiRecord(ccr);
   await fillThread(rec.url, `${dir}/big-work`, rec.thread, 1000);
   await gitCli('/', ['clone', '-q', '--bare', rec.url, `${baseRepos}/big.git`]);
+  await gitCli(`${baseRepos}/big.git`, ['config', 'http.receivepack', 'true']);
   const cc: number[] = [];
   const gc: number[] = [];
   for (let i = 0; i < Math.max(5, n / 3); i++) {
