@@ -5,10 +5,14 @@ import { readFileSync } from 'node:fs';
 
 /** The package version, e.g. `0.1.0` (`unknown` when package.json cannot be read). */
 export const version: string = (() => {
-  try {
-    // dist/version.js → package.json at the project root.
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
+  // dist/version.js, or a chunk of the bundled command in dist/bundle/ → package.json at the project root.
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const p = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (p.name === 'ccr') return p.version ?? 'unknown';
+    } catch {
+      // not there: the next place
+    }
   }
+  return 'unknown';
 })();

@@ -35,7 +35,7 @@ export async function benchServer(data: string, options: Partial<ServerOptions> 
 }
 
 /** Create a record with one thread through the API; gives ids and an authenticated git URL. */
-export async function apiRecord(server: RunningServer): Promise<{ id: string; thread: string; url: string }> {
+export async function apiRecord(server: Pick<RunningServer, 'url'>): Promise<{ id: string; thread: string; url: string }> {
   const text = await new Promise<string>((resolve, reject) => {
     const req = request(`${server.url}/api/records`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` } }, (res) => {
       let b = '';

@@ -14,6 +14,8 @@ const benches: Array<[string, string[]]> = [
   ['syncCap.js', quick ? ['32'] : ['300']],
   ['webView.js', quick ? ['200'] : ['1000']],
   ['apiMessage.js', quick ? ['20'] : ['60']],
+  ['cli.js', quick ? ['5'] : ['20']],
+  ['versusGit.js', quick ? ['8', '3'] : ['30', '8']],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

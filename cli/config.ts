@@ -70,7 +70,7 @@ Example:
   async run(v, [action, key, value]) {
     const json = v['json'] === true;
     if (action === 'list' || (action === 'get' && key)) {
-      const { gitDirOf } = await import('./verify.js');
+      const { gitDirOf } = await import('./gitDir.js');
       const gitdir = await gitDirOf('.').catch(() => undefined);
       const all = await loadSettings(gitdir);
       if (action === 'list') out(json, all, keys.filter((k) => all[k] !== undefined).map((k) => `${k}=${all[k]}`).join('\n') || '(nothing set)');
@@ -83,7 +83,7 @@ Example:
     if (why) throw new UsageError(`${key}: ${why}`);
     let path = userConfigPath();
     if (v['local']) {
-      const { gitDirOf } = await import('./verify.js');
+      const { gitDirOf } = await import('./gitDir.js');
       path = `${await gitDirOf('.')}/ccr.json`;
     }
     const settings = { ...(await readSettings(path)), [key]: value };

@@ -2,7 +2,7 @@
 // rules, print one line per violation, a summary, what could not be verified offline, and exit
 // 0 (clean), 1 (a rule broken) or 3 (clean as far as the repository allows, but incomplete).
 
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { formatFinding } from '../core/findings.js';
 import { parseCommit, type Oid } from '../core/objects.js';
 import { signatureStatus, type SignatureStatus } from '../core/rules/signature.js';
@@ -13,9 +13,9 @@ import { CatFileSource } from '../git/catfile.js';
 import { cloneShape, offlineEnv, OFFLINE, type CloneShape } from '../git/cloneShape.js';
 import { gitMergeBase } from '../git/mergeBase.js';
 import { git, gitEnv, runGit } from '../git/run.js';
-import { GitFailure } from '../core/errors.js';
 import { out, str, UsageError, type Command } from './args.js';
 import { warnTokensInRemotes } from './credentials.js';
+import { gitDirOf } from './gitDir.js';
 
 /** The commits of `main` in a repository, oldest first, with their parents. */
 export async function mainHistory(gitdir: string, env: NodeJS.ProcessEnv = gitEnv()): Promise<Array<{ oid: Oid; parents: Oid[] }>> {
@@ -24,17 +24,6 @@ export async function mainHistory(gitdir: string, env: NodeJS.ProcessEnv = gitEn
     const [oid, ...parents] = l.split(' ') as Oid[];
     return { oid: oid!, parents };
   });
-}
-
-/** The git directory of a clone or bare repository path. */
-export async function gitDirOf(path: string): Promise<string> {
-  // Only git's own refusal means "not a repository"; git missing from PATH is said as such (cli/explain.ts).
-  const dir = (await git(['-C', path, 'rev-parse', '--absolute-git-dir']).catch((e: unknown) => {
-    if (e instanceof GitFailure) return '';
-    throw e;
-  })).trim();
-  if (!dir) throw new UsageError(`${path} is not a git repository, so not a CCR working copy`, 'run ccr in a clone of a record (ccr clone <server-url> <record-id>), or give the path of one');
-  return realpathSync(dir);
 }
 
 /** Exit status when nothing wrong was found in what could be judged, but not everything could be. */

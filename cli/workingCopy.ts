@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import type { Principal } from '../core/principal.js';
 import type { ParticipantId } from '../core/ids.js';
 import type { Role } from '../core/vocabulary.js';
-import { CoordinationService } from '../service/CoordinationService.js';
+import type { CoordinationService } from '../service/CoordinationService.js';
 import { UsageError } from './args.js';
 import { loadSettings, type Settings } from './config.js';
 import { warnTokensInRemotes } from './credentials.js';
 import { explainGitFailure, type GitContext } from './explain.js';
-import { gitDirOf } from './verify.js';
+import { gitDirOf } from './gitDir.js';
 
 /** The user as the writing commands need them. */
 export interface Identity {
@@ -45,6 +45,8 @@ export async function openWorkingCopy(careLocation?: string): Promise<{ svc: Coo
   const { dir, gitdir } = await workingCopyDir();
   const me = identityOf(await loadSettings(gitdir), careLocation);
   const principal: Principal = { kind: 'participant', name: me.participant.name, participantId: me.participant.id as ParticipantId, role: me.participant.role, displayName: me.participant.name };
+  // Loaded here, not above: push, pull and clone use this module and need none of the service.
+  const { CoordinationService } = await import('../service/CoordinationService.js');
   return { svc: await CoordinationService.at(dir, undefined, principal), me, dir };
 }
 

@@ -1,17 +1,18 @@
-// The JSON Schemas of schemas/, compiled once with ajv and tied to their TypeScript types.
+// The JSON Schemas of schemas/, tied to their TypeScript types. Their validators are compiled by
+// ajv ahead of time (core/generated/schemaValidators.ts, made by scripts/schemas.mjs), so nothing
+// that reads a record loads ajv or compiles a schema at start.
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as generated from './generated/schemaValidators.js';
 import statusSchema from '../schemas/coordination-status.schema.json' with { type: 'json' };
 import ledgerSchema from '../schemas/ledger.schema.json' with { type: 'json' };
 import type { CoordinationStatus } from './status.js';
 import type { Ledger } from './ledger.js';
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-
 /** Validates a value read from ledger.yaml; a type guard for `Ledger`. */
-export const validateLedger: ValidateFunction<Ledger> = ajv.compile<Ledger>(ledgerSchema);
+export const validateLedger = generated.validateLedger as ValidateFunction<Ledger>;
 /** Validates a value read from COORDINATION_STATUS.yaml; a type guard for `CoordinationStatus`. */
-export const validateStatus: ValidateFunction<CoordinationStatus> = ajv.compile<CoordinationStatus>(statusSchema);
+export const validateStatus = generated.validateStatus as ValidateFunction<CoordinationStatus>;
 
 /** The schemas, for tests and documentation. */
 export const schemas = { ledger: ledgerSchema, status: statusSchema } as const;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Make a fresh machine ready: the git CLI (a runtime dependency of the server), the npm packages,
-// and the compiled JavaScript in dist/; with --browser also the Chromium the web view's tests
-// drive (Debian's package, never a browser download). Safe to run again; does only what is missing.
+// the compiled JavaScript in dist/ and the bundled `ccr` command in dist/bundle/; with --browser
+// also the Chromium the web view's tests drive (Debian's package, never a browser download).
+// Safe to run again; does only what is missing.
 // Usage: node scripts/setup.mjs [--quiet] [--browser]
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -55,6 +56,8 @@ try {
   }
   say('compiling TypeScript');
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', root]);
+  say('bundling the ccr command');
+  run(process.execPath, [join(root, 'scripts', 'bundle.mjs')]);
 } catch (e) {
   console.error(`setup failed: ${e.message}`);
   process.exit(1);

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { ccr } from '../helpers/cli.js';
+import { ccrBin } from '../helpers/bin.js';
 import { root } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -17,23 +18,35 @@ t.test('ccr --version prints the package version', async (t) => {
   t.match((await ccr(['--help'])).stdout, /ccr --version/, 'the usage mentions it');
 });
 
-/** The module URLs a `ccr` run loads, seen by a module resolve hook. */
+/** The bundle's outputs, each with the compiled modules (and packages) it was made from. */
+function bundleInputs(): Map<string, string[]> {
+  ccrBin();
+  const meta = JSON.parse(readFileSync(`${root}/dist/bundle/meta.json`, 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  return new Map(Object.entries(meta.outputs).map(([out, o]) => [out, Object.keys(o.inputs)]));
+}
+
+/**
+ * The modules a `ccr` run loads, seen by a module resolve hook: files of dist/ and node_modules
+ * as they are, and for each file of the bundle the modules it was made from.
+ */
 async function loadedBy(t: { teardown(fn: () => void): void }, args: string[]): Promise<string[]> {
   const dir = tempDir(t);
   writeFileSync(`${dir}/hooks.mjs`, "import { writeSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); writeSync(2, `loaded ${r.url}\\n`); return r; }\n");
   writeFileSync(`${dir}/register.mjs`, "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
   // Without the test runner's own NODE_OPTIONS hooks, which load modules of their own.
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', `${dir}/register.mjs`, `${root}/dist/cli/ccr.js`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', `${dir}/register.mjs`, ccrBin(), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   await new Promise((r) => child.on('close', r));
-  return [...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]!).filter((u) => u.startsWith('file:'));
+  const inputs = bundleInputs();
+  return [...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]!).filter((u) => u.startsWith('file:'))
+    .map((u) => u.replace(`file://${root}/`, '')).flatMap((u) => [u, ...(inputs.get(u) ?? [])]);
 }
 
 t.test('--version and --help load neither the server nor ajv, isomorphic-git or remark', async (t) => {
   for (const args of [['--version'], ['--help']]) {
-    const loaded = (await loadedBy(t, args)).map((u) => u.replace(`file://${root}/`, ''));
-    t.ok(loaded.includes('dist/cli/ccr.js'), `the hook sees ccr load (${args.join(' ')})`);
+    const loaded = await loadedBy(t, args);
+    t.ok(loaded.includes('dist/bundle/ccr.js') && loaded.includes('dist/cli/ccr.js'), `the hook sees ccr load (${args.join(' ')})`);
     t.same(loaded.filter((u) => /node_modules|^dist\/(server|sync|service|git)\//.test(u)), [], `ccr ${args.join(' ')} loads only ${loaded.join(', ')}`);
   }
   // The operator's new commands stay light too: doctor and login never load the server or the parsers.

@@ -2,6 +2,7 @@
 
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
+import { ccrBin } from './bin.js';
 import { root } from './fixtures.js';
 import { testGitEnv } from './git.js';
 import { tempDir } from './tmp.js';
@@ -27,7 +28,7 @@ export interface CcrOptions {
 /** Run `ccr` with arguments; gives exit status and outputs. A run past `timeoutMs` (default 120 s) is killed. */
 export function ccr(args: string[], opts: CcrOptions = {}): Promise<CcrRun> {
   return new Promise((resolve) => {
-    const command = [process.execPath, `${root}/dist/cli/ccr.js`, ...args];
+    const command = [process.execPath, ccrBin(), ...args];
     // As another user, without the test runner's NODE_OPTIONS (its hooks write where that user may not).
     const [file, ...rest] = opts.uid !== undefined ? ['env', '-u', 'NODE_OPTIONS', ...command] : command;
     const child = spawn(file!, rest, {

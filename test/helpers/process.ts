@@ -1,6 +1,7 @@
 // A CCR server in its own process (`ccr serve`), for tests that signal or kill it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { ccrBin } from './bin.js';
 import { root } from './fixtures.js';
 import { testGitEnv } from './git.js';
 import { reapGroup, reapProcess } from './reaper.js';
@@ -20,7 +21,7 @@ export interface ServerProcess {
  */
 export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root, group = false): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${root}/dist/cli/ccr.js`, 'serve', ...args], { cwd, env: { ...testGitEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+    const child = spawn(process.execPath, [ccrBin(), 'serve', ...args], { cwd, env: { ...testGitEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
     // Killed with the test process, whatever ends it (its own group with it, when it leads one).
     const forget = group ? reapGroup(child.pid!) : reapProcess(child.pid!);
     const lines: Array<Record<string, unknown>> = [];

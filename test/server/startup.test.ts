@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import t from 'tap';
 import { CannotStart } from '../../core/errors.js';
 import { startServer } from '../../server/index.js';
+import { ccrBin } from '../helpers/bin.js';
 import { ccr, hasStack, unwritableFolder } from '../helpers/cli.js';
 import { root } from '../helpers/fixtures.js';
 import { testGitEnv } from '../helpers/git.js';
@@ -113,7 +114,7 @@ t.test('startServer in process: CannotStart with a hint, the lock given back, no
 
 t.test('at a terminal the start-up reads as sentences, and the first start\'s token stands apart', async (t) => {
   const data = tempDir(t);
-  const child = spawn(process.execPath, [`${root}/dist/cli/ccr.js`, 'serve', '--data', data, '--port', '0'], { env: { ...testGitEnv(), CCR_LOG_FORMAT: 'text' } });
+  const child = spawn(process.execPath, [ccrBin(), 'serve', '--data', data, '--port', '0'], { env: { ...testGitEnv(), CCR_LOG_FORMAT: 'text' } });
   t.teardown(() => { child.kill('SIGKILL'); });
   let text = '';
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,114 @@
+// Benchmark: the `ccr` command (issue 17). (1) Start-up: `ccr --help`, `ccr --version` and a small
+// command in a working copy (`ccr thread list`) against `node -e 0`. (2) The CLI path of one
+// message: `ccr message add` + `ccr push` against `git commit` + `git push` of the same change
+// (a commit of the same tree, message and author), to a real server. Both with the bundled
+// command (dist/bundle, what `ccr` runs) and the modules as tsc compiled them (dist/cli), so the
+// bundle's gain is measured in the same run. Wall-clock medians and the CPU time of the children.
+// Targets: start-up ≤ 1.3× node -e 0; the CLI path ≤ 2× git.
+// Usage: node dist/bench/cli.js [samples]
+
+import { spawn } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { gitEnv } from '../git/run.js';
+import { TOKEN, apiRecord, benchServer, commitChain, gitCli, jane, place } from './fixtures.js';
+import { median, report, scratch } from './util.js';
+
+const n = Number(process.argv[2] ?? 20);
+const dir = scratch('cli');
+const bundled = new URL('../bundle/ccr.js', import.meta.url).pathname;
+const compiled = new URL('../cli/ccr.js', import.meta.url).pathname;
+
+/** Runs the commands one after the other under bash; wall time, and the children's CPU time from `times`. */
+async function run(cmds: string[][], cwd: string, env: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number }> {
+  const script = `${cmds.map((c) => c.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')).join(' && ')} >/dev/null && times`;
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('close', (code) => {
+      const wall = performance.now() - start;
+      if (code !== 0) return reject(new Error(`${script}: exit ${code}: ${err}`));
+      // `times` prints the shell's own times, then its children's: "0m0.310s 0m0.050s".
+      const children = out.trim().split('\n').at(-1)!.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/)!;
+      const cpu = (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
+      resolve({ wall, cpu });
+    });
+  });
+}
+
+/** A working copy for ccr: its remote without the token (ccr takes CCR_USER / CCR_TOKEN). */
+async function clone(url: string, to: string): Promise<void> {
+  await gitCli('/', ['clone', '-q', url, to]);
+  const bare = new URL(url);
+  bare.username = '';
+  bare.password = '';
+  await gitCli(to, ['remote', 'set-url', 'origin', bare.toString()]);
+}
+
+const node = process.execPath;
+const server = await benchServer(`${dir}/data`);
+try {
+  const env = {
+    ...gitEnv('/dev/null', { GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@ccr.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@ccr.invalid' }),
+    CCR_USER: 'admin', CCR_TOKEN: TOKEN, CCR_CONFIG: `${dir}/ccr.json`,
+  };
+  writeFileSync(`${dir}/ccr.json`, JSON.stringify({ 'participant-id': jane.participant_id, 'display-name': jane.display_name, role: jane.role, 'care-location': place, name: 'Bench', email: 'b@ccr.invalid' }));
+
+  // (1) Start-up.
+  const a = await apiRecord(server);
+  await clone(a.url, `${dir}/wc`);
+  const starts: Record<string, Array<{ wall: number; cpu: number }>> = {};
+  const cases: Array<[string, string[][]]> = [
+    ['node -e 0', [[node, '-e', '0']]],
+    ['ccr --help', [[node, bundled, '--help']]],
+    ['ccr --version', [[node, bundled, '--version']]],
+    ['ccr thread list', [[node, bundled, 'thread', 'list']]],
+    ['ccr --help (unbundled)', [[node, compiled, '--help']]],
+    ['ccr thread list (unbundled)', [[node, compiled, 'thread', 'list']]],
+  ];
+  for (let i = -2; i < n; i++) {
+    for (const [name, cmds] of cases) {
+      const r = await run(cmds, `${dir}/wc`, env);
+      if (i >= 0) (starts[name] ??= []).push(r);
+    }
+  }
+  const wall = (k: string) => median(starts[k]!.map((r) => r.wall));
+  const cpu = (k: string) => median(starts[k]!.map((r) => r.cpu));
+  console.log(`start-up, median of ${n} (wall ms; CPU ms of the process)`);
+  for (const [name] of cases.slice(1)) {
+    report(`${name}, wall`, wall(name), 'ms', { name: 'node -e 0', value: wall('node -e 0') });
+    report(`${name}, CPU`, cpu(name), 'ms', { name: 'node -e 0', value: cpu('node -e 0') });
+  }
+
+  // (2) One message: ccr (bundled, then unbundled) and git, each on a record of its own, alternately.
+  const b = await apiRecord(server);
+  const g = await apiRecord(server);
+  const chain = await commitChain(g.url, `${dir}/prebuilt`, g.thread, n + 2);
+  await gitCli('/', ['clone', '-q', g.url, `${dir}/gitwc`]);
+  await clone(b.url, `${dir}/wc2`);
+  const thread = (wc: string) => readdirSync(`${wc}/communications`)[0]!;
+  await gitCli(`${dir}/gitwc`, ['fetch', '-q', `${dir}/prebuilt`, 'main']);
+  const paths: Record<string, Array<{ wall: number; cpu: number }>> = { bundled: [], unbundled: [], git: [] };
+  for (let i = 0; i < n + 2; i++) {
+    const body = `Reviewed on the ward round (${i}); observations stable, continue and reassess in 48 hours.`;
+    const rb = await run([[node, bundled, 'message', 'add', thread(`${dir}/wc`), '-m', body], [node, bundled, 'push']], `${dir}/wc`, env);
+    const ru = await run([[node, compiled, 'message', 'add', thread(`${dir}/wc2`), '-m', body], [node, compiled, 'push']], `${dir}/wc2`, env);
+    // The same change as the prebuilt commit: its files checked out (not timed), then commit + push.
+    await gitCli(`${dir}/gitwc`, ['checkout', '-q', chain[i]!, '--', '.']);
+    const rg = await run([['git', 'commit', '-q', '-C', chain[i]!], ['git', 'push', '-q', 'origin', 'HEAD:main']], `${dir}/gitwc`, env);
+    if (i >= 2) { paths['bundled']!.push(rb); paths['unbundled']!.push(ru); paths['git']!.push(rg); }
+  }
+  const pw = (k: string) => median(paths[k]!.map((r) => r.wall));
+  const pc = (k: string) => median(paths[k]!.map((r) => r.cpu));
+  console.log(`one message, median of ${n}: ccr message add + ccr push vs git commit + git push (the same change)`);
+  report('ccr message add + ccr push, wall', pw('bundled'), 'ms', { name: 'git', value: pw('git') });
+  report('ccr message add + ccr push, CPU of the commands', pc('bundled'), 'ms', { name: 'git', value: pc('git') });
+  report('the same, unbundled (dist/cli), wall', pw('unbundled'), 'ms', { name: 'git', value: pw('git') });
+  report('the same, unbundled (dist/cli), CPU of the commands', pc('unbundled'), 'ms', { name: 'git', value: pc('git') });
+  report('bundled vs unbundled, wall', pw('bundled'), 'ms', { name: 'unbundled', value: pw('unbundled') });
+} finally {
+  await server.close();
+}

@@ -1,0 +1,212 @@
+// Benchmark: CCR against the git server an operator would otherwise run, nginx + fcgiwrap +
+// `git http-backend`, which validates nothing (issue 17). Both on loopback in one run, the same
+// pre-built commits pushed to each in turn: one-message push, clone of a small and of a
+// 1,000-message record, 8 pushers each on its own record, 8 pushers on one record (fetch and
+// retry), and the CCR server's memory (RSS) idle, at its peak under the pushers and afterwards.
+// `ccr serve` runs as a user runs it (the bundled command, a process of its own). nginx and
+// fcgiwrap are installed with apt-get where missing, and stopped with their folders at the end.
+// Targets: push and small clone ≤ 1.1×; own-record throughput ≥ 1.0×, one record ≥ 0.9×;
+// RSS peak ≤ 250 MB, and back within 30 % of idle.
+// Usage: node dist/bench/versusGit.js [samples] [pushes per pusher]
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { CoordinationService } from '../service/CoordinationService.js';
+import { TOKEN, apiRecord, author, body, commitChain, fillThread, gitCli, jane, place } from './fixtures.js';
+import { median, report, scratch, time } from './util.js';
+
+const n = Number(process.argv[2] ?? 30);
+const perPusher = Number(process.argv[3] ?? 8);
+const dir = scratch('versus');
+const children: ChildProcess[] = [];
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Wait until `url` answers, or fail after a minute. */
+async function answers(url: string): Promise<void> {
+  for (const start = Date.now(); Date.now() - start < 60_000; await new Promise((r) => setTimeout(r, 100))) {
+    if (await fetch(url).then(() => true, () => false)) return;
+  }
+  throw new Error(`${url} did not answer within a minute`);
+}
+
+function ensureInstalled(): void {
+  const missing = ['nginx', 'fcgiwrap'].filter((c) => spawnSync('sh', ['-c', `command -v ${c} || test -x /usr/sbin/${c}`]).status !== 0);
+  if (missing.length === 0) return;
+  process.stderr.write(`  installing ${missing.join(' and ')} (apt-get)\n`);
+  const apt = (args: string[]) => spawnSync('apt-get', args, { stdio: 'ignore' }).status === 0;
+  if (!apt(['update', '-q']) || !apt(['install', '-y', '-q', ...missing])) throw new Error(`cannot install ${missing.join(', ')}: install them by hand (Debian: apt-get install nginx fcgiwrap)`);
+}
+
+/** nginx + fcgiwrap + git http-backend on loopback, serving the bare repositories of `root`. */
+async function startNginx(root: string): Promise<string> {
+  ensureInstalled();
+  const port = await freePort();
+  const run = `${dir}/nginx`;
+  for (const d of ['', '/body', '/fastcgi', '/proxy', '/uwsgi', '/scgi', '/logs']) mkdirSync(`${run}${d}`, { recursive: true });
+  const fcgi = spawn('/usr/sbin/fcgiwrap', ['-c', '4', '-s', `unix:${run}/fcgi.sock`], { stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir } });
+  children.push(fcgi);
+  writeFileSync(`${run}/nginx.conf`, `user root;
+worker_processes 2;
+daemon off;
+pid ${run}/nginx.pid;
+error_log ${run}/logs/error.log;
+events { worker_connections 512; }
+http {
+  access_log off;
+  client_body_temp_path ${run}/body; fastcgi_temp_path ${run}/fastcgi; proxy_temp_path ${run}/proxy;
+  uwsgi_temp_path ${run}/uwsgi; scgi_temp_path ${run}/scgi;
+  client_max_body_size 0;
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_pass unix:${run}/fcgi.sock;
+      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
+      fastcgi_param GIT_PROJECT_ROOT ${root};
+      fastcgi_param GIT_HTTP_EXPORT_ALL "";
+      fastcgi_param GIT_CONFIG_NOSYSTEM 1;
+      fastcgi_param PATH_INFO $uri;
+      fastcgi_request_buffering off;
+      fastcgi_buffering off;
+    }
+  }
+}
+`);
+  const nginx = spawn('/usr/sbin/nginx', ['-c', `${run}/nginx.conf`, '-p', run], { stdio: 'ignore' });
+  children.push(nginx);
+  await answers(`http://127.0.0.1:${port}/`);
+  return `http://127.0.0.1:${port}`;
+}
+
+/** `ccr serve` as a user runs it; gives its URL and pid. */
+async function startCcr(data: string): Promise<{ url: string; pid: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [new URL('../bundle/ccr.js', import.meta.url).pathname, 'serve', '--data', data, '--port', String(port)],
+    { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await answers(`${url}/healthz`);
+  return { url, pid: child.pid! };
+}
+
+/** Resident memory of a process, in MB. */
+const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+const ccr = await startCcr(`${dir}/data`);
+const baseRepos = `${dir}/repos`;
+mkdirSync(baseRepos);
+const nginx = await startNginx(baseRepos);
+
+/** A record at CCR and its copy, as it is now, at nginx; gives both URLs and the thread. */
+async function pair(name: string): Promise<{ ccr: string; nginx: string; thread: string }> {
+  const rec = await apiRecord(ccr);
+  const bare = `${baseRepos}/${name}.git`;
+  await gitCli('/', ['clone', '-q', '--bare', rec.url, bare]);
+  await gitCli(bare, ['config', 'http.receivepack', 'true']);
+  return { ccr: rec.url, nginx: `${nginx}/${name}.git`, thread: rec.thread };
+}
+
+const idle = rss(ccr.pid);
+process.stderr.write('  preparing records and commits\n');
+
+// (1) One-message push, the same commits to each, in turn.
+{
+  const p = await pair('push');
+  const chain = await commitChain(p.ccr, `${dir}/push-work`, p.thread, n + 2);
+  const c: number[] = [];
+  const g: number[] = [];
+  for (let i = 0; i < chain.length; i++) {
+    const sha = chain[i]!;
+    const tc = await time(() => gitCli(`${dir}/push-work`, ['push', '-q', p.ccr, `${sha}:refs/heads/main`]));
+    const tg = await time(() => gitCli(`${dir}/push-work`, ['push', '-q', p.nginx, `${sha}:refs/heads/main`]));
+    if (i >= 2) { c.push(tc); g.push(tg); }
+  }
+  console.log(`CCR vs nginx + git http-backend (no validation), one run, medians of ${n}`);
+  report('one-message push', median(c), 'ms', { name: 'nginx', value: median(g) });
+
+  // (2) Clone of the small record just pushed to (n + 3 commits, 1 thread).
+  const cc: number[] = [];
+  const gc: number[] = [];
+  for (let i = 0; i < n; i++) {
+    cc.push(await time(() => gitCli(dir, ['clone', '-q', p.ccr, `${dir}/cc${i}`])));
+    gc.push(await time(() => gitCli(dir, ['clone', '-q', p.nginx, `${dir}/gc${i}`])));
+  }
+  report('clone of a small record', median(cc), 'ms', { name: 'nginx', value: median(gc) });
+}
+
+// (3) Clone of a 1,000-message record.
+{
+  const rec = await apiRecord(ccr);
+  await fillThread(rec.url, `${dir}/big-work`, rec.thread, 1000);
+  await gitCli('/', ['clone', '-q', '--bare', rec.url, `${baseRepos}/big.git`]);
+  await gitCli(`${baseRepos}/big.git`, ['config', 'http.receivepack', 'true']);
+  const cc: number[] = [];
+  const gc: number[] = [];
+  for (let i = 0; i < Math.max(5, n / 3); i++) {
+    cc.push(await time(() => gitCli(dir, ['clone', '-q', rec.url, `${dir}/bc${i}`])));
+    gc.push(await time(() => gitCli(dir, ['clone', '-q', `${nginx}/big.git`, `${dir}/bg${i}`])));
+  }
+  report('clone of a 1,000-message record', median(cc), 'ms', { name: 'nginx', value: median(gc) });
+}
+
+// (4) 8 pushers, each pushing its own pre-built commits to its own record.
+let peak = idle;
+const sampler = setInterval(() => { peak = Math.max(peak, rss(ccr.pid)); }, 50);
+{
+  const lanes = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+    const p = await pair(`own${i}`);
+    return { ...p, work: `${dir}/own-work${i}`, chain: await commitChain(p.ccr, `${dir}/own-work${i}`, p.thread, 2 * perPusher) };
+  }));
+  const round = async (to: 'ccr' | 'nginx', half: 0 | 1) => time(() => Promise.all(lanes.map(async (l) => {
+    for (const sha of l.chain.slice(half * perPusher, (half + 1) * perPusher)) await gitCli(l.work, ['push', '-q', l[to], `${sha}:refs/heads/main`]);
+  })));
+  // Each server gets every commit once, in two halves, alternately: drift of the machine hits both.
+  const tc = await round('ccr', 0);
+  const tg = await round('nginx', 0);
+  const tc2 = await round('ccr', 1);
+  const tg2 = await round('nginx', 1);
+  const pushes = 8 * 2 * perPusher;
+  report('8 pushers, each on its own record, pushes/s', pushes / ((tc + tc2) / 1000), '/s', { name: 'nginx', value: pushes / ((tg + tg2) / 1000) });
+}
+
+// (5) 8 pushers on one record: write a message, push, on refusal fetch, reset and write it again.
+{
+  const p = await pair('shared');
+  const accepted = async (url: string, tag: string) => {
+    let ok = 0;
+    const took = await time(() => Promise.all(Array.from({ length: 8 }, async (_, i) => {
+      const work = `${dir}/shared-${tag}${i}`;
+      await gitCli('/', ['clone', '-q', url, work]);
+      for (let k = 0; k < perPusher; k++) {
+        for (;;) {
+          const svc = await CoordinationService.at(work);
+          await svc.addMessage(author, place, p.thread, { author: { id: jane.participant_id, name: jane.display_name }, body: `${body} (${tag} ${i}.${k})` });
+          const r = await gitCli(work, ['push', '-q', 'origin', 'main']).then(() => true, () => false);
+          if (r) { ok++; break; }
+          await gitCli(work, ['fetch', '-q', 'origin']);
+          await gitCli(work, ['reset', '-q', '--hard', 'origin/main']);
+        }
+      }
+    })));
+    return ok / (took / 1000);
+  };
+  const c = await accepted(p.ccr, 'c');
+  const g = await accepted(p.nginx, 'g');
+  report('8 pushers on one record (fetch and retry), accepted/s', c, '/s', { name: 'nginx', value: g });
+}
+clearInterval(sampler);
+await new Promise((r) => setTimeout(r, 5000));
+const after = rss(ccr.pid);
+console.log(`CCR server RSS: idle ${idle.toFixed(0)} MB, peak under the pushers ${peak.toFixed(0)} MB, 5 s after ${after.toFixed(0)} MB (${((after / idle - 1) * 100).toFixed(0)} % above idle)`);
+for (const c of children) c.kill('SIGTERM');

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Bundle the `ccr` command (dist/cli/ccr.js, compiled by tsc) into dist/bundle/: a file per
+// command plus shared chunks, so a command reads a few files instead of resolving, reading and
+// linking some four hundred modules (half of `ccr message add`'s time went there). The server's
+// worker threads are entries of their own (dist/bundle/<name>Worker.js), found where the pools
+// look for them, next to the module that starts them; the hook is found as from dist/server/.
+// dist/bundle/meta.json names the inputs of every output; the tests refuse a bundle older than
+// its inputs. Usage: node scripts/bundle.mjs (after tsc -p .)
+
+import { build } from 'esbuild';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'bundle');
+/** Worker thread modules, started by URL: `new URL('./<name>Worker.js', import.meta.url)`. */
+const workers = ['server', 'store', 'sync'].flatMap((dir) =>
+  readdirSync(join(root, 'dist', dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => /Worker\.js$/.test(f)).map((f) => join(root, 'dist', dir, f)));
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: [join(root, 'dist', 'cli', 'ccr.js'), ...workers],
+  absWorkingDir: root,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir,
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+  // A native addon: loaded by Node from node_modules.
+  external: ['better-sqlite3'],
+  // CommonJS dependencies (isomorphic-git, ajv) call require() for Node's own modules.
+  banner: { js: "import { createRequire as __ccrCreateRequire } from 'node:module'; const require = __ccrCreateRequire(import.meta.url);" },
+});
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
