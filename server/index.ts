@@ -27,6 +27,7 @@ import { Advertisements } from './advertisement.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import type { SyncContext } from '../sync/round.js';
+import { loadSiteKey, SITE_KEY_FILE, sitePublicKeyLine } from './siteKey.js';
 import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
 import { loadQuotas, Quotas } from './quotas.js';
@@ -80,6 +81,10 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       throw unreadable(`${data}/quotas.json`, e, 'fix it (README: Quotas), or move it away to use the default limits');
     }));
 
+    const siteKey = await loadSiteKey(data).catch((e: unknown) => {
+      throw unreadable(`${data}/${SITE_KEY_FILE}`, e, 'the site signing key must be an unencrypted Ed25519 OpenSSH key of mode 600; move it away to make a new one (peers must then register the new public key)');
+    });
+
     // The port, before anything is written: requests that arrive before the server is ready wait for it.
     const inflight = new Set<ServerResponse>();
     const waiting: Array<[IncomingMessage, ServerResponse]> = [];
@@ -108,6 +113,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       return new Promise((resolve) => server.close(resolve));
     });
     if (folder.made) log('info', 'data-folder-created', { data });
+    if (siteKey.made) log('info', 'site-key-created', { file: `${data}/${SITE_KEY_FILE}`, public_key: sitePublicKeyLine(siteKey.key) });
 
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
     const opened = await openServerIdentity({ data, log, oidc: options.oidc });
@@ -134,7 +140,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     closeIdentity = () => identity.close();
     const ctx: ServerContext = {
       options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants,
-      views: new ServerViews(data), gitEnv, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
+      views: new ServerViews(data), gitEnv, siteKey: siteKey.key, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
@@ -149,7 +155,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {
       const round: SyncContext = { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes,
-        judge: (input) => ctx.validator.judgeIncoming(input) };
+        judge: (input) => ctx.validator.judgeIncoming(input), signer: siteKey.key.signer };
       const scheduler = new SyncScheduler(sites, round, ctx.records, log, metrics, 2,
         (id) => identity.indexer.moved(id));
       ctx.sync = scheduler;
