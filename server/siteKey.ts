@@ -4,6 +4,7 @@
 
 import { promises as fs, constants } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
+import { RECEIPT_NAMESPACE, SITE_SIGNER } from '../core/receipt.js';
 import { renderAllowedSigner } from '../core/ssh/allowedSigners.js';
 import { formatOpenSshPrivateKey, newEd25519Key, parseOpenSshPrivateKey } from '../core/ssh/privateKey.js';
 import { formatPublicKey, publicKeyFromKeyObject, type SshPublicKey } from '../core/ssh/keys.js';
@@ -11,10 +12,7 @@ import { GIT_NAMESPACE, signSshSignature } from '../core/ssh/sshsig.js';
 import type { CommitSigner } from '../git/build.js';
 import { keySigner } from '../git/signers.js';
 
-/** The identity of the site key in the allowed signers file. */
-export const SITE_SIGNER = 'ccr-server';
-/** The namespace of push receipts: a receipt signature can never pass for a commit's, nor the reverse. */
-export const RECEIPT_NAMESPACE = 'ccr-receipt';
+export { RECEIPT_NAMESPACE, SITE_SIGNER };
 /** The file of the site key in the data folder. */
 export const SITE_KEY_FILE = 'site-signing-key';
 
