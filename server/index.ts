@@ -81,10 +81,6 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       throw unreadable(`${data}/quotas.json`, e, 'fix it (README: Quotas), or move it away to use the default limits');
     }));
 
-    const siteKey = await loadSiteKey(data).catch((e: unknown) => {
-      throw unreadable(`${data}/${SITE_KEY_FILE}`, e, 'the site signing key must be an unencrypted Ed25519 OpenSSH key of mode 600; move it away to make a new one (peers must then register the new public key)');
-    });
-
     // The port, before anything is written: requests that arrive before the server is ready wait for it.
     const inflight = new Set<ServerResponse>();
     const waiting: Array<[IncomingMessage, ServerResponse]> = [];
@@ -113,6 +109,10 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       return new Promise((resolve) => server.close(resolve));
     });
     if (folder.made) log('info', 'data-folder-created', { data });
+    // Made once the port is ours, like every other file of the data folder.
+    const siteKey = await loadSiteKey(data).catch((e: unknown) => {
+      throw unreadable(`${data}/${SITE_KEY_FILE}`, e, 'the site signing key must be an unencrypted Ed25519 OpenSSH key of mode 600; move it away to make a new one (peers must then register the new public key)');
+    });
     if (siteKey.made) log('info', 'site-key-created', { file: `${data}/${SITE_KEY_FILE}`, public_key: sitePublicKeyLine(siteKey.key) });
 
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
