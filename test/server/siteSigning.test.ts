@@ -14,6 +14,11 @@ import { parseOpenSshPrivateKey } from '../../core/ssh/privateKey.js';
 import { publicKeyFromKeyObject, formatPublicKey } from '../../core/ssh/keys.js';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { evaluateCommit } from '../../core/evaluate.js';
+import type { RecordId } from '../../core/ids.js';
+import type { Oid } from '../../core/objects.js';
+import { CatFileSource } from '../../git/catfile.js';
+import { gitMergeBase } from '../../git/mergeBase.js';
 
 /** The allowed signers file of a site, written to `dir`. */
 async function allowedSigners(s: TestServer, dir: string, name = 'allowed'): Promise<string> {
@@ -100,6 +105,28 @@ t.test('git verify-commit accepts every commit the servers made: API creation, p
   const mergeObject = await gitOk(cloneA, ['--git-dir', a!.s.server.context.records.path(rec.id as never), 'cat-file', 'commit', merge]);
   t.match(mergeObject, /^parent [0-9a-f]{40}\nparent [0-9a-f]{40}\n/m, 'a merge');
   t.match(mergeObject, /^gpgsig -----BEGIN SSH SIGNATURE-----$/m, 'signed');
+
+  // ccr/merge takes the deterministic merge with or without one signature, and nothing else
+  // (two signature headers are already a malformed commit).
+  const gitdirA = a!.s.server.context.records.path(rec.id as never);
+  const header = /^gpgsig [^\n]*\n(?: [^\n]*\n)*/m;
+  const signature = header.exec(mergeObject)![0];
+  const variants: Array<[string, string, boolean]> = [
+    ['the unsigned deterministic merge', mergeObject.replace(header, ''), true],
+    ['the signed merge as written', mergeObject, true],
+    ['another header beside the signature', mergeObject.replace(header, `${signature}gpgsig-sha256 x\n`), false],
+    ['two signatures', mergeObject.replace(header, `${signature}${signature}`), false],
+    ['the signature with another message', mergeObject.replace('Merged concurrent updates', 'Merged concurrent update'), false],
+  ];
+  const source = new CatFileSource(gitdirA);
+  t.teardown(() => source.close());
+  for (const [what, text, ok] of variants) {
+    const oid = (await gitOk(cloneA, ['--git-dir', gitdirA, 'hash-object', '-t', 'commit', '-w', '--stdin'], { input: text })).trim();
+    const found = await evaluateCommit(source, oid as Oid, { recordId: rec.id as RecordId, mergeBase: gitMergeBase(gitdirA, a!.s.server.context.gitEnv), now: Date.now() });
+    const errors = found.filter((f) => f.severity === 'error').map((f) => f.rule);
+    t.equal(errors.length === 0, ok, `${what}: ${ok ? 'accepted' : `refused (${errors.join(', ')})`}`);
+    if (!ok) t.match(errors[0], /^ccr\/(merge|object-format)$/);
+  }
 
   for (const [site, clone] of [[a!, cloneA], [b!, cloneB]] as const) {
     await gitOk(clone, ['pull', '-q', '--ff-only', 'origin', 'main']);
