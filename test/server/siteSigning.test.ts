@@ -135,3 +135,20 @@ t.test('git verify-commit accepts every commit the servers made: API creation, p
     for (const [oid, ok] of v) t.equal(ok, !clients.has(oid), `${site.name}: ${oid.slice(0, 12)} ${clients.has(oid) ? 'a client commit, unsigned' : 'server-made, verifies'}`);
   }
 });
+
+t.test('a site key others may read, or one CCR cannot use, stops the start with a reason', async (t) => {
+  const { startServer } = await import('../../server/index.js');
+  const { chmodSync, mkdirSync } = await import('node:fs');
+  for (const [what, prepare, reason] of [
+    ['readable by others', (file: string) => { writeFileSync(file, readFileSync(file)); chmodSync(file, 0o644); }, /may be read by others \(mode 644\)/],
+    ['not a key', (file: string) => { writeFileSync(file, 'hello\n', { mode: 0o600 }); }, /expected an OpenSSH private key file/],
+  ] as const) {
+    const data = tempDir(t);
+    mkdirSync(data, { recursive: true });
+    // A first start makes the key; then it is spoiled.
+    const first = await startServer({ data, port: 0, adminToken: 'ccr_test-admin-token-0123456789abcdefghijklmnopqrs', quiet: true, validatorThreads: 1 });
+    await first.close();
+    prepare(`${data}/site-signing-key`);
+    await t.rejects(startServer({ data, port: 0, quiet: true, validatorThreads: 1 }), { code: 'CannotStart', message: reason }, what);
+  }
+});
