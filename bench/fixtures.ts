@@ -1,6 +1,7 @@
 // Set-up shared by the server benchmarks: a server in this process, records made through its API,
 // clones with a chain of prepared one-message commits to push one at a time.
 
+import type { CommitSigner } from '../git/build.js';
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
@@ -52,10 +53,10 @@ export async function apiRecord(server: Pick<RunningServer, 'url'>): Promise<{ i
   return { id: r.coordination_id, thread: r.thread_id, url: url.toString() };
 }
 
-/** Clone `url` into `dir` and add `count` messages as one commit each; gives the commit ids in order. */
-export async function commitChain(url: string, dir: string, thread: string, count: number): Promise<string[]> {
+/** Clone `url` into `dir` and add `count` messages as one commit each (signed with `signer`); gives the commit ids in order. */
+export async function commitChain(url: string, dir: string, thread: string, count: number, signer?: CommitSigner): Promise<string[]> {
   await gitCli('/', ['clone', '-q', url, dir]);
-  const svc = await CoordinationService.at(dir);
+  const svc = await CoordinationService.at(dir, undefined, undefined, signer);
   const shas: string[] = [];
   for (let i = 0; i < count; i++) {
     await svc.addMessage(author, place, thread, { author: { id: jane.participant_id, name: jane.display_name }, body: `${body} (${i})` });

@@ -7,6 +7,7 @@ const quick = process.env['CCR_BENCH_QUICK'] === '1';
 const benches: Array<[string, string[]]> = [
   ['append.js', quick ? ['15'] : ['40']],
   ['push.js', quick ? ['20'] : ['60']],
+  ['signedPush.js', quick ? ['20'] : ['60']],
   ['verify.js', quick ? ['2000', '500'] : ['10000', '2000']],
   ['server.js', quick ? ['1000', '10'] : ['100000', '30']],
   ['signatures.js', quick ? ['500'] : ['3000']],

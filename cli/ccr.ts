@@ -17,6 +17,7 @@ const commands: Record<string, [summary: string, load: () => Promise<Command>]> 
   push: ['push your new commits to the server', async () => (await import('./remote.js')).push],
   pull: ['bring in what others pushed (fast-forward only)', async () => (await import('./remote.js')).pull],
   verify: ['check the whole history of a record offline', async () => (await import('./verify.js')).verify],
+  receipt: ['check a signed push receipt against the server\'s key', async () => (await import('./receipt.js')).receipt],
   export: ['export the record as FHIR R4', async () => (await import('./export.js')).exportCommand],
   serve: ['run the CCR git server', async () => (await import('./serve.js')).serve],
   sync: ['run one sync round with peer sites', async () => (await import('./sync.js')).sync],

@@ -2,9 +2,9 @@
 // location) and how their commits are signed, kept in the user's config file or a working copy's
 // own, so a clinician does not type them on every command.
 
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isUuid } from '../core/ids.js';
 import { careLocationProblem } from '../core/commitMessage.js';
 import { isOneOf, roles } from '../core/vocabulary.js';
@@ -20,17 +20,28 @@ export interface Settings {
   /** Commit author name and email (default: the display name and `<participant-id>@ccr.invalid`). */
   name?: string;
   email?: string;
+  /**
+   * An SSH private key file (or a public key whose private half ssh-agent holds) to sign every
+   * commit with, through `ssh-keygen -Y sign -n git` (git's `gpg.format=ssh`).
+   */
+  'signing-key'?: string;
 }
 
-const keys: Array<keyof Settings> = ['participant-id', 'display-name', 'role', 'care-location', 'name', 'email'];
+const keys: Array<keyof Settings> = ['participant-id', 'display-name', 'role', 'care-location', 'name', 'email', 'signing-key'];
 
 /** Why a value is not acceptable for a key, or null. */
 function problem(key: keyof Settings, value: string): string | null {
   if (key === 'participant-id' && !isUuid(value)) return 'expected a participant id in canonical UUID form';
   if (key === 'role' && !isOneOf(roles, value)) return `expected one of ${roles.join(', ')}`;
   if (key === 'care-location') return careLocationProblem(value);
+  if (key === 'signing-key' && !existsSync(expandHome(value))) return `expected the path of an SSH key file, found no file at ${value}`;
   if (value.trim() === '' || /[\n\r<>`]/.test(value)) return 'expected one line of text without <, > or backticks';
   return null;
+}
+
+/** A path with a leading `~/` made absolute. */
+export function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 }
 
 /** The user's config file: $CCR_CONFIG, or $XDG_CONFIG_HOME/ccr/config.json, or ~/.config/ccr/config.json. */
@@ -58,7 +69,9 @@ export const config: Command = {
 ccr config get <key>
 ccr config list
 
-Keys: participant-id, display-name, role, care-location, name, email (the commit author).
+Keys: participant-id, display-name, role, care-location, name, email (the commit author),
+signing-key (an SSH key file: every commit is signed with ssh-keygen, as git commit -S with
+gpg.format=ssh; without it, git's own user.signingkey is used when gpg.format is ssh).
 Stored in ${userConfigPath()} (CCR_CONFIG to choose), or with --local in the working copy's .git/ccr.json.
 
 Example:
@@ -86,7 +99,8 @@ Example:
       const { gitDirOf } = await import('./gitDir.js');
       path = `${await gitDirOf('.')}/ccr.json`;
     }
-    const settings = { ...(await readSettings(path)), [key]: value };
+    // A key file is kept as an absolute path: the commands run from any folder.
+    const settings = { ...(await readSettings(path)), [key]: key === 'signing-key' ? resolve(expandHome(value)) : value };
     await fs.mkdir(dirname(path), { recursive: true });
     await writeFileDurable(path, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
     out(json, { [key]: value, file: path }, `${key} = ${value} (${path})`);

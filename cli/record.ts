@@ -1,6 +1,7 @@
 // `ccr record create`: create a record in a data folder (as the server's API does).
 
 import { createRecord } from '../service/initialise.js';
+import { loadSiteKey } from '../server/siteKey.js';
 import { RecordStore } from '../server/records.js';
 import { promises as fs } from 'node:fs';
 import { need, openDataDir, out, str, UsageError, type Command } from './args.js';
@@ -20,8 +21,10 @@ Example:
     if (created && v['json'] !== true) process.stderr.write(`ccr: created the data folder ${data}\n`);
     await fs.mkdir(`${data}/coordination`, { recursive: true });
     const records = new RecordStore(await fs.realpath(`${data}/coordination`));
+    // Signed with the site key, as the server signs the records it creates.
+    const site = await loadSiteKey(data);
     const { handle } = await createRecord({
-      path: (id) => records.path(id), bare: true, author: { name: 'ccr record create', email: 'cli@ccr.invalid' },
+      path: (id) => records.path(id), bare: true, signer: site.key.signer, author: { name: 'ccr record create', email: 'cli@ccr.invalid' },
       careLocation: need(v['care-location'], 'care-location'), clinicalId: need(v['clinical-id'], 'clinical-id'),
       ...(str(v['id']) ? { id: str(v['id']) as RecordId } : {}),
     });

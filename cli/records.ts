@@ -7,7 +7,7 @@ import { Failure, out, str, UsageError, type Command } from './args.js';
 import { serverOf, splitCredentials } from './credentials.js';
 
 /** Name and token for a server: the URL's, the environment's, or what git's credential helper gives. */
-function credentialsFor(base: string, given: { user?: string; token?: string }, flagUser: string | undefined)
+export function credentialsFor(base: string, given: { user?: string; token?: string }, flagUser: string | undefined)
   : { user: string; token: string } {
   const user = flagUser ?? given.user ?? process.env['CCR_USER'];
   const token = given.token ?? process.env['CCR_TOKEN'];

@@ -92,7 +92,7 @@ Example:
       if (settled === 'landed') result = { outcome: 'accepted' };
     }
     const text = {
-      accepted: `pushed ${head.slice(0, 12)}${settled ? ' (confirmed by fetching)' : ''}`,
+      accepted: `pushed ${head.slice(0, 12)}${settled ? ' (confirmed by fetching)' : ''}${result.outcome === 'accepted' && result.receipt ? `\nthe server's signed receipt (ccr receipt verify checks it):\n${result.receipt}` : ''}`,
       refused: `refused by the server:\n${result.outcome === 'refused' ? result.lines.join('\n') : ''}`,
       behind: 'main moved on the server: run ccr pull, then ccr push',
       unknown: settled === 'missing' ? 'the server does not have your commits: run ccr push again' : 'the server could not be reached to confirm: run ccr push again later (nothing is written twice)',

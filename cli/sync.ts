@@ -1,5 +1,6 @@
 // `ccr sync`: one sync round by hand, for every record shared with every peer (or those named).
 
+import { loadSiteKey, SITE_KEY_FILE } from '../server/siteKey.js';
 import { promises as fs } from 'node:fs';
 import { isUuid, type RecordId } from '../core/ids.js';
 import { gitEnv as runGitEnv } from '../git/run.js';
@@ -39,6 +40,10 @@ Example:
     // The server's own configuration when it has written one (its limits may differ from the defaults).
     const written = await fs.access(`${data}/gitconfig`).then(() => true, () => false);
     const gitEnv = written ? runGitEnv(`${data}/gitconfig`) : await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: defaults.maxPushBytes });
+    // Merges are signed with the site key, as the server's own rounds sign them.
+    const site = await loadSiteKey(data).catch((e: unknown) => {
+      throw new Failure(`${data}/${SITE_KEY_FILE} cannot be used: ${(e as Error).message}`, 'the site signing key must be an unencrypted Ed25519 OpenSSH key of mode 600');
+    });
     const reports: RoundReport[] = [];
     for (const peer of peers) {
       const ids = v['record'] ? [v['record'] as RecordId] : await sharedRecords(peer, records);
@@ -47,7 +52,7 @@ Example:
         const repo = await records.open(id);
         const r: RoundReport = !repo ? { record: id, peer: peer.name, outcome: 'failed', main: null, detail: 'no such record here' }
           : down ? { record: id, peer: peer.name, outcome: 'peer-down', main: await repo.head(), detail: `not tried: ${down}` }
-          : await syncRecord({ gitEnv, timeoutMs, maxFetchBytes: defaults.maxPushBytes }, repo, peer, id);
+          : await syncRecord({ gitEnv, timeoutMs, maxFetchBytes: defaults.maxPushBytes, signer: site.key.signer }, repo, peer, id);
         if (r.outcome === 'peer-down') down ??= r.detail ?? 'the peer is down';
         reports.push(r);
         if (!v['json']) process.stdout.write(`${peer.name} ${id} ${r.outcome}${r.detail ? `: ${r.detail.split('\n')[0]}` : ''}\n`);

@@ -11,7 +11,9 @@ import type { ParticipantId } from '../core/ids.js';
 import type { Role } from '../core/vocabulary.js';
 import type { CoordinationService } from '../service/CoordinationService.js';
 import { UsageError } from './args.js';
-import { loadSettings, type Settings } from './config.js';
+import { expandHome, loadSettings, type Settings } from './config.js';
+import type { CommitSigner } from '../git/build.js';
+import { sshKeygenSigner } from '../git/signers.js';
 import { warnTokensInRemotes } from './credentials.js';
 import { explainGitFailure, type GitContext } from './explain.js';
 import { gitDirOf } from './gitDir.js';
@@ -45,9 +47,29 @@ export async function openWorkingCopy(careLocation?: string): Promise<{ svc: Coo
   const { dir, gitdir } = await workingCopyDir();
   const me = identityOf(await loadSettings(gitdir), careLocation);
   const principal: Principal = { kind: 'participant', name: me.participant.name, participantId: me.participant.id as ParticipantId, role: me.participant.role, displayName: me.participant.name };
+  const signer = await signerOf(await loadSettings(gitdir), dir);
   // Loaded here, not above: push, pull and clone use this module and need none of the service.
   const { CoordinationService } = await import('../service/CoordinationService.js');
-  return { svc: await CoordinationService.at(dir, undefined, principal), me, dir };
+  return { svc: await CoordinationService.at(dir, undefined, principal, signer), me, dir };
+}
+
+/**
+ * How the user's commits are signed: `ccr config set signing-key PATH`, else git's own
+ * `user.signingkey` when `gpg.format` is `ssh` (a path, or a literal `key::ssh-…` / `ssh-…` key
+ * whose private half ssh-agent holds). The private key stays with ssh-keygen.
+ */
+export async function signerOf(settings: Settings, dir: string): Promise<CommitSigner | undefined> {
+  if (settings['signing-key']) return sshKeygenSigner(expandHome(settings['signing-key']));
+  const git = (key: string) => spawnSync('git', ['config', '--get', key], { cwd: dir, encoding: 'utf8' }).stdout?.trim() ?? '';
+  if (git('gpg.format') !== 'ssh') return undefined;
+  const key = git('user.signingkey');
+  if (!key) return undefined;
+  const literal = key.startsWith('key::') ? key.slice(5) : key.startsWith('ssh-') || key.startsWith('ecdsa-') || key.startsWith('sk-') ? key : null;
+  if (literal === null) return sshKeygenSigner(expandHome(key));
+  const tmp = mkdtempSync(join(tmpdir(), 'ccr-signing-'));
+  writeFileSync(join(tmp, 'key.pub'), `${literal}\n`);
+  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  return sshKeygenSigner(join(tmp, 'key.pub'));
 }
 
 /** The body of a message: --message, --file (`-` for stdin), piped stdin, or $EDITOR (also with --edit). */

@@ -23,6 +23,7 @@ import { boundEntryRules, whoRules } from './rules/who.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from './status.js';
 import { isThreadId } from './ids.js';
 import { decodeUtf8 } from './text.js';
+import { addCommitSignature, extractCommitSignature } from './ssh/commitSignature.js';
 
 /** Parsed files by blob id, carried from one commit to the next in a history walk. */
 export class EvaluationCache {
@@ -279,9 +280,24 @@ async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit, mergeB
     return expected.findings ?? [error(ruleIds.merge, `expected parents that merge deterministically, found ${expected.conflict}`)];
   }
   if (expected.value.oid === oid) return [];
+  // The site that built it may have signed it: one gpgsig header, which is not part of the
+  // determinism; the commit less that header must be the deterministic merge (the signature
+  // itself is judged by ccr/commit-signature, as any commit's).
+  const raw = await source.read(oid);
+  const split = raw ? extractCommitSignature(raw.content) : null;
+  if (split?.headers === 1 && split.signature && isSignedAs(raw!.content, expected.value.commit, split.signature)) return [];
   const why = expected.value.tree !== commit.tree ? 'its files differ from the merged files'
     : a > b ? 'its parents are not ordered by commit id' : 'its author, committer, time or message differ';
   return [error(ruleIds.merge, `expected exactly the deterministic sync merge ${expected.value.oid.slice(0, 12)} of ${a.slice(0, 12)} and ${b.slice(0, 12)}, found a merge whose ${why.replace(/^its /, '')}`)];
+}
+
+/** Whether `content` is exactly `unsigned` with the armoured `signature` inserted as git inserts it. */
+function isSignedAs(content: Uint8Array, unsigned: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return Buffer.compare(addCommitSignature(unsigned, decodeUtf8(signature) ?? ''), content) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /**

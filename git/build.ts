@@ -5,6 +5,12 @@ import { putObject as put, readTree, type ObjectSource } from '../core/source.js
 import { formatCommit, formatTree, modes, type Ident, type Oid } from '../core/objects.js';
 import type { PendingObject } from './store.js';
 
+/**
+ * Signs a commit object: given its unsigned content, gives the content with one `gpgsig` header
+ * (git's SSH format). The server passes its site key's; a client its user's (through ssh-keygen).
+ */
+export type CommitSigner = (unsigned: Uint8Array) => Promise<Uint8Array>;
+
 /** A commit built in memory: its id and every new object it needs. */
 export interface BuiltCommit {
   oid: Oid;
@@ -37,9 +43,11 @@ export async function writeFiles(source: ObjectSource, base: Oid | undefined, fi
 /** Build a commit on `parent` (null for a first commit) that writes `files`. */
 export async function buildCommit(source: ObjectSource, opts: {
   parent: Oid | null; parentTree?: Oid; files: ReadonlyMap<string, Uint8Array>; message: string; author: Ident; committer?: Ident;
+  signer?: CommitSigner;
 }): Promise<BuiltCommit> {
   const objects = new Map<Oid, PendingObject>();
   const tree = await writeFiles(source, opts.parentTree, opts.files, objects);
-  const content = formatCommit({ tree, parents: opts.parent ? [opts.parent] : [], author: opts.author, committer: opts.committer ?? opts.author, message: opts.message });
+  const unsigned = formatCommit({ tree, parents: opts.parent ? [opts.parent] : [], author: opts.author, committer: opts.committer ?? opts.author, message: opts.message });
+  const content = opts.signer ? await opts.signer(unsigned) : unsigned;
   return { oid: put(objects, 'commit', content), tree, objects };
 }

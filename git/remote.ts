@@ -10,7 +10,7 @@ export const MAIN_MOVED = 'main moved while your push was being checked';
 
 /** What a push of main ended in. */
 export type PushOutcome =
-  | { outcome: 'accepted' }
+  | { outcome: 'accepted'; receipt?: string }
   | { outcome: 'refused'; lines: string[] }
   | { outcome: 'behind' }
   | { outcome: 'unknown'; detail: string };
@@ -31,7 +31,13 @@ const git = (o: RemoteOptions, args: string[]) => runGit([...(o.gitArgs ?? []), 
 export async function pushMain(o: RemoteOptions): Promise<PushOutcome> {
   const r = await git(o, ['push', '--porcelain', o.remote ?? 'origin', 'main:main']);
   const text = `${r.stdout.toString()}\n${r.stderr}`;
-  if (r.code === 0) return { outcome: 'accepted' };
+  if (r.code === 0) {
+    // The server's signed receipt, from its remote: lines (core/receipt.ts).
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('remote: ')).map((l) => l.slice(8).replace(/(\x1b\[K)+$/, '').trimEnd());
+    const start = lines.indexOf('-----BEGIN CCR RECEIPT-----');
+    const end = lines.indexOf('-----END CCR RECEIPT-----', start);
+    return start !== -1 && end !== -1 ? { outcome: 'accepted', receipt: `${lines.slice(start, end + 1).join('\n')}\n` } : { outcome: 'accepted' };
+  }
   if (text.includes(MAIN_MOVED)) return { outcome: 'behind' };
   if (/pre-receive hook declined/.test(text)) return { outcome: 'refused', lines: text.split('\n').filter((l) => l.startsWith('remote: ')) };
   if (/\(fetch first\)|\(non-fast-forward\)|failed to update ref|cannot lock ref|stale info/.test(text)) return { outcome: 'behind' };

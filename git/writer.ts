@@ -7,7 +7,7 @@ import { ConcurrentUpdate, RuleViolation, WorkingCopyConflict } from '../core/er
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
 import type { Ident, Oid } from '../core/objects.js';
 import type { RuleContext } from '../core/rules/context.js';
-import { buildCommit } from './build.js';
+import { buildCommit, type CommitSigner } from './build.js';
 import { withRecordLock } from './lock.js';
 import { MAIN, compareAndSwapRef } from './refs.js';
 import type { Repository } from './repository.js';
@@ -31,6 +31,8 @@ export interface WriteOptions {
   attempts?: number;
   /** Parsed files carried between the writes of one record, so an append parses only itself. */
   cache?: EvaluationCache;
+  /** Signs the commit (the server's site key, a user's key); unsigned without it. */
+  signer?: CommitSigner;
 }
 
 /** The commit written and what the operation gave. */
@@ -55,6 +57,7 @@ export async function writeCommit<T>(repo: Repository, opts: WriteOptions, prepa
       const ident: Ident = { name: opts.author.name, email: opts.author.email, timestamp: Math.floor(now / 1000), timezone: '+0000' };
       const built = await buildCommit(repo.source, {
         parent: head, files: change.files, message: change.message, author: ident,
+        ...(opts.signer ? { signer: opts.signer } : {}),
         ...(head ? { parentTree: await repo.treeOf(head) } : {}),
       });
       const findings = await evaluateCommit(new OverlaySource(repo.source, built.objects), built.oid, { ...opts.context, allowRoot: head === null, ...(opts.cache ? { cache: opts.cache } : {}) });

@@ -3,6 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import type { IdentityLogEntry } from './identity/audit.js';
+import type { ReceiptLogEntry } from './receipts.js';
 
 /** One access log entry: who, from where, what, and the outcome. */
 export interface AccessEntry {
@@ -34,7 +35,7 @@ export class AccessLog {
   }
 
   /** Append an entry; resolves once it is on disk. */
-  append(entry: AccessEntry | IdentityLogEntry): Promise<void> {
+  append(entry: AccessEntry | IdentityLogEntry | ReceiptLogEntry): Promise<void> {
     return new Promise((done, fail) => {
       this.#pending.push({ line: JSON.stringify(entry) + '\n', done, fail });
       this.#flushing ??= this.#flush();

@@ -9,6 +9,7 @@ import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { commitTimeFinding } from '../core/rules/commit.js';
+import { SIGNATURE_MAX_BYTES } from '../core/ssh/sshsig.js';
 import type { Role } from '../core/vocabulary.js';
 import { STATUS_FILE } from '../core/layout.js';
 import { CoordinationService } from '../service/CoordinationService.js';
@@ -45,7 +46,7 @@ interface CreateBody {
   care_location?: unknown;
   coordination_id?: unknown;
   /** A peer's record re-created here: the author and time of its first commit, and that commit's id. */
-  root?: { name?: unknown; email?: unknown; time?: unknown; commit?: unknown };
+  root?: { name?: unknown; email?: unknown; time?: unknown; commit?: unknown; signature?: unknown };
   thread?: { participants?: unknown; message?: { author_id?: unknown; body?: unknown } };
 }
 
@@ -80,8 +81,9 @@ export async function createRecordFrom(ctx: ServerContext, p: Principal, json: u
   const root = body.root;
   if (root !== undefined) {
     if (body.coordination_id === undefined || thread) throw new InvalidInput('root goes with coordination_id and without a thread (a peer\'s record re-created here)');
-    if (typeof root.name !== 'string' || typeof root.email !== 'string' || !Number.isInteger(root.time) || (root.commit !== undefined && !isOid(root.commit))) {
-      throw new InvalidInput('expected root { name, email, time (seconds), commit? }');
+    if (typeof root.name !== 'string' || typeof root.email !== 'string' || !Number.isInteger(root.time) || (root.commit !== undefined && !isOid(root.commit))
+      || (root.signature !== undefined && (typeof root.signature !== 'string' || root.commit === undefined || root.signature.length > SIGNATURE_MAX_BYTES))) {
+      throw new InvalidInput('expected root { name, email, time (seconds), commit?, signature? (an armoured SSH signature, with commit) }');
     }
     // The clock rule of SPEC 8 holds for a re-created first commit as for any pushed one, and
     // says so with the same rule id and reason.
@@ -93,10 +95,12 @@ export async function createRecordFrom(ctx: ServerContext, p: Principal, json: u
   const refund = ctx.quotas.take(p, { records: 1, threads: thread ? 1 : 0, bytes: Buffer.byteLength(JSON.stringify(body)) });
   const created = await createRecord({
     path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p,
-    bindings: ctx.identity.bindingsNow,
+    bindings: ctx.identity.bindingsNow, signer: ctx.siteKey.signer,
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
     ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
     ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),
+    // A peer's first commit keeps the peer's signature: it is part of the bytes that make its id.
+    ...(root && typeof root.signature === 'string' ? { rootSignature: root.signature } : {}),
   }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined)
     .catch((e: unknown) => {
       refund();

@@ -15,6 +15,7 @@ import type { Reader } from './reader.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
 import type { ServerViews } from './views.js';
+import type { SiteKey } from './siteKey.js';
 import type { SitesConfig } from '../sync/peers.js';
 import type { SyncScheduler } from '../sync/scheduler.js';
 
@@ -96,4 +97,6 @@ export interface ServerContext {
   sites: SitesConfig;
   /** Background sync with peer sites, when <data>/sites.json names any. */
   sync?: SyncScheduler;
+  /** The key the server signs its own commits and push receipts with (<data>/site-signing-key). */
+  siteKey: SiteKey;
 }

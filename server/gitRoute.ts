@@ -19,6 +19,7 @@ import { translatePush } from '../core/views/translate.js';
 import type { ServedView } from './views.js';
 import { held, mayAccess } from './access.js';
 import type { AccessEntry } from './accessLog.js';
+import { issueReceipt, keepReceipt } from './receipts.js';
 import type { ServerContext } from './context.js';
 import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
 import { pushUsage } from './quotas.js';
@@ -104,6 +105,7 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
     });
     for (const fn of ctx.mainMoved) fn(id);
   }
+  keepReceipt(ctx, push, after);
   return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : unpackRefused ? 'refused-objects' : 'ok'), updates };
 }
 
@@ -222,7 +224,8 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   const quota = await chargeQuota(ctx, push, call);
   if (quota) return overQuota(ctx, push, quota);
   push.accepted = call.updates;
-  return { accept: true, lines: [] };
+  const main = call.updates.find((u) => u.ref === MAIN);
+  return { accept: true, lines: main ? issueReceipt(ctx, push, main.old, main.new, MAIN) : [] };
 }
 
 /** The refusal of a push for the errors among findings (of the rules, or of a view's translation). */
@@ -326,7 +329,7 @@ Promise<HookVerdict> {
     }
     push.landed = { old: now.main, new: last.main, view: last.view };
     push.accepted = call.updates;
-    return { accept: true, lines: [] };
+    return { accept: true, lines: issueReceipt(ctx, push, now.main, last.main, MAIN) };
   } finally {
     pushed.close();
   }

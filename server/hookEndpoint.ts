@@ -35,6 +35,8 @@ export interface PushContext {
   view?: ServedView;
   /** What a push from a view did to `main`, once it landed. */
   landed?: { old: Oid; new: Oid; view: Oid };
+  /** The signed receipt given with the accept answer (kept in the access log once `main` is its `new`). */
+  receipt?: { new: string; lines: string[] };
 }
 
 /** What the hook sent: the quarantine variables and the ref lines. */

@@ -28,6 +28,7 @@ import { Advertisements } from './advertisement.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import type { SyncContext } from '../sync/round.js';
+import { loadSiteKey, SITE_KEY_FILE, sitePublicKeyLine } from './siteKey.js';
 import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
 import { loadQuotas, Quotas } from './quotas.js';
@@ -109,6 +110,11 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       return new Promise((resolve) => server.close(resolve));
     });
     if (folder.made) log('info', 'data-folder-created', { data });
+    // Made once the port is ours, like every other file of the data folder.
+    const siteKey = await loadSiteKey(data).catch((e: unknown) => {
+      throw unreadable(`${data}/${SITE_KEY_FILE}`, e, 'the site signing key must be an unencrypted Ed25519 OpenSSH key of mode 600; move it away to make a new one (peers must then register the new public key)');
+    });
+    if (siteKey.made) log('info', 'site-key-created', { file: `${data}/${SITE_KEY_FILE}`, public_key: sitePublicKeyLine(siteKey.key) });
 
     const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
     const opened = await openServerIdentity({ data, log, oidc: options.oidc });
@@ -135,7 +141,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     closeIdentity = () => identity.close();
     const ctx: ServerContext = {
       options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants,
-      views: new ServerViews(data), idempotency: new Idempotency(identity.idempotency), gitEnv, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
+      views: new ServerViews(data), idempotency: new Idempotency(identity.idempotency), gitEnv, siteKey: siteKey.key, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
@@ -150,7 +156,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {
       const round: SyncContext = { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes,
-        judge: (input) => ctx.validator.judgeIncoming(input) };
+        judge: (input) => ctx.validator.judgeIncoming(input), signer: siteKey.key.signer };
       const scheduler = new SyncScheduler(sites, round, ctx.records, log, metrics, 2,
         (id) => identity.indexer.moved(id));
       ctx.sync = scheduler;

@@ -30,12 +30,14 @@ export async function revokeKeyRoute(ctx: ServerContext, p: Principal, name: str
 
 /**
  * GET /api/allowed-signers: any principal that may read some record (a participant once it takes
- * part in one); the names of principals who sign are what it reveals.
+ * part in one); the names of principals who sign are what it reveals. The site key's line comes
+ * first, as `ccr-server`.
  */
 export async function allowedSignersRoute(ctx: ServerContext, p: Principal): Promise<string> {
   const mine = p.kind === 'participant' ? await ctx.identity.records.recordsOf(p.participantId, undefined, 1) : null;
   if (mine && mine.items.length === 0) {
     throw new Forbidden('only principals who may read some record may read the allowed signers');
   }
-  return allowedSignersFile(await ctx.identity.store.keys());
+  // The site key first: the server's own commits and receipts (namespaces git and ccr-receipt).
+  return `${ctx.siteKey.allowedSigner}\n${allowedSignersFile(await ctx.identity.store.keys())}`;
 }

@@ -64,6 +64,7 @@ export class Gate {
 /** Validate input for a new principal (API, `ccr principal add`, and the stored entries `ccr doctor` reads). */
 export function checkPrincipalInput(input: PrincipalInput): PrincipalInput {
   if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) throw new InvalidInput('expected a name of letters, digits, `.`, `_` or `-` (at most 64, no `:`)');
+  if (input.name === 'ccr-server') throw new InvalidInput('expected another name: ccr-server names the site key in the allowed signers');
   if (!isOneOf(principalKinds, input.kind)) throw new InvalidInput(`expected kind to be one of ${principalKinds.join(', ')}`);
   if (input.kind === 'participant') {
     if (!isUuid(input.participant_id)) throw new InvalidInput('expected participant_id in canonical UUID form for a participant principal');

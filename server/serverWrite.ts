@@ -13,6 +13,7 @@ import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { parseCommitMessage } from '../core/commitMessage.js';
 import { readCommit } from '../core/source.js';
+import type { CommitSigner } from '../git/build.js';
 import type { Repository } from '../git/repository.js';
 import type { Written } from '../git/writer.js';
 import type { Change } from '../git/writer.js';
@@ -23,16 +24,6 @@ import type { LedgerUpdate } from '../service/updateThreadLedger.js';
 import { mayAccess } from './access.js';
 import { serverAuthor } from './api.js';
 import type { ServerContext } from './context.js';
-
-/**
- * Signs the commits the server writes for a principal (issue 14, server-side signing). A hook
- * point: `serverWrite` takes one and hands it to the record handle; the signing branch makes the
- * writer call it on each commit's payload. Until then no signer is passed and commits are unsigned.
- */
-export interface CommitSigner {
-  /** The armoured signature of a commit's payload (the commit object without its signature). */
-  sign(payload: Uint8Array): Promise<string>;
-}
 
 /** A change to a record as the API asks for it; `author` is the participant it is written as. */
 export type ServerChange =
@@ -49,8 +40,8 @@ export interface ServerWritten {
 /** A record handle that remembers the commit its one write made (the service gives only ids). */
 class ServerHandle extends RecordHandle {
   written: Oid | null = null;
-  constructor(repo: Repository, id: RecordId, p: Principal, ctx: ServerContext, readonly signer?: CommitSigner) {
-    super(repo, id, Date.now, p, ctx.identity.bindingsNow);
+  constructor(repo: Repository, id: RecordId, p: Principal, ctx: ServerContext, signer: CommitSigner) {
+    super(repo, id, Date.now, p, ctx.identity.bindingsNow, signer);
   }
 
   override async write<T>(author: CommitAuthor, prepare: (head: Oid | null) => Promise<Change<T>>): Promise<Written<T>> {
@@ -86,11 +77,12 @@ function asRule(change: ServerChange, e: unknown): unknown {
  * is refused with `ccr/who-write` as its push would be.
  */
 export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId, change: ServerChange,
-  options: { signer?: CommitSigner; careLocation?: string } = {}): Promise<ServerWritten> {
+  options: { careLocation?: string } = {}): Promise<ServerWritten> {
   if (p.kind === 'auditor') throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'write', id, r, ctx.participants));
   if (!repo) throw new NotFound(`no record ${id}`);
-  const handle = new ServerHandle(repo, id, p, ctx, options.signer);
+  // Signed with the site key, as every commit the server makes itself (issue 14).
+  const handle = new ServerHandle(repo, id, p, ctx, ctx.siteKey.signer);
   const service = new CoordinationService(handle);
   const place = options.careLocation ?? (await lastCareLocation(repo));
   const author = serverAuthor(p);

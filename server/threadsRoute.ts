@@ -12,7 +12,7 @@ import { checkParticipants } from '../service/content.js';
 import type { LedgerUpdate } from '../service/updateThreadLedger.js';
 import { readAs, type Answer } from './api.js';
 import type { ServerContext } from './context.js';
-import { serverWrite, writerOf, type CommitSigner } from './serverWrite.js';
+import { serverWrite, writerOf } from './serverWrite.js';
 
 /** A message as the API shows it. */
 export interface ApiMessage {
@@ -88,13 +88,8 @@ function optionalString(v: unknown, name: string): string | undefined {
   return v;
 }
 
-/** What every write route takes besides its body. */
-export interface WriteOptions {
-  signer?: CommitSigner;
-}
-
 /** POST /api/records/<id>/threads `{participants, message?: {body, author_id?}, care_location?}` → 201 `{thread_id, commit}`. */
-export async function createThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, body: unknown, o: WriteOptions = {}): Promise<Answer> {
+export async function createThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, body: unknown): Promise<Answer> {
   const b = fields(body, ['participants', 'message', 'care_location']);
   const participants: Participant[] = checkParticipants(b['participants']);
   let first: { author: { id: string; name: string }; body: string } | undefined;
@@ -105,12 +100,12 @@ export async function createThreadRoute(ctx: ServerContext, p: Principal, id: Re
   }
   const careLocation = optionalString(b['care_location'], 'care_location');
   const w = await serverWrite(ctx, p, id, { kind: 'create-thread', participants, ...(first ? { first } : {}) },
-    { ...o, ...(careLocation !== undefined ? { careLocation } : {}) });
+    careLocation !== undefined ? { careLocation } : {});
   return { status: 201, body: { thread_id: w.result, commit: w.commit } };
 }
 
 /** POST /api/records/<id>/threads/<thread>/messages `{body, corrects?, author_id?, care_location?}` → 201 `{message_id, commit}`. */
-export async function postMessageRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown, o: WriteOptions = {})
+export async function postMessageRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown)
   : Promise<Answer> {
   const b = fields(body, ['body', 'corrects', 'author_id', 'care_location']);
   if (typeof b['body'] !== 'string') throw new InvalidInput('expected body to be a string');
@@ -121,7 +116,7 @@ export async function postMessageRoute(ctx: ServerContext, p: Principal, id: Rec
   const author = writerOf(p, b['author_id'], ledger);
   const w = await serverWrite(ctx, p, id, {
     kind: 'add-message', thread, author, body: b['body'], ...(corrects !== undefined ? { corrects } : {}),
-  }, { ...o, ...(careLocation !== undefined ? { careLocation } : {}) });
+  }, careLocation !== undefined ? { careLocation } : {});
   return { status: 201, body: { message_id: w.result, commit: w.commit } };
 }
 
@@ -129,7 +124,7 @@ export async function postMessageRoute(ctx: ServerContext, p: Principal, id: Rec
  * PATCH /api/records/<id>/threads/<thread> `{participants?: {add?, remove?}, status?, visibility?,
  * policies?, author_id?, care_location?}` → 200 `{thread_id, commit}`; the system messages are added.
  */
-export async function updateThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown, o: WriteOptions = {})
+export async function updateThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown)
   : Promise<Answer> {
   const b = fields(body, ['participants', 'status', 'visibility', 'policies', 'author_id', 'care_location']);
   const update: Omit<LedgerUpdate, 'by'> = {};
@@ -154,6 +149,6 @@ export async function updateThreadRoute(ctx: ServerContext, p: Principal, id: Re
   const { ledger } = await readThreadAs(ctx, p, id, thread);
   const by = writerOf(p, b['author_id'], ledger);
   const w = await serverWrite(ctx, p, id, { kind: 'update-thread', thread, by, update },
-    { ...o, ...(careLocation !== undefined ? { careLocation } : {}) });
+    careLocation !== undefined ? { careLocation } : {});
   return { status: 200, body: { thread_id: thread, commit: w.commit } };
 }

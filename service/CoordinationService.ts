@@ -10,6 +10,7 @@ import type { Principal } from '../core/principal.js';
 import { STATUS_FILE } from '../core/layout.js';
 import { readStatus, type CoordinationStatus } from '../core/status.js';
 import type { ThreadStatus } from '../core/vocabulary.js';
+import type { CommitSigner } from '../git/build.js';
 import { Repository } from '../git/repository.js';
 import { addMessage } from './addMessage.js';
 import type { MessageContent } from './content.js';
@@ -28,7 +29,7 @@ export class UninitialisedCoordinationService {
   async initialise(author: CommitAuthor, careLocation: string, clinicalId: string): Promise<CoordinationService> {
     const { handle } = await createRecord({
       path: (id) => recordDir(this.config.dataDir, id), bare: false, author, careLocation, clinicalId,
-      ...(this.config.clock ? { clock: this.config.clock } : {}),
+      ...(this.config.clock ? { clock: this.config.clock } : {}), ...(this.config.signer ? { signer: this.config.signer } : {}),
     });
     return new CoordinationService(handle);
   }
@@ -47,14 +48,14 @@ export class CoordinationService {
   /** Open the record `<dataDir>/coordination/<s1>/<s2>/<id>/`. */
   static async withId(config: ServiceConfig, coordinationId: string): Promise<CoordinationService> {
     const id = checkRecordId(coordinationId);
-    return CoordinationService.open(Repository.workingCopy(recordDir(config.dataDir, id)), id, config.clock);
+    return CoordinationService.open(Repository.workingCopy(recordDir(config.dataDir, id)), id, config.clock, undefined, config.signer);
   }
 
   /**
    * Open the working copy at `dir` (a clone); the record id is read from its status file. With a
    * principal, the rules that need one (who may do what) are judged locally too.
    */
-  static async at(dir: string, clock?: () => number, principal?: Principal): Promise<CoordinationService> {
+  static async at(dir: string, clock?: () => number, principal?: Principal, signer?: CommitSigner): Promise<CoordinationService> {
     const repo = Repository.workingCopy(dir);
     const head = await repo.head().catch(() => null);
     const bytes = head ? await repo.readFile(head, STATUS_FILE) : null;
@@ -64,14 +65,17 @@ export class CoordinationService {
         hint: 'a CCR working copy is a clone of a record: ccr clone <server-url> <record-id>, then run ccr inside it',
       });
     }
-    return CoordinationService.open(repo, read.value.coordination_id, clock, principal);
+    return CoordinationService.open(repo, read.value.coordination_id, clock, principal, signer);
   }
 
-  /** Open a record in any repository (bare for the server), acting for a principal if given. */
-  static async open(repo: Repository, id: RecordId, clock?: () => number, principal?: Principal): Promise<CoordinationService> {
+  /**
+   * Open a record in any repository (bare for the server), acting for a principal if given, and
+   * signing every commit with `signer` if given (a server passes its site key's).
+   */
+  static async open(repo: Repository, id: RecordId, clock?: () => number, principal?: Principal, signer?: CommitSigner): Promise<CoordinationService> {
     const head = await fs.access(repo.gitdir).then(() => repo.head(), () => null);
     if (!head) throw new RecordNotFound(`no record ${id}`, { id });
-    return new CoordinationService(new RecordHandle(repo, id, clock, principal));
+    return new CoordinationService(new RecordHandle(repo, id, clock, principal, undefined, signer));
   }
 
   /** The record id. */

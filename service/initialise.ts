@@ -12,6 +12,8 @@ import type { BindingLookup, Principal } from '../core/principal.js';
 import { STATUS_FILE } from '../core/layout.js';
 import { initialStatus, renderStatus } from '../core/status.js';
 import { exists, syncDir, syncTree } from '../git/fsutil.js';
+import type { CommitSigner } from '../git/build.js';
+import { givenSignature } from '../git/signers.js';
 import { Repository, initRepository } from '../git/repository.js';
 import { files, RecordHandle, type CommitAuthor } from './record.js';
 
@@ -47,6 +49,13 @@ export interface CreateRecordOptions {
   bindings?: BindingLookup;
   /** The first commit must come out with this id (a peer's record re-created here), or nothing is created. */
   expectCommit?: string;
+  /** Signs every commit written (the first, and those of `then`). */
+  signer?: CommitSigner;
+  /**
+   * The first commit's signature as given (a peer's record re-created here: its signature is
+   * part of its bytes); used instead of `signer` for that commit.
+   */
+  rootSignature?: string;
   /**
    * Where the record is built before it is renamed into place (same file system); by default the
    * final folder's parent. A server gives its records root, so the shard folders are made only
@@ -74,8 +83,8 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     const gitdir = opts.bare ? tmp : `${tmp}/.git`;
     await initRepository(gitdir, opts.bare);
     const stagingRepo = opts.bare ? new Repository(tmp) : Repository.workingCopy(tmp);
-    const staging = new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings);
-    const written = await staging.write(opts.author, async () => ({
+    const first = opts.rootSignature !== undefined ? givenSignature(opts.rootSignature) : opts.signer;
+    const written = await new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings, first).write(opts.author, async () => ({
       files: files({ [STATUS_FILE]: renderStatus(initialStatus(id, opts.clinicalId as Uuid)) }),
       message: renderCommitMessage(subjects.createRecord, opts.careLocation),
       result: null,
@@ -83,6 +92,7 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     if (opts.expectCommit !== undefined && written.commit !== opts.expectCommit) {
       throw new Conflict(`the first commit came out as ${written.commit}, not ${opts.expectCommit}: the record cannot be re-created byte for byte`, { expected: opts.expectCommit, found: written.commit });
     }
+    const staging = new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings, opts.signer);
     const extra = then ? await then(staging) : undefined;
     // Everything written in the staging folder (HEAD, config, refs, objects) is on disk before the
     // rename shows the record: a crash never leaves a record with a file missing or empty.
@@ -104,7 +114,7 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
       for (let folder = dirname(final); folder.length >= madeFolder.length; folder = dirname(folder)) await syncDir(dirname(folder));
     }
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
-    const handle = new RecordHandle(repo, id, opts.clock, opts.principal, opts.bindings);
+    const handle = new RecordHandle(repo, id, opts.clock, opts.principal, opts.bindings, opts.signer);
     return { handle, commit: written.commit, ...(then ? { then: extra as T } : {}) };
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });

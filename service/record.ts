@@ -13,6 +13,7 @@ import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, isFolder, thre
 import { readStatus, type CoordinationStatus } from '../core/status.js';
 import { decodeUtf8, encodeUtf8 } from '../core/text.js';
 import type { Repository } from '../git/repository.js';
+import type { CommitSigner } from '../git/build.js';
 import { writeCommit, type Change, type Written } from '../git/writer.js';
 
 /** Where records live and how time is read. */
@@ -21,6 +22,8 @@ export interface ServiceConfig {
   dataDir: string;
   /** The clock in ms since the epoch (tests pass their own). */
   clock?: () => number;
+  /** Signs every commit the service writes (`sshKeygenSigner`, a server's site key); unsigned without it. */
+  signer?: CommitSigner;
 }
 
 /** A commit's author: a person or system, as git records it. */
@@ -43,13 +46,14 @@ export function checkAuthor(author: CommitAuthor): void {
 
 /**
  * A record opened by the service: repository, id, clock, and on a server the principal acting and
- * the participant ids bound to principals (judged by the same rules as a push).
+ * the participant ids bound to principals (judged by the same rules as a push); with a signer,
+ * every commit written through it is signed.
  */
 export class RecordHandle {
   readonly cache = new EvaluationCache(256);
   constructor(
     readonly repo: Repository, readonly id: RecordId, readonly clock: () => number = Date.now,
-    readonly principal?: Principal, readonly bindings?: BindingLookup,
+    readonly principal?: Principal, readonly bindings?: BindingLookup, readonly signer?: CommitSigner,
   ) {}
 
   /** The time for a new entry: the clock, kept strictly increasing within the process. */
@@ -67,7 +71,7 @@ export class RecordHandle {
       context: {
         recordId: this.id, now, ...(this.principal ? { principal: this.principal } : {}), ...(this.bindings ? { bindings: this.bindings } : {}),
       },
-      cache: this.cache,
+      cache: this.cache, ...(this.signer ? { signer: this.signer } : {}),
     }, prepare);
   }
 

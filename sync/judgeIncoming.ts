@@ -6,7 +6,8 @@
 import { evaluateCommit, EvaluationCache } from '../core/evaluate.js';
 import type { Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
-import type { Oid } from '../core/objects.js';
+import { parseCommit, type Oid } from '../core/objects.js';
+import { commitSignatureFinding } from '../core/rules/signature.js';
 import { CatFileSource } from '../git/catfile.js';
 import { gitMergeBase } from '../git/mergeBase.js';
 import { runGit } from '../git/run.js';
@@ -25,6 +26,19 @@ export interface IncomingInput {
   gitEnv: NodeJS.ProcessEnv;
 }
 
+/**
+ * The `ccr/commit-signature` refusal of a peer's commit whose signature is there and does not
+ * verify (malformed, another namespace, bad): signatures are checked on what a round fetches as on
+ * what a push brings. Who signed is not judged here: the signers' keys are registered at the peer.
+ */
+async function badSignature(source: CatFileSource, oid: Oid, now: number): Promise<Finding | null> {
+  const o = await source.read(oid);
+  const commit = o ? parseCommit(o.content) : null;
+  if (!o || !commit) return null; // the rules refuse what cannot be read
+  const found = commitSignatureFinding(o.content, commit.committer.timestamp, { pusher: 'the peer', required: false, key: () => null, now });
+  return found ? { ...found, commit: oid } : null;
+}
+
 /** The error findings of the peer's new commits (none: all good) and how many were judged. */
 export async function judgeIncoming(input: IncomingInput): Promise<{ findings: Finding[]; commits: number }> {
   const listed = await runGit(['--git-dir', input.gitdir, 'rev-list', '--topo-order', '--reverse', input.to, `^${input.from}`], { env: input.gitEnv });
@@ -34,6 +48,8 @@ export async function judgeIncoming(input: IncomingInput): Promise<{ findings: F
     const cache = new EvaluationCache();
     const mergeBase = gitMergeBase(input.gitdir, input.gitEnv);
     for (const [i, oid] of list.entries()) {
+      const bad = await badSignature(source, oid as Oid, input.now);
+      if (bad) return { findings: [bad], commits: i + 1 };
       const found = await evaluateCommit(source, oid as Oid, { recordId: input.recordId, cache, mergeBase, now: input.now });
       const errors = found.filter((f) => f.severity === 'error');
       if (errors.length > 0) return { findings: errors, commits: i + 1 };

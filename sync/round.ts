@@ -11,7 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { formatFinding, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
-import { buildSyncMerge } from '../core/mergeCommit.js';
+import { buildSyncMerge, type MergeBuild } from '../core/mergeCommit.js';
 import { isOid, parseCommit, type Oid } from '../core/objects.js';
 import { parseCommitMessage } from '../core/commitMessage.js';
 import { readStatus } from '../core/status.js';
@@ -21,6 +21,9 @@ import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
 import type { Repository } from '../git/repository.js';
 import { runGit } from '../git/run.js';
+import type { CommitSigner } from '../git/build.js';
+import { extractCommitSignature } from '../core/ssh/commitSignature.js';
+import { hashObject } from '../core/objects.js';
 import { writeObjects } from '../git/store.js';
 import { Scratch } from './incoming.js';
 import { judgeIncoming, type IncomingInput } from './judgeIncoming.js';
@@ -52,6 +55,8 @@ export interface SyncContext {
   maxFetchBytes: number;
   /** Where the peer's commits are judged: a server's validator threads; in this process if absent. */
   judge?: (input: IncomingInput) => Promise<{ findings: Finding[] }>;
+  /** Signs the merges the round builds (the site key); unsigned without it (`ccr sync`). */
+  signer?: CommitSigner;
 }
 
 const NOT_FOUND = /not found|404/i;
@@ -122,14 +127,19 @@ function peerApi(ctx: SyncContext, peer: Peer, left: Clock, method: string, path
 async function createAtPeer(ctx: SyncContext, repo: Repository, peer: Peer, left: Clock, id: RecordId): Promise<string | null> {
   const roots = (await runGit(['--git-dir', repo.gitdir, 'rev-list', '--max-parents=0', MAIN], { env: ctx.gitEnv })).stdout.toString().trim().split('\n');
   const root = roots[0] as Oid;
-  const commit = parseCommit((await repo.source.read(root))!.content);
+  const content = (await repo.source.read(root))!.content;
+  const commit = parseCommit(content);
+  const signature = extractCommitSignature(content).signature;
   const status = await repo.readFile(root, STATUS_FILE);
   const parsed = status ? readStatus(status) : null;
   const message = commit ? parseCommitMessage(commit.message) : null;
   if (!commit || !parsed?.ok || !message?.ok) return `our first commit ${root} was not written by CCR and cannot be re-created at the peer`;
   const r = await peerApi(ctx, peer, left, 'POST', '/api/records', {
     coordination_id: id, clinical_id: parsed.value.clinical_id, care_location: message.value.careLocation,
-    root: { name: commit.author.name, email: commit.author.email, time: commit.author.timestamp, commit: root },
+    root: {
+      name: commit.author.name, email: commit.author.email, time: commit.author.timestamp, commit: root,
+      ...(signature ? { signature: new TextDecoder().decode(signature) } : {}),
+    },
   });
   return r.status === 201 ? null : `the peer refused to create the record (${r.status} ${r.body.slice(0, 200)})`;
 }
@@ -225,8 +235,23 @@ async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: Record
   }
   const merge = await buildSyncMerge(repo.source, local, theirs, base);
   if (!merge.ok) return report('conflict', local, { detail: merge.conflict });
-  await writeObjects(repo.gitdir, merge.value.objects);
-  if (!(await moveMain(repo, local, merge.value.oid))) return report('retry', await repo.head(), { detail: 'main moved during the round' });
-  const refused = await pushToPeer(ctx, repo, peer, left, id, merge.value.oid);
-  return refused ? report('retry', merge.value.oid, { detail: refused }) : agree(merge.value.oid, 'merged');
+  const merged = await signMerge(ctx, merge.value);
+  await writeObjects(repo.gitdir, merged.objects);
+  if (!(await moveMain(repo, local, merged.oid))) return report('retry', await repo.head(), { detail: 'main moved during the round' });
+  const refused = await pushToPeer(ctx, repo, peer, left, id, merged.oid);
+  return refused ? report('retry', merged.oid, { detail: refused }) : agree(merged.oid, 'merged');
+}
+
+/**
+ * The merge as this site writes it: the deterministic commit with this site's signature added
+ * (one gpgsig header; `ccr/merge` judges the commit without it), or as built when no signer.
+ */
+async function signMerge(ctx: SyncContext, merge: MergeBuild): Promise<{ oid: Oid; objects: MergeBuild['objects'] }> {
+  if (!ctx.signer) return merge;
+  const signed = await ctx.signer(merge.commit);
+  const oid = hashObject('commit', signed);
+  const objects = new Map(merge.objects);
+  objects.delete(merge.oid);
+  objects.set(oid, { type: 'commit', content: signed });
+  return { oid, objects };
 }

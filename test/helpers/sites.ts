@@ -39,7 +39,7 @@ export async function syncAll(from: Site, to: string): Promise<RoundReport[]> {
   const server = from.s.server.context;
   // Judged on the server's validator threads, as the server's own rounds are.
   const ctx: SyncContext = { gitEnv: server.gitEnv, timeoutMs: 20_000, maxFetchBytes: server.options.maxPushBytes,
-    judge: (input) => server.validator.judgeIncoming(input) };
+    judge: (input) => server.validator.judgeIncoming(input), signer: server.siteKey.signer };
   const out: RoundReport[] = [];
   const { records } = await from.s.server.context.records.list(undefined, 1000);
   for (const id of records) out.push(await syncRecord(ctx, (await from.s.server.context.records.open(id))!, peer, id));

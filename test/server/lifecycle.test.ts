@@ -110,7 +110,9 @@ t.test('the access log records every request durably, and /metrics counts pushes
   // Changes to principals and tokens are in the same log, as `"event": "identity"` lines (issue 15),
   // written as they are made: the admin's creation at start among them.
   t.ok(lines.some((l) => l['event'] === 'identity' && l['action'] !== undefined), 'identity changes are logged');
-  const log = lines.filter((l) => l['event'] !== 'identity');
+  // An accepted push's signed receipt is kept as its own `"event": "receipt"` line.
+  t.match(lines.filter((l) => l['event'] === 'receipt'), [{ record: rec.id, principal: 'admin', receipt: /BEGIN CCR RECEIPT/ }]);
+  const log = lines.filter((l) => l['event'] !== 'identity' && l['event'] !== 'receipt');
   const pushes = log.filter((l) => l['service'] === 'git-receive-pack' && l['method'] === 'POST');
   t.match(pushes.map((p) => p['outcome']), ['accepted', 'refused']);
   t.match(pushes[0], { principal: 'admin', record: rec.id, address: '127.0.0.1', status: 200, updates: [{ ref: 'refs/heads/main', accepted: true }] });

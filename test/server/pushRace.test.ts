@@ -62,7 +62,7 @@ t.test('a push overtaken by a server-side write while it is judged is told why a
   await gitOk(clone, ['fetch', '-q', 'origin']);
   await gitOk(clone, ['reset', '-q', '--hard', 'origin/main']);
   await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
-  t.same(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted' }, 'fetched and pushed again, it lands');
+  t.match(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted', receipt: /-----BEGIN CCR RECEIPT-----/ }, 'fetched and pushed again, it lands');
   t.equal(await bodies(s, rec.id), 3, 'both messages are in main');
 });
 
@@ -103,7 +103,7 @@ t.test('a sync round that moves main during a push: the pusher is told to fetch;
   await gitOk(clone, ['fetch', '-q', 'origin']);
   await gitOk(clone, ['reset', '-q', '--hard', 'origin/main']);
   await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Pushed to site A.' });
-  t.same(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted' });
+  t.match(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted', receipt: /-----BEGIN CCR RECEIPT-----/ });
   t.match(await syncAll(a!, 'b'), [{ outcome: 'pushed' }]);
   t.equal(await mainAt(a!, rec.id), await mainAt(b!, rec.id), 'both sites hold the same main');
   t.equal(await bodies(b!.s, rec.id), 3, 'with every message');
@@ -126,7 +126,7 @@ t.test('an accepted push that cannot have the record lock within 10 s is refused
   t.match(push.stderr, /remote: ccr\/parse-budget refs\/heads\/main: expected the record within 10 s, found it busy with another write/);
   t.match(push.stderr, /remote: ccr: nothing was changed; push again in a moment/);
   t.equal(await mainAt({ name: 'x', s, peers: [] }, rec.id), before, 'main did not move');
-  t.same(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted' }, 'pushed again once the lock is free, it lands');
+  t.match(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted', receipt: /-----BEGIN CCR RECEIPT-----/ }, 'pushed again once the lock is free, it lands');
 });
 
 /** Processes of hooks/pre-receive started for this server's pushes (their hook port in the environment). */

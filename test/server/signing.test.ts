@@ -250,11 +250,12 @@ t.test('ccr verify --allowed-signers: good, unsigned, unknown and bad signatures
   writeFileSync(file, (await s.api('GET', '/api/allowed-signers', s.admin)).body as string);
   const clean = await ccr(['verify', c, '--allowed-signers', file]);
   t.equal(clean.status, 0, clean.stdout + clean.stderr);
-  t.match(clean.stdout, /signatures: 1 good, 2 unsigned, 1 by unknown keys, 0 bad/);
+  // The record and thread commits are the server's, signed with its site key (ccr-server).
+  t.match(clean.stdout, /signatures: 3 good, 0 unsigned, 1 by unknown keys, 0 bad/);
   t.match(clean.stdout, new RegExp(`^${unknown} signature unknown: signed by key SHA256:`, 'm'));
   t.notMatch(clean.stdout, new RegExp(`^${good} `, 'm'), 'the good commit has no line');
   const json = JSON.parse((await ccr(['verify', c, '--allowed-signers', file, '--json'])).stdout) as any;
-  t.match(json.signatures, [{ status: 'unsigned' }, { status: 'unsigned' },
+  t.match(json.signatures, [{ status: 'good', principal: 'ccr-server' }, { status: 'good', principal: 'ccr-server' },
     { commit: good, status: 'good', principal: 'admin' },
     { commit: unknown, status: 'unknown' }]);
 
