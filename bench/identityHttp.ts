@@ -15,7 +15,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { openHasher } from '../server/identity/tokens.js';
@@ -30,7 +30,6 @@ const rounds = Number(process.argv[3] ?? 5);
 const SMALL = 10;
 const RECORDS = 10;
 const ccr = new URL('../cli/ccr.js', import.meta.url).pathname;
-const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 /** A deterministic UUID-shaped id for number i of a kind. */
 const uuid = (kind: string, i: number) => {
@@ -83,6 +82,8 @@ interface Served {
   child: ChildProcess;
   /** ms from spawn until /healthz answered 200. */
   startMs: number;
+  /** CPU ms the server had used by then (all threads). */
+  startCpuMs: number;
   agent: Agent;
   stop(): Promise<void>;
 }
@@ -114,7 +115,7 @@ async function serve(data: string): Promise<Served> {
   }
   const startMs = performance.now() - t0;
   return {
-    url, pid: child.pid!, child, startMs, agent,
+    url, pid: child.pid!, child, startMs, startCpuMs: cpuMs(child.pid!), agent,
     stop: async () => {
       agent.destroy();
       if (exited === undefined) child.kill('SIGTERM');
@@ -143,16 +144,27 @@ function call(base: string, agent: Agent, method: string, path: string, auth?: s
   });
 }
 
-/** CPU time (ms) the process has used so far: utime + stime. */
+/**
+ * CPU time (ms) the process has used so far, all its threads: the first field of each thread's
+ * /proc/<pid>/task/<tid>/schedstat, in nanoseconds (utime + stime of /proc/<pid>/stat count in
+ * 10 ms ticks, too coarse for a request).
+ */
 function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // fields 14 and 15 of stat(5)
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e6;
 }
-function rssMiB(pid: number): { rss: number; hwm: number } {
+/** The server's memory (MiB): resident in all, its anonymous part (heap, stacks) and its file part (the mapped database, code). */
+function memory(pid: number): { rss: number; anon: number; file: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)![1]) / 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), hwm: kb('VmHWM') };
 }
 
 // Deterministic pseudo-random picks, the same sequence for both servers.
@@ -162,13 +174,16 @@ const pick = (n: number) => {
   return seed % n;
 };
 
-/** `count` requests one after another; mean wall µs and server CPU µs per request. */
-async function measure(s: Served, count: number, one: (i: number) => Promise<void>): Promise<{ wall: number; cpu: number }> {
+/** `count` requests one after another; each one's wall µs, and the server's mean CPU µs per request. */
+async function measure(s: Served, count: number, one: (i: number) => Promise<void>): Promise<{ walls: number[]; cpu: number }> {
   const c0 = cpuMs(s.pid);
-  const t0 = performance.now();
-  for (let i = 0; i < count; i++) await one(i);
-  const wall = ((performance.now() - t0) * 1000) / count;
-  return { wall, cpu: ((cpuMs(s.pid) - c0) * 1000) / count };
+  const walls: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await one(i);
+    walls.push((performance.now() - t0) * 1000);
+  }
+  return { walls, cpu: ((cpuMs(s.pid) - c0) * 1000) / count };
 }
 
 const expect = (r: { status: number; body: string }, status: number, what: string) => {
@@ -180,7 +195,7 @@ interface Side { label: string; n: number; data: string; server?: Served; create
 
 const CHECKS = 1000;
 const PAGES = 1000;
-const CREATIONS = 40;
+const CREATIONS = 50;
 const tokenCheck = (s: Side) => measure(s.server!, CHECKS, async () => {
   const i = pick(s.n);
   expect(await call(s.server!.url, s.server!.agent, 'GET', `/api/principals/p${i}/tokens`, basic(`p${i}`, tokenOf(i))), 200, 'token check');
@@ -223,8 +238,8 @@ const large: Side = { label: big.toLocaleString('en'), n: big, data: largeFill.d
 report(`bulk creation of ${big.toLocaleString('en')} principals with tokens`, largeFill.ms / 1000, 's');
 const sides = [small, large];
 const results: Record<string, Record<'small' | 'large', number[]>> = {};
-const note = (name: string, which: 'small' | 'large', v: number) => {
-  (results[name] ??= { small: [], large: [] })[which].push(v);
+const note = (name: string, which: 'small' | 'large', ...v: number[]) => {
+  (results[name] ??= { small: [], large: [] })[which].push(...v);
 };
 const order = (r: number): Array<['small' | 'large', Side]> => (r % 2 ? [['large', large], ['small', small]] : [['small', small], ['large', large]]);
 
@@ -233,7 +248,10 @@ try {
   for (let r = 0; r < rounds + 1; r++) {
     for (const [which, side] of order(r)) {
       const s = await serve(side.data);
-      if (r > 0) note('server start until /healthz answers (ms)', which, s.startMs); // the first start of each warms the page cache
+      if (r > 0) { // the first start of each warms the page cache
+        note('server start until /healthz answers: wall (ms)', which, s.startMs);
+        note('server start until /healthz answers: server CPU (ms)', which, s.startCpuMs);
+      }
       await s.stop();
     }
   }
@@ -243,26 +261,28 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const [which, side] of order(r)) {
       const t = await tokenCheck(side);
-      note('token check: wall (µs)', which, t.wall);
+      note('token check: wall (µs)', which, ...t.walls);
       note('token check: server CPU (µs)', which, t.cpu);
       const m = await myRecordsPage(side);
-      note('"my records" page: wall (µs)', which, m.wall);
+      note('"my records" page: wall (µs)', which, ...m.walls);
       note('"my records" page: server CPU (µs)', which, m.cpu);
       const c = await creation(side);
-      note('principal creation: wall (µs)', which, c.wall);
+      note('principal creation: wall (µs)', which, ...c.walls);
       note('principal creation: server CPU (µs)', which, c.cpu);
     }
   }
-  console.log(`median of ${rounds} rounds (${CHECKS} token checks, ${PAGES} pages, ${CREATIONS} creations a round, one at a time); `
-    + `ratio = ${large.label} / ${small.label}`);
+  console.log(`${rounds} rounds of ${CHECKS} token checks, ${PAGES} pages, ${CREATIONS} creations, one request at a time; wall: median `
+    + `request of all rounds; server CPU: median of the rounds' means; ratio = ${large.label} / ${small.label}`);
   for (const [name, r] of Object.entries(results)) {
     const [what, unit] = /^(.*) \((.*)\)$/.exec(name)!.slice(1) as [string, string];
     report(`${what}, ${small.label}`, median(r.small), unit);
     report(`${what}, ${large.label}`, median(r.large), unit, { name: small.label, value: median(r.small) });
   }
   for (const side of sides) {
-    const m = rssMiB(side.server!.pid);
-    report(`server memory, ${side.label} principals: RSS now`, m.rss, 'MiB');
+    const m = memory(side.server!.pid);
+    report(`server memory, ${side.label} principals: RSS at the end`, m.rss, 'MiB');
+    report(`  of it anonymous (JS heap, native, stacks)`, m.anon, 'MiB');
+    report(`  of it file pages (mapped database pages, code)`, m.file, 'MiB');
     report(`server memory, ${side.label} principals: RSS peak`, m.hwm, 'MiB');
   }
   report(`database file, ${large.label} principals`, statSync(`${large.data}/identity.sqlite`).size / 2 ** 20, 'MiB');
