@@ -13,6 +13,8 @@ const benches: Array<[string, string[]]> = [
   ['disk.js', quick ? ['2'] : ['8']],
   ['syncCap.js', quick ? ['32'] : ['300']],
   ['webView.js', quick ? ['200'] : ['1000']],
+  ['identity.js', quick ? ['20000', '4'] : ['1000000', '12']],
+  ['identityHttp.js', quick ? ['20000', '2'] : ['1000000', '5']],
 ];
 let failed = 0;
 for (const [file, args] of benches) {
