@@ -92,6 +92,8 @@ const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
+// Interrupted: exit normally, so that the servers are stopped and the folders removed (exit handlers).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 async function serve(data: string): Promise<Served> {
   const port = await freePort();
