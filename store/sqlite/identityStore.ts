@@ -240,7 +240,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   }
 
   #import(list: Iterable<ImportedPrincipal>, by: Actor, action: AuditAction, skipExisting: boolean): number {
-    // A bulk import inserts into five indexes at random places: with the usual page cache, pages
+    // A bulk import inserts into several indexes at random places: with the usual page cache, pages
     // are evicted and read again many times over (a million principals took minutes). A cache
     // large enough for the whole tree for the length of the import, then the usual size again
     // (which frees the pages); what is written and when it is synced do not change.
