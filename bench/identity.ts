@@ -38,9 +38,16 @@ async function fill(n: number): Promise<{ data: string; ms: number }> {
   const started = performance.now();
   const stores = await openIdentityStores(data, server);
   const hasher = await openHasher(`${data}/token.key`, stores.identity);
+  const step = Math.max(1, Math.floor(n / 10));
+  const say = (what: string, i: number) => {
+    if (n >= 1000 && i % step === 0) {
+      process.stderr.write(`  building ${n.toLocaleString('en')} ${what}: ${i.toLocaleString('en')} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+    }
+  };
   function* principals(): Generator<ImportedPrincipal> {
     yield { principal: { name: 'admin', kind: 'admin' }, created_at: new Date().toISOString(), token: { hash: hasher.hash('ccr_admin') } };
     for (let i = 0; i < n; i++) {
+      say('principals', i);
       yield { principal: { name: `p${i}`, kind: 'participant', participant_id: uuid('participant', i), role: 'clinician',
         display_name: `Dr Number ${i}` }, created_at: new Date().toISOString(), token: { hash: hasher.hash(tokenOf(i)) } };
     }
@@ -49,6 +56,7 @@ async function fill(n: number): Promise<{ data: string; ms: number }> {
   // Record r has participants r and r + 1: everyone takes part in two records.
   function* rows() {
     for (let r = 0; r < n; r++) {
+      say('index rows (records of two participants)', r);
       yield { record: uuid('record', r), head: createHash('sha1').update(String(r)).digest('hex'),
         participants: [uuid('participant', r), uuid('participant', (r + 1) % n)] };
     }

@@ -17,6 +17,8 @@ const benches: Array<[string, string[]]> = [
   ['apiMessage.js', quick ? ['20'] : ['60']],
   ['cli.js', quick ? ['5'] : ['20']],
   ['versusGit.js', quick ? ['8', '3'] : ['30', '8']],
+  ['identity.js', quick ? ['20000', '4'] : ['1000000', '12']],
+  ['identityHttp.js', quick ? ['20000', '2'] : ['1000000', '5']],
 ];
 let failed = 0;
 for (const [file, args] of benches) {
