@@ -8,7 +8,7 @@ import { CoordinationService } from '../../index.js';
 import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
 import { as, committer, jane, place, tom } from '../helpers/people.js';
 import { mainAt, sites, syncAll, type Site } from '../helpers/sites.js';
-import type { TestServer } from '../helpers/server.js';
+import { castPrincipals, testServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { parseOpenSshPrivateKey } from '../../core/ssh/privateKey.js';
 import { publicKeyFromKeyObject, formatPublicKey } from '../../core/ssh/keys.js';
@@ -133,6 +133,27 @@ t.test('git verify-commit accepts every commit the servers made: API creation, p
     v = await verdicts(clone, await allowedSigners(site.s, dir, `${site.name}2`));
     t.equal(v.size, 6, `${site.name}: record, thread, three pushes, the merge`);
     for (const [oid, ok] of v) t.equal(ok, !clients.has(oid), `${site.name}: ${oid.slice(0, 12)} ${clients.has(oid) ? 'a client commit, unsigned' : 'server-made, verifies'}`);
+  }
+});
+
+t.test('the message API writes signed commits: git verify-commit accepts each, as ccr-server', async (t) => {
+  const s = await testServer(t);
+  const cast = await castPrincipals(s);
+  const rec = await s.record({ participants: [jane, tom], message: { author_id: jane.participant_id, body: 'First.' } });
+  const posted = await s.api('POST', `/api/records/${rec.id}/threads/${rec.thread}/messages`, cast.jane, { body: 'Posted through the API.' });
+  t.equal(posted.status, 201, JSON.stringify(posted.body));
+  const created = await s.api('POST', `/api/records/${rec.id}/threads`, cast.jane, { participants: [jane, tom], message: { body: 'A second thread.' } });
+  t.equal(created.status, 201, JSON.stringify(created.body));
+  const closed = await s.api('PATCH', `/api/records/${rec.id}/threads/${rec.thread}`, cast.jane, { status: 'closed' });
+  t.equal(closed.status, 200, JSON.stringify(closed.body));
+  const dir = tempDir(t);
+  await gitOk(dir, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
+  const file = await allowedSigners(s, dir);
+  const v = await verdicts(`${dir}/c`, file);
+  for (const commit of [(posted.body as { commit: string }).commit, (created.body as { commit: string }).commit, (closed.body as { commit: string }).commit]) {
+    t.equal(v.get(commit), true, `${commit.slice(0, 12)} verifies`);
+    const r = await gitRun(`${dir}/c`, ['-c', `gpg.ssh.allowedSignersFile=${file}`, 'verify-commit', commit], { env: testGitEnv({ TZ: 'UTC' }) });
+    t.match(r.stderr, /Good "git" signature for ccr-server/, 'signed by the site key');
   }
 });
 
