@@ -13,6 +13,8 @@ import type { Quotas } from './quotas.js';
 import type { Reader } from './reader.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
+import type { ServerEvents } from './events/routes.js';
+import type { DeliveryOptions } from './events/webhooks.js';
 import type { ServerViews } from './views.js';
 import type { SitesConfig } from '../sync/peers.js';
 import type { SyncScheduler } from '../sync/scheduler.js';
@@ -64,6 +66,8 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Single sign-on: JWTs of this OpenID Connect issuer are taken as credentials (none without it). */
   oidc?: OidcConfig;
+  /** Webhook deliveries: the hosts hooks may point at (`allow`, none by default), timeouts and retries. */
+  webhooks?: Partial<DeliveryOptions>;
 }
 
 /** The shared state of a running server. */
@@ -91,6 +95,8 @@ export interface ServerContext {
   quotas: Quotas;
   /** The peers of <data>/sites.json as read at start (none without the file). */
   sites: SitesConfig;
+  /** The events feed and webhooks (<data>/events.sqlite). */
+  events: ServerEvents;
   /** Background sync with peer sites, when <data>/sites.json names any. */
   sync?: SyncScheduler;
 }
