@@ -13,6 +13,7 @@ const benches: Array<[string, string[]]> = [
   ['disk.js', quick ? ['2'] : ['8']],
   ['syncCap.js', quick ? ['32'] : ['300']],
   ['webView.js', quick ? ['200'] : ['1000']],
+  ['events.js', quick ? ['8', '1000'] : ['20', '1000']],
 ];
 let failed = 0;
 for (const [file, args] of benches) {
