@@ -79,6 +79,9 @@ export class EventFeed {
   readonly #reader: RecordStore;
   readonly #fanouts: Fanout[] = [];
   readonly #recorded: Array<() => void> = [];
+  /** Records whose moves were reported since start: a first start's baseline leaves them to `moved`. */
+  readonly #touched = new Set<string>();
+  #stopping = false;
 
   /**
    * @param db the events database
@@ -96,6 +99,7 @@ export class EventFeed {
 
   /** `main` of a record moved: record its events (in the background; a `mainMoved` hook). */
   moved(id: RecordId): void {
+    this.#touched.add(id);
     if (this.#running.has(id)) {
       this.#again.add(id);
       return;
@@ -107,6 +111,11 @@ export class EventFeed {
       } while (this.#again.has(id));
     })().finally(() => this.#running.delete(id));
     this.#running.set(id, run);
+  }
+
+  /** Stop catching up (shutdown); what is not recorded is caught up at the next start. */
+  stop(): void {
+    this.#stopping = true;
   }
 
   /** Resolves when no recording is running (tests, shutdown). */
@@ -138,19 +147,25 @@ export class EventFeed {
     if (listed.code !== 0) throw new Error(`git rev-list failed: ${listed.stderr.toString().trim()}`);
     const chain = listed.stdout.toString().split('\n').filter(Boolean) as Oid[];
     const events = await deriveEvents(repo.source, id, from, chain);
-    this.#store(id, old, head, events);
+    if (!this.#store(id, old, head, events)) {
+      this.#again.add(id); // recorded meanwhile by another way: read again from what is recorded now
+      return 0;
+    }
     if (events.length > 0) for (const fn of this.#recorded) fn();
     return events.length;
   }
 
-  /** Store a batch with its deliveries and the new head, in one transaction (a head moved meanwhile by another process: nothing). */
-  #store(id: string, old: string | null, head: string, events: RecordEvent[]): void {
+  /**
+   * Store a batch with its deliveries and the new head, in one transaction; false (nothing stored)
+   * when the recorded head is no longer the one the batch started from.
+   */
+  #store(id: string, old: string | null, head: string, events: RecordEvent[]): boolean {
     const insert = this.db.prepare(`INSERT INTO events (record, kind, thread, message, changes, commit_oid, head, time)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     const audience = this.db.prepare('INSERT OR IGNORE INTO audience (participant, seq) VALUES (?, ?)');
     const now = Date.now();
-    this.db.transaction(() => {
-      if (this.recordedHead(id) !== old) return;
+    return this.db.transaction(() => {
+      if (this.recordedHead(id) !== old) return false;
       for (const e of events) {
         const seq = Number(insert.run(e.record, e.kind, e.thread ?? null, e.message ?? null,
           e.changes ? JSON.stringify(e.changes) : null, e.commit, e.head, e.time).lastInsertRowid);
@@ -158,6 +173,7 @@ export class EventFeed {
         for (const fanout of this.#fanouts) fanout(e, seq, now);
       }
       this.db.prepare('INSERT INTO heads (record, head) VALUES (?, ?) ON CONFLICT (record) DO UPDATE SET head = excluded.head').run(id, head);
+      return true;
     }).immediate();
   }
 
@@ -172,13 +188,19 @@ export class EventFeed {
     do {
       const page = await list(after, 500);
       for (const id of page.records) {
+        if (this.#stopping) return out;
         out.checked++;
         const repo = await this.#reader.open(id as RecordId);
         const head = repo ? await repo.head() : null;
         if (!head || this.recordedHead(id) === head) continue;
         out.moved++;
-        if (baseline) this.db.prepare('INSERT OR IGNORE INTO heads (record, head) VALUES (?, ?)').run(id, head);
-        else this.moved(id as RecordId);
+        if (baseline && !this.#touched.has(id)) {
+          this.db.prepare('INSERT OR IGNORE INTO heads (record, head) VALUES (?, ?)').run(id, head);
+          continue;
+        }
+        // One record at a time: a long outage does not start a rev-list per record at once.
+        this.moved(id as RecordId);
+        await this.#running.get(id);
       }
       after = page.next;
     } while (after !== undefined);

@@ -42,7 +42,8 @@ export function openEvents(data: string, records: RecordStore, log: Logger, deli
     },
     async close() {
       closed = true;
-      webhooks.stop();
+      feed.stop();
+      await webhooks.stop();
       await caughtUp;
       await feed.idle();
       db.close();

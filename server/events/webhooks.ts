@@ -102,7 +102,7 @@ export const webhookKinds: readonly Principal['kind'][] = ['admin', 'integration
 /** The hooks of a server and their deliveries. */
 export class Webhooks {
   #hooks: HookRow[] | null = null;
-  readonly #inflight = new Set<string>();
+  readonly #inflight = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
   readonly #aborts = new Set<AbortController>();
@@ -206,12 +206,13 @@ export class Webhooks {
     this.kick();
   }
 
-  /** Stop: no new attempts; attempts in flight are abandoned (retried after the next start). */
-  stop(): void {
+  /** Stop: no new attempts; attempts in flight are abandoned (retried after the next start) and awaited. */
+  async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     for (const a of this.#aborts) a.abort();
+    await Promise.all([...this.#inflight.values()]);
   }
 
   /** Look for due deliveries now. */
@@ -225,12 +226,12 @@ export class Webhooks {
         .all(now, free + this.#inflight.size) as Array<{ id: string; hook: string; seq: number; attempts: number; created_at: number }>;
       for (const d of due) {
         if (this.#inflight.has(d.id) || this.#inflight.size >= this.options.concurrency) continue;
-        this.#inflight.add(d.id);
-        void this.#attempt(d).catch((e: unknown) => this.log('error', 'webhook-delivery-crashed', { delivery: d.id, error: e }))
+        const attempt = this.#attempt(d).catch((e: unknown) => this.log('error', 'webhook-delivery-crashed', { delivery: d.id, error: e }))
           .finally(() => {
             this.#inflight.delete(d.id);
             this.kick();
           });
+        this.#inflight.set(d.id, attempt);
       }
     }
     // Wake for the next one due.
@@ -251,6 +252,7 @@ export class Webhooks {
       this.db.prepare('UPDATE deliveries SET state = \'cancelled\', last_error = ? WHERE id = ?').run('the hook\'s owner may no longer read events', d.id);
       return;
     }
+    if (this.#stopped) return;
     const body = JSON.stringify(feedEvent(event));
     const started = Date.now();
     const outcome = await this.#post(new URL(hook.url), body, {
