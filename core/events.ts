@@ -135,14 +135,28 @@ async function everyone(objects: Objects, s: State): Promise<string[]> {
  * The events of `main` moving from `old` (null: the record was just made) along `chain`: the
  * commits of the new `main`'s first-parent history after `old`, oldest first, ending at the new
  * head. Each step compares a commit's tree with the one before it on that chain (for the first,
- * `old`'s), so a merge brings what it merged once, and nothing already in `old` comes again.
+ * `old`'s); threads and messages are reported the first time they appear, never again, whatever
+ * the path: a merge brings what it merged once, and when `old` is not on the new first-parent
+ * chain (a fast-forward to a peer's merge) nothing already in `old` comes again.
  */
 export async function deriveEvents(source: ObjectSource, record: string, old: Oid | null, chain: readonly Oid[]): Promise<RecordEvent[]> {
   const objects = new Objects(source);
   const head = chain.at(-1);
   if (head === undefined) return [];
   const out: RecordEvent[] = [];
-  let before = old === null ? EMPTY : await objects.state(old);
+  const start = old === null ? EMPTY : await objects.state(old);
+  let before = start;
+  // Message ids known per thread: those of `old` (read when the thread first changes), then each reported one.
+  const known = new Map<string, Set<string>>();
+  const knownOf = async (thread: string): Promise<Set<string>> => {
+    let ids = known.get(thread);
+    if (!ids) {
+      const t = start.threads.get(thread);
+      ids = new Set(t ? messageIds(await objects.text((await objects.files(t)).messages)) : []);
+      known.set(thread, ids);
+    }
+    return ids;
+  };
   for (const commit of chain) {
     const c = await readCommit(source, commit);
     if (!c) throw new MissingObject(commit);
@@ -161,8 +175,9 @@ export async function deriveEvents(source: ObjectSource, record: string, old: Oi
       const ledger = await objects.ledger(files.ledger);
       const audience = ids(ledger);
       let earlier = '';
-      if (!was) out.push({ ...base, kind: 'thread.created', thread, audience });
-      else {
+      if (!was) {
+        if (!start.threads.has(thread) && !known.has(thread)) out.push({ ...base, kind: 'thread.created', thread, audience });
+      } else {
         const prior = await objects.files(was);
         const then = await objects.ledger(prior.ledger);
         if (prior.ledger !== files.ledger && then && ledger) {
@@ -173,11 +188,15 @@ export async function deriveEvents(source: ObjectSource, record: string, old: Oi
         if (prior.messages === files.messages) continue;
         earlier = await objects.text(prior.messages);
       }
+      const seen = await knownOf(thread);
       const text = await objects.text(files.messages);
-      // messages.md only grows (ccr/append-only): the new blocks are after the old text.
-      const added = text.startsWith(earlier) ? messageIds(text.slice(Math.max(0, earlier.length - 1)))
-        : ((known) => messageIds(text).filter((m) => !known.has(m)))(new Set(messageIds(earlier)));
-      for (const message of added) out.push({ ...base, kind: 'message.added', thread, message, audience });
+      // messages.md only grows (ccr/append-only): usually the new blocks follow the earlier text.
+      const candidates = text.startsWith(earlier) ? messageIds(text.slice(Math.max(0, earlier.length - 1))) : messageIds(text);
+      for (const message of candidates) {
+        if (seen.has(message)) continue;
+        seen.add(message);
+        out.push({ ...base, kind: 'message.added', thread, message, audience });
+      }
     }
     before = now;
   }

@@ -82,6 +82,8 @@ export class EventFeed {
   /** Records whose moves were reported since start: a first start's baseline leaves them to `moved`. */
   readonly #touched = new Set<string>();
   #stopping = false;
+  /** Failed recordings in a row, per record: tried again after a pause, a few times. */
+  readonly #failures = new Map<string, number>();
 
   /**
    * @param db the events database
@@ -107,7 +109,13 @@ export class EventFeed {
     const run = (async () => {
       do {
         this.#again.delete(id);
-        await this.#record(id).catch((e: unknown) => this.log('error', 'events-record-failed', { record: id, error: e }));
+        await this.#record(id).then(() => this.#failures.delete(id), (e: unknown) => {
+          const failures = (this.#failures.get(id) ?? 0) + 1;
+          this.#failures.set(id, failures);
+          this.log('error', 'events-record-failed', { record: id, failures, error: e });
+          // Tried again later (the next move, or the next start, would catch it up too).
+          if (failures <= 5 && !this.#stopping) setTimeout(() => this.moved(id), 1000 * 2 ** failures).unref();
+        });
       } while (this.#again.has(id));
     })().finally(() => this.#running.delete(id));
     this.#running.set(id, run);

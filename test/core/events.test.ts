@@ -107,6 +107,23 @@ t.test('a merge brings what it merged once', async (t) => {
   t.ok((await derive(mainBefore, merged)).every((e) => e.kind === 'message.added' && e.message === side));
 });
 
+t.test('a fast-forward to a peer\'s merge brings only what was new, once', async (t) => {
+  const { svc, dir, head, derive } = await record(t);
+  const thread = await svc.createThread(committer, place, [jane, tom], { author: as(jane), body: 'hello' });
+  const second = await svc.createThread(committer, place, [jane, tom], { author: as(jane), body: 'hello' });
+  const base = head();
+  await (await CoordinationService.at(dir)).addMessage(committer, place, thread, { author: as(jane), body: 'ours' });
+  const ours = head();
+  gitIn(dir, ['branch', 'ours']);
+  gitIn(dir, ['reset', '-q', '--hard', base]);
+  const theirs = await (await CoordinationService.at(dir)).addMessage(committer, place, second, { author: as(tom), body: 'theirs' });
+  gitIn(dir, ['-c', 'user.name=CCR Test', '-c', 'user.email=test@ccr.invalid', 'merge', '-q', '--no-edit', 'ours']);
+  const merged = head();
+  // Our main was `ours`; the peer's merge has its own line first: `ours` is not on its first-parent chain.
+  const got = await derive(ours, merged);
+  t.same(got.map((e) => [e.kind, e.message]), [['message.added', theirs]], 'their message once, ours not again');
+});
+
 t.test('message ids are read from the block fields only', async (t) => {
   const a = '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12';
   const text = `# Messages\n\n## Message\n\n**ID:** \`${a}\`  \n**Type:** message  \n\nbody mentions **ID:** \`${a.replace('4', '5')}\`\n`;
