@@ -248,8 +248,20 @@ export class Webhooks {
     const hook = this.db.prepare('SELECT * FROM hooks WHERE id = ?').get(d.hook) as HookRow | undefined;
     const event = this.feed.event(d.seq);
     if (!hook || !event) return; // removed meanwhile (its deliveries went with it)
-    if (!(await this.ownerMay(hook.owner))) {
-      this.db.prepare('UPDATE deliveries SET state = \'cancelled\', last_error = ? WHERE id = ?').run('the hook\'s owner may no longer read events', d.id);
+    // The operator may have narrowed the allow-list since the hook was registered: it holds at every attempt.
+    const allowed = (() => {
+      try {
+        checkHookUrl(hook.url, this.options.allow);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    const cancelled = !allowed ? 'the hook\'s host is no longer on the allow-list'
+      : !(await this.ownerMay(hook.owner)) ? 'the hook\'s owner may no longer read events' : null;
+    if (cancelled) {
+      this.db.prepare('UPDATE deliveries SET state = \'cancelled\', last_error = ? WHERE id = ?').run(cancelled, d.id);
+      this.log('warn', 'webhook-cancelled', { hook: hook.id, delivery: d.id, reason: cancelled });
       return;
     }
     if (this.#stopped) return;

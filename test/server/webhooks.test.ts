@@ -148,3 +148,16 @@ t.test('a receiver that hangs is timed out and delays no push', async (t) => {
   rx.mode = 200;
   await rx.waitFor((r) => r.answered === 200 && r.json?.message === first.message, 30_000);
 });
+
+t.test('a hook whose owner was removed receives nothing more', async (t) => {
+  const { s, rx } = await setup(t);
+  const ehr = await s.principal({ name: 'ehr', kind: 'integration' });
+  const hook = await s.api('POST', '/api/webhooks', ehr, { url: rx.url, secret: SECRET, records: 'all' });
+  t.equal(hook.status, 201);
+  t.equal((await s.api('DELETE', '/api/principals/ehr', s.admin)).status, 204);
+  const rec = await s.record();
+  const d = await eventually(async () => (await s.api('GET', `/api/webhooks/${hook.body.id}/deliveries`, s.admin)).body.deliveries
+    .find((x: any) => x.record === rec.id && x.state === 'cancelled'), 20_000, 'the delivery cancelled');
+  t.match(d.last_error, /owner may no longer read/);
+  t.notOk(rx.received.some((r) => r.json?.record === rec.id), 'nothing was sent');
+});
