@@ -10,6 +10,7 @@ import { gitOk, gitRun } from '../helpers/git.js';
 import { admin as sam, as, committer, jane, john, place, tom } from '../helpers/people.js';
 import { eventually } from '../helpers/receiver.js';
 import { ADMIN_TOKEN, castPrincipals, testServer, type Creds, type TestServer } from '../helpers/server.js';
+import { freePort, siteWithPeers } from '../helpers/sites.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SECRET = 'SAFEGUARDING-MARKER-7f3e';
@@ -144,4 +145,19 @@ t.test('a server that stopped before recording a move catches up at start', asyn
     return body.events.find((e) => e.message === id);
   }, 20_000, 'the offline message in the feed');
   t.equal(got.kind, 'message.added');
+});
+
+t.test('a site principal tied to a peer reads only the events of the records shared with it', async (t) => {
+  const shared = '00000000-0000-4000-8000-00000000abcd';
+  const down = `http://127.0.0.1:${await freePort()}`;
+  const b = await siteWithPeers(t, [{ name: 'a', url: down, user: 'site-b', token: 'unused', records: [shared], principal: 'site-a' }]);
+  const siteA = await b.principal({ name: 'site-a', kind: 'site' });
+  const made = await b.api('POST', '/api/records', b.admin, { coordination_id: shared, clinical_id: '0f1e2d3c-4b5a-4697-8877-665544332211', care_location: place, thread: { participants: [jane] } });
+  t.equal(made.status, 201);
+  const hidden = (await b.record({ participants: [jane] })).id;
+  await b.server.context.events.feed.idle();
+  const theirs = await all(b, siteA);
+  t.ok(theirs.length >= 2, 'the shared record\'s events');
+  t.ok(theirs.every((e) => e.record === shared), 'and no other record\'s');
+  t.ok((await all(b, b.admin)).some((e) => e.record === hidden), 'the admin reads the other record\'s');
 });
