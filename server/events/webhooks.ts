@@ -12,6 +12,7 @@ import { Forbidden, InvalidInput, NotFound } from '../../core/errors.js';
 import { isEventKind, type EventKind, type RecordEvent } from '../../core/events.js';
 import { isUuid } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
+import type Database from 'better-sqlite3';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
 import { feedEvent, newId, type EventFeed } from './feed.js';
@@ -102,6 +103,9 @@ export const webhookKinds: readonly Principal['kind'][] = ['admin', 'integration
 /** The hooks of a server and their deliveries. */
 export class Webhooks {
   #hooks: HookRow[] | null = null;
+  /** What each hook wants, parsed once per change of the hooks. */
+  #wants: Array<{ id: string; records: Set<string> | null; kinds: Set<string> | null }> | null = null;
+  #addDelivery: Database.Statement<[string, string, number, number, number]> | null = null;
   readonly #inflight = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
@@ -121,13 +125,14 @@ export class Webhooks {
 
   /** Inside the feed's transaction: a pending delivery for each hook that wants the event. */
   #fanout(e: RecordEvent, seq: number, now: number): void {
-    const add = this.db.prepare('INSERT INTO deliveries (id, hook, seq, state, next_at, created_at) VALUES (?, ?, ?, \'pending\', ?, ?)');
-    for (const h of this.#all()) {
+    this.#wants ??= this.#all().map((h) => {
       const records = JSON.parse(h.records) as 'all' | string[];
-      const kinds = h.kinds === null ? null : (JSON.parse(h.kinds) as string[]);
-      if (records !== 'all' && !records.includes(e.record)) continue;
-      if (kinds && !kinds.includes(e.kind)) continue;
-      add.run(newId('dlv'), h.id, seq, now, now);
+      return { id: h.id, records: records === 'all' ? null : new Set(records), kinds: h.kinds === null ? null : new Set(JSON.parse(h.kinds) as string[]) };
+    });
+    for (const h of this.#wants) {
+      if ((h.records && !h.records.has(e.record)) || (h.kinds && !h.kinds.has(e.kind))) continue;
+      this.#addDelivery ??= this.db.prepare('INSERT INTO deliveries (id, hook, seq, state, next_at, created_at) VALUES (?, ?, ?, \'pending\', ?, ?)');
+      this.#addDelivery.run(newId('dlv'), h.id, seq, now, now);
     }
   }
 
@@ -156,6 +161,7 @@ export class Webhooks {
     };
     this.db.prepare('INSERT INTO hooks (id, owner, url, secret, records, kinds, created_at) VALUES (@id, @owner, @url, @secret, @records, @kinds, @created_at)').run(row);
     this.#hooks = null;
+    this.#wants = null;
     this.log('info', 'webhook-registered', { hook: row.id, owner: p.name, host: url.host });
     return info(row);
   }
@@ -179,6 +185,7 @@ export class Webhooks {
     this.#mine(p, id);
     this.db.prepare('DELETE FROM hooks WHERE id = ?').run(id);
     this.#hooks = null;
+    this.#wants = null;
     this.log('info', 'webhook-removed', { hook: id, by: p.name });
   }
 
