@@ -3,8 +3,10 @@
 // under the same delivery id); a move of main recorded by no one before the kill is caught up.
 
 import t from 'tap';
+import { CoordinationService } from '../../index.js';
+import { gitOk } from '../helpers/git.js';
 import { eventually, startReceiver } from '../helpers/receiver.js';
-import { clinicalId, place } from '../helpers/people.js';
+import { as, clinicalId, committer, jane, place } from '../helpers/people.js';
 import { killGroup, serveProcess, type ServerProcess } from '../helpers/process.js';
 import { ADMIN_TOKEN } from '../helpers/server.js';
 import { freePort } from '../helpers/sites.js';
@@ -55,4 +57,36 @@ t.test('deliveries pending at a kill -9 are delivered after the restart, under t
     return d.length === 3 && d.every((x) => x.state === 'delivered') ? d : null;
   }, 20_000, 'every delivery logged as delivered');
   t.equal(log.length, 3, 'one delivery per event, none lost, none made twice');
+});
+
+t.test('a push answered just before a kill -9 is in the feed once after the restart, and delivered', { timeout: 120_000 }, async (t) => {
+  const rx = await startReceiver(t, SECRET);
+  const data = tempDir(t);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { CCR_ADMIN_TOKEN: ADMIN_TOKEN, CCR_WEBHOOK_ALLOW: rx.host, CCR_WEBHOOK_RETRY_MS: '200' };
+  const start = () => serveProcess(['--data', data, '--port', String(port)], env, undefined, true);
+  let server: ServerProcess = await start();
+  t.teardown(() => killGroup(server));
+  const json = async (method: string, path: string, body?: unknown) => {
+    const r = await send(`${base}${path}`, {
+      method, auth: admin, ...(body !== undefined ? { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    });
+    return { status: r.status, body: JSON.parse(r.body.toString() || 'null') };
+  };
+  t.equal((await json('POST', '/api/webhooks', { url: rx.url, secret: SECRET, records: 'all', kinds: ['message.added'] })).status, 201);
+  const rec = (await json('POST', '/api/records', { clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } })).body;
+  const url = new URL(`${base}/coordination/${rec.coordination_id}.git`);
+  [url.username, url.password] = ['admin', ADMIN_TOKEN];
+  const dir = `${tempDir(t)}/w`;
+  await gitOk('/', ['clone', '-q', url.toString(), dir]);
+  const message = await (await CoordinationService.at(dir)).addMessage(committer, place, rec.thread_id, { author: as(jane), body: 'just before the kill' });
+  await gitOk(dir, ['push', '-q', 'origin', 'main']);
+  await killGroup(server); // at once: the feed may or may not have recorded the push
+
+  server = await start();
+  const got = await rx.waitFor((r) => r.json?.message === message && r.answered === 200, 30_000);
+  t.ok(got.signed);
+  const events = (await json('GET', '/api/events?limit=1000')).body.events as any[];
+  t.equal(events.filter((e) => e.message === message).length, 1, 'in the feed once');
 });
