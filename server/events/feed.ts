@@ -147,14 +147,21 @@ export class EventFeed {
     let from = old;
     let listed = await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', from ? `${from}..${head}` : head]);
     if (listed.code !== 0 && from) {
-      // The recorded head is not in this repository (it was replaced from a backup): start again from its root.
+      // The recorded head is not in this repository (it was replaced from a backup): read it again
+      // from its root, leaving out what the feed already holds.
       this.log('warn', 'events-head-unknown', { record: id, recorded: from, head });
       from = null;
       listed = await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', head]);
     }
     if (listed.code !== 0) throw new Error(`git rev-list failed: ${listed.stderr.toString().trim()}`);
     const chain = listed.stdout.toString().split('\n').filter(Boolean) as Oid[];
-    const events = await deriveEvents(repo.source, id, from, chain);
+    let events = await deriveEvents(repo.source, id, from, chain);
+    if (from === null && old !== null) {
+      const key = (e: { kind: string; thread?: string | null; message?: string | null; commit?: string; commit_oid?: string }) =>
+        `${e.kind}|${e.thread ?? ''}|${e.message ?? ''}|${e.kind.endsWith('.updated') ? e.commit ?? e.commit_oid : ''}`;
+      const held = new Set((this.db.prepare('SELECT kind, thread, message, commit_oid FROM events WHERE record = ?').all(id) as EventRow[]).map(key));
+      events = events.filter((e) => !held.has(key(e)));
+    }
     if (!this.#store(id, old, head, events)) {
       this.#again.add(id); // recorded meanwhile by another way: read again from what is recorded now
       return 0;

@@ -161,3 +161,19 @@ t.test('a site principal tied to a peer reads only the events of the records sha
   t.ok(theirs.every((e) => e.record === shared), 'and no other record\'s');
   t.ok((await all(b, b.admin)).some((e) => e.record === hidden), 'the admin reads the other record\'s');
 });
+
+t.test('a recorded head the repository does not have (a record restored from a backup) brings nothing twice', async (t) => {
+  const s = await testServer(t);
+  const cast = await castPrincipals(s);
+  const rec = await s.record({ participants: [jane, tom], message: { author_id: jane.participant_id, body: 'first' } });
+  const feed = s.server.context.events.feed;
+  await feed.idle();
+  feed.db.prepare('UPDATE heads SET head = ? WHERE record = ?').run('0123456789abcdef0123456789abcdef01234567', rec.id);
+  const dir = await clone(t, s, rec.id, cast.tom);
+  const added = await (await CoordinationService.at(dir)).addMessage(committer, place, rec.thread!, { author: as(tom), body: 'after the restore' });
+  t.equal((await gitRun(dir, ['push', 'origin', 'main'])).status, 0);
+  await eventually(async () => (await all(s, s.admin)).some((e) => e.message === added), 20_000, 'the new message in the feed');
+  const events = await all(s, s.admin);
+  t.same(events.map((e) => e.kind), ['record.created', 'thread.created', 'message.added', 'message.added'], 'each once');
+  t.ok(s.logs.some((l) => l.includes('events-head-unknown')), 'the operator is told');
+});
