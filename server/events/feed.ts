@@ -66,7 +66,7 @@ export type Fanout = (event: RecordEvent, seq: number, now: number) => void;
 /** Parse `after` and `limit` of GET /api/events. */
 export function pageParams(after: string | undefined, limit: string | undefined): { after: number; limit: number } {
   const a = after === undefined || after === '' ? 0 : Number(after);
-  if (!/^\d{0,15}$/.test(after ?? '') || !Number.isSafeInteger(a)) throw new InvalidInput('expected after to be a cursor of the feed (a number)');
+  if (!/^\d{0,16}$/.test(after ?? '') || !Number.isSafeInteger(a)) throw new InvalidInput('expected after to be a cursor of the feed (a number)');
   const n = limit === undefined ? 100 : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInput('expected limit between 1 and 1000');
   return { after: a, limit: n };

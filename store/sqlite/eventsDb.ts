@@ -56,10 +56,15 @@ export function openEventsDb(data: string): EventsDb {
         { hint: 'run the CCR version that wrote it, or move the file away (the feed starts again from the records)' });
     }
     db.transaction(() => {
-      for (let v = db.pragma('user_version', { simple: true }) as number; v < EVENTS_SCHEMA_VERSION; v++) {
+      const from = db.pragma('user_version', { simple: true }) as number;
+      for (let v = from; v < EVENTS_SCHEMA_VERSION; v++) {
         db.exec(migrations[v]!);
         db.pragma(`user_version = ${v + 1}`);
       }
+      // A new feed's cursors start at the clock in microseconds: a feed made again (its file lost)
+      // numbers its events above any cursor of the lost one, so a receiver asking after an old
+      // cursor gets the new events, not silence.
+      if (from === 0) db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (\'events\', ?)').run(Date.now() * 1000);
     }).immediate();
     return { db, created: created || version === 0 };
   } catch (e) {
