@@ -106,6 +106,7 @@ export class Webhooks {
   /** What each hook wants, parsed once per change of the hooks. */
   #wants: Array<{ id: string; records: Set<string> | null; kinds: Set<string> | null }> | null = null;
   #addDelivery: Database.Statement<[string, string, number, number, number]> | null = null;
+  /** Attempts in flight by hook: one per hook at a time, so a hanging receiver holds only its own. */
   readonly #inflight = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
   #stopped = true;
@@ -222,31 +223,37 @@ export class Webhooks {
     await Promise.all([...this.#inflight.values()]);
   }
 
-  /** Look for due deliveries now. */
+  /**
+   * Start what is due: each hook's first pending delivery (earliest due, then feed order), one per
+   * hook at a time and at most `concurrency` in all; then wake for the next one due. A finished
+   * attempt looks again.
+   */
   kick(): void {
     if (this.#stopped) return;
-    const free = this.options.concurrency - this.#inflight.size;
     const now = Date.now();
-    if (free > 0) {
-      const due = this.db.prepare(`SELECT d.id, d.hook, d.seq, d.attempts, d.created_at FROM deliveries d
-        WHERE d.state = 'pending' AND d.next_at <= ? ORDER BY d.next_at, d.seq LIMIT ?`)
-        .all(now, free + this.#inflight.size) as Array<{ id: string; hook: string; seq: number; attempts: number; created_at: number }>;
-      for (const d of due) {
-        if (this.#inflight.has(d.id) || this.#inflight.size >= this.options.concurrency) continue;
-        const attempt = this.#attempt(d).catch((e: unknown) => this.log('error', 'webhook-delivery-crashed', { delivery: d.id, error: e }))
-          .finally(() => {
-            this.#inflight.delete(d.id);
-            this.kick();
-          });
-        this.#inflight.set(d.id, attempt);
+    const heads = this.db.prepare(`SELECT d.id, d.hook, d.seq, d.attempts, d.created_at, d.next_at FROM hooks h
+      JOIN deliveries d ON d.rowid = (SELECT x.rowid FROM deliveries x WHERE x.hook = h.id AND x.state = 'pending'
+        ORDER BY x.next_at, x.seq LIMIT 1)`)
+      .all() as Array<{ id: string; hook: string; seq: number; attempts: number; created_at: number; next_at: number }>;
+    let wake: number | null = null;
+    for (const d of heads) {
+      if (this.#inflight.has(d.hook)) continue;
+      if (d.next_at > now) {
+        wake = Math.min(wake ?? d.next_at, d.next_at);
+        continue;
       }
+      if (this.#inflight.size >= this.options.concurrency) continue;
+      const attempt = this.#attempt(d).catch((e: unknown) => this.log('error', 'webhook-delivery-crashed', { delivery: d.id, error: e }))
+        .finally(() => {
+          this.#inflight.delete(d.hook);
+          this.kick();
+        });
+      this.#inflight.set(d.hook, attempt);
     }
-    // Wake for the next one due.
-    const next = this.db.prepare('SELECT min(next_at) AS at FROM deliveries WHERE state = \'pending\'').get() as { at: number | null };
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    if (next.at !== null && this.#inflight.size < this.options.concurrency) {
-      this.#timer = setTimeout(() => this.kick(), Math.max(next.at - now, 10));
+    if (wake !== null) {
+      this.#timer = setTimeout(() => this.kick(), Math.max(wake - now, 10));
       this.#timer.unref();
     }
   }

@@ -26,7 +26,7 @@ const migrations: readonly string[] = [
      id TEXT PRIMARY KEY, hook TEXT NOT NULL REFERENCES hooks (id) ON DELETE CASCADE, seq INTEGER NOT NULL,
      state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, created_at INTEGER NOT NULL,
      last_status INTEGER, last_error TEXT, delivered_at INTEGER);
-   CREATE INDEX deliveries_due ON deliveries (state, next_at);
+   CREATE INDEX deliveries_due ON deliveries (hook, state, next_at, seq);
    CREATE INDEX deliveries_hook ON deliveries (hook, created_at);`,
 ];
 

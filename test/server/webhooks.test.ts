@@ -161,3 +161,18 @@ t.test('a hook whose owner was removed receives nothing more', async (t) => {
   t.match(d.last_error, /owner may no longer read/);
   t.notOk(rx.received.some((r) => r.json?.record === rec.id), 'nothing was sent');
 });
+
+t.test('a hanging receiver holds only its own hook: another hook keeps receiving, in feed order', async (t) => {
+  const stuck = await startReceiver(t, SECRET);
+  const fine = await startReceiver(t, SECRET);
+  const s = await testServer(t, { webhooks: { allow: [stuck.host, fine.host], timeoutMs: 30_000, concurrency: 4, firstRetryMs: 100 } });
+  await s.api('POST', '/api/webhooks', s.admin, { url: stuck.url, secret: SECRET, records: 'all' });
+  await s.api('POST', '/api/webhooks', s.admin, { url: fine.url, secret: SECRET, records: 'all' });
+  stuck.mode = 'hang';
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await s.record()).id);
+  for (const id of ids) await fine.waitFor((r) => r.json?.record === id, 20_000);
+  t.equal(stuck.received.length, 1, 'the hanging receiver got one delivery and holds it');
+  const cursors = fine.received.map((r) => Number(r.json.cursor));
+  t.same(cursors, [...cursors].sort((a, b) => a - b), 'the other got every event, in feed order');
+});
