@@ -19,6 +19,7 @@ const benches: Array<[string, string[]]> = [
   ['versusGit.js', quick ? ['8', '3'] : ['30', '8']],
   ['identity.js', quick ? ['20000', '4'] : ['1000000', '12']],
   ['identityHttp.js', quick ? ['20000', '2'] : ['1000000', '5']],
+  ['events.js', quick ? ['8', '1000'] : ['20', '1000']],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

@@ -5,6 +5,7 @@ import { hintOf } from '../core/errors.js';
 import { logger, type LogFormat } from '../server/log.js';
 import { defaults, startServer } from '../server/index.js';
 import { oidcConfig, type OidcConfig } from '../server/identity/oidc.js';
+import { parseAllowList } from '../server/events/webhooks.js';
 import { dataDir, str, UsageError, type Command } from './args.js';
 
 /** The log format: --log-format, CCR_LOG_FORMAT, or text for a terminal and JSON lines otherwise. */
@@ -15,11 +16,20 @@ function logFormat(v: unknown): LogFormat {
   return given;
 }
 
+/**
+ * The first retry wait of webhook deliveries from CCR_WEBHOOK_RETRY_MS (tests and drills that
+ * cannot wait seconds); the embedded default otherwise.
+ */
+function retryFromEnv(): { firstRetryMs?: number } {
+  const ms = Number(process.env['CCR_WEBHOOK_RETRY_MS']);
+  return Number.isInteger(ms) && ms >= 10 ? { firstRetryMs: ms } : {};
+}
+
 export const serve: Command = {
   help: `ccr serve [--data DIR] [--host HOST] [--port PORT] [--tls-cert FILE --tls-key FILE] [--public-url URL]
           [--log-format json|text] [--oidc-issuer URL --oidc-audience AUD [--oidc-principal-claim CLAIM]
           [--oidc-participant-claim CLAIM] [--oidc-create-participants] [--oidc-kinds KINDS]]
-          [--require-signed-commits]
+          [--require-signed-commits] [--webhook-allow HOST[:PORT],...]
 
 Serve the records of a data folder over git smart HTTP and the JSON API.
 Defaults: --data ./data (or CCR_DATA), --host 127.0.0.1, --port 8080 (or CCR_PORT).
@@ -37,6 +47,8 @@ removed: an admin creates that again). Sign-on reaches participant principals on
 --require-signed-commits (CCR_REQUIRE_SIGNED_COMMITS=1): every pushed commit must carry a valid SSH
 signature by a key registered to the pusher (POST /api/principals/<name>/keys); refused with
 ccr/commit-signature otherwise. Without it, a signature present that is bad is still refused.
+--webhook-allow (CCR_WEBHOOK_ALLOW): the hosts webhooks may be registered to, HOST or HOST:PORT
+(a bare HOST: the scheme's default port), comma-separated; none without it.
 A start that fails (port in use, data folder not writable, another server on it, no git) exits
 with status 1 and says what to do; \`ccr doctor\` checks a data folder and its machine.
 
@@ -49,6 +61,7 @@ Example:
     'oidc-participant-claim': { type: 'string' }, 'oidc-create-participants': { type: 'boolean' },
     'require-signed-commits': { type: 'boolean' },
     'oidc-kinds': { type: 'string' },
+    'webhook-allow': { type: 'string' },
   },
   async run(v) {
     const portText = str(v['port']) ?? process.env['CCR_PORT'] ?? String(defaults.port);
@@ -67,6 +80,12 @@ Example:
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    let webhookAllow: string[];
+    try {
+      webhookAllow = parseAllowList(str(v['webhook-allow']) ?? process.env['CCR_WEBHOOK_ALLOW']);
+    } catch (e) {
+      throw new UsageError(`--webhook-allow (or CCR_WEBHOOK_ALLOW): ${(e as Error).message}`);
+    }
     const server = await startServer({
       data, host, port, logFormat: format,
       ...(str(v['tls-cert']) ? { tlsCert: str(v['tls-cert'])!, tlsKey: str(v['tls-key'])! } : {}),
@@ -75,6 +94,7 @@ Example:
       ...(v['require-signed-commits'] === true || process.env['CCR_REQUIRE_SIGNED_COMMITS'] === '1'
         ? { requireSignedCommits: true } : {}),
       ...(process.env['CCR_ADMIN_TOKEN'] ? { adminToken: process.env['CCR_ADMIN_TOKEN'] } : {}),
+      webhooks: { allow: webhookAllow, ...retryFromEnv() },
     }).catch((e: unknown) => {
       // Machines reading the JSON log see the failure there too; a person reads it on stderr.
       if (format === 'json') logger('json')('error', 'start-failed', { message: (e as Error).message, ...(hintOf(e) ? { hint: hintOf(e) } : {}) });

@@ -15,6 +15,7 @@ import {
 import { addKeyRoute, allowedSignersRoute, listKeysRoute, revokeKeyRoute } from './keysRoute.js';
 import type { ServerContext } from './context.js';
 import { gitRoute } from './gitRoute.js';
+import { createWebhookRoute, eventsRoute } from './events/routes.js';
 import type { SignedIn } from './identity/credentials.js';
 import { errorBody, readJson, route, sendJson, type Route } from './http.js';
 import { fingerprint, parseIdempotencyKey } from './idempotency.js';
@@ -185,6 +186,11 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
         answer = given;
         break;
       }
+      case 'events': answer = eventsRoute(ctx.events, principal, r.after, r.limit); break;
+      case 'webhooks-create': answer = await createWebhookRoute(ctx.events, req, principal, ctx.options.maxRequestBytes); break;
+      case 'webhooks-list': answer = { status: 200, body: ctx.events.webhooks.list(principal) }; break;
+      case 'webhooks-delete': ctx.events.webhooks.remove(principal, r.id); answer = { status: 204, body: null }; break;
+      case 'webhook-deliveries': answer = { status: 200, body: ctx.events.webhooks.deliveries(principal, r.id) }; break;
     }
     await finish(answer.status, 'ok');
     if (answer.status === 204) {

@@ -14,6 +14,8 @@ import type { Quotas } from './quotas.js';
 import type { Reader } from './reader.js';
 import type { RecordStore } from './records.js';
 import type { ValidatorPool } from './validatorPool.js';
+import type { ServerEvents } from './events/routes.js';
+import type { DeliveryOptions } from './events/webhooks.js';
 import type { ServerViews } from './views.js';
 import type { SiteKey } from './siteKey.js';
 import type { SitesConfig } from '../sync/peers.js';
@@ -66,6 +68,8 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Single sign-on: JWTs of this OpenID Connect issuer are taken as credentials (none without it). */
   oidc?: OidcConfig;
+  /** Webhook deliveries: the hosts hooks may point at (`allow`, none by default), timeouts and retries. */
+  webhooks?: Partial<DeliveryOptions>;
 }
 
 /** The shared state of a running server. */
@@ -95,6 +99,8 @@ export interface ServerContext {
   quotas: Quotas;
   /** The peers of <data>/sites.json as read at start (none without the file). */
   sites: SitesConfig;
+  /** The events feed and webhooks (<data>/events.sqlite). */
+  events: ServerEvents;
   /** Background sync with peer sites, when <data>/sites.json names any. */
   sync?: SyncScheduler;
   /** The key the server signs its own commits and push receipts with (<data>/site-signing-key). */

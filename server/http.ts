@@ -93,6 +93,11 @@ export type Route =
   | { kind: 'thread-update'; record: RecordId; thread: ThreadId }
   | { kind: 'messages-create'; record: RecordId; thread: ThreadId }
   | { kind: 'openapi' }
+  | { kind: 'events'; after?: string; limit?: string }
+  | { kind: 'webhooks-create' }
+  | { kind: 'webhooks-list' }
+  | { kind: 'webhooks-delete'; id: string }
+  | { kind: 'webhook-deliveries'; id: string }
   /** A page of the web view under /records/; `page` null for a path that is none, `badMethod` for anything but GET. */
   | { kind: 'web'; page: WebPage | null; badMethod?: true }
   | { kind: 'not-found' }
@@ -103,6 +108,7 @@ const RECORD = /^\/api\/records\/([0-9a-f-]{36})$/;
 const THREADS = /^\/api\/records\/([0-9a-f-]{36})\/threads(?:\/([0-9A-Za-z.:-]{1,80})(\/messages)?)?$/;
 const PRINCIPAL = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/;
 const TOKENS = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/tokens(?:\/(tok_[A-Za-z0-9_-]{12}))?$/;
+const WEBHOOK = /^\/api\/webhooks\/(hook_[A-Za-z0-9_-]{16})(\/deliveries)?$/;
 const KEYS = /^\/api\/principals\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/keys(?:\/(key_[A-Za-z0-9_-]{12}))?$/;
 
 /** Match a request to a route. Only the exact shapes are accepted: no decoding, no `..`, no `//`. */
@@ -155,6 +161,14 @@ export function route(method: string, rawUrl: string): Route {
     return method === 'POST' ? { kind: 'keys-create', name } : only('GET', { kind: 'keys-list', name });
   }
   if (path === '/api/allowed-signers') return only('GET', { kind: 'allowed-signers' });
+  if (path === '/api/events') {
+    const after = query.get('after') ?? undefined;
+    const limit = query.get('limit') ?? undefined;
+    return only('GET', { kind: 'events', ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}) });
+  }
+  if (path === '/api/webhooks') return method === 'POST' ? { kind: 'webhooks-create' } : only('GET', { kind: 'webhooks-list' });
+  const webhook = WEBHOOK.exec(path);
+  if (webhook) return webhook[2] ? only('GET', { kind: 'webhook-deliveries', id: webhook[1]! }) : only('DELETE', { kind: 'webhooks-delete', id: webhook[1]! });
   return { kind: 'not-found' };
 }
 

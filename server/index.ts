@@ -31,6 +31,7 @@ import type { SyncContext } from '../sync/round.js';
 import { loadSiteKey, SITE_KEY_FILE, sitePublicKeyLine } from './siteKey.js';
 import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
+import { hookOwnerCheck, openEvents } from './events/routes.js';
 import { loadQuotas, Quotas } from './quotas.js';
 import { checkTools, dataProblem, HOOKS_DIR, listen, lockData, prepareDataFolder, readTls, removeMade } from './startup.js';
 
@@ -139,9 +140,11 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const participants = new ParticipantIndex();
     const identity = opened.attach(records, participants, accessLog);
     closeIdentity = () => identity.close();
+    const events = openEvents(data, records, log, options.webhooks ?? {}, hookOwnerCheck((name) => identity.store.principal(name)));
+    undo.push(() => events.close());
     const ctx: ServerContext = {
       options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants,
-      views: new ServerViews(data), idempotency: new Idempotency(identity.idempotency), gitEnv, siteKey: siteKey.key, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
+      views: new ServerViews(data), idempotency: new Idempotency(identity.idempotency), events, gitEnv, siteKey: siteKey.key, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
       reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
     };
@@ -152,13 +155,17 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log, options.maintenancePauseMs);
     ctx.mainMoved.push((id) => maintenance.touched(id));
     ctx.mainMoved.push((id) => identity.indexer.moved(id));
+    ctx.mainMoved.push((id) => events.moved(id));
     await identity.audited();
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {
       const round: SyncContext = { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes,
         judge: (input) => ctx.validator.judgeIncoming(input), signer: siteKey.key.signer };
       const scheduler = new SyncScheduler(sites, round, ctx.records, log, metrics, 2,
-        (id) => identity.indexer.moved(id));
+        (id) => {
+          identity.indexer.moved(id);
+          events.moved(id);
+        });
       ctx.sync = scheduler;
       ctx.mainMoved.push((id) => scheduler.pushed(id));
       scheduler.start();
@@ -194,6 +201,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       await ctx.hooks.stop();
       await ctx.validator.close();
       await ctx.reader.close();
+      await events.close();
       await identity.close();
       await accessLog.close();
       await unlock();

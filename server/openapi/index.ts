@@ -5,6 +5,7 @@
 import { version } from '../../version.js';
 import type { ServerContext } from '../context.js';
 import { components } from './components.js';
+import { paths as eventPaths } from './events.js';
 import { paths as gitPaths } from './git.js';
 import { paths as opsPaths } from './ops.js';
 import { paths as principalPaths } from './principals.js';
@@ -15,7 +16,7 @@ import type { Paths } from './types.js';
 
 /** The areas of the server, each with its paths. */
 export const areas: Record<string, Paths> = {
-  ops: opsPaths, git: gitPaths, records: recordPaths, threads: threadPaths, principals: principalPaths, web: webPaths,
+  ops: opsPaths, git: gitPaths, records: recordPaths, threads: threadPaths, principals: principalPaths, events: eventPaths as Paths, web: webPaths,
 };
 
 /** The whole document, for a server reached at `baseUrl`. */

@@ -42,6 +42,11 @@ const samples: Record<Exclude<Route['kind'], 'not-found' | 'bad-method'>, Sample
   'keys-list': [{ method: 'GET', path: '/api/principals/bob/keys', template: '/api/principals/{name}/keys' }],
   'keys-revoke': [{ method: 'DELETE', path: '/api/principals/bob/keys/key_abcdefghijkl', template: '/api/principals/{name}/keys/{key}' }],
   'allowed-signers': [{ method: 'GET', path: '/api/allowed-signers', template: '/api/allowed-signers' }],
+  events: [{ method: 'GET', path: '/api/events?after=0&limit=10', template: '/api/events' }],
+  'webhooks-create': [{ method: 'POST', path: '/api/webhooks', template: '/api/webhooks' }],
+  'webhooks-list': [{ method: 'GET', path: '/api/webhooks', template: '/api/webhooks' }],
+  'webhooks-delete': [{ method: 'DELETE', path: '/api/webhooks/hook_abcdefghijklmnop', template: '/api/webhooks/{id}' }],
+  'webhook-deliveries': [{ method: 'GET', path: '/api/webhooks/hook_abcdefghijklmnop/deliveries', template: '/api/webhooks/{id}/deliveries' }],
   web: [
     { method: 'GET', path: `/records/${R}`, template: '/records/{id}' },
     { method: 'GET', path: `/records/${R}/archived`, template: '/records/{id}/archived' },
@@ -51,7 +56,7 @@ const samples: Record<Exclude<Route['kind'], 'not-found' | 'bad-method'>, Sample
 
 /** A path of the document with example values in its parameters. */
 function example(template: string): string {
-  return template.replace('{id}', R).replace('{thread}', TH).replace('{name}', 'bob')
+  return template.replace('{id}', template.startsWith('/api/webhooks/') ? 'hook_abcdefghijklmnop' : R).replace('{thread}', TH).replace('{name}', 'bob')
     .replace('{token}', 'tok_abcdefghijkl').replace('{key}', 'key_abcdefghijkl');
 }
 

@@ -1,0 +1,255 @@
+// The durable events feed (issue 16): every time `main` of a record moves, by whatever way (a push,
+// an API or server-side write, a sync round, a creation: the server's `mainMoved` hooks and the
+// sync scheduler's callback), the events between the head last recorded and the head now are
+// derived (core/events.ts) and stored in <data>/events.sqlite, with the deliveries they promise to
+// webhooks, in one transaction with the new head. Moves of one record are coalesced and run one at
+// a time, always reading the latest head. At start every record is compared with its recorded
+// head, so a server that died between a ref move and its recording catches up.
+
+import { deriveEvents, type EventKind, type RecordEvent } from '../../core/events.js';
+import { randomBytes } from 'node:crypto';
+import { InvalidInput } from '../../core/errors.js';
+import type { RecordId } from '../../core/ids.js';
+import type { Oid } from '../../core/objects.js';
+import type { Principal } from '../../core/principal.js';
+import { runGit } from '../../git/run.js';
+import type { Db } from '../../store/sqlite/db.js';
+import { silentLogger, type Logger } from '../log.js';
+import { RecordStore } from '../records.js';
+
+/** An event as readers see it: the audience stays inside. */
+export interface FeedEvent {
+  /** Its place in the feed: give it as `after` to read what follows. */
+  cursor: string;
+  kind: EventKind;
+  record: string;
+  thread?: string;
+  message?: string;
+  changes?: string[];
+  commit: string;
+  head: string;
+  time: string;
+}
+
+/** A page of the feed; `next` is the cursor to ask after (the last event's, or `after` itself when none). */
+export interface FeedPage {
+  events: FeedEvent[];
+  next: string;
+}
+
+/** A stored event row. */
+export interface EventRow {
+  seq: number;
+  record: string;
+  kind: EventKind;
+  thread: string | null;
+  message: string | null;
+  changes: string | null;
+  commit_oid: string;
+  head: string;
+  time: string;
+}
+
+/** A row as readers see it. */
+export function feedEvent(r: EventRow): FeedEvent {
+  return {
+    cursor: String(r.seq), kind: r.kind, record: r.record,
+    ...(r.thread !== null ? { thread: r.thread } : {}), ...(r.message !== null ? { message: r.message } : {}),
+    ...(r.changes !== null ? { changes: JSON.parse(r.changes) as string[] } : {}),
+    commit: r.commit_oid, head: r.head, time: r.time,
+  };
+}
+
+/** Who receives what: decides, inside the recording transaction, the deliveries an event promises. */
+export type Fanout = (event: RecordEvent, seq: number, now: number) => void;
+
+/** Parse `after` and `limit` of GET /api/events. */
+export function pageParams(after: string | undefined, limit: string | undefined): { after: number; limit: number } {
+  const a = after === undefined || after === '' ? 0 : Number(after);
+  if (!/^\d{0,16}$/.test(after ?? '') || !Number.isSafeInteger(a)) throw new InvalidInput('expected after to be a cursor of the feed (a number)');
+  const n = limit === undefined ? 100 : Number(limit);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInput('expected limit between 1 and 1000');
+  return { after: a, limit: n };
+}
+
+/** The events feed of a server. */
+export class EventFeed {
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #again = new Set<string>();
+  readonly #reader: RecordStore;
+  readonly #fanouts: Fanout[] = [];
+  readonly #recorded: Array<() => void> = [];
+  /** Records whose moves were reported since start: a first start's baseline leaves them to `moved`. */
+  readonly #touched = new Set<string>();
+  #stopping = false;
+  /** Failed recordings in a row, per record: tried again after a pause, a few times. */
+  readonly #failures = new Map<string, number>();
+
+  /**
+   * @param db the events database
+   * @param records the server's records (read only: the feed never takes a record lock)
+   */
+  constructor(readonly db: Db, records: RecordStore, private readonly log: Logger = silentLogger) {
+    this.#reader = new RecordStore(records.root);
+  }
+
+  /** Add who decides deliveries (webhooks) and who is told after a batch is stored. */
+  subscribe(fanout: Fanout, recorded: () => void): void {
+    this.#fanouts.push(fanout);
+    this.#recorded.push(recorded);
+  }
+
+  /** `main` of a record moved: record its events (in the background; a `mainMoved` hook). */
+  moved(id: RecordId): void {
+    this.#touched.add(id);
+    if (this.#running.has(id)) {
+      this.#again.add(id);
+      return;
+    }
+    const run = (async () => {
+      do {
+        this.#again.delete(id);
+        await this.#record(id).then(() => this.#failures.delete(id), (e: unknown) => {
+          const failures = (this.#failures.get(id) ?? 0) + 1;
+          this.#failures.set(id, failures);
+          this.log('error', 'events-record-failed', { record: id, failures, error: e });
+          // Tried again later (the next move, or the next start, would catch it up too).
+          if (failures <= 5 && !this.#stopping) setTimeout(() => this.moved(id), 1000 * 2 ** failures).unref();
+        });
+      } while (this.#again.has(id));
+    })().finally(() => this.#running.delete(id));
+    this.#running.set(id, run);
+  }
+
+  /** Stop catching up (shutdown); what is not recorded is caught up at the next start. */
+  stop(): void {
+    this.#stopping = true;
+  }
+
+  /** Resolves when no recording is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running.values()]);
+  }
+
+  /** The head recorded for a record, or null. */
+  recordedHead(id: string): string | null {
+    const row = this.db.prepare('SELECT head FROM heads WHERE record = ?').get(id) as { head: string } | undefined;
+    return row?.head ?? null;
+  }
+
+  /** Bring one record's events up to its current head; the number of events stored. */
+  async #record(id: RecordId): Promise<number> {
+    const repo = await this.#reader.open(id);
+    const head = repo ? await repo.head() : null;
+    if (!repo || !head) return 0;
+    const old = this.recordedHead(id) as Oid | null;
+    if (old === head) return 0;
+    let from = old;
+    let listed = await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', from ? `${from}..${head}` : head]);
+    if (listed.code !== 0 && from) {
+      // The recorded head is not in this repository (it was replaced from a backup): read it again
+      // from its root, leaving out what the feed already holds.
+      this.log('warn', 'events-head-unknown', { record: id, recorded: from, head });
+      from = null;
+      listed = await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', head]);
+    }
+    if (listed.code !== 0) throw new Error(`git rev-list failed: ${listed.stderr.toString().trim()}`);
+    const chain = listed.stdout.toString().split('\n').filter(Boolean) as Oid[];
+    let events = await deriveEvents(repo.source, id, from, chain);
+    if (from === null && old !== null) {
+      const key = (e: { kind: string; thread?: string | null; message?: string | null; commit?: string; commit_oid?: string }) =>
+        `${e.kind}|${e.thread ?? ''}|${e.message ?? ''}|${e.kind.endsWith('.updated') ? e.commit ?? e.commit_oid : ''}`;
+      const held = new Set((this.db.prepare('SELECT kind, thread, message, commit_oid FROM events WHERE record = ?').all(id) as EventRow[]).map(key));
+      events = events.filter((e) => !held.has(key(e)));
+    }
+    if (!this.#store(id, old, head, events)) {
+      this.#again.add(id); // recorded meanwhile by another way: read again from what is recorded now
+      return 0;
+    }
+    if (events.length > 0) for (const fn of this.#recorded) fn();
+    return events.length;
+  }
+
+  /**
+   * Store a batch with its deliveries and the new head, in one transaction; false (nothing stored)
+   * when the recorded head is no longer the one the batch started from.
+   */
+  #store(id: string, old: string | null, head: string, events: RecordEvent[]): boolean {
+    const insert = this.db.prepare(`INSERT INTO events (record, kind, thread, message, changes, commit_oid, head, time)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const audience = this.db.prepare('INSERT OR IGNORE INTO audience (participant, seq) VALUES (?, ?)');
+    const now = Date.now();
+    return this.db.transaction(() => {
+      if (this.recordedHead(id) !== old) return false;
+      for (const e of events) {
+        const seq = Number(insert.run(e.record, e.kind, e.thread ?? null, e.message ?? null,
+          e.changes ? JSON.stringify(e.changes) : null, e.commit, e.head, e.time).lastInsertRowid);
+        for (const p of e.audience) audience.run(p, seq);
+        for (const fanout of this.#fanouts) fanout(e, seq, now);
+      }
+      this.db.prepare('INSERT INTO heads (record, head) VALUES (?, ?) ON CONFLICT (record) DO UPDATE SET head = excluded.head').run(id, head);
+      return true;
+    }).immediate();
+  }
+
+  /**
+   * Compare every record with its recorded head and record what is missing. A feed made at this
+   * start (`baseline`) takes the heads as they are, without events: it begins now, not with the
+   * history of every record.
+   */
+  async catchUp(list: (after: string | undefined, limit: number) => Promise<{ records: string[]; next?: string }>, baseline: boolean): Promise<{ checked: number; moved: number }> {
+    const out = { checked: 0, moved: 0 };
+    let after: string | undefined;
+    do {
+      const page = await list(after, 500);
+      for (const id of page.records) {
+        if (this.#stopping) return out;
+        out.checked++;
+        const repo = await this.#reader.open(id as RecordId);
+        const head = repo ? await repo.head() : null;
+        if (!head || this.recordedHead(id) === head) continue;
+        out.moved++;
+        if (baseline && !this.#touched.has(id)) {
+          this.db.prepare('INSERT OR IGNORE INTO heads (record, head) VALUES (?, ?)').run(id, head);
+          continue;
+        }
+        // One record at a time: a long outage does not start a rev-list per record at once.
+        this.moved(id as RecordId);
+        await this.#running.get(id);
+      }
+      after = page.next;
+    } while (after !== undefined);
+    await this.idle();
+    this.log('info', 'events-caught-up', { ...out, baseline });
+    return out;
+  }
+
+  /**
+   * A page of the events a principal may read, after a cursor, in feed order. Participants: the
+   * events of threads in their view (the audience stored with each); a site principal bound to
+   * some records: those records' events; admin, auditor, integration and other sites: all.
+   */
+  page(p: Principal, after: number, limit: number): FeedPage {
+    let rows: EventRow[];
+    if (p.kind === 'participant') {
+      rows = this.db.prepare(`SELECT e.* FROM audience a JOIN events e ON e.seq = a.seq
+        WHERE a.participant = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`).all(p.participantId, after, limit) as EventRow[];
+    } else if (p.kind === 'site' && p.records !== undefined) {
+      rows = this.db.prepare(`SELECT * FROM events WHERE seq > ? AND record IN (SELECT value FROM json_each(?))
+        ORDER BY seq LIMIT ?`).all(after, JSON.stringify([...p.records]), limit) as EventRow[];
+    } else {
+      rows = this.db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as EventRow[];
+    }
+    return { events: rows.map(feedEvent), next: String(rows.at(-1)?.seq ?? after) };
+  }
+
+  /** One stored event by its place in the feed. */
+  event(seq: number): EventRow | null {
+    return (this.db.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow | undefined) ?? null;
+  }
+}
+
+/** A new random identifier with a prefix (`hook_…`, `dlv_…`). */
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
