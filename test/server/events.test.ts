@@ -63,6 +63,25 @@ t.test('the feed holds what the API and a push did, in order, with ids and no cl
   t.notOk(text.includes('audience') || text.includes(jane.participant_id), 'the audience stays inside');
 });
 
+t.test('writes through the message API are in the feed: a message and a ledger change', async (t) => {
+  const { s, cast, record, shared } = await scene(t);
+  const posted = await s.api('POST', `/api/records/${record}/threads/${shared}/messages`, cast.jane, { body: `Bloods back. ${SECRET}` });
+  t.equal(posted.status, 201, JSON.stringify(posted.body));
+  const closed = await s.api('PATCH', `/api/records/${record}/threads/${shared}`, cast.jane, { status: 'closed' });
+  t.equal(closed.status, 200, JSON.stringify(closed.body));
+  await eventually(async () => (await all(s, s.admin)).some((e) => e.kind === 'thread.updated'), 20_000, 'the ledger change in the feed');
+  const events = (await all(s, s.admin)).slice(5);
+  t.match(events, [
+    { kind: 'message.added', thread: shared, message: posted.body.message_id, commit: posted.body.commit },
+    { kind: 'thread.updated', thread: shared, changes: ['status'], commit: closed.body.commit },
+    { kind: 'message.added', thread: shared, commit: closed.body.commit },
+  ], 'the posted message, then the PATCH: the status change and its system message, one commit');
+  t.equal(events.length, 3, 'and nothing else');
+  t.notOk(JSON.stringify(events).includes(SECRET), 'no body');
+  const john = await all(s, cast.john);
+  t.ok(john.some((e) => e.message === posted.body.message_id), 'the patient of the thread reads the event of the message');
+});
+
 t.test('a participant reads only events of threads in its view; an outsider nothing', async (t) => {
   const { s, cast, shared, hidden } = await scene(t);
   const johns = await all(s, cast.john);
