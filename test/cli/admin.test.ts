@@ -33,7 +33,7 @@ t.test('every command has --help with an example, and unknown commands are usage
   const top = await ccr(['--help']);
   t.equal(top.status, 0);
   const names = [...top.stdout.matchAll(/^ {2}(\S+) /gm)].map((m) => m[1]!);
-  t.same(names, ['login', 'logout', 'clone', 'config', 'thread', 'message', 'status', 'push', 'pull', 'verify',
+  t.same(names, ['login', 'logout', 'clone', 'config', 'thread', 'message', 'status', 'push', 'pull', 'verify', 'receipt',
     'export', 'serve', 'sync', 'principal', 'records', 'record', 'doctor'], 'every command is listed');
   for (const name of names) {
     const help = await ccr([name, '--help']);
