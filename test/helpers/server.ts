@@ -35,6 +35,39 @@ export interface TestServer {
   record(thread?: { participants: unknown[]; message?: unknown }): Promise<{ id: string; thread?: string }>;
 }
 
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+}
+
+/** A request to a server at `base` with credentials, a JSON (or raw) body and extra headers. */
+export function call(base: string, method: string, path: string, creds: Creds | null, body?: unknown,
+  headers: Record<string, string> = {}): Promise<Reply> {
+  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, {
+      method,
+      headers: {
+        ...(creds ? { Authorization: `Basic ${Buffer.from(`${creds.name}:${creds.token}`).toString('base64')}` } : {}),
+        ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...headers,
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks).toString();
+        let parsed: unknown = raw;
+        try { parsed = raw ? JSON.parse(raw) : null; } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
 /** Start a server for the test; it stops when the test ends. */
 export async function testServer(t: Test, options: Partial<ServerOptions> = {}): Promise<TestServer> {
   const data = tempDir(t, 'ccr-server-');
@@ -44,27 +77,7 @@ export async function testServer(t: Test, options: Partial<ServerOptions> = {}):
   const server = await startServer({ data, port: 0, adminToken: ADMIN_TOKEN, logStream, validatorThreads: 1, shutdownGraceMs: 2000, ...options });
   t.teardown(() => server.close());
   const admin = { name: 'admin', token: ADMIN_TOKEN };
-  const api: TestServer['api'] = (method, path, creds, body) => new Promise((resolve, reject) => {
-    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = httpRequest(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(creds ? { Authorization: `Basic ${Buffer.from(`${creds.name}:${creds.token}`).toString('base64')}` } : {}),
-        ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}),
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks).toString();
-        let parsed: unknown = raw;
-        try { parsed = raw ? JSON.parse(raw) : null; } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
+  const api: TestServer['api'] = (method, path, creds, body) => call(server.url, method, path, creds, body);
   const ts: TestServer = {
     server, url: server.url, data: server.context.options.data, logs, admin, api,
     async principal(body) {

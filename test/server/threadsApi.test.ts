@@ -4,47 +4,13 @@
 // that what the API writes is one commit judged as a push, accepted by `ccr verify` and in a clone.
 // Every answer is checked against the server's own OpenAPI document.
 
-import { request } from 'node:http';
 import t from 'tap';
 import { gitOk } from '../helpers/git.js';
 import { ccr } from '../helpers/cli.js';
 import { answerChecker } from '../helpers/openapi.js';
 import { jane, john, tom } from '../helpers/people.js';
-import { castPrincipals, testServer, type Creds } from '../helpers/server.js';
+import { call, castPrincipals, testServer, type Creds } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: any;
-}
-
-/** A request with credentials, a JSON (or raw) body and extra headers. */
-function call(base: string, method: string, path: string, creds: Creds | null, body?: unknown,
-  headers: Record<string, string> = {}): Promise<Reply> {
-  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, {
-      method,
-      headers: {
-        ...(creds ? { Authorization: `Basic ${Buffer.from(`${creds.name}:${creds.token}`).toString('base64')}` } : {}),
-        ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}),
-        ...headers,
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks).toString();
-        let parsed: unknown = raw;
-        try { parsed = raw ? JSON.parse(raw) : null; } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
-}
 
 const HOSTILE = 'Look <script>alert(1)</script> ![x](https://tracker.invalid/p.gif) [click](javascript:alert(1))';
 
