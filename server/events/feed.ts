@@ -16,6 +16,7 @@ import { runGit } from '../../git/run.js';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
 import { RecordStore } from '../records.js';
+import { SerialRuns } from '../serialRuns.js';
 
 /** An event as readers see it: the audience stays inside. */
 export interface FeedEvent {
@@ -74,8 +75,15 @@ export function pageParams(after: string | undefined, limit: string | undefined)
 
 /** The events feed of a server. */
 export class EventFeed {
-  readonly #running = new Map<string, Promise<void>>();
-  readonly #again = new Set<string>();
+  readonly #runs = new SerialRuns<RecordId>((id) => this.#record(id).then(() => {
+    this.#failures.delete(id);
+  }, (e: unknown) => {
+    const failures = (this.#failures.get(id) ?? 0) + 1;
+    this.#failures.set(id, failures);
+    this.log('error', 'events-record-failed', { record: id, failures, error: e });
+    // Tried again later (the next move, or the next start, would catch it up too).
+    if (failures <= 5 && !this.#stopping) setTimeout(() => this.moved(id), 1000 * 2 ** failures).unref();
+  }));
   readonly #reader: RecordStore;
   readonly #fanouts: Fanout[] = [];
   readonly #recorded: Array<() => void> = [];
@@ -102,23 +110,7 @@ export class EventFeed {
   /** `main` of a record moved: record its events (in the background; a `mainMoved` hook). */
   moved(id: RecordId): void {
     this.#touched.add(id);
-    if (this.#running.has(id)) {
-      this.#again.add(id);
-      return;
-    }
-    const run = (async () => {
-      do {
-        this.#again.delete(id);
-        await this.#record(id).then(() => this.#failures.delete(id), (e: unknown) => {
-          const failures = (this.#failures.get(id) ?? 0) + 1;
-          this.#failures.set(id, failures);
-          this.log('error', 'events-record-failed', { record: id, failures, error: e });
-          // Tried again later (the next move, or the next start, would catch it up too).
-          if (failures <= 5 && !this.#stopping) setTimeout(() => this.moved(id), 1000 * 2 ** failures).unref();
-        });
-      } while (this.#again.has(id));
-    })().finally(() => this.#running.delete(id));
-    this.#running.set(id, run);
+    this.#runs.request(id);
   }
 
   /** Stop catching up (shutdown); what is not recorded is caught up at the next start. */
@@ -128,7 +120,7 @@ export class EventFeed {
 
   /** Resolves when no recording is running (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#running.size > 0) await Promise.all([...this.#running.values()]);
+    await this.#runs.idle();
   }
 
   /** The head recorded for a record, or null. */
@@ -163,7 +155,7 @@ export class EventFeed {
       events = events.filter((e) => !held.has(key(e)));
     }
     if (!this.#store(id, old, head, events)) {
-      this.#again.add(id); // recorded meanwhile by another way: read again from what is recorded now
+      this.#runs.again(id as RecordId); // recorded meanwhile by another way: read again from what is recorded now
       return 0;
     }
     if (events.length > 0) for (const fn of this.#recorded) fn();
@@ -215,7 +207,7 @@ export class EventFeed {
         }
         // One record at a time: a long outage does not start a rev-list per record at once.
         this.moved(id as RecordId);
-        await this.#running.get(id);
+        await this.#runs.running(id as RecordId);
       }
       after = page.next;
     } while (after !== undefined);

@@ -15,6 +15,7 @@ import type { Page, RecordIndex } from '../../store/identity.js';
 import type { ParticipantIndex } from '../access.js';
 import { silentLogger, type Logger } from '../log.js';
 import { RecordStore } from '../records.js';
+import { SerialRuns } from '../serialRuns.js';
 
 /** A record's head and the participant ids of its threads there; null for a record that is not (or no longer) here. */
 export type ParticipantsOf = (record: RecordId) => Promise<{ head: string; participants: Iterable<string> } | null>;
@@ -48,30 +49,20 @@ export type ListRecords = (after: string | undefined, limit: number) => Promise<
 
 /** Maintains the index from record moves, and rebuilds it. */
 export class RecordIndexer {
-  readonly #running = new Map<string, Promise<void>>();
-  readonly #again = new Set<string>();
+  readonly #runs = new SerialRuns<RecordId>((id) =>
+    this.#update(id).then(() => undefined, (e: unknown) => this.log('error', 'record-index-failed', { record: id, error: e })));
 
   constructor(private readonly index: RecordIndex, private readonly participantsOf: ParticipantsOf,
     private readonly log: Logger = silentLogger) {}
 
   /** `main` of a record moved: index it (in the background; a `mainMoved` hook). */
   moved(id: RecordId): void {
-    if (this.#running.has(id)) {
-      this.#again.add(id);
-      return;
-    }
-    const run = (async () => {
-      do {
-        this.#again.delete(id);
-        await this.#update(id).catch((e: unknown) => this.log('error', 'record-index-failed', { record: id, error: e }));
-      } while (this.#again.has(id));
-    })().finally(() => this.#running.delete(id));
-    this.#running.set(id, run);
+    this.#runs.request(id);
   }
 
   /** Resolves when no update is running (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#running.size > 0) await Promise.all([...this.#running.values()]);
+    await this.#runs.idle();
   }
 
   /** Bring one record's entry to its current head; true when something was written. */
