@@ -36,13 +36,35 @@ export function writtenUuids(...files: string[]): Set<string> {
 }
 
 /**
+ * A receipt's lines with what differs from run to run made stable: its time, the server's URL,
+ * and the signature (its lines become one `<signature>` line); the fields a pusher checks stay.
+ */
+function receiptsStable(lines: string[]): string[] {
+  const out: string[] = [];
+  let signature = false;
+  for (const l of lines) {
+    if (/^remote: -----BEGIN SSH SIGNATURE-----\s*$/.test(l)) {
+      signature = true;
+      out.push(l, 'remote: <signature>');
+    } else if (/^remote: -----END SSH SIGNATURE-----\s*$/.test(l)) {
+      signature = false;
+      out.push(l);
+    } else if (!signature) {
+      out.push(l.replace(/^remote: time: \S+/, 'remote: time: <time>').replace(/^remote: server: \S+/, 'remote: server: <server>')
+        .replace(/^remote: request: [0-9a-f]+/, 'remote: request: <request>'));
+    }
+  }
+  return out;
+}
+
+/**
  * The `remote:` lines of a push as a person reads them, with what differs from run to run made
  * stable: the request id, commit and object ids, the record id, and UUIDs made at run time (those
  * not in `stable`), numbered in the order they appear.
  */
 export function remoteLines(stderr: string, record: string, stable: ReadonlySet<string>): string {
   const made = new Map<string, string>();
-  return stderr.split('\n').filter((l) => l.startsWith('remote: ')).map((l) => l
+  return receiptsStable(stderr.split('\n').filter((l) => l.startsWith('remote: '))).map((l) => l
     .replaceAll(record, '<record>')
     .replace(UUID, (u) => (stable.has(u) ? u : made.get(u) ?? (made.set(u, `<uuid-${made.size + 1}>`), made.get(u)!)))
     .replace(/\(request [0-9a-f]+\)/g, '(request <request>)')
