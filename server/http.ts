@@ -51,11 +51,33 @@ export async function readJson(req: IncomingMessage, max: number): Promise<unkno
     if (size > max) throw new PayloadTooLarge(`the request body is larger than ${max} bytes`);
     chunks.push(chunk);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (nesting(text) > MAX_JSON_DEPTH) throw new InvalidInput(`expected a JSON body nested at most ${MAX_JSON_DEPTH} levels deep`);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     throw new InvalidInput('expected a JSON body');
   }
+}
+
+/** No request of the API nests deeper; deeper JSON would overflow the stack of whatever walks it. */
+const MAX_JSON_DEPTH = 32;
+
+/** The deepest nesting of arrays and objects in JSON text (strings skipped), without parsing it. */
+function nesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 /** Name and token of an `Authorization: Basic` header, or null for anything else. */

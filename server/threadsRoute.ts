@@ -79,7 +79,10 @@ export async function threadRoute(ctx: ServerContext, p: Principal, id: RecordId
 function fields(body: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInput('expected a JSON object');
   const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) throw new InvalidInput(`expected only ${allowed.join(', ')}; found ${unknown.join(', ')}`);
+  if (unknown.length > 0) {
+    const named = unknown.slice(0, 5).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
+    throw new InvalidInput(`expected only ${allowed.join(', ')}; found ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+  }
   return body as Record<string, unknown>;
 }
 

@@ -17,6 +17,8 @@ export interface IdempotencyStore {
   get(principal: string, key: string, now: number): StoredAnswer | null;
   /** Keep an answer until `expiresAt`; the first one kept wins. Rows expired by `now` are deleted. */
   put(principal: string, key: string, answer: StoredAnswer, now: number, expiresAt: number): void;
+  /** The keys of a principal not expired by `now`. */
+  count(principal: string, now: number): number;
 }
 
 /** The store on the identity database. */
@@ -24,7 +26,9 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   readonly #get;
   readonly #put;
   readonly #purge;
+  readonly #count;
   constructor(db: Db) {
+    this.#count = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM idempotency_keys WHERE principal = ? AND expires_at > ?');
     this.#get = db.prepare<[string, string, number], { fingerprint: string; status: number; body: string }>(
       'SELECT fingerprint, status, body FROM idempotency_keys WHERE principal = ? AND key = ? AND expires_at > ?');
     this.#put = db.prepare('INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at, expires_at) '
@@ -37,6 +41,10 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   get(principal: string, key: string, now: number): StoredAnswer | null {
     const row = this.#get.get(principal, key, now);
     return row ? { fingerprint: row.fingerprint, status: row.status, body: JSON.parse(row.body) as unknown } : null;
+  }
+
+  count(principal: string, now: number): number {
+    return this.#count.get(principal, now)!.n;
   }
 
   put(principal: string, key: string, answer: StoredAnswer, now: number, expiresAt: number): void {

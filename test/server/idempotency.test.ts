@@ -2,34 +2,18 @@
 // and writes nothing twice, also after a restart and when twins race; the same key with another
 // body is refused; keys are per principal.
 
-import { request } from 'node:http';
 import t from 'tap';
 import { jane, john, tom } from '../helpers/people.js';
-import { castPrincipals, testServer, type Creds } from '../helpers/server.js';
+import { call, castPrincipals, testServer, type Creds, type Reply } from '../helpers/server.js';
+import { QuotaExceeded } from '../../core/errors.js';
+import { Idempotency } from '../../server/idempotency.js';
+import { openDatabase } from '../../store/sqlite/db.js';
+import { SqliteIdempotencyStore } from '../../store/sqlite/idempotencyStore.js';
+import { tempDir } from '../helpers/tmp.js';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: any;
-}
-
+/** A JSON request with an Idempotency-Key when one is given. */
 function post(base: string, method: string, path: string, creds: Creds, body: unknown, key?: string): Promise<Reply> {
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, {
-      method,
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${creds.name}:${creds.token}`).toString('base64')}`,
-        'Content-Type': 'application/json', ...(key !== undefined ? { 'Idempotency-Key': key } : {}),
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
+  return call(base, method, path, creds, body, key !== undefined ? { 'Idempotency-Key': key } : {});
 }
 
 t.test('Idempotency-Key', async (t) => {
@@ -104,4 +88,34 @@ t.test('Idempotency-Key', async (t) => {
   const p2 = await post(second.url, 'PATCH', `/api/records/${rec.id}/threads/${c1.body.thread_id}`, cast.jane, { status: 'closed' }, 'key-close');
   t.equal(p1.status, 200);
   t.same(p2.body, p1.body);
+});
+
+t.test('bounded: a principal holds at most so many keys, a large answer is not kept, deep JSON is a 400', async (t) => {
+  const db = openDatabase(`${tempDir(t)}/keys.sqlite`);
+  t.teardown(() => db.close());
+  const keys = new Idempotency(new SqliteIdempotencyStore(db), Date.now, 60_000, 3);
+  const ok = async () => ({ status: 201, body: { id: 'x' } });
+  for (const k of ['a', 'b', 'c']) t.equal((await keys.run('jane', k, 'print', ok)).status, 201);
+  await t.rejects(keys.run('jane', 'd', 'print', ok), QuotaExceeded, 'a fourth live key is refused');
+  t.equal((await keys.run('jane', 'a', 'print', ok)).replayed, true, 'a kept key still replays');
+  t.equal((await keys.run('tom', 'd', 'print', ok)).status, 201, 'another principal has its own allowance');
+  let runs = 0;
+  const big = async () => ({ status: 400, body: { error: 'x'.repeat(20_000), n: ++runs } });
+  await keys.run('tom', 'big', 'print', big);
+  const again = await keys.run('tom', 'big', 'print', big);
+  t.equal(again.replayed, undefined, 'an answer over 16 KiB was not kept: the retry runs again');
+  t.equal(runs, 2);
+
+  const s = await testServer(t);
+  const cast = await castPrincipals(s);
+  const rec = await s.record({ participants: [jane, tom], message: { author_id: jane.participant_id, body: 'Start.' } });
+  const deep = `{"body":"x","a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  const r = await post(s.url, 'POST', `/api/records/${rec.id}/threads/${rec.thread}/messages`, cast.jane, deep, 'deep-1');
+  t.equal(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+  t.match(r.body.error.message, /nested at most 32 levels/);
+  const wide = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${'k'.repeat(500)}${i}`, 1]));
+  const w = await post(s.url, 'POST', `/api/records/${rec.id}/threads/${rec.thread}/messages`, cast.jane, { body: 'x', ...wide });
+  t.equal(w.status, 400);
+  t.ok(JSON.stringify(w.body).length < 1000, 'unknown field names are not echoed whole');
+  t.ok(s.logs.every((l) => !l.includes('"level":"error"')), 'no error logged');
 });
