@@ -24,6 +24,7 @@ import { myRecords } from './identity/recordIndexer.js';
 import { checkPrincipalInput, newToken, type PrincipalInput } from './principals.js';
 import type { NewPrincipal, StoredPrincipal } from '../store/identity.js';
 import type { ReadResult, ReadTask } from './readTasks.js';
+import { unsignedWrite } from './signedPolicy.js';
 
 /** A JSON answer: status and body. */
 export interface Answer {
@@ -72,6 +73,8 @@ export async function createRecordFrom(ctx: ServerContext, p: Principal, json: u
     throw new Forbidden('a participant creating a record must include a thread in which they take part');
   }
   let first: { author: { id: string; name: string }; body: string } | undefined;
+  // A first message is the creator's writing: under the policy it needs its own signature (see serverWrite).
+  if (thread?.message !== undefined && ctx.options.requireSignedCommits === true) throw unsignedWrite(p);
   if (thread?.message !== undefined) {
     const author = participants?.find((x) => x.participant_id === thread.message?.author_id);
     if (!author) throw new InvalidInput('expected thread.message.author_id to be one of the thread participants');

@@ -24,6 +24,7 @@ import type { LedgerUpdate } from '../service/updateThreadLedger.js';
 import { mayAccess } from './access.js';
 import { serverAuthor } from './api.js';
 import type { ServerContext } from './context.js';
+import { unsignedWrite } from './signedPolicy.js';
 
 /** A change to a record as the API asks for it; `author` is the participant it is written as. */
 export type ServerChange =
@@ -79,6 +80,7 @@ function asRule(change: ServerChange, e: unknown): unknown {
 export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId, change: ServerChange,
   options: { careLocation?: string } = {}): Promise<ServerWritten> {
   if (p.kind === 'auditor') throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
+  if (ctx.options.requireSignedCommits === true) throw unsignedWrite(p);
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'write', id, r, ctx.participants));
   if (!repo) throw new NotFound(`no record ${id}`);
   // Signed with the site key, as every commit the server makes itself (issue 14).

@@ -173,3 +173,25 @@ t.test('a site key others may read, or one CCR cannot use, stops the start with 
     await t.rejects(startServer({ data, port: 0, quiet: true, validatorThreads: 1 }), { code: 'CannotStart', message: reason }, what);
   }
 });
+
+t.test('under --require-signed-commits the message API writes nothing: a token alone must not write', async (t) => {
+  const s = await testServer(t, { requireSignedCommits: true });
+  const cast = await castPrincipals(s);
+  const made = await s.api('POST', '/api/records', s.admin, { clinical_id: '0f1e2d3c-4b5a-4697-8877-665544332211', care_location: place, thread: { participants: [jane, tom] } });
+  t.equal(made.status, 201, 'a record and a thread without a message: the server\'s own commits');
+  const id = made.body.coordination_id as string;
+  const thread = made.body.thread_id as string;
+  const refused = [
+    await s.api('POST', `/api/records/${id}/threads/${thread}/messages`, cast.jane, { body: 'Only my token.' }),
+    await s.api('PATCH', `/api/records/${id}/threads/${thread}`, cast.jane, { status: 'closed' }),
+    await s.api('POST', `/api/records/${id}/threads`, cast.jane, { participants: [jane, tom], message: { body: 'New thread.' } }),
+    await s.api('POST', '/api/records', cast.jane, { clinical_id: '0f1e2d3c-4b5a-4697-8877-665544332211', care_location: place, thread: { participants: [jane], message: { author_id: jane.participant_id, body: 'Hello.' } } }),
+  ];
+  for (const r of refused) {
+    t.equal(r.status, 422, JSON.stringify(r.body));
+    t.match(r.body.error, { code: 'RuleViolation', findings: [{ rule: 'ccr/commit-signature', message: /signed with a key registered to jane.*cannot carry your signature/ }] });
+  }
+  const dir = tempDir(t);
+  await gitOk(dir, ['clone', '-q', s.gitUrl(id, s.admin), 'c']);
+  t.equal((await gitOk(`${dir}/c`, ['rev-list', '--count', 'HEAD'])).trim(), '2', 'nothing was written');
+});
