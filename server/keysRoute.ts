@@ -3,6 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { Forbidden } from '../core/errors.js';
+import { fingerprint } from '../core/ssh/keys.js';
 import type { Principal } from '../core/principal.js';
 import type { Answer } from './api.js';
 import type { ServerContext } from './context.js';
@@ -13,7 +14,7 @@ import { addKey, allowedSignersFile, keyView, listKeys, revokeKey } from './iden
 export async function addKeyRoute(ctx: ServerContext, req: IncomingMessage, p: Principal, name: string)
   : Promise<Answer> {
   const body = await readJson(req, ctx.options.maxRequestBytes);
-  const key = await addKey(ctx.identity.store, p, name, body).finally(() => ctx.identity.audited());
+  const key = await addKey(ctx.identity.store, p, name, body, new Set([fingerprint(ctx.siteKey.publicKey)])).finally(() => ctx.identity.audited());
   return { status: 201, body: keyView(key) };
 }
 

@@ -3,11 +3,12 @@
 // core/ssh parser before they reach the store, rights decided here, never any private material.
 
 import { Ajv, type JSONSchemaType } from 'ajv';
-import { Forbidden, InvalidInput, NotFound } from '../../core/errors.js';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
 import { describeSchemaErrors } from '../../core/schemas.js';
 import { renderAllowedSigner, type AllowedSigner } from '../../core/ssh/allowedSigners.js';
 import { fingerprint, formatPublicKey, parsePublicKey } from '../../core/ssh/keys.js';
+import { verifySshSignature } from '../../core/ssh/sshsig.js';
 import type { IdentityStore, NewSigningKey, SigningKey } from '../../store/identity.js';
 import { actorOf, mayManageTokens } from './tokenOps.js';
 
@@ -16,6 +17,16 @@ export interface NewKeyBody {
   public_key: string;
   valid_after?: string;
   valid_before?: string;
+  /** An SSHSIG by the key over `keyProofMessage(name)` in namespace `KEY_PROOF_NAMESPACE`. */
+  proof?: string;
+}
+
+/** The namespace of a proof that the registering principal holds the key's private half. */
+export const KEY_PROOF_NAMESPACE = 'ccr-key-registration';
+
+/** What a principal signs to show it holds a key it registers for itself. */
+export function keyProofMessage(name: string): string {
+  return `ccr key registration: ${name}\n`;
 }
 
 const TIME = '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,9})?(Z|[+-]\\d\\d:\\d\\d)$';
@@ -27,6 +38,7 @@ const bodySchema: JSONSchemaType<NewKeyBody> = {
     public_key: { type: 'string', minLength: 1, maxLength: 20_000 },
     valid_after: { type: 'string', nullable: true, pattern: TIME },
     valid_before: { type: 'string', nullable: true, pattern: TIME },
+    proof: { type: 'string', nullable: true, minLength: 1, maxLength: 20_000 },
   },
 };
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -80,10 +92,32 @@ export function keyView(k: SigningKey): Record<string, string | null> {
   };
 }
 
-/** Register a key for principal `name` on behalf of `by` (an admin, or the principal itself). */
-export async function addKey(store: IdentityStore, by: Principal, name: string, body: unknown): Promise<SigningKey> {
+/**
+ * Register a key for principal `name` on behalf of `by`: an admin (who vouches for whose key it
+ * is, e.g. a peer site's key under its site principal), or the principal itself with a `proof`
+ * that it holds the private half, so nobody can claim another's public key (a colleague's, a peer
+ * site's) and have its signatures named as theirs. `reserved`: fingerprints no principal may hold
+ * (this server's site key).
+ */
+export async function addKey(store: IdentityStore, by: Principal, name: string, body: unknown,
+  reserved: ReadonlySet<string> = new Set()): Promise<SigningKey> {
   if (!mayManageTokens(by, name)) throw new Forbidden(`only an admin or ${name} may add keys for ${name}`);
-  return store.addKey(name, parseNewKey(body ?? {}), actorOf(by));
+  const key = parseNewKey(body ?? {});
+  if (reserved.has(key.fingerprint)) {
+    throw new Conflict(`expected a key of ${name}, found this server's own site key (ccr-server in the allowed signers), which no principal may hold`);
+  }
+  if (by.kind !== 'admin') {
+    const proof = (body as NewKeyBody).proof;
+    const parsed = parsePublicKey(key.public_key);
+    const check = proof === undefined || !parsed.ok ? null
+      : verifySshSignature(proof, new TextEncoder().encode(keyProofMessage(name)), { namespace: KEY_PROOF_NAMESPACE, key: parsed.key });
+    if (!check?.ok) {
+      throw new InvalidInput(`expected proof: a signature by this key over "${keyProofMessage(name).trim()}" in namespace ${KEY_PROOF_NAMESPACE}, `
+        + `found ${proof === undefined ? 'none' : `one that does not verify (${check && !check.ok ? check.reason : 'unreadable'})`}; make it with `
+        + `printf '${keyProofMessage(name).trim()}\\n' | ssh-keygen -Y sign -n ${KEY_PROOF_NAMESPACE} -f <private key file> and send the armoured text as "proof"`);
+    }
+  }
+  return store.addKey(name, key, actorOf(by));
 }
 
 /** The keys of principal `name`, revoked ones included. */

@@ -199,7 +199,10 @@ const schemas: Record<string, unknown> = {
   },
   NewKey: {
     type: 'object', required: ['public_key'],
-    properties: { public_key: { type: 'string', description: 'an OpenSSH public key line' }, valid_after: time, valid_before: time },
+    properties: {
+      public_key: { type: 'string', description: 'an OpenSSH public key line' }, valid_after: time, valid_before: time,
+      proof: { type: 'string', description: 'required when a principal registers a key for itself: the armoured SSHSIG by this key over "ccr key registration: <name>\\n" in namespace ccr-key-registration (ssh-keygen -Y sign)' },
+    },
   },
   Key: {
     type: 'object', required: ['id', 'principal', 'public_key', 'fingerprint'],

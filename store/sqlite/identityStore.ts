@@ -5,7 +5,7 @@
 // has a cache to clear. Last uses of tokens are the one thing written lazily, in batches.
 
 import { randomBytes } from 'node:crypto';
-import { Conflict, Forbidden, NotFound } from '../../core/errors.js';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../../core/errors.js';
 import type { ParticipantBinding, PrincipalKind } from '../../core/principal.js';
 import type { Role } from '../../core/vocabulary.js';
 import type {
@@ -208,6 +208,9 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
 
   async createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit = false)
     : Promise<{ tokenId: string | null }> {
+    // The allowed signers file names the site key `ccr-server`; a principal of that name could pass
+    // its commits for the server's. Refused here, so no way of creating principals can skip it.
+    if (p.name === 'ccr-server') throw new InvalidInput('expected another name: ccr-server names the site key in the allowed signers');
     return this.#db.transaction(() => {
       const now = Date.now();
       if (p.kind === 'participant') {

@@ -136,3 +136,8 @@ export function readOpenSshEd25519(path: string): KeyObject {
   const priv = p.string('private'); // seed ‖ public
   return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(pub).toString('base64url'), d: Buffer.from(priv.subarray(0, 32)).toString('base64url') }, format: 'jwk' });
 }
+
+/** The proof a principal sends with a key it registers for itself: ssh-keygen's signature of its name. */
+export function keyProof(dir: string, key: KeygenKey, name: string): string {
+  return keygenSign(dir, key.path, new TextEncoder().encode(`ccr key registration: ${name}\n`), 'ccr-key-registration');
+}

@@ -9,7 +9,7 @@ import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
 import { as, clinicalId, committer, jane, place, tom } from '../helpers/people.js';
 import { killGroup, serveProcess } from '../helpers/process.js';
 import { ADMIN_TOKEN, castPrincipals, testServer, type Creds, type TestServer } from '../helpers/server.js';
-import { keygen, keygenFingerprint, keygenKinds, type KeygenKey } from '../helpers/ssh.js';
+import { keygen, keyProof, keygenSign, keygenFingerprint, keygenKinds, type KeygenKey } from '../helpers/ssh.js';
 import { tempDir } from '../helpers/tmp.js';
 import { ccr } from '../helpers/cli.js';
 
@@ -19,7 +19,8 @@ const identityLines = (data: string) => readFileSync(`${data}/access.log`, 'utf8
 
 /** Register a key through the API; gives the answer's body. */
 async function register(t: Test, s: TestServer, by: Creds, name: string, key: KeygenKey, extra: object = {}) {
-  const r = await s.api('POST', `/api/principals/${name}/keys`, by, { public_key: key.line, ...extra });
+  const proof = by === s.admin ? {} : { proof: keyProof(tempDir(t), key, name) };
+  const r = await s.api('POST', `/api/principals/${name}/keys`, by, { public_key: key.line, ...proof, ...extra });
   t.equal(r.status, 201, `key registered for ${name}: ${JSON.stringify(r.body)}`);
   return r.body as { id: string; fingerprint: string };
 }
@@ -85,8 +86,32 @@ t.test('keys: admin adds, a principal its own, outsiders cannot, bad and private
   t.equal(listed.status, 200);
   t.same((listed.body as any).keys.map((k: any) => k.id), [byAdmin.id, own.id]);
   t.notMatch(JSON.stringify(listed.body), /PRIVATE|openssh-key-v1/, 'no private material is listed');
-  const twice = await s.api('POST', '/api/principals/jane/keys', cast.jane, { public_key: a.line });
+  const twice = await s.api('POST', '/api/principals/jane/keys', cast.jane, { public_key: a.line, proof: keyProof(dir, a, 'jane') });
   t.equal(twice.status, 409, 'a key is registered once');
+
+  // Nobody registers for itself a key it does not hold: another's public key is not a claim to it.
+  const toms = keygen(dir, ed25519);
+  const squat = [
+    ['no proof', { public_key: toms.line }],
+    ['a proof by another key', { public_key: toms.line, proof: keyProof(dir, b, 'jane') }],
+    ['a proof made for another name', { public_key: toms.line, proof: keyProof(dir, toms, 'tom') }],
+    ['a proof in another namespace', { public_key: toms.line, proof: keygenSign(dir, toms.path, new TextEncoder().encode('ccr key registration: jane\n'), 'git') }],
+  ] as const;
+  for (const [what, body] of squat) {
+    const r = await s.api('POST', '/api/principals/jane/keys', cast.jane, body);
+    t.equal(r.status, 400, `${what}: 400`);
+    t.match(r.body.error.message, /expected proof: a signature by this key over "ccr key registration: jane" in namespace ccr-key-registration/);
+  }
+  t.equal((await s.api('POST', '/api/principals/tom/keys', cast.tom, { public_key: toms.line, proof: keyProof(dir, toms, 'tom') })).status, 201,
+    'its holder registers it with its proof');
+  // The site key is the server's: no principal holds it, not even by an admin's hand.
+  const siteLine = (await s.api('GET', '/api/allowed-signers', s.admin)).body.split('\n')[0].replace(/^ccr-server namespaces="[^"]*" /, '');
+  for (const by of [s.admin, cast.jane]) {
+    const r = await s.api('POST', '/api/principals/jane/keys', by, { public_key: siteLine });
+    t.equal(r.status, 409, `the site key from ${by.name}: 409`);
+    t.match(r.body.error.message, /this server's own site key/);
+  }
+  t.equal((await s.api('POST', '/api/principals', s.admin, { name: 'ccr-server', kind: 'auditor' })).status, 400, 'nor its name');
 
   const refusals: Array<[string, unknown, RegExp]> = [
     ['a private key', { public_key: readFileSync(a.path, 'utf8') },
@@ -115,7 +140,7 @@ t.test('keys: admin adds, a principal its own, outsiders cannot, bad and private
     'kept, as revoked');
   const audit = identityLines(s.data).filter((l) => /^key-/.test(l['action']));
   t.match(audit.map((l) => [l['actor'], l['action'], l['principal']]),
-    [['admin', 'key-added', 'jane'], ['jane', 'key-added', 'jane'], ['jane', 'key-revoked', 'jane']], 'audited');
+    [['admin', 'key-added', 'jane'], ['jane', 'key-added', 'jane'], ['tom', 'key-added', 'tom'], ['jane', 'key-revoked', 'jane']], 'audited');
 });
 
 t.test('allowed signers: git verify-commit accepts a registered key, rejects an unregistered one', async (t) => {
