@@ -27,7 +27,7 @@ export interface ServerEvents {
  * (a first opening takes the heads as they are, without events).
  */
 export function openEvents(data: string, records: RecordStore, log: Logger, delivery: Partial<DeliveryOptions>,
-  ownerMay: (owner: string) => Promise<boolean>): ServerEvents {
+  ownerMay: (owner: string, since: string) => Promise<boolean>): ServerEvents {
   const { db, created } = openEventsDb(data);
   const feed = new EventFeed(db, records, log);
   const webhooks = new Webhooks(db, feed, { ...deliveryDefaults, ...delivery }, ownerMay, log);
@@ -52,10 +52,12 @@ export function openEvents(data: string, records: RecordStore, log: Logger, deli
 }
 
 /** Whether a principal still may own hooks: it exists and is of a kind that reads every record. */
-export function hookOwnerCheck(principal: (name: string) => Promise<{ kind: Principal['kind'] } | null>): (owner: string) => Promise<boolean> {
-  return async (owner) => {
+export function hookOwnerCheck(principal: (name: string) => Promise<{ kind: Principal['kind']; created_at: string } | null>)
+  : (owner: string, since: string) => Promise<boolean> {
+  return async (owner, since) => {
     const p = await principal(owner);
-    return p !== null && webhookKinds.includes(p.kind);
+    // A principal created after the hook under its owner's name is someone else: the owner was removed.
+    return p !== null && webhookKinds.includes(p.kind) && Date.parse(p.created_at) <= Date.parse(since);
   };
 }
 

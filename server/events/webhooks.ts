@@ -113,10 +113,11 @@ export class Webhooks {
   readonly #aborts = new Set<AbortController>();
 
   /**
-   * @param ownerMay whether a hook's owner may still read events (principal still there, still of a kind that may)
+   * @param ownerMay whether a hook's owner may still read events: the principal that registered it
+   *   (named `owner`, there since before `since`, the hook's creation) still there and of a kind that may
    */
   constructor(readonly db: Db, readonly feed: EventFeed, readonly options: DeliveryOptions,
-    private readonly ownerMay: (owner: string) => Promise<boolean>, private readonly log: Logger = silentLogger) {
+    private readonly ownerMay: (owner: string, since: string) => Promise<boolean>, private readonly log: Logger = silentLogger) {
     feed.subscribe((e, seq, now) => this.#fanout(e, seq, now), () => this.kick());
   }
 
@@ -272,7 +273,7 @@ export class Webhooks {
       }
     })();
     const cancelled = !allowed ? 'the hook\'s host is no longer on the allow-list'
-      : !(await this.ownerMay(hook.owner)) ? 'the hook\'s owner may no longer read events' : null;
+      : !(await this.ownerMay(hook.owner, hook.created_at)) ? 'the hook\'s owner may no longer read events' : null;
     if (cancelled) {
       this.db.prepare('UPDATE deliveries SET state = \'cancelled\', last_error = ? WHERE id = ?').run(cancelled, d.id);
       this.log('warn', 'webhook-cancelled', { hook: hook.id, delivery: d.id, reason: cancelled });

@@ -160,6 +160,15 @@ t.test('a hook whose owner was removed receives nothing more', async (t) => {
     .find((x: any) => x.record === rec.id && x.state === 'cancelled'), 20_000, 'the delivery cancelled');
   t.match(d.last_error, /owner may no longer read/);
   t.notOk(rx.received.some((r) => r.json?.record === rec.id), 'nothing was sent');
+
+  // Another principal given the removed owner's name later is someone else: the hook stays dead.
+  await new Promise((r) => setTimeout(r, 5));
+  await s.principal({ name: 'ehr', kind: 'integration' });
+  const later = await s.record();
+  const d2 = await eventually(async () => (await s.api('GET', `/api/webhooks/${hook.body.id}/deliveries`, s.admin)).body.deliveries
+    .find((x: any) => x.record === later.id && x.state === 'cancelled'), 20_000, 'cancelled under the new ehr too');
+  t.match(d2.last_error, /owner may no longer read/);
+  t.notOk(rx.received.some((r) => r.json?.record === later.id), 'nothing was sent to the old owner\'s receiver');
 });
 
 t.test('a hanging receiver holds only its own hook: another hook keeps receiving, in feed order', async (t) => {
