@@ -88,7 +88,8 @@ export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId
   const service = new CoordinationService(handle);
   const place = options.careLocation ?? (await lastCareLocation(repo));
   const author = serverAuthor(p);
-  const bytes = change.kind === 'update-thread' ? 0 : Buffer.byteLength(change.kind === 'create-thread' ? JSON.stringify(change) : change.body);
+  // What the principal sends is what it is charged: a ledger change too (each is a commit).
+  const bytes = Buffer.byteLength(change.kind === 'add-message' ? change.body : JSON.stringify(change));
   const refund = ctx.quotas.take(p, { threads: change.kind === 'create-thread' ? 1 : 0, bytes });
   let result: string;
   try {
