@@ -286,8 +286,12 @@ async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit, mergeB
   const raw = await source.read(oid);
   const split = raw ? extractCommitSignature(raw.content) : null;
   if (split?.headers === 1 && split.signature && isSignedAs(raw!.content, expected.value.commit, split.signature)) return [];
+  // One reason, decided by the commit alone: only a merge that differs in nothing but its parents'
+  // order is said to be misordered (so the reason does not turn on which parent id sorts first).
+  const swapped = raw ? Buffer.from(raw.content).toString('latin1').replace(`parent ${a}\nparent ${b}\n`, `parent ${b}\nparent ${a}\n`) : '';
   const why = expected.value.tree !== commit.tree ? 'its files differ from the merged files'
-    : a > b ? 'its parents are not ordered by commit id' : 'its author, committer, time or message differ';
+    : a > b && swapped === Buffer.from(expected.value.commit).toString('latin1') ? 'its parents are not ordered by commit id'
+      : 'its author, committer, time or message differ';
   return [error(ruleIds.merge, `expected exactly the deterministic sync merge ${expected.value.oid.slice(0, 12)} of ${a.slice(0, 12)} and ${b.slice(0, 12)}, found a merge whose ${why.replace(/^its /, '')}`)];
 }
 
