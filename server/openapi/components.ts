@@ -8,6 +8,13 @@ const oid = { type: 'string', pattern: '^[0-9a-f]{40}$', description: 'a git com
 const time = { type: 'string', format: 'date-time' };
 const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
 
+/** The fields of ledger.yaml (SPEC 5), shared by a thread's ledger and its summary. */
+const ledgerRequired = ['thread_id', 'status', 'created_at', 'last_updated_at', 'participants', 'visibility'];
+const ledgerProperties = {
+  thread_id: ref('ThreadId'), status: ref('ThreadStatus'), created_at: time, last_updated_at: time,
+  participants: { type: 'array', items: ref('Participant') }, visibility: ref('Visibility'), policies: ref('Policies'),
+};
+
 const schemas: Record<string, unknown> = {
   Error: {
     type: 'object', required: ['error'], additionalProperties: false,
@@ -48,21 +55,12 @@ const schemas: Record<string, unknown> = {
   },
   ThreadStatus: { enum: ['open', 'closed', 'archived'] },
   Ledger: {
-    type: 'object', additionalProperties: false,
-    required: ['thread_id', 'status', 'created_at', 'last_updated_at', 'participants', 'visibility', 'policies'],
-    properties: {
-      thread_id: ref('ThreadId'), status: ref('ThreadStatus'), created_at: time, last_updated_at: time,
-      participants: { type: 'array', items: ref('Participant') }, visibility: ref('Visibility'), policies: ref('Policies'),
-    },
+    type: 'object', additionalProperties: false, required: [...ledgerRequired, 'policies'], properties: ledgerProperties,
   },
+  /** A thread as listed: its ledger's fields (policies optional) and how many messages it holds. */
   ThreadSummary: {
-    type: 'object', additionalProperties: false,
-    required: ['thread_id', 'status', 'created_at', 'last_updated_at', 'participants', 'visibility', 'message_count'],
-    properties: {
-      thread_id: ref('ThreadId'), status: ref('ThreadStatus'), created_at: time, last_updated_at: time,
-      participants: { type: 'array', items: ref('Participant') }, visibility: ref('Visibility'), policies: ref('Policies'),
-      message_count: { type: 'integer', minimum: 0 },
-    },
+    type: 'object', additionalProperties: false, required: [...ledgerRequired, 'message_count'],
+    properties: { ...ledgerProperties, message_count: { type: 'integer', minimum: 0 } },
   },
   Message: {
     type: 'object', additionalProperties: false,

@@ -1,4 +1,5 @@
-// The embedded database of a data folder: `<data>/identity.sqlite`, opened once per process, in
+// The embedded databases of a data folder (`<data>/identity.sqlite`, and the events feed's
+// `<data>/events.sqlite` with its own migrations), each opened once per process, in
 // WAL mode (readers never wait for the writer; the server and `ccr principal` may use it at once),
 // every commit fsynced (synchronous=FULL: a principal or token change that was answered is on
 // disk), foreign keys on, migrated to the schema version of this code inside one transaction.
@@ -6,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync } from 'node:fs';
 import { CannotStart } from '../../core/errors.js';
-import { SCHEMA_VERSION, migrations } from './schema.js';
+import { migrations as identityMigrations } from './schema.js';
 
 /** An open better-sqlite3 database. */
 export type Db = Database.Database;
@@ -20,6 +21,12 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Wait this long for another process's write transaction before failing (ms). */
   busyTimeoutMs?: number;
+  /** The schema's migration steps, in order (default: the identity database's, schema.ts). */
+  migrations?: readonly string[];
+  /** What to do when the file is of a newer schema (the hint of the refusal). */
+  newerHint?: string;
+  /** Run inside the migration's transaction when the database is new (schema version 0). */
+  onCreate?: (db: Db) => void;
 }
 
 /**
@@ -40,12 +47,13 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     // (the OS keeps hot pages; nothing is read up front) and keep a bounded page cache.
     db.pragma('mmap_size = 1073741824');
     db.pragma('cache_size = -32768');
+    const steps = options.migrations ?? identityMigrations;
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new CannotStart(`${path} has schema version ${version}, newer than this CCR knows (${SCHEMA_VERSION})`,
-        { hint: 'run the CCR version that wrote it, or restore the database from a backup' });
+    if (version > steps.length) {
+      throw new CannotStart(`${path} has schema version ${version}, newer than this CCR knows (${steps.length})`,
+        { hint: options.newerHint ?? 'run the CCR version that wrote it, or restore the database from a backup' });
     }
-    if (version < SCHEMA_VERSION && !options.readonly) migrate(db);
+    if (version < steps.length && !options.readonly) migrate(db, steps, options.onCreate);
     return db;
   } catch (e) {
     db.close();
@@ -53,13 +61,15 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   }
 }
 
-/** Bring the database to SCHEMA_VERSION, each step with its version in one immediate transaction. */
-function migrate(db: Db): void {
+/** Bring the database to the last step's version, in one immediate transaction. */
+function migrate(db: Db, steps: readonly string[], onCreate?: (db: Db) => void): void {
   db.transaction(() => {
     // Read again inside the write lock: another process may have migrated meanwhile.
-    for (let v = db.pragma('user_version', { simple: true }) as number; v < SCHEMA_VERSION; v++) {
-      db.exec(migrations[v]!);
+    const from = db.pragma('user_version', { simple: true }) as number;
+    for (let v = from; v < steps.length; v++) {
+      db.exec(steps[v]!);
       db.pragma(`user_version = ${v + 1}`);
     }
+    if (from === 0) onCreate?.(db);
   }).immediate();
 }

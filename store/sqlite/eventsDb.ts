@@ -2,11 +2,8 @@
 // (the feed grows with every move of every record; principals stay small). WAL, every commit
 // fsynced, migrated to this code's schema version in one transaction, like identity.sqlite.
 
-import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { CannotStart } from '../../core/errors.js';
-import type { Db } from './db.js';
+import { openDatabase, type Db } from './db.js';
 
 /** The file name of the events database inside a data folder. */
 export const EVENTS_FILE = 'events.sqlite';
@@ -42,33 +39,17 @@ export interface EventsDb {
 /** Open (creating it, mode 0600: it holds webhook secrets) and migrate `<data>/events.sqlite`. */
 export function openEventsDb(data: string): EventsDb {
   const path = join(data, EVENTS_FILE);
-  const created = !existsSync(path);
-  closeSync(openSync(path, 'a', 0o600));
-  const db = new Database(path);
-  try {
-    db.pragma('busy_timeout = 10000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > EVENTS_SCHEMA_VERSION) {
-      throw new CannotStart(`${path} has schema version ${version}, newer than this CCR knows (${EVENTS_SCHEMA_VERSION})`,
-        { hint: 'run the CCR version that wrote it, or move the file away (the feed starts again from the records)' });
-    }
-    db.transaction(() => {
-      const from = db.pragma('user_version', { simple: true }) as number;
-      for (let v = from; v < EVENTS_SCHEMA_VERSION; v++) {
-        db.exec(migrations[v]!);
-        db.pragma(`user_version = ${v + 1}`);
-      }
-      // A new feed's cursors start at the clock in microseconds: a feed made again (its file lost)
-      // numbers its events above any cursor of the lost one, so a receiver asking after an old
-      // cursor gets the new events, not silence.
-      if (from === 0) db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (\'events\', ?)').run(Date.now() * 1000);
-    }).immediate();
-    return { db, created: created || version === 0 };
-  } catch (e) {
-    db.close();
-    throw e;
-  }
+  let created = false;
+  const db = openDatabase(path, {
+    migrations,
+    newerHint: 'run the CCR version that wrote it, or move the file away (the feed starts again from the records)',
+    // A new feed's cursors start at the clock in microseconds: a feed made again (its file lost)
+    // numbers its events above any cursor of the lost one, so a receiver asking after an old
+    // cursor gets the new events, not silence.
+    onCreate: (d) => {
+      created = true;
+      d.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (\'events\', ?)').run(Date.now() * 1000);
+    },
+  });
+  return { db, created };
 }
