@@ -2,6 +2,7 @@
 // clones with a chain of prepared one-message commits to push one at a time.
 
 import type { CommitSigner } from '../git/build.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
@@ -104,4 +105,12 @@ export async function fillThread(url: string, dir: string, thread: string, count
   await gitCli('/', ['clone', '-q', url, dir]);
   await appendMany(await CoordinationService.at(dir), thread, count);
   await gitCli(dir, ['push', '-q', 'origin', 'main']);
+}
+
+/** "No hook": the git environment of `server` with a configuration whose hooks folder is empty (pushes not judged). */
+export async function noHookEnv(server: RunningServer, dir: string): Promise<NodeJS.ProcessEnv> {
+  mkdirSync(`${dir}/no-hooks`, { recursive: true });
+  const { renderGitConfig } = await import('../server/gitConfig.js');
+  writeFileSync(`${dir}/gitconfig-no-hooks`, renderGitConfig({ hooksPath: `${dir}/no-hooks`, maxInputBytes: server.context.options.maxPushBytes }));
+  return gitEnv(`${dir}/gitconfig-no-hooks`);
 }

@@ -4,9 +4,7 @@
 // Targets: validated push ≤ 1.15× the unvalidated one; 1,000-message thread ≤ 1.5× the 10.
 // Usage: node dist/bench/push.js [pushes per mode]
 
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { gitEnv } from '../git/run.js';
-import { apiRecord, benchServer, commitChain, fillThread, gitCli } from './fixtures.js';
+import { apiRecord, benchServer, commitChain, fillThread, gitCli, noHookEnv } from './fixtures.js';
 import { median, report, scratch, time } from './util.js';
 
 const n = Number(process.argv[2] ?? 60);
@@ -14,12 +12,7 @@ const dir = scratch('push');
 const server = await benchServer(`${dir}/data`, { validatorThreads: 2 });
 const ctx = server.context;
 const validated = ctx.gitEnv;
-// "No hook": the same server with a git configuration whose hooks folder is empty.
-mkdirSync(`${dir}/no-hooks`);
-const noHookConfig = `${dir}/gitconfig-no-hooks`;
-const { renderGitConfig } = await import('../server/gitConfig.js');
-writeFileSync(noHookConfig, renderGitConfig({ hooksPath: `${dir}/no-hooks`, maxInputBytes: ctx.options.maxPushBytes }));
-const noHook = gitEnv(noHookConfig);
+const noHook = await noHookEnv(server, dir);
 
 type Mode = 'no hook' | 'ref rules only' | 'validated';
 const modes: Mode[] = ['no hook', 'ref rules only', 'validated'];

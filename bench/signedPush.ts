@@ -5,13 +5,11 @@
 // signed receipt. A third lane with no hook at all gives the receipt's and the hook's share.
 // Usage: node dist/bench/signedPush.js [pushes per lane]
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { formatPublicKey, publicKeyFromKeyObject } from '../core/ssh/keys.js';
 import { newEd25519Key } from '../core/ssh/privateKey.js';
 import { keySigner } from '../git/signers.js';
-import { gitEnv } from '../git/run.js';
-import { apiRecord, benchServer, commitChain, gitCli, TOKEN } from './fixtures.js';
+import { apiRecord, benchServer, commitChain, gitCli, noHookEnv, TOKEN } from './fixtures.js';
 import { median, report, scratch, time } from './util.js';
 
 const n = Number(process.argv[2] ?? 60);
@@ -19,10 +17,7 @@ const dir = scratch('signed-push');
 const server = await benchServer(`${dir}/data`, { validatorThreads: 2 });
 const ctx = server.context;
 const validated = ctx.gitEnv;
-mkdirSync(`${dir}/no-hooks`);
-const { renderGitConfig } = await import('../server/gitConfig.js');
-writeFileSync(`${dir}/gitconfig-no-hooks`, renderGitConfig({ hooksPath: `${dir}/no-hooks`, maxInputBytes: ctx.options.maxPushBytes }));
-const noHook = gitEnv(`${dir}/gitconfig-no-hooks`);
+const noHook = await noHookEnv(server, dir);
 
 // The admin's key, registered through the API.
 const key = newEd25519Key();
