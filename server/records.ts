@@ -76,7 +76,9 @@ export class RecordStore {
         return [];
       }
     };
-    const [a1, a2] = after ? shardPath(after as RecordId) : ['', ''];
+    // `after` is a caller's cursor, only compared as a string (it need not name a record held
+    // here): its shard folders are where the listing resumes, cut as shardPath cuts a record id.
+    const [a1, a2] = after ? [after.slice(0, 2), after.slice(2, 4)] : ['', ''];
     for (const s1 of await names(this.root, SHARD)) {
       if (s1 < a1) continue;
       for (const s2 of await names(`${this.root}/${s1}`, SHARD)) {
