@@ -109,6 +109,8 @@ export function parseTimestamp(value: string): number | null {
 
 /** The file timestamp of a time in milliseconds since the epoch. */
 export function formatTimestamp(ms: number): Timestamp {
+  // toISOString writes exactly this form for every time a clock gives (years 1970–9999), so the
+  // formatter is where the brand is given, as a parser gives it after its check.
   return new Date(ms).toISOString() as Timestamp;
 }
 

@@ -153,7 +153,7 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
   if (u.ref !== MAIN) return { findings: [at(error(ruleIds.refName, `expected only ${MAIN} to change, found ${u.ref}`))], commits: 0 };
   if (u.new === ZERO) return { findings: [at(error(ruleIds.refDelete, `expected ${MAIN} never to be deleted`))], commits: 0 };
   if (u.old === ZERO) return { findings: [at(error(ruleIds.refCreate, `expected ${MAIN} to exist already: records are created by the server, not by a push`))], commits: 0 };
-  // The ref line's ids are parsed here, once; the walk below holds them as Oids.
+  // The ref line's ids are parsed here, once; the walk below is given the parsed ones.
   const old = parseOid(u.old);
   const tip = parseOid(u.new);
   if (old === null || tip === null) return { findings: [at(error(ruleIds.refName, 'expected full object ids in the update'))], commits: 0 };
