@@ -5,7 +5,6 @@ import { loadSiteKey } from '../server/siteKey.js';
 import { RecordStore } from '../server/records.js';
 import { promises as fs } from 'node:fs';
 import { need, openDataDir, out, str, UsageError, type Command } from './args.js';
-import type { RecordId } from '../core/ids.js';
 
 export const record: Command = {
   help: `ccr record create --clinical-id UUID --care-location TEXT [--id UUID] [--data DIR]
@@ -23,10 +22,12 @@ Example:
     const records = new RecordStore(await fs.realpath(`${data}/coordination`));
     // Signed with the site key, as the server signs the records it creates.
     const site = await loadSiteKey(data);
+    // The service checks the id (a canonical UUID) as it checks every caller's.
+    const given = str(v['id']);
     const { handle } = await createRecord({
       path: (id) => records.path(id), bare: true, signer: site.key.signer, author: { name: 'ccr record create', email: 'cli@ccr.invalid' },
       careLocation: need(v['care-location'], 'care-location'), clinicalId: need(v['clinical-id'], 'clinical-id'),
-      ...(str(v['id']) ? { id: str(v['id']) as RecordId } : {}),
+      ...(given ? { id: given } : {}),
     });
     out(v['json'] === true, { coordination_id: handle.id, path: handle.repo.gitdir }, `created record ${handle.id}\n${handle.repo.gitdir}`);
     return 0;

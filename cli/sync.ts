@@ -2,7 +2,7 @@
 
 import { loadSiteKey, SITE_KEY_FILE } from '../server/siteKey.js';
 import { promises as fs } from 'node:fs';
-import { isUuid, type RecordId } from '../core/ids.js';
+import { parseRecordId } from '../core/ids.js';
 import { gitEnv as runGitEnv } from '../git/run.js';
 import { installGitConfig } from '../server/gitConfig.js';
 import { defaults, HOOKS_DIR } from '../server/index.js';
@@ -24,7 +24,8 @@ Example:
   ccr sync --data /srv/ccr --peer site-b`,
   options: { data: { type: 'string' }, peer: { type: 'string' }, record: { type: 'string' }, timeout: { type: 'string' } },
   async run(v) {
-    if (v['record'] !== undefined && !isUuid(v['record'])) throw new UsageError(`expected --record to be a record id (a UUID), found ${JSON.stringify(v['record'])}`);
+    const record = v['record'] === undefined ? undefined : parseRecordId(v['record']);
+    if (record === null) throw new UsageError(`expected --record to be a record id (a UUID), found ${JSON.stringify(v['record'])}`);
     const timeoutMs = v['timeout'] === undefined ? defaults.syncTimeoutMs : Number(v['timeout']) * 1000;
     if (!(timeoutMs > 0)) throw new UsageError(`expected --timeout to be a number of seconds, found ${JSON.stringify(v['timeout'])}`);
     const { path: data } = await openDataDir(v['data'], false);
@@ -46,7 +47,7 @@ Example:
     });
     const reports: RoundReport[] = [];
     for (const peer of peers) {
-      const ids = v['record'] ? [v['record'] as RecordId] : await sharedRecords(peer, records);
+      const ids = record ? [record] : await sharedRecords(peer, records);
       let down: string | undefined;
       for (const id of ids.filter((x) => shares(peer, x))) {
         const repo = await records.open(id);

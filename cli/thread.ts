@@ -4,7 +4,7 @@ import type { ThreadStatus } from '../core/vocabulary.js';
 import type { Message } from '../core/messages/grammar.js';
 import type { Thread } from '../service/readThread.js';
 import type { LedgerUpdate } from '../service/updateThreadLedger.js';
-import { out, UsageError, type Command } from './args.js';
+import { out, str, UsageError, type Command } from './args.js';
 import { bool, openWorkingCopy, parseParticipants, readBody } from './workingCopy.js';
 
 /** A message as shown in a conversation, with its corrections beside it. */
@@ -64,7 +64,7 @@ Example:
       const others = parseParticipants(v['participant']).filter((p) => p.participant_id !== me.participant.id);
       const participants = [{ participant_id: me.participant.id, role: me.participant.role, display_name: me.participant.name }, ...others];
       const body = v['message'] !== undefined || v['file'] !== undefined || v['edit'] || !process.stdin.isTTY ? readBody(v) : undefined;
-      const threadId = await svc.createThread(me.author, me.careLocation, participants as never, body !== undefined && body.trim() !== '' ? { author: { id: me.participant.id, name: me.participant.name }, body } : undefined);
+      const threadId = await svc.createThread(me.author, me.careLocation, participants, body !== undefined && body.trim() !== '' ? { author: { id: me.participant.id, name: me.participant.name }, body } : undefined);
       out(json, { thread_id: threadId, commit: await svc.record.repo.head() }, `created thread ${threadId} (one commit; push it with ccr push)`);
       return 0;
     }
@@ -77,11 +77,12 @@ Example:
     if (action === 'update') {
       const update: LedgerUpdate = { by: { id: me.participant.id, name: me.participant.name } };
       const add = parseParticipants(v['add-participant']);
-      if (add.length) update.addParticipants = add as never;
+      if (add.length) update.addParticipants = add;
       if (v['remove-participant']) update.removeParticipants = v['remove-participant'] as string[];
       if (v['status']) update.status = v['status'] as ThreadStatus;
       const restricted = bool(v['restricted'], 'restricted');
-      if (v['sensitivity'] || restricted !== undefined) update.visibility = { ...(v['sensitivity'] ? { sensitivity: v['sensitivity'] as never } : {}), ...(restricted !== undefined ? { restricted } : {}) };
+      const sensitivity = str(v['sensitivity']);
+      if (sensitivity || restricted !== undefined) update.visibility = { ...(sensitivity ? { sensitivity } : {}), ...(restricted !== undefined ? { restricted } : {}) };
       const patients = bool(v['allow-patient-participation'], 'allow-patient-participation');
       const external = bool(v['allow-external-organisations'], 'allow-external-organisations');
       if (patients !== undefined || external !== undefined) update.policies = { ...(patients !== undefined ? { allow_patient_participation: patients } : {}), ...(external !== undefined ? { allow_external_organisations: external } : {}) };

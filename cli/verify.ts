@@ -12,6 +12,7 @@ import { verifyHistory, type VerifyReport } from '../core/verify.js';
 import { CatFileSource } from '../git/catfile.js';
 import { cloneShape, offlineEnv, OFFLINE, type CloneShape } from '../git/cloneShape.js';
 import { gitMergeBase } from '../git/mergeBase.js';
+import { oidsOfLine } from '../git/oidLines.js';
 import { git, gitEnv, runGit } from '../git/run.js';
 import { out, str, UsageError, type Command } from './args.js';
 import { warnTokensInRemotes } from './credentials.js';
@@ -21,7 +22,7 @@ import { gitDirOf } from './gitDir.js';
 export async function mainHistory(gitdir: string, env: NodeJS.ProcessEnv = gitEnv()): Promise<Array<{ oid: Oid; parents: Oid[] }>> {
   const text = await git(['--git-dir', gitdir, 'rev-list', '--topo-order', '--reverse', '--parents', 'refs/heads/main'], { env });
   return text.trim().split('\n').filter(Boolean).map((l) => {
-    const [oid, ...parents] = l.split(' ') as Oid[];
+    const [oid, ...parents] = oidsOfLine(l, 'git rev-list');
     return { oid: oid!, parents };
   });
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Principal } from '../core/principal.js';
-import type { ParticipantId } from '../core/ids.js';
+import { parseParticipantId, type ParticipantId } from '../core/ids.js';
 import type { Role } from '../core/vocabulary.js';
 import type { CoordinationService } from '../service/CoordinationService.js';
 import { UsageError } from './args.js';
@@ -20,7 +20,7 @@ import { gitDirOf } from './gitDir.js';
 
 /** The user as the writing commands need them. */
 export interface Identity {
-  participant: { id: string; name: string; role: Role };
+  participant: { id: ParticipantId; name: string; role: Role };
   author: { name: string; email: string };
   careLocation: string;
 }
@@ -33,7 +33,9 @@ function need(settings: Settings, key: keyof Settings): string {
 
 /** The identity from the settings; a UsageError names what is missing. */
 export function identityOf(settings: Settings, careLocation?: string): Identity {
-  const id = need(settings, 'participant-id');
+  // The settings are a file the user may have edited by hand: the id is parsed here, once.
+  const id = parseParticipantId(need(settings, 'participant-id'));
+  if (id === null) throw new UsageError('participant-id is not a canonical UUID; run: ccr config set participant-id <uuid>');
   const name = need(settings, 'display-name');
   return {
     participant: { id, name, role: need(settings, 'role') as Role },
@@ -46,7 +48,7 @@ export function identityOf(settings: Settings, careLocation?: string): Identity 
 export async function openWorkingCopy(careLocation?: string): Promise<{ svc: CoordinationService; me: Identity; dir: string }> {
   const { dir, gitdir } = await workingCopyDir();
   const me = identityOf(await loadSettings(gitdir), careLocation);
-  const principal: Principal = { kind: 'participant', name: me.participant.name, participantId: me.participant.id as ParticipantId, role: me.participant.role, displayName: me.participant.name };
+  const principal: Principal = { kind: 'participant', name: me.participant.name, participantId: me.participant.id, role: me.participant.role, displayName: me.participant.name };
   const signer = await signerOf(await loadSettings(gitdir), dir);
   // Loaded here, not above: push, pull and clone use this module and need none of the service.
   const { CoordinationService } = await import('../service/CoordinationService.js');

@@ -100,7 +100,10 @@ class Objects {
     const read = o ? readLedger(o.content) : null;
     const ledger = read?.ok ? read.value : null;
     this.#ledgers.set(oid, ledger);
-    if (this.#ledgers.size > 10_000) this.#ledgers.delete(this.#ledgers.keys().next().value as Oid);
+    if (this.#ledgers.size > 10_000) {
+      const oldest = this.#ledgers.keys().next();
+      if (!oldest.done) this.#ledgers.delete(oldest.value);
+    }
     return ledger;
   }
 

@@ -7,7 +7,7 @@
 // to the `fhir` validator package, which shadows it.
 /// <reference types="fhir" />
 import { createHash } from 'node:crypto';
-import { isUuid, parseThreadId } from './ids.js';
+import { isUuid, threadIdParts } from './ids.js';
 import { findParticipant, type Ledger } from './ledger.js';
 import type { Message } from './messages/grammar.js';
 import { isOneOf, roles, sensitivities, type MessageType, type Role, type Sensitivity, type ThreadStatus } from './vocabulary.js';
@@ -161,7 +161,7 @@ function messageIds(messages: readonly Message[]): string[] {
  * Input comes from validated files, so a failure here is a caller's bug, not user content.
  */
 function checkedThreadUuid(recordId: string, thread: FhirThreadInput): string {
-  const parsed = parseThreadId(thread.id);
+  const parsed = threadIdParts(thread.id);
   if (!parsed) throw new TypeError(`expected a thread id YYYYMMDDTHHMMSS.sssZ-<uuid>, found ${JSON.stringify(thread.id)}`);
   if (!isUuid(recordId)) throw new TypeError(`expected a record id (UUID), found ${JSON.stringify(recordId)}`);
   const seen = new Set<string>();

@@ -4,17 +4,21 @@
 import { v4 as uuidv4 } from 'uuid';
 
 declare const brand: unique symbol;
-/** A string known to satisfy a format; the brand keeps unchecked strings out. */
-export type Brand<T, B extends string> = T & { readonly [brand]: B };
+/**
+ * A string known to satisfy a format; the brand keeps unchecked strings out. The brand is a set of
+ * tags (one key each), so a value can carry several: a RecordId is also a Uuid, but not a
+ * ParticipantId.
+ */
+export type Brand<T, B extends string> = T & { readonly [brand]: { readonly [K in B]: true } };
 
 /** A canonical lowercase hyphenated UUID. */
 export type Uuid = Brand<string, 'Uuid'>;
-/** The id of a coordination record (a UUID). */
-export type RecordId = Uuid;
-/** The id of a message (a UUID). */
-export type MessageId = Uuid;
-/** The id of a participant (a UUID). */
-export type ParticipantId = Uuid;
+/** The id of a coordination record (a UUID); not a message or participant id. */
+export type RecordId = Brand<string, 'Uuid' | 'RecordId'>;
+/** The id of a message (a UUID); not a record or participant id. */
+export type MessageId = Brand<string, 'Uuid' | 'MessageId'>;
+/** The id of a participant (a UUID); not a record or message id. */
+export type ParticipantId = Brand<string, 'Uuid' | 'ParticipantId'>;
 /** A thread id: `YYYYMMDDTHHMMSS.sssZ-<uuid>`. */
 export type ThreadId = Brand<string, 'ThreadId'>;
 /** A file timestamp: `YYYY-MM-DDTHH:MM:SS.sssZ`. */
@@ -29,9 +33,50 @@ export function isUuid(value: unknown): value is Uuid {
   return typeof value === 'string' && UUID.test(value);
 }
 
-/** A new random (v4) UUID in canonical form. */
-export function newUuid(): Uuid {
-  return uuidv4() as Uuid;
+/** The value as a UUID when it is one in canonical form, else null. */
+export function parseUuid(value: unknown): Uuid | null {
+  return isUuid(value) ? value : null;
+}
+
+// The three kinds of UUID share one format; what a value names is known only at the edge that
+// read it (the field, the path segment, the option), so each kind has its own guard and parser.
+
+/** True when the value is a canonical UUID, taken as a record id. */
+export function isRecordId(value: unknown): value is RecordId {
+  return isUuid(value);
+}
+
+/** The value as a record id when it is a canonical UUID, else null. */
+export function parseRecordId(value: unknown): RecordId | null {
+  return isRecordId(value) ? value : null;
+}
+
+/** True when the value is a canonical UUID, taken as a message id. */
+export function isMessageId(value: unknown): value is MessageId {
+  return isUuid(value);
+}
+
+/** The value as a message id when it is a canonical UUID, else null. */
+export function parseMessageId(value: unknown): MessageId | null {
+  return isMessageId(value) ? value : null;
+}
+
+/** True when the value is a canonical UUID, taken as a participant id. */
+export function isParticipantId(value: unknown): value is ParticipantId {
+  return isUuid(value);
+}
+
+/** The value as a participant id when it is a canonical UUID, else null. */
+export function parseParticipantId(value: unknown): ParticipantId | null {
+  return isParticipantId(value) ? value : null;
+}
+
+/** A new random (v4) UUID in canonical form, for any kind of id. */
+export function newUuid(): RecordId & MessageId & ParticipantId {
+  const id: unknown = uuidv4();
+  // The uuid package writes the canonical form; the check keeps the brand honest without a cast.
+  if (!isUuid(id) || !isRecordId(id) || !isMessageId(id) || !isParticipantId(id)) throw new TypeError(`uuid gave a non-canonical id: ${String(id)}`);
+  return id;
 }
 
 /** The two shard folders of a record id: first two hex characters, then the next two. */
@@ -64,11 +109,13 @@ export function parseTimestamp(value: string): number | null {
 
 /** The file timestamp of a time in milliseconds since the epoch. */
 export function formatTimestamp(ms: number): Timestamp {
+  // toISOString writes exactly this form for every time a clock gives (years 1970–9999), so the
+  // formatter is where the brand is given, as a parser gives it after its check.
   return new Date(ms).toISOString() as Timestamp;
 }
 
 /** The parts of a thread id, or null when the value is not one. */
-export function parseThreadId(value: string): { time: number; uuid: Uuid } | null {
+export function threadIdParts(value: string): { time: number; uuid: Uuid } | null {
   const m = THREAD_ID.exec(value);
   if (!m || !isUuid(m[8])) return null;
   const time = utcMillis(m.slice(1, 8));
@@ -77,7 +124,12 @@ export function parseThreadId(value: string): { time: number; uuid: Uuid } | nul
 
 /** True when the value is a thread id: exact form, calendar-valid date, canonical UUID. */
 export function isThreadId(value: unknown): value is ThreadId {
-  return typeof value === 'string' && parseThreadId(value) !== null;
+  return typeof value === 'string' && threadIdParts(value) !== null;
+}
+
+/** The value as a thread id when it is one (exact form, calendar-valid, canonical UUID), else null. */
+export function parseThreadId(value: unknown): ThreadId | null {
+  return isThreadId(value) ? value : null;
 }
 
 /** The thread id for a time and a UUID. */
@@ -85,12 +137,15 @@ export function formatThreadId(ms: number, uuid: Uuid): ThreadId {
   const iso = new Date(ms).toISOString(); // 2026-01-11T14:35:22.045Z
   const compact = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + 'T' +
     iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 23) + 'Z';
-  return `${compact}-${uuid}` as ThreadId;
+  const id = `${compact}-${uuid}`;
+  // Built from a valid time and a canonical UUID, so the check passes; it stands for the cast.
+  if (!isThreadId(id)) throw new TypeError(`not a thread id: ${id}`);
+  return id;
 }
 
 /** The file timestamp a thread id was created at (the ledger's `created_at`). */
 export function threadIdTimestamp(id: ThreadId): Timestamp {
-  const parsed = parseThreadId(id);
+  const parsed = threadIdParts(id);
   if (!parsed) throw new TypeError(`not a thread id: ${id}`);
   return formatTimestamp(parsed.time);
 }

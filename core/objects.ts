@@ -15,12 +15,26 @@ export function isOid(value: unknown): value is Oid {
   return typeof value === 'string' && OID.test(value);
 }
 
+/** The value as an object id when it is a full SHA-1 in lowercase hex, else null. */
+export function parseOid(value: unknown): Oid | null {
+  return isOid(value) ? value : null;
+}
+
+/**
+ * An object id the program itself computed (a digest, 20 bytes of a tree entry in hex): always
+ * 40 lowercase hex characters, so a failed check is a bug, thrown rather than returned.
+ */
+export function oidOf(hex: string): Oid {
+  if (!isOid(hex)) throw new TypeError(`expected a 40-character hex object id, found ${JSON.stringify(hex)}`);
+  return hex;
+}
+
 /** The id of the empty tree, which git knows without storing it. */
-export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904' as Oid;
+export const EMPTY_TREE: Oid = oidOf('4b825dc642cb6eb9a060e54bf8d69288fbee4904');
 
 /** The object id git gives content of a type: SHA-1 of `<type> <size>\0<content>`. */
 export function hashObject(type: ObjectType, content: Uint8Array): Oid {
-  return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex') as Oid;
+  return oidOf(createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex'));
 }
 
 /** A person line of a commit: name, email, seconds since the epoch, timezone `+hhmm`. */
@@ -195,7 +209,7 @@ export function readTreeObject(content: Uint8Array): { entries: TreeEntry[]; pro
     const mode = Buffer.from(content.subarray(i, sp)).toString('latin1');
     const rawName = Buffer.from(content.subarray(sp + 1, nul));
     const name = decoder.decode(rawName);
-    const oid = Buffer.from(content.subarray(nul + 1, nul + 21)).toString('hex') as Oid;
+    const oid = oidOf(Buffer.from(content.subarray(nul + 1, nul + 21)).toString('hex'));
     if (!/^[0-7]+$/.test(mode)) {
       return { entries, problem: `expected an octal mode in every tree entry, found ${JSON.stringify(mode.slice(0, 20))} at byte ${i}` };
     }

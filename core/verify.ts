@@ -5,7 +5,7 @@
 import { EvaluationCache, evaluateCommit, prefetch } from './evaluate.js';
 import { MissingObject, readCommit, readTree, type ObjectSource } from './source.js';
 import { error, ruleIds, type Finding } from './findings.js';
-import { isUuid, type RecordId } from './ids.js';
+import { parseRecordId, type RecordId } from './ids.js';
 import type { Oid } from './objects.js';
 import { readStatus } from './status.js';
 import { STATUS_FILE } from './layout.js';
@@ -59,7 +59,7 @@ async function recordIdOf(source: ObjectSource, oid: Oid): Promise<RecordId | nu
   const blob = entry ? await source.read(entry.oid) : null;
   if (entry && !blob) throw new MissingObject(entry.oid);
   const status = blob ? readStatus(blob.content) : null;
-  return status?.ok && isUuid(status.value.coordination_id) ? status.value.coordination_id : null;
+  return status?.ok ? parseRecordId(status.value.coordination_id) : null;
 }
 
 /** Options of a history walk. */
@@ -118,7 +118,8 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     if (next) void prefetch(source, cache, next.oid).catch(() => undefined);
     try {
       const merges = options.mergeBase ? { mergeBase: options.mergeBase } : {};
-      const context = { recordId: (recordId ?? '') as RecordId, allowRoot: i === 0, cache, ...merges };
+      const known: RecordId | '' = recordId ?? '';
+      const context = { recordId: known, allowRoot: i === 0, cache, ...merges };
       const found = await evaluateCommit(source, c.oid, context);
       // In a view a thread joined late arrives whole: its earlier history is out of sight, not broken.
       const arriving = options.view && c.parents.length <= 1 && found.some((f) => f.severity === 'error')

@@ -89,15 +89,15 @@ export class IsoGitSource implements ObjectSource {
 /** The file system calls isomorphic-git reads with, made with Node's blocking calls. */
 const synchronousFs = {
   promises: {
-    readFile: async (p: string, o?: object) => nodeFs.readFileSync(p, o as never),
-    writeFile: async (p: string, d: Uint8Array | string, o?: object) => nodeFs.writeFileSync(p, d, o as never),
+    readFile: async (p: string, o?: Parameters<typeof nodeFs.readFileSync>[1]) => nodeFs.readFileSync(p, o),
+    writeFile: async (p: string, d: Uint8Array | string, o?: Parameters<typeof nodeFs.writeFileSync>[2]) => nodeFs.writeFileSync(p, d, o),
     unlink: async (p: string) => nodeFs.unlinkSync(p),
-    readdir: async (p: string, o?: object) => nodeFs.readdirSync(p, o as never),
-    mkdir: async (p: string, o?: object) => { nodeFs.mkdirSync(p, o as never); },
+    readdir: async (p: string, o?: { encoding?: null; withFileTypes?: false; recursive?: boolean }) => nodeFs.readdirSync(p, o),
+    mkdir: async (p: string, o?: Parameters<typeof nodeFs.mkdirSync>[1]) => { nodeFs.mkdirSync(p, o); },
     rmdir: async (p: string) => nodeFs.rmdirSync(p),
-    stat: async (p: string, o?: object) => nodeFs.statSync(p, o as never),
-    lstat: async (p: string, o?: object) => nodeFs.lstatSync(p, o as never),
-    readlink: async (p: string, o?: object) => nodeFs.readlinkSync(p, o as never),
+    stat: async (p: string, o?: { bigint?: false }) => nodeFs.statSync(p, o),
+    lstat: async (p: string, o?: { bigint?: false }) => nodeFs.lstatSync(p, o),
+    readlink: async (p: string, o?: Parameters<typeof nodeFs.readlinkSync>[1]) => nodeFs.readlinkSync(p, o),
     symlink: async (t: string, p: string) => nodeFs.symlinkSync(t, p),
     chmod: async (p: string, m: number) => nodeFs.chmodSync(p, m),
   },

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CcrError, InvalidInput, PayloadTooLarge, RuleViolation, UnsupportedMediaType } from '../core/errors.js';
-import { isThreadId, isUuid, type RecordId, type ThreadId } from '../core/ids.js';
+import { isRecordId, isThreadId, type RecordId, type ThreadId } from '../core/ids.js';
 import type { GitService } from './smartHttp.js';
 import { parseWebPath, type WebPage } from './web/paths.js';
 
@@ -144,7 +144,7 @@ export function route(method: string, rawUrl: string): Route {
   if (path === '/metrics') return only('GET', { kind: 'metrics' });
   const git = GIT.exec(path);
   if (git) {
-    if (!isUuid(git[1])) return { kind: 'not-found' };
+    if (!isRecordId(git[1])) return { kind: 'not-found' };
     if (git[2] === 'info/refs') {
       const service = query.get('service');
       if (service !== 'git-upload-pack' && service !== 'git-receive-pack') return { kind: 'not-found' };
@@ -159,7 +159,7 @@ export function route(method: string, rawUrl: string): Route {
     return only('GET', { kind: 'records-list', ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}) });
   }
   const record = RECORD.exec(path);
-  if (record) return isUuid(record[1]) ? only('GET', { kind: 'record', record: record[1] }) : { kind: 'not-found' };
+  if (record) return isRecordId(record[1]) ? only('GET', { kind: 'record', record: record[1] }) : { kind: 'not-found' };
   const threads = THREADS.exec(path);
   if (threads) return threadRoute(method, threads[1], threads[2], threads[3] !== undefined, query);
   if (path === '/api/openapi.json') return only('GET', { kind: 'openapi' });
@@ -196,7 +196,7 @@ export function route(method: string, rawUrl: string): Route {
 
 /** The thread and message routes of the JSON API (issue 16). */
 function threadRoute(method: string, record: string | undefined, thread: string | undefined, messages: boolean, query: URLSearchParams): Route {
-  if (!isUuid(record) || (thread !== undefined && !isThreadId(thread))) return { kind: 'not-found' };
+  if (!isRecordId(record) || (thread !== undefined && !isThreadId(thread))) return { kind: 'not-found' };
   const get = method === 'GET' || method === 'HEAD';
   if (thread === undefined) {
     const status = query.get('status') ?? undefined;

@@ -3,7 +3,7 @@
 // walks the shards in order, so a page costs what it shows, not the number of records.
 
 import { promises as fs } from 'node:fs';
-import { isUuid, shardPath, type RecordId } from '../core/ids.js';
+import { isRecordId, shardPath, type RecordId } from '../core/ids.js';
 import { withRecordLock } from '../git/lock.js';
 import { recoverRepository } from '../git/recover.js';
 import { Repository } from '../git/repository.js';
@@ -76,14 +76,16 @@ export class RecordStore {
         return [];
       }
     };
-    const [a1, a2] = after ? shardPath(after as RecordId) : ['', ''];
+    // `after` is a caller's cursor, only compared as a string (it need not name a record held
+    // here): its shard folders are where the listing resumes, cut as shardPath cuts a record id.
+    const [a1, a2] = after ? [after.slice(0, 2), after.slice(2, 4)] : ['', ''];
     for (const s1 of await names(this.root, SHARD)) {
       if (s1 < a1) continue;
       for (const s2 of await names(`${this.root}/${s1}`, SHARD)) {
         if (s1 === a1 && s2 < a2) continue;
         for (const entry of await names(`${this.root}/${s1}/${s2}`, REPO)) {
           const id = entry.slice(0, -4);
-          if (!isUuid(id) || (after !== undefined && id <= after) || id.slice(0, 2) !== s1 || id.slice(2, 4) !== s2) continue;
+          if (!isRecordId(id) || (after !== undefined && id <= after) || id.slice(0, 2) !== s1 || id.slice(2, 4) !== s2) continue;
           if (out.length === limit) return { records: out, next: out[out.length - 1]! };
           out.push(id);
         }

@@ -8,7 +8,7 @@ import { readCommitChecked, type ObjectSource } from '../core/source.js';
 import { commitSignatureFinding, type RegisteredKey } from '../core/rules/signature.js';
 import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
-import { isOid, type Oid } from '../core/objects.js';
+import { parseOid, type Oid } from '../core/objects.js';
 import type { BindingLookup, ParticipantBinding, Principal } from '../core/principal.js';
 import { openDatabase } from '../store/sqlite/db.js';
 import { SqliteIdentityStore } from '../store/sqlite/identityStore.js';
@@ -118,10 +118,10 @@ function repository(gitdir: string): RepositoryState {
  * `main` never had (one fetched from a peer by a sync round that then refused it) is judged like a
  * pushed one, so a merge cannot bring it in unjudged.
  */
-async function newCommits(source: PushSource, u: RefUpdate, max: number, inHistory: (oid: Oid) => Promise<boolean>): Promise<{ commits: Oid[] } | { finding: Finding }> {
+async function newCommits(source: PushSource, u: { old: Oid; new: Oid }, max: number, inHistory: (oid: Oid) => Promise<boolean>): Promise<{ commits: Oid[] } | { finding: Finding }> {
   const order: Oid[] = [];
   const seen = new Set<string>([u.new]);
-  const stack: Array<{ oid: Oid; expanded: boolean }> = [{ oid: u.new as Oid, expanded: false }];
+  const stack: Array<{ oid: Oid; expanded: boolean }> = [{ oid: u.new, expanded: false }];
   let reachesOld = false;
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
@@ -153,13 +153,16 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
   if (u.ref !== MAIN) return { findings: [at(error(ruleIds.refName, `expected only ${MAIN} to change, found ${u.ref}`))], commits: 0 };
   if (u.new === ZERO) return { findings: [at(error(ruleIds.refDelete, `expected ${MAIN} never to be deleted`))], commits: 0 };
   if (u.old === ZERO) return { findings: [at(error(ruleIds.refCreate, `expected ${MAIN} to exist already: records are created by the server, not by a push`))], commits: 0 };
-  if (!isOid(u.old) || !isOid(u.new)) return { findings: [at(error(ruleIds.refName, 'expected full object ids in the update'))], commits: 0 };
+  // The ref line's ids are parsed here, once; the walk below is given the parsed ones.
+  const old = parseOid(u.old);
+  const tip = parseOid(u.new);
+  if (old === null || tip === null) return { findings: [at(error(ruleIds.refName, 'expected full object ids in the update'))], commits: 0 };
   const { objects, pushed, cache } = repository(input.gitdir);
   const source = new PushSource(input.env.GIT_OBJECT_DIRECTORY, objects, { ...input.gitEnv, ...input.env }, pushed);
   try {
     const env = { ...input.gitEnv, ...input.env };
     const isAncestor = gitIsAncestor(input.gitdir, env);
-    const walk = await newCommits(source, u, input.maxCommits, (oid) => isAncestor(oid, u.old as Oid));
+    const walk = await newCommits(source, { old, new: tip }, input.maxCommits, (oid) => isAncestor(oid, old));
     if ('finding' in walk) return { findings: [at(walk.finding)], commits: 0 };
     const signed = await signatureFindings(input, source, walk.commits);
     if (signed.length || !input.content) return { findings: signed, commits: walk.commits.length };

@@ -5,7 +5,6 @@
 import { promises as fs } from 'node:fs';
 import { RecordNotFound } from '../core/errors.js';
 import type { MessageId, RecordId, ThreadId } from '../core/ids.js';
-import type { Participant } from '../core/ledger.js';
 import type { Principal } from '../core/principal.js';
 import { STATUS_FILE } from '../core/layout.js';
 import { readStatus, type CoordinationStatus } from '../core/status.js';
@@ -13,7 +12,7 @@ import type { ThreadStatus } from '../core/vocabulary.js';
 import type { CommitSigner } from '../git/build.js';
 import { Repository } from '../git/repository.js';
 import { addMessage } from './addMessage.js';
-import type { MessageContent } from './content.js';
+import type { MessageContent, ParticipantInput } from './content.js';
 import { createThread } from './createThread.js';
 import { createRecord } from './initialise.js';
 import { listThreads, readThread, type Thread, type ThreadSummary } from './readThread.js';
@@ -84,7 +83,7 @@ export class CoordinationService {
   }
 
   /** Create a thread, optionally with a first message; gives the thread id. */
-  createThread(author: CommitAuthor, careLocation: string, participants: Participant[], initialMessage?: MessageContent): Promise<ThreadId> {
+  createThread(author: CommitAuthor, careLocation: string, participants: readonly ParticipantInput[], initialMessage?: MessageContent): Promise<ThreadId> {
     return createThread(this.record, author, careLocation, participants, initialMessage);
   }
 

@@ -2,7 +2,7 @@
 // last_updated_at moved to the message's time.
 
 import { AuthorInvalid, InvalidInput, MessageNotFound, ThreadClosed } from '../core/errors.js';
-import { isUuid, type MessageId } from '../core/ids.js';
+import { parseMessageId, type MessageId } from '../core/ids.js';
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
 import { renderLedger } from '../core/ledger.js';
 import { appendMessages, parseMessages } from '../core/messages/grammar.js';
@@ -15,7 +15,8 @@ import { entryTime, files, touched, type CommitAuthor, type RecordHandle } from 
 export async function addMessage(record: RecordHandle, author: CommitAuthor, careLocation: string, threadId: string, content: MessageContent): Promise<MessageId> {
   checkCareLocation(careLocation);
   if (!content || typeof content !== 'object') throw new InvalidInput('expected message content { author, body, corrects? }');
-  if (content.corrects !== undefined && !isUuid(content.corrects)) throw new InvalidInput('expected corrects to be a message id in canonical UUID form');
+  const corrects = content.corrects === undefined ? undefined : parseMessageId(content.corrects);
+  if (corrects === null) throw new InvalidInput('expected corrects to be a message id in canonical UUID form');
   const written = await record.write(author, async (head) => {
     const at = head ?? (await record.head());
     const ledger = await record.ledger(at, threadId);
@@ -32,7 +33,7 @@ export async function addMessage(record: RecordHandle, author: CommitAuthor, car
       }
     }
     const time = entryTime(record.now(), ledger);
-    const message = newMessage(p, content.corrects !== undefined ? 'correction' : p.role, content.body, time, content.corrects as MessageId | undefined);
+    const message = newMessage(p, content.corrects !== undefined ? 'correction' : p.role, content.body, time, corrects);
     return {
       files: files({
         [threadFilePath(threadId, MESSAGES_FILE)]: appendMessages(text, [message]),

@@ -1,7 +1,7 @@
 // Checks and shaping of what callers pass in: participants, message content, authors.
 
 import { AuthorInvalid, InvalidInput } from '../core/errors.js';
-import { isUuid, type MessageId, type ParticipantId, type Timestamp } from '../core/ids.js';
+import { parseParticipantId, type MessageId, type Timestamp } from '../core/ids.js';
 import type { Ledger, Participant } from '../core/ledger.js';
 import { renderBody } from '../core/messages/body.js';
 import type { Message } from '../core/messages/grammar.js';
@@ -21,19 +21,27 @@ export interface MessageContent {
   corrects?: string;
 }
 
+/** A participant as a caller gives it, unchecked: checkParticipants parses it into a Participant. */
+export interface ParticipantInput {
+  participant_id: string;
+  role: string;
+  display_name: string;
+}
+
 /** Validate participants given by a caller: at least one, canonical ids, known roles, unique. */
 export function checkParticipants(participants: unknown): Participant[] {
   if (!Array.isArray(participants) || participants.length === 0) throw new InvalidInput('expected at least one participant');
   const seen = new Set<string>();
-  return participants.map((p: Partial<Participant>, i) => {
-    if (!p || !isUuid(p.participant_id)) throw new InvalidInput(`participant ${i}: expected participant_id in canonical UUID form`);
+  return participants.map((p: Partial<ParticipantInput> | null | undefined, i) => {
+    const participantId = p ? parseParticipantId(p.participant_id) : null;
+    if (!p || participantId === null) throw new InvalidInput(`participant ${i}: expected participant_id in canonical UUID form`);
     if (!isOneOf(roles, p.role)) throw new InvalidInput(`participant ${i}: expected role to be one of ${roles.join(', ')}`);
     if (typeof p.display_name !== 'string' || p.display_name.trim() !== p.display_name || p.display_name.length === 0 || [...p.display_name].length > 200 || /[`\n\r]/.test(p.display_name)) {
       throw new InvalidInput(`participant ${i}: expected display_name of 1–200 characters on one line, without backticks or outer spaces`);
     }
-    if (seen.has(p.participant_id)) throw new InvalidInput(`participant ${p.participant_id} is listed twice`);
-    seen.add(p.participant_id);
-    return { participant_id: p.participant_id as ParticipantId, role: p.role, display_name: p.display_name };
+    if (seen.has(participantId)) throw new InvalidInput(`participant ${participantId} is listed twice`);
+    seen.add(participantId);
+    return { participant_id: participantId, role: p.role, display_name: p.display_name };
   });
 }
 

@@ -3,15 +3,15 @@
 import { AuthorInvalid } from '../core/errors.js';
 import { formatThreadId, formatTimestamp, newUuid, type ThreadId } from '../core/ids.js';
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
-import { defaultPolicies, defaultVisibility, renderLedger, type Ledger, type Participant } from '../core/ledger.js';
+import { defaultPolicies, defaultVisibility, renderLedger, type Ledger } from '../core/ledger.js';
 import { HEADER, appendMessages } from '../core/messages/grammar.js';
 import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
-import { authorParticipant, checkParticipants, newMessage, type MessageContent } from './content.js';
+import { authorParticipant, checkParticipants, newMessage, type MessageContent, type ParticipantInput } from './content.js';
 import { checkCareLocation } from './initialise.js';
 import { files, type CommitAuthor, type RecordHandle } from './record.js';
 
 /** Create a thread in one commit; gives its id. */
-export async function createThread(record: RecordHandle, author: CommitAuthor, careLocation: string, participants: Participant[], initialMessage?: MessageContent): Promise<ThreadId> {
+export async function createThread(record: RecordHandle, author: CommitAuthor, careLocation: string, participants: readonly ParticipantInput[], initialMessage?: MessageContent): Promise<ThreadId> {
   checkCareLocation(careLocation);
   const members = checkParticipants(participants);
   const written = await record.write(author, async () => {

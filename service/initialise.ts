@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { Conflict, InvalidInput, RecordExists } from '../core/errors.js';
-import { isUuid, newUuid, type RecordId, type Uuid } from '../core/ids.js';
+import { newUuid, parseRecordId, parseUuid, type RecordId } from '../core/ids.js';
 import { careLocationProblem, renderCommitMessage, subjects } from '../core/commitMessage.js';
 import type { BindingLookup, Principal } from '../core/principal.js';
 import { STATUS_FILE } from '../core/layout.js';
@@ -41,8 +41,8 @@ export interface CreateRecordOptions {
   author: CommitAuthor;
   careLocation: string;
   clinicalId: string;
-  /** A given record id (a peer site's record); a new random one otherwise. */
-  id?: RecordId;
+  /** A given record id (a peer site's record), checked here; a new random one otherwise. */
+  id?: string;
   clock?: () => number;
   principal?: Principal;
   /** Participant ids bound to principals (a server's), for the rules. */
@@ -70,9 +70,11 @@ export interface CreateRecordOptions {
  */
 export async function createRecord<T = undefined>(opts: CreateRecordOptions, then?: (staging: RecordHandle) => Promise<T>): Promise<{ handle: RecordHandle; commit: string; then?: T }> {
   checkCareLocation(opts.careLocation);
-  if (!isUuid(opts.clinicalId)) throw new InvalidInput(`expected a clinical id in canonical UUID form, found ${JSON.stringify(opts.clinicalId)}`);
-  if (opts.id !== undefined && !isUuid(opts.id)) throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(opts.id)}`);
-  const id = opts.id ?? newUuid();
+  const clinicalId = parseUuid(opts.clinicalId);
+  if (clinicalId === null) throw new InvalidInput(`expected a clinical id in canonical UUID form, found ${JSON.stringify(opts.clinicalId)}`);
+  const given = opts.id === undefined ? undefined : parseRecordId(opts.id);
+  if (given === null) throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(opts.id)}`);
+  const id = given ?? newUuid();
   const final = opts.path(id);
   if (await exists(final)) throw new RecordExists(`record ${id} already exists`, { id });
   const stagingDir = opts.staging ?? dirname(final);
@@ -85,7 +87,7 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     const stagingRepo = opts.bare ? new Repository(tmp) : Repository.workingCopy(tmp);
     const first = opts.rootSignature !== undefined ? givenSignature(opts.rootSignature) : opts.signer;
     const written = await new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings, first).write(opts.author, async () => ({
-      files: files({ [STATUS_FILE]: renderStatus(initialStatus(id, opts.clinicalId as Uuid)) }),
+      files: files({ [STATUS_FILE]: renderStatus(initialStatus(id, clinicalId)) }),
       message: renderCommitMessage(subjects.createRecord, opts.careLocation),
       result: null,
     }));

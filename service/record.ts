@@ -3,7 +3,7 @@
 
 import { InvalidInput, RecordNotFound, ThreadNotFound } from '../core/errors.js';
 import { EvaluationCache } from '../core/evaluate.js';
-import { formatTimestamp, isUuid, parseTimestamp, processTimestamps, shardPath, type RecordId, type Timestamp } from '../core/ids.js';
+import { formatTimestamp, isRecordId, parseTimestamp, processTimestamps, shardPath, type RecordId, type Timestamp } from '../core/ids.js';
 import { readLedger, type Ledger } from '../core/ledger.js';
 import { CLOCK_SKEW_MS } from '../core/rules/context.js';
 import { parseMessages, type ParsedMessage } from '../core/messages/grammar.js';
@@ -138,6 +138,6 @@ export function files(entries: Record<string, string>): Map<string, Uint8Array> 
 
 /** Validate a record id from outside. */
 export function checkRecordId(id: unknown): RecordId {
-  if (!isUuid(id)) throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(id)}`);
+  if (!isRecordId(id)) throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(id)}`);
   return id;
 }

@@ -3,22 +3,25 @@
 
 import { AuthorInvalid, InvalidInput, ThreadClosed } from '../core/errors.js';
 import { renderCommitMessage, subjects } from '../core/commitMessage.js';
-import { governanceChanged, renderLedger, type Ledger, type Participant, type Policies, type Visibility } from '../core/ledger.js';
+import { governanceChanged, renderLedger, type Ledger, type Policies, type Visibility } from '../core/ledger.js';
 import { appendMessages, type Message } from '../core/messages/grammar.js';
 import { LEDGER_FILE, MESSAGES_FILE, threadFilePath } from '../core/layout.js';
-import { describeMoves, isOneOf, mayMove, sensitivities, threadStatuses, type ThreadStatus } from '../core/vocabulary.js';
-import { authorParticipant, checkParticipants, newMessage, type MessageAuthor } from './content.js';
+import { describeMoves, isOneOf, mayMove, sensitivities, threadStatuses } from '../core/vocabulary.js';
+import { authorParticipant, checkParticipants, newMessage, type MessageAuthor, type ParticipantInput } from './content.js';
 import { checkCareLocation } from './initialise.js';
 import { entryTime, files, touched, type CommitAuthor, type RecordHandle } from './record.js';
 
 /** A change to a thread's ledger, made by a participant (`by`). */
 export interface LedgerUpdate {
   by: MessageAuthor;
-  addParticipants?: Participant[];
+  /** Checked and parsed by the service (checkParticipants). */
+  addParticipants?: ParticipantInput[];
   /** Participant ids to remove. */
   removeParticipants?: string[];
-  status?: ThreadStatus;
-  visibility?: Partial<Visibility>;
+  /** Checked by the service: a status it may move to. */
+  status?: string;
+  /** Checked by the service: a sensitivity of the vocabulary, a boolean. */
+  visibility?: { sensitivity?: string; restricted?: boolean };
   policies?: Partial<Policies>;
 }
 
@@ -46,8 +49,9 @@ export function applyLedgerUpdate(old: Ledger, u: LedgerUpdate): { ledger: Ledge
     status = u.status;
     events.push(`Thread status changed from ${old.status} to ${status}.`);
   }
-  const visibility = { ...old.visibility, ...u.visibility };
-  if (!isOneOf(sensitivities, visibility.sensitivity) || typeof visibility.restricted !== 'boolean') throw new InvalidInput('expected visibility { sensitivity: standard|confidential|restricted, restricted: boolean }');
+  const asked = { ...old.visibility, ...u.visibility };
+  if (!isOneOf(sensitivities, asked.sensitivity) || typeof asked.restricted !== 'boolean') throw new InvalidInput('expected visibility { sensitivity: standard|confidential|restricted, restricted: boolean }');
+  const visibility: Visibility = { sensitivity: asked.sensitivity, restricted: asked.restricted };
   for (const key of ['sensitivity', 'restricted'] as const) {
     if (visibility[key] !== old.visibility[key]) events.push(`Visibility changed: ${key} ${old.visibility[key]} → ${visibility[key]}.`);
   }

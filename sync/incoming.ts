@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { isOid, type Oid } from '../core/objects.js';
+import { isOid, parseOid, type Oid } from '../core/objects.js';
 import { syncDir } from '../git/fsutil.js';
 import { SCRATCH_PREFIX } from '../git/recover.js';
 import { runGit, type GitResult, type RunOptions } from '../git/run.js';
@@ -83,7 +83,7 @@ export class Scratch {
   /** The peer's `main` as fetched, or null. */
   async tip(): Promise<Oid | null> {
     const text = await fs.readFile(`${this.gitdir}/${INCOMING}`, 'utf8').catch(() => null);
-    if (text !== null) return isOid(text.trim()) ? (text.trim() as Oid) : null;
+    if (text !== null) return parseOid(text.trim());
     const r = await runGit(['--git-dir', this.gitdir, 'rev-parse', '--verify', '--quiet', INCOMING], { env: this.env });
     const out = r.stdout.toString().trim();
     return r.code === 0 && isOid(out) ? out : null;

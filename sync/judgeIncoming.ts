@@ -7,6 +7,7 @@ import { evaluateCommit, EvaluationCache } from '../core/evaluate.js';
 import type { Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { parseCommit, type Oid } from '../core/objects.js';
+import { oidsOfLine } from '../git/oidLines.js';
 import { commitSignatureFinding } from '../core/rules/signature.js';
 import { CatFileSource } from '../git/catfile.js';
 import { gitMergeBase } from '../git/mergeBase.js';
@@ -42,15 +43,15 @@ async function badSignature(source: CatFileSource, oid: Oid, now: number): Promi
 /** The error findings of the peer's new commits (none: all good) and how many were judged. */
 export async function judgeIncoming(input: IncomingInput): Promise<{ findings: Finding[]; commits: number }> {
   const listed = await runGit(['--git-dir', input.gitdir, 'rev-list', '--topo-order', '--reverse', input.to, `^${input.from}`], { env: input.gitEnv });
-  const list = listed.stdout.toString().trim().split('\n').filter(Boolean);
+  const list = listed.stdout.toString().trim().split('\n').filter(Boolean).flatMap((l) => oidsOfLine(l, 'git rev-list'));
   const source = new CatFileSource(input.gitdir);
   try {
     const cache = new EvaluationCache();
     const mergeBase = gitMergeBase(input.gitdir, input.gitEnv);
     for (const [i, oid] of list.entries()) {
-      const bad = await badSignature(source, oid as Oid, input.now);
+      const bad = await badSignature(source, oid, input.now);
       if (bad) return { findings: [bad], commits: i + 1 };
-      const found = await evaluateCommit(source, oid as Oid, { recordId: input.recordId, cache, mergeBase, now: input.now });
+      const found = await evaluateCommit(source, oid, { recordId: input.recordId, cache, mergeBase, now: input.now });
       const errors = found.filter((f) => f.severity === 'error');
       if (errors.length > 0) return { findings: errors, commits: i + 1 };
     }

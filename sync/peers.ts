@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import { InvalidInput } from '../core/errors.js';
-import { isUuid, type RecordId } from '../core/ids.js';
+import { isUuid, parseRecordId, type RecordId } from '../core/ids.js';
 import type { RecordStore } from '../server/records.js';
 
 /** A peer site as configured. */
@@ -72,7 +72,8 @@ export async function loadSites(data: string): Promise<SitesConfig> {
 
 /** The records a peer shares that this site holds, in id order. */
 export async function sharedRecords(peer: Peer, records: Pick<RecordStore, 'list'>): Promise<RecordId[]> {
-  if (peer.records !== 'all') return peer.records as RecordId[];
+  // checkSites let only record ids into the list; parsing them again is what gives them the type.
+  if (peer.records !== 'all') return peer.records.map(parseRecordId).filter((r): r is RecordId => r !== null);
   const ids: RecordId[] = [];
   for (let after: RecordId | undefined, page; (page = await records.list(after, 1000)).records.length > 0; after = page.next) {
     ids.push(...page.records);
@@ -94,7 +95,7 @@ export function siteShares(config: Pick<SitesConfig, 'peers'>, principal: string
   const peers = config.peers.filter((p) => p.principal === principal);
   if (peers.length === 0) return undefined;
   if (peers.some((p) => p.records === 'all')) return 'all';
-  return new Set(peers.flatMap((p) => p.records as string[]));
+  return new Set(peers.flatMap((p) => (p.records === 'all' ? [] : p.records)));
 }
 
 /** The peer's token. */

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { formatFinding, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { buildSyncMerge, type MergeBuild } from '../core/mergeCommit.js';
-import { isOid, parseCommit, type Oid } from '../core/objects.js';
+import { isOid, parseCommit, parseOid, type Oid } from '../core/objects.js';
 import { parseCommitMessage } from '../core/commitMessage.js';
 import { readStatus } from '../core/status.js';
 import { STATUS_FILE } from '../core/layout.js';
@@ -126,7 +126,8 @@ function peerApi(ctx: SyncContext, peer: Peer, left: Clock, method: string, path
 /** Create the record at the peer with a first commit identical to ours (same id, same bytes). */
 async function createAtPeer(ctx: SyncContext, repo: Repository, peer: Peer, left: Clock, id: RecordId): Promise<string | null> {
   const roots = (await runGit(['--git-dir', repo.gitdir, 'rev-list', '--max-parents=0', MAIN], { env: ctx.gitEnv })).stdout.toString().trim().split('\n');
-  const root = roots[0] as Oid;
+  const root = parseOid(roots[0]);
+  if (root === null) return `our first commit ${roots[0] ?? ''} was not written by CCR and cannot be re-created at the peer`;
   const content = (await repo.source.read(root))!.content;
   const commit = parseCommit(content);
   const signature = extractCommitSignature(content).signature;
@@ -152,8 +153,8 @@ async function pushToPeer(ctx: SyncContext, repo: Repository, peer: Peer, left: 
 }
 
 /** Move our main from `from` to `to` if it is still at `from`. */
-async function moveMain(repo: Repository, from: string, to: string): Promise<boolean> {
-  return withRecordLock(repo.gitdir, () => compareAndSwapRef(repo.gitdir, MAIN, to as Oid, from as Oid));
+async function moveMain(repo: Repository, from: Oid, to: Oid): Promise<boolean> {
+  return withRecordLock(repo.gitdir, () => compareAndSwapRef(repo.gitdir, MAIN, to, from));
 }
 
 /** One round for one record with one peer. Never throws for the peer's or the network's faults. */
@@ -214,8 +215,8 @@ async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: Record
   if (agreed && agreed !== theirs && !(await isAncestor(agreed, theirs))) {
     return report('refused-rewrite', local, { detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${agreed.slice(0, 12)}, which both sites held: its history was rewritten` });
   }
-  const agree = async (sha: string, outcome: Outcome) => {
-    await compareAndSwapRef(repo.gitdir, synced, sha as Oid, agreed);
+  const agree = async (sha: Oid, outcome: Outcome) => {
+    await compareAndSwapRef(repo.gitdir, synced, sha, agreed);
     return report(outcome, sha);
   };
   if (theirs === local) return agree(local, 'in-sync');

@@ -2,7 +2,7 @@
 // `renderMessages(parseMessages(f).messages) === f` for every file this parser accepts.
 
 import { error, ruleIds, type Finding } from '../findings.js';
-import { isTimestamp, isUuid, type MessageId, type ParticipantId, type Timestamp } from '../ids.js';
+import { isTimestamp, parseMessageId, parseParticipantId, type MessageId, type ParticipantId, type Timestamp } from '../ids.js';
 import { NOTHING_VISIBLE, hasVisibleChar, quote, utf8Length } from '../text.js';
 import { isOneOf, messageTypes, type MessageType } from '../vocabulary.js';
 import { BLOCK_HEAD, FIRST_SEP, HEADER, SEP, messageLimits, separatorAfter, type Message, type ParsedMessage } from './message.js';
@@ -159,25 +159,31 @@ export function parseMessages(text: string, path?: string): ParseResult {
     const body = text.slice(bodyStart, Math.max(bodyStart, bodyEnd));
 
     const where = { ...(path ? { path } : {}), line };
+    // The field values are bytes of a file: each is parsed once here, and the message holds the parsed ones.
+    const messageId = parseMessageId(id);
+    const messageType = isOneOf(messageTypes, type) ? type : null;
+    const stamp = isTimestamp(timestamp) ? timestamp : null;
+    const authorParticipant = parseParticipantId(authorId);
+    const corrected = corrects === undefined ? undefined : parseMessageId(corrects);
     const values: Array<[string, boolean, string]> = [
-      ['ID', isUuid(id), 'a canonical lowercase UUID'],
-      ['Type', isOneOf(messageTypes, type), `one of ${messageTypes.join(', ')}`],
-      ['Timestamp', isTimestamp(timestamp), 'a timestamp `YYYY-MM-DDTHH:MM:SS.sssZ`'],
-      ['Author ID', isUuid(authorId), 'a canonical lowercase UUID'],
-      ['Corrects', corrects === undefined || isUuid(corrects), 'a canonical lowercase UUID'],
+      ['ID', messageId !== null, 'a canonical lowercase UUID'],
+      ['Type', messageType !== null, `one of ${messageTypes.join(', ')}`],
+      ['Timestamp', stamp !== null, 'a timestamp `YYYY-MM-DDTHH:MM:SS.sssZ`'],
+      ['Author ID', authorParticipant !== null, 'a canonical lowercase UUID'],
+      ['Corrects', corrected !== null, 'a canonical lowercase UUID'],
     ];
     let valuesOk = true;
     for (const [key, ok, what] of values) {
       if (!ok) { findings.push(error(ruleIds.messageFormat, `expected ${what} in the \`**${key}:**\` field`, where)); valuesOk = false; }
     }
-    if (!valuesOk) break;
+    if (!valuesOk || messageId === null || messageType === null || stamp === null || authorParticipant === null || corrected === null) break;
     const message: ParsedMessage = {
-      id: id as MessageId,
-      type: type as MessageType,
-      timestamp: timestamp as Timestamp,
-      authorId: authorId as ParticipantId,
+      id: messageId,
+      type: messageType,
+      timestamp: stamp,
+      authorId: authorParticipant,
       author,
-      ...(corrects !== undefined ? { corrects: corrects as MessageId } : {}),
+      ...(corrected !== undefined ? { corrects: corrected } : {}),
       body,
       line, sepStart, start, fieldsStart, fieldsEnd, bodyStart, bodyEnd,
     };

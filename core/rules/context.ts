@@ -9,7 +9,8 @@ import type { CoordinationStatus } from '../status.js';
 
 /** What the rules know besides the contents: the record, and where known the clock and principal. */
 export interface RuleContext {
-  recordId: RecordId;
+  /** The record judged; '' when it could not be read (a verify walk), which no coordination_id matches. */
+  recordId: RecordId | '';
   /** Server time in ms; absent offline, where the clock rules are skipped. */
   now?: number;
   /** The pusher; absent offline and in the library, where the who rules are skipped. */

@@ -2,7 +2,7 @@
 // `webPaths`, and the route reads a request path back with `parseWebPath`. Only these exact
 // shapes are pages; anything else is not one (the route answers 404 and reads nothing).
 
-import { isThreadId, isUuid, type RecordId, type ThreadId } from '../../core/ids.js';
+import { isRecordId, isThreadId, type RecordId, type ThreadId } from '../../core/ids.js';
 
 /** The page a web path names. */
 export type WebPage =
@@ -25,7 +25,7 @@ export function parseWebPath(path: string): WebPage | null {
   const parts = path.split('/');
   if (parts[0] !== '' || parts[1] !== 'records') return null;
   const record = parts[2];
-  if (!isUuid(record)) return null;
+  if (!isRecordId(record)) return null;
   if (parts.length === 3) return { page: 'record', record };
   if (parts.length === 4 && parts[3] === 'archived') return { page: 'archived', record };
   const thread = parts[4];

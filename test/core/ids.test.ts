@@ -2,7 +2,7 @@ import t from 'tap';
 import * as ids from '../../core/ids.js';
 
 t.test('the ids module exports its API', async (t) => {
-  t.same(Object.keys(ids).sort(), ['TimestampIdGenerator', 'formatThreadId', 'formatTimestamp', 'isThreadId', 'isTimestamp', 'isUuid', 'newUuid', 'parseThreadId', 'parseTimestamp', 'processTimestamps', 'shardPath', 'threadIdTimestamp']);
+  t.same(Object.keys(ids).sort(), ['TimestampIdGenerator', 'formatThreadId', 'formatTimestamp', 'isMessageId', 'isParticipantId', 'isRecordId', 'isThreadId', 'isTimestamp', 'isUuid', 'newUuid', 'parseMessageId', 'parseParticipantId', 'parseRecordId', 'parseThreadId', 'parseTimestamp', 'parseUuid', 'processTimestamps', 'shardPath', 'threadIdParts', 'threadIdTimestamp']);
 });
 
 t.test('accepts only canonical lowercase hyphenated UUIDs, of any version', async (t) => {
@@ -22,7 +22,7 @@ t.test('shards a record id by its first two and next two hex characters', async 
 t.test('parses, formats and validates thread ids', async (t) => {
   const id = '20260111T143522.045Z-550e8400-e29b-41d4-a716-446655440000';
   t.ok(ids.isThreadId(id));
-  const parsed = ids.parseThreadId(id)!;
+  const parsed = ids.threadIdParts(id)!;
   t.equal(parsed.time, Date.UTC(2026, 0, 11, 14, 35, 22, 45));
   t.equal(ids.formatThreadId(parsed.time, parsed.uuid), id);
   t.equal(ids.threadIdTimestamp(id as ids.ThreadId), '2026-01-11T14:35:22.045Z');
@@ -48,4 +48,37 @@ t.test('the generator is strictly increasing even when the clock stands still or
   const many = Array.from({ length: 1000 }, () => ids.processTimestamps.next());
   t.same([...many].sort(), many, 'ids sort in the order they were issued');
   t.equal(new Set(many.map((x) => x.slice(0, 20))).size, 1000, 'every id has its own millisecond');
+});
+
+const CANONICAL = '550e8400-e29b-41d4-a716-446655440000';
+const NOT_CANONICAL = ['550E8400-E29B-41D4-A716-446655440000', '{550e8400-e29b-41d4-a716-446655440000}', '550e8400e29b41d4a716446655440000', ` ${CANONICAL}`, `${CANONICAL}\n`, '', 42, null, undefined];
+
+t.test('the id parsers accept the canonical UUID and refuse every other form', async (t) => {
+  for (const parse of [ids.parseUuid, ids.parseRecordId, ids.parseMessageId, ids.parseParticipantId]) {
+    t.equal(parse(CANONICAL), CANONICAL, `${parse.name} accepts the canonical form`);
+    for (const bad of NOT_CANONICAL) t.equal(parse(bad), null, `${parse.name} refuses ${JSON.stringify(bad)}`);
+  }
+});
+
+t.test('the thread id parser accepts the canonical form and refuses others', async (t) => {
+  const id = `20260111T143522.045Z-${CANONICAL}`;
+  t.equal(ids.parseThreadId(id), id);
+  for (const bad of [CANONICAL, `20260231T143522.045Z-${CANONICAL}`, `20260111T143522.045Z-${CANONICAL.toUpperCase()}`, `${id} `, 7, null]) {
+    t.equal(ids.parseThreadId(bad), null, `refuses ${JSON.stringify(bad)}`);
+  }
+});
+
+t.test('the kinds of id are distinct types', async (t) => {
+  const record = ids.parseRecordId(CANONICAL)!;
+  const thread = ids.parseThreadId(`20260111T143522.045Z-${CANONICAL}`)!;
+  const asUuid: ids.Uuid = record; // every kind of UUID id is a Uuid
+  // @ts-expect-error a record id is not a participant id
+  const asParticipant: ids.ParticipantId = record;
+  // @ts-expect-error a record id is not a message id
+  const asMessage: ids.MessageId = record;
+  // @ts-expect-error a thread id is not a record id
+  const asRecord: ids.RecordId = thread;
+  // @ts-expect-error an unchecked string is not a record id
+  const fromString: ids.RecordId = CANONICAL;
+  t.same([asUuid, asParticipant, asMessage, asRecord, fromString].length, 5, 'the checks above are made by the compiler');
 });

@@ -109,3 +109,11 @@ t.test('a malformed commit is named with what is wrong', async (t) => {
   }
   t.equal(objects.parseCommit(head(`tree T\nauthor ${who}\ncommitter ${who}\ncommitter ${who}\n\nm\n`)), null, 'parseCommit refuses it');
 });
+
+t.test('the object id parser accepts 40 lowercase hex characters and refuses others', async (t) => {
+  t.equal(objects.parseOid(objects.EMPTY_TREE), objects.EMPTY_TREE);
+  for (const bad of [objects.EMPTY_TREE.toUpperCase(), objects.EMPTY_TREE.slice(1), `${objects.EMPTY_TREE}0`, ` ${objects.EMPTY_TREE}`, '', 40, null]) {
+    t.equal(objects.parseOid(bad), null, `refuses ${JSON.stringify(bad)}`);
+  }
+  t.throws(() => objects.oidOf('not hex'), TypeError, 'an id the program computed wrongly is a bug');
+});
