@@ -4,7 +4,7 @@
 // git's fsck on receive where git knows the problem, else by CCR's hook with the same rule id.
 
 import { ruleIds, type RuleId } from '../../core/findings.js';
-import { catBlob, catCommit, lsTree, rawTree, withThreadTree, writeRaw, type RawEntry } from '../helpers/objects.js';
+import { catBlob, catCommit, lsTree, withThreadTree, writeRaw, type RawEntry } from '../helpers/objects.js';
 import { THREAD } from './record.js';
 
 /** One malformed object and who refuses it. */

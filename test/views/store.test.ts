@@ -17,7 +17,7 @@ import { MAP_FILE } from '../../git/views/store.js';
 import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 import { History, RECORD, cast, marker, markersIn, systemsReader, threadId } from './history.js';
-import { allObjects, diskRecord, generatedHistory, memoryViews, type DiskRecord } from './repo.js';
+import { allObjects, diskRecord, generatedHistory, memoryViews } from './repo.js';
 
 const john = participantReader(cast.john.participant_id);
 const tom = participantReader(cast.tom.participant_id);

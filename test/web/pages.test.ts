@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import type { MessageId, ParticipantId, RecordId, ThreadId, Timestamp } from '../../core/ids.js';
+import type { MessageId, RecordId, ThreadId, Timestamp } from '../../core/ids.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { Message } from '../../core/messages/grammar.js';
 import type { CoordinationStatus } from '../../core/status.js';
