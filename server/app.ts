@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MethodNotAllowed, NotFound, Unauthorized } from '../core/errors.js';
 import type { RecordId } from '../core/ids.js';
-import { apiRights, bindSite } from './access.js';
+import { allow, bindSite } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import {
-  allow, createPrincipalRoute, createRecordFrom, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute,
+  createPrincipalRoute, createRecordFrom, createRecordRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute,
   listRecordsRoute, listTokensRoute, recordSummaryRoute, revokeTokenRoute, type Answer,
 } from './api.js';
 import { addKeyRoute, allowedSignersRoute, listKeysRoute, revokeKeyRoute } from './keysRoute.js';
@@ -132,7 +132,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
       return;
     }
     if (r.kind === 'metrics') {
-      allow(principal, apiRights.metrics, 'read metrics');
+      allow(principal, (x) => x.metrics, 'read metrics');
       const text = await ctx.metrics.registry.metrics();
       await finish(200, 'ok');
       res.writeHead(200, { 'Content-Type': ctx.metrics.registry.contentType });
@@ -149,7 +149,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
           answer = created;
           break;
         }
-        allow(principal, apiRights.createRecord, 'create records');
+        allow(principal, (x) => x.createRecords, 'create records');
         const body = await readJson(req, ctx.options.maxRequestBytes);
         const given = await ctx.idempotency.run(principal.name, key, fingerprint('POST', '/api/records', body),
           () => createRecordFrom(ctx, principal, body));
