@@ -7,8 +7,8 @@ const WEBHOOK = /^\/api\/webhooks\/(hook_[A-Za-z0-9_-]{16})$/;
 const DELIVERIES = /^\/api\/webhooks\/(hook_[A-Za-z0-9_-]{16})\/deliveries$/;
 
 /** A path of one hook. */
-function hook(re: RegExp): Pattern<{ id: string }> {
-  return { match: (path) => {
+function hook(path: string, re: RegExp): Pattern<{ id: string }> {
+  return { paths: [path], match: (path) => {
     const id = re.exec(path)?.[1];
     return id === undefined ? null : { id };
   } };
@@ -33,14 +33,14 @@ export const eventRoutes = [
     handler: async ({ ctx, principal }) => json({ status: 200, body: ctx.events.webhooks.list(principal) }),
   }),
   route({
-    kind: 'webhooks-delete', method: 'DELETE', pattern: hook(WEBHOOK), need: manage,
+    kind: 'webhooks-delete', method: 'DELETE', pattern: hook('/api/webhooks/{id}', WEBHOOK), need: manage,
     handler: async ({ ctx, principal }, p) => {
       ctx.events.webhooks.remove(principal, p.id);
       return json({ status: 204, body: null });
     },
   }),
   route({
-    kind: 'webhook-deliveries', method: 'GET', pattern: hook(DELIVERIES), need: manage,
+    kind: 'webhook-deliveries', method: 'GET', pattern: hook('/api/webhooks/{id}/deliveries', DELIVERIES), need: manage,
     handler: async ({ ctx, principal }, p) => json({ status: 200, body: ctx.events.webhooks.deliveries(principal, p.id) }),
   }),
 ];

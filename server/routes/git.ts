@@ -15,6 +15,7 @@ type GitParams = { record: RecordId; service: GitService };
 /** A git URL of one step and service: `info/refs?service=<service>`, or `<service>` itself. */
 function gitPattern(step: Step, service: GitService): Pattern<GitParams> {
   return {
+    paths: [`/coordination/{id}.git/${step === 'advertise' ? 'info/refs' : service}`],
     match: (path, query) => {
       const m = GIT.exec(path);
       if (!m || !isUuid(m[1])) return null;

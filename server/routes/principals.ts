@@ -15,8 +15,9 @@ const KEYS = new RegExp(`^/api/principals/${NAME}/keys$`);
 const KEY = new RegExp(`^/api/principals/${NAME}/keys/(key_[A-Za-z0-9_-]{12})$`);
 
 /** A path of a principal's name (and an id of its tokens or keys). */
-function named(re: RegExp, allow?: string): Pattern<{ name: string; id: string }> {
+function named(path: string, re: RegExp, allow?: string): Pattern<{ name: string; id: string }> {
   return {
+    paths: [path],
     match: (path) => {
       const m = re.exec(path);
       return m ? { name: m[1]!, id: m[2] ?? '' } : null;
@@ -26,11 +27,11 @@ function named(re: RegExp, allow?: string): Pattern<{ name: string; id: string }
 }
 
 const principals = exact('/api/principals', 'GET');
-const principal = named(PRINCIPAL);
-const tokens = named(TOKENS, 'GET');
-const token = named(TOKEN);
-const keys = named(KEYS, 'GET');
-const key = named(KEY);
+const principal = named('/api/principals/{name}', PRINCIPAL);
+const tokens = named('/api/principals/{name}/tokens', TOKENS, 'GET');
+const token = named('/api/principals/{name}/tokens/{token}', TOKEN);
+const keys = named('/api/principals/{name}/keys', KEYS, 'GET');
+const key = named('/api/principals/{name}/keys/{key}', KEY);
 
 const manage: Need = { right: (r) => r.managePrincipals, what: 'manage principals' };
 /** Tokens and keys: an admin's (`managePrincipals`) or the principal's own, known only with the name. */

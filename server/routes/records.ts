@@ -11,6 +11,7 @@ const records = exact('/api/records', 'GET');
 const RECORD = /^\/api\/records\/([0-9a-f-]{36})$/;
 /** /api/records/<id> */
 const record: Pattern<{ record: RecordId }> = {
+  paths: ['/api/records/{id}'],
   match: (path) => {
     const id = RECORD.exec(path)?.[1];
     return isUuid(id) ? { record: id } : null;

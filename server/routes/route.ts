@@ -27,6 +27,8 @@ export type Logged = {
  * decoded, a malformed id is no match (404).
  */
 export interface Pattern<P extends Logged> {
+  /** The path templates it matches, as the OpenAPI document (server/openapi/) names them. */
+  paths: readonly string[];
   /** The parameters of a path (and query) of this shape, or null. */
   match(path: string, query: URLSearchParams): P | null;
   /** A path under this pattern's prefix that it does not match is a 404 of this pattern (the web view's pages). */
@@ -116,5 +118,5 @@ export function json(a: Answer): Reply {
 
 /** A pattern that is one exact path with no parameters. */
 export function exact(path: string, allow?: string): Pattern<Logged> {
-  return { match: (p) => (p === path ? {} : null), ...(allow !== undefined ? { allow } : {}) };
+  return { paths: [path], match: (p) => (p === path ? {} : null), ...(allow !== undefined ? { allow } : {}) };
 }

@@ -21,6 +21,7 @@ function threadUrl(path: string): { record: RecordId; thread: ThreadId | undefin
 
 /** /api/records/<id>/threads */
 const threads: Pattern<{ record: RecordId }> = {
+  paths: ['/api/records/{id}/threads'],
   match: (path) => {
     const u = threadUrl(path);
     return u && u.thread === undefined ? { record: u.record } : null;
@@ -28,6 +29,7 @@ const threads: Pattern<{ record: RecordId }> = {
 };
 /** /api/records/<id>/threads/<thread>, and with `/messages`. */
 const thread = (messages: boolean): Pattern<{ record: RecordId; thread: ThreadId }> => ({
+  paths: [messages ? '/api/records/{id}/threads/{thread}/messages' : '/api/records/{id}/threads/{thread}'],
   match: (path) => {
     const u = threadUrl(path);
     return u && u.thread !== undefined && u.messages === messages ? { record: u.record, thread: u.thread } : null;

@@ -9,6 +9,7 @@ import { route, type Pattern } from './route.js';
 
 /** /records and below: a page of the view, else a 404 page (asked before signing in). */
 const pages: Pattern<{ page: WebPage; record: RecordId }> = {
+  paths: ['/records/{id}', '/records/{id}/archived', '/records/{id}/threads/{thread}'],
   match: (path) => {
     if (!owns(path)) return null;
     const page = parseWebPath(path);
