@@ -226,11 +226,10 @@ export class EventFeed {
   page(p: Principal, after: number, limit: number): FeedPage {
     let rows: EventRow[];
     // What it reads is its kind's `read`: a participant, its audience; others, every record (or a bound site's).
-    const self = rightsOf(p).read === 'as-participant' ? participantOf(p) : undefined;
     const shared = sharedRecords(p);
     if (rightsOf(p).read === 'as-participant') {
       rows = this.db.prepare(`SELECT e.* FROM audience a JOIN events e ON e.seq = a.seq
-        WHERE a.participant = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`).all(self?.participantId ?? null, after, limit) as EventRow[];
+        WHERE a.participant = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`).all(participantOf(p)?.participantId ?? null, after, limit) as EventRow[];
     } else if (shared !== undefined) {
       rows = this.db.prepare(`SELECT * FROM events WHERE seq > ? AND record IN (SELECT value FROM json_each(?))
         ORDER BY seq LIMIT ?`).all(after, JSON.stringify([...shared]), limit) as EventRow[];
