@@ -78,7 +78,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     if (r.kind === 'bad-method') throw new MethodNotAllowed(`use ${r.allow} here`);
     const need = r.route.need;
     if ('right' in need && signedIn) allow(signedIn.principal, need.right, need.what);
-    const reply = await r.run(callOf(ctx, req, res, entry, requestId, signedIn, finish));
+    const reply = await r.run(callOf(ctx, req, res, r.query, entry, requestId, signedIn, finish));
     await send(ctx, res, reply, finish);
   } catch (e) {
     const { status, body } = errorBody(e, requestId);
@@ -94,9 +94,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
 }
 
 /** What a handler is given; a route answered without signing in has no principal to read. */
-function callOf(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, entry: AccessEntry, requestId: string,
-  signedIn: SignedIn | null, finish: Call['finish']): Call {
-  const query = new URLSearchParams((req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '');
+function callOf(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, entry: AccessEntry,
+  requestId: string, signedIn: SignedIn | null, finish: Call['finish']): Call {
   const who = (): SignedIn => {
     if (!signedIn) throw new Error('a route answered without signing in has no principal');
     return signedIn;

@@ -10,7 +10,7 @@ export type RouteKind = (typeof routes)[number]['kind'];
 
 /** What the router answers for a request. */
 export type Matched =
-  | ({ kind: RouteKind; route: Route; run: (call: Call) => Promise<Reply> } & Logged)
+  | ({ kind: RouteKind; route: Route; query: URLSearchParams; run: (call: Call) => Promise<Reply> } & Logged)
   /** `pattern`: the pattern whose prefix the path is under, when it answers its own 404 (web pages). */
   | { kind: 'not-found'; pattern?: Pattern<Logged> }
   /** A page path's request keeps what its log records (the record), as any page request. */
@@ -32,7 +32,7 @@ export function route(method: string, rawUrl: string): Matched {
   for (const r of routes) {
     const bound = r.bind(path, query);
     if (!bound) continue;
-    if (takes(r.method, method)) return { kind: r.kind, route: r, run: bound.run, ...bound.logged };
+    if (takes(r.method, method)) return { kind: r.kind, route: r, query, run: bound.run, ...bound.logged };
     if (others.length === 0) logged = bound.logged;
     others.push(r);
   }
