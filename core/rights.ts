@@ -33,6 +33,11 @@ export interface Rights {
    * judged its own writes with its own principals).
    */
   boundEntries: boolean;
+  /**
+   * Whether it registers webhooks, and so keeps owning them (a hook delivers every record's events:
+   * only kinds that read every record). Managing another's hook is `managePrincipals`.
+   */
+  manageWebhooks: boolean;
 }
 
 /** The rights of every principal kind. */
@@ -40,22 +45,27 @@ export const rights: Record<PrincipalKind, Rights> = {
   admin: {
     read: 'all', write: true, postForOthers: false, postMessages: false, changeStatus: true, chooseRecordId: true,
     createRecords: true, listRecords: 'all', managePrincipals: true, metrics: true, merge: false, boundEntries: true,
+    manageWebhooks: true,
   },
   auditor: {
     read: 'all', write: false, postForOthers: false, postMessages: false, changeStatus: false, chooseRecordId: false,
     createRecords: false, listRecords: 'all', managePrincipals: false, metrics: true, merge: false, boundEntries: true,
+    manageWebhooks: false,
   },
   site: {
     read: 'all', write: true, postForOthers: false, postMessages: false, changeStatus: true, chooseRecordId: true,
     createRecords: true, listRecords: 'all', managePrincipals: false, metrics: false, merge: true, boundEntries: false,
+    manageWebhooks: false,
   },
   integration: {
     read: 'all', write: true, postForOthers: true, postMessages: true, changeStatus: false, chooseRecordId: false,
     createRecords: true, listRecords: 'none', managePrincipals: false, metrics: false, merge: false, boundEntries: true,
+    manageWebhooks: true,
   },
   participant: {
     read: 'as-participant', write: true, postForOthers: false, postMessages: true, changeStatus: false, chooseRecordId: false,
     createRecords: true, listRecords: 'own', managePrincipals: false, metrics: false, merge: false, boundEntries: true,
+    manageWebhooks: false,
   },
 };
 

@@ -6,7 +6,9 @@
 import type { RecordId } from '../core/ids.js';
 import { readLedger } from '../core/ledger.js';
 import type { Oid } from '../core/objects.js';
+import { Forbidden } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
+import { rightsOf, type Rights } from '../core/rights.js';
 import { COMMUNICATIONS, LEDGER_FILE, isFolder, threadFolder } from '../core/layout.js';
 import type { Repository } from '../git/repository.js';
 import { siteShares, type SitesConfig } from '../sync/peers.js';
@@ -63,18 +65,16 @@ export type HeldBefore = (p: Principal, id: RecordId) => Promise<boolean>;
  */
 export async function mayAccess(p: Principal, action: RecordAction, id: RecordId, repo: Repository,
   index: ParticipantIndex, heldBefore?: HeldBefore): Promise<boolean> {
-  switch (p.kind) {
-    case 'admin':
-    case 'integration':
-      return true;
-    case 'site':
-      return p.records === undefined || p.records.has(id);
-    case 'auditor':
-      return action === 'read';
-    case 'participant':
-      if ((await index.participants(id, repo)).has(p.participantId)) return true;
-      return action === 'read' && heldBefore !== undefined && (await heldBefore(p, id));
+  const r = rightsOf(p);
+  if (action === 'write' && !r.write) return false;
+  const self = participantOf(p);
+  if (r.read === 'as-participant') {
+    if (!self) return false;
+    if ((await index.participants(id, repo)).has(self.participantId)) return true;
+    return action === 'read' && heldBefore !== undefined && (await heldBefore(p, id));
   }
+  const shared = sharedRecords(p);
+  return shared === undefined || shared.has(id);
 }
 
 /** The HeldBefore of a server: a participant's existing view repository. */
@@ -89,10 +89,23 @@ export function bindSite(p: Principal, sites: Pick<SitesConfig, 'peers'>): Princ
   return shares === undefined || shares === 'all' ? p : { ...p, records: shares };
 }
 
-/** Principal kinds that may use each server-wide API operation. */
-export const apiRights = {
-  listRecords: ['admin', 'auditor', 'site'],
-  createRecord: ['admin', 'site', 'integration', 'participant'],
-  principals: ['admin'],
-  metrics: ['admin', 'auditor'],
-} as const satisfies Record<string, readonly Principal['kind'][]>;
+/** A right an operation needs: a predicate over the rights row of the principal's kind. */
+export type Right = (r: Rights) => boolean;
+
+/** Refuse unless the principal's kind has the right; the 403 names the kind and the operation. */
+export function allow(p: Principal, right: Right, what: string): void {
+  if (!right(rightsOf(p))) throw new Forbidden(`${p.kind} principals may not ${what}`);
+}
+
+/**
+ * The participant a principal is, if it is one: the union's data (its participant id and name),
+ * not a right; what it may do is its kind's row.
+ */
+export function participantOf(p: Principal): Extract<Principal, { participantId: unknown }> | undefined {
+  return 'participantId' in p ? p : undefined;
+}
+
+/** The records a principal is confined to (a site bound to a peer by sites.json); undefined, none. */
+export function sharedRecords(p: Principal): ReadonlySet<string> | undefined {
+  return 'records' in p ? p.records : undefined;
+}

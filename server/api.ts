@@ -8,6 +8,7 @@ import {
 import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
+import { rightsOf } from '../core/rights.js';
 import { commitTimeFinding } from '../core/rules/commit.js';
 import { SIGNATURE_MAX_BYTES } from '../core/ssh/sshsig.js';
 import type { Role } from '../core/vocabulary.js';
@@ -15,7 +16,7 @@ import { STATUS_FILE } from '../core/layout.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
 import { createRecord } from '../service/initialise.js';
-import { apiRights, held, mayAccess } from './access.js';
+import { allow, held, mayAccess, participantOf, sharedRecords } from './access.js';
 import type { ServerContext } from './context.js';
 import { readJson } from './http.js';
 import type { SignedIn } from './identity/credentials.js';
@@ -32,14 +33,9 @@ export interface Answer {
   body: unknown;
 }
 
-/** Refuse unless the principal's kind may use the operation. */
-export function allow(p: Principal, kinds: readonly Principal['kind'][], what: string): void {
-  if (!kinds.includes(p.kind)) throw new Forbidden(`${p.kind} principals may not ${what}`);
-}
-
 /** The commit author of a server-side write made for a principal. */
 export function serverAuthor(p: Principal): { name: string; email: string } {
-  return { name: p.kind === 'participant' ? p.displayName : p.name, email: `${p.name}@ccr.invalid` };
+  return { name: participantOf(p)?.displayName ?? p.name, email: `${p.name}@ccr.invalid` };
 }
 
 interface CreateBody {
@@ -53,23 +49,25 @@ interface CreateBody {
 
 /** POST /api/records */
 export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer & { record: RecordId }> {
-  allow(p, apiRights.createRecord, 'create records');
+  allow(p, (r) => r.createRecords, 'create records');
   return createRecordFrom(ctx, p, await readJson(req, ctx.options.maxRequestBytes));
 }
 
 /** POST /api/records with its JSON body already read (an Idempotency-Key needs it first). */
 export async function createRecordFrom(ctx: ServerContext, p: Principal, json: unknown): Promise<Answer & { record: RecordId }> {
-  allow(p, apiRights.createRecord, 'create records');
+  allow(p, (r) => r.createRecords, 'create records');
   const body = json as CreateBody;
   if (!body || typeof body !== 'object') throw new InvalidInput('expected a JSON object');
-  if (body.coordination_id !== undefined && p.kind !== 'admin' && p.kind !== 'site') throw new Forbidden('only admin and site principals choose a record id');
+  if (body.coordination_id !== undefined && !rightsOf(p).chooseRecordId) throw new Forbidden('only admin and site principals choose a record id');
   if (body.coordination_id !== undefined && !isUuid(body.coordination_id)) throw new InvalidInput('expected coordination_id in canonical UUID form');
-  if (p.kind === 'site' && p.records && !(typeof body.coordination_id === 'string' && p.records.has(body.coordination_id))) {
+  const shared = sharedRecords(p);
+  if (shared && !(typeof body.coordination_id === 'string' && shared.has(body.coordination_id))) {
     throw new Forbidden(`site principal ${p.name} creates only records shared with its site (coordination_id one of them)`);
   }
   const thread = body.thread;
   const participants = thread ? checkParticipants(thread.participants) : undefined;
-  if (p.kind === 'participant' && !participants?.some((x) => x.participant_id === p.participantId)) {
+  const self = participantOf(p);
+  if (rightsOf(p).read === 'as-participant' && !participants?.some((x) => x.participant_id === self?.participantId)) {
     throw new Forbidden('a participant creating a record must include a thread in which they take part');
   }
   let first: { author: { id: string; name: string }; body: string } | undefined;
@@ -121,12 +119,13 @@ export async function createRecordFrom(ctx: ServerContext, p: Principal, json: u
 /** GET /api/records?after=&limit= */
 export async function listRecordsRoute(ctx: ServerContext, p: Principal, after: string | undefined, limit: string | undefined): Promise<Answer> {
   // A participant lists the records it takes part in ("my records", from the index).
-  if (p.kind === 'participant') return { status: 200, body: await myRecords(ctx.identity.records, p, after, limit) };
-  allow(p, apiRights.listRecords, 'list records');
+  if (rightsOf(p).listRecords === 'own') return { status: 200, body: await myRecords(ctx.identity.records, p, after, limit) };
+  allow(p, (r) => r.listRecords === 'all', 'list records');
   if (after !== undefined && !isUuid(after)) throw new InvalidInput('expected after to be a record id');
   const n = limit === undefined ? 100 : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInput('expected limit between 1 and 1000');
-  if (p.kind === 'site' && p.records) return { status: 200, body: await sharedPage(ctx, p.records, after, n) };
+  const shared = sharedRecords(p);
+  if (shared) return { status: 200, body: await sharedPage(ctx, shared, after, n) };
   const page = await ctx.records.list(after, n);
   return { status: 200, body: page };
 }
@@ -185,7 +184,7 @@ export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: R
 
 /** POST /api/principals: the new principal and its first token, shown once. */
 export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer> {
-  allow(p, apiRights.principals, 'manage principals');
+  allow(p, (r) => r.managePrincipals, 'manage principals');
   const input = checkPrincipalInput((await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput);
   const token = newToken();
   await ctx.identity.store.createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) },
@@ -216,13 +215,13 @@ export async function allPrincipals(ctx: ServerContext): Promise<StoredPrincipal
 
 /** GET /api/principals */
 export async function listPrincipalsRoute(ctx: ServerContext, p: Principal): Promise<Answer> {
-  allow(p, apiRights.principals, 'manage principals');
+  allow(p, (r) => r.managePrincipals, 'manage principals');
   return { status: 200, body: { principals: await allPrincipals(ctx) } };
 }
 
 /** DELETE /api/principals/<name>; the last admin cannot be deleted (the store refuses it). */
 export async function deletePrincipalRoute(ctx: ServerContext, p: Principal, name: string): Promise<Answer> {
-  allow(p, apiRights.principals, 'manage principals');
+  allow(p, (r) => r.managePrincipals, 'manage principals');
   await ctx.identity.store.removePrincipal(name, { actor: p.name }).finally(() => ctx.identity.audited());
   return { status: 204, body: null };
 }

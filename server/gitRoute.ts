@@ -7,6 +7,7 @@ import { error, formatFinding, ruleIds, type Finding, type RuleId } from '../cor
 import type { RecordId } from '../core/ids.js';
 import { isOid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
+import { rightsOf } from '../core/rights.js';
 import { holdRecordLock } from '../git/lock.js';
 import { MAIN_MOVED } from '../git/remote.js';
 import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
@@ -39,14 +40,14 @@ export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & {
 export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, p: Principal, id: RecordId, service: GitService, step: 'advertise' | 'rpc', requestId: string): Promise<GitOutcome> {
   const write = service === 'git-receive-pack';
   // Auditors never push: answered before the disk or git are touched.
-  if (write && p.kind === 'auditor') throw new Forbidden('auditors have read-only access');
+  if (write && !rightsOf(p).write) throw new Forbidden('auditors have read-only access');
   if (step === 'rpc' && req.headers['content-type'] !== `application/x-${service}-request`) throw new UnsupportedMediaType(`expected Content-Type: application/x-${service}-request`);
   const cap = write ? ctx.options.maxPushBytes : ctx.options.maxRequestBytes;
   if (Number(req.headers['content-length'] ?? 0) > cap) throw new PayloadTooLarge(`the request body is larger than ${cap} bytes`);
   // A record the principal may not see is reported exactly like a missing one.
   // A participant who may read may start a push: whether it may write is judged in the push's hook
   // (judgeViewPush), so that a refusal reaches it as `remote:` lines with a rule id.
-  const action = write && p.kind !== 'participant' ? 'write' : 'read';
+  const action = write && rightsOf(p).read !== 'as-participant' ? 'write' : 'read';
   const repo = await ctx.records.open(id, (r) => mayAccess(p, action, id, r, ctx.participants, held(ctx)));
   if (!repo) throw new NotFound(`no record ${id}`);
   // A participant reads and pushes through its view, brought up to `main` first (SPEC 12).

@@ -5,6 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import { Forbidden } from '../core/errors.js';
 import { fingerprint } from '../core/ssh/keys.js';
 import type { Principal } from '../core/principal.js';
+import { rightsOf } from '../core/rights.js';
+import { participantOf } from './access.js';
 import type { Answer } from './api.js';
 import type { ServerContext } from './context.js';
 import { readJson } from './http.js';
@@ -35,7 +37,8 @@ export async function revokeKeyRoute(ctx: ServerContext, p: Principal, name: str
  * first, as `ccr-server`.
  */
 export async function allowedSignersRoute(ctx: ServerContext, p: Principal): Promise<string> {
-  const mine = p.kind === 'participant' ? await ctx.identity.records.recordsOf(p.participantId, undefined, 1) : null;
+  const self = rightsOf(p).read === 'as-participant' ? participantOf(p) : undefined;
+  const mine = self ? await ctx.identity.records.recordsOf(self.participantId, undefined, 1) : null;
   if (mine && mine.items.length === 0) {
     throw new Forbidden('only principals who may read some record may read the allowed signers');
   }

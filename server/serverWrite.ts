@@ -11,6 +11,7 @@ import type { RecordId, ThreadId } from '../core/ids.js';
 import type { Ledger, Participant } from '../core/ledger.js';
 import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
+import { rightsOf } from '../core/rights.js';
 import { parseCommitMessage } from '../core/commitMessage.js';
 import { readCommit } from '../core/source.js';
 import type { CommitSigner } from '../git/build.js';
@@ -21,7 +22,7 @@ import { CoordinationService } from '../service/CoordinationService.js';
 import type { MessageAuthor } from '../service/content.js';
 import { RecordHandle, type CommitAuthor } from '../service/record.js';
 import type { LedgerUpdate } from '../service/updateThreadLedger.js';
-import { mayAccess } from './access.js';
+import { mayAccess, participantOf } from './access.js';
 import { serverAuthor } from './api.js';
 import type { ServerContext } from './context.js';
 import { unsignedWrite } from './signedPolicy.js';
@@ -79,7 +80,7 @@ function asRule(change: ServerChange, e: unknown): unknown {
  */
 export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId, change: ServerChange,
   options: { careLocation?: string } = {}): Promise<ServerWritten> {
-  if (p.kind === 'auditor') throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
+  if (!rightsOf(p).write) throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
   if (ctx.options.requireSignedCommits === true) throw unsignedWrite(p);
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'write', id, r, ctx.participants));
   if (!repo) throw new NotFound(`no record ${id}`);
@@ -123,16 +124,18 @@ export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId
  */
 export function writerOf(p: Principal, authorId: unknown, ledger: Pick<Ledger, 'participants'> | null): MessageAuthor {
   const nameIn = (pid: string) => ledger?.participants.find((x) => x.participant_id === pid)?.display_name;
-  if (p.kind === 'participant') {
-    if (authorId !== undefined && authorId !== p.participantId) {
+  const r = rightsOf(p);
+  const self = participantOf(p);
+  if (r.postMessages && !r.postForOthers && self) {
+    if (authorId !== undefined && authorId !== self.participantId) {
       throw new Forbidden('author_id is for integration principals; a participant writes as itself');
     }
-    return { id: p.participantId, name: nameIn(p.participantId) ?? p.displayName };
+    return { id: self.participantId, name: nameIn(self.participantId) ?? self.displayName };
   }
-  if (p.kind === 'integration') {
+  if (r.postMessages && r.postForOthers) {
     if (typeof authorId !== 'string') throw new RuleViolation([error(ruleIds.messageAuthor, 'expected author_id: the participant of the thread an integration writes for')]);
     return { id: authorId, name: nameIn(authorId) ?? '' };
   }
-  if (p.kind === 'auditor') throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
+  if (!r.write) throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
   throw new Forbidden(`${p.kind} principals write no messages: a message is a participant's, written by itself or by an integration for it`);
 }

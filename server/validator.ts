@@ -10,6 +10,7 @@ import { error, ruleIds, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { parseOid, type Oid } from '../core/objects.js';
 import type { BindingLookup, ParticipantBinding, Principal } from '../core/principal.js';
+import { rightsOf } from '../core/rights.js';
 import { openDatabase } from '../store/sqlite/db.js';
 import { SqliteIdentityStore } from '../store/sqlite/identityStore.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
@@ -185,7 +186,7 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
 
 /** Judge every ref update of a push; the push is accepted only if no update has an error. */
 export async function judgePush(input: PushInput): Promise<PushVerdict> {
-  if (input.principal.kind === 'auditor') return { findings: [error(ruleIds.whoWrite, 'expected no pushes from an auditor')], commits: 0 };
+  if (!rightsOf(input.principal).write) return { findings: [error(ruleIds.whoWrite, 'expected no pushes from an auditor')], commits: 0 };
   const verdicts = await Promise.all(input.updates.map((u) => judgeUpdate(input, u)));
   return { findings: verdicts.flatMap((v) => v.findings), commits: verdicts.reduce((n, v) => n + v.commits, 0) };
 }

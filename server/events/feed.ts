@@ -12,6 +12,8 @@ import { InvalidInput } from '../../core/errors.js';
 import type { RecordId } from '../../core/ids.js';
 import type { Oid } from '../../core/objects.js';
 import type { Principal } from '../../core/principal.js';
+import { rightsOf } from '../../core/rights.js';
+import { participantOf, sharedRecords } from '../access.js';
 import { runGit } from '../../git/run.js';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -223,12 +225,14 @@ export class EventFeed {
    */
   page(p: Principal, after: number, limit: number): FeedPage {
     let rows: EventRow[];
-    if (p.kind === 'participant') {
+    // What it reads is its kind's `read`: a participant, its audience; others, every record (or a bound site's).
+    const shared = sharedRecords(p);
+    if (rightsOf(p).read === 'as-participant') {
       rows = this.db.prepare(`SELECT e.* FROM audience a JOIN events e ON e.seq = a.seq
-        WHERE a.participant = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`).all(p.participantId, after, limit) as EventRow[];
-    } else if (p.kind === 'site' && p.records !== undefined) {
+        WHERE a.participant = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`).all(participantOf(p)?.participantId ?? null, after, limit) as EventRow[];
+    } else if (shared !== undefined) {
       rows = this.db.prepare(`SELECT * FROM events WHERE seq > ? AND record IN (SELECT value FROM json_each(?))
-        ORDER BY seq LIMIT ?`).all(after, JSON.stringify([...p.records]), limit) as EventRow[];
+        ORDER BY seq LIMIT ?`).all(after, JSON.stringify([...shared]), limit) as EventRow[];
     } else {
       rows = this.db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as EventRow[];
     }

@@ -5,13 +5,14 @@ import type { IncomingMessage } from 'node:http';
 import { Forbidden } from '../../core/errors.js';
 import type { RecordId } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
+import { rights, rightsOf } from '../../core/rights.js';
 import { openEventsDb } from '../../store/sqlite/eventsDb.js';
 import type { Answer } from '../api.js';
 import { readJson } from '../http.js';
 import type { Logger } from '../log.js';
 import type { RecordStore } from '../records.js';
 import { EventFeed, pageParams } from './feed.js';
-import { deliveryDefaults, webhookKinds, Webhooks, type DeliveryOptions } from './webhooks.js';
+import { deliveryDefaults, Webhooks, type DeliveryOptions } from './webhooks.js';
 
 /** The events part of a running server. */
 export interface ServerEvents {
@@ -57,7 +58,7 @@ export function hookOwnerCheck(principal: (name: string) => Promise<{ kind: Prin
   return async (owner, since) => {
     const p = await principal(owner);
     // A principal created after the hook under its owner's name is someone else: the owner was removed.
-    return p !== null && webhookKinds.includes(p.kind) && Date.parse(p.created_at) <= Date.parse(since);
+    return p !== null && rights[p.kind].manageWebhooks && Date.parse(p.created_at) <= Date.parse(since);
   };
 }
 
@@ -70,6 +71,6 @@ export function eventsRoute(events: ServerEvents, p: Principal, after: string | 
 /** POST /api/webhooks */
 export async function createWebhookRoute(events: ServerEvents, req: IncomingMessage, p: Principal, maxBytes: number): Promise<Answer> {
   // Rights first: a refused kind learns nothing from how its body is judged.
-  if (!webhookKinds.includes(p.kind)) throw new Forbidden(`${p.kind} principals may not register webhooks`);
+  if (!rightsOf(p).manageWebhooks) throw new Forbidden(`${p.kind} principals may not register webhooks`);
   return { status: 201, body: events.webhooks.register(p, await readJson(req, maxBytes)) };
 }

@@ -12,6 +12,7 @@ import { Forbidden, InvalidInput, NotFound } from '../../core/errors.js';
 import { isEventKind, type EventKind, type RecordEvent } from '../../core/events.js';
 import { isUuid } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
+import { rightsOf } from '../../core/rights.js';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -97,9 +98,6 @@ export function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** Principal kinds that may register webhooks (they read every record). */
-export const webhookKinds: readonly Principal['kind'][] = ['admin', 'integration'];
-
 /** The hooks of a server and their deliveries. */
 export class Webhooks {
   #hooks: HookRow[] | null = null;
@@ -140,7 +138,7 @@ export class Webhooks {
 
   /** POST /api/webhooks */
   register(p: Principal, body: unknown): HookInfo {
-    if (!webhookKinds.includes(p.kind)) throw new Forbidden(`${p.kind} principals may not register webhooks`);
+    if (!rightsOf(p).manageWebhooks) throw new Forbidden(`${p.kind} principals may not register webhooks`);
     if (!body || typeof body !== 'object') throw new InvalidInput('expected a JSON object');
     const b = body as Record<string, unknown>;
     const url = checkHookUrl(b['url'], this.options.allow);
@@ -170,16 +168,16 @@ export class Webhooks {
 
   /** A hook the principal may manage (its own; an admin's, any), else 404. */
   #mine(p: Principal, id: string): HookRow {
-    if (!webhookKinds.includes(p.kind)) throw new Forbidden(`${p.kind} principals may not manage webhooks`);
+    if (!rightsOf(p).manageWebhooks) throw new Forbidden(`${p.kind} principals may not manage webhooks`);
     const row = this.db.prepare('SELECT * FROM hooks WHERE id = ?').get(id) as HookRow | undefined;
-    if (!row || (p.kind !== 'admin' && row.owner !== p.name)) throw new NotFound(`no webhook ${id}`);
+    if (!row || (!rightsOf(p).managePrincipals && row.owner !== p.name)) throw new NotFound(`no webhook ${id}`);
     return row;
   }
 
   /** GET /api/webhooks: an admin sees every hook, an integration its own. */
   list(p: Principal): { webhooks: HookInfo[] } {
-    if (!webhookKinds.includes(p.kind)) throw new Forbidden(`${p.kind} principals may not manage webhooks`);
-    return { webhooks: this.#all().filter((h) => p.kind === 'admin' || h.owner === p.name).map(info) };
+    if (!rightsOf(p).manageWebhooks) throw new Forbidden(`${p.kind} principals may not manage webhooks`);
+    return { webhooks: this.#all().filter((h) => rightsOf(p).managePrincipals || h.owner === p.name).map(info) };
   }
 
   /** DELETE /api/webhooks/<id>: its pending deliveries go with it. */

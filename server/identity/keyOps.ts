@@ -5,6 +5,7 @@
 import { Ajv, type JSONSchemaType } from 'ajv';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
+import { rightsOf } from '../../core/rights.js';
 import { describeSchemaErrors } from '../../core/schemas.js';
 import { renderAllowedSigner, type AllowedSigner } from '../../core/ssh/allowedSigners.js';
 import { fingerprint, formatPublicKey, parsePublicKey } from '../../core/ssh/keys.js';
@@ -106,7 +107,7 @@ export async function addKey(store: IdentityStore, by: Principal, name: string, 
   if (reserved.has(key.fingerprint)) {
     throw new Conflict(`expected a key of ${name}, found this server's own site key (ccr-server in the allowed signers), which no principal may hold`);
   }
-  if (by.kind !== 'admin') {
+  if (!rightsOf(by).managePrincipals) {
     const proof = (body as NewKeyBody).proof;
     const parsed = parsePublicKey(key.public_key);
     const check = proof === undefined || !parsed.ok ? null

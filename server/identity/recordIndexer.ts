@@ -9,6 +9,8 @@
 
 import type { RecordId } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
+import { rightsOf } from '../../core/rights.js';
+import { participantOf } from '../access.js';
 import { Forbidden, InvalidInput, Unavailable } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
 import type { Page, RecordIndex } from '../../store/identity.js';
@@ -117,11 +119,12 @@ export class RecordIndexer {
  */
 export async function myRecords(index: RecordIndex, p: Principal, after: string | undefined, limit: string | undefined)
   : Promise<{ records: string[]; next?: string }> {
-  if (p.kind !== 'participant') throw new Forbidden('only a participant principal has records of its own');
+  const self = rightsOf(p).listRecords === 'own' ? participantOf(p) : undefined;
+  if (!self) throw new Forbidden('only a participant principal has records of its own');
   if (after !== undefined && !isUuid(after)) throw new InvalidInput('expected after to be a record id');
   const n = limit === undefined ? 100 : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInput('expected limit between 1 and 1000');
   if (!(await index.complete())) throw new Unavailable('the index of records is being rebuilt; try again in a moment');
-  const page: Page<string> = await index.recordsOf(p.participantId, after, n);
+  const page: Page<string> = await index.recordsOf(self.participantId, after, n);
   return page.next === undefined ? { records: page.items } : { records: page.items, next: page.next };
 }

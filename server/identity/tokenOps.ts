@@ -5,6 +5,7 @@
 import { Ajv, type JSONSchemaType } from 'ajv';
 import { Forbidden, InvalidInput } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
+import { rightsOf } from '../../core/rights.js';
 import { describeSchemaErrors } from '../../core/schemas.js';
 import type { Actor, IdentityStore, TokenInfo } from '../../store/identity.js';
 import { newToken } from '../principals.js';
@@ -47,7 +48,7 @@ export const validateTokenId = ajv.compile(idSchema);
 
 /** Who may manage the tokens of principal `name`: an admin, or the principal itself. */
 export function mayManageTokens(by: Principal, name: string): boolean {
-  return by.kind === 'admin' || by.name === name;
+  return rightsOf(by).managePrincipals || by.name === name;
 }
 
 /** The actor of an audit entry for a principal acting through the API. */

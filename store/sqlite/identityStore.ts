@@ -80,11 +80,15 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 /** A new id: a prefix and 72 random bits in base64url. */
 export const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
 
+/** A stored principal from its row: only a participant carries a participant id, role and name. */
 function principalOf(r: PrincipalRow): StoredPrincipal {
-  return r.kind === 'participant'
-    ? { name: r.name, kind: 'participant', participant_id: r.participant_id!, role: r.role as Role,
-      display_name: r.display_name!, created_at: r.created_at }
-    : { name: r.name, kind: r.kind, created_at: r.created_at };
+  if (r.kind !== 'participant') return { name: r.name, kind: r.kind, created_at: r.created_at };
+  // The table's CHECK keeps the three together (schema.ts): a participant row without them is damage.
+  if (r.participant_id === null || r.role === null || r.display_name === null) {
+    throw new Error(`principal ${r.name}: a participant row without its participant id, role or display name`);
+  }
+  return { name: r.name, kind: 'participant', participant_id: r.participant_id, role: r.role as Role,
+    display_name: r.display_name, created_at: r.created_at };
 }
 function tokenOf(r: TokenRow, pendingUse?: number): TokenInfo {
   const used = Math.max(r.last_used_at ?? 0, pendingUse ?? 0);

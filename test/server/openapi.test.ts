@@ -4,7 +4,7 @@
 
 import { Validator } from '@seriousme/openapi-schema-validator';
 import t from 'tap';
-import { route, type Route } from '../../server/http.js';
+import { route, type Matched as Route } from '../../server/routes/match.js';
 import { areas, openApiDocument } from '../../server/openapi/index.js';
 import { answerChecker } from '../helpers/openapi.js';
 import { jane, tom } from '../helpers/people.js';
