@@ -12,17 +12,16 @@ import { EMPTY_TREE, hashObject, readTreeObject, type Commit, type ObjectType, t
 import { buildSyncMerge } from './mergeCommit.js';
 import { MissingObject, readCommit, readCommitChecked, type ObjectSource } from './source.js';
 import { appendOnly } from './rules/appendOnly.js';
-import { commitRules } from './rules/commit.js';
 import type { CommitChanges, RuleContext, ThreadChange } from './rules/context.js';
-import { ledgerRules } from './rules/ledger.js';
-import { messageRules } from './rules/messages.js';
-import { statusRules } from './rules/status.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, THREAD_FILES, isFolder, threadFilePath, threadFolder } from './layout.js';
 import { communicationsLayout, rootLayout, threadLayout } from './rules/tree.js';
-import { boundEntryRules, whoRules } from './rules/who.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from './status.js';
 import { isThreadId } from './ids.js';
 import { decodeUtf8 } from './text.js';
+import { judgeChanges } from './evaluate/runRules.js';
+import { rightsOf } from './rights.js';
+
+export { judgeChanges } from './evaluate/runRules.js';
 import { addCommitSignature, extractCommitSignature } from './ssh/commitSignature.js';
 
 /** Parsed files by blob id, carried from one commit to the next in a history walk. */
@@ -259,14 +258,6 @@ export async function prefetch(source: ObjectSource, cache: EvaluationCache, oid
   if (commit) await r.tree(commit.tree, '');
 }
 
-/** Run every rule over the changes of a commit. */
-export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[] {
-  const out = [...commitRules(changes, ctx), ...statusRules(changes, ctx)];
-  for (const t of changes.threads) out.push(...ledgerRules(t, ctx), ...messageRules(t, ctx));
-  out.push(...whoRules(changes, ctx), ...boundEntryRules(changes, ctx));
-  return out;
-}
-
 /**
  * A merge is accepted only if it is exactly the deterministic sync merge of its parents (SPEC 10):
  * same tree, same parents in the same order, same author, committer, time and message. Its
@@ -311,7 +302,7 @@ function isSignedAs(content: Uint8Array, unsigned: Uint8Array, signature: Uint8A
  * their own, possibly old, parents.
  */
 function mayMerge(principal: EvaluateOptions['principal']): boolean {
-  return principal === undefined || principal.kind === 'site';
+  return principal === undefined || rightsOf(principal).merge;
 }
 
 /** The refusal of a merge pushed by a principal that may not merge (any but a site). */
