@@ -36,9 +36,14 @@ export function error(rule: RuleId, message: string, where: Place = {}): Finding
   return { rule, severity: 'error', message, ...where };
 }
 
+/** The errors among findings: those that refuse a change. */
+export function errorsOf(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.severity === 'error');
+}
+
 /** The verdict of a list of findings. */
 export function verdict(findings: Finding[]): Verdict {
-  return { ok: !findings.some((f) => f.severity === 'error'), findings };
+  return { ok: errorsOf(findings).length === 0, findings };
 }
 
 /** One line of refusal text: rule id, path, message id or line, what was expected, and the commit. */

@@ -1,0 +1,137 @@
+// The change reader: what one commit changes against its parent, as data for the rules
+// (CommitChanges). Cost follows the change: unchanged folders are skipped by object id, an append
+// is checked by hashing the new file's prefix against the old id and parsing only what was appended.
+
+import { error, ruleIds } from '../findings.js';
+import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
+import { checkAppendedText, checkMessagesBytes, countLines } from '../messages/file.js';
+import { messageLimits, parseMessages, type ParsedMessage } from '../messages/grammar.js';
+import { hashObject, type Commit, type Oid, type TreeEntry } from '../objects.js';
+import { MissingObject } from '../source.js';
+import { appendOnly } from '../rules/appendOnly.js';
+import type { CommitChanges, ThreadChange } from '../rules/context.js';
+import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, THREAD_FILES, isFolder, threadFilePath, threadFolder } from '../layout.js';
+import { communicationsLayout, rootLayout, threadLayout } from '../rules/tree.js';
+import { STATUS_MAX_BYTES, readStatus } from '../status.js';
+import { isThreadId } from '../ids.js';
+import { decodeUtf8 } from '../text.js';
+import type { Reader } from './objectReader.js';
+
+function entry(entries: readonly TreeEntry[], name: string): TreeEntry | undefined {
+  return entries.find((e) => e.name === name);
+}
+
+/** The messages.md part of a thread change: earlier and appended messages. */
+async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | undefined, path: string): Promise<Pick<ThreadChange, 'earlier' | 'appended'>> {
+  if (!newOid) return { earlier: [], appended: [] };
+  const known = oldOid ? r.cache.messages.get(oldOid) : undefined;
+  if (oldOid === newOid) return { earlier: known?.messages ?? [], appended: [] };
+  const bytes = await r.blob(newOid, messageLimits.fileBytes, path);
+  if (!bytes) return { earlier: [], appended: [] };
+  const remember = (messages: ParsedMessage[], lines: number) => r.cache.put(r.cache.messages, newOid, { messages, size: bytes.length, lines });
+
+  if (!oldOid) {
+    const check = checkMessagesBytes(bytes, path);
+    r.findings.push(...check.findings);
+    if (check.findings.length === 0) remember(check.messages, countLines(bytes));
+    return { earlier: [], appended: check.messages };
+  }
+  const oldSize = known?.size ?? (await r.source.read(oldOid, 0))?.size;
+  if (oldSize === undefined) throw new MissingObject(oldOid);
+  // Append-only by hashing: the new file's first oldSize bytes must have the old file's id.
+  if (bytes.length < oldSize || hashObject('blob', bytes.subarray(0, oldSize)) !== oldOid) {
+    const old = await r.blob(oldOid, messageLimits.fileBytes, path);
+    if (old) r.findings.push(...appendOnly(old, bytes, path));
+    return { earlier: old ? parseMessages(decodeUtf8(old) ?? '').messages : [], appended: [] };
+  }
+  const earlierBytes = bytes.subarray(0, oldSize);
+  const earlier = known?.messages ?? parseMessages(decodeUtf8(earlierBytes) ?? '').messages;
+  const lines = known?.lines ?? countLines(earlierBytes);
+  const appendedText = decodeUtf8(bytes.subarray(oldSize));
+  if (appendedText === null) {
+    r.findings.push(error(ruleIds.messageChars, 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
+    return { earlier, appended: [] };
+  }
+  const check = checkAppendedText(appendedText, { blocks: earlier.length, lines }, path);
+  r.findings.push(...check.findings);
+  if (check.findings.length === 0) remember(earlier.concat(check.appended), lines + countLines(bytes.subarray(oldSize)));
+  return { earlier, appended: check.appended };
+}
+
+/** Read what one commit changes in one thread folder. */
+async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
+  const path = threadFolder(name);
+  const [before, after] = [await r.tree(oldTree, path), await r.tree(newTree, path)];
+  r.findings.push(...threadLayout(after, path));
+  for (const file of THREAD_FILES) {
+    if (entry(before, file) && !entry(after, file)) {
+      r.findings.push(error(ruleIds.appendOnly, `expected \`${file}\` never to be deleted or renamed`, { path: threadFilePath(name, file) }));
+    }
+  }
+  const oldLedgerOid = entry(before, LEDGER_FILE)?.oid;
+  const newLedgerOid = entry(after, LEDGER_FILE)?.oid;
+  const oldLedger = await r.trustedLedger(oldLedgerOid, threadFilePath(name, LEDGER_FILE));
+  // A thread whose ledger cannot be read was never judged sound: nothing about it can be judged
+  // now (who governs it, whether it is open), so it takes no change, rather than one unjudged.
+  if (oldTree !== undefined && !oldLedger) {
+    const why = 'expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change';
+    r.findings.push(error(ruleIds.ledgerSchema, why, { path: threadFilePath(name, LEDGER_FILE) }));
+  }
+  let newLedger = oldLedger;
+  const ledgerChanged = newLedgerOid !== oldLedgerOid;
+  if (ledgerChanged && newLedgerOid) {
+    const bytes = await r.blob(newLedgerOid, LEDGER_MAX_BYTES, threadFilePath(name, LEDGER_FILE));
+    const read = bytes ? readLedger(bytes, threadFilePath(name, LEDGER_FILE)) : null;
+    if (read && !read.ok) r.findings.push(...read.findings);
+    newLedger = read?.ok ? read.value : undefined;
+    if (read?.ok) r.cache.put(r.cache.ledgers, newLedgerOid, read.value);
+  }
+  const messages = await messagesChange(r, entry(before, MESSAGES_FILE)?.oid, entry(after, MESSAGES_FILE)?.oid, threadFilePath(name, MESSAGES_FILE));
+  return {
+    threadId: name, path, created: oldTree === undefined, ledgerChanged, ...messages,
+    ...(oldLedger ? { oldLedger } : {}), ...(newLedger ? { newLedger } : {}),
+  };
+}
+
+/** Read everything a commit changes against the tree of its parent (or nothing, for a root). */
+export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | undefined): Promise<CommitChanges> {
+  const [before, after] = [await r.tree(parentTree, ''), await r.tree(commit.tree, '')];
+  r.findings.push(...rootLayout(after));
+  const oldStatusOid = entry(before, STATUS_FILE)?.oid;
+  const newStatusOid = entry(after, STATUS_FILE)?.oid;
+  const oldStatus = await r.trustedStatus(oldStatusOid);
+  if (parentTree !== undefined && !oldStatus) {
+    const why = `expected ${STATUS_FILE} before this commit to be readable, found one that is not (or none): the record takes no change`;
+    r.findings.push(error(ruleIds.statusSchema, why, { path: STATUS_FILE }));
+  }
+  let newStatus = oldStatus;
+  const statusChanged = newStatusOid !== oldStatusOid;
+  if (statusChanged && newStatusOid) {
+    const bytes = await r.blob(newStatusOid, STATUS_MAX_BYTES, STATUS_FILE);
+    const read = bytes ? readStatus(bytes) : null;
+    if (read && !read.ok) r.findings.push(...read.findings);
+    newStatus = read?.ok ? read.value : undefined;
+  }
+  if (oldStatusOid && !newStatusOid) r.findings.push(error(ruleIds.appendOnly, `expected \`${STATUS_FILE}\` never to be deleted`, { path: STATUS_FILE }));
+
+  const threads: ThreadChange[] = [];
+  const oldComms = entry(before, COMMUNICATIONS);
+  const newComms = entry(after, COMMUNICATIONS);
+  if (newComms?.oid !== oldComms?.oid) {
+    const [oldThreads, newThreads] = [await r.tree(oldComms?.oid, COMMUNICATIONS), newComms ? await r.tree(newComms.oid, COMMUNICATIONS) : []];
+    // Folders unchanged since the parent were judged with it; only new or changed ones are looked at.
+    if (newComms) r.findings.push(...communicationsLayout(newThreads.filter((e) => entry(oldThreads, e.name)?.oid !== e.oid), newThreads.length));
+    for (const t of oldThreads) {
+      if (!entry(newThreads, t.name)) r.findings.push(error(ruleIds.appendOnly, 'expected thread folders never to be deleted or renamed', { path: threadFolder(t.name) }));
+    }
+    for (const t of newThreads) {
+      const old = entry(oldThreads, t.name);
+      if (old?.oid === t.oid || !isThreadId(t.name) || !isFolder(t)) continue;
+      threads.push(await threadChange(r, t.name, old?.oid, t.oid));
+    }
+  }
+  return {
+    commit, createsRecord: parentTree === undefined, statusChanged, threads,
+    ...(oldStatus ? { oldStatus } : {}), ...(newStatus ? { newStatus } : {}),
+  };
+}
