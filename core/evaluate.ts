@@ -3,5 +3,5 @@
 
 export { EvaluationCache } from './evaluate/cache.js';
 export { commitVerdict, evaluateCommit, prefetch, type EvaluateOptions } from './evaluate/evaluateCommit.js';
-export { mergeRefused } from './evaluate/judgeMerge.js';
+export { mergeRefused } from './rules/commitParents.js';
 export { judgeChanges } from './evaluate/runRules.js';

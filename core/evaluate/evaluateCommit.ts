@@ -2,15 +2,17 @@
 // (readChanges.ts), runs the rule index over them by scope (runRules.ts), and stamps each finding
 // with the commit. Merges are judged in judgeMerge.ts.
 
-import { error, ruleIds, verdict, type Finding, type Verdict } from '../findings.js';
+import { verdict, type Finding, type Verdict } from '../findings.js';
+import { commitParents } from '../rules/commitParents.js';
+import { objectFormatWalk } from '../rules/objectFormat.js';
 import type { Oid } from '../objects.js';
 import type { ObjectSource } from '../source.js';
 import type { RuleContext } from '../rules/context.js';
 import { EvaluationCache } from './cache.js';
-import { judgeMerge, mayMerge, mergeRefused } from './judgeMerge.js';
+import { judgeMerge } from './judgeMerge.js';
 import { Reader } from './objectReader.js';
 import { readChanges } from './readChanges.js';
-import { judgeChanges } from './runRules.js';
+import { judgeChanges, judgeRead } from './runRules.js';
 
 /** Options of one evaluation: the rule context, whether a root commit is expected, a cache. */
 export interface EvaluateOptions extends RuleContext {
@@ -39,16 +41,13 @@ export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: Evalu
   const r = new Reader(source, opts.cache ?? new EvaluationCache());
   const stamp = (fs: Finding[]) => fs.map((f) => ({ ...f, commit: oid }));
   const commit = await r.commit(oid);
-  if (!commit) return stamp([error(ruleIds.objectFormat, await r.commitProblem(oid))]);
-  if (commit.parents.length === 2 && !mayMerge(opts.principal)) return stamp([mergeRefused(opts.principal!)]);
+  if (!commit) return stamp(objectFormatWalk.run({ outcome: 'unreadable-commit', oid, problem: await r.commitProblem(oid) }, opts));
+  const shape = commitParents.run({ parents: commit.parents.length, allowRoot: opts.allowRoot === true, judgesMerges: opts.mergeBase !== undefined }, opts);
+  if (shape.length > 0) return stamp(shape);
   if (commit.parents.length === 2 && opts.mergeBase) return stamp(await judgeMerge(source, oid, commit, opts.mergeBase));
-  if (commit.parents.length > 1) {
-    return stamp([error(ruleIds.commitParents, `expected one parent (merges are accepted only as the deterministic sync merge), found ${commit.parents.length}`)]);
-  }
-  if (commit.parents.length === 0 && !opts.allowRoot) return stamp([error(ruleIds.commitParents, 'expected one parent, found a commit without parents')]);
   const parent = commit.parents[0] ? await r.commit(commit.parents[0]) : null;
   const changes = await readChanges(r, commit, parent?.tree);
-  const findings = [...r.findings, ...judgeChanges(changes, opts)];
+  const findings = [...judgeRead(r.items, opts), ...judgeChanges(changes, opts)];
   return stamp(findings);
 }
 

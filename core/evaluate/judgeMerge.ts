@@ -1,11 +1,10 @@
-// Merge judging (SPEC 10): who may push a merge, and whether a merge is exactly the
-// deterministic sync merge of its parents.
+// Merge judging (SPEC 10): whether a merge is exactly the deterministic sync merge of its parents
+// (who may push one is ccr/commit-parents', core/rules/commitParents.ts).
 
-import { error, ruleIds, type Finding } from '../findings.js';
+import type { Finding } from '../findings.js';
+import { merge } from '../rules/merge.js';
 import type { Commit, Oid } from '../objects.js';
 import { buildSyncMerge } from '../mergeCommit.js';
-import type { Principal } from '../principal.js';
-import { rightsOf } from '../rights.js';
 import type { ObjectSource } from '../source.js';
 import { decodeUtf8 } from '../text.js';
 import { addCommitSignature, extractCommitSignature } from '../ssh/commitSignature.js';
@@ -20,7 +19,7 @@ export async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit,
   const [a, b] = commit.parents as [Oid, Oid];
   const expected = await buildSyncMerge(source, a, b, await mergeBase(a, b));
   if (!expected.ok) {
-    return expected.findings ?? [error(ruleIds.merge, `expected parents that merge deterministically, found ${expected.conflict}`)];
+    return expected.findings ?? merge.run({ outcome: 'conflict', conflict: expected.conflict }, {});
   }
   if (expected.value.oid === oid) return [];
   // The site that built it may have signed it: one gpgsig header, which is not part of the
@@ -35,7 +34,7 @@ export async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit,
   const why = expected.value.tree !== commit.tree ? 'its files differ from the merged files'
     : a > b && swapped === Buffer.from(expected.value.commit).toString('latin1') ? 'its parents are not ordered by commit id'
       : 'its author, committer, time or message differ';
-  return [error(ruleIds.merge, `expected exactly the deterministic sync merge ${expected.value.oid.slice(0, 12)} of ${a.slice(0, 12)} and ${b.slice(0, 12)}, found a merge whose ${why.replace(/^its /, '')}`)];
+  return merge.run({ outcome: 'differs', expected: expected.value.oid, a, b, why: why.replace(/^its /, '') }, {});
 }
 
 /** Whether `content` is exactly `unsigned` with the armoured `signature` inserted as git inserts it. */
@@ -45,21 +44,4 @@ function isSignedAs(content: Uint8Array, unsigned: Uint8Array, signature: Uint8A
   } catch {
     return false;
   }
-}
-
-/**
- * Merge commits reach `main` only through sync between sites: a `site` principal's push or the
- * server's own round (which judges with no principal, as the offline verifier does). From any
- * other principal a merge is refused whatever it holds: its sides would be judged only against
- * their own, possibly old, parents.
- */
-export function mayMerge(principal: Principal | undefined): boolean {
-  return principal === undefined || rightsOf(principal).merge;
-}
-
-/** The refusal of a merge pushed by a principal that may not merge (any but a site). */
-export function mergeRefused(p: Principal): Finding {
-  const why = 'expected one parent: merge commits reach main only through sync between sites, '
-    + `found a merge pushed by ${p.kind} ${p.name}`;
-  return error(ruleIds.commitParents, `${why} (rebase your commits on main and push again)`);
 }

@@ -8,18 +8,30 @@ import { EMPTY_TREE, readTreeObject, type Commit, type ObjectType, type Oid, typ
 import { MissingObject, readCommit, readCommitChecked, type ObjectSource } from '../source.js';
 import { STATUS_FILE } from '../layout.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from '../status.js';
+import type { DeletedInput, FolderInput, RewriteInput } from '../rules/define.js';
 import type { EvaluationCache } from './cache.js';
+
+/**
+ * What reading one commit gave besides its changes, in the order it was read: problems of the
+ * objects and formats read (as findings), and the folders and deletions the tree rules judge.
+ */
+export type ReadItem = { finding: Finding } | { folder: FolderInput } | { deleted: DeletedInput } | { rewritten: RewriteInput };
 
 /** Reads for one evaluation, collecting findings about unreadable or oversized objects. */
 export class Reader {
-  readonly findings: Finding[] = [];
+  readonly items: ReadItem[] = [];
+
+  /** Note problems found in what was read. */
+  problems(...found: Finding[]): void {
+    for (const finding of found) this.items.push({ finding });
+  }
   constructor(readonly source: ObjectSource, readonly cache: EvaluationCache) {}
 
   async object(oid: Oid, type: ObjectType, path: string): Promise<Uint8Array | null> {
     const o = await this.source.read(oid);
     if (!o) throw new MissingObject(oid);
     if (o.type !== type) {
-      this.findings.push(error(type === 'tree' ? ruleIds.treeLayout : ruleIds.treeMode, `expected a ${type}, found a ${o.type}`, { path }));
+      this.problems(error(type === 'tree' ? ruleIds.treeLayout : ruleIds.treeMode, `expected a ${type}, found a ${o.type}`, { path }));
       return null;
     }
     return o.content;
@@ -34,7 +46,7 @@ export class Reader {
     // A malformed tree (duplicate names, git's order broken) is refused, never read one way here
     // and another by a checkout; its entries as read still go to the layout rules.
     const { entries, problem } = readTreeObject(content);
-    if (problem) this.findings.push(error(ruleIds.objectFormat, `${problem} (tree ${oid.slice(0, 12)})`, path ? { path } : {}));
+    if (problem) this.problems(error(ruleIds.objectFormat, `${problem} (tree ${oid.slice(0, 12)})`, path ? { path } : {}));
     else this.cache.put(this.cache.trees, oid, entries);
     return entries;
   }
@@ -57,11 +69,11 @@ export class Reader {
     const o = await this.source.read(oid, cap);
     if (!o) throw new MissingObject(oid);
     if (o.type !== 'blob') {
-      this.findings.push(error(ruleIds.treeMode, `expected a file, found a ${o.type}`, { path }));
+      this.problems(error(ruleIds.treeMode, `expected a file, found a ${o.type}`, { path }));
       return null;
     }
     if (o.content === null) {
-      this.findings.push(error(ruleIds.blobSize, `expected at most ${cap} bytes, found ${o.size}`, { path }));
+      this.problems(error(ruleIds.blobSize, `expected at most ${cap} bytes, found ${o.size}`, { path }));
       return null;
     }
     return o.content;

@@ -8,10 +8,8 @@ import { checkAppendedText, checkMessagesBytes, countLines } from '../messages/f
 import { messageLimits, parseMessages, type ParsedMessage } from '../messages/grammar.js';
 import { hashObject, type Commit, type Oid, type TreeEntry } from '../objects.js';
 import { MissingObject } from '../source.js';
-import { appendOnly } from '../rules/appendOnly.js';
 import type { CommitChanges, ThreadChange } from '../rules/context.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, THREAD_FILES, isFolder, threadFilePath, threadFolder } from '../layout.js';
-import { communicationsLayout, rootLayout, threadLayout } from '../rules/tree.js';
 import { STATUS_MAX_BYTES, readStatus } from '../status.js';
 import { isThreadId } from '../ids.js';
 import { decodeUtf8 } from '../text.js';
@@ -32,7 +30,7 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
 
   if (!oldOid) {
     const check = checkMessagesBytes(bytes, path);
-    r.findings.push(...check.findings);
+    r.problems(...check.findings);
     if (check.findings.length === 0) remember(check.messages, countLines(bytes));
     return { earlier: [], appended: check.messages };
   }
@@ -41,7 +39,7 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
   // Append-only by hashing: the new file's first oldSize bytes must have the old file's id.
   if (bytes.length < oldSize || hashObject('blob', bytes.subarray(0, oldSize)) !== oldOid) {
     const old = await r.blob(oldOid, messageLimits.fileBytes, path);
-    if (old) r.findings.push(...appendOnly(old, bytes, path));
+    if (old) r.items.push({ rewritten: { oldBytes: old, newBytes: bytes, path } });
     return { earlier: old ? parseMessages(decodeUtf8(old) ?? '').messages : [], appended: [] };
   }
   const earlierBytes = bytes.subarray(0, oldSize);
@@ -49,11 +47,11 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
   const lines = known?.lines ?? countLines(earlierBytes);
   const appendedText = decodeUtf8(bytes.subarray(oldSize));
   if (appendedText === null) {
-    r.findings.push(error(ruleIds.messageChars, 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
+    r.problems(error(ruleIds.messageChars, 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
     return { earlier, appended: [] };
   }
   const check = checkAppendedText(appendedText, { blocks: earlier.length, lines }, path);
-  r.findings.push(...check.findings);
+  r.problems(...check.findings);
   if (check.findings.length === 0) remember(earlier.concat(check.appended), lines + countLines(bytes.subarray(oldSize)));
   return { earlier, appended: check.appended };
 }
@@ -62,11 +60,9 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
 async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
   const path = threadFolder(name);
   const [before, after] = [await r.tree(oldTree, path), await r.tree(newTree, path)];
-  r.findings.push(...threadLayout(after, path));
+  r.items.push({ folder: { folder: 'thread', path, entries: after, total: after.length } });
   for (const file of THREAD_FILES) {
-    if (entry(before, file) && !entry(after, file)) {
-      r.findings.push(error(ruleIds.appendOnly, `expected \`${file}\` never to be deleted or renamed`, { path: threadFilePath(name, file) }));
-    }
+    if (entry(before, file) && !entry(after, file)) r.items.push({ deleted: { what: 'file', path: threadFilePath(name, file), name: file } });
   }
   const oldLedgerOid = entry(before, LEDGER_FILE)?.oid;
   const newLedgerOid = entry(after, LEDGER_FILE)?.oid;
@@ -75,14 +71,14 @@ async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, n
   // now (who governs it, whether it is open), so it takes no change, rather than one unjudged.
   if (oldTree !== undefined && !oldLedger) {
     const why = 'expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change';
-    r.findings.push(error(ruleIds.ledgerSchema, why, { path: threadFilePath(name, LEDGER_FILE) }));
+    r.problems(error(ruleIds.ledgerSchema, why, { path: threadFilePath(name, LEDGER_FILE) }));
   }
   let newLedger = oldLedger;
   const ledgerChanged = newLedgerOid !== oldLedgerOid;
   if (ledgerChanged && newLedgerOid) {
     const bytes = await r.blob(newLedgerOid, LEDGER_MAX_BYTES, threadFilePath(name, LEDGER_FILE));
     const read = bytes ? readLedger(bytes, threadFilePath(name, LEDGER_FILE)) : null;
-    if (read && !read.ok) r.findings.push(...read.findings);
+    if (read && !read.ok) r.problems(...read.findings);
     newLedger = read?.ok ? read.value : undefined;
     if (read?.ok) r.cache.put(r.cache.ledgers, newLedgerOid, read.value);
   }
@@ -96,23 +92,23 @@ async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, n
 /** Read everything a commit changes against the tree of its parent (or nothing, for a root). */
 export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | undefined): Promise<CommitChanges> {
   const [before, after] = [await r.tree(parentTree, ''), await r.tree(commit.tree, '')];
-  r.findings.push(...rootLayout(after));
+  r.items.push({ folder: { folder: 'root', path: '', entries: after, total: after.length } });
   const oldStatusOid = entry(before, STATUS_FILE)?.oid;
   const newStatusOid = entry(after, STATUS_FILE)?.oid;
   const oldStatus = await r.trustedStatus(oldStatusOid);
   if (parentTree !== undefined && !oldStatus) {
     const why = `expected ${STATUS_FILE} before this commit to be readable, found one that is not (or none): the record takes no change`;
-    r.findings.push(error(ruleIds.statusSchema, why, { path: STATUS_FILE }));
+    r.problems(error(ruleIds.statusSchema, why, { path: STATUS_FILE }));
   }
   let newStatus = oldStatus;
   const statusChanged = newStatusOid !== oldStatusOid;
   if (statusChanged && newStatusOid) {
     const bytes = await r.blob(newStatusOid, STATUS_MAX_BYTES, STATUS_FILE);
     const read = bytes ? readStatus(bytes) : null;
-    if (read && !read.ok) r.findings.push(...read.findings);
+    if (read && !read.ok) r.problems(...read.findings);
     newStatus = read?.ok ? read.value : undefined;
   }
-  if (oldStatusOid && !newStatusOid) r.findings.push(error(ruleIds.appendOnly, `expected \`${STATUS_FILE}\` never to be deleted`, { path: STATUS_FILE }));
+  if (oldStatusOid && !newStatusOid) r.items.push({ deleted: { what: 'status', path: STATUS_FILE, name: STATUS_FILE } });
 
   const threads: ThreadChange[] = [];
   const oldComms = entry(before, COMMUNICATIONS);
@@ -120,9 +116,12 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
   if (newComms?.oid !== oldComms?.oid) {
     const [oldThreads, newThreads] = [await r.tree(oldComms?.oid, COMMUNICATIONS), newComms ? await r.tree(newComms.oid, COMMUNICATIONS) : []];
     // Folders unchanged since the parent were judged with it; only new or changed ones are looked at.
-    if (newComms) r.findings.push(...communicationsLayout(newThreads.filter((e) => entry(oldThreads, e.name)?.oid !== e.oid), newThreads.length));
+    if (newComms) {
+      const changed = newThreads.filter((e) => entry(oldThreads, e.name)?.oid !== e.oid);
+      r.items.push({ folder: { folder: 'communications', path: COMMUNICATIONS, entries: changed, total: newThreads.length } });
+    }
     for (const t of oldThreads) {
-      if (!entry(newThreads, t.name)) r.findings.push(error(ruleIds.appendOnly, 'expected thread folders never to be deleted or renamed', { path: threadFolder(t.name) }));
+      if (!entry(newThreads, t.name)) r.items.push({ deleted: { what: 'thread', path: threadFolder(t.name), name: t.name } });
     }
     for (const t of newThreads) {
       const old = entry(oldThreads, t.name);

@@ -3,10 +3,11 @@
 
 import type { Finding } from '../findings.js';
 import type { ParsedMessage } from '../messages/grammar.js';
-import { commitPhases, ledgerStateRules, type Phase } from '../rules/index.js';
+import { commitPhases, ledgerStateRules, readRules, type Phase } from '../rules/index.js';
 import type { CommitChanges, RuleContext, ThreadChange } from '../rules/context.js';
 import type { LedgerInput, Rule, Scope, ScopeContext, ScopeInput } from '../rules/define.js';
 import type { Ledger } from '../ledger.js';
+import type { ReadItem } from './objectReader.js';
 import { LEDGER_FILE, threadFilePath } from '../layout.js';
 
 /** The findings of every rule of `rules` whose scope is `scope`, over one input, in order. */
@@ -68,4 +69,29 @@ function judgePhase(phase: Phase, changes: CommitChanges, ctx: RuleContext): Fin
 /** Run every rule of the index over the changes of a commit, phase by phase. */
 export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[] {
   return commitPhases.flatMap((phase) => judgePhase(phase, changes, ctx));
+}
+
+/** The findings of what reading a commit met, in read order: problems as found, the rest judged by the read rules. */
+export function judgeRead(items: readonly ReadItem[], ctx: RuleContext): Finding[] {
+  return items.flatMap((item) => {
+    if ('finding' in item) return [item.finding];
+    if ('deleted' in item) return runScope(readRules, 'deleted', item.deleted, ctx);
+    if ('rewritten' in item) return runScope(readRules, 'rewritten', item.rewritten, ctx);
+    // A folder: its rules in order, each run of entry rules entry by entry.
+    const { folder } = item;
+    const out: Finding[] = [];
+    for (let i = 0; i < readRules.length; i++) {
+      const rule: Rule = readRules[i]!;
+      if (rule.scope === 'folder') out.push(...run(rule, folder, ctx));
+      if (rule.scope !== 'entry') continue;
+      let j = i;
+      while (j < readRules.length && readRules[j]!.scope === 'entry') j++;
+      const entryRules: readonly Rule[] = readRules.slice(i, j);
+      for (const entry of folder.entries) {
+        for (const r of entryRules) out.push(...run(r, { folder: folder.folder, path: folder.path, entry }, ctx));
+      }
+      i = j - 1;
+    }
+    return out;
+  });
 }

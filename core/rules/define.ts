@@ -4,6 +4,7 @@
 
 import type { Finding, Place, RuleId } from '../findings.js';
 import type { Ledger } from '../ledger.js';
+import type { TreeEntry } from '../objects.js';
 import type { ParsedMessage } from '../messages/grammar.js';
 import type { Principal } from '../principal.js';
 import type { CommitChanges, RuleContext, ThreadChange } from './context.js';
@@ -25,7 +26,25 @@ export interface RefInput {
 export type WalkInput =
   | { outcome: 'too-many'; max: number }
   | { outcome: 'not-fast-forward'; old: string }
-  | { outcome: 'unreadable-commit'; oid: string; problem: string };
+  | { outcome: 'unreadable-commit'; oid: string; problem: string }
+  /** A view push (SPEC 12) on another view than the pusher's current one. */
+  | { outcome: 'view-moved'; view: string; old: string }
+  /** A view push whose line of commits does not reach the view it was pushed on. */
+  | { outcome: 'view-not-on'; old: string; at: string }
+  /** A view push holding a merge of `parents` commits. */
+  | { outcome: 'view-merge'; parents: number; at: string };
+
+/** Where a view push changed what it may not (SPEC 12). */
+export type ViewPathInput =
+  | { problem: 'not-a-folder'; commit: string }
+  | { problem: 'id-in-use'; name: string; path: string; commit: string }
+  | { problem: 'left-thread'; path: string; commit: string };
+
+/** How a commit pushed from a view differs from the view of its translation (SPEC 12). */
+export type ViewExactInput =
+  | { problem: 'headers'; reason: string; commit: string }
+  | { problem: 'changes-nothing'; commit: string }
+  | { problem: 'not-its-view'; commit: string; got: string };
 
 /** One ledger on its own, whatever came before: a changed ledger, or one a sync merge computes. */
 export interface LedgerInput {
@@ -44,6 +63,56 @@ export interface MessageInput {
   seen: ReadonlyMap<string, readonly ParsedMessage[]>;
 }
 
+/** Which folder of a record a tree is. */
+export type FolderKind = 'root' | 'communications' | 'thread';
+
+/** A folder of the new tree, as the layout rules judge it. */
+export interface FolderInput {
+  folder: FolderKind;
+  /** Relative to the record root ('' for the root). */
+  path: string;
+  /** The entries to judge (in `communications`, only the new or changed ones). */
+  entries: readonly TreeEntry[];
+  /** How many entries the folder has in all. */
+  total: number;
+}
+
+/** One entry of a folder judged by the layout rules. */
+export interface EntryInput {
+  folder: FolderKind;
+  path: string;
+  entry: TreeEntry;
+}
+
+/** Something the parent had that the commit removes: the status file, a thread folder, a thread's file. */
+export interface DeletedInput {
+  what: 'status' | 'thread' | 'file';
+  /** The file or folder, relative to the record root. */
+  path: string;
+  name: string;
+}
+
+/** A messages.md whose new bytes do not start with the old ones. */
+export interface RewriteInput {
+  oldBytes: Uint8Array;
+  newBytes: Uint8Array;
+  path: string;
+}
+
+/** The shape of a commit, judged before its contents are read. */
+export interface ParentsInput {
+  parents: number;
+  /** A commit without parents is expected (the verifier's first commit). */
+  allowRoot: boolean;
+  /** Merge bases can be found, so a merge is judged as the sync merge (core/evaluate/judgeMerge.ts). */
+  judgesMerges: boolean;
+}
+
+/** How a merge compares with the deterministic sync merge of its parents, when it is not that merge. */
+export type MergeInput =
+  | { outcome: 'conflict'; conflict: string }
+  | { outcome: 'differs'; expected: string; a: string; b: string; why: string };
+
 /** What each scope's check is given. */
 export interface ScopeInput {
   /** The principal of a push, before any of its refs is read. */
@@ -60,6 +129,22 @@ export interface ScopeInput {
   ledger: LedgerInput;
   /** One message a commit appends. */
   message: MessageInput;
+  /** One folder of the new tree. */
+  folder: FolderInput;
+  /** One entry of a folder of the new tree. */
+  entry: EntryInput;
+  /** One file or folder the commit deletes. */
+  deleted: DeletedInput;
+  /** One messages.md rewritten rather than appended to. */
+  rewritten: RewriteInput;
+  /** The parents of one commit. */
+  parents: ParentsInput;
+  /** One merge that is not the deterministic sync merge. */
+  merge: MergeInput;
+  /** One thread a view push changes where it may not. */
+  'view-path': ViewPathInput;
+  /** One view commit that is not the view of its translation. */
+  'view-exact': ViewExactInput;
 }
 
 /** How much a finding weighs: only errors refuse a change. */
@@ -81,6 +166,14 @@ export interface ScopeContext {
   thread: RuleContext;
   ledger: Partial<RuleContext>;
   message: RuleContext;
+  folder: Partial<RuleContext>;
+  entry: Partial<RuleContext>;
+  deleted: Partial<RuleContext>;
+  rewritten: Partial<RuleContext>;
+  parents: Partial<RuleContext>;
+  merge: Partial<RuleContext>;
+  'view-path': Partial<RuleContext>;
+  'view-exact': Partial<RuleContext>;
 }
 
 /** A rule as its file declares it. */

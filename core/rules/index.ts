@@ -5,6 +5,13 @@
 // (test/corpus/cases.ts) and a row in docs/spec.md section 8.
 
 import type { Rule } from './define.js';
+import { commitParents, commitParentsView } from './commitParents.js';
+import { viewExact } from './viewExact.js';
+import { viewPath } from './viewPath.js';
+import { merge } from './merge.js';
+import { appendOnlyDeleted, appendOnlyRewritten } from './appendOnly.js';
+import { treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing } from './treeLayout.js';
+import { treeModeEntry } from './treeMode.js';
 import { commitAction } from './commitAction.js';
 import { commitFormat } from './commitFormat.js';
 import { commitTime } from './commitTime.js';
@@ -37,6 +44,9 @@ import { whoWrite, whoWritePush } from './whoWrite.js';
 
 /** Every rule file (core/rules/<key>.ts) with the rules it declares, all under the file's one id. */
 export const ruleFiles = {
+  treeLayout: [treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing],
+  treeMode: [treeModeEntry],
+  appendOnly: [appendOnlyDeleted, appendOnlyRewritten],
   refName: [refNameOnlyMain, refNameFullIds],
   refDelete: [refDelete],
   refCreate: [refCreate],
@@ -61,6 +71,10 @@ export const ruleFiles = {
   commitFormat: [commitFormat],
   commitAction: [commitAction],
   commitTime: [commitTime],
+  commitParents: [commitParents, commitParentsView],
+  viewPath: [viewPath],
+  viewExact: [viewExact],
+  merge: [merge],
   whoAuthor: [whoAuthor],
   whoThread: [whoThread],
   whoStatus: [whoStatus],
@@ -73,10 +87,7 @@ export const ruleFiles = {
  * moved into rule files), each with the place that reports it. They are rules of SPEC 8 all the same.
  */
 export const readerIds = {
-  treeLayout: { id: 'ccr/tree-layout', by: 'core/evaluate/readChanges.ts (tree layout, core/rules/tree.ts)' },
-  treeMode: { id: 'ccr/tree-mode', by: 'core/evaluate/readChanges.ts (tree layout, core/rules/tree.ts)' },
   blobSize: { id: 'ccr/blob-size', by: 'core/evaluate/objectReader.ts, core/yaml.ts, core/messages/file.ts' },
-  appendOnly: { id: 'ccr/append-only', by: 'core/rules/appendOnly.ts, called by core/evaluate/readChanges.ts and core/messages/file.ts' },
   messageFormat: { id: 'ccr/message-format', by: 'core/messages/grammar.ts' },
   messageChars: { id: 'ccr/message-chars', by: 'core/messages/file.ts, grammar.ts, markdown.ts, body.ts' },
   messageAmbiguous: { id: 'ccr/message-ambiguous', by: 'core/messages/markdown.ts' },
@@ -84,11 +95,7 @@ export const readerIds = {
   ledgerFormat: { id: 'ccr/ledger-format', by: 'core/yaml.ts (through core/ledger.ts)' },
   statusFormat: { id: 'ccr/status-format', by: 'core/yaml.ts (through core/status.ts)' },
   statusSchema: { id: 'ccr/status-schema', by: 'core/yaml.ts (through core/status.ts), core/evaluate/readChanges.ts' },
-  commitParents: { id: 'ccr/commit-parents', by: 'core/evaluate/evaluateCommit.ts, core/views/translate.ts, core/verify.ts' },
   commitSignature: { id: 'ccr/commit-signature', by: 'core/rules/signature.ts (called by server/validator.ts), server/signedPolicy.ts' },
-  merge: { id: 'ccr/merge', by: 'core/evaluate/judgeMerge.ts, core/mergeCommit.ts' },
-  viewPath: { id: 'ccr/view-path', by: 'core/views/translate.ts' },
-  viewExact: { id: 'ccr/view-exact', by: 'core/views/translate.ts' },
 } as const;
 
 /** Ids that name no rule but an outcome of the pipeline that judges, each with why. */
@@ -101,11 +108,23 @@ export const pipelineIds = {
 /** The rules of a push's principal, judged before any ref is read (an auditor pushes nothing). */
 export const pushRules = [whoWritePush] as const;
 
+/** The rules of a commit's shape, judged before its contents, and of a merge that is not the sync merge. */
+export const shapeRules = [commitParents, merge] as const;
+
 /** The rules of one ref update, in order; the first finding refuses the update. */
 export const refRules = [refNameOnlyMain, refDelete, refCreate, refNameFullIds] as const;
 
-/** The rules of how the walk over an update's commits ended. */
-export const walkRules = [refFastForward, objectFormatWalk] as const;
+/** The rules of how the walk over an update's commits (or a view push's line) ended. */
+export const walkRules = [refFastForward, objectFormatWalk, commitParentsView] as const;
+
+/**
+ * The rules of what reading a commit meets, in read order: each folder of the new tree (folder
+ * rules, with the entry rules per entry between them), each deletion, each rewritten messages.md.
+ */
+export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten] as const;
+
+/** The rules of a view push's translation (SPEC 12). */
+export const viewRules = [viewPath, viewExact] as const;
 
 /** A group of rules run over one commit's changes: once, or per thread touched (ledger and message rules inside it per ledger and per appended message). */
 export interface Phase {

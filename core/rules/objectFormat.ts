@@ -3,7 +3,7 @@
 
 import { defineRule } from './define.js';
 
-/** A commit met by the walk over a push is malformed. */
+/** A commit met by the walk over a push, or judged by the evaluator, is malformed. */
 export const objectFormatWalk = defineRule({
   id: 'ccr/object-format', scope: 'walk',
   check(w, _ctx, report) {

@@ -7,18 +7,20 @@ import t from 'tap';
 import type { Finding } from '../../core/findings.js';
 import { ruleIds } from '../../core/findings.js';
 import { defineRule, type Where } from '../../core/rules/define.js';
-import { commitPhases, pipelineIds, pushRules, readerIds, refRules, ruleFiles, walkRules } from '../../core/rules/index.js';
+import { commitPhases, pipelineIds, pushRules, readRules, readerIds, refRules, ruleFiles, shapeRules, viewRules, walkRules } from '../../core/rules/index.js';
 import { cases } from '../corpus/cases.js';
 import { objectCases } from '../corpus/objects.js';
 import { root } from '../helpers/fixtures.js';
 
-/** Ids whose refusals no commit can show (they judge ref lines or the pusher), and the test file that pushes them. */
+/** Ids whose refusals no commit of the corpus can show (they judge ref lines, the pusher or a view push), and the test file that shows them. */
 const shownElsewhere: Record<string, string> = {
   'ccr/ref-name': 'test/server/refs.test.ts',
   'ccr/ref-delete': 'test/server/refs.test.ts',
   'ccr/ref-create': 'test/server/refs.test.ts',
   'ccr/ref-fast-forward': 'test/server/refs.test.ts',
   'ccr/who-write': 'test/server/threadsApi.test.ts',
+  'ccr/view-path': 'test/views/pushCases.ts',
+  'ccr/view-exact': 'test/views/pushCases.ts',
 };
 
 t.test('the index exports the rule files, the other ids, the phases and the derived ids', async (t) => {
@@ -35,17 +37,18 @@ t.test('every rule of a file carries the file\'s one id, under the file\'s key',
 
 t.test('every rule file of the index has a corpus case that names its id', async (t) => {
   const corpus = new Set<string | null>([...cases.map((c) => c.expect), ...objectCases.map((c) => c.expect)]);
-  for (const rules of Object.values(ruleFiles)) {
+  for (const [key, rules] of Object.entries(ruleFiles)) {
     const id = rules[0].id;
     const elsewhere = shownElsewhere[id];
-    if (elsewhere) t.ok(readFileSync(`${root}/${elsewhere}`, 'utf8').includes(id), `${id} is shown refusing in ${elsewhere}`);
+    const text = elsewhere ? readFileSync(`${root}/${elsewhere}`, 'utf8') : '';
+    if (elsewhere) t.ok(text.includes(id) || text.includes(`ruleIds.${key}`), `${id} is shown refusing in ${elsewhere}`);
     else t.ok(corpus.has(id), `${id} has a case in test/corpus/`);
   }
 });
 
 t.test('every declared rule runs in exactly one place of the order, and nothing else does', async (t) => {
   const declared = Object.values(ruleFiles).flat();
-  const ordered = [...pushRules, ...refRules, ...walkRules, ...commitPhases.flatMap((p) => p.rules)];
+  const ordered = [...pushRules, ...refRules, ...walkRules, ...readRules, ...shapeRules, ...viewRules, ...commitPhases.flatMap((p) => p.rules)];
   for (const rule of declared) t.equal(ordered.filter((r) => r === rule).length, 1, `${rule.id} (${rule.scope}) once`);
   t.equal(ordered.length, declared.length, 'no rule is ordered that no file declares');
   for (const p of commitPhases) {
