@@ -2,7 +2,7 @@
 // a case that shows it refusing, every rule runs in exactly one place of the order, and a rule's
 // findings carry its own id, whatever its body passes.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import type { Finding } from '../../core/findings.js';
 import { ruleIds } from '../../core/findings.js';
@@ -11,6 +11,7 @@ import { commitPhases, pipelineIds, pushRules, readRules, readerIds, refRules, r
 import { cases } from '../corpus/cases.js';
 import { objectCases } from '../corpus/objects.js';
 import { root } from '../helpers/fixtures.js';
+import { slug } from '../helpers/golden.js';
 
 /** Ids whose refusals no commit of the corpus can show (they judge ref lines, the pusher or a view push), and the test file that shows them. */
 const shownElsewhere: Record<string, string> = {
@@ -74,4 +75,9 @@ t.test('the harness stamps the rule\'s own id and severity on every finding', as
   ]);
   const warning = defineRule({ id: 'ccr/commit-time', scope: 'push', severity: 'warning', check: (_i, _c, report) => report('expected less') });
   t.same(warning.run({ principal: { kind: 'admin', name: 'a' } }, {}), [{ rule: 'ccr/commit-time', severity: 'warning', message: 'expected less' }]);
+});
+
+t.test('every corpus case pushed to a server has its golden remote: lines', async (t) => {
+  for (const c of cases) t.ok(existsSync(`${root}/test/corpus/golden/${slug(c.name)}.txt`), c.name);
+  for (const c of objectCases.filter((x) => !x.unpushable)) t.ok(existsSync(`${root}/test/corpus/golden/objects/${slug(c.name)}.txt`), c.name);
 });
