@@ -8,14 +8,14 @@ import { EMPTY_TREE, readTreeObject, type Commit, type ObjectType, type Oid, typ
 import { MissingObject, readCommit, readCommitChecked, type ObjectSource } from '../source.js';
 import { STATUS_FILE } from '../layout.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from '../status.js';
-import type { DeletedInput, FolderInput, RewriteInput } from '../rules/define.js';
+import type { DeletedInput, FolderInput, RewriteInput, UnjudgedInput } from '../rules/define.js';
 import type { EvaluationCache } from './cache.js';
 
 /**
  * What reading one commit gave besides its changes, in the order it was read: problems of the
  * objects and formats read (as findings), and the folders and deletions the tree rules judge.
  */
-export type ReadItem = { finding: Finding } | { folder: FolderInput } | { deleted: DeletedInput } | { rewritten: RewriteInput };
+export type ReadItem = { finding: Finding } | { folder: FolderInput } | { deleted: DeletedInput } | { rewritten: RewriteInput } | { unjudged: UnjudgedInput };
 
 /** Reads for one evaluation, collecting findings about unreadable or oversized objects. */
 export class Reader {

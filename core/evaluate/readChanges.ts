@@ -67,12 +67,8 @@ async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, n
   const oldLedgerOid = entry(before, LEDGER_FILE)?.oid;
   const newLedgerOid = entry(after, LEDGER_FILE)?.oid;
   const oldLedger = await r.trustedLedger(oldLedgerOid, threadFilePath(name, LEDGER_FILE));
-  // A thread whose ledger cannot be read was never judged sound: nothing about it can be judged
-  // now (who governs it, whether it is open), so it takes no change, rather than one unjudged.
-  if (oldTree !== undefined && !oldLedger) {
-    const why = 'expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change';
-    r.problems(error(ruleIds.ledgerSchema, why, { path: threadFilePath(name, LEDGER_FILE) }));
-  }
+  // Judged by ccr/ledger-schema: a thread whose ledger cannot be read takes no change.
+  if (oldTree !== undefined && !oldLedger) r.items.push({ unjudged: { what: 'ledger', path: threadFilePath(name, LEDGER_FILE) } });
   let newLedger = oldLedger;
   const ledgerChanged = newLedgerOid !== oldLedgerOid;
   if (ledgerChanged && newLedgerOid) {
@@ -96,10 +92,8 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
   const oldStatusOid = entry(before, STATUS_FILE)?.oid;
   const newStatusOid = entry(after, STATUS_FILE)?.oid;
   const oldStatus = await r.trustedStatus(oldStatusOid);
-  if (parentTree !== undefined && !oldStatus) {
-    const why = `expected ${STATUS_FILE} before this commit to be readable, found one that is not (or none): the record takes no change`;
-    r.problems(error(ruleIds.statusSchema, why, { path: STATUS_FILE }));
-  }
+  // Judged by ccr/status-schema: a record whose status cannot be read takes no change.
+  if (parentTree !== undefined && !oldStatus) r.items.push({ unjudged: { what: 'status', path: STATUS_FILE } });
   let newStatus = oldStatus;
   const statusChanged = newStatusOid !== oldStatusOid;
   if (statusChanged && newStatusOid) {

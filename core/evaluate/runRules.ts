@@ -77,6 +77,7 @@ export function judgeRead(items: readonly ReadItem[], ctx: RuleContext): Finding
     if ('finding' in item) return [item.finding];
     if ('deleted' in item) return runScope(readRules, 'deleted', item.deleted, ctx);
     if ('rewritten' in item) return runScope(readRules, 'rewritten', item.rewritten, ctx);
+    if ('unjudged' in item) return runScope(readRules, 'unjudged', item.unjudged, ctx);
     // A folder: its rules in order, each run of entry rules entry by entry.
     const { folder } = item;
     const out: Finding[] = [];

@@ -113,6 +113,12 @@ export type MergeInput =
   | { outcome: 'conflict'; conflict: string }
   | { outcome: 'differs'; expected: string; a: string; b: string; why: string };
 
+/** A file the parent commit held unreadable (or not at all): what it governs takes no change. */
+export interface UnjudgedInput {
+  what: 'ledger' | 'status';
+  path: string;
+}
+
 /** What each scope's check is given. */
 export interface ScopeInput {
   /** The principal of a push, before any of its refs is read. */
@@ -137,6 +143,8 @@ export interface ScopeInput {
   deleted: DeletedInput;
   /** One messages.md rewritten rather than appended to. */
   rewritten: RewriteInput;
+  /** A file before the commit that cannot be read. */
+  unjudged: UnjudgedInput;
   /** The parents of one commit. */
   parents: ParentsInput;
   /** One merge that is not the deterministic sync merge. */
@@ -170,6 +178,7 @@ export interface ScopeContext {
   entry: Partial<RuleContext>;
   deleted: Partial<RuleContext>;
   rewritten: Partial<RuleContext>;
+  unjudged: Partial<RuleContext>;
   parents: Partial<RuleContext>;
   merge: Partial<RuleContext>;
   'view-path': Partial<RuleContext>;

@@ -18,7 +18,8 @@ import { commitTime } from './commitTime.js';
 import { ledgerFrozen } from './ledgerFrozen.js';
 import { ledgerIdentityChanged, ledgerIdentityState } from './ledgerIdentity.js';
 import { ledgerLastUpdatedBack, ledgerLastUpdatedClock, ledgerLastUpdatedMessage, ledgerLastUpdatedState } from './ledgerLastUpdated.js';
-import { ledgerSchemaState } from './ledgerSchema.js';
+import { ledgerSchemaState, ledgerSchemaUnjudged } from './ledgerSchema.js';
+import { statusSchemaUnjudged } from './statusSchema.js';
 import { ledgerSystemMessage } from './ledgerSystemMessage.js';
 import { ledgerTransitionMove, ledgerTransitionNew } from './ledgerTransition.js';
 import { messageAuthor } from './messageAuthor.js';
@@ -59,7 +60,8 @@ export const ruleFiles = {
   messageAuthor: [messageAuthor],
   messageType: [messageType],
   messageCorrection: [messageCorrection],
-  ledgerSchema: [ledgerSchemaState],
+  ledgerSchema: [ledgerSchemaState, ledgerSchemaUnjudged],
+  statusSchema: [statusSchemaUnjudged],
   ledgerIdentity: [ledgerIdentityState, ledgerIdentityChanged],
   ledgerLastUpdated: [ledgerLastUpdatedState, ledgerLastUpdatedClock, ledgerLastUpdatedBack, ledgerLastUpdatedMessage],
   ledgerTransition: [ledgerTransitionNew, ledgerTransitionMove],
@@ -94,7 +96,6 @@ export const readerIds = {
   messageLimits: { id: 'ccr/message-limits', by: 'core/messages/file.ts, grammar.ts, markdown.ts' },
   ledgerFormat: { id: 'ccr/ledger-format', by: 'core/yaml.ts (through core/ledger.ts)' },
   statusFormat: { id: 'ccr/status-format', by: 'core/yaml.ts (through core/status.ts)' },
-  statusSchema: { id: 'ccr/status-schema', by: 'core/yaml.ts (through core/status.ts), core/evaluate/readChanges.ts' },
   commitSignature: { id: 'ccr/commit-signature', by: 'core/rules/signature.ts (called by server/validator.ts), server/signedPolicy.ts' },
 } as const;
 
@@ -119,9 +120,10 @@ export const walkRules = [refFastForward, objectFormatWalk, commitParentsView] a
 
 /**
  * The rules of what reading a commit meets, in read order: each folder of the new tree (folder
- * rules, with the entry rules per entry between them), each deletion, each rewritten messages.md.
+ * rules, with the entry rules per entry between them), each deletion, each rewritten messages.md,
+ * each file before the commit that cannot be read.
  */
-export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten] as const;
+export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten, ledgerSchemaUnjudged, statusSchemaUnjudged] as const;
 
 /** The rules of a view push's translation (SPEC 12). */
 export const viewRules = [viewPath, viewExact] as const;

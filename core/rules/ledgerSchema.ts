@@ -18,3 +18,15 @@ export const ledgerSchemaState = defineRule({
     }
   },
 });
+
+/**
+ * A thread whose ledger cannot be read was never judged sound: nothing about it can be judged now
+ * (who governs it, whether it is open), so it takes no change, rather than one unjudged.
+ */
+export const ledgerSchemaUnjudged = defineRule({
+  id: 'ccr/ledger-schema', scope: 'unjudged',
+  check(u, _ctx, report) {
+    if (u.what !== 'ledger') return;
+    report('expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change', { path: u.path });
+  },
+});
