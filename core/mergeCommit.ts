@@ -10,7 +10,7 @@ import { readLedger, renderLedger } from './ledger.js';
 import { mergeLedger, mergeMessages, mergeStatus, type Merged } from './merge.js';
 import { parseMessages } from './messages/grammar.js';
 import { formatCommit, formatTree, type Commit, type Ident, type ObjectType, type Oid, type TreeEntry } from './objects.js';
-import { ledgerStateRules } from './rules/ledger.js';
+import { judgeLedgerState } from './evaluate/runRules.js';
 import { COMMUNICATIONS, FILE_MODE, FOLDER_MODE, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, threadFilePath, threadFolder } from './layout.js';
 import { readStatus, renderStatus } from './status.js';
 import { decodeUtf8 } from './text.js';
@@ -85,7 +85,7 @@ async function mergeThread(bd: Builder, name: string, base: TreeEntry | undefine
     // The merged ledger is judged by the same file rules as any ledger a commit writes.
     const path = threadFilePath(name, LEDGER_FILE);
     const check = readLedger(bytes, path);
-    const findings = check.ok ? ledgerStateRules(name, path, check.value) : check.findings;
+    const findings = check.ok ? judgeLedgerState(name, path, check.value) : check.findings;
     if (findings.length > 0) return { ok: false, conflict: `${path}: the merged ledger breaks ${rulesOf(findings)}`, findings };
     ledger = bd.put('blob', bytes);
   }

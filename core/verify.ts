@@ -4,7 +4,7 @@
 
 import { EvaluationCache, evaluateCommit, prefetch } from './evaluate.js';
 import { MissingObject, readCommit, readTree, type ObjectSource } from './source.js';
-import { error, ruleIds, type Finding } from './findings.js';
+import { error, ruleIds, verdict, type Finding } from './findings.js';
 import { parseRecordId, type RecordId } from './ids.js';
 import type { Oid } from './objects.js';
 import { readStatus } from './status.js';
@@ -122,7 +122,7 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
       const context = { recordId: known, allowRoot: i === 0, cache, ...merges };
       const found = await evaluateCommit(source, c.oid, context);
       // In a view a thread joined late arrives whole: its earlier history is out of sight, not broken.
-      const arriving = options.view && c.parents.length <= 1 && found.some((f) => f.severity === 'error')
+      const arriving = options.view && c.parents.length <= 1 && !verdict(found).ok
         ? await threadsComingIntoView(source, c.oid, c.parents[0]) : [];
       if (arriving.length > 0) cameIntoView.push({ commit: c.oid, threads: arriving });
       else findings.push(...found);

@@ -5,6 +5,7 @@
 
 import { ConcurrentUpdate, RuleViolation, WorkingCopyConflict } from '../core/errors.js';
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
+import { errorsOf } from '../core/findings.js';
 import type { Ident, Oid } from '../core/objects.js';
 import type { RuleContext } from '../core/rules/context.js';
 import { buildCommit, type CommitSigner } from './build.js';
@@ -61,7 +62,7 @@ export async function writeCommit<T>(repo: Repository, opts: WriteOptions, prepa
         ...(head ? { parentTree: await repo.treeOf(head) } : {}),
       });
       const findings = await evaluateCommit(new OverlaySource(repo.source, built.objects), built.oid, { ...opts.context, allowRoot: head === null, ...(opts.cache ? { cache: opts.cache } : {}) });
-      const errors = findings.filter((f) => f.severity === 'error');
+      const errors = errorsOf(findings);
       if (errors.length > 0) throw new RuleViolation(errors);
       await writeObjects(repo.gitdir, built.objects);
       for (const [oid, o] of built.objects) repo.source.remember(oid, o);

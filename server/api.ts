@@ -9,7 +9,7 @@ import { isUuid, type RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { rightsOf } from '../core/rights.js';
-import { commitTimeFinding } from '../core/rules/commit.js';
+import { commitTimeFinding } from '../core/rules/commitTime.js';
 import { SIGNATURE_MAX_BYTES } from '../core/ssh/sshsig.js';
 import type { Role } from '../core/vocabulary.js';
 import { STATUS_FILE } from '../core/layout.js';

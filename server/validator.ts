@@ -6,7 +6,10 @@
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
 import { readCommitChecked, type ObjectSource } from '../core/source.js';
 import { commitSignatureFinding, type RegisteredKey } from '../core/rules/signature.js';
-import { error, ruleIds, type Finding } from '../core/findings.js';
+import { verdict, type Finding } from '../core/findings.js';
+import { runScope } from '../core/evaluate/runRules.js';
+import { pushRules, refRules, walkRules } from '../core/rules/index.js';
+import type { WalkInput } from '../core/rules/define.js';
 import type { RecordId } from '../core/ids.js';
 import { parseOid, type Oid } from '../core/objects.js';
 import type { BindingLookup, ParticipantBinding, Principal } from '../core/principal.js';
@@ -15,11 +18,8 @@ import { openDatabase } from '../store/sqlite/db.js';
 import { SqliteIdentityStore } from '../store/sqlite/identityStore.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { PushSource } from '../git/pushSource.js';
-import { MAIN } from '../git/refs.js';
 import { IsoGitSource, ObjectCache } from '../git/store.js';
 import type { HookCall, RefUpdate } from './hookEndpoint.js';
-
-const ZERO = '0'.repeat(40);
 
 /** Everything the validator judges a push from. */
 export interface PushInput {
@@ -119,7 +119,7 @@ function repository(gitdir: string): RepositoryState {
  * `main` never had (one fetched from a peer by a sync round that then refused it) is judged like a
  * pushed one, so a merge cannot bring it in unjudged.
  */
-async function newCommits(source: PushSource, u: { old: Oid; new: Oid }, max: number, inHistory: (oid: Oid) => Promise<boolean>): Promise<{ commits: Oid[] } | { finding: Finding }> {
+async function newCommits(source: PushSource, u: { old: Oid; new: Oid }, max: number, inHistory: (oid: Oid) => Promise<boolean>): Promise<{ commits: Oid[] } | WalkInput> {
   const order: Oid[] = [];
   const seen = new Set<string>([u.new]);
   const stack: Array<{ oid: Oid; expanded: boolean }> = [{ oid: u.new, expanded: false }];
@@ -131,10 +131,10 @@ async function newCommits(source: PushSource, u: { old: Oid; new: Oid }, max: nu
       continue;
     }
     top.expanded = true;
-    if (order.length + stack.length > max) return { finding: error(ruleIds.refFastForward, `expected at most ${max} new commits in one push, found more`) };
+    if (order.length + stack.length > max) return { outcome: 'too-many', max };
     const read = await readCommitChecked(source, top.oid);
     // A malformed commit cannot be followed to its parents: it is refused for what it is.
-    if (!read.ok) return { finding: error(ruleIds.objectFormat, read.problem, { commit: top.oid }) };
+    if (!read.ok) return { outcome: 'unreadable-commit', oid: top.oid, problem: read.problem };
     for (const parent of read.value.parents) {
       if (parent === u.old) reachesOld = true;
       if (seen.has(parent) || parent === u.old) continue;
@@ -142,29 +142,29 @@ async function newCommits(source: PushSource, u: { old: Oid; new: Oid }, max: nu
       if (!(await source.existed(parent)) || !(await inHistory(parent))) stack.push({ oid: parent, expanded: false });
     }
   }
-  if (!reachesOld) {
-    return { finding: error(ruleIds.refFastForward, `expected a fast-forward of main from ${u.old.slice(0, 12)}, found a history that does not contain it (fetch, rebase your new commits on main, and push again)`) };
-  }
+  if (!reachesOld) return { outcome: 'not-fast-forward', old: u.old };
   return { commits: order };
 }
 
 /** Judge one ref update on its own. */
 async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict> {
   const at = (f: Finding): Finding => ({ ...f, path: f.path ?? u.ref });
-  if (u.ref !== MAIN) return { findings: [at(error(ruleIds.refName, `expected only ${MAIN} to change, found ${u.ref}`))], commits: 0 };
-  if (u.new === ZERO) return { findings: [at(error(ruleIds.refDelete, `expected ${MAIN} never to be deleted`))], commits: 0 };
-  if (u.old === ZERO) return { findings: [at(error(ruleIds.refCreate, `expected ${MAIN} to exist already: records are created by the server, not by a push`))], commits: 0 };
-  // The ref line's ids are parsed here, once; the walk below is given the parsed ones.
+  // The ref rules in the index's order; the first that finds something refuses the update.
+  for (const rule of refRules) {
+    const found = rule.run(u, { principal: input.principal });
+    if (found.length > 0) return { findings: [at(found[0]!)], commits: 0 };
+  }
+  // The ref rules checked the ids' form; they are parsed here, once, for the walk below.
   const old = parseOid(u.old);
   const tip = parseOid(u.new);
-  if (old === null || tip === null) return { findings: [at(error(ruleIds.refName, 'expected full object ids in the update'))], commits: 0 };
+  if (old === null || tip === null) throw new Error('a ref update passed the ref rules without full object ids');
   const { objects, pushed, cache } = repository(input.gitdir);
   const source = new PushSource(input.env.GIT_OBJECT_DIRECTORY, objects, { ...input.gitEnv, ...input.env }, pushed);
   try {
     const env = { ...input.gitEnv, ...input.env };
     const isAncestor = gitIsAncestor(input.gitdir, env);
     const walk = await newCommits(source, { old, new: tip }, input.maxCommits, (oid) => isAncestor(oid, old));
-    if ('finding' in walk) return { findings: [at(walk.finding)], commits: 0 };
+    if ('outcome' in walk) return { findings: runScope(walkRules, 'walk', walk, {}).slice(0, 1).map(at), commits: 0 };
     const signed = await signatureFindings(input, source, walk.commits);
     if (signed.length || !input.content) return { findings: signed, commits: walk.commits.length };
     const lookup = bindingLookup(input.bindings);
@@ -176,7 +176,7 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
       });
       findings.push(...found);
       // Later commits build on a refused one; their findings would only repeat it.
-      if (found.some((f) => f.severity === 'error')) break;
+      if (!verdict(found).ok) break;
     }
     return { findings, commits: walk.commits.length };
   } finally {
@@ -186,7 +186,8 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
 
 /** Judge every ref update of a push; the push is accepted only if no update has an error. */
 export async function judgePush(input: PushInput): Promise<PushVerdict> {
-  if (!rightsOf(input.principal).write) return { findings: [error(ruleIds.whoWrite, 'expected no pushes from an auditor')], commits: 0 };
+  const refused = runScope(pushRules, 'push', { principal: input.principal }, {});
+  if (refused.length > 0) return { findings: refused, commits: 0 };
   const verdicts = await Promise.all(input.updates.map((u) => judgeUpdate(input, u)));
   return { findings: verdicts.flatMap((v) => v.findings), commits: verdicts.reduce((n, v) => n + v.commits, 0) };
 }

@@ -4,7 +4,7 @@
 // past it); `ccr sync` runs it in its own process.
 
 import { evaluateCommit, EvaluationCache } from '../core/evaluate.js';
-import type { Finding } from '../core/findings.js';
+import { errorsOf, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { parseCommit, type Oid } from '../core/objects.js';
 import { oidsOfLine } from '../git/oidLines.js';
@@ -52,7 +52,7 @@ export async function judgeIncoming(input: IncomingInput): Promise<{ findings: F
       const bad = await badSignature(source, oid, input.now);
       if (bad) return { findings: [bad], commits: i + 1 };
       const found = await evaluateCommit(source, oid, { recordId: input.recordId, cache, mergeBase, now: input.now });
-      const errors = found.filter((f) => f.severity === 'error');
+      const errors = errorsOf(found);
       if (errors.length > 0) return { findings: errors, commits: i + 1 };
     }
     return { findings: [], commits: list.length };

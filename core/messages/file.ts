@@ -5,6 +5,7 @@ import { decodeUtf8, scanText } from '../text.js';
 import { parseMessages } from './grammar.js';
 import { BLOCK_HEAD, FIRST_SEP, HEADER, SEP, messageLimits, type ParsedMessage } from './message.js';
 import { crossCheck } from './markdown.js';
+import { appendedNotWhole } from '../rules/appendOnly.js';
 
 /** Messages read from a text and what was wrong with it. */
 export interface MessagesCheck {
@@ -61,7 +62,7 @@ export function checkAppendedText(appendedText: string, earlier: EarlierFile, pa
   if (!appendedText.startsWith(sep + BLOCK_HEAD.trimEnd() + '\n')) {
     return {
       appended: [],
-      findings: [error(ruleIds.appendOnly, `expected what is appended to be whole messages starting with ${JSON.stringify(sep + BLOCK_HEAD.trim())}`, { ...(path ? { path } : {}), line: earlier.lines + 1 })],
+      findings: [appendedNotWhole(sep + BLOCK_HEAD.trim(), { ...(path ? { path } : {}), line: earlier.lines + 1 })],
     };
   }
   // The part is checked as a file of its own: `# Messages`, a blank line, then the new blocks.

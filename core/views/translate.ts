@@ -7,7 +7,10 @@
 // view of M_n is exactly C_n: then the pusher's branch and the server agree with no surprise.
 
 import { mergeRefused } from '../evaluate.js';
-import { error, ruleIds, type Finding } from '../findings.js';
+import type { Finding } from '../findings.js';
+import { runScope } from '../evaluate/runRules.js';
+import type { ViewExactInput, ViewPathInput, WalkInput } from '../rules/define.js';
+import { viewRules, walkRules } from '../rules/index.js';
 import type { Principal } from '../principal.js';
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
 import {
@@ -58,7 +61,19 @@ export interface Translation {
 }
 
 const FOLDER = '40000';
-const short = (oid: string) => oid.slice(0, 12);
+
+/** The one finding of a refused case: the rules of each scope report every case the translation refuses. */
+function first(found: Finding[], what: object): Finding {
+  if (!found[0]) throw new Error(`no rule reports ${JSON.stringify(what)}`);
+  return found[0];
+}
+
+/** The finding of how the walk over a view push ended. */
+const walkFinding = (w: WalkInput) => first(runScope(walkRules, 'walk', w, {}), w);
+/** The finding of a view push changing a thread it may not. */
+const pathFinding = (v: ViewPathInput) => first(runScope(viewRules, 'view-path', v, {}), v);
+/** The finding of a view commit that is not the view of its translation. */
+const exactFinding = (v: ViewExactInput) => first(runScope(viewRules, 'view-exact', v, {}), v);
 
 class Reader {
   constructor(readonly source: ObjectSource) {}
@@ -109,20 +124,11 @@ Promise<{ commits: Array<[Oid, Commit]> } | { finding: Finding }> {
   const line: Array<[Oid, Commit]> = [];
   for (let at = tip; at !== old;) {
     const c = await r.commit(at);
-    if (!c) return { finding: error(ruleIds.objectFormat, 'expected a well-formed commit', { commit: at }) };
+    if (!c) return { finding: walkFinding({ outcome: 'unreadable-commit', oid: at, problem: 'expected a well-formed commit' }) };
     if (c.parents.length === 2 && principal) return { finding: { ...mergeRefused(principal), commit: at } };
-    if (c.parents.length > 1) {
-      const why = `expected one parent, found a merge of ${c.parents.length}: `
-        + 'a view is pushed as a line of commits on the view you fetched; rebase instead';
-      return { finding: error(ruleIds.commitParents, why, { commit: at }) };
-    }
-    if (c.parents.length === 0) {
-      const why = `expected commits on your view ${short(old)}, found a history that does not contain it`;
-      return { finding: error(ruleIds.refFastForward, why, { commit: at }) };
-    }
-    if (line.length >= max) {
-      return { finding: error(ruleIds.refFastForward, `expected at most ${max} new commits in one push, found more`) };
-    }
+    if (c.parents.length > 1) return { finding: walkFinding({ outcome: 'view-merge', parents: c.parents.length, at }) };
+    if (c.parents.length === 0) return { finding: walkFinding({ outcome: 'view-not-on', old, at }) };
+    if (line.length >= max) return { finding: walkFinding({ outcome: 'too-many', max }) };
     line.push([at, c]);
     at = c.parents[0]!;
   }
@@ -149,9 +155,7 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
   const commits: TranslatedCommit[] = [];
   const refuse = (finding: Finding): Translation => ({ findings: [finding], commits, objects, copy, built: false });
   if (old !== view) {
-    return refuse(error(ruleIds.refFastForward,
-      `expected a push on your view at ${short(view)}, found one on ${short(old)}: `
-      + 'your view moved since you fetched it; fetch and push again'));
+    return refuse(walkFinding({ outcome: 'view-moved', view, old }));
   }
   const line = await pushedLine(r, old, tip, input.maxCommits ?? 10_000, input.principal);
   if ('finding' in line) return refuse(line.finding);
@@ -178,8 +182,7 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
     ]);
     const [seen, threads] = [seenOrNull ?? new Map<string, TreeEntry>(), threadsOrNull ?? new Map<string, TreeEntry>()];
     if (!pushed) {
-      const why = 'expected `communications` to be a folder of threads';
-      return refuse(error(ruleIds.viewPath, why, { path: COMMUNICATIONS, commit: oid }));
+      return refuse(pathFinding({ problem: 'not-a-folder', commit: oid }));
     }
     for (const name of new Set([...seen.keys(), ...pushed.keys()])) {
       const [a, b] = [seen.get(name), pushed.get(name)];
@@ -187,13 +190,9 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
       const path = `${COMMUNICATIONS}/${name}`;
       const now = threads.get(name);
       if (!a) {
-        // A name already used by a thread out of sight: refused without saying more than the pusher knew.
-        const why = `expected a new thread under an id not used in this record, found \`${name}\` in use`;
-        if (now) return refuse(error(ruleIds.viewPath, why, { path, commit: oid }));
+        if (now) return refuse(pathFinding({ problem: 'id-in-use', name, path, commit: oid }));
       } else if (!now || now.oid !== a.oid || !(await r.sees(reader, now))) {
-        const why = 'expected changes only to threads you take part in, '
-          + 'found a change to a thread you no longer take part in';
-        return refuse(error(ruleIds.viewPath, why, { path, commit: oid }));
+        return refuse(pathFinding({ problem: 'left-thread', path, commit: oid }));
       }
       if (b) {
         threads.set(name, b);
@@ -212,7 +211,7 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
       copy.push(oid);
     } else {
       const headers = viewHeaders(c, reader);
-      if (typeof headers === 'string') return refuse(error(ruleIds.viewExact, headers, { commit: oid }));
+      if (typeof headers === 'string') return refuse(exactFinding({ problem: 'headers', reason: headers, commit: oid }));
       const commit = {
         tree, parents: [mainAt], author: c.author, committer: c.committer, extra: headers, message: c.message,
       };
@@ -255,13 +254,7 @@ Promise<Finding | null> {
       previous = view;
       continue;
     }
-    const why = got === previous
-      ? `expected commit ${short(view)} to change what your view shows, found that it changes nothing there `
-        + '(an empty commit, or a change that leaves your view)'
-      : `expected your commit ${short(view)} to be the view of its translation, found ${short(got)}: `
-        + 'something it changes would not be in your view as pushed '
-        + '(a thread you do not take part in, a file out of place)';
-    return error(ruleIds.viewExact, why, { commit: view });
+    return exactFinding(got === previous ? { problem: 'changes-nothing', commit: view } : { problem: 'not-its-view', commit: view, got });
   }
   return null;
 }

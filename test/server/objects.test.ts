@@ -10,6 +10,7 @@ import { BASE_TIME } from '../corpus/memory.js';
 import { append, commitMessage, msg, recordSnapshot, threadSnapshot } from '../corpus/record.js';
 import { importCommits } from '../helpers/fastImport.js';
 import { gitOk, gitRun } from '../helpers/git.js';
+import { golden, remoteLines, slug, writtenUuids } from '../helpers/golden.js';
 import { testServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -19,6 +20,7 @@ t.test('malformed trees and commits pushed with the git CLI are refused', async 
   await gitOk(repo, ['init', '-q']);
   const gitdir = `${repo}/.git`;
   const ls = async (id: string) => (await gitOk(repo, ['ls-remote', s.gitUrl(id, s.admin), 'refs/heads/main'])).split('\t')[0];
+  const stable = writtenUuids('test/corpus/objects.ts', 'test/corpus/record.ts', 'test/helpers/people.ts');
 
   for (const c of objectCases.filter((x) => !x.unpushable)) {
     await t.test(c.name, async (t) => {
@@ -42,6 +44,11 @@ t.test('malformed trees and commits pushed with the git CLI are refused', async 
         t.match(push.stderr, /pre-receive hook declined/);
       }
       t.equal(await ls(id), base, 'main is unchanged');
+      // The remote: lines a person reads are pinned, as the commit corpus's are (issue 12, item 7).
+      const lines = remoteLines(push.stderr, id, stable);
+      const file = `test/corpus/golden/objects/${slug(c.name)}.txt`;
+      const { expected, written } = golden(file, lines);
+      if (!written) t.equal(lines, expected, `the remote: lines are those of ${file} (CCR_UPDATE_GOLDEN=1 rewrites it)`);
       const log = readFileSync(`${s.data}/access.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       const refusal = log.filter((e) => e.record === id && e.method === 'POST' && e.service === 'git-receive-pack').pop();
       t.match(refusal, { outcome: c.fsck ? 'refused-objects' : 'refused' }, 'the access log records a refusal');

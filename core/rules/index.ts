@@ -1,0 +1,180 @@
+// The rule index (issue 12): every rule file, by the key `ruleIds` has always used, and the order
+// in which the rules judge. `ruleIds` and `RuleId` are derived from it: a new rule id exists once
+// its file is listed here. Adding a rule: write core/rules/<key>.ts with `defineRule`, list it in
+// `ruleFiles` and in the phase (`refRules`, `commitPhases`, …) of its scope, give it a corpus case
+// (test/corpus/cases.ts) and a row in docs/spec.md section 8.
+
+import type { Rule } from './define.js';
+import { commitParents, commitParentsView } from './commitParents.js';
+import { viewExact } from './viewExact.js';
+import { viewPath } from './viewPath.js';
+import { merge } from './merge.js';
+import { appendOnlyDeleted, appendOnlyRewritten } from './appendOnly.js';
+import { treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing } from './treeLayout.js';
+import { treeModeEntry } from './treeMode.js';
+import { commitAction } from './commitAction.js';
+import { commitFormat } from './commitFormat.js';
+import { commitTime } from './commitTime.js';
+import { ledgerFrozen } from './ledgerFrozen.js';
+import { ledgerIdentityChanged, ledgerIdentityState } from './ledgerIdentity.js';
+import { ledgerLastUpdatedBack, ledgerLastUpdatedClock, ledgerLastUpdatedMessage, ledgerLastUpdatedState } from './ledgerLastUpdated.js';
+import { ledgerSchemaState, ledgerSchemaUnjudged } from './ledgerSchema.js';
+import { statusSchemaUnjudged } from './statusSchema.js';
+import { ledgerSystemMessage } from './ledgerSystemMessage.js';
+import { ledgerTransitionMove, ledgerTransitionNew } from './ledgerTransition.js';
+import { messageAuthor } from './messageAuthor.js';
+import { messageCorrection } from './messageCorrection.js';
+import { messageId } from './messageId.js';
+import { messageTimestampClock, messageTimestampCreated } from './messageTimestamp.js';
+import { messageType } from './messageType.js';
+import { objectFormatWalk } from './objectFormat.js';
+import { patientParticipation } from './patientParticipation.js';
+import { recordClosed } from './recordClosed.js';
+import { recordFrozen } from './recordFrozen.js';
+import { refCreate } from './refCreate.js';
+import { refDelete } from './refDelete.js';
+import { refFastForward } from './refFastForward.js';
+import { refNameFullIds, refNameOnlyMain } from './refName.js';
+import { statusIdentity } from './statusIdentity.js';
+import { threadNotOpen } from './threadNotOpen.js';
+import { whoAuthor } from './whoAuthor.js';
+import { whoParticipant } from './whoParticipant.js';
+import { whoStatus } from './whoStatus.js';
+import { whoThread } from './whoThread.js';
+import { whoWrite, whoWritePush } from './whoWrite.js';
+
+/** Every rule file (core/rules/<key>.ts) with the rules it declares, all under the file's one id. */
+export const ruleFiles = {
+  treeLayout: [treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing],
+  treeMode: [treeModeEntry],
+  appendOnly: [appendOnlyDeleted, appendOnlyRewritten],
+  refName: [refNameOnlyMain, refNameFullIds],
+  refDelete: [refDelete],
+  refCreate: [refCreate],
+  refFastForward: [refFastForward],
+  objectFormat: [objectFormatWalk],
+  threadNotOpen: [threadNotOpen],
+  patientParticipation: [patientParticipation],
+  messageId: [messageId],
+  messageTimestamp: [messageTimestampCreated, messageTimestampClock],
+  messageAuthor: [messageAuthor],
+  messageType: [messageType],
+  messageCorrection: [messageCorrection],
+  ledgerSchema: [ledgerSchemaState, ledgerSchemaUnjudged],
+  statusSchema: [statusSchemaUnjudged],
+  ledgerIdentity: [ledgerIdentityState, ledgerIdentityChanged],
+  ledgerLastUpdated: [ledgerLastUpdatedState, ledgerLastUpdatedClock, ledgerLastUpdatedBack, ledgerLastUpdatedMessage],
+  ledgerTransition: [ledgerTransitionNew, ledgerTransitionMove],
+  ledgerFrozen: [ledgerFrozen],
+  ledgerSystemMessage: [ledgerSystemMessage],
+  statusIdentity: [statusIdentity],
+  recordFrozen: [recordFrozen],
+  recordClosed: [recordClosed],
+  commitFormat: [commitFormat],
+  commitAction: [commitAction],
+  commitTime: [commitTime],
+  commitParents: [commitParents, commitParentsView],
+  viewPath: [viewPath],
+  viewExact: [viewExact],
+  merge: [merge],
+  whoAuthor: [whoAuthor],
+  whoThread: [whoThread],
+  whoStatus: [whoStatus],
+  whoWrite: [whoWritePush, whoWrite],
+  whoParticipant: [whoParticipant],
+} as const;
+
+/**
+ * Rule ids whose findings are still reported where the thing is read (issue 12, item 2, not yet
+ * moved into rule files), each with the place that reports it. They are rules of SPEC 8 all the same.
+ */
+export const readerIds = {
+  blobSize: { id: 'ccr/blob-size', by: 'core/evaluate/objectReader.ts, core/yaml.ts, core/messages/file.ts' },
+  messageFormat: { id: 'ccr/message-format', by: 'core/messages/grammar.ts' },
+  messageChars: { id: 'ccr/message-chars', by: 'core/messages/file.ts, grammar.ts, markdown.ts, body.ts' },
+  messageAmbiguous: { id: 'ccr/message-ambiguous', by: 'core/messages/markdown.ts' },
+  messageLimits: { id: 'ccr/message-limits', by: 'core/messages/file.ts, grammar.ts, markdown.ts' },
+  ledgerFormat: { id: 'ccr/ledger-format', by: 'core/yaml.ts (through core/ledger.ts)' },
+  statusFormat: { id: 'ccr/status-format', by: 'core/yaml.ts (through core/status.ts)' },
+  commitSignature: { id: 'ccr/commit-signature', by: 'core/rules/signature.ts (called by server/validator.ts), server/signedPolicy.ts' },
+} as const;
+
+/** Ids that name no rule but an outcome of the pipeline that judges, each with why. */
+export const pipelineIds = {
+  parseBudget: { id: 'ccr/parse-budget', why: 'the judging ran out of time or the record stayed busy: nothing was judged wrong' },
+  quota: { id: 'ccr/quota', why: 'the pusher passed a quota of the server, whatever the push holds' },
+  internal: { id: 'ccr/internal', why: 'the server failed; the pusher sees only a request id, the operator the log' },
+} as const;
+
+/** The rules of a push's principal, judged before any ref is read (an auditor pushes nothing). */
+export const pushRules = [whoWritePush] as const;
+
+/** The rules of a commit's shape, judged before its contents, and of a merge that is not the sync merge. */
+export const shapeRules = [commitParents, merge] as const;
+
+/** The rules of one ref update, in order; the first finding refuses the update. */
+export const refRules = [refNameOnlyMain, refDelete, refCreate, refNameFullIds] as const;
+
+/** The rules of how the walk over an update's commits (or a view push's line) ended. */
+export const walkRules = [refFastForward, objectFormatWalk, commitParentsView] as const;
+
+/**
+ * The rules of what reading a commit meets, in read order: each folder of the new tree (folder
+ * rules, with the entry rules per entry between them), each deletion, each rewritten messages.md,
+ * each file before the commit that cannot be read.
+ */
+export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten, ledgerSchemaUnjudged, statusSchemaUnjudged] as const;
+
+/** The rules of a view push's translation (SPEC 12). */
+export const viewRules = [viewPath, viewExact] as const;
+
+/** A group of rules run over one commit's changes: once, or per thread touched (ledger and message rules inside it per ledger and per appended message). */
+export interface Phase {
+  per: 'commit' | 'thread';
+  rules: readonly Rule[];
+}
+
+/**
+ * The rules of a commit, in the order their findings are listed (the remote: lines a pusher reads
+ * follow it): the commit itself and the record's status, then each thread's ledger and messages,
+ * then who pushed it, then the bound participant entries.
+ */
+export const commitPhases: readonly Phase[] = [
+  { per: 'commit', rules: [commitFormat, commitAction, commitTime, statusIdentity, recordFrozen, recordClosed] },
+  {
+    per: 'thread',
+    rules: [
+      ledgerIdentityState, ledgerLastUpdatedState, ledgerSchemaState,
+      ledgerLastUpdatedClock, ledgerTransitionNew, ledgerLastUpdatedBack, ledgerIdentityChanged, ledgerTransitionMove, ledgerFrozen, ledgerSystemMessage,
+      threadNotOpen,
+      messageId, messageTimestampCreated, ledgerLastUpdatedMessage, messageTimestampClock, messageAuthor, messageType, patientParticipation, messageCorrection,
+    ],
+  },
+  { per: 'commit', rules: [whoWrite, whoStatus] },
+  { per: 'thread', rules: [whoAuthor, whoThread] },
+  { per: 'thread', rules: [whoParticipant] },
+];
+
+/** The rules a ledger keeps on its own (also judged on every ledger a sync merge computes). */
+export const ledgerStateRules = [ledgerIdentityState, ledgerLastUpdatedState, ledgerSchemaState] as const;
+
+type Files = typeof ruleFiles;
+type Listed = typeof readerIds & typeof pipelineIds;
+
+/** The id of every rule file, reader-reported rule and pipeline outcome, by its key. */
+export type RuleIds = { readonly [K in keyof Files]: Files[K][0]['id'] } & { readonly [K in keyof Listed]: Listed[K]['id'] };
+
+/** The key and id of each entry of the index. */
+function ids(): RuleIds {
+  const out: Record<string, string> = {};
+  for (const [key, rules] of Object.entries(ruleFiles)) out[key] = rules[0].id;
+  for (const [key, { id }] of Object.entries({ ...readerIds, ...pipelineIds })) out[key] = id;
+  // Built by the loops above from the same objects the type is read from.
+  return out as RuleIds;
+}
+
+/** The stable id of every rule of SPEC section 8 and of each pipeline outcome, as printed in refusals. */
+export const ruleIds: RuleIds = ids();
+
+/** A stable rule id such as `ccr/append-only`. */
+export type RuleId = RuleIds[keyof RuleIds];

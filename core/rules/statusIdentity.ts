@@ -1,0 +1,16 @@
+// ccr/status-identity (SPEC 8): the status file names this record, and its clinical id never changes.
+
+import { STATUS_FILE } from '../layout.js';
+import { defineRule } from './define.js';
+
+/** A changed status file keeps the record's coordination_id and clinical_id. */
+export const statusIdentity = defineRule({
+  id: 'ccr/status-identity', scope: 'commit',
+  check(c, ctx, report) {
+    const s = c.newStatus;
+    if (!s || !c.statusChanged) return;
+    const where = { path: STATUS_FILE };
+    if (s.coordination_id !== ctx.recordId) report(`expected coordination_id ${ctx.recordId} (the record id), found ${s.coordination_id}`, where);
+    if (c.oldStatus && s.clinical_id !== c.oldStatus.clinical_id) report(`expected clinical_id ${c.oldStatus.clinical_id} never to change, found ${s.clinical_id}`, where);
+  },
+});
