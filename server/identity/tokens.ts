@@ -25,7 +25,9 @@ export function toPrincipal(p: StoredPrincipal): Principal {
   // Every way in checks the id (server/principals.ts, the migration's schema, OIDC claims), so a
   // row that does not parse is a corrupt store, refused as the store refuses a row missing a field.
   const participantId = parseParticipantId(p.participant_id);
-  if (participantId === null) throw new Error(`principal ${p.name}: a participant row whose participant id ${p.participant_id} is not a UUID`);
+  if (participantId === null) {
+    throw new Error(`principal ${p.name}: a participant row whose participant id ${p.participant_id} is not a UUID`);
+  }
   return { kind: 'participant', name: p.name, participantId, role: p.role, displayName: p.display_name };
 }
 
