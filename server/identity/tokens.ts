@@ -99,7 +99,10 @@ export class TokenAuthenticator {
         if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
           this.#refused.delete(key);
           this.#refused.set(key, Date.now() + FORGET_REFUSED_MS);
-          if (this.#refused.size > REMEMBER_REFUSED) this.#refused.delete(this.#refused.keys().next().value as string);
+          if (this.#refused.size > REMEMBER_REFUSED) {
+            const oldest = this.#refused.keys().next();
+            if (!oldest.done) this.#refused.delete(oldest.value);
+          }
           return null;
         }
         try {
