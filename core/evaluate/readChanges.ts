@@ -11,7 +11,7 @@ import { MissingObject } from '../source.js';
 import type { CommitChanges, ThreadChange } from '../rules/context.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, THREAD_FILES, isFolder, threadFilePath, threadFolder } from '../layout.js';
 import { STATUS_MAX_BYTES, readStatus } from '../status.js';
-import { parseThreadId, type ThreadId } from '../ids.js';
+import { isThreadId } from '../ids.js';
 import { decodeUtf8 } from '../text.js';
 import type { Reader } from './objectReader.js';
 
@@ -57,7 +57,7 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
 }
 
 /** Read what one commit changes in one thread folder. */
-async function threadChange(r: Reader, name: ThreadId, oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
+async function threadChange(r: Reader, name: ThreadChange['threadId'], oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
   const path = threadFolder(name);
   const [before, after] = [await r.tree(oldTree, path), await r.tree(newTree, path)];
   r.items.push({ folder: { folder: 'thread', path, entries: after, total: after.length } });
@@ -119,9 +119,8 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
     }
     for (const t of newThreads) {
       const old = entry(oldThreads, t.name);
-      const name = parseThreadId(t.name);
-      if (old?.oid === t.oid || name === null || !isFolder(t)) continue;
-      threads.push(await threadChange(r, name, old?.oid, t.oid));
+      if (old?.oid === t.oid || !isThreadId(t.name) || !isFolder(t)) continue;
+      threads.push(await threadChange(r, t.name, old?.oid, t.oid));
     }
   }
   return {
