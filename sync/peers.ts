@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { InvalidInput } from '../core/errors.js';
 import { isUuid, type RecordId } from '../core/ids.js';
-import type { RecordStore } from '../server/records.js';
+import type { RecordStore } from '../store/records.js';
 
 /** A peer site as configured. */
 export interface Peer {
