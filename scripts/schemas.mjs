@@ -16,8 +16,12 @@ const { Ajv } = require('ajv');
 const standaloneCode = require('ajv/dist/standalone').default;
 
 /** Export name → schema file. The options are those core/schemas.ts used to compile at run time. */
-const validators = { validateLedger: 'ledger.schema.json', validateStatus: 'coordination-status.schema.json' };
+const validators = {
+  validateLedger: 'ledger.schema.json', validateStatus: 'coordination-status.schema.json', validateSites: 'sites.schema.json',
+};
 const ajv = new Ajv({ allErrors: true, strict: true, code: { source: true, esm: true } });
+// CCR's annotation: the sentence a reader names when a subschema fails (core/refusal.ts); no code.
+ajv.addKeyword({ keyword: 'refusal', schemaType: 'object' });
 const ids = {};
 for (const [name, file] of Object.entries(validators)) {
   const schema = JSON.parse(readFileSync(join(root, 'schemas', file), 'utf8'));
