@@ -11,6 +11,8 @@ export interface Refusal {
   instancePath: string;
   rank: number;
   text: string;
+  /** The name that is not allowed (a property name), for `{found}` in the text. */
+  found?: string;
 }
 
 /** The annotation, if the value is one. */
@@ -44,9 +46,16 @@ export function refusals(schema: object, errors: ErrorObject[] | null | undefine
     const path = e.schemaPath.replace(/^#\/?/, '').split('/').filter((s) => s !== '');
     const parent = at(schema, path.slice(0, -1));
     const missing = e.keyword === 'required' ? String(e.params['missingProperty']) : undefined;
-    const named = (missing !== undefined ? refusalIn(at(parent, ['properties', missing])) : undefined) ?? refusalIn(parent);
-    if (named) found.push({ instancePath: e.instancePath, ...named });
+    // The keyword's own subschema first (a `propertyNames` schema), then a missing field's, then the parent.
+    const named = refusalIn(at(schema, path)) ?? (missing !== undefined ? refusalIn(at(parent, ['properties', missing])) : undefined) ?? refusalIn(parent);
+    const name: unknown = e.params['propertyName'] ?? e.propertyName ?? e.params['additionalProperty'];
+    if (named) found.push({ instancePath: e.instancePath, ...named, ...(typeof name === 'string' ? { found: name } : {}) });
   }
   const index = (r: Refusal) => Number(/\/(\d+)(?:\/|$)/.exec(r.instancePath)?.[1] ?? Infinity);
   return found.sort((a, b) => index(a) - index(b) || a.rank - b.rank);
+}
+
+/** The text of a refusal with `{at}` (the value's path, dotted) and `{found}` filled in. */
+export function sentence(r: Refusal): string {
+  return r.text.replaceAll('{at}', r.instancePath.slice(1).replaceAll('/', '.')).replaceAll('{found}', r.found ?? '');
 }

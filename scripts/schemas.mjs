@@ -18,6 +18,7 @@ const standaloneCode = require('ajv/dist/standalone').default;
 /** Export name → schema file. The options are those core/schemas.ts used to compile at run time. */
 const validators = {
   validateLedger: 'ledger.schema.json', validateStatus: 'coordination-status.schema.json', validateSites: 'sites.schema.json',
+  validateQuotas: 'quotas.schema.json',
 };
 const ajv = new Ajv({ allErrors: true, strict: true, code: { source: true, esm: true } });
 // CCR's annotation: the sentence a reader names when a subschema fails (core/refusal.ts); no code.
