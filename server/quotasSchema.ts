@@ -2,7 +2,7 @@
 // core/generated/), typed as the file is written: every part may be left out (or null) for its default.
 
 import type { ValidateFunction } from 'ajv';
-import * as generated from '../core/generated/schemaValidators.js';
+import * as generated from '../core/generated/configValidators.js';
 import quotasSchema from '../schemas/quotas.schema.json' with { type: 'json' };
 import type { PrincipalKind } from '../core/principal.js';
 

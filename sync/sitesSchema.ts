@@ -2,7 +2,7 @@
 // compiled ahead of time into core/generated/), one module beside the reader (sync/peers.ts).
 
 import type { ValidateFunction } from 'ajv';
-import * as generated from '../core/generated/schemaValidators.js';
+import * as generated from '../core/generated/configValidators.js';
 import sitesSchema from '../schemas/sites.schema.json' with { type: 'json' };
 
 /** A peer site as configured. */
