@@ -9,8 +9,8 @@ import type { ValidateFunction } from 'ajv';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { CannotStart } from '../../core/errors.js';
-import { principalKinds } from '../../core/principal.js';
-import { roles } from '../../core/vocabulary.js';
+import type { PrincipalKind } from '../../core/principal.js';
+import type { Role } from '../../core/vocabulary.js';
 import * as generated from '../../core/generated/principalsJsonValidator.js';
 import { describeSchemaErrors } from '../../core/schemaErrors.js';
 import { syncDir } from '../../git/fsutil.js';
@@ -20,9 +20,9 @@ import type { ImportedPrincipal, SqliteIdentityStore } from './identityStore.js'
 /** An entry of principals.json (version 1), as the server wrote it. */
 interface JsonPrincipal {
   name: string;
-  kind: (typeof principalKinds)[number];
+  kind: PrincipalKind;
   participant_id?: string;
-  role?: (typeof roles)[number];
+  role?: Role;
   display_name?: string;
   token_hash?: string;
   salt?: string;
