@@ -17,7 +17,7 @@ import { participantOf, sharedRecords } from '../access.js';
 import { runGit } from '../../git/run.js';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
-import { RecordStore } from '../records.js';
+import { RecordStore } from '../../store/records.js';
 import { SerialRuns } from '../serialRuns.js';
 
 /** An event as readers see it: the audience stays inside. */
