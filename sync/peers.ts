@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import { InvalidInput } from '../core/errors.js';
-import { isUuid, parseRecordId, type RecordId } from '../core/ids.js';
+import { parseRecordId, type RecordId } from '../core/ids.js';
 import { refusals, type Refusal } from '../core/refusal.js';
 import { describeSchemaErrors } from '../core/schemaErrors.js';
 import type { RecordStore } from '../store/records.js';
