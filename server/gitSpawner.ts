@@ -105,6 +105,7 @@ class Helper {
   readonly #pending = new Map<number, (run: HelperRun | null) => void>();
   readonly #sockets = new Map<number, Socket>();
   #next = 1;
+  #inFlight = 0;
   readonly child: ChildProcess;
   /** Set once the helper listens; false once it has gone. */
   ready: boolean | null = null;
@@ -115,15 +116,24 @@ class Helper {
     this.child.on('message', (m: HelperMessage) => this.#message(m));
     this.child.on('error', () => this.#gone());
     this.child.on('exit', () => this.#gone());
-    // The helper never keeps the server alive.
+    // The helper keeps the server alive only while a run waits for its exit status (#hold).
     this.child.unref();
-    (this.child.channel as unknown as { unref?: () => void } | undefined)?.unref?.();
+    this.#hold(0);
+  }
+
+  /** Count runs in flight; the IPC channel holds the event loop only while there are some. */
+  #hold(delta: number): void {
+    this.#inFlight += delta;
+    const channel = this.child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
+    if (this.#inFlight > 0) channel?.ref?.();
+    else channel?.unref?.();
   }
 
   /** Start git; null when the helper cannot (the caller starts git itself). */
   start(args: string[], env: NodeJS.ProcessEnv): Promise<HelperRun | null> {
     if (this.ready !== true) return Promise.resolve(null);
     const id = this.#next++;
+    this.#hold(1);
     return new Promise((resolve) => {
       const socket = connect({ path: this.#path, allowHalfOpen: true });
       this.#sockets.set(id, socket);
@@ -144,6 +154,7 @@ class Helper {
     this.#pending.delete(id);
     if (!run) this.#sockets.get(id)?.destroy();
     this.#sockets.delete(id);
+    if (resolve && !run) this.#hold(-1);
     resolve?.(run);
   }
 
@@ -155,7 +166,10 @@ class Helper {
       if (!socket) return;
       const run = new HelperRun(m.id, socket, this);
       this.#runs.set(m.id, run);
-      run.once('close', () => this.#runs.delete(m.id));
+      run.once('close', () => {
+        this.#runs.delete(m.id);
+        this.#hold(-1);
+      });
       this.#settle(m.id, run);
     } else if (this.#pending.has(m.id)) this.#settle(m.id, null); // it could not start git: git is started directly
     else this.#runs.get(m.id)?.message(m);
