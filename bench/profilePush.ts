@@ -2,7 +2,8 @@
 // a process of its own) runs with `--cpu-prof`; one record gets N one-message pushes with the git
 // CLI; on exit the profile is summed up by category (spawning git, the hook's round trip, HTTP,
 // validation on its thread is not in the main thread's profile) and by function (self time).
-// Usage: node dist/bench/profilePush.js [pushes]   (CCR_BENCH_KEEP=1 keeps the .cpuprofile)
+// Usage: node dist/bench/profilePush.js [pushes]   (CCR_BENCH_KEEP=1 keeps the .cpuprofile;
+// CCR_PROFILE_CCR=<another build's dist/bundle/ccr.js> profiles that build, for a before/after)
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ const port = await new Promise<number>((resolve) => {
     s.close(() => resolve(p));
   });
 });
-const server = spawn(process.execPath, [...(process.env['CCR_PROFILE_NODE'] ?? '').split(' ').filter(Boolean), '--cpu-prof', '--cpu-prof-dir', `${dir}/prof`, new URL('../bundle/ccr.js', import.meta.url).pathname,
+const server = spawn(process.execPath, [...(process.env['CCR_PROFILE_NODE'] ?? '').split(' ').filter(Boolean), '--cpu-prof', '--cpu-prof-dir', `${dir}/prof`, process.env['CCR_PROFILE_CCR'] ?? new URL('../bundle/ccr.js', import.meta.url).pathname,
   'serve', '--data', `${dir}/data`, '--port', String(port)], { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } });
 const url = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 600 && !(await fetch(`${url}/healthz`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
@@ -27,27 +28,28 @@ for (let i = 0; i < 600 && !(await fetch(`${url}/healthz`).then(() => true, () =
 const rec = await apiRecord({ url });
 const chain = await commitChain(rec.url, `${dir}/work`, rec.thread, n);
 const times: number[] = [];
+// V8 stamps samples with the monotonic clock, which hrtime reads too: the pushes' window.
+const from = Number(process.hrtime.bigint() / 1000n);
 for (const sha of chain) times.push(await time(() => gitCli(`${dir}/work`, ['push', '-q', rec.url, `${sha}:refs/heads/main`])));
+const to = Number(process.hrtime.bigint() / 1000n);
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 // The main thread's profile (thread 0); the validator threads write their own.
 const file = readdirSync(`${dir}/prof`).find((f) => /\.0\.\d+\.cpuprofile$/.test(f))!;
-const prof = JSON.parse(readFileSync(`${dir}/prof/${file}`, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const prof = JSON.parse(readFileSync(`${dir}/prof/${file}`, 'utf8')) as { nodes: Node[]; startTime: number; samples: number[]; timeDeltas: number[] };
 const byId = new Map(prof.nodes.map((x) => [x.id, x]));
 const parent = new Map<number, number>();
 for (const x of prof.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
 const self = new Map<number, number>();
-// Only the pushes count: from the first sample starting a receive-pack or upload-pack (the clone's come earlier; a little of the first push is lost) (start-up, the
-// record's creation and the clone come before), over the pushes after the first.
-const onStack = (id: number, name: string) => {
-  for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) if (byId.get(x)!.callFrame.functionName === name) return true;
-  return false;
-};
-const first = prof.samples.findIndex((s) => onStack(s, 'serviceProcess'));
-prof.samples.forEach((s, i) => { if (i > first) self.set(s, (self.get(s) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000); });
-const pushes = n - 1;
+// Only the pushes count: samples stamped between the first push's start and the last one's end.
+let at = prof.startTime;
+prof.samples.forEach((s, i) => {
+  at += prof.timeDeltas[i] ?? 0;
+  if (at >= from && at <= to) self.set(s, (self.get(s) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000);
+});
+const pushes = n;
 
 /** The first category whose test matches a frame on the node's stack (innermost first). */
 const categories: Array<[string, (f: Node['callFrame']) => boolean]> = [
