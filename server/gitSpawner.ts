@@ -116,12 +116,13 @@ class Helper {
     this.child.on('message', (m: HelperMessage) => this.#message(m));
     this.child.on('error', () => this.#gone());
     this.child.on('exit', () => this.#gone());
-    // The helper keeps the server alive only while a run waits for its exit status (#hold).
+    // The helper keeps the server alive only while a run waits to start (#hold); a run started is
+    // held by its socket, as a child's pipes hold its parent.
     this.child.unref();
     this.#hold(0);
   }
 
-  /** Count runs in flight; the IPC channel holds the event loop only while there are some. */
+  /** Count runs waiting to start; the IPC channel holds the event loop only while there are some. */
   #hold(delta: number): void {
     this.#inFlight += delta;
     const channel = this.child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
@@ -154,7 +155,7 @@ class Helper {
     this.#pending.delete(id);
     if (!run) this.#sockets.get(id)?.destroy();
     this.#sockets.delete(id);
-    if (resolve && !run) this.#hold(-1);
+    if (resolve) this.#hold(-1);
     resolve?.(run);
   }
 
@@ -166,10 +167,7 @@ class Helper {
       if (!socket) return;
       const run = new HelperRun(m.id, socket, this);
       this.#runs.set(m.id, run);
-      run.once('close', () => {
-        this.#runs.delete(m.id);
-        this.#hold(-1);
-      });
+      run.once('close', () => this.#runs.delete(m.id));
       this.#settle(m.id, run);
     } else if (this.#pending.has(m.id)) this.#settle(m.id, null); // it could not start git: git is started directly
     else this.#runs.get(m.id)?.message(m);

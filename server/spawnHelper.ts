@@ -4,7 +4,8 @@
 // server's event loop pays a socket connection instead. Each connection to its Unix socket (in a
 // folder only the server's user can open) carries one line of JSON, {id, args, env}; git then runs
 // with that connection as its stdin and stdout, and its exit status and stderr go back over the
-// IPC channel. The helper imports nothing of CCR's and ends when the server goes away.
+// IPC channel. The helper imports nothing of CCR's and ends when the server goes away or after a
+// moment with nothing to do.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
@@ -23,12 +24,31 @@ interface Kill {
 }
 
 const STDERR_MAX = 8192;
+/**
+ * Idle this long (no git running, no request), the helper ends; the server starts another on its
+ * next git request. A process that waits for its children (a test runner's) then ends too.
+ */
+const IDLE_MS = 2000;
+let idle: NodeJS.Timeout | undefined;
+let connections = 0;
+/** Start the idle countdown when nothing is going on; stop it when something is. */
+function watchIdle(): void {
+  clearTimeout(idle);
+  if (running.size > 0 || connections > 0) return;
+  idle = setTimeout(() => server.close(() => process.exit(0)), IDLE_MS);
+}
 const LINE_MAX = 1024 * 1024;
 const running = new Map<number, ChildProcess>();
 const send = (m: object) => { if (process.connected) process.send!(m); };
 
 /** Start git for one connection, once its request line has come (and nothing after it: the server waits). */
 function serve(socket: Socket): void {
+  connections++;
+  watchIdle();
+  socket.once('close', () => {
+    connections--;
+    watchIdle();
+  });
   let head = '';
   const onData = (d: Buffer) => {
     head += d.toString('utf8');
@@ -63,6 +83,7 @@ function serve(socket: Socket): void {
     child.on('close', (code, signal) => {
       running.delete(start.id);
       send({ id: start.id, code, signal, stderr });
+      watchIdle();
     });
     send({ id: start.id, pid: child.pid });
   };
@@ -79,7 +100,10 @@ process.on('message', (m: Kill) => {
 // The server went away: so does the helper (its git runs end with their connections).
 process.on('disconnect', () => process.exit(0));
 const server = createServer(serve);
-server.listen(path, () => send({ listening: true }));
+server.listen(path, () => {
+  send({ listening: true });
+  watchIdle();
+});
 server.on('error', (e) => {
   send({ failed: String(e) });
   process.exit(1);

@@ -6,16 +6,21 @@ import t from 'tap';
 import { spawnGit, startSpawnHelper, type GitProcess } from '../../server/gitSpawner.js';
 import { gitEnv } from '../../git/run.js';
 
-/** Run to its close: stdout, stderr and the exit code. */
+/**
+ * Run to its close: stdout, stderr and the exit code. A timer holds this process meanwhile: the
+ * helper's channel does not (a server's listener does), so the exit status can come after git's
+ * output has ended.
+ */
 function finish(child: GitProcess, input?: string): Promise<{ out: string; err: string; code: number | null }> {
-  return new Promise((resolve) => {
+  const hold = setInterval(() => undefined, 1000);
+  return new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     child.on('close', (code: number | null) => resolve({ out, err, code }));
     if (input !== undefined) child.stdin.end(input);
-  });
+  }).finally(() => clearInterval(hold));
 }
 
 /** spawnGit once the helper listens (the first calls start git directly while it starts). */
