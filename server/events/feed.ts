@@ -14,6 +14,7 @@ import type { Oid } from '../../core/objects.js';
 import type { Principal } from '../../core/principal.js';
 import { rightsOf } from '../../core/rights.js';
 import { participantOf, sharedRecords } from '../access.js';
+import { firstParentsSince } from '../../git/firstParents.js';
 import { runGit } from '../../git/run.js';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -139,7 +140,10 @@ export class EventFeed {
     const old = this.recordedHead(id) as Oid | null;
     if (old === head) return 0;
     let from = old;
-    let listed = await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', from ? `${from}..${head}` : head]);
+    // Read in process when the recorded head is a few first parents back (after every push); git otherwise.
+    const near = await firstParentsSince(repo.source, from, head);
+    let listed = near ? { code: 0, stdout: Buffer.from(near.join('\n')), stderr: '' }
+      : await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', from ? `${from}..${head}` : head]);
     if (listed.code !== 0 && from) {
       // The recorded head is not in this repository (it was replaced from a backup): read it again
       // from its root, leaving out what the feed already holds.
