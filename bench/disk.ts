@@ -9,7 +9,7 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { CoordinationService } from '../index.js';
 import type { RecordId } from '../core/ids.js';
 import { gitEnv } from '../git/run.js';
-import { renderGitConfig } from '../server/gitConfig.js';
+import { renderGitConfig } from '../git/config.js';
 import { HOOKS_DIR } from '../server/index.js';
 import { apiRecord, appendMany, author, benchServer, gitCli, jane, place, prose } from './fixtures.js';
 import { report, scratch } from './util.js';

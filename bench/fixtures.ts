@@ -110,7 +110,7 @@ export async function fillThread(url: string, dir: string, thread: string, count
 /** "No hook": the git environment of `server` with a configuration whose hooks folder is empty (pushes not judged). */
 export async function noHookEnv(server: RunningServer, dir: string): Promise<NodeJS.ProcessEnv> {
   mkdirSync(`${dir}/no-hooks`, { recursive: true });
-  const { renderGitConfig } = await import('../server/gitConfig.js');
+  const { renderGitConfig } = await import('../git/config.js');
   writeFileSync(`${dir}/gitconfig-no-hooks`, renderGitConfig({ hooksPath: `${dir}/no-hooks`, maxInputBytes: server.context.options.maxPushBytes }));
   return gitEnv(`${dir}/gitconfig-no-hooks`);
 }

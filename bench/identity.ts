@@ -10,11 +10,12 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { openHasher, TokenAuthenticator } from '../server/identity/tokens.js';
+import { TokenAuthenticator } from '../server/identity/tokens.js';
+import { openHasher } from '../store/tokenHash.js';
 import { myRecords } from '../server/identity/recordIndexer.js';
 import type { ImportedPrincipal } from '../store/sqlite/identityStore.js';
 import { openIdentityStores, type IdentityStores } from '../store/sqlite/open.js';
-import type { TokenHasher } from '../server/tokenHash.js';
+import type { TokenHasher } from '../store/tokenHash.js';
 import type { Principal } from '../core/principal.js';
 import { median, report, scratch } from './util.js';
 

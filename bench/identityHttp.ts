@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { openHasher } from '../server/identity/tokens.js';
+import { openHasher } from '../store/tokenHash.js';
 import type { ImportedPrincipal } from '../store/sqlite/identityStore.js';
 import { openIdentityStores } from '../store/sqlite/open.js';
 import { gitEnv } from '../git/run.js';

@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRecord } from '../service/initialise.js';
-import { RecordStore } from '../server/records.js';
+import { RecordStore } from '../store/records.js';
 import { gitEnv } from '../git/run.js';
 import type { RecordId } from '../core/ids.js';
 import { TOKEN, apiRecord, benchServer, commitChain, gitCli, place } from './fixtures.js';

@@ -6,10 +6,9 @@
 import { userInfo } from 'node:os';
 import { InvalidInput, isCcrError } from '../core/errors.js';
 import type { Principal, PrincipalKind } from '../core/principal.js';
-import { newPrincipal } from '../server/api.js';
-import { createToken, expiresIn, listTokens, revokeToken } from '../server/identity/tokenOps.js';
-import { openHasher } from '../server/identity/tokens.js';
-import { checkPrincipalInput, newToken, type PrincipalInput } from '../server/principals.js';
+import { createToken, expiresIn, listTokens, revokeToken } from '../store/tokenOps.js';
+import { openHasher } from '../store/tokenHash.js';
+import { checkPrincipalInput, newPrincipal, newToken, type PrincipalInput } from '../store/principals.js';
 import type { StoredPrincipal } from '../store/identity.js';
 import { openIdentityStores, type IdentityStores } from '../store/sqlite/open.js';
 import { Failure, need, openDataDir, out, str, UsageError, type Command } from './args.js';

@@ -1,8 +1,8 @@
 // `ccr record create`: create a record in a data folder (as the server's API does).
 
 import { createRecord } from '../service/initialise.js';
-import { loadSiteKey } from '../server/siteKey.js';
-import { RecordStore } from '../server/records.js';
+import { loadSiteKey } from '../store/siteKey.js';
+import { RecordStore } from '../store/records.js';
 import { promises as fs } from 'node:fs';
 import { need, openDataDir, out, str, UsageError, type Command } from './args.js';
 

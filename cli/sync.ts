@@ -1,12 +1,13 @@
 // `ccr sync`: one sync round by hand, for every record shared with every peer (or those named).
 
-import { loadSiteKey, SITE_KEY_FILE } from '../server/siteKey.js';
+import { loadSiteKey, SITE_KEY_FILE } from '../store/siteKey.js';
 import { promises as fs } from 'node:fs';
 import { parseRecordId } from '../core/ids.js';
 import { gitEnv as runGitEnv } from '../git/run.js';
-import { installGitConfig } from '../server/gitConfig.js';
-import { defaults, HOOKS_DIR } from '../server/index.js';
-import { RecordStore } from '../server/records.js';
+import { installGitConfig } from '../git/config.js';
+import { HOOKS_DIR } from '../git/hooks.js';
+import { DEFAULT_MAX_PUSH_BYTES, DEFAULT_SYNC_TIMEOUT_MS } from '../git/limits.js';
+import { RecordStore } from '../store/records.js';
 import { loadSites, sharedRecords, shares } from '../sync/peers.js';
 import { syncRecord, type RoundReport } from '../sync/round.js';
 import { Failure, openDataDir, out, UsageError, type Command } from './args.js';
@@ -26,7 +27,7 @@ Example:
   async run(v) {
     const record = v['record'] === undefined ? undefined : parseRecordId(v['record']);
     if (record === null) throw new UsageError(`expected --record to be a record id (a UUID), found ${JSON.stringify(v['record'])}`);
-    const timeoutMs = v['timeout'] === undefined ? defaults.syncTimeoutMs : Number(v['timeout']) * 1000;
+    const timeoutMs = v['timeout'] === undefined ? DEFAULT_SYNC_TIMEOUT_MS : Number(v['timeout']) * 1000;
     if (!(timeoutMs > 0)) throw new UsageError(`expected --timeout to be a number of seconds, found ${JSON.stringify(v['timeout'])}`);
     const { path: data } = await openDataDir(v['data'], false);
     const sites = await loadSites(data).catch((e: unknown) => {
@@ -40,7 +41,7 @@ Example:
     const records = new RecordStore(await fs.realpath(`${data}/coordination`));
     // The server's own configuration when it has written one (its limits may differ from the defaults).
     const written = await fs.access(`${data}/gitconfig`).then(() => true, () => false);
-    const gitEnv = written ? runGitEnv(`${data}/gitconfig`) : await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: defaults.maxPushBytes });
+    const gitEnv = written ? runGitEnv(`${data}/gitconfig`) : await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: DEFAULT_MAX_PUSH_BYTES });
     // Merges are signed with the site key, as the server's own rounds sign them.
     const site = await loadSiteKey(data).catch((e: unknown) => {
       throw new Failure(`${data}/${SITE_KEY_FILE} cannot be used: ${(e as Error).message}`, 'the site signing key must be an unencrypted Ed25519 OpenSSH key of mode 600');
@@ -53,7 +54,7 @@ Example:
         const repo = await records.open(id);
         const r: RoundReport = !repo ? { record: id, peer: peer.name, outcome: 'failed', main: null, detail: 'no such record here' }
           : down ? { record: id, peer: peer.name, outcome: 'peer-down', main: await repo.head(), detail: `not tried: ${down}` }
-          : await syncRecord({ gitEnv, timeoutMs, maxFetchBytes: defaults.maxPushBytes, signer: site.key.signer }, repo, peer, id);
+          : await syncRecord({ gitEnv, timeoutMs, maxFetchBytes: DEFAULT_MAX_PUSH_BYTES, signer: site.key.signer }, repo, peer, id);
         if (r.outcome === 'peer-down') down ??= r.detail ?? 'the peer is down';
         reports.push(r);
         if (!v['json']) process.stdout.write(`${peer.name} ${id} ${r.outcome}${r.detail ? `: ${r.detail.split('\n')[0]}` : ''}\n`);

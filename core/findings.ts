@@ -1,10 +1,10 @@
 // What a rule reports. A verdict is data: only findings of severity `error` refuse a change.
 
-import type { RuleId } from './rules/index.js';
+import type { RuleId } from './rules/ids.js';
 
-// The ids are derived from the rule index (core/rules/index.ts); they are re-exported here, where
-// every caller has always found them.
-export { ruleIds, type RuleId } from './rules/index.js';
+// The ids are a leaf list (core/rules/ids.ts) that the rule index is checked against; they are
+// re-exported here, where every caller has always found them.
+export { ruleIds, type RuleId } from './rules/ids.js';
 
 /** Where a finding points: a file or folder, a message, a line, a commit. */
 export interface Place {

@@ -2,40 +2,10 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { ruleIds } from './findings.js';
-import type { ParticipantId, ThreadId, Timestamp } from './ids.js';
-import { validateLedger } from './schemas.js';
-import type { Role, Sensitivity, ThreadStatus } from './vocabulary.js';
+import { validateLedger, type Ledger, type Participant, type Policies, type Visibility } from './ledgerSchema.js';
 import { readYamlFile, yamlString, type ReadResult } from './yaml.js';
 
-/** A participant of a thread. */
-export interface Participant {
-  participant_id: ParticipantId;
-  role: Role;
-  display_name: string;
-}
-
-/** Who sees a thread, and how sensitive it is. */
-export interface Visibility {
-  sensitivity: Sensitivity;
-  restricted: boolean;
-}
-
-/** What a thread allows. */
-export interface Policies {
-  allow_patient_participation: boolean;
-  allow_external_organisations: boolean;
-}
-
-/** The content of ledger.yaml. */
-export interface Ledger {
-  thread_id: ThreadId;
-  status: ThreadStatus;
-  created_at: Timestamp;
-  last_updated_at: Timestamp;
-  participants: Participant[];
-  visibility: Visibility;
-  policies: Policies;
-}
+export type { Ledger, Participant, Policies, Visibility } from './ledgerSchema.js';
 
 /** Defaults at creation (SPEC 5). */
 export const defaultVisibility: Visibility = { sensitivity: 'standard', restricted: false };

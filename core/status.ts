@@ -2,22 +2,11 @@
 
 import { ruleIds } from './findings.js';
 import type { RecordId, Uuid } from './ids.js';
-import { validateStatus } from './schemas.js';
-import type { LifecycleState } from './vocabulary.js';
 import { STATUS_FILE } from './layout.js';
+import { validateStatus, type CoordinationStatus } from './statusSchema.js';
 import { readYamlFile, type ReadResult } from './yaml.js';
 
-/** The content of COORDINATION_STATUS.yaml. */
-export interface CoordinationStatus {
-  coordination_id: RecordId;
-  clinical_id: Uuid;
-  status: {
-    lifecycle_state: LifecycleState;
-    record_open: boolean;
-    record_queryable: boolean;
-    record_modifiable: boolean;
-  };
-}
+export type { CoordinationStatus } from './statusSchema.js';
 
 /** Size cap of COORDINATION_STATUS.yaml, checked before it is read. */
 export const STATUS_MAX_BYTES = 16 * 1024;

@@ -4,7 +4,7 @@
 
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, Parser, type Node } from 'yaml';
 import { error, ruleIds, type Finding } from './findings.js';
-import { describeSchemaErrors } from './schemas.js';
+import { describeSchemaErrors } from './schemaErrors.js';
 import { decodeUtf8, lineAt, scanText } from './text.js';
 
 /** A problem found while reading: what was expected, and the 1-based line. */

@@ -3,7 +3,7 @@
 // command plus shared chunks, so a command reads a few files instead of resolving, reading and
 // linking some four hundred modules (half of `ccr message add`'s time went there). The server's
 // worker threads are entries of their own (dist/bundle/<name>Worker.js), found where the pools
-// look for them, next to the module that starts them; the hook is found as from dist/server/.
+// look for them, next to the module that starts them (so is the spawn helper); the hook is found as from dist/server/.
 // dist/bundle/meta.json names the inputs of every output; the tests refuse a bundle older than
 // its inputs. Usage: node scripts/bundle.mjs (after tsc -p .)
 
@@ -17,7 +17,9 @@ const outdir = join(root, 'dist', 'bundle');
 /** Worker thread modules, started by URL: `new URL('./<name>Worker.js', import.meta.url)`. */
 const workers = ['server', 'store', 'sync'].flatMap((dir) =>
   readdirSync(join(root, 'dist', dir), { recursive: true, encoding: 'utf8' })
-    .filter((f) => /Worker\.js$/.test(f)).map((f) => join(root, 'dist', dir, f)));
+    .filter((f) => /Worker\.js$/.test(f)).map((f) => join(root, 'dist', dir, f)))
+  // The spawn helper is a process of its own, started like a worker: by URL, next to its starter.
+  .concat(join(root, 'dist', 'server', 'spawnHelper.js'));
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({

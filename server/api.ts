@@ -11,7 +11,6 @@ import type { Principal } from '../core/principal.js';
 import { rightsOf } from '../core/rights.js';
 import { commitTimeFinding } from '../core/rules/commitTime.js';
 import { SIGNATURE_MAX_BYTES } from '../core/ssh/sshsig.js';
-import type { Role } from '../core/vocabulary.js';
 import { STATUS_FILE } from '../core/layout.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
@@ -20,9 +19,9 @@ import { allow, held, mayAccess, participantOf, sharedRecords } from './access.j
 import type { ServerContext } from './context.js';
 import { readJson } from './http.js';
 import type { SignedIn } from './identity/credentials.js';
-import { createToken, listTokens, revokeToken } from './identity/tokenOps.js';
+import { createToken, listTokens, revokeToken } from '../store/tokenOps.js';
 import { myRecords } from './identity/recordIndexer.js';
-import { checkPrincipalInput, newToken, type PrincipalInput } from './principals.js';
+import { checkPrincipalInput, newPrincipal, newToken, type PrincipalInput } from '../store/principals.js';
 import type { NewPrincipal, StoredPrincipal } from '../store/identity.js';
 import type { ReadResult, ReadTask } from './readTasks.js';
 import { unsignedWrite } from './signedPolicy.js';
@@ -193,14 +192,6 @@ export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMess
     { actor: p.name })
     .finally(() => ctx.identity.audited());
   return { status: 201, body: { name: input.name, kind: input.kind, token } };
-}
-
-/** A checked principal input as the store takes it. */
-export function newPrincipal(input: PrincipalInput): NewPrincipal {
-  return input.kind === 'participant'
-    ? { name: input.name, kind: 'participant', participant_id: input.participant_id!, role: input.role as Role,
-      display_name: input.display_name! }
-    : { name: input.name, kind: input.kind };
 }
 
 /** Every principal, without secrets, in name order (read page by page from the store). */

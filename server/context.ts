@@ -12,12 +12,12 @@ import type { LogFormat, Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Quotas } from './quotas.js';
 import type { Reader } from './reader.js';
-import type { RecordStore } from './records.js';
+import type { RecordStore } from '../store/records.js';
 import type { ValidatorPool } from './validatorPool.js';
 import type { ServerEvents } from './events/routes.js';
 import type { DeliveryOptions } from './events/webhooks.js';
 import type { ServerViews } from './views.js';
-import type { SiteKey } from './siteKey.js';
+import type { SiteKey } from '../store/siteKey.js';
 import type { SitesConfig } from '../sync/peers.js';
 import type { SyncScheduler } from '../sync/scheduler.js';
 

@@ -14,21 +14,22 @@ import { ParticipantIndex } from './access.js';
 import { AccessLog } from './accessLog.js';
 import { createHandler } from './app.js';
 import type { ServerContext, ServerOptions } from './context.js';
-import { installGitConfig } from './gitConfig.js';
+import { installGitConfig } from '../git/config.js';
+import { DEFAULT_MAX_PUSH_BYTES, DEFAULT_SYNC_TIMEOUT_MS } from '../git/limits.js';
 import { judgeHook } from './gitRoute.js';
 import { HookEndpoint } from './hookEndpoint.js';
 import { logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { openServerIdentity } from './identity/serve.js';
-import { newToken } from './principals.js';
+import { newToken } from '../store/principals.js';
 import { Reader } from './reader.js';
-import { RecordStore } from './records.js';
+import { RecordStore } from '../store/records.js';
 import { ValidatorPool } from './validatorPool.js';
 import { Advertisements } from './advertisement.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import type { SyncContext } from '../sync/round.js';
-import { loadSiteKey, SITE_KEY_FILE, sitePublicKeyLine } from './siteKey.js';
+import { loadSiteKey, SITE_KEY_FILE, sitePublicKeyLine } from '../store/siteKey.js';
 import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
 import { hookOwnerCheck, openEvents } from './events/routes.js';
@@ -40,8 +41,8 @@ export { HOOKS_DIR };
 /** The embedded defaults (SPEC 9): data in ./data, 127.0.0.1:8080. */
 export const defaults: ServerOptions = {
   data: './data', host: '127.0.0.1', port: 8080,
-  maxPushBytes: 256 * 1024 * 1024, maxRequestBytes: 16 * 1024 * 1024,
-  headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true, syncTimeoutMs: 30_000,
+  maxPushBytes: DEFAULT_MAX_PUSH_BYTES, maxRequestBytes: 16 * 1024 * 1024,
+  headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true, syncTimeoutMs: DEFAULT_SYNC_TIMEOUT_MS,
   maintenancePauseMs: 10_000,
   validatorThreads: 2, readerThreads: 2, readBudgetMs: 10_000, readerCacheBytes: 32 * 1024 * 1024, shutdownGraceMs: 30_000,
 };

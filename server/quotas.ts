@@ -7,20 +7,18 @@
 import { promises as fs, readdirSync, statSync } from 'node:fs';
 import { InvalidInput, QuotaExceeded } from '../core/errors.js';
 import { isOid, isTreeEntry, parseTree, type Oid } from '../core/objects.js';
-import { principalKinds, type Principal, type PrincipalKind } from '../core/principal.js';
+import type { Principal, PrincipalKind } from '../core/principal.js';
+import { refusals, sentence, type Refusal } from '../core/refusal.js';
+import { describeSchemaErrors } from '../core/schemaErrors.js';
 import { COMMUNICATIONS } from '../core/layout.js';
 import { readCommit, type ObjectSource } from '../core/source.js';
 import { PushSource } from '../git/pushSource.js';
 import { MAIN } from '../git/refs.js';
 import { IsoGitSource } from '../git/store.js';
 import type { HookCall } from './hookEndpoint.js';
+import { quotasSchema, validateQuotas, type QuotaLimits } from './quotasSchema.js';
 
-/** What may be added per period; a missing or null entry is unlimited. */
-export interface QuotaLimits {
-  records?: number | null;
-  threads?: number | null;
-  bytes?: number | null;
-}
+export type { QuotaLimits } from './quotasSchema.js';
 
 /** The quota configuration: the period, limits per principal kind, and per principal name (which win). */
 export interface QuotaConfig {
@@ -44,29 +42,42 @@ export const defaultQuotas: QuotaConfig = {
 
 const WHAT = ['records', 'threads', 'bytes'] as const;
 
-function checkLimits(v: unknown, where: string): QuotaLimits {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidInput(`quotas.json ${where}: expected an object of records, threads, bytes`);
-  for (const [k, n] of Object.entries(v)) {
-    if (!(WHAT as readonly string[]).includes(k)) throw new InvalidInput(`quotas.json ${where}: expected only records, threads or bytes, found ${k}`);
-    if (n !== null && !(Number.isInteger(n) && (n as number) >= 0)) throw new InvalidInput(`quotas.json ${where}.${k}: expected a whole number ≥ 0 or null (no limit)`);
+/**
+ * Check a configuration read from JSON against schemas/quotas.schema.json, refused with the first
+ * fault by rank; what it leaves out keeps its default.
+ */
+export function checkQuotas(value: unknown): QuotaConfig {
+  if (!validateQuotas(value)) {
+    const first = refusals(quotasSchema, validateQuotas.errors).sort(inFileOrder(value))[0];
+    throw new InvalidInput(first ? sentence(first) : `quotas.json: ${describeSchemaErrors(validateQuotas.errors).join('; ')}`);
   }
-  return v as QuotaLimits;
+  return {
+    period_seconds: value.period_seconds ?? defaultQuotas.period_seconds,
+    kinds: { ...defaultQuotas.kinds, ...value.kinds },
+    principals: { ...value.principals },
+  };
 }
 
-/** Check a configuration read from JSON; what it leaves out keeps its default. */
-export function checkQuotas(value: unknown): QuotaConfig {
-  const v = value as Partial<QuotaConfig> | null;
-  if (!v || typeof v !== 'object') throw new InvalidInput('quotas.json: expected an object');
-  const period = v.period_seconds ?? defaultQuotas.period_seconds;
-  if (!Number.isInteger(period) || period < 1) throw new InvalidInput('quotas.json: expected period_seconds to be a whole number ≥ 1');
-  const kinds: QuotaConfig['kinds'] = { ...defaultQuotas.kinds };
-  for (const [kind, limits] of Object.entries(v.kinds ?? {})) {
-    if (!(principalKinds as readonly string[]).includes(kind)) throw new InvalidInput(`quotas.json kinds: expected one of ${principalKinds.join(', ')}, found ${kind}`);
-    kinds[kind as PrincipalKind] = checkLimits(limits, `kinds.${kind}`);
-  }
-  const principals: Record<string, QuotaLimits> = {};
-  for (const [name, limits] of Object.entries(v.principals ?? {})) principals[name] = checkLimits(limits, `principals.${name}`);
-  return { period_seconds: period, kinds, principals };
+/** The parts of the file in the order they are checked; the rest by their place in the file, then rank. */
+const SECTIONS = ['', 'period_seconds', 'kinds', 'principals'];
+
+/** Orders faults as the checks always ran: period, then each kind, then each principal, in file order. */
+function inFileOrder(value: unknown): (a: Refusal, b: Refusal) => number {
+  const place = (r: Refusal): number[] => {
+    const path = [...r.instancePath.split('/').slice(1), ...(r.found !== undefined ? [r.found] : [])];
+    const out = [SECTIONS.indexOf(path[0] ?? '')];
+    let node: unknown = value && typeof value === 'object' ? Reflect.get(value, path[0] ?? '') : undefined;
+    for (const seg of path.slice(1)) {
+      out.push(node && typeof node === 'object' ? Object.keys(node).indexOf(seg) : -1);
+      node = node && typeof node === 'object' ? Reflect.get(node, seg) : undefined;
+    }
+    return out;
+  };
+  return (a, b) => {
+    const [pa, pb] = [place(a), place(b)];
+    for (let i = 0; i < Math.min(pa.length, pb.length); i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
+    return a.rank - b.rank;
+  };
 }
 
 /** Read `<data>/quotas.json`; no file means the defaults. */

@@ -3,13 +3,14 @@
 // bodies are inflated here (gzip) so the size cap holds after inflation too; a client that goes
 // away takes its git process with it.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { PayloadTooLarge } from '../core/errors.js';
 import { pkt, type AdvertisementSource } from './advertisement.js';
+import { spawnGit, type GitProcess } from './gitSpawner.js';
 
 /** The two git services CCR serves. */
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
@@ -110,7 +111,7 @@ export async function rpc(
     res.end(pkt(`ERR ${decision.refusal}`));
     return { ...answered, refused: decision.refusal };
   }
-  const child = serviceProcess(req, gitdir, service, env);
+  const child = await serviceProcess(req, gitdir, service, env);
   child.stdin.on('error', () => undefined);
   child.stdin.end(decision && 'body' in decision ? decision.body : read.body);
   const headers = resultHeaders(res, service);
@@ -120,12 +121,14 @@ export async function rpc(
   return { ...exchange, bytesIn: read.body.length };
 }
 
-/** upload-pack or receive-pack for one request, with the protocol version the client asked for. */
-function serviceProcess(req: IncomingMessage, gitdir: string, service: GitService, env: NodeJS.ProcessEnv) {
+/**
+ * upload-pack or receive-pack for one request, with the protocol version the client asked for;
+ * started by the spawn helper (server/gitSpawner.ts), so the event loop does not pay the spawn.
+ */
+function serviceProcess(req: IncomingMessage, gitdir: string, service: GitService, env: NodeJS.ProcessEnv): Promise<GitProcess> {
   const protocol = protocolOf(req);
-  return spawn('git', [service.slice(4), '--stateless-rpc', gitdir], {
-    env: { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) }, stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return spawnGit([service.slice(4), '--stateless-rpc', gitdir],
+    { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) });
 }
 
 /** Writes the result headers once, when git's answer begins (so a git failure can still be a 400). */
@@ -155,9 +158,9 @@ async function readBody(req: IncomingMessage, maxBody: number): Promise<Body> {
 }
 
 /** Stream a request through git, for receive-pack (a pack can be large) and upload-pack without `admit`. */
-function streamed(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv,
+async function streamed(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv,
   maxBody: number): Promise<Exchange> {
-  const child = serviceProcess(req, gitdir, service, env);
+  const child = await serviceProcess(req, gitdir, service, env);
   const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);
   const unpack = service === 'git-receive-pack' ? watchUnpack(child.stdout) : () => undefined;
@@ -187,7 +190,7 @@ function watchUnpack(out: NodeJS.ReadableStream): () => string | undefined {
 }
 
 /** Stream a request body into git and git's output into the response. */
-function stream(req: IncomingMessage, res: ServerResponse, child: ReturnType<typeof spawn>, body: IncomingMessage | null, maxBody: number): Promise<Exchange> {
+function stream(req: IncomingMessage, res: ServerResponse, child: GitProcess | ChildProcess, body: IncomingMessage | null, maxBody: number): Promise<Exchange> {
   return new Promise((resolve) => {
     const exchange: Exchange = { code: null, aborted: false, tooLarge: false, bytesIn: 0, stderr: '' };
     let done = false;

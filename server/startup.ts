@@ -5,13 +5,13 @@
 
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { Server } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { CannotStart } from '../core/errors.js';
+import { HOOKS_DIR } from '../git/hooks.js';
 import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/version.js';
 
-/** The project's hooks folder (core.hooksPath of every record). */
-export const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hooks');
+/** The project's hooks folder (core.hooksPath of every record); defined in git/hooks.ts. */
+export { HOOKS_DIR };
 
 const DATA_HINT = 'or choose another folder with --data (or CCR_DATA)';
 

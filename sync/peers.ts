@@ -3,30 +3,13 @@
 
 import { promises as fs } from 'node:fs';
 import { InvalidInput } from '../core/errors.js';
-import { isUuid, parseRecordId, type RecordId } from '../core/ids.js';
-import type { RecordStore } from '../server/records.js';
+import { parseRecordId, type RecordId } from '../core/ids.js';
+import { refusals, type Refusal } from '../core/refusal.js';
+import { describeSchemaErrors } from '../core/schemaErrors.js';
+import type { RecordStore } from '../store/records.js';
+import { sitesSchema, validateSites, type Peer } from './sitesSchema.js';
 
-/** A peer site as configured. */
-export interface Peer {
-  /** A short name, used in refs, logs and metrics. */
-  name: string;
-  /** Base URL of the peer's CCR server, e.g. https://ccr.site-b.example. */
-  url: string;
-  /** This server's `site` principal at the peer. */
-  user: string;
-  /** Its token, given here or (better) in the environment variable named by `token_env`. */
-  token?: string;
-  token_env?: string;
-  /** Records shared with this peer: every record, or a list. */
-  records: 'all' | string[];
-  /**
-   * The name of the peer's own `site` principal here. That principal then reads, pushes and creates
-   * only the records shared with this peer (required with a list of records).
-   */
-  principal?: string;
-  /** A CA certificate file for an https peer with a private CA. */
-  ca?: string;
-}
+export type { Peer } from './sitesSchema.js';
 
 /** The sync configuration of a server. */
 export interface SitesConfig {
@@ -35,29 +18,44 @@ export interface SitesConfig {
   interval_seconds: number;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** Check a configuration read from JSON. */
+/**
+ * Check a configuration read from JSON against schemas/sites.schema.json; refused with the first
+ * fault in file order (a peer's faults in the order of their rank), then a name used twice, which
+ * a schema cannot say.
+ */
 export function checkSites(value: unknown): SitesConfig {
-  const v = value as Partial<SitesConfig> | null;
-  if (!v || !Array.isArray(v.peers)) throw new InvalidInput('sites.json: expected { "peers": [ … ] }');
-  const names = new Set<string>();
-  for (const p of v.peers as Array<Partial<Peer>>) {
-    const where = `sites.json peer ${JSON.stringify(p?.name ?? '?')}`;
-    if (!p || typeof p.name !== 'string' || !NAME.test(p.name) || names.has(p.name)) throw new InvalidInput(`${where}: expected a unique name of letters, digits, ., _ or -`);
-    names.add(p.name);
-    if (typeof p.url !== 'string' || !/^https?:\/\/[^/]+/.test(p.url)) throw new InvalidInput(`${where}: expected an http(s) url`);
-    if (typeof p.user !== 'string' || (typeof p.token !== 'string' && typeof p.token_env !== 'string')) throw new InvalidInput(`${where}: expected user and token (or token_env)`);
-    if (p.records !== 'all' && !(Array.isArray(p.records) && p.records.every(isUuid))) throw new InvalidInput(`${where}: expected records to be "all" or a list of record ids`);
-    if (p.principal !== undefined && (typeof p.principal !== 'string' || p.principal === '')) throw new InvalidInput(`${where}: expected principal to be a principal name`);
-    // A list without the peer's principal would limit what we send, not what the peer may take.
-    if (p.records !== 'all' && p.principal === undefined) {
-      throw new InvalidInput(`${where}: expected principal (the name of the peer's site principal here) with a list of records, so the peer reaches only those`);
-    }
-  }
-  const interval = v.interval_seconds ?? 60;
-  if (typeof interval !== 'number' || interval < 0) throw new InvalidInput('sites.json: expected interval_seconds ≥ 0');
-  return { peers: v.peers as Peer[], interval_seconds: interval };
+  const ok = validateSites(value);
+  const found = [...(ok ? [] : refusals(sitesSchema, validateSites.errors)), ...namesTwice(value)];
+  const first = found.sort((a, b) => indexOf(a) - indexOf(b) || a.rank - b.rank)[0];
+  if (first) throw new InvalidInput(`${whereIn(value, first.instancePath)}: ${first.text}`);
+  if (!ok) throw new InvalidInput(`sites.json: ${describeSchemaErrors(validateSites.errors).join('; ')}`);
+  return { peers: value.peers, interval_seconds: value.interval_seconds ?? 60 };
+}
+
+/** The peer of a fault (its index in file order); faults outside the peers come last. */
+const indexOf = (r: Refusal) => Number(/^\/peers\/(\d+)/.exec(r.instancePath)?.[1] ?? Infinity);
+
+/** Peers named as an earlier peer is: a fault of the name, which a JSON Schema cannot say. */
+function namesTwice(value: unknown): Refusal[] {
+  const peers: unknown = value && typeof value === 'object' ? Reflect.get(value, 'peers') : undefined;
+  if (!Array.isArray(peers)) return [];
+  const seen = new Set<string>();
+  return peers.flatMap((p: unknown, i) => {
+    const name: unknown = p && typeof p === 'object' ? Reflect.get(p, 'name') : undefined;
+    if (typeof name !== 'string') return [];
+    if (!seen.has(name)) { seen.add(name); return []; }
+    return [{ instancePath: `/peers/${i}/name`, rank: 1, text: 'expected a unique name of letters, digits, ., _ or -' }];
+  });
+}
+
+/** Where a fault is, as refusals have always named it: `sites.json peer "b"`, or `sites.json`. */
+function whereIn(value: unknown, instancePath: string): string {
+  const m = /^\/peers\/(\d+)(?:\/|$)/.exec(instancePath);
+  if (!m) return 'sites.json';
+  const peers: unknown = value && typeof value === 'object' ? Reflect.get(value, 'peers') : undefined;
+  const p: unknown = Array.isArray(peers) ? peers[Number(m[1])] : undefined;
+  const name: unknown = p && typeof p === 'object' ? Reflect.get(p, 'name') : undefined;
+  return `sites.json peer ${JSON.stringify(name ?? '?')}`;
 }
 
 /** Read <data>/sites.json; no file means no peers. */

@@ -26,6 +26,7 @@ import { extractCommitSignature } from '../core/ssh/commitSignature.js';
 import { hashObject } from '../core/objects.js';
 import { writeObjects } from '../git/store.js';
 import { Scratch } from './incoming.js';
+import { decideRound, type RoundFacts } from './decide.js';
 import { judgeIncoming, type IncomingInput } from './judgeIncoming.js';
 import { tokenOf, type Peer } from './peers.js';
 
@@ -210,37 +211,54 @@ async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: Record
   const synced = SYNCED(peer);
   const where = scratch?.gitdir ?? repo.gitdir;
   const agreed = await readRef(repo.gitdir, synced);
-  if (theirs === local && agreed === local) return report('in-sync', local);
   const isAncestor = gitIsAncestor(where, ctx.gitEnv);
-  if (agreed && agreed !== theirs && !(await isAncestor(agreed, theirs))) {
-    return report('refused-rewrite', local, { detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${agreed.slice(0, 12)}, which both sites held: its history was rewritten` });
+  // The decision is sync/decide.ts's; this loop only answers the git questions it asks.
+  const facts: RoundFacts = { local, theirs, agreed };
+  let decision = decideRound(facts);
+  for (; decision.kind === 'ask'; decision = decideRound(facts)) {
+    switch (decision.question) {
+      case 'agreedInTheirs': facts.agreedInTheirs = agreed !== null && await isAncestor(agreed, theirs); break;
+      case 'theirsInLocal': facts.theirsInLocal = await isAncestor(theirs, local); break;
+      case 'base': facts.base = await gitMergeBase(where, ctx.gitEnv)(local, theirs); break;
+      case 'findings': {
+        const judged = { kind: 'incoming', gitdir: where, recordId: id, from: local, to: theirs, now: Date.now(), gitEnv: ctx.gitEnv } as const;
+        facts.findings = (await (ctx.judge ?? judgeIncoming)(judged)).findings;
+        break;
+      }
+    }
   }
   const agree = async (sha: Oid, outcome: Outcome) => {
     await compareAndSwapRef(repo.gitdir, synced, sha, agreed);
     return report(outcome, sha);
   };
-  if (theirs === local) return agree(local, 'in-sync');
-  if (await isAncestor(theirs, local)) {
-    const refused = await pushToPeer(ctx, repo, peer, left, id, local);
-    return refused ? report('retry', local, { detail: refused }) : agree(local, 'pushed');
+  switch (decision.kind) {
+    case 'in-sync': return decision.agree ? agree(local, 'in-sync') : report('in-sync', local);
+    case 'refused-rewrite':
+      return report('refused-rewrite', local, { detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${decision.agreed.slice(0, 12)}, which both sites held: its history was rewritten` });
+    case 'push': {
+      const refused = await pushToPeer(ctx, repo, peer, left, id, local);
+      return refused ? report('retry', local, { detail: refused }) : agree(local, 'pushed');
+    }
+    case 'refused-unrelated': return report('refused-unrelated', local, { detail: 'the peer holds a record with this id but an unrelated history' });
+    case 'refused-invalid': {
+      const findings = [...decision.findings];
+      return report('refused-invalid', local, { findings, detail: findings.map(formatFinding).slice(0, 5).join('\n') });
+    }
+    case 'fast-forward':
+      // Judged good: only now do the peer's objects enter the record.
+      await scratch?.adopt();
+      return (await moveMain(repo, local, theirs)) ? agree(theirs, 'fast-forwarded') : report('retry', await repo.head(), { detail: 'main moved during the round' });
+    case 'merge': {
+      await scratch?.adopt();
+      const merge = await buildSyncMerge(repo.source, local, theirs, decision.base);
+      if (!merge.ok) return report('conflict', local, { detail: merge.conflict });
+      const merged = await signMerge(ctx, merge.value);
+      await writeObjects(repo.gitdir, merged.objects);
+      if (!(await moveMain(repo, local, merged.oid))) return report('retry', await repo.head(), { detail: 'main moved during the round' });
+      const refused = await pushToPeer(ctx, repo, peer, left, id, merged.oid);
+      return refused ? report('retry', merged.oid, { detail: refused }) : agree(merged.oid, 'merged');
+    }
   }
-  const base = await gitMergeBase(where, ctx.gitEnv)(local, theirs);
-  if (!base) return report('refused-unrelated', local, { detail: 'the peer holds a record with this id but an unrelated history' });
-  const judged = { kind: 'incoming', gitdir: where, recordId: id, from: local, to: theirs, now: Date.now(), gitEnv: ctx.gitEnv } as const;
-  const { findings } = await (ctx.judge ?? judgeIncoming)(judged);
-  if (findings.length > 0) return report('refused-invalid', local, { findings, detail: findings.map(formatFinding).slice(0, 5).join('\n') });
-  // Judged good: only now do the peer's objects enter the record.
-  await scratch?.adopt();
-  if (base === local) {
-    return (await moveMain(repo, local, theirs)) ? agree(theirs, 'fast-forwarded') : report('retry', await repo.head(), { detail: 'main moved during the round' });
-  }
-  const merge = await buildSyncMerge(repo.source, local, theirs, base);
-  if (!merge.ok) return report('conflict', local, { detail: merge.conflict });
-  const merged = await signMerge(ctx, merge.value);
-  await writeObjects(repo.gitdir, merged.objects);
-  if (!(await moveMain(repo, local, merged.oid))) return report('retry', await repo.head(), { detail: 'main moved during the round' });
-  const refused = await pushToPeer(ctx, repo, peer, left, id, merged.oid);
-  return refused ? report('retry', merged.oid, { detail: refused }) : agree(merged.oid, 'merged');
 }
 
 /**

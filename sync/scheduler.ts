@@ -6,11 +6,20 @@
 // that, and while another peer has rounds waiting it holds one slot at most; rounds due with a peer that is backing off wait for the pause to end, never lost.
 
 import type { RecordId } from '../core/ids.js';
-import type { Logger } from '../server/log.js';
-import type { Metrics } from '../server/metrics.js';
-import type { RecordStore } from '../server/records.js';
+import type { RecordStore } from '../store/records.js';
 import { shares, sharedRecords, type Peer, type SitesConfig } from './peers.js';
 import { syncRecord, type RoundReport, type SyncContext } from './round.js';
+
+/**
+ * Where the scheduler writes its events: the server's logger fits (server/log.ts). Declared here,
+ * by what the scheduler calls, so that sync/ does not import the server.
+ */
+export type SyncLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
+
+/** What the scheduler counts: the server's Metrics fits (server/metrics.ts), declared here for the same reason. */
+export interface SyncMetrics {
+  sync: { inc(labels: { peer: string; outcome: string }): void };
+}
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
 
@@ -32,8 +41,8 @@ export class SyncScheduler {
     private readonly sites: SitesConfig,
     private readonly ctx: SyncContext,
     private readonly records: RecordStore,
-    private readonly log: Logger,
-    private readonly metrics: Metrics,
+    private readonly log: SyncLog,
+    private readonly metrics: SyncMetrics,
     private readonly concurrency = 2,
     /** Told when a round moved `main` here (fast-forwarded or merged): the server's "my records" index. */
     private readonly moved: (record: RecordId) => void = () => undefined,

@@ -1,10 +1,13 @@
-// The rule index (issue 12): every rule file, by the key `ruleIds` has always used, and the order
-// in which the rules judge. `ruleIds` and `RuleId` are derived from it: a new rule id exists once
-// its file is listed here. Adding a rule: write core/rules/<key>.ts with `defineRule`, list it in
-// `ruleFiles` and in the phase (`refRules`, `commitPhases`, …) of its scope, give it a corpus case
-// (test/corpus/cases.ts) and a row in docs/spec.md section 8.
+// The rule index (issue 12): every rule file, by its key in `ruleIds` (core/rules/ids.ts), and the order
+// in which the rules judge. The compiler holds the two together: a rule id without its file here, or
+// a file whose rules carry another id, does not build. Adding a rule: its id in core/rules/ids.ts,
+// core/rules/<key>.ts with `defineRule`, a line in `ruleFiles` and in the phase (`refRules`,
+// `commitPhases`, …) of its scope, a corpus case (test/corpus/cases.ts) and a row in docs/spec.md
+// section 8. (The id list is a leaf of its own so that naming an id — a reader, the server, `ccr
+// --help` — loads no rule, and no module of core/ imports itself through the rules.)
 
 import type { Rule } from './define.js';
+import { ruleIds, type RuleId } from './ids.js';
 import { commitParents, commitParentsView } from './commitParents.js';
 import { viewExact } from './viewExact.js';
 import { viewPath } from './viewPath.js';
@@ -158,23 +161,10 @@ export const commitPhases: readonly Phase[] = [
 /** The rules a ledger keeps on its own (also judged on every ledger a sync merge computes). */
 export const ledgerStateRules = [ledgerIdentityState, ledgerLastUpdatedState, ledgerSchemaState] as const;
 
-type Files = typeof ruleFiles;
-type Listed = typeof readerIds & typeof pipelineIds;
+/** The keys of the ids that name a rule file (not a reader's or the pipeline's). */
+type RuleFileKey = Exclude<keyof typeof ruleIds, keyof typeof readerIds | keyof typeof pipelineIds>;
 
-/** The id of every rule file, reader-reported rule and pipeline outcome, by its key. */
-export type RuleIds = { readonly [K in keyof Files]: Files[K][0]['id'] } & { readonly [K in keyof Listed]: Listed[K]['id'] };
+/** Each rule file's rules carry the id of its key; every rule id has its file (checked when built). */
+export const ruleFileIndex: { readonly [K in RuleFileKey]: readonly Rule<(typeof ruleIds)[K]>[] } = ruleFiles;
 
-/** The key and id of each entry of the index. */
-function ids(): RuleIds {
-  const out: Record<string, string> = {};
-  for (const [key, rules] of Object.entries(ruleFiles)) out[key] = rules[0].id;
-  for (const [key, { id }] of Object.entries({ ...readerIds, ...pipelineIds })) out[key] = id;
-  // Built by the loops above from the same objects the type is read from.
-  return out as RuleIds;
-}
-
-/** The stable id of every rule of SPEC section 8 and of each pipeline outcome, as printed in refusals. */
-export const ruleIds: RuleIds = ids();
-
-/** A stable rule id such as `ccr/append-only`. */
-export type RuleId = RuleIds[keyof RuleIds];
+export { ruleIds, type RuleId };

@@ -10,14 +10,16 @@ import { deriveEvents, type EventKind, type RecordEvent } from '../../core/event
 import { randomBytes } from 'node:crypto';
 import { InvalidInput } from '../../core/errors.js';
 import type { RecordId } from '../../core/ids.js';
-import type { Oid } from '../../core/objects.js';
+import { parseOid, type Oid } from '../../core/objects.js';
 import type { Principal } from '../../core/principal.js';
 import { rightsOf } from '../../core/rights.js';
 import { participantOf, sharedRecords } from '../access.js';
+import { firstParentsSince } from '../../git/firstParents.js';
+import { oidsOfLine } from '../../git/oidLines.js';
 import { runGit } from '../../git/run.js';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
-import { RecordStore } from '../records.js';
+import { RecordStore } from '../../store/records.js';
 import { SerialRuns } from '../serialRuns.js';
 
 /** An event as readers see it: the audience stays inside. */
@@ -126,9 +128,9 @@ export class EventFeed {
   }
 
   /** The head recorded for a record, or null. */
-  recordedHead(id: string): string | null {
+  recordedHead(id: string): Oid | null {
     const row = this.db.prepare('SELECT head FROM heads WHERE record = ?').get(id) as { head: string } | undefined;
-    return row?.head ?? null;
+    return row ? parseOid(row.head) : null;
   }
 
   /** Bring one record's events up to its current head; the number of events stored. */
@@ -136,10 +138,13 @@ export class EventFeed {
     const repo = await this.#reader.open(id);
     const head = repo ? await repo.head() : null;
     if (!repo || !head) return 0;
-    const old = this.recordedHead(id) as Oid | null;
+    const old = this.recordedHead(id);
     if (old === head) return 0;
     let from = old;
-    let listed = await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', from ? `${from}..${head}` : head]);
+    // Read in process when the recorded head is a few first parents back (after every push); git otherwise.
+    const near = await firstParentsSince(repo.source, from, head);
+    let listed = near ? { code: 0, stdout: Buffer.from(near.join('\n')), stderr: '' }
+      : await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', from ? `${from}..${head}` : head]);
     if (listed.code !== 0 && from) {
       // The recorded head is not in this repository (it was replaced from a backup): read it again
       // from its root, leaving out what the feed already holds.
@@ -148,7 +153,7 @@ export class EventFeed {
       listed = await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', head]);
     }
     if (listed.code !== 0) throw new Error(`git rev-list failed: ${listed.stderr.toString().trim()}`);
-    const chain = listed.stdout.toString().split('\n').filter(Boolean) as Oid[];
+    const chain = listed.stdout.toString().split('\n').filter(Boolean).flatMap((line) => oidsOfLine(line, 'git rev-list'));
     let events = await deriveEvents(repo.source, id, from, chain);
     if (from === null && old !== null) {
       const key = (e: { kind: string; thread?: string | null; message?: string | null; commit?: string; commit_oid?: string }) =>
@@ -157,7 +162,7 @@ export class EventFeed {
       events = events.filter((e) => !held.has(key(e)));
     }
     if (!this.#store(id, old, head, events)) {
-      this.#runs.again(id as RecordId); // recorded meanwhile by another way: read again from what is recorded now
+      this.#runs.again(id); // recorded meanwhile by another way: read again from what is recorded now
       return 0;
     }
     if (events.length > 0) for (const fn of this.#recorded) fn();
@@ -191,7 +196,7 @@ export class EventFeed {
    * start (`baseline`) takes the heads as they are, without events: it begins now, not with the
    * history of every record.
    */
-  async catchUp(list: (after: string | undefined, limit: number) => Promise<{ records: string[]; next?: string }>, baseline: boolean): Promise<{ checked: number; moved: number }> {
+  async catchUp(list: (after: string | undefined, limit: number) => Promise<{ records: RecordId[]; next?: string }>, baseline: boolean): Promise<{ checked: number; moved: number }> {
     const out = { checked: 0, moved: 0 };
     let after: string | undefined;
     do {
@@ -199,7 +204,7 @@ export class EventFeed {
       for (const id of page.records) {
         if (this.#stopping) return out;
         out.checked++;
-        const repo = await this.#reader.open(id as RecordId);
+        const repo = await this.#reader.open(id);
         const head = repo ? await repo.head() : null;
         if (!head || this.recordedHead(id) === head) continue;
         out.moved++;
@@ -208,8 +213,8 @@ export class EventFeed {
           continue;
         }
         // One record at a time: a long outage does not start a rev-list per record at once.
-        this.moved(id as RecordId);
-        await this.#runs.running(id as RecordId);
+        this.moved(id);
+        await this.#runs.running(id);
       }
       after = page.next;
     } while (after !== undefined);

@@ -10,7 +10,7 @@ import { openEventsDb } from '../../store/sqlite/eventsDb.js';
 import type { Answer } from '../api.js';
 import { readJson } from '../http.js';
 import type { Logger } from '../log.js';
-import type { RecordStore } from '../records.js';
+import type { RecordStore } from '../../store/records.js';
 import { EventFeed, pageParams } from './feed.js';
 import { deliveryDefaults, Webhooks, type DeliveryOptions } from './webhooks.js';
 

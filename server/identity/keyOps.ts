@@ -11,7 +11,7 @@ import { renderAllowedSigner, type AllowedSigner } from '../../core/ssh/allowedS
 import { fingerprint, formatPublicKey, parsePublicKey } from '../../core/ssh/keys.js';
 import { verifySshSignature } from '../../core/ssh/sshsig.js';
 import type { IdentityStore, NewSigningKey, SigningKey } from '../../store/identity.js';
-import { actorOf, mayManageTokens } from './tokenOps.js';
+import { actorOf, mayManageTokens } from '../../store/tokenOps.js';
 
 /** The body of `POST /api/principals/<name>/keys`. */
 export interface NewKeyBody {

@@ -15,7 +15,7 @@ import { isUuid, parseRecordId, type RecordId } from '../../core/ids.js';
 import type { Page, RecordIndex } from '../../store/identity.js';
 import type { ParticipantIndex } from '../access.js';
 import { silentLogger, type Logger } from '../log.js';
-import { RecordStore } from '../records.js';
+import { RecordStore } from '../../store/records.js';
 import { SerialRuns } from '../serialRuns.js';
 
 /** A record's head and the participant ids of its threads there; null for a record that is not (or no longer) here. */

@@ -12,13 +12,14 @@ import { openIdentityStores } from '../../store/sqlite/open.js';
 import type { ParticipantIndex } from '../access.js';
 import type { AccessLog } from '../accessLog.js';
 import type { Logger } from '../log.js';
-import type { RecordStore } from '../records.js';
-import type { TokenHasher } from '../tokenHash.js';
+import type { RecordStore } from '../../store/records.js';
+import type { TokenHasher } from '../../store/tokenHash.js';
 import { forwardAudit } from './audit.js';
 import { Authenticator } from './credentials.js';
 import { OidcVerifier, type OidcConfig } from './oidc.js';
 import { RecordIndexer, participantsFromRecords } from './recordIndexer.js';
-import { TokenAuthenticator, openHasher } from './tokens.js';
+import { TokenAuthenticator } from './tokens.js';
+import { openHasher } from '../../store/tokenHash.js';
 
 /** What the server's routes use of identity. */
 export interface ServerIdentity {

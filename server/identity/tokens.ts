@@ -10,8 +10,8 @@ import { parseParticipantId } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
 import type { IdentityStore, StoredPrincipal } from '../../store/identity.js';
 import { silentLogger, type Logger } from '../log.js';
-import { Gate } from '../principals.js';
-import { TokenHasher } from '../tokenHash.js';
+import { Gate } from '../../store/principals.js';
+import { TokenHasher } from '../../store/tokenHash.js';
 import type { SignedIn } from './credentials.js';
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
@@ -29,21 +29,6 @@ export function toPrincipal(p: StoredPrincipal): Principal {
     throw new Error(`principal ${p.name}: a participant row whose participant id ${p.participant_id} is not a UUID`);
   }
   return { kind: 'participant', name: p.name, participantId, role: p.role, displayName: p.display_name };
-}
-
-/**
- * The token hasher of a data folder: its key file is created on first need, unless the store
- * holds keyed hashes already; then a missing key stops the start with what to do, because a new
- * key would lock every principal out without a word.
- */
-export async function openHasher(keyPath: string, store: IdentityStore): Promise<TokenHasher> {
-  const keyed = await store.hasKeyedTokens();
-  return TokenHasher.open(keyPath, !keyed).catch((e: NodeJS.ErrnoException) => {
-    throw e.code === 'ENOENT'
-      ? new Error(`${keyPath} is missing: the token hashes of the identity database cannot be checked without it; `
-        + 'restore it from a backup (or remove the principals and create them again)')
-      : e;
-  });
 }
 
 /** Checks name and token pairs (HTTP Basic) against the identity store. */

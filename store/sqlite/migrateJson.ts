@@ -5,13 +5,14 @@
 // name, so a run killed anywhere is finished by the next, and a second run imports nothing.
 // Then the file is renamed (kept for a rollback), never deleted.
 
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { CannotStart } from '../../core/errors.js';
-import { principalKinds } from '../../core/principal.js';
-import { roles } from '../../core/vocabulary.js';
-import { describeSchemaErrors } from '../../core/schemas.js';
+import type { PrincipalKind } from '../../core/principal.js';
+import type { Role } from '../../core/vocabulary.js';
+import * as generated from '../../core/generated/principalsJsonValidator.js';
+import { describeSchemaErrors } from '../../core/schemaErrors.js';
 import { syncDir } from '../../git/fsutil.js';
 import type { Actor } from '../identity.js';
 import type { ImportedPrincipal, SqliteIdentityStore } from './identityStore.js';
@@ -19,9 +20,9 @@ import type { ImportedPrincipal, SqliteIdentityStore } from './identityStore.js'
 /** An entry of principals.json (version 1), as the server wrote it. */
 interface JsonPrincipal {
   name: string;
-  kind: (typeof principalKinds)[number];
+  kind: PrincipalKind;
   participant_id?: string;
-  role?: (typeof roles)[number];
+  role?: Role;
   display_name?: string;
   token_hash?: string;
   salt?: string;
@@ -29,38 +30,8 @@ interface JsonPrincipal {
   created_at: string;
 }
 
-const fileSchema = {
-  type: 'object',
-  required: ['principals'],
-  properties: {
-    version: { const: 1 },
-    principals: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['name', 'kind', 'created_at'],
-        additionalProperties: false,
-        properties: {
-          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
-          kind: { enum: [...principalKinds] },
-          participant_id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' },
-          role: { enum: [...roles] },
-          display_name: { type: 'string', minLength: 1, maxLength: 200 },
-          token_hash: { type: 'string', pattern: '^hmac-sha256:' },
-          salt: { type: 'string' },
-          hash: { type: 'string' },
-          created_at: { type: 'string', minLength: 1 },
-        },
-        if: { properties: { kind: { const: 'participant' } } },
-        then: { required: ['participant_id', 'role', 'display_name'] },
-        else: { not: { anyOf: [{ required: ['participant_id'] }, { required: ['role'] }, { required: ['display_name'] }] } },
-        dependencies: { salt: ['hash'], hash: ['salt'] },
-      },
-    },
-  },
-} as const;
-const validate = new Ajv({ strict: true, strictRequired: false })
-  .compile<{ principals: JsonPrincipal[] }>(fileSchema);
+/** Validates principals.json (schemas/principals-json.schema.json, compiled ahead of time; the first error only). */
+const validate = generated.validatePrincipalsJson as ValidateFunction<{ principals: JsonPrincipal[] }>;
 
 /** What a migration did. */
 export interface MigrationOutcome {

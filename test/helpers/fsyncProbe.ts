@@ -7,7 +7,7 @@
 import { CoordinationService } from '../../service/CoordinationService.js';
 import { createRecord } from '../../service/initialise.js';
 import type { RecordHandle } from '../../service/record.js';
-import { RecordStore } from '../../server/records.js';
+import { RecordStore } from '../../store/records.js';
 import { writeObjects, type PendingObject } from '../../git/store.js';
 import type { RecordId } from '../../core/ids.js';
 import { hashObject, type Oid } from '../../core/objects.js';

@@ -7,7 +7,8 @@ import t, { type Test } from 'tap';
 import { Authenticator, credentialOf, looksLikeJwt } from '../../server/identity/credentials.js';
 import * as oidc from '../../server/identity/oidc.js';
 import { oidcConfig, OidcVerifier, type OidcConfig } from '../../server/identity/oidc.js';
-import { openHasher, TokenAuthenticator } from '../../server/identity/tokens.js';
+import { TokenAuthenticator } from '../../server/identity/tokens.js';
+import { openHasher } from '../../store/tokenHash.js';
 import { openIdentityStores } from '../../store/sqlite/open.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -9,7 +9,7 @@ import type { RecordId } from '../../core/ids.js';
 import { ParticipantIndex } from '../../server/access.js';
 import * as indexer from '../../server/identity/recordIndexer.js';
 import { myRecords, participantsFromRecords, RecordIndexer } from '../../server/identity/recordIndexer.js';
-import { RecordStore } from '../../server/records.js';
+import { RecordStore } from '../../store/records.js';
 import { CoordinationService } from '../../service/CoordinationService.js';
 import { createRecord } from '../../service/initialise.js';
 import type { RecordHandle } from '../../service/record.js';

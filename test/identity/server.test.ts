@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import t, { type Test } from 'tap';
 import { oidcConfig } from '../../server/identity/oidc.js';
-import { TokenHasher } from '../../server/tokenHash.js';
+import { TokenHasher } from '../../store/tokenHash.js';
 import { ccr } from '../helpers/cli.js';
 import { gitRun } from '../helpers/git.js';
 import { issuer } from '../helpers/issuer.js';

@@ -5,7 +5,7 @@
 
 import t from 'tap';
 import { oidcConfig } from '../../server/identity/oidc.js';
-import { SELF_TOKEN_MAX_MS } from '../../server/identity/tokenOps.js';
+import { SELF_TOKEN_MAX_MS } from '../../store/tokenOps.js';
 import { issuer } from '../helpers/issuer.js';
 import { jane, john } from '../helpers/people.js';
 import { testServer, type Creds, type TestServer } from '../helpers/server.js';

@@ -3,9 +3,10 @@
 
 import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
-import * as ops from '../../server/identity/tokenOps.js';
-import { createToken, expiresIn, listTokens, revokeToken, SELF_TOKEN_MAX_MS } from '../../server/identity/tokenOps.js';
-import { openHasher, TokenAuthenticator } from '../../server/identity/tokens.js';
+import * as ops from '../../store/tokenOps.js';
+import { createToken, expiresIn, listTokens, revokeToken, SELF_TOKEN_MAX_MS } from '../../store/tokenOps.js';
+import { TokenAuthenticator } from '../../server/identity/tokens.js';
+import { openHasher } from '../../store/tokenHash.js';
 import { openIdentityStores } from '../../store/sqlite/open.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { Principal } from '../../core/principal.js';

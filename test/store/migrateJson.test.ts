@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import t, { type Test as Tap } from 'tap';
 import { openIdentityStores } from '../../store/sqlite/open.js';
 import { TokenAuthenticator } from '../../server/identity/tokens.js';
-import { TokenHasher } from '../../server/tokenHash.js';
+import { TokenHasher } from '../../store/tokenHash.js';
 import { root } from '../helpers/fixtures.js';
 import { reapProcess } from '../helpers/reaper.js';
 import { tempDir } from '../helpers/tmp.js';

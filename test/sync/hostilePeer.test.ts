@@ -9,7 +9,7 @@ import t, { type Test } from 'tap';
 import type { MessageId, RecordId, Timestamp } from '../../core/ids.js';
 import { appendMessages } from '../../core/messages/grammar.js';
 import { runGit } from '../../git/run.js';
-import { RecordStore } from '../../server/records.js';
+import { RecordStore } from '../../store/records.js';
 import { peerGitArgs, peerGitEnv, syncRecord } from '../../sync/round.js';
 import { ccr } from '../helpers/cli.js';
 import { gitOk, testGitEnv } from '../helpers/git.js';

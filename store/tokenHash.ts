@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { syncDir } from '../git/fsutil.js';
+import type { IdentityStore } from './identity.js';
 
 /** How a stored keyed token hash begins (the algorithm, so that it can change one day). */
 export const TOKEN_HASH_PREFIX = 'hmac-sha256:';
@@ -58,4 +59,19 @@ export class TokenHasher {
   hash(token: string): string {
     return TOKEN_HASH_PREFIX + createHmac('sha256', this.key).update(token, 'utf8').digest('base64');
   }
+}
+
+/**
+ * The token hasher of a data folder: its key file is created on first need, unless the store
+ * holds keyed hashes already; then a missing key stops the start with what to do, because a new
+ * key would lock every principal out without a word.
+ */
+export async function openHasher(keyPath: string, store: IdentityStore): Promise<TokenHasher> {
+  const keyed = await store.hasKeyedTokens();
+  return TokenHasher.open(keyPath, !keyed).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === 'ENOENT'
+      ? new Error(`${keyPath} is missing: the token hashes of the identity database cannot be checked without it; `
+        + 'restore it from a backup (or remove the principals and create them again)')
+      : e;
+  });
 }

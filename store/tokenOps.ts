@@ -3,13 +3,13 @@
 // input validated by ajv schemas compiled once, rights decided here, the token shown once.
 
 import { Ajv, type JSONSchemaType } from 'ajv';
-import { Forbidden, InvalidInput } from '../../core/errors.js';
-import type { Principal } from '../../core/principal.js';
-import { rightsOf } from '../../core/rights.js';
-import { describeSchemaErrors } from '../../core/schemas.js';
-import type { Actor, IdentityStore, TokenInfo } from '../../store/identity.js';
-import { newToken } from '../principals.js';
-import type { TokenHasher } from '../tokenHash.js';
+import { Forbidden, InvalidInput } from '../core/errors.js';
+import type { Principal } from '../core/principal.js';
+import { rightsOf } from '../core/rights.js';
+import { describeSchemaErrors } from '../core/schemas.js';
+import type { Actor, IdentityStore, TokenInfo } from './identity.js';
+import { newToken } from './principals.js';
+import type { TokenHasher } from './tokenHash.js';
 
 /** The body of `POST /api/principals/<name>/tokens`. */
 export interface NewTokenBody {

@@ -3,8 +3,8 @@
 // objects and refs fsynced, a maximum pack size, pushes kept as the packs they came in (never
 // exploded into loose objects: a full copy of every file version). The user's ~/.gitconfig is never read.
 
-import { writeFileDurable } from '../git/fsutil.js';
-import { gitEnv } from '../git/run.js';
+import { writeFileDurable } from './fsutil.js';
+import { gitEnv } from './run.js';
 
 /** Settings that shape the generated configuration. */
 export interface GitConfigOptions {

@@ -8,6 +8,7 @@ import { InvalidInput, Unavailable } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { principalKinds, type PrincipalKind } from '../core/principal.js';
 import { isOneOf, roles, type Role } from '../core/vocabulary.js';
+import type { NewPrincipal } from './identity.js';
 
 /** A principal as stored: its public fields and the keyed hash of its token. */
 export interface StoredPrincipal {
@@ -76,4 +77,12 @@ export function checkPrincipalInput(input: PrincipalInput): PrincipalInput {
     throw new InvalidInput('participant_id, role and display_name belong to participant principals only');
   }
   return input;
+}
+
+/** A checked principal input as the store takes it. */
+export function newPrincipal(input: PrincipalInput): NewPrincipal {
+  return input.kind === 'participant'
+    ? { name: input.name, kind: 'participant', participant_id: input.participant_id!, role: input.role as Role,
+      display_name: input.display_name! }
+    : { name: input.name, kind: input.kind };
 }

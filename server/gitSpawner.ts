@@ -1,0 +1,202 @@
+// git's services started through the spawn helper (server/spawnHelper.ts), so that the server's
+// event loop does not pay a process start that grows with its memory (issue 17). A run looks to
+// server/smartHttp.ts like a child process: stdin and stdout are one Unix socket (git's own stdio),
+// stderr and the exit status come over the helper's IPC channel. When the helper cannot be used
+// (not started yet, gone, CCR_SPAWN_HELPER=0) git is started directly, as before.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+
+/** What server/smartHttp.ts uses of a git process. */
+export interface GitProcess extends EventEmitter {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  exitCode: number | null;
+  signalCode: NodeJS.Signals | null;
+  kill(signal: NodeJS.Signals): boolean;
+}
+
+/** A message from the helper. */
+type HelperMessage =
+  | { listening: true } | { failed: string }
+  | { id: number; pid: number } | { id: number; error: string }
+  | { id: number; code: number | null; signal: NodeJS.Signals | null; stderr: string };
+
+/** A git run through the helper: the socket is git's stdin and stdout. */
+class HelperRun extends EventEmitter implements GitProcess {
+  readonly stderr = new PassThrough();
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  #exited = false;
+  #outputEnded = false;
+  #closed = false;
+
+  constructor(readonly id: number, readonly socket: Socket, private readonly helper: Helper) {
+    super();
+    socket.on('error', () => undefined);
+    // git's output is all read at 'end' (the body may still be on its way, as to a child's stdin).
+    const done = () => {
+      this.#outputEnded = true;
+      this.#maybeClose();
+    };
+    socket.on('end', done);
+    socket.on('close', done);
+  }
+
+  get stdin(): Writable {
+    return this.socket;
+  }
+
+  get stdout(): Readable {
+    return this.socket;
+  }
+
+  kill(signal: NodeJS.Signals): boolean {
+    if (this.#exited) return false;
+    return this.helper.kill(this.id, signal);
+  }
+
+  /** The helper's word on this run. */
+  message(m: { error: string } | { code: number | null; signal: NodeJS.Signals | null; stderr: string }): void {
+    if ('error' in m) {
+      this.socket.destroy();
+      this.#exit(null, 'SIGKILL', '');
+      this.emit('error', new Error(m.error));
+      return;
+    }
+    this.#exit(m.code, m.signal, m.stderr);
+  }
+
+  /** The helper went away: the run is over for this process (git ends with its connection). */
+  lost(): void {
+    this.socket.destroy();
+    this.#exit(null, 'SIGKILL', '');
+  }
+
+  #exit(code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.exitCode = code;
+    this.signalCode = signal;
+    this.stderr.end(stderr);
+    this.emit('exit', code, signal);
+    this.#maybeClose();
+  }
+
+  /** 'close' as a child process emits it: after the exit and once its output is all read. */
+  #maybeClose(): void {
+    if (this.#closed || !this.#exited || !this.#outputEnded) return;
+    this.#closed = true;
+    this.emit('close', this.exitCode, this.signalCode);
+  }
+}
+
+/** The helper process and its runs. */
+class Helper {
+  readonly #dir = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
+  readonly #path = join(this.#dir, 'helper.sock');
+  readonly #runs = new Map<number, HelperRun>();
+  readonly #pending = new Map<number, (run: HelperRun | null) => void>();
+  readonly #sockets = new Map<number, Socket>();
+  #next = 1;
+  #inFlight = 0;
+  readonly child: ChildProcess;
+  /** Set once the helper listens; false once it has gone. */
+  ready: boolean | null = null;
+
+  constructor() {
+    this.child = spawn(process.execPath, [new URL('./spawnHelper.js', import.meta.url).pathname, this.#path],
+      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    this.child.on('message', (m: HelperMessage) => this.#message(m));
+    this.child.on('error', () => this.#gone());
+    this.child.on('exit', () => this.#gone());
+    // The helper keeps the server alive only while a run waits to start (#hold); a run started is
+    // held by its socket, as a child's pipes hold its parent.
+    this.child.unref();
+    this.#hold(0);
+  }
+
+  /** Count runs waiting to start; the IPC channel holds the event loop only while there are some. */
+  #hold(delta: number): void {
+    this.#inFlight += delta;
+    const channel = this.child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
+    if (this.#inFlight > 0) channel?.ref?.();
+    else channel?.unref?.();
+  }
+
+  /** Start git; null when the helper cannot (the caller starts git itself). */
+  start(args: string[], env: NodeJS.ProcessEnv): Promise<HelperRun | null> {
+    if (this.ready !== true) return Promise.resolve(null);
+    const id = this.#next++;
+    this.#hold(1);
+    return new Promise((resolve) => {
+      const socket = connect({ path: this.#path, allowHalfOpen: true });
+      this.#sockets.set(id, socket);
+      this.#pending.set(id, resolve);
+      socket.once('error', () => this.#settle(id, null));
+      socket.write(`${JSON.stringify({ id, args, env })}\n`);
+    });
+  }
+
+  kill(id: number, signal: NodeJS.Signals): boolean {
+    if (!this.child.connected) return false;
+    this.child.send({ kill: id, signal });
+    return true;
+  }
+
+  #settle(id: number, run: HelperRun | null): void {
+    const resolve = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (!run) this.#sockets.get(id)?.destroy();
+    this.#sockets.delete(id);
+    if (resolve) this.#hold(-1);
+    resolve?.(run);
+  }
+
+  #message(m: HelperMessage): void {
+    if ('listening' in m) this.ready = true;
+    else if ('failed' in m) this.#gone();
+    else if ('pid' in m) {
+      const socket = this.#sockets.get(m.id);
+      if (!socket) return;
+      const run = new HelperRun(m.id, socket, this);
+      this.#runs.set(m.id, run);
+      run.once('close', () => this.#runs.delete(m.id));
+      this.#settle(m.id, run);
+    } else if (this.#pending.has(m.id)) this.#settle(m.id, null); // it could not start git: git is started directly
+    else this.#runs.get(m.id)?.message(m);
+  }
+
+  #gone(): void {
+    if (this.ready === false) return;
+    this.ready = false;
+    for (const id of [...this.#pending.keys()]) this.#settle(id, null);
+    for (const run of this.#runs.values()) run.lost();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+let helper: Helper | null = null;
+
+/** Start the helper (unless CCR_SPAWN_HELPER=0); a run finds it once it listens. */
+export function startSpawnHelper(): void {
+  if (process.env['CCR_SPAWN_HELPER'] === '0') return;
+  if (!helper || helper.ready === false) helper = new Helper();
+}
+
+/**
+ * Start `git args` with piped stdio: through the helper when it is ready, else directly. The first
+ * call starts the helper (a process that serves no git request never has one).
+ */
+export async function spawnGit(args: string[], env: NodeJS.ProcessEnv): Promise<GitProcess> {
+  const run = helper ? await helper.start(args, env) : null;
+  if (run) return run;
+  if (!helper || helper.ready === false) startSpawnHelper(); // none yet, or gone: the next run finds a new one
+  return spawn('git', args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+}

@@ -1,0 +1,110 @@
+// The spawn helper: a small process of its own that starts git's services for the server
+// (server/gitSpawner.ts). Starting a process costs the caller's event loop time that grows with
+// its resident memory (1 ms at 45 MB, 17 ms at 400 MB; issue 17); this process stays small, so the
+// server's event loop pays a socket connection instead. Each connection to its Unix socket (in a
+// folder only the server's user can open) carries one line of JSON, {id, args, env}; git then runs
+// with that connection as its stdin and stdout, and its exit status and stderr go back over the
+// IPC channel. The helper imports nothing of CCR's and ends when the server goes away or after a
+// moment with nothing to do.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
+
+/** A request line: what to start. Only `git` is ever started. */
+interface Start {
+  id: number;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** Messages from the server: stop a run. */
+interface Kill {
+  kill: number;
+  signal: NodeJS.Signals;
+}
+
+const STDERR_MAX = 8192;
+/**
+ * Idle this long (no git running, no request), the helper ends; the server starts another on its
+ * next git request. A process that waits for its children (a test runner's) then ends too.
+ */
+const IDLE_MS = 2000;
+let idle: NodeJS.Timeout | undefined;
+let connections = 0;
+/** Start the idle countdown when nothing is going on; stop it when something is. */
+function watchIdle(): void {
+  clearTimeout(idle);
+  if (running.size > 0 || connections > 0) return;
+  idle = setTimeout(() => server.close(() => process.exit(0)), IDLE_MS);
+}
+const LINE_MAX = 1024 * 1024;
+const running = new Map<number, ChildProcess>();
+const send = (m: object) => { if (process.connected) process.send!(m); };
+
+/** Start git for one connection, once its request line has come (and nothing after it: the server waits). */
+function serve(socket: Socket): void {
+  connections++;
+  watchIdle();
+  socket.once('close', () => {
+    connections--;
+    watchIdle();
+  });
+  let head = '';
+  const onData = (d: Buffer) => {
+    head += d.toString('utf8');
+    const nl = head.indexOf('\n');
+    if (nl === -1) {
+      if (head.length > LINE_MAX) socket.destroy();
+      return;
+    }
+    socket.off('data', onData);
+    socket.pause();
+    let start: Start;
+    try {
+      start = JSON.parse(head.slice(0, nl)) as Start;
+    } catch {
+      socket.destroy();
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn('git', start.args, { env: start.env, stdio: [socket, socket, 'pipe'] });
+    } catch (e) {
+      socket.destroy();
+      send({ id: start.id, error: String(e) });
+      return;
+    }
+    // git holds its own copy of the connection now; the helper's is closed so git's exit ends it.
+    socket.destroy();
+    running.set(start.id, child);
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => { if (stderr.length < STDERR_MAX) stderr += c.toString(); });
+    child.on('error', (e) => send({ id: start.id, error: String(e) }));
+    child.on('close', (code, signal) => {
+      running.delete(start.id);
+      send({ id: start.id, code, signal, stderr });
+      watchIdle();
+    });
+    send({ id: start.id, pid: child.pid });
+  };
+  socket.on('data', onData);
+  socket.on('error', () => undefined);
+}
+
+const path = process.argv[2];
+if (!path || !process.send) process.exit(2);
+process.on('message', (m: Kill) => {
+  const child = running.get(m.kill);
+  if (child && child.exitCode === null && child.signalCode === null) child.kill(m.signal);
+});
+// The server went away: so does the helper (its git runs end with their connections).
+process.on('disconnect', () => process.exit(0));
+const server = createServer(serve);
+server.listen(path, () => {
+  send({ listening: true });
+  watchIdle();
+});
+server.on('error', (e) => {
+  send({ failed: String(e) });
+  process.exit(1);
+});
