@@ -22,7 +22,7 @@ import type { SignedIn } from './identity/credentials.js';
 import { createToken, listTokens, revokeToken } from '../store/tokenOps.js';
 import { myRecords } from './identity/recordIndexer.js';
 import { checkPrincipalInput, newPrincipal, newToken, type PrincipalInput } from '../store/principals.js';
-import type { NewPrincipal, StoredPrincipal } from '../store/identity.js';
+import type { StoredPrincipal } from '../store/identity.js';
 import type { ReadResult, ReadTask } from './readTasks.js';
 import { unsignedWrite } from './signedPolicy.js';
 
