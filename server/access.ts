@@ -47,7 +47,10 @@ export class ParticipantIndex {
     const entry: Entry = { head, ledgers, participants: new Set([...ledgers.values()].flatMap((l) => l.participants)) };
     this.#records.delete(id);
     this.#records.set(id, entry);
-    if (this.#records.size > this.limit) this.#records.delete(this.#records.keys().next().value as RecordId);
+    if (this.#records.size > this.limit) {
+      const oldest = this.#records.keys().next();
+      if (!oldest.done) this.#records.delete(oldest.value);
+    }
     return entry.participants;
   }
 }

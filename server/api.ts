@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   Forbidden, InvalidInput, NotFound, RecordNotFound, RuleViolation, ThreadNotFound,
 } from '../core/errors.js';
-import { isUuid, type RecordId } from '../core/ids.js';
+import { isRecordId, isUuid, type RecordId } from '../core/ids.js';
 import { isOid, type Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { rightsOf } from '../core/rights.js';
@@ -22,7 +22,7 @@ import type { SignedIn } from './identity/credentials.js';
 import { createToken, listTokens, revokeToken } from '../store/tokenOps.js';
 import { myRecords } from './identity/recordIndexer.js';
 import { checkPrincipalInput, newPrincipal, newToken, type PrincipalInput } from '../store/principals.js';
-import type { NewPrincipal, StoredPrincipal } from '../store/identity.js';
+import type { StoredPrincipal } from '../store/identity.js';
 import type { ReadResult, ReadTask } from './readTasks.js';
 import { unsignedWrite } from './signedPolicy.js';
 
@@ -97,7 +97,7 @@ export async function createRecordFrom(ctx: ServerContext, p: Principal, json: u
     path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p,
     bindings: ctx.identity.bindingsNow, signer: ctx.siteKey.signer,
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
-    ...(body.coordination_id !== undefined ? { id: body.coordination_id as RecordId } : {}),
+    ...(body.coordination_id !== undefined ? { id: body.coordination_id } : {}),
     ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),
     // A peer's first commit keeps the peer's signature: it is part of the bytes that make its id.
     ...(root && typeof root.signature === 'string' ? { rootSignature: root.signature } : {}),
@@ -134,9 +134,11 @@ async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after
   const records: RecordId[] = [];
   for (const id of [...shared].sort()) {
     if (after !== undefined && id <= after) continue;
-    if (!(await ctx.records.open(id as RecordId))) continue;
-    if (records.length === limit) return { records, next: records[records.length - 1]! };
-    records.push(id as RecordId);
+    // A shared id that is not a record id names no record here, as open() would find.
+    if (!isRecordId(id) || !(await ctx.records.open(id))) continue;
+    const last = records.at(-1);
+    if (records.length === limit && last !== undefined) return { records, next: last };
+    records.push(id);
   }
   return { records };
 }

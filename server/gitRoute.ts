@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Forbidden, NotFound, PayloadTooLarge, RecordLocked, UnsupportedMediaType } from '../core/errors.js';
 import { error, formatFinding, ruleIds, type Finding, type RuleId } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
-import { isOid } from '../core/objects.js';
+import { isOid, parseOid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { rightsOf } from '../core/rights.js';
 import { holdRecordLock } from '../git/lock.js';
@@ -303,6 +303,12 @@ Promise<HookVerdict> {
     const why = 'expected an update of main on a view of a record with commits';
     return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
   }
+  // parseHookBody let only full object ids through, so this refusal is a bug, not a push's fault.
+  const [old, tip] = [parseOid(u.old), parseOid(u.new)];
+  if (!old || !tip) {
+    const why = `expected object ids in the update of main, found ${u.old} ${u.new}`;
+    return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
+  }
   await holdRecordLock(view.dir, push.ended, LOCK_WAIT_MS);
   const quarantine = call.env.GIT_OBJECT_DIRECTORY;
   const pushed = new PushSource(quarantine, new IsoGitSource(view.dir), { ...ctx.gitEnv, ...call.env });
@@ -311,7 +317,7 @@ Promise<HookVerdict> {
     const started = performance.now();
     const t = await translatePush({
       source: objects, reader: view.reader, principal: push.principal,
-      main: now.main, view: now.tip, old: u.old as Oid, tip: u.new as Oid,
+      main: now.main, view: now.tip, old, tip,
     });
     const last = t.commits[t.commits.length - 1];
     if (!t.built || !last) return refusedFor(ctx, push, t.findings);

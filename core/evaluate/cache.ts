@@ -21,6 +21,9 @@ export class EvaluationCache {
   put<V>(map: Map<Oid, V>, oid: Oid, value: V): void {
     map.delete(oid);
     map.set(oid, value);
-    if (map.size > this.limit) map.delete(map.keys().next().value as Oid);
+    if (map.size > this.limit) {
+      const oldest = map.keys().next();
+      if (!oldest.done) map.delete(oldest.value);
+    }
   }
 }

@@ -57,7 +57,7 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
 }
 
 /** Read what one commit changes in one thread folder. */
-async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
+async function threadChange(r: Reader, name: ThreadChange['threadId'], oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
   const path = threadFolder(name);
   const [before, after] = [await r.tree(oldTree, path), await r.tree(newTree, path)];
   r.items.push({ folder: { folder: 'thread', path, entries: after, total: after.length } });

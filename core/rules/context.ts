@@ -1,7 +1,7 @@
 // What the rules judge: one commit's changes, already read and parsed by the evaluator.
 
 import type { Commit } from '../objects.js';
-import type { RecordId } from '../ids.js';
+import type { RecordId, ThreadId } from '../ids.js';
 import type { Ledger } from '../ledger.js';
 import type { ParsedMessage } from '../messages/grammar.js';
 import type { BindingLookup, Principal } from '../principal.js';
@@ -27,7 +27,8 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** One thread touched by a commit. */
 export interface ThreadChange {
-  threadId: string;
+  /** The folder name, a thread id (the change reader skips folders that are not). */
+  threadId: ThreadId;
   /** `communications/<thread-id>` */
   path: string;
   created: boolean;

@@ -48,6 +48,7 @@ export type ViewExactInput =
 
 /** One ledger on its own, whatever came before: a changed ledger, or one a sync merge computes. */
 export interface LedgerInput {
+  /** The thread's folder name: a ThreadId from the change reader, any name from a sync merge. */
   threadId: string;
   path: string;
   ledger: Ledger;

@@ -1,7 +1,7 @@
 // ccr/ledger-identity (SPEC 8): a ledger names its thread (the folder) and the thread id's time,
 // and neither ever changes.
 
-import { threadIdTimestamp, type ThreadId } from '../ids.js';
+import { threadIdTimestamp } from '../ids.js';
 import { LEDGER_FILE, threadFilePath } from '../layout.js';
 import { defineRule } from './define.js';
 
@@ -9,9 +9,11 @@ import { defineRule } from './define.js';
 export const ledgerIdentityState = defineRule({
   id: 'ccr/ledger-identity', scope: 'ledger',
   check({ threadId, path, ledger: l }, _ctx, report) {
+    // The folder name is a plain string here (a sync merge judges folders of any name); once it
+    // equals the ledger's thread_id, that parsed ThreadId stands for it.
     if (l.thread_id !== threadId) report(`expected thread_id ${threadId} (the folder name), found ${l.thread_id}`, { path });
-    else if (l.created_at !== threadIdTimestamp(threadId as ThreadId)) {
-      report(`expected created_at ${threadIdTimestamp(threadId as ThreadId)} (the thread id's time), found ${l.created_at}`, { path });
+    else if (l.created_at !== threadIdTimestamp(l.thread_id)) {
+      report(`expected created_at ${threadIdTimestamp(l.thread_id)} (the thread id's time), found ${l.created_at}`, { path });
     }
   },
 });

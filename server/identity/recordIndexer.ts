@@ -7,12 +7,11 @@
 // the latest head, so a slow update can never overwrite a newer one. `rebuild` makes a lost or
 // stale index right again from the records themselves.
 
-import type { RecordId } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
 import { rightsOf } from '../../core/rights.js';
 import { participantOf } from '../access.js';
 import { Forbidden, InvalidInput, Unavailable } from '../../core/errors.js';
-import { isUuid } from '../../core/ids.js';
+import { isUuid, parseRecordId, type RecordId } from '../../core/ids.js';
 import type { Page, RecordIndex } from '../../store/identity.js';
 import type { ParticipantIndex } from '../access.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -47,7 +46,7 @@ export interface RebuildOutcome {
 }
 
 /** Record ids in order, paged (server/records.ts RecordStore.list). */
-export type ListRecords = (after: string | undefined, limit: number) => Promise<{ records: string[]; next?: string }>;
+export type ListRecords = (after: string | undefined, limit: number) => Promise<{ records: RecordId[]; next?: string }>;
 
 /** Maintains the index from record moves, and rebuilds it. */
 export class RecordIndexer {
@@ -91,14 +90,17 @@ export class RecordIndexer {
       const page = await list(after, pageSize);
       for (const id of page.records) {
         out.checked++;
-        if (await this.#update(id as RecordId)) out.updated++;
+        if (await this.#update(id)) out.updated++;
       }
       after = page.next;
     } while (after !== undefined);
     for (let done = false, from: string | undefined; !done;) {
       const rows = await this.index.indexed(from, pageSize);
       for (const { record } of rows) {
-        if (!(await this.participantsOf(record as RecordId))) {
+        // A row that names no record id names no record here: forgotten like a record gone.
+        const id = parseRecordId(record);
+        if (id === null) this.log('warn', 'record-index-bad-row', { record });
+        if (id === null || !(await this.participantsOf(id))) {
           await this.index.forget(record);
           out.forgotten++;
         }

@@ -6,7 +6,7 @@
 // first success, as server/principals.ts did with principals.json.
 
 import { scrypt, timingSafeEqual } from 'node:crypto';
-import type { ParticipantId } from '../../core/ids.js';
+import { parseParticipantId } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
 import type { IdentityStore, StoredPrincipal } from '../../store/identity.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -21,9 +21,14 @@ const REMEMBER_REFUSED = 10_000;
 
 /** The principal the rules and the API see, from a stored one. */
 export function toPrincipal(p: StoredPrincipal): Principal {
-  return p.kind === 'participant'
-    ? { kind: 'participant', name: p.name, participantId: p.participant_id as ParticipantId, role: p.role, displayName: p.display_name }
-    : { kind: p.kind, name: p.name };
+  if (p.kind !== 'participant') return { kind: p.kind, name: p.name };
+  // Every way in checks the id (server/principals.ts, the migration's schema, OIDC claims), so a
+  // row that does not parse is a corrupt store, refused as the store refuses a row missing a field.
+  const participantId = parseParticipantId(p.participant_id);
+  if (participantId === null) {
+    throw new Error(`principal ${p.name}: a participant row whose participant id ${p.participant_id} is not a UUID`);
+  }
+  return { kind: 'participant', name: p.name, participantId, role: p.role, displayName: p.display_name };
 }
 
 /** Checks name and token pairs (HTTP Basic) against the identity store. */
@@ -79,7 +84,10 @@ export class TokenAuthenticator {
         if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
           this.#refused.delete(key);
           this.#refused.set(key, Date.now() + FORGET_REFUSED_MS);
-          if (this.#refused.size > REMEMBER_REFUSED) this.#refused.delete(this.#refused.keys().next().value as string);
+          if (this.#refused.size > REMEMBER_REFUSED) {
+            const oldest = this.#refused.keys().next();
+            if (!oldest.done) this.#refused.delete(oldest.value);
+          }
           return null;
         }
         try {
