@@ -45,6 +45,8 @@ export function sshKeygenSigner(keyFile: string, program = 'ssh-keygen'): Commit
         reject(e);
       }
     });
+    // ssh-keygen may exit before reading the payload (an unreadable key): its exit status says why.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(Buffer.from(payload));
   });
 }
