@@ -21,7 +21,7 @@ import { readJson } from './http.js';
 import type { SignedIn } from './identity/credentials.js';
 import { createToken, listTokens, revokeToken } from '../store/tokenOps.js';
 import { myRecords } from './identity/recordIndexer.js';
-import { checkPrincipalInput, newPrincipal, newToken, type PrincipalInput } from '../store/principals.js';
+import { checkPrincipalInput, newPrincipal, newToken } from '../store/principals.js';
 import type { StoredPrincipal } from '../store/identity.js';
 import type { ReadResult, ReadTask } from './readTasks.js';
 import { unsignedWrite } from './signedPolicy.js';
@@ -186,7 +186,7 @@ export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: R
 /** POST /api/principals: the new principal and its first token, shown once. */
 export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer> {
   allow(p, (r) => r.managePrincipals, 'manage principals');
-  const input = checkPrincipalInput((await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput);
+  const input = checkPrincipalInput(await readJson(req, ctx.options.maxRequestBytes));
   const token = newToken();
   await ctx.identity.store.createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) },
     { actor: p.name })

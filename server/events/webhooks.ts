@@ -17,7 +17,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
 import { feedEvent, newId, type EventFeed } from './feed.js';
-import { firstFault } from '../bodies/check.js';
+import { firstFault } from '../../core/checkBody.js';
 import { validateWebhookBody, webhookBodySchema } from '../bodies/webhookBody.js';
 
 /** How deliveries run. */

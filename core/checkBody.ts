@@ -3,9 +3,9 @@
 // (core/refusal.ts) of lowest rank: the rank is the order the old hand-written checks ran in.
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { InvalidInput } from '../../core/errors.js';
-import { refusals, sentence, type Refusal } from '../../core/refusal.js';
-import { describeSchemaErrors } from '../../core/schemaErrors.js';
+import { InvalidInput } from './errors.js';
+import { refusals, sentence, type Refusal } from './refusal.js';
+import { describeSchemaErrors } from './schemaErrors.js';
 
 /** The first fault of a body that failed its schema, by rank alone: a body has no list order to keep. */
 export function firstFault(schema: object, errors: ErrorObject[] | null | undefined): Refusal {
