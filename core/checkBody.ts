@@ -7,11 +7,20 @@ import { InvalidInput } from './errors.js';
 import { refusals, sentence, type Refusal } from './refusal.js';
 import { describeSchemaErrors } from './schemaErrors.js';
 
-/** The first fault of a body that failed its schema, by rank alone: a body has no list order to keep. */
+/**
+ * The first fault of a body that failed its schema, by rank alone (a body has no list order to
+ * keep). A `{found}` in its text lists every name refused there, as the API always named them:
+ * quoted, each cut at 40 characters, the first 5 and how many more.
+ */
 export function firstFault(schema: object, errors: ErrorObject[] | null | undefined): Refusal {
-  const [first] = refusals(schema, errors).sort((a, b) => a.rank - b.rank);
+  const all = refusals(schema, errors).sort((a, b) => a.rank - b.rank);
+  const first = all[0];
   // A fault the schema names no sentence for is a gap in the schema; ajv's words beat a silent pass.
-  return first ?? { instancePath: '', rank: Infinity, text: describeSchemaErrors(errors).join('; ') };
+  if (!first) return { instancePath: '', rank: Infinity, text: describeSchemaErrors(errors).join('; ') };
+  if (first.found === undefined) return first;
+  const names = [...new Set(all.filter((r) => r.text === first.text && r.instancePath === first.instancePath && r.found !== undefined).map((r) => r.found))];
+  const listed = names.slice(0, 5).map((k = '') => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
+  return { ...first, found: `${listed}${names.length > 5 ? ` and ${names.length - 5} more` : ''}` };
 }
 
 /** The body as its type when it is valid; else refused (InvalidInput, 400) with its first fault. */

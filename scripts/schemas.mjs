@@ -26,7 +26,8 @@ const outputs = {
   // The first error only, as store/sqlite/migrateJson.ts compiled it at run time (its refusal names it).
   'principalsJsonValidator.ts': { validatePrincipalsJson: 'principals-json.schema.json' },
   // Request bodies of the JSON API (server/bodies/): loaded by the server only.
-  'apiValidators.ts': { validateWebhookBody: 'api/webhook.schema.json', validatePrincipalInput: 'api/principal.schema.json' },
+  'apiValidators.ts': { validateWebhookBody: 'api/webhook.schema.json', validatePrincipalInput: 'api/principal.schema.json',
+    validateMessageBody: 'api/message.schema.json' },
 };
 /** Options of an output other than the default ones. */
 const firstErrorOnly = new Set(['principalsJsonValidator.ts']);

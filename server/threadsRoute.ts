@@ -2,6 +2,7 @@
 // participant through its view, SPEC 12: a thread outside it is 404 exactly like a missing one),
 // writes through the one door of server-side writes (server/serverWrite.ts).
 
+import { checkBody } from '../core/checkBody.js';
 import { InvalidInput, ThreadNotFound } from '../core/errors.js';
 import type { RecordId, ThreadId } from '../core/ids.js';
 import type { Ledger, Participant } from '../core/ledger.js';
@@ -13,6 +14,7 @@ import type { LedgerUpdate } from '../service/updateThreadLedger.js';
 import { readAs, type Answer } from './api.js';
 import type { ServerContext } from './context.js';
 import { serverWrite, writerOf } from './serverWrite.js';
+import { messageBodySchema, validateMessageBody } from './bodies/messageBody.js';
 
 /** A message as the API shows it. */
 export interface ApiMessage {
@@ -110,15 +112,12 @@ export async function createThreadRoute(ctx: ServerContext, p: Principal, id: Re
 /** POST /api/records/<id>/threads/<thread>/messages `{body, corrects?, author_id?, care_location?}` → 201 `{message_id, commit}`. */
 export async function postMessageRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown)
   : Promise<Answer> {
-  const b = fields(body, ['body', 'corrects', 'author_id', 'care_location']);
-  if (typeof b['body'] !== 'string') throw new InvalidInput('expected body to be a string');
-  const corrects = optionalString(b['corrects'], 'corrects');
-  const careLocation = optionalString(b['care_location'], 'care_location');
+  const { body: text, corrects, author_id: authorId, care_location: careLocation } = checkBody(validateMessageBody, messageBodySchema, body);
   // Only a thread the principal may read can be written to; one outside its view is not there.
   const { ledger } = await readThreadAs(ctx, p, id, thread);
-  const author = writerOf(p, b['author_id'], ledger);
+  const author = writerOf(p, authorId, ledger);
   const w = await serverWrite(ctx, p, id, {
-    kind: 'add-message', thread, author, body: b['body'], ...(corrects !== undefined ? { corrects } : {}),
+    kind: 'add-message', thread, author, body: text, ...(corrects !== undefined ? { corrects } : {}),
   }, careLocation !== undefined ? { careLocation } : {});
   return { status: 201, body: { message_id: w.result, commit: w.commit } };
 }
