@@ -2,7 +2,7 @@
 // participant through its view, SPEC 12: a thread outside it is 404 exactly like a missing one),
 // writes through the one door of server-side writes (server/serverWrite.ts).
 
-import { checkBody } from '../core/checkBody.js';
+import { checkBody, firstFault } from '../core/checkBody.js';
 import { InvalidInput, ThreadNotFound } from '../core/errors.js';
 import type { RecordId, ThreadId } from '../core/ids.js';
 import type { Ledger, Participant } from '../core/ledger.js';
@@ -15,6 +15,8 @@ import { readAs, type Answer } from './api.js';
 import type { ServerContext } from './context.js';
 import { serverWrite, writerOf } from './serverWrite.js';
 import { messageBodySchema, validateMessageBody } from './bodies/messageBody.js';
+import { threadUpdateBodySchema, validateThreadUpdateBody } from './bodies/threadUpdateBody.js';
+import { sentence } from '../core/refusal.js';
 
 /** A message as the API shows it. */
 export interface ApiMessage {
@@ -122,34 +124,36 @@ export async function postMessageRoute(ctx: ServerContext, p: Principal, id: Rec
   return { status: 201, body: { message_id: w.result, commit: w.commit } };
 }
 
+/** participants.add of a body whose shape failed further on, if it has one. */
+function addedIn(body: unknown): unknown {
+  const participants: unknown = body && typeof body === 'object' && 'participants' in body ? body.participants : undefined;
+  return participants && typeof participants === 'object' && 'add' in participants ? participants.add : undefined;
+}
+
 /**
  * PATCH /api/records/<id>/threads/<thread> `{participants?: {add?, remove?}, status?, visibility?,
  * policies?, author_id?, care_location?}` → 200 `{thread_id, commit}`; the system messages are added.
  */
 export async function updateThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown)
   : Promise<Answer> {
-  const b = fields(body, ['participants', 'status', 'visibility', 'policies', 'author_id', 'care_location']);
-  const update: Omit<LedgerUpdate, 'by'> = {};
-  if (b['participants'] !== undefined) {
-    const change = fields(b['participants'], ['add', 'remove']);
-    if (change['add'] !== undefined) update.addParticipants = checkParticipants(change['add']);
-    if (change['remove'] !== undefined) {
-      const remove = change['remove'];
-      if (!Array.isArray(remove) || !remove.every((x) => typeof x === 'string')) throw new InvalidInput('expected participants.remove to be a list of participant ids');
-      update.removeParticipants = remove as string[];
-    }
+  if (!validateThreadUpdateBody(body)) {
+    const first = firstFault(threadUpdateBodySchema, validateThreadUpdateBody.errors);
+    // participants.add is the service's to check, where it always was: after the shape of participants.
+    const add = first.rank > 2 ? addedIn(body) : undefined;
+    if (add !== undefined) checkParticipants(add);
+    throw new InvalidInput(sentence(first));
   }
-  if (b['status'] !== undefined) {
-    if (!isOneOf(threadStatuses, b['status'])) throw new InvalidInput(`expected status to be one of ${threadStatuses.join(', ')}`);
-    update.status = b['status'];
-  }
-  if (b['visibility'] !== undefined) update.visibility = fields(b['visibility'], ['sensitivity', 'restricted']) as LedgerUpdate['visibility'] & object;
-  if (b['policies'] !== undefined) {
-    update.policies = fields(b['policies'], ['allow_patient_participation', 'allow_external_organisations']) as LedgerUpdate['policies'] & object;
-  }
-  const careLocation = optionalString(b['care_location'], 'care_location');
+  const { participants, status, visibility, policies, author_id: authorId, care_location: careLocation } = body;
+  const update: Omit<LedgerUpdate, 'by'> = {
+    ...(participants?.add !== undefined ? { addParticipants: checkParticipants(participants.add) } : {}),
+    ...(participants?.remove !== undefined ? { removeParticipants: participants.remove } : {}),
+    ...(status !== undefined ? { status } : {}),
+    // The values are the service's to check, once merged with the ledger's (LedgerUpdate types them as checked).
+    ...(visibility !== undefined ? { visibility: visibility as LedgerUpdate['visibility'] & object } : {}),
+    ...(policies !== undefined ? { policies: policies as LedgerUpdate['policies'] & object } : {}),
+  };
   const { ledger } = await readThreadAs(ctx, p, id, thread);
-  const by = writerOf(p, b['author_id'], ledger);
+  const by = writerOf(p, authorId, ledger);
   const w = await serverWrite(ctx, p, id, { kind: 'update-thread', thread, by, update },
     careLocation !== undefined ? { careLocation } : {});
   return { status: 200, body: { thread_id: thread, commit: w.commit } };
