@@ -27,7 +27,8 @@ const outputs = {
   'principalsJsonValidator.ts': { validatePrincipalsJson: 'principals-json.schema.json' },
   // Request bodies of the JSON API (server/bodies/): loaded by the server only.
   'apiValidators.ts': { validateWebhookBody: 'api/webhook.schema.json', validatePrincipalInput: 'api/principal.schema.json',
-    validateMessageBody: 'api/message.schema.json', validateThreadUpdateBody: 'api/thread-update.schema.json' },
+    validateMessageBody: 'api/message.schema.json', validateThreadUpdateBody: 'api/thread-update.schema.json',
+    validateThreadBody: 'api/thread.schema.json' },
 };
 /** Options of an output other than the default ones. */
 const firstErrorOnly = new Set(['principalsJsonValidator.ts']);

@@ -15,6 +15,7 @@ import { readAs, type Answer } from './api.js';
 import type { ServerContext } from './context.js';
 import { serverWrite, writerOf } from './serverWrite.js';
 import { messageBodySchema, validateMessageBody } from './bodies/messageBody.js';
+import { threadBodySchema, validateThreadBody } from './bodies/threadBody.js';
 import { threadUpdateBodySchema, validateThreadUpdateBody } from './bodies/threadUpdateBody.js';
 import { sentence } from '../core/refusal.js';
 
@@ -79,33 +80,19 @@ export async function threadRoute(ctx: ServerContext, p: Principal, id: RecordId
   return { status: 200, body: { coordination_id: id, thread_id: thread, head, ledger, messages: messages.map(apiMessage) } };
 }
 
-/** A JSON object with only the given fields, or InvalidInput naming what is wrong. */
-function fields(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInput('expected a JSON object');
-  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) {
-    const named = unknown.slice(0, 5).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
-    throw new InvalidInput(`expected only ${allowed.join(', ')}; found ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
-  }
-  return body as Record<string, unknown>;
-}
-
-function optionalString(v: unknown, name: string): string | undefined {
-  if (v !== undefined && typeof v !== 'string') throw new InvalidInput(`expected ${name} to be a string`);
-  return v;
-}
-
 /** POST /api/records/<id>/threads `{participants, message?: {body, author_id?}, care_location?}` → 201 `{thread_id, commit}`. */
 export async function createThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, body: unknown): Promise<Answer> {
-  const b = fields(body, ['participants', 'message', 'care_location']);
-  const participants: Participant[] = checkParticipants(b['participants']);
-  let first: { author: { id: string; name: string }; body: string } | undefined;
-  if (b['message'] !== undefined) {
-    const m = fields(b['message'], ['body', 'author_id']);
-    if (typeof m['body'] !== 'string') throw new InvalidInput('expected message.body to be a string');
-    first = { author: writerOf(p, m['author_id'], { participants }), body: m['body'] };
+  if (!validateThreadBody(body)) {
+    const first = firstFault(threadBodySchema, validateThreadBody.errors);
+    // The checks in code run where they always did: the participants (rank 1), then the author (rank 4).
+    const participants = first.rank > 1 ? checkParticipants(fieldIn(body, 'participants')) : [];
+    const message = first.rank > 4 ? fieldIn(body, 'message') : undefined;
+    if (message !== undefined) writerOf(p, fieldIn(message, 'author_id'), { participants });
+    throw new InvalidInput(sentence(first));
   }
-  const careLocation = optionalString(b['care_location'], 'care_location');
+  const participants: Participant[] = checkParticipants(body.participants);
+  const first = body.message ? { author: writerOf(p, body.message.author_id, { participants }), body: body.message.body } : undefined;
+  const careLocation = body.care_location;
   const w = await serverWrite(ctx, p, id, { kind: 'create-thread', participants, ...(first ? { first } : {}) },
     careLocation !== undefined ? { careLocation } : {});
   return { status: 201, body: { thread_id: w.result, commit: w.commit } };
@@ -124,10 +111,9 @@ export async function postMessageRoute(ctx: ServerContext, p: Principal, id: Rec
   return { status: 201, body: { message_id: w.result, commit: w.commit } };
 }
 
-/** participants.add of a body whose shape failed further on, if it has one. */
-function addedIn(body: unknown): unknown {
-  const participants: unknown = body && typeof body === 'object' && 'participants' in body ? body.participants : undefined;
-  return participants && typeof participants === 'object' && 'add' in participants ? participants.add : undefined;
+/** A field of a body whose shape failed further on (undefined when it has none). */
+function fieldIn(value: unknown, name: string): unknown {
+  return value && typeof value === 'object' && !Array.isArray(value) ? Reflect.get(value, name) : undefined;
 }
 
 /**
@@ -139,7 +125,7 @@ export async function updateThreadRoute(ctx: ServerContext, p: Principal, id: Re
   if (!validateThreadUpdateBody(body)) {
     const first = firstFault(threadUpdateBodySchema, validateThreadUpdateBody.errors);
     // participants.add is the service's to check, where it always was: after the shape of participants.
-    const add = first.rank > 2 ? addedIn(body) : undefined;
+    const add = first.rank > 2 ? fieldIn(fieldIn(body, 'participants'), 'add') : undefined;
     if (add !== undefined) checkParticipants(add);
     throw new InvalidInput(sentence(first));
   }
