@@ -28,3 +28,8 @@ export function checkBody<T>(validate: ValidateFunction<T>, schema: object, body
   if (validate(body)) return body;
   throw new InvalidInput(sentence(firstFault(schema, validate.errors)));
 }
+
+/** A field of a value not yet known valid (undefined when it is not a JSON object or has none). */
+export function fieldIn(value: unknown, name: string): unknown {
+  return value && typeof value === 'object' && !Array.isArray(value) ? Reflect.get(value, name) : undefined;
+}

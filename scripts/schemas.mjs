@@ -28,7 +28,7 @@ const outputs = {
   // Request bodies of the JSON API (server/bodies/): loaded by the server only.
   'apiValidators.ts': { validateWebhookBody: 'api/webhook.schema.json', validatePrincipalInput: 'api/principal.schema.json',
     validateMessageBody: 'api/message.schema.json', validateThreadUpdateBody: 'api/thread-update.schema.json',
-    validateThreadBody: 'api/thread.schema.json' },
+    validateThreadBody: 'api/thread.schema.json', validateRecordBody: 'api/record.schema.json' },
 };
 /** Options of an output other than the default ones. */
 const firstErrorOnly = new Set(['principalsJsonValidator.ts']);

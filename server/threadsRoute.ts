@@ -2,7 +2,7 @@
 // participant through its view, SPEC 12: a thread outside it is 404 exactly like a missing one),
 // writes through the one door of server-side writes (server/serverWrite.ts).
 
-import { checkBody, firstFault } from '../core/checkBody.js';
+import { checkBody, fieldIn, firstFault } from '../core/checkBody.js';
 import { InvalidInput, ThreadNotFound } from '../core/errors.js';
 import type { RecordId, ThreadId } from '../core/ids.js';
 import type { Ledger, Participant } from '../core/ledger.js';
@@ -111,10 +111,6 @@ export async function postMessageRoute(ctx: ServerContext, p: Principal, id: Rec
   return { status: 201, body: { message_id: w.result, commit: w.commit } };
 }
 
-/** A field of a body whose shape failed further on (undefined when it has none). */
-function fieldIn(value: unknown, name: string): unknown {
-  return value && typeof value === 'object' && !Array.isArray(value) ? Reflect.get(value, name) : undefined;
-}
 
 /**
  * PATCH /api/records/<id>/threads/<thread> `{participants?: {add?, remove?}, status?, visibility?,
