@@ -29,6 +29,9 @@ const outputs = {
   'apiValidators.ts': { validateWebhookBody: 'api/webhook.schema.json', validatePrincipalInput: 'api/principal.schema.json',
     validateMessageBody: 'api/message.schema.json', validateThreadUpdateBody: 'api/thread-update.schema.json',
     validateThreadBody: 'api/thread.schema.json', validateRecordBody: 'api/record.schema.json' },
+  // Token and key bodies, refused in ajv's words; apart, as they need ajv's unicode length helper.
+  'identityValidators.ts': { validateNewToken: 'api/token.schema.json', validateTokenId: 'api/token-id.schema.json',
+    validateNewKey: 'api/key.schema.json' },
 };
 /** Options of an output other than the default ones. */
 const firstErrorOnly = new Set(['principalsJsonValidator.ts']);
