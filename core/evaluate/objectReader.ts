@@ -8,14 +8,16 @@ import { EMPTY_TREE, readTreeObject, type Commit, type ObjectType, type Oid, typ
 import { MissingObject, readCommit, readCommitChecked, type ObjectSource } from '../source.js';
 import { STATUS_FILE } from '../layout.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from '../status.js';
+import { problem, type ReaderProblem } from '../problems.js';
 import type { DeletedInput, FolderInput, RewriteInput, UnjudgedInput } from '../rules/define.js';
 import type { EvaluationCache } from './cache.js';
 
 /**
  * What reading one commit gave besides its changes, in the order it was read: problems of the
- * objects and formats read (as findings), and the folders and deletions the tree rules judge.
+ * objects read (as findings), problems of the formats read (as data, for their rules), and the
+ * folders and deletions the tree rules judge.
  */
-export type ReadItem = { finding: Finding } | { folder: FolderInput } | { deleted: DeletedInput } | { rewritten: RewriteInput } | { unjudged: UnjudgedInput };
+export type ReadItem = { finding: Finding } | { problem: ReaderProblem } | { folder: FolderInput } | { deleted: DeletedInput } | { rewritten: RewriteInput } | { unjudged: UnjudgedInput };
 
 /** Reads for one evaluation, collecting findings about unreadable or oversized objects. */
 export class Reader {
@@ -24,6 +26,11 @@ export class Reader {
   /** Note problems found in what was read. */
   problems(...found: Finding[]): void {
     for (const finding of found) this.items.push({ finding });
+  }
+
+  /** Note problems a format reader found, for the rules of reader problems. */
+  formatProblems(...found: readonly ReaderProblem[]): void {
+    for (const p of found) this.items.push({ problem: p });
   }
   constructor(readonly source: ObjectSource, readonly cache: EvaluationCache) {}
 
@@ -73,7 +80,7 @@ export class Reader {
       return null;
     }
     if (o.content === null) {
-      this.problems(error(ruleIds.blobSize, `expected at most ${cap} bytes, found ${o.size}`, { path }));
+      this.formatProblems(problem('blob', 'too-large', `expected at most ${cap} bytes, found ${o.size}`, { path }));
       return null;
     }
     return o.content;

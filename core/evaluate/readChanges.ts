@@ -2,7 +2,7 @@
 // (CommitChanges). Cost follows the change: unchanged folders are skipped by object id, an append
 // is checked by hashing the new file's prefix against the old id and parsing only what was appended.
 
-import { error, ruleIds } from '../findings.js';
+import { problem } from '../problems.js';
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
 import { checkAppendedText, checkMessagesBytes, countLines } from '../messages/file.js';
 import { messageLimits, parseMessages, type ParsedMessage } from '../messages/grammar.js';
@@ -47,7 +47,7 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
   const lines = known?.lines ?? countLines(earlierBytes);
   const appendedText = decodeUtf8(bytes.subarray(oldSize));
   if (appendedText === null) {
-    r.problems(error(ruleIds.messageChars, 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
+    r.formatProblems(problem('messages', 'chars', 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
     return { earlier, appended: [] };
   }
   const check = checkAppendedText(appendedText, { blocks: earlier.length, lines }, path);
@@ -74,7 +74,7 @@ async function threadChange(r: Reader, name: string, oldTree: Oid | undefined, n
   if (ledgerChanged && newLedgerOid) {
     const bytes = await r.blob(newLedgerOid, LEDGER_MAX_BYTES, threadFilePath(name, LEDGER_FILE));
     const read = bytes ? readLedger(bytes, threadFilePath(name, LEDGER_FILE)) : null;
-    if (read && !read.ok) r.problems(...read.findings);
+    if (read && !read.ok) r.formatProblems(...read.problems);
     newLedger = read?.ok ? read.value : undefined;
     if (read?.ok) r.cache.put(r.cache.ledgers, newLedgerOid, read.value);
   }
@@ -99,7 +99,7 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
   if (statusChanged && newStatusOid) {
     const bytes = await r.blob(newStatusOid, STATUS_MAX_BYTES, STATUS_FILE);
     const read = bytes ? readStatus(bytes) : null;
-    if (read && !read.ok) r.problems(...read.findings);
+    if (read && !read.ok) r.formatProblems(...read.problems);
     newStatus = read?.ok ? read.value : undefined;
   }
   if (oldStatusOid && !newStatusOid) r.items.push({ deleted: { what: 'status', path: STATUS_FILE, name: STATUS_FILE } });

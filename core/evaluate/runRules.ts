@@ -75,6 +75,7 @@ export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[
 export function judgeRead(items: readonly ReadItem[], ctx: RuleContext): Finding[] {
   return items.flatMap((item) => {
     if ('finding' in item) return [item.finding];
+    if ('problem' in item) return runScope(readRules, 'problem', item.problem, ctx);
     if ('deleted' in item) return runScope(readRules, 'deleted', item.deleted, ctx);
     if ('rewritten' in item) return runScope(readRules, 'rewritten', item.rewritten, ctx);
     if ('unjudged' in item) return runScope(readRules, 'unjudged', item.unjudged, ctx);

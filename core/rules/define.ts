@@ -7,6 +7,7 @@ import type { Ledger } from '../ledger.js';
 import type { TreeEntry } from '../objects.js';
 import type { ParsedMessage } from '../messages/grammar.js';
 import type { Principal } from '../principal.js';
+import type { ReaderProblem } from '../problems.js';
 import type { CommitChanges, RuleContext, ThreadChange } from './context.js';
 
 /** The place fields of a finding, which a rule may give with its message. */
@@ -153,6 +154,8 @@ export interface ScopeInput {
   'view-path': ViewPathInput;
   /** One view commit that is not the view of its translation. */
   'view-exact': ViewExactInput;
+  /** One problem a format reader found in a file (core/problems.ts). */
+  problem: ReaderProblem;
 }
 
 /** How much a finding weighs: only errors refuse a change. */
@@ -183,6 +186,7 @@ export interface ScopeContext {
   merge: Partial<RuleContext>;
   'view-path': Partial<RuleContext>;
   'view-exact': Partial<RuleContext>;
+  problem: Partial<RuleContext>;
 }
 
 /** A rule as its file declares it. */

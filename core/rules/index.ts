@@ -21,8 +21,8 @@ import { commitTime } from './commitTime.js';
 import { ledgerFrozen } from './ledgerFrozen.js';
 import { ledgerIdentityChanged, ledgerIdentityState } from './ledgerIdentity.js';
 import { ledgerLastUpdatedBack, ledgerLastUpdatedClock, ledgerLastUpdatedMessage, ledgerLastUpdatedState } from './ledgerLastUpdated.js';
-import { ledgerSchemaState, ledgerSchemaUnjudged } from './ledgerSchema.js';
-import { statusSchemaUnjudged } from './statusSchema.js';
+import { ledgerSchemaRead, ledgerSchemaState, ledgerSchemaUnjudged } from './ledgerSchema.js';
+import { statusSchemaRead, statusSchemaUnjudged } from './statusSchema.js';
 import { ledgerSystemMessage } from './ledgerSystemMessage.js';
 import { ledgerTransitionMove, ledgerTransitionNew } from './ledgerTransition.js';
 import { messageAuthor } from './messageAuthor.js';
@@ -45,11 +45,20 @@ import { whoParticipant } from './whoParticipant.js';
 import { whoStatus } from './whoStatus.js';
 import { whoThread } from './whoThread.js';
 import { whoWrite, whoWritePush } from './whoWrite.js';
+import { blobSize } from './blobSize.js';
+import { ledgerFormat } from './ledgerFormat.js';
+import { messageAmbiguous } from './messageAmbiguous.js';
+import { messageChars } from './messageChars.js';
+import { messageFormat } from './messageFormat.js';
+import { messageLimits } from './messageLimits.js';
+import { statusFormat } from './statusFormat.js';
+import { readerRules } from './readerRules.js';
 
 /** Every rule file (core/rules/<key>.ts) with the rules it declares, all under the file's one id. */
 export const ruleFiles = {
   treeLayout: [treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing],
   treeMode: [treeModeEntry],
+  blobSize: [blobSize],
   appendOnly: [appendOnlyDeleted, appendOnlyRewritten],
   refName: [refNameOnlyMain, refNameFullIds],
   refDelete: [refDelete],
@@ -58,13 +67,19 @@ export const ruleFiles = {
   objectFormat: [objectFormatWalk],
   threadNotOpen: [threadNotOpen],
   patientParticipation: [patientParticipation],
+  messageFormat: [messageFormat],
+  messageChars: [messageChars],
+  messageAmbiguous: [messageAmbiguous],
+  messageLimits: [messageLimits],
   messageId: [messageId],
   messageTimestamp: [messageTimestampCreated, messageTimestampClock],
   messageAuthor: [messageAuthor],
   messageType: [messageType],
   messageCorrection: [messageCorrection],
-  ledgerSchema: [ledgerSchemaState, ledgerSchemaUnjudged],
-  statusSchema: [statusSchemaUnjudged],
+  ledgerFormat: [ledgerFormat],
+  ledgerSchema: [ledgerSchemaState, ledgerSchemaUnjudged, ledgerSchemaRead],
+  statusFormat: [statusFormat],
+  statusSchema: [statusSchemaUnjudged, statusSchemaRead],
   ledgerIdentity: [ledgerIdentityState, ledgerIdentityChanged],
   ledgerLastUpdated: [ledgerLastUpdatedState, ledgerLastUpdatedClock, ledgerLastUpdatedBack, ledgerLastUpdatedMessage],
   ledgerTransition: [ledgerTransitionNew, ledgerTransitionMove],
@@ -92,13 +107,6 @@ export const ruleFiles = {
  * moved into rule files), each with the place that reports it. They are rules of SPEC 8 all the same.
  */
 export const readerIds = {
-  blobSize: { id: 'ccr/blob-size', by: 'core/evaluate/objectReader.ts, core/yaml.ts, core/messages/file.ts' },
-  messageFormat: { id: 'ccr/message-format', by: 'core/messages/grammar.ts' },
-  messageChars: { id: 'ccr/message-chars', by: 'core/messages/file.ts, grammar.ts, markdown.ts, body.ts' },
-  messageAmbiguous: { id: 'ccr/message-ambiguous', by: 'core/messages/markdown.ts' },
-  messageLimits: { id: 'ccr/message-limits', by: 'core/messages/file.ts, grammar.ts, markdown.ts' },
-  ledgerFormat: { id: 'ccr/ledger-format', by: 'core/yaml.ts (through core/ledger.ts)' },
-  statusFormat: { id: 'ccr/status-format', by: 'core/yaml.ts (through core/status.ts)' },
   commitSignature: { id: 'ccr/commit-signature', by: 'core/rules/signature.ts (called by server/validator.ts), server/signedPolicy.ts' },
 } as const;
 
@@ -124,9 +132,10 @@ export const walkRules = [refFastForward, objectFormatWalk, commitParentsView] a
 /**
  * The rules of what reading a commit meets, in read order: each folder of the new tree (folder
  * rules, with the entry rules per entry between them), each deletion, each rewritten messages.md,
- * each file before the commit that cannot be read.
+ * each file before the commit that cannot be read, each problem a format reader found (one rule
+ * each, core/rules/readerRules.ts).
  */
-export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten, ledgerSchemaUnjudged, statusSchemaUnjudged] as const;
+export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten, ledgerSchemaUnjudged, statusSchemaUnjudged, ...readerRules] as const;
 
 /** The rules of a view push's translation (SPEC 12). */
 export const viewRules = [viewPath, viewExact] as const;
