@@ -7,6 +7,7 @@ import { rightsOf } from '../rights.js';
 import { governingRoles } from '../vocabulary.js';
 import { defineRule } from './define.js';
 import { governs } from './governs.js';
+import { judged } from './context.js';
 
 /** A participant principal creating or governing a thread it may not. */
 export const whoThread = defineRule({
@@ -14,7 +15,7 @@ export const whoThread = defineRule({
   check(t, ctx, report) {
     const p = ctx.principal;
     if (!p || !rightsOf(p).write || !('participantId' in p) || !governs(t)) return;
-    const ledger = t.created ? t.newLedger : t.oldLedger;
+    const ledger = judged(t.created ? t.newLedger : t.oldLedger);
     const self = ledger && findParticipant(ledger, p.participantId);
     if (!governingRoles.includes(p.role) || !self || !governingRoles.includes(self.role)) {
       const what = t.created ? 'create it' : 'change its participants, status, visibility, policies or (without a message) last_updated_at';
