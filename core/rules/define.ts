@@ -8,6 +8,7 @@ import type { TreeEntry } from '../objects.js';
 import type { ParsedMessage } from '../messages/grammar.js';
 import type { Principal } from '../principal.js';
 import type { ReaderProblem } from '../problems.js';
+import type { SignatureContext } from './signature.js';
 import type { CommitChanges, RuleContext, ThreadChange } from './context.js';
 
 /** The place fields of a finding, which a rule may give with its message. */
@@ -120,6 +121,11 @@ export interface UnjudgedInput {
   path: string;
 }
 
+/** A commit's signature to judge, or a write through the API that can carry none (SPEC 7). */
+export type SignatureInput =
+  | { source: 'commit'; content: Uint8Array; commitSeconds: number; policy: SignatureContext }
+  | { source: 'api-write'; pusher: string };
+
 /** What each scope's check is given. */
 export interface ScopeInput {
   /** The principal of a push, before any of its refs is read. */
@@ -156,6 +162,8 @@ export interface ScopeInput {
   'view-exact': ViewExactInput;
   /** One problem a format reader found in a file (core/problems.ts). */
   problem: ReaderProblem;
+  /** One commit's signature (or an API write) against the signing policy. */
+  signature: SignatureInput;
 }
 
 /** How much a finding weighs: only errors refuse a change. */
@@ -187,6 +195,7 @@ export interface ScopeContext {
   'view-path': Partial<RuleContext>;
   'view-exact': Partial<RuleContext>;
   problem: Partial<RuleContext>;
+  signature: Partial<RuleContext>;
 }
 
 /** A rule as its file declares it. */

@@ -53,6 +53,7 @@ import { messageFormat } from './messageFormat.js';
 import { messageLimits } from './messageLimits.js';
 import { statusFormat } from './statusFormat.js';
 import { readerRules } from './readerRules.js';
+import { commitSignature } from './commitSignature.js';
 
 /** Every rule file (core/rules/<key>.ts) with the rules it declares, all under the file's one id. */
 export const ruleFiles = {
@@ -91,6 +92,7 @@ export const ruleFiles = {
   commitFormat: [commitFormat],
   commitAction: [commitAction],
   commitTime: [commitTime],
+  commitSignature: [commitSignature],
   commitParents: [commitParents, commitParentsView],
   viewPath: [viewPath],
   viewExact: [viewExact],
@@ -102,20 +104,18 @@ export const ruleFiles = {
   whoParticipant: [whoParticipant],
 } as const;
 
-/**
- * Rule ids whose findings are still reported where the thing is read (issue 12, item 2, not yet
- * moved into rule files), each with the place that reports it. They are rules of SPEC 8 all the same.
- */
-export const readerIds = {
-  commitSignature: { id: 'ccr/commit-signature', by: 'core/rules/signature.ts (called by server/validator.ts), server/signedPolicy.ts' },
-} as const;
-
 /** Ids that name no rule but an outcome of the pipeline that judges, each with why. */
 export const pipelineIds = {
   parseBudget: { id: 'ccr/parse-budget', why: 'the judging ran out of time or the record stayed busy: nothing was judged wrong' },
   quota: { id: 'ccr/quota', why: 'the pusher passed a quota of the server, whatever the push holds' },
   internal: { id: 'ccr/internal', why: 'the server failed; the pusher sees only a request id, the operator the log' },
 } as const;
+
+/**
+ * The rules of a commit's signature, judged per pushed commit by the server (server/validator.ts),
+ * per fetched commit by sync, and on API writes under the signing policy (server/signedPolicy.ts).
+ */
+export const signatureRules = [commitSignature] as const;
 
 /** The rules of a push's principal, judged before any ref is read (an auditor pushes nothing). */
 export const pushRules = [whoWritePush] as const;
@@ -170,8 +170,8 @@ export const commitPhases: readonly Phase[] = [
 /** The rules a ledger keeps on its own (also judged on every ledger a sync merge computes). */
 export const ledgerStateRules = [ledgerIdentityState, ledgerLastUpdatedState, ledgerSchemaState] as const;
 
-/** The keys of the ids that name a rule file (not a reader's or the pipeline's). */
-type RuleFileKey = Exclude<keyof typeof ruleIds, keyof typeof readerIds | keyof typeof pipelineIds>;
+/** The keys of the ids that name a rule file (not the pipeline's). */
+type RuleFileKey = Exclude<keyof typeof ruleIds, keyof typeof pipelineIds>;
 
 /** Each rule file's rules carry the id of its key; every rule id has its file (checked when built). */
 export const ruleFileIndex: { readonly [K in RuleFileKey]: readonly Rule<(typeof ruleIds)[K]>[] } = ruleFiles;
