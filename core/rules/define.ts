@@ -126,6 +126,20 @@ export type SignatureInput =
   | { source: 'commit'; content: Uint8Array; commitSeconds: number; policy: SignatureContext }
   | { source: 'api-write'; pusher: string };
 
+/**
+ * A write refused before any commit exists, as data: a check of the service (the thread is closed,
+ * the author may not write this), an API write (an auditor, an integration naming no author), or a
+ * push the server turns away before judging it (a view's pusher removed from every thread, `main`
+ * moved under the push). `reason` is the service's own sentence, kept as it is.
+ */
+export type RefusedWrite =
+  | { refused: 'thread-closed'; reason: string }
+  | { refused: 'author'; change: 'ledger' | 'correction' | 'message'; reason: string }
+  | { refused: 'auditor' }
+  | { refused: 'no-author-id' }
+  | { refused: 'view-read-only'; recordId: string; principal: string }
+  | { refused: 'main-moved'; ref: string; expected: string; found: string | null; why: string };
+
 /** What each scope's check is given. */
 export interface ScopeInput {
   /** The principal of a push, before any of its refs is read. */
@@ -164,6 +178,8 @@ export interface ScopeInput {
   problem: ReaderProblem;
   /** One commit's signature (or an API write) against the signing policy. */
   signature: SignatureInput;
+  /** One write refused before any commit exists. */
+  write: RefusedWrite;
 }
 
 /** How much a finding weighs: only errors refuse a change. */
@@ -196,6 +212,7 @@ export interface ScopeContext {
   'view-exact': Partial<RuleContext>;
   problem: Partial<RuleContext>;
   signature: Partial<RuleContext>;
+  write: Partial<RuleContext>;
 }
 
 /** A rule as its file declares it. */

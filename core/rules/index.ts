@@ -25,8 +25,8 @@ import { ledgerSchemaRead, ledgerSchemaState, ledgerSchemaUnjudged } from './led
 import { statusSchemaRead, statusSchemaUnjudged } from './statusSchema.js';
 import { ledgerSystemMessage } from './ledgerSystemMessage.js';
 import { ledgerTransitionMove, ledgerTransitionNew } from './ledgerTransition.js';
-import { messageAuthor } from './messageAuthor.js';
-import { messageCorrection } from './messageCorrection.js';
+import { messageAuthor, messageAuthorWrite } from './messageAuthor.js';
+import { messageCorrection, messageCorrectionWrite } from './messageCorrection.js';
 import { messageId } from './messageId.js';
 import { messageTimestampClock, messageTimestampCreated } from './messageTimestamp.js';
 import { messageType } from './messageType.js';
@@ -36,15 +36,15 @@ import { recordClosed } from './recordClosed.js';
 import { recordFrozen } from './recordFrozen.js';
 import { refCreate } from './refCreate.js';
 import { refDelete } from './refDelete.js';
-import { refFastForward } from './refFastForward.js';
+import { refFastForward, refFastForwardOvertaken } from './refFastForward.js';
 import { refNameFullIds, refNameOnlyMain } from './refName.js';
 import { statusIdentity } from './statusIdentity.js';
-import { threadNotOpen } from './threadNotOpen.js';
+import { threadNotOpen, threadNotOpenWrite } from './threadNotOpen.js';
 import { whoAuthor } from './whoAuthor.js';
 import { whoParticipant } from './whoParticipant.js';
 import { whoStatus } from './whoStatus.js';
-import { whoThread } from './whoThread.js';
-import { whoWrite, whoWritePush } from './whoWrite.js';
+import { whoThread, whoThreadWrite } from './whoThread.js';
+import { whoWrite, whoWritePush, whoWriteRefused } from './whoWrite.js';
 import { blobSize } from './blobSize.js';
 import { ledgerFormat } from './ledgerFormat.js';
 import { messageAmbiguous } from './messageAmbiguous.js';
@@ -54,6 +54,7 @@ import { messageLimits } from './messageLimits.js';
 import { statusFormat } from './statusFormat.js';
 import { readerRules } from './readerRules.js';
 import { commitSignature } from './commitSignature.js';
+import { writeRules } from './writeRules.js';
 
 /** Every rule file (core/rules/<key>.ts) with the rules it declares, all under the file's one id. */
 export const ruleFiles = {
@@ -64,9 +65,9 @@ export const ruleFiles = {
   refName: [refNameOnlyMain, refNameFullIds],
   refDelete: [refDelete],
   refCreate: [refCreate],
-  refFastForward: [refFastForward],
+  refFastForward: [refFastForward, refFastForwardOvertaken],
   objectFormat: [objectFormatWalk],
-  threadNotOpen: [threadNotOpen],
+  threadNotOpen: [threadNotOpen, threadNotOpenWrite],
   patientParticipation: [patientParticipation],
   messageFormat: [messageFormat],
   messageChars: [messageChars],
@@ -74,9 +75,9 @@ export const ruleFiles = {
   messageLimits: [messageLimits],
   messageId: [messageId],
   messageTimestamp: [messageTimestampCreated, messageTimestampClock],
-  messageAuthor: [messageAuthor],
+  messageAuthor: [messageAuthor, messageAuthorWrite],
   messageType: [messageType],
-  messageCorrection: [messageCorrection],
+  messageCorrection: [messageCorrection, messageCorrectionWrite],
   ledgerFormat: [ledgerFormat],
   ledgerSchema: [ledgerSchemaState, ledgerSchemaUnjudged, ledgerSchemaRead],
   statusFormat: [statusFormat],
@@ -98,9 +99,9 @@ export const ruleFiles = {
   viewExact: [viewExact],
   merge: [merge],
   whoAuthor: [whoAuthor],
-  whoThread: [whoThread],
+  whoThread: [whoThread, whoThreadWrite],
   whoStatus: [whoStatus],
-  whoWrite: [whoWritePush, whoWrite],
+  whoWrite: [whoWritePush, whoWrite, whoWriteRefused],
   whoParticipant: [whoParticipant],
 } as const;
 
@@ -116,6 +117,12 @@ export const pipelineIds = {
  * per fetched commit by sync, and on API writes under the signing policy (server/signedPolicy.ts).
  */
 export const signatureRules = [commitSignature] as const;
+
+/**
+ * The rules of writes refused before any commit exists (server/serverWrite.ts, server/gitRoute.ts):
+ * one finding each, from the rule whose refusal it is (core/rules/writeRules.ts).
+ */
+export { writeRules };
 
 /** The rules of a push's principal, judged before any ref is read (an auditor pushes nothing). */
 export const pushRules = [whoWritePush] as const;

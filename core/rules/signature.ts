@@ -42,20 +42,20 @@ export function signatureRefusal(content: Uint8Array, commitSeconds: number, ctx
   const check = verifyCommitSignature(content);
   const registered = `a key registered to ${ctx.pusher}`;
   if (!check.ok && check.problem === 'unsigned') {
-    return ctx.required ? (`expected a commit signed by ${registered}, found an unsigned commit`) : null;
+    return ctx.required ? `expected a commit signed by ${registered}, found an unsigned commit` : null;
   }
   if (!check.ok) {
-    return (`expected a signature that verifies, found a bad signature (${check.problem}): ${check.reason}`);
+    return `expected a signature that verifies, found a bad signature (${check.problem}): ${check.reason}`;
   }
   const fp = fingerprint(check.key);
   const key = ctx.key(fp);
   if (!key) {
-    return ctx.required ? (`expected a signature by ${registered}, found one by unknown key ${fp}`) : null;
+    return ctx.required ? `expected a signature by ${registered}, found one by unknown key ${fp}` : null;
   }
   const nowSeconds = Math.floor(ctx.now / 1000);
   const whose = `key ${fp} of ${key.principal}`;
   if (key.revoked_at !== null && (nowSeconds >= key.revoked_at || commitSeconds >= key.revoked_at)) {
-    return (`expected a signature by a key in force, found one by ${whose}, revoked at ${iso(key.revoked_at)}`);
+    return `expected a signature by a key in force, found one by ${whose}, revoked at ${iso(key.revoked_at)}`;
   }
   for (const [at, what] of [[commitSeconds, 'the commit time'], [nowSeconds, 'the server time']] as const) {
     if ((key.valid_after !== null && at < key.valid_after) || (key.valid_before !== null && at > key.valid_before)) {

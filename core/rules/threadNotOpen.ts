@@ -14,3 +14,11 @@ export const threadNotOpen = defineRule({
     report(`expected no new messages in a ${old.status} thread`, messagePlace(t.threadId, first));
   },
 });
+
+/** A message the service refused to add to a thread that is not open. */
+export const threadNotOpenWrite = defineRule({
+  id: 'ccr/thread-not-open', scope: 'write',
+  check(w, _ctx, report) {
+    if (w.refused === 'thread-closed') report(w.reason);
+  },
+});

@@ -23,3 +23,11 @@ export const whoThread = defineRule({
     }
   },
 });
+
+/** A ledger change the service refused for its author (who may not govern the thread). */
+export const whoThreadWrite = defineRule({
+  id: 'ccr/who-thread', scope: 'write',
+  check(w, _ctx, report) {
+    if (w.refused === 'author' && w.change === 'ledger') report(w.reason);
+  },
+});
