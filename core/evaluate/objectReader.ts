@@ -1,8 +1,8 @@
 // Reads for one evaluation through the object source given as a parameter (the server's
 // quarantine reader, the offline verifier's, the library's overlay), with the cache. A missing
-// object throws (the store failed); an object of the wrong type or size is a finding.
+// object throws (the store failed); an object of the wrong type or size is a problem, as data.
 
-import { error, ruleIds, type Finding } from '../findings.js';
+import type { Finding } from '../findings.js';
 import { LEDGER_MAX_BYTES, readLedger, type Ledger } from '../ledger.js';
 import { EMPTY_TREE, readTreeObject, type Commit, type ObjectType, type Oid, type TreeEntry } from '../objects.js';
 import { MissingObject, readCommit, readCommitChecked, type ObjectSource } from '../source.js';
@@ -28,7 +28,7 @@ export class Reader {
     for (const finding of found) this.items.push({ finding });
   }
 
-  /** Note problems a format reader found, for the rules of reader problems. */
+  /** Note problems a reader found (an object's or a format's), for the rules of reader problems. */
   formatProblems(...found: readonly ReaderProblem[]): void {
     for (const p of found) this.items.push({ problem: p });
   }
@@ -38,7 +38,7 @@ export class Reader {
     const o = await this.source.read(oid);
     if (!o) throw new MissingObject(oid);
     if (o.type !== type) {
-      this.problems(error(type === 'tree' ? ruleIds.treeLayout : ruleIds.treeMode, `expected a ${type}, found a ${o.type}`, { path }));
+      this.formatProblems(problem(type === 'tree' ? 'tree' : 'blob', 'wrong-type', `expected a ${type}, found a ${o.type}`, { path }));
       return null;
     }
     return o.content;
@@ -52,8 +52,8 @@ export class Reader {
     if (!content) return [];
     // A malformed tree (duplicate names, git's order broken) is refused, never read one way here
     // and another by a checkout; its entries as read still go to the layout rules.
-    const { entries, problem } = readTreeObject(content);
-    if (problem) this.problems(error(ruleIds.objectFormat, `${problem} (tree ${oid.slice(0, 12)})`, path ? { path } : {}));
+    const { entries, problem: malformed } = readTreeObject(content);
+    if (malformed) this.formatProblems(problem('tree', 'malformed', `${malformed} (tree ${oid.slice(0, 12)})`, path ? { path } : {}));
     else this.cache.put(this.cache.trees, oid, entries);
     return entries;
   }
@@ -76,7 +76,7 @@ export class Reader {
     const o = await this.source.read(oid, cap);
     if (!o) throw new MissingObject(oid);
     if (o.type !== 'blob') {
-      this.problems(error(ruleIds.treeMode, `expected a file, found a ${o.type}`, { path }));
+      this.formatProblems(problem('blob', 'wrong-type', `expected a file, found a ${o.type}`, { path }));
       return null;
     }
     if (o.content === null) {

@@ -13,8 +13,8 @@ import { viewExact } from './viewExact.js';
 import { viewPath } from './viewPath.js';
 import { merge } from './merge.js';
 import { appendOnlyDeleted, appendOnlyRewritten } from './appendOnly.js';
-import { treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing } from './treeLayout.js';
-import { treeModeEntry } from './treeMode.js';
+import { treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing, treeLayoutRead } from './treeLayout.js';
+import { treeModeEntry, treeModeRead } from './treeMode.js';
 import { commitAction } from './commitAction.js';
 import { commitFormat } from './commitFormat.js';
 import { commitTime } from './commitTime.js';
@@ -30,7 +30,7 @@ import { messageCorrection, messageCorrectionWrite } from './messageCorrection.j
 import { messageId } from './messageId.js';
 import { messageTimestampClock, messageTimestampCreated } from './messageTimestamp.js';
 import { messageType } from './messageType.js';
-import { objectFormatWalk } from './objectFormat.js';
+import { objectFormatRead, objectFormatWalk } from './objectFormat.js';
 import { patientParticipation } from './patientParticipation.js';
 import { recordClosed } from './recordClosed.js';
 import { recordFrozen } from './recordFrozen.js';
@@ -58,15 +58,15 @@ import { writeRules } from './writeRules.js';
 
 /** Every rule file (core/rules/<key>.ts) with the rules it declares, all under the file's one id. */
 export const ruleFiles = {
-  treeLayout: [treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing],
-  treeMode: [treeModeEntry],
+  treeLayout: [treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing, treeLayoutRead],
+  treeMode: [treeModeEntry, treeModeRead],
   blobSize: [blobSize],
   appendOnly: [appendOnlyDeleted, appendOnlyRewritten],
   refName: [refNameOnlyMain, refNameFullIds],
   refDelete: [refDelete],
   refCreate: [refCreate],
   refFastForward: [refFastForward, refFastForwardOvertaken],
-  objectFormat: [objectFormatWalk],
+  objectFormat: [objectFormatWalk, objectFormatRead],
   threadNotOpen: [threadNotOpen, threadNotOpenWrite],
   patientParticipation: [patientParticipation],
   messageFormat: [messageFormat],

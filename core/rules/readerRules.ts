@@ -1,5 +1,5 @@
-// The rules of what the format readers find (core/problems.ts): a messages.md, ledger.yaml or status
-// file that cannot be read, or a blob over its cap. Each problem is one finding, of the one rule
+// The rules of what the readers find (core/problems.ts): a messages.md, ledger.yaml or status
+// file that cannot be read, a blob over its cap, an object of the wrong type, a malformed tree. Each problem is one finding, of the one rule
 // whose file and kind it is; the readers name no rule. Also in the index (ruleFiles, readRules).
 
 import type { Finding } from '../findings.js';
@@ -13,9 +13,12 @@ import { messageFormat } from './messageFormat.js';
 import { messageLimits } from './messageLimits.js';
 import { statusFormat } from './statusFormat.js';
 import { statusSchemaRead } from './statusSchema.js';
+import { objectFormatRead } from './objectFormat.js';
+import { treeLayoutRead } from './treeLayout.js';
+import { treeModeRead } from './treeMode.js';
 
 /** The rules of reader problems (scope `problem`); each problem matches exactly one. */
-export const readerRules = [blobSize, messageFormat, messageChars, messageLimits, messageAmbiguous, ledgerFormat, ledgerSchemaRead, statusFormat, statusSchemaRead] as const;
+export const readerRules = [treeLayoutRead, treeModeRead, objectFormatRead, blobSize, messageFormat, messageChars, messageLimits, messageAmbiguous, ledgerFormat, ledgerSchemaRead, statusFormat, statusSchemaRead] as const;
 
 /**
  * The findings of reader problems, in their order: the one door for a caller outside the evaluator
