@@ -140,6 +140,12 @@ export type RefusedWrite =
   | { refused: 'view-read-only'; recordId: string; principal: string }
   | { refused: 'main-moved'; ref: string; expected: string; found: string | null; why: string };
 
+/** What a walk over a whole history (`ccr verify`) finds before it judges commit by commit. */
+export type HistoryInput =
+  | { problem: 'no-main' }
+  | { problem: 'roots'; count: number; at: string }
+  | { problem: 'no-record-id'; commit: string };
+
 /** What each scope's check is given. */
 export interface ScopeInput {
   /** The principal of a push, before any of its refs is read. */
@@ -180,6 +186,8 @@ export interface ScopeInput {
   signature: SignatureInput;
   /** One write refused before any commit exists. */
   write: RefusedWrite;
+  /** One problem of a whole history, met before its commits are judged. */
+  history: HistoryInput;
 }
 
 /** How much a finding weighs: only errors refuse a change. */
@@ -213,6 +221,7 @@ export interface ScopeContext {
   problem: Partial<RuleContext>;
   signature: Partial<RuleContext>;
   write: Partial<RuleContext>;
+  history: Partial<RuleContext>;
 }
 
 /** A rule as its file declares it. */

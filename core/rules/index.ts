@@ -8,7 +8,7 @@
 
 import type { Rule } from './define.js';
 import { ruleIds, type RuleId } from './ids.js';
-import { commitParents, commitParentsView } from './commitParents.js';
+import { commitParents, commitParentsHistory, commitParentsView } from './commitParents.js';
 import { viewExact } from './viewExact.js';
 import { viewPath } from './viewPath.js';
 import { merge } from './merge.js';
@@ -37,8 +37,8 @@ import { recordFrozen } from './recordFrozen.js';
 import { refCreate } from './refCreate.js';
 import { refDelete } from './refDelete.js';
 import { refFastForward, refFastForwardOvertaken } from './refFastForward.js';
-import { refNameFullIds, refNameOnlyMain } from './refName.js';
-import { statusIdentity } from './statusIdentity.js';
+import { refNameFullIds, refNameHistory, refNameOnlyMain } from './refName.js';
+import { statusIdentity, statusIdentityHistory } from './statusIdentity.js';
 import { threadNotOpen, threadNotOpenWrite } from './threadNotOpen.js';
 import { whoAuthor } from './whoAuthor.js';
 import { whoParticipant } from './whoParticipant.js';
@@ -55,6 +55,7 @@ import { statusFormat } from './statusFormat.js';
 import { readerRules } from './readerRules.js';
 import { commitSignature } from './commitSignature.js';
 import { writeRules } from './writeRules.js';
+import { historyRules } from './historyRules.js';
 
 /** Every rule file (core/rules/<key>.ts) with the rules it declares, all under the file's one id. */
 export const ruleFiles = {
@@ -62,7 +63,7 @@ export const ruleFiles = {
   treeMode: [treeModeEntry, treeModeRead],
   blobSize: [blobSize],
   appendOnly: [appendOnlyDeleted, appendOnlyRewritten],
-  refName: [refNameOnlyMain, refNameFullIds],
+  refName: [refNameOnlyMain, refNameFullIds, refNameHistory],
   refDelete: [refDelete],
   refCreate: [refCreate],
   refFastForward: [refFastForward, refFastForwardOvertaken],
@@ -87,14 +88,14 @@ export const ruleFiles = {
   ledgerTransition: [ledgerTransitionNew, ledgerTransitionMove],
   ledgerFrozen: [ledgerFrozen],
   ledgerSystemMessage: [ledgerSystemMessage],
-  statusIdentity: [statusIdentity],
+  statusIdentity: [statusIdentity, statusIdentityHistory],
   recordFrozen: [recordFrozen],
   recordClosed: [recordClosed],
   commitFormat: [commitFormat],
   commitAction: [commitAction],
   commitTime: [commitTime],
   commitSignature: [commitSignature],
-  commitParents: [commitParents, commitParentsView],
+  commitParents: [commitParents, commitParentsView, commitParentsHistory],
   viewPath: [viewPath],
   viewExact: [viewExact],
   merge: [merge],
@@ -123,6 +124,9 @@ export const signatureRules = [commitSignature] as const;
  * one finding each, from the rule whose refusal it is (core/rules/writeRules.ts).
  */
 export { writeRules };
+
+/** The rules of a whole history, before its commits are judged (core/verify.ts; core/rules/historyRules.ts). */
+export { historyRules };
 
 /** The rules of a push's principal, judged before any ref is read (an auditor pushes nothing). */
 export const pushRules = [whoWritePush] as const;

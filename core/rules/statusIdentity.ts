@@ -16,3 +16,11 @@ export const statusIdentity = defineRule({
     if (old && s.clinical_id !== old.clinical_id) report(`expected clinical_id ${old.clinical_id} never to change, found ${s.clinical_id}`, where);
   },
 });
+
+/** A history whose first commit holds no readable status file to take the record id from. */
+export const statusIdentityHistory = defineRule({
+  id: 'ccr/status-identity', scope: 'history',
+  check(h, _ctx, report) {
+    if (h.problem === 'no-record-id') report(`expected the first commit to hold a readable ${STATUS_FILE} with the record id`, { commit: h.commit });
+  },
+});

@@ -7,7 +7,7 @@ import t from 'tap';
 import type { Finding } from '../../core/findings.js';
 import { ruleIds } from '../../core/findings.js';
 import { defineRule, type Where } from '../../core/rules/define.js';
-import { commitPhases, pipelineIds, pushRules, readRules, refRules, ruleFiles, shapeRules, signatureRules, viewRules, walkRules, writeRules } from '../../core/rules/index.js';
+import { commitPhases, pipelineIds, pushRules, readRules, refRules, ruleFiles, shapeRules, signatureRules, viewRules, walkRules, writeRules, historyRules } from '../../core/rules/index.js';
 import { cases } from '../corpus/cases.js';
 import { objectCases } from '../corpus/objects.js';
 import { root } from '../helpers/fixtures.js';
@@ -50,7 +50,7 @@ t.test('every rule file of the index has a corpus case that names its id', async
 
 t.test('every declared rule runs in exactly one place of the order, and nothing else does', async (t) => {
   const declared = Object.values(ruleFiles).flat();
-  const ordered = [...pushRules, ...refRules, ...walkRules, ...readRules, ...shapeRules, ...viewRules, ...signatureRules, ...writeRules, ...commitPhases.flatMap((p) => p.rules)];
+  const ordered = [...pushRules, ...refRules, ...walkRules, ...readRules, ...shapeRules, ...viewRules, ...signatureRules, ...writeRules, ...historyRules, ...commitPhases.flatMap((p) => p.rules)];
   for (const rule of declared) t.equal(ordered.filter((r) => r === rule).length, 1, `${rule.id} (${rule.scope}) once`);
   t.equal(ordered.length, declared.length, 'no rule is ordered that no file declares');
   for (const p of commitPhases) {
