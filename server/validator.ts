@@ -5,7 +5,8 @@
 
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
 import { readCommitChecked, type ObjectSource } from '../core/source.js';
-import { commitSignatureFinding, type RegisteredKey } from '../core/rules/signature.js';
+import { commitSignatureFinding } from '../core/rules/commitSignature.js';
+import type { RegisteredKey } from '../core/rules/signature.js';
 import { verdict, type Finding } from '../core/findings.js';
 import { runScope } from '../core/evaluate/runRules.js';
 import { pushRules, refRules, walkRules } from '../core/rules/index.js';
