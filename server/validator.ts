@@ -14,7 +14,6 @@ import type { WalkInput } from '../core/rules/define.js';
 import type { RecordId } from '../core/ids.js';
 import { parseOid, type Oid } from '../core/objects.js';
 import type { BindingLookup, ParticipantBinding, Principal } from '../core/principal.js';
-import { rightsOf } from '../core/rights.js';
 import { openDatabase } from '../store/sqlite/db.js';
 import { SqliteIdentityStore } from '../store/sqlite/identityStore.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';

@@ -2,9 +2,9 @@
 // `renderMessages(parseMessages(f).messages) === f` for every file this parser accepts.
 
 import { problem, type ProblemKind, type ReaderProblem } from '../problems.js';
-import { isTimestamp, parseMessageId, parseParticipantId, type MessageId, type ParticipantId, type Timestamp } from '../ids.js';
+import { isTimestamp, parseMessageId, parseParticipantId } from '../ids.js';
 import { NOTHING_VISIBLE, hasVisibleChar, quote, utf8Length } from '../text.js';
-import { isOneOf, messageTypes, type MessageType } from '../vocabulary.js';
+import { isOneOf, messageTypes } from '../vocabulary.js';
 import { BLOCK_HEAD, FIRST_SEP, HEADER, SEP, messageLimits, separatorAfter, type Message, type ParsedMessage } from './message.js';
 
 export { HEADER, messageLimits, type Message, type ParsedMessage };
