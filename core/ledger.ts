@@ -1,7 +1,6 @@
 // ledger.yaml (SPEC 5): the thread's participants, status, visibility and policies.
 
 import { isDeepStrictEqual } from 'node:util';
-import { ruleIds } from './findings.js';
 import { validateLedger, type Ledger, type Participant, type Policies, type Visibility } from './ledgerSchema.js';
 import { readYamlFile, yamlString, type ReadResult } from './yaml.js';
 
@@ -27,7 +26,7 @@ export function renderLedger(l: Ledger): string {
 
 /** Read ledger.yaml: strict YAML, then the schema. */
 export function readLedger(bytes: Uint8Array, path?: string): ReadResult<Ledger> {
-  return readYamlFile(bytes, path, { maxBytes: LEDGER_MAX_BYTES, formatRule: ruleIds.ledgerFormat, schemaRule: ruleIds.ledgerSchema, validate: validateLedger });
+  return readYamlFile(bytes, path, { maxBytes: LEDGER_MAX_BYTES, file: 'ledger', validate: validateLedger });
 }
 
 /** The participant with that id, if any. */

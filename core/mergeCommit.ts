@@ -14,6 +14,7 @@ import { judgeLedgerState } from './evaluate/runRules.js';
 import { COMMUNICATIONS, FILE_MODE, FOLDER_MODE, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, threadFilePath, threadFolder } from './layout.js';
 import { readStatus, renderStatus } from './status.js';
 import { decodeUtf8 } from './text.js';
+import { checkLedger, checkStatus } from './rules/checkYaml.js';
 
 /** A merge commit built in memory: its id, and every object it needs that is new. */
 export interface MergeBuild {
@@ -84,7 +85,7 @@ async function mergeThread(bd: Builder, name: string, base: TreeEntry | undefine
     const bytes = Buffer.from(renderLedger(mergeLedger(lb, la, lo, latest)));
     // The merged ledger is judged by the same file rules as any ledger a commit writes.
     const path = threadFilePath(name, LEDGER_FILE);
-    const check = readLedger(bytes, path);
+    const check = checkLedger(bytes, path);
     const findings = check.ok ? judgeLedgerState(name, path, check.value) : check.findings;
     if (findings.length > 0) return { ok: false, conflict: `${path}: the merged ledger breaks ${rulesOf(findings)}`, findings };
     ledger = bd.put('blob', bytes);
@@ -126,7 +127,7 @@ async function mergeStatusFile(bd: Builder, base: Oid | undefined, a: Oid | unde
   const [sb, sa, so] = [await read(base), await read(a), await read(b)];
   if (!sb || !sa || !so) return { ok: false, conflict: `${STATUS_FILE} cannot be read on every side` };
   const bytes = Buffer.from(renderStatus(mergeStatus(sb, sa, so)));
-  const check = readStatus(bytes);
+  const check = checkStatus(bytes);
   if (!check.ok) return { ok: false, conflict: `${STATUS_FILE}: the merged status breaks ${rulesOf(check.findings)}`, findings: check.findings };
   return { ok: true, value: bd.put('blob', bytes) };
 }

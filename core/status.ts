@@ -1,6 +1,5 @@
 // COORDINATION_STATUS.yaml (SPEC 6): the record's link to its clinical record and its state.
 
-import { ruleIds } from './findings.js';
 import type { RecordId, Uuid } from './ids.js';
 import { STATUS_FILE } from './layout.js';
 import { validateStatus, type CoordinationStatus } from './statusSchema.js';
@@ -29,7 +28,7 @@ export function renderStatus(s: CoordinationStatus): string {
 
 /** Read COORDINATION_STATUS.yaml: strict YAML, then the schema. */
 export function readStatus(bytes: Uint8Array, path = STATUS_FILE): ReadResult<CoordinationStatus> {
-  return readYamlFile(bytes, path, { maxBytes: STATUS_MAX_BYTES, formatRule: ruleIds.statusFormat, schemaRule: ruleIds.statusSchema, validate: validateStatus });
+  return readYamlFile(bytes, path, { maxBytes: STATUS_MAX_BYTES, file: 'status', validate: validateStatus });
 }
 
 /** True when nothing but this file may change (SPEC 8: not modifiable, or closed). */

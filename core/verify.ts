@@ -4,7 +4,8 @@
 
 import { EvaluationCache, evaluateCommit, prefetch } from './evaluate.js';
 import { MissingObject, readCommit, readTree, type ObjectSource } from './source.js';
-import { error, ruleIds, verdict, type Finding } from './findings.js';
+import { verdict, type Finding } from './findings.js';
+import { historyFindings } from './rules/historyRules.js';
 import { parseRecordId, type RecordId } from './ids.js';
 import type { Oid } from './objects.js';
 import { readStatus } from './status.js';
@@ -83,12 +84,12 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
   const unjudged: VerifyReport['unjudged'] = [];
   const first = commits[0];
   if (!first) {
-    const findings = [error(ruleIds.refName, 'expected a `main` with at least one commit')];
+    const findings = historyFindings({ problem: 'no-main' });
     return { recordId: null, commits: 0, judged: 0, findings, unjudged, skipped: skippedOffline };
   }
   const roots = commits.filter((c) => c.parents.length === 0 && !options.shallow?.has(c.oid));
   if (roots.length !== 1 && !(roots.length === 0 && options.shallow?.size)) {
-    findings.push(error(ruleIds.commitParents, `expected one first commit, found ${roots.length}`, { commit: roots[1]?.oid ?? first.oid }));
+    findings.push(...historyFindings({ problem: 'roots', count: roots.length, at: roots[1]?.oid ?? first.oid }));
   }
   // The record id comes from the first commit; where its status file is not here, from the
   // earliest commit whose status file is.
@@ -106,8 +107,7 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
     }
   }
   if (!recordId && !firstMissing) {
-    const expected = `expected the first commit to hold a readable ${STATUS_FILE} with the record id`;
-    findings.push(error(ruleIds.statusIdentity, expected, { commit: first.oid }));
+    findings.push(...historyFindings({ problem: 'no-record-id', commit: first.oid }));
   }
   const cameIntoView: NonNullable<VerifyReport['cameIntoView']> = [];
   const cache = new EvaluationCache();

@@ -3,7 +3,7 @@
 // own properties only (`__proto__` stays a key, to be refused by the schema).
 
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, Parser, type Node } from 'yaml';
-import { error, ruleIds, type Finding } from './findings.js';
+import { problem, type ReaderProblem } from './problems.js';
 import { describeSchemaErrors } from './schemaErrors.js';
 import { decodeUtf8, lineAt, scanText } from './text.js';
 
@@ -103,25 +103,25 @@ export function yamlString(value: string): string {
   return JSON.stringify(value); // a JSON string is a valid YAML double-quoted scalar
 }
 
-/** A value read from a YAML file of a record, or the findings that kept it from being read. */
-export type ReadResult<T> = { ok: true; value: T } | { ok: false; findings: Finding[] };
+/** A value read from a YAML file of a record, or the problems that kept it from being read (as data). */
+export type ReadResult<T> = { ok: true; value: T } | { ok: false; problems: ReaderProblem[] };
 
 /** Read a YAML file strictly and validate it with a schema; shared by ledger and status. */
 export function readYamlFile<T>(bytes: Uint8Array, path: string | undefined, spec: {
-  maxBytes: number; formatRule: Finding['rule']; schemaRule: Finding['rule'];
+  maxBytes: number; file: 'ledger' | 'status';
   validate: ((v: unknown) => v is T) & { errors?: Parameters<typeof describeSchemaErrors>[0] };
 }): ReadResult<T> {
   const where = path ? { path } : {};
-  if (bytes.length > spec.maxBytes) return { ok: false, findings: [error(ruleIds.blobSize, `expected at most ${spec.maxBytes} bytes, found ${bytes.length}`, where)] };
+  const bad = (kind: 'format' | 'schema', message: string, at: { line?: number } = {}) => problem(spec.file, kind, message, { ...where, ...at });
+  if (bytes.length > spec.maxBytes) return { ok: false, problems: [problem('blob', 'too-large', `expected at most ${spec.maxBytes} bytes, found ${bytes.length}`, where)] };
   const text = decodeUtf8(bytes);
-  if (text === null) return { ok: false, findings: [error(spec.formatRule, 'expected UTF-8, found invalid byte sequences', where)] };
+  if (text === null) return { ok: false, problems: [bad('format', 'expected UTF-8, found invalid byte sequences')] };
   const chars = scanText(text, { maxLine: 10_000 });
-  if (chars.length > 0) return { ok: false, findings: chars.map((p) => error(spec.formatRule, p.message, { ...where, line: p.line })) };
+  if (chars.length > 0) return { ok: false, problems: chars.map((p) => bad('format', p.message, { line: p.line })) };
   const read = readStrictYaml(text);
-  if (!read.ok) return { ok: false, findings: read.problems.map((p) => error(spec.formatRule, p.message, { ...where, ...(p.line !== undefined ? { line: p.line } : {}) })) };
+  if (!read.ok) return { ok: false, problems: read.problems.map((p) => bad('format', p.message, p.line !== undefined ? { line: p.line } : {})) };
   if (!spec.validate(read.value)) {
-    return { ok: false, findings: describeSchemaErrors(spec.validate.errors).map((m) => error(spec.schemaRule, m, where)) };
+    return { ok: false, problems: describeSchemaErrors(spec.validate.errors).map((m) => bad('schema', m)) };
   }
   return { ok: true, value: read.value };
 }
-

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Forbidden, NotFound, PayloadTooLarge, RecordLocked, UnsupportedMediaType } from '../core/errors.js';
 import { error, formatFinding, ruleIds, type Finding, type RuleId } from '../core/findings.js';
+import { refusedWriteFindings } from '../core/rules/writeRules.js';
 import type { RecordId } from '../core/ids.js';
 import { isOid, parseOid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
@@ -187,10 +188,8 @@ function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: str
     request: push.requestId, record: push.recordId, principal: push.principal.name, expected: moved.expected, found: moved.found,
   });
   ctx.metrics.findings.inc({ rule: ruleIds.refFastForward });
-  const found = moved.found?.slice(0, 12) ?? 'none';
-  const message = `expected main at ${moved.expected.slice(0, 12)}, found ${found}: ${MAIN_MOVED}`;
-  const finding = error(ruleIds.refFastForward, message, { path: MAIN });
-  return refusal(push, 1, [formatFinding(finding)], `${MAIN_MOVED}; fetch and push again; nothing was changed`);
+  const findings = refusedWriteFindings({ refused: 'main-moved', ref: MAIN, expected: moved.expected, found: moved.found, why: MAIN_MOVED });
+  return refusal(push, 1, findings.map(formatFinding), `${MAIN_MOVED}; fetch and push again; nothing was changed`);
 }
 
 /**
@@ -280,9 +279,7 @@ async function judgeViewPush(ctx: ServerContext, push: PushContext, view: Served
 Promise<HookVerdict> {
   // Removed from every thread, it still reads what its view kept (SPEC 12), but writes nothing.
   if (!(await mayAccess(push.principal, 'write', push.recordId, new Repository(push.gitdir), ctx.participants))) {
-    const why = `expected a push from a participant of some thread of record ${push.recordId}, found `
-      + `${push.principal.name}, removed from every thread (its view is read-only now)`;
-    return refusedFor(ctx, push, [error(ruleIds.whoWrite, why)]);
+    return refusedFor(ctx, push, refusedWriteFindings({ refused: 'view-read-only', recordId: push.recordId, principal: push.principal.name }));
   }
   const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean, signed: boolean) =>
     ctx.validator.judge({

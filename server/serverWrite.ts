@@ -6,7 +6,7 @@
 // principal's quota. A refusal is a RuleViolation naming the rule id a push would have met.
 
 import { AuthorInvalid, Forbidden, NotFound, RuleViolation, ThreadClosed } from '../core/errors.js';
-import { error, ruleIds, type RuleId } from '../core/findings.js';
+import { refusedWriteFindings } from '../core/rules/writeRules.js';
 import type { RecordId, ThreadId } from '../core/ids.js';
 import type { Ledger, Participant } from '../core/ledger.js';
 import type { Oid } from '../core/objects.js';
@@ -63,12 +63,10 @@ async function lastCareLocation(repo: Repository): Promise<string> {
 
 /** The rule a push would have met for what the service refused before building a commit. */
 function asRule(change: ServerChange, e: unknown): unknown {
-  const refuse = (rule: RuleId, message: string) => new RuleViolation([error(rule, message)]);
-  if (e instanceof ThreadClosed) return refuse(ruleIds.threadNotOpen, e.message);
+  if (e instanceof ThreadClosed) return new RuleViolation(refusedWriteFindings({ refused: 'thread-closed', reason: e.message }));
   if (e instanceof AuthorInvalid) {
-    if (change.kind === 'update-thread') return refuse(ruleIds.whoThread, e.message);
-    if (change.kind === 'add-message' && change.corrects !== undefined) return refuse(ruleIds.messageCorrection, e.message);
-    return refuse(ruleIds.messageAuthor, e.message);
+    const what = change.kind === 'update-thread' ? 'ledger' : change.kind === 'add-message' && change.corrects !== undefined ? 'correction' : 'message';
+    return new RuleViolation(refusedWriteFindings({ refused: 'author', change: what, reason: e.message }));
   }
   return e;
 }
@@ -80,7 +78,7 @@ function asRule(change: ServerChange, e: unknown): unknown {
  */
 export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId, change: ServerChange,
   options: { careLocation?: string } = {}): Promise<ServerWritten> {
-  if (!rightsOf(p).write) throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
+  if (!rightsOf(p).write) throw new RuleViolation(refusedWriteFindings({ refused: 'auditor' }));
   if (ctx.options.requireSignedCommits === true) throw unsignedWrite(p);
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'write', id, r, ctx.participants));
   if (!repo) throw new NotFound(`no record ${id}`);
@@ -133,9 +131,9 @@ export function writerOf(p: Principal, authorId: unknown, ledger: Pick<Ledger, '
     return { id: self.participantId, name: nameIn(self.participantId) ?? self.displayName };
   }
   if (r.postMessages && r.postForOthers) {
-    if (typeof authorId !== 'string') throw new RuleViolation([error(ruleIds.messageAuthor, 'expected author_id: the participant of the thread an integration writes for')]);
+    if (typeof authorId !== 'string') throw new RuleViolation(refusedWriteFindings({ refused: 'no-author-id' }));
     return { id: authorId, name: nameIn(authorId) ?? '' };
   }
-  if (!r.write) throw new RuleViolation([error(ruleIds.whoWrite, 'expected no writes from an auditor')]);
+  if (!r.write) throw new RuleViolation(refusedWriteFindings({ refused: 'auditor' }));
   throw new Forbidden(`${p.kind} principals write no messages: a message is a participant's, written by itself or by an integration for it`);
 }

@@ -1,7 +1,7 @@
 // The signing policy's word on writes made through the API (issue 14, review of issue 16).
 
 import { RuleViolation } from '../core/errors.js';
-import { error, ruleIds } from '../core/findings.js';
+import { apiWriteSignatureFindings } from '../core/rules/commitSignature.js';
 import type { Principal } from '../core/principal.js';
 
 /**
@@ -10,7 +10,6 @@ import type { Principal } from '../core/principal.js';
  * as a push of an unsigned commit is.
  */
 export function unsignedWrite(p: Principal): RuleViolation {
-  return new RuleViolation([error(ruleIds.commitSignature,
-    `expected a commit signed with a key registered to ${p.name} (this server requires signed commits), found a write through the API, which cannot carry your signature; commit with your key and push it with git`)]);
+  return new RuleViolation(apiWriteSignatureFindings(p.name));
 }
 

@@ -5,7 +5,8 @@
 
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
 import { readCommitChecked, type ObjectSource } from '../core/source.js';
-import { commitSignatureFinding, type RegisteredKey } from '../core/rules/signature.js';
+import { commitSignatureFinding } from '../core/rules/commitSignature.js';
+import type { RegisteredKey } from '../core/rules/signature.js';
 import { verdict, type Finding } from '../core/findings.js';
 import { runScope } from '../core/evaluate/runRules.js';
 import { pushRules, refRules, walkRules } from '../core/rules/index.js';
@@ -13,7 +14,6 @@ import type { WalkInput } from '../core/rules/define.js';
 import type { RecordId } from '../core/ids.js';
 import { parseOid, type Oid } from '../core/objects.js';
 import type { BindingLookup, ParticipantBinding, Principal } from '../core/principal.js';
-import { rightsOf } from '../core/rights.js';
 import { openDatabase } from '../store/sqlite/db.js';
 import { SqliteIdentityStore } from '../store/sqlite/identityStore.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';

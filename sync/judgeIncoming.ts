@@ -8,7 +8,7 @@ import { errorsOf, type Finding } from '../core/findings.js';
 import type { RecordId } from '../core/ids.js';
 import { parseCommit, type Oid } from '../core/objects.js';
 import { oidsOfLine } from '../git/oidLines.js';
-import { commitSignatureFinding } from '../core/rules/signature.js';
+import { commitSignatureFinding } from '../core/rules/commitSignature.js';
 import { CatFileSource } from '../git/catfile.js';
 import { gitMergeBase } from '../git/mergeBase.js';
 import { runGit } from '../git/run.js';

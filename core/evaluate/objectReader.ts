@@ -1,21 +1,23 @@
 // Reads for one evaluation through the object source given as a parameter (the server's
 // quarantine reader, the offline verifier's, the library's overlay), with the cache. A missing
-// object throws (the store failed); an object of the wrong type or size is a finding.
+// object throws (the store failed); an object of the wrong type or size is a problem, as data.
 
-import { error, ruleIds, type Finding } from '../findings.js';
+import type { Finding } from '../findings.js';
 import { LEDGER_MAX_BYTES, readLedger, type Ledger } from '../ledger.js';
 import { EMPTY_TREE, readTreeObject, type Commit, type ObjectType, type Oid, type TreeEntry } from '../objects.js';
 import { MissingObject, readCommit, readCommitChecked, type ObjectSource } from '../source.js';
 import { STATUS_FILE } from '../layout.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from '../status.js';
+import { problem, type ReaderProblem } from '../problems.js';
 import type { DeletedInput, FolderInput, RewriteInput, UnjudgedInput } from '../rules/define.js';
 import type { EvaluationCache } from './cache.js';
 
 /**
  * What reading one commit gave besides its changes, in the order it was read: problems of the
- * objects and formats read (as findings), and the folders and deletions the tree rules judge.
+ * objects read (as findings), problems of the formats read (as data, for their rules), and the
+ * folders and deletions the tree rules judge.
  */
-export type ReadItem = { finding: Finding } | { folder: FolderInput } | { deleted: DeletedInput } | { rewritten: RewriteInput } | { unjudged: UnjudgedInput };
+export type ReadItem = { finding: Finding } | { problem: ReaderProblem } | { folder: FolderInput } | { deleted: DeletedInput } | { rewritten: RewriteInput } | { unjudged: UnjudgedInput };
 
 /** Reads for one evaluation, collecting findings about unreadable or oversized objects. */
 export class Reader {
@@ -25,13 +27,18 @@ export class Reader {
   problems(...found: Finding[]): void {
     for (const finding of found) this.items.push({ finding });
   }
+
+  /** Note problems a reader found (an object's or a format's), for the rules of reader problems. */
+  formatProblems(...found: readonly ReaderProblem[]): void {
+    for (const p of found) this.items.push({ problem: p });
+  }
   constructor(readonly source: ObjectSource, readonly cache: EvaluationCache) {}
 
   async object(oid: Oid, type: ObjectType, path: string): Promise<Uint8Array | null> {
     const o = await this.source.read(oid);
     if (!o) throw new MissingObject(oid);
     if (o.type !== type) {
-      this.problems(error(type === 'tree' ? ruleIds.treeLayout : ruleIds.treeMode, `expected a ${type}, found a ${o.type}`, { path }));
+      this.formatProblems(problem(type === 'tree' ? 'tree' : 'blob', 'wrong-type', `expected a ${type}, found a ${o.type}`, { path }));
       return null;
     }
     return o.content;
@@ -45,8 +52,8 @@ export class Reader {
     if (!content) return [];
     // A malformed tree (duplicate names, git's order broken) is refused, never read one way here
     // and another by a checkout; its entries as read still go to the layout rules.
-    const { entries, problem } = readTreeObject(content);
-    if (problem) this.problems(error(ruleIds.objectFormat, `${problem} (tree ${oid.slice(0, 12)})`, path ? { path } : {}));
+    const { entries, problem: malformed } = readTreeObject(content);
+    if (malformed) this.formatProblems(problem('tree', 'malformed', `${malformed} (tree ${oid.slice(0, 12)})`, path ? { path } : {}));
     else this.cache.put(this.cache.trees, oid, entries);
     return entries;
   }
@@ -69,11 +76,11 @@ export class Reader {
     const o = await this.source.read(oid, cap);
     if (!o) throw new MissingObject(oid);
     if (o.type !== 'blob') {
-      this.problems(error(ruleIds.treeMode, `expected a file, found a ${o.type}`, { path }));
+      this.formatProblems(problem('blob', 'wrong-type', `expected a file, found a ${o.type}`, { path }));
       return null;
     }
     if (o.content === null) {
-      this.problems(error(ruleIds.blobSize, `expected at most ${cap} bytes, found ${o.size}`, { path }));
+      this.formatProblems(problem('blob', 'too-large', `expected at most ${cap} bytes, found ${o.size}`, { path }));
       return null;
     }
     return o.content;

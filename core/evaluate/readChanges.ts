@@ -2,21 +2,38 @@
 // (CommitChanges). Cost follows the change: unchanged folders are skipped by object id, an append
 // is checked by hashing the new file's prefix against the old id and parsing only what was appended.
 
-import { error, ruleIds } from '../findings.js';
-import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
+import { problem } from '../problems.js';
+import { LEDGER_MAX_BYTES, readLedger, type Ledger } from '../ledger.js';
 import { checkAppendedText, checkMessagesBytes, countLines } from '../messages/file.js';
 import { messageLimits, parseMessages, type ParsedMessage } from '../messages/grammar.js';
 import { hashObject, type Commit, type Oid, type TreeEntry } from '../objects.js';
 import { MissingObject } from '../source.js';
-import type { CommitChanges, ThreadChange } from '../rules/context.js';
+import type { CommitChanges, FileState, ThreadChange } from '../rules/context.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, THREAD_FILES, isFolder, threadFilePath, threadFolder } from '../layout.js';
-import { STATUS_MAX_BYTES, readStatus } from '../status.js';
+import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from '../status.js';
 import { isThreadId } from '../ids.js';
 import { decodeUtf8 } from '../text.js';
 import type { Reader } from './objectReader.js';
 
 function entry(entries: readonly TreeEntry[], name: string): TreeEntry | undefined {
   return entries.find((e) => e.name === name);
+}
+
+/** A file before the commit: absent without an object id, else read or not. */
+function fileBefore<T>(oid: Oid | undefined, value: T | undefined): FileState<T> {
+  if (!oid) return { state: 'absent' };
+  return value === undefined ? { state: 'unreadable' } : { state: 'ok', value };
+}
+
+/**
+ * A file after the commit. Left alone, it is the file before. Changed, it is what was read. Deleted
+ * (ccr/append-only refuses that), the other rules judge it as it was, so a deleted ledger or
+ * status is explicit here rather than the old value passed on as the new one.
+ */
+function fileAfter<T>(old: FileState<T>, changed: boolean, newOid: Oid | undefined, read: T | undefined): FileState<T> {
+  if (!changed) return old;
+  if (newOid) return read === undefined ? { state: 'unreadable' } : { state: 'ok', value: read };
+  return old.state === 'ok' ? { state: 'deleted', kept: old.value } : old;
 }
 
 /** The messages.md part of a thread change: earlier and appended messages. */
@@ -47,7 +64,7 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
   const lines = known?.lines ?? countLines(earlierBytes);
   const appendedText = decodeUtf8(bytes.subarray(oldSize));
   if (appendedText === null) {
-    r.problems(error(ruleIds.messageChars, 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
+    r.formatProblems(problem('messages', 'chars', 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
     return { earlier, appended: [] };
   }
   const check = checkAppendedText(appendedText, { blocks: earlier.length, lines }, path);
@@ -66,23 +83,20 @@ async function threadChange(r: Reader, name: ThreadChange['threadId'], oldTree: 
   }
   const oldLedgerOid = entry(before, LEDGER_FILE)?.oid;
   const newLedgerOid = entry(after, LEDGER_FILE)?.oid;
-  const oldLedger = await r.trustedLedger(oldLedgerOid, threadFilePath(name, LEDGER_FILE));
+  const oldLedger = fileBefore(oldLedgerOid, await r.trustedLedger(oldLedgerOid, threadFilePath(name, LEDGER_FILE)));
   // Judged by ccr/ledger-schema: a thread whose ledger cannot be read takes no change.
-  if (oldTree !== undefined && !oldLedger) r.items.push({ unjudged: { what: 'ledger', path: threadFilePath(name, LEDGER_FILE) } });
-  let newLedger = oldLedger;
+  if (oldTree !== undefined && oldLedger.state !== 'ok') r.items.push({ unjudged: { what: 'ledger', path: threadFilePath(name, LEDGER_FILE) } });
   const ledgerChanged = newLedgerOid !== oldLedgerOid;
+  let read: Ledger | undefined;
   if (ledgerChanged && newLedgerOid) {
     const bytes = await r.blob(newLedgerOid, LEDGER_MAX_BYTES, threadFilePath(name, LEDGER_FILE));
-    const read = bytes ? readLedger(bytes, threadFilePath(name, LEDGER_FILE)) : null;
-    if (read && !read.ok) r.problems(...read.findings);
-    newLedger = read?.ok ? read.value : undefined;
-    if (read?.ok) r.cache.put(r.cache.ledgers, newLedgerOid, read.value);
+    const result = bytes ? readLedger(bytes, threadFilePath(name, LEDGER_FILE)) : null;
+    if (result && !result.ok) r.formatProblems(...result.problems);
+    if (result?.ok) { read = result.value; r.cache.put(r.cache.ledgers, newLedgerOid, result.value); }
   }
+  const newLedger = fileAfter(oldLedger, ledgerChanged, newLedgerOid, read);
   const messages = await messagesChange(r, entry(before, MESSAGES_FILE)?.oid, entry(after, MESSAGES_FILE)?.oid, threadFilePath(name, MESSAGES_FILE));
-  return {
-    threadId: name, path, created: oldTree === undefined, ledgerChanged, ...messages,
-    ...(oldLedger ? { oldLedger } : {}), ...(newLedger ? { newLedger } : {}),
-  };
+  return { threadId: name, path, created: oldTree === undefined, ledgerChanged, ...messages, oldLedger, newLedger };
 }
 
 /** Read everything a commit changes against the tree of its parent (or nothing, for a root). */
@@ -91,17 +105,18 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
   r.items.push({ folder: { folder: 'root', path: '', entries: after, total: after.length } });
   const oldStatusOid = entry(before, STATUS_FILE)?.oid;
   const newStatusOid = entry(after, STATUS_FILE)?.oid;
-  const oldStatus = await r.trustedStatus(oldStatusOid);
+  const oldStatus = fileBefore(oldStatusOid, await r.trustedStatus(oldStatusOid));
   // Judged by ccr/status-schema: a record whose status cannot be read takes no change.
-  if (parentTree !== undefined && !oldStatus) r.items.push({ unjudged: { what: 'status', path: STATUS_FILE } });
-  let newStatus = oldStatus;
+  if (parentTree !== undefined && oldStatus.state !== 'ok') r.items.push({ unjudged: { what: 'status', path: STATUS_FILE } });
   const statusChanged = newStatusOid !== oldStatusOid;
+  let read: CoordinationStatus | undefined;
   if (statusChanged && newStatusOid) {
     const bytes = await r.blob(newStatusOid, STATUS_MAX_BYTES, STATUS_FILE);
-    const read = bytes ? readStatus(bytes) : null;
-    if (read && !read.ok) r.problems(...read.findings);
-    newStatus = read?.ok ? read.value : undefined;
+    const result = bytes ? readStatus(bytes) : null;
+    if (result && !result.ok) r.formatProblems(...result.problems);
+    if (result?.ok) read = result.value;
   }
+  const newStatus = fileAfter(oldStatus, statusChanged, newStatusOid, read);
   if (oldStatusOid && !newStatusOid) r.items.push({ deleted: { what: 'status', path: STATUS_FILE, name: STATUS_FILE } });
 
   const threads: ThreadChange[] = [];
@@ -124,7 +139,6 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
     }
   }
   return {
-    commit, createsRecord: parentTree === undefined, statusChanged, threads,
-    ...(oldStatus ? { oldStatus } : {}), ...(newStatus ? { newStatus } : {}),
+    commit, createsRecord: parentTree === undefined, statusChanged, threads, oldStatus, newStatus,
   };
 }

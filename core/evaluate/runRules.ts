@@ -4,7 +4,7 @@
 import type { Finding } from '../findings.js';
 import type { ParsedMessage } from '../messages/grammar.js';
 import { commitPhases, ledgerStateRules, readRules, type Phase } from '../rules/index.js';
-import type { CommitChanges, RuleContext, ThreadChange } from '../rules/context.js';
+import { judged, type CommitChanges, type RuleContext, type ThreadChange } from '../rules/context.js';
 import type { LedgerInput, Rule, Scope, ScopeContext, ScopeInput } from '../rules/define.js';
 import type { Ledger } from '../ledger.js';
 import type { ReadItem } from './objectReader.js';
@@ -30,7 +30,7 @@ export function judgeLedgerState(threadId: string, path: string, ledger: Ledger)
 /** The rules of one thread in a per-thread phase: its ledger, the thread, each appended message. */
 function judgeThread(rules: readonly Rule[], t: ThreadChange, ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
-  const ledger = t.newLedger;
+  const ledger = judged(t.newLedger);
   const ledgerInput: LedgerInput | null = ledger ? { threadId: t.threadId, path: threadFilePath(t.threadId, LEDGER_FILE), ledger } : null;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -75,6 +75,7 @@ export function judgeChanges(changes: CommitChanges, ctx: RuleContext): Finding[
 export function judgeRead(items: readonly ReadItem[], ctx: RuleContext): Finding[] {
   return items.flatMap((item) => {
     if ('finding' in item) return [item.finding];
+    if ('problem' in item) return runScope(readRules, 'problem', item.problem, ctx);
     if ('deleted' in item) return runScope(readRules, 'deleted', item.deleted, ctx);
     if ('rewritten' in item) return runScope(readRules, 'rewritten', item.rewritten, ctx);
     if ('unjudged' in item) return runScope(readRules, 'unjudged', item.unjudged, ctx);

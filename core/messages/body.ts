@@ -5,10 +5,11 @@
 
 import type { Nodes, Root } from 'mdast';
 import { RuleViolation } from '../errors.js';
-import { error, ruleIds } from '../findings.js';
+import { problem } from '../problems.js';
+import { reportReaderProblems } from '../rules/readerRules.js';
 import { NOTHING_VISIBLE, hasVisibleChar, scanText } from '../text.js';
 import { messageLimits } from './grammar.js';
-import { FIELD_LABEL, emphasisMarkers, fenceClosed, openingFence, parseMarkdown, shownTextFindings, sourceLines } from './markdown.js';
+import { FIELD_LABEL, emphasisMarkers, fenceClosed, openingFence, parseMarkdown, shownTextProblems, sourceLines } from './markdown.js';
 
 /** One edit: insert text at an offset. */
 interface Insert {
@@ -71,17 +72,17 @@ export function normaliseBody(input: string): string {
  */
 export function renderBody(input: string): string {
   let body = normaliseBody(input);
-  const chars = scanText(body, { maxLine: Infinity }).map((p) => error(ruleIds.messageChars, p.message, { line: p.line }));
-  if (chars.length > 0) throw new RuleViolation(chars);
+  const chars = scanText(body, { maxLine: Infinity }).map((p) => problem('messages', 'chars', p.message, { line: p.line }));
+  if (chars.length > 0) throw new RuleViolation(reportReaderProblems(chars));
   if (body === '') return body;
-  if (!hasVisibleChar(body)) throw new RuleViolation([error(ruleIds.messageChars, NOTHING_VISIBLE)]);
+  if (!hasVisibleChar(body)) throw new RuleViolation(reportReaderProblems([problem('messages', 'chars', NOTHING_VISIBLE)]));
   if (emphasisMarkers(body) > messageLimits.emphasisMarkers) return body;
   for (let round = 0; round < 8; round++) {
     const root = parseMarkdown(body);
     const inserts = structuralInserts(body, root);
     if (inserts.length === 0) {
-      const shown = shownTextFindings(body, root.children, {});
-      if (shown.length > 0) throw new RuleViolation(shown);
+      const shown = shownTextProblems(body, root.children, {});
+      if (shown.length > 0) throw new RuleViolation(reportReaderProblems(shown));
       break;
     }
     const unique = [...new Map(inserts.map((i) => [`${i.at}:${i.text}`, i])).values()].sort((a, b) => b.at - a.at);

@@ -1,6 +1,8 @@
 // Whole-file and appended-part checks of messages.md: characters, byte grammar, remark reading.
 
-import { error, ruleIds, type Finding } from '../findings.js';
+import type { Finding } from '../findings.js';
+import { problem, type ReaderProblem } from '../problems.js';
+import { reportReaderProblems } from '../rules/readerRules.js';
 import { decodeUtf8, scanText } from '../text.js';
 import { parseMessages } from './grammar.js';
 import { BLOCK_HEAD, FIRST_SEP, HEADER, SEP, messageLimits, type ParsedMessage } from './message.js';
@@ -15,29 +17,35 @@ export interface MessagesCheck {
 
 /**
  * Everything SPEC 4 says about one text: characters, the byte grammar, and the remark reading
- * agreeing with it. `lineOffset` shifts reported lines (for a part checked on its own).
+ * agreeing with it, each problem reported by its rule. `lineOffset` shifts reported lines (for a
+ * part checked on its own).
  */
 export function checkMessagesText(text: string, path?: string, lineOffset = 0): MessagesCheck {
   const where = path ? { path } : {};
-  const findings = scanText(text, { maxLine: messageLimits.lineChars }).map((p) =>
-    error(p.kind === 'char' ? ruleIds.messageChars : ruleIds.messageLimits, p.message, { ...where, line: p.line }));
+  const problems = scanText(text, { maxLine: messageLimits.lineChars }).map((p) =>
+    problem('messages', p.kind === 'char' ? 'chars' : 'limits', p.message, { ...where, line: p.line }));
   const parsed = parseMessages(text, path);
-  findings.push(...parsed.findings);
-  if (findings.length === 0) findings.push(...crossCheck(text, parsed.messages, path));
-  for (const f of findings) if (f.line !== undefined) f.line += lineOffset;
+  problems.push(...parsed.problems);
+  if (problems.length === 0) problems.push(...crossCheck(text, parsed.messages, path));
+  for (const p of problems) if (p.line !== undefined) p.line += lineOffset;
   for (const m of parsed.messages) m.line += lineOffset;
-  return { messages: parsed.messages, findings };
+  return { messages: parsed.messages, findings: reportReaderProblems(problems) };
 }
 
 /** Decode and check a whole file given as bytes. */
 export function checkMessagesBytes(bytes: Uint8Array, path?: string): MessagesCheck {
   const where = path ? { path } : {};
   if (bytes.length > messageLimits.fileBytes) {
-    return { messages: [], findings: [error(ruleIds.blobSize, `expected at most ${messageLimits.fileBytes} bytes, found ${bytes.length}`, where)] };
+    return refused(problem('blob', 'too-large', `expected at most ${messageLimits.fileBytes} bytes, found ${bytes.length}`, where));
   }
   const text = decodeUtf8(bytes);
-  if (text === null) return { messages: [], findings: [error(ruleIds.messageChars, 'expected UTF-8, found invalid byte sequences', where)] };
+  if (text === null) return refused(problem('messages', 'chars', 'expected UTF-8, found invalid byte sequences', where));
   return checkMessagesText(text, path);
+}
+
+/** No messages, for one problem. */
+function refused(p: ReaderProblem): MessagesCheck {
+  return { messages: [], findings: reportReaderProblems([p]) };
 }
 
 /** What is known of the file an append extends: how many blocks and lines it has. */

@@ -1,10 +1,10 @@
 // messages.md by the byte grammar of SPEC section 4: render, and parse back with offsets.
 // `renderMessages(parseMessages(f).messages) === f` for every file this parser accepts.
 
-import { error, ruleIds, type Finding } from '../findings.js';
-import { isTimestamp, parseMessageId, parseParticipantId, type MessageId, type ParticipantId, type Timestamp } from '../ids.js';
+import { problem, type ProblemKind, type ReaderProblem } from '../problems.js';
+import { isTimestamp, parseMessageId, parseParticipantId } from '../ids.js';
 import { NOTHING_VISIBLE, hasVisibleChar, quote, utf8Length } from '../text.js';
-import { isOneOf, messageTypes, type MessageType } from '../vocabulary.js';
+import { isOneOf, messageTypes } from '../vocabulary.js';
 import { BLOCK_HEAD, FIRST_SEP, HEADER, SEP, messageLimits, separatorAfter, type Message, type ParsedMessage } from './message.js';
 
 export { HEADER, messageLimits, type Message, type ParsedMessage };
@@ -38,22 +38,25 @@ export function appendMessages(file: string, messages: readonly Message[]): stri
   return out;
 }
 
-/** What a parse gives: the messages read before the first problem, and the problems. */
+/** What a parse gives: the messages read before the first problem, and the problems (as data). */
 export interface ParseResult {
   messages: ParsedMessage[];
-  findings: Finding[];
+  problems: ReaderProblem[];
 }
 
+/** A problem of messages.md. */
+const found = (kind: ProblemKind, message: string, where: Parameters<typeof problem>[3]) => problem('messages', kind, message, where);
+
 /** Problems in a parsed message's own values: name, type/corrects pairing, body shape and size. */
-function valueFindings(m: Message, line: number, path: string | undefined): Finding[] {
+function valueProblems(m: Message, line: number, path: string | undefined): ReaderProblem[] {
   const where = { ...(path ? { path } : {}), messageId: m.id, line };
-  const out: Finding[] = [];
-  const bad = (message: string) => out.push(error(ruleIds.messageFormat, message, where));
+  const out: ReaderProblem[] = [];
+  const bad = (message: string) => out.push(found('format', message, where));
   if (m.author.length === 0 || [...m.author].length > messageLimits.nameChars) bad(`expected an author name of 1–${messageLimits.nameChars} characters`);
   if (m.author.includes('`')) bad('expected an author name without backticks');
   if (m.author.trim() !== m.author) bad('expected an author name without leading or trailing spaces');
   else if (m.author.length > 0 && !hasVisibleChar(m.author)) {
-    out.push(error(ruleIds.messageChars, 'expected an author name with a visible character, found only blank or invisible ones', where));
+    out.push(found('chars', 'expected an author name with a visible character, found only blank or invisible ones', where));
   }
   if ((m.type === 'correction') !== (m.corrects !== undefined)) {
     bad(m.type === 'correction' ? 'expected a `**Corrects:**` field on a correction' : `expected no \`**Corrects:**\` field on a ${m.type} message`);
@@ -62,10 +65,10 @@ function valueFindings(m: Message, line: number, path: string | undefined): Find
   else if (/^[ \t]*(\n|$)/.test(m.body)) bad('expected the body to start with text, found a blank line');
   else if (/(^|\n)[ \t]*$/.test(m.body)) bad('expected the body to end with text, found a blank line');
   else if (!hasVisibleChar(m.body)) {
-    out.push(error(ruleIds.messageChars, NOTHING_VISIBLE, where));
+    out.push(found('chars', NOTHING_VISIBLE, where));
   }
   if (utf8Length(m.body) > messageLimits.bodyBytes) {
-    out.push(error(ruleIds.messageLimits, `expected a body of at most ${messageLimits.bodyBytes} bytes`, where));
+    out.push(found('limits', `expected a body of at most ${messageLimits.bodyBytes} bytes`, where));
   }
   return out;
 }
@@ -76,7 +79,7 @@ class Reader {
   constructor(readonly text: string, public pos: number, readonly path: string | undefined) {}
 
   /** Consume `literal` or report what was expected. */
-  expect(literal: string, what: string): Finding | null {
+  expect(literal: string, what: string): ReaderProblem | null {
     if (this.text.startsWith(literal, this.pos)) {
       this.advance(this.pos + literal.length);
       return null;
@@ -85,7 +88,7 @@ class Reader {
   }
 
   /** Consume a field line `<prefix>value<suffix>\n` and give the value. */
-  field(prefix: string, suffix: string, what: string): string | Finding {
+  field(prefix: string, suffix: string, what: string): string | ReaderProblem {
     const end = this.text.indexOf('\n', this.pos);
     const lineText = this.text.slice(this.pos, end === -1 ? this.text.length : end);
     if (end === -1 || !lineText.startsWith(prefix) || !lineText.endsWith(suffix) || lineText.length < prefix.length + suffix.length) {
@@ -95,10 +98,10 @@ class Reader {
     return lineText.slice(prefix.length, lineText.length - suffix.length);
   }
 
-  mismatch(what: string): Finding {
+  mismatch(what: string): ReaderProblem {
     const end = this.text.indexOf('\n', this.pos);
-    const found = this.pos >= this.text.length ? 'the end of the file' : quote(this.text.slice(this.pos, end === -1 ? undefined : end));
-    return error(ruleIds.messageFormat, `expected ${what}, found ${found}`, { ...(this.path ? { path: this.path } : {}), line: this.line });
+    const seen = this.pos >= this.text.length ? 'the end of the file' : quote(this.text.slice(this.pos, end === -1 ? undefined : end));
+    return found('format', `expected ${what}, found ${seen}`, { ...(this.path ? { path: this.path } : {}), line: this.line });
   }
 
   advance(to: number): void {
@@ -113,10 +116,10 @@ class Reader {
  */
 export function parseMessages(text: string, path?: string): ParseResult {
   const messages: ParsedMessage[] = [];
-  const findings: Finding[] = [];
+  const problems: ReaderProblem[] = [];
   const r = new Reader(text, 0, path);
-  const fail = (f: Finding | null) => { if (f) findings.push(f); return f !== null; };
-  if (fail(r.expect(HEADER, '`# Messages` as the first line'))) return { messages, findings };
+  const fail = (f: ReaderProblem | null) => { if (f) problems.push(f); return f !== null; };
+  if (fail(r.expect(HEADER, '`# Messages` as the first line'))) return { messages, problems };
 
   while (r.pos < text.length) {
     const sepStart = r.pos;
@@ -174,7 +177,7 @@ export function parseMessages(text: string, path?: string): ParseResult {
     ];
     let valuesOk = true;
     for (const [key, ok, what] of values) {
-      if (!ok) { findings.push(error(ruleIds.messageFormat, `expected ${what} in the \`**${key}:**\` field`, where)); valuesOk = false; }
+      if (!ok) { problems.push(found('format', `expected ${what} in the \`**${key}:**\` field`, where)); valuesOk = false; }
     }
     if (!valuesOk || messageId === null || messageType === null || stamp === null || authorParticipant === null || corrected === null) break;
     const message: ParsedMessage = {
@@ -187,11 +190,11 @@ export function parseMessages(text: string, path?: string): ParseResult {
       body,
       line, sepStart, start, fieldsStart, fieldsEnd, bodyStart, bodyEnd,
     };
-    findings.push(...valueFindings(message, line, path));
+    problems.push(...valueProblems(message, line, path));
     messages.push(message);
     r.advance(next === -1 ? text.length : next + 1);
   }
-  return { messages, findings };
+  return { messages, problems };
 }
 
 /** The plain message of a parsed one (offsets dropped). */

@@ -5,7 +5,7 @@
 import type { Nodes, PhrasingContent, Root, RootContent } from 'mdast';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { error, ruleIds, type Finding } from '../findings.js';
+import { problem, type ReaderProblem } from '../problems.js';
 import { FORBIDDEN_CHARS, describeChar, hasVisibleChar, lineAt } from '../text.js';
 import { messageLimits, renderFields, type ParsedMessage } from './grammar.js';
 
@@ -126,12 +126,12 @@ const forbidden: Partial<Record<RootContent['type'], string>> = {
 };
 
 /**
- * Findings about the text a markdown reader shows for a body (character references decoded):
+ * Problems of the text a markdown reader shows for a body (character references decoded):
  * no forbidden character (`&#x202E;`, `&#xE0041;`), and at least one visible character (not only
  * `&nbsp;`, an empty link or an empty list). Offsets of `nodes` are offsets in `text`.
  */
-export function shownTextFindings(text: string, nodes: readonly RootContent[], where: { path?: string; messageId?: string }): Finding[] {
-  const out: Finding[] = [];
+export function shownTextProblems(text: string, nodes: readonly RootContent[], where: { path?: string; messageId?: string }): ReaderProblem[] {
+  const out: ReaderProblem[] = [];
   const shown: string[] = [];
   const walk = (n: Nodes) => {
     for (const [key, value] of Object.entries(n)) {
@@ -140,7 +140,7 @@ export function shownTextFindings(text: string, nodes: readonly RootContent[], w
       if (bad && out.length < 10) {
         const why = 'expected no forbidden character in the text a markdown reader shows, '
           + `found ${describeChar(bad[0])} (written as a character reference)`;
-        out.push(error(ruleIds.messageChars, why, { ...where, line: lineAt(text, start(n)) }));
+        out.push(problem('messages', 'chars', why, { ...where, line: lineAt(text, start(n)) }));
       }
       if (key === 'value' || key === 'alt') shown.push(value);
     }
@@ -151,16 +151,16 @@ export function shownTextFindings(text: string, nodes: readonly RootContent[], w
   if (!hasVisibleChar(shown.join(''))) {
     const why = 'expected at least one visible character in the body as a markdown reader shows it, '
       + 'found only white space or invisible characters';
-    out.push(error(ruleIds.messageChars, why, { ...where, ...(first ? { line: lineAt(text, start(first)) } : {}) }));
+    out.push(problem('messages', 'chars', why, { ...where, ...(first ? { line: lineAt(text, start(first)) } : {}) }));
   }
   return out;
 }
 
-/** Findings about one body: forbidden nodes anywhere in it, open fences, nesting, what it shows. */
-function bodyFindings(text: string, nodes: RootContent[], where: { path?: string; messageId: string }): Finding[] {
-  const out: Finding[] = [];
+/** Problems of one body: forbidden nodes anywhere in it, open fences, nesting, what it shows. */
+function bodyProblems(text: string, nodes: RootContent[], where: { path?: string; messageId: string }): ReaderProblem[] {
+  const out: ReaderProblem[] = [];
   const report = (n: Nodes, what: string) =>
-    out.push(error(ruleIds.messageAmbiguous, `expected no ${what} in a body`, { ...where, line: lineAt(text, start(n)) }));
+    out.push(problem('messages', 'ambiguous', `expected no ${what} in a body`, { ...where, line: lineAt(text, start(n)) }));
   let deepest = 0;
   const walk = (n: Nodes, depth: number, top: boolean) => {
     if (n.type === 'heading' && top && n.depth <= 2) {
@@ -178,34 +178,34 @@ function bodyFindings(text: string, nodes: RootContent[], where: { path?: string
   };
   for (const n of nodes) walk(n, 0, true);
   if (deepest > messageLimits.nesting) {
-    out.push(error(ruleIds.messageLimits, `expected list and quote nesting of at most ${messageLimits.nesting} levels, found ${deepest}`, where));
+    out.push(problem('messages', 'limits', `expected list and quote nesting of at most ${messageLimits.nesting} levels, found ${deepest}`, where));
   }
   // What it shows is judged once its structure is sound (a lone `___` is a break, not a blank body).
-  if (out.length === 0) out.push(...shownTextFindings(text, nodes, where));
+  if (out.length === 0) out.push(...shownTextProblems(text, nodes, where));
   return out;
 }
 
 /**
  * Read the text with remark and compare with the byte grammar's messages: the header heading,
  * then per message its separator, `## Message` heading, field paragraph (same values) and body
- * (same extent, nothing structural in it). Returns findings; none means both readings agree.
+ * (same extent, nothing structural in it). Returns problems; none means both readings agree.
  */
-export function crossCheck(text: string, messages: readonly ParsedMessage[], path?: string): Finding[] {
+export function crossCheck(text: string, messages: readonly ParsedMessage[], path?: string): ReaderProblem[] {
   const base = path ? { path } : {};
   const deep = firstDeepLine(text, messageLimits.nesting * 4);
   if (deep !== null) {
-    return [error(ruleIds.messageLimits, `expected list and quote nesting of at most ${messageLimits.nesting} levels`, { ...base, line: deep })];
+    return [problem('messages', 'limits', `expected list and quote nesting of at most ${messageLimits.nesting} levels`, { ...base, line: deep })];
   }
   for (const m of messages) {
     if (emphasisMarkers(m.body) > messageLimits.emphasisMarkers) {
-      return [error(ruleIds.messageLimits, `expected at most ${messageLimits.emphasisMarkers} emphasis markers (\`*\`, \`_\`) in a body`, { ...base, messageId: m.id, line: m.line })];
+      return [problem('messages', 'limits', `expected at most ${messageLimits.emphasisMarkers} emphasis markers (\`*\`, \`_\`) in a body`, { ...base, messageId: m.id, line: m.line })];
     }
   }
   const children = parseMarkdown(text).children;
-  const findings: Finding[] = [];
+  const findings: ReaderProblem[] = [];
   let c = 0;
   const disagree = (what: string, at: number, messageId?: string) => {
-    findings.push(error(ruleIds.messageAmbiguous, `expected ${what}, but a markdown reader finds ${describe(children[c])} there`,
+    findings.push(problem('messages', 'ambiguous', `expected ${what}, but a markdown reader finds ${describe(children[c])} there`,
       { ...base, ...(messageId ? { messageId } : {}), line: lineAt(text, at) }));
   };
   const h1 = children[c];
@@ -236,7 +236,7 @@ export function crossCheck(text: string, messages: readonly ParsedMessage[], pat
     const body: RootContent[] = [];
     const limit = messages[i + 1]?.sepStart ?? text.length;
     while (c < children.length && start(children[c]!) < limit) body.push(children[c++]!);
-    findings.push(...bodyFindings(text, body, where));
+    findings.push(...bodyProblems(text, body, where));
     const first = body[0];
     const last = body[body.length - 1];
     if (!first || !last || text.slice(m.bodyStart, start(first)).trim() !== '' || end(last) > m.bodyEnd) {

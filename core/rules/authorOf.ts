@@ -3,6 +3,7 @@
 import { findParticipant, type Participant } from '../ledger.js';
 import { patientRoles } from '../vocabulary.js';
 import type { MessageInput } from './define.js';
+import { judged } from './context.js';
 
 /** The author's ledger entry (if any), the thread it was looked up in (for messages), and whether it is a system message by a patient. */
 export interface AuthorOf {
@@ -18,8 +19,9 @@ export interface AuthorOf {
  * it: the library's rule, for every principal kind.
  */
 export function authorOf({ thread: t, ledger, message: m }: MessageInput): AuthorOf {
-  const governs = m.type === 'system' && !t.created && t.oldLedger !== undefined;
-  const author = governs && t.oldLedger ? findParticipant(t.oldLedger, m.authorId) : findParticipant(ledger, m.authorId);
+  const before = judged(t.oldLedger);
+  const governs = m.type === 'system' && !t.created && before !== undefined;
+  const author = governs && before ? findParticipant(before, m.authorId) : findParticipant(ledger, m.authorId);
   const of = governs ? 'the thread before the change it tells' : 'the thread';
   return { author, of, patientSystem: author !== undefined && m.type === 'system' && patientRoles.includes(author.role) };
 }

@@ -48,3 +48,11 @@ export const commitParentsView = defineRule({
     report(`expected one parent, found a merge of ${w.parents}: a view is pushed as a line of commits on the view you fetched; rebase instead`, { commit: w.at });
   },
 });
+
+/** A history with other than one first commit (a shallow one may have none). */
+export const commitParentsHistory = defineRule({
+  id: 'ccr/commit-parents', scope: 'history',
+  check(h, _ctx, report) {
+    if (h.problem === 'roots') report(`expected one first commit, found ${h.count}`, { commit: h.at });
+  },
+});

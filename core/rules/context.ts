@@ -25,6 +25,23 @@ export interface RuleContext {
 /** How far in the future a timestamp may be against the server clock (SPEC 8). */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
+/**
+ * A file of a commit or of its parent, as read: none there, read, or there but unreadable (its
+ * problems are reported by their rules). `deleted` is a file after a commit that removes it: the
+ * removal is ccr/append-only's to refuse, and every other rule judges the file as it was (`kept`).
+ */
+export type FileState<T> =
+  | { state: 'absent' }
+  | { state: 'ok'; value: T }
+  | { state: 'unreadable' }
+  | { state: 'deleted'; kept: T };
+
+/** The value the rules judge of a file: the one read, or for a deleted file the one it was; none otherwise. */
+export function judged<T>(file: FileState<T>): T | undefined {
+  if (file.state === 'ok') return file.value;
+  return file.state === 'deleted' ? file.kept : undefined;
+}
+
 /** One thread touched by a commit. */
 export interface ThreadChange {
   /** The folder name, a thread id (the change reader skips folders that are not). */
@@ -32,9 +49,10 @@ export interface ThreadChange {
   /** `communications/<thread-id>` */
   path: string;
   created: boolean;
-  oldLedger?: Ledger;
-  /** Absent when the new ledger could not be read (its findings are already reported). */
-  newLedger?: Ledger;
+  /** The ledger before the commit (absent for a new thread). */
+  oldLedger: FileState<Ledger>;
+  /** The ledger after the commit: the old one when the commit leaves it alone. */
+  newLedger: FileState<Ledger>;
   ledgerChanged: boolean;
   /** Messages already in the file before the commit, and those it appends. */
   earlier: ParsedMessage[];
@@ -46,9 +64,9 @@ export interface CommitChanges {
   commit: Commit;
   createsRecord: boolean;
   /** Status before the commit (absent for the first commit). */
-  oldStatus?: CoordinationStatus;
-  /** Status after the commit, when readable. */
-  newStatus?: CoordinationStatus;
+  oldStatus: FileState<CoordinationStatus>;
+  /** Status after the commit: the old one when the commit leaves it alone. */
+  newStatus: FileState<CoordinationStatus>;
   statusChanged: boolean;
   threads: ThreadChange[];
 }

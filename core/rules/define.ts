@@ -7,6 +7,8 @@ import type { Ledger } from '../ledger.js';
 import type { TreeEntry } from '../objects.js';
 import type { ParsedMessage } from '../messages/grammar.js';
 import type { Principal } from '../principal.js';
+import type { ReaderProblem } from '../problems.js';
+import type { SignatureContext } from './signature.js';
 import type { CommitChanges, RuleContext, ThreadChange } from './context.js';
 
 /** The place fields of a finding, which a rule may give with its message. */
@@ -120,6 +122,31 @@ export interface UnjudgedInput {
   path: string;
 }
 
+/** A commit's signature to judge, or a write through the API that can carry none (SPEC 7). */
+export type SignatureInput =
+  | { source: 'commit'; content: Uint8Array; commitSeconds: number; policy: SignatureContext }
+  | { source: 'api-write'; pusher: string };
+
+/**
+ * A write refused before any commit exists, as data: a check of the service (the thread is closed,
+ * the author may not write this), an API write (an auditor, an integration naming no author), or a
+ * push the server turns away before judging it (a view's pusher removed from every thread, `main`
+ * moved under the push). `reason` is the service's own sentence, kept as it is.
+ */
+export type RefusedWrite =
+  | { refused: 'thread-closed'; reason: string }
+  | { refused: 'author'; change: 'ledger' | 'correction' | 'message'; reason: string }
+  | { refused: 'auditor' }
+  | { refused: 'no-author-id' }
+  | { refused: 'view-read-only'; recordId: string; principal: string }
+  | { refused: 'main-moved'; ref: string; expected: string; found: string | null; why: string };
+
+/** What a walk over a whole history (`ccr verify`) finds before it judges commit by commit. */
+export type HistoryInput =
+  | { problem: 'no-main' }
+  | { problem: 'roots'; count: number; at: string }
+  | { problem: 'no-record-id'; commit: string };
+
 /** What each scope's check is given. */
 export interface ScopeInput {
   /** The principal of a push, before any of its refs is read. */
@@ -154,6 +181,14 @@ export interface ScopeInput {
   'view-path': ViewPathInput;
   /** One view commit that is not the view of its translation. */
   'view-exact': ViewExactInput;
+  /** One problem a format reader found in a file (core/problems.ts). */
+  problem: ReaderProblem;
+  /** One commit's signature (or an API write) against the signing policy. */
+  signature: SignatureInput;
+  /** One write refused before any commit exists. */
+  write: RefusedWrite;
+  /** One problem of a whole history, met before its commits are judged. */
+  history: HistoryInput;
 }
 
 /** How much a finding weighs: only errors refuse a change. */
@@ -184,6 +219,10 @@ export interface ScopeContext {
   merge: Partial<RuleContext>;
   'view-path': Partial<RuleContext>;
   'view-exact': Partial<RuleContext>;
+  problem: Partial<RuleContext>;
+  signature: Partial<RuleContext>;
+  write: Partial<RuleContext>;
+  history: Partial<RuleContext>;
 }
 
 /** A rule as its file declares it. */

@@ -8,98 +8,102 @@
 
 import type { Rule } from './define.js';
 import { ruleIds, type RuleId } from './ids.js';
-import { commitParents, commitParentsView } from './commitParents.js';
+import { commitParents, commitParentsHistory, commitParentsView } from './commitParents.js';
 import { viewExact } from './viewExact.js';
 import { viewPath } from './viewPath.js';
 import { merge } from './merge.js';
 import { appendOnlyDeleted, appendOnlyRewritten } from './appendOnly.js';
-import { treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing } from './treeLayout.js';
-import { treeModeEntry } from './treeMode.js';
+import { treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing, treeLayoutRead } from './treeLayout.js';
+import { treeModeEntry, treeModeRead } from './treeMode.js';
 import { commitAction } from './commitAction.js';
 import { commitFormat } from './commitFormat.js';
 import { commitTime } from './commitTime.js';
 import { ledgerFrozen } from './ledgerFrozen.js';
 import { ledgerIdentityChanged, ledgerIdentityState } from './ledgerIdentity.js';
 import { ledgerLastUpdatedBack, ledgerLastUpdatedClock, ledgerLastUpdatedMessage, ledgerLastUpdatedState } from './ledgerLastUpdated.js';
-import { ledgerSchemaState, ledgerSchemaUnjudged } from './ledgerSchema.js';
-import { statusSchemaUnjudged } from './statusSchema.js';
+import { ledgerSchemaRead, ledgerSchemaState, ledgerSchemaUnjudged } from './ledgerSchema.js';
+import { statusSchemaRead, statusSchemaUnjudged } from './statusSchema.js';
 import { ledgerSystemMessage } from './ledgerSystemMessage.js';
 import { ledgerTransitionMove, ledgerTransitionNew } from './ledgerTransition.js';
-import { messageAuthor } from './messageAuthor.js';
-import { messageCorrection } from './messageCorrection.js';
+import { messageAuthor, messageAuthorWrite } from './messageAuthor.js';
+import { messageCorrection, messageCorrectionWrite } from './messageCorrection.js';
 import { messageId } from './messageId.js';
 import { messageTimestampClock, messageTimestampCreated } from './messageTimestamp.js';
 import { messageType } from './messageType.js';
-import { objectFormatWalk } from './objectFormat.js';
+import { objectFormatRead, objectFormatWalk } from './objectFormat.js';
 import { patientParticipation } from './patientParticipation.js';
 import { recordClosed } from './recordClosed.js';
 import { recordFrozen } from './recordFrozen.js';
 import { refCreate } from './refCreate.js';
 import { refDelete } from './refDelete.js';
-import { refFastForward } from './refFastForward.js';
-import { refNameFullIds, refNameOnlyMain } from './refName.js';
-import { statusIdentity } from './statusIdentity.js';
-import { threadNotOpen } from './threadNotOpen.js';
+import { refFastForward, refFastForwardOvertaken } from './refFastForward.js';
+import { refNameFullIds, refNameHistory, refNameOnlyMain } from './refName.js';
+import { statusIdentity, statusIdentityHistory } from './statusIdentity.js';
+import { threadNotOpen, threadNotOpenWrite } from './threadNotOpen.js';
 import { whoAuthor } from './whoAuthor.js';
 import { whoParticipant } from './whoParticipant.js';
 import { whoStatus } from './whoStatus.js';
-import { whoThread } from './whoThread.js';
-import { whoWrite, whoWritePush } from './whoWrite.js';
+import { whoThread, whoThreadWrite } from './whoThread.js';
+import { whoWrite, whoWritePush, whoWriteRefused } from './whoWrite.js';
+import { blobSize } from './blobSize.js';
+import { ledgerFormat } from './ledgerFormat.js';
+import { messageAmbiguous } from './messageAmbiguous.js';
+import { messageChars } from './messageChars.js';
+import { messageFormat } from './messageFormat.js';
+import { messageLimits } from './messageLimits.js';
+import { statusFormat } from './statusFormat.js';
+import { readerRules } from './readerRules.js';
+import { commitSignature } from './commitSignature.js';
+import { writeRules } from './writeRules.js';
+import { historyRules } from './historyRules.js';
 
 /** Every rule file (core/rules/<key>.ts) with the rules it declares, all under the file's one id. */
 export const ruleFiles = {
-  treeLayout: [treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing],
-  treeMode: [treeModeEntry],
+  treeLayout: [treeLayoutEmpty, treeLayoutEntry, treeLayoutMissing, treeLayoutRead],
+  treeMode: [treeModeEntry, treeModeRead],
+  blobSize: [blobSize],
   appendOnly: [appendOnlyDeleted, appendOnlyRewritten],
-  refName: [refNameOnlyMain, refNameFullIds],
+  refName: [refNameOnlyMain, refNameFullIds, refNameHistory],
   refDelete: [refDelete],
   refCreate: [refCreate],
-  refFastForward: [refFastForward],
-  objectFormat: [objectFormatWalk],
-  threadNotOpen: [threadNotOpen],
+  refFastForward: [refFastForward, refFastForwardOvertaken],
+  objectFormat: [objectFormatWalk, objectFormatRead],
+  threadNotOpen: [threadNotOpen, threadNotOpenWrite],
   patientParticipation: [patientParticipation],
+  messageFormat: [messageFormat],
+  messageChars: [messageChars],
+  messageAmbiguous: [messageAmbiguous],
+  messageLimits: [messageLimits],
   messageId: [messageId],
   messageTimestamp: [messageTimestampCreated, messageTimestampClock],
-  messageAuthor: [messageAuthor],
+  messageAuthor: [messageAuthor, messageAuthorWrite],
   messageType: [messageType],
-  messageCorrection: [messageCorrection],
-  ledgerSchema: [ledgerSchemaState, ledgerSchemaUnjudged],
-  statusSchema: [statusSchemaUnjudged],
+  messageCorrection: [messageCorrection, messageCorrectionWrite],
+  ledgerFormat: [ledgerFormat],
+  ledgerSchema: [ledgerSchemaState, ledgerSchemaUnjudged, ledgerSchemaRead],
+  statusFormat: [statusFormat],
+  statusSchema: [statusSchemaUnjudged, statusSchemaRead],
   ledgerIdentity: [ledgerIdentityState, ledgerIdentityChanged],
   ledgerLastUpdated: [ledgerLastUpdatedState, ledgerLastUpdatedClock, ledgerLastUpdatedBack, ledgerLastUpdatedMessage],
   ledgerTransition: [ledgerTransitionNew, ledgerTransitionMove],
   ledgerFrozen: [ledgerFrozen],
   ledgerSystemMessage: [ledgerSystemMessage],
-  statusIdentity: [statusIdentity],
+  statusIdentity: [statusIdentity, statusIdentityHistory],
   recordFrozen: [recordFrozen],
   recordClosed: [recordClosed],
   commitFormat: [commitFormat],
   commitAction: [commitAction],
   commitTime: [commitTime],
-  commitParents: [commitParents, commitParentsView],
+  commitSignature: [commitSignature],
+  commitParents: [commitParents, commitParentsView, commitParentsHistory],
   viewPath: [viewPath],
   viewExact: [viewExact],
   merge: [merge],
   whoAuthor: [whoAuthor],
-  whoThread: [whoThread],
+  whoThread: [whoThread, whoThreadWrite],
   whoStatus: [whoStatus],
-  whoWrite: [whoWritePush, whoWrite],
+  whoWrite: [whoWritePush, whoWrite, whoWriteRefused],
   whoParticipant: [whoParticipant],
-} as const;
-
-/**
- * Rule ids whose findings are still reported where the thing is read (issue 12, item 2, not yet
- * moved into rule files), each with the place that reports it. They are rules of SPEC 8 all the same.
- */
-export const readerIds = {
-  blobSize: { id: 'ccr/blob-size', by: 'core/evaluate/objectReader.ts, core/yaml.ts, core/messages/file.ts' },
-  messageFormat: { id: 'ccr/message-format', by: 'core/messages/grammar.ts' },
-  messageChars: { id: 'ccr/message-chars', by: 'core/messages/file.ts, grammar.ts, markdown.ts, body.ts' },
-  messageAmbiguous: { id: 'ccr/message-ambiguous', by: 'core/messages/markdown.ts' },
-  messageLimits: { id: 'ccr/message-limits', by: 'core/messages/file.ts, grammar.ts, markdown.ts' },
-  ledgerFormat: { id: 'ccr/ledger-format', by: 'core/yaml.ts (through core/ledger.ts)' },
-  statusFormat: { id: 'ccr/status-format', by: 'core/yaml.ts (through core/status.ts)' },
-  commitSignature: { id: 'ccr/commit-signature', by: 'core/rules/signature.ts (called by server/validator.ts), server/signedPolicy.ts' },
 } as const;
 
 /** Ids that name no rule but an outcome of the pipeline that judges, each with why. */
@@ -108,6 +112,21 @@ export const pipelineIds = {
   quota: { id: 'ccr/quota', why: 'the pusher passed a quota of the server, whatever the push holds' },
   internal: { id: 'ccr/internal', why: 'the server failed; the pusher sees only a request id, the operator the log' },
 } as const;
+
+/**
+ * The rules of a commit's signature, judged per pushed commit by the server (server/validator.ts),
+ * per fetched commit by sync, and on API writes under the signing policy (server/signedPolicy.ts).
+ */
+export const signatureRules = [commitSignature] as const;
+
+/**
+ * The rules of writes refused before any commit exists (server/serverWrite.ts, server/gitRoute.ts):
+ * one finding each, from the rule whose refusal it is (core/rules/writeRules.ts).
+ */
+export { writeRules };
+
+/** The rules of a whole history, before its commits are judged (core/verify.ts; core/rules/historyRules.ts). */
+export { historyRules };
 
 /** The rules of a push's principal, judged before any ref is read (an auditor pushes nothing). */
 export const pushRules = [whoWritePush] as const;
@@ -124,9 +143,10 @@ export const walkRules = [refFastForward, objectFormatWalk, commitParentsView] a
 /**
  * The rules of what reading a commit meets, in read order: each folder of the new tree (folder
  * rules, with the entry rules per entry between them), each deletion, each rewritten messages.md,
- * each file before the commit that cannot be read.
+ * each file before the commit that cannot be read, each problem a format reader found (one rule
+ * each, core/rules/readerRules.ts).
  */
-export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten, ledgerSchemaUnjudged, statusSchemaUnjudged] as const;
+export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten, ledgerSchemaUnjudged, statusSchemaUnjudged, ...readerRules] as const;
 
 /** The rules of a view push's translation (SPEC 12). */
 export const viewRules = [viewPath, viewExact] as const;
@@ -161,8 +181,8 @@ export const commitPhases: readonly Phase[] = [
 /** The rules a ledger keeps on its own (also judged on every ledger a sync merge computes). */
 export const ledgerStateRules = [ledgerIdentityState, ledgerLastUpdatedState, ledgerSchemaState] as const;
 
-/** The keys of the ids that name a rule file (not a reader's or the pipeline's). */
-type RuleFileKey = Exclude<keyof typeof ruleIds, keyof typeof readerIds | keyof typeof pipelineIds>;
+/** The keys of the ids that name a rule file (not the pipeline's). */
+type RuleFileKey = Exclude<keyof typeof ruleIds, keyof typeof pipelineIds>;
 
 /** Each rule file's rules carry the id of its key; every rule id has its file (checked when built). */
 export const ruleFileIndex: { readonly [K in RuleFileKey]: readonly Rule<(typeof ruleIds)[K]>[] } = ruleFiles;

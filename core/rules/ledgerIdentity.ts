@@ -4,6 +4,7 @@
 import { threadIdTimestamp } from '../ids.js';
 import { LEDGER_FILE, threadFilePath } from '../layout.js';
 import { defineRule } from './define.js';
+import { judged } from './context.js';
 
 /** thread_id is the folder name and created_at its time, on any ledger. */
 export const ledgerIdentityState = defineRule({
@@ -22,7 +23,7 @@ export const ledgerIdentityState = defineRule({
 export const ledgerIdentityChanged = defineRule({
   id: 'ccr/ledger-identity', scope: 'thread',
   check(t, _ctx, report) {
-    const [old, l] = [t.oldLedger, t.newLedger];
+    const [old, l] = [judged(t.oldLedger), judged(t.newLedger)];
     if (t.created || !old || !l || !t.ledgerChanged) return;
     if (old.thread_id !== l.thread_id || old.created_at !== l.created_at) report('expected thread_id and created_at never to change', { path: threadFilePath(t.threadId, LEDGER_FILE) });
   },

@@ -3,7 +3,7 @@
 
 import { parseTimestamp } from '../ids.js';
 import { LEDGER_FILE, threadFilePath } from '../layout.js';
-import { CLOCK_SKEW_MS } from './context.js';
+import { CLOCK_SKEW_MS, judged } from './context.js';
 import { defineRule } from './define.js';
 import { messagePlace } from './messagePlace.js';
 
@@ -25,9 +25,9 @@ export const ledgerLastUpdatedState = defineRule({
 export const ledgerLastUpdatedClock = defineRule({
   id: 'ccr/ledger-last-updated', scope: 'thread',
   check(t, ctx, report) {
-    const l = t.newLedger;
+    const [old, l] = [judged(t.oldLedger), judged(t.newLedger)];
     if (!l) return;
-    const moved = t.created || !t.oldLedger || t.oldLedger.last_updated_at !== l.last_updated_at;
+    const moved = t.created || !old || old.last_updated_at !== l.last_updated_at;
     if (moved && ctx.now !== undefined && (parseTimestamp(l.last_updated_at) ?? 0) > ctx.now + CLOCK_SKEW_MS) {
       report(`expected last_updated_at no later than 5 minutes after the server time, found ${l.last_updated_at}`, { path: threadFilePath(t.threadId, LEDGER_FILE) });
     }
@@ -38,7 +38,7 @@ export const ledgerLastUpdatedClock = defineRule({
 export const ledgerLastUpdatedBack = defineRule({
   id: 'ccr/ledger-last-updated', scope: 'thread',
   check(t, _ctx, report) {
-    const [old, l] = [t.oldLedger, t.newLedger];
+    const [old, l] = [judged(t.oldLedger), judged(t.newLedger)];
     if (t.created || !old || !l || !t.ledgerChanged) return;
     if (old.last_updated_at > l.last_updated_at) {
       report(`expected last_updated_at never to go back, found ${l.last_updated_at} after ${old.last_updated_at}`, { path: threadFilePath(t.threadId, LEDGER_FILE) });

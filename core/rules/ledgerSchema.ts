@@ -1,5 +1,6 @@
 // ccr/ledger-schema (SPEC 5): what the JSON Schema cannot say of a ledger: each participant once,
-// with a display name a person can see. (The schema itself is checked by the ledger reader.)
+// with a display name a person can see. The schema itself is checked when the ledger is read;
+// its problems get their id here too.
 
 import { hasVisibleChar } from '../text.js';
 import { defineRule } from './define.js';
@@ -28,5 +29,13 @@ export const ledgerSchemaUnjudged = defineRule({
   check(u, _ctx, report) {
     if (u.what !== 'ledger') return;
     report('expected the ledger before this commit to be readable, found one that is not (or none): the thread takes no change', { path: u.path });
+  },
+});
+
+/** A ledger.yaml that does not keep its JSON Schema, as the reader found it (core/ledger.ts). */
+export const ledgerSchemaRead = defineRule({
+  id: 'ccr/ledger-schema', scope: 'problem',
+  check(p, _ctx, report) {
+    if (p.file === 'ledger' && p.kind === 'schema') report(p.message, p);
   },
 });

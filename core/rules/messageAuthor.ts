@@ -16,3 +16,12 @@ export const messageAuthor = defineRule({
     }
   },
 });
+
+/** A message the service refused for its author, or an integration's API write naming no author. */
+export const messageAuthorWrite = defineRule({
+  id: 'ccr/message-author', scope: 'write',
+  check(w, _ctx, report) {
+    if (w.refused === 'author' && w.change === 'message') report(w.reason);
+    if (w.refused === 'no-author-id') report('expected author_id: the participant of the thread an integration writes for');
+  },
+});

@@ -17,3 +17,11 @@ export const messageCorrection = defineRule({
     else if (target.authorId !== m.authorId) report(`expected a correction by the author of ${m.corrects} (${target.authorId}), found ${m.authorId}`, where);
   },
 });
+
+/** A correction the service refused for its author. */
+export const messageCorrectionWrite = defineRule({
+  id: 'ccr/message-correction', scope: 'write',
+  check(w, _ctx, report) {
+    if (w.refused === 'author' && w.change === 'correction') report(w.reason);
+  },
+});

@@ -5,6 +5,7 @@ import { governanceChanged } from '../ledger.js';
 import { authorOf } from './authorOf.js';
 import { defineRule } from './define.js';
 import { messagePlace } from './messagePlace.js';
+import { judged } from './context.js';
 
 /** A type the author may not use, or a system message where the commit governs nothing. */
 export const messageType = defineRule({
@@ -18,7 +19,8 @@ export const messageType = defineRule({
       report(`expected a \`system\` message by a clinician, careadministrator or system participant, found one by ${by}`, messagePlace(t.threadId, m));
       return;
     }
-    const eventCommit = t.created || (t.oldLedger !== undefined && governanceChanged(t.oldLedger, ledger));
+    const old = judged(t.oldLedger);
+    const eventCommit = t.created || (old !== undefined && governanceChanged(old, ledger));
     const typeOk = m.type === author.role || m.type === 'correction' || (m.type === 'system' && eventCommit);
     if (!typeOk) {
       report(m.type === 'system'

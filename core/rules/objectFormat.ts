@@ -10,3 +10,11 @@ export const objectFormatWalk = defineRule({
     if (w.outcome === 'unreadable-commit') report(w.problem, { commit: w.oid });
   },
 });
+
+/** A tree object git would not write (duplicate names, its order broken), as the object reader found it. */
+export const objectFormatRead = defineRule({
+  id: 'ccr/object-format', scope: 'problem',
+  check(p, _ctx, report) {
+    if (p.file === 'tree' && p.kind === 'malformed') report(p.message, p);
+  },
+});

@@ -19,3 +19,12 @@ export const refFastForward = defineRule({
     }
   },
 });
+
+/** A push judged on a `main` that another write moved before the push could take it. */
+export const refFastForwardOvertaken = defineRule({
+  id: 'ccr/ref-fast-forward', scope: 'write',
+  check(w, _ctx, report) {
+    if (w.refused !== 'main-moved') return;
+    report(`expected main at ${w.expected.slice(0, 12)}, found ${w.found?.slice(0, 12) ?? 'none'}: ${w.why}`, { path: w.ref });
+  },
+});

@@ -21,3 +21,11 @@ export const refNameFullIds = defineRule({
     if (!isOid(u.old) || !isOid(u.new)) report('expected full object ids in the update');
   },
 });
+
+/** A history to verify with no commit on `main`. */
+export const refNameHistory = defineRule({
+  id: 'ccr/ref-name', scope: 'history',
+  check(h, _ctx, report) {
+    if (h.problem === 'no-main') report('expected a `main` with at least one commit');
+  },
+});

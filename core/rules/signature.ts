@@ -1,7 +1,7 @@
-// The commit signature rule (SPEC 7, issue 14): who signed a commit, judged against the keys the
-// server holds. Pure: the key look-up, the pusher and the server clock come in as parameters.
+// Who signed a commit (SPEC 7, issue 14), judged against the keys the server holds, or offline
+// against an allowed signers file. Pure: the key look-up, the pusher and the server clock come in
+// as parameters. The refusal is reported under its id by core/rules/commitSignature.ts.
 
-import { error, ruleIds, type Finding } from '../findings.js';
 import { allowsAt, type AllowedSigner } from '../ssh/allowedSigners.js';
 import { verifyCommitSignature } from '../ssh/commitSignature.js';
 import { fingerprint, sameKey } from '../ssh/keys.js';
@@ -31,43 +31,42 @@ export interface SignatureContext {
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
- * The `ccr/commit-signature` finding of one commit object (its content), or null. Without the
+ * Why one commit object (its content) is refused for its signature, or null. Without the
  * policy only a signature that is there and bad is refused: one that does not verify, or whose
  * registered key is revoked or outside its window. With it, also unsigned commits, unknown keys
  * and keys of another principal. Windows are judged at the commit time (as `git verify-commit`)
  * and at the server time (a key revoked or expired signs nothing new, whatever date a commit says).
  */
-export function commitSignatureFinding(content: Uint8Array, commitSeconds: number, ctx: SignatureContext)
-  : Finding | null {
+export function signatureRefusal(content: Uint8Array, commitSeconds: number, ctx: SignatureContext)
+  : string | null {
   const check = verifyCommitSignature(content);
-  const refuse = (why: string) => error(ruleIds.commitSignature, why);
   const registered = `a key registered to ${ctx.pusher}`;
   if (!check.ok && check.problem === 'unsigned') {
-    return ctx.required ? refuse(`expected a commit signed by ${registered}, found an unsigned commit`) : null;
+    return ctx.required ? `expected a commit signed by ${registered}, found an unsigned commit` : null;
   }
   if (!check.ok) {
-    return refuse(`expected a signature that verifies, found a bad signature (${check.problem}): ${check.reason}`);
+    return `expected a signature that verifies, found a bad signature (${check.problem}): ${check.reason}`;
   }
   const fp = fingerprint(check.key);
   const key = ctx.key(fp);
   if (!key) {
-    return ctx.required ? refuse(`expected a signature by ${registered}, found one by unknown key ${fp}`) : null;
+    return ctx.required ? `expected a signature by ${registered}, found one by unknown key ${fp}` : null;
   }
   const nowSeconds = Math.floor(ctx.now / 1000);
   const whose = `key ${fp} of ${key.principal}`;
   if (key.revoked_at !== null && (nowSeconds >= key.revoked_at || commitSeconds >= key.revoked_at)) {
-    return refuse(`expected a signature by a key in force, found one by ${whose}, revoked at ${iso(key.revoked_at)}`);
+    return `expected a signature by a key in force, found one by ${whose}, revoked at ${iso(key.revoked_at)}`;
   }
   for (const [at, what] of [[commitSeconds, 'the commit time'], [nowSeconds, 'the server time']] as const) {
     if ((key.valid_after !== null && at < key.valid_after) || (key.valid_before !== null && at > key.valid_before)) {
       const from = key.valid_after === null ? '…' : iso(key.valid_after);
       const to = key.valid_before === null ? '…' : iso(key.valid_before);
-      return refuse(`expected a signature by a key valid at ${what} ${iso(at)}, found one by ${whose}, `
+      return (`expected a signature by a key valid at ${what} ${iso(at)}, found one by ${whose}, `
         + `outside its validity (${from} to ${to})`);
     }
   }
   if (ctx.required && key.principal !== ctx.pusher) {
-    return refuse(`expected a signature by ${registered}, found one by key ${fp} of another principal `
+    return (`expected a signature by ${registered}, found one by key ${fp} of another principal `
       + `(${key.principal})`);
   }
   return null;

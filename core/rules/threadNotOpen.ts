@@ -2,13 +2,23 @@
 
 import { defineRule } from './define.js';
 import { messagePlace } from './messagePlace.js';
+import { judged } from './context.js';
 
 /** Messages appended to a closed or archived thread (one finding, at the first of them). */
 export const threadNotOpen = defineRule({
   id: 'ccr/thread-not-open', scope: 'thread',
   check(t, _ctx, report) {
     const first = t.appended[0];
-    if (!first || !t.newLedger || t.created || !t.oldLedger || t.oldLedger.status === 'open') return;
-    report(`expected no new messages in a ${t.oldLedger.status} thread`, messagePlace(t.threadId, first));
+    const old = judged(t.oldLedger);
+    if (!first || !judged(t.newLedger) || t.created || !old || old.status === 'open') return;
+    report(`expected no new messages in a ${old.status} thread`, messagePlace(t.threadId, first));
+  },
+});
+
+/** A message the service refused to add to a thread that is not open. */
+export const threadNotOpenWrite = defineRule({
+  id: 'ccr/thread-not-open', scope: 'write',
+  check(w, _ctx, report) {
+    if (w.refused === 'thread-closed') report(w.reason);
   },
 });

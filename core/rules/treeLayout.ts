@@ -41,3 +41,11 @@ export const treeLayoutMissing = defineRule({
     }
   },
 });
+
+/** A folder of the tree that is not a tree object, as the object reader found it. */
+export const treeLayoutRead = defineRule({
+  id: 'ccr/tree-layout', scope: 'problem',
+  check(p, _ctx, report) {
+    if (p.file === 'tree' && p.kind === 'wrong-type') report(p.message, p);
+  },
+});

@@ -19,3 +19,11 @@ export const treeModeEntry = defineRule({
     }
   },
 });
+
+/** A file of the tree that is not a blob, as the object reader found it. */
+export const treeModeRead = defineRule({
+  id: 'ccr/tree-mode', scope: 'problem',
+  check(p, _ctx, report) {
+    if (p.file === 'blob' && p.kind === 'wrong-type') report(p.message, p);
+  },
+});

@@ -8,6 +8,7 @@ import { findParticipant } from '../ledger.js';
 import { LEDGER_FILE, threadFilePath } from '../layout.js';
 import { rightsOf } from '../rights.js';
 import { defineRule } from './define.js';
+import { judged } from './context.js';
 
 /** An added or changed entry that names a bound participant id otherwise than its principal. */
 export const whoParticipant = defineRule({
@@ -15,9 +16,10 @@ export const whoParticipant = defineRule({
   check(t, ctx, report) {
     const bound = ctx.bindings;
     if (!bound || (ctx.principal && !rightsOf(ctx.principal).boundEntries)) return;
-    if (!t.newLedger || (!t.created && !t.ledgerChanged)) return;
-    for (const entry of t.newLedger.participants) {
-      const before = t.oldLedger && findParticipant(t.oldLedger, entry.participant_id);
+    const [old, l] = [judged(t.oldLedger), judged(t.newLedger)];
+    if (!l || (!t.created && !t.ledgerChanged)) return;
+    for (const entry of l.participants) {
+      const before = old && findParticipant(old, entry.participant_id);
       if (before && before.role === entry.role && before.display_name === entry.display_name) continue;
       const bindings = bound(entry.participant_id);
       if (bindings.length === 0 || bindings.some((b) => b.role === entry.role && b.displayName === entry.display_name)) continue;

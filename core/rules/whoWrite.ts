@@ -18,3 +18,15 @@ export const whoWrite = defineRule({
     if (ctx.principal && !rightsOf(ctx.principal).write) report('expected no writes from an auditor');
   },
 });
+
+/** An API write by a principal that may not write, or a view push by a participant removed from every thread. */
+export const whoWriteRefused = defineRule({
+  id: 'ccr/who-write', scope: 'write',
+  check(w, _ctx, report) {
+    if (w.refused === 'auditor') report('expected no writes from an auditor');
+    if (w.refused === 'view-read-only') {
+      report(`expected a push from a participant of some thread of record ${w.recordId}, found `
+        + `${w.principal}, removed from every thread (its view is read-only now)`);
+    }
+  },
+});

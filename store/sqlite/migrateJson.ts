@@ -9,26 +9,15 @@ import type { ValidateFunction } from 'ajv';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { CannotStart } from '../../core/errors.js';
-import type { PrincipalKind } from '../../core/principal.js';
-import type { Role } from '../../core/vocabulary.js';
 import * as generated from '../../core/generated/principalsJsonValidator.js';
 import { describeSchemaErrors } from '../../core/schemaErrors.js';
 import { syncDir } from '../../git/fsutil.js';
 import type { Actor } from '../identity.js';
+import type { StoredPrincipal } from '../principals.js';
 import type { ImportedPrincipal, SqliteIdentityStore } from './identityStore.js';
 
 /** An entry of principals.json (version 1), as the server wrote it. */
-interface JsonPrincipal {
-  name: string;
-  kind: PrincipalKind;
-  participant_id?: string;
-  role?: Role;
-  display_name?: string;
-  token_hash?: string;
-  salt?: string;
-  hash?: string;
-  created_at: string;
-}
+type JsonPrincipal = StoredPrincipal;
 
 /** Validates principals.json (schemas/principals-json.schema.json, compiled ahead of time; the first error only). */
 const validate = generated.validatePrincipalsJson as ValidateFunction<{ principals: JsonPrincipal[] }>;

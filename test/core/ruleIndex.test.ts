@@ -7,7 +7,7 @@ import t from 'tap';
 import type { Finding } from '../../core/findings.js';
 import { ruleIds } from '../../core/findings.js';
 import { defineRule, type Where } from '../../core/rules/define.js';
-import { commitPhases, pipelineIds, pushRules, readRules, readerIds, refRules, ruleFiles, shapeRules, viewRules, walkRules } from '../../core/rules/index.js';
+import { commitPhases, pipelineIds, pushRules, readRules, refRules, ruleFiles, shapeRules, signatureRules, viewRules, walkRules, writeRules, historyRules } from '../../core/rules/index.js';
 import { cases } from '../corpus/cases.js';
 import { objectCases } from '../corpus/objects.js';
 import { root } from '../helpers/fixtures.js';
@@ -22,11 +22,12 @@ const shownElsewhere: Record<string, string> = {
   'ccr/who-write': 'test/server/threadsApi.test.ts',
   'ccr/view-path': 'test/views/pushCases.ts',
   'ccr/view-exact': 'test/views/pushCases.ts',
+  'ccr/commit-signature': 'test/server/signing.test.ts',
 };
 
 t.test('the index exports the rule files, the other ids, the phases and the derived ids', async (t) => {
   t.ok(Object.keys(ruleFiles).length > 0);
-  t.same(Object.keys(ruleIds).sort(), [...Object.keys(ruleFiles), ...Object.keys(readerIds), ...Object.keys(pipelineIds)].sort(), 'ruleIds has a key for each entry of the index');
+  t.same(Object.keys(ruleIds).sort(), [...Object.keys(ruleFiles), ...Object.keys(pipelineIds)].sort(), 'ruleIds has a key for each entry of the index');
   t.equal(new Set(Object.values(ruleIds)).size, Object.values(ruleIds).length, 'each id once');
 });
 
@@ -49,7 +50,7 @@ t.test('every rule file of the index has a corpus case that names its id', async
 
 t.test('every declared rule runs in exactly one place of the order, and nothing else does', async (t) => {
   const declared = Object.values(ruleFiles).flat();
-  const ordered = [...pushRules, ...refRules, ...walkRules, ...readRules, ...shapeRules, ...viewRules, ...commitPhases.flatMap((p) => p.rules)];
+  const ordered = [...pushRules, ...refRules, ...walkRules, ...readRules, ...shapeRules, ...viewRules, ...signatureRules, ...writeRules, ...historyRules, ...commitPhases.flatMap((p) => p.rules)];
   for (const rule of declared) t.equal(ordered.filter((r) => r === rule).length, 1, `${rule.id} (${rule.scope}) once`);
   t.equal(ordered.length, declared.length, 'no rule is ordered that no file declares');
   for (const p of commitPhases) {

@@ -5,8 +5,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import {
-  commitSignatureFinding, signatureStatus, type RegisteredKey, type SignatureContext,
+  signatureStatus, type RegisteredKey, type SignatureContext,
 } from '../../core/rules/signature.js';
+import { commitSignatureFinding } from '../../core/rules/commitSignature.js';
 import { signCommit } from '../../core/ssh/commitSignature.js';
 import { fingerprint, publicKeyFromKeyObject, type SshPublicKey } from '../../core/ssh/keys.js';
 

@@ -3,6 +3,7 @@ import { ruleIds } from '../../core/findings.js';
 import { readLedger, renderLedger, type Ledger, type Participant, type Policies, type Visibility } from '../../core/ledger.js';
 import { schemas } from '../../core/schemas.js';
 import { readStatus, renderStatus, type CoordinationStatus } from '../../core/status.js';
+import { checkLedger, checkStatus } from '../../core/rules/checkYaml.js';
 import { readStrictYaml, yamlString } from '../../core/yaml.js';
 import { fixture, fixtureText } from '../helpers/fixtures.js';
 
@@ -72,12 +73,12 @@ t.test('a ledger is validated with its schema, with findings saying what was exp
     ['a bidi character', good.replace('Dr Jane', 'Dr \u202EJane'), ruleIds.ledgerFormat, /forbidden character/],
   ];
   for (const [name, text, rule, message] of cases) {
-    const read = readLedger(enc(text), 'c/ledger.yaml');
+    const read = checkLedger(enc(text), 'c/ledger.yaml');
     t.notOk(read.ok, name);
     if (!read.ok) t.ok(read.findings.some((f) => f.rule === rule && message.test(f.message) && f.path === 'c/ledger.yaml'), `${name}: ${read.findings.map((f) => `${f.rule} ${f.message}`).join('; ')}`);
   }
-  t.match(readLedger(Buffer.alloc(64 * 1024 + 1, 0x61)), { ok: false, findings: [{ rule: ruleIds.blobSize }] }, 'size is checked before reading');
-  t.match(readStatus(enc('coordination_id: x\n')), { ok: false, findings: [{ rule: ruleIds.statusSchema }] });
+  t.match(checkLedger(Buffer.alloc(64 * 1024 + 1, 0x61)), { ok: false, findings: [{ rule: ruleIds.blobSize }] }, 'size is checked before reading');
+  t.match(checkStatus(enc('coordination_id: x\n')), { ok: false, findings: [{ rule: ruleIds.statusSchema }] });
 });
 
 t.test('the writer quotes only what would not read back as the same string', async (t) => {
