@@ -6,11 +6,10 @@ import {
   Forbidden, InvalidInput, NotFound, RecordNotFound, RuleViolation, ThreadNotFound,
 } from '../core/errors.js';
 import { isRecordId, isUuid, type RecordId } from '../core/ids.js';
-import { isOid, type Oid } from '../core/objects.js';
+import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
 import { rightsOf } from '../core/rights.js';
 import { commitTimeFinding } from '../core/rules/commitTime.js';
-import { SIGNATURE_MAX_BYTES } from '../core/ssh/sshsig.js';
 import { STATUS_FILE } from '../core/layout.js';
 import { CoordinationService } from '../service/CoordinationService.js';
 import { checkParticipants } from '../service/content.js';
@@ -21,10 +20,13 @@ import { readJson } from './http.js';
 import type { SignedIn } from './identity/credentials.js';
 import { createToken, listTokens, revokeToken } from '../store/tokenOps.js';
 import { myRecords } from './identity/recordIndexer.js';
-import { checkPrincipalInput, newPrincipal, newToken, type PrincipalInput } from '../store/principals.js';
+import { checkPrincipalInput, newPrincipal, newToken } from '../store/principals.js';
 import type { StoredPrincipal } from '../store/identity.js';
 import type { ReadResult, ReadTask } from './readTasks.js';
 import { unsignedWrite } from './signedPolicy.js';
+import { recordBodySchema, validateRecordBody, type RecordBody, type ThreadInRecordBody } from './bodies/recordBody.js';
+import { fieldIn, firstFault } from '../core/checkBody.js';
+import { sentence } from '../core/refusal.js';
 
 /** A JSON answer: status and body. */
 export interface Answer {
@@ -37,13 +39,11 @@ export function serverAuthor(p: Principal): { name: string; email: string } {
   return { name: participantOf(p)?.displayName ?? p.name, email: `${p.name}@ccr.invalid` };
 }
 
-interface CreateBody {
-  clinical_id?: unknown;
-  care_location?: unknown;
-  coordination_id?: unknown;
-  /** A peer's record re-created here: the author and time of its first commit, and that commit's id. */
-  root?: { name?: unknown; email?: unknown; time?: unknown; commit?: unknown; signature?: unknown };
-  thread?: { participants?: unknown; message?: { author_id?: unknown; body?: unknown } };
+/** The first message's text of a new record's thread, when it has one. */
+function firstMessageOf(thread: ThreadInRecordBody | undefined): string | undefined {
+  if (!thread || typeof thread !== 'object' || Array.isArray(thread)) return undefined;
+  const message = thread.message;
+  return message && typeof message === 'object' && !Array.isArray(message) ? message.body : undefined;
 }
 
 /** POST /api/records */
@@ -55,50 +55,59 @@ export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage
 /** POST /api/records with its JSON body already read (an Idempotency-Key needs it first). */
 export async function createRecordFrom(ctx: ServerContext, p: Principal, json: unknown): Promise<Answer & { record: RecordId }> {
   allow(p, (r) => r.createRecords, 'create records');
-  const body = json as CreateBody;
-  if (!body || typeof body !== 'object') throw new InvalidInput('expected a JSON object');
-  if (body.coordination_id !== undefined && !rightsOf(p).chooseRecordId) throw new Forbidden('only admin and site principals choose a record id');
-  if (body.coordination_id !== undefined && !isUuid(body.coordination_id)) throw new InvalidInput('expected coordination_id in canonical UUID form');
+  // The shape is the schema's; a fault is refused where the old checks found it, among the checks
+  // that stay in code (rights, participants, the author, the signing policy, the clock).
+  const valid = validateRecordBody(json);
+  const fault = valid ? undefined : firstFault(recordBodySchema, validateRecordBody.errors);
+  const refuseUpTo = (rank: number): void => {
+    if (fault && fault.rank <= rank) throw new InvalidInput(sentence(fault));
+  };
+  refuseUpTo(0);
+  const coordinationId = fieldIn(json, 'coordination_id');
+  if (coordinationId !== undefined && !rightsOf(p).chooseRecordId) throw new Forbidden('only admin and site principals choose a record id');
+  refuseUpTo(1);
   const shared = sharedRecords(p);
-  if (shared && !(typeof body.coordination_id === 'string' && shared.has(body.coordination_id))) {
+  if (shared && !(typeof coordinationId === 'string' && shared.has(coordinationId))) {
     throw new Forbidden(`site principal ${p.name} creates only records shared with its site (coordination_id one of them)`);
   }
-  const thread = body.thread;
-  const participants = thread ? checkParticipants(thread.participants) : undefined;
+  const thread = fieldIn(json, 'thread');
+  const participants = thread ? checkParticipants(fieldIn(thread, 'participants')) : undefined;
   const self = participantOf(p);
   if (rightsOf(p).read === 'as-participant' && !participants?.some((x) => x.participant_id === self?.participantId)) {
     throw new Forbidden('a participant creating a record must include a thread in which they take part');
   }
-  let first: { author: { id: string; name: string }; body: string } | undefined;
+  const message = thread ? fieldIn(thread, 'message') : undefined;
   // A first message is the creator's writing: under the policy it needs its own signature (see serverWrite).
-  if (thread?.message !== undefined && ctx.options.requireSignedCommits === true) throw unsignedWrite(p);
-  if (thread?.message !== undefined) {
-    const author = participants?.find((x) => x.participant_id === thread.message?.author_id);
-    if (!author) throw new InvalidInput('expected thread.message.author_id to be one of the thread participants');
-    if (typeof thread.message.body !== 'string') throw new InvalidInput('expected thread.message.body to be a string');
-    first = { author: { id: author.participant_id, name: author.display_name }, body: thread.message.body };
+  if (message !== undefined && ctx.options.requireSignedCommits === true) throw unsignedWrite(p);
+  const writer = message === undefined ? undefined : participants?.find((x) => x.participant_id === fieldIn(message, 'author_id'));
+  if (message !== undefined && !writer) throw new InvalidInput('expected thread.message.author_id to be one of the thread participants');
+  refuseUpTo(2);
+  const rootGiven = fieldIn(json, 'root') !== undefined;
+  if (rootGiven && (coordinationId === undefined || thread)) {
+    throw new InvalidInput('root goes with coordination_id and without a thread (a peer\'s record re-created here)');
   }
+  refuseUpTo(Infinity);
+  if (!valid) throw new InvalidInput('expected a JSON object');
+  // A JSON array is a body with no fields, as it always was.
+  const body: Exclude<RecordBody, unknown[]> = Array.isArray(json) ? {} : json;
+  const text = firstMessageOf(body.thread);
+  const first = writer && text !== undefined ? { author: { id: writer.participant_id, name: writer.display_name }, body: text } : undefined;
   const root = body.root;
   if (root !== undefined) {
-    if (body.coordination_id === undefined || thread) throw new InvalidInput('root goes with coordination_id and without a thread (a peer\'s record re-created here)');
-    if (typeof root.name !== 'string' || typeof root.email !== 'string' || !Number.isInteger(root.time) || (root.commit !== undefined && !isOid(root.commit))
-      || (root.signature !== undefined && (typeof root.signature !== 'string' || root.commit === undefined || root.signature.length > SIGNATURE_MAX_BYTES))) {
-      throw new InvalidInput('expected root { name, email, time (seconds), commit?, signature? (an armoured SSH signature, with commit) }');
-    }
     // The clock rule of SPEC 8 holds for a re-created first commit as for any pushed one, and
     // says so with the same rule id and reason.
-    const late = commitTimeFinding(root.time as number, Date.now());
+    const late = commitTimeFinding(root.time, Date.now());
     if (late) throw new RuleViolation([late]);
   }
-  const author = root ? { name: root.name as string, email: root.email as string } : serverAuthor(p);
+  const author = root ? { name: root.name, email: root.email } : serverAuthor(p);
   // Counted before the record is made (two creations at once cannot both slip under the limit), given back if it is not.
-  const refund = ctx.quotas.take(p, { records: 1, threads: thread ? 1 : 0, bytes: Buffer.byteLength(JSON.stringify(body)) });
+  const refund = ctx.quotas.take(p, { records: 1, threads: thread ? 1 : 0, bytes: Buffer.byteLength(JSON.stringify(json)) });
   const created = await createRecord({
     path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p,
     bindings: ctx.identity.bindingsNow, signer: ctx.siteKey.signer,
     careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
     ...(body.coordination_id !== undefined ? { id: body.coordination_id } : {}),
-    ...(root ? { clock: () => (root.time as number) * 1000, ...(root.commit ? { expectCommit: root.commit as string } : {}) } : {}),
+    ...(root ? { clock: () => root.time * 1000, ...(root.commit ? { expectCommit: root.commit } : {}) } : {}),
     // A peer's first commit keeps the peer's signature: it is part of the bytes that make its id.
     ...(root && typeof root.signature === 'string' ? { rootSignature: root.signature } : {}),
   }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined)
@@ -186,7 +195,7 @@ export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: R
 /** POST /api/principals: the new principal and its first token, shown once. */
 export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer> {
   allow(p, (r) => r.managePrincipals, 'manage principals');
-  const input = checkPrincipalInput((await readJson(req, ctx.options.maxRequestBytes)) as PrincipalInput);
+  const input = checkPrincipalInput(await readJson(req, ctx.options.maxRequestBytes));
   const token = newToken();
   await ctx.identity.store.createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) },
     { actor: p.name })

@@ -2,6 +2,7 @@
 // participant through its view, SPEC 12: a thread outside it is 404 exactly like a missing one),
 // writes through the one door of server-side writes (server/serverWrite.ts).
 
+import { checkBody, fieldIn, firstFault } from '../core/checkBody.js';
 import { InvalidInput, ThreadNotFound } from '../core/errors.js';
 import type { RecordId, ThreadId } from '../core/ids.js';
 import type { Ledger, Participant } from '../core/ledger.js';
@@ -13,6 +14,10 @@ import type { LedgerUpdate } from '../service/updateThreadLedger.js';
 import { readAs, type Answer } from './api.js';
 import type { ServerContext } from './context.js';
 import { serverWrite, writerOf } from './serverWrite.js';
+import { messageBodySchema, validateMessageBody } from './bodies/messageBody.js';
+import { threadBodySchema, validateThreadBody } from './bodies/threadBody.js';
+import { threadUpdateBodySchema, validateThreadUpdateBody } from './bodies/threadUpdateBody.js';
+import { sentence } from '../core/refusal.js';
 
 /** A message as the API shows it. */
 export interface ApiMessage {
@@ -75,33 +80,19 @@ export async function threadRoute(ctx: ServerContext, p: Principal, id: RecordId
   return { status: 200, body: { coordination_id: id, thread_id: thread, head, ledger, messages: messages.map(apiMessage) } };
 }
 
-/** A JSON object with only the given fields, or InvalidInput naming what is wrong. */
-function fields(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInput('expected a JSON object');
-  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) {
-    const named = unknown.slice(0, 5).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
-    throw new InvalidInput(`expected only ${allowed.join(', ')}; found ${named}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
-  }
-  return body as Record<string, unknown>;
-}
-
-function optionalString(v: unknown, name: string): string | undefined {
-  if (v !== undefined && typeof v !== 'string') throw new InvalidInput(`expected ${name} to be a string`);
-  return v;
-}
-
 /** POST /api/records/<id>/threads `{participants, message?: {body, author_id?}, care_location?}` → 201 `{thread_id, commit}`. */
 export async function createThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, body: unknown): Promise<Answer> {
-  const b = fields(body, ['participants', 'message', 'care_location']);
-  const participants: Participant[] = checkParticipants(b['participants']);
-  let first: { author: { id: string; name: string }; body: string } | undefined;
-  if (b['message'] !== undefined) {
-    const m = fields(b['message'], ['body', 'author_id']);
-    if (typeof m['body'] !== 'string') throw new InvalidInput('expected message.body to be a string');
-    first = { author: writerOf(p, m['author_id'], { participants }), body: m['body'] };
+  if (!validateThreadBody(body)) {
+    const first = firstFault(threadBodySchema, validateThreadBody.errors);
+    // The checks in code run where they always did: the participants (rank 1), then the author (rank 4).
+    const participants = first.rank > 1 ? checkParticipants(fieldIn(body, 'participants')) : [];
+    const message = first.rank > 4 ? fieldIn(body, 'message') : undefined;
+    if (message !== undefined) writerOf(p, fieldIn(message, 'author_id'), { participants });
+    throw new InvalidInput(sentence(first));
   }
-  const careLocation = optionalString(b['care_location'], 'care_location');
+  const participants: Participant[] = checkParticipants(body.participants);
+  const first = body.message ? { author: writerOf(p, body.message.author_id, { participants }), body: body.message.body } : undefined;
+  const careLocation = body.care_location;
   const w = await serverWrite(ctx, p, id, { kind: 'create-thread', participants, ...(first ? { first } : {}) },
     careLocation !== undefined ? { careLocation } : {});
   return { status: 201, body: { thread_id: w.result, commit: w.commit } };
@@ -110,18 +101,16 @@ export async function createThreadRoute(ctx: ServerContext, p: Principal, id: Re
 /** POST /api/records/<id>/threads/<thread>/messages `{body, corrects?, author_id?, care_location?}` → 201 `{message_id, commit}`. */
 export async function postMessageRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown)
   : Promise<Answer> {
-  const b = fields(body, ['body', 'corrects', 'author_id', 'care_location']);
-  if (typeof b['body'] !== 'string') throw new InvalidInput('expected body to be a string');
-  const corrects = optionalString(b['corrects'], 'corrects');
-  const careLocation = optionalString(b['care_location'], 'care_location');
+  const { body: text, corrects, author_id: authorId, care_location: careLocation } = checkBody(validateMessageBody, messageBodySchema, body);
   // Only a thread the principal may read can be written to; one outside its view is not there.
   const { ledger } = await readThreadAs(ctx, p, id, thread);
-  const author = writerOf(p, b['author_id'], ledger);
+  const author = writerOf(p, authorId, ledger);
   const w = await serverWrite(ctx, p, id, {
-    kind: 'add-message', thread, author, body: b['body'], ...(corrects !== undefined ? { corrects } : {}),
+    kind: 'add-message', thread, author, body: text, ...(corrects !== undefined ? { corrects } : {}),
   }, careLocation !== undefined ? { careLocation } : {});
   return { status: 201, body: { message_id: w.result, commit: w.commit } };
 }
+
 
 /**
  * PATCH /api/records/<id>/threads/<thread> `{participants?: {add?, remove?}, status?, visibility?,
@@ -129,28 +118,24 @@ export async function postMessageRoute(ctx: ServerContext, p: Principal, id: Rec
  */
 export async function updateThreadRoute(ctx: ServerContext, p: Principal, id: RecordId, thread: ThreadId, body: unknown)
   : Promise<Answer> {
-  const b = fields(body, ['participants', 'status', 'visibility', 'policies', 'author_id', 'care_location']);
-  const update: Omit<LedgerUpdate, 'by'> = {};
-  if (b['participants'] !== undefined) {
-    const change = fields(b['participants'], ['add', 'remove']);
-    if (change['add'] !== undefined) update.addParticipants = checkParticipants(change['add']);
-    if (change['remove'] !== undefined) {
-      const remove = change['remove'];
-      if (!Array.isArray(remove) || !remove.every((x) => typeof x === 'string')) throw new InvalidInput('expected participants.remove to be a list of participant ids');
-      update.removeParticipants = remove as string[];
-    }
+  if (!validateThreadUpdateBody(body)) {
+    const first = firstFault(threadUpdateBodySchema, validateThreadUpdateBody.errors);
+    // participants.add is the service's to check, where it always was: after the shape of participants.
+    const add = first.rank > 2 ? fieldIn(fieldIn(body, 'participants'), 'add') : undefined;
+    if (add !== undefined) checkParticipants(add);
+    throw new InvalidInput(sentence(first));
   }
-  if (b['status'] !== undefined) {
-    if (!isOneOf(threadStatuses, b['status'])) throw new InvalidInput(`expected status to be one of ${threadStatuses.join(', ')}`);
-    update.status = b['status'];
-  }
-  if (b['visibility'] !== undefined) update.visibility = fields(b['visibility'], ['sensitivity', 'restricted']) as LedgerUpdate['visibility'] & object;
-  if (b['policies'] !== undefined) {
-    update.policies = fields(b['policies'], ['allow_patient_participation', 'allow_external_organisations']) as LedgerUpdate['policies'] & object;
-  }
-  const careLocation = optionalString(b['care_location'], 'care_location');
+  const { participants, status, visibility, policies, author_id: authorId, care_location: careLocation } = body;
+  const update: Omit<LedgerUpdate, 'by'> = {
+    ...(participants?.add !== undefined ? { addParticipants: checkParticipants(participants.add) } : {}),
+    ...(participants?.remove !== undefined ? { removeParticipants: participants.remove } : {}),
+    ...(status !== undefined ? { status } : {}),
+    // The values are the service's to check, once merged with the ledger's (LedgerUpdate types them as checked).
+    ...(visibility !== undefined ? { visibility: visibility as LedgerUpdate['visibility'] & object } : {}),
+    ...(policies !== undefined ? { policies: policies as LedgerUpdate['policies'] & object } : {}),
+  };
   const { ledger } = await readThreadAs(ctx, p, id, thread);
-  const by = writerOf(p, b['author_id'], ledger);
+  const by = writerOf(p, authorId, ledger);
   const w = await serverWrite(ctx, p, id, { kind: 'update-thread', thread, by, update },
     careLocation !== undefined ? { careLocation } : {});
   return { status: 200, body: { thread_id: thread, commit: w.commit } };

@@ -4,11 +4,12 @@
 // checked through (server/identity/tokens.ts).
 
 import { randomBytes } from 'node:crypto';
-import { InvalidInput, Unavailable } from '../core/errors.js';
-import { isUuid } from '../core/ids.js';
-import { principalKinds, type PrincipalKind } from '../core/principal.js';
-import { isOneOf, roles, type Role } from '../core/vocabulary.js';
+import { Unavailable } from '../core/errors.js';
+import { checkBody } from '../core/checkBody.js';
+import type { PrincipalKind } from '../core/principal.js';
+import type { Role } from '../core/vocabulary.js';
 import type { NewPrincipal } from './identity.js';
+import { principalInputSchema, validatePrincipalInput } from './principalInputSchema.js';
 
 /** A principal as stored: its public fields and the keyed hash of its token. */
 export interface StoredPrincipal {
@@ -33,8 +34,6 @@ export interface PrincipalInput {
   role?: string;
   display_name?: string;
 }
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** A new random token: `ccr_` and 43 characters of base64url (256 bits). */
 export function newToken(): string {
@@ -62,21 +61,12 @@ export class Gate {
   }
 }
 
-/** Validate input for a new principal (API, `ccr principal add`, and the stored entries `ccr doctor` reads). */
-export function checkPrincipalInput(input: PrincipalInput): PrincipalInput {
-  if (!input || typeof input.name !== 'string' || !NAME.test(input.name)) throw new InvalidInput('expected a name of letters, digits, `.`, `_` or `-` (at most 64, no `:`)');
-  if (input.name === 'ccr-server') throw new InvalidInput('expected another name: ccr-server names the site key in the allowed signers');
-  if (!isOneOf(principalKinds, input.kind)) throw new InvalidInput(`expected kind to be one of ${principalKinds.join(', ')}`);
-  if (input.kind === 'participant') {
-    if (!isUuid(input.participant_id)) throw new InvalidInput('expected participant_id in canonical UUID form for a participant principal');
-    if (!isOneOf(roles, input.role)) throw new InvalidInput(`expected role to be one of ${roles.join(', ')}`);
-    if (typeof input.display_name !== 'string' || input.display_name.trim() === '' || input.display_name.length > 200 || /[`\n\r]/.test(input.display_name)) {
-      throw new InvalidInput('expected a display_name of 1–200 characters on one line');
-    }
-  } else if (input.participant_id !== undefined || input.role !== undefined || input.display_name !== undefined) {
-    throw new InvalidInput('participant_id, role and display_name belong to participant principals only');
-  }
-  return input;
+/**
+ * Validate input for a new principal (API, `ccr principal add`, and the stored entries `ccr doctor`
+ * reads) against schemas/api/principal.schema.json; refused (InvalidInput) with its first fault.
+ */
+export function checkPrincipalInput(input: unknown): PrincipalInput {
+  return checkBody(validatePrincipalInput, principalInputSchema, input);
 }
 
 /** A checked principal input as the store takes it. */

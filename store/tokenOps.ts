@@ -1,8 +1,9 @@
 // Token lifecycle operations, for the routes `POST|GET /api/principals/<name>/tokens`,
 // `DELETE /api/principals/<name>/tokens/<id>` and the command `ccr principal token add|list|revoke`:
-// input validated by ajv schemas compiled once, rights decided here, the token shown once.
+// input validated by schemas compiled ahead of time, rights decided here, the token shown once.
 
-import { Ajv, type JSONSchemaType } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import * as generated from '../core/generated/identityValidators.js';
 import { Forbidden, InvalidInput } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import { rightsOf } from '../core/rights.js';
@@ -31,20 +32,11 @@ export function selfTokenBound(now: number, credentialEndsMs: number | null): nu
   return Math.min(now + SELF_TOKEN_MAX_MS, credentialEndsMs ?? Infinity);
 }
 
-const bodySchema: JSONSchemaType<NewTokenBody> = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    label: { type: 'string', nullable: true, minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$' },
-    expires_at: { type: 'string', nullable: true, pattern: '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,9})?(Z|[+-]\\d\\d:\\d\\d)$' },
-  },
-};
-const idSchema: JSONSchemaType<string> = { type: 'string', pattern: '^tok_[A-Za-z0-9_-]{12}$' };
-const ajv = new Ajv({ allErrors: true, strict: true });
+// schemas/api/token.schema.json and token-id.schema.json, compiled ahead of time (the generated code is untyped).
 /** Validates the body of a token creation. */
-export const validateNewToken = ajv.compile(bodySchema);
+export const validateNewToken = generated.validateNewToken as ValidateFunction<NewTokenBody>;
 /** Validates a token id taken from a URL or a command line. */
-export const validateTokenId = ajv.compile(idSchema);
+export const validateTokenId = generated.validateTokenId as ValidateFunction<string>;
 
 /** Who may manage the tokens of principal `name`: an admin, or the principal itself. */
 export function mayManageTokens(by: Principal, name: string): boolean {

@@ -9,14 +9,16 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Forbidden, InvalidInput, NotFound } from '../../core/errors.js';
-import { isEventKind, type EventKind, type RecordEvent } from '../../core/events.js';
-import { isUuid } from '../../core/ids.js';
+import { type EventKind, type RecordEvent } from '../../core/events.js';
+import { sentence } from '../../core/refusal.js';
 import type { Principal } from '../../core/principal.js';
 import { rightsOf } from '../../core/rights.js';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
 import { feedEvent, newId, type EventFeed } from './feed.js';
+import { firstFault } from '../../core/checkBody.js';
+import { validateWebhookBody, webhookBodySchema } from '../bodies/webhookBody.js';
 
 /** How deliveries run. */
 export interface DeliveryOptions {
@@ -139,25 +141,22 @@ export class Webhooks {
   /** POST /api/webhooks */
   register(p: Principal, body: unknown): HookInfo {
     if (!rightsOf(p).manageWebhooks) throw new Forbidden(`${p.kind} principals may not register webhooks`);
-    if (!body || typeof body !== 'object') throw new InvalidInput('expected a JSON object');
-    const b = body as Record<string, unknown>;
-    const url = checkHookUrl(b['url'], this.options.allow);
-    const secret = b['secret'];
-    if (typeof secret !== 'string' || secret.length < 16 || secret.length > 256) throw new InvalidInput('expected secret to be a string of 16 to 256 characters');
-    const records = b['records'];
-    if (records !== 'all' && !(Array.isArray(records) && records.length > 0 && records.length <= 1000 && records.every(isUuid))) {
-      throw new InvalidInput('expected records to be "all" or a list of 1 to 1000 record ids');
+    if (!validateWebhookBody(body)) {
+      const first = firstFault(webhookBodySchema, validateWebhookBody.errors);
+      // The allow-list check runs where it always did: after the url's shape, before the other fields.
+      if (first.rank > 1 && body && typeof body === 'object' && 'url' in body) checkHookUrl(body.url, this.options.allow);
+      throw new InvalidInput(sentence(first));
     }
-    const kinds = b['kinds'];
-    if (kinds !== undefined && !(Array.isArray(kinds) && kinds.length > 0 && kinds.every(isEventKind))) {
-      throw new InvalidInput('expected kinds to be a list of event kinds (record.created, record.updated, thread.created, thread.updated, message.added)');
-    }
+    // A JSON array passes the schema (it has no fields) and is refused for its url, as always.
+    const url = checkHookUrl(Array.isArray(body) ? undefined : body.url, this.options.allow);
+    if (Array.isArray(body)) throw new InvalidInput('expected a JSON object');
+    const { secret, records, kinds } = body;
     const owned = (this.db.prepare('SELECT count(*) AS n FROM hooks WHERE owner = ?').get(p.name) as { n: number }).n;
     if (owned >= 100) throw new Forbidden('a principal may register at most 100 webhooks');
     const row: HookRow = {
       id: newId('hook'), owner: p.name, url: url.toString(), secret,
-      records: JSON.stringify(records === 'all' ? 'all' : [...new Set(records as string[])]),
-      kinds: kinds === undefined ? null : JSON.stringify([...new Set(kinds as string[])]), created_at: new Date().toISOString(),
+      records: JSON.stringify(records === 'all' ? 'all' : [...new Set(records)]),
+      kinds: kinds === undefined ? null : JSON.stringify([...new Set(kinds)]), created_at: new Date().toISOString(),
     };
     this.db.prepare('INSERT INTO hooks (id, owner, url, secret, records, kinds, created_at) VALUES (@id, @owner, @url, @secret, @records, @kinds, @created_at)').run(row);
     this.#hooks = null;

@@ -2,7 +2,8 @@
 // `DELETE /api/principals/<name>/keys/<id>` and `GET /api/allowed-signers`: keys checked by the
 // core/ssh parser before they reach the store, rights decided here, never any private material.
 
-import { Ajv, type JSONSchemaType } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import * as generated from '../../core/generated/identityValidators.js';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
 import { rightsOf } from '../../core/rights.js';
@@ -30,20 +31,8 @@ export function keyProofMessage(name: string): string {
   return `ccr key registration: ${name}\n`;
 }
 
-const TIME = '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,9})?(Z|[+-]\\d\\d:\\d\\d)$';
-const bodySchema: JSONSchemaType<NewKeyBody> = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['public_key'],
-  properties: {
-    public_key: { type: 'string', minLength: 1, maxLength: 20_000 },
-    valid_after: { type: 'string', nullable: true, pattern: TIME },
-    valid_before: { type: 'string', nullable: true, pattern: TIME },
-    proof: { type: 'string', nullable: true, minLength: 1, maxLength: 20_000 },
-  },
-};
-const ajv = new Ajv({ allErrors: true, strict: true });
-const validateNewKey = ajv.compile(bodySchema);
+// schemas/api/key.schema.json, compiled ahead of time (the generated code is untyped).
+const validateNewKey = generated.validateNewKey as ValidateFunction<NewKeyBody>;
 /** The shape of a key id (`newId('key')` of the store). */
 export const KEY_ID = /^key_[A-Za-z0-9_-]{12}$/;
 
