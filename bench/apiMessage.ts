@@ -15,13 +15,20 @@ const server = await benchServer(`${dir}/data`, process.env['CCR_BENCH_LOG'] ? {
 /** One JSON call; gives status and body text. */
 function call(method: string, path: string, auth: string, payload: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, {
-      method, headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => { text += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      `${server.url}${path}`,
+      {
+        method,
+        headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(payload));
   });
@@ -40,11 +47,16 @@ let next = 0;
 const push = () => gitCli(`${dir}/clone`, ['push', '-q', url.toString(), `${chain[next++]}:refs/heads/main`]);
 let i = 0;
 const post = async () => {
-  const r = await call('POST', `/api/records/${viaApi.id}/threads/${viaApi.thread}/messages`, ehr,
-    { body: `${body} (${i++})`, author_id: jane.participant_id });
+  const r = await call('POST', `/api/records/${viaApi.id}/threads/${viaApi.thread}/messages`, ehr, {
+    body: `${body} (${i++})`,
+    author_id: jane.participant_id,
+  });
   if (r.status !== 201) throw new Error(`API post: ${r.status} ${r.text}`);
 };
-for (let w = 0; w < 3; w++) { await push(); await post(); } // warm-up
+for (let w = 0; w < 3; w++) {
+  await push();
+  await post();
+} // warm-up
 const pushes: number[] = [];
 const posts: number[] = [];
 for (let k = 0; k < n; k++) {

@@ -26,14 +26,23 @@ async function run(cmds: string[][], cwd: string, env: NodeJS.ProcessEnv): Promi
     const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('close', (code) => {
       const wall = performance.now() - start;
       if (code !== 0) return reject(new Error(`${script}: exit ${code}: ${err}`));
       // `times` prints the shell's own times, then its children's: "0m0.310s 0m0.050s".
-      const children = out.trim().split('\n').at(-1)!.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/)!;
-      const cpu = (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
+      const children = out
+        .trim()
+        .split('\n')
+        .at(-1)!
+        .match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/)!;
+      const cpu =
+        (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
       resolve({ wall, cpu });
     });
   });
@@ -52,10 +61,27 @@ const node = process.execPath;
 const server = await benchServer(`${dir}/data`);
 try {
   const env = {
-    ...gitEnv('/dev/null', { GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@ccr.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@ccr.invalid' }),
-    CCR_USER: 'admin', CCR_TOKEN: TOKEN, CCR_CONFIG: `${dir}/ccr.json`,
+    ...gitEnv('/dev/null', {
+      GIT_AUTHOR_NAME: 'Bench',
+      GIT_AUTHOR_EMAIL: 'b@ccr.invalid',
+      GIT_COMMITTER_NAME: 'Bench',
+      GIT_COMMITTER_EMAIL: 'b@ccr.invalid',
+    }),
+    CCR_USER: 'admin',
+    CCR_TOKEN: TOKEN,
+    CCR_CONFIG: `${dir}/ccr.json`,
   };
-  writeFileSync(`${dir}/ccr.json`, JSON.stringify({ 'participant-id': jane.participant_id, 'display-name': jane.display_name, role: jane.role, 'care-location': place, name: 'Bench', email: 'b@ccr.invalid' }));
+  writeFileSync(
+    `${dir}/ccr.json`,
+    JSON.stringify({
+      'participant-id': jane.participant_id,
+      'display-name': jane.display_name,
+      role: jane.role,
+      'care-location': place,
+      name: 'Bench',
+      email: 'b@ccr.invalid',
+    }),
+  );
 
   // (1) Start-up.
   const a = await apiRecord(server);
@@ -94,12 +120,37 @@ try {
   const paths: Record<string, Array<{ wall: number; cpu: number }>> = { bundled: [], unbundled: [], git: [] };
   for (let i = 0; i < n + 2; i++) {
     const body = `Reviewed on the ward round (${i}); observations stable, continue and reassess in 48 hours.`;
-    const rb = await run([[node, bundled, 'message', 'add', thread(`${dir}/wc`), '-m', body], [node, bundled, 'push']], `${dir}/wc`, env);
-    const ru = await run([[node, compiled, 'message', 'add', thread(`${dir}/wc2`), '-m', body], [node, compiled, 'push']], `${dir}/wc2`, env);
+    const rb = await run(
+      [
+        [node, bundled, 'message', 'add', thread(`${dir}/wc`), '-m', body],
+        [node, bundled, 'push'],
+      ],
+      `${dir}/wc`,
+      env,
+    );
+    const ru = await run(
+      [
+        [node, compiled, 'message', 'add', thread(`${dir}/wc2`), '-m', body],
+        [node, compiled, 'push'],
+      ],
+      `${dir}/wc2`,
+      env,
+    );
     // The same change as the prebuilt commit: its files checked out (not timed), then commit + push.
     await gitCli(`${dir}/gitwc`, ['checkout', '-q', chain[i]!, '--', '.']);
-    const rg = await run([['git', 'commit', '-q', '-C', chain[i]!], ['git', 'push', '-q', 'origin', 'HEAD:main']], `${dir}/gitwc`, env);
-    if (i >= 2) { paths['bundled']!.push(rb); paths['unbundled']!.push(ru); paths['git']!.push(rg); }
+    const rg = await run(
+      [
+        ['git', 'commit', '-q', '-C', chain[i]!],
+        ['git', 'push', '-q', 'origin', 'HEAD:main'],
+      ],
+      `${dir}/gitwc`,
+      env,
+    );
+    if (i >= 2) {
+      paths['bundled']!.push(rb);
+      paths['unbundled']!.push(ru);
+      paths['git']!.push(rg);
+    }
   }
   const pw = (k: string) => median(paths[k]!.map((r) => r.wall));
   const pc = (k: string) => median(paths[k]!.map((r) => r.cpu));
@@ -107,7 +158,10 @@ try {
   report('ccr message add + ccr push, wall', pw('bundled'), 'ms', { name: 'git', value: pw('git') });
   report('ccr message add + ccr push, CPU of the commands', pc('bundled'), 'ms', { name: 'git', value: pc('git') });
   report('the same, unbundled (dist/cli), wall', pw('unbundled'), 'ms', { name: 'git', value: pw('git') });
-  report('the same, unbundled (dist/cli), CPU of the commands', pc('unbundled'), 'ms', { name: 'git', value: pc('git') });
+  report('the same, unbundled (dist/cli), CPU of the commands', pc('unbundled'), 'ms', {
+    name: 'git',
+    value: pc('git'),
+  });
   report('bundled vs unbundled, wall', pw('bundled'), 'ms', { name: 'unbundled', value: pw('unbundled') });
 } finally {
   await server.close();

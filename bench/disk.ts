@@ -16,14 +16,27 @@ import { report, scratch } from './util.js';
 
 const mib = Number(process.argv[2] ?? 8);
 const dir = scratch('disk');
-const bytesUnder = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? bytesUnder(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).size), 0);
+const bytesUnder = (d: string): number =>
+  readdirSync(d, { withFileTypes: true }).reduce(
+    (n, e) => n + (e.isDirectory() ? bytesUnder(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).size),
+    0,
+  );
 // The first push brings thousands of messages at once: give the validator time on a busy machine.
 const server = await benchServer(`${dir}/data`, { validationBudgetMs: 300_000 });
 const ccrEnv = server.context.gitEnv;
 const looseConfig = `${dir}/gitconfig-loose`;
-writeFileSync(looseConfig, renderGitConfig({ hooksPath: HOOKS_DIR, maxInputBytes: server.context.options.maxPushBytes }).replace('unpackLimit = 1', 'unpackLimit = 100'));
+writeFileSync(
+  looseConfig,
+  renderGitConfig({ hooksPath: HOOKS_DIR, maxInputBytes: server.context.options.maxPushBytes }).replace(
+    'unpackLimit = 1',
+    'unpackLimit = 100',
+  ),
+);
 console.log(`16 one-message commits per push into a thread of ~${mib} MiB: bytes added to the record`);
-for (const [mode, env] of [['git default (unpacked)', gitEnv(looseConfig)], ['CCR (kept packed)', ccrEnv]] as const) {
+for (const [mode, env] of [
+  ['git default (unpacked)', gitEnv(looseConfig)],
+  ['CCR (kept packed)', ccrEnv],
+] as const) {
   server.context.gitEnv = env;
   const rec = await apiRecord(server);
   const work = `${dir}/${mode.slice(0, 3)}`;
@@ -35,13 +48,19 @@ for (const [mode, env] of [['git default (unpacked)', gitEnv(looseConfig)], ['CC
   const start = bytesUnder(objects);
   for (let push = 1; push <= 3; push++) {
     const before = bytesUnder(objects);
-    for (let i = 0; i < 16; i++) await svc.addMessage(author, place, rec.thread, { author: { id: jane.participant_id, name: jane.display_name }, body: `Noted ${push}.${i}.` });
+    for (let i = 0; i < 16; i++)
+      await svc.addMessage(author, place, rec.thread, {
+        author: { id: jane.participant_id, name: jane.display_name },
+        body: `Noted ${push}.${i}.`,
+      });
     await gitCli(work, ['push', '-q', 'origin', 'main']);
     report(`${mode}, push ${push}`, (bytesUnder(objects) - before) / (1024 * 1024), 'MiB');
   }
   if (env === ccrEnv) {
     const gitdir = server.context.records.path(rec.id as RecordId);
-    await gitCli(gitdir, ['--git-dir', gitdir, 'repack', '-A', '-d', '-q'], { GIT_CONFIG_GLOBAL: ccrEnv['GIT_CONFIG_GLOBAL']! });
+    await gitCli(gitdir, ['--git-dir', gitdir, 'repack', '-A', '-d', '-q'], {
+      GIT_CONFIG_GLOBAL: ccrEnv['GIT_CONFIG_GLOBAL']!,
+    });
     report(`${mode}, the 3 pushes once packs are folded (gc)`, (bytesUnder(objects) - start) / (1024 * 1024), 'MiB');
   }
 }

@@ -30,11 +30,21 @@ await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const host = `127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
 const server = await benchServer(`${dir}/data`, { validatorThreads: 2, webhooks: { allow: [host] } });
-const auth = (name: string, token: string) => ({ Authorization: `Basic ${Buffer.from(`${name}:${token}`).toString('base64')}` });
-const post = (path: string, payload: unknown) => fetch(`${server.url}${path}`, {
-  method: 'POST', headers: { 'Content-Type': 'application/json', ...auth('admin', TOKEN) }, body: JSON.stringify(payload),
-}).then((r) => r.json() as Promise<Record<string, unknown>>);
-await post('/api/webhooks', { url: `http://${host}/hook`, secret: 'bench-secret-0123456789abcdef', records: 'all', kinds: ['message.added'] });
+const auth = (name: string, token: string) => ({
+  Authorization: `Basic ${Buffer.from(`${name}:${token}`).toString('base64')}`,
+});
+const post = (path: string, payload: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...auth('admin', TOKEN) },
+    body: JSON.stringify(payload),
+  }).then((r) => r.json() as Promise<Record<string, unknown>>);
+await post('/api/webhooks', {
+  url: `http://${host}/hook`,
+  secret: 'bench-secret-0123456789abcdef',
+  records: 'all',
+  kinds: ['message.added'],
+});
 
 const rec = await apiRecord(server);
 const adminDir = `${dir}/admin`;
@@ -43,7 +53,10 @@ const svc = await CoordinationService.at(adminDir);
 const pushes: number[] = [];
 const deliveries: number[] = [];
 for (let i = 0; i < n + 2; i++) {
-  const id = await svc.addMessage(author, place, rec.thread, { author: { id: jane.participant_id, name: jane.display_name }, body: `${body} (${i})` });
+  const id = await svc.addMessage(author, place, rec.thread, {
+    author: { id: jane.participant_id, name: jane.display_name },
+    body: `${body} (${i})`,
+  });
   const delivered = new Promise<void>((resolve) => waiting.set(id, resolve));
   const started = performance.now();
   await gitCli(adminDir, ['push', '-q', 'origin', 'main']);
@@ -56,7 +69,10 @@ for (let i = 0; i < n + 2; i++) {
   }
 }
 report('one-message push (git, answered)', median(pushes));
-report('push → event delivered to a loopback webhook (median)', median(deliveries), 'ms', { name: 'push', value: median(pushes) });
+report('push → event delivered to a loopback webhook (median)', median(deliveries), 'ms', {
+  name: 'push',
+  value: median(pushes),
+});
 
 // 1,000 events of one record in the feed (one push of 1,000 messages), read in pages of 100.
 const before = (server.context.events.feed.db.prepare('SELECT max(seq) AS m FROM events').get() as { m: number }).m;
@@ -65,12 +81,16 @@ await fillThread(big.url, `${dir}/big`, big.thread, count);
 await server.context.events.feed.idle();
 const after = (server.context.events.feed.db.prepare('SELECT max(seq) AS m FROM events').get() as { m: number }).m;
 const janeToken = (await post('/api/principals', { name: 'jane', kind: 'participant', ...jane })).token as string;
-const page = (who: Record<string, string>, from: number) => time(async () => {
-  const r = await fetch(`${server.url}/api/events?after=${from}&limit=100`, { headers: who });
-  const b = await r.json() as { events: unknown[] };
-  if (b.events.length !== 100) throw new Error(`expected a full page, found ${b.events.length}`);
-});
-for (const [who, headers] of [['admin', auth('admin', TOKEN)], ['participant', auth('jane', janeToken)]] as const) {
+const page = (who: Record<string, string>, from: number) =>
+  time(async () => {
+    const r = await fetch(`${server.url}/api/events?after=${from}&limit=100`, { headers: who });
+    const b = (await r.json()) as { events: unknown[] };
+    if (b.events.length !== 100) throw new Error(`expected a full page, found ${b.events.length}`);
+  });
+for (const [who, headers] of [
+  ['admin', auth('admin', TOKEN)],
+  ['participant', auth('jane', janeToken)],
+] as const) {
   // A participant's cursors are the feed's: its first and last pages of this record start at the same places.
   const first: number[] = [];
   const last: number[] = [];
@@ -80,7 +100,10 @@ for (const [who, headers] of [['admin', auth('admin', TOKEN)], ['participant', a
     if (i >= 4) [first, last].forEach((xs, k) => xs.push(k ? z : a));
   }
   report(`feed page of 100, first of ${after - before} events (${who})`, median(first));
-  report(`feed page of 100, last of ${after - before} events (${who})`, median(last), 'ms', { name: 'first page', value: median(first) });
+  report(`feed page of 100, last of ${after - before} events (${who})`, median(last), 'ms', {
+    name: 'first page',
+    value: median(first),
+  });
 }
 await server.close();
 receiver.close();

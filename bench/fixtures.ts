@@ -21,13 +21,28 @@ import type { ServerOptions } from '../server/context.js';
 export const TOKEN = 'ccr_bench-admin-token-0123456789abcdefghijklmnopqrstu';
 export const author = { name: 'Bench', email: 'bench@ccr.invalid' };
 export const place = 'Bench Hospital';
-export const jane = { participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12', role: 'clinician' as const, display_name: 'Dr Jane Smith' };
-export const body = 'Patient reviewed on the ward. Observations stable; continue current management and reassess in 48 hours.';
+export const jane = {
+  participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12',
+  role: 'clinician' as const,
+  display_name: 'Dr Jane Smith',
+};
+export const body =
+  'Patient reviewed on the ward. Observations stable; continue current management and reassess in 48 hours.';
 const run = promisify(execFile);
 
 /** The git CLI with an isolated configuration, asynchronously (the server shares this process). */
 export async function gitCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await run('git', args, { cwd, env: gitEnv('/dev/null', { GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@ccr.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@ccr.invalid', ...env }), maxBuffer: 1 << 26 });
+  const r = await run('git', args, {
+    cwd,
+    env: gitEnv('/dev/null', {
+      GIT_AUTHOR_NAME: 'Bench',
+      GIT_AUTHOR_EMAIL: 'b@ccr.invalid',
+      GIT_COMMITTER_NAME: 'Bench',
+      GIT_COMMITTER_EMAIL: 'b@ccr.invalid',
+      ...env,
+    }),
+    maxBuffer: 1 << 26,
+  });
   return r.stdout;
 }
 
@@ -37,15 +52,35 @@ export async function benchServer(data: string, options: Partial<ServerOptions> 
 }
 
 /** Create a record with one thread through the API; gives ids and an authenticated git URL. */
-export async function apiRecord(server: Pick<RunningServer, 'url'>): Promise<{ id: string; thread: string; url: string }> {
+export async function apiRecord(
+  server: Pick<RunningServer, 'url'>,
+): Promise<{ id: string; thread: string; url: string }> {
   const text = await new Promise<string>((resolve, reject) => {
-    const req = request(`${server.url}/api/records`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` } }, (res) => {
-      let b = '';
-      res.on('data', (d: Buffer) => { b += d.toString(); });
-      res.on('end', () => (res.statusCode === 201 ? resolve(b) : reject(new Error(`${res.statusCode} ${b}`))));
-    });
+    const req = request(
+      `${server.url}/api/records`,
+      {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`,
+        },
+      },
+      (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => {
+          b += d.toString();
+        });
+        res.on('end', () => (res.statusCode === 201 ? resolve(b) : reject(new Error(`${res.statusCode} ${b}`))));
+      },
+    );
     req.on('error', reject);
-    req.end(JSON.stringify({ clinical_id: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12', care_location: place, thread: { participants: [jane] } }));
+    req.end(
+      JSON.stringify({
+        clinical_id: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12',
+        care_location: place,
+        thread: { participants: [jane] },
+      }),
+    );
   });
   const r = JSON.parse(text) as { coordination_id: string; thread_id: string };
   const url = new URL(`${server.url}/coordination/${r.coordination_id}.git`);
@@ -55,19 +90,48 @@ export async function apiRecord(server: Pick<RunningServer, 'url'>): Promise<{ i
 }
 
 /** Clone `url` into `dir` and add `count` messages as one commit each (signed with `signer`); gives the commit ids in order. */
-export async function commitChain(url: string, dir: string, thread: string, count: number, signer?: CommitSigner): Promise<string[]> {
+export async function commitChain(
+  url: string,
+  dir: string,
+  thread: string,
+  count: number,
+  signer?: CommitSigner,
+): Promise<string[]> {
   await gitCli('/', ['clone', '-q', url, dir]);
   const svc = await CoordinationService.at(dir, undefined, undefined, signer);
   const shas: string[] = [];
   for (let i = 0; i < count; i++) {
-    await svc.addMessage(author, place, thread, { author: { id: jane.participant_id, name: jane.display_name }, body: `${body} (${i})` });
+    await svc.addMessage(author, place, thread, {
+      author: { id: jane.participant_id, name: jane.display_name },
+      body: `${body} (${i})`,
+    });
     shas.push((await svc.record.repo.head())!);
   }
   return shas;
 }
 
-const words = ['patient', 'reviewed', 'stable', 'observations', 'plan', 'continue', 'medication', 'dose', 'ward',
-  'reassess', 'bloods', 'pending', 'chest', 'clear', 'pain', 'mobilising', 'discharge', 'family', 'informed', 'morning'];
+const words = [
+  'patient',
+  'reviewed',
+  'stable',
+  'observations',
+  'plan',
+  'continue',
+  'medication',
+  'dose',
+  'ward',
+  'reassess',
+  'bloods',
+  'pending',
+  'chest',
+  'clear',
+  'pain',
+  'mobilising',
+  'discharge',
+  'family',
+  'informed',
+  'morning',
+];
 
 /** Text that compresses about as clinical prose does (words from a small vocabulary, shuffled). */
 export function prose(seed: number, length: number): string {
@@ -81,21 +145,33 @@ export function prose(seed: number, length: number): string {
 }
 
 /** Write `count` messages (bodies by `bodyOf`) into a thread as one commit (through the rules): a long thread, fast. */
-export async function appendMany(svc: CoordinationService, thread: string, count: number,
-  bodyOf: (i: number) => string = (i) => `${body} (${i})`): Promise<void> {
+export async function appendMany(
+  svc: CoordinationService,
+  thread: string,
+  count: number,
+  bodyOf: (i: number) => string = (i) => `${body} (${i})`,
+): Promise<void> {
   const start = Date.now() + 5; // after the thread was created, within the 5 minutes the rules allow
   const messages: Message[] = Array.from({ length: count }, (_, i) => ({
-    id: newUuid() as MessageId, type: 'clinician', timestamp: formatTimestamp(start + i) as Timestamp,
-    authorId: jane.participant_id as ParticipantId, author: jane.display_name, body: bodyOf(i),
+    id: newUuid() as MessageId,
+    type: 'clinician',
+    timestamp: formatTimestamp(start + i) as Timestamp,
+    authorId: jane.participant_id as ParticipantId,
+    author: jane.display_name,
+    body: bodyOf(i),
   }));
   await svc.record.write(author, async (head) => {
     const ledger = await svc.record.ledger(head!, thread);
     return {
       files: files({
         [threadFilePath(thread, MESSAGES_FILE)]: appendMessages(await svc.record.messagesText(head!, thread), messages),
-        [threadFilePath(thread, LEDGER_FILE)]: renderLedger({ ...ledger, last_updated_at: messages[messages.length - 1]!.timestamp }),
+        [threadFilePath(thread, LEDGER_FILE)]: renderLedger({
+          ...ledger,
+          last_updated_at: messages[messages.length - 1]!.timestamp,
+        }),
       }),
-      message: renderCommitMessage(subjects.addMessage, place), result: null,
+      message: renderCommitMessage(subjects.addMessage, place),
+      result: null,
     };
   });
 }
@@ -111,6 +187,9 @@ export async function fillThread(url: string, dir: string, thread: string, count
 export async function noHookEnv(server: RunningServer, dir: string): Promise<NodeJS.ProcessEnv> {
   mkdirSync(`${dir}/no-hooks`, { recursive: true });
   const { renderGitConfig } = await import('../git/config.js');
-  writeFileSync(`${dir}/gitconfig-no-hooks`, renderGitConfig({ hooksPath: `${dir}/no-hooks`, maxInputBytes: server.context.options.maxPushBytes }));
+  writeFileSync(
+    `${dir}/gitconfig-no-hooks`,
+    renderGitConfig({ hooksPath: `${dir}/no-hooks`, maxInputBytes: server.context.options.maxPushBytes }),
+  );
   return gitEnv(`${dir}/gitconfig-no-hooks`);
 }

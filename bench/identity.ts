@@ -30,8 +30,13 @@ const uuid = (kind: string, i: number) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 const tokenOf = (i: number) => `ccr_bench-token-${i}`;
-const principalOf = (i: number): Principal => ({ kind: 'participant', name: `p${i}`, participantId: uuid('participant', i) as never,
-  role: 'clinician', displayName: `Dr Number ${i}` });
+const principalOf = (i: number): Principal => ({
+  kind: 'participant',
+  name: `p${i}`,
+  participantId: uuid('participant', i) as never,
+  role: 'clinician',
+  displayName: `Dr Number ${i}`,
+});
 
 /** Fill a data folder with `n` principals and the index, in bulk. */
 async function fill(n: number): Promise<{ data: string; ms: number }> {
@@ -42,15 +47,30 @@ async function fill(n: number): Promise<{ data: string; ms: number }> {
   const step = Math.max(1, Math.floor(n / 10));
   const say = (what: string, i: number) => {
     if (n >= 1000 && i % step === 0) {
-      process.stderr.write(`  building ${n.toLocaleString('en')} ${what}: ${i.toLocaleString('en')} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+      process.stderr.write(
+        `  building ${n.toLocaleString('en')} ${what}: ${i.toLocaleString('en')} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+      );
     }
   };
   function* principals(): Generator<ImportedPrincipal> {
-    yield { principal: { name: 'admin', kind: 'admin' }, created_at: new Date().toISOString(), token: { hash: hasher.hash('ccr_admin') } };
+    yield {
+      principal: { name: 'admin', kind: 'admin' },
+      created_at: new Date().toISOString(),
+      token: { hash: hasher.hash('ccr_admin') },
+    };
     for (let i = 0; i < n; i++) {
       say('principals', i);
-      yield { principal: { name: `p${i}`, kind: 'participant', participant_id: uuid('participant', i), role: 'clinician',
-        display_name: `Dr Number ${i}` }, created_at: new Date().toISOString(), token: { hash: hasher.hash(tokenOf(i)) } };
+      yield {
+        principal: {
+          name: `p${i}`,
+          kind: 'participant',
+          participant_id: uuid('participant', i),
+          role: 'clinician',
+          display_name: `Dr Number ${i}`,
+        },
+        created_at: new Date().toISOString(),
+        token: { hash: hasher.hash(tokenOf(i)) },
+      };
     }
   }
   stores.identity.importPrincipals(principals(), server);
@@ -58,8 +78,11 @@ async function fill(n: number): Promise<{ data: string; ms: number }> {
   function* rows() {
     for (let r = 0; r < n; r++) {
       say('index rows (records of two participants)', r);
-      yield { record: uuid('record', r), head: createHash('sha1').update(String(r)).digest('hex'),
-        participants: [uuid('participant', r), uuid('participant', (r + 1) % n)] };
+      yield {
+        record: uuid('record', r),
+        head: createHash('sha1').update(String(r)).digest('hex'),
+        participants: [uuid('participant', r), uuid('participant', (r + 1) % n)],
+      };
     }
   }
   stores.records.bulkLoad(rows());
@@ -109,20 +132,23 @@ const checks = async (o: Opened) => {
   o.flushUs.push(((performance.now() - t0) * 1000) / pending);
   return us;
 };
-const creations = async (o: Opened) => perOp(10, async () => {
-  const name = `new-${o.created++}`;
-  await o.stores.identity.createPrincipal({ name, kind: 'auditor' }, { hash: o.hasher.hash(`ccr_${name}`) }, server);
-});
-const pages = async (o: Opened) => perOp(2000, async () => {
-  const page = await myRecords(o.stores.records, principalOf(pick(o.n)), undefined, '100');
-  if (page.records.length !== 2) throw new Error('expected two records');
-});
-const openings = async (data: string) => perOp(5, async () => {
-  const stores = await openIdentityStores(data, server);
-  await openHasher(`${data}/token.key`, stores.identity);
-  if ((await stores.identity.count('admin')) !== 1) throw new Error('expected one admin');
-  await stores.close();
-});
+const creations = async (o: Opened) =>
+  perOp(10, async () => {
+    const name = `new-${o.created++}`;
+    await o.stores.identity.createPrincipal({ name, kind: 'auditor' }, { hash: o.hasher.hash(`ccr_${name}`) }, server);
+  });
+const pages = async (o: Opened) =>
+  perOp(2000, async () => {
+    const page = await myRecords(o.stores.records, principalOf(pick(o.n)), undefined, '100');
+    if (page.records.length !== 2) throw new Error('expected two records');
+  });
+const openings = async (data: string) =>
+  perOp(5, async () => {
+    const stores = await openIdentityStores(data, server);
+    await openHasher(`${data}/token.key`, stores.identity);
+    if ((await stores.identity.count('admin')) !== 1) throw new Error('expected one admin');
+    await stores.close();
+  });
 
 if (process.argv[2] === '--memory') {
   // A child: open one store, check tokens, report memory.
@@ -142,13 +168,23 @@ if (process.argv[2] === '--memory') {
   const l = await open(large.data, big);
   for (const o of [s, l]) await checks(o); // warm both
   const results: Record<string, { small: number[]; large: number[] }> = {
-    'token check': { small: [], large: [] }, 'principal creation': { small: [], large: [] },
-    '"my records" page': { small: [], large: [] }, 'store opening (server start)': { small: [], large: [] },
+    'token check': { small: [], large: [] },
+    'principal creation': { small: [], large: [] },
+    '"my records" page': { small: [], large: [] },
+    'store opening (server start)': { small: [], large: [] },
   };
   for (let r = 0; r < rounds; r++) {
     // Alternate which goes first, so that neither always meets the other's aftermath.
-    const order: Array<['small' | 'large', Opened, string]> = r % 2 ? [['large', l, large.data], ['small', s, small.data]]
-      : [['small', s, small.data], ['large', l, large.data]];
+    const order: Array<['small' | 'large', Opened, string]> =
+      r % 2
+        ? [
+            ['large', l, large.data],
+            ['small', s, small.data],
+          ]
+        : [
+            ['small', s, small.data],
+            ['large', l, large.data],
+          ];
     for (const [which, o, data] of order) {
       results['token check']![which].push(await checks(o));
       results['principal creation']![which].push(await creations(o));
@@ -161,17 +197,35 @@ if (process.argv[2] === '--memory') {
   console.log(`median of ${rounds} rounds, per operation (µs); ratio = ${big.toLocaleString('en')} / ${SMALL}`);
   for (const [name, r] of Object.entries(results)) {
     report(`${name}, ${SMALL} principals`, median(r.small), 'µs');
-    report(`${name}, ${big.toLocaleString('en')} principals`, median(r.large), 'µs', { name: `${SMALL}`, value: median(r.small) });
+    report(`${name}, ${big.toLocaleString('en')} principals`, median(r.large), 'µs', {
+      name: `${SMALL}`,
+      value: median(r.small),
+    });
   }
-  report(`last-use write per token check, ${SMALL} principals (${SMALL} distinct tokens a batch)`, median(s.flushUs), 'µs');
-  report(`last-use write per token check, ${big.toLocaleString('en')} principals (~2,000 distinct a batch)`, median(l.flushUs), 'µs');
+  report(
+    `last-use write per token check, ${SMALL} principals (${SMALL} distinct tokens a batch)`,
+    median(s.flushUs),
+    'µs',
+  );
+  report(
+    `last-use write per token check, ${big.toLocaleString('en')} principals (~2,000 distinct a batch)`,
+    median(l.flushUs),
+    'µs',
+  );
   const self = new URL(import.meta.url).pathname;
-  for (const [label, data, n] of [[`${SMALL}`, small.data, SMALL], [big.toLocaleString('en'), large.data, big]] as const) {
+  for (const [label, data, n] of [
+    [`${SMALL}`, small.data, SMALL],
+    [big.toLocaleString('en'), large.data, big],
+  ] as const) {
     const out = spawnSync(process.execPath, [self, '--memory', data, String(n)], { encoding: 'utf8' });
     const m = JSON.parse(out.stdout) as { rss: number; heap: number };
     report(`memory after opening, ${label} principals: RSS`, m.rss / 2 ** 20, 'MiB');
     report(`memory after opening, ${label} principals: JS heap`, m.heap / 2 ** 20, 'MiB');
   }
   const { statSync } = await import('node:fs');
-  report(`database file, ${big.toLocaleString('en')} principals`, statSync(`${large.data}/identity.sqlite`).size / 2 ** 20, 'MiB');
+  report(
+    `database file, ${big.toLocaleString('en')} principals`,
+    statSync(`${large.data}/identity.sqlite`).size / 2 ** 20,
+    'MiB',
+  );
 }

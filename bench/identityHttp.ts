@@ -37,7 +37,11 @@ const uuid = (kind: string, i: number) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 const tokenOf = (i: number) => `ccr_bench-token-${i}`;
-const binding = (i: number) => ({ participant_id: uuid('participant', i), role: 'clinician' as const, display_name: `Dr Number ${i}` });
+const binding = (i: number) => ({
+  participant_id: uuid('participant', i),
+  role: 'clinician' as const,
+  display_name: `Dr Number ${i}`,
+});
 
 /** Fill a data folder with `n` participant principals (and an admin), in bulk; progress on stderr. */
 async function fill(n: number): Promise<{ data: string; ms: number }> {
@@ -51,10 +55,16 @@ async function fill(n: number): Promise<{ data: string; ms: number }> {
     yield { principal: { name: 'admin', kind: 'admin' }, created_at: created, token: { hash: hasher.hash(TOKEN) } };
     for (let i = 0; i < n; i++) {
       if (n >= 1000 && i % step === 0) {
-        process.stderr.write(`  building ${n.toLocaleString('en')} principals: ${i.toLocaleString('en')} `
-          + `(${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+        process.stderr.write(
+          `  building ${n.toLocaleString('en')} principals: ${i.toLocaleString('en')} ` +
+            `(${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+        );
       }
-      yield { principal: { name: `p${i}`, kind: 'participant', ...binding(i) }, created_at: created, token: { hash: hasher.hash(tokenOf(i)) } };
+      yield {
+        principal: { name: `p${i}`, kind: 'participant', ...binding(i) },
+        created_at: created,
+        token: { hash: hasher.hash(tokenOf(i)) },
+      };
     }
   }
   stores.identity.importPrincipals(principals(), { actor: 'bench' });
@@ -99,25 +109,43 @@ async function serve(data: string): Promise<Served> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [ccr, 'serve', '--data', data, '--port', String(port), '--host', '127.0.0.1'],
-    { env: { ...gitEnv(), CCR_ADMIN_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ccr, 'serve', '--data', data, '--port', String(port), '--host', '127.0.0.1'], {
+    env: { ...gitEnv(), CCR_ADMIN_TOKEN: TOKEN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let err = '';
   child.stdout!.resume();
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   let exited: number | null | undefined;
-  const gone = new Promise<void>((resolve) => child.once('exit', (code) => { exited = code; children.delete(child); resolve(); }));
+  const gone = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      children.delete(child);
+      resolve();
+    }),
+  );
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   for (;;) {
     if (exited !== undefined) throw new Error(`ccr serve exited ${exited}: ${err}`);
-    const status = await call(url, agent, 'GET', '/healthz').then((r) => r.status, () => 0);
+    const status = await call(url, agent, 'GET', '/healthz').then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) break;
     if (performance.now() - t0 > 120_000) throw new Error(`ccr serve did not answer /healthz within 120 s: ${err}`);
     await new Promise((r) => setTimeout(r, 5));
   }
   const startMs = performance.now() - t0;
   return {
-    url, pid: child.pid!, child, startMs, startCpuMs: cpuMs(child.pid!), agent,
+    url,
+    pid: child.pid!,
+    child,
+    startMs,
+    startCpuMs: cpuMs(child.pid!),
+    agent,
     stop: async () => {
       agent.destroy();
       if (exited === undefined) child.kill('SIGTERM');
@@ -129,8 +157,14 @@ async function serve(data: string): Promise<Served> {
 const basic = (name: string, token: string) => `Basic ${Buffer.from(`${name}:${token}`).toString('base64')}`;
 
 /** One HTTP request; resolves with status and body. */
-function call(base: string, agent: Agent, method: string, path: string, auth?: string, body?: unknown)
-  : Promise<{ status: number; body: string }> {
+function call(
+  base: string,
+  agent: Agent,
+  method: string,
+  path: string,
+  auth?: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     if (auth) headers['Authorization'] = auth;
@@ -138,7 +172,9 @@ function call(base: string, agent: Agent, method: string, path: string, auth?: s
     const req = request(`${base}${path}`, { method, headers, agent }, (res) => {
       let b = '';
       res.setEncoding('utf8');
-      res.on('data', (d: string) => { b += d; });
+      res.on('data', (d: string) => {
+        b += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
     });
     req.on('error', reject);
@@ -177,7 +213,11 @@ const pick = (n: number) => {
 };
 
 /** `count` requests one after another; each one's wall µs, and the server's mean CPU µs per request. */
-async function measure(s: Served, count: number, one: (i: number) => Promise<void>): Promise<{ walls: number[]; cpu: number }> {
+async function measure(
+  s: Served,
+  count: number,
+  one: (i: number) => Promise<void>,
+): Promise<{ walls: number[]; cpu: number }> {
   const c0 = cpuMs(s.pid);
   const walls: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -193,33 +233,63 @@ const expect = (r: { status: number; body: string }, status: number, what: strin
   return r;
 };
 
-interface Side { label: string; n: number; data: string; server?: Served; created: number }
+interface Side {
+  label: string;
+  n: number;
+  data: string;
+  server?: Served;
+  created: number;
+}
 
 const CHECKS = 1000;
 const PAGES = 1000;
 const CREATIONS = 50;
-const tokenCheck = (s: Side) => measure(s.server!, CHECKS, async () => {
-  const i = pick(s.n);
-  expect(await call(s.server!.url, s.server!.agent, 'GET', `/api/principals/p${i}/tokens`, basic(`p${i}`, tokenOf(i))), 200, 'token check');
-});
-const myRecordsPage = (s: Side) => measure(s.server!, PAGES, async () => {
-  const i = pick(RECORDS);
-  const r = expect(await call(s.server!.url, s.server!.agent, 'GET', '/api/records', basic(`p${i}`, tokenOf(i))), 200, 'my records');
-  if ((JSON.parse(r.body) as { records: string[] }).records.length !== 2) throw new Error(`p${i} should take part in two records: ${r.body}`);
-});
-const creation = (s: Side) => measure(s.server!, CREATIONS, async () => {
-  const k = s.created++;
-  expect(await call(s.server!.url, s.server!.agent, 'POST', '/api/principals', basic('admin', TOKEN),
-    { name: `new-${k}`, kind: 'participant', ...binding(10_000_000 + k) }), 201, 'principal creation');
-});
+const tokenCheck = (s: Side) =>
+  measure(s.server!, CHECKS, async () => {
+    const i = pick(s.n);
+    expect(
+      await call(s.server!.url, s.server!.agent, 'GET', `/api/principals/p${i}/tokens`, basic(`p${i}`, tokenOf(i))),
+      200,
+      'token check',
+    );
+  });
+const myRecordsPage = (s: Side) =>
+  measure(s.server!, PAGES, async () => {
+    const i = pick(RECORDS);
+    const r = expect(
+      await call(s.server!.url, s.server!.agent, 'GET', '/api/records', basic(`p${i}`, tokenOf(i))),
+      200,
+      'my records',
+    );
+    if ((JSON.parse(r.body) as { records: string[] }).records.length !== 2)
+      throw new Error(`p${i} should take part in two records: ${r.body}`);
+  });
+const creation = (s: Side) =>
+  measure(s.server!, CREATIONS, async () => {
+    const k = s.created++;
+    expect(
+      await call(s.server!.url, s.server!.agent, 'POST', '/api/principals', basic('admin', TOKEN), {
+        name: `new-${k}`,
+        kind: 'participant',
+        ...binding(10_000_000 + k),
+      }),
+      201,
+      'principal creation',
+    );
+  });
 
 /** Ten records through the API; record k has participants p(k) and p(k+1 mod 10). */
 async function makeRecords(s: Served): Promise<void> {
   for (let k = 0; k < RECORDS; k++) {
-    expect(await call(s.url, s.agent, 'POST', '/api/records', basic('admin', TOKEN), {
-      clinical_id: uuid('clinical', k), care_location: place,
-      thread: { participants: [binding(k), binding((k + 1) % RECORDS)] },
-    }), 201, 'record creation');
+    expect(
+      await call(s.url, s.agent, 'POST', '/api/records', basic('admin', TOKEN), {
+        clinical_id: uuid('clinical', k),
+        care_location: place,
+        thread: { participants: [binding(k), binding((k + 1) % RECORDS)] },
+      }),
+      201,
+      'record creation',
+    );
   }
   // The index is written after each creation, in the background: wait until every page is whole.
   const until = performance.now() + 60_000;
@@ -233,7 +303,9 @@ async function makeRecords(s: Served): Promise<void> {
   }
 }
 
-console.log(`identity over HTTP: ccr serve with ${big.toLocaleString('en')} principals vs ${SMALL}, ${rounds} alternating rounds`);
+console.log(
+  `identity over HTTP: ccr serve with ${big.toLocaleString('en')} principals vs ${SMALL}, ${rounds} alternating rounds`,
+);
 const small: Side = { label: `${SMALL}`, n: SMALL, ...(await fill(SMALL)), created: 0 };
 const largeFill = await fill(big);
 const large: Side = { label: big.toLocaleString('en'), n: big, data: largeFill.data, created: 0 };
@@ -243,14 +315,24 @@ const results: Record<string, Record<'small' | 'large', number[]>> = {};
 const note = (name: string, which: 'small' | 'large', ...v: number[]) => {
   (results[name] ??= { small: [], large: [] })[which].push(...v);
 };
-const order = (r: number): Array<['small' | 'large', Side]> => (r % 2 ? [['large', large], ['small', small]] : [['small', small], ['large', large]]);
+const order = (r: number): Array<['small' | 'large', Side]> =>
+  r % 2
+    ? [
+        ['large', large],
+        ['small', small],
+      ]
+    : [
+        ['small', small],
+        ['large', large],
+      ];
 
 try {
   // Server start: spawn until /healthz answers, each folder in turn.
   for (let r = 0; r < rounds + 1; r++) {
     for (const [which, side] of order(r)) {
       const s = await serve(side.data);
-      if (r > 0) { // the first start of each warms the page cache
+      if (r > 0) {
+        // the first start of each warms the page cache
         note('server start until /healthz answers: wall (ms)', which, s.startMs);
         note('server start until /healthz answers: server CPU (ms)', which, s.startCpuMs);
       }
@@ -259,7 +341,10 @@ try {
   }
   for (const side of sides) side.server = await serve(side.data);
   for (const side of sides) await makeRecords(side.server!);
-  for (const side of sides) { await tokenCheck(side); await myRecordsPage(side); } // warm both
+  for (const side of sides) {
+    await tokenCheck(side);
+    await myRecordsPage(side);
+  } // warm both
   for (let r = 0; r < rounds; r++) {
     for (const [which, side] of order(r)) {
       const t = await tokenCheck(side);
@@ -273,8 +358,10 @@ try {
       note('principal creation: server CPU (µs)', which, c.cpu);
     }
   }
-  console.log(`${rounds} rounds of ${CHECKS} token checks, ${PAGES} pages, ${CREATIONS} creations, one request at a time; wall: median `
-    + `request of all rounds; server CPU: median of the rounds' means; ratio = ${large.label} / ${small.label}`);
+  console.log(
+    `${rounds} rounds of ${CHECKS} token checks, ${PAGES} pages, ${CREATIONS} creations, one request at a time; wall: median ` +
+      `request of all rounds; server CPU: median of the rounds' means; ratio = ${large.label} / ${small.label}`,
+  );
   for (const [name, r] of Object.entries(results)) {
     const [what, unit] = /^(.*) \((.*)\)$/.exec(name)!.slice(1) as [string, string];
     report(`${what}, ${small.label}`, median(r.small), unit);

@@ -20,25 +20,58 @@ const port = await new Promise<number>((resolve) => {
     s.close(() => resolve(p));
   });
 });
-const server = spawn(process.execPath, [...(process.env['CCR_PROFILE_NODE'] ?? '').split(' ').filter(Boolean), '--cpu-prof', '--cpu-prof-dir', `${dir}/prof`, process.env['CCR_PROFILE_CCR'] ?? new URL('../bundle/ccr.js', import.meta.url).pathname,
-  'serve', '--data', `${dir}/data`, '--port', String(port)], { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } });
+const server = spawn(
+  process.execPath,
+  [
+    ...(process.env['CCR_PROFILE_NODE'] ?? '').split(' ').filter(Boolean),
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    `${dir}/prof`,
+    process.env['CCR_PROFILE_CCR'] ?? new URL('../bundle/ccr.js', import.meta.url).pathname,
+    'serve',
+    '--data',
+    `${dir}/data`,
+    '--port',
+    String(port),
+  ],
+  { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
+);
 const url = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 600 && !(await fetch(`${url}/healthz`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+for (
+  let i = 0;
+  i < 600 &&
+  !(await fetch(`${url}/healthz`).then(
+    () => true,
+    () => false,
+  ));
+  i++
+)
+  await new Promise((r) => setTimeout(r, 100));
 
 const rec = await apiRecord({ url });
 const chain = await commitChain(rec.url, `${dir}/work`, rec.thread, n);
 const times: number[] = [];
 // V8 stamps samples with the monotonic clock, which hrtime reads too: the pushes' window.
 const from = Number(process.hrtime.bigint() / 1000n);
-for (const sha of chain) times.push(await time(() => gitCli(`${dir}/work`, ['push', '-q', rec.url, `${sha}:refs/heads/main`])));
+for (const sha of chain)
+  times.push(await time(() => gitCli(`${dir}/work`, ['push', '-q', rec.url, `${sha}:refs/heads/main`])));
 const to = Number(process.hrtime.bigint() / 1000n);
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
 // The main thread's profile (thread 0); the validator threads write their own.
 const file = readdirSync(`${dir}/prof`).find((f) => /\.0\.\d+\.cpuprofile$/.test(f))!;
-const prof = JSON.parse(readFileSync(`${dir}/prof/${file}`, 'utf8')) as { nodes: Node[]; startTime: number; samples: number[]; timeDeltas: number[] };
+const prof = JSON.parse(readFileSync(`${dir}/prof/${file}`, 'utf8')) as {
+  nodes: Node[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+};
 const byId = new Map(prof.nodes.map((x) => [x.id, x]));
 const parent = new Map<number, number>();
 for (const x of prof.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
@@ -70,16 +103,28 @@ for (const [id, ms] of self) {
   let cat = 'other';
   for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) {
     const hit = categories.find(([, test]) => test(byId.get(x!)!.callFrame));
-    if (hit) { cat = hit[0]; break; }
+    if (hit) {
+      cat = hit[0];
+      break;
+    }
   }
   totals.set(cat, (totals.get(cat) ?? 0) + ms);
 }
 const busy = [...totals].filter(([k]) => k !== 'idle').reduce((a, [, v]) => a + v, 0);
 const n1 = pushes;
-console.log(`${n} validated one-message pushes, median ${median(times).toFixed(1)} ms; server main thread busy ${(busy / n1).toFixed(2)} ms a push`);
-for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1])) console.log(`  ${k.padEnd(34)} ${(v / n1).toFixed(2).padStart(7)} ms a push${k === 'idle' ? '' : `  ${((v / busy) * 100).toFixed(0)} %`}`);
+console.log(
+  `${n} validated one-message pushes, median ${median(times).toFixed(1)} ms; server main thread busy ${(busy / n1).toFixed(2)} ms a push`,
+);
+for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1]))
+  console.log(
+    `  ${k.padEnd(34)} ${(v / n1).toFixed(2).padStart(7)} ms a push${k === 'idle' ? '' : `  ${((v / busy) * 100).toFixed(0)} %`}`,
+  );
 console.log('top functions by self time (ms a push):');
-for (const [k, v] of [...fns].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${(v / n1).toFixed(2).padStart(7)}  ${k}`);
+for (const [k, v] of [...fns]
+  .filter(([k]) => !k.startsWith('(idle)'))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 15))
+  console.log(`  ${(v / n1).toFixed(2).padStart(7)}  ${k}`);
 // Inclusive time: each sample counts once for every distinct function on its stack.
 const inclusive = new Map<string, number>();
 for (const [id, ms] of self) {
@@ -94,4 +139,8 @@ for (const [id, ms] of self) {
   }
 }
 console.log('top functions by inclusive time (ms a push):');
-for (const [k, v] of [...inclusive].filter(([k]) => !k.startsWith('(')).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env['CCR_PROFILE_TOP'] ?? 40))) console.log(`  ${(v / n1).toFixed(2).padStart(7)}  ${k}`);
+for (const [k, v] of [...inclusive]
+  .filter(([k]) => !k.startsWith('('))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, Number(process.env['CCR_PROFILE_TOP'] ?? 40)))
+  console.log(`  ${(v / n1).toFixed(2).padStart(7)}  ${k}`);

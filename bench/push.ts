@@ -52,12 +52,18 @@ const shortTimes: number[] = [];
 for (let i = 0; i <= n; i++) {
   const l = await time(() => gitCli(`${dir}/long`, ['push', '-q', long.url, `${longChain[i]}:refs/heads/main`]));
   const s = await time(() => gitCli(`${dir}/short`, ['push', '-q', short.url, `${shortChain[i]}:refs/heads/main`]));
-  if (i > 0) { longTimes.push(l); shortTimes.push(s); }
+  if (i > 0) {
+    longTimes.push(l);
+    shortTimes.push(s);
+  }
 }
 await server.close();
 
 console.log(`one-message push over HTTP, median of ${n} (ms)`);
 const base = { name: 'no hook', value: median(times.get('no hook')!) };
 for (const m of modes) report(`push, ${m}`, median(times.get(m)!), 'ms', m === 'no hook' ? undefined : base);
-report('push into a 1,000-message thread (validated)', median(longTimes), 'ms', { name: '10-message thread', value: median(shortTimes) });
+report('push into a 1,000-message thread (validated)', median(longTimes), 'ms', {
+  name: '10-message thread',
+  value: median(shortTimes),
+});
 report('push into a 10-message thread (validated)', median(shortTimes), 'ms');

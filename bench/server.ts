@@ -34,7 +34,10 @@ const ccr = new URL('../bundle/ccr.js', import.meta.url).pathname;
     for (const sha of [chain[i]!, chain[i + 1]!]) {
       const h = await time(() => gitCli(`${dir}/work`, ['push', '-q', rec.url, `${sha}:refs/heads/main`]));
       const f = await time(() => gitCli(`${dir}/work`, ['push', '-q', `file://${viaFile}`, `${sha}:refs/heads/main`]));
-      if (i > 0) { httpPush.push(h); filePush.push(f); }
+      if (i > 0) {
+        httpPush.push(h);
+        filePush.push(f);
+      }
     }
   }
   const httpClone: number[] = [];
@@ -45,7 +48,10 @@ const ccr = new URL('../bundle/ccr.js', import.meta.url).pathname;
   }
   await server.close();
   console.log(`through the server vs git over file://, median of ${httpPush.length} (ms)`);
-  report('one-message push through the server (validated)', median(httpPush), 'ms', { name: 'file://', value: median(filePush) });
+  report('one-message push through the server (validated)', median(httpPush), 'ms', {
+    name: 'file://',
+    value: median(filePush),
+  });
   report('clone through the server', median(httpClone), 'ms', { name: 'file://', value: median(fileClone) });
 }
 
@@ -58,7 +64,13 @@ async function fill(data: string, count: number): Promise<void> {
   const worker = async () => {
     while (started < count) {
       started++;
-      await createRecord({ path: (id) => store.path(id), bare: true, author: { name: 'Bench', email: 'bench@ccr.invalid' }, careLocation: place, clinicalId: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12' });
+      await createRecord({
+        path: (id) => store.path(id),
+        bare: true,
+        author: { name: 'Bench', email: 'bench@ccr.invalid' },
+        careLocation: place,
+        clinicalId: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12',
+      });
       progress(`creating ${count} records`, ++done, count);
     }
   };
@@ -69,13 +81,27 @@ async function fill(data: string, count: number): Promise<void> {
 function serve(data: string): Promise<{ url: string; ms: number; stop: () => Promise<void> }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ccr, 'serve', '--data', data, '--port', '0'], { env: { ...gitEnv(), CCR_ADMIN_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [ccr, 'serve', '--data', data, '--port', '0'], {
+      env: { ...gitEnv(), CCR_ADMIN_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.stdout.on('data', (d: Buffer) => {
-      const line = d.toString().split('\n').find((l) => l.includes('"listening"'));
+      const line = d
+        .toString()
+        .split('\n')
+        .find((l) => l.includes('"listening"'));
       if (!line) return;
       const ms = performance.now() - started;
       const url = (JSON.parse(line) as { url: string }).url;
-      resolve({ url, ms, stop: () => new Promise((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) });
+      resolve({
+        url,
+        ms,
+        stop: () =>
+          new Promise((r) => {
+            child.once('exit', () => r());
+            child.kill('SIGTERM');
+          }),
+      });
     });
     child.once('exit', (code) => reject(new Error(`ccr serve exited ${code}`)));
   });
@@ -83,10 +109,20 @@ function serve(data: string): Promise<{ url: string; ms: number; stop: () => Pro
 
 function createThroughApi(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/api/records`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(String(res.statusCode)))));
-    });
+    const req = request(
+      `${url}/api/records`,
+      {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(String(res.statusCode)))));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ clinical_id: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12', care_location: place }));
   });
@@ -103,26 +139,36 @@ for (const count of [10, records]) {
     await s.stop();
   }
   const s = await serve(data);
-  const first = (await new Promise<string>((resolve) => {
-    const req = request(`${s.url}/api/records?limit=1`, { headers: { Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` } }, (res) => {
-      let b = '';
-      res.on('data', (d: Buffer) => { b += d.toString(); });
-      res.on('end', () => resolve(b));
-    });
+  const first = await new Promise<string>((resolve) => {
+    const req = request(
+      `${s.url}/api/records?limit=1`,
+      { headers: { Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` } },
+      (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => {
+          b += d.toString();
+        });
+        res.on('end', () => resolve(b));
+      },
+    );
     req.end();
-  }));
+  });
   const id = (JSON.parse(first) as { records: string[] }).records[0]!;
   const url = new URL(`${s.url}/coordination/${id}.git`);
   url.username = 'admin';
   url.password = TOKEN;
   const clones: number[] = [];
-  for (let i = 0; i < n; i++) clones.push(await time(() => gitCli(dir, ['clone', '-q', url.toString(), `${dir}/c-${count}-${i}`])));
+  for (let i = 0; i < n; i++)
+    clones.push(await time(() => gitCli(dir, ['clone', '-q', url.toString(), `${dir}/c-${count}-${i}`])));
   const creates: number[] = [];
   for (let i = 0; i < n; i++) creates.push(await time(() => createThroughApi(s.url)));
   await s.stop();
   results[count] = { start: median(starts), clone: median(clones), create: median(creates) };
   if (count === 10) {
-    const du = execFileSync('du', ['-sk', `${data}/coordination/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}.git`]).toString();
+    const du = execFileSync('du', [
+      '-sk',
+      `${data}/coordination/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}.git`,
+    ]).toString();
     report('disk of an empty record (du)', Number(du.split('\t')[0]), 'KiB');
   }
 }
@@ -131,4 +177,7 @@ const large = results[records]!;
 console.log(`${records} records vs 10, median (ms)`);
 report(`server start with ${records} records`, large.start, 'ms', { name: '10 records', value: small.start });
 report(`one clone with ${records} records`, large.clone, 'ms', { name: '10 records', value: small.clone });
-report(`record creation through the API, ${records} records`, large.create, 'ms', { name: '10 records', value: small.create });
+report(`record creation through the API, ${records} records`, large.create, 'ms', {
+  name: '10 records',
+  value: small.create,
+});

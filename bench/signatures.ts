@@ -12,13 +12,22 @@ import { CoordinationService } from '../index.js';
 import { newUuid, type ParticipantId } from '../core/ids.js';
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
 import { parseCommit, type Oid } from '../core/objects.js';
-import { addCommitSignature, extractCommitSignature, signCommit, verifyCommitSignature } from '../core/ssh/commitSignature.js';
+import {
+  addCommitSignature,
+  extractCommitSignature,
+  signCommit,
+  verifyCommitSignature,
+} from '../core/ssh/commitSignature.js';
 import { parsePublicKey, publicKeyFromKeyObject, type SshPublicKey } from '../core/ssh/keys.js';
 import { appendMany, author, body, place } from './fixtures.js';
 import { report, scratch } from './util.js';
 
 const n = Number(process.argv[2] ?? 3000);
-const jane = { participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12' as ParticipantId, role: 'clinician' as const, display_name: 'Dr Jane Smith' };
+const jane = {
+  participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12' as ParticipantId,
+  role: 'clinician' as const,
+  display_name: 'Dr Jane Smith',
+};
 
 /** Microseconds per call: the median of batch means, after a warm-up batch. */
 async function perCall(fn: () => unknown, calls: number): Promise<number> {
@@ -49,15 +58,21 @@ const siteKey = publicKeyFromKeyObject(site);
 if (!siteKey.ok) throw new Error(siteKey.reason);
 const signed: Array<[string, Uint8Array, SshPublicKey]> = [['ed25519', signCommit(unsigned, site), siteKey.key]];
 writeFileSync(`${dir}/payload`, extractCommitSignature(unsigned).payload);
-for (const [name, t, b] of [['ecdsa-p256', 'ecdsa', '256'], ['rsa-3072', 'rsa', '3072']] as const) {
+for (const [name, t, b] of [
+  ['ecdsa-p256', 'ecdsa', '256'],
+  ['rsa-3072', 'rsa', '3072'],
+] as const) {
   execFileSync('ssh-keygen', ['-q', '-t', t, '-b', b, '-N', '', '-f', `${dir}/${name}`]);
-  execFileSync('ssh-keygen', ['-Y', 'sign', '-n', 'git', '-f', `${dir}/${name}`, `${dir}/payload`], { stdio: 'ignore' });
+  execFileSync('ssh-keygen', ['-Y', 'sign', '-n', 'git', '-f', `${dir}/${name}`, `${dir}/payload`], {
+    stdio: 'ignore',
+  });
   const key = parsePublicKey(readFileSync(`${dir}/${name}.pub`, 'utf8'));
   if (!key.ok) throw new Error(key.reason);
   signed.push([name, addCommitSignature(unsigned, readFileSync(`${dir}/payload.sig`, 'utf8')), key.key]);
   execFileSync('rm', ['-f', `${dir}/payload.sig`]);
 }
-for (const [name, content, key] of signed) if (!verifyCommitSignature(content, { key }).ok) throw new Error(`${name}: the signature does not verify`);
+for (const [name, content, key] of signed)
+  if (!verifyCommitSignature(content, { key }).ok) throw new Error(`${name}: the signature does not verify`);
 
 const cache = new EvaluationCache();
 const context = { recordId: svc.coordinationId, now: Date.now(), cache };
@@ -67,14 +82,18 @@ if (findings.length) throw new Error(`the commit does not pass the rules: ${find
 const parse = await perCall(() => parseCommit(unsigned), n);
 const judge = await perCall(() => evaluateCommit(repo.source, head, context), n / 4);
 const verify = new Map<string, number>();
-for (const [name, content, key] of signed) verify.set(name, await perCall(() => verifyCommitSignature(content, { key }), name === 'rsa-3072' ? n / 4 : n));
+for (const [name, content, key] of signed)
+  verify.set(name, await perCall(() => verifyCommitSignature(content, { key }), name === 'rsa-3072' ? n / 4 : n));
 const sign = await perCall(() => signCommit(unsigned, site), n);
 
 console.log(`one-message commit (${unsigned.length} bytes unsigned), µs per call, median of batches`);
 report('parse the commit, unsigned', parse, 'µs');
 report('judge the commit by the rules (warm caches)', judge, 'µs', { name: 'parse', value: parse });
-for (const [name, us] of verify) report(`verify its ${name} signature (extract, parse, verify)`, us, 'µs', { name: 'parse', value: parse });
+for (const [name, us] of verify)
+  report(`verify its ${name} signature (extract, parse, verify)`, us, 'µs', { name: 'parse', value: parse });
 const ed = verify.get('ed25519')!;
 report('judge + verify ed25519', judge + ed, 'µs', { name: 'judge alone', value: judge });
-report('sign it with the site\'s ed25519 key', sign, 'µs');
-console.log(`an ed25519 check adds ${(ed / 1000).toFixed(3)} ms per pushed commit; a validated one-message push takes ~32–42 ms (bench/push.js)`);
+report("sign it with the site's ed25519 key", sign, 'µs');
+console.log(
+  `an ed25519 check adds ${(ed / 1000).toFixed(3)} ms per pushed commit; a validated one-message push takes ~32–42 ms (bench/push.js)`,
+);

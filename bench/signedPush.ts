@@ -24,12 +24,20 @@ const key = newEd25519Key();
 const pub = publicKeyFromKeyObject(key);
 if (!pub.ok) throw new Error(pub.reason);
 await new Promise<void>((resolve, reject) => {
-  const req = request(`${server.url}/api/principals/admin/keys`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` },
-  }, (res) => {
-    res.resume();
-    res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`key: ${res.statusCode}`))));
-  });
+  const req = request(
+    `${server.url}/api/principals/admin/keys`,
+    {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`,
+      },
+    },
+    (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`key: ${res.statusCode}`))));
+    },
+  );
   req.on('error', reject);
   req.end(JSON.stringify({ public_key: formatPublicKey(pub.key) }));
 });
@@ -41,7 +49,12 @@ const chains = new Map<Lane, { url: string; dir: string; chain: string[]; next: 
 for (const [i, lane] of lanes.entries()) {
   const rec = await apiRecord(server);
   const clone = `${dir}/clone-${i}`;
-  chains.set(lane, { url: rec.url, dir: clone, chain: await commitChain(rec.url, clone, rec.thread, n + 3, lane === 'signed' ? keySigner(key) : undefined), next: 0 });
+  chains.set(lane, {
+    url: rec.url,
+    dir: clone,
+    chain: await commitChain(rec.url, clone, rec.thread, n + 3, lane === 'signed' ? keySigner(key) : undefined),
+    next: 0,
+  });
 }
 const times = new Map<Lane, number[]>(lanes.map((l) => [l, []]));
 const pushOne = (lane: Lane) => {
@@ -57,5 +70,8 @@ await server.close();
 console.log(`one-message push over HTTP, validated, median of ${n} (ms)`);
 const unsigned = { name: 'unsigned', value: median(times.get('unsigned')!) };
 report('push, unsigned, no hook', median(times.get('unsigned, no hook')!), 'ms');
-report('push, unsigned (validated, with receipt)', unsigned.value, 'ms', { name: 'no hook', value: median(times.get('unsigned, no hook')!) });
+report('push, unsigned (validated, with receipt)', unsigned.value, 'ms', {
+  name: 'no hook',
+  value: median(times.get('unsigned, no hook')!),
+});
 report('push, signed (validated, key checked, with receipt)', median(times.get('signed')!), 'ms', unsigned);

@@ -23,8 +23,16 @@ const threads: string[] = [];
 process.stderr.write(`  creating ${count} records at A and their copies at B\n`);
 for (let i = 0; i < count; i++) {
   const { createRecord } = await import('../service/initialise.js');
-  const made = await createRecord({ path: (id) => a.context.records.path(id), bare: true, author, careLocation: place, clinicalId: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12' },
-    (staging) => new CoordinationService(staging).createThread(author, place, [jane as never]));
+  const made = await createRecord(
+    {
+      path: (id) => a.context.records.path(id),
+      bare: true,
+      author,
+      careLocation: place,
+      clinicalId: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12',
+    },
+    (staging) => new CoordinationService(staging).createThread(author, place, [jane as never]),
+  );
   ids.push(made.handle.id);
   threads.push(made.then!);
   await syncRecord(ctx, (await a.context.records.open(made.handle.id))!, peer, made.handle.id);
@@ -45,7 +53,19 @@ async function measure(): Promise<{ round: number; fetch: number }> {
   const fetch = await time(async () => {
     for (const id of ids) {
       const gitdir = a.context.records.path(id);
-      await runGit(['--git-dir', gitdir, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', `${url.toString().replace(/\/$/, '')}/coordination/${id}.git`, '+refs/heads/main:refs/bench/fetched'], { env: ctx.gitEnv });
+      await runGit(
+        [
+          '--git-dir',
+          gitdir,
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          `${url.toString().replace(/\/$/, '')}/coordination/${id}.git`,
+          '+refs/heads/main:refs/bench/fetched',
+        ],
+        { env: ctx.gitEnv },
+      );
     }
   });
   return { round: round / count, fetch: fetch / count };
@@ -55,7 +75,10 @@ const idle = await measure();
 process.stderr.write(`  adding one message to each record at A\n`);
 for (const [i, id] of ids.entries()) {
   const svc = new CoordinationService(new RecordHandle((await a.context.records.open(id))!, id));
-  await svc.addMessage(author, place, threads[i]!, { author: { id: jane.participant_id, name: jane.display_name }, body });
+  await svc.addMessage(author, place, threads[i]!, {
+    author: { id: jane.participant_id, name: jane.display_name },
+    body,
+  });
 }
 const busy = await measure();
 await a.close();

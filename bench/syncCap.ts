@@ -22,7 +22,11 @@ const repoA = (await a.context.records.open(rec.id as RecordId))!;
 const first = await syncRecord(ctx, repoA, peer, rec.id as RecordId);
 if (first.outcome !== 'created-at-peer') throw new Error(`first round: ${first.outcome} ${first.detail ?? ''}`);
 
-const bytesUnder = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? bytesUnder(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).size), 0);
+const bytesUnder = (d: string): number =>
+  readdirSync(d, { withFileTypes: true }).reduce(
+    (n, e) => n + (e.isDirectory() ? bytesUnder(`${d}/${e.name}`) : statSync(`${d}/${e.name}`).size),
+    0,
+  );
 process.stderr.write(`  writing a ${mb} MB blob into B's record, past its hook\n`);
 const gitdirB = b.context.records.path(rec.id as RecordId);
 const work = `${dir}/work`;

@@ -47,5 +47,6 @@ export function report(name: string, value: number, unit = 'ms', baseline?: { na
 
 /** A progress line on stderr for long set-up work. */
 export function progress(what: string, done: number, total: number): void {
-  if (done === total || done % Math.max(1, Math.floor(total / 20)) === 0) process.stderr.write(`  ${what}: ${done}/${total}\r${done === total ? '\n' : ''}`);
+  if (done === total || done % Math.max(1, Math.floor(total / 20)) === 0)
+    process.stderr.write(`  ${what}: ${done}/${total}\r${done === total ? '\n' : ''}`);
 }

@@ -11,7 +11,10 @@ import { generateHistory } from './history.js';
 import { report, scratch } from './util.js';
 
 const ccr = new URL('../bundle/ccr.js', import.meta.url).pathname;
-const runs: Array<[commits: number, threads: number]> = [[Number(process.argv[2] ?? 10_000), 50], [Number(process.argv[3] ?? 2_000), 1]];
+const runs: Array<[commits: number, threads: number]> = [
+  [Number(process.argv[2] ?? 10_000), 50],
+  [Number(process.argv[3] ?? 2_000), 1],
+];
 console.log('ccr verify of a whole record history');
 for (const [commits, threads] of runs) {
   const gitdir = `${scratch('verify')}/r.git`;
@@ -25,5 +28,8 @@ for (const [commits, threads] of runs) {
   started = performance.now();
   execFileSync('git', ['--git-dir', gitdir, 'fsck', '--strict', '--no-dangling'], { env: gitEnv() });
   const fsckMs = performance.now() - started;
-  report(`ccr verify, ${commits} commits in ${threads} thread(s)`, verifyMs / 1000, 's', { name: 'git fsck --strict', value: fsckMs / 1000 });
+  report(`ccr verify, ${commits} commits in ${threads} thread(s)`, verifyMs / 1000, 's', {
+    name: 'git fsck --strict',
+    value: fsckMs / 1000,
+  });
 }

@@ -20,7 +20,9 @@ const n = Number(process.argv[2] ?? 30);
 const perPusher = Number(process.argv[3] ?? 8);
 const dir = scratch('versus');
 const children: ChildProcess[] = [];
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
 
 /** A free loopback port. */
 function freePort(): Promise<number> {
@@ -35,17 +37,28 @@ function freePort(): Promise<number> {
 /** Wait until `url` answers, or fail after a minute. */
 async function answers(url: string): Promise<void> {
   for (const start = Date.now(); Date.now() - start < 60_000; await new Promise((r) => setTimeout(r, 100))) {
-    if (await fetch(url).then(() => true, () => false)) return;
+    if (
+      await fetch(url).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
   }
   throw new Error(`${url} did not answer within a minute`);
 }
 
 function ensureInstalled(): void {
-  const missing = ['nginx', 'fcgiwrap'].filter((c) => spawnSync('sh', ['-c', `command -v ${c} || test -x /usr/sbin/${c}`]).status !== 0);
+  const missing = ['nginx', 'fcgiwrap'].filter(
+    (c) => spawnSync('sh', ['-c', `command -v ${c} || test -x /usr/sbin/${c}`]).status !== 0,
+  );
   if (missing.length === 0) return;
   process.stderr.write(`  installing ${missing.join(' and ')} (apt-get)\n`);
   const apt = (args: string[]) => spawnSync('apt-get', args, { stdio: 'ignore' }).status === 0;
-  if (!apt(['update', '-q']) || !apt(['install', '-y', '-q', ...missing])) throw new Error(`cannot install ${missing.join(', ')}: install them by hand (Debian: apt-get install nginx fcgiwrap)`);
+  if (!apt(['update', '-q']) || !apt(['install', '-y', '-q', ...missing]))
+    throw new Error(
+      `cannot install ${missing.join(', ')}: install them by hand (Debian: apt-get install nginx fcgiwrap)`,
+    );
 }
 
 /** nginx + fcgiwrap + git http-backend on loopback, serving the bare repositories of `root`. */
@@ -53,10 +66,16 @@ async function startNginx(root: string): Promise<string> {
   ensureInstalled();
   const port = await freePort();
   const run = `${dir}/nginx`;
-  for (const d of ['', '/body', '/fastcgi', '/proxy', '/uwsgi', '/scgi', '/logs']) mkdirSync(`${run}${d}`, { recursive: true });
-  const fcgi = spawn('/usr/sbin/fcgiwrap', ['-c', '4', '-s', `unix:${run}/fcgi.sock`], { stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir } });
+  for (const d of ['', '/body', '/fastcgi', '/proxy', '/uwsgi', '/scgi', '/logs'])
+    mkdirSync(`${run}${d}`, { recursive: true });
+  const fcgi = spawn('/usr/sbin/fcgiwrap', ['-c', '4', '-s', `unix:${run}/fcgi.sock`], {
+    stdio: 'ignore',
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir },
+  });
   children.push(fcgi);
-  writeFileSync(`${run}/nginx.conf`, `user root;
+  writeFileSync(
+    `${run}/nginx.conf`,
+    `user root;
 worker_processes 2;
 daemon off;
 pid ${run}/nginx.pid;
@@ -82,7 +101,8 @@ http {
     }
   }
 }
-`);
+`,
+  );
   const nginx = spawn('/usr/sbin/nginx', ['-c', `${run}/nginx.conf`, '-p', run], { stdio: 'ignore' });
   children.push(nginx);
   await answers(`http://127.0.0.1:${port}/`);
@@ -92,8 +112,11 @@ http {
 /** `ccr serve` as a user runs it; gives its URL and pid. */
 async function startCcr(data: string): Promise<{ url: string; pid: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [new URL('../bundle/ccr.js', import.meta.url).pathname, 'serve', '--data', data, '--port', String(port)],
-    { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } });
+  const child = spawn(
+    process.execPath,
+    [new URL('../bundle/ccr.js', import.meta.url).pathname, 'serve', '--data', data, '--port', String(port)],
+    { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
+  );
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await answers(`${url}/healthz`);
@@ -130,7 +153,10 @@ process.stderr.write('  preparing records and commits\n');
     const sha = chain[i]!;
     const tc = await time(() => gitCli(`${dir}/push-work`, ['push', '-q', p.ccr, `${sha}:refs/heads/main`]));
     const tg = await time(() => gitCli(`${dir}/push-work`, ['push', '-q', p.nginx, `${sha}:refs/heads/main`]));
-    if (i >= 2) { c.push(tc); g.push(tg); }
+    if (i >= 2) {
+      c.push(tc);
+      g.push(tg);
+    }
   }
   console.log(`CCR vs nginx + git http-backend (no validation), one run, medians of ${n}`);
   report('one-message push', median(c), 'ms', { name: 'nginx', value: median(g) });
@@ -162,22 +188,39 @@ process.stderr.write('  preparing records and commits\n');
 
 // (4) 8 pushers, each pushing its own pre-built commits to its own record.
 let peak = idle;
-const sampler = setInterval(() => { peak = Math.max(peak, rss(ccr.pid)); }, 50);
+const sampler = setInterval(() => {
+  peak = Math.max(peak, rss(ccr.pid));
+}, 50);
 {
-  const lanes = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
-    const p = await pair(`own${i}`);
-    return { ...p, work: `${dir}/own-work${i}`, chain: await commitChain(p.ccr, `${dir}/own-work${i}`, p.thread, 2 * perPusher) };
-  }));
-  const round = async (to: 'ccr' | 'nginx', half: 0 | 1) => time(() => Promise.all(lanes.map(async (l) => {
-    for (const sha of l.chain.slice(half * perPusher, (half + 1) * perPusher)) await gitCli(l.work, ['push', '-q', l[to], `${sha}:refs/heads/main`]);
-  })));
+  const lanes = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => {
+      const p = await pair(`own${i}`);
+      return {
+        ...p,
+        work: `${dir}/own-work${i}`,
+        chain: await commitChain(p.ccr, `${dir}/own-work${i}`, p.thread, 2 * perPusher),
+      };
+    }),
+  );
+  const round = async (to: 'ccr' | 'nginx', half: 0 | 1) =>
+    time(() =>
+      Promise.all(
+        lanes.map(async (l) => {
+          for (const sha of l.chain.slice(half * perPusher, (half + 1) * perPusher))
+            await gitCli(l.work, ['push', '-q', l[to], `${sha}:refs/heads/main`]);
+        }),
+      ),
+    );
   // Each server gets every commit once, in two halves, alternately: drift of the machine hits both.
   const tc = await round('ccr', 0);
   const tg = await round('nginx', 0);
   const tc2 = await round('ccr', 1);
   const tg2 = await round('nginx', 1);
   const pushes = 8 * 2 * perPusher;
-  report('8 pushers, each on its own record, pushes/s', pushes / ((tc + tc2) / 1000), '/s', { name: 'nginx', value: pushes / ((tg + tg2) / 1000) });
+  report('8 pushers, each on its own record, pushes/s', pushes / ((tc + tc2) / 1000), '/s', {
+    name: 'nginx',
+    value: pushes / ((tg + tg2) / 1000),
+  });
 }
 
 // (5) 8 pushers on one record: write a message, push, on refusal fetch, reset and write it again.
@@ -185,20 +228,33 @@ const sampler = setInterval(() => { peak = Math.max(peak, rss(ccr.pid)); }, 50);
   const p = await pair('shared');
   const accepted = async (url: string, tag: string) => {
     let ok = 0;
-    const took = await time(() => Promise.all(Array.from({ length: 8 }, async (_, i) => {
-      const work = `${dir}/shared-${tag}${i}`;
-      await gitCli('/', ['clone', '-q', url, work]);
-      for (let k = 0; k < perPusher; k++) {
-        for (;;) {
-          const svc = await CoordinationService.at(work);
-          await svc.addMessage(author, place, p.thread, { author: { id: jane.participant_id, name: jane.display_name }, body: `${body} (${tag} ${i}.${k})` });
-          const r = await gitCli(work, ['push', '-q', 'origin', 'main']).then(() => true, () => false);
-          if (r) { ok++; break; }
-          await gitCli(work, ['fetch', '-q', 'origin']);
-          await gitCli(work, ['reset', '-q', '--hard', 'origin/main']);
-        }
-      }
-    })));
+    const took = await time(() =>
+      Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const work = `${dir}/shared-${tag}${i}`;
+          await gitCli('/', ['clone', '-q', url, work]);
+          for (let k = 0; k < perPusher; k++) {
+            for (;;) {
+              const svc = await CoordinationService.at(work);
+              await svc.addMessage(author, place, p.thread, {
+                author: { id: jane.participant_id, name: jane.display_name },
+                body: `${body} (${tag} ${i}.${k})`,
+              });
+              const r = await gitCli(work, ['push', '-q', 'origin', 'main']).then(
+                () => true,
+                () => false,
+              );
+              if (r) {
+                ok++;
+                break;
+              }
+              await gitCli(work, ['fetch', '-q', 'origin']);
+              await gitCli(work, ['reset', '-q', '--hard', 'origin/main']);
+            }
+          }
+        }),
+      ),
+    );
     return ok / (took / 1000);
   };
   const c = await accepted(p.ccr, 'c');
@@ -208,5 +264,7 @@ const sampler = setInterval(() => { peak = Math.max(peak, rss(ccr.pid)); }, 50);
 clearInterval(sampler);
 await new Promise((r) => setTimeout(r, 5000));
 const after = rss(ccr.pid);
-console.log(`CCR server RSS: idle ${idle.toFixed(0)} MB, peak under the pushers ${peak.toFixed(0)} MB, 5 s after ${after.toFixed(0)} MB (${((after / idle - 1) * 100).toFixed(0)} % above idle)`);
+console.log(
+  `CCR server RSS: idle ${idle.toFixed(0)} MB, peak under the pushers ${peak.toFixed(0)} MB, 5 s after ${after.toFixed(0)} MB (${((after / idle - 1) * 100).toFixed(0)} % above idle)`,
+);
 for (const c of children) c.kill('SIGTERM');

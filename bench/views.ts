@@ -16,13 +16,16 @@ const dir = scratch('views');
 // The 1,000 commits are pushed at once: a budget for that push on a busy machine.
 const server = await benchServer(`${dir}/data`, { validatorThreads: 2, validationBudgetMs: 300_000 });
 const john = {
-  participant_id: '9b7c6d5e-4f3a-2b1c-0e8d-7f6a5b4c3d2e', role: 'patient', display_name: 'John Doe',
+  participant_id: '9b7c6d5e-4f3a-2b1c-0e8d-7f6a5b4c3d2e',
+  role: 'patient',
+  display_name: 'John Doe',
 } as unknown as Participant;
 const janeP = jane as unknown as Participant;
 const principal = await fetch(`${server.url}/api/principals`, {
   method: 'POST',
   headers: {
-    'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`,
+    'Content-Type': 'application/json',
+    Authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`,
   },
   body: JSON.stringify({ name: 'john', kind: 'participant', ...john }),
 }).then((r) => r.json() as Promise<{ token: string }>);
@@ -68,8 +71,10 @@ for (let i = 0; i < n + 2; i++) {
   // In turn, who fetches first: the first warms the record's caches for the second.
   const fetchMain = () => time(() => gitCli(readerDir, ['fetch', '-q']));
   const fetchView = () => time(() => gitCli(johnDir, ['fetch', '-q']));
-  const [m, v] = i % 2 ? [await fetchMain(), await fetchView()]
-    : [await fetchView(), await fetchMain()].reverse() as [number, number];
+  const [m, v] =
+    i % 2
+      ? [await fetchMain(), await fetchView()]
+      : ([await fetchView(), await fetchMain()].reverse() as [number, number]);
   if (i >= 2) [fetches.main, fetches.view].forEach((xs, k) => xs.push(k ? v : m));
 }
 report('fetch of one new commit, main (admin)', median(fetches.main));

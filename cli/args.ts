@@ -11,14 +11,20 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** A usage error (a missing or bad argument): printed with a pointer to the command's help, exit 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
 
 /** A failure a person can act on: what happened, and what to do (`hint`); exit 1. */
 export class Failure extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -33,7 +39,12 @@ export interface Command {
 /** Parse a command's arguments strictly. */
 export function parse(cmd: Command, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...cmd.options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -58,8 +69,23 @@ export function fail(e: unknown, json: boolean): number {
   }
   if (isCcrError(e)) {
     const hint = hintOf(e);
-    if (json) process.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message, ...(hint ? { hint } : {}), ...(e instanceof RuleViolation ? { findings: e.findings } : {}) } }, null, 2) + '\n');
-    else if (e instanceof RuleViolation) process.stderr.write(`ccr: refused:\n${e.findings.map((f) => `  ${formatFinding(f)}`).join('\n')}\n`);
+    if (json)
+      process.stdout.write(
+        JSON.stringify(
+          {
+            error: {
+              code: e.code,
+              message: e.message,
+              ...(hint ? { hint } : {}),
+              ...(e instanceof RuleViolation ? { findings: e.findings } : {}),
+            },
+          },
+          null,
+          2,
+        ) + '\n',
+      );
+    else if (e instanceof RuleViolation)
+      process.stderr.write(`ccr: refused:\n${e.findings.map((f) => `  ${formatFinding(f)}`).join('\n')}\n`);
     // An error that says what to do reads as a sentence; the code is for scripts (--json) and the others.
     else say(hint ? e.message : `${e.code}: ${e.message}`, hint);
     return EXIT.failed;
@@ -69,8 +95,16 @@ export function fail(e: unknown, json: boolean): number {
     message: `internal error: ${(e as Error)?.message ?? String(e)}`,
     hint: 'this is a bug in ccr; run the command again with CCR_DEBUG=1 to see where it happened, and report it',
   };
-  const code = e instanceof Failure ? 'Failure' : system ? ((e as NodeJS.ErrnoException).code ?? 'Failure') : 'Internal';
-  if (json) process.stdout.write(JSON.stringify({ error: { code, message: explained.message, ...(explained.hint ? { hint: explained.hint } : {}) } }, null, 2) + '\n');
+  const code =
+    e instanceof Failure ? 'Failure' : system ? ((e as NodeJS.ErrnoException).code ?? 'Failure') : 'Internal';
+  if (json)
+    process.stdout.write(
+      JSON.stringify(
+        { error: { code, message: explained.message, ...(explained.hint ? { hint: explained.hint } : {}) } },
+        null,
+        2,
+      ) + '\n',
+    );
   else say(explained.message, explained.hint);
   return EXIT.failed;
 }
@@ -105,16 +139,25 @@ export async function openDataDir(v: unknown, create: boolean): Promise<{ path: 
   });
   let created = false;
   if (!st) {
-    if (!create) throw new Failure(`there is no data folder at ${path}`, `${WHERE}; ccr serve --data ${path} creates a new one`);
+    if (!create)
+      throw new Failure(`there is no data folder at ${path}`, `${WHERE}; ccr serve --data ${path} creates a new one`);
     await fs.mkdir(path, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'EEXIST' || e.code === 'ENOTDIR') throw new Failure(`cannot create the data folder ${path}: part of the path is a file`, WHERE);
-      if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') throw new Failure(`cannot create the data folder ${path}: ${e.code === 'EROFS' ? 'read-only file system' : 'permission denied'}`, `create it as a user who may, or ${WHERE}`);
+      if (e.code === 'EEXIST' || e.code === 'ENOTDIR')
+        throw new Failure(`cannot create the data folder ${path}: part of the path is a file`, WHERE);
+      if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS')
+        throw new Failure(
+          `cannot create the data folder ${path}: ${e.code === 'EROFS' ? 'read-only file system' : 'permission denied'}`,
+          `create it as a user who may, or ${WHERE}`,
+        );
       throw e;
     });
     created = true;
   } else if (!st.isDirectory()) throw new Failure(`${path} is a file, not a data folder`, WHERE);
   await fs.access(path, fsConstants.W_OK | fsConstants.X_OK).catch(() => {
-    throw new Failure(`cannot write to the data folder ${path} (permission denied)`, `run ccr as the user that owns it (uid ${st?.uid ?? '?'}), or ${WHERE}`);
+    throw new Failure(
+      `cannot write to the data folder ${path} (permission denied)`,
+      `run ccr as the user that owns it (uid ${st?.uid ?? '?'}), or ${WHERE}`,
+    );
   });
   return { path, created };
 }

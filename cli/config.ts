@@ -27,14 +27,23 @@ export interface Settings {
   'signing-key'?: string;
 }
 
-const keys: Array<keyof Settings> = ['participant-id', 'display-name', 'role', 'care-location', 'name', 'email', 'signing-key'];
+const keys: Array<keyof Settings> = [
+  'participant-id',
+  'display-name',
+  'role',
+  'care-location',
+  'name',
+  'email',
+  'signing-key',
+];
 
 /** Why a value is not acceptable for a key, or null. */
 function problem(key: keyof Settings, value: string): string | null {
   if (key === 'participant-id' && !isUuid(value)) return 'expected a participant id in canonical UUID form';
   if (key === 'role' && !isOneOf(roles, value)) return `expected one of ${roles.join(', ')}`;
   if (key === 'care-location') return careLocationProblem(value);
-  if (key === 'signing-key' && !existsSync(expandHome(value))) return `expected the path of an SSH key file, found no file at ${value}`;
+  if (key === 'signing-key' && !existsSync(expandHome(value)))
+    return `expected the path of an SSH key file, found no file at ${value}`;
   if (value.trim() === '' || /[\n\r<>`]/.test(value)) return 'expected one line of text without <, > or backticks';
   return null;
 }
@@ -46,7 +55,10 @@ export function expandHome(path: string): string {
 
 /** The user's config file: $CCR_CONFIG, or $XDG_CONFIG_HOME/ccr/config.json, or ~/.config/ccr/config.json. */
 export function userConfigPath(): string {
-  return process.env['CCR_CONFIG'] ?? join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'ccr', 'config.json');
+  return (
+    process.env['CCR_CONFIG'] ??
+    join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'ccr', 'config.json')
+  );
 }
 
 async function readSettings(path: string): Promise<Settings> {
@@ -86,11 +98,20 @@ Example:
       const { gitDirOf } = await import('./gitDir.js');
       const gitdir = await gitDirOf('.').catch(() => undefined);
       const all = await loadSettings(gitdir);
-      if (action === 'list') out(json, all, keys.filter((k) => all[k] !== undefined).map((k) => `${k}=${all[k]}`).join('\n') || '(nothing set)');
+      if (action === 'list')
+        out(
+          json,
+          all,
+          keys
+            .filter((k) => all[k] !== undefined)
+            .map((k) => `${k}=${all[k]}`)
+            .join('\n') || '(nothing set)',
+        );
       else out(json, { [key!]: all[key as keyof Settings] ?? null }, all[key as keyof Settings] ?? '');
       return all[key as keyof Settings] === undefined && action === 'get' ? 1 : 0;
     }
-    if (action !== 'set' || !key || value === undefined) throw new UsageError('use: ccr config set <key> <value> | get <key> | list');
+    if (action !== 'set' || !key || value === undefined)
+      throw new UsageError('use: ccr config set <key> <value> | get <key> | list');
     if (!keys.includes(key as keyof Settings)) throw new UsageError(`unknown key ${key}; keys: ${keys.join(', ')}`);
     const why = problem(key as keyof Settings, value);
     if (why) throw new UsageError(`${key}: ${why}`);
@@ -100,7 +121,10 @@ Example:
       path = `${await gitDirOf('.')}/ccr.json`;
     }
     // A key file is kept as an absolute path: the commands run from any folder.
-    const settings = { ...(await readSettings(path)), [key]: key === 'signing-key' ? resolve(expandHome(value)) : value };
+    const settings = {
+      ...(await readSettings(path)),
+      [key]: key === 'signing-key' ? resolve(expandHome(value)) : value,
+    };
     await fs.mkdir(dirname(path), { recursive: true });
     await writeFileDurable(path, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
     out(json, { [key]: value, file: path }, `${key} = ${value} (${path})`);

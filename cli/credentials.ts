@@ -24,7 +24,11 @@ export function splitCredentials(text: string): SplitUrl {
   const token = decodeURIComponent(u.password);
   u.username = '';
   u.password = '';
-  return { url: u.toString().replace(/\/$/, text.endsWith('/') ? '/' : ''), ...(user ? { user } : {}), ...(token ? { token } : {}) };
+  return {
+    url: u.toString().replace(/\/$/, text.endsWith('/') ? '/' : ''),
+    ...(user ? { user } : {}),
+    ...(token ? { token } : {}),
+  };
 }
 
 /** True when a URL holds a secret: a password, or a user name that is itself a CCR token. */
@@ -35,27 +39,34 @@ export function holdsSecret(url: string): boolean {
 
 /** The server's base URL of a record URL (`…/coordination/<id>.git` removed), without credentials. */
 export function serverOf(url: string): string {
-  return splitCredentials(url).url.replace(/\/coordination\/.*$/, '').replace(/\/+$/, '');
+  return splitCredentials(url)
+    .url.replace(/\/coordination\/.*$/, '')
+    .replace(/\/+$/, '');
 }
 
 /** The remotes of a repository whose URL holds a token, with the URL (credentials removed) and the user name in it. */
-export async function remotesWithTokens(gitdir: string): Promise<Array<{ remote: string; url: string; user?: string }>> {
+export async function remotesWithTokens(
+  gitdir: string,
+): Promise<Array<{ remote: string; url: string; user?: string }>> {
   const r = await runGit(['--git-dir', gitdir, 'config', '--local', '--get-regexp', '^remote\\..*\\.(push)?url$']);
   if (r.code !== 0) return [];
-  return r.stdout.toString('utf8').split('\n').flatMap((line) => {
-    const m = /^remote\.(.+)\.(?:push)?url (.*)$/.exec(line);
-    if (!m || !holdsSecret(m[2]!)) return [];
-    const { url, user, token } = splitCredentials(m[2]!);
-    return [{ remote: m[1]!, url, ...(user && token ? { user } : {}) }];
-  });
+  return r.stdout
+    .toString('utf8')
+    .split('\n')
+    .flatMap((line) => {
+      const m = /^remote\.(.+)\.(?:push)?url (.*)$/.exec(line);
+      if (!m || !holdsSecret(m[2]!)) return [];
+      const { url, user, token } = splitCredentials(m[2]!);
+      return [{ remote: m[1]!, url, ...(user && token ? { user } : {}) }];
+    });
 }
 
 /** Warn on stderr, with the commands that fix it, for every remote whose URL holds a token. */
 export async function warnTokensInRemotes(gitdir: string): Promise<void> {
   for (const { remote, url, user } of await remotesWithTokens(gitdir)) {
     process.stderr.write(
-      `ccr: warning: the URL of remote ${remote} holds a token, kept in clear in ${gitdir}/config\n`
-      + `hint: keep it in git's credential helper instead: ccr login ${serverOf(url)} --user ${user ?? '<name>'}; then git remote set-url ${remote} ${url}\n`,
+      `ccr: warning: the URL of remote ${remote} holds a token, kept in clear in ${gitdir}/config\n` +
+        `hint: keep it in git's credential helper instead: ccr login ${serverOf(url)} --user ${user ?? '<name>'}; then git remote set-url ${remote} ${url}\n`,
     );
   }
 }

@@ -21,16 +21,24 @@ Example:
     const { dir } = await workingCopyDir();
     const svc = await CoordinationService.at(dir);
     const status = await svc.readStatus();
-    const ids = v['thread'] ? [v['thread'] as string] : (await svc.listThreads({ includeArchived: true })).map((t) => t.id);
+    const ids = v['thread']
+      ? [v['thread'] as string]
+      : (await svc.listThreads({ includeArchived: true })).map((t) => t.id);
     const threads = [];
     for (const id of ids) threads.push(await svc.readThread(id));
     const base = { recordId: status.coordination_id, clinicalId: status.clinical_id };
-    const collection = v['thread'] ? threadToBundle({ ...base, thread: threads[0]! }) : recordToBundle({ ...base, threads });
+    const collection = v['thread']
+      ? threadToBundle({ ...base, thread: threads[0]! })
+      : recordToBundle({ ...base, threads });
     const bundle = v['transaction'] ? toTransactionBundle(collection) : collection;
     const text = JSON.stringify(bundle, null, 2) + '\n';
     if (typeof v['out'] === 'string') {
       writeFileSync(v['out'], text);
-      out(v['json'] === true, { file: v['out'], entries: bundle.entry?.length ?? 0, type: bundle.type }, `wrote a ${bundle.type} bundle of ${bundle.entry?.length ?? 0} Communications to ${v['out']}`);
+      out(
+        v['json'] === true,
+        { file: v['out'], entries: bundle.entry?.length ?? 0, type: bundle.type },
+        `wrote a ${bundle.type} bundle of ${bundle.entry?.length ?? 0} Communications to ${v['out']}`,
+      );
     } else process.stdout.write(text);
     return 0;
   },

@@ -14,7 +14,15 @@ import { openIdentityStores, type IdentityStores } from '../store/sqlite/open.js
 import { Failure, need, openDataDir, out, str, UsageError, type Command } from './args.js';
 
 /** Who the audit trail names for a change made here. */
-const actor = () => ({ actor: `cli:${(() => { try { return userInfo().username; } catch { return 'unknown'; } })()}` });
+const actor = () => ({
+  actor: `cli:${(() => {
+    try {
+      return userInfo().username;
+    } catch {
+      return 'unknown';
+    }
+  })()}`,
+});
 
 /** The identity database of the data folder; a principals.json that cannot be moved in says what to do. */
 async function open(v: Record<string, unknown>, create: boolean): Promise<{ stores: IdentityStores; path: string }> {
@@ -22,8 +30,10 @@ async function open(v: Record<string, unknown>, create: boolean): Promise<{ stor
   if (created && v['json'] !== true) process.stderr.write(`ccr: created the data folder ${path}\n`);
   const stores = await openIdentityStores(path, actor()).catch((e: unknown) => {
     if (isCcrError(e) && /principals\.json/.test((e as Error).message)) {
-      throw new Failure(`${path}/principals.json cannot be read: ${(e as Error).message}`,
-        'restore it from a backup (ccr doctor checks it)');
+      throw new Failure(
+        `${path}/principals.json cannot be read: ${(e as Error).message}`,
+        'restore it from a backup (ccr doctor checks it)',
+      );
     }
     throw e;
   });
@@ -31,8 +41,11 @@ async function open(v: Record<string, unknown>, create: boolean): Promise<{ stor
 }
 
 /** Run with the stores open, closing them whatever happens. */
-async function withStores<T>(v: Record<string, unknown>, create: boolean,
-  fn: (s: IdentityStores, path: string) => Promise<T>): Promise<T> {
+async function withStores<T>(
+  v: Record<string, unknown>,
+  create: boolean,
+  fn: (s: IdentityStores, path: string) => Promise<T>,
+): Promise<T> {
   const { stores, path } = await open(v, create);
   try {
     return await fn(stores, path);
@@ -44,8 +57,8 @@ async function withStores<T>(v: Record<string, unknown>, create: boolean,
 /** The operator at the command line manages every principal's tokens, as an admin does; the audit trail names them. */
 const operator = (): Principal => ({ kind: 'admin', name: actor().actor });
 
-const line = (p: StoredPrincipal) => `${p.name}\t${p.kind}`
-  + (p.kind === 'participant' ? `\t${p.participant_id}\t${p.role}\t${p.display_name}` : '');
+const line = (p: StoredPrincipal) =>
+  `${p.name}\t${p.kind}` + (p.kind === 'participant' ? `\t${p.participant_id}\t${p.role}\t${p.display_name}` : '');
 
 export const principal: Command = {
   help: `ccr principal add <name> --kind admin|auditor|site|integration|participant [--participant-id ID --role ROLE --display-name NAME] [--data DIR]
@@ -65,8 +78,13 @@ Example:
       --role clinician --display-name "Dr Jane Smith"
   ccr principal token add jane --label laptop --expires-in 90d`,
   options: {
-    data: { type: 'string' }, kind: { type: 'string' }, 'participant-id': { type: 'string' }, role: { type: 'string' },
-    'display-name': { type: 'string' }, label: { type: 'string' }, 'expires-in': { type: 'string' },
+    data: { type: 'string' },
+    kind: { type: 'string' },
+    'participant-id': { type: 'string' },
+    role: { type: 'string' },
+    'display-name': { type: 'string' },
+    label: { type: 'string' },
+    'expires-in': { type: 'string' },
   },
   async run(v, [action, name, third, fourth]) {
     const json = v['json'] === true;
@@ -86,13 +104,17 @@ Example:
       return 0;
     }
     if (action !== 'add' && action !== 'remove') {
-      throw new UsageError(action ? `unknown action ${action}; use add, list, remove or token`
-        : 'use: ccr principal add|list|remove|token …');
+      throw new UsageError(
+        action
+          ? `unknown action ${action}; use add, list, remove or token`
+          : 'use: ccr principal add|list|remove|token …',
+      );
     }
     if (!name) throw new UsageError(`ccr principal ${action} needs a name`);
     if (action === 'add') {
       const input: PrincipalInput = {
-        name, kind: need(v['kind'], 'kind') as PrincipalKind,
+        name,
+        kind: need(v['kind'], 'kind') as PrincipalKind,
         ...(str(v['participant-id']) ? { participant_id: str(v['participant-id'])! } : {}),
         ...(str(v['role']) ? { role: str(v['role'])! } : {}),
         ...(str(v['display-name']) ? { display_name: str(v['display-name'])! } : {}),
@@ -100,7 +122,10 @@ Example:
       try {
         checkPrincipalInput(input);
       } catch (e) {
-        if (e instanceof InvalidInput) throw new UsageError(e.message.replace(/\b(participant_id|display_name|kind|role)\b/g, (k) => `--${k.replace('_', '-')}`));
+        if (e instanceof InvalidInput)
+          throw new UsageError(
+            e.message.replace(/\b(participant_id|display_name|kind|role)\b/g, (k) => `--${k.replace('_', '-')}`),
+          );
         throw e;
       }
       const created = await withStores(v, true, async (s, path) => {
@@ -119,11 +144,19 @@ Example:
 };
 
 /** `ccr principal token add|list|revoke`, through the same operations as the API routes. */
-async function token(v: Record<string, unknown>, action: string | undefined, name: string | undefined,
-  id: string | undefined, json: boolean): Promise<number> {
+async function token(
+  v: Record<string, unknown>,
+  action: string | undefined,
+  name: string | undefined,
+  id: string | undefined,
+  json: boolean,
+): Promise<number> {
   if (action !== 'add' && action !== 'list' && action !== 'revoke') {
-    throw new UsageError(action ? `unknown action token ${action}; use token add, list or revoke`
-      : 'use: ccr principal token add|list|revoke <name> …');
+    throw new UsageError(
+      action
+        ? `unknown action token ${action}; use token add, list or revoke`
+        : 'use: ccr principal token add|list|revoke <name> …',
+    );
   }
   if (!name) throw new UsageError(`ccr principal token ${action} needs a principal's name`);
   if (action === 'revoke' && !id) {
@@ -137,20 +170,35 @@ async function token(v: Record<string, unknown>, action: string | undefined, nam
       const label = str(v['label']);
       let body: { label?: string; expires_at?: string };
       try {
-        body = { ...(label !== undefined ? { label } : {}),
-          ...(expires !== undefined ? { expires_at: expiresIn(expires) } : {}) };
+        body = {
+          ...(label !== undefined ? { label } : {}),
+          ...(expires !== undefined ? { expires_at: expiresIn(expires) } : {}),
+        };
       } catch (e) {
         usage(e);
       }
       const hasher = await openHasher(`${path}/token.key`, s.identity);
       const made = await createToken(store, hasher, as, name, body).catch(usage);
-      out(json, made, `token ${made.id} for ${name}${made.expires_at ? `, expires ${made.expires_at}` : ''}\n`
-        + `token (shown once): ${made.token}`);
+      out(
+        json,
+        made,
+        `token ${made.id} for ${name}${made.expires_at ? `, expires ${made.expires_at}` : ''}\n` +
+          `token (shown once): ${made.token}`,
+      );
     } else if (action === 'list') {
       const { tokens } = await listTokens(store, as, name);
-      out(json, { tokens }, tokens.map((t) => `${t.id}\t${t.label ?? '-'}\tcreated ${t.created_at}`
-        + `\texpires ${t.expires_at ?? 'never'}`
-        + `\tlast used ${t.last_used_at ?? 'never'}`).join('\n') || '(no tokens)');
+      out(
+        json,
+        { tokens },
+        tokens
+          .map(
+            (t) =>
+              `${t.id}\t${t.label ?? '-'}\tcreated ${t.created_at}` +
+              `\texpires ${t.expires_at ?? 'never'}` +
+              `\tlast used ${t.last_used_at ?? 'never'}`,
+          )
+          .join('\n') || '(no tokens)',
+      );
     } else {
       await revokeToken(store, as, name, id!).catch(usage);
       out(json, { revoked: id, principal: name }, `revoked token ${id} of ${name}`);

@@ -8,7 +8,10 @@ import { request as httpsRequest } from 'node:https';
 export type Probe = { status: number } | { error: string; message: string };
 
 /** GET `url`, with Basic credentials and a CA certificate when given; gives up after `timeoutMs`. */
-export function probe(url: string, o: { user?: string; token?: string; ca?: Buffer; timeoutMs?: number } = {}): Promise<Probe> {
+export function probe(
+  url: string,
+  o: { user?: string; token?: string; ca?: Buffer; timeoutMs?: number } = {},
+): Promise<Probe> {
   return new Promise((resolve) => {
     let target: URL;
     try {
@@ -17,7 +20,10 @@ export function probe(url: string, o: { user?: string; token?: string; ca?: Buff
       return resolve({ error: 'EINVAL', message: `not a URL: ${url}` });
     }
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const headers: Record<string, string> = o.user !== undefined && o.token !== undefined ? { Authorization: `Basic ${Buffer.from(`${o.user}:${o.token}`).toString('base64')}` } : {};
+    const headers: Record<string, string> =
+      o.user !== undefined && o.token !== undefined
+        ? { Authorization: `Basic ${Buffer.from(`${o.user}:${o.token}`).toString('base64')}` }
+        : {};
     const req = request(target, { headers, timeout: o.timeoutMs ?? 10_000, ...(o.ca ? { ca: o.ca } : {}) }, (res) => {
       res.resume();
       resolve({ status: res.statusCode ?? 0 });

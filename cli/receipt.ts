@@ -11,22 +11,39 @@ import { credentialsFor } from './records.js';
 
 function signersFrom(text: string, where: string): AllowedSigner[] {
   const parsed = parseAllowedSigners(text);
-  if (!parsed.ok) throw new UsageError(`${where} line ${parsed.line}: ${parsed.reason}`, 'fetch it again from GET /api/allowed-signers');
+  if (!parsed.ok)
+    throw new UsageError(
+      `${where} line ${parsed.line}: ${parsed.reason}`,
+      'fetch it again from GET /api/allowed-signers',
+    );
   return parsed.entries;
 }
 
 async function fetchSigners(server: string, flagUser: string | undefined): Promise<AllowedSigner[]> {
   const split = splitCredentials(server);
-  if (!/^https?:\/\/[^/\s]+/.test(split.url)) throw new UsageError(`expected the server's http(s) URL, found ${JSON.stringify(split.url)}`);
+  if (!/^https?:\/\/[^/\s]+/.test(split.url))
+    throw new UsageError(`expected the server's http(s) URL, found ${JSON.stringify(split.url)}`);
   const base = serverOf(split.url);
-  const { user, token } = credentialsFor(base, { ...(split.user ? { user: split.user } : {}), ...(split.token ? { token: split.token } : {}) }, flagUser);
+  const { user, token } = credentialsFor(
+    base,
+    { ...(split.user ? { user: split.user } : {}), ...(split.token ? { token: split.token } : {}) },
+    flagUser,
+  );
   const res = await fetch(`${base}/api/allowed-signers`, {
-    headers: { Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` }, signal: AbortSignal.timeout(60_000),
+    headers: { Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` },
+    signal: AbortSignal.timeout(60_000),
   }).catch((e: Error) => {
-    throw new Failure(`cannot reach the server at ${base} (${e.message})`, 'check the URL, or give --allowed-signers FILE');
+    throw new Failure(
+      `cannot reach the server at ${base} (${e.message})`,
+      'check the URL, or give --allowed-signers FILE',
+    );
   });
   const text = await res.text();
-  if (res.status !== 200) throw new Failure(`the server refused the allowed signers: HTTP ${res.status}`, 'check the name and token, or give --allowed-signers FILE');
+  if (res.status !== 200)
+    throw new Failure(
+      `the server refused the allowed signers: HTTP ${res.status}`,
+      'check the name and token, or give --allowed-signers FILE',
+    );
   return signersFrom(text, `${base}/api/allowed-signers`);
 }
 
@@ -43,7 +60,8 @@ Example:
   git push 2>&1 | tee push.txt; ccr receipt verify push.txt --server https://ccr.example.org`,
   options: { 'allowed-signers': { type: 'string' }, server: { type: 'string' }, user: { type: 'string' } },
   async run(v, [action, file]) {
-    if (action !== 'verify' || !file) throw new UsageError('use: ccr receipt verify <file|-> --allowed-signers FILE | --server URL');
+    if (action !== 'verify' || !file)
+      throw new UsageError('use: ccr receipt verify <file|-> --allowed-signers FILE | --server URL');
     const allowed = str(v['allowed-signers']);
     const server = str(v['server']);
     if (!allowed === !server) throw new UsageError('give one of --allowed-signers FILE or --server URL');

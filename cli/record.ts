@@ -13,7 +13,12 @@ Create a record (a bare repository with its first commit) in the data folder a s
 
 Example:
   ccr record create --clinical-id a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12 --care-location "Oxford University Hospitals"`,
-  options: { data: { type: 'string' }, 'clinical-id': { type: 'string' }, 'care-location': { type: 'string' }, id: { type: 'string' } },
+  options: {
+    data: { type: 'string' },
+    'clinical-id': { type: 'string' },
+    'care-location': { type: 'string' },
+    id: { type: 'string' },
+  },
   async run(v, [action]) {
     if (action !== 'create') throw new UsageError('use: ccr record create …');
     const { path: data, created } = await openDataDir(v['data'], true);
@@ -25,11 +30,19 @@ Example:
     // The service checks the id (a canonical UUID) as it checks every caller's.
     const given = str(v['id']);
     const { handle } = await createRecord({
-      path: (id) => records.path(id), bare: true, signer: site.key.signer, author: { name: 'ccr record create', email: 'cli@ccr.invalid' },
-      careLocation: need(v['care-location'], 'care-location'), clinicalId: need(v['clinical-id'], 'clinical-id'),
+      path: (id) => records.path(id),
+      bare: true,
+      signer: site.key.signer,
+      author: { name: 'ccr record create', email: 'cli@ccr.invalid' },
+      careLocation: need(v['care-location'], 'care-location'),
+      clinicalId: need(v['clinical-id'], 'clinical-id'),
       ...(given ? { id: given } : {}),
     });
-    out(v['json'] === true, { coordination_id: handle.id, path: handle.repo.gitdir }, `created record ${handle.id}\n${handle.repo.gitdir}`);
+    out(
+      v['json'] === true,
+      { coordination_id: handle.id, path: handle.repo.gitdir },
+      `created record ${handle.id}\n${handle.repo.gitdir}`,
+    );
     return 0;
   },
 };

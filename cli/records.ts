@@ -7,21 +7,28 @@ import { Failure, out, str, UsageError, type Command } from './args.js';
 import { serverOf, splitCredentials } from './credentials.js';
 
 /** Name and token for a server: the URL's, the environment's, or what git's credential helper gives. */
-export function credentialsFor(base: string, given: { user?: string; token?: string }, flagUser: string | undefined)
-  : { user: string; token: string } {
+export function credentialsFor(
+  base: string,
+  given: { user?: string; token?: string },
+  flagUser: string | undefined,
+): { user: string; token: string } {
   const user = flagUser ?? given.user ?? process.env['CCR_USER'];
   const token = given.token ?? process.env['CCR_TOKEN'];
   if (user !== undefined && token !== undefined) return { user, token };
   const r = spawnSync('git', ['credential', 'fill'], {
-    input: `url=${base}\n${user !== undefined ? `username=${user}\n` : ''}\n`, encoding: 'utf8',
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 30_000,
+    input: `url=${base}\n${user !== undefined ? `username=${user}\n` : ''}\n`,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    timeout: 30_000,
   });
   const field = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(r.stdout ?? '')?.[1];
   const u = field('username');
   const p = field('password');
   if (r.status !== 0 || u === undefined || p === undefined) {
-    throw new Failure(`no credentials for ${base}`,
-      `run ccr login ${base} --user NAME first (or set CCR_USER and CCR_TOKEN)`);
+    throw new Failure(
+      `no credentials for ${base}`,
+      `run ccr login ${base} --user NAME first (or set CCR_USER and CCR_TOKEN)`,
+    );
   }
   return { user: u, token: p };
 }
@@ -37,7 +44,7 @@ Example:
   ccr records https://ccr.example.org --user jane`,
   options: { user: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' } },
   async run(v, [server]) {
-    if (!server) throw new UsageError('ccr records needs the server\'s URL, e.g. https://ccr.example.org');
+    if (!server) throw new UsageError("ccr records needs the server's URL, e.g. https://ccr.example.org");
     const split = splitCredentials(server);
     if (!/^https?:\/\/[^/\s]+/.test(split.url)) {
       throw new UsageError(`expected the server's http(s) URL, found ${JSON.stringify(split.url)}`);
@@ -53,14 +60,18 @@ Example:
       headers: { Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` },
       signal: AbortSignal.timeout(60_000),
     }).catch((e: Error) => {
-      throw new Failure(`cannot reach the server at ${base} (${e.message})`,
-        'check the URL, and that the server runs and is reachable from here');
+      throw new Failure(
+        `cannot reach the server at ${base} (${e.message})`,
+        'check the URL, and that the server runs and is reachable from here',
+      );
     });
     type Body = { records?: string[]; next?: string; error?: { message?: string } };
     const body = (await res.json().catch(() => null)) as Body | null;
     if (res.status !== 200 || !Array.isArray(body?.records)) {
-      throw new Failure(`the server refused: HTTP ${res.status}${body?.error?.message ? ` ${body.error.message}` : ''}`,
-        res.status === 401 ? `check the name and token (ccr login ${base})` : 'see the message above');
+      throw new Failure(
+        `the server refused: HTTP ${res.status}${body?.error?.message ? ` ${body.error.message}` : ''}`,
+        res.status === 401 ? `check the name and token (ccr login ${base})` : 'see the message above',
+      );
     }
     const more = body.next !== undefined ? `\n(more: ccr records ${base} --after ${body.next})` : '';
     out(v['json'] === true, body, (body.records.join('\n') || '(no records)') + more);

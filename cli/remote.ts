@@ -30,17 +30,26 @@ Example:
   options: {},
   async run(_v, [server, id, folder]) {
     if (!server || !id) throw new UsageError('ccr clone needs a server URL and a record id');
-    if (!isUuid(id)) throw new UsageError(`expected the record id as a canonical lowercase UUID, found ${JSON.stringify(id)}`);
+    if (!isUuid(id))
+      throw new UsageError(`expected the record id as a canonical lowercase UUID, found ${JSON.stringify(id)}`);
     const split = splitCredentials(server);
-    if (!/^https?:\/\/[^/\s]+/.test(split.url)) throw new UsageError(`expected the server's http(s) URL, found ${JSON.stringify(split.url)}`);
+    if (!/^https?:\/\/[^/\s]+/.test(split.url))
+      throw new UsageError(`expected the server's http(s) URL, found ${JSON.stringify(split.url)}`);
     const base = serverOf(split.url);
     let once;
     if (split.user && split.token) {
       once = { user: split.user, token: split.token };
-      process.stderr.write(`ccr: warning: the token in the URL is used for this clone only; it is not written into the clone\nhint: ccr login ${base} --user ${split.user} keeps it in git's credential helper for later commands\n`);
+      process.stderr.write(
+        `ccr: warning: the token in the URL is used for this clone only; it is not written into the clone\nhint: ccr login ${base} --user ${split.user} keeps it in git's credential helper for later commands\n`,
+      );
     }
     const url = `${base}/coordination/${id}.git`;
-    return gitForUser(['clone', '-c', 'core.autocrlf=false', '-c', 'core.eol=lf', url, folder ?? id], process.cwd(), { url: base, record: id }, once);
+    return gitForUser(
+      ['clone', '-c', 'core.autocrlf=false', '-c', 'core.eol=lf', url, folder ?? id],
+      process.cwd(),
+      { url: base, record: id },
+      once,
+    );
   },
 };
 
@@ -81,13 +90,17 @@ Example:
     if (result.outcome === 'unknown') {
       // Refused credentials or rights are answered before git receives anything: nothing to settle.
       const url = await originOf(gitdir);
-      const why = explainGitFailure(result.detail, { ...(url ? { url } : {}), ...(process.env['CCR_USER'] ? { user: process.env['CCR_USER'] } : {}) });
+      const why = explainGitFailure(result.detail, {
+        ...(url ? { url } : {}),
+        ...(process.env['CCR_USER'] ? { user: process.env['CCR_USER'] } : {}),
+      });
       if (why && /credentials|does not let|no record/.test(why.message)) {
         if (json) out(true, { ...result, commit: head, error: why }, '');
         else process.stderr.write(`ccr: ${why.message}; nothing was pushed\n${why.hint ? `hint: ${why.hint}\n` : ''}`);
         return 1;
       }
-      if (!json) process.stderr.write(`ccr: the push ended without an answer (${result.detail}); checking the server…\n`);
+      if (!json)
+        process.stderr.write(`ccr: the push ended without an answer (${result.detail}); checking the server…\n`);
       settled = await settlePush(o, head);
       if (settled === 'landed') result = { outcome: 'accepted' };
     }
@@ -95,7 +108,10 @@ Example:
       accepted: `pushed ${head.slice(0, 12)}${settled ? ' (confirmed by fetching)' : ''}${result.outcome === 'accepted' && result.receipt ? `\nthe server's signed receipt (ccr receipt verify checks it):\n${result.receipt}` : ''}`,
       refused: `refused by the server:\n${result.outcome === 'refused' ? result.lines.join('\n') : ''}`,
       behind: 'main moved on the server: run ccr pull, then ccr push',
-      unknown: settled === 'missing' ? 'the server does not have your commits: run ccr push again' : 'the server could not be reached to confirm: run ccr push again later (nothing is written twice)',
+      unknown:
+        settled === 'missing'
+          ? 'the server does not have your commits: run ccr push again'
+          : 'the server could not be reached to confirm: run ccr push again later (nothing is written twice)',
     }[result.outcome];
     out(json, { ...result, commit: head, ...(settled ? { settled } : {}) }, text);
     return result.outcome === 'accepted' ? 0 : 1;

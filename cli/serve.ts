@@ -12,7 +12,10 @@ import { dataDir, str, UsageError, type Command } from './args.js';
 function logFormat(v: unknown): LogFormat {
   const given = str(v) ?? process.env['CCR_LOG_FORMAT'];
   if (given === undefined || given === '') return process.stdout.isTTY ? 'text' : 'json';
-  if (given !== 'json' && given !== 'text') throw new UsageError(`expected --log-format (or CCR_LOG_FORMAT) to be json or text, found ${JSON.stringify(given)}`);
+  if (given !== 'json' && given !== 'text')
+    throw new UsageError(
+      `expected --log-format (or CCR_LOG_FORMAT) to be json or text, found ${JSON.stringify(given)}`,
+    );
   return given;
 }
 
@@ -55,10 +58,18 @@ with status 1 and says what to do; \`ccr doctor\` checks a data folder and its m
 Example:
   ccr serve --data /srv/ccr --port 8443 --tls-cert cert.pem --tls-key key.pem`,
   options: {
-    data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
-    'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'public-url': { type: 'string' }, 'log-format': { type: 'string' },
-    'oidc-issuer': { type: 'string' }, 'oidc-audience': { type: 'string' }, 'oidc-principal-claim': { type: 'string' },
-    'oidc-participant-claim': { type: 'string' }, 'oidc-create-participants': { type: 'boolean' },
+    data: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'public-url': { type: 'string' },
+    'log-format': { type: 'string' },
+    'oidc-issuer': { type: 'string' },
+    'oidc-audience': { type: 'string' },
+    'oidc-principal-claim': { type: 'string' },
+    'oidc-participant-claim': { type: 'string' },
+    'oidc-create-participants': { type: 'boolean' },
     'require-signed-commits': { type: 'boolean' },
     'oidc-kinds': { type: 'string' },
     'webhook-allow': { type: 'string' },
@@ -66,12 +77,16 @@ Example:
   async run(v) {
     const portText = str(v['port']) ?? process.env['CCR_PORT'] ?? String(defaults.port);
     const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 0 && port <= 65535)) throw new UsageError(`expected --port (or CCR_PORT) to be a port number from 0 to 65535, found ${JSON.stringify(portText)}`);
+    if (!(port >= 0 && port <= 65535))
+      throw new UsageError(
+        `expected --port (or CCR_PORT) to be a port number from 0 to 65535, found ${JSON.stringify(portText)}`,
+      );
     if (Boolean(v['tls-cert']) !== Boolean(v['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
     const host = str(v['host']) ?? defaults.host;
     if (host === '') throw new UsageError('expected --host to be an address or a name of this machine, found ""');
     const publicUrl = str(v['public-url']);
-    if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(publicUrl)) throw new UsageError(`expected --public-url to be an http(s) URL, found ${JSON.stringify(publicUrl)}`);
+    if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(publicUrl))
+      throw new UsageError(`expected --public-url to be an http(s) URL, found ${JSON.stringify(publicUrl)}`);
     const format = logFormat(v['log-format']);
     const data = dataDir(v['data']);
     let oidc: OidcConfig | null;
@@ -87,17 +102,25 @@ Example:
       throw new UsageError(`--webhook-allow (or CCR_WEBHOOK_ALLOW): ${(e as Error).message}`);
     }
     const server = await startServer({
-      data, host, port, logFormat: format,
+      data,
+      host,
+      port,
+      logFormat: format,
       ...(str(v['tls-cert']) ? { tlsCert: str(v['tls-cert'])!, tlsKey: str(v['tls-key'])! } : {}),
       ...(publicUrl ? { publicUrl } : {}),
       ...(oidc ? { oidc } : {}),
       ...(v['require-signed-commits'] === true || process.env['CCR_REQUIRE_SIGNED_COMMITS'] === '1'
-        ? { requireSignedCommits: true } : {}),
+        ? { requireSignedCommits: true }
+        : {}),
       ...(process.env['CCR_ADMIN_TOKEN'] ? { adminToken: process.env['CCR_ADMIN_TOKEN'] } : {}),
       webhooks: { allow: webhookAllow, ...retryFromEnv() },
     }).catch((e: unknown) => {
       // Machines reading the JSON log see the failure there too; a person reads it on stderr.
-      if (format === 'json') logger('json')('error', 'start-failed', { message: (e as Error).message, ...(hintOf(e) ? { hint: hintOf(e) } : {}) });
+      if (format === 'json')
+        logger('json')('error', 'start-failed', {
+          message: (e as Error).message,
+          ...(hintOf(e) ? { hint: hintOf(e) } : {}),
+        });
       throw e;
     });
     await new Promise<void>((resolve) => {

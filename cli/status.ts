@@ -15,14 +15,21 @@ Only admin and site principals may push a status change to a server.
 Example:
   ccr status update --lifecycle-state suspended`,
   options: {
-    'lifecycle-state': { type: 'string' }, 'record-open': { type: 'string' }, 'record-queryable': { type: 'string' },
-    'record-modifiable': { type: 'string' }, 'care-location': { type: 'string' },
+    'lifecycle-state': { type: 'string' },
+    'record-open': { type: 'string' },
+    'record-queryable': { type: 'string' },
+    'record-modifiable': { type: 'string' },
+    'care-location': { type: 'string' },
   },
   async run(v, [action]) {
     const { svc, me } = await openWorkingCopy(v['care-location'] as string | undefined);
     if (action === 'show') {
       const s = await svc.readStatus();
-      out(v['json'] === true, s, `record ${s.coordination_id}: ${s.status.lifecycle_state}, open ${s.status.record_open}, queryable ${s.status.record_queryable}, modifiable ${s.status.record_modifiable}`);
+      out(
+        v['json'] === true,
+        s,
+        `record ${s.coordination_id}: ${s.status.lifecycle_state}, open ${s.status.record_open}, queryable ${s.status.record_queryable}, modifiable ${s.status.record_modifiable}`,
+      );
       return 0;
     }
     if (action !== 'update') throw new UsageError('use: ccr status show | update …');
@@ -33,7 +40,11 @@ Example:
       if (value !== undefined) update[key.replace(/-/g, '_') as 'record_open'] = value;
     }
     await svc.updateCoordinationStatus(me.author, me.careLocation, update);
-    out(v['json'] === true, { commit: await svc.record.repo.head() }, 'updated the record status (one commit; push it with ccr push)');
+    out(
+      v['json'] === true,
+      { commit: await svc.record.repo.head() },
+      'updated the record status (one commit; push it with ccr push)',
+    );
     return 0;
   },
 };

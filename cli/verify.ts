@@ -19,12 +19,22 @@ import { warnTokensInRemotes } from './credentials.js';
 import { gitDirOf } from './gitDir.js';
 
 /** The commits of `main` in a repository, oldest first, with their parents. */
-export async function mainHistory(gitdir: string, env: NodeJS.ProcessEnv = gitEnv()): Promise<Array<{ oid: Oid; parents: Oid[] }>> {
-  const text = await git(['--git-dir', gitdir, 'rev-list', '--topo-order', '--reverse', '--parents', 'refs/heads/main'], { env });
-  return text.trim().split('\n').filter(Boolean).map((l) => {
-    const [oid, ...parents] = oidsOfLine(l, 'git rev-list');
-    return { oid: oid!, parents };
-  });
+export async function mainHistory(
+  gitdir: string,
+  env: NodeJS.ProcessEnv = gitEnv(),
+): Promise<Array<{ oid: Oid; parents: Oid[] }>> {
+  const text = await git(
+    ['--git-dir', gitdir, 'rev-list', '--topo-order', '--reverse', '--parents', 'refs/heads/main'],
+    { env },
+  );
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [oid, ...parents] = oidsOfLine(l, 'git rev-list');
+      return { oid: oid!, parents };
+    });
 }
 
 /** Exit status when nothing wrong was found in what could be judged, but not everything could be. */
@@ -45,26 +55,35 @@ export function printable(line: string): string {
 export function incompleteness(shape: CloneShape, report: VerifyReport): string[] {
   const lines: string[] = [];
   if (shape.shallow.length > 0) {
-    lines.push(`this is a shallow clone: the history before ${shape.shallow.map(short).join(', ')} is not in it, `
-      + 'so the record\'s first commit and every commit before that were not judged (run git fetch --unshallow, then verify again)');
+    lines.push(
+      `this is a shallow clone: the history before ${shape.shallow.map(short).join(', ')} is not in it, ` +
+        "so the record's first commit and every commit before that were not judged (run git fetch --unshallow, then verify again)",
+    );
   }
   if (shape.missing.size > 0) {
-    lines.push(`this is a partial clone (${shape.promisors.join('; ')}): ${shape.missing.size} objects of main's history were left out `
-      + 'when it was cloned and are not fetched, as ccr verify never uses the network; clone without --filter to verify everything');
+    lines.push(
+      `this is a partial clone (${shape.promisors.join('; ')}): ${shape.missing.size} objects of main's history were left out ` +
+        'when it was cloned and are not fetched, as ccr verify never uses the network; clone without --filter to verify everything',
+    );
   }
   if (report.recordIdFrom) {
-    lines.push(`the first commit's COORDINATION_STATUS.yaml is not here: the record id was read from commit ${short(report.recordIdFrom)}`);
+    lines.push(
+      `the first commit's COORDINATION_STATUS.yaml is not here: the record id was read from commit ${short(report.recordIdFrom)}`,
+    );
   }
   for (const u of report.unjudged.slice(0, 10)) {
     lines.push(`commit ${u.commit} was not judged: it needs object ${u.missing}, which this repository does not hold`);
   }
-  if (report.unjudged.length > 10) lines.push(`… and ${report.unjudged.length - 10} more commits were not judged for the same reason`);
+  if (report.unjudged.length > 10)
+    lines.push(`… and ${report.unjudged.length - 10} more commits were not judged for the same reason`);
   if (report.cameIntoView) {
-    lines.push('this is a participant\'s view (SPEC 12): it holds only the threads its reader takes part in');
+    lines.push("this is a participant's view (SPEC 12): it holds only the threads its reader takes part in");
   }
   for (const c of report.cameIntoView ?? []) {
-    lines.push(`commit ${c.commit} was not judged: thread ${c.threads.join(', ')} came into this view there, `
-      + 'its history before that out of sight');
+    lines.push(
+      `commit ${c.commit} was not judged: thread ${c.threads.join(', ')} came into this view there, ` +
+        'its history before that out of sight',
+    );
   }
   return lines;
 }
@@ -79,8 +98,10 @@ function summaryOf(report: VerifyReport, errors: number, complete: boolean, ms: 
     return `FAILED: ${violations} in ${bad} of ${report.commits} commits of ${record}${judged}`;
   }
   if (complete) return `ok: ${report.commits} commits of ${record} keep every rule (${ms} ms)`;
-  return `INCOMPLETE: ${report.judged} of ${report.commits} commits of ${record} judged here keep every rule; `
-    + 'the rest could not be verified offline';
+  return (
+    `INCOMPLETE: ${report.judged} of ${report.commits} commits of ${record} judged here keep every rule; ` +
+    'the rest could not be verified offline'
+  );
 }
 
 /** The entries of an allowed signers file given to --allowed-signers; UsageError with the line at fault. */
@@ -100,8 +121,11 @@ function readAllowedSigners(file: string): AllowedSigner[] {
 }
 
 /** Each commit's signature against the allowed signers (commits whose objects are not here are left out). */
-async function signatureReport(source: ObjectSource, commits: Array<{ oid: Oid }>, signers: AllowedSigner[])
-  : Promise<Array<{ commit: Oid } & SignatureStatus>> {
+async function signatureReport(
+  source: ObjectSource,
+  commits: Array<{ oid: Oid }>,
+  signers: AllowedSigner[],
+): Promise<Array<{ commit: Oid } & SignatureStatus>> {
   const out: Array<{ commit: Oid } & SignatureStatus> = [];
   for (const { oid } of commits) {
     const o = await source.read(oid).catch(() => null);
@@ -116,8 +140,8 @@ function signatureLines(report: Array<{ commit: Oid } & SignatureStatus>): strin
   const count = (s: SignatureStatus['status']) => report.filter((r) => r.status === s).length;
   return [
     ...report.flatMap((r) => (r.status === 'good' ? [] : [`${r.commit} signature ${r.status}: ${r.reason}`])),
-    `signatures: ${count('good')} good, ${count('unsigned')} unsigned, ${count('unknown')} by unknown keys, `
-      + `${count('bad')} bad`,
+    `signatures: ${count('good')} good, ${count('unsigned')} unsigned, ${count('unknown')} by unknown keys, ` +
+      `${count('bad')} bad`,
   ];
 }
 
@@ -152,8 +176,11 @@ Example:
     const gitdir = await gitDirOf(path);
     await warnTokensInRemotes(gitdir);
     const env = offlineEnv();
-    const main = await runGit(['--git-dir', gitdir, 'rev-parse', '--verify', '--quiet', 'refs/heads/main^{commit}'], { env });
-    if (main.code !== 0) throw new UsageError(`${path} has no branch main: expected a clone or bare repository of a CCR record`);
+    const main = await runGit(['--git-dir', gitdir, 'rev-parse', '--verify', '--quiet', 'refs/heads/main^{commit}'], {
+      env,
+    });
+    if (main.code !== 0)
+      throw new UsageError(`${path} has no branch main: expected a clone or bare repository of a CCR record`);
     const shape = await cloneShape(gitdir, 'refs/heads/main');
     const commits = await mainHistory(gitdir, env);
     const store = new CatFileSource(gitdir, OFFLINE);
@@ -178,18 +205,30 @@ Example:
       const missing = incompleteness(shape, report);
       const complete = missing.length === 0;
       const { skipped, ...rest } = report;
-      const extra = { shallow: shape.shallow, promisors: shape.promisors, missingObjects: shape.missing.size, notVerifiable: missing };
+      const extra = {
+        shallow: shape.shallow,
+        promisors: shape.promisors,
+        missingObjects: shape.missing.size,
+        notVerifiable: missing,
+      };
       const ok = errors.length === 0 && badSignatures === 0;
-      out(json, { ...rest, ok, complete, ...extra, skipped, ...(signatures ? { signatures } : {}) }, [
-        ...errors.map(({ commit, ...f }) => `${commit} ${formatFinding(f)}`),
-        summaryOf(report, errors.length, complete, Date.now() - started),
-        ...(signatures ? signatureLines(signatures) : []),
-        ...missing.map((s) => `not verifiable here: ${s}`),
-        ...skipped.map((s) => `not judged offline: ${s}`),
-      ].map(printable).join('\n'));
+      out(
+        json,
+        { ...rest, ok, complete, ...extra, skipped, ...(signatures ? { signatures } : {}) },
+        [
+          ...errors.map(({ commit, ...f }) => `${commit} ${formatFinding(f)}`),
+          summaryOf(report, errors.length, complete, Date.now() - started),
+          ...(signatures ? signatureLines(signatures) : []),
+          ...missing.map((s) => `not verifiable here: ${s}`),
+          ...skipped.map((s) => `not judged offline: ${s}`),
+        ]
+          .map(printable)
+          .join('\n'),
+      );
       if (errors.length > 0 && !report.cameIntoView && !json) {
-        process.stderr.write('hint: a participant\'s clone of its view of a record is verified with '
-          + 'ccr verify --view\n');
+        process.stderr.write(
+          "hint: a participant's clone of its view of a record is verified with " + 'ccr verify --view\n',
+        );
       }
       return !ok ? 1 : complete ? 0 : EXIT_INCOMPLETE;
     } finally {

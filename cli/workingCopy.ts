@@ -35,7 +35,8 @@ function need(settings: Settings, key: keyof Settings): string {
 export function identityOf(settings: Settings, careLocation?: string): Identity {
   // The settings are a file the user may have edited by hand: the id is parsed here, once.
   const id = parseParticipantId(need(settings, 'participant-id'));
-  if (id === null) throw new UsageError('participant-id is not a canonical UUID; run: ccr config set participant-id <uuid>');
+  if (id === null)
+    throw new UsageError('participant-id is not a canonical UUID; run: ccr config set participant-id <uuid>');
   const name = need(settings, 'display-name');
   return {
     participant: { id, name, role: need(settings, 'role') as Role },
@@ -45,10 +46,18 @@ export function identityOf(settings: Settings, careLocation?: string): Identity 
 }
 
 /** The working copy around the current folder, opened with the user's identity as principal. */
-export async function openWorkingCopy(careLocation?: string): Promise<{ svc: CoordinationService; me: Identity; dir: string }> {
+export async function openWorkingCopy(
+  careLocation?: string,
+): Promise<{ svc: CoordinationService; me: Identity; dir: string }> {
   const { dir, gitdir } = await workingCopyDir();
   const me = identityOf(await loadSettings(gitdir), careLocation);
-  const principal: Principal = { kind: 'participant', name: me.participant.name, participantId: me.participant.id, role: me.participant.role, displayName: me.participant.name };
+  const principal: Principal = {
+    kind: 'participant',
+    name: me.participant.name,
+    participantId: me.participant.id,
+    role: me.participant.role,
+    displayName: me.participant.name,
+  };
   const signer = await signerOf(await loadSettings(gitdir), dir);
   // Loaded here, not above: push, pull and clone use this module and need none of the service.
   const { CoordinationService } = await import('../service/CoordinationService.js');
@@ -62,11 +71,16 @@ export async function openWorkingCopy(careLocation?: string): Promise<{ svc: Coo
  */
 export async function signerOf(settings: Settings, dir: string): Promise<CommitSigner | undefined> {
   if (settings['signing-key']) return sshKeygenSigner(expandHome(settings['signing-key']));
-  const git = (key: string) => spawnSync('git', ['config', '--get', key], { cwd: dir, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const git = (key: string) =>
+    spawnSync('git', ['config', '--get', key], { cwd: dir, encoding: 'utf8' }).stdout?.trim() ?? '';
   if (git('gpg.format') !== 'ssh') return undefined;
   const key = git('user.signingkey');
   if (!key) return undefined;
-  const literal = key.startsWith('key::') ? key.slice(5) : key.startsWith('ssh-') || key.startsWith('ecdsa-') || key.startsWith('sk-') ? key : null;
+  const literal = key.startsWith('key::')
+    ? key.slice(5)
+    : key.startsWith('ssh-') || key.startsWith('ecdsa-') || key.startsWith('sk-')
+      ? key
+      : null;
   if (literal === null) return sshKeygenSigner(expandHome(key));
   const tmp = mkdtempSync(join(tmpdir(), 'ccr-signing-'));
   writeFileSync(join(tmp, 'key.pub'), `${literal}\n`);
@@ -95,19 +109,28 @@ export function readBody(v: Record<string, unknown>): string {
 }
 
 /** Participants given as `ID:ROLE:DISPLAY NAME` (the name may hold colons). */
-export function parseParticipants(values: unknown): Array<{ participant_id: string; role: Role; display_name: string }> {
+export function parseParticipants(
+  values: unknown,
+): Array<{ participant_id: string; role: Role; display_name: string }> {
   return ([] as string[]).concat((values as string[] | undefined) ?? []).map((spec) => {
     const [id, role, ...name] = spec.split(':');
-    if (!id || !role || name.length === 0) throw new UsageError(`expected a participant as ID:ROLE:DISPLAY NAME, found ${JSON.stringify(spec)}`);
+    if (!id || !role || name.length === 0)
+      throw new UsageError(`expected a participant as ID:ROLE:DISPLAY NAME, found ${JSON.stringify(spec)}`);
     return { participant_id: id, role: role as Role, display_name: name.join(':') };
   });
 }
 
 /** Arguments for the user's git: a credential helper answering from CCR_USER / CCR_TOKEN when both are set, LF kept. */
 export function userGitArgs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const creds = env['CCR_USER'] && env['CCR_TOKEN']
-    ? ['-c', 'credential.helper=', '-c', 'credential.helper=!f() { echo "username=$CCR_USER"; echo "password=$CCR_TOKEN"; }; f']
-    : [];
+  const creds =
+    env['CCR_USER'] && env['CCR_TOKEN']
+      ? [
+          '-c',
+          'credential.helper=',
+          '-c',
+          'credential.helper=!f() { echo "username=$CCR_USER"; echo "password=$CCR_TOKEN"; }; f',
+        ]
+      : [];
   return [...creds, '-c', 'core.autocrlf=false', '-c', 'core.eol=lf'];
 }
 
@@ -123,23 +146,35 @@ export interface OneTimeCredentials {
  * set. Output goes to the terminal; a failure git's words do not make clear is put in words
  * (`context`). Gives 0, or 1 when git failed.
  */
-export function gitForUser(args: string[], cwd: string, context: GitContext = {}, creds?: OneTimeCredentials): Promise<number> {
+export function gitForUser(
+  args: string[],
+  cwd: string,
+  context: GitContext = {},
+  creds?: OneTimeCredentials,
+): Promise<number> {
   const env = creds ? { ...process.env, CCR_USER: creds.user, CCR_TOKEN: creds.token } : process.env;
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...userGitArgs(env), ...args], { cwd, env, stdio: ['inherit', 'inherit', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-65536); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-65536);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) {
         process.stderr.write(stderr);
         return resolve(0);
       }
-      const explained = explainGitFailure(stderr, { ...context, ...(context.user ?? env['CCR_USER'] ? { user: context.user ?? env['CCR_USER']! } : {}) });
+      const explained = explainGitFailure(stderr, {
+        ...context,
+        ...((context.user ?? env['CCR_USER']) ? { user: context.user ?? env['CCR_USER']! } : {}),
+      });
       if (!explained) process.stderr.write(stderr);
       else {
         const detail = /^fatal: (.*)$/m.exec(stderr)?.[1];
-        process.stderr.write(`ccr: ${explained.message}${detail ? ` (git: ${detail})` : ''}\n${explained.hint ? `hint: ${explained.hint}\n` : ''}`);
+        process.stderr.write(
+          `ccr: ${explained.message}${detail ? ` (git: ${detail})` : ''}\n${explained.hint ? `hint: ${explained.hint}\n` : ''}`,
+        );
       }
       resolve(1);
     });

@@ -18,8 +18,17 @@ export function firstFault(schema: object, errors: ErrorObject[] | null | undefi
   // A fault the schema names no sentence for is a gap in the schema; ajv's words beat a silent pass.
   if (!first) return { instancePath: '', rank: Infinity, text: describeSchemaErrors(errors).join('; ') };
   if (first.found === undefined) return first;
-  const names = [...new Set(all.filter((r) => r.text === first.text && r.instancePath === first.instancePath && r.found !== undefined).map((r) => r.found))];
-  const listed = names.slice(0, 5).map((k = '') => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
+  const names = [
+    ...new Set(
+      all
+        .filter((r) => r.text === first.text && r.instancePath === first.instancePath && r.found !== undefined)
+        .map((r) => r.found),
+    ),
+  ];
+  const listed = names
+    .slice(0, 5)
+    .map((k = '') => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k))
+    .join(', ');
   return { ...first, found: `${listed}${names.length > 5 ? ` and ${names.length - 5} more` : ''}` };
 }
 

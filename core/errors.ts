@@ -10,7 +10,10 @@ export abstract class CcrError extends Error {
   abstract readonly code: string;
   /** The HTTP status the server answers with. */
   abstract readonly status: number;
-  constructor(message: string, readonly data: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly data: Record<string, unknown> = {},
+  ) {
     super(message);
   }
   override get name(): string {
@@ -167,10 +170,29 @@ export function hintOf(e: unknown): string | undefined {
 
 /** Every error class of the registry, by code. */
 export const errorClasses = {
-  InvalidInput, AuthorInvalid, RecordNotFound, RecordExists, ThreadNotFound, ThreadClosed,
-  MessageNotFound, RuleViolation, ConcurrentUpdate, RecordLocked, WorkingCopyConflict, GitFailure,
-  Unauthorized, Forbidden, NotFound, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, Conflict, Unavailable,
-  QuotaExceeded, CannotStart, IdempotencyKeyReused,
+  InvalidInput,
+  AuthorInvalid,
+  RecordNotFound,
+  RecordExists,
+  ThreadNotFound,
+  ThreadClosed,
+  MessageNotFound,
+  RuleViolation,
+  ConcurrentUpdate,
+  RecordLocked,
+  WorkingCopyConflict,
+  GitFailure,
+  Unauthorized,
+  Forbidden,
+  NotFound,
+  MethodNotAllowed,
+  PayloadTooLarge,
+  UnsupportedMediaType,
+  Conflict,
+  Unavailable,
+  QuotaExceeded,
+  CannotStart,
+  IdempotencyKeyReused,
 } as const;
 
 /** The code of any registered error. */

@@ -10,7 +10,13 @@ import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, isFolder } from './layout.j
 import { MissingObject, readCommit, readTree, type ObjectSource } from './source.js';
 
 /** The kinds of events, in the order they are derived within one commit. */
-export const eventKinds = ['record.created', 'record.updated', 'thread.created', 'thread.updated', 'message.added'] as const;
+export const eventKinds = [
+  'record.created',
+  'record.updated',
+  'thread.created',
+  'thread.updated',
+  'message.added',
+] as const;
 /** An event kind. */
 export type EventKind = (typeof eventKinds)[number];
 
@@ -121,7 +127,14 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function ledgerChanges(before: Ledger, after: Ledger): LedgerChange[] {
   const out: LedgerChange[] = [];
   if (before.status !== after.status) out.push('status');
-  if (!same(ids(before), ids(after)) || !same(before.participants.map((p) => p.role), after.participants.map((p) => p.role))) out.push('participants');
+  if (
+    !same(ids(before), ids(after)) ||
+    !same(
+      before.participants.map((p) => p.role),
+      after.participants.map((p) => p.role),
+    )
+  )
+    out.push('participants');
   if (!same(before.visibility, after.visibility)) out.push('visibility');
   if (!same(before.policies, after.policies)) out.push('policies');
   return out;
@@ -130,7 +143,8 @@ export function ledgerChanges(before: Ledger, after: Ledger): LedgerChange[] {
 /** The participants of every thread of a state (for record-wide events). */
 async function everyone(objects: Objects, s: State): Promise<string[]> {
   const all = new Set<string>();
-  for (const t of s.threads.values()) for (const id of ids(await objects.ledger((await objects.files(t)).ledger))) all.add(id);
+  for (const t of s.threads.values())
+    for (const id of ids(await objects.ledger((await objects.files(t)).ledger))) all.add(id);
   return [...all];
 }
 
@@ -142,7 +156,12 @@ async function everyone(objects: Objects, s: State): Promise<string[]> {
  * the path: a merge brings what it merged once, and when `old` is not on the new first-parent
  * chain (a fast-forward to a peer's merge) nothing already in `old` comes again.
  */
-export async function deriveEvents(source: ObjectSource, record: string, old: Oid | null, chain: readonly Oid[]): Promise<RecordEvent[]> {
+export async function deriveEvents(
+  source: ObjectSource,
+  record: string,
+  old: Oid | null,
+  chain: readonly Oid[],
+): Promise<RecordEvent[]> {
   const objects = new Objects(source);
   const head = chain.at(-1);
   if (head === undefined) return [];
@@ -168,7 +187,10 @@ export async function deriveEvents(source: ObjectSource, record: string, old: Oi
     const base = { record, commit, head, time };
     if (before.tree === null) {
       out.push({ ...base, kind: 'record.created', audience: await everyone(objects, now) });
-    } else if (now.tree !== before.tree && [...new Set([...now.root.keys(), ...before.root.keys()])].some((k) => now.root.get(k) !== before.root.get(k))) {
+    } else if (
+      now.tree !== before.tree &&
+      [...new Set([...now.root.keys(), ...before.root.keys()])].some((k) => now.root.get(k) !== before.root.get(k))
+    ) {
       out.push({ ...base, kind: 'record.updated', audience: await everyone(objects, now) });
     }
     for (const [thread, t] of now.threads) {
@@ -179,14 +201,22 @@ export async function deriveEvents(source: ObjectSource, record: string, old: Oi
       const audience = ids(ledger);
       let earlier = '';
       if (!was) {
-        if (!start.threads.has(thread) && !known.has(thread)) out.push({ ...base, kind: 'thread.created', thread, audience });
+        if (!start.threads.has(thread) && !known.has(thread))
+          out.push({ ...base, kind: 'thread.created', thread, audience });
       } else {
         const prior = await objects.files(was);
         const then = await objects.ledger(prior.ledger);
         if (prior.ledger !== files.ledger && then && ledger) {
           const changes = ledgerChanges(then, ledger);
           // One removed sees the change that removed it (its view keeps that commit, SPEC 12).
-          if (changes.length > 0) out.push({ ...base, kind: 'thread.updated', thread, changes, audience: [...new Set([...ids(then), ...audience])] });
+          if (changes.length > 0)
+            out.push({
+              ...base,
+              kind: 'thread.updated',
+              thread,
+              changes,
+              audience: [...new Set([...ids(then), ...audience])],
+            });
         }
         if (prior.messages === files.messages) continue;
         earlier = await objects.text(prior.messages);
@@ -194,7 +224,9 @@ export async function deriveEvents(source: ObjectSource, record: string, old: Oi
       const seen = await knownOf(thread);
       const text = await objects.text(files.messages);
       // messages.md only grows (ccr/append-only): usually the new blocks follow the earlier text.
-      const candidates = text.startsWith(earlier) ? messageIds(text.slice(Math.max(0, earlier.length - 1))) : messageIds(text);
+      const candidates = text.startsWith(earlier)
+        ? messageIds(text.slice(Math.max(0, earlier.length - 1)))
+        : messageIds(text);
       for (const message of candidates) {
         if (seen.has(message)) continue;
         seen.add(message);

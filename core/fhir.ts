@@ -10,7 +10,15 @@ import { createHash } from 'node:crypto';
 import { isUuid, threadIdParts } from './ids.js';
 import { findParticipant, type Ledger } from './ledger.js';
 import type { Message } from './messages/grammar.js';
-import { isOneOf, roles, sensitivities, type MessageType, type Role, type Sensitivity, type ThreadStatus } from './vocabulary.js';
+import {
+  isOneOf,
+  roles,
+  sensitivities,
+  type MessageType,
+  type Role,
+  type Sensitivity,
+  type ThreadStatus,
+} from './vocabulary.js';
 
 type Communication = fhir4.Communication;
 type Entry = fhir4.BundleEntry<Communication>;
@@ -75,9 +83,15 @@ const confidentiality: Record<Sensitivity, Coding> = {
   restricted: { system: fhirSystems.confidentiality, code: 'V', display: 'very restricted' },
 };
 
-const headerStatus: Record<ThreadStatus, Communication['status']> = { open: 'in-progress', closed: 'completed', archived: 'completed' };
+const headerStatus: Record<ThreadStatus, Communication['status']> = {
+  open: 'in-progress',
+  closed: 'completed',
+  archived: 'completed',
+};
 
-const onlineWritten: fhir4.CodeableConcept = { coding: [{ system: fhirSystems.participationMode, code: 'ONLINEWRIT', display: 'online written' }] };
+const onlineWritten: fhir4.CodeableConcept = {
+  coding: [{ system: fhirSystems.participationMode, code: 'ONLINEWRIT', display: 'online written' }],
+};
 
 /** What every Communication of one thread shares. */
 interface ThreadContext {
@@ -96,12 +110,20 @@ export function threadToBundle(input: FhirThreadBundleInput): CommunicationBundl
 
 /** A collection Bundle of every thread of a record, each as `threadToBundle` projects it. */
 export function recordToBundle(input: FhirRecordBundleInput): CommunicationBundle {
-  return collection(input.threads, input.threads.flatMap((thread) => threadEntries(input.recordId, input.clinicalId, thread)));
+  return collection(
+    input.threads,
+    input.threads.flatMap((thread) => threadEntries(input.recordId, input.clinicalId, thread)),
+  );
 }
 
 /** The same Communications as a transaction Bundle of conditional creates (one per identifier). */
 export function toTransactionBundle(bundle: CommunicationBundle): CommunicationBundle {
-  return { resourceType: 'Bundle', ...(bundle.meta ? { meta: bundle.meta } : {}), type: 'transaction', ...some('entry', (bundle.entry ?? []).map(transactionEntry)) };
+  return {
+    resourceType: 'Bundle',
+    ...(bundle.meta ? { meta: bundle.meta } : {}),
+    type: 'transaction',
+    ...some('entry', (bundle.entry ?? []).map(transactionEntry)),
+  };
 }
 
 /** `{ [key]: items }`, or nothing: FHIR allows no empty array. */
@@ -128,7 +150,9 @@ function threadEntries(recordId: string, clinicalId: string | undefined, thread:
     thread,
     headerUrl: urnUuid(threadUuid),
     security: confidentiality[thread.ledger.visibility.sensitivity],
-    subject: clinicalId ? { subject: { type: 'Patient', identifier: { system: fhirSystems.clinicalId, value: clinicalId } } } : {},
+    subject: clinicalId
+      ? { subject: { type: 'Patient', identifier: { system: fhirSystems.clinicalId, value: clinicalId } } }
+      : {},
   };
   const ids = messageIds(thread.messages);
   return [
@@ -162,13 +186,17 @@ function messageIds(messages: readonly Message[]): string[] {
  */
 function checkedThreadUuid(recordId: string, thread: FhirThreadInput): string {
   const parsed = threadIdParts(thread.id);
-  if (!parsed) throw new TypeError(`expected a thread id YYYYMMDDTHHMMSS.sssZ-<uuid>, found ${JSON.stringify(thread.id)}`);
+  if (!parsed)
+    throw new TypeError(`expected a thread id YYYYMMDDTHHMMSS.sssZ-<uuid>, found ${JSON.stringify(thread.id)}`);
   if (!isUuid(recordId)) throw new TypeError(`expected a record id (UUID), found ${JSON.stringify(recordId)}`);
   const seen = new Set<string>();
   for (const m of thread.messages) {
     if (!isUuid(m.id)) throw new TypeError(`expected a message id (UUID), found ${JSON.stringify(m.id)}`);
     // A correction points at an earlier message of the same thread (SPEC 8), so its reference resolves.
-    if (m.corrects !== undefined && !seen.has(m.corrects)) throw new TypeError(`expected message ${m.id} to correct an earlier message of thread ${thread.id}, found ${m.corrects}`);
+    if (m.corrects !== undefined && !seen.has(m.corrects))
+      throw new TypeError(
+        `expected message ${m.id} to correct an earlier message of thread ${thread.id}, found ${m.corrects}`,
+      );
     seen.add(m.id);
   }
   return parsed.uuid;
@@ -182,20 +210,26 @@ function header(ctx: ThreadContext, threadUuid: string): Communication {
     id,
     meta: { security: [ctx.security] },
     // The record id rides on the header so that a bundle of one thread still says whose record it is.
-    extension: [{ url: fhirSystems.coordinationRecord, valueIdentifier: { system: fhirSystems.recordId, value: ctx.recordId } }],
+    extension: [
+      { url: fhirSystems.coordinationRecord, valueIdentifier: { system: fhirSystems.recordId, value: ctx.recordId } },
+    ],
     // First the urn:uuid of the thread id's UUID, like every message (the transaction keys on it);
     // then the whole thread id, the name people and the CCR API know the thread by.
     identifier: [ownIdentifier(threadUuid), { system: fhirSystems.threadId, value: id }],
     status: headerStatus[ledger.status],
     ...ctx.subject,
-    ...some('recipient', ledger.participants.map((p) => participantReference(p.participant_id, p.display_name, p.role))),
+    ...some(
+      'recipient',
+      ledger.participants.map((p) => participantReference(p.participant_id, p.display_name, p.role)),
+    ),
   };
 }
 
 /** One message as a Communication, `partOf` its thread header. */
 function message(ctx: ThreadContext, m: Message, id: string): Communication {
   const { ledger } = ctx.thread;
-  const corrected: Reference | undefined = m.corrects === undefined ? undefined : { reference: urnUuid(m.corrects), type: 'Communication' };
+  const corrected: Reference | undefined =
+    m.corrects === undefined ? undefined : { reference: urnUuid(m.corrects), type: 'Communication' };
   const others = ledger.participants.filter((p) => p.participant_id !== m.authorId);
   return {
     resourceType: 'Communication',
@@ -211,7 +245,10 @@ function message(ctx: ThreadContext, m: Message, id: string): Communication {
     medium: [onlineWritten],
     ...ctx.subject,
     sent: m.timestamp,
-    ...some('recipient', others.map((p) => participantReference(p.participant_id, p.display_name, p.role))),
+    ...some(
+      'recipient',
+      others.map((p) => participantReference(p.participant_id, p.display_name, p.role)),
+    ),
     // The name as written in the message, not today's ledger name: the record shows who wrote it then.
     sender: participantReference(m.authorId, m.author, findParticipant(ledger, m.authorId)?.role ?? authorRole(m.type)),
     payload: [{ contentString: m.body }],
@@ -233,7 +270,11 @@ function ownIdentifier(uuid: string): fhir4.Identifier {
 
 /** A logical reference: the participant has no FHIR resource of its own in CCR, only an id and a name. */
 function participantReference(id: string, display: string, role: Role | undefined): Reference {
-  return { ...(role ? { type: participantTypes[role] } : {}), identifier: { system: fhirSystems.participantId, value: id }, display };
+  return {
+    ...(role ? { type: participantTypes[role] } : {}),
+    identifier: { system: fhirSystems.participantId, value: id },
+    display,
+  };
 }
 
 /**
@@ -243,9 +284,15 @@ function participantReference(id: string, display: string, role: Role | undefine
 function transactionEntry(entry: Entry): Entry {
   const own = entry.resource?.identifier?.[0];
   if (!entry.resource || !entry.fullUrl || !own?.system || !own.value) {
-    throw new TypeError('expected entries with a fullUrl and a resource with an identifier, as threadToBundle makes them');
+    throw new TypeError(
+      'expected entries with a fullUrl and a resource with an identifier, as threadToBundle makes them',
+    );
   }
   const resource = { ...entry.resource };
   delete resource.id;
-  return { fullUrl: entry.fullUrl, resource, request: { method: 'POST', url: 'Communication', ifNoneExist: `identifier=${own.system}|${own.value}` } };
+  return {
+    fullUrl: entry.fullUrl,
+    resource,
+    request: { method: 'POST', url: 'Communication', ifNoneExist: `identifier=${own.system}|${own.value}` },
+  };
 }

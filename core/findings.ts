@@ -48,7 +48,11 @@ export function verdict(findings: Finding[]): Verdict {
 
 /** One line of refusal text: rule id, path, message id or line, what was expected, and the commit. */
 export function formatFinding(f: Finding): string {
-  const place = [f.path, f.messageId ? `message ${f.messageId}` : undefined, f.line !== undefined ? `line ${f.line}` : undefined]
+  const place = [
+    f.path,
+    f.messageId ? `message ${f.messageId}` : undefined,
+    f.line !== undefined ? `line ${f.line}` : undefined,
+  ]
     .filter((x) => x !== undefined)
     .join(' ');
   const commit = f.commit ? ` (commit ${f.commit.slice(0, 12)})` : '';

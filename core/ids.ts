@@ -75,7 +75,8 @@ export function parseParticipantId(value: unknown): ParticipantId | null {
 export function newUuid(): RecordId & MessageId & ParticipantId {
   const id: unknown = uuidv4();
   // The uuid package writes the canonical form; the check keeps the brand honest without a cast.
-  if (!isUuid(id) || !isRecordId(id) || !isMessageId(id) || !isParticipantId(id)) throw new TypeError(`uuid gave a non-canonical id: ${String(id)}`);
+  if (!isUuid(id) || !isRecordId(id) || !isMessageId(id) || !isParticipantId(id))
+    throw new TypeError(`uuid gave a non-canonical id: ${String(id)}`);
   return id;
 }
 
@@ -135,8 +136,15 @@ export function parseThreadId(value: unknown): ThreadId | null {
 /** The thread id for a time and a UUID. */
 export function formatThreadId(ms: number, uuid: Uuid): ThreadId {
   const iso = new Date(ms).toISOString(); // 2026-01-11T14:35:22.045Z
-  const compact = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + 'T' +
-    iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 23) + 'Z';
+  const compact =
+    iso.slice(0, 4) +
+    iso.slice(5, 7) +
+    iso.slice(8, 10) +
+    'T' +
+    iso.slice(11, 13) +
+    iso.slice(14, 16) +
+    iso.slice(17, 23) +
+    'Z';
   const id = `${compact}-${uuid}`;
   // Built from a valid time and a canonical UUID, so the check passes; it stands for the cast.
   if (!isThreadId(id)) throw new TypeError(`not a thread id: ${id}`);

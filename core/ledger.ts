@@ -15,13 +15,19 @@ export const LEDGER_MAX_BYTES = 64 * 1024;
 
 /** The file in the layout of the SPEC example (no comments). */
 export function renderLedger(l: Ledger): string {
-  const participants = l.participants.map((p) =>
-    `  - participant_id: ${p.participant_id}\n    role: ${p.role}\n    display_name: ${yamlString(p.display_name)}\n`).join('');
-  return `thread_id: ${l.thread_id}\nstatus: ${l.status}\ncreated_at: ${l.created_at}\nlast_updated_at: ${l.last_updated_at}\n` +
+  const participants = l.participants
+    .map(
+      (p) =>
+        `  - participant_id: ${p.participant_id}\n    role: ${p.role}\n    display_name: ${yamlString(p.display_name)}\n`,
+    )
+    .join('');
+  return (
+    `thread_id: ${l.thread_id}\nstatus: ${l.status}\ncreated_at: ${l.created_at}\nlast_updated_at: ${l.last_updated_at}\n` +
     `participants:\n${participants}` +
     `visibility:\n  sensitivity: ${l.visibility.sensitivity}\n  restricted: ${l.visibility.restricted}\n` +
     `policies:\n  allow_patient_participation: ${l.policies.allow_patient_participation}\n` +
-    `  allow_external_organisations: ${l.policies.allow_external_organisations}\n`;
+    `  allow_external_organisations: ${l.policies.allow_external_organisations}\n`
+  );
 }
 
 /** Read ledger.yaml: strict YAML, then the schema. */

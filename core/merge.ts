@@ -22,7 +22,11 @@ interface Block {
 }
 
 function blocks(file: string): Block[] {
-  return parseMessages(file).messages.map((m) => ({ id: m.id, timestamp: m.timestamp, text: file.slice(m.start, m.bodyEnd + 1) }));
+  return parseMessages(file).messages.map((m) => ({
+    id: m.id,
+    timestamp: m.timestamp,
+    text: file.slice(m.start, m.bodyEnd + 1),
+  }));
 }
 
 /**
@@ -39,7 +43,11 @@ export function mergeMessages(base: string | null, a: string, b: string): Merged
   for (const side of [blocks(a), blocks(b)]) {
     const texts = new Set(side.map((x) => x.text));
     const lost = baseBlocks.find((x) => !texts.has(x.text));
-    if (lost) return { ok: false, conflict: `message ${lost.id} of the merge base is missing on one side, or holds other bytes there` };
+    if (lost)
+      return {
+        ok: false,
+        conflict: `message ${lost.id} of the merge base is missing on one side, or holds other bytes there`,
+      };
     for (const x of side) if (!known.has(x.text)) added.set(x.text, x);
   }
   const key = (x: Block) => [x.timestamp, x.id, x.text] as const;
@@ -53,7 +61,10 @@ export function mergeMessages(base: string | null, a: string, b: string): Merged
   return { ok: true, value: out };
 }
 
-const rank = <T extends string>(order: readonly T[]) => (x: T) => order.indexOf(x);
+const rank =
+  <T extends string>(order: readonly T[]) =>
+  (x: T) =>
+    order.indexOf(x);
 const later = (x: string, y: string) => ((parseTimestamp(x) ?? 0) >= (parseTimestamp(y) ?? 0) ? x : y);
 
 /**
@@ -101,7 +112,10 @@ export function mergeLedger(base: Ledger | null, a: Ledger, b: Ledger, latestMes
     last_updated_at: last as Timestamp,
     participants: mergeParticipants(base?.participants ?? [], a.participants, b.participants),
     visibility: {
-      sensitivity: sensitivity(a.visibility.sensitivity) >= sensitivity(b.visibility.sensitivity) ? a.visibility.sensitivity : b.visibility.sensitivity,
+      sensitivity:
+        sensitivity(a.visibility.sensitivity) >= sensitivity(b.visibility.sensitivity)
+          ? a.visibility.sensitivity
+          : b.visibility.sensitivity,
       restricted: a.visibility.restricted || b.visibility.restricted,
     },
     policies: {
@@ -116,10 +130,18 @@ export function mergeLedger(base: Ledger | null, a: Ledger, b: Ledger, latestMes
  * changed on both takes the more restrictive (lifecycle active < suspended < closed; a flag is true
  * only if both sides say so).
  */
-export function mergeStatus(base: CoordinationStatus, a: CoordinationStatus, b: CoordinationStatus): CoordinationStatus {
+export function mergeStatus(
+  base: CoordinationStatus,
+  a: CoordinationStatus,
+  b: CoordinationStatus,
+): CoordinationStatus {
   const lifecycle = rank(lifecycleStates);
   const pickFlag = (k: 'record_open' | 'record_queryable' | 'record_modifiable') =>
-    a.status[k] === base.status[k] ? b.status[k] : b.status[k] === base.status[k] ? a.status[k] : a.status[k] && b.status[k];
+    a.status[k] === base.status[k]
+      ? b.status[k]
+      : b.status[k] === base.status[k]
+        ? a.status[k]
+        : a.status[k] && b.status[k];
   const [la, lb, lo] = [a.status.lifecycle_state, b.status.lifecycle_state, base.status.lifecycle_state];
   return {
     coordination_id: a.coordination_id,

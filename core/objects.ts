@@ -95,7 +95,8 @@ export function readCommitObject(content: Uint8Array): ObjectRead<Commit> {
     return bad('expected a commit object in UTF-8, found invalid byte sequences');
   }
   const split = text.indexOf('\n\n');
-  if (split === -1 && !text.endsWith('\n')) return bad('expected the commit headers to end with a newline, found an unterminated header');
+  if (split === -1 && !text.endsWith('\n'))
+    return bad('expected the commit headers to end with a newline, found an unterminated header');
   const head = split === -1 ? text.slice(0, -1) : text.slice(0, split);
   const message = split === -1 ? '' : text.slice(split + 2);
   const headers: Array<[string, string]> = [];
@@ -103,23 +104,28 @@ export function readCommitObject(content: Uint8Array): ObjectRead<Commit> {
     const last = headers[headers.length - 1];
     if (line.startsWith(' ') && last) {
       if (CORE_HEADERS.has(last[0])) {
-        return bad(`expected continuation lines only after a multi-line header such as gpgsig, found one after \`${last[0]}\``);
+        return bad(
+          `expected continuation lines only after a multi-line header such as gpgsig, found one after \`${last[0]}\``,
+        );
       }
       last[1] += '\n' + line.slice(1);
       continue;
     }
     const sp = line.indexOf(' ');
-    if (sp <= 0) return bad(`expected commit header lines \`<name> <value>\`, found ${JSON.stringify(line.slice(0, 40))}`);
+    if (sp <= 0)
+      return bad(`expected commit header lines \`<name> <value>\`, found ${JSON.stringify(line.slice(0, 40))}`);
     headers.push([line.slice(0, sp), line.slice(sp + 1)]);
   }
   let i = 0;
   const next = (name: string) => (headers[i]?.[0] === name ? headers[i++]![1] : undefined);
   const tree = next('tree');
-  if (tree === undefined) return bad(`expected a \`tree\` header first, found ${headers[0] ? `\`${headers[0][0]}\`` : 'none'}`);
+  if (tree === undefined)
+    return bad(`expected a \`tree\` header first, found ${headers[0] ? `\`${headers[0][0]}\`` : 'none'}`);
   if (!isOid(tree)) return bad(`expected a tree id in the \`tree\` header, found ${JSON.stringify(tree.slice(0, 50))}`);
   const parents: Oid[] = [];
   for (let p = next('parent'); p !== undefined; p = next('parent')) {
-    if (!isOid(p)) return bad(`expected a commit id in each \`parent\` header, found ${JSON.stringify(p.slice(0, 50))}`);
+    if (!isOid(p))
+      return bad(`expected a commit id in each \`parent\` header, found ${JSON.stringify(p.slice(0, 50))}`);
     parents.push(p);
   }
   const idents: Ident[] = [];
@@ -139,7 +145,8 @@ export function readCommitObject(content: Uint8Array): ObjectRead<Commit> {
       return bad(`expected each commit header once and in git's order, found another \`${name}\` header`);
     }
     names.add(name);
-    if (name === 'encoding' && !/^utf-?8$/i.test(value)) return bad(`expected a commit in UTF-8, found \`encoding ${value.slice(0, 40)}\``);
+    if (name === 'encoding' && !/^utf-?8$/i.test(value))
+      return bad(`expected a commit in UTF-8, found \`encoding ${value.slice(0, 40)}\``);
   }
   return { ok: true, value: { tree, parents, author: idents[0]!, committer: idents[1]!, extra, message } };
 }
@@ -167,7 +174,13 @@ export interface TreeEntry {
 }
 
 /** The modes git writes: file, executable, symbolic link, folder, submodule. */
-export const modes = { file: '100644', executable: '100755', symlink: '120000', folder: '40000', submodule: '160000' } as const;
+export const modes = {
+  file: '100644',
+  executable: '100755',
+  symlink: '120000',
+  folder: '40000',
+  submodule: '160000',
+} as const;
 const MODES = new Set<string>(Object.values(modes));
 
 /** True for an entry that is a folder. */
@@ -204,14 +217,20 @@ export function readTreeObject(content: Uint8Array): { entries: TreeEntry[]; pro
     const sp = content.indexOf(0x20, i);
     const nul = sp === -1 ? -1 : content.indexOf(0x00, sp + 1);
     if (sp === -1 || nul === -1 || nul + 21 > content.length) {
-      return { entries, problem: `expected tree entries \`<mode> <name>\\0<id>\`, found a truncated entry at byte ${i}` };
+      return {
+        entries,
+        problem: `expected tree entries \`<mode> <name>\\0<id>\`, found a truncated entry at byte ${i}`,
+      };
     }
     const mode = Buffer.from(content.subarray(i, sp)).toString('latin1');
     const rawName = Buffer.from(content.subarray(sp + 1, nul));
     const name = decoder.decode(rawName);
     const oid = oidOf(Buffer.from(content.subarray(nul + 1, nul + 21)).toString('hex'));
     if (!/^[0-7]+$/.test(mode)) {
-      return { entries, problem: `expected an octal mode in every tree entry, found ${JSON.stringify(mode.slice(0, 20))} at byte ${i}` };
+      return {
+        entries,
+        problem: `expected an octal mode in every tree entry, found ${JSON.stringify(mode.slice(0, 20))} at byte ${i}`,
+      };
     }
     const entry = { mode, name, oid };
     entries.push(entry);
@@ -223,7 +242,8 @@ export function readTreeObject(content: Uint8Array): { entries: TreeEntry[]; pro
     const odd = nameProblem(name);
     if (odd) problem = `expected entry names git accepts, found ${odd}`;
     else if (mode.startsWith('0')) problem = `expected modes without leading zeros, found ${mode} for \`${name}\``;
-    else if (!MODES.has(mode)) problem = `expected one of the modes git writes (${[...MODES].join(', ')}), found ${mode} for \`${name}\``;
+    else if (!MODES.has(mode))
+      problem = `expected one of the modes git writes (${[...MODES].join(', ')}), found ${mode} for \`${name}\``;
     else if (oid === NULL_OID) problem = `expected an object id for \`${name}\`, found the null id`;
     else if (names.has(nameKey)) problem = `expected each name once in a tree, found \`${name}\` twice`;
     else if (previous && Buffer.compare(previous, key) >= 0) {

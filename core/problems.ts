@@ -15,7 +15,8 @@ export type ProblemFile = 'messages' | 'ledger' | 'status' | 'blob' | 'tree';
  * a limit passed (line, body, nesting), markdown that reads otherwise, the schema not kept, an
  * object of another type than its place in the tree says, a tree object git would not write.
  */
-export type ProblemKind = 'too-large' | 'format' | 'chars' | 'limits' | 'ambiguous' | 'schema' | 'wrong-type' | 'malformed';
+export type ProblemKind =
+  'too-large' | 'format' | 'chars' | 'limits' | 'ambiguous' | 'schema' | 'wrong-type' | 'malformed';
 
 /** One problem a reader found: the file and kind, what was expected and found, and where. */
 export interface ReaderProblem extends Place {

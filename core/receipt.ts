@@ -50,16 +50,24 @@ export function renderReceipt(r: Receipt, sign: (payload: string) => string): st
 }
 
 /** A receipt found in text (push output, a file): its fields, signed text and armoured signature. */
-export type ParsedReceipt = { ok: true; receipt: Receipt; payload: string; signature: string } | { ok: false; reason: string };
+export type ParsedReceipt =
+  { ok: true; receipt: Receipt; payload: string; signature: string } | { ok: false; reason: string };
 
 /** Find and read a receipt in text; `remote: ` prefixes, terminal clears and CRLF are ignored. */
 export function parseReceipt(text: string): ParsedReceipt {
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, '').replace(/^remote: ?/, '').replace(/(\x1b\[K)+$/, '').replace(/[ \t]+$/, ''));
+  const lines = text.split('\n').map((l) =>
+    l
+      .replace(/\r$/, '')
+      .replace(/^remote: ?/, '')
+      .replace(/(\x1b\[K)+$/, '')
+      .replace(/[ \t]+$/, ''),
+  );
   const start = lines.indexOf(BEGIN);
   if (start === -1) return { ok: false, reason: `expected a receipt (${BEGIN}), found none` };
   const end = lines.indexOf(END, start);
   if (end === -1) return { ok: false, reason: `expected ${END} after ${BEGIN}` };
-  if (lines.indexOf(BEGIN, end) !== -1) return { ok: false, reason: 'expected one receipt, found more: give one at a time' };
+  if (lines.indexOf(BEGIN, end) !== -1)
+    return { ok: false, reason: 'expected one receipt, found more: give one at a time' };
   const body = lines.slice(start + 1, end);
   const sigAt = body.indexOf(SIG_BEGIN);
   if (sigAt !== FIELDS.length || body[body.length - 1] !== SIG_END) {
@@ -68,7 +76,11 @@ export function parseReceipt(text: string): ParsedReceipt {
   const values: Partial<Receipt> = {};
   for (const [i, f] of FIELDS.entries()) {
     const line = body[i]!;
-    if (!line.startsWith(`${f}: `) || line.length === f.length + 2) return { ok: false, reason: `expected line ${i + 1} of the receipt to be \`${f}: …\`, found ${JSON.stringify(line.slice(0, 80))}` };
+    if (!line.startsWith(`${f}: `) || line.length === f.length + 2)
+      return {
+        ok: false,
+        reason: `expected line ${i + 1} of the receipt to be \`${f}: …\`, found ${JSON.stringify(line.slice(0, 80))}`,
+      };
     values[f] = line.slice(f.length + 2);
   }
   const receipt = values as Receipt;
@@ -76,7 +88,8 @@ export function parseReceipt(text: string): ParsedReceipt {
 }
 
 /** The verdict on a receipt. */
-export type ReceiptCheck = { ok: true; receipt: Receipt; fingerprint: string } | { ok: false; reason: string; receipt?: Receipt };
+export type ReceiptCheck =
+  { ok: true; receipt: Receipt; fingerprint: string } | { ok: false; reason: string; receipt?: Receipt };
 
 /**
  * Check a receipt against an allowed signers file: a signature that verifies in the receipt
@@ -86,15 +99,32 @@ export function verifyReceipt(text: string, signers: readonly AllowedSigner[]): 
   const parsed = parseReceipt(text);
   if (!parsed.ok) return parsed;
   const { receipt } = parsed;
-  const check = verifySshSignature(parsed.signature, new TextEncoder().encode(parsed.payload), { namespace: RECEIPT_NAMESPACE });
-  if (!check.ok) return { ok: false, receipt, reason: `expected a signature that verifies, found ${check.problem}: ${check.reason}` };
+  const check = verifySshSignature(parsed.signature, new TextEncoder().encode(parsed.payload), {
+    namespace: RECEIPT_NAMESPACE,
+  });
+  if (!check.ok)
+    return {
+      ok: false,
+      receipt,
+      reason: `expected a signature that verifies, found ${check.problem}: ${check.reason}`,
+    };
   const fp = fingerprint(check.key);
   const listed = signers.filter((s) => s.principal === SITE_SIGNER && sameKey(s.key, check.key));
-  if (listed.length === 0) return { ok: false, receipt, reason: `expected a signature by the server's key (${SITE_SIGNER} in the allowed signers), found one by key ${fp}` };
+  if (listed.length === 0)
+    return {
+      ok: false,
+      receipt,
+      reason: `expected a signature by the server's key (${SITE_SIGNER} in the allowed signers), found one by key ${fp}`,
+    };
   const ms = Date.parse(receipt.time);
-  if (!Number.isFinite(ms)) return { ok: false, receipt, reason: `expected an RFC 3339 time, found ${JSON.stringify(receipt.time)}` };
+  if (!Number.isFinite(ms))
+    return { ok: false, receipt, reason: `expected an RFC 3339 time, found ${JSON.stringify(receipt.time)}` };
   if (!listed.some((s) => allowsAt(s, RECEIPT_NAMESPACE, Math.floor(ms / 1000)))) {
-    return { ok: false, receipt, reason: `expected key ${fp} to be allowed for ${RECEIPT_NAMESPACE} at ${receipt.time}, found it is not` };
+    return {
+      ok: false,
+      receipt,
+      reason: `expected key ${fp} to be allowed for ${RECEIPT_NAMESPACE} at ${receipt.time}, found it is not`,
+    };
   }
   return { ok: true, receipt, fingerprint: fp };
 }

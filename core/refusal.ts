@@ -43,13 +43,20 @@ function at(schema: unknown, pointer: string[]): unknown {
 export function refusals(schema: object, errors: ErrorObject[] | null | undefined): Refusal[] {
   const found: Refusal[] = [];
   for (const e of errors ?? []) {
-    const path = e.schemaPath.replace(/^#\/?/, '').split('/').filter((s) => s !== '');
+    const path = e.schemaPath
+      .replace(/^#\/?/, '')
+      .split('/')
+      .filter((s) => s !== '');
     const parent = at(schema, path.slice(0, -1));
     const missing = e.keyword === 'required' ? String(e.params['missingProperty']) : undefined;
     // The keyword's own subschema first (a `propertyNames` schema), then a missing field's, then the parent.
-    const named = refusalIn(at(schema, path)) ?? (missing !== undefined ? refusalIn(at(parent, ['properties', missing])) : undefined) ?? refusalIn(parent);
+    const named =
+      refusalIn(at(schema, path)) ??
+      (missing !== undefined ? refusalIn(at(parent, ['properties', missing])) : undefined) ??
+      refusalIn(parent);
     const name: unknown = e.params['propertyName'] ?? e.propertyName ?? e.params['additionalProperty'];
-    if (named) found.push({ instancePath: e.instancePath, ...named, ...(typeof name === 'string' ? { found: name } : {}) });
+    if (named)
+      found.push({ instancePath: e.instancePath, ...named, ...(typeof name === 'string' ? { found: name } : {}) });
   }
   const index = (r: Refusal) => Number(/\/(\d+)(?:\/|$)/.exec(r.instancePath)?.[1] ?? Infinity);
   return found.sort((a, b) => index(a) - index(b) || a.rank - b.rank);

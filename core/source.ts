@@ -38,7 +38,9 @@ export async function readCommit(source: ObjectSource, oid: Oid): Promise<Commit
 export async function readCommitChecked(source: ObjectSource, oid: Oid): Promise<ObjectRead<Commit>> {
   const o = await source.read(oid);
   if (!o) throw new MissingObject(oid);
-  return o.type === 'commit' ? readCommitObject(o.content) : { ok: false, problem: `expected a commit object, found a ${o.type}` };
+  return o.type === 'commit'
+    ? readCommitObject(o.content)
+    : { ok: false, problem: `expected a commit object, found a ${o.type}` };
 }
 
 /** The entries of a tree (none for no tree); MissingObject when the store lacks it. */
@@ -54,7 +56,10 @@ export async function readTree(source: ObjectSource, oid: Oid | undefined): Prom
  * offline verifier's view of a partial clone, whose git would otherwise fetch them.
  */
 export class WithoutObjects implements ObjectSource {
-  constructor(readonly base: ObjectSource, readonly absent: ReadonlySet<Oid>) {}
+  constructor(
+    readonly base: ObjectSource,
+    readonly absent: ReadonlySet<Oid>,
+  ) {}
 
   read(oid: Oid): Promise<StoredObject | null>;
   read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;

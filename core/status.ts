@@ -21,9 +21,11 @@ export function initialStatus(coordinationId: RecordId, clinicalId: Uuid): Coord
 
 /** The file in the layout of the SPEC example (no comments). */
 export function renderStatus(s: CoordinationStatus): string {
-  return `coordination_id: ${s.coordination_id}\nclinical_id: ${s.clinical_id}\nstatus:\n` +
+  return (
+    `coordination_id: ${s.coordination_id}\nclinical_id: ${s.clinical_id}\nstatus:\n` +
     `  lifecycle_state: ${s.status.lifecycle_state}\n  record_open: ${s.status.record_open}\n` +
-    `  record_queryable: ${s.status.record_queryable}\n  record_modifiable: ${s.status.record_modifiable}\n`;
+    `  record_queryable: ${s.status.record_queryable}\n  record_modifiable: ${s.status.record_modifiable}\n`
+  );
 }
 
 /** Read COORDINATION_STATUS.yaml: strict YAML, then the schema. */

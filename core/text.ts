@@ -11,12 +11,15 @@
  * only in a keycap ("5️⃣", U+20E3 next), else "5\uFE0F0 mg" would hide a bit in every digit of a
  * dose. A selector anywhere else, or a run of them (a hidden channel), is refused.
  */
-export const FORBIDDEN_CHARS = new RegExp([
-  '[\\u0000-\\u0008\\u000B-\\u001F\\u007F\\u2028\\u2029\\p{Co}\\p{Cn}\\p{Cs}]',
-  '(?!\\uFE0F)\\p{Default_Ignorable_Code_Point}',
-  '(?<!\\p{Emoji})\\uFE0F',
-  '(?<=[0-9#*])\\uFE0F(?!\\u20E3)',
-].join('|'), 'u');
+export const FORBIDDEN_CHARS = new RegExp(
+  [
+    '[\\u0000-\\u0008\\u000B-\\u001F\\u007F\\u2028\\u2029\\p{Co}\\p{Cn}\\p{Cs}]',
+    '(?!\\uFE0F)\\p{Default_Ignorable_Code_Point}',
+    '(?<!\\p{Emoji})\\uFE0F',
+    '(?<=[0-9#*])\\uFE0F(?!\\u20E3)',
+  ].join('|'),
+  'u',
+);
 const FORBIDDEN_GLOBAL = new RegExp(FORBIDDEN_CHARS.source, 'gu');
 
 /** Characters that show nothing on their own: white space, controls, format and invisible characters, blank patterns. */
@@ -24,7 +27,8 @@ const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\
 const VISIBLE = new RegExp(`(?!${INVISIBLE.source})[^]`, 'u');
 
 /** Why a body that shows nothing is refused (`ccr/message-chars`). */
-export const NOTHING_VISIBLE = 'expected at least one visible character in the body, found only white space or invisible characters';
+export const NOTHING_VISIBLE =
+  'expected at least one visible character in the body, found only white space or invisible characters';
 
 /** True when the text holds at least one character a reader can see (not only spaces or fillers). */
 export function hasVisibleChar(text: string): boolean {
@@ -55,8 +59,10 @@ export function utf8Length(text: string): number {
     const c = text.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) { n += 4; i++; }
-    else n += 3;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
   }
   return n;
 }
@@ -65,14 +71,31 @@ export function utf8Length(text: string): number {
 export function describeChar(ch: string): string {
   const cp = ch.codePointAt(0) ?? 0;
   const named: Record<string, string> = {
-    '\r': 'CR', '\0': 'NUL', '\uFEFF': 'BOM', '\u007F': 'DEL', '\u00AD': 'soft hyphen', '\u200D': 'zero-width joiner',
-    '\u2060': 'word joiner', '\u3164': 'Hangul filler', '\uFFA0': 'halfwidth Hangul filler',
+    '\r': 'CR',
+    '\0': 'NUL',
+    '\uFEFF': 'BOM',
+    '\u007F': 'DEL',
+    '\u00AD': 'soft hyphen',
+    '\u200D': 'zero-width joiner',
+    '\u2060': 'word joiner',
+    '\u3164': 'Hangul filler',
+    '\uFFA0': 'halfwidth Hangul filler',
   };
   const code = 'U+' + cp.toString(16).toUpperCase().padStart(4, '0');
   const selector = (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
-  const kind = named[ch] ?? (cp >= 0xe0000 && cp <= 0xe007f ? 'tag character' : selector ? 'variation selector'
-    : /\p{Co}/u.test(ch) ? 'private-use character' : /\p{Cn}/u.test(ch) ? 'unassigned code point'
-      : /\p{Cs}/u.test(ch) ? 'lone surrogate' : undefined);
+  const kind =
+    named[ch] ??
+    (cp >= 0xe0000 && cp <= 0xe007f
+      ? 'tag character'
+      : selector
+        ? 'variation selector'
+        : /\p{Co}/u.test(ch)
+          ? 'private-use character'
+          : /\p{Cn}/u.test(ch)
+            ? 'unassigned code point'
+            : /\p{Cs}/u.test(ch)
+              ? 'lone surrogate'
+              : undefined);
   return kind ? `${kind} (${code})` : code;
 }
 
@@ -106,7 +129,11 @@ export function scanText(text: string, limits: { maxLine: number; max?: number }
     const length = end - start;
     const chars = length > limits.maxLine ? [...text.slice(start, end)].length : length;
     if (chars > limits.maxLine) {
-      problems.push({ kind: 'line', line, message: `expected lines of at most ${limits.maxLine} characters, found ${chars}` });
+      problems.push({
+        kind: 'line',
+        line,
+        message: `expected lines of at most ${limits.maxLine} characters, found ${chars}`,
+      });
     }
     start = end + 1;
   }

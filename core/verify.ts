@@ -32,24 +32,26 @@ export interface VerifyReport {
 /** Rules that need the server, and why they are skipped offline. */
 export const skippedOffline = [
   'who may push what (ccr/who-*): the principal of each push is known only to the server',
-  'timestamps, commit times and last_updated_at against the server clock '
-    + '(ccr/message-timestamp, ccr/commit-time, ccr/ledger-last-updated: the future bound)',
+  'timestamps, commit times and last_updated_at against the server clock ' +
+    '(ccr/message-timestamp, ccr/commit-time, ccr/ledger-last-updated: the future bound)',
 ];
 
 /** Rules a participant's view cannot show the inputs of (SPEC 12: it holds only its reader's threads). */
 export const skippedInView = [
-  'threads out of this view and commits of main that change only them are not here: '
-    + 'the number of threads and commits of the record, and thread ids in use out of sight (ccr/view-path), '
-    + 'are not known',
-  'a thread shows from the commit its reader joined it, whole: '
-    + 'that commit is judged against nothing earlier of the thread',
+  'threads out of this view and commits of main that change only them are not here: ' +
+    'the number of threads and commits of the record, and thread ids in use out of sight (ccr/view-path), ' +
+    'are not known',
+  'a thread shows from the commit its reader joined it, whole: ' +
+    'that commit is judged against nothing earlier of the thread',
 ];
 
 /** What the verifier cannot say about the merges of a history (said only when it holds some). */
 export function skippedMerges(merges: number): string {
-  return `who brought each of the ${merges} merge commit${merges === 1 ? '' : 's'} (ccr/commit-parents: only sync between sites may): `
-    + 'each was judged as exactly the deterministic sync merge of its parents with merged files that keep the file rules, and the commits of '
-    + 'each side against their own parents; that a side was written before the other side closed, froze or left a thread is not known offline';
+  return (
+    `who brought each of the ${merges} merge commit${merges === 1 ? '' : 's'} (ccr/commit-parents: only sync between sites may): ` +
+    'each was judged as exactly the deterministic sync merge of its parents with merged files that keep the file rules, and the commits of ' +
+    'each side against their own parents; that a side was written before the other side closed, froze or left a thread is not known offline'
+  );
 }
 
 /** The record id a commit's status file claims; null when it has none or an unreadable one. */
@@ -78,8 +80,11 @@ export interface VerifyOptions {
  * that needs an object the repository lacks (a shallow or partial clone) is listed as unjudged,
  * never guessed at. Calls `progress` now and then with the number judged.
  */
-export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: Oid; parents: Oid[] }>, options: VerifyOptions = {}):
-  Promise<VerifyReport> {
+export async function verifyHistory(
+  source: ObjectSource,
+  commits: Array<{ oid: Oid; parents: Oid[] }>,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
   const findings: Finding[] = [];
   const unjudged: VerifyReport['unjudged'] = [];
   const first = commits[0];
@@ -112,7 +117,8 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
   const cameIntoView: NonNullable<VerifyReport['cameIntoView']> = [];
   const cache = new EvaluationCache();
   const AHEAD = 8;
-  for (let i = 1; i <= AHEAD && i < commits.length; i++) void prefetch(source, cache, commits[i]!.oid).catch(() => undefined);
+  for (let i = 1; i <= AHEAD && i < commits.length; i++)
+    void prefetch(source, cache, commits[i]!.oid).catch(() => undefined);
   for (const [i, c] of commits.entries()) {
     const next = commits[i + AHEAD + 1];
     if (next) void prefetch(source, cache, next.oid).catch(() => undefined);
@@ -122,8 +128,10 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
       const context = { recordId: known, allowRoot: i === 0, cache, ...merges };
       const found = await evaluateCommit(source, c.oid, context);
       // In a view a thread joined late arrives whole: its earlier history is out of sight, not broken.
-      const arriving = options.view && c.parents.length <= 1 && !verdict(found).ok
-        ? await threadsComingIntoView(source, c.oid, c.parents[0]) : [];
+      const arriving =
+        options.view && c.parents.length <= 1 && !verdict(found).ok
+          ? await threadsComingIntoView(source, c.oid, c.parents[0])
+          : [];
       if (arriving.length > 0) cameIntoView.push({ commit: c.oid, threads: arriving });
       else findings.push(...found);
     } catch (e) {
@@ -134,11 +142,18 @@ export async function verifyHistory(source: ObjectSource, commits: Array<{ oid: 
   }
   const merges = commits.filter((c) => c.parents.length > 1).length;
   const skipped = [
-    ...skippedOffline, ...merges > 0 ? [skippedMerges(merges)] : [], ...options.view ? skippedInView : [],
+    ...skippedOffline,
+    ...(merges > 0 ? [skippedMerges(merges)] : []),
+    ...(options.view ? skippedInView : []),
   ];
   return {
-    recordId, commits: commits.length, judged: commits.length - unjudged.length - cameIntoView.length,
-    findings, unjudged,
-    ...(recordIdFrom ? { recordIdFrom } : {}), skipped, ...options.view ? { cameIntoView } : {},
+    recordId,
+    commits: commits.length,
+    judged: commits.length - unjudged.length - cameIntoView.length,
+    findings,
+    unjudged,
+    ...(recordIdFrom ? { recordIdFrom } : {}),
+    skipped,
+    ...(options.view ? { cameIntoView } : {}),
   };
 }

@@ -16,7 +16,11 @@ export const threadStatuses = ['open', 'closed', 'archived'] as const;
 export type ThreadStatus = (typeof threadStatuses)[number];
 
 /** Where a thread's status may move from each status (SPEC 8); an archived thread never changes again. */
-export const statusMoves: Record<ThreadStatus, readonly ThreadStatus[]> = { open: ['closed', 'archived'], closed: ['archived'], archived: [] };
+export const statusMoves: Record<ThreadStatus, readonly ThreadStatus[]> = {
+  open: ['closed', 'archived'],
+  closed: ['archived'],
+  archived: [],
+};
 
 /** True when a thread's status may go from `from` to `to` (staying is not a move). */
 export function mayMove(from: ThreadStatus, to: ThreadStatus): boolean {

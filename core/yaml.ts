@@ -40,7 +40,10 @@ function toData(node: Node | null, text: string, problems: YamlProblem[]): unkno
       if (!isPair(pair)) continue;
       const key = pair.key as Node | null;
       if (!isScalar(key) || typeof key.value !== 'string' || key.tag || key.anchor) {
-        problems.push({ ...where(text, key), message: `expected every key to be a string, found ${isScalar(key) ? JSON.stringify(key.value) : 'a complex key'}` });
+        problems.push({
+          ...where(text, key),
+          message: `expected every key to be a string, found ${isScalar(key) ? JSON.stringify(key.value) : 'a complex key'}`,
+        });
         continue;
       }
       if (seen.has(key.value)) {
@@ -49,7 +52,10 @@ function toData(node: Node | null, text: string, problems: YamlProblem[]): unkno
       }
       seen.add(key.value);
       Object.defineProperty(out, key.value, {
-        value: toData(pair.value as Node | null, text, problems), enumerable: true, writable: true, configurable: true,
+        value: toData(pair.value as Node | null, text, problems),
+        enumerable: true,
+        writable: true,
+        configurable: true,
       });
     }
     return out;
@@ -61,20 +67,34 @@ function toData(node: Node | null, text: string, problems: YamlProblem[]): unkno
 /** Read YAML text strictly (one parse). Never throws on content. */
 export function readStrictYaml(text: string): YamlResult {
   const problems: YamlProblem[] = [];
-  const parsed = parseAllDocuments(text, { schema: 'core', version: '1.2', merge: false, uniqueKeys: false, prettyErrors: false, strict: true });
+  const parsed = parseAllDocuments(text, {
+    schema: 'core',
+    version: '1.2',
+    merge: false,
+    uniqueKeys: false,
+    prettyErrors: false,
+    strict: true,
+  });
   const docs = Array.isArray(parsed) ? parsed : [];
-  if (docs.length !== 1) return { ok: false, problems: [{ message: `expected exactly one YAML document, found ${docs.length}` }] };
+  if (docs.length !== 1)
+    return { ok: false, problems: [{ message: `expected exactly one YAML document, found ${docs.length}` }] };
   const doc = docs[0]!;
   // A directive after the last document (`...` then `%YAML 1.1`) belongs to no document and the
   // library drops it silently; the token stream still shows it. Only text with a line starting
   // with `%` can hold one, so the second pass is skipped for every ordinary file.
   if (/^%/m.test(text)) {
     for (const token of new Parser().parse(text)) {
-      if (token.type === 'directive') problems.push({ line: lineAt(text, token.offset), message: `expected no directives, found \`${token.source.trim()}\`` });
+      if (token.type === 'directive')
+        problems.push({
+          line: lineAt(text, token.offset),
+          message: `expected no directives, found \`${token.source.trim()}\``,
+        });
     }
     if (problems.length > 0) return { ok: false, problems };
   }
-  const tags = Object.entries(doc.directives?.tags ?? {}).filter(([handle, prefix]) => !(handle === '!!' && prefix === 'tag:yaml.org,2002:'));
+  const tags = Object.entries(doc.directives?.tags ?? {}).filter(
+    ([handle, prefix]) => !(handle === '!!' && prefix === 'tag:yaml.org,2002:'),
+  );
   if (doc.directives?.yaml.explicit) problems.push({ line: 1, message: 'expected no directives, found `%YAML`' });
   for (const [handle] of tags) problems.push({ line: 1, message: `expected no directives, found \`%TAG ${handle}\`` });
   for (const e of [...doc.errors, ...doc.warnings]) {
@@ -95,10 +115,16 @@ const YAML11_SPECIAL = /^(?:y|yes|n|no|on|off)$|^\d{4}-\d\d?-\d\d?|^[-+]?[\d_]+(
  * YAML 1.1 reader would take it for something else), else double-quoted.
  */
 export function yamlString(value: string): string {
-  const plain = PLAIN_SAFE.test(value) && !YAML11_SPECIAL.test(value) && !/[ :]$/.test(value) && !value.includes(' #') && !value.includes(': ');
+  const plain =
+    PLAIN_SAFE.test(value) &&
+    !YAML11_SPECIAL.test(value) &&
+    !/[ :]$/.test(value) &&
+    !value.includes(' #') &&
+    !value.includes(': ');
   if (plain) {
     const back = parseDocument(`${value}\n`, { schema: 'core', version: '1.2' });
-    if (back.errors.length === 0 && back.contents && isScalar(back.contents) && back.contents.value === value) return value;
+    if (back.errors.length === 0 && back.contents && isScalar(back.contents) && back.contents.value === value)
+      return value;
   }
   return JSON.stringify(value); // a JSON string is a valid YAML double-quoted scalar
 }
@@ -107,19 +133,33 @@ export function yamlString(value: string): string {
 export type ReadResult<T> = { ok: true; value: T } | { ok: false; problems: ReaderProblem[] };
 
 /** Read a YAML file strictly and validate it with a schema; shared by ledger and status. */
-export function readYamlFile<T>(bytes: Uint8Array, path: string | undefined, spec: {
-  maxBytes: number; file: 'ledger' | 'status';
-  validate: ((v: unknown) => v is T) & { errors?: Parameters<typeof describeSchemaErrors>[0] };
-}): ReadResult<T> {
+export function readYamlFile<T>(
+  bytes: Uint8Array,
+  path: string | undefined,
+  spec: {
+    maxBytes: number;
+    file: 'ledger' | 'status';
+    validate: ((v: unknown) => v is T) & { errors?: Parameters<typeof describeSchemaErrors>[0] };
+  },
+): ReadResult<T> {
   const where = path ? { path } : {};
-  const bad = (kind: 'format' | 'schema', message: string, at: { line?: number } = {}) => problem(spec.file, kind, message, { ...where, ...at });
-  if (bytes.length > spec.maxBytes) return { ok: false, problems: [problem('blob', 'too-large', `expected at most ${spec.maxBytes} bytes, found ${bytes.length}`, where)] };
+  const bad = (kind: 'format' | 'schema', message: string, at: { line?: number } = {}) =>
+    problem(spec.file, kind, message, { ...where, ...at });
+  if (bytes.length > spec.maxBytes)
+    return {
+      ok: false,
+      problems: [problem('blob', 'too-large', `expected at most ${spec.maxBytes} bytes, found ${bytes.length}`, where)],
+    };
   const text = decodeUtf8(bytes);
   if (text === null) return { ok: false, problems: [bad('format', 'expected UTF-8, found invalid byte sequences')] };
   const chars = scanText(text, { maxLine: 10_000 });
   if (chars.length > 0) return { ok: false, problems: chars.map((p) => bad('format', p.message, { line: p.line })) };
   const read = readStrictYaml(text);
-  if (!read.ok) return { ok: false, problems: read.problems.map((p) => bad('format', p.message, p.line !== undefined ? { line: p.line } : {})) };
+  if (!read.ok)
+    return {
+      ok: false,
+      problems: read.problems.map((p) => bad('format', p.message, p.line !== undefined ? { line: p.line } : {})),
+    };
   if (!spec.validate(read.value)) {
     return { ok: false, problems: describeSchemaErrors(spec.validate.errors).map((m) => bad('schema', m)) };
   }

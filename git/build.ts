@@ -19,7 +19,12 @@ export interface BuiltCommit {
 }
 
 /** The tree `base` with files written at slash-separated paths (created or replaced). */
-export async function writeFiles(source: ObjectSource, base: Oid | undefined, files: ReadonlyMap<string, Uint8Array>, objects: Map<Oid, PendingObject>): Promise<Oid> {
+export async function writeFiles(
+  source: ObjectSource,
+  base: Oid | undefined,
+  files: ReadonlyMap<string, Uint8Array>,
+  objects: Map<Oid, PendingObject>,
+): Promise<Oid> {
   const entries = new Map((await readTree(source, base)).map((e) => [e.name, e]));
   const sub = new Map<string, Map<string, Uint8Array>>();
   for (const [path, content] of files) {
@@ -41,13 +46,27 @@ export async function writeFiles(source: ObjectSource, base: Oid | undefined, fi
 }
 
 /** Build a commit on `parent` (null for a first commit) that writes `files`. */
-export async function buildCommit(source: ObjectSource, opts: {
-  parent: Oid | null; parentTree?: Oid; files: ReadonlyMap<string, Uint8Array>; message: string; author: Ident; committer?: Ident;
-  signer?: CommitSigner;
-}): Promise<BuiltCommit> {
+export async function buildCommit(
+  source: ObjectSource,
+  opts: {
+    parent: Oid | null;
+    parentTree?: Oid;
+    files: ReadonlyMap<string, Uint8Array>;
+    message: string;
+    author: Ident;
+    committer?: Ident;
+    signer?: CommitSigner;
+  },
+): Promise<BuiltCommit> {
   const objects = new Map<Oid, PendingObject>();
   const tree = await writeFiles(source, opts.parentTree, opts.files, objects);
-  const unsigned = formatCommit({ tree, parents: opts.parent ? [opts.parent] : [], author: opts.author, committer: opts.committer ?? opts.author, message: opts.message });
+  const unsigned = formatCommit({
+    tree,
+    parents: opts.parent ? [opts.parent] : [],
+    author: opts.author,
+    committer: opts.committer ?? opts.author,
+    message: opts.message,
+  });
   const content = opts.signer ? await opts.signer(unsigned) : unsigned;
   return { oid: put(objects, 'commit', content), tree, objects };
 }

@@ -37,9 +37,14 @@ export class CatFileSource implements ObjectSource {
    * @param env extra environment, e.g. the quarantine variables of a pre-receive hook
    */
   constructor(gitdir: string, env: NodeJS.ProcessEnv = {}) {
-    this.#child = spawn('git', ['--git-dir', gitdir, 'cat-file', '--batch'], { env: gitEnv('/dev/null', env), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#child = spawn('git', ['--git-dir', gitdir, 'cat-file', '--batch'], {
+      env: gitEnv('/dev/null', env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stderr = '';
-    this.#child.stderr.on('data', (d: Buffer) => { if (stderr.length < 4096) stderr += d.toString(); });
+    this.#child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 4096) stderr += d.toString();
+    });
     this.#child.stdout.on('data', (d: Buffer) => this.#onData(d));
     this.#child.stdin.on('error', () => undefined);
     const fail = (why: string) => {
@@ -72,7 +77,13 @@ export class CatFileSource implements ObjectSource {
           continue;
         }
         const n = Number(size);
-        this.#current = { pending, type: type as ObjectType, size: n, remaining: n + 1, parts: pending.limit !== undefined && n > pending.limit ? null : [] };
+        this.#current = {
+          pending,
+          type: type as ObjectType,
+          size: n,
+          remaining: n + 1,
+          parts: pending.limit !== undefined && n > pending.limit ? null : [],
+        };
       }
       const r = this.#current;
       const take = Math.min(buf.length, r.remaining);
@@ -81,7 +92,11 @@ export class CatFileSource implements ObjectSource {
       buf = buf.subarray(take);
       if (r.remaining > 0) return;
       this.#current = null;
-      r.pending.resolve({ type: r.type, size: r.size, content: r.parts ? Buffer.concat(r.parts).subarray(0, r.size) : null });
+      r.pending.resolve({
+        type: r.type,
+        size: r.size,
+        content: r.parts ? Buffer.concat(r.parts).subarray(0, r.size) : null,
+      });
     }
   }
 

@@ -48,7 +48,8 @@ async function promisorsOf(gitdir: string): Promise<string[]> {
     const [key = '', value = ''] = line.split(/ (.*)/s);
     const remote = /^remote\.(.*)\.(promisor|partialclonefilter)$/.exec(key);
     if (key === 'extensions.partialclone') remotes.set(value, remotes.get(value) ?? '');
-    else if (remote && remote[2] === 'promisor' && value === 'true') remotes.set(remote[1]!, remotes.get(remote[1]!) ?? '');
+    else if (remote && remote[2] === 'promisor' && value === 'true')
+      remotes.set(remote[1]!, remotes.get(remote[1]!) ?? '');
     else if (remote && remote[2] === 'partialclonefilter') remotes.set(remote[1]!, `filter ${value}`);
   }
   const packs = await fs.readdir(`${gitdir}/objects/pack`).catch(() => [] as string[]);

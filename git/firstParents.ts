@@ -14,7 +14,12 @@ export const FIRST_PARENT_STEPS = 64;
  * first-parent chain within `steps` commits (`old` null: when the whole chain is that short); else
  * null, and the caller asks git (which also knows what to do when `old` is missing or elsewhere).
  */
-export async function firstParentsSince(source: ObjectSource, old: Oid | null, head: Oid, steps = FIRST_PARENT_STEPS): Promise<Oid[] | null> {
+export async function firstParentsSince(
+  source: ObjectSource,
+  old: Oid | null,
+  head: Oid,
+  steps = FIRST_PARENT_STEPS,
+): Promise<Oid[] | null> {
   const chain: Oid[] = [];
   let at: Oid | undefined = head;
   try {

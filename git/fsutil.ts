@@ -18,11 +18,13 @@ export async function syncDir(dir: string): Promise<void> {
 /** fsync every file and folder under `dir`, each folder after what it holds: a tree built in place is then whole on disk. */
 export async function syncTree(dir: string): Promise<void> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  await Promise.all(entries.map(async (e) => {
-    const path = `${dir}/${e.name}`;
-    if (e.isDirectory()) await syncTree(path);
-    else if (e.isFile()) await syncDir(path);
-  }));
+  await Promise.all(
+    entries.map(async (e) => {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory()) await syncTree(path);
+      else if (e.isFile()) await syncDir(path);
+    }),
+  );
   await syncDir(dir);
 }
 

@@ -42,7 +42,10 @@ const UNREADABLE_STALE_MS = 10_000;
 /** True when the lock at `path` belongs to a process that is gone. */
 async function stale(path: string, owner: Owner | null): Promise<boolean> {
   if (owner) return owner.host === hostname() && !alive(owner.pid);
-  const age = await fs.stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+  const age = await fs.stat(path).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  );
   return age > UNREADABLE_STALE_MS;
 }
 
@@ -84,9 +87,14 @@ async function acquireFile(path: string, waitMs: number): Promise<{ release: () 
           else tookOver = true;
           await fs.rm(aside, { force: true });
           continue;
-        } catch { /* someone else took it over first */ }
+        } catch {
+          /* someone else took it over first */
+        }
       }
-      if (waited >= waitMs) throw new RecordLocked(`the record is locked by process ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}`, { lock: path });
+      if (waited >= waitMs)
+        throw new RecordLocked(`the record is locked by process ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}`, {
+          lock: path,
+        });
       await new Promise((r) => setTimeout(r, pause));
     }
   } finally {
@@ -100,7 +108,11 @@ export interface HeldLock {
 }
 
 /** Run `fn` holding the record's lock (`<gitdir>/ccr.lock`), in this process and across processes. */
-export async function withRecordLock<T>(gitdir: string, fn: (lock: HeldLock) => Promise<T>, waitMs = 10_000): Promise<T> {
+export async function withRecordLock<T>(
+  gitdir: string,
+  fn: (lock: HeldLock) => Promise<T>,
+  waitMs = 10_000,
+): Promise<T> {
   const previous = queues.get(gitdir) ?? Promise.resolve();
   let done!: () => void;
   const mine = new Promise<void>((r) => (done = r));
@@ -132,12 +144,16 @@ export function holdRecordLock(gitdir: string, until: Promise<unknown>, waitMs =
       gaveUp = true;
       failed(new RecordLocked(`the record stayed locked for ${waitMs / 1000} s`, { lock: `${gitdir}/ccr.lock` }));
     }, waitMs);
-    withRecordLock(gitdir, async () => {
-      clearTimeout(timer);
-      if (gaveUp) return;
-      held();
-      await until.catch(() => undefined);
-    }, waitMs).catch((e: Error) => {
+    withRecordLock(
+      gitdir,
+      async () => {
+        clearTimeout(timer);
+        if (gaveUp) return;
+        held();
+        await until.catch(() => undefined);
+      },
+      waitMs,
+    ).catch((e: Error) => {
       clearTimeout(timer);
       failed(e);
     });

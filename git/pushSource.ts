@@ -33,7 +33,9 @@ function looseHeader(compressed: Buffer): { type: ObjectType; size: number; star
       continue;
     }
     const [type, size] = head.subarray(0, nul).toString('latin1').split(' ');
-    return type && TYPES.has(type) && /^\d+$/.test(size ?? '') ? { type: type as ObjectType, size: Number(size), start: nul + 1 } : null;
+    return type && TYPES.has(type) && /^\d+$/.test(size ?? '')
+      ? { type: type as ObjectType, size: Number(size), start: nul + 1 }
+      : null;
   }
   return null;
 }
@@ -53,7 +55,12 @@ export class PushSource implements ObjectSource {
    * @param recent objects read from earlier pushes' quarantines (content-addressed, so safe to
    *   reuse for reading; never taken as proof that the record has them)
    */
-  constructor(readonly quarantine: string | undefined, readonly repo: IsoGitSource, private readonly env: NodeJS.ProcessEnv, private readonly recent?: ObjectCache) {}
+  constructor(
+    readonly quarantine: string | undefined,
+    readonly repo: IsoGitSource,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly recent?: ObjectCache,
+  ) {}
 
   /** The object as a loose file of the quarantine, or null when it is not one. */
   async #loose(oid: Oid, limit: number | undefined): Promise<StoredObject<Uint8Array | null> | null> {
@@ -83,7 +90,11 @@ export class PushSource implements ObjectSource {
     } catch {
       return null;
     }
-    if (packs.length === 0 || packs.reduce((n, f) => n + statSync(`${this.quarantine}/pack/${f}`).size, 0) > IN_PROCESS_PACK_BYTES) return null;
+    if (
+      packs.length === 0 ||
+      packs.reduce((n, f) => n + statSync(`${this.quarantine}/pack/${f}`).size, 0) > IN_PROCESS_PACK_BYTES
+    )
+      return null;
     this.#view = mkdtempSync(join(tmpdir(), 'ccr-quarantine-'));
     symlinkSync(this.quarantine, `${this.#view}/objects`);
     return (this.#packed = new IsoGitSource(this.#view, 1024 * 1024, true));

@@ -21,14 +21,24 @@ async function typesOf(gitdir: string, oids: string[], env: NodeJS.ProcessEnv): 
 }
 
 /** The commits among `commits` that are not in the history of `tips`. */
-async function commitsOutside(gitdir: string, tips: readonly string[], commits: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+async function commitsOutside(
+  gitdir: string,
+  tips: readonly string[],
+  commits: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
   const input = [...commits, ...tips.map((tip) => `^${tip}`)].join('\n') + '\n';
   const listed = new Set((await git(['--git-dir', gitdir, 'rev-list', '--stdin'], { env, input })).split('\n'));
   return commits.filter((c) => listed.has(c));
 }
 
 /** Every object id reachable from `tips`, less those reachable from `except`. */
-async function objectsOf(gitdir: string, tips: readonly string[], except: readonly string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+async function objectsOf(
+  gitdir: string,
+  tips: readonly string[],
+  except: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
   const input = [...tips, ...except.map((x) => `^${x}`)].join('\n') + '\n';
   const out = await git(['--git-dir', gitdir, 'rev-list', '--objects', '--no-object-names', '--stdin'], { env, input });
   return out.split('\n').filter(Boolean);
@@ -52,7 +62,12 @@ export class Reachability {
    * The ids among `oids` that are not reachable from `tips` in the repository (empty: every one
    * may be served). An object the repository does not hold is not reachable.
    */
-  async unreachable(gitdir: string, tips: readonly Oid[], oids: readonly string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  async unreachable(
+    gitdir: string,
+    tips: readonly Oid[],
+    oids: readonly string[],
+    env: NodeJS.ProcessEnv,
+  ): Promise<string[]> {
     const tipSet = new Set<string>(tips);
     const asked = [...new Set(oids)].filter((o) => !tipSet.has(o));
     if (asked.length === 0) return [];
@@ -60,7 +75,7 @@ export class Reachability {
     const types = await typesOf(gitdir, asked, env);
     const out = asked.filter((o) => !types.has(o));
     const commits = asked.filter((o) => types.get(o) === 'commit');
-    if (commits.length > 0) out.push(...await commitsOutside(gitdir, tips, commits, env));
+    if (commits.length > 0) out.push(...(await commitsOutside(gitdir, tips, commits, env)));
     const others = asked.filter((o) => types.has(o) && types.get(o) !== 'commit');
     if (others.length > 0) {
       const reachable = await this.#objects(gitdir, tips, env);

@@ -33,10 +33,13 @@ async function leftovers(gitdir: string): Promise<string[]> {
   for (const name of await entries(`${gitdir}/objects`)) {
     const path = `${gitdir}/objects/${name}`;
     if (name.startsWith('tmp_objdir-incoming-') || name.startsWith('incoming-')) found.push(path);
-    else if (/^[0-9a-f]{2}$/.test(name)) for (const f of await entries(path)) if (f.startsWith('tmp_obj_')) found.push(`${path}/${f}`);
+    else if (/^[0-9a-f]{2}$/.test(name))
+      for (const f of await entries(path)) if (f.startsWith('tmp_obj_')) found.push(`${path}/${f}`);
   }
-  for (const f of await entries(`${gitdir}/objects/pack`)) if (f.startsWith('tmp_')) found.push(`${gitdir}/objects/pack/${f}`);
-  for (const f of await entries(gitdir)) if (f.includes('.tmp-') || f.startsWith(SCRATCH_PREFIX)) found.push(`${gitdir}/${f}`);
+  for (const f of await entries(`${gitdir}/objects/pack`))
+    if (f.startsWith('tmp_')) found.push(`${gitdir}/objects/pack/${f}`);
+  for (const f of await entries(gitdir))
+    if (f.includes('.tmp-') || f.startsWith(SCRATCH_PREFIX)) found.push(`${gitdir}/${f}`);
   return found;
 }
 
@@ -48,7 +51,14 @@ async function leftovers(gitdir: string): Promise<string[]> {
 export async function recoverRepository(gitdir: string): Promise<string[]> {
   const found = await leftovers(gitdir);
   if (found.length === 0) return [];
-  const ages = await Promise.all(found.map((p) => fs.stat(p).then((s) => Date.now() - s.mtimeMs, () => Infinity)));
+  const ages = await Promise.all(
+    found.map((p) =>
+      fs.stat(p).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => Infinity,
+      ),
+    ),
+  );
   const youngest = Math.min(...ages);
   if (youngest < SETTLE_MS) await new Promise((r) => setTimeout(r, SETTLE_MS - youngest));
   const removed: string[] = [];

@@ -42,7 +42,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Move `ref` to `next` only if it still points at `expected` (null: only if it does not exist).
  * Returns false when it moved meanwhile. Waits up to `waitMs` for a lock held by another process.
  */
-export async function compareAndSwapRef(gitdir: string, ref: string, next: Oid, expected: Oid | null, waitMs = 5000): Promise<boolean> {
+export async function compareAndSwapRef(
+  gitdir: string,
+  ref: string,
+  next: Oid,
+  expected: Oid | null,
+  waitMs = 5000,
+): Promise<boolean> {
   const path = `${gitdir}/${ref}`;
   const lock = `${path}.lock`;
   await fs.mkdir(dirname(path), { recursive: true });

@@ -25,7 +25,12 @@ export interface RemoteOptions {
   timeoutMs?: number;
 }
 
-const git = (o: RemoteOptions, args: string[]) => runGit([...(o.gitArgs ?? []), ...args], { cwd: o.dir, ...(o.env ? { env: o.env } : {}), timeoutMs: o.timeoutMs ?? 120_000 });
+const git = (o: RemoteOptions, args: string[]) =>
+  runGit([...(o.gitArgs ?? []), ...args], {
+    cwd: o.dir,
+    ...(o.env ? { env: o.env } : {}),
+    timeoutMs: o.timeoutMs ?? 120_000,
+  });
 
 /** Push main and classify the result. */
 export async function pushMain(o: RemoteOptions): Promise<PushOutcome> {
@@ -33,14 +38,26 @@ export async function pushMain(o: RemoteOptions): Promise<PushOutcome> {
   const text = `${r.stdout.toString()}\n${r.stderr}`;
   if (r.code === 0) {
     // The server's signed receipt, from its remote: lines (core/receipt.ts).
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('remote: ')).map((l) => l.slice(8).replace(/(\x1b\[K)+$/, '').trimEnd());
+    const lines = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('remote: '))
+      .map((l) =>
+        l
+          .slice(8)
+          .replace(/(\x1b\[K)+$/, '')
+          .trimEnd(),
+      );
     const start = lines.indexOf('-----BEGIN CCR RECEIPT-----');
     const end = lines.indexOf('-----END CCR RECEIPT-----', start);
-    return start !== -1 && end !== -1 ? { outcome: 'accepted', receipt: `${lines.slice(start, end + 1).join('\n')}\n` } : { outcome: 'accepted' };
+    return start !== -1 && end !== -1
+      ? { outcome: 'accepted', receipt: `${lines.slice(start, end + 1).join('\n')}\n` }
+      : { outcome: 'accepted' };
   }
   if (text.includes(MAIN_MOVED)) return { outcome: 'behind' };
-  if (/pre-receive hook declined/.test(text)) return { outcome: 'refused', lines: text.split('\n').filter((l) => l.startsWith('remote: ')) };
-  if (/\(fetch first\)|\(non-fast-forward\)|failed to update ref|cannot lock ref|stale info/.test(text)) return { outcome: 'behind' };
+  if (/pre-receive hook declined/.test(text))
+    return { outcome: 'refused', lines: text.split('\n').filter((l) => l.startsWith('remote: ')) };
+  if (/\(fetch first\)|\(non-fast-forward\)|failed to update ref|cannot lock ref|stale info/.test(text))
+    return { outcome: 'behind' };
   return { outcome: 'unknown', detail: r.stderr.trim().split('\n').slice(-2).join(' ') };
 }
 
@@ -48,7 +65,12 @@ export async function pushMain(o: RemoteOptions): Promise<PushOutcome> {
  * After an unknown outcome: fetch the server's main and say whether `commit` is in it. Tries
  * `attempts` times (the server may be coming back); still unknown when no fetch succeeded.
  */
-export async function settlePush(o: RemoteOptions, commit: string, attempts = 20, pauseMs = 250): Promise<'landed' | 'missing' | 'unknown'> {
+export async function settlePush(
+  o: RemoteOptions,
+  commit: string,
+  attempts = 20,
+  pauseMs = 250,
+): Promise<'landed' | 'missing' | 'unknown'> {
   const remote = o.remote ?? 'origin';
   for (let i = 0; i < attempts; i++) {
     const fetched = await git(o, ['fetch', '--quiet', remote, `+refs/heads/main:refs/remotes/${remote}/main`]);

@@ -14,7 +14,10 @@ export class Repository {
    * @param gitdir the git directory (`<id>.git` for a bare repository, `<dir>/.git` otherwise)
    * @param worktree the working tree, for a working copy
    */
-  constructor(readonly gitdir: string, readonly worktree?: string) {
+  constructor(
+    readonly gitdir: string,
+    readonly worktree?: string,
+  ) {
     this.source = new IsoGitSource(gitdir);
   }
 
@@ -40,7 +43,9 @@ export class Repository {
   async list(commit: Oid, folder: string): Promise<Array<{ name: string; oid: Oid; mode: string }>> {
     let tree: Oid | undefined = await this.treeOf(commit);
     for (const part of folder.split('/').filter(Boolean)) {
-      const entries: ReturnType<typeof parseTree> = tree ? parseTree((await this.source.read(tree))?.content ?? new Uint8Array()) : null;
+      const entries: ReturnType<typeof parseTree> = tree
+        ? parseTree((await this.source.read(tree))?.content ?? new Uint8Array())
+        : null;
       tree = entries?.find((e) => e.name === part && isTreeEntry(e))?.oid;
     }
     if (!tree) return [];
@@ -50,7 +55,9 @@ export class Repository {
   /** The content of a file of a commit, or null when it does not exist. */
   async readFile(commit: Oid, path: string): Promise<Uint8Array | null> {
     const slash = path.lastIndexOf('/');
-    const entry = (await this.list(commit, slash === -1 ? '' : path.slice(0, slash))).find((e) => e.name === path.slice(slash + 1));
+    const entry = (await this.list(commit, slash === -1 ? '' : path.slice(0, slash))).find(
+      (e) => e.name === path.slice(slash + 1),
+    );
     if (!entry || isTreeEntry(entry)) return null;
     return (await this.source.read(entry.oid))?.content ?? null;
   }

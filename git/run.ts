@@ -14,7 +14,8 @@ const REAL_OBJECTS = { GIT_NO_REPLACE_OBJECTS: '1', GIT_GRAFT_FILE: '/dev/null/c
 /** Environment for every git CCR runs: no system config, the given global config (or none), no replace refs or grafts. */
 export function gitEnv(globalConfig = '/dev/null', extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SystemRoot']) if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SystemRoot'])
+    if (process.env[key] !== undefined) env[key] = process.env[key];
   const own = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: globalConfig, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   return { ...env, ...own, ...extra, ...REAL_OBJECTS };
 }
@@ -61,7 +62,12 @@ export function killRunningGroups(): void {
 export function runGit(args: string[], opts: RunOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const own = opts.timeoutMs !== undefined || opts.signal !== undefined;
-    const child = spawn('git', args, { cwd: opts.cwd, env: opts.env ?? gitEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: own });
+    const child = spawn('git', args, {
+      cwd: opts.cwd,
+      env: opts.env ?? gitEnv(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: own,
+    });
     let killed = false;
     const kill = () => {
       killed = true;
@@ -83,15 +89,32 @@ export function runGit(args: string[], opts: RunOptions = {}): Promise<GitResult
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
-    child.stdin.on('error', () => { /* git may exit before reading all input; its exit code says why */ });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ...(killed ? { killed } : {}) }));
+    child.stdin.on('error', () => {
+      /* git may exit before reading all input; its exit code says why */
+    });
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ...(killed ? { killed } : {}),
+      }),
+    );
     child.stdin.end(opts.input ?? '');
   });
 }
 
 /** Run git and give its stdout as text; a non-zero exit is a GitFailure. */
-export async function git(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Uint8Array | string } = {}): Promise<string> {
+export async function git(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Uint8Array | string } = {},
+): Promise<string> {
   const r = await runGit(args, opts);
-  if (r.code !== 0) throw new GitFailure(`git ${args[0]} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`, { args, code: r.code, stderr: r.stderr });
+  if (r.code !== 0)
+    throw new GitFailure(`git ${args[0]} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+      args,
+      code: r.code,
+      stderr: r.stderr,
+    });
   return r.stdout.toString('utf8');
 }

@@ -5,7 +5,12 @@
 import { execFile } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
 import { InvalidInput } from '../core/errors.js';
-import { addCommitSignature, extractCommitSignature, signCommit, verifyCommitSignature } from '../core/ssh/commitSignature.js';
+import {
+  addCommitSignature,
+  extractCommitSignature,
+  signCommit,
+  verifyCommitSignature,
+} from '../core/ssh/commitSignature.js';
 import type { CommitSigner } from './build.js';
 
 /** Sign with an Ed25519 key held in memory (the site key). */
@@ -18,7 +23,10 @@ export function givenSignature(armored: string): CommitSigner {
   return async (unsigned) => {
     const signed = addCommitSignature(unsigned, armored);
     const check = verifyCommitSignature(signed);
-    if (!check.ok) throw new InvalidInput(`expected a signature that verifies over the commit, found one that does not: ${check.reason}`);
+    if (!check.ok)
+      throw new InvalidInput(
+        `expected a signature that verifies over the commit, found one that does not: ${check.reason}`,
+      );
     return signed;
   };
 }
@@ -28,25 +36,35 @@ export function givenSignature(armored: string): CommitSigner {
  * payload. KEY is a private key file, or a public key whose private half an ssh-agent holds.
  */
 export function sshKeygenSigner(keyFile: string, program = 'ssh-keygen'): CommitSigner {
-  return (unsigned) => new Promise((resolve, reject) => {
-    const { payload, headers } = extractCommitSignature(unsigned);
-    if (headers) {
-      reject(new InvalidInput('expected an unsigned commit, found one with a gpgsig header'));
-      return;
-    }
-    const child = execFile(program, ['-Y', 'sign', '-n', 'git', '-f', keyFile], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new InvalidInput(`could not sign with ${keyFile}: ${(stderr || err.message).trim().split('\n').pop()}`, { hint: 'ccr config set signing-key PATH names an ssh private key (or a public key held by ssh-agent)' }));
+  return (unsigned) =>
+    new Promise((resolve, reject) => {
+      const { payload, headers } = extractCommitSignature(unsigned);
+      if (headers) {
+        reject(new InvalidInput('expected an unsigned commit, found one with a gpgsig header'));
         return;
       }
-      try {
-        resolve(addCommitSignature(unsigned, stdout));
-      } catch (e) {
-        reject(e);
-      }
+      const child = execFile(
+        program,
+        ['-Y', 'sign', '-n', 'git', '-f', keyFile],
+        { encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => {
+          if (err) {
+            reject(
+              new InvalidInput(`could not sign with ${keyFile}: ${(stderr || err.message).trim().split('\n').pop()}`, {
+                hint: 'ccr config set signing-key PATH names an ssh private key (or a public key held by ssh-agent)',
+              }),
+            );
+            return;
+          }
+          try {
+            resolve(addCommitSignature(unsigned, stdout));
+          } catch (e) {
+            reject(e);
+          }
+        },
+      );
+      // ssh-keygen may exit before reading the payload (an unreadable key): its exit status says why.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(Buffer.from(payload));
     });
-    // ssh-keygen may exit before reading the payload (an unreadable key): its exit status says why.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(Buffer.from(payload));
-  });
 }

@@ -58,7 +58,11 @@ export class IsoGitSource implements ObjectSource {
    * @param synchronous read files with blocking calls: right in a validator thread, where a
    *   thread-pool round trip per file costs more than the read
    */
-  constructor(readonly gitdir: string, cacheBytes = 16 * 1024 * 1024, synchronous = false) {
+  constructor(
+    readonly gitdir: string,
+    cacheBytes = 16 * 1024 * 1024,
+    synchronous = false,
+  ) {
     this.#recent = new ObjectCache(cacheBytes);
     this.#fs = synchronous ? (synchronousFs as unknown as FsClient) : nodeFs;
   }
@@ -74,7 +78,13 @@ export class IsoGitSource implements ObjectSource {
     let found = this.#recent.get(oid);
     if (!found) {
       try {
-        const o = await git.readObject({ fs: this.#fs, gitdir: this.gitdir, oid, format: 'content', cache: this.#packCache });
+        const o = await git.readObject({
+          fs: this.#fs,
+          gitdir: this.gitdir,
+          oid,
+          format: 'content',
+          cache: this.#packCache,
+        });
         found = { type: o.type as ObjectType, content: o.object as Uint8Array };
         this.remember(oid, found);
       } catch (e) {
@@ -90,10 +100,14 @@ export class IsoGitSource implements ObjectSource {
 const synchronousFs = {
   promises: {
     readFile: async (p: string, o?: Parameters<typeof nodeFs.readFileSync>[1]) => nodeFs.readFileSync(p, o),
-    writeFile: async (p: string, d: Uint8Array | string, o?: Parameters<typeof nodeFs.writeFileSync>[2]) => nodeFs.writeFileSync(p, d, o),
+    writeFile: async (p: string, d: Uint8Array | string, o?: Parameters<typeof nodeFs.writeFileSync>[2]) =>
+      nodeFs.writeFileSync(p, d, o),
     unlink: async (p: string) => nodeFs.unlinkSync(p),
-    readdir: async (p: string, o?: { encoding?: null; withFileTypes?: false; recursive?: boolean }) => nodeFs.readdirSync(p, o),
-    mkdir: async (p: string, o?: Parameters<typeof nodeFs.mkdirSync>[1]) => { nodeFs.mkdirSync(p, o); },
+    readdir: async (p: string, o?: { encoding?: null; withFileTypes?: false; recursive?: boolean }) =>
+      nodeFs.readdirSync(p, o),
+    mkdir: async (p: string, o?: Parameters<typeof nodeFs.mkdirSync>[1]) => {
+      nodeFs.mkdirSync(p, o);
+    },
     rmdir: async (p: string) => nodeFs.rmdirSync(p),
     stat: async (p: string, o?: { bigint?: false }) => nodeFs.statSync(p, o),
     lstat: async (p: string, o?: { bigint?: false }) => nodeFs.lstatSync(p, o),
@@ -111,7 +125,10 @@ export function withLimit(o: PendingObject, limit: number | undefined): StoredOb
 
 /** A source that sees objects not yet written (a commit being judged before it is stored). */
 export class OverlaySource implements ObjectSource {
-  constructor(readonly base: ObjectSource, readonly pending: ReadonlyMap<Oid, PendingObject>) {}
+  constructor(
+    readonly base: ObjectSource,
+    readonly pending: ReadonlyMap<Oid, PendingObject>,
+  ) {}
 
   read(oid: Oid): Promise<StoredObject | null>;
   read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
@@ -123,18 +140,29 @@ export class OverlaySource implements ObjectSource {
 }
 
 /** Write one loose object durably; an object already present is left as it is. */
-export async function writeLooseObject(gitdir: string, type: ObjectType, content: Uint8Array, oid = hashObject(type, content)): Promise<Oid> {
+export async function writeLooseObject(
+  gitdir: string,
+  type: ObjectType,
+  content: Uint8Array,
+  oid = hashObject(type, content),
+): Promise<Oid> {
   const dir = `${gitdir}/objects/${oid.slice(0, 2)}`;
   const file = `${dir}/${oid.slice(2)}`;
   try {
     await fs.access(file);
     return oid;
-  } catch { /* not there yet */ }
+  } catch {
+    /* not there yet */
+  }
   await fs.mkdir(dir, { recursive: true });
   // Level 1, as git itself writes loose objects (core.looseCompression); a temporary file named
   // the way git names its own, so that git's tools know it for one.
   const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
-  await writeFileDurable(file, data, { mode: 0o444, syncFolder: false, tmp: `${dir}/tmp_obj_${randomBytes(6).toString('hex')}` });
+  await writeFileDurable(file, data, {
+    mode: 0o444,
+    syncFolder: false,
+    tmp: `${dir}/tmp_obj_${randomBytes(6).toString('hex')}`,
+  });
   return oid;
 }
 

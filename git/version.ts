@@ -23,7 +23,9 @@ export function gitVersion(env: NodeJS.ProcessEnv = process.env): Promise<GitVer
   return new Promise((resolve) => {
     const child = spawn('git', ['--version'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', () => resolve(null));
     child.on('close', (code) => {
       const m = /(\d+)\.(\d+)/.exec(out);

@@ -27,9 +27,15 @@ async function readMarker(gitdir: string): Promise<Oid | null> {
 export async function checkout(repo: Repository, from: Oid | null, to: Oid): Promise<void> {
   if (!repo.worktree) return;
   const args = from ? ['read-tree', '-m', '-u', from, to] : ['read-tree', '-m', '-u', to];
-  const r = await runGit(args, { cwd: repo.worktree, env: gitEnv('/dev/null', { GIT_DIR: repo.gitdir, GIT_WORK_TREE: repo.worktree }) });
+  const r = await runGit(args, {
+    cwd: repo.worktree,
+    env: gitEnv('/dev/null', { GIT_DIR: repo.gitdir, GIT_WORK_TREE: repo.worktree }),
+  });
   if (r.code !== 0) {
-    throw new WorkingCopyConflict(`the working copy has local changes that conflict with the record; commit nothing by hand in a CCR working copy, and restore the files with \`git checkout -- .\` (${r.stderr.trim().split('\n')[0] ?? ''})`, { stderr: r.stderr, committed: to });
+    throw new WorkingCopyConflict(
+      `the working copy has local changes that conflict with the record; commit nothing by hand in a CCR working copy, and restore the files with \`git checkout -- .\` (${r.stderr.trim().split('\n')[0] ?? ''})`,
+      { stderr: r.stderr, committed: to },
+    );
   }
   await writeMarker(repo.gitdir, to);
 }
@@ -44,7 +50,8 @@ async function writeMarker(gitdir: string, oid: Oid): Promise<void> {
 export async function prepareWorktree(repo: Repository, head: Oid | null): Promise<void> {
   if (!repo.worktree) return;
   const symbolic = (await fs.readFile(`${repo.gitdir}/HEAD`, 'utf8').catch(() => '')).trim();
-  if (symbolic !== `ref: ${MAIN}`) throw new WorkingCopyConflict(`the working copy must have \`main\` checked out, found ${JSON.stringify(symbolic)}`);
+  if (symbolic !== `ref: ${MAIN}`)
+    throw new WorkingCopyConflict(`the working copy must have \`main\` checked out, found ${JSON.stringify(symbolic)}`);
   if (!head) return;
   const marker = await readMarker(repo.gitdir);
   if (marker === head) return;

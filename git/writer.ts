@@ -47,7 +47,11 @@ export interface Written<T> {
  * Write one commit. `prepare` computes the change from the current head (null for a new record)
  * and is called again if `main` moves; it may throw to refuse (thread closed, author invalid).
  */
-export async function writeCommit<T>(repo: Repository, opts: WriteOptions, prepare: (head: Oid | null) => Promise<Change<T>>): Promise<Written<T>> {
+export async function writeCommit<T>(
+  repo: Repository,
+  opts: WriteOptions,
+  prepare: (head: Oid | null) => Promise<Change<T>>,
+): Promise<Written<T>> {
   return withRecordLock(repo.gitdir, async () => {
     const attempts = opts.attempts ?? 5;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -55,13 +59,25 @@ export async function writeCommit<T>(repo: Repository, opts: WriteOptions, prepa
       await prepareWorktree(repo, head);
       const change = await prepare(head);
       const now = (opts.now ?? Date.now)();
-      const ident: Ident = { name: opts.author.name, email: opts.author.email, timestamp: Math.floor(now / 1000), timezone: '+0000' };
+      const ident: Ident = {
+        name: opts.author.name,
+        email: opts.author.email,
+        timestamp: Math.floor(now / 1000),
+        timezone: '+0000',
+      };
       const built = await buildCommit(repo.source, {
-        parent: head, files: change.files, message: change.message, author: ident,
+        parent: head,
+        files: change.files,
+        message: change.message,
+        author: ident,
         ...(opts.signer ? { signer: opts.signer } : {}),
         ...(head ? { parentTree: await repo.treeOf(head) } : {}),
       });
-      const findings = await evaluateCommit(new OverlaySource(repo.source, built.objects), built.oid, { ...opts.context, allowRoot: head === null, ...(opts.cache ? { cache: opts.cache } : {}) });
+      const findings = await evaluateCommit(new OverlaySource(repo.source, built.objects), built.oid, {
+        ...opts.context,
+        allowRoot: head === null,
+        ...(opts.cache ? { cache: opts.cache } : {}),
+      });
       const errors = errorsOf(findings);
       if (errors.length > 0) throw new RuleViolation(errors);
       await writeObjects(repo.gitdir, built.objects);
@@ -70,7 +86,10 @@ export async function writeCommit<T>(repo: Repository, opts: WriteOptions, prepa
         await checkout(repo, head, built.oid).catch((e: unknown) => {
           // The change is in the record: say so, lest the caller write it again.
           if (!(e instanceof WorkingCopyConflict)) throw e;
-          throw new WorkingCopyConflict(`the change was committed (${built.oid.slice(0, 12)}) but the files were not updated: ${e.message}`, e.data);
+          throw new WorkingCopyConflict(
+            `the change was committed (${built.oid.slice(0, 12)}) but the files were not updated: ${e.message}`,
+            e.data,
+          );
         });
         return { commit: built.oid, parent: head, result: change.result };
       }

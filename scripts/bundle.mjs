@@ -15,9 +15,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bundle');
 /** Worker thread modules, started by URL: `new URL('./<name>Worker.js', import.meta.url)`. */
-const workers = ['server', 'store', 'sync'].flatMap((dir) =>
-  readdirSync(join(root, 'dist', dir), { recursive: true, encoding: 'utf8' })
-    .filter((f) => /Worker\.js$/.test(f)).map((f) => join(root, 'dist', dir, f)))
+const workers = ['server', 'store', 'sync']
+  .flatMap((dir) =>
+    readdirSync(join(root, 'dist', dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /Worker\.js$/.test(f))
+      .map((f) => join(root, 'dist', dir, f)),
+  )
   // The spawn helper is a process of its own, started like a worker: by URL, next to its starter.
   .concat(join(root, 'dist', 'server', 'spawnHelper.js'));
 
@@ -38,6 +41,8 @@ const result = await build({
   // A native addon: loaded by Node from node_modules.
   external: ['better-sqlite3'],
   // CommonJS dependencies (isomorphic-git, ajv) call require() for Node's own modules.
-  banner: { js: "import { createRequire as __ccrCreateRequire } from 'node:module'; const require = __ccrCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ccrCreateRequire } from 'node:module'; const require = __ccrCreateRequire(import.meta.url);",
+  },
 });
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));

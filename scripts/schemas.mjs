@@ -26,12 +26,20 @@ const outputs = {
   // The first error only, as store/sqlite/migrateJson.ts compiled it at run time (its refusal names it).
   'principalsJsonValidator.ts': { validatePrincipalsJson: 'principals-json.schema.json' },
   // Request bodies of the JSON API (server/bodies/): loaded by the server only.
-  'apiValidators.ts': { validateWebhookBody: 'api/webhook.schema.json', validatePrincipalInput: 'api/principal.schema.json',
-    validateMessageBody: 'api/message.schema.json', validateThreadUpdateBody: 'api/thread-update.schema.json',
-    validateThreadBody: 'api/thread.schema.json', validateRecordBody: 'api/record.schema.json' },
+  'apiValidators.ts': {
+    validateWebhookBody: 'api/webhook.schema.json',
+    validatePrincipalInput: 'api/principal.schema.json',
+    validateMessageBody: 'api/message.schema.json',
+    validateThreadUpdateBody: 'api/thread-update.schema.json',
+    validateThreadBody: 'api/thread.schema.json',
+    validateRecordBody: 'api/record.schema.json',
+  },
   // Token and key bodies, refused in ajv's words; apart, as they need ajv's unicode length helper.
-  'identityValidators.ts': { validateNewToken: 'api/token.schema.json', validateTokenId: 'api/token-id.schema.json',
-    validateNewKey: 'api/key.schema.json' },
+  'identityValidators.ts': {
+    validateNewToken: 'api/token.schema.json',
+    validateTokenId: 'api/token-id.schema.json',
+    validateNewKey: 'api/key.schema.json',
+  },
 };
 /** Options of an output other than the default ones. */
 const firstErrorOnly = new Set(['principalsJsonValidator.ts']);
@@ -40,16 +48,30 @@ const firstErrorOnly = new Set(['principalsJsonValidator.ts']);
  * units), so their lengths are counted so (`unicode: false`), and a body may be an object or an
  * array at the top (an array reached the first field's check, not "expected a JSON object").
  */
-const extraOptions = { 'apiValidators.ts': { unicode: false, allowUnionTypes: true, logger: quietAbout('DEPRECATED: option unicode') } };
+const extraOptions = {
+  'apiValidators.ts': { unicode: false, allowUnionTypes: true, logger: quietAbout('DEPRECATED: option unicode') },
+};
 
 /** ajv's logger without one known warning (the option is deprecated, and chosen on purpose). */
 function quietAbout(prefix) {
-  return { log: console.log, warn: (...a) => { if (!String(a[0]).startsWith(prefix)) console.warn(...a); }, error: console.error };
+  return {
+    log: console.log,
+    warn: (...a) => {
+      if (!String(a[0]).startsWith(prefix)) console.warn(...a);
+    },
+    error: console.error,
+  };
 }
 
 /** The module text of one output: ajv's standalone code for its schemas, as an ES module. */
 function generate(validators, allErrors, extra = {}) {
-  const ajv = new Ajv({ allErrors, strict: true, strictRequired: allErrors, code: { source: true, esm: true }, ...extra });
+  const ajv = new Ajv({
+    allErrors,
+    strict: true,
+    strictRequired: allErrors,
+    code: { source: true, esm: true },
+    ...extra,
+  });
   // CCR's annotation: the sentence a reader names when a subschema fails (core/refusal.ts); no code.
   ajv.addKeyword({ keyword: 'refusal', schemaType: 'object' });
   const ids = {};
@@ -78,7 +100,11 @@ for (const [file, validators] of Object.entries(outputs)) {
   const out = join(root, 'core', 'generated', file);
   if (process.argv.includes('--check')) {
     let committed = '';
-    try { committed = readFileSync(out, 'utf8'); } catch { /* missing: not current */ }
+    try {
+      committed = readFileSync(out, 'utf8');
+    } catch {
+      /* missing: not current */
+    }
     if (committed !== text) {
       console.error(`${out} is not what schemas/ give: run node scripts/schemas.mjs`);
       stale = true;

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
-const say = (m) => { if (!quiet) console.error(`setup: ${m}`); };
+const say = (m) => {
+  if (!quiet) console.error(`setup: ${m}`);
+};
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
@@ -22,7 +24,10 @@ const chromium = process.env.CCR_CHROMIUM ?? '/usr/bin/chromium';
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 /** Install Debian packages, as root or through a sudo that asks nothing; `what` names them for the error. */
 const aptInstall = (packages, what) => {
-  if (!has('apt-get')) throw new Error(`${what} is missing: install it with your package manager (Debian: apt-get install ${packages.join(' ')})`);
+  if (!has('apt-get'))
+    throw new Error(
+      `${what} is missing: install it with your package manager (Debian: apt-get install ${packages.join(' ')})`,
+    );
   const apt = (args) => (process.getuid?.() === 0 ? run('apt-get', args) : run('sudo', ['-n', 'apt-get', ...args]));
   apt(['update', '-q']);
   apt(['install', '-y', '-q', ...packages]);
@@ -38,16 +43,22 @@ try {
     say('installing ssh-keygen (openssh-client)');
     aptInstall(['openssh-client'], 'ssh-keygen');
   }
-  const [major, minor] = execFileSync('git', ['--version'], { encoding: 'utf8' }).match(/(\d+)\.(\d+)/).slice(1).map(Number);
-  if (major < 2 || (major === 2 && minor < 36)) throw new Error(`git 2.36 or later is needed (core.fsync), found ${major}.${minor}`);
+  const [major, minor] = execFileSync('git', ['--version'], { encoding: 'utf8' })
+    .match(/(\d+)\.(\d+)/)
+    .slice(1)
+    .map(Number);
+  if (major < 2 || (major === 2 && minor < 36))
+    throw new Error(`git 2.36 or later is needed (core.fsync), found ${major}.${minor}`);
   if (process.argv.includes('--browser') && !existsSync(chromium)) {
     // Only the browser tests need it: when it cannot be installed here they fail and say what to do.
     try {
       say('installing Chromium for the web view tests');
       aptInstall(['chromium'], 'Chromium');
     } catch (e) {
-      console.error(`setup: no Chromium at ${chromium} (${e.message}): the web view tests will fail until one is ` +
-        'installed (Debian: apt-get install chromium) or CCR_CHROMIUM names one');
+      console.error(
+        `setup: no Chromium at ${chromium} (${e.message}): the web view tests will fail until one is ` +
+          'installed (Debian: apt-get install chromium) or CCR_CHROMIUM names one',
+      );
     }
   }
   if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {

@@ -42,7 +42,10 @@ export class ParticipantIndex {
       }
       const bytes = (await repo.source.read(ledger.oid))?.content;
       const read = bytes ? readLedger(bytes) : null;
-      ledgers.set(thread.name, { oid: ledger.oid, participants: read?.ok ? read.value.participants.map((p) => p.participant_id) : [] });
+      ledgers.set(thread.name, {
+        oid: ledger.oid,
+        participants: read?.ok ? read.value.participants.map((p) => p.participant_id) : [],
+      });
     }
     const entry: Entry = { head, ledgers, participants: new Set([...ledgers.values()].flatMap((l) => l.participants)) };
     this.#records.delete(id);
@@ -66,8 +69,14 @@ export type HeldBefore = (p: Principal, id: RecordId) => Promise<boolean>;
  * part now, and reads there or where `heldBefore` says it took part before (SPEC 12: its view
  * keeps a thread up to its removal).
  */
-export async function mayAccess(p: Principal, action: RecordAction, id: RecordId, repo: Repository,
-  index: ParticipantIndex, heldBefore?: HeldBefore): Promise<boolean> {
+export async function mayAccess(
+  p: Principal,
+  action: RecordAction,
+  id: RecordId,
+  repo: Repository,
+  index: ParticipantIndex,
+  heldBefore?: HeldBefore,
+): Promise<boolean> {
   const r = rightsOf(p);
   if (action === 'write' && !r.write) return false;
   const self = participantOf(p);

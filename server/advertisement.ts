@@ -18,7 +18,11 @@ export function pkt(line: string): string {
 /** Answers `info/refs` without git when it can, learning from git's answers. */
 export interface AdvertisementSource {
   /** The answer for a record without git, or null when git must answer. */
-  answer(gitdir: string, service: 'git-upload-pack' | 'git-receive-pack', protocol: string | undefined): Promise<Buffer | null>;
+  answer(
+    gitdir: string,
+    service: 'git-upload-pack' | 'git-receive-pack',
+    protocol: string | undefined,
+  ): Promise<Buffer | null>;
   /** Keep what git's own answer for a record shows. */
   learn(service: 'git-upload-pack' | 'git-receive-pack', protocol: string | undefined, answer: Buffer): void;
 }
@@ -31,7 +35,11 @@ export class Advertisements implements AdvertisementSource {
   #uploadV2: Buffer | null = null;
 
   /** The answer for a record without git, or null when git must answer. */
-  async answer(gitdir: string, service: 'git-upload-pack' | 'git-receive-pack', protocol: string | undefined): Promise<Buffer | null> {
+  async answer(
+    gitdir: string,
+    service: 'git-upload-pack' | 'git-receive-pack',
+    protocol: string | undefined,
+  ): Promise<Buffer | null> {
     if (service === 'git-upload-pack') return protocol === 'version=2' ? this.#uploadV2 : null;
     if (this.#receiveCaps === null) return null;
     const main = await onlyMain(gitdir);
@@ -41,7 +49,11 @@ export class Advertisements implements AdvertisementSource {
   /** Keep what git's own answer for a record shows (only answers of the expected shape teach anything). */
   learn(service: 'git-upload-pack' | 'git-receive-pack', protocol: string | undefined, answer: Buffer): void {
     if (service === 'git-upload-pack') {
-      if (protocol === 'version=2' && answer.toString('latin1').startsWith(pkt('version 2\n')) && answer.toString('latin1').endsWith('0000')) {
+      if (
+        protocol === 'version=2' &&
+        answer.toString('latin1').startsWith(pkt('version 2\n')) &&
+        answer.toString('latin1').endsWith('0000')
+      ) {
         this.#uploadV2 ??= answer;
       }
       return;
@@ -67,7 +79,9 @@ async function onlyMain(gitdir: string): Promise<Oid | null> {
   if (!heads || heads.some((n) => n !== 'main') || !tags || tags.length > 0) return null;
   const info = await names('objects/info');
   if (!info || info.includes('alternates')) return null;
-  const packed = await fs.readFile(`${gitdir}/packed-refs`, 'latin1').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : null));
+  const packed = await fs
+    .readFile(`${gitdir}/packed-refs`, 'latin1')
+    .catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : null));
   if (packed === null) return null;
   for (const line of packed.split('\n')) {
     if (line === '' || line.startsWith('#') || line.startsWith('^')) continue;

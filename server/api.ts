@@ -2,9 +2,7 @@
 // Server-side writes go through the same service, writer and rules as every other write.
 
 import type { IncomingMessage } from 'node:http';
-import {
-  Forbidden, InvalidInput, NotFound, RecordNotFound, RuleViolation, ThreadNotFound,
-} from '../core/errors.js';
+import { Forbidden, InvalidInput, NotFound, RecordNotFound, RuleViolation, ThreadNotFound } from '../core/errors.js';
 import { isRecordId, isUuid, type RecordId } from '../core/ids.js';
 import type { Oid } from '../core/objects.js';
 import type { Principal } from '../core/principal.js';
@@ -47,13 +45,21 @@ function firstMessageOf(thread: ThreadInRecordBody | undefined): string | undefi
 }
 
 /** POST /api/records */
-export async function createRecordRoute(ctx: ServerContext, req: IncomingMessage, p: Principal): Promise<Answer & { record: RecordId }> {
+export async function createRecordRoute(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  p: Principal,
+): Promise<Answer & { record: RecordId }> {
   allow(p, (r) => r.createRecords, 'create records');
   return createRecordFrom(ctx, p, await readJson(req, ctx.options.maxRequestBytes));
 }
 
 /** POST /api/records with its JSON body already read (an Idempotency-Key needs it first). */
-export async function createRecordFrom(ctx: ServerContext, p: Principal, json: unknown): Promise<Answer & { record: RecordId }> {
+export async function createRecordFrom(
+  ctx: ServerContext,
+  p: Principal,
+  json: unknown,
+): Promise<Answer & { record: RecordId }> {
   allow(p, (r) => r.createRecords, 'create records');
   // The shape is the schema's; a fault is refused where the old checks found it, among the checks
   // that stay in code (rights, participants, the author, the signing policy, the clock).
@@ -64,11 +70,14 @@ export async function createRecordFrom(ctx: ServerContext, p: Principal, json: u
   };
   refuseUpTo(0);
   const coordinationId = fieldIn(json, 'coordination_id');
-  if (coordinationId !== undefined && !rightsOf(p).chooseRecordId) throw new Forbidden('only admin and site principals choose a record id');
+  if (coordinationId !== undefined && !rightsOf(p).chooseRecordId)
+    throw new Forbidden('only admin and site principals choose a record id');
   refuseUpTo(1);
   const shared = sharedRecords(p);
   if (shared && !(typeof coordinationId === 'string' && shared.has(coordinationId))) {
-    throw new Forbidden(`site principal ${p.name} creates only records shared with its site (coordination_id one of them)`);
+    throw new Forbidden(
+      `site principal ${p.name} creates only records shared with its site (coordination_id one of them)`,
+    );
   }
   const thread = fieldIn(json, 'thread');
   const participants = thread ? checkParticipants(fieldIn(thread, 'participants')) : undefined;
@@ -79,19 +88,24 @@ export async function createRecordFrom(ctx: ServerContext, p: Principal, json: u
   const message = thread ? fieldIn(thread, 'message') : undefined;
   // A first message is the creator's writing: under the policy it needs its own signature (see serverWrite).
   if (message !== undefined && ctx.options.requireSignedCommits === true) throw unsignedWrite(p);
-  const writer = message === undefined ? undefined : participants?.find((x) => x.participant_id === fieldIn(message, 'author_id'));
-  if (message !== undefined && !writer) throw new InvalidInput('expected thread.message.author_id to be one of the thread participants');
+  const writer =
+    message === undefined ? undefined : participants?.find((x) => x.participant_id === fieldIn(message, 'author_id'));
+  if (message !== undefined && !writer)
+    throw new InvalidInput('expected thread.message.author_id to be one of the thread participants');
   refuseUpTo(2);
   const rootGiven = fieldIn(json, 'root') !== undefined;
   if (rootGiven && (coordinationId === undefined || thread)) {
-    throw new InvalidInput('root goes with coordination_id and without a thread (a peer\'s record re-created here)');
+    throw new InvalidInput("root goes with coordination_id and without a thread (a peer's record re-created here)");
   }
   refuseUpTo(Infinity);
   if (!valid) throw new InvalidInput('expected a JSON object');
   // A JSON array is a body with no fields, as it always was.
   const body: Exclude<RecordBody, unknown[]> = Array.isArray(json) ? {} : json;
   const text = firstMessageOf(body.thread);
-  const first = writer && text !== undefined ? { author: { id: writer.participant_id, name: writer.display_name }, body: text } : undefined;
+  const first =
+    writer && text !== undefined
+      ? { author: { id: writer.participant_id, name: writer.display_name }, body: text }
+      : undefined;
   const root = body.root;
   if (root !== undefined) {
     // The clock rule of SPEC 8 holds for a re-created first commit as for any pushed one, and
@@ -101,33 +115,59 @@ export async function createRecordFrom(ctx: ServerContext, p: Principal, json: u
   }
   const author = root ? { name: root.name, email: root.email } : serverAuthor(p);
   // Counted before the record is made (two creations at once cannot both slip under the limit), given back if it is not.
-  const refund = ctx.quotas.take(p, { records: 1, threads: thread ? 1 : 0, bytes: Buffer.byteLength(JSON.stringify(json)) });
-  const created = await createRecord({
-    path: (id) => ctx.records.path(id), staging: ctx.records.root, bare: true, author, principal: p,
-    bindings: ctx.identity.bindingsNow, signer: ctx.siteKey.signer,
-    careLocation: body.care_location as string, clinicalId: body.clinical_id as string,
-    ...(body.coordination_id !== undefined ? { id: body.coordination_id } : {}),
-    ...(root ? { clock: () => root.time * 1000, ...(root.commit ? { expectCommit: root.commit } : {}) } : {}),
-    // A peer's first commit keeps the peer's signature: it is part of the bytes that make its id.
-    ...(root && typeof root.signature === 'string' ? { rootSignature: root.signature } : {}),
-  }, participants ? (staging) => new CoordinationService(staging).createThread(author, body.care_location as string, participants, first) : undefined)
-    .catch((e: unknown) => {
-      refund();
-      throw e;
-    });
+  const refund = ctx.quotas.take(p, {
+    records: 1,
+    threads: thread ? 1 : 0,
+    bytes: Buffer.byteLength(JSON.stringify(json)),
+  });
+  const created = await createRecord(
+    {
+      path: (id) => ctx.records.path(id),
+      staging: ctx.records.root,
+      bare: true,
+      author,
+      principal: p,
+      bindings: ctx.identity.bindingsNow,
+      signer: ctx.siteKey.signer,
+      careLocation: body.care_location as string,
+      clinicalId: body.clinical_id as string,
+      ...(body.coordination_id !== undefined ? { id: body.coordination_id } : {}),
+      ...(root ? { clock: () => root.time * 1000, ...(root.commit ? { expectCommit: root.commit } : {}) } : {}),
+      // A peer's first commit keeps the peer's signature: it is part of the bytes that make its id.
+      ...(root && typeof root.signature === 'string' ? { rootSignature: root.signature } : {}),
+    },
+    participants
+      ? (staging) =>
+          new CoordinationService(staging).createThread(author, body.care_location as string, participants, first)
+      : undefined,
+  ).catch((e: unknown) => {
+    refund();
+    throw e;
+  });
   ctx.metrics.records.inc();
   const id = created.handle.id;
   for (const fn of ctx.mainMoved) fn(id);
   return {
-    status: 201, record: id,
-    body: { coordination_id: id, clone_url: `${ctx.baseUrl}/coordination/${id}.git`, ...(created.then ? { thread_id: created.then } : {}) },
+    status: 201,
+    record: id,
+    body: {
+      coordination_id: id,
+      clone_url: `${ctx.baseUrl}/coordination/${id}.git`,
+      ...(created.then ? { thread_id: created.then } : {}),
+    },
   };
 }
 
 /** GET /api/records?after=&limit= */
-export async function listRecordsRoute(ctx: ServerContext, p: Principal, after: string | undefined, limit: string | undefined): Promise<Answer> {
+export async function listRecordsRoute(
+  ctx: ServerContext,
+  p: Principal,
+  after: string | undefined,
+  limit: string | undefined,
+): Promise<Answer> {
   // A participant lists the records it takes part in ("my records", from the index).
-  if (rightsOf(p).listRecords === 'own') return { status: 200, body: await myRecords(ctx.identity.records, p, after, limit) };
+  if (rightsOf(p).listRecords === 'own')
+    return { status: 200, body: await myRecords(ctx.identity.records, p, after, limit) };
   allow(p, (r) => r.listRecords === 'all', 'list records');
   if (after !== undefined && !isUuid(after)) throw new InvalidInput('expected after to be a record id');
   const n = limit === undefined ? 100 : Number(limit);
@@ -139,7 +179,12 @@ export async function listRecordsRoute(ctx: ServerContext, p: Principal, after: 
 }
 
 /** A page of the records shared with a bound site principal that exist here, in id order. */
-async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after: string | undefined, limit: number): Promise<{ records: RecordId[]; next?: RecordId }> {
+async function sharedPage(
+  ctx: ServerContext,
+  shared: ReadonlySet<string>,
+  after: string | undefined,
+  limit: number,
+): Promise<{ records: RecordId[]; next?: RecordId }> {
   const records: RecordId[] = [];
   for (const id of [...shared].sort()) {
     if (after !== undefined && id <= after) continue;
@@ -157,8 +202,13 @@ async function sharedPage(ctx: ServerContext, shared: ReadonlySet<string>, after
  * participant reads its view (SPEC 12), what its clone holds and no more; others read `main`.
  * No right and no record are the same NotFound.
  */
-export async function readAs(ctx: ServerContext, p: Principal, id: RecordId): Promise<{
-  head: Oid; read: <K extends ReadTask>(task: K, oid: Oid) => Promise<ReadResult<K>>;
+export async function readAs(
+  ctx: ServerContext,
+  p: Principal,
+  id: RecordId,
+): Promise<{
+  head: Oid;
+  read: <K extends ReadTask>(task: K, oid: Oid) => Promise<ReadResult<K>>;
 }> {
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'read', id, r, ctx.participants, held(ctx)));
   if (!repo) throw new NotFound(`no record ${id}`);
@@ -185,8 +235,13 @@ export async function recordSummaryRoute(ctx: ServerContext, p: Principal, id: R
     ]);
     if (!ledger || count === null) throw new ThreadNotFound(`no thread ${t.id} in record ${id}`, { threadId: t.id });
     threads.push({
-      thread_id: t.id, status: ledger.status, created_at: ledger.created_at, last_updated_at: ledger.last_updated_at,
-      participants: ledger.participants, visibility: ledger.visibility, message_count: count,
+      thread_id: t.id,
+      status: ledger.status,
+      created_at: ledger.created_at,
+      last_updated_at: ledger.last_updated_at,
+      participants: ledger.participants,
+      visibility: ledger.visibility,
+      message_count: count,
     });
   }
   return { status: 200, body: { coordination_id: id, head, status: tree.status, threads } };
@@ -197,8 +252,8 @@ export async function createPrincipalRoute(ctx: ServerContext, req: IncomingMess
   allow(p, (r) => r.managePrincipals, 'manage principals');
   const input = checkPrincipalInput(await readJson(req, ctx.options.maxRequestBytes));
   const token = newToken();
-  await ctx.identity.store.createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) },
-    { actor: p.name })
+  await ctx.identity.store
+    .createPrincipal(newPrincipal(input), { hash: ctx.identity.hasher.hash(token) }, { actor: p.name })
     .finally(() => ctx.identity.audited());
   return { status: 201, body: { name: input.name, kind: input.kind, token } };
 }
@@ -232,12 +287,22 @@ export async function deletePrincipalRoute(ctx: ServerContext, p: Principal, nam
  * POST /api/principals/<name>/tokens: admin, or the principal itself; 201 `{id, token, expires_at}`.
  * A token made for oneself ends no later than the credential that signed the request in.
  */
-export async function createTokenRoute(ctx: ServerContext, req: IncomingMessage, by: SignedIn, name: string)
-  : Promise<Answer> {
+export async function createTokenRoute(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  by: SignedIn,
+  name: string,
+): Promise<Answer> {
   const body = await readJson(req, ctx.options.maxRequestBytes);
-  const created = await createToken(ctx.identity.store, ctx.identity.hasher, by.principal, name, body, Date.now(),
-    by.expiresAtMs)
-    .finally(() => ctx.identity.audited());
+  const created = await createToken(
+    ctx.identity.store,
+    ctx.identity.hasher,
+    by.principal,
+    name,
+    body,
+    Date.now(),
+    by.expiresAtMs,
+  ).finally(() => ctx.identity.audited());
   return { status: 201, body: created };
 }
 

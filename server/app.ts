@@ -32,7 +32,10 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<S
 }
 
 /** Build the request listener of a server. */
-export function createHandler(ctx: ServerContext, inflight: Set<ServerResponse>): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(
+  ctx: ServerContext,
+  inflight: Set<ServerResponse>,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     inflight.add(res);
     res.on('close', () => inflight.delete(res));
@@ -49,8 +52,15 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const requestId = randomBytes(6).toString('hex');
   const r = route(req.method ?? 'GET', req.url ?? '');
   const entry: AccessEntry = {
-    time: new Date().toISOString(), request: requestId, principal: null, address: req.socket.remoteAddress, method: req.method ?? '',
-    path: (req.url ?? '').slice(0, 512), status: 500, outcome: 'error', ms: 0,
+    time: new Date().toISOString(),
+    request: requestId,
+    principal: null,
+    address: req.socket.remoteAddress,
+    method: req.method ?? '',
+    path: (req.url ?? '').slice(0, 512),
+    status: 500,
+    outcome: 'error',
+    ms: 0,
   };
   if (r.kind !== 'not-found') {
     if (r.record !== undefined) entry.record = r.record;
@@ -94,16 +104,34 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
 }
 
 /** What a handler is given; a route answered without signing in has no principal to read. */
-function callOf(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, entry: AccessEntry,
-  requestId: string, signedIn: SignedIn | null, finish: Call['finish']): Call {
+function callOf(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  entry: AccessEntry,
+  requestId: string,
+  signedIn: SignedIn | null,
+  finish: Call['finish'],
+): Call {
   const who = (): SignedIn => {
     if (!signedIn) throw new Error('a route answered without signing in has no principal');
     return signedIn;
   };
   return {
-    ctx, req, res, query, entry, requestId, finish,
-    get signedIn() { return who(); },
-    get principal() { return who().principal; },
+    ctx,
+    req,
+    res,
+    query,
+    entry,
+    requestId,
+    finish,
+    get signedIn() {
+      return who();
+    },
+    get principal() {
+      return who().principal;
+    },
   };
 }
 

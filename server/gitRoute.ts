@@ -38,13 +38,24 @@ const LOCK_WAIT_MS = 10_000;
 export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & { exchange?: Exchange };
 
 /** Serve one git request for a record; the caller logs and ends the response. */
-export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, p: Principal, id: RecordId, service: GitService, step: 'advertise' | 'rpc', requestId: string): Promise<GitOutcome> {
+export async function gitRoute(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  p: Principal,
+  id: RecordId,
+  service: GitService,
+  step: 'advertise' | 'rpc',
+  requestId: string,
+): Promise<GitOutcome> {
   const write = service === 'git-receive-pack';
   // Auditors never push: answered before the disk or git are touched.
   if (write && !rightsOf(p).write) throw new Forbidden('auditors have read-only access');
-  if (step === 'rpc' && req.headers['content-type'] !== `application/x-${service}-request`) throw new UnsupportedMediaType(`expected Content-Type: application/x-${service}-request`);
+  if (step === 'rpc' && req.headers['content-type'] !== `application/x-${service}-request`)
+    throw new UnsupportedMediaType(`expected Content-Type: application/x-${service}-request`);
   const cap = write ? ctx.options.maxPushBytes : ctx.options.maxRequestBytes;
-  if (Number(req.headers['content-length'] ?? 0) > cap) throw new PayloadTooLarge(`the request body is larger than ${cap} bytes`);
+  if (Number(req.headers['content-length'] ?? 0) > cap)
+    throw new PayloadTooLarge(`the request body is larger than ${cap} bytes`);
   // A record the principal may not see is reported exactly like a missing one.
   // A participant who may read may start a push: whether it may write is judged in the push's hook
   // (judgeViewPush), so that a refusal reaches it as `remote:` lines with a rule id.
@@ -57,7 +68,11 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
 
   const failed = (exchange: Exchange) => logFailure(ctx, requestId, id, service, step, exchange);
   if (step === 'advertise') {
-    return { status: 200, outcome: 'ok', exchange: failed(await advertise(req, res, gitdir, service, ctx.gitEnv, ctx.advertisements)) };
+    return {
+      status: 200,
+      outcome: 'ok',
+      exchange: failed(await advertise(req, res, gitdir, service, ctx.gitEnv, ctx.advertisements)),
+    };
   }
   if (!write) {
     // Every object a fetch names must be reachable from what this principal may read.
@@ -67,13 +82,18 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
     const unreachable = (tips: Oid[], oids: string[]) => reachability.unreachable(gitdir, tips, oids, ctx.gitEnv);
     const admit = (body: Buffer) => refuseUploadPack(body, readable, unreachable);
     const exchange = failed(await rpc(req, res, gitdir, service, ctx.gitEnv, cap, admit));
-    if (exchange.refused) ctx.log('info', 'fetch-refused', { request: requestId, record: id, principal: p.name, reason: exchange.refused });
+    if (exchange.refused)
+      ctx.log('info', 'fetch-refused', { request: requestId, record: id, principal: p.name, reason: exchange.refused });
     return exchanged(exchange, 'ok');
   }
 
   let ended!: () => void;
   const push: PushContext = {
-    requestId, principal: p, recordId: id, gitdir: repo.gitdir, ended: new Promise((r) => (ended = r)),
+    requestId,
+    principal: p,
+    recordId: id,
+    gitdir: repo.gitdir,
+    ended: new Promise((r) => (ended = r)),
     ...(view ? { view } : {}),
   };
   const before = await readRef(repo.gitdir, MAIN);
@@ -90,25 +110,37 @@ export async function gitRoute(ctx: ServerContext, req: IncomingMessage, res: Se
     ended();
   }
   // A push from a view moved `main` itself, to the translation of the pushed commits.
-  const moved = view ? push.landed !== undefined && after === push.landed.new
+  const moved = view
+    ? push.landed !== undefined && after === push.landed.new
     : after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
   const landedAt = view ? push.landed?.view : after;
   const updates = (push.updates ?? []).map((u) => ({
-    ref: u.ref, old: u.old, new: u.new, accepted: Boolean(moved && u.ref === MAIN && u.new === landedAt),
+    ref: u.ref,
+    old: u.old,
+    new: u.new,
+    accepted: Boolean(moved && u.ref === MAIN && u.new === landedAt),
   }));
   // git's fsck refuses malformed objects before the hook runs: still a refused push for the log.
   const unpackRefused = !push.updates && exchange.unpack !== undefined && exchange.unpack !== 'ok';
   if (push.updates || unpackRefused) ctx.metrics.pushes.inc({ outcome: moved ? 'accepted' : 'refused' });
-  if (unpackRefused) ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, unpack: exchange.unpack });
+  if (unpackRefused)
+    ctx.log('info', 'push-refused', { request: requestId, record: id, principal: p.name, unpack: exchange.unpack });
   if (moved) {
     ctx.log('info', 'push-accepted', {
-      request: requestId, record: id, principal: p.name, old: push.landed?.old ?? before, new: after,
+      request: requestId,
+      record: id,
+      principal: p.name,
+      old: push.landed?.old ?? before,
+      new: after,
       ...(view ? { view: landedAt } : {}),
     });
     for (const fn of ctx.mainMoved) fn(id);
   }
   keepReceipt(ctx, push, after);
-  return { ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : unpackRefused ? 'refused-objects' : 'ok'), updates };
+  return {
+    ...exchanged(exchange, moved ? 'accepted' : push.updates ? 'refused' : unpackRefused ? 'refused-objects' : 'ok'),
+    updates,
+  };
 }
 
 /** Objects reachable from each record's readable refs, shared by the requests of this process. */
@@ -127,18 +159,47 @@ async function readableRefs(gitdir: string): Promise<Readable> {
  * Log what git said when it failed on its own (not stopped by the server because the client went
  * away or the body was refused): the operator's side of a 400 the client only sees the code of.
  */
-function logFailure(ctx: ServerContext, requestId: string, id: RecordId, service: GitService, step: string, exchange: Exchange): Exchange {
+function logFailure(
+  ctx: ServerContext,
+  requestId: string,
+  id: RecordId,
+  service: GitService,
+  step: string,
+  exchange: Exchange,
+): Exchange {
   if (exchange.code !== 0 && !exchange.aborted && !exchange.tooLarge && !exchange.bodyError) {
-    ctx.log('warn', 'git-failed', { request: requestId, record: id, service, step, code: exchange.code, stderr: exchange.stderr });
+    ctx.log('warn', 'git-failed', {
+      request: requestId,
+      record: id,
+      service,
+      step,
+      code: exchange.code,
+      stderr: exchange.stderr,
+    });
   }
   return exchange;
 }
 
 /** The status and outcome of a finished exchange. Git failing on a request is the request's fault. */
 function exchanged(exchange: Exchange, ok: string): GitOutcome {
-  const outcome = exchange.refused ? 'refused-fetch' : exchange.tooLarge ? 'too-large' : exchange.bodyError ? 'bad-body'
-    : exchange.aborted ? 'aborted' : exchange.code === 0 ? ok : 'bad-request';
-  const status = exchange.tooLarge ? 413 : exchange.bodyError ? 400 : exchange.code === 0 || exchange.aborted ? 200 : 400;
+  const outcome = exchange.refused
+    ? 'refused-fetch'
+    : exchange.tooLarge
+      ? 'too-large'
+      : exchange.bodyError
+        ? 'bad-body'
+        : exchange.aborted
+          ? 'aborted'
+          : exchange.code === 0
+            ? ok
+            : 'bad-request';
+  const status = exchange.tooLarge
+    ? 413
+    : exchange.bodyError
+      ? 400
+      : exchange.code === 0 || exchange.aborted
+        ? 200
+        : 400;
   return { status, outcome, exchange };
 }
 
@@ -154,7 +215,10 @@ async function chargeQuota(ctx: ServerContext, push: PushContext, call: HookCall
 }
 
 /** The update of `main` in a push whose old value `main` no longer has, with what it has now. */
-async function mainMoved(push: PushContext, updates: RefUpdate[]): Promise<{ expected: string; found: string | null } | null> {
+async function mainMoved(
+  push: PushContext,
+  updates: RefUpdate[],
+): Promise<{ expected: string; found: string | null } | null> {
   const u = updates.find((x) => x.ref === MAIN && isOid(x.old) && x.old !== ZERO);
   if (!u) return null;
   const found = await readRef(push.gitdir, MAIN);
@@ -183,12 +247,26 @@ function closingHint(rules: readonly RuleId[]): string {
 }
 
 /** The refusal of a push whose old value of `main` was overtaken by another write. */
-function overtaken(ctx: ServerContext, push: PushContext, moved: { expected: string; found: string | null }): HookVerdict {
+function overtaken(
+  ctx: ServerContext,
+  push: PushContext,
+  moved: { expected: string; found: string | null },
+): HookVerdict {
   ctx.log('info', 'push-overtaken', {
-    request: push.requestId, record: push.recordId, principal: push.principal.name, expected: moved.expected, found: moved.found,
+    request: push.requestId,
+    record: push.recordId,
+    principal: push.principal.name,
+    expected: moved.expected,
+    found: moved.found,
   });
   ctx.metrics.findings.inc({ rule: ruleIds.refFastForward });
-  const findings = refusedWriteFindings({ refused: 'main-moved', ref: MAIN, expected: moved.expected, found: moved.found, why: MAIN_MOVED });
+  const findings = refusedWriteFindings({
+    refused: 'main-moved',
+    ref: MAIN,
+    expected: moved.expected,
+    found: moved.found,
+    why: MAIN_MOVED,
+  });
   return refusal(push, 1, findings.map(formatFinding), `${MAIN_MOVED}; fetch and push again; nothing was changed`);
 }
 
@@ -210,9 +288,17 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   if (moved) return overtaken(ctx, push, moved);
   const started = performance.now();
   const verdict = await ctx.validator.judge({
-    gitdir: push.gitdir, recordId: push.recordId, principal: push.principal, env: call.env, updates: call.updates,
-    now: Date.now(), gitEnv: ctx.gitEnv, content: ctx.options.validateContent, maxCommits: 10_000,
-    bindings: { database: ctx.identity.database }, signatures: { required: ctx.options.requireSignedCommits === true },
+    gitdir: push.gitdir,
+    recordId: push.recordId,
+    principal: push.principal,
+    env: call.env,
+    updates: call.updates,
+    now: Date.now(),
+    gitEnv: ctx.gitEnv,
+    content: ctx.options.validateContent,
+    maxCommits: 10_000,
+    bindings: { database: ctx.identity.database },
+    signatures: { required: ctx.options.requireSignedCommits === true },
   });
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
@@ -234,10 +320,15 @@ function refusedFor(ctx: ServerContext, push: PushContext, findings: Finding[]):
   for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
   const rules = [...new Set(errors.map((f) => f.rule))];
   ctx.log('info', 'push-refused', refusedEntry(push, rules));
-  return refusal(push, errors.length, [
-    ...errors.slice(0, 50).map(formatFinding),
-    ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
-  ], closingHint(rules));
+  return refusal(
+    push,
+    errors.length,
+    [
+      ...errors.slice(0, 50).map(formatFinding),
+      ...(errors.length > 50 ? [`ccr: … and ${errors.length - 50} more`] : []),
+    ],
+    closingHint(rules),
+  );
 }
 
 /** Hold the record lock until the push's receive-pack ends; a refusal when it stays busy. */
@@ -275,16 +366,32 @@ function refusedEntry(push: PushContext, rules: string[]): Record<string, unknow
  * principal had pushed them to `main`, and `main` moves to them only when none refuses and the
  * view of the result is exactly what was pushed. A refused push leaves nothing reachable.
  */
-async function judgeViewPush(ctx: ServerContext, push: PushContext, view: ServedView, call: HookCall):
-Promise<HookVerdict> {
+async function judgeViewPush(
+  ctx: ServerContext,
+  push: PushContext,
+  view: ServedView,
+  call: HookCall,
+): Promise<HookVerdict> {
   // Removed from every thread, it still reads what its view kept (SPEC 12), but writes nothing.
   if (!(await mayAccess(push.principal, 'write', push.recordId, new Repository(push.gitdir), ctx.participants))) {
-    return refusedFor(ctx, push, refusedWriteFindings({ refused: 'view-read-only', recordId: push.recordId, principal: push.principal.name }));
+    return refusedFor(
+      ctx,
+      push,
+      refusedWriteFindings({ refused: 'view-read-only', recordId: push.recordId, principal: push.principal.name }),
+    );
   }
   const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean, signed: boolean) =>
     ctx.validator.judge({
-      gitdir, recordId: push.recordId, principal: push.principal, env, updates, now: Date.now(), gitEnv: ctx.gitEnv,
-      content, maxCommits: 10_000, bindings: { database: ctx.identity.database },
+      gitdir,
+      recordId: push.recordId,
+      principal: push.principal,
+      env,
+      updates,
+      now: Date.now(),
+      gitEnv: ctx.gitEnv,
+      content,
+      maxCommits: 10_000,
+      bindings: { database: ctx.identity.database },
       ...(signed ? { signatures: { required: ctx.options.requireSignedCommits === true } } : {}),
     });
   // Signatures are judged on the view commits the participant pushed and signed (the translated
@@ -313,8 +420,13 @@ Promise<HookVerdict> {
   try {
     const started = performance.now();
     const t = await translatePush({
-      source: objects, reader: view.reader, principal: push.principal,
-      main: now.main, view: now.tip, old, tip,
+      source: objects,
+      reader: view.reader,
+      principal: push.principal,
+      main: now.main,
+      view: now.tip,
+      old,
+      tip,
     });
     const last = t.commits[t.commits.length - 1];
     if (!t.built || !last) return refusedFor(ctx, push, t.findings);

@@ -24,8 +24,10 @@ export interface GitProcess extends EventEmitter {
 
 /** A message from the helper. */
 type HelperMessage =
-  | { listening: true } | { failed: string }
-  | { id: number; pid: number } | { id: number; error: string }
+  | { listening: true }
+  | { failed: string }
+  | { id: number; pid: number }
+  | { id: number; error: string }
   | { id: number; code: number | null; signal: NodeJS.Signals | null; stderr: string };
 
 /** A git run through the helper: the socket is git's stdin and stdout. */
@@ -37,7 +39,11 @@ class HelperRun extends EventEmitter implements GitProcess {
   #outputEnded = false;
   #closed = false;
 
-  constructor(readonly id: number, readonly socket: Socket, private readonly helper: Helper) {
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    private readonly helper: Helper,
+  ) {
     super();
     socket.on('error', () => undefined);
     // git's output is all read at 'end' (the body may still be on its way, as to a child's stdin).
@@ -111,8 +117,10 @@ class Helper {
   ready: boolean | null = null;
 
   constructor() {
-    this.child = spawn(process.execPath, [new URL('./spawnHelper.js', import.meta.url).pathname, this.#path],
-      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    this.child = spawn(process.execPath, [new URL('./spawnHelper.js', import.meta.url).pathname, this.#path], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    });
     this.child.on('message', (m: HelperMessage) => this.#message(m));
     this.child.on('error', () => this.#gone());
     this.child.on('exit', () => this.#gone());
@@ -169,7 +177,8 @@ class Helper {
       this.#runs.set(m.id, run);
       run.once('close', () => this.#runs.delete(m.id));
       this.#settle(m.id, run);
-    } else if (this.#pending.has(m.id)) this.#settle(m.id, null); // it could not start git: git is started directly
+    } else if (this.#pending.has(m.id))
+      this.#settle(m.id, null); // it could not start git: git is started directly
     else this.#runs.get(m.id)?.message(m);
   }
 

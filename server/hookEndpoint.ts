@@ -84,7 +84,10 @@ export class HookEndpoint {
   #server: Server | undefined;
   port = 0;
 
-  constructor(private readonly judge: (ctx: PushContext, call: HookCall) => Promise<HookVerdict>, private readonly log: Logger) {}
+  constructor(
+    private readonly judge: (ctx: PushContext, call: HookCall) => Promise<HookVerdict>,
+    private readonly log: Logger,
+  ) {}
 
   /** Register a push about to start; gives the token for its environment. */
   open(ctx: PushContext): string {
@@ -128,7 +131,10 @@ export class HookEndpoint {
           (v) => reply(200, `${v.accept ? 'accept' : 'refuse'}\n${v.lines.map((l) => l + '\n').join('')}`),
           (e: unknown) => {
             this.log('error', 'validator-failed', { request: ctx.requestId, record: ctx.recordId, error: e });
-            reply(200, `refuse\nccr: internal error while judging the push (request ${ctx.requestId}); nothing was changed\n`);
+            reply(
+              200,
+              `refuse\nccr: internal error while judging the push (request ${ctx.requestId}); nothing was changed\n`,
+            );
           },
         );
       });

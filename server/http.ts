@@ -5,9 +5,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CcrError, InvalidInput, PayloadTooLarge, RuleViolation, UnsupportedMediaType } from '../core/errors.js';
 
 /** Send a JSON body. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -23,18 +32,37 @@ export interface ErrorFields {
 export function errorBody(e: unknown, requestId: string): { status: number; body: { error: ErrorFields } } {
   if (e instanceof RuleViolation) {
     // The rule ids and reasons, as a push shows them (SPEC 8), for a program to branch on.
-    const findings = e.findings.map((f) => ({ rule: f.rule, message: f.message, ...(f.path !== undefined ? { path: f.path } : {}) }));
+    const findings = e.findings.map((f) => ({
+      rule: f.rule,
+      message: f.message,
+      ...(f.path !== undefined ? { path: f.path } : {}),
+    }));
     return { status: e.status, body: { error: { code: e.code, message: e.message, findings } } };
   }
   if (e instanceof CcrError) {
     const message = e.status >= 500 ? `internal error (request ${requestId})` : e.message;
-    return { status: e.status, body: { error: { code: e.code, message, ...(e.status >= 500 ? { request: requestId } : {}) } } };
+    return {
+      status: e.status,
+      body: { error: { code: e.code, message, ...(e.status >= 500 ? { request: requestId } : {}) } },
+    };
   }
   // A full disk is the operator's to fix, not a bug: say so (writes leave nothing half done).
   if (['ENOSPC', 'EDQUOT'].includes((e as NodeJS.ErrnoException | null)?.code ?? '')) {
-    return { status: 507, body: { error: { code: 'InsufficientStorage', message: `the server is out of disk space; nothing was written (request ${requestId})`, request: requestId } } };
+    return {
+      status: 507,
+      body: {
+        error: {
+          code: 'InsufficientStorage',
+          message: `the server is out of disk space; nothing was written (request ${requestId})`,
+          request: requestId,
+        },
+      },
+    };
   }
-  return { status: 500, body: { error: { code: 'Internal', message: `internal error (request ${requestId})`, request: requestId } } };
+  return {
+    status: 500,
+    body: { error: { code: 'Internal', message: `internal error (request ${requestId})`, request: requestId } },
+  };
 }
 
 /** Read a JSON request body of at most `max` bytes. */
@@ -49,7 +77,8 @@ export async function readJson(req: IncomingMessage, max: number): Promise<unkno
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  if (nesting(text) > MAX_JSON_DEPTH) throw new InvalidInput(`expected a JSON body nested at most ${MAX_JSON_DEPTH} levels deep`);
+  if (nesting(text) > MAX_JSON_DEPTH)
+    throw new InvalidInput(`expected a JSON body nested at most ${MAX_JSON_DEPTH} levels deep`);
   try {
     return JSON.parse(text);
   } catch {
@@ -68,7 +97,8 @@ function nesting(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);

@@ -34,7 +34,9 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
 
 /** The fingerprint of a request: method, path and the JSON body as read. */
 export function fingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${JSON.stringify(body)}`)
+    .digest('hex');
 }
 
 /** An answer, and whether it is a stored one given again. */
@@ -43,18 +45,29 @@ export type IdempotentAnswer = Answer & { replayed?: true };
 /** The keys of one server. */
 export class Idempotency {
   readonly #running = new Map<string, Promise<unknown>>();
-  constructor(private readonly store: IdempotencyStore, private readonly clock: () => number = Date.now,
-    private readonly ttlMs = IDEMPOTENCY_TTL_MS, private readonly maxKeys = MAX_KEYS_PER_PRINCIPAL) {}
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly clock: () => number = Date.now,
+    private readonly ttlMs = IDEMPOTENCY_TTL_MS,
+    private readonly maxKeys = MAX_KEYS_PER_PRINCIPAL,
+  ) {}
 
   /** Run a write once per (principal, key); without a key, just run it. */
-  async run(principal: string, key: string | undefined, print: string, work: () => Promise<Answer>): Promise<IdempotentAnswer> {
+  async run(
+    principal: string,
+    key: string | undefined,
+    print: string,
+    work: () => Promise<Answer>,
+  ): Promise<IdempotentAnswer> {
     if (key === undefined) return work();
     const slot = `${principal}\n${key}`;
     for (;;) {
       const stored = this.store.get(principal, key, this.clock());
       if (stored) {
         if (stored.fingerprint !== print) {
-          throw new IdempotencyKeyReused(`Idempotency-Key ${JSON.stringify(key)} was used for another request; use a new key for a new request`);
+          throw new IdempotencyKeyReused(
+            `Idempotency-Key ${JSON.stringify(key)} was used for another request; use a new key for a new request`,
+          );
         }
         return { status: stored.status, body: stored.body, replayed: true };
       }
@@ -63,7 +76,9 @@ export class Idempotency {
       await twin.catch(() => undefined);
     }
     if (this.store.count(principal, this.clock()) >= this.maxKeys) {
-      throw new QuotaExceeded(`expected at most ${this.maxKeys} Idempotency-Keys from ${principal} in ${this.ttlMs / 3_600_000} h, found as many already; retry later, or send the request without a key`);
+      throw new QuotaExceeded(
+        `expected at most ${this.maxKeys} Idempotency-Keys from ${principal} in ${this.ttlMs / 3_600_000} h, found as many already; retry later, or send the request without a key`,
+      );
     }
     const done = this.#attempt(principal, key, print, work);
     this.#running.set(slot, done);

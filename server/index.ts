@@ -34,17 +34,37 @@ import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
 import { hookOwnerCheck, openEvents } from './events/routes.js';
 import { loadQuotas, Quotas } from './quotas.js';
-import { checkTools, dataProblem, HOOKS_DIR, listen, lockData, prepareDataFolder, readTls, removeMade } from './startup.js';
+import {
+  checkTools,
+  dataProblem,
+  HOOKS_DIR,
+  listen,
+  lockData,
+  prepareDataFolder,
+  readTls,
+  removeMade,
+} from './startup.js';
 
 export { HOOKS_DIR };
 
 /** The embedded defaults (SPEC 9): data in ./data, 127.0.0.1:8080. */
 export const defaults: ServerOptions = {
-  data: './data', host: '127.0.0.1', port: 8080,
-  maxPushBytes: DEFAULT_MAX_PUSH_BYTES, maxRequestBytes: 16 * 1024 * 1024,
-  headersTimeoutMs: 15_000, idleTimeoutMs: 60_000, validationBudgetMs: 10_000, validateContent: true, syncTimeoutMs: DEFAULT_SYNC_TIMEOUT_MS,
+  data: './data',
+  host: '127.0.0.1',
+  port: 8080,
+  maxPushBytes: DEFAULT_MAX_PUSH_BYTES,
+  maxRequestBytes: 16 * 1024 * 1024,
+  headersTimeoutMs: 15_000,
+  idleTimeoutMs: 60_000,
+  validationBudgetMs: 10_000,
+  validateContent: true,
+  syncTimeoutMs: DEFAULT_SYNC_TIMEOUT_MS,
   maintenancePauseMs: 10_000,
-  validatorThreads: 2, readerThreads: 2, readBudgetMs: 10_000, readerCacheBytes: 32 * 1024 * 1024, shutdownGraceMs: 30_000,
+  validatorThreads: 2,
+  readerThreads: 2,
+  readBudgetMs: 10_000,
+  readerCacheBytes: 32 * 1024 * 1024,
+  shutdownGraceMs: 30_000,
 };
 
 /** A server that runs. */
@@ -78,22 +98,35 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const unlock = await lockData(data);
     undo.push(unlock);
     const sites = await loadSites(data).catch((e: unknown) => {
-      throw unreadable(`${data}/sites.json`, e, 'fix it (README: Sync between sites; ccr doctor checks it), or move it away to serve without peers');
+      throw unreadable(
+        `${data}/sites.json`,
+        e,
+        'fix it (README: Sync between sites; ccr doctor checks it), or move it away to serve without peers',
+      );
     });
-    const quotas = new Quotas(await loadQuotas(data).catch((e: unknown) => {
-      throw unreadable(`${data}/quotas.json`, e, 'fix it (README: Quotas), or move it away to use the default limits');
-    }));
+    const quotas = new Quotas(
+      await loadQuotas(data).catch((e: unknown) => {
+        throw unreadable(
+          `${data}/quotas.json`,
+          e,
+          'fix it (README: Quotas), or move it away to use the default limits',
+        );
+      }),
+    );
 
     // The port, before anything is written: requests that arrive before the server is ready wait for it.
     const inflight = new Set<ServerResponse>();
     const waiting: Array<[IncomingMessage, ServerResponse]> = [];
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
-    const front = (req: IncomingMessage, res: ServerResponse) => (handler ? handler(req, res) : waiting.push([req, res]));
+    const front = (req: IncomingMessage, res: ServerResponse) =>
+      handler ? handler(req, res) : waiting.push([req, res]);
     let server: Server;
     try {
       server = tls ? createHttpsServer(tls, front) : createHttpServer(front);
     } catch (e) {
-      throw new CannotStart(`the TLS certificate or key cannot be used: ${(e as Error).message}`, { hint: 'give --tls-cert a PEM certificate and --tls-key its matching PEM private key' });
+      throw new CannotStart(`the TLS certificate or key cannot be used: ${(e as Error).message}`, {
+        hint: 'give --tls-cert a PEM certificate and --tls-key its matching PEM private key',
+      });
     }
     server.headersTimeout = options.headersTimeoutMs;
     server.requestTimeout = 0; // pushes may be long; idleness is what is bounded
@@ -114,11 +147,19 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     if (folder.made) log('info', 'data-folder-created', { data });
     // Made once the port is ours, like every other file of the data folder.
     const siteKey = await loadSiteKey(data).catch((e: unknown) => {
-      throw unreadable(`${data}/${SITE_KEY_FILE}`, e, 'the site signing key must be an unencrypted Ed25519 OpenSSH key of mode 600; move it away to make a new one (peers must then register the new public key)');
+      throw unreadable(
+        `${data}/${SITE_KEY_FILE}`,
+        e,
+        'the site signing key must be an unencrypted Ed25519 OpenSSH key of mode 600; move it away to make a new one (peers must then register the new public key)',
+      );
     });
-    if (siteKey.made) log('info', 'site-key-created', { file: `${data}/${SITE_KEY_FILE}`, public_key: sitePublicKeyLine(siteKey.key) });
+    if (siteKey.made)
+      log('info', 'site-key-created', { file: `${data}/${SITE_KEY_FILE}`, public_key: sitePublicKeyLine(siteKey.key) });
 
-    const gitEnv = await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: options.maxPushBytes });
+    const gitEnv = await installGitConfig(`${data}/gitconfig`, {
+      hooksPath: HOOKS_DIR,
+      maxInputBytes: options.maxPushBytes,
+    });
     const opened = await openServerIdentity({ data, log, oidc: options.oidc });
     let closeIdentity = () => opened.identity.close();
     undo.push(() => closeIdentity());
@@ -131,23 +172,56 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       const token = options.adminToken ?? newToken();
       const hash = opened.identity.hasher.hash(token);
       await opened.identity.store.createPrincipal({ name: 'admin', kind: 'admin' }, { hash }, { actor: 'server' });
-      log('warn', 'admin-created', options.adminToken ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' }
-        : { name: 'admin', token, note: 'shown once; keep it safe' });
+      log(
+        'warn',
+        'admin-created',
+        options.adminToken
+          ? { name: 'admin', token: '(from CCR_ADMIN_TOKEN)' }
+          : { name: 'admin', token, note: 'shown once; keep it safe' },
+      );
     }
     const metrics = new Metrics();
     const hooks = new HookEndpoint((push, call) => judgeHook(ctx, push, call), log);
-    const records = new RecordStore(`${data}/coordination`,
-      (record, removed) => log('warn', 'crash-leftovers-removed', { record, removed }));
+    const records = new RecordStore(`${data}/coordination`, (record, removed) =>
+      log('warn', 'crash-leftovers-removed', { record, removed }),
+    );
     const participants = new ParticipantIndex();
     const identity = opened.attach(records, participants, accessLog);
     closeIdentity = () => identity.close();
-    const events = openEvents(data, records, log, options.webhooks ?? {}, hookOwnerCheck((name) => identity.store.principal(name)));
+    const events = openEvents(
+      data,
+      records,
+      log,
+      options.webhooks ?? {},
+      hookOwnerCheck((name) => identity.store.principal(name)),
+    );
     undo.push(() => events.close());
     const ctx: ServerContext = {
-      options: { ...options, data }, baseUrl: '', identity, sites, quotas, records, participants,
-      views: new ServerViews(data), idempotency: new Idempotency(identity.idempotency), events, gitEnv, siteKey: siteKey.key, accessLog, metrics, log, mainMoved: [], hooks, advertisements: new Advertisements(),
+      options: { ...options, data },
+      baseUrl: '',
+      identity,
+      sites,
+      quotas,
+      records,
+      participants,
+      views: new ServerViews(data),
+      idempotency: new Idempotency(identity.idempotency),
+      events,
+      gitEnv,
+      siteKey: siteKey.key,
+      accessLog,
+      metrics,
+      log,
+      mainMoved: [],
+      hooks,
+      advertisements: new Advertisements(),
       validator: new ValidatorPool(options.validatorThreads, options.validationBudgetMs, log),
-      reader: new Reader({ threads: options.readerThreads, budgetMs: options.readBudgetMs, cacheBytes: options.readerCacheBytes, log }),
+      reader: new Reader({
+        threads: options.readerThreads,
+        budgetMs: options.readBudgetMs,
+        cacheBytes: options.readerCacheBytes,
+        log,
+      }),
     };
     undo.push(() => ctx.validator.close());
     undo.push(() => ctx.reader.close());
@@ -160,13 +234,17 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     await identity.audited();
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {
-      const round: SyncContext = { gitEnv, timeoutMs: options.syncTimeoutMs, maxFetchBytes: options.maxPushBytes,
-        judge: (input) => ctx.validator.judgeIncoming(input), signer: siteKey.key.signer };
-      const scheduler = new SyncScheduler(sites, round, ctx.records, log, metrics, 2,
-        (id) => {
-          identity.indexer.moved(id);
-          events.moved(id);
-        });
+      const round: SyncContext = {
+        gitEnv,
+        timeoutMs: options.syncTimeoutMs,
+        maxFetchBytes: options.maxPushBytes,
+        judge: (input) => ctx.validator.judgeIncoming(input),
+        signer: siteKey.key.signer,
+      };
+      const scheduler = new SyncScheduler(sites, round, ctx.records, log, metrics, 2, (id) => {
+        identity.indexer.moved(id);
+        events.moved(id);
+      });
       ctx.sync = scheduler;
       ctx.mainMoved.push((id) => scheduler.pushed(id));
       scheduler.start();
@@ -180,40 +258,46 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     handler = createHandler(ctx, inflight);
     for (const [req, res] of waiting.splice(0)) handler(req, res);
     log('info', 'listening', {
-      url: ctx.baseUrl, data, version, hookPort: ctx.hooks.port,
+      url: ctx.baseUrl,
+      data,
+      version,
+      hookPort: ctx.hooks.port,
       validation: options.validateContent ? 'on' : 'refs-only',
       signedCommits: options.requireSignedCommits === true ? 'required' : 'checked',
       peers: sites.peers.map((p) => p.name),
     });
 
     let closing: Promise<void> | null = null;
-    const close = () => (closing ??= (async () => {
-      log('info', 'shutting-down', { inflight: inflight.size });
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
-      await Promise.race([stopped, grace]);
-      server.closeAllConnections();
-      // Rounds in flight end now, their git children (a fetch from a hanging peer) killed.
-      maintenance.stop();
-      const stopping = ctx.sync?.stop();
-      killRunningGroups();
-      await stopping;
-      await ctx.hooks.stop();
-      await ctx.validator.close();
-      await ctx.reader.close();
-      await events.close();
-      await identity.close();
-      await accessLog.close();
-      await unlock();
-      log('info', 'stopped');
-    })());
+    const close = () =>
+      (closing ??= (async () => {
+        log('info', 'shutting-down', { inflight: inflight.size });
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
+        await Promise.race([stopped, grace]);
+        server.closeAllConnections();
+        // Rounds in flight end now, their git children (a fetch from a hanging peer) killed.
+        maintenance.stop();
+        const stopping = ctx.sync?.stop();
+        killRunningGroups();
+        await stopping;
+        await ctx.hooks.stop();
+        await ctx.validator.close();
+        await ctx.reader.close();
+        await events.close();
+        await identity.close();
+        await accessLog.close();
+        await unlock();
+        log('info', 'stopped');
+      })());
     return { url: ctx.baseUrl, port, context: ctx, close };
   } catch (e) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     if (isCcrError(e)) throw e;
     const err = e as NodeJS.ErrnoException;
     if (err.code && err.syscall) throw dataProblem(err, options.data, 'write to');
-    throw new CannotStart(`the server could not start: ${err.message}`, { hint: `check the data folder with ccr doctor --data ${options.data}` });
+    throw new CannotStart(`the server could not start: ${err.message}`, {
+      hint: `check the data folder with ccr doctor --data ${options.data}`,
+    });
   }
 }

@@ -13,10 +13,16 @@ import { readJson } from './http.js';
 import { addKey, allowedSignersFile, keyView, listKeys, revokeKey } from './identity/keyOps.js';
 
 /** POST /api/principals/<name>/keys: 201 with the key's id and fingerprint. */
-export async function addKeyRoute(ctx: ServerContext, req: IncomingMessage, p: Principal, name: string)
-  : Promise<Answer> {
+export async function addKeyRoute(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  p: Principal,
+  name: string,
+): Promise<Answer> {
   const body = await readJson(req, ctx.options.maxRequestBytes);
-  const key = await addKey(ctx.identity.store, p, name, body, new Set([fingerprint(ctx.siteKey.publicKey)])).finally(() => ctx.identity.audited());
+  const key = await addKey(ctx.identity.store, p, name, body, new Set([fingerprint(ctx.siteKey.publicKey)])).finally(
+    () => ctx.identity.audited(),
+  );
   return { status: 201, body: keyView(key) };
 }
 

@@ -13,7 +13,8 @@ export interface Logger {
   (level: Level, event: string, fields?: Record<string, unknown>): void;
 }
 
-const errorFields = (_k: string, v: unknown) => (v instanceof Error ? { message: v.message, code: (v as { code?: string }).code, stack: v.stack } : v);
+const errorFields = (_k: string, v: unknown) =>
+  v instanceof Error ? { message: v.message, code: (v as { code?: string }).code, stack: v.stack } : v;
 
 /** A logger writing JSON lines to a stream; `quiet` drops debug and info. */
 export function jsonLogger(out: NodeJS.WritableStream = process.stdout, quiet = false): Logger {
@@ -58,7 +59,8 @@ export function textLogger(out: NodeJS.WritableStream = process.stdout, quiet = 
   return (level, event, fields = {}) => {
     if (quiet && (level === 'debug' || level === 'info')) return;
     const time = new Date().toISOString().replace('T', ' ').slice(0, 19);
-    const what = sentence(event, fields) ?? [event, ...Object.entries(fields).map(([k, v]) => `${k}=${show(v)}`)].join(' ');
+    const what =
+      sentence(event, fields) ?? [event, ...Object.entries(fields).map(([k, v]) => `${k}=${show(v)}`)].join(' ');
     out.write(`${time} ${level.toUpperCase().padEnd(5)} ${what}\n`);
   };
 }

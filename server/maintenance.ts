@@ -14,15 +14,23 @@ export class Maintenance {
   readonly #due = new Map<RecordId, NodeJS.Timeout>();
   #stopped = false;
 
-  constructor(private readonly gitdir: (id: RecordId) => string, private readonly env: NodeJS.ProcessEnv, private readonly log: Logger, private readonly pauseMs = 10_000) {}
+  constructor(
+    private readonly gitdir: (id: RecordId) => string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: Logger,
+    private readonly pauseMs = 10_000,
+  ) {}
 
   /** A record's main moved: look at its storage after the pause (writes in a burst share one look). */
   touched(id: RecordId): void {
     if (this.#stopped || this.#due.has(id)) return;
-    this.#due.set(id, setTimeout(() => {
-      this.#due.delete(id);
-      void this.run(id);
-    }, this.pauseMs).unref());
+    this.#due.set(
+      id,
+      setTimeout(() => {
+        this.#due.delete(id);
+        void this.run(id);
+      }, this.pauseMs).unref(),
+    );
   }
 
   /** `git gc --auto` in the record now; git decides whether there is anything to do. */

@@ -5,14 +5,53 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 /** The metrics one server exposes on /metrics. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'ccr_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, registers: [this.registry] });
-  readonly duration = new Histogram({ name: 'ccr_http_request_duration_seconds', help: 'HTTP request durations by route', labelNames: ['route'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
-  readonly pushes = new Counter({ name: 'ccr_pushes_total', help: 'Pushes by outcome (accepted, refused)', labelNames: ['outcome'] as const, registers: [this.registry] });
-  readonly validation = new Histogram({ name: 'ccr_validation_duration_seconds', help: 'Time to judge a push in the pre-receive pipeline', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
-  readonly findings = new Counter({ name: 'ccr_refusal_findings_total', help: 'Findings of refused pushes by rule id', labelNames: ['rule'] as const, registers: [this.registry] });
-  readonly records = new Counter({ name: 'ccr_records_created_total', help: 'Records created through the API', registers: [this.registry] });
-  readonly authFailures = new Counter({ name: 'ccr_auth_failures_total', help: 'Requests answered 401', registers: [this.registry] });
-  readonly sync = new Counter({ name: 'ccr_sync_total', help: 'Sync rounds per record by outcome', labelNames: ['peer', 'outcome'] as const, registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'ccr_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'ccr_http_request_duration_seconds',
+    help: 'HTTP request durations by route',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly pushes = new Counter({
+    name: 'ccr_pushes_total',
+    help: 'Pushes by outcome (accepted, refused)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly validation = new Histogram({
+    name: 'ccr_validation_duration_seconds',
+    help: 'Time to judge a push in the pre-receive pipeline',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly findings = new Counter({
+    name: 'ccr_refusal_findings_total',
+    help: 'Findings of refused pushes by rule id',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+  readonly records = new Counter({
+    name: 'ccr_records_created_total',
+    help: 'Records created through the API',
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'ccr_auth_failures_total',
+    help: 'Requests answered 401',
+    registers: [this.registry],
+  });
+  readonly sync = new Counter({
+    name: 'ccr_sync_total',
+    help: 'Sync rounds per record by outcome',
+    labelNames: ['peer', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ccr_' });

@@ -49,7 +49,9 @@ const WHAT = ['records', 'threads', 'bytes'] as const;
 export function checkQuotas(value: unknown): QuotaConfig {
   if (!validateQuotas(value)) {
     const first = refusals(quotasSchema, validateQuotas.errors).sort(inFileOrder(value))[0];
-    throw new InvalidInput(first ? sentence(first) : `quotas.json: ${describeSchemaErrors(validateQuotas.errors).join('; ')}`);
+    throw new InvalidInput(
+      first ? sentence(first) : `quotas.json: ${describeSchemaErrors(validateQuotas.errors).join('; ')}`,
+    );
   }
   return {
     period_seconds: value.period_seconds ?? defaultQuotas.period_seconds,
@@ -94,7 +96,10 @@ export async function loadQuotas(data: string): Promise<QuotaConfig> {
 export class Quotas {
   readonly #used = new Map<string, { start: number } & Usage>();
 
-  constructor(readonly config: QuotaConfig, private readonly clock: () => number = Date.now) {}
+  constructor(
+    readonly config: QuotaConfig,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** The limits that apply to a principal. */
   limits(p: Principal): QuotaLimits {
@@ -149,7 +154,15 @@ export function bytesUnder(dir: string): number {
   }
   for (const d of entries) {
     const path = `${dir}/${d.name}`;
-    total += d.isDirectory() ? bytesUnder(path) : (() => { try { return statSync(path).size; } catch { return 0; } })();
+    total += d.isDirectory()
+      ? bytesUnder(path)
+      : (() => {
+          try {
+            return statSync(path).size;
+          } catch {
+            return 0;
+          }
+        })();
   }
   return total;
 }
@@ -162,21 +175,27 @@ export async function threadsAdded(source: ObjectSource, from: Oid, to: Oid): Pr
     const top = root ? parseTree(root.content) : null;
     const folder = top?.find((e) => e.name === COMMUNICATIONS && isTreeEntry(e));
     const list = folder ? await source.read(folder.oid) : null;
-    return new Set((list ? parseTree(list.content) ?? [] : []).filter(isTreeEntry).map((e) => e.name));
+    return new Set((list ? (parseTree(list.content) ?? []) : []).filter(isTreeEntry).map((e) => e.name));
   };
   const before = await threads(from);
   return [...(await threads(to))].filter((name) => !before.has(name)).length;
 }
 
 /** What an accepted push adds: the bytes of its quarantine, and (when `countThreads`) the threads its update of main creates. */
-export async function pushUsage(gitdir: string, call: HookCall, env: NodeJS.ProcessEnv, countThreads: boolean): Promise<Usage> {
+export async function pushUsage(
+  gitdir: string,
+  call: HookCall,
+  env: NodeJS.ProcessEnv,
+  countThreads: boolean,
+): Promise<Usage> {
   const quarantine = call.env.GIT_OBJECT_DIRECTORY;
   const bytes = quarantine ? bytesUnder(quarantine) : 0;
   let threads = 0;
   if (countThreads) {
     const source = new PushSource(quarantine, new IsoGitSource(gitdir), { ...env, ...call.env });
     try {
-      for (const u of call.updates) if (u.ref === MAIN && isOid(u.old) && isOid(u.new)) threads += await threadsAdded(source, u.old, u.new);
+      for (const u of call.updates)
+        if (u.ref === MAIN && isOid(u.old) && isOid(u.new)) threads += await threadsAdded(source, u.old, u.new);
     } finally {
       source.close();
     }

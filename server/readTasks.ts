@@ -40,7 +40,8 @@ export const readTasks = {
     const statusBytes = statusOid ? await blob(source, statusOid) : null;
     const status = statusBytes ? readStatus(statusBytes) : null;
     const folders = (await readTree(source, root.find((e) => e.name === COMMUNICATIONS && isFolder(e))?.oid))
-      .filter(isFolder).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .filter(isFolder)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const threads: ThreadFiles[] = [];
     for (const folder of folders) {
       const files = await readTree(source, folder.oid);

@@ -61,12 +61,18 @@ export class Reader {
   constructor(readonly o: ReaderOptions) {
     this.#cache = new ByteLru(o.cacheBytes);
     this.#pool = new WorkerPool<ReadJob, unknown>({
-      module: new URL('./readerWorker.js', import.meta.url), name: 'reader', log: o.log,
-      threads: Math.max(1, o.threads), budgetMs: o.budgetMs,
-      maxQueued: MAX_QUEUED, maxQueuedPerOwner: MAX_QUEUED_PER_PRINCIPAL,
+      module: new URL('./readerWorker.js', import.meta.url),
+      name: 'reader',
+      log: o.log,
+      threads: Math.max(1, o.threads),
+      budgetMs: o.budgetMs,
+      maxQueued: MAX_QUEUED,
+      maxQueuedPerOwner: MAX_QUEUED_PER_PRINCIPAL,
       overBudget: (job) => {
         const what = `${job.task} ${job.oid.slice(0, 12)}`;
-        throw new Unavailable(`reading ${what} took longer than ${o.budgetMs / 1000} s and was stopped; try again later`);
+        throw new Unavailable(
+          `reading ${what} took longer than ${o.budgetMs / 1000} s and was stopped; try again later`,
+        );
       },
       turnedAway: () => {
         throw new Unavailable('the server is busy reading records; try again in a moment');

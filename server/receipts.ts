@@ -11,8 +11,15 @@ import type { PushContext } from './hookEndpoint.js';
 /** The receipt of a push about to land on `main` (old → new); its lines, also kept on the push. */
 export function issueReceipt(ctx: ServerContext, push: PushContext, old: string, next: string, ref: string): string[] {
   const receipt: Receipt = {
-    receipt: '1', record: push.recordId, ref, old, new: next, principal: push.principal.name,
-    time: new Date().toISOString(), server: ctx.baseUrl || 'ccr', request: push.requestId,
+    receipt: '1',
+    record: push.recordId,
+    ref,
+    old,
+    new: next,
+    principal: push.principal.name,
+    time: new Date().toISOString(),
+    server: ctx.baseUrl || 'ccr',
+    request: push.requestId,
   };
   const lines = renderReceipt(receipt, (payload) => ctx.siteKey.signReceipt(payload));
   push.receipt = { new: next, lines };
@@ -34,8 +41,13 @@ export interface ReceiptLogEntry {
 export function keepReceipt(ctx: ServerContext, push: PushContext, main: string | null): void {
   if (!push.receipt || push.receipt.new !== main) return;
   const entry: ReceiptLogEntry = {
-    event: 'receipt', time: new Date().toISOString(), request: push.requestId, record: push.recordId,
-    principal: push.principal.name, new: main, receipt: `${push.receipt.lines.join('\n')}\n`,
+    event: 'receipt',
+    time: new Date().toISOString(),
+    request: push.requestId,
+    record: push.recordId,
+    principal: push.principal.name,
+    new: main,
+    receipt: `${push.receipt.lines.join('\n')}\n`,
   };
   ctx.accessLog.append(entry).catch((e: unknown) => ctx.log('error', 'access-log-failed', { error: e }));
 }

@@ -46,7 +46,10 @@ class ServerHandle extends RecordHandle {
     super(repo, id, Date.now, p, ctx.identity.bindingsNow, signer);
   }
 
-  override async write<T>(author: CommitAuthor, prepare: (head: Oid | null) => Promise<Change<T>>): Promise<Written<T>> {
+  override async write<T>(
+    author: CommitAuthor,
+    prepare: (head: Oid | null) => Promise<Change<T>>,
+  ): Promise<Written<T>> {
     const w = await super.write(author, prepare);
     this.written = w.commit;
     return w;
@@ -63,9 +66,15 @@ async function lastCareLocation(repo: Repository): Promise<string> {
 
 /** The rule a push would have met for what the service refused before building a commit. */
 function asRule(change: ServerChange, e: unknown): unknown {
-  if (e instanceof ThreadClosed) return new RuleViolation(refusedWriteFindings({ refused: 'thread-closed', reason: e.message }));
+  if (e instanceof ThreadClosed)
+    return new RuleViolation(refusedWriteFindings({ refused: 'thread-closed', reason: e.message }));
   if (e instanceof AuthorInvalid) {
-    const what = change.kind === 'update-thread' ? 'ledger' : change.kind === 'add-message' && change.corrects !== undefined ? 'correction' : 'message';
+    const what =
+      change.kind === 'update-thread'
+        ? 'ledger'
+        : change.kind === 'add-message' && change.corrects !== undefined
+          ? 'correction'
+          : 'message';
     return new RuleViolation(refusedWriteFindings({ refused: 'author', change: what, reason: e.message }));
   }
   return e;
@@ -76,8 +85,13 @@ function asRule(change: ServerChange, e: unknown): unknown {
  * must exist and the principal may write it (else the NotFound of a missing record); an auditor
  * is refused with `ccr/who-write` as its push would be.
  */
-export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId, change: ServerChange,
-  options: { careLocation?: string } = {}): Promise<ServerWritten> {
+export async function serverWrite(
+  ctx: ServerContext,
+  p: Principal,
+  id: RecordId,
+  change: ServerChange,
+  options: { careLocation?: string } = {},
+): Promise<ServerWritten> {
   if (!rightsOf(p).write) throw new RuleViolation(refusedWriteFindings({ refused: 'auditor' }));
   if (ctx.options.requireSignedCommits === true) throw unsignedWrite(p);
   const repo = await ctx.records.open(id, (r) => mayAccess(p, 'write', id, r, ctx.participants));
@@ -98,7 +112,9 @@ export async function serverWrite(ctx: ServerContext, p: Principal, id: RecordId
         break;
       case 'add-message':
         result = await service.addMessage(author, place, change.thread, {
-          author: change.author, body: change.body, ...(change.corrects !== undefined ? { corrects: change.corrects } : {}),
+          author: change.author,
+          body: change.body,
+          ...(change.corrects !== undefined ? { corrects: change.corrects } : {}),
         });
         break;
       case 'update-thread':
@@ -135,5 +151,7 @@ export function writerOf(p: Principal, authorId: unknown, ledger: Pick<Ledger, '
     return { id: authorId, name: nameIn(authorId) ?? '' };
   }
   if (!r.write) throw new RuleViolation(refusedWriteFindings({ refused: 'auditor' }));
-  throw new Forbidden(`${p.kind} principals write no messages: a message is a participant's, written by itself or by an integration for it`);
+  throw new Forbidden(
+    `${p.kind} principals write no messages: a message is a participant's, written by itself or by an integration for it`,
+  );
 }

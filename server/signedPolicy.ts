@@ -12,4 +12,3 @@ import type { Principal } from '../core/principal.js';
 export function unsignedWrite(p: Principal): RuleViolation {
   return new RuleViolation(apiWriteSignatureFindings(p.name));
 }
-

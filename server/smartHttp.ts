@@ -15,14 +15,17 @@ import { spawnGit, type GitProcess } from './gitSpawner.js';
 /** The two git services CCR serves. */
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
 
-
 /** The protocol a client asks for; only the values git sends are passed to git. */
 export function protocolOf(req: IncomingMessage): string | undefined {
   const v = req.headers['git-protocol'];
   return typeof v === 'string' && /^version=[012]$/.test(v) ? v : undefined;
 }
 
-const noCache = { 'Cache-Control': 'no-cache, max-age=0, must-revalidate', Pragma: 'no-cache', Expires: 'Fri, 01 Jan 1980 00:00:00 GMT' };
+const noCache = {
+  'Cache-Control': 'no-cache, max-age=0, must-revalidate',
+  Pragma: 'no-cache',
+  Expires: 'Fri, 01 Jan 1980 00:00:00 GMT',
+};
 
 /** Counts bytes and fails past a cap. */
 class Cap extends Transform {
@@ -61,8 +64,14 @@ const LEARN_MAX = 64 * 1024;
  * Answer `GET info/refs?service=…`: the ref advertisement, from what `known` learned when it can
  * (no git started), else git's own (which `known` learns from).
  */
-export async function advertise(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv,
-  known?: AdvertisementSource): Promise<Exchange> {
+export async function advertise(
+  req: IncomingMessage,
+  res: ServerResponse,
+  gitdir: string,
+  service: GitService,
+  env: NodeJS.ProcessEnv,
+  known?: AdvertisementSource,
+): Promise<Exchange> {
   const protocol = protocolOf(req);
   const ready = await known?.answer(gitdir, service, protocol);
   res.writeHead(200, { 'Content-Type': `application/x-${service}-advertisement`, ...noCache });
@@ -72,7 +81,8 @@ export async function advertise(req: IncomingMessage, res: ServerResponse, gitdi
     return { code: 0, aborted: false, tooLarge: false, bytesIn: 0, stderr: '' };
   }
   const child = spawn('git', [service.slice(4), '--stateless-rpc', '--advertise-refs', gitdir], {
-    env: { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const seen: Buffer[] = [];
   let size = 0;
@@ -81,7 +91,8 @@ export async function advertise(req: IncomingMessage, res: ServerResponse, gitdi
     if (size <= LEARN_MAX) seen.push(d);
   });
   const exchange = await stream(req, res, child, null, 0);
-  if (known && exchange.code === 0 && !exchange.aborted && size <= LEARN_MAX) known.learn(service, protocol, Buffer.concat(seen));
+  if (known && exchange.code === 0 && !exchange.aborted && size <= LEARN_MAX)
+    known.learn(service, protocol, Buffer.concat(seen));
   return exchange;
 }
 
@@ -98,7 +109,13 @@ export type Admit = (body: Buffer) => Promise<{ refusal: string } | { malformed:
  * `ERR` pkt-line the client prints as "remote error: …".
  */
 export async function rpc(
-  req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv, maxBody: number, admit?: Admit,
+  req: IncomingMessage,
+  res: ServerResponse,
+  gitdir: string,
+  service: GitService,
+  env: NodeJS.ProcessEnv,
+  maxBody: number,
+  admit?: Admit,
 ): Promise<Exchange> {
   if (!admit) return streamed(req, res, gitdir, service, env, maxBody);
   const read = await readBody(req, maxBody);
@@ -125,10 +142,17 @@ export async function rpc(
  * upload-pack or receive-pack for one request, with the protocol version the client asked for;
  * started by the spawn helper (server/gitSpawner.ts), so the event loop does not pay the spawn.
  */
-function serviceProcess(req: IncomingMessage, gitdir: string, service: GitService, env: NodeJS.ProcessEnv): Promise<GitProcess> {
+function serviceProcess(
+  req: IncomingMessage,
+  gitdir: string,
+  service: GitService,
+  env: NodeJS.ProcessEnv,
+): Promise<GitProcess> {
   const protocol = protocolOf(req);
-  return spawnGit([service.slice(4), '--stateless-rpc', gitdir],
-    { ...env, ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}) });
+  return spawnGit([service.slice(4), '--stateless-rpc', gitdir], {
+    ...env,
+    ...(protocol && service === 'git-upload-pack' ? { GIT_PROTOCOL: protocol } : {}),
+  });
 }
 
 /** Writes the result headers once, when git's answer begins (so a git failure can still be a 400). */
@@ -158,8 +182,14 @@ async function readBody(req: IncomingMessage, maxBody: number): Promise<Body> {
 }
 
 /** Stream a request through git, for receive-pack (a pack can be large) and upload-pack without `admit`. */
-async function streamed(req: IncomingMessage, res: ServerResponse, gitdir: string, service: GitService, env: NodeJS.ProcessEnv,
-  maxBody: number): Promise<Exchange> {
+async function streamed(
+  req: IncomingMessage,
+  res: ServerResponse,
+  gitdir: string,
+  service: GitService,
+  env: NodeJS.ProcessEnv,
+  maxBody: number,
+): Promise<Exchange> {
   const child = await serviceProcess(req, gitdir, service, env);
   const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);
@@ -190,7 +220,13 @@ function watchUnpack(out: NodeJS.ReadableStream): () => string | undefined {
 }
 
 /** Stream a request body into git and git's output into the response. */
-function stream(req: IncomingMessage, res: ServerResponse, child: GitProcess | ChildProcess, body: IncomingMessage | null, maxBody: number): Promise<Exchange> {
+function stream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  child: GitProcess | ChildProcess,
+  body: IncomingMessage | null,
+  maxBody: number,
+): Promise<Exchange> {
   return new Promise((resolve) => {
     const exchange: Exchange = { code: null, aborted: false, tooLarge: false, bytesIn: 0, stderr: '' };
     let done = false;
@@ -200,7 +236,9 @@ function stream(req: IncomingMessage, res: ServerResponse, child: GitProcess | C
         setTimeout(() => child.kill('SIGKILL'), 2000).unref();
       }
     };
-    child.stderr!.on('data', (d: Buffer) => { if (exchange.stderr.length < 8192) exchange.stderr += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      if (exchange.stderr.length < 8192) exchange.stderr += d.toString();
+    });
     res.on('close', () => {
       if (!res.writableFinished) {
         exchange.aborted = true;

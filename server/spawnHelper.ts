@@ -39,7 +39,9 @@ function watchIdle(): void {
 }
 const LINE_MAX = 1024 * 1024;
 const running = new Map<number, ChildProcess>();
-const send = (m: object) => { if (process.connected) process.send!(m); };
+const send = (m: object) => {
+  if (process.connected) process.send!(m);
+};
 
 /** Start git for one connection, once its request line has come (and nothing after it: the server waits). */
 function serve(socket: Socket): void {
@@ -78,7 +80,9 @@ function serve(socket: Socket): void {
     socket.destroy();
     running.set(start.id, child);
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => { if (stderr.length < STDERR_MAX) stderr += c.toString(); });
+    child.stderr!.on('data', (c: Buffer) => {
+      if (stderr.length < STDERR_MAX) stderr += c.toString();
+    });
     child.on('error', (e) => send({ id: start.id, error: String(e) }));
     child.on('close', (code, signal) => {
       running.delete(start.id);

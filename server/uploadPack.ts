@@ -26,11 +26,14 @@ export function parseUploadPackRequest(body: Buffer): UploadPackRequest | string
   const request: UploadPackRequest = { command: null, objects: [], refs: [], filters: [], haves: [] };
   let first = true;
   for (let i = 0; i < body.length;) {
-    const size = /^[0-9a-fA-F]{4}$/.test(body.toString('latin1', i, i + 4)) ? parseInt(body.toString('latin1', i, i + 4), 16) : -1;
+    const size = /^[0-9a-fA-F]{4}$/.test(body.toString('latin1', i, i + 4))
+      ? parseInt(body.toString('latin1', i, i + 4), 16)
+      : -1;
     if (size < 0 || size === 3 || i + Math.max(size, 4) > body.length) {
       return `expected pkt-lines, found ${JSON.stringify(body.toString('latin1', i, i + 8))} at byte ${i}`;
     }
-    if (size < 4) { // flush, delimiter, response end
+    if (size < 4) {
+      // flush, delimiter, response end
       i += 4;
       continue;
     }
@@ -54,13 +57,16 @@ const FILTER = /^(blob:none|blob:limit=\d+[kmg]?|tree:\d+|object:type=(blob|tree
 /** True for an allowed filter, or a `combine:` of allowed ones (each URL-encoded). */
 function filterAllowed(spec: string): boolean {
   if (!spec.startsWith('combine:')) return FILTER.test(spec);
-  return spec.slice('combine:'.length).split('+').every((part) => {
-    try {
-      return FILTER.test(decodeURIComponent(part));
-    } catch {
-      return false;
-    }
-  });
+  return spec
+    .slice('combine:'.length)
+    .split('+')
+    .every((part) => {
+      try {
+        return FILTER.test(decodeURIComponent(part));
+      } catch {
+        return false;
+      }
+    });
 }
 
 /**
@@ -98,7 +104,12 @@ export async function refuseUploadPack(body: Buffer, readable: Readable, unreach
     const hex = /^[0-9a-fA-F]{40}/.exec(h.oid)?.[0];
     return hex === undefined ? [] : [{ ...h, oid: hex.toLowerCase() }];
   });
-  const outside = new Set(await unreachable([...new Set(readable.refs.values())], haves.map((h) => h.oid)));
+  const outside = new Set(
+    await unreachable(
+      [...new Set(readable.refs.values())],
+      haves.map((h) => h.oid),
+    ),
+  );
   const screened = haves.filter((h) => outside.has(h.oid));
   if (screened.length === 0) return null;
   // Each becomes the null id, which no repository holds: git answers as for an id it does not have
@@ -110,18 +121,28 @@ export async function refuseUploadPack(body: Buffer, readable: Readable, unreach
 
 const NULL_ID = '0'.repeat(40);
 
-async function refusalOf(request: UploadPackRequest, readable: Readable, unreachable: Unreachable): Promise<string | null> {
+async function refusalOf(
+  request: UploadPackRequest,
+  readable: Readable,
+  unreachable: Unreachable,
+): Promise<string | null> {
   if (request.command !== null && request.command !== 'fetch' && request.command !== 'ls-refs') {
     return `ccr: expected command=fetch or command=ls-refs, found command=${request.command}`;
   }
   const filter = request.filters.find((f) => !filterAllowed(f));
-  if (filter !== undefined) return `ccr: expected an object filter (blob:none, blob:limit=…, tree:…, object:type=…), found ${filter}`;
-  const names = new Set([...readable.refs.keys()].flatMap((r) => [r, r.replace(/^refs\//, ''), r.replace(/^refs\/heads\//, '')]));
+  if (filter !== undefined)
+    return `ccr: expected an object filter (blob:none, blob:limit=…, tree:…, object:type=…), found ${filter}`;
+  const names = new Set(
+    [...readable.refs.keys()].flatMap((r) => [r, r.replace(/^refs\//, ''), r.replace(/^refs\/heads\//, '')]),
+  );
   const badRef = request.refs.find((r) => !names.has(r));
-  if (badRef !== undefined) return `ccr: expected want-ref and deepen-not to name ${[...readable.refs.keys()].join(', ')}, found ${badRef}`;
+  if (badRef !== undefined)
+    return `ccr: expected want-ref and deepen-not to name ${[...readable.refs.keys()].join(', ')}, found ${badRef}`;
   const badId = request.objects.find((o) => !/^[0-9a-f]{40}$/.test(o));
-  if (badId !== undefined) return `ccr: expected object ids of 40 hex digits, found ${JSON.stringify(badId.slice(0, 64))}`;
+  if (badId !== undefined)
+    return `ccr: expected object ids of 40 hex digits, found ${JSON.stringify(badId.slice(0, 64))}`;
   const outside = await unreachable([...new Set(readable.refs.values())], request.objects);
-  if (outside.length > 0) return `upload-pack: not our ref ${outside[0]} (ccr serves only objects reachable from the refs you may read)`;
+  if (outside.length > 0)
+    return `upload-pack: not our ref ${outside[0]} (ccr serves only objects reachable from the refs you may read)`;
   return null;
 }

@@ -76,7 +76,7 @@ function bindingLookup(b: PushInput['bindings']): BindingLookup {
 
 function database(file: string): SqliteIdentityStore {
   let store = databases.get(file);
-  if (!store) databases.set(file, store = new SqliteIdentityStore(openDatabase(file, { readonly: true })));
+  if (!store) databases.set(file, (store = new SqliteIdentityStore(openDatabase(file, { readonly: true }))));
   return store;
 }
 
@@ -95,8 +95,12 @@ async function signatureFindings(input: PushInput, source: ObjectSource, commits
     const o = await source.read(oid);
     const read = o ? await readCommitChecked(source, oid) : null;
     if (!o || !read?.ok) continue; // the walk refused what it could not read
-    const found = commitSignatureFinding(o.content, read.value.committer.timestamp,
-      { pusher: input.principal.name, required: input.signatures.required, key, now: input.now });
+    const found = commitSignatureFinding(o.content, read.value.committer.timestamp, {
+      pusher: input.principal.name,
+      required: input.signatures.required,
+      key,
+      now: input.now,
+    });
     // One finding names the first commit refused; later ones build on it.
     if (found) return [{ ...found, commit: oid }];
   }
@@ -106,7 +110,12 @@ async function signatureFindings(input: PushInput, source: ObjectSource, commits
 function repository(gitdir: string): RepositoryState {
   let r = repositories.get(gitdir);
   if (r) repositories.delete(gitdir);
-  else r = { objects: new IsoGitSource(gitdir, 2 * 1024 * 1024, true), pushed: new ObjectCache(2 * 1024 * 1024), cache: new EvaluationCache(512) };
+  else
+    r = {
+      objects: new IsoGitSource(gitdir, 2 * 1024 * 1024, true),
+      pushed: new ObjectCache(2 * 1024 * 1024),
+      cache: new EvaluationCache(512),
+    };
   repositories.set(gitdir, r);
   if (repositories.size > 32) repositories.delete(repositories.keys().next().value as string);
   return r;
@@ -119,7 +128,12 @@ function repository(gitdir: string): RepositoryState {
  * `main` never had (one fetched from a peer by a sync round that then refused it) is judged like a
  * pushed one, so a merge cannot bring it in unjudged.
  */
-async function newCommits(source: PushSource, u: { old: Oid; new: Oid }, max: number, inHistory: (oid: Oid) => Promise<boolean>): Promise<{ commits: Oid[] } | WalkInput> {
+async function newCommits(
+  source: PushSource,
+  u: { old: Oid; new: Oid },
+  max: number,
+  inHistory: (oid: Oid) => Promise<boolean>,
+): Promise<{ commits: Oid[] } | WalkInput> {
   const order: Oid[] = [];
   const seen = new Set<string>([u.new]);
   const stack: Array<{ oid: Oid; expanded: boolean }> = [{ oid: u.new, expanded: false }];
@@ -171,7 +185,11 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
     const findings: Finding[] = [];
     for (const oid of walk.commits) {
       const found = await evaluateCommit(source, oid, {
-        recordId: input.recordId, now: input.now, principal: input.principal, bindings: lookup, cache,
+        recordId: input.recordId,
+        now: input.now,
+        principal: input.principal,
+        bindings: lookup,
+        cache,
         mergeBase: gitMergeBase(input.gitdir, env),
       });
       findings.push(...found);

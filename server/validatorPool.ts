@@ -21,17 +21,36 @@ function refused(message: string): PushVerdict {
 export class ValidatorPool {
   readonly #pool: WorkerPool<PushInput | IncomingInput, PushVerdict> | null;
 
-  constructor(readonly threads: number, readonly budgetMs: number, log: Logger) {
-    this.#pool = threads === 0 ? null : new WorkerPool({
-      module: new URL('./validatorWorker.js', import.meta.url), threads, budgetMs, eager: true, name: 'validator', log,
-      maxQueued: MAX_QUEUED, maxQueuedPerOwner: MAX_QUEUED_PER_PRINCIPAL,
-      overBudget: (input) => refused(input.kind === 'incoming'
-        ? `expected the peer's commits to be judged within ${budgetMs / 1000} s, as a push is; it took longer and they are refused`
-        : `expected the push to be judged within ${budgetMs / 1000} s; it took longer and is refused `
-          + '(split it into smaller pushes, or shorten deeply structured messages)'),
-      turnedAway: () => refused('expected a free validator, found too many pushes waiting to be judged; '
-        + 'nothing was changed, push again in a moment'),
-    });
+  constructor(
+    readonly threads: number,
+    readonly budgetMs: number,
+    log: Logger,
+  ) {
+    this.#pool =
+      threads === 0
+        ? null
+        : new WorkerPool({
+            module: new URL('./validatorWorker.js', import.meta.url),
+            threads,
+            budgetMs,
+            eager: true,
+            name: 'validator',
+            log,
+            maxQueued: MAX_QUEUED,
+            maxQueuedPerOwner: MAX_QUEUED_PER_PRINCIPAL,
+            overBudget: (input) =>
+              refused(
+                input.kind === 'incoming'
+                  ? `expected the peer's commits to be judged within ${budgetMs / 1000} s, as a push is; it took longer and they are refused`
+                  : `expected the push to be judged within ${budgetMs / 1000} s; it took longer and is refused ` +
+                      '(split it into smaller pushes, or shorten deeply structured messages)',
+              ),
+            turnedAway: () =>
+              refused(
+                'expected a free validator, found too many pushes waiting to be judged; ' +
+                  'nothing was changed, push again in a moment',
+              ),
+          });
   }
 
   /** Judge a push on a validator thread, within the budget. */

@@ -11,8 +11,14 @@ import type { Principal } from '../core/principal.js';
 import { readAs, recordSummaryRoute } from './api.js';
 import type { ServerContext } from './context.js';
 import {
-  pageHeaders, renderArchivedPage, renderErrorPage, renderRecordPage, renderThreadPage,
-  type RecordSummary, type ThreadView, type WebPage,
+  pageHeaders,
+  renderArchivedPage,
+  renderErrorPage,
+  renderRecordPage,
+  renderThreadPage,
+  type RecordSummary,
+  type ThreadView,
+  type WebPage,
 } from './web/index.js';
 
 /** The HTML of a page the principal asked for; throws the errors of the JSON API (404 and the like). */
@@ -39,8 +45,10 @@ async function threadView(ctx: ServerContext, p: Principal, id: RecordId, thread
 
 /** What an error page says, by status: fixed words, never the record's content or the error's text. */
 const errorWords: Record<number, readonly [string, string]> = {
-  401: ['Sign-in required',
-    'Sign in with your CCR principal name and token (as user name and password) to read this page.'],
+  401: [
+    'Sign-in required',
+    'Sign in with your CCR principal name and token (as user name and password) to read this page.',
+  ],
   403: ['Not allowed', 'You may not read this page.'],
   404: ['Not found', 'There is no such page, or you may not read it.'],
   405: ['Method not allowed', 'The pages of a record are only read (GET).'],
@@ -56,7 +64,11 @@ export function webErrorPage(status: number, requestId: string): string {
 
 /** Send a page of the web view with its security headers (and any extra, such as a sign-in challenge). */
 export function sendPage(
-  ctx: ServerContext, res: ServerResponse, status: number, html: string, extra: Record<string, string> = {},
+  ctx: ServerContext,
+  res: ServerResponse,
+  status: number,
+  html: string,
+  extra: Record<string, string> = {},
 ): void {
   const tls = ctx.baseUrl.startsWith('https:');
   res.writeHead(status, { ...pageHeaders({ tls }), 'Content-Length': String(Buffer.byteLength(html)), ...extra });

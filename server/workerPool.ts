@@ -203,7 +203,11 @@ export function serveJobs<I, O>(fn: (input: I) => Promise<O>): void {
   parentPort?.on('message', (job: { id: number; input: I }) => {
     fn(job.input).then(
       (output) => parentPort?.postMessage({ id: job.id, output }),
-      (e: unknown) => parentPort?.postMessage({ id: job.id, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) }),
+      (e: unknown) =>
+        parentPort?.postMessage({
+          id: job.id,
+          error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e),
+        }),
     );
   });
   parentPort?.postMessage({ ready: true });

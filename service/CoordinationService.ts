@@ -27,8 +27,13 @@ export class UninitialisedCoordinationService {
   /** Create the record (its first commit) and give the initialised service. */
   async initialise(author: CommitAuthor, careLocation: string, clinicalId: string): Promise<CoordinationService> {
     const { handle } = await createRecord({
-      path: (id) => recordDir(this.config.dataDir, id), bare: false, author, careLocation, clinicalId,
-      ...(this.config.clock ? { clock: this.config.clock } : {}), ...(this.config.signer ? { signer: this.config.signer } : {}),
+      path: (id) => recordDir(this.config.dataDir, id),
+      bare: false,
+      author,
+      careLocation,
+      clinicalId,
+      ...(this.config.clock ? { clock: this.config.clock } : {}),
+      ...(this.config.signer ? { signer: this.config.signer } : {}),
     });
     return new CoordinationService(handle);
   }
@@ -47,14 +52,25 @@ export class CoordinationService {
   /** Open the record `<dataDir>/coordination/<s1>/<s2>/<id>/`. */
   static async withId(config: ServiceConfig, coordinationId: string): Promise<CoordinationService> {
     const id = checkRecordId(coordinationId);
-    return CoordinationService.open(Repository.workingCopy(recordDir(config.dataDir, id)), id, config.clock, undefined, config.signer);
+    return CoordinationService.open(
+      Repository.workingCopy(recordDir(config.dataDir, id)),
+      id,
+      config.clock,
+      undefined,
+      config.signer,
+    );
   }
 
   /**
    * Open the working copy at `dir` (a clone); the record id is read from its status file. With a
    * principal, the rules that need one (who may do what) are judged locally too.
    */
-  static async at(dir: string, clock?: () => number, principal?: Principal, signer?: CommitSigner): Promise<CoordinationService> {
+  static async at(
+    dir: string,
+    clock?: () => number,
+    principal?: Principal,
+    signer?: CommitSigner,
+  ): Promise<CoordinationService> {
     const repo = Repository.workingCopy(dir);
     const head = await repo.head().catch(() => null);
     const bytes = head ? await repo.readFile(head, STATUS_FILE) : null;
@@ -71,8 +87,17 @@ export class CoordinationService {
    * Open a record in any repository (bare for the server), acting for a principal if given, and
    * signing every commit with `signer` if given (a server passes its site key's).
    */
-  static async open(repo: Repository, id: RecordId, clock?: () => number, principal?: Principal, signer?: CommitSigner): Promise<CoordinationService> {
-    const head = await fs.access(repo.gitdir).then(() => repo.head(), () => null);
+  static async open(
+    repo: Repository,
+    id: RecordId,
+    clock?: () => number,
+    principal?: Principal,
+    signer?: CommitSigner,
+  ): Promise<CoordinationService> {
+    const head = await fs.access(repo.gitdir).then(
+      () => repo.head(),
+      () => null,
+    );
     if (!head) throw new RecordNotFound(`no record ${id}`, { id });
     return new CoordinationService(new RecordHandle(repo, id, clock, principal, undefined, signer));
   }
@@ -83,22 +108,41 @@ export class CoordinationService {
   }
 
   /** Create a thread, optionally with a first message; gives the thread id. */
-  createThread(author: CommitAuthor, careLocation: string, participants: readonly ParticipantInput[], initialMessage?: MessageContent): Promise<ThreadId> {
+  createThread(
+    author: CommitAuthor,
+    careLocation: string,
+    participants: readonly ParticipantInput[],
+    initialMessage?: MessageContent,
+  ): Promise<ThreadId> {
     return createThread(this.record, author, careLocation, participants, initialMessage);
   }
 
   /** Append a message (a correction when `content.corrects` is set); gives the message id. */
-  addMessage(author: CommitAuthor, careLocation: string, threadId: string, content: MessageContent): Promise<MessageId> {
+  addMessage(
+    author: CommitAuthor,
+    careLocation: string,
+    threadId: string,
+    content: MessageContent,
+  ): Promise<MessageId> {
     return addMessage(this.record, author, careLocation, threadId, content);
   }
 
   /** Change participants, status, visibility or policies; adds the system messages required. */
-  updateThreadLedger(author: CommitAuthor, careLocation: string, threadId: string, update: LedgerUpdate): Promise<void> {
+  updateThreadLedger(
+    author: CommitAuthor,
+    careLocation: string,
+    threadId: string,
+    update: LedgerUpdate,
+  ): Promise<void> {
     return updateThreadLedger(this.record, author, careLocation, threadId, update);
   }
 
   /** Change the record status. */
-  updateCoordinationStatus(author: CommitAuthor, careLocation: string, update: CoordinationStatusUpdate): Promise<void> {
+  updateCoordinationStatus(
+    author: CommitAuthor,
+    careLocation: string,
+    update: CoordinationStatusUpdate,
+  ): Promise<void> {
     return updateCoordinationStatus(this.record, author, careLocation, update);
   }
 
@@ -108,7 +152,9 @@ export class CoordinationService {
   }
 
   /** Threads, oldest first; archived ones hidden unless asked for. */
-  listThreads(filter: { status?: ThreadStatus | ThreadStatus[]; includeArchived?: boolean } = {}): Promise<ThreadSummary[]> {
+  listThreads(
+    filter: { status?: ThreadStatus | ThreadStatus[]; includeArchived?: boolean } = {},
+  ): Promise<ThreadSummary[]> {
     return listThreads(this.record, filter);
   }
 

@@ -12,24 +12,40 @@ import { checkCareLocation } from './initialise.js';
 import { entryTime, files, touched, type CommitAuthor, type RecordHandle } from './record.js';
 
 /** Append one message in one commit; gives its id. */
-export async function addMessage(record: RecordHandle, author: CommitAuthor, careLocation: string, threadId: string, content: MessageContent): Promise<MessageId> {
+export async function addMessage(
+  record: RecordHandle,
+  author: CommitAuthor,
+  careLocation: string,
+  threadId: string,
+  content: MessageContent,
+): Promise<MessageId> {
   checkCareLocation(careLocation);
-  if (!content || typeof content !== 'object') throw new InvalidInput('expected message content { author, body, corrects? }');
+  if (!content || typeof content !== 'object')
+    throw new InvalidInput('expected message content { author, body, corrects? }');
   const corrects = content.corrects === undefined ? undefined : parseMessageId(content.corrects);
   if (corrects === null) throw new InvalidInput('expected corrects to be a message id in canonical UUID form');
   const written = await record.write(author, async (head) => {
     const at = head ?? (await record.head());
     const ledger = await record.ledger(at, threadId);
-    if (ledger.status !== 'open') throw new ThreadClosed(`thread ${threadId} is ${ledger.status} and takes no new messages`, { threadId, status: ledger.status });
+    if (ledger.status !== 'open')
+      throw new ThreadClosed(`thread ${threadId} is ${ledger.status} and takes no new messages`, {
+        threadId,
+        status: ledger.status,
+      });
     const p = authorParticipant(ledger, content.author);
     const text = await record.messagesText(at, threadId);
     if (content.corrects !== undefined) {
       // One id may name two blocks after a sync merge (docs/decisions.md): the author's own is meant.
       const targets = parseMessages(text).messages.filter((m) => m.id === content.corrects);
       const target = targets.find((m) => m.authorId === p.participant_id) ?? targets[0];
-      if (!target) throw new MessageNotFound(`no message ${content.corrects} in thread ${threadId}`, { messageId: content.corrects });
+      if (!target)
+        throw new MessageNotFound(`no message ${content.corrects} in thread ${threadId}`, {
+          messageId: content.corrects,
+        });
       if (target.authorId !== p.participant_id || target.type === 'system') {
-        throw new AuthorInvalid(`only the author of message ${content.corrects} can correct it, and system messages cannot be corrected`);
+        throw new AuthorInvalid(
+          `only the author of message ${content.corrects} can correct it, and system messages cannot be corrected`,
+        );
       }
     }
     const time = entryTime(record.now(), ledger);

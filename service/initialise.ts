@@ -19,7 +19,8 @@ import { files, RecordHandle, type CommitAuthor } from './record.js';
 
 /** Validate a care location from outside. */
 export function checkCareLocation(careLocation: unknown): string {
-  const problem = typeof careLocation === 'string' ? careLocationProblem(careLocation) : 'expected a care location string';
+  const problem =
+    typeof careLocation === 'string' ? careLocationProblem(careLocation) : 'expected a care location string';
   if (problem) throw new InvalidInput(problem);
   return careLocation as string;
 }
@@ -29,7 +30,8 @@ async function removeStaleStaging(shard: string): Promise<void> {
   for (const name of await fs.readdir(shard).catch(() => [])) {
     if (!name.startsWith('.tmp-')) continue;
     const st = await fs.stat(`${shard}/${name}`).catch(() => null);
-    if (st && Date.now() - st.mtimeMs > 10 * 60 * 1000) await fs.rm(`${shard}/${name}`, { recursive: true, force: true });
+    if (st && Date.now() - st.mtimeMs > 10 * 60 * 1000)
+      await fs.rm(`${shard}/${name}`, { recursive: true, force: true });
   }
 }
 
@@ -68,12 +70,17 @@ export interface CreateRecordOptions {
  * Create a record and give its handle. `then` runs on the record before it is moved into place
  * (a first thread, say): the record appears with all of it, or not at all.
  */
-export async function createRecord<T = undefined>(opts: CreateRecordOptions, then?: (staging: RecordHandle) => Promise<T>): Promise<{ handle: RecordHandle; commit: string; then?: T }> {
+export async function createRecord<T = undefined>(
+  opts: CreateRecordOptions,
+  then?: (staging: RecordHandle) => Promise<T>,
+): Promise<{ handle: RecordHandle; commit: string; then?: T }> {
   checkCareLocation(opts.careLocation);
   const clinicalId = parseUuid(opts.clinicalId);
-  if (clinicalId === null) throw new InvalidInput(`expected a clinical id in canonical UUID form, found ${JSON.stringify(opts.clinicalId)}`);
+  if (clinicalId === null)
+    throw new InvalidInput(`expected a clinical id in canonical UUID form, found ${JSON.stringify(opts.clinicalId)}`);
   const given = opts.id === undefined ? undefined : parseRecordId(opts.id);
-  if (given === null) throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(opts.id)}`);
+  if (given === null)
+    throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(opts.id)}`);
   const id = given ?? newUuid();
   const final = opts.path(id);
   if (await exists(final)) throw new RecordExists(`record ${id} already exists`, { id });
@@ -86,13 +93,19 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     await initRepository(gitdir, opts.bare);
     const stagingRepo = opts.bare ? new Repository(tmp) : Repository.workingCopy(tmp);
     const first = opts.rootSignature !== undefined ? givenSignature(opts.rootSignature) : opts.signer;
-    const written = await new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings, first).write(opts.author, async () => ({
-      files: files({ [STATUS_FILE]: renderStatus(initialStatus(id, clinicalId)) }),
-      message: renderCommitMessage(subjects.createRecord, opts.careLocation),
-      result: null,
-    }));
+    const written = await new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings, first).write(
+      opts.author,
+      async () => ({
+        files: files({ [STATUS_FILE]: renderStatus(initialStatus(id, clinicalId)) }),
+        message: renderCommitMessage(subjects.createRecord, opts.careLocation),
+        result: null,
+      }),
+    );
     if (opts.expectCommit !== undefined && written.commit !== opts.expectCommit) {
-      throw new Conflict(`the first commit came out as ${written.commit}, not ${opts.expectCommit}: the record cannot be re-created byte for byte`, { expected: opts.expectCommit, found: written.commit });
+      throw new Conflict(
+        `the first commit came out as ${written.commit}, not ${opts.expectCommit}: the record cannot be re-created byte for byte`,
+        { expected: opts.expectCommit, found: written.commit },
+      );
     }
     const staging = new RecordHandle(stagingRepo, id, opts.clock, opts.principal, opts.bindings, opts.signer);
     const extra = then ? await then(staging) : undefined;
@@ -105,7 +118,8 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
       madeShards = await fs.mkdir(dirname(final), { recursive: true });
       await fs.rename(tmp, final);
     } catch (e) {
-      if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw new RecordExists(`record ${id} already exists`, { id });
+      if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? ''))
+        throw new RecordExists(`record ${id} already exists`, { id });
       throw e;
     }
     await syncDir(dirname(final));
@@ -113,7 +127,8 @@ export async function createRecord<T = undefined>(opts: CreateRecordOptions, the
     // Shard folders made for this record are entries of their parents too.
     const madeFolder = opts.staging === undefined ? madeStaging : madeShards;
     if (madeFolder) {
-      for (let folder = dirname(final); folder.length >= madeFolder.length; folder = dirname(folder)) await syncDir(dirname(folder));
+      for (let folder = dirname(final); folder.length >= madeFolder.length; folder = dirname(folder))
+        await syncDir(dirname(folder));
     }
     const repo = opts.bare ? new Repository(final) : Repository.workingCopy(final);
     const handle = new RecordHandle(repo, id, opts.clock, opts.principal, opts.bindings, opts.signer);

@@ -30,14 +30,23 @@ export async function readThread(record: RecordHandle, threadId: string): Promis
 }
 
 /** The threads at the current head, oldest first; archived ones only when asked for. */
-export async function listThreads(record: RecordHandle, filter: { status?: ThreadStatus | ThreadStatus[]; includeArchived?: boolean } = {}): Promise<ThreadSummary[]> {
+export async function listThreads(
+  record: RecordHandle,
+  filter: { status?: ThreadStatus | ThreadStatus[]; includeArchived?: boolean } = {},
+): Promise<ThreadSummary[]> {
   const head = await record.head();
   const wanted = filter.status === undefined ? undefined : ([] as ThreadStatus[]).concat(filter.status);
   const out: ThreadSummary[] = [];
   for (const id of await record.threadIds(head)) {
     const l = await record.ledger(head, id);
     if (wanted ? !wanted.includes(l.status) : l.status === 'archived' && !filter.includeArchived) continue;
-    out.push({ id, status: l.status, created_at: l.created_at, last_updated_at: l.last_updated_at, participants: l.participants });
+    out.push({
+      id,
+      status: l.status,
+      created_at: l.created_at,
+      last_updated_at: l.last_updated_at,
+      participants: l.participants,
+    });
   }
   return out;
 }

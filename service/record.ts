@@ -3,7 +3,15 @@
 
 import { InvalidInput, RecordNotFound, ThreadNotFound } from '../core/errors.js';
 import { EvaluationCache } from '../core/evaluate.js';
-import { formatTimestamp, isRecordId, parseTimestamp, processTimestamps, shardPath, type RecordId, type Timestamp } from '../core/ids.js';
+import {
+  formatTimestamp,
+  isRecordId,
+  parseTimestamp,
+  processTimestamps,
+  shardPath,
+  type RecordId,
+  type Timestamp,
+} from '../core/ids.js';
 import { readLedger, type Ledger } from '../core/ledger.js';
 import { CLOCK_SKEW_MS } from '../core/rules/context.js';
 import { parseMessages, type ParsedMessage } from '../core/messages/grammar.js';
@@ -41,7 +49,8 @@ export function recordDir(dataDir: string, id: RecordId): string {
 /** Validate a commit author; git identities have no `<`, `>` or line breaks. */
 export function checkAuthor(author: CommitAuthor): void {
   const bad = (s: unknown) => typeof s !== 'string' || s.trim() === '' || /[<>\n\r\0]/.test(s);
-  if (!author || bad(author.name) || bad(author.email)) throw new InvalidInput('expected a commit author { name, email } without <, > or line breaks');
+  if (!author || bad(author.name) || bad(author.email))
+    throw new InvalidInput('expected a commit author { name, email } without <, > or line breaks');
 }
 
 /**
@@ -52,8 +61,12 @@ export function checkAuthor(author: CommitAuthor): void {
 export class RecordHandle {
   readonly cache = new EvaluationCache(256);
   constructor(
-    readonly repo: Repository, readonly id: RecordId, readonly clock: () => number = Date.now,
-    readonly principal?: Principal, readonly bindings?: BindingLookup, readonly signer?: CommitSigner,
+    readonly repo: Repository,
+    readonly id: RecordId,
+    readonly clock: () => number = Date.now,
+    readonly principal?: Principal,
+    readonly bindings?: BindingLookup,
+    readonly signer?: CommitSigner,
   ) {}
 
   /** The time for a new entry: the clock, kept strictly increasing within the process. */
@@ -66,13 +79,22 @@ export class RecordHandle {
   write<T>(author: CommitAuthor, prepare: (head: Oid | null) => Promise<Change<T>>): Promise<Written<T>> {
     checkAuthor(author);
     const now = this.now();
-    return writeCommit(this.repo, {
-      author, now: () => now,
-      context: {
-        recordId: this.id, now, ...(this.principal ? { principal: this.principal } : {}), ...(this.bindings ? { bindings: this.bindings } : {}),
+    return writeCommit(
+      this.repo,
+      {
+        author,
+        now: () => now,
+        context: {
+          recordId: this.id,
+          now,
+          ...(this.principal ? { principal: this.principal } : {}),
+          ...(this.bindings ? { bindings: this.bindings } : {}),
+        },
+        cache: this.cache,
+        ...(this.signer ? { signer: this.signer } : {}),
       },
-      cache: this.cache, ...(this.signer ? { signer: this.signer } : {}),
-    }, prepare);
+      prepare,
+    );
   }
 
   /** The current head, or RecordNotFound for a record without commits. */
@@ -92,7 +114,10 @@ export class RecordHandle {
 
   /** The thread ids at a commit, oldest first. */
   async threadIds(at: Oid): Promise<string[]> {
-    return (await this.repo.list(at, COMMUNICATIONS)).filter(isFolder).map((e) => e.name).sort();
+    return (await this.repo.list(at, COMMUNICATIONS))
+      .filter(isFolder)
+      .map((e) => e.name)
+      .sort();
   }
 
   /** A thread's ledger at a commit; ThreadNotFound when there is no such thread. */
@@ -128,7 +153,9 @@ export function entryTime(now: number, ledger: Ledger): Timestamp {
 
 /** The ledger after an entry at `time`: last_updated_at moved to it, never back. */
 export function touched(ledger: Ledger, time: Timestamp): Ledger {
-  return (parseTimestamp(time) ?? 0) > (parseTimestamp(ledger.last_updated_at) ?? 0) ? { ...ledger, last_updated_at: time } : ledger;
+  return (parseTimestamp(time) ?? 0) > (parseTimestamp(ledger.last_updated_at) ?? 0)
+    ? { ...ledger, last_updated_at: time }
+    : ledger;
 }
 
 /** Files of a change, encoded. */
@@ -138,6 +165,7 @@ export function files(entries: Record<string, string>): Map<string, Uint8Array> 
 
 /** Validate a record id from outside. */
 export function checkRecordId(id: unknown): RecordId {
-  if (!isRecordId(id)) throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(id)}`);
+  if (!isRecordId(id))
+    throw new InvalidInput(`expected a record id in canonical UUID form, found ${JSON.stringify(id)}`);
   return id;
 }

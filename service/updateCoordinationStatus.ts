@@ -12,7 +12,12 @@ import { files, type CommitAuthor, type RecordHandle } from './record.js';
 export type CoordinationStatusUpdate = Partial<CoordinationStatus['status']>;
 
 /** Change the record status in one commit. */
-export async function updateCoordinationStatus(record: RecordHandle, author: CommitAuthor, careLocation: string, update: CoordinationStatusUpdate): Promise<void> {
+export async function updateCoordinationStatus(
+  record: RecordHandle,
+  author: CommitAuthor,
+  careLocation: string,
+  update: CoordinationStatusUpdate,
+): Promise<void> {
   checkCareLocation(careLocation);
   if (!update || typeof update !== 'object') throw new InvalidInput('expected a status update');
   await record.write(author, async (head) => {
@@ -23,7 +28,8 @@ export async function updateCoordinationStatus(record: RecordHandle, author: Com
       record_queryable: update.record_queryable ?? old.status.record_queryable,
       record_modifiable: update.record_modifiable ?? old.status.record_modifiable,
     };
-    if (!isOneOf(lifecycleStates, status.lifecycle_state)) throw new InvalidInput(`expected lifecycle_state to be one of ${lifecycleStates.join(', ')}`);
+    if (!isOneOf(lifecycleStates, status.lifecycle_state))
+      throw new InvalidInput(`expected lifecycle_state to be one of ${lifecycleStates.join(', ')}`);
     for (const key of ['record_open', 'record_queryable', 'record_modifiable'] as const) {
       if (typeof status[key] !== 'boolean') throw new InvalidInput(`expected ${key} to be true or false`);
     }

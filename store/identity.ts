@@ -78,8 +78,15 @@ export interface NewSigningKey {
 
 /** The changes an audit entry can record. */
 export const auditActions = [
-  'principal-created', 'principal-removed', 'principals-imported', 'principals-migrated',
-  'token-created', 'token-revoked', 'token-rehashed', 'key-added', 'key-revoked',
+  'principal-created',
+  'principal-removed',
+  'principals-imported',
+  'principals-migrated',
+  'token-created',
+  'token-revoked',
+  'token-rehashed',
+  'key-added',
+  'key-revoked',
 ] as const;
 /** One of the audited changes. */
 export type AuditAction = (typeof auditActions)[number];
@@ -126,8 +133,12 @@ export interface IdentityStore {
    * An `implicit` creation (at a sign-on) is Forbidden for a participant name or id an admin removed;
    * an explicit one lifts that.
    */
-  createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit?: boolean)
-    : Promise<{ tokenId: string | null }>;
+  createPrincipal(
+    p: NewPrincipal,
+    token: NewToken | null,
+    by: Actor,
+    implicit?: boolean,
+  ): Promise<{ tokenId: string | null }>;
   /**
    * Delete a principal and its tokens (its keys stay, revoked; a participant's name and id are
    * remembered against implicit re-creation); NotFound, or Conflict for the last admin.

@@ -44,12 +44,16 @@ export function newToken(): string {
 export class Gate {
   #free: number;
   #waiting: Array<() => void> = [];
-  constructor(slots: number, readonly maxWaiting: number) {
+  constructor(
+    slots: number,
+    readonly maxWaiting: number,
+  ) {
     this.#free = slots;
   }
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#free > 0) this.#free--;
-    else if (this.#waiting.length >= this.maxWaiting) throw new Unavailable('too many sign-ins are being checked; try again in a moment');
+    else if (this.#waiting.length >= this.maxWaiting)
+      throw new Unavailable('too many sign-ins are being checked; try again in a moment');
     else await new Promise<void>((r) => this.#waiting.push(r));
     try {
       return await fn();
@@ -72,7 +76,12 @@ export function checkPrincipalInput(input: unknown): PrincipalInput {
 /** A checked principal input as the store takes it. */
 export function newPrincipal(input: PrincipalInput): NewPrincipal {
   return input.kind === 'participant'
-    ? { name: input.name, kind: 'participant', participant_id: input.participant_id!, role: input.role as Role,
-      display_name: input.display_name! }
+    ? {
+        name: input.name,
+        kind: 'participant',
+        participant_id: input.participant_id!,
+        role: input.role as Role,
+        display_name: input.display_name!,
+      }
     : { name: input.name, kind: input.kind };
 }

@@ -20,7 +20,10 @@ export class RecordStore {
    * @param recovered when given (the server, which owns the folder), each repository is cleared
    *   of crash leftovers on its first use, and what was removed is reported here
    */
-  constructor(readonly root: string, private readonly recovered?: (id: RecordId, removed: string[]) => void) {}
+  constructor(
+    readonly root: string,
+    private readonly recovered?: (id: RecordId, removed: string[]) => void,
+  ) {}
 
   /** The bare repository path of a record id (not checked on disk). */
   path(id: RecordId): string {
@@ -56,9 +59,11 @@ export class RecordStore {
   #recover(id: RecordId, gitdir: string): Promise<void> {
     let done = this.#recovered.get(gitdir);
     if (!done) {
-      done = withRecordLock(gitdir, async (lock) => [...lock.recovered, ...(await recoverRepository(gitdir))]).then((removed) => {
-        if (removed.length > 0) this.recovered?.(id, removed);
-      });
+      done = withRecordLock(gitdir, async (lock) => [...lock.recovered, ...(await recoverRepository(gitdir))]).then(
+        (removed) => {
+          if (removed.length > 0) this.recovered?.(id, removed);
+        },
+      );
       // A failure (the lock held too long) is tried again on the next use.
       done.catch(() => this.#recovered.delete(gitdir));
       this.#recovered.set(gitdir, done);
@@ -71,7 +76,10 @@ export class RecordStore {
     const out: RecordId[] = [];
     const names = async (dir: string, pattern: RegExp) => {
       try {
-        return (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory() && pattern.test(d.name)).map((d) => d.name).sort();
+        return (await fs.readdir(dir, { withFileTypes: true }))
+          .filter((d) => d.isDirectory() && pattern.test(d.name))
+          .map((d) => d.name)
+          .sort();
       } catch {
         return [];
       }
@@ -85,7 +93,8 @@ export class RecordStore {
         if (s1 === a1 && s2 < a2) continue;
         for (const entry of await names(`${this.root}/${s1}/${s2}`, REPO)) {
           const id = entry.slice(0, -4);
-          if (!isRecordId(id) || (after !== undefined && id <= after) || id.slice(0, 2) !== s1 || id.slice(2, 4) !== s2) continue;
+          if (!isRecordId(id) || (after !== undefined && id <= after) || id.slice(0, 2) !== s1 || id.slice(2, 4) !== s2)
+            continue;
           if (out.length === limit) return { records: out, next: out[out.length - 1]! };
           out.push(id);
         }

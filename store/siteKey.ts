@@ -34,7 +34,11 @@ function siteKeyOf(key: KeyObject): SiteKey {
     publicKey: pub.key,
     signer: keySigner(key),
     signReceipt: (text) => signSshSignature(new TextEncoder().encode(text), key, { namespace: RECEIPT_NAMESPACE }),
-    allowedSigner: renderAllowedSigner({ principal: SITE_SIGNER, key: pub.key, namespaces: [GIT_NAMESPACE, RECEIPT_NAMESPACE] }),
+    allowedSigner: renderAllowedSigner({
+      principal: SITE_SIGNER,
+      key: pub.key,
+      namespaces: [GIT_NAMESPACE, RECEIPT_NAMESPACE],
+    }),
   };
 }
 
@@ -58,7 +62,10 @@ export async function loadSiteKey(data: string): Promise<{ key: SiteKey; made: b
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   const st = await fs.stat(file);
-  if ((st.mode & 0o077) !== 0) throw new Error(`${file} may be read by others (mode ${(st.mode & 0o777).toString(8)}); expected 600 (chmod 600 it)`);
+  if ((st.mode & 0o077) !== 0)
+    throw new Error(
+      `${file} may be read by others (mode ${(st.mode & 0o777).toString(8)}); expected 600 (chmod 600 it)`,
+    );
   return { key: siteKeyOf(parseOpenSshPrivateKey(await fs.readFile(file, 'utf8'))), made };
 }
 

@@ -26,7 +26,8 @@ export class TokenHasher {
   static async open(path: string, create: boolean): Promise<TokenHasher> {
     const read = async () => {
       const key = Buffer.from((await fs.readFile(path, 'utf8')).trim(), 'base64');
-      if (key.length !== KEY_BYTES) throw new Error(`${path} does not hold a ${KEY_BYTES}-byte key in base64; restore it from a backup`);
+      if (key.length !== KEY_BYTES)
+        throw new Error(`${path} does not hold a ${KEY_BYTES}-byte key in base64; restore it from a backup`);
       return new TokenHasher(key);
     };
     try {
@@ -70,8 +71,10 @@ export async function openHasher(keyPath: string, store: IdentityStore): Promise
   const keyed = await store.hasKeyedTokens();
   return TokenHasher.open(keyPath, !keyed).catch((e: NodeJS.ErrnoException) => {
     throw e.code === 'ENOENT'
-      ? new Error(`${keyPath} is missing: the token hashes of the identity database cannot be checked without it; `
-        + 'restore it from a backup (or remove the principals and create them again)')
+      ? new Error(
+          `${keyPath} is missing: the token hashes of the identity database cannot be checked without it; ` +
+            'restore it from a backup (or remove the principals and create them again)',
+        )
       : e;
   });
 }

@@ -50,8 +50,11 @@ export const actorOf = (p: Principal): Actor => ({ actor: p.name });
  * A token creation's input as checked values: the label, and the expiry in epoch ms. `bound` is
  * the latest expiry allowed (a token a principal makes for itself), and its default; null for none.
  */
-export function parseNewToken(body: unknown, now: number, bound: number | null)
-  : { label?: string; expiresAt?: number } {
+export function parseNewToken(
+  body: unknown,
+  now: number,
+  bound: number | null,
+): { label?: string; expiresAt?: number } {
   if (!validateNewToken(body)) throw new InvalidInput(describeSchemaErrors(validateNewToken.errors).join('; '));
   const out: { label?: string; expiresAt?: number } = {};
   if (body.label !== undefined && body.label !== null) out.label = body.label;
@@ -64,10 +67,12 @@ export function parseNewToken(body: unknown, now: number, bound: number | null)
   if (bound === null) return out;
   if (out.expiresAt === undefined) out.expiresAt = bound;
   if (out.expiresAt > bound) {
-    throw new InvalidInput(`expected expires_at no later than ${new Date(bound).toISOString()} for a token a `
-      + `principal makes for itself (at most ${SELF_TOKEN_MAX_MS / 86_400_000} days, and not after the credential `
-      + 'this request signed in with), '
-      + `found ${new Date(out.expiresAt).toISOString()}; an admin may make longer-lived ones for others`);
+    throw new InvalidInput(
+      `expected expires_at no later than ${new Date(bound).toISOString()} for a token a ` +
+        `principal makes for itself (at most ${SELF_TOKEN_MAX_MS / 86_400_000} days, and not after the credential ` +
+        'this request signed in with), ' +
+        `found ${new Date(out.expiresAt).toISOString()}; an admin may make longer-lived ones for others`,
+    );
   }
   return out;
 }
@@ -76,8 +81,13 @@ export function parseNewToken(body: unknown, now: number, bound: number | null)
 function realTime(text: string): number | null {
   const [y, mo, d, h, mi, s] = (text.match(/\d+/g) ?? []).slice(0, 6).map(Number) as number[];
   const fields = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
-  const same = fields.getUTCFullYear() === y && fields.getUTCMonth() === mo! - 1 && fields.getUTCDate() === d
-    && fields.getUTCHours() === h && fields.getUTCMinutes() === mi && fields.getUTCSeconds() === s;
+  const same =
+    fields.getUTCFullYear() === y &&
+    fields.getUTCMonth() === mo! - 1 &&
+    fields.getUTCDate() === d &&
+    fields.getUTCHours() === h &&
+    fields.getUTCMinutes() === mi &&
+    fields.getUTCSeconds() === s;
   const at = Date.parse(text);
   return same && !Number.isNaN(at) ? at : null;
 }
@@ -93,8 +103,15 @@ export interface CreatedToken {
  * Create a token for principal `name` on behalf of `by`: 201 `{id, token, expires_at}`. A token
  * `by` makes for itself ends by selfTokenBound (`credentialEndsMs`: when `by`'s credential ends).
  */
-export async function createToken(store: IdentityStore, hasher: TokenHasher, by: Principal, name: string, body: unknown,
-  now = Date.now(), credentialEndsMs: number | null = null): Promise<CreatedToken> {
+export async function createToken(
+  store: IdentityStore,
+  hasher: TokenHasher,
+  by: Principal,
+  name: string,
+  body: unknown,
+  now = Date.now(),
+  credentialEndsMs: number | null = null,
+): Promise<CreatedToken> {
   if (!mayManageTokens(by, name)) throw new Forbidden(`only an admin or ${name} may make tokens for ${name}`);
   const input = parseNewToken(body ?? {}, now, by.name === name ? selfTokenBound(now, credentialEndsMs) : null);
   const token = newToken();
@@ -111,14 +128,20 @@ export async function listTokens(store: IdentityStore, by: Principal, name: stri
 /** Revoke token `id` of principal `name`; it stops working at once (204). */
 export async function revokeToken(store: IdentityStore, by: Principal, name: string, id: string): Promise<void> {
   if (!mayManageTokens(by, name)) throw new Forbidden(`only an admin or ${name} may revoke the tokens of ${name}`);
-  if (!validateTokenId(id)) throw new InvalidInput(`expected a token id such as tok_AbCdEf012345, found ${JSON.stringify(String(id).slice(0, 40))}`);
+  if (!validateTokenId(id))
+    throw new InvalidInput(
+      `expected a token id such as tok_AbCdEf012345, found ${JSON.stringify(String(id).slice(0, 40))}`,
+    );
   await store.revokeToken(name, id, actorOf(by));
 }
 
 /** `--expires-in` of `ccr principal token add`: `90d`, `12h`, `30m` as an ISO time from `now`. */
 export function expiresIn(text: string, now = Date.now()): string {
   const m = /^([1-9]\d{0,5})([dhm])$/.exec(text);
-  if (!m) throw new InvalidInput(`expected --expires-in as a number and d, h or m (90d, 12h, 30m), found ${JSON.stringify(text)}`);
+  if (!m)
+    throw new InvalidInput(
+      `expected --expires-in as a number and d, h or m (90d, 12h, 30m), found ${JSON.stringify(text)}`,
+    );
   const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
   return new Date(now + Number(m[1]) * unit).toISOString();
 }

@@ -11,7 +11,6 @@ import { syncDir } from '../git/fsutil.js';
 import { SCRATCH_PREFIX } from '../git/recover.js';
 import { runGit, type GitResult, type RunOptions } from '../git/run.js';
 
-
 const INCOMING = 'refs/ccr/incoming';
 /** How often the size of a fetch in progress is looked at (ms). */
 const WATCH_MS = 20;
@@ -25,23 +24,37 @@ async function bytesUnder(dir: string): Promise<number> {
   for (const d of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const path = `${dir}/${d.name}`;
     if (d.isDirectory()) total += await bytesUnder(path);
-    else total += await fs.stat(path).then((s) => s.size, () => 0);
+    else
+      total += await fs.stat(path).then(
+        (s) => s.size,
+        () => 0,
+      );
   }
   return total;
 }
 
 /** A scratch repository for one round with one peer. */
 export class Scratch {
-  private constructor(readonly gitdir: string, readonly record: string, private readonly env: NodeJS.ProcessEnv) {}
+  private constructor(
+    readonly gitdir: string,
+    readonly record: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
 
   /** Make the scratch repository; `haves` (commits of the record) are offered to the peer in negotiation. */
-  static async open(record: string, peer: string, env: NodeJS.ProcessEnv, haves: Array<string | null>): Promise<Scratch> {
+  static async open(
+    record: string,
+    peer: string,
+    env: NodeJS.ProcessEnv,
+    haves: Array<string | null>,
+  ): Promise<Scratch> {
     const gitdir = `${record}/${SCRATCH_PREFIX}${peer}-${randomBytes(4).toString('hex')}`;
     const scratch = new Scratch(gitdir, record, env);
     try {
       // What `git init --bare` makes, written here: a round should not pay a process for it.
       await fs.mkdir(gitdir);
-      for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/ccr/have']) await fs.mkdir(`${gitdir}/${d}`, { recursive: true });
+      for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/ccr/have'])
+        await fs.mkdir(`${gitdir}/${d}`, { recursive: true });
       await fs.writeFile(`${gitdir}/HEAD`, 'ref: refs/heads/main\n');
       await fs.writeFile(`${gitdir}/config`, '[core]\n\trepositoryformatversion = 0\n\tbare = true\n');
       await fs.writeFile(`${gitdir}/objects/info/alternates`, `${record}/objects\n`);
@@ -70,9 +83,25 @@ export class Scratch {
       }
     };
     const watcher = watch();
-    const args = ['-c', 'fetch.unpackLimit=1', '-c', 'transfer.unpackLimit=1', ...gitArgs, '--git-dir', this.gitdir,
-      'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', url, `+refs/heads/main:${INCOMING}`];
-    const r = await runGit(args, { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal });
+    const args = [
+      '-c',
+      'fetch.unpackLimit=1',
+      '-c',
+      'transfer.unpackLimit=1',
+      ...gitArgs,
+      '--git-dir',
+      this.gitdir,
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      url,
+      `+refs/heads/main:${INCOMING}`,
+    ];
+    const r = await runGit(args, {
+      ...opts,
+      signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal,
+    });
     watching = false;
     await watcher;
     if (stop.signal.aborted) return { tooLarge: true, bytes };
@@ -97,10 +126,14 @@ export class Scratch {
   async adopt(): Promise<void> {
     const from = `${this.gitdir}/objects`;
     const to = `${this.record}/objects`;
-    const packs = (await fs.readdir(`${from}/pack`).catch(() => [])).filter((f) => /^pack-[0-9a-f]+\.idx$/.test(f)).map((f) => f.slice(0, -4));
+    const packs = (await fs.readdir(`${from}/pack`).catch(() => []))
+      .filter((f) => /^pack-[0-9a-f]+\.idx$/.test(f))
+      .map((f) => f.slice(0, -4));
     if (packs.length > 0) await fs.mkdir(`${to}/pack`, { recursive: true });
     for (const pack of packs) {
-      const parts = (await fs.readdir(`${from}/pack`)).filter((f) => f.startsWith(`${pack}.`) && !f.endsWith('.idx') && !f.endsWith('.keep'));
+      const parts = (await fs.readdir(`${from}/pack`)).filter(
+        (f) => f.startsWith(`${pack}.`) && !f.endsWith('.idx') && !f.endsWith('.keep'),
+      );
       for (const f of [...parts, `${pack}.idx`]) await fs.rename(`${from}/pack/${f}`, `${to}/pack/${f}`);
     }
     const touched = new Set<string>(packs.length > 0 ? [`${to}/pack`] : []);

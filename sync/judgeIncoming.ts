@@ -36,14 +36,27 @@ async function badSignature(source: CatFileSource, oid: Oid, now: number): Promi
   const o = await source.read(oid);
   const commit = o ? parseCommit(o.content) : null;
   if (!o || !commit) return null; // the rules refuse what cannot be read
-  const found = commitSignatureFinding(o.content, commit.committer.timestamp, { pusher: 'the peer', required: false, key: () => null, now });
+  const found = commitSignatureFinding(o.content, commit.committer.timestamp, {
+    pusher: 'the peer',
+    required: false,
+    key: () => null,
+    now,
+  });
   return found ? { ...found, commit: oid } : null;
 }
 
 /** The error findings of the peer's new commits (none: all good) and how many were judged. */
 export async function judgeIncoming(input: IncomingInput): Promise<{ findings: Finding[]; commits: number }> {
-  const listed = await runGit(['--git-dir', input.gitdir, 'rev-list', '--topo-order', '--reverse', input.to, `^${input.from}`], { env: input.gitEnv });
-  const list = listed.stdout.toString().trim().split('\n').filter(Boolean).flatMap((l) => oidsOfLine(l, 'git rev-list'));
+  const listed = await runGit(
+    ['--git-dir', input.gitdir, 'rev-list', '--topo-order', '--reverse', input.to, `^${input.from}`],
+    { env: input.gitEnv },
+  );
+  const list = listed.stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((l) => oidsOfLine(l, 'git rev-list'));
   const source = new CatFileSource(input.gitdir);
   try {
     const cache = new EvaluationCache();

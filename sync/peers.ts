@@ -43,8 +43,13 @@ function namesTwice(value: unknown): Refusal[] {
   return peers.flatMap((p: unknown, i) => {
     const name: unknown = p && typeof p === 'object' ? Reflect.get(p, 'name') : undefined;
     if (typeof name !== 'string') return [];
-    if (!seen.has(name)) { seen.add(name); return []; }
-    return [{ instancePath: `/peers/${i}/name`, rank: 1, text: 'expected a unique name of letters, digits, ., _ or -' }];
+    if (!seen.has(name)) {
+      seen.add(name);
+      return [];
+    }
+    return [
+      { instancePath: `/peers/${i}/name`, rank: 1, text: 'expected a unique name of letters, digits, ., _ or -' },
+    ];
   });
 }
 
@@ -73,7 +78,11 @@ export async function sharedRecords(peer: Peer, records: Pick<RecordStore, 'list
   // checkSites let only record ids into the list; parsing them again is what gives them the type.
   if (peer.records !== 'all') return peer.records.map(parseRecordId).filter((r): r is RecordId => r !== null);
   const ids: RecordId[] = [];
-  for (let after: RecordId | undefined, page; (page = await records.list(after, 1000)).records.length > 0; after = page.next) {
+  for (
+    let after: RecordId | undefined, page;
+    (page = await records.list(after, 1000)).records.length > 0;
+    after = page.next
+  ) {
     ids.push(...page.records);
     if (!page.next) break;
   }
@@ -89,7 +98,10 @@ export function shares(peer: Peer, id: string): boolean {
  * What a `site` principal may reach: the records shared with the peers that name it (`all` if any
  * shares everything), or undefined when no peer names it (SPEC 9: every record).
  */
-export function siteShares(config: Pick<SitesConfig, 'peers'>, principal: string): 'all' | ReadonlySet<string> | undefined {
+export function siteShares(
+  config: Pick<SitesConfig, 'peers'>,
+  principal: string,
+): 'all' | ReadonlySet<string> | undefined {
   const peers = config.peers.filter((p) => p.principal === principal);
   if (peers.length === 0) return undefined;
   if (peers.some((p) => p.records === 'all')) return 'all';

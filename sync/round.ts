@@ -32,8 +32,19 @@ import { tokenOf, type Peer } from './peers.js';
 
 /** How a round ended. */
 export type Outcome =
-  | 'in-sync' | 'pushed' | 'fast-forwarded' | 'merged' | 'created-at-peer'
-  | 'refused-rewrite' | 'refused-invalid' | 'refused-unrelated' | 'refused-too-large' | 'conflict' | 'retry' | 'peer-down' | 'failed';
+  | 'in-sync'
+  | 'pushed'
+  | 'fast-forwarded'
+  | 'merged'
+  | 'created-at-peer'
+  | 'refused-rewrite'
+  | 'refused-invalid'
+  | 'refused-unrelated'
+  | 'refused-too-large'
+  | 'conflict'
+  | 'retry'
+  | 'peer-down'
+  | 'failed';
 
 /** The report of a round. */
 export interface RoundReport {
@@ -82,19 +93,35 @@ export function peerOrigin(url: string): { protocol: string; host: string } {
  * environment (`peerGitEnv`), never from the arguments.
  */
 export function peerGitArgs(timeoutMs: number): string[] {
-  const helper = '!f() { test "$1" = get || exit 0; p=; h=; while IFS= read -r l && test -n "$l"; do case "$l" in protocol=*) p=${l#protocol=};; '
-    + 'host=*) h=${l#host=};; esac; done; test "$p" = "$CCR_PEER_PROTOCOL" && test "$h" = "$CCR_PEER_HOST" || exit 0; '
-    + 'echo "username=$CCR_PEER_USER"; echo "password=$CCR_PEER_TOKEN"; }; f';
-  return ['-c', 'credential.helper=', '-c', `credential.helper=${helper}`, '-c', 'http.followRedirects=false',
-    '-c', 'http.lowSpeedLimit=1', '-c', `http.lowSpeedTime=${Math.max(1, Math.ceil(timeoutMs / 1000))}`];
+  const helper =
+    '!f() { test "$1" = get || exit 0; p=; h=; while IFS= read -r l && test -n "$l"; do case "$l" in protocol=*) p=${l#protocol=};; ' +
+    'host=*) h=${l#host=};; esac; done; test "$p" = "$CCR_PEER_PROTOCOL" && test "$h" = "$CCR_PEER_HOST" || exit 0; ' +
+    'echo "username=$CCR_PEER_USER"; echo "password=$CCR_PEER_TOKEN"; }; f';
+  return [
+    '-c',
+    'credential.helper=',
+    '-c',
+    `credential.helper=${helper}`,
+    '-c',
+    'http.followRedirects=false',
+    '-c',
+    'http.lowSpeedLimit=1',
+    '-c',
+    `http.lowSpeedTime=${Math.max(1, Math.ceil(timeoutMs / 1000))}`,
+  ];
 }
 
 /** The environment of git talking to a peer: the server's configuration and the peer's credentials. */
 export function peerGitEnv(ctx: Pick<SyncContext, 'gitEnv'>, peer: Peer): NodeJS.ProcessEnv {
   const { protocol, host } = peerOrigin(peer.url);
   return {
-    ...ctx.gitEnv, CCR_PEER_USER: peer.user, CCR_PEER_TOKEN: tokenOf(peer), CCR_PEER_PROTOCOL: protocol, CCR_PEER_HOST: host,
-    GIT_TERMINAL_PROMPT: '0', ...(peer.ca ? { GIT_SSL_CAINFO: peer.ca } : {}),
+    ...ctx.gitEnv,
+    CCR_PEER_USER: peer.user,
+    CCR_PEER_TOKEN: tokenOf(peer),
+    CCR_PEER_PROTOCOL: protocol,
+    CCR_PEER_HOST: host,
+    GIT_TERMINAL_PROMPT: '0',
+    ...(peer.ca ? { GIT_SSL_CAINFO: peer.ca } : {}),
   };
 }
 
@@ -104,18 +131,35 @@ function peerGit(ctx: SyncContext, peer: Peer, left: Clock, args: string[]) {
 }
 
 /** A JSON request to the peer's API with its site credentials; a redirect is an answer, never followed. */
-function peerApi(ctx: SyncContext, peer: Peer, left: Clock, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+function peerApi(
+  ctx: SyncContext,
+  peer: Peer,
+  left: Clock,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, peer.url.replace(/\/?$/, '/'));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, {
-      method, ...(peer.ca ? { ca: readFileSync(peer.ca) } : {}),
-      headers: { Authorization: `Basic ${Buffer.from(`${peer.user}:${tokenOf(peer)}`).toString('base64')}`, 'Content-Type': 'application/json' },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => { if (text.length < 65536) text += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = send(
+      url,
+      {
+        method,
+        ...(peer.ca ? { ca: readFileSync(peer.ca) } : {}),
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${peer.user}:${tokenOf(peer)}`).toString('base64')}`,
+          'Content-Type': 'application/json',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => {
+          if (text.length < 65536) text += d.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     // The whole exchange, not only idleness: a peer that answers a byte a second is cut off too.
     const timer = setTimeout(() => req.destroy(new Error('timed out')), left());
     req.on('close', () => clearTimeout(timer));
@@ -125,21 +169,39 @@ function peerApi(ctx: SyncContext, peer: Peer, left: Clock, method: string, path
 }
 
 /** Create the record at the peer with a first commit identical to ours (same id, same bytes). */
-async function createAtPeer(ctx: SyncContext, repo: Repository, peer: Peer, left: Clock, id: RecordId): Promise<string | null> {
-  const roots = (await runGit(['--git-dir', repo.gitdir, 'rev-list', '--max-parents=0', MAIN], { env: ctx.gitEnv })).stdout.toString().trim().split('\n');
+async function createAtPeer(
+  ctx: SyncContext,
+  repo: Repository,
+  peer: Peer,
+  left: Clock,
+  id: RecordId,
+): Promise<string | null> {
+  const roots = (
+    await runGit(['--git-dir', repo.gitdir, 'rev-list', '--max-parents=0', MAIN], { env: ctx.gitEnv })
+  ).stdout
+    .toString()
+    .trim()
+    .split('\n');
   const root = parseOid(roots[0]);
-  if (root === null) return `our first commit ${roots[0] ?? ''} was not written by CCR and cannot be re-created at the peer`;
+  if (root === null)
+    return `our first commit ${roots[0] ?? ''} was not written by CCR and cannot be re-created at the peer`;
   const content = (await repo.source.read(root))!.content;
   const commit = parseCommit(content);
   const signature = extractCommitSignature(content).signature;
   const status = await repo.readFile(root, STATUS_FILE);
   const parsed = status ? readStatus(status) : null;
   const message = commit ? parseCommitMessage(commit.message) : null;
-  if (!commit || !parsed?.ok || !message?.ok) return `our first commit ${root} was not written by CCR and cannot be re-created at the peer`;
+  if (!commit || !parsed?.ok || !message?.ok)
+    return `our first commit ${root} was not written by CCR and cannot be re-created at the peer`;
   const r = await peerApi(ctx, peer, left, 'POST', '/api/records', {
-    coordination_id: id, clinical_id: parsed.value.clinical_id, care_location: message.value.careLocation,
+    coordination_id: id,
+    clinical_id: parsed.value.clinical_id,
+    care_location: message.value.careLocation,
     root: {
-      name: commit.author.name, email: commit.author.email, time: commit.author.timestamp, commit: root,
+      name: commit.author.name,
+      email: commit.author.email,
+      time: commit.author.timestamp,
+      commit: root,
       ...(signature ? { signature: new TextDecoder().decode(signature) } : {}),
     },
   });
@@ -147,10 +209,31 @@ async function createAtPeer(ctx: SyncContext, repo: Repository, peer: Peer, left
 }
 
 /** Push `sha` as the peer's main; null when it landed, else the peer's refusal. */
-async function pushToPeer(ctx: SyncContext, repo: Repository, peer: Peer, left: Clock, id: RecordId, sha: string): Promise<string | null> {
-  const r = await peerGit(ctx, peer, left, ['--git-dir', repo.gitdir, 'push', '--porcelain', `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`, `${sha}:${MAIN}`]);
+async function pushToPeer(
+  ctx: SyncContext,
+  repo: Repository,
+  peer: Peer,
+  left: Clock,
+  id: RecordId,
+  sha: string,
+): Promise<string | null> {
+  const r = await peerGit(ctx, peer, left, [
+    '--git-dir',
+    repo.gitdir,
+    'push',
+    '--porcelain',
+    `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`,
+    `${sha}:${MAIN}`,
+  ]);
   if (r.killed) return 'the push to the peer timed out';
-  return r.code === 0 ? null : (r.stderr.split('\n').filter((l) => l.startsWith('remote:') || l.includes('rejected')).join('\n') || r.stderr.trim()).slice(0, 2000);
+  return r.code === 0
+    ? null
+    : (
+        r.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('remote:') || l.includes('rejected'))
+          .join('\n') || r.stderr.trim()
+      ).slice(0, 2000);
 }
 
 /** Move our main from `from` to `to` if it is still at `from`. */
@@ -160,7 +243,13 @@ async function moveMain(repo: Repository, from: Oid, to: Oid): Promise<boolean> 
 
 /** One round for one record with one peer. Never throws for the peer's or the network's faults. */
 export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId): Promise<RoundReport> {
-  const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({ record: id, peer: peer.name, outcome, main, ...more });
+  const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({
+    record: id,
+    peer: peer.name,
+    outcome,
+    main,
+    ...more,
+  });
   const local = await repo.head();
   if (!local) return report('failed', null, { detail: 'the record has no main here' });
   const deadline = Date.now() + ctx.timeoutMs;
@@ -179,20 +268,37 @@ export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer,
     await compareAndSwapRef(repo.gitdir, SYNCED(peer), local, await readRef(repo.gitdir, SYNCED(peer)));
     return report('created-at-peer', local);
   }
-  if (listed.killed) return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
-  if (listed.code !== 0) return report('peer-down', local, { detail: listed.stderr.trim().split('\n').pop() ?? `git exited ${listed.code}` });
+  if (listed.killed)
+    return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
+  if (listed.code !== 0)
+    return report('peer-down', local, {
+      detail: listed.stderr.trim().split('\n').pop() ?? `git exited ${listed.code}`,
+    });
   const tip = listed.stdout.toString().split('\t')[0];
   if (!isOid(tip)) return report('failed', local, { detail: 'the peer has no main' });
-  if (tip === local || (await gitIsAncestor(repo.gitdir, ctx.gitEnv)(tip, local))) return settle(ctx, repo, peer, id, local, tip, null, left);
+  if (tip === local || (await gitIsAncestor(repo.gitdir, ctx.gitEnv)(tip, local)))
+    return settle(ctx, repo, peer, id, local, tip, null, left);
 
-  const scratch = await Scratch.open(repo.gitdir, peer.name, ctx.gitEnv, [local, await readRef(repo.gitdir, SYNCED(peer))]);
+  const scratch = await Scratch.open(repo.gitdir, peer.name, ctx.gitEnv, [
+    local,
+    await readRef(repo.gitdir, SYNCED(peer)),
+  ]);
   try {
-    const fetched = await scratch.fetch(peerGitArgs(ctx.timeoutMs), url, ctx.maxFetchBytes, { env: peerGitEnv(ctx, peer), timeoutMs: left() });
+    const fetched = await scratch.fetch(peerGitArgs(ctx.timeoutMs), url, ctx.maxFetchBytes, {
+      env: peerGitEnv(ctx, peer),
+      timeoutMs: left(),
+    });
     if (fetched.tooLarge) {
-      return report('refused-too-large', local, { detail: `the peer sent more than ${ctx.maxFetchBytes} bytes (${fetched.bytes} when the fetch was stopped); nothing of it was kept` });
+      return report('refused-too-large', local, {
+        detail: `the peer sent more than ${ctx.maxFetchBytes} bytes (${fetched.bytes} when the fetch was stopped); nothing of it was kept`,
+      });
     }
-    if (fetched.killed) return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
-    if (fetched.code !== 0) return report('peer-down', local, { detail: fetched.stderr.trim().split('\n').pop() ?? `git exited ${fetched.code}` });
+    if (fetched.killed)
+      return report('peer-down', local, { detail: `no answer from the peer within the round's ${ctx.timeoutMs} ms` });
+    if (fetched.code !== 0)
+      return report('peer-down', local, {
+        detail: fetched.stderr.trim().split('\n').pop() ?? `git exited ${fetched.code}`,
+      });
     const theirs = await scratch.tip();
     if (!theirs) return report('failed', local, { detail: 'the fetch gave no main' });
     return await settle(ctx, repo, peer, id, local, theirs, scratch, left);
@@ -206,8 +312,23 @@ export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer,
  * null), or fetched into the scratch repository, where it is judged before anything of it enters
  * the record.
  */
-async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId, local: Oid, theirs: Oid, scratch: Scratch | null, left: Clock): Promise<RoundReport> {
-  const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({ record: id, peer: peer.name, outcome, main, ...more });
+async function settle(
+  ctx: SyncContext,
+  repo: Repository,
+  peer: Peer,
+  id: RecordId,
+  local: Oid,
+  theirs: Oid,
+  scratch: Scratch | null,
+  left: Clock,
+): Promise<RoundReport> {
+  const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({
+    record: id,
+    peer: peer.name,
+    outcome,
+    main,
+    ...more,
+  });
   const synced = SYNCED(peer);
   const where = scratch?.gitdir ?? repo.gitdir;
   const agreed = await readRef(repo.gitdir, synced);
@@ -217,11 +338,25 @@ async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: Record
   let decision = decideRound(facts);
   for (; decision.kind === 'ask'; decision = decideRound(facts)) {
     switch (decision.question) {
-      case 'agreedInTheirs': facts.agreedInTheirs = agreed !== null && await isAncestor(agreed, theirs); break;
-      case 'theirsInLocal': facts.theirsInLocal = await isAncestor(theirs, local); break;
-      case 'base': facts.base = await gitMergeBase(where, ctx.gitEnv)(local, theirs); break;
+      case 'agreedInTheirs':
+        facts.agreedInTheirs = agreed !== null && (await isAncestor(agreed, theirs));
+        break;
+      case 'theirsInLocal':
+        facts.theirsInLocal = await isAncestor(theirs, local);
+        break;
+      case 'base':
+        facts.base = await gitMergeBase(where, ctx.gitEnv)(local, theirs);
+        break;
       case 'findings': {
-        const judged = { kind: 'incoming', gitdir: where, recordId: id, from: local, to: theirs, now: Date.now(), gitEnv: ctx.gitEnv } as const;
+        const judged = {
+          kind: 'incoming',
+          gitdir: where,
+          recordId: id,
+          from: local,
+          to: theirs,
+          now: Date.now(),
+          gitEnv: ctx.gitEnv,
+        } as const;
         facts.findings = (await (ctx.judge ?? judgeIncoming)(judged)).findings;
         break;
       }
@@ -232,14 +367,20 @@ async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: Record
     return report(outcome, sha);
   };
   switch (decision.kind) {
-    case 'in-sync': return decision.agree ? agree(local, 'in-sync') : report('in-sync', local);
+    case 'in-sync':
+      return decision.agree ? agree(local, 'in-sync') : report('in-sync', local);
     case 'refused-rewrite':
-      return report('refused-rewrite', local, { detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${decision.agreed.slice(0, 12)}, which both sites held: its history was rewritten` });
+      return report('refused-rewrite', local, {
+        detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${decision.agreed.slice(0, 12)}, which both sites held: its history was rewritten`,
+      });
     case 'push': {
       const refused = await pushToPeer(ctx, repo, peer, left, id, local);
       return refused ? report('retry', local, { detail: refused }) : agree(local, 'pushed');
     }
-    case 'refused-unrelated': return report('refused-unrelated', local, { detail: 'the peer holds a record with this id but an unrelated history' });
+    case 'refused-unrelated':
+      return report('refused-unrelated', local, {
+        detail: 'the peer holds a record with this id but an unrelated history',
+      });
     case 'refused-invalid': {
       const findings = [...decision.findings];
       return report('refused-invalid', local, { findings, detail: findings.map(formatFinding).slice(0, 5).join('\n') });
@@ -247,14 +388,17 @@ async function settle(ctx: SyncContext, repo: Repository, peer: Peer, id: Record
     case 'fast-forward':
       // Judged good: only now do the peer's objects enter the record.
       await scratch?.adopt();
-      return (await moveMain(repo, local, theirs)) ? agree(theirs, 'fast-forwarded') : report('retry', await repo.head(), { detail: 'main moved during the round' });
+      return (await moveMain(repo, local, theirs))
+        ? agree(theirs, 'fast-forwarded')
+        : report('retry', await repo.head(), { detail: 'main moved during the round' });
     case 'merge': {
       await scratch?.adopt();
       const merge = await buildSyncMerge(repo.source, local, theirs, decision.base);
       if (!merge.ok) return report('conflict', local, { detail: merge.conflict });
       const merged = await signMerge(ctx, merge.value);
       await writeObjects(repo.gitdir, merged.objects);
-      if (!(await moveMain(repo, local, merged.oid))) return report('retry', await repo.head(), { detail: 'main moved during the round' });
+      if (!(await moveMain(repo, local, merged.oid)))
+        return report('retry', await repo.head(), { detail: 'main moved during the round' });
       const refused = await pushToPeer(ctx, repo, peer, left, id, merged.oid);
       return refused ? report('retry', merged.oid, { detail: refused }) : agree(merged.oid, 'merged');
     }

@@ -14,7 +14,11 @@ import { syncRecord, type RoundReport, type SyncContext } from './round.js';
  * Where the scheduler writes its events: the server's logger fits (server/log.ts). Declared here,
  * by what the scheduler calls, so that sync/ does not import the server.
  */
-export type SyncLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: Record<string, unknown>) => void;
+export type SyncLog = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  event: string,
+  fields?: Record<string, unknown>,
+) => void;
 
 /** What the scheduler counts: the server's Metrics fits (server/metrics.ts), declared here for the same reason. */
 export interface SyncMetrics {
@@ -59,10 +63,13 @@ export class SyncScheduler {
   pushed(record: RecordId): void {
     if (this.#stopped || this.sites.peers.length === 0) return;
     clearTimeout(this.#debounce.get(record));
-    this.#debounce.set(record, setTimeout(() => {
-      this.#debounce.delete(record);
-      for (const peer of this.sites.peers) if (shares(peer, record)) this.#enqueue(peer, record);
-    }, 200).unref());
+    this.#debounce.set(
+      record,
+      setTimeout(() => {
+        this.#debounce.delete(record);
+        for (const peer of this.sites.peers) if (shares(peer, record)) this.#enqueue(peer, record);
+      }, 200).unref(),
+    );
   }
 
   /** Queue a round for every record shared with every peer that is not backing off. */
@@ -134,7 +141,8 @@ export class SyncScheduler {
     }
     this.metrics.sync.inc({ peer: peer.name, outcome: r.outcome });
     if (r.outcome === 'fast-forwarded' || r.outcome === 'merged') this.moved(record);
-    const level = r.outcome.startsWith('refused') || r.outcome === 'conflict' || r.outcome === 'failed' ? 'warn' : 'info';
+    const level =
+      r.outcome.startsWith('refused') || r.outcome === 'conflict' || r.outcome === 'failed' ? 'warn' : 'info';
     this.log(level, 'sync-round', { ...r, findings: r.findings?.map((f) => f.rule) });
     if (r.outcome === 'peer-down') {
       const pause = Math.min((this.#backoff.get(peer.name)?.pause ?? 500) * 2, MAX_BACKOFF_MS);

@@ -6,6 +6,8 @@ import { importGraph } from './helpers/importGraph.js';
 
 t.test('sync/ and cli/ import nothing of server/, except cli/serve.ts', async (t) => {
   const graph = importGraph('sync', 'cli');
-  const crossing = [...graph].flatMap(([file, imports]) => file === 'cli/serve.ts' ? [] : imports.filter((i) => i.startsWith('server/')).map((i) => `${file} → ${i}`));
+  const crossing = [...graph].flatMap(([file, imports]) =>
+    file === 'cli/serve.ts' ? [] : imports.filter((i) => i.startsWith('server/')).map((i) => `${file} → ${i}`),
+  );
   t.same(crossing, []);
 });

@@ -41,10 +41,17 @@ export async function evaluateCommit(source: ObjectSource, oid: Oid, opts: Evalu
   const r = new Reader(source, opts.cache ?? new EvaluationCache());
   const stamp = (fs: Finding[]) => fs.map((f) => ({ ...f, commit: oid }));
   const commit = await r.commit(oid);
-  if (!commit) return stamp(objectFormatWalk.run({ outcome: 'unreadable-commit', oid, problem: await r.commitProblem(oid) }, opts));
-  const shape = commitParents.run({ parents: commit.parents.length, allowRoot: opts.allowRoot === true, judgesMerges: opts.mergeBase !== undefined }, opts);
+  if (!commit)
+    return stamp(
+      objectFormatWalk.run({ outcome: 'unreadable-commit', oid, problem: await r.commitProblem(oid) }, opts),
+    );
+  const shape = commitParents.run(
+    { parents: commit.parents.length, allowRoot: opts.allowRoot === true, judgesMerges: opts.mergeBase !== undefined },
+    opts,
+  );
   if (shape.length > 0) return stamp(shape);
-  if (commit.parents.length === 2 && opts.mergeBase) return stamp(await judgeMerge(source, oid, commit, opts.mergeBase));
+  if (commit.parents.length === 2 && opts.mergeBase)
+    return stamp(await judgeMerge(source, oid, commit, opts.mergeBase));
   const parent = commit.parents[0] ? await r.commit(commit.parents[0]) : null;
   const changes = await readChanges(r, commit, parent?.tree);
   const findings = [...judgeRead(r.items, opts), ...judgeChanges(changes, opts)];

@@ -15,7 +15,12 @@ import { addCommitSignature, extractCommitSignature } from '../ssh/commitSignatu
  * parents were judged on their own; the files the merge computed keep the file rules, or the
  * merge cannot be built (core/mergeCommit.ts) and those rules' findings are the verdict.
  */
-export async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit, mergeBase: (a: Oid, b: Oid) => Promise<Oid | null>): Promise<Finding[]> {
+export async function judgeMerge(
+  source: ObjectSource,
+  oid: Oid,
+  commit: Commit,
+  mergeBase: (a: Oid, b: Oid) => Promise<Oid | null>,
+): Promise<Finding[]> {
   const [a, b] = commit.parents as [Oid, Oid];
   const expected = await buildSyncMerge(source, a, b, await mergeBase(a, b));
   if (!expected.ok) {
@@ -27,13 +32,19 @@ export async function judgeMerge(source: ObjectSource, oid: Oid, commit: Commit,
   // itself is judged by ccr/commit-signature, as any commit's).
   const raw = await source.read(oid);
   const split = raw ? extractCommitSignature(raw.content) : null;
-  if (split?.headers === 1 && split.signature && isSignedAs(raw!.content, expected.value.commit, split.signature)) return [];
+  if (split?.headers === 1 && split.signature && isSignedAs(raw!.content, expected.value.commit, split.signature))
+    return [];
   // One reason, decided by the commit alone: only a merge that differs in nothing but its parents'
   // order is said to be misordered (so the reason does not turn on which parent id sorts first).
-  const swapped = raw ? Buffer.from(raw.content).toString('latin1').replace(`parent ${a}\nparent ${b}\n`, `parent ${b}\nparent ${a}\n`) : '';
-  const why = expected.value.tree !== commit.tree ? 'its files differ from the merged files'
-    : a > b && swapped === Buffer.from(expected.value.commit).toString('latin1') ? 'its parents are not ordered by commit id'
-      : 'its author, committer, time or message differ';
+  const swapped = raw
+    ? Buffer.from(raw.content).toString('latin1').replace(`parent ${a}\nparent ${b}\n`, `parent ${b}\nparent ${a}\n`)
+    : '';
+  const why =
+    expected.value.tree !== commit.tree
+      ? 'its files differ from the merged files'
+      : a > b && swapped === Buffer.from(expected.value.commit).toString('latin1')
+        ? 'its parents are not ordered by commit id'
+        : 'its author, committer, time or message differ';
   return merge.run({ outcome: 'differs', expected: expected.value.oid, a, b, why: why.replace(/^its /, '') }, {});
 }
 

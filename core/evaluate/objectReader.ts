@@ -17,7 +17,13 @@ import type { EvaluationCache } from './cache.js';
  * objects read (as findings), problems of the formats read (as data, for their rules), and the
  * folders and deletions the tree rules judge.
  */
-export type ReadItem = { finding: Finding } | { problem: ReaderProblem } | { folder: FolderInput } | { deleted: DeletedInput } | { rewritten: RewriteInput } | { unjudged: UnjudgedInput };
+export type ReadItem =
+  | { finding: Finding }
+  | { problem: ReaderProblem }
+  | { folder: FolderInput }
+  | { deleted: DeletedInput }
+  | { rewritten: RewriteInput }
+  | { unjudged: UnjudgedInput };
 
 /** Reads for one evaluation, collecting findings about unreadable or oversized objects. */
 export class Reader {
@@ -32,13 +38,18 @@ export class Reader {
   formatProblems(...found: readonly ReaderProblem[]): void {
     for (const p of found) this.items.push({ problem: p });
   }
-  constructor(readonly source: ObjectSource, readonly cache: EvaluationCache) {}
+  constructor(
+    readonly source: ObjectSource,
+    readonly cache: EvaluationCache,
+  ) {}
 
   async object(oid: Oid, type: ObjectType, path: string): Promise<Uint8Array | null> {
     const o = await this.source.read(oid);
     if (!o) throw new MissingObject(oid);
     if (o.type !== type) {
-      this.formatProblems(problem(type === 'tree' ? 'tree' : 'blob', 'wrong-type', `expected a ${type}, found a ${o.type}`, { path }));
+      this.formatProblems(
+        problem(type === 'tree' ? 'tree' : 'blob', 'wrong-type', `expected a ${type}, found a ${o.type}`, { path }),
+      );
       return null;
     }
     return o.content;
@@ -53,7 +64,10 @@ export class Reader {
     // A malformed tree (duplicate names, git's order broken) is refused, never read one way here
     // and another by a checkout; its entries as read still go to the layout rules.
     const { entries, problem: malformed } = readTreeObject(content);
-    if (malformed) this.formatProblems(problem('tree', 'malformed', `${malformed} (tree ${oid.slice(0, 12)})`, path ? { path } : {}));
+    if (malformed)
+      this.formatProblems(
+        problem('tree', 'malformed', `${malformed} (tree ${oid.slice(0, 12)})`, path ? { path } : {}),
+      );
     else this.cache.put(this.cache.trees, oid, entries);
     return entries;
   }

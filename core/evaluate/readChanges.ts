@@ -9,7 +9,16 @@ import { messageLimits, parseMessages, type ParsedMessage } from '../messages/gr
 import { hashObject, type Commit, type Oid, type TreeEntry } from '../objects.js';
 import { MissingObject } from '../source.js';
 import type { CommitChanges, FileState, ThreadChange } from '../rules/context.js';
-import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, STATUS_FILE, THREAD_FILES, isFolder, threadFilePath, threadFolder } from '../layout.js';
+import {
+  COMMUNICATIONS,
+  LEDGER_FILE,
+  MESSAGES_FILE,
+  STATUS_FILE,
+  THREAD_FILES,
+  isFolder,
+  threadFilePath,
+  threadFolder,
+} from '../layout.js';
 import { STATUS_MAX_BYTES, readStatus, type CoordinationStatus } from '../status.js';
 import { isThreadId } from '../ids.js';
 import { decodeUtf8 } from '../text.js';
@@ -37,13 +46,19 @@ function fileAfter<T>(old: FileState<T>, changed: boolean, newOid: Oid | undefin
 }
 
 /** The messages.md part of a thread change: earlier and appended messages. */
-async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | undefined, path: string): Promise<Pick<ThreadChange, 'earlier' | 'appended'>> {
+async function messagesChange(
+  r: Reader,
+  oldOid: Oid | undefined,
+  newOid: Oid | undefined,
+  path: string,
+): Promise<Pick<ThreadChange, 'earlier' | 'appended'>> {
   if (!newOid) return { earlier: [], appended: [] };
   const known = oldOid ? r.cache.messages.get(oldOid) : undefined;
   if (oldOid === newOid) return { earlier: known?.messages ?? [], appended: [] };
   const bytes = await r.blob(newOid, messageLimits.fileBytes, path);
   if (!bytes) return { earlier: [], appended: [] };
-  const remember = (messages: ParsedMessage[], lines: number) => r.cache.put(r.cache.messages, newOid, { messages, size: bytes.length, lines });
+  const remember = (messages: ParsedMessage[], lines: number) =>
+    r.cache.put(r.cache.messages, newOid, { messages, size: bytes.length, lines });
 
   if (!oldOid) {
     const check = checkMessagesBytes(bytes, path);
@@ -64,38 +79,59 @@ async function messagesChange(r: Reader, oldOid: Oid | undefined, newOid: Oid | 
   const lines = known?.lines ?? countLines(earlierBytes);
   const appendedText = decodeUtf8(bytes.subarray(oldSize));
   if (appendedText === null) {
-    r.formatProblems(problem('messages', 'chars', 'expected UTF-8 in the appended messages, found invalid byte sequences', { path, line: lines + 1 }));
+    r.formatProblems(
+      problem('messages', 'chars', 'expected UTF-8 in the appended messages, found invalid byte sequences', {
+        path,
+        line: lines + 1,
+      }),
+    );
     return { earlier, appended: [] };
   }
   const check = checkAppendedText(appendedText, { blocks: earlier.length, lines }, path);
   r.problems(...check.findings);
-  if (check.findings.length === 0) remember(earlier.concat(check.appended), lines + countLines(bytes.subarray(oldSize)));
+  if (check.findings.length === 0)
+    remember(earlier.concat(check.appended), lines + countLines(bytes.subarray(oldSize)));
   return { earlier, appended: check.appended };
 }
 
 /** Read what one commit changes in one thread folder. */
-async function threadChange(r: Reader, name: ThreadChange['threadId'], oldTree: Oid | undefined, newTree: Oid): Promise<ThreadChange> {
+async function threadChange(
+  r: Reader,
+  name: ThreadChange['threadId'],
+  oldTree: Oid | undefined,
+  newTree: Oid,
+): Promise<ThreadChange> {
   const path = threadFolder(name);
   const [before, after] = [await r.tree(oldTree, path), await r.tree(newTree, path)];
   r.items.push({ folder: { folder: 'thread', path, entries: after, total: after.length } });
   for (const file of THREAD_FILES) {
-    if (entry(before, file) && !entry(after, file)) r.items.push({ deleted: { what: 'file', path: threadFilePath(name, file), name: file } });
+    if (entry(before, file) && !entry(after, file))
+      r.items.push({ deleted: { what: 'file', path: threadFilePath(name, file), name: file } });
   }
   const oldLedgerOid = entry(before, LEDGER_FILE)?.oid;
   const newLedgerOid = entry(after, LEDGER_FILE)?.oid;
   const oldLedger = fileBefore(oldLedgerOid, await r.trustedLedger(oldLedgerOid, threadFilePath(name, LEDGER_FILE)));
   // Judged by ccr/ledger-schema: a thread whose ledger cannot be read takes no change.
-  if (oldTree !== undefined && oldLedger.state !== 'ok') r.items.push({ unjudged: { what: 'ledger', path: threadFilePath(name, LEDGER_FILE) } });
+  if (oldTree !== undefined && oldLedger.state !== 'ok')
+    r.items.push({ unjudged: { what: 'ledger', path: threadFilePath(name, LEDGER_FILE) } });
   const ledgerChanged = newLedgerOid !== oldLedgerOid;
   let read: Ledger | undefined;
   if (ledgerChanged && newLedgerOid) {
     const bytes = await r.blob(newLedgerOid, LEDGER_MAX_BYTES, threadFilePath(name, LEDGER_FILE));
     const result = bytes ? readLedger(bytes, threadFilePath(name, LEDGER_FILE)) : null;
     if (result && !result.ok) r.formatProblems(...result.problems);
-    if (result?.ok) { read = result.value; r.cache.put(r.cache.ledgers, newLedgerOid, result.value); }
+    if (result?.ok) {
+      read = result.value;
+      r.cache.put(r.cache.ledgers, newLedgerOid, result.value);
+    }
   }
   const newLedger = fileAfter(oldLedger, ledgerChanged, newLedgerOid, read);
-  const messages = await messagesChange(r, entry(before, MESSAGES_FILE)?.oid, entry(after, MESSAGES_FILE)?.oid, threadFilePath(name, MESSAGES_FILE));
+  const messages = await messagesChange(
+    r,
+    entry(before, MESSAGES_FILE)?.oid,
+    entry(after, MESSAGES_FILE)?.oid,
+    threadFilePath(name, MESSAGES_FILE),
+  );
   return { threadId: name, path, created: oldTree === undefined, ledgerChanged, ...messages, oldLedger, newLedger };
 }
 
@@ -107,7 +143,8 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
   const newStatusOid = entry(after, STATUS_FILE)?.oid;
   const oldStatus = fileBefore(oldStatusOid, await r.trustedStatus(oldStatusOid));
   // Judged by ccr/status-schema: a record whose status cannot be read takes no change.
-  if (parentTree !== undefined && oldStatus.state !== 'ok') r.items.push({ unjudged: { what: 'status', path: STATUS_FILE } });
+  if (parentTree !== undefined && oldStatus.state !== 'ok')
+    r.items.push({ unjudged: { what: 'status', path: STATUS_FILE } });
   const statusChanged = newStatusOid !== oldStatusOid;
   let read: CoordinationStatus | undefined;
   if (statusChanged && newStatusOid) {
@@ -117,20 +154,27 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
     if (result?.ok) read = result.value;
   }
   const newStatus = fileAfter(oldStatus, statusChanged, newStatusOid, read);
-  if (oldStatusOid && !newStatusOid) r.items.push({ deleted: { what: 'status', path: STATUS_FILE, name: STATUS_FILE } });
+  if (oldStatusOid && !newStatusOid)
+    r.items.push({ deleted: { what: 'status', path: STATUS_FILE, name: STATUS_FILE } });
 
   const threads: ThreadChange[] = [];
   const oldComms = entry(before, COMMUNICATIONS);
   const newComms = entry(after, COMMUNICATIONS);
   if (newComms?.oid !== oldComms?.oid) {
-    const [oldThreads, newThreads] = [await r.tree(oldComms?.oid, COMMUNICATIONS), newComms ? await r.tree(newComms.oid, COMMUNICATIONS) : []];
+    const [oldThreads, newThreads] = [
+      await r.tree(oldComms?.oid, COMMUNICATIONS),
+      newComms ? await r.tree(newComms.oid, COMMUNICATIONS) : [],
+    ];
     // Folders unchanged since the parent were judged with it; only new or changed ones are looked at.
     if (newComms) {
       const changed = newThreads.filter((e) => entry(oldThreads, e.name)?.oid !== e.oid);
-      r.items.push({ folder: { folder: 'communications', path: COMMUNICATIONS, entries: changed, total: newThreads.length } });
+      r.items.push({
+        folder: { folder: 'communications', path: COMMUNICATIONS, entries: changed, total: newThreads.length },
+      });
     }
     for (const t of oldThreads) {
-      if (!entry(newThreads, t.name)) r.items.push({ deleted: { what: 'thread', path: threadFolder(t.name), name: t.name } });
+      if (!entry(newThreads, t.name))
+        r.items.push({ deleted: { what: 'thread', path: threadFolder(t.name), name: t.name } });
     }
     for (const t of newThreads) {
       const old = entry(oldThreads, t.name);
@@ -139,6 +183,11 @@ export async function readChanges(r: Reader, commit: Commit, parentTree: Oid | u
     }
   }
   return {
-    commit, createsRecord: parentTree === undefined, statusChanged, threads, oldStatus, newStatus,
+    commit,
+    createsRecord: parentTree === undefined,
+    statusChanged,
+    threads,
+    oldStatus,
+    newStatus,
   };
 }

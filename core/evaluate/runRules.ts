@@ -11,7 +11,12 @@ import type { ReadItem } from './objectReader.js';
 import { LEDGER_FILE, threadFilePath } from '../layout.js';
 
 /** The findings of every rule of `rules` whose scope is `scope`, over one input, in order. */
-export function runScope<S extends Scope>(rules: readonly Rule[], scope: S, input: ScopeInput[S], ctx: ScopeContext[S]): Finding[] {
+export function runScope<S extends Scope>(
+  rules: readonly Rule[],
+  scope: S,
+  input: ScopeInput[S],
+  ctx: ScopeContext[S],
+): Finding[] {
   const out: Finding[] = [];
   for (const rule of rules) if (rule.scope === scope) out.push(...run(rule, input, ctx));
   return out;
@@ -31,7 +36,9 @@ export function judgeLedgerState(threadId: string, path: string, ledger: Ledger)
 function judgeThread(rules: readonly Rule[], t: ThreadChange, ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const ledger = judged(t.newLedger);
-  const ledgerInput: LedgerInput | null = ledger ? { threadId: t.threadId, path: threadFilePath(t.threadId, LEDGER_FILE), ledger } : null;
+  const ledgerInput: LedgerInput | null = ledger
+    ? { threadId: t.threadId, path: threadFilePath(t.threadId, LEDGER_FILE), ledger }
+    : null;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
     if (rule.scope === 'ledger' && ledgerInput) out.push(...run(rule, ledgerInput, ctx));

@@ -9,14 +9,21 @@ import { problem } from '../problems.js';
 import { reportReaderProblems } from '../rules/readerRules.js';
 import { NOTHING_VISIBLE, hasVisibleChar, scanText } from '../text.js';
 import { messageLimits } from './grammar.js';
-import { FIELD_LABEL, emphasisMarkers, fenceClosed, openingFence, parseMarkdown, shownTextProblems, sourceLines } from './markdown.js';
+import {
+  FIELD_LABEL,
+  emphasisMarkers,
+  fenceClosed,
+  openingFence,
+  parseMarkdown,
+  shownTextProblems,
+  sourceLines,
+} from './markdown.js';
 
 /** One edit: insert text at an offset. */
 interface Insert {
   at: number;
   text: string;
 }
-
 
 /** The inserts that neutralise structure in one reading (`root`) of the body. */
 function structuralInserts(body: string, root: Root): Insert[] {
@@ -59,7 +66,11 @@ function structuralInserts(body: string, root: Root): Insert[] {
 
 /** Normalise line endings to LF and drop blank lines at the start and end. */
 export function normaliseBody(input: string): string {
-  return input.replace(/\r\n?/g, '\n').replace(/^(?:[ \t]*\n)+/, '').replace(/(?:\n[ \t]*)+$/, '').replace(/^[ \t]+$/, '');
+  return input
+    .replace(/\r\n?/g, '\n')
+    .replace(/^(?:[ \t]*\n)+/, '')
+    .replace(/(?:\n[ \t]*)+$/, '')
+    .replace(/^[ \t]+$/, '');
 }
 
 /**
@@ -72,10 +83,13 @@ export function normaliseBody(input: string): string {
  */
 export function renderBody(input: string): string {
   let body = normaliseBody(input);
-  const chars = scanText(body, { maxLine: Infinity }).map((p) => problem('messages', 'chars', p.message, { line: p.line }));
+  const chars = scanText(body, { maxLine: Infinity }).map((p) =>
+    problem('messages', 'chars', p.message, { line: p.line }),
+  );
   if (chars.length > 0) throw new RuleViolation(reportReaderProblems(chars));
   if (body === '') return body;
-  if (!hasVisibleChar(body)) throw new RuleViolation(reportReaderProblems([problem('messages', 'chars', NOTHING_VISIBLE)]));
+  if (!hasVisibleChar(body))
+    throw new RuleViolation(reportReaderProblems([problem('messages', 'chars', NOTHING_VISIBLE)]));
   if (emphasisMarkers(body) > messageLimits.emphasisMarkers) return body;
   for (let round = 0; round < 8; round++) {
     const root = parseMarkdown(body);

@@ -23,7 +23,8 @@ export interface MessagesCheck {
 export function checkMessagesText(text: string, path?: string, lineOffset = 0): MessagesCheck {
   const where = path ? { path } : {};
   const problems = scanText(text, { maxLine: messageLimits.lineChars }).map((p) =>
-    problem('messages', p.kind === 'char' ? 'chars' : 'limits', p.message, { ...where, line: p.line }));
+    problem('messages', p.kind === 'char' ? 'chars' : 'limits', p.message, { ...where, line: p.line }),
+  );
   const parsed = parseMessages(text, path);
   problems.push(...parsed.problems);
   if (problems.length === 0) problems.push(...crossCheck(text, parsed.messages, path));
@@ -36,10 +37,13 @@ export function checkMessagesText(text: string, path?: string, lineOffset = 0): 
 export function checkMessagesBytes(bytes: Uint8Array, path?: string): MessagesCheck {
   const where = path ? { path } : {};
   if (bytes.length > messageLimits.fileBytes) {
-    return refused(problem('blob', 'too-large', `expected at most ${messageLimits.fileBytes} bytes, found ${bytes.length}`, where));
+    return refused(
+      problem('blob', 'too-large', `expected at most ${messageLimits.fileBytes} bytes, found ${bytes.length}`, where),
+    );
   }
   const text = decodeUtf8(bytes);
-  if (text === null) return refused(problem('messages', 'chars', 'expected UTF-8, found invalid byte sequences', where));
+  if (text === null)
+    return refused(problem('messages', 'chars', 'expected UTF-8, found invalid byte sequences', where));
   return checkMessagesText(text, path);
 }
 

@@ -5,17 +5,26 @@ import { problem, type ProblemKind, type ReaderProblem } from '../problems.js';
 import { isTimestamp, parseMessageId, parseParticipantId } from '../ids.js';
 import { NOTHING_VISIBLE, hasVisibleChar, quote, utf8Length } from '../text.js';
 import { isOneOf, messageTypes } from '../vocabulary.js';
-import { BLOCK_HEAD, FIRST_SEP, HEADER, SEP, messageLimits, separatorAfter, type Message, type ParsedMessage } from './message.js';
+import {
+  BLOCK_HEAD,
+  FIRST_SEP,
+  HEADER,
+  SEP,
+  messageLimits,
+  separatorAfter,
+  type Message,
+  type ParsedMessage,
+} from './message.js';
 
 export { HEADER, messageLimits, type Message, type ParsedMessage };
 
 /** What follows a body when another block follows it. */
 const BODY_END = '\n' + SEP + BLOCK_HEAD;
 
-
 /** The field lines of a block, from `**ID:**` to the newline after the last field. */
 export function renderFields(m: Message): string {
-  let s = `**ID:** \`${m.id}\`  \n**Type:** ${m.type}  \n**Timestamp:** ${m.timestamp}  \n` +
+  let s =
+    `**ID:** \`${m.id}\`  \n**Type:** ${m.type}  \n**Timestamp:** ${m.timestamp}  \n` +
     `**Author ID:** \`${m.authorId}\`  \n**Author:** ${m.author}`;
   if (m.corrects !== undefined) s += `  \n**Corrects:** \`${m.corrects}\``;
   return s + '\n';
@@ -45,21 +54,29 @@ export interface ParseResult {
 }
 
 /** A problem of messages.md. */
-const found = (kind: ProblemKind, message: string, where: Parameters<typeof problem>[3]) => problem('messages', kind, message, where);
+const found = (kind: ProblemKind, message: string, where: Parameters<typeof problem>[3]) =>
+  problem('messages', kind, message, where);
 
 /** Problems in a parsed message's own values: name, type/corrects pairing, body shape and size. */
 function valueProblems(m: Message, line: number, path: string | undefined): ReaderProblem[] {
   const where = { ...(path ? { path } : {}), messageId: m.id, line };
   const out: ReaderProblem[] = [];
   const bad = (message: string) => out.push(found('format', message, where));
-  if (m.author.length === 0 || [...m.author].length > messageLimits.nameChars) bad(`expected an author name of 1–${messageLimits.nameChars} characters`);
+  if (m.author.length === 0 || [...m.author].length > messageLimits.nameChars)
+    bad(`expected an author name of 1–${messageLimits.nameChars} characters`);
   if (m.author.includes('`')) bad('expected an author name without backticks');
   if (m.author.trim() !== m.author) bad('expected an author name without leading or trailing spaces');
   else if (m.author.length > 0 && !hasVisibleChar(m.author)) {
-    out.push(found('chars', 'expected an author name with a visible character, found only blank or invisible ones', where));
+    out.push(
+      found('chars', 'expected an author name with a visible character, found only blank or invisible ones', where),
+    );
   }
   if ((m.type === 'correction') !== (m.corrects !== undefined)) {
-    bad(m.type === 'correction' ? 'expected a `**Corrects:**` field on a correction' : `expected no \`**Corrects:**\` field on a ${m.type} message`);
+    bad(
+      m.type === 'correction'
+        ? 'expected a `**Corrects:**` field on a correction'
+        : `expected no \`**Corrects:**\` field on a ${m.type} message`,
+    );
   }
   if (m.body.length === 0) bad('expected a non-empty body');
   else if (/^[ \t]*(\n|$)/.test(m.body)) bad('expected the body to start with text, found a blank line');
@@ -76,7 +93,11 @@ function valueProblems(m: Message, line: number, path: string | undefined): Read
 /** A cursor over the text that reports the first mismatch with the line it is on. */
 class Reader {
   line = 1;
-  constructor(readonly text: string, public pos: number, readonly path: string | undefined) {}
+  constructor(
+    readonly text: string,
+    public pos: number,
+    readonly path: string | undefined,
+  ) {}
 
   /** Consume `literal` or report what was expected. */
   expect(literal: string, what: string): ReaderProblem | null {
@@ -91,7 +112,12 @@ class Reader {
   field(prefix: string, suffix: string, what: string): string | ReaderProblem {
     const end = this.text.indexOf('\n', this.pos);
     const lineText = this.text.slice(this.pos, end === -1 ? this.text.length : end);
-    if (end === -1 || !lineText.startsWith(prefix) || !lineText.endsWith(suffix) || lineText.length < prefix.length + suffix.length) {
+    if (
+      end === -1 ||
+      !lineText.startsWith(prefix) ||
+      !lineText.endsWith(suffix) ||
+      lineText.length < prefix.length + suffix.length
+    ) {
       return this.mismatch(what);
     }
     this.advance(end + 1);
@@ -100,8 +126,14 @@ class Reader {
 
   mismatch(what: string): ReaderProblem {
     const end = this.text.indexOf('\n', this.pos);
-    const seen = this.pos >= this.text.length ? 'the end of the file' : quote(this.text.slice(this.pos, end === -1 ? undefined : end));
-    return found('format', `expected ${what}, found ${seen}`, { ...(this.path ? { path: this.path } : {}), line: this.line });
+    const seen =
+      this.pos >= this.text.length
+        ? 'the end of the file'
+        : quote(this.text.slice(this.pos, end === -1 ? undefined : end));
+    return found('format', `expected ${what}, found ${seen}`, {
+      ...(this.path ? { path: this.path } : {}),
+      line: this.line,
+    });
   }
 
   advance(to: number): void {
@@ -118,33 +150,65 @@ export function parseMessages(text: string, path?: string): ParseResult {
   const messages: ParsedMessage[] = [];
   const problems: ReaderProblem[] = [];
   const r = new Reader(text, 0, path);
-  const fail = (f: ReaderProblem | null) => { if (f) problems.push(f); return f !== null; };
+  const fail = (f: ReaderProblem | null) => {
+    if (f) problems.push(f);
+    return f !== null;
+  };
   if (fail(r.expect(HEADER, '`# Messages` as the first line'))) return { messages, problems };
 
   while (r.pos < text.length) {
     const sepStart = r.pos;
     const first = messages.length === 0;
-    if (fail(r.expect(first ? FIRST_SEP : SEP, first ? 'a blank line after `# Messages`' : 'a blank line, `---` and a blank line between messages'))) break;
+    if (
+      fail(
+        r.expect(
+          first ? FIRST_SEP : SEP,
+          first ? 'a blank line after `# Messages`' : 'a blank line, `---` and a blank line between messages',
+        ),
+      )
+    )
+      break;
     const start = r.pos;
     const line = r.line;
     if (fail(r.expect(BLOCK_HEAD, '`## Message` followed by a blank line'))) break;
     const fieldsStart = r.pos;
     const id = r.field('**ID:** `', '`  ', '`**ID:** `<uuid>`` and two spaces');
-    if (typeof id !== 'string') { fail(id); break; }
+    if (typeof id !== 'string') {
+      fail(id);
+      break;
+    }
     const type = r.field('**Type:** ', '  ', '`**Type:** <type>` and two spaces');
-    if (typeof type !== 'string') { fail(type); break; }
+    if (typeof type !== 'string') {
+      fail(type);
+      break;
+    }
     const timestamp = r.field('**Timestamp:** ', '  ', '`**Timestamp:** <timestamp>` and two spaces');
-    if (typeof timestamp !== 'string') { fail(timestamp); break; }
+    if (typeof timestamp !== 'string') {
+      fail(timestamp);
+      break;
+    }
     const authorId = r.field('**Author ID:** `', '`  ', '`**Author ID:** `<uuid>`` and two spaces');
-    if (typeof authorId !== 'string') { fail(authorId); break; }
+    if (typeof authorId !== 'string') {
+      fail(authorId);
+      break;
+    }
     const authorLine = r.field('**Author:** ', '', '`**Author:** <name>`');
-    if (typeof authorLine !== 'string') { fail(authorLine); break; }
+    if (typeof authorLine !== 'string') {
+      fail(authorLine);
+      break;
+    }
     let author = authorLine;
     let corrects: string | undefined;
     if (text.startsWith('**Corrects:** ', r.pos)) {
       const value = r.field('**Corrects:** `', '`', '`**Corrects:** `<uuid>``');
-      if (typeof value !== 'string') { fail(value); break; }
-      if (!author.endsWith('  ')) { fail(r.mismatch('two spaces at the end of the `**Author:**` line before `**Corrects:**`')); break; }
+      if (typeof value !== 'string') {
+        fail(value);
+        break;
+      }
+      if (!author.endsWith('  ')) {
+        fail(r.mismatch('two spaces at the end of the `**Author:**` line before `**Corrects:**`'));
+        break;
+      }
       author = author.slice(0, -2);
       corrects = value;
     }
@@ -177,9 +241,20 @@ export function parseMessages(text: string, path?: string): ParseResult {
     ];
     let valuesOk = true;
     for (const [key, ok, what] of values) {
-      if (!ok) { problems.push(found('format', `expected ${what} in the \`**${key}:**\` field`, where)); valuesOk = false; }
+      if (!ok) {
+        problems.push(found('format', `expected ${what} in the \`**${key}:**\` field`, where));
+        valuesOk = false;
+      }
     }
-    if (!valuesOk || messageId === null || messageType === null || stamp === null || authorParticipant === null || corrected === null) break;
+    if (
+      !valuesOk ||
+      messageId === null ||
+      messageType === null ||
+      stamp === null ||
+      authorParticipant === null ||
+      corrected === null
+    )
+      break;
     const message: ParsedMessage = {
       id: messageId,
       type: messageType,
@@ -188,7 +263,13 @@ export function parseMessages(text: string, path?: string): ParseResult {
       author,
       ...(corrected !== undefined ? { corrects: corrected } : {}),
       body,
-      line, sepStart, start, fieldsStart, fieldsEnd, bodyStart, bodyEnd,
+      line,
+      sepStart,
+      start,
+      fieldsStart,
+      fieldsEnd,
+      bodyStart,
+      bodyEnd,
     };
     problems.push(...valueProblems(message, line, path));
     messages.push(message);

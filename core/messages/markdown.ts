@@ -86,15 +86,22 @@ export function emphasisMarkers(text: string): number {
 
 /** The inline content of a paragraph written back in the minimal markdown the fields use. */
 function inlineText(nodes: PhrasingContent[]): string {
-  return nodes.map((n) => {
-    switch (n.type) {
-      case 'text': return n.value;
-      case 'strong': return `**${inlineText(n.children)}**`;
-      case 'inlineCode': return `\`${n.value}\``;
-      case 'break': return '\n';
-      default: return `\u0000${n.type}\u0000`; // never equal to a field value
-    }
-  }).join('');
+  return nodes
+    .map((n) => {
+      switch (n.type) {
+        case 'text':
+          return n.value;
+        case 'strong':
+          return `**${inlineText(n.children)}**`;
+        case 'inlineCode':
+          return `\`${n.value}\``;
+        case 'break':
+          return '\n';
+        default:
+          return `\u0000${n.type}\u0000`; // never equal to a field value
+      }
+    })
+    .join('');
 }
 
 /** The opening fence of a code node's source (```` ``` ````, `~~~~`, …), or null for indented code. */
@@ -130,7 +137,11 @@ const forbidden: Partial<Record<RootContent['type'], string>> = {
  * no forbidden character (`&#x202E;`, `&#xE0041;`), and at least one visible character (not only
  * `&nbsp;`, an empty link or an empty list). Offsets of `nodes` are offsets in `text`.
  */
-export function shownTextProblems(text: string, nodes: readonly RootContent[], where: { path?: string; messageId?: string }): ReaderProblem[] {
+export function shownTextProblems(
+  text: string,
+  nodes: readonly RootContent[],
+  where: { path?: string; messageId?: string },
+): ReaderProblem[] {
   const out: ReaderProblem[] = [];
   const shown: string[] = [];
   const walk = (n: Nodes) => {
@@ -138,8 +149,9 @@ export function shownTextProblems(text: string, nodes: readonly RootContent[], w
       if (key === 'type' || typeof value !== 'string') continue;
       const bad = FORBIDDEN_CHARS.exec(value);
       if (bad && out.length < 10) {
-        const why = 'expected no forbidden character in the text a markdown reader shows, '
-          + `found ${describeChar(bad[0])} (written as a character reference)`;
+        const why =
+          'expected no forbidden character in the text a markdown reader shows, ' +
+          `found ${describeChar(bad[0])} (written as a character reference)`;
         out.push(problem('messages', 'chars', why, { ...where, line: lineAt(text, start(n)) }));
       }
       if (key === 'value' || key === 'alt') shown.push(value);
@@ -149,22 +161,32 @@ export function shownTextProblems(text: string, nodes: readonly RootContent[], w
   for (const n of nodes) walk(n);
   const first = nodes[0];
   if (!hasVisibleChar(shown.join(''))) {
-    const why = 'expected at least one visible character in the body as a markdown reader shows it, '
-      + 'found only white space or invisible characters';
+    const why =
+      'expected at least one visible character in the body as a markdown reader shows it, ' +
+      'found only white space or invisible characters';
     out.push(problem('messages', 'chars', why, { ...where, ...(first ? { line: lineAt(text, start(first)) } : {}) }));
   }
   return out;
 }
 
 /** Problems of one body: forbidden nodes anywhere in it, open fences, nesting, what it shows. */
-function bodyProblems(text: string, nodes: RootContent[], where: { path?: string; messageId: string }): ReaderProblem[] {
+function bodyProblems(
+  text: string,
+  nodes: RootContent[],
+  where: { path?: string; messageId: string },
+): ReaderProblem[] {
   const out: ReaderProblem[] = [];
   const report = (n: Nodes, what: string) =>
-    out.push(problem('messages', 'ambiguous', `expected no ${what} in a body`, { ...where, line: lineAt(text, start(n)) }));
+    out.push(
+      problem('messages', 'ambiguous', `expected no ${what} in a body`, { ...where, line: lineAt(text, start(n)) }),
+    );
   let deepest = 0;
   const walk = (n: Nodes, depth: number, top: boolean) => {
     if (n.type === 'heading' && top && n.depth <= 2) {
-      report(n, `level-${n.depth} heading, which would break the message structure; write \`\\#\` or escape the underline (\`\\---\`, \`\\===\`)`);
+      report(
+        n,
+        `level-${n.depth} heading, which would break the message structure; write \`\\#\` or escape the underline (\`\\---\`, \`\\===\`)`,
+      );
     } else if (n.type === 'html' || n.type === 'definition' || (n.type === 'thematicBreak' && top)) {
       report(n, forbidden[n.type]!);
     } else if (n.type === 'code' && top && !fenceClosed(text.slice(start(n), end(n)))) {
@@ -178,7 +200,14 @@ function bodyProblems(text: string, nodes: RootContent[], where: { path?: string
   };
   for (const n of nodes) walk(n, 0, true);
   if (deepest > messageLimits.nesting) {
-    out.push(problem('messages', 'limits', `expected list and quote nesting of at most ${messageLimits.nesting} levels, found ${deepest}`, where));
+    out.push(
+      problem(
+        'messages',
+        'limits',
+        `expected list and quote nesting of at most ${messageLimits.nesting} levels, found ${deepest}`,
+        where,
+      ),
+    );
   }
   // What it shows is judged once its structure is sound (a lone `___` is a break, not a blank body).
   if (out.length === 0) out.push(...shownTextProblems(text, nodes, where));
@@ -194,19 +223,36 @@ export function crossCheck(text: string, messages: readonly ParsedMessage[], pat
   const base = path ? { path } : {};
   const deep = firstDeepLine(text, messageLimits.nesting * 4);
   if (deep !== null) {
-    return [problem('messages', 'limits', `expected list and quote nesting of at most ${messageLimits.nesting} levels`, { ...base, line: deep })];
+    return [
+      problem('messages', 'limits', `expected list and quote nesting of at most ${messageLimits.nesting} levels`, {
+        ...base,
+        line: deep,
+      }),
+    ];
   }
   for (const m of messages) {
     if (emphasisMarkers(m.body) > messageLimits.emphasisMarkers) {
-      return [problem('messages', 'limits', `expected at most ${messageLimits.emphasisMarkers} emphasis markers (\`*\`, \`_\`) in a body`, { ...base, messageId: m.id, line: m.line })];
+      return [
+        problem(
+          'messages',
+          'limits',
+          `expected at most ${messageLimits.emphasisMarkers} emphasis markers (\`*\`, \`_\`) in a body`,
+          { ...base, messageId: m.id, line: m.line },
+        ),
+      ];
     }
   }
   const children = parseMarkdown(text).children;
   const findings: ReaderProblem[] = [];
   let c = 0;
   const disagree = (what: string, at: number, messageId?: string) => {
-    findings.push(problem('messages', 'ambiguous', `expected ${what}, but a markdown reader finds ${describe(children[c])} there`,
-      { ...base, ...(messageId ? { messageId } : {}), line: lineAt(text, at) }));
+    findings.push(
+      problem('messages', 'ambiguous', `expected ${what}, but a markdown reader finds ${describe(children[c])} there`, {
+        ...base,
+        ...(messageId ? { messageId } : {}),
+        line: lineAt(text, at),
+      }),
+    );
   };
   const h1 = children[c];
   if (!h1 || h1.type !== 'heading' || h1.depth !== 1 || start(h1) !== 0 || inlineText(h1.children) !== 'Messages') {
@@ -218,19 +264,34 @@ export function crossCheck(text: string, messages: readonly ParsedMessage[], pat
     const where = { ...base, messageId: m.id };
     if (i > 0) {
       const hr = children[c];
-      if (!hr || hr.type !== 'thematicBreak' || start(hr) !== m.sepStart + 1) return disagree('the `---` separator', m.sepStart + 1, m.id), findings;
+      if (!hr || hr.type !== 'thematicBreak' || start(hr) !== m.sepStart + 1)
+        return (disagree('the `---` separator', m.sepStart + 1, m.id), findings);
       c++;
     }
     const h2 = children[c];
-    if (!h2 || h2.type !== 'heading' || h2.depth !== 2 || start(h2) !== m.start || inlineText(h2.children) !== 'Message') {
-      return disagree('the `## Message` heading', m.start, m.id), findings;
+    if (
+      !h2 ||
+      h2.type !== 'heading' ||
+      h2.depth !== 2 ||
+      start(h2) !== m.start ||
+      inlineText(h2.children) !== 'Message'
+    ) {
+      return (disagree('the `## Message` heading', m.start, m.id), findings);
     }
     c++;
     const fields = children[c];
     const expected = renderFields(m).slice(0, -1).replaceAll('  \n', '\n');
-    if (!fields || fields.type !== 'paragraph' || start(fields) !== m.fieldsStart || inlineText(fields.children) !== expected) {
-      const nameHint = fields?.type === 'paragraph' ? ' (an author name must read as plain text: no `*`, `_`, `<`, `[`, `\\` or `&` markup)' : '';
-      return disagree(`the field lines exactly as written${nameHint}`, m.fieldsStart, m.id), findings;
+    if (
+      !fields ||
+      fields.type !== 'paragraph' ||
+      start(fields) !== m.fieldsStart ||
+      inlineText(fields.children) !== expected
+    ) {
+      const nameHint =
+        fields?.type === 'paragraph'
+          ? ' (an author name must read as plain text: no `*`, `_`, `<`, `[`, `\\` or `&` markup)'
+          : '';
+      return (disagree(`the field lines exactly as written${nameHint}`, m.fieldsStart, m.id), findings);
     }
     c++;
     const body: RootContent[] = [];
@@ -253,5 +314,15 @@ export function crossCheck(text: string, messages: readonly ParsedMessage[], pat
 function describe(n: RootContent | undefined): string {
   if (!n) return 'nothing';
   if (n.type === 'heading') return `a level-${n.depth} heading`;
-  return { thematicBreak: 'a thematic break', paragraph: 'a paragraph', code: 'a code block', html: 'raw HTML', list: 'a list', blockquote: 'a block quote', definition: 'a link reference definition' }[n.type as string] ?? `a ${n.type}`;
+  return (
+    {
+      thematicBreak: 'a thematic break',
+      paragraph: 'a paragraph',
+      code: 'a code block',
+      html: 'raw HTML',
+      list: 'a list',
+      blockquote: 'a block quote',
+      definition: 'a link reference definition',
+    }[n.type as string] ?? `a ${n.type}`
+  );
 }

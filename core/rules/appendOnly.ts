@@ -10,7 +10,8 @@ import { defineRule } from './define.js';
 
 /** The status file, a thread folder or a thread's file, deleted (or renamed, which deletes it). */
 export const appendOnlyDeleted = defineRule({
-  id: 'ccr/append-only', scope: 'deleted',
+  id: 'ccr/append-only',
+  scope: 'deleted',
   check(d, _ctx, report) {
     if (d.what === 'status') report(`expected \`${STATUS_FILE}\` never to be deleted`, { path: d.path });
     else if (d.what === 'thread') report('expected thread folders never to be deleted or renamed', { path: d.path });
@@ -20,7 +21,11 @@ export const appendOnlyDeleted = defineRule({
 
 /** The finding of an append that does not start with whole messages (`start`: the separator and head expected). */
 export function appendedNotWhole(start: string, where: Place): Finding {
-  return error(appendOnlyDeleted.id, `expected what is appended to be whole messages starting with ${JSON.stringify(start)}`, where);
+  return error(
+    appendOnlyDeleted.id,
+    `expected what is appended to be whole messages starting with ${JSON.stringify(start)}`,
+    where,
+  );
 }
 
 /** Offset of the first byte where the two differ, or the shorter length when one is a prefix. */
@@ -38,7 +43,8 @@ export function isBytePrefix(prefix: Uint8Array, whole: Uint8Array): boolean {
 
 /** A messages.md that does not start with the old file: which earlier message changed, at which byte. */
 export const appendOnlyRewritten = defineRule({
-  id: 'ccr/append-only', scope: 'rewritten',
+  id: 'ccr/append-only',
+  scope: 'rewritten',
   check({ oldBytes, newBytes, path }, _ctx, report) {
     if (isBytePrefix(oldBytes, newBytes)) return;
     const at = firstDifference(oldBytes, newBytes);
@@ -49,10 +55,16 @@ export const appendOnlyRewritten = defineRule({
     const hit = [...earlier].reverse().find((m) => m.sepStart <= charAt);
     const truncated = at === newBytes.length;
     if (!hit) {
-      report(`expected the earlier file unchanged, found the \`# Messages\` header changed (byte ${at})`, { path, line: 1 });
+      report(`expected the earlier file unchanged, found the \`# Messages\` header changed (byte ${at})`, {
+        path,
+        line: 1,
+      });
       return;
     }
     const what = truncated ? 'deleted or truncated' : 'changed';
-    report(`expected earlier messages unchanged, found message ${hit.id} ${what} (byte ${at}); corrections are new messages`, { path, messageId: hit.id, line: hit.line });
+    report(
+      `expected earlier messages unchanged, found message ${hit.id} ${what} (byte ${at}); corrections are new messages`,
+      { path, messageId: hit.id, line: hit.line },
+    );
   },
 });

@@ -23,5 +23,9 @@ export function authorOf({ thread: t, ledger, message: m }: MessageInput): Autho
   const governs = m.type === 'system' && !t.created && before !== undefined;
   const author = governs && before ? findParticipant(before, m.authorId) : findParticipant(ledger, m.authorId);
   const of = governs ? 'the thread before the change it tells' : 'the thread';
-  return { author, of, patientSystem: author !== undefined && m.type === 'system' && patientRoles.includes(author.role) };
+  return {
+    author,
+    of,
+    patientSystem: author !== undefined && m.type === 'system' && patientRoles.includes(author.role),
+  };
 }

@@ -5,7 +5,8 @@ import { defineRule } from './define.js';
 
 /** A file larger than the cap it is read with. */
 export const blobSize = defineRule({
-  id: 'ccr/blob-size', scope: 'problem',
+  id: 'ccr/blob-size',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.kind === 'too-large') report(p.message, p);
   },

@@ -19,18 +19,21 @@ export function mayMerge(principal: Principal | undefined): boolean {
 
 /** Why a merge pushed by a principal that may not merge is refused. */
 function mergeRefusal(p: Principal): string {
-  const why = 'expected one parent: merge commits reach main only through sync between sites, '
-    + `found a merge pushed by ${p.kind} ${p.name}`;
+  const why =
+    'expected one parent: merge commits reach main only through sync between sites, ' +
+    `found a merge pushed by ${p.kind} ${p.name}`;
   return `${why} (rebase your commits on main and push again)`;
 }
 
 /** A commit's parents: too many, a merge from one who may not merge, or none where one is expected. */
 export const commitParents = defineRule({
-  id: 'ccr/commit-parents', scope: 'parents',
+  id: 'ccr/commit-parents',
+  scope: 'parents',
   check({ parents, allowRoot, judgesMerges }, ctx, report) {
     if (parents === 2 && ctx.principal && !mayMerge(ctx.principal)) report(mergeRefusal(ctx.principal));
     else if (parents === 2 && judgesMerges) return;
-    else if (parents > 1) report(`expected one parent (merges are accepted only as the deterministic sync merge), found ${parents}`);
+    else if (parents > 1)
+      report(`expected one parent (merges are accepted only as the deterministic sync merge), found ${parents}`);
     else if (parents === 0 && !allowRoot) report('expected one parent, found a commit without parents');
   },
 });
@@ -42,16 +45,21 @@ export function mergeRefused(p: Principal): Finding {
 
 /** A view push holding a merge (SPEC 12): a view is pushed as a line of commits. */
 export const commitParentsView = defineRule({
-  id: 'ccr/commit-parents', scope: 'walk',
+  id: 'ccr/commit-parents',
+  scope: 'walk',
   check(w, _ctx, report) {
     if (w.outcome !== 'view-merge') return;
-    report(`expected one parent, found a merge of ${w.parents}: a view is pushed as a line of commits on the view you fetched; rebase instead`, { commit: w.at });
+    report(
+      `expected one parent, found a merge of ${w.parents}: a view is pushed as a line of commits on the view you fetched; rebase instead`,
+      { commit: w.at },
+    );
   },
 });
 
 /** A history with other than one first commit (a shallow one may have none). */
 export const commitParentsHistory = defineRule({
-  id: 'ccr/commit-parents', scope: 'history',
+  id: 'ccr/commit-parents',
+  scope: 'history',
   check(h, _ctx, report) {
     if (h.problem === 'roots') report(`expected one first commit, found ${h.count}`, { commit: h.at });
   },

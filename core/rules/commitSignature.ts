@@ -9,11 +9,14 @@ import { signatureRefusal, type SignatureContext } from './signature.js';
 
 /** A commit whose signature is refused, or an API write under the signing policy. */
 export const commitSignature = defineRule({
-  id: 'ccr/commit-signature', scope: 'signature',
+  id: 'ccr/commit-signature',
+  scope: 'signature',
   check(input, _ctx, report) {
     if (input.source === 'api-write') {
-      report(`expected a commit signed with a key registered to ${input.pusher} (this server requires signed commits), `
-        + 'found a write through the API, which cannot carry your signature; commit with your key and push it with git');
+      report(
+        `expected a commit signed with a key registered to ${input.pusher} (this server requires signed commits), ` +
+          'found a write through the API, which cannot carry your signature; commit with your key and push it with git',
+      );
       return;
     }
     const why = signatureRefusal(input.content, input.commitSeconds, input.policy);
@@ -22,7 +25,11 @@ export const commitSignature = defineRule({
 });
 
 /** The `ccr/commit-signature` finding of one commit object (its content), or null. */
-export function commitSignatureFinding(content: Uint8Array, commitSeconds: number, policy: SignatureContext): Finding | null {
+export function commitSignatureFinding(
+  content: Uint8Array,
+  commitSeconds: number,
+  policy: SignatureContext,
+): Finding | null {
   return commitSignature.run({ source: 'commit', content, commitSeconds, policy }, {})[0] ?? null;
 }
 

@@ -12,7 +12,8 @@ function lateness(seconds: number, now: number): string | null {
 
 /** The committer time of a commit, where the clock is known. */
 export const commitTime = defineRule({
-  id: 'ccr/commit-time', scope: 'commit',
+  id: 'ccr/commit-time',
+  scope: 'commit',
   check(c, ctx, report) {
     const late = ctx.now === undefined ? null : lateness(c.commit.committer.timestamp, ctx.now);
     if (late) report(late);

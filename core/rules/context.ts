@@ -31,10 +31,7 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000;
  * removal is ccr/append-only's to refuse, and every other rule judges the file as it was (`kept`).
  */
 export type FileState<T> =
-  | { state: 'absent' }
-  | { state: 'ok'; value: T }
-  | { state: 'unreadable' }
-  | { state: 'deleted'; kept: T };
+  { state: 'absent' } | { state: 'ok'; value: T } | { state: 'unreadable' } | { state: 'deleted'; kept: T };
 
 /** The value the rules judge of a file: the one read, or for a deleted file the one it was; none otherwise. */
 export function judged<T>(file: FileState<T>): T | undefined {

@@ -246,7 +246,9 @@ export interface Rule<Id extends string = RuleId, S extends Scope = Scope> {
 export function defineRule<const Id extends `ccr/${string}`, S extends Scope>(def: RuleDefinition<Id, S>): Rule<Id, S> {
   const severity = def.severity ?? 'error';
   return {
-    id: def.id, scope: def.scope, severity,
+    id: def.id,
+    scope: def.scope,
+    severity,
     run(input, ctx) {
       const out: Array<Finding<Id>> = [];
       // The place fields are copied one by one: a `where` holding `rule` or `severity` (from a

@@ -11,5 +11,7 @@ export function governs(t: ThreadChange): boolean {
   if (t.created) return judged(t.newLedger) !== undefined;
   const [before, after] = [judged(t.oldLedger), judged(t.newLedger)];
   if (!before || !after) return false;
-  return governanceChanged(before, after) || (before.last_updated_at !== after.last_updated_at && t.appended.length === 0);
+  return (
+    governanceChanged(before, after) || (before.last_updated_at !== after.last_updated_at && t.appended.length === 0)
+  );
 }

@@ -20,7 +20,12 @@ import { commitFormat } from './commitFormat.js';
 import { commitTime } from './commitTime.js';
 import { ledgerFrozen } from './ledgerFrozen.js';
 import { ledgerIdentityChanged, ledgerIdentityState } from './ledgerIdentity.js';
-import { ledgerLastUpdatedBack, ledgerLastUpdatedClock, ledgerLastUpdatedMessage, ledgerLastUpdatedState } from './ledgerLastUpdated.js';
+import {
+  ledgerLastUpdatedBack,
+  ledgerLastUpdatedClock,
+  ledgerLastUpdatedMessage,
+  ledgerLastUpdatedState,
+} from './ledgerLastUpdated.js';
 import { ledgerSchemaRead, ledgerSchemaState, ledgerSchemaUnjudged } from './ledgerSchema.js';
 import { statusSchemaRead, statusSchemaUnjudged } from './statusSchema.js';
 import { ledgerSystemMessage } from './ledgerSystemMessage.js';
@@ -108,7 +113,10 @@ export const ruleFiles = {
 
 /** Ids that name no rule but an outcome of the pipeline that judges, each with why. */
 export const pipelineIds = {
-  parseBudget: { id: 'ccr/parse-budget', why: 'the judging ran out of time or the record stayed busy: nothing was judged wrong' },
+  parseBudget: {
+    id: 'ccr/parse-budget',
+    why: 'the judging ran out of time or the record stayed busy: nothing was judged wrong',
+  },
   quota: { id: 'ccr/quota', why: 'the pusher passed a quota of the server, whatever the push holds' },
   internal: { id: 'ccr/internal', why: 'the server failed; the pusher sees only a request id, the operator the log' },
 } as const;
@@ -146,7 +154,17 @@ export const walkRules = [refFastForward, objectFormatWalk, commitParentsView] a
  * each file before the commit that cannot be read, each problem a format reader found (one rule
  * each, core/rules/readerRules.ts).
  */
-export const readRules = [treeLayoutEmpty, treeLayoutEntry, treeModeEntry, treeLayoutMissing, appendOnlyDeleted, appendOnlyRewritten, ledgerSchemaUnjudged, statusSchemaUnjudged, ...readerRules] as const;
+export const readRules = [
+  treeLayoutEmpty,
+  treeLayoutEntry,
+  treeModeEntry,
+  treeLayoutMissing,
+  appendOnlyDeleted,
+  appendOnlyRewritten,
+  ledgerSchemaUnjudged,
+  statusSchemaUnjudged,
+  ...readerRules,
+] as const;
 
 /** The rules of a view push's translation (SPEC 12). */
 export const viewRules = [viewPath, viewExact] as const;
@@ -167,10 +185,25 @@ export const commitPhases: readonly Phase[] = [
   {
     per: 'thread',
     rules: [
-      ledgerIdentityState, ledgerLastUpdatedState, ledgerSchemaState,
-      ledgerLastUpdatedClock, ledgerTransitionNew, ledgerLastUpdatedBack, ledgerIdentityChanged, ledgerTransitionMove, ledgerFrozen, ledgerSystemMessage,
+      ledgerIdentityState,
+      ledgerLastUpdatedState,
+      ledgerSchemaState,
+      ledgerLastUpdatedClock,
+      ledgerTransitionNew,
+      ledgerLastUpdatedBack,
+      ledgerIdentityChanged,
+      ledgerTransitionMove,
+      ledgerFrozen,
+      ledgerSystemMessage,
       threadNotOpen,
-      messageId, messageTimestampCreated, ledgerLastUpdatedMessage, messageTimestampClock, messageAuthor, messageType, patientParticipation, messageCorrection,
+      messageId,
+      messageTimestampCreated,
+      ledgerLastUpdatedMessage,
+      messageTimestampClock,
+      messageAuthor,
+      messageType,
+      patientParticipation,
+      messageCorrection,
     ],
   },
   { per: 'commit', rules: [whoWrite, whoStatus] },

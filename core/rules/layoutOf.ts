@@ -19,7 +19,11 @@ export const requiredFiles: Record<Exclude<FolderKind, 'communications'>, readon
 /** What a mode is, for messages. */
 export function describeMode(mode: string): string {
   const names: Record<string, string> = {
-    [modes.executable]: 'an executable file', [modes.symlink]: 'a symbolic link', [modes.submodule]: 'a submodule', [modes.folder]: 'a folder', [modes.file]: 'a file',
+    [modes.executable]: 'an executable file',
+    [modes.symlink]: 'a symbolic link',
+    [modes.submodule]: 'a submodule',
+    [modes.folder]: 'a folder',
+    [modes.file]: 'a file',
   };
   return names[mode] ?? `mode ${mode}`;
 }

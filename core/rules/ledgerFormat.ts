@@ -5,7 +5,8 @@ import { defineRule } from './define.js';
 
 /** A ledger.yaml that cannot be read as strict YAML. */
 export const ledgerFormat = defineRule({
-  id: 'ccr/ledger-format', scope: 'problem',
+  id: 'ccr/ledger-format',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.file === 'ledger' && p.kind === 'format') report(p.message, p);
   },

@@ -7,7 +7,8 @@ import { judged } from './context.js';
 
 /** A change to the ledger of an archived thread, or of a closed one beyond its status. */
 export const ledgerFrozen = defineRule({
-  id: 'ccr/ledger-frozen', scope: 'thread',
+  id: 'ccr/ledger-frozen',
+  scope: 'thread',
   check(t, _ctx, report) {
     const [old, l] = [judged(t.oldLedger), judged(t.newLedger)];
     if (t.created || !old || !l || !t.ledgerChanged) return;
@@ -16,7 +17,8 @@ export const ledgerFrozen = defineRule({
     else if (old.status === 'closed') {
       const { status: _a, last_updated_at: _b, ...before } = old;
       const { status: _c, last_updated_at: _d, ...after } = l;
-      if (!isDeepStrictEqual(before, after)) report('expected a closed thread to change only its status to archived', where);
+      if (!isDeepStrictEqual(before, after))
+        report('expected a closed thread to change only its status to archived', where);
     }
   },
 });

@@ -5,9 +5,13 @@ import { defineRule } from './define.js';
 
 /** Parents that do not merge deterministically, or a merge that is not the deterministic one. */
 export const merge = defineRule({
-  id: 'ccr/merge', scope: 'merge',
+  id: 'ccr/merge',
+  scope: 'merge',
   check(m, _ctx, report) {
     if (m.outcome === 'conflict') report(`expected parents that merge deterministically, found ${m.conflict}`);
-    else report(`expected exactly the deterministic sync merge ${m.expected.slice(0, 12)} of ${m.a.slice(0, 12)} and ${m.b.slice(0, 12)}, found a merge whose ${m.why}`);
+    else
+      report(
+        `expected exactly the deterministic sync merge ${m.expected.slice(0, 12)} of ${m.a.slice(0, 12)} and ${m.b.slice(0, 12)}, found a merge whose ${m.why}`,
+      );
   },
 });

@@ -5,7 +5,8 @@ import { defineRule } from './define.js';
 
 /** A messages.md a markdown reader reads otherwise than the byte grammar. */
 export const messageAmbiguous = defineRule({
-  id: 'ccr/message-ambiguous', scope: 'problem',
+  id: 'ccr/message-ambiguous',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.file === 'messages' && p.kind === 'ambiguous') report(p.message, p);
   },

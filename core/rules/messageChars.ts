@@ -5,7 +5,8 @@ import { defineRule } from './define.js';
 
 /** A forbidden or missing character in messages.md (also as a markdown reader shows it). */
 export const messageChars = defineRule({
-  id: 'ccr/message-chars', scope: 'problem',
+  id: 'ccr/message-chars',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.file === 'messages' && p.kind === 'chars') report(p.message, p);
   },

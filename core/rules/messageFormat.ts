@@ -5,7 +5,8 @@ import { defineRule } from './define.js';
 
 /** A messages.md that breaks the byte grammar, or a message value it does not allow. */
 export const messageFormat = defineRule({
-  id: 'ccr/message-format', scope: 'problem',
+  id: 'ccr/message-format',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.file === 'messages' && p.kind === 'format') report(p.message, p);
   },

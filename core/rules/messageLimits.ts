@@ -5,7 +5,8 @@ import { defineRule } from './define.js';
 
 /** A limit of messages.md passed. */
 export const messageLimits = defineRule({
-  id: 'ccr/message-limits', scope: 'problem',
+  id: 'ccr/message-limits',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.file === 'messages' && p.kind === 'limits') report(p.message, p);
   },

@@ -5,7 +5,8 @@ import { defineRule } from './define.js';
 
 /** A commit met by the walk over a push, or judged by the evaluator, is malformed. */
 export const objectFormatWalk = defineRule({
-  id: 'ccr/object-format', scope: 'walk',
+  id: 'ccr/object-format',
+  scope: 'walk',
   check(w, _ctx, report) {
     if (w.outcome === 'unreadable-commit') report(w.problem, { commit: w.oid });
   },
@@ -13,7 +14,8 @@ export const objectFormatWalk = defineRule({
 
 /** A tree object git would not write (duplicate names, its order broken), as the object reader found it. */
 export const objectFormatRead = defineRule({
-  id: 'ccr/object-format', scope: 'problem',
+  id: 'ccr/object-format',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.file === 'tree' && p.kind === 'malformed') report(p.message, p);
   },

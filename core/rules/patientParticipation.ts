@@ -7,12 +7,16 @@ import { messagePlace } from './messagePlace.js';
 
 /** A message by a patient or patient associate in a thread without allow_patient_participation. */
 export const patientParticipation = defineRule({
-  id: 'ccr/patient-participation', scope: 'message',
+  id: 'ccr/patient-participation',
+  scope: 'message',
   check(input, _ctx, report) {
     const { author, patientSystem } = authorOf(input);
     if (!author || patientSystem) return;
     if (patientRoles.includes(author.role) && !input.ledger.policies.allow_patient_participation) {
-      report(`expected allow_patient_participation: true for a message by a ${author.role}`, messagePlace(input.thread.threadId, input.message));
+      report(
+        `expected allow_patient_participation: true for a message by a ${author.role}`,
+        messagePlace(input.thread.threadId, input.message),
+      );
     }
   },
 });

@@ -18,7 +18,20 @@ import { treeLayoutRead } from './treeLayout.js';
 import { treeModeRead } from './treeMode.js';
 
 /** The rules of reader problems (scope `problem`); each problem matches exactly one. */
-export const readerRules = [treeLayoutRead, treeModeRead, objectFormatRead, blobSize, messageFormat, messageChars, messageLimits, messageAmbiguous, ledgerFormat, ledgerSchemaRead, statusFormat, statusSchemaRead] as const;
+export const readerRules = [
+  treeLayoutRead,
+  treeModeRead,
+  objectFormatRead,
+  blobSize,
+  messageFormat,
+  messageChars,
+  messageLimits,
+  messageAmbiguous,
+  ledgerFormat,
+  ledgerSchemaRead,
+  statusFormat,
+  statusSchemaRead,
+] as const;
 
 /**
  * The findings of reader problems, in their order: the one door for a caller outside the evaluator

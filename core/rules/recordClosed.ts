@@ -6,12 +6,14 @@ import { judged } from './context.js';
 
 /** New threads and messages of a record not open (and not frozen, which says more) are refused. */
 export const recordClosed = defineRule({
-  id: 'ccr/record-closed', scope: 'commit',
+  id: 'ccr/record-closed',
+  scope: 'commit',
   check(c, _ctx, report) {
     const before = judged(c.oldStatus);
     if (!before || isFrozen(before) || before.status.record_open) return;
     for (const t of c.threads) {
-      if (t.created || t.appended.length > 0) report(`expected no new ${t.created ? 'thread' : 'message'} while record_open is false`, { path: t.path });
+      if (t.created || t.appended.length > 0)
+        report(`expected no new ${t.created ? 'thread' : 'message'} while record_open is false`, { path: t.path });
     }
   },
 });

@@ -6,8 +6,10 @@ import { ZERO_OID } from './zeroOid.js';
 
 /** A push that creates `main` is refused. */
 export const refCreate = defineRule({
-  id: 'ccr/ref-create', scope: 'ref',
+  id: 'ccr/ref-create',
+  scope: 'ref',
   check(u, _ctx, report) {
-    if (u.old === ZERO_OID) report(`expected ${MAIN_REF} to exist already: records are created by the server, not by a push`);
+    if (u.old === ZERO_OID)
+      report(`expected ${MAIN_REF} to exist already: records are created by the server, not by a push`);
   },
 });

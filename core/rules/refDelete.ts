@@ -6,7 +6,8 @@ import { ZERO_OID } from './zeroOid.js';
 
 /** A push that deletes `main` is refused. */
 export const refDelete = defineRule({
-  id: 'ccr/ref-delete', scope: 'ref',
+  id: 'ccr/ref-delete',
+  scope: 'ref',
   check(u, _ctx, report) {
     if (u.new === ZERO_OID) report(`expected ${MAIN_REF} never to be deleted`);
   },

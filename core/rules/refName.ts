@@ -8,7 +8,8 @@ export const MAIN_REF = 'refs/heads/main';
 
 /** Only `main` changes. */
 export const refNameOnlyMain = defineRule({
-  id: 'ccr/ref-name', scope: 'ref',
+  id: 'ccr/ref-name',
+  scope: 'ref',
   check(u, _ctx, report) {
     if (u.ref !== MAIN_REF) report(`expected only ${MAIN_REF} to change, found ${u.ref}`);
   },
@@ -16,7 +17,8 @@ export const refNameOnlyMain = defineRule({
 
 /** The update names full object ids (judged after deletion and creation, which have a zero id). */
 export const refNameFullIds = defineRule({
-  id: 'ccr/ref-name', scope: 'ref',
+  id: 'ccr/ref-name',
+  scope: 'ref',
   check(u, _ctx, report) {
     if (!isOid(u.old) || !isOid(u.new)) report('expected full object ids in the update');
   },
@@ -24,7 +26,8 @@ export const refNameFullIds = defineRule({
 
 /** A history to verify with no commit on `main`. */
 export const refNameHistory = defineRule({
-  id: 'ccr/ref-name', scope: 'history',
+  id: 'ccr/ref-name',
+  scope: 'history',
   check(h, _ctx, report) {
     if (h.problem === 'no-main') report('expected a `main` with at least one commit');
   },

@@ -37,8 +37,7 @@ const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z'
  * and keys of another principal. Windows are judged at the commit time (as `git verify-commit`)
  * and at the server time (a key revoked or expired signs nothing new, whatever date a commit says).
  */
-export function signatureRefusal(content: Uint8Array, commitSeconds: number, ctx: SignatureContext)
-  : string | null {
+export function signatureRefusal(content: Uint8Array, commitSeconds: number, ctx: SignatureContext): string | null {
   const check = verifyCommitSignature(content);
   const registered = `a key registered to ${ctx.pusher}`;
   if (!check.ok && check.problem === 'unsigned') {
@@ -57,17 +56,21 @@ export function signatureRefusal(content: Uint8Array, commitSeconds: number, ctx
   if (key.revoked_at !== null && (nowSeconds >= key.revoked_at || commitSeconds >= key.revoked_at)) {
     return `expected a signature by a key in force, found one by ${whose}, revoked at ${iso(key.revoked_at)}`;
   }
-  for (const [at, what] of [[commitSeconds, 'the commit time'], [nowSeconds, 'the server time']] as const) {
+  for (const [at, what] of [
+    [commitSeconds, 'the commit time'],
+    [nowSeconds, 'the server time'],
+  ] as const) {
     if ((key.valid_after !== null && at < key.valid_after) || (key.valid_before !== null && at > key.valid_before)) {
       const from = key.valid_after === null ? '…' : iso(key.valid_after);
       const to = key.valid_before === null ? '…' : iso(key.valid_before);
-      return (`expected a signature by a key valid at ${what} ${iso(at)}, found one by ${whose}, `
-        + `outside its validity (${from} to ${to})`);
+      return (
+        `expected a signature by a key valid at ${what} ${iso(at)}, found one by ${whose}, ` +
+        `outside its validity (${from} to ${to})`
+      );
     }
   }
   if (ctx.required && key.principal !== ctx.pusher) {
-    return (`expected a signature by ${registered}, found one by key ${fp} of another principal `
-      + `(${key.principal})`);
+    return `expected a signature by ${registered}, found one by key ${fp} of another principal ` + `(${key.principal})`;
   }
   return null;
 }
@@ -81,8 +84,11 @@ export type SignatureStatus =
  * Judge a commit's signature offline as `git verify-commit` with the file would: good when it
  * verifies and a line of the file allows its key in namespace `git` at the commit time.
  */
-export function signatureStatus(content: Uint8Array, commitSeconds: number, signers: readonly AllowedSigner[])
-  : SignatureStatus {
+export function signatureStatus(
+  content: Uint8Array,
+  commitSeconds: number,
+  signers: readonly AllowedSigner[],
+): SignatureStatus {
   const check = verifyCommitSignature(content);
   if (!check.ok && check.problem === 'unsigned') return { status: 'unsigned', reason: 'no signature' };
   if (!check.ok) return { status: 'bad', reason: `${check.problem}: ${check.reason}` };
@@ -93,8 +99,12 @@ export function signatureStatus(content: Uint8Array, commitSeconds: number, sign
   }
   const allowed = lines.find((s) => allowsAt(s, GIT_NAMESPACE, commitSeconds));
   if (!allowed) {
-    return { status: 'bad', reason: `signed by key ${fp} of ${lines.map((s) => s.principal).join(', ')} `
-      + `outside its validity or namespaces at the commit time ${iso(commitSeconds)}` };
+    return {
+      status: 'bad',
+      reason:
+        `signed by key ${fp} of ${lines.map((s) => s.principal).join(', ')} ` +
+        `outside its validity or namespaces at the commit time ${iso(commitSeconds)}`,
+    };
   }
   return { status: 'good', principal: allowed.principal, fingerprint: fp };
 }

@@ -5,7 +5,8 @@ import { defineRule } from './define.js';
 
 /** A COORDINATION_STATUS.yaml that cannot be read as strict YAML. */
 export const statusFormat = defineRule({
-  id: 'ccr/status-format', scope: 'problem',
+  id: 'ccr/status-format',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.file === 'status' && p.kind === 'format') report(p.message, p);
   },

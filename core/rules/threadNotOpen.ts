@@ -6,7 +6,8 @@ import { judged } from './context.js';
 
 /** Messages appended to a closed or archived thread (one finding, at the first of them). */
 export const threadNotOpen = defineRule({
-  id: 'ccr/thread-not-open', scope: 'thread',
+  id: 'ccr/thread-not-open',
+  scope: 'thread',
   check(t, _ctx, report) {
     const first = t.appended[0];
     const old = judged(t.oldLedger);
@@ -17,7 +18,8 @@ export const threadNotOpen = defineRule({
 
 /** A message the service refused to add to a thread that is not open. */
 export const threadNotOpenWrite = defineRule({
-  id: 'ccr/thread-not-open', scope: 'write',
+  id: 'ccr/thread-not-open',
+  scope: 'write',
   check(w, _ctx, report) {
     if (w.refused === 'thread-closed') report(w.reason);
   },

@@ -8,30 +8,42 @@ import { expectedEntries, describeMode, requiredFiles } from './layoutOf.js';
 
 /** `communications` holds at least one thread folder. */
 export const treeLayoutEmpty = defineRule({
-  id: 'ccr/tree-layout', scope: 'folder',
+  id: 'ccr/tree-layout',
+  scope: 'folder',
   check(f, _ctx, report) {
-    if (f.folder === 'communications' && f.total === 0) report(`expected at least one thread folder in \`${COMMUNICATIONS}\``, { path: COMMUNICATIONS });
+    if (f.folder === 'communications' && f.total === 0)
+      report(`expected at least one thread folder in \`${COMMUNICATIONS}\``, { path: COMMUNICATIONS });
   },
 });
 
 /** An entry the folder may not hold. */
 export const treeLayoutEntry = defineRule({
-  id: 'ccr/tree-layout', scope: 'entry',
+  id: 'ccr/tree-layout',
+  scope: 'entry',
   check({ folder, path, entry: e }, _ctx, report) {
     if (folder === 'communications') {
-      if (!isThreadId(e.name)) report(`expected thread folders named \`YYYYMMDDTHHMMSS.sssZ-<uuid>\`, found \`${e.name}\``, { path: threadFolder(e.name) });
+      if (!isThreadId(e.name))
+        report(`expected thread folders named \`YYYYMMDDTHHMMSS.sssZ-<uuid>\`, found \`${e.name}\``, {
+          path: threadFolder(e.name),
+        });
       return;
     }
     const expected = expectedEntries[folder];
     if (expected[e.name] === undefined) {
-      report(`expected only ${Object.keys(expected).map((n) => `\`${n}\``).join(' and ')} here, found \`${e.name}\` (${describeMode(e.mode)})`, { path: within(path, e.name) });
+      report(
+        `expected only ${Object.keys(expected)
+          .map((n) => `\`${n}\``)
+          .join(' and ')} here, found \`${e.name}\` (${describeMode(e.mode)})`,
+        { path: within(path, e.name) },
+      );
     }
   },
 });
 
 /** A file the folder must hold and does not. */
 export const treeLayoutMissing = defineRule({
-  id: 'ccr/tree-layout', scope: 'folder',
+  id: 'ccr/tree-layout',
+  scope: 'folder',
   check(f, _ctx, report) {
     if (f.folder === 'communications') return;
     for (const name of requiredFiles[f.folder]) {
@@ -44,7 +56,8 @@ export const treeLayoutMissing = defineRule({
 
 /** A folder of the tree that is not a tree object, as the object reader found it. */
 export const treeLayoutRead = defineRule({
-  id: 'ccr/tree-layout', scope: 'problem',
+  id: 'ccr/tree-layout',
+  scope: 'problem',
   check(p, _ctx, report) {
     if (p.file === 'tree' && p.kind === 'wrong-type') report(p.message, p);
   },

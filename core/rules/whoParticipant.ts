@@ -12,7 +12,8 @@ import { judged } from './context.js';
 
 /** An added or changed entry that names a bound participant id otherwise than its principal. */
 export const whoParticipant = defineRule({
-  id: 'ccr/who-participant', scope: 'thread',
+  id: 'ccr/who-participant',
+  scope: 'thread',
   check(t, ctx, report) {
     const bound = ctx.bindings;
     if (!bound || (ctx.principal && !rightsOf(ctx.principal).boundEntries)) return;
@@ -22,10 +23,17 @@ export const whoParticipant = defineRule({
       const before = old && findParticipant(old, entry.participant_id);
       if (before && before.role === entry.role && before.display_name === entry.display_name) continue;
       const bindings = bound(entry.participant_id);
-      if (bindings.length === 0 || bindings.some((b) => b.role === entry.role && b.displayName === entry.display_name)) continue;
+      if (bindings.length === 0 || bindings.some((b) => b.role === entry.role && b.displayName === entry.display_name))
+        continue;
       const b = bindings[0]!;
-      const [expected, found] = [`${b.role} ${JSON.stringify(b.displayName)}`, `${entry.role} ${JSON.stringify(entry.display_name)}`];
-      report(`expected participant ${entry.participant_id} as its participant principal ${b.name} is: ${expected}, found ${found}`, { path: threadFilePath(t.threadId, LEDGER_FILE) });
+      const [expected, found] = [
+        `${b.role} ${JSON.stringify(b.displayName)}`,
+        `${entry.role} ${JSON.stringify(entry.display_name)}`,
+      ];
+      report(
+        `expected participant ${entry.participant_id} as its participant principal ${b.name} is: ${expected}, found ${found}`,
+        { path: threadFilePath(t.threadId, LEDGER_FILE) },
+      );
     }
   },
 });

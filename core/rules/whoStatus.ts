@@ -6,12 +6,15 @@ import { defineRule } from './define.js';
 
 /** A status change by a principal without `changeStatus` (one that may not write is refused by ccr/who-write). */
 export const whoStatus = defineRule({
-  id: 'ccr/who-status', scope: 'commit',
+  id: 'ccr/who-status',
+  scope: 'commit',
   check(c, ctx, report) {
     const p = ctx.principal;
     if (!p || !rightsOf(p).write) return;
     if (c.statusChanged && !c.createsRecord && !rightsOf(p).changeStatus) {
-      report(`expected ${STATUS_FILE} to be changed only by an admin or site principal, found ${p.kind} ${p.name}`, { path: STATUS_FILE });
+      report(`expected ${STATUS_FILE} to be changed only by an admin or site principal, found ${p.kind} ${p.name}`, {
+        path: STATUS_FILE,
+      });
     }
   },
 });

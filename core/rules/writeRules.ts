@@ -12,7 +12,14 @@ import { whoThreadWrite } from './whoThread.js';
 import { whoWriteRefused } from './whoWrite.js';
 
 /** The rules of refused writes; each refusal matches exactly one. */
-export const writeRules = [whoWriteRefused, refFastForwardOvertaken, threadNotOpenWrite, whoThreadWrite, messageCorrectionWrite, messageAuthorWrite] as const;
+export const writeRules = [
+  whoWriteRefused,
+  refFastForwardOvertaken,
+  threadNotOpenWrite,
+  whoThreadWrite,
+  messageCorrectionWrite,
+  messageAuthorWrite,
+] as const;
 
 /** The findings of a refused write (one), from the rule whose refusal it is. */
 export function refusedWriteFindings(w: RefusedWrite): Finding[] {

@@ -32,7 +32,10 @@ export function formatSshTime(seconds: number): string {
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SECONDS) {
     throw new InvalidInput(`expected a whole second from 1970 to 9999, found ${seconds}`);
   }
-  return new Date(seconds * 1000).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(seconds * 1000)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Read `YYYYMMDDHHMMSSZ` (a real calendar time); null otherwise. */
@@ -42,7 +45,14 @@ export function parseSshTime(text: string): number | null {
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const b = new Date(ms);
-  const fields = [b.getUTCFullYear(), b.getUTCMonth() + 1, b.getUTCDate(), b.getUTCHours(), b.getUTCMinutes(), b.getUTCSeconds()];
+  const fields = [
+    b.getUTCFullYear(),
+    b.getUTCMonth() + 1,
+    b.getUTCDate(),
+    b.getUTCHours(),
+    b.getUTCMinutes(),
+    b.getUTCSeconds(),
+  ];
   if (fields.join() !== [y, mo, d, h, mi, s].join()) return null; // not a calendar time (30 February, hour 24)
   return ms / 1000 >= 1 ? ms / 1000 : null;
 }
@@ -54,7 +64,9 @@ export function parseSshTime(text: string): number | null {
 export function renderAllowedSigner(entry: AllowedSigner): string {
   if (!PRINCIPAL.test(entry.principal)) {
     const found = JSON.stringify(entry.principal.slice(0, 80));
-    throw new InvalidInput(`expected a principal of letters, digits, \`.\`, \`_\`, \`-\`, \`@\` or \`+\`, found ${found}`);
+    throw new InvalidInput(
+      `expected a principal of letters, digits, \`.\`, \`_\`, \`-\`, \`@\` or \`+\`, found ${found}`,
+    );
   }
   const namespaces = entry.namespaces ?? [GIT_NAMESPACE];
   if (namespaces.length === 0 || !namespaces.every((n) => NAMESPACE.test(n))) {
@@ -91,7 +103,9 @@ const OPTION = /^(namespaces|valid-after|valid-before)="([^"]*)"/;
  * `namespaces="a,b"`, `valid-after="…Z"`, `valid-before="…Z"`, then the key; `#` comments and blank
  * lines. Patterns, certificate authorities and local-time windows are refused with the line number.
  */
-export function parseAllowedSigners(text: string): { ok: true; entries: AllowedSigner[] } | { ok: false; line: number; reason: string } {
+export function parseAllowedSigners(
+  text: string,
+): { ok: true; entries: AllowedSigner[] } | { ok: false; line: number; reason: string } {
   const entries: AllowedSigner[] = [];
   const lines = text.split('\n');
   for (const [i, raw] of lines.entries()) {
@@ -108,7 +122,8 @@ function parseLine(line: string): { entries: AllowedSigner[] } | { reason: strin
   const sp = line.search(/[ \t]/);
   if (sp === -1) return { reason: 'expected `principal [options] key`, found one word' };
   const principals = line.slice(0, sp).split(',');
-  if (!principals.every((p) => PRINCIPAL.test(p))) return { reason: 'expected principal names (no patterns, quotes or negation)' };
+  if (!principals.every((p) => PRINCIPAL.test(p)))
+    return { reason: 'expected principal names (no patterns, quotes or negation)' };
   let rest = line.slice(sp).trimStart();
   const options: { namespaces?: string[]; validAfter?: number; validBefore?: number } = {};
   if (!/^(ssh-|ecdsa-|sk-)/.test(rest)) {
@@ -116,7 +131,9 @@ function parseLine(line: string): { entries: AllowedSigner[] } | { reason: strin
       const m = OPTION.exec(rest);
       if (!m) {
         const found = JSON.stringify(rest.slice(0, 30));
-        return { reason: `expected the options namespaces, valid-after or valid-before in double quotes, found ${found}` };
+        return {
+          reason: `expected the options namespaces, valid-after or valid-before in double quotes, found ${found}`,
+        };
       }
       const [whole, name, value] = m as unknown as [string, string, string];
       if (name === 'namespaces') {
@@ -124,7 +141,8 @@ function parseLine(line: string): { entries: AllowedSigner[] } | { reason: strin
         options.namespaces = value.split(',');
       } else {
         const t = parseSshTime(value);
-        if (t === null) return { reason: `expected ${name} as a UTC time YYYYMMDDHHMMSSZ, found ${JSON.stringify(value)}` };
+        if (t === null)
+          return { reason: `expected ${name} as a UTC time YYYYMMDDHHMMSSZ, found ${JSON.stringify(value)}` };
         const field = name === 'valid-after' ? 'validAfter' : 'validBefore';
         if (options[field] !== undefined) return { reason: `expected one ${name} option` };
         options[field] = t;
@@ -136,7 +154,11 @@ function parseLine(line: string): { entries: AllowedSigner[] } | { reason: strin
     }
     rest = rest.trimStart();
   }
-  if (options.validAfter !== undefined && options.validBefore !== undefined && options.validBefore <= options.validAfter) {
+  if (
+    options.validAfter !== undefined &&
+    options.validBefore !== undefined &&
+    options.validBefore <= options.validAfter
+  ) {
     return { reason: 'expected valid-before to be later than valid-after' };
   }
   const key = parsePublicKey(rest);

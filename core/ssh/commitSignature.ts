@@ -78,13 +78,16 @@ export function extractCommitSignature(content: Uint8Array): CommitSignature {
  * after the headers), or the signature is not LF lines ending with a newline.
  */
 export function addCommitSignature(content: Uint8Array, armored: string): Uint8Array {
-  if (extractCommitSignature(content).headers) throw new InvalidInput('expected an unsigned commit, found one with a gpgsig header');
+  if (extractCommitSignature(content).headers)
+    throw new InvalidInput('expected an unsigned commit, found one with a gpgsig header');
   if (!armored.endsWith('\n') || armored.includes('\n\n') || armored.includes('\r')) {
     throw new InvalidInput('expected an armoured signature of non-empty LF lines ending with a newline');
   }
-  if (!startsWith(content, 0, TREE)) throw new InvalidInput('expected a commit object, starting with its `tree` header');
+  if (!startsWith(content, 0, TREE))
+    throw new InvalidInput('expected a commit object, starting with its `tree` header');
   const at = content.findIndex((b, i) => b === NL && content[i - 1] === NL); // where git inserts: the blank line
-  if (at === -1) throw new InvalidInput('expected a commit object with a blank line between its headers and its message');
+  if (at === -1)
+    throw new InvalidInput('expected a commit object with a blank line between its headers and its message');
   const header = new TextEncoder().encode(`${SIGNATURE_HEADER} ${armored.slice(0, -1).replaceAll('\n', '\n ')}\n`);
   return concatBytes([content.subarray(0, at), header, content.subarray(at)]);
 }
@@ -93,10 +96,17 @@ export function addCommitSignature(content: Uint8Array, armored: string): Uint8A
  * Sign an unsigned commit object with an Ed25519 key (namespace `git`); gives the signed object.
  * What is signed is git's payload: the object itself, less any other hash's `gpgsig-…` header.
  */
-export function signCommit(content: Uint8Array, privateKey: KeyObject, hashAlgorithm: HashAlgorithm = 'sha512'): Uint8Array {
+export function signCommit(
+  content: Uint8Array,
+  privateKey: KeyObject,
+  hashAlgorithm: HashAlgorithm = 'sha512',
+): Uint8Array {
   const { payload, headers } = extractCommitSignature(content);
   if (headers) throw new InvalidInput('expected an unsigned commit, found one with a gpgsig header');
-  return addCommitSignature(content, signSshSignature(payload, privateKey, { namespace: GIT_NAMESPACE, hashAlgorithm }));
+  return addCommitSignature(
+    content,
+    signSshSignature(payload, privateKey, { namespace: GIT_NAMESPACE, hashAlgorithm }),
+  );
 }
 
 /** The outcome of checking a commit's signature: a signature check, or unsigned. */
@@ -111,7 +121,8 @@ export function verifyCommitSignature(
   options: { key?: SshPublicKey; requireUserPresence?: boolean } = {},
 ): CommitSignatureCheck {
   const { payload, signature, headers } = extractCommitSignature(content);
-  if (!signature) return { ok: false, problem: 'unsigned', reason: 'expected a signed commit (a gpgsig header), found none' };
+  if (!signature)
+    return { ok: false, problem: 'unsigned', reason: 'expected a signed commit (a gpgsig header), found none' };
   if (headers > 1) return { ok: false, problem: 'malformed', reason: `expected one gpgsig header, found ${headers}` };
   return verifySshSignature(signature, payload, { namespace: GIT_NAMESPACE, ...options });
 }

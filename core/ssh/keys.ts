@@ -72,12 +72,18 @@ export function isKeyType(type: string): type is KeyType {
 function unsupportedType(type: string): KeyProblem {
   const shown = JSON.stringify(type.slice(0, 60));
   if (type.includes('-cert-v01@openssh.com')) {
-    return { ok: false, problem: 'unsupported',
-      reason: `expected a plain public key, found an OpenSSH certificate (${shown}); register the key itself` };
+    return {
+      ok: false,
+      problem: 'unsupported',
+      reason: `expected a plain public key, found an OpenSSH certificate (${shown}); register the key itself`,
+    };
   }
   if (type === 'ssh-dss') {
-    return { ok: false, problem: 'unsupported',
-      reason: 'expected an Ed25519, ECDSA or RSA key, found a DSA key (ssh-dss), which is no longer safe' };
+    return {
+      ok: false,
+      problem: 'unsupported',
+      reason: 'expected an Ed25519, ECDSA or RSA key, found a DSA key (ssh-dss), which is no longer safe',
+    };
   }
   return { ok: false, problem: 'unsupported', reason: `expected a key of type ${keyTypes.join(', ')}, found ${shown}` };
 }
@@ -111,8 +117,11 @@ function parseBlob(blob: Uint8Array): ParsedKey {
     const n = r.mpint('RSA modulus');
     bits = bitLength(n);
     if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
-      return { ok: false, problem: 'unsupported',
-        reason: `expected an RSA key of ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits, found ${bits} bits` };
+      return {
+        ok: false,
+        problem: 'unsupported',
+        reason: `expected an RSA key of ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits, found ${bits} bits`,
+      };
     }
     if (!(n[n.length - 1]! & 1) || !(e[e.length - 1]! & 1) || bitLength(e) < 2 || bitLength(e) > bits) {
       throw new WireError('public key: expected an odd RSA modulus and an odd exponent from 3 up to the modulus');
@@ -120,14 +129,21 @@ function parseBlob(blob: Uint8Array): ParsedKey {
     jwk = { kty: 'RSA', n: b64url(n), e: b64url(e) };
   } else {
     const curve = r.text('curve name');
-    const expected = type.replace(/^sk-/, '').replace(/@openssh\.com$/, '').replace('ecdsa-sha2-', '') as CurveName;
+    const expected = type
+      .replace(/^sk-/, '')
+      .replace(/@openssh\.com$/, '')
+      .replace('ecdsa-sha2-', '') as CurveName;
     if (curve !== expected) {
-      throw new WireError(`public key: expected curve ${expected} for ${type}, found ${JSON.stringify(curve.slice(0, 40))}`);
+      throw new WireError(
+        `public key: expected curve ${expected} for ${type}, found ${JSON.stringify(curve.slice(0, 40))}`,
+      );
     }
     const c = curves[expected];
     const q = r.string('EC point');
     if (q.length !== 1 + 2 * c.bytes || q[0] !== 0x04) {
-      throw new WireError(`public key: expected an uncompressed ${curve} point of ${1 + 2 * c.bytes} bytes, found ${q.length} bytes`);
+      throw new WireError(
+        `public key: expected an uncompressed ${curve} point of ${1 + 2 * c.bytes} bytes, found ${q.length} bytes`,
+      );
     }
     jwk = { kty: 'EC', crv: c.jwk, x: b64url(q.subarray(1, 1 + c.bytes)), y: b64url(q.subarray(1 + c.bytes)) };
     bits = c.bits;
@@ -138,8 +154,11 @@ function parseBlob(blob: Uint8Array): ParsedKey {
   try {
     keyObject = createPublicKey({ key: jwk, format: 'jwk' });
   } catch {
-    return { ok: false, problem: 'malformed',
-      reason: `public key: the ${type} key material is not a valid key (not a point of the curve, or not an RSA key)` };
+    return {
+      ok: false,
+      problem: 'malformed',
+      reason: `public key: the ${type} key material is not a valid key (not a point of the curve, or not an RSA key)`,
+    };
   }
   const key: SshPublicKey = { type, blob, bits, keyObject };
   if (application !== undefined) key.application = application;
@@ -162,8 +181,11 @@ export function parsePublicKey(line: string): ParsedKey {
   const text = line.trim();
   const words = text.split(/[ \t]+/);
   if (!isKeyType(words[0]!) && words.slice(1).some(isKeyType)) {
-    return { ok: false, problem: 'malformed',
-      reason: `expected the key type first, found ${JSON.stringify(words[0]!.slice(0, 40))} before it (no options are taken)` };
+    return {
+      ok: false,
+      problem: 'malformed',
+      reason: `expected the key type first, found ${JSON.stringify(words[0]!.slice(0, 40))} before it (no options are taken)`,
+    };
   }
   const m = LINE.exec(text);
   if (!m) {
@@ -175,14 +197,23 @@ export function parsePublicKey(line: string): ParsedKey {
   const [, type, base64, comment] = m;
   if (!isKeyType(type!)) return unsupportedType(type!);
   const blob = decodeCanonicalBase64(base64!);
-  if (!blob) return { ok: false, problem: 'malformed', reason: 'expected the key in canonical base64, found invalid base64' };
+  if (!blob)
+    return { ok: false, problem: 'malformed', reason: 'expected the key in canonical base64, found invalid base64' };
   const parsed = parsePublicKeyBlob(blob);
   if (!parsed.ok) return parsed;
   if (parsed.key.type !== type) {
-    return { ok: false, problem: 'malformed', reason: `expected the key inside to be ${type}, as the line says, found ${parsed.key.type}` };
+    return {
+      ok: false,
+      problem: 'malformed',
+      reason: `expected the key inside to be ${type}, as the line says, found ${parsed.key.type}`,
+    };
   }
   if (comment !== undefined && comment.length > COMMENT_MAX) {
-    return { ok: false, problem: 'malformed', reason: `expected a comment of at most ${COMMENT_MAX} characters, found ${comment.length}` };
+    return {
+      ok: false,
+      problem: 'malformed',
+      reason: `expected a comment of at most ${COMMENT_MAX} characters, found ${comment.length}`,
+    };
   }
   if (comment) parsed.key.comment = comment;
   return parsed;
@@ -219,7 +250,12 @@ export function publicKeyFromKeyObject(key: KeyObject, comment?: string): Parsed
   else if (jwk.kty === 'RSA') w.string('ssh-rsa').mpint(bytes(jwk.e)).mpint(bytes(jwk.n));
   else if (jwk.kty === 'EC') {
     const entry = Object.entries(curves).find(([, c]) => c.jwk === jwk.crv);
-    if (!entry) return { ok: false, problem: 'unsupported', reason: `expected a P-256, P-384 or P-521 key, found curve ${jwk.crv}` };
+    if (!entry)
+      return {
+        ok: false,
+        problem: 'unsupported',
+        reason: `expected a P-256, P-384 or P-521 key, found curve ${jwk.crv}`,
+      };
     const [name, c] = entry;
     const point = new Uint8Array(1 + 2 * c.bytes);
     point[0] = 0x04;

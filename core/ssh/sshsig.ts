@@ -65,7 +65,7 @@ export const GIT_NAMESPACE = 'git';
 export const SIGNATURE_MAX_BYTES = 16 * 1024;
 
 const fail = (problem: SignatureProblem, reason: string, key?: SshPublicKey): SignatureFailure =>
-  (key ? { ok: false, problem, reason, key } : { ok: false, problem, reason });
+  key ? { ok: false, problem, reason, key } : { ok: false, problem, reason };
 
 /**
  * The blob inside the armour: `-----BEGIN SSH SIGNATURE-----`, base64 in lines of one width (at
@@ -77,23 +77,36 @@ export function dearmor(armored: string | Uint8Array): { ok: true; blob: Uint8Ar
   }
   const text = typeof armored === 'string' ? armored : Buffer.from(armored).toString('latin1');
   if (!text.startsWith(`${BEGIN}\n`)) {
-    return fail('malformed', `expected the signature to start with the line \`${BEGIN}\`, found ${JSON.stringify(text.slice(0, 40))}`);
+    return fail(
+      'malformed',
+      `expected the signature to start with the line \`${BEGIN}\`, found ${JSON.stringify(text.slice(0, 40))}`,
+    );
   }
   const end = text.indexOf(`\n${END}`, BEGIN.length);
   if (end === -1) return fail('malformed', `expected the line \`${END}\` after the base64, found none`);
   const after = text.slice(end + 1 + END.length);
-  if (after !== '' && after !== '\n') return fail('malformed', `expected nothing after \`${END}\`, found ${after.length} more bytes`);
+  if (after !== '' && after !== '\n')
+    return fail('malformed', `expected nothing after \`${END}\`, found ${after.length} more bytes`);
   const lines = text.slice(BEGIN.length + 1, end).split('\n');
   const width = lines[0]!.length;
   for (const [i, line] of lines.entries()) {
     const last = i === lines.length - 1;
-    if (line.length === 0 || line.length > MAX_WRAP || (!last && line.length !== width) || (last && line.length > width)) {
+    if (
+      line.length === 0 ||
+      line.length > MAX_WRAP ||
+      (!last && line.length !== width) ||
+      (last && line.length > width)
+    ) {
       const found = `a line of ${line.length} characters at line ${i + 2}`;
       return fail('malformed', `expected base64 in lines of one width (at most ${MAX_WRAP}), found ${found}`);
     }
   }
   const blob = decodeCanonicalBase64(lines.join(''));
-  if (!blob) return fail('malformed', 'expected canonical base64 between the BEGIN and END lines, found other characters or bad padding');
+  if (!blob)
+    return fail(
+      'malformed',
+      'expected canonical base64 between the BEGIN and END lines, found other characters or bad padding',
+    );
   return { ok: true, blob };
 }
 
@@ -130,10 +143,15 @@ function parseBlob(blob: Uint8Array): ParsedSignature {
   const key = parsedKey.key;
   const namespace = r.text('namespace');
   if (namespace === '') throw new WireError('signature: expected a namespace, found an empty one');
-  if (r.string('reserved field').length !== 0) throw new WireError('signature: expected an empty reserved field, found data in it');
+  if (r.string('reserved field').length !== 0)
+    throw new WireError('signature: expected an empty reserved field, found data in it');
   const hashAlgorithm = r.text('hash algorithm');
   if (hashAlgorithm !== 'sha256' && hashAlgorithm !== 'sha512') {
-    return fail('unsupported', `expected the hash algorithm sha256 or sha512, found ${JSON.stringify(hashAlgorithm.slice(0, 40))}`, key);
+    return fail(
+      'unsupported',
+      `expected the hash algorithm sha256 or sha512, found ${JSON.stringify(hashAlgorithm.slice(0, 40))}`,
+      key,
+    );
   }
   const inner = new WireReader(r.string('signature'), 'signature');
   r.end();
@@ -141,29 +159,39 @@ function parseBlob(blob: Uint8Array): ParsedSignature {
   const expected = key.type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256'] : [key.type];
   if (!expected.includes(algorithm)) {
     if (key.type === 'ssh-rsa' && algorithm === 'ssh-rsa') {
-      return fail('unsupported', 'expected an rsa-sha2-256 or rsa-sha2-512 signature, found ssh-rsa (SHA-1), which SSHSIG forbids', key);
+      return fail(
+        'unsupported',
+        'expected an rsa-sha2-256 or rsa-sha2-512 signature, found ssh-rsa (SHA-1), which SSHSIG forbids',
+        key,
+      );
     }
     if (algorithm.startsWith('webauthn-')) {
       return fail('unsupported', `expected a plain security key signature, found a WebAuthn one (${algorithm})`, key);
     }
     const found = JSON.stringify(algorithm.slice(0, 60));
-    throw new WireError(`signature: expected a ${expected.join(' or ')} signature for a ${key.type} key, found ${found}`);
+    throw new WireError(
+      `signature: expected a ${expected.join(' or ')} signature for a ${key.type} key, found ${found}`,
+    );
   }
   let signature: Uint8Array;
   if (key.type === 'ssh-ed25519' || key.type === 'sk-ssh-ed25519@openssh.com') {
     signature = inner.string('Ed25519 signature');
-    if (signature.length !== 64) throw new WireError(`signature: expected a 64-byte Ed25519 signature, found ${signature.length} bytes`);
+    if (signature.length !== 64)
+      throw new WireError(`signature: expected a 64-byte Ed25519 signature, found ${signature.length} bytes`);
   } else if (key.type === 'ssh-rsa') {
     signature = inner.string('RSA signature');
     const size = Math.ceil(key.bits / 8);
     if (signature.length !== size) {
-      throw new WireError(`signature: expected an RSA signature of ${size} bytes (the modulus length), found ${signature.length}`);
+      throw new WireError(
+        `signature: expected an RSA signature of ${size} bytes (the modulus length), found ${signature.length}`,
+      );
     }
   } else {
     signature = ecdsaSignature(inner.string('ECDSA signature'), Math.ceil(key.bits / 8));
   }
   const value: SshSignature = { key, namespace, hashAlgorithm, algorithm, signature };
-  if (key.type.startsWith('sk-')) value.securityKey = { flags: inner.u8('security key flags'), counter: inner.u32('security key counter') };
+  if (key.type.startsWith('sk-'))
+    value.securityKey = { flags: inner.u8('security key flags'), counter: inner.u32('security key counter') };
   inner.end();
   return { ok: true, value };
 }
@@ -200,7 +228,11 @@ export interface VerifyOptions {
 }
 
 /** Verify an armoured SSHSIG over a message. */
-export function verifySshSignature(armored: string | Uint8Array, message: Uint8Array, options: VerifyOptions): SignatureCheck {
+export function verifySshSignature(
+  armored: string | Uint8Array,
+  message: Uint8Array,
+  options: VerifyOptions,
+): SignatureCheck {
   const parsed = parseSshSignature(armored);
   if (!parsed.ok) return parsed;
   return verifyParsed(parsed.value, message, options);
@@ -210,11 +242,18 @@ export function verifySshSignature(armored: string | Uint8Array, message: Uint8A
 export function verifyParsed(sig: SshSignature, message: Uint8Array, options: VerifyOptions): SignatureCheck {
   const { key } = sig;
   if (sig.namespace !== options.namespace) {
-    return fail('wrong-namespace',
-      `expected a signature for namespace "${options.namespace}", found one for ${JSON.stringify(sig.namespace.slice(0, 60))}`, key);
+    return fail(
+      'wrong-namespace',
+      `expected a signature for namespace "${options.namespace}", found one for ${JSON.stringify(sig.namespace.slice(0, 60))}`,
+      key,
+    );
   }
   if (options.key && !sameBytes(options.key.blob, key.blob)) {
-    return fail('key-mismatch', `expected a signature by key ${fingerprint(options.key)}, found one by ${fingerprint(key)}`, key);
+    return fail(
+      'key-mismatch',
+      `expected a signature by key ${fingerprint(options.key)}, found one by ${fingerprint(key)}`,
+      key,
+    );
   }
   const data = signedData(sig.namespace, sig.hashAlgorithm, message);
   if (!checkCrypto(sig, data)) {
@@ -241,16 +280,30 @@ function checkCrypto(sig: SshSignature, data: Uint8Array): boolean {
       case 'ssh-ed25519':
         return cryptoVerify(null, data, key.keyObject, sig.signature);
       case 'ssh-rsa':
-        return cryptoVerify(sig.algorithm === 'rsa-sha2-512' ? 'sha512' : 'sha256', data,
-          { key: key.keyObject, padding: constants.RSA_PKCS1_PADDING }, sig.signature);
+        return cryptoVerify(
+          sig.algorithm === 'rsa-sha2-512' ? 'sha512' : 'sha256',
+          data,
+          { key: key.keyObject, padding: constants.RSA_PKCS1_PADDING },
+          sig.signature,
+        );
       case 'ecdsa-sha2-nistp256':
       case 'ecdsa-sha2-nistp384':
       case 'ecdsa-sha2-nistp521':
-        return cryptoVerify(ecdsaHash[key.bits as 256 | 384 | 521], data, { key: key.keyObject, dsaEncoding: 'ieee-p1363' }, sig.signature);
+        return cryptoVerify(
+          ecdsaHash[key.bits as 256 | 384 | 521],
+          data,
+          { key: key.keyObject, dsaEncoding: 'ieee-p1363' },
+          sig.signature,
+        );
       case 'sk-ssh-ed25519@openssh.com':
         return cryptoVerify(null, securityKeyData(sig, data), key.keyObject, sig.signature);
       case 'sk-ecdsa-sha2-nistp256@openssh.com':
-        return cryptoVerify('sha256', securityKeyData(sig, data), { key: key.keyObject, dsaEncoding: 'ieee-p1363' }, sig.signature);
+        return cryptoVerify(
+          'sha256',
+          securityKeyData(sig, data),
+          { key: key.keyObject, dsaEncoding: 'ieee-p1363' },
+          sig.signature,
+        );
     }
   } catch {
     return false; // node:crypto refuses some impossible values (r or s past the curve order) by throwing
@@ -261,7 +314,11 @@ function checkCrypto(sig: SshSignature, data: Uint8Array): boolean {
 function securityKeyData(sig: SshSignature, data: Uint8Array): Uint8Array {
   const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest();
   const { flags, counter } = sig.securityKey!;
-  return concatBytes([sha256(sig.key.application ?? ''), new WireWriter().u8(flags).u32(counter).bytes(), sha256(data)]);
+  return concatBytes([
+    sha256(sig.key.application ?? ''),
+    new WireWriter().u8(flags).u32(counter).bytes(),
+    sha256(data),
+  ]);
 }
 
 /** How to sign. */
@@ -288,7 +345,12 @@ export function signSshSignature(message: Uint8Array, privateKey: KeyObject, opt
   if (!key.ok) throw new InvalidInput(key.reason);
   const signature = cryptoSign(null, signedData(options.namespace, hashAlgorithm, message), privateKey);
   const blob = new WireWriter()
-    .raw(MAGIC).u32(1).string(key.key.blob).string(options.namespace).string('').string(hashAlgorithm)
+    .raw(MAGIC)
+    .u32(1)
+    .string(key.key.blob)
+    .string(options.namespace)
+    .string('')
+    .string(hashAlgorithm)
     .string(new WireWriter().string('ssh-ed25519').string(signature).bytes())
     .bytes();
   return armor(blob);

@@ -9,7 +9,10 @@ export class WireError extends Error {}
 /** Reads the fields of one SSH wire blob in order. */
 export class WireReader {
   private at = 0;
-  constructor(private readonly bytes: Uint8Array, private readonly what: string) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly what: string,
+  ) {}
 
   /** The bytes not read yet. */
   get remaining(): number {
@@ -18,7 +21,8 @@ export class WireReader {
 
   /** A big-endian uint32. */
   u32(field: string): number {
-    if (this.remaining < 4) throw new WireError(`${this.what}: expected a 4-byte ${field}, found ${this.remaining} bytes left`);
+    if (this.remaining < 4)
+      throw new WireError(`${this.what}: expected a 4-byte ${field}, found ${this.remaining} bytes left`);
     const b = this.bytes;
     const v = ((b[this.at]! << 24) >>> 0) + (b[this.at + 1]! << 16) + (b[this.at + 2]! << 8) + b[this.at + 3]!;
     this.at += 4;
@@ -33,7 +37,8 @@ export class WireReader {
 
   /** Fixed-length raw bytes. */
   raw(length: number, field: string): Uint8Array {
-    if (this.remaining < length) throw new WireError(`${this.what}: expected ${length} bytes of ${field}, found ${this.remaining}`);
+    if (this.remaining < length)
+      throw new WireError(`${this.what}: expected ${length} bytes of ${field}, found ${this.remaining}`);
     const out = this.bytes.subarray(this.at, this.at + length);
     this.at += length;
     return out;
@@ -42,7 +47,8 @@ export class WireReader {
   /** A length-prefixed byte string. */
   string(field: string): Uint8Array {
     const length = this.u32(`length of ${field}`);
-    if (length > this.remaining) throw new WireError(`${this.what}: ${field} claims ${length} bytes, only ${this.remaining} follow`);
+    if (length > this.remaining)
+      throw new WireError(`${this.what}: ${field} claims ${length} bytes, only ${this.remaining} follow`);
     return this.raw(length, field);
   }
 
@@ -64,7 +70,8 @@ export class WireReader {
   mpint(field: string): Uint8Array {
     const bytes = this.string(field);
     if (bytes.length === 0) return bytes;
-    if (bytes[0]! & 0x80) throw new WireError(`${this.what}: expected ${field} to be a positive number, found a negative one`);
+    if (bytes[0]! & 0x80)
+      throw new WireError(`${this.what}: expected ${field} to be a positive number, found a negative one`);
     if (bytes[0] === 0 && (bytes.length === 1 || !(bytes[1]! & 0x80))) {
       throw new WireError(`${this.what}: expected ${field} in its shortest form, found a needless leading zero byte`);
     }

@@ -9,7 +9,14 @@
 
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
 import {
-  formatCommit, formatTree, hashObject, parseCommit, parseTree, type Commit, type Oid, type TreeEntry,
+  formatCommit,
+  formatTree,
+  hashObject,
+  parseCommit,
+  parseTree,
+  type Commit,
+  type Oid,
+  type TreeEntry,
 } from '../objects.js';
 import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
 import { MissingObject, putObject, type NewObjects, type ObjectSource, type StoredObject } from '../source.js';
@@ -89,7 +96,11 @@ export class ViewBuilder {
   readonly #shown = new Memo<boolean>(65_536);
   readonly #source: ObjectSource;
 
-  constructor(readonly reader: ViewReader, source: ObjectSource, readonly graph: ViewGraph) {
+  constructor(
+    readonly reader: ViewReader,
+    source: ObjectSource,
+    readonly graph: ViewGraph,
+  ) {
     this.#source = { read: (oid: Oid, limit?: number) => this.#read(source, oid, limit) } as ObjectSource;
   }
 
@@ -215,8 +226,12 @@ export class ViewBuilder {
         if (comms) putObject(this.#objects, 'tree', comms);
         putObject(this.#objects, 'tree', rootBytes);
         const content = formatCommit({
-          tree, parents, author: commit.author, committer: commit.committer,
-          extra: this.#signature(commit), message: commit.message,
+          tree,
+          parents,
+          author: commit.author,
+          committer: commit.committer,
+          extra: this.#signature(commit),
+          message: commit.message,
         });
         view = putObject(this.#objects, 'commit', content);
       }

@@ -14,7 +14,14 @@ import { viewRules, walkRules } from '../rules/index.js';
 import type { Principal } from '../principal.js';
 import { LEDGER_MAX_BYTES, readLedger } from '../ledger.js';
 import {
-  formatCommit, formatTree, modes, parseCommit, parseTree, type Commit, type Oid, type TreeEntry,
+  formatCommit,
+  formatTree,
+  modes,
+  parseCommit,
+  parseTree,
+  type Commit,
+  type Oid,
+  type TreeEntry,
 } from '../objects.js';
 import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
 import { MissingObject, putObject, type NewObjects, type ObjectSource, type StoredObject } from '../source.js';
@@ -119,12 +126,20 @@ class Reader {
 }
 
 /** The pushed commits from `old` (excluded) to `tip`, oldest first; or why they are not a line on `old`. */
-async function pushedLine(r: Reader, old: Oid, tip: Oid, max: number, principal?: Principal):
-Promise<{ commits: Array<[Oid, Commit]> } | { finding: Finding }> {
+async function pushedLine(
+  r: Reader,
+  old: Oid,
+  tip: Oid,
+  max: number,
+  principal?: Principal,
+): Promise<{ commits: Array<[Oid, Commit]> } | { finding: Finding }> {
   const line: Array<[Oid, Commit]> = [];
   for (let at = tip; at !== old;) {
     const c = await r.commit(at);
-    if (!c) return { finding: walkFinding({ outcome: 'unreadable-commit', oid: at, problem: 'expected a well-formed commit' }) };
+    if (!c)
+      return {
+        finding: walkFinding({ outcome: 'unreadable-commit', oid: at, problem: 'expected a well-formed commit' }),
+      };
     if (c.parents.length === 2 && principal) return { finding: { ...mergeRefused(principal), commit: at } };
     if (c.parents.length > 1) return { finding: walkFinding({ outcome: 'view-merge', parents: c.parents.length, at }) };
     if (c.parents.length === 0) return { finding: walkFinding({ outcome: 'view-not-on', old, at }) };
@@ -165,7 +180,9 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
   for (const [oid, c] of line.commits) {
     const mainCommit = await r.commit(mainAt);
     const [before, after, mainRoot] = await Promise.all([
-      r.tree((await r.commit(viewAt))!.tree), r.tree(c.tree), r.tree(mainCommit!.tree),
+      r.tree((await r.commit(viewAt))!.tree),
+      r.tree(c.tree),
+      r.tree(mainCommit!.tree),
     ]);
     const root = new Map(mainRoot.map((e) => [e.name, e]));
     for (const name of new Set([...before, ...after].map((e) => e.name))) {
@@ -178,7 +195,9 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
       } else root.delete(name);
     }
     const [seenOrNull, pushed, threadsOrNull] = await Promise.all([
-      r.threads(before), r.threads(after), r.threads(mainRoot),
+      r.threads(before),
+      r.threads(after),
+      r.threads(mainRoot),
     ]);
     const [seen, threads] = [seenOrNull ?? new Map<string, TreeEntry>(), threadsOrNull ?? new Map<string, TreeEntry>()];
     if (!pushed) {
@@ -202,8 +221,7 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
     if (threads.size > 0) {
       const comms = putObject(objects, 'tree', formatTree([...threads.values()]));
       root.set(COMMUNICATIONS, { mode: FOLDER, name: COMMUNICATIONS, oid: comms });
-    }
-    else root.delete(COMMUNICATIONS);
+    } else root.delete(COMMUNICATIONS);
     const tree = putObject(objects, 'tree', formatTree([...root.values()]));
     let next: Oid;
     if (tree === c.tree && mainAt === viewAt) {
@@ -211,9 +229,15 @@ export async function translatePush(input: TranslateInput): Promise<Translation>
       copy.push(oid);
     } else {
       const headers = viewHeaders(c, reader);
-      if (typeof headers === 'string') return refuse(exactFinding({ problem: 'headers', reason: headers, commit: oid }));
+      if (typeof headers === 'string')
+        return refuse(exactFinding({ problem: 'headers', reason: headers, commit: oid }));
       const commit = {
-        tree, parents: [mainAt], author: c.author, committer: c.committer, extra: headers, message: c.message,
+        tree,
+        parents: [mainAt],
+        author: c.author,
+        committer: c.committer,
+        extra: headers,
+        message: c.message,
       };
       next = putObject(objects, 'commit', formatCommit(commit));
     }
@@ -240,8 +264,11 @@ function withObjects(base: ObjectSource, objects: NewObjects): ObjectSource {
 }
 
 /** Null when the view of each translated commit is the pushed one; else the first that is not. */
-async function checkExact(input: TranslateInput, commits: TranslatedCommit[], objects: NewObjects):
-Promise<Finding | null> {
+async function checkExact(
+  input: TranslateInput,
+  commits: TranslatedCommit[],
+  objects: NewObjects,
+): Promise<Finding | null> {
   const source = withObjects(input.source, objects);
   const builder = new ViewBuilder(input.reader, source, {
     viewOf: async (q) => (q === input.main ? input.view : undefined),
@@ -254,7 +281,9 @@ Promise<Finding | null> {
       previous = view;
       continue;
     }
-    return exactFinding(got === previous ? { problem: 'changes-nothing', commit: view } : { problem: 'not-its-view', commit: view, got });
+    return exactFinding(
+      got === previous ? { problem: 'changes-nothing', commit: view } : { problem: 'not-its-view', commit: view, got },
+    );
   }
   return null;
 }

@@ -28,8 +28,11 @@ async function participantsOf(source: ObjectSource, folder: Oid): Promise<Set<st
  * parent lacks or whose participants gain someone (the view's reader joining it, or joining it
  * again after a removal, shows it whole, its earlier history out of sight).
  */
-export async function threadsComingIntoView(source: ObjectSource, commit: Oid, parent: Oid | undefined):
-  Promise<string[]> {
+export async function threadsComingIntoView(
+  source: ObjectSource,
+  commit: Oid,
+  parent: Oid | undefined,
+): Promise<string[]> {
   const [now, before] = await Promise.all([threadsOf(source, commit), threadsOf(source, parent)]);
   const coming: string[] = [];
   for (const [id, folder] of now) {

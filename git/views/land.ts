@@ -30,8 +30,12 @@ export async function storeTranslation(record: string, translation: Translation,
  * Store a translation's objects in the record and move `main` from `expected` to its last commit;
  * false when `main` moved meanwhile (nothing is lost: the stored objects are unreferenced).
  */
-export async function landTranslation(record: string, translation: Translation, pushed: ObjectSource, expected: Oid):
-Promise<boolean> {
+export async function landTranslation(
+  record: string,
+  translation: Translation,
+  pushed: ObjectSource,
+  expected: Oid,
+): Promise<boolean> {
   const last = translation.commits[translation.commits.length - 1];
   if (translation.findings.length > 0) throw new TypeError('a refused translation cannot land');
   if (!last) return true;

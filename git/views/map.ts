@@ -31,10 +31,13 @@ export class ViewMap {
   constructor(readonly path: string) {}
 
   async #size(): Promise<number> {
-    return fs.stat(this.path).then((s) => s.size, (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return 0;
-      throw e;
-    });
+    return fs.stat(this.path).then(
+      (s) => s.size,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return 0;
+        throw e;
+      },
+    );
   }
 
   /**

@@ -163,7 +163,10 @@ export class ViewStore {
   async #sweep(parent: string): Promise<void> {
     for (const name of await fs.readdir(parent).catch(() => [])) {
       if (!name.startsWith('.tmp-') && !name.startsWith('.trash-')) continue;
-      const age = await fs.stat(`${parent}/${name}`).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await fs.stat(`${parent}/${name}`).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > 60_000) await fs.rm(`${parent}/${name}`, { recursive: true, force: true });
     }
   }

@@ -19,16 +19,19 @@ export interface RootBody {
 type NotAnObject = string | number | boolean | null | unknown[];
 
 /** A new record's first thread as sent: its participants are checked in code, so are a message's author. */
-export type ThreadInRecordBody = { participants?: unknown; message?: { author_id?: unknown; body: string } | NotAnObject } | NotAnObject;
+export type ThreadInRecordBody =
+  { participants?: unknown; message?: { author_id?: unknown; body: string } | NotAnObject } | NotAnObject;
 
 /** A new record as sent (a JSON array is one with no fields). */
-export type RecordBody = {
-  coordination_id?: string;
-  thread?: ThreadInRecordBody;
-  root?: RootBody;
-  care_location?: unknown;
-  clinical_id?: unknown;
-} | unknown[];
+export type RecordBody =
+  | {
+      coordination_id?: string;
+      thread?: ThreadInRecordBody;
+      root?: RootBody;
+      care_location?: unknown;
+      clinical_id?: unknown;
+    }
+  | unknown[];
 
 /** Validates a request body; a type guard for `RecordBody` (the generated code is untyped). */
 export const validateRecordBody = generated.validateRecordBody as ValidateFunction<RecordBody>;

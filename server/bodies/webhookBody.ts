@@ -6,12 +6,14 @@ import webhookBodySchema from '../../schemas/api/webhook.schema.json' with { typ
 import type { EventKind } from '../../core/events.js';
 
 /** A webhook as registered; a JSON array passes the schema, to be refused by the url check as before. */
-export type WebhookBody = {
-  url: string;
-  secret: string;
-  records: 'all' | string[];
-  kinds?: EventKind[];
-} | unknown[];
+export type WebhookBody =
+  | {
+      url: string;
+      secret: string;
+      records: 'all' | string[];
+      kinds?: EventKind[];
+    }
+  | unknown[];
 
 /** Validates a request body; a type guard for `WebhookBody` (the generated code is untyped). */
 export const validateWebhookBody = generated.validateWebhookBody as ValidateFunction<WebhookBody>;

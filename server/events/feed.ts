@@ -58,10 +58,15 @@ export interface EventRow {
 /** A row as readers see it. */
 export function feedEvent(r: EventRow): FeedEvent {
   return {
-    cursor: String(r.seq), kind: r.kind, record: r.record,
-    ...(r.thread !== null ? { thread: r.thread } : {}), ...(r.message !== null ? { message: r.message } : {}),
+    cursor: String(r.seq),
+    kind: r.kind,
+    record: r.record,
+    ...(r.thread !== null ? { thread: r.thread } : {}),
+    ...(r.message !== null ? { message: r.message } : {}),
     ...(r.changes !== null ? { changes: JSON.parse(r.changes) as string[] } : {}),
-    commit: r.commit_oid, head: r.head, time: r.time,
+    commit: r.commit_oid,
+    head: r.head,
+    time: r.time,
   };
 }
 
@@ -71,7 +76,8 @@ export type Fanout = (event: RecordEvent, seq: number, now: number) => void;
 /** Parse `after` and `limit` of GET /api/events. */
 export function pageParams(after: string | undefined, limit: string | undefined): { after: number; limit: number } {
   const a = after === undefined || after === '' ? 0 : Number(after);
-  if (!/^\d{0,16}$/.test(after ?? '') || !Number.isSafeInteger(a)) throw new InvalidInput('expected after to be a cursor of the feed (a number)');
+  if (!/^\d{0,16}$/.test(after ?? '') || !Number.isSafeInteger(a))
+    throw new InvalidInput('expected after to be a cursor of the feed (a number)');
   const n = limit === undefined ? 100 : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidInput('expected limit between 1 and 1000');
   return { after: a, limit: n };
@@ -79,15 +85,20 @@ export function pageParams(after: string | undefined, limit: string | undefined)
 
 /** The events feed of a server. */
 export class EventFeed {
-  readonly #runs = new SerialRuns<RecordId>((id) => this.#record(id).then(() => {
-    this.#failures.delete(id);
-  }, (e: unknown) => {
-    const failures = (this.#failures.get(id) ?? 0) + 1;
-    this.#failures.set(id, failures);
-    this.log('error', 'events-record-failed', { record: id, failures, error: e });
-    // Tried again later (the next move, or the next start, would catch it up too).
-    if (failures <= 5 && !this.#stopping) setTimeout(() => this.moved(id), 1000 * 2 ** failures).unref();
-  }));
+  readonly #runs = new SerialRuns<RecordId>((id) =>
+    this.#record(id).then(
+      () => {
+        this.#failures.delete(id);
+      },
+      (e: unknown) => {
+        const failures = (this.#failures.get(id) ?? 0) + 1;
+        this.#failures.set(id, failures);
+        this.log('error', 'events-record-failed', { record: id, failures, error: e });
+        // Tried again later (the next move, or the next start, would catch it up too).
+        if (failures <= 5 && !this.#stopping) setTimeout(() => this.moved(id), 1000 * 2 ** failures).unref();
+      },
+    ),
+  );
   readonly #reader: RecordStore;
   readonly #fanouts: Fanout[] = [];
   readonly #recorded: Array<() => void> = [];
@@ -101,7 +112,11 @@ export class EventFeed {
    * @param db the events database
    * @param records the server's records (read only: the feed never takes a record lock)
    */
-  constructor(readonly db: Db, records: RecordStore, private readonly log: Logger = silentLogger) {
+  constructor(
+    readonly db: Db,
+    records: RecordStore,
+    private readonly log: Logger = silentLogger,
+  ) {
     this.#reader = new RecordStore(records.root);
   }
 
@@ -143,8 +158,16 @@ export class EventFeed {
     let from = old;
     // Read in process when the recorded head is a few first parents back (after every push); git otherwise.
     const near = await firstParentsSince(repo.source, from, head);
-    let listed = near ? { code: 0, stdout: Buffer.from(near.join('\n')), stderr: '' }
-      : await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', from ? `${from}..${head}` : head]);
+    let listed = near
+      ? { code: 0, stdout: Buffer.from(near.join('\n')), stderr: '' }
+      : await runGit([
+          '--git-dir',
+          repo.gitdir,
+          'rev-list',
+          '--first-parent',
+          '--reverse',
+          from ? `${from}..${head}` : head,
+        ]);
     if (listed.code !== 0 && from) {
       // The recorded head is not in this repository (it was replaced from a backup): read it again
       // from its root, leaving out what the feed already holds.
@@ -153,12 +176,26 @@ export class EventFeed {
       listed = await runGit(['--git-dir', repo.gitdir, 'rev-list', '--first-parent', '--reverse', head]);
     }
     if (listed.code !== 0) throw new Error(`git rev-list failed: ${listed.stderr.toString().trim()}`);
-    const chain = listed.stdout.toString().split('\n').filter(Boolean).flatMap((line) => oidsOfLine(line, 'git rev-list'));
+    const chain = listed.stdout
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((line) => oidsOfLine(line, 'git rev-list'));
     let events = await deriveEvents(repo.source, id, from, chain);
     if (from === null && old !== null) {
-      const key = (e: { kind: string; thread?: string | null; message?: string | null; commit?: string; commit_oid?: string }) =>
-        `${e.kind}|${e.thread ?? ''}|${e.message ?? ''}|${e.kind.endsWith('.updated') ? e.commit ?? e.commit_oid : ''}`;
-      const held = new Set((this.db.prepare('SELECT kind, thread, message, commit_oid FROM events WHERE record = ?').all(id) as EventRow[]).map(key));
+      const key = (e: {
+        kind: string;
+        thread?: string | null;
+        message?: string | null;
+        commit?: string;
+        commit_oid?: string;
+      }) =>
+        `${e.kind}|${e.thread ?? ''}|${e.message ?? ''}|${e.kind.endsWith('.updated') ? (e.commit ?? e.commit_oid) : ''}`;
+      const held = new Set(
+        (
+          this.db.prepare('SELECT kind, thread, message, commit_oid FROM events WHERE record = ?').all(id) as EventRow[]
+        ).map(key),
+      );
       events = events.filter((e) => !held.has(key(e)));
     }
     if (!this.#store(id, old, head, events)) {
@@ -178,17 +215,33 @@ export class EventFeed {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     const audience = this.db.prepare('INSERT OR IGNORE INTO audience (participant, seq) VALUES (?, ?)');
     const now = Date.now();
-    return this.db.transaction(() => {
-      if (this.recordedHead(id) !== old) return false;
-      for (const e of events) {
-        const seq = Number(insert.run(e.record, e.kind, e.thread ?? null, e.message ?? null,
-          e.changes ? JSON.stringify(e.changes) : null, e.commit, e.head, e.time).lastInsertRowid);
-        for (const p of e.audience) audience.run(p, seq);
-        for (const fanout of this.#fanouts) fanout(e, seq, now);
-      }
-      this.db.prepare('INSERT INTO heads (record, head) VALUES (?, ?) ON CONFLICT (record) DO UPDATE SET head = excluded.head').run(id, head);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (this.recordedHead(id) !== old) return false;
+        for (const e of events) {
+          const seq = Number(
+            insert.run(
+              e.record,
+              e.kind,
+              e.thread ?? null,
+              e.message ?? null,
+              e.changes ? JSON.stringify(e.changes) : null,
+              e.commit,
+              e.head,
+              e.time,
+            ).lastInsertRowid,
+          );
+          for (const p of e.audience) audience.run(p, seq);
+          for (const fanout of this.#fanouts) fanout(e, seq, now);
+        }
+        this.db
+          .prepare(
+            'INSERT INTO heads (record, head) VALUES (?, ?) ON CONFLICT (record) DO UPDATE SET head = excluded.head',
+          )
+          .run(id, head);
+        return true;
+      })
+      .immediate();
   }
 
   /**
@@ -196,7 +249,10 @@ export class EventFeed {
    * start (`baseline`) takes the heads as they are, without events: it begins now, not with the
    * history of every record.
    */
-  async catchUp(list: (after: string | undefined, limit: number) => Promise<{ records: RecordId[]; next?: string }>, baseline: boolean): Promise<{ checked: number; moved: number }> {
+  async catchUp(
+    list: (after: string | undefined, limit: number) => Promise<{ records: RecordId[]; next?: string }>,
+    baseline: boolean,
+  ): Promise<{ checked: number; moved: number }> {
     const out = { checked: 0, moved: 0 };
     let after: string | undefined;
     do {
@@ -233,11 +289,19 @@ export class EventFeed {
     // What it reads is its kind's `read`: a participant, its audience; others, every record (or a bound site's).
     const shared = sharedRecords(p);
     if (rightsOf(p).read === 'as-participant') {
-      rows = this.db.prepare(`SELECT e.* FROM audience a JOIN events e ON e.seq = a.seq
-        WHERE a.participant = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`).all(participantOf(p)?.participantId ?? null, after, limit) as EventRow[];
+      rows = this.db
+        .prepare(
+          `SELECT e.* FROM audience a JOIN events e ON e.seq = a.seq
+        WHERE a.participant = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`,
+        )
+        .all(participantOf(p)?.participantId ?? null, after, limit) as EventRow[];
     } else if (shared !== undefined) {
-      rows = this.db.prepare(`SELECT * FROM events WHERE seq > ? AND record IN (SELECT value FROM json_each(?))
-        ORDER BY seq LIMIT ?`).all(after, JSON.stringify([...shared]), limit) as EventRow[];
+      rows = this.db
+        .prepare(
+          `SELECT * FROM events WHERE seq > ? AND record IN (SELECT value FROM json_each(?))
+        ORDER BY seq LIMIT ?`,
+        )
+        .all(after, JSON.stringify([...shared]), limit) as EventRow[];
     } else {
       rows = this.db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as EventRow[];
     }

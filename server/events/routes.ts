@@ -27,17 +27,24 @@ export interface ServerEvents {
  * Open <data>/events.sqlite, start deliveries, and catch up with the records in the background
  * (a first opening takes the heads as they are, without events).
  */
-export function openEvents(data: string, records: RecordStore, log: Logger, delivery: Partial<DeliveryOptions>,
-  ownerMay: (owner: string, since: string) => Promise<boolean>): ServerEvents {
+export function openEvents(
+  data: string,
+  records: RecordStore,
+  log: Logger,
+  delivery: Partial<DeliveryOptions>,
+  ownerMay: (owner: string, since: string) => Promise<boolean>,
+): ServerEvents {
   const { db, created } = openEventsDb(data);
   const feed = new EventFeed(db, records, log);
   const webhooks = new Webhooks(db, feed, { ...deliveryDefaults, ...delivery }, ownerMay, log);
   webhooks.start();
   let closed = false;
-  const caughtUp = feed.catchUp((after, limit) => records.list(after, limit), created)
+  const caughtUp = feed
+    .catchUp((after, limit) => records.list(after, limit), created)
     .catch((e: unknown) => log('error', 'events-catch-up-failed', { error: e }));
   return {
-    feed, webhooks,
+    feed,
+    webhooks,
     moved: (id) => {
       if (!closed) feed.moved(id);
     },
@@ -53,8 +60,9 @@ export function openEvents(data: string, records: RecordStore, log: Logger, deli
 }
 
 /** Whether a principal still may own hooks: it exists and is of a kind that reads every record. */
-export function hookOwnerCheck(principal: (name: string) => Promise<{ kind: Principal['kind']; created_at: string } | null>)
-  : (owner: string, since: string) => Promise<boolean> {
+export function hookOwnerCheck(
+  principal: (name: string) => Promise<{ kind: Principal['kind']; created_at: string } | null>,
+): (owner: string, since: string) => Promise<boolean> {
   return async (owner, since) => {
     const p = await principal(owner);
     // A principal created after the hook under its owner's name is someone else: the owner was removed.
@@ -63,13 +71,23 @@ export function hookOwnerCheck(principal: (name: string) => Promise<{ kind: Prin
 }
 
 /** GET /api/events?after=&limit= */
-export function eventsRoute(events: ServerEvents, p: Principal, after: string | undefined, limit: string | undefined): Answer {
+export function eventsRoute(
+  events: ServerEvents,
+  p: Principal,
+  after: string | undefined,
+  limit: string | undefined,
+): Answer {
   const q = pageParams(after, limit);
   return { status: 200, body: events.feed.page(p, q.after, q.limit) };
 }
 
 /** POST /api/webhooks */
-export async function createWebhookRoute(events: ServerEvents, req: IncomingMessage, p: Principal, maxBytes: number): Promise<Answer> {
+export async function createWebhookRoute(
+  events: ServerEvents,
+  req: IncomingMessage,
+  p: Principal,
+  maxBytes: number,
+): Promise<Answer> {
   // Rights first: a refused kind learns nothing from how its body is judged.
   if (!rightsOf(p).manageWebhooks) throw new Forbidden(`${p.kind} principals may not register webhooks`);
   return { status: 201, body: events.webhooks.register(p, await readJson(req, maxBytes)) };

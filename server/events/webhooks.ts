@@ -38,7 +38,12 @@ export interface DeliveryOptions {
 
 /** The embedded defaults: nothing allowed, 10 s per attempt, 4 at once, 5 s doubling to 1 h, for a day. */
 export const deliveryDefaults: DeliveryOptions = {
-  allow: [], timeoutMs: 10_000, concurrency: 4, firstRetryMs: 5_000, maxRetryMs: 3_600_000, retryForMs: 86_400_000,
+  allow: [],
+  timeoutMs: 10_000,
+  concurrency: 4,
+  firstRetryMs: 5_000,
+  maxRetryMs: 3_600_000,
+  retryForMs: 86_400_000,
 };
 
 /** A registered hook, as shown (never its secret). */
@@ -66,13 +71,17 @@ const HOST_PORT = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]{0,252}))(?::(\d{1,5
 /** Parse `--webhook-allow` / CCR_WEBHOOK_ALLOW: `HOST[:PORT],…`; throws with what was expected. */
 export function parseAllowList(text: string | undefined): string[] {
   if (text === undefined || text.trim() === '') return [];
-  return text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean).map((entry) => {
-    const m = HOST_PORT.exec(entry);
-    if (!m || (m[1] !== undefined && !(Number(m[1]) >= 1 && Number(m[1]) <= 65535))) {
-      throw new Error(`expected HOST or HOST:PORT in the webhook allow-list, found ${JSON.stringify(entry)}`);
-    }
-    return entry;
-  });
+  return text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)
+    .map((entry) => {
+      const m = HOST_PORT.exec(entry);
+      if (!m || (m[1] !== undefined && !(Number(m[1]) >= 1 && Number(m[1]) <= 65535))) {
+        throw new Error(`expected HOST or HOST:PORT in the webhook allow-list, found ${JSON.stringify(entry)}`);
+      }
+      return entry;
+    });
 }
 
 /** The URL of a hook when the allow-list lets it be used; else why not. */
@@ -84,13 +93,17 @@ export function checkHookUrl(text: unknown, allow: readonly string[]): URL {
   } catch {
     throw new InvalidInput('expected url to be an http(s) URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidInput('expected url to be an http(s) URL');
-  if (url.username || url.password) throw new InvalidInput('expected url without credentials (the secret signs each delivery)');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidInput('expected url to be an http(s) URL');
+  if (url.username || url.password)
+    throw new InvalidInput('expected url without credentials (the secret signs each delivery)');
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const host = url.hostname.toLowerCase();
   const allowed = allow.some((a) => a === `${host}:${port}` || (a === host && url.port === ''));
   if (!allowed) {
-    throw new Forbidden(`webhooks may only go to hosts the operator allows (ccr serve --webhook-allow); ${host}:${port} is not one of them`);
+    throw new Forbidden(
+      `webhooks may only go to hosts the operator allows (ccr serve --webhook-allow); ${host}:${port} is not one of them`,
+    );
   }
   return url;
 }
@@ -116,9 +129,17 @@ export class Webhooks {
    * @param ownerMay whether a hook's owner may still read events: the principal that registered it
    *   (named `owner`, there since before `since`, the hook's creation) still there and of a kind that may
    */
-  constructor(readonly db: Db, readonly feed: EventFeed, readonly options: DeliveryOptions,
-    private readonly ownerMay: (owner: string, since: string) => Promise<boolean>, private readonly log: Logger = silentLogger) {
-    feed.subscribe((e, seq, now) => this.#fanout(e, seq, now), () => this.kick());
+  constructor(
+    readonly db: Db,
+    readonly feed: EventFeed,
+    readonly options: DeliveryOptions,
+    private readonly ownerMay: (owner: string, since: string) => Promise<boolean>,
+    private readonly log: Logger = silentLogger,
+  ) {
+    feed.subscribe(
+      (e, seq, now) => this.#fanout(e, seq, now),
+      () => this.kick(),
+    );
   }
 
   #all(): HookRow[] {
@@ -129,11 +150,17 @@ export class Webhooks {
   #fanout(e: RecordEvent, seq: number, now: number): void {
     this.#wants ??= this.#all().map((h) => {
       const records = JSON.parse(h.records) as 'all' | string[];
-      return { id: h.id, records: records === 'all' ? null : new Set(records), kinds: h.kinds === null ? null : new Set(JSON.parse(h.kinds) as string[]) };
+      return {
+        id: h.id,
+        records: records === 'all' ? null : new Set(records),
+        kinds: h.kinds === null ? null : new Set(JSON.parse(h.kinds) as string[]),
+      };
     });
     for (const h of this.#wants) {
       if ((h.records && !h.records.has(e.record)) || (h.kinds && !h.kinds.has(e.kind))) continue;
-      this.#addDelivery ??= this.db.prepare('INSERT INTO deliveries (id, hook, seq, state, next_at, created_at) VALUES (?, ?, ?, \'pending\', ?, ?)');
+      this.#addDelivery ??= this.db.prepare(
+        "INSERT INTO deliveries (id, hook, seq, state, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+      );
       this.#addDelivery.run(newId('dlv'), h.id, seq, now, now);
     }
   }
@@ -144,7 +171,8 @@ export class Webhooks {
     if (!validateWebhookBody(body)) {
       const first = firstFault(webhookBodySchema, validateWebhookBody.errors);
       // The allow-list check runs where it always did: after the url's shape, before the other fields.
-      if (first.rank > 1 && body && typeof body === 'object' && 'url' in body) checkHookUrl(body.url, this.options.allow);
+      if (first.rank > 1 && body && typeof body === 'object' && 'url' in body)
+        checkHookUrl(body.url, this.options.allow);
       throw new InvalidInput(sentence(first));
     }
     // A JSON array passes the schema (it has no fields) and is refused for its url, as always.
@@ -154,11 +182,19 @@ export class Webhooks {
     const owned = (this.db.prepare('SELECT count(*) AS n FROM hooks WHERE owner = ?').get(p.name) as { n: number }).n;
     if (owned >= 100) throw new Forbidden('a principal may register at most 100 webhooks');
     const row: HookRow = {
-      id: newId('hook'), owner: p.name, url: url.toString(), secret,
+      id: newId('hook'),
+      owner: p.name,
+      url: url.toString(),
+      secret,
       records: JSON.stringify(records === 'all' ? 'all' : [...new Set(records)]),
-      kinds: kinds === undefined ? null : JSON.stringify([...new Set(kinds)]), created_at: new Date().toISOString(),
+      kinds: kinds === undefined ? null : JSON.stringify([...new Set(kinds)]),
+      created_at: new Date().toISOString(),
     };
-    this.db.prepare('INSERT INTO hooks (id, owner, url, secret, records, kinds, created_at) VALUES (@id, @owner, @url, @secret, @records, @kinds, @created_at)').run(row);
+    this.db
+      .prepare(
+        'INSERT INTO hooks (id, owner, url, secret, records, kinds, created_at) VALUES (@id, @owner, @url, @secret, @records, @kinds, @created_at)',
+      )
+      .run(row);
     this.#hooks = null;
     this.#wants = null;
     this.log('info', 'webhook-registered', { hook: row.id, owner: p.name, host: url.host });
@@ -176,7 +212,11 @@ export class Webhooks {
   /** GET /api/webhooks: an admin sees every hook, an integration its own. */
   list(p: Principal): { webhooks: HookInfo[] } {
     if (!rightsOf(p).manageWebhooks) throw new Forbidden(`${p.kind} principals may not manage webhooks`);
-    return { webhooks: this.#all().filter((h) => rightsOf(p).managePrincipals || h.owner === p.name).map(info) };
+    return {
+      webhooks: this.#all()
+        .filter((h) => rightsOf(p).managePrincipals || h.owner === p.name)
+        .map(info),
+    };
   }
 
   /** DELETE /api/webhooks/<id>: its pending deliveries go with it. */
@@ -191,12 +231,21 @@ export class Webhooks {
   /** GET /api/webhooks/<id>/deliveries: the latest deliveries first. */
   deliveries(p: Principal, id: string, limit = 100): { deliveries: unknown[] } {
     this.#mine(p, id);
-    const rows = this.db.prepare(`SELECT d.*, e.kind, e.record FROM deliveries d JOIN events e ON e.seq = d.seq
-      WHERE d.hook = ? ORDER BY d.created_at DESC, d.seq DESC LIMIT ?`).all(id, limit) as Array<Record<string, unknown>>;
+    const rows = this.db
+      .prepare(
+        `SELECT d.*, e.kind, e.record FROM deliveries d JOIN events e ON e.seq = d.seq
+      WHERE d.hook = ? ORDER BY d.created_at DESC, d.seq DESC LIMIT ?`,
+      )
+      .all(id, limit) as Array<Record<string, unknown>>;
     const iso = (v: unknown) => (typeof v === 'number' ? new Date(v).toISOString() : undefined);
     return {
       deliveries: rows.map((r) => ({
-        id: r['id'], cursor: String(r['seq']), kind: r['kind'], record: r['record'], state: r['state'], attempts: r['attempts'],
+        id: r['id'],
+        cursor: String(r['seq']),
+        kind: r['kind'],
+        record: r['record'],
+        state: r['state'],
+        attempts: r['attempts'],
         created_at: iso(r['created_at']),
         ...(r['state'] === 'pending' ? { next_attempt_at: iso(r['next_at']) } : {}),
         ...(r['last_status'] !== null ? { last_status: r['last_status'] } : {}),
@@ -229,9 +278,12 @@ export class Webhooks {
   kick(): void {
     if (this.#stopped) return;
     const now = Date.now();
-    const heads = this.db.prepare(`SELECT d.id, d.hook, d.seq, d.attempts, d.created_at, d.next_at FROM hooks h
+    const heads = this.db
+      .prepare(
+        `SELECT d.id, d.hook, d.seq, d.attempts, d.created_at, d.next_at FROM hooks h
       JOIN deliveries d ON d.rowid = (SELECT x.rowid FROM deliveries x WHERE x.hook = h.id AND x.state = 'pending'
-        ORDER BY x.next_at, x.seq LIMIT 1)`)
+        ORDER BY x.next_at, x.seq LIMIT 1)`,
+      )
       .all() as Array<{ id: string; hook: string; seq: number; attempts: number; created_at: number; next_at: number }>;
     let wake: number | null = null;
     for (const d of heads) {
@@ -241,7 +293,8 @@ export class Webhooks {
         continue;
       }
       if (this.#inflight.size >= this.options.concurrency) continue;
-      const attempt = this.#attempt(d).catch((e: unknown) => this.log('error', 'webhook-delivery-crashed', { delivery: d.id, error: e }))
+      const attempt = this.#attempt(d)
+        .catch((e: unknown) => this.log('error', 'webhook-delivery-crashed', { delivery: d.id, error: e }))
         .finally(() => {
           this.#inflight.delete(d.hook);
           this.kick();
@@ -269,10 +322,13 @@ export class Webhooks {
         return false;
       }
     })();
-    const cancelled = !allowed ? 'the hook\'s host is no longer on the allow-list'
-      : !(await this.ownerMay(hook.owner, hook.created_at)) ? 'the hook\'s owner may no longer read events' : null;
+    const cancelled = !allowed
+      ? "the hook's host is no longer on the allow-list"
+      : !(await this.ownerMay(hook.owner, hook.created_at))
+        ? "the hook's owner may no longer read events"
+        : null;
     if (cancelled) {
-      this.db.prepare('UPDATE deliveries SET state = \'cancelled\', last_error = ? WHERE id = ?').run(cancelled, d.id);
+      this.db.prepare("UPDATE deliveries SET state = 'cancelled', last_error = ? WHERE id = ?").run(cancelled, d.id);
       this.log('warn', 'webhook-cancelled', { hook: hook.id, delivery: d.id, reason: cancelled });
       return;
     }
@@ -280,24 +336,44 @@ export class Webhooks {
     const body = JSON.stringify(feedEvent(event));
     const started = Date.now();
     const outcome = await this.#post(new URL(hook.url), body, {
-      'Content-Type': 'application/json', 'User-Agent': 'CCR-Webhook', 'X-CCR-Delivery': d.id, 'X-CCR-Event': event.kind,
+      'Content-Type': 'application/json',
+      'User-Agent': 'CCR-Webhook',
+      'X-CCR-Delivery': d.id,
+      'X-CCR-Event': event.kind,
       'X-CCR-Signature': signature(hook.secret, body),
     });
     if (this.#stopped && outcome.error === 'aborted') return;
     const attempts = d.attempts + 1;
     const now = Date.now();
     if (outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300) {
-      this.db.prepare('UPDATE deliveries SET state = \'delivered\', attempts = ?, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ?')
+      this.db
+        .prepare(
+          "UPDATE deliveries SET state = 'delivered', attempts = ?, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ?",
+        )
         .run(attempts, outcome.status, now, d.id);
-      this.log('info', 'webhook-delivered', { hook: hook.id, delivery: d.id, cursor: d.seq, attempts, ms: now - started });
+      this.log('info', 'webhook-delivered', {
+        hook: hook.id,
+        delivery: d.id,
+        cursor: d.seq,
+        attempts,
+        ms: now - started,
+      });
       return;
     }
     const error = outcome.error ?? `answered ${outcome.status}`;
     const wait = Math.min(this.options.firstRetryMs * 2 ** (attempts - 1), this.options.maxRetryMs);
     const giveUp = now + wait - d.created_at > this.options.retryForMs;
-    this.db.prepare('UPDATE deliveries SET state = ?, attempts = ?, last_status = ?, last_error = ?, next_at = ? WHERE id = ?')
+    this.db
+      .prepare(
+        'UPDATE deliveries SET state = ?, attempts = ?, last_status = ?, last_error = ?, next_at = ? WHERE id = ?',
+      )
       .run(giveUp ? 'failed' : 'pending', attempts, outcome.status ?? null, error, now + wait, d.id);
-    this.log(giveUp ? 'warn' : 'info', giveUp ? 'webhook-gave-up' : 'webhook-retry', { hook: hook.id, delivery: d.id, attempts, error });
+    this.log(giveUp ? 'warn' : 'info', giveUp ? 'webhook-gave-up' : 'webhook-retry', {
+      hook: hook.id,
+      delivery: d.id,
+      attempts,
+      error,
+    });
   }
 
   /** One POST: its status, or what went wrong; never follows a redirect; abandoned past the timeout. */
@@ -318,7 +394,14 @@ export class Webhooks {
         abort.abort();
       }, this.options.timeoutMs);
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(url, { method: 'POST', headers: { ...headers, 'Content-Length': Buffer.byteLength(body) }, signal: abort.signal, agent: false },
+      const req = send(
+        url,
+        {
+          method: 'POST',
+          headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+          signal: abort.signal,
+          agent: false,
+        },
         (res: IncomingMessage) => {
           const status = res.statusCode ?? 0;
           let size = 0;
@@ -326,10 +409,17 @@ export class Webhooks {
             size += c.length;
             if (size > 64 * 1024) res.destroy();
           });
-          res.on('end', () => finish(status >= 300 && status < 400 ? { status, error: `answered ${status} (redirects are not followed)` } : { status }));
+          res.on('end', () =>
+            finish(
+              status >= 300 && status < 400
+                ? { status, error: `answered ${status} (redirects are not followed)` }
+                : { status },
+            ),
+          );
           res.on('error', () => finish({ status }));
           res.on('close', () => finish({ status }));
-        });
+        },
+      );
       req.on('error', (e) => finish({ error: abort.signal.aborted ? 'aborted' : e.message }));
       req.end(body);
     });
@@ -338,7 +428,11 @@ export class Webhooks {
 
 function info(h: HookRow): HookInfo {
   return {
-    id: h.id, owner: h.owner, url: h.url, records: JSON.parse(h.records) as 'all' | string[],
-    ...(h.kinds !== null ? { kinds: JSON.parse(h.kinds) as EventKind[] } : {}), created_at: h.created_at,
+    id: h.id,
+    owner: h.owner,
+    url: h.url,
+    records: JSON.parse(h.records) as 'all' | string[],
+    ...(h.kinds !== null ? { kinds: JSON.parse(h.kinds) as EventKind[] } : {}),
+    created_at: h.created_at,
   };
 }

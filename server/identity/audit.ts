@@ -21,14 +21,26 @@ export interface IdentityLogEntry {
 
 /** The access log line of an audit entry. */
 export function logEntryOf(e: AuditEntry): IdentityLogEntry {
-  return { time: e.time, event: 'identity', seq: e.seq, actor: e.actor, action: e.action, principal: e.principal, detail: e.detail };
+  return {
+    time: e.time,
+    event: 'identity',
+    seq: e.seq,
+    actor: e.actor,
+    action: e.action,
+    principal: e.principal,
+    detail: e.detail,
+  };
 }
 
 /**
  * Append to the access log every audit entry not forwarded yet, in order, and remember how far
  * it went; gives how many were appended. Runs one at a time per store (callers chain it).
  */
-export async function forwardAudit(store: IdentityStore, append: (e: IdentityLogEntry) => Promise<void>, batch = 500): Promise<number> {
+export async function forwardAudit(
+  store: IdentityStore,
+  append: (e: IdentityLogEntry) => Promise<void>,
+  batch = 500,
+): Promise<number> {
   let n = 0;
   for (;;) {
     const entries = await store.audit(await store.auditForwarded(), batch);

@@ -44,8 +44,10 @@ export function parseNewKey(body: unknown): NewSigningKey {
   const raw = body as { public_key?: unknown; private_key?: unknown } | null;
   const looksPrivate = typeof raw?.public_key === 'string' && PRIVATE.test(raw.public_key);
   if (raw && typeof raw === 'object' && ('private_key' in raw || looksPrivate)) {
-    throw new InvalidInput('expected a public key (the line of the .pub file), found what looks like a private key: '
-      + 'the server never takes private keys; keep it where it is and send its .pub line');
+    throw new InvalidInput(
+      'expected a public key (the line of the .pub file), found what looks like a private key: ' +
+        'the server never takes private keys; keep it where it is and send its .pub line',
+    );
   }
   if (!validateNewKey(body)) throw new InvalidInput(describeSchemaErrors(validateNewKey.errors).join('; '));
   const parsed = parsePublicKey(body.public_key);
@@ -57,8 +59,9 @@ export function parseNewKey(body: unknown): NewSigningKey {
   if (after !== undefined) out.valid_after = after;
   if (before !== undefined) out.valid_before = before;
   if (after !== undefined && before !== undefined && before <= after) {
-    throw new InvalidInput(`expected valid_before later than valid_after, found ${body.valid_before} `
-      + `≤ ${body.valid_after}`);
+    throw new InvalidInput(
+      `expected valid_before later than valid_after, found ${body.valid_before} ` + `≤ ${body.valid_after}`,
+    );
   }
   return out;
 }
@@ -76,8 +79,14 @@ function seconds(text: string, field: string, round: (n: number) => number): num
 export function keyView(k: SigningKey): Record<string, string | null> {
   const iso = (s: number | null) => (s === null ? null : new Date(s * 1000).toISOString());
   return {
-    id: k.id, principal: k.principal, public_key: k.public_key, fingerprint: k.fingerprint, comment: k.comment,
-    valid_after: iso(k.valid_after), valid_before: iso(k.valid_before), created_at: k.created_at,
+    id: k.id,
+    principal: k.principal,
+    public_key: k.public_key,
+    fingerprint: k.fingerprint,
+    comment: k.comment,
+    valid_after: iso(k.valid_after),
+    valid_before: iso(k.valid_before),
+    created_at: k.created_at,
     revoked_at: iso(k.revoked_at),
   };
 }
@@ -89,22 +98,36 @@ export function keyView(k: SigningKey): Record<string, string | null> {
  * site's) and have its signatures named as theirs. `reserved`: fingerprints no principal may hold
  * (this server's site key).
  */
-export async function addKey(store: IdentityStore, by: Principal, name: string, body: unknown,
-  reserved: ReadonlySet<string> = new Set()): Promise<SigningKey> {
+export async function addKey(
+  store: IdentityStore,
+  by: Principal,
+  name: string,
+  body: unknown,
+  reserved: ReadonlySet<string> = new Set(),
+): Promise<SigningKey> {
   if (!mayManageTokens(by, name)) throw new Forbidden(`only an admin or ${name} may add keys for ${name}`);
   const key = parseNewKey(body ?? {});
   if (reserved.has(key.fingerprint)) {
-    throw new Conflict(`expected a key of ${name}, found this server's own site key (ccr-server in the allowed signers), which no principal may hold`);
+    throw new Conflict(
+      `expected a key of ${name}, found this server's own site key (ccr-server in the allowed signers), which no principal may hold`,
+    );
   }
   if (!rightsOf(by).managePrincipals) {
     const proof = (body as NewKeyBody).proof;
     const parsed = parsePublicKey(key.public_key);
-    const check = proof === undefined || !parsed.ok ? null
-      : verifySshSignature(proof, new TextEncoder().encode(keyProofMessage(name)), { namespace: KEY_PROOF_NAMESPACE, key: parsed.key });
+    const check =
+      proof === undefined || !parsed.ok
+        ? null
+        : verifySshSignature(proof, new TextEncoder().encode(keyProofMessage(name)), {
+            namespace: KEY_PROOF_NAMESPACE,
+            key: parsed.key,
+          });
     if (!check?.ok) {
-      throw new InvalidInput(`expected proof: a signature by this key over "${keyProofMessage(name).trim()}" in namespace ${KEY_PROOF_NAMESPACE}, `
-        + `found ${proof === undefined ? 'none' : `one that does not verify (${check && !check.ok ? check.reason : 'unreadable'})`}; make it with `
-        + `printf '${keyProofMessage(name).trim()}\\n' | ssh-keygen -Y sign -n ${KEY_PROOF_NAMESPACE} -f <private key file> and send the armoured text as "proof"`);
+      throw new InvalidInput(
+        `expected proof: a signature by this key over "${keyProofMessage(name).trim()}" in namespace ${KEY_PROOF_NAMESPACE}, ` +
+          `found ${proof === undefined ? 'none' : `one that does not verify (${check && !check.ok ? check.reason : 'unreadable'})`}; make it with ` +
+          `printf '${keyProofMessage(name).trim()}\\n' | ssh-keygen -Y sign -n ${KEY_PROOF_NAMESPACE} -f <private key file> and send the armoured text as "proof"`,
+      );
     }
   }
   return store.addKey(name, key, actorOf(by));
@@ -120,8 +143,13 @@ export async function listKeys(store: IdentityStore, by: Principal, name: string
 }
 
 /** Revoke key `id` of principal `name` at `now` (epoch ms): later signatures by it stop counting. */
-export async function revokeKey(store: IdentityStore, by: Principal, name: string, id: string, now = Date.now())
-  : Promise<SigningKey> {
+export async function revokeKey(
+  store: IdentityStore,
+  by: Principal,
+  name: string,
+  id: string,
+  now = Date.now(),
+): Promise<SigningKey> {
   if (!mayManageTokens(by, name)) throw new Forbidden(`only an admin or ${name} may revoke the keys of ${name}`);
   if (!KEY_ID.test(id)) {
     throw new InvalidInput(`expected a key id such as key_AbCdEf012345, found ${JSON.stringify(id.slice(0, 40))}`);

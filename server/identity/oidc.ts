@@ -17,7 +17,19 @@ import type { SignedIn } from './credentials.js';
 import { toPrincipal } from './tokens.js';
 
 /** The signature algorithms taken: asymmetric only. */
-export const OIDC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+export const OIDC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 
 /** Roles a participant created at sign-on may claim (`system` is the server's, never a person's). */
 export const SIGN_ON_ROLES: readonly Role[] = roles.filter((r) => r !== 'system');
@@ -64,7 +76,10 @@ function checkUrl(text: string, what: string): URL {
 }
 
 /** The configuration from `ccr serve` flags, falling back on the environment; null when no issuer is set. */
-export function oidcConfig(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): OidcConfig | null {
+export function oidcConfig(
+  flags: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv = process.env,
+): OidcConfig | null {
   const pick = (flag: string, name: string) => {
     const v = flags[flag] ?? env[name];
     return typeof v === 'string' && v !== '' ? v : undefined;
@@ -72,19 +87,22 @@ export function oidcConfig(flags: Record<string, string | boolean | undefined>, 
   const issuer = pick('oidc-issuer', 'CCR_OIDC_ISSUER');
   const audience = pick('oidc-audience', 'CCR_OIDC_AUDIENCE');
   if (issuer === undefined && audience === undefined) return null;
-  if (issuer === undefined || audience === undefined) throw new InvalidInput('expected --oidc-issuer and --oidc-audience together');
+  if (issuer === undefined || audience === undefined)
+    throw new InvalidInput('expected --oidc-issuer and --oidc-audience together');
   checkUrl(issuer, '--oidc-issuer');
   const claim = (v: string | undefined, fallback: string, flag: string) => {
     if (v === undefined) return fallback;
-    if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(v)) throw new InvalidInput(`expected ${flag} to be a claim name, found ${JSON.stringify(v)}`);
+    if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(v))
+      throw new InvalidInput(`expected ${flag} to be a claim name, found ${JSON.stringify(v)}`);
     return v;
   };
   const create = flags['oidc-create-participants'] ?? env['CCR_OIDC_CREATE_PARTICIPANTS'];
   const kinds = (pick('oidc-kinds', 'CCR_OIDC_KINDS') ?? 'participant').split(',').map((k) => k.trim());
   for (const k of kinds) {
     if (!isOneOf(principalKinds, k)) {
-      throw new InvalidInput(`expected --oidc-kinds to list principal kinds (${principalKinds.join(', ')}), `
-        + `found ${JSON.stringify(k)}`);
+      throw new InvalidInput(
+        `expected --oidc-kinds to list principal kinds (${principalKinds.join(', ')}), ` + `found ${JSON.stringify(k)}`,
+      );
     }
   }
   const createParticipants = create === true || create === '1' || create === 'true';
@@ -92,12 +110,19 @@ export function oidcConfig(flags: Record<string, string | boolean | undefined>, 
     throw new InvalidInput('expected --oidc-kinds to include participant with --oidc-create-participants');
   }
   return {
-    issuer, audience,
+    issuer,
+    audience,
     principalClaim: claim(pick('oidc-principal-claim', 'CCR_OIDC_PRINCIPAL_CLAIM'), 'sub', '--oidc-principal-claim'),
-    participantClaim: claim(pick('oidc-participant-claim', 'CCR_OIDC_PARTICIPANT_CLAIM'), 'participant_id', '--oidc-participant-claim'),
+    participantClaim: claim(
+      pick('oidc-participant-claim', 'CCR_OIDC_PARTICIPANT_CLAIM'),
+      'participant_id',
+      '--oidc-participant-claim',
+    ),
     createParticipants,
     kinds: kinds as PrincipalKind[],
-    clockToleranceSec: 30, jwksCooldownMs: 30_000, fetchTimeoutMs: 5_000,
+    clockToleranceSec: 30,
+    jwksCooldownMs: 30_000,
+    fetchTimeoutMs: 5_000,
   };
 }
 
@@ -112,9 +137,11 @@ export class OidcVerifier {
   #discovering: Promise<RemoteJWKSet> | null = null;
   #failedAt = 0;
 
-  constructor(readonly config: OidcConfig,
+  constructor(
+    readonly config: OidcConfig,
     private readonly store: Pick<IdentityStore, 'principal' | 'bindings' | 'createPrincipal'>,
-    private readonly log: Logger = silentLogger) {}
+    private readonly log: Logger = silentLogger,
+  ) {}
 
   /** The actor of audit entries for principals this issuer's tokens create. */
   get actor(): string {
@@ -128,13 +155,18 @@ export class OidcVerifier {
     if (Date.now() - this.#failedAt < this.config.jwksCooldownMs) {
       return Promise.reject(new Unavailable('the sign-on issuer could not be reached; try again in a moment'));
     }
-    const mine = this.#discover().then((jwks) => (this.#jwks = jwks), (e: unknown) => {
-      this.#failedAt = Date.now();
-      this.log('error', 'oidc-discovery-failed', { issuer: this.config.issuer, error: e });
-      throw new Unavailable('the sign-on issuer could not be reached; try again in a moment');
-    }).finally(() => {
-      this.#discovering = null;
-    });
+    const mine = this.#discover()
+      .then(
+        (jwks) => (this.#jwks = jwks),
+        (e: unknown) => {
+          this.#failedAt = Date.now();
+          this.log('error', 'oidc-discovery-failed', { issuer: this.config.issuer, error: e });
+          throw new Unavailable('the sign-on issuer could not be reached; try again in a moment');
+        },
+      )
+      .finally(() => {
+        this.#discovering = null;
+      });
     this.#discovering = mine;
     return mine;
   }
@@ -142,12 +174,20 @@ export class OidcVerifier {
   async #discover(): Promise<RemoteJWKSet> {
     const { issuer, fetchTimeoutMs, jwksCooldownMs } = this.config;
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(fetchTimeoutMs), headers: { accept: 'application/json' } });
+    const res = await fetch(url, {
+      redirect: 'error',
+      signal: AbortSignal.timeout(fetchTimeoutMs),
+      headers: { accept: 'application/json' },
+    });
     if (res.status !== 200) throw new Error(`expected 200 from ${url}, found ${res.status}`);
     const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
-    if (doc.issuer !== issuer) throw new Error(`expected issuer ${issuer} in ${url}, found ${JSON.stringify(doc.issuer)}`);
+    if (doc.issuer !== issuer)
+      throw new Error(`expected issuer ${issuer} in ${url}, found ${JSON.stringify(doc.issuer)}`);
     if (typeof doc.jwks_uri !== 'string') throw new Error(`expected jwks_uri in ${url}`);
-    return createRemoteJWKSet(checkUrl(doc.jwks_uri, 'jwks_uri'), { timeoutDuration: fetchTimeoutMs, cooldownDuration: jwksCooldownMs });
+    return createRemoteJWKSet(checkUrl(doc.jwks_uri, 'jwks_uri'), {
+      timeoutDuration: fetchTimeoutMs,
+      cooldownDuration: jwksCooldownMs,
+    });
   }
 
   /**
@@ -165,22 +205,32 @@ export class OidcVerifier {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(jwt, jwks, {
-        issuer: this.config.issuer, audience: this.config.audience, algorithms: OIDC_ALGORITHMS,
-        clockTolerance: this.config.clockToleranceSec, requiredClaims: ['exp'],
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        algorithms: OIDC_ALGORITHMS,
+        clockTolerance: this.config.clockToleranceSec,
+        requiredClaims: ['exp'],
       }));
     } catch (e) {
       // Not a verdict on the token: the keys could not be fetched (a network error is no JOSEError).
-      if (!(e instanceof joseErrors.JOSEError) || e instanceof joseErrors.JWKSTimeout || e.code === 'ERR_JOSE_GENERIC') {
+      if (
+        !(e instanceof joseErrors.JOSEError) ||
+        e instanceof joseErrors.JWKSTimeout ||
+        e.code === 'ERR_JOSE_GENERIC'
+      ) {
         this.log('error', 'oidc-jwks-failed', { issuer: this.config.issuer, error: e });
-        throw new Unavailable('the sign-on issuer\'s keys could not be fetched; try again in a moment');
+        throw new Unavailable("the sign-on issuer's keys could not be fetched; try again in a moment");
       }
       return { refused: e instanceof joseErrors.JOSEError ? `${e.code}: ${e.message}` : String(e) };
     }
     const found = await this.#principal(payload);
     if ('refused' in found) return found;
     if (!this.config.kinds.includes(found.kind)) {
-      return { refused: `principal ${found.name} is ${found.kind === 'admin' || found.kind === 'auditor' ? 'an' : 'a'} `
-        + `${found.kind}; sign-on reaches only ${this.config.kinds.join(', ')} principals (--oidc-kinds)` };
+      return {
+        refused:
+          `principal ${found.name} is ${found.kind === 'admin' || found.kind === 'auditor' ? 'an' : 'a'} ` +
+          `${found.kind}; sign-on reaches only ${this.config.kinds.join(', ')} principals (--oidc-kinds)`,
+      };
     }
     // requiredClaims made jose check that exp is there and a number.
     return { principal: found, via: 'sign-on', expiresAtMs: (payload.exp as number) * 1000 };
@@ -205,7 +255,8 @@ export class OidcVerifier {
       const p = bound[0] ? await this.store.principal(bound[0].name) : null;
       if (p) return toPrincipal(p);
     }
-    if (!this.config.createParticipants) return { refused: `no principal for ${this.config.principalClaim} ${JSON.stringify(named)}` };
+    if (!this.config.createParticipants)
+      return { refused: `no principal for ${this.config.principalClaim} ${JSON.stringify(named)}` };
     return this.#create(claims, named, pid);
   }
 
@@ -213,10 +264,17 @@ export class OidcVerifier {
   async #create(claims: JWTPayload, named: unknown, pid: unknown): Promise<Principal | OidcRefusal> {
     const role = claims['role'];
     const displayName = claims['name'];
-    if (typeof named !== 'string' || !NAME.test(named)) return { refused: `expected ${this.config.principalClaim} to be a principal name` };
-    if (typeof pid !== 'string') return { refused: `expected a ${this.config.participantClaim} claim to create a participant` };
+    if (typeof named !== 'string' || !NAME.test(named))
+      return { refused: `expected ${this.config.principalClaim} to be a principal name` };
+    if (typeof pid !== 'string')
+      return { refused: `expected a ${this.config.participantClaim} claim to create a participant` };
     if (!isOneOf(SIGN_ON_ROLES, role)) return { refused: `expected role to be one of ${SIGN_ON_ROLES.join(', ')}` };
-    if (typeof displayName !== 'string' || displayName.trim() === '' || displayName.length > 200 || /[`\n\r]/.test(displayName)) {
+    if (
+      typeof displayName !== 'string' ||
+      displayName.trim() === '' ||
+      displayName.length > 200 ||
+      /[`\n\r]/.test(displayName)
+    ) {
       return { refused: 'expected a name claim of 1–200 characters on one line' };
     }
     const p: NewPrincipal = { name: named, kind: 'participant', participant_id: pid, role, display_name: displayName };
@@ -228,15 +286,17 @@ export class OidcVerifier {
       if (!(e instanceof Conflict)) throw e; // made by a concurrent sign-on: use it
     }
     const made = await this.store.principal(named);
-    if (!made || made.kind !== 'participant' || made.participant_id !== pid) return { refused: `principal ${named} is another` };
+    if (!made || made.kind !== 'participant' || made.participant_id !== pid)
+      return { refused: `principal ${named} is another` };
     return toPrincipal(made);
   }
 
   /** Fetch the discovery document now (at start), so that a misconfiguration shows in the log at once. */
   async warmUp(): Promise<void> {
     await this.#keys().catch((e: unknown) => {
-      throw new CannotStart(`the sign-on issuer ${this.config.issuer} cannot be used: ${(e as Error).message}`,
-        { hint: 'check --oidc-issuer and that the issuer answers; the server starts without single sign-on otherwise' });
+      throw new CannotStart(`the sign-on issuer ${this.config.issuer} cannot be used: ${(e as Error).message}`, {
+        hint: 'check --oidc-issuer and that the issuer answers; the server starts without single sign-on otherwise',
+      });
     });
   }
 }

@@ -51,10 +51,17 @@ export type ListRecords = (after: string | undefined, limit: number) => Promise<
 /** Maintains the index from record moves, and rebuilds it. */
 export class RecordIndexer {
   readonly #runs = new SerialRuns<RecordId>((id) =>
-    this.#update(id).then(() => undefined, (e: unknown) => this.log('error', 'record-index-failed', { record: id, error: e })));
+    this.#update(id).then(
+      () => undefined,
+      (e: unknown) => this.log('error', 'record-index-failed', { record: id, error: e }),
+    ),
+  );
 
-  constructor(private readonly index: RecordIndex, private readonly participantsOf: ParticipantsOf,
-    private readonly log: Logger = silentLogger) {}
+  constructor(
+    private readonly index: RecordIndex,
+    private readonly participantsOf: ParticipantsOf,
+    private readonly log: Logger = silentLogger,
+  ) {}
 
   /** `main` of a record moved: index it (in the background; a `mainMoved` hook). */
   moved(id: RecordId): void {
@@ -119,8 +126,12 @@ export class RecordIndexer {
  * paged, from the index. 503 until a lost index has been rebuilt once (a partial answer would
  * look complete).
  */
-export async function myRecords(index: RecordIndex, p: Principal, after: string | undefined, limit: string | undefined)
-  : Promise<{ records: string[]; next?: string }> {
+export async function myRecords(
+  index: RecordIndex,
+  p: Principal,
+  after: string | undefined,
+  limit: string | undefined,
+): Promise<{ records: string[]; next?: string }> {
   const self = rightsOf(p).listRecords === 'own' ? participantOf(p) : undefined;
   if (!self) throw new Forbidden('only a participant principal has records of its own');
   if (after !== undefined && !isUuid(after)) throw new InvalidInput('expected after to be a record id');

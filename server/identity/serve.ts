@@ -59,30 +59,44 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
   const json = `${data}/principals.json`;
   const stores = await openIdentityStores(data, { actor: 'server' }).catch((e: unknown) => {
     if (isCcrError(e) && /principals\.json/.test((e as Error).message)) {
-      throw new CannotStart(`${json} cannot be used: ${(e as Error).message}`,
-        { hint: 'restore it from a backup (ccr doctor checks it); it holds principal names and token hashes only' });
+      throw new CannotStart(`${json} cannot be used: ${(e as Error).message}`, {
+        hint: 'restore it from a backup (ccr doctor checks it); it holds principal names and token hashes only',
+      });
     }
     throw e;
   });
   try {
     if (stores.migration.keptAs) {
-      log('warn', 'principals-migrated',
-        { imported: stores.migration.imported, database: `${data}/${DB_FILE}`, keptAs: stores.migration.keptAs });
+      log('warn', 'principals-migrated', {
+        imported: stores.migration.imported,
+        database: `${data}/${DB_FILE}`,
+        keptAs: stores.migration.keptAs,
+      });
     }
     const hasher = await openHasher(`${data}/token.key`, stores.identity);
     const tokens = new TokenAuthenticator(stores.identity, hasher, log);
     // A participant created at sign-on is a change like any other: forwarded to the access log.
     let changed: () => Promise<void> = async () => undefined;
-    const oidc = deps.oidc ? new OidcVerifier(deps.oidc, {
-      principal: (name) => stores.identity.principal(name),
-      bindings: (id) => stores.identity.bindings(id),
-      createPrincipal: (p, token, by, implicit) => stores.identity.createPrincipal(p, token, by, implicit)
-        .finally(() => changed()),
-    }, log) : null;
+    const oidc = deps.oidc
+      ? new OidcVerifier(
+          deps.oidc,
+          {
+            principal: (name) => stores.identity.principal(name),
+            bindings: (id) => stores.identity.bindings(id),
+            createPrincipal: (p, token, by, implicit) =>
+              stores.identity.createPrincipal(p, token, by, implicit).finally(() => changed()),
+          },
+          log,
+        )
+      : null;
     const identity = {
-      store: stores.identity, bindingsNow: (id: string) => stores.identity.bindingsNow(id),
+      store: stores.identity,
+      bindingsNow: (id: string) => stores.identity.bindingsNow(id),
       database: `${data}/${DB_FILE}`,
-      hasher, auth: new Authenticator(tokens, oidc, log), records: stores.records, idempotency: stores.idempotency,
+      hasher,
+      auth: new Authenticator(tokens, oidc, log),
+      records: stores.records,
+      idempotency: stores.idempotency,
       close: () => stores.close(),
     };
     return {
@@ -93,17 +107,26 @@ export async function openServerIdentity(deps: IdentityDeps): Promise<{
         // index is rebuilt, and one a crash left behind a move, or offline writes, are caught up.
         let stopping = false;
         const list = (after: string | undefined, limit: number) =>
-          (stopping ? Promise.reject(new Error('stopping')) : records.list(after, limit));
-        const rebuilt = indexer.rebuild(list)
-          .then(() => undefined, (e: unknown) => {
+          stopping ? Promise.reject(new Error('stopping')) : records.list(after, limit);
+        const rebuilt = indexer.rebuild(list).then(
+          () => undefined,
+          (e: unknown) => {
             if (!stopping) log('error', 'record-index-rebuild-failed', { error: e });
-          });
+          },
+        );
         let chain = Promise.resolve();
-        const audited = () => (chain = chain.then(() => forwardAudit(stores.identity, (e) => accessLog.append(e)))
-          .then(() => undefined, (e: unknown) => log('error', 'audit-forward-failed', { error: e })));
+        const audited = () =>
+          (chain = chain
+            .then(() => forwardAudit(stores.identity, (e) => accessLog.append(e)))
+            .then(
+              () => undefined,
+              (e: unknown) => log('error', 'audit-forward-failed', { error: e }),
+            ));
         changed = audited;
         return {
-          ...identity, indexer, audited,
+          ...identity,
+          indexer,
+          audited,
           close: async () => {
             stopping = true;
             await rebuilt;

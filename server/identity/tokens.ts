@@ -71,15 +71,24 @@ export class TokenAuthenticator {
   }
 
   /** A migrated scrypt token: checked one at a time, remembered when refused, rehashed on success. */
-  #scrypt(name: string, old: { id: string; salt: string; hash: string }, token: string, keyed: string): Promise<Principal | null> {
+  #scrypt(
+    name: string,
+    old: { id: string; salt: string; hash: string },
+    token: string,
+    keyed: string,
+  ): Promise<Principal | null> {
     const key = `${old.id}\0${keyed}`;
     const refusedUntil = this.#refused.get(key);
     if (refusedUntil !== undefined && refusedUntil > Date.now()) return Promise.resolve(null);
     let checking = this.#checking.get(key);
     if (!checking) {
       checking = (async () => {
-        const actual = await this.#gate.run(() => new Promise<Buffer>((resolve, reject) =>
-          scrypt(token, Buffer.from(old.salt, 'base64'), 32, SCRYPT, (e, k) => (e ? reject(e) : resolve(k)))));
+        const actual = await this.#gate.run(
+          () =>
+            new Promise<Buffer>((resolve, reject) =>
+              scrypt(token, Buffer.from(old.salt, 'base64'), 32, SCRYPT, (e, k) => (e ? reject(e) : resolve(k))),
+            ),
+        );
         const expected = Buffer.from(old.hash, 'base64');
         if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
           this.#refused.delete(key);

@@ -16,7 +16,13 @@ import type { Paths } from './types.js';
 
 /** The areas of the server, each with its paths. */
 export const areas: Record<string, Paths> = {
-  ops: opsPaths, git: gitPaths, records: recordPaths, threads: threadPaths, principals: principalPaths, events: eventPaths as Paths, web: webPaths,
+  ops: opsPaths,
+  git: gitPaths,
+  records: recordPaths,
+  threads: threadPaths,
+  principals: principalPaths,
+  events: eventPaths as Paths,
+  web: webPaths,
 };
 
 /** The whole document, for a server reached at `baseUrl`. */
@@ -31,9 +37,11 @@ export function openApiDocument(baseUrl: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'CCR — Care Coordination Repository', version,
-      description: 'The HTTP interface of a CCR server: git smart HTTP for records, the JSON API, the read-only web view '
-        + 'and operations endpoints. Every write goes through the same rules, rights and participant views as a git push.',
+      title: 'CCR — Care Coordination Repository',
+      version,
+      description:
+        'The HTTP interface of a CCR server: git smart HTTP for records, the JSON API, the read-only web view ' +
+        'and operations endpoints. Every write goes through the same rules, rights and participant views as a git push.',
     },
     servers: [{ url: baseUrl }],
     security: [{ basic: [] }, { bearer: [] }],

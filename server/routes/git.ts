@@ -19,7 +19,8 @@ function gitPattern(step: Step, service: GitService): Pattern<GitParams> {
     match: (path, query) => {
       const m = GIT.exec(path);
       if (!m || !isRecordId(m[1])) return null;
-      const asked = m[2] === 'info/refs' ? (step === 'advertise' ? query.get('service') : null) : step === 'rpc' ? m[2] : null;
+      const asked =
+        m[2] === 'info/refs' ? (step === 'advertise' ? query.get('service') : null) : step === 'rpc' ? m[2] : null;
       return asked === service ? { record: m[1], service } : null;
     },
   };
@@ -33,7 +34,12 @@ async function serveGit(call: Call, p: GitParams, step: Step): Promise<Reply> {
   await call.finish(out.status, out.outcome);
   if (!res.headersSent) {
     lingerOnRefusal(req, res);
-    const message = { 'too-large': 'the request body is too large', 'bad-body': 'the request body could not be read', 'bad-request': 'git could not read the request' }[out.outcome] ?? 'the request could not be served';
+    const message =
+      {
+        'too-large': 'the request body is too large',
+        'bad-body': 'the request body could not be read',
+        'bad-request': 'git could not read the request',
+      }[out.outcome] ?? 'the request could not be served';
     sendJson(res, out.status, { error: { code: out.outcome, message } });
     return { type: 'sent' };
   }
@@ -41,13 +47,19 @@ async function serveGit(call: Call, p: GitParams, step: Step): Promise<Reply> {
   return { type: 'sent' };
 }
 
-const perRecord = { none: 'per record: mayAccess (the kind\'s `read`/`write`); an auditor\'s push is refused in gitRoute with its own words' };
+const perRecord = {
+  none: "per record: mayAccess (the kind's `read`/`write`); an auditor's push is refused in gitRoute with its own words",
+};
 
 /** One git route. */
 function gitRouteOf(step: Step, service: GitService) {
   return route({
-    kind: 'git', metric: `git-${step}-${service.slice(4)}`, method: step === 'advertise' ? 'GET' : 'POST',
-    pattern: gitPattern(step, service), need: perRecord, handler: (call, p) => serveGit(call, p, step),
+    kind: 'git',
+    metric: `git-${step}-${service.slice(4)}`,
+    method: step === 'advertise' ? 'GET' : 'POST',
+    pattern: gitPattern(step, service),
+    need: perRecord,
+    handler: (call, p) => serveGit(call, p, step),
   });
 }
 

@@ -10,4 +10,12 @@ import { threadRoutes } from './threads.js';
 import { webRoutes } from './web.js';
 
 /** Every route, in the order the router tries them (their patterns do not overlap). */
-export const routes = [...opsRoutes, ...gitRoutes, ...recordRoutes, ...threadRoutes, ...principalRoutes, ...eventRoutes, ...webRoutes];
+export const routes = [
+  ...opsRoutes,
+  ...gitRoutes,
+  ...recordRoutes,
+  ...threadRoutes,
+  ...principalRoutes,
+  ...eventRoutes,
+  ...webRoutes,
+];

@@ -2,7 +2,12 @@
 // (issue 14), and the allowed signers file.
 
 import {
-  createPrincipalRoute, createTokenRoute, deletePrincipalRoute, listPrincipalsRoute, listTokensRoute, revokeTokenRoute,
+  createPrincipalRoute,
+  createTokenRoute,
+  deletePrincipalRoute,
+  listPrincipalsRoute,
+  listTokensRoute,
+  revokeTokenRoute,
 } from '../api.js';
 import { addKeyRoute, allowedSignersRoute, listKeysRoute, revokeKeyRoute } from '../keysRoute.js';
 import { exact, json, route, type Need, type Pattern } from './route.js';
@@ -35,25 +40,88 @@ const key = named('/api/principals/{name}/keys/{key}', KEY);
 
 const manage: Need = { right: (r) => r.managePrincipals, what: 'manage principals' };
 /** Tokens and keys: an admin's (`managePrincipals`) or the principal's own, known only with the name. */
-const ownOrManaged: Need = { none: 'by name: the principal itself, or one whose kind manages principals (tokenOps, keyOps)' };
+const ownOrManaged: Need = {
+  none: 'by name: the principal itself, or one whose kind manages principals (tokenOps, keyOps)',
+};
 
 /** The principal, token and key routes. */
 export const principalRoutes = [
-  route({ kind: 'principals-list', method: 'GET', pattern: principals, need: manage, handler: async ({ ctx, principal: p }) => json(await listPrincipalsRoute(ctx, p)) }),
-  route({ kind: 'principals-create', method: 'POST', pattern: principals, need: manage, handler: async ({ ctx, req, principal: p }) => json(await createPrincipalRoute(ctx, req, p)) }),
-  route({ kind: 'principals-delete', method: 'DELETE', pattern: principal, need: manage, handler: async ({ ctx, principal: p }, u) => json(await deletePrincipalRoute(ctx, p, u.name)) }),
-  route({ kind: 'tokens-create', method: 'POST', pattern: tokens, need: ownOrManaged, handler: async ({ ctx, req, signedIn }, u) => json(await createTokenRoute(ctx, req, signedIn, u.name)) }),
-  route({ kind: 'tokens-list', method: 'GET', pattern: tokens, need: ownOrManaged, handler: async ({ ctx, principal: p }, u) => json(await listTokensRoute(ctx, p, u.name)) }),
-  route({ kind: 'tokens-revoke', method: 'DELETE', pattern: token, need: ownOrManaged, handler: async ({ ctx, principal: p }, u) => json(await revokeTokenRoute(ctx, p, u.name, u.id)) }),
-  route({ kind: 'keys-create', method: 'POST', pattern: keys, need: ownOrManaged, handler: async ({ ctx, req, principal: p }, u) => json(await addKeyRoute(ctx, req, p, u.name)) }),
-  route({ kind: 'keys-list', method: 'GET', pattern: keys, need: ownOrManaged, handler: async ({ ctx, principal: p }, u) => json(await listKeysRoute(ctx, p, u.name)) }),
-  route({ kind: 'keys-revoke', method: 'DELETE', pattern: key, need: ownOrManaged, handler: async ({ ctx, principal: p }, u) => json(await revokeKeyRoute(ctx, p, u.name, u.id)) }),
   route({
-    kind: 'allowed-signers', method: 'GET', pattern: exact('/api/allowed-signers'),
+    kind: 'principals-list',
+    method: 'GET',
+    pattern: principals,
+    need: manage,
+    handler: async ({ ctx, principal: p }) => json(await listPrincipalsRoute(ctx, p)),
+  }),
+  route({
+    kind: 'principals-create',
+    method: 'POST',
+    pattern: principals,
+    need: manage,
+    handler: async ({ ctx, req, principal: p }) => json(await createPrincipalRoute(ctx, req, p)),
+  }),
+  route({
+    kind: 'principals-delete',
+    method: 'DELETE',
+    pattern: principal,
+    need: manage,
+    handler: async ({ ctx, principal: p }, u) => json(await deletePrincipalRoute(ctx, p, u.name)),
+  }),
+  route({
+    kind: 'tokens-create',
+    method: 'POST',
+    pattern: tokens,
+    need: ownOrManaged,
+    handler: async ({ ctx, req, signedIn }, u) => json(await createTokenRoute(ctx, req, signedIn, u.name)),
+  }),
+  route({
+    kind: 'tokens-list',
+    method: 'GET',
+    pattern: tokens,
+    need: ownOrManaged,
+    handler: async ({ ctx, principal: p }, u) => json(await listTokensRoute(ctx, p, u.name)),
+  }),
+  route({
+    kind: 'tokens-revoke',
+    method: 'DELETE',
+    pattern: token,
+    need: ownOrManaged,
+    handler: async ({ ctx, principal: p }, u) => json(await revokeTokenRoute(ctx, p, u.name, u.id)),
+  }),
+  route({
+    kind: 'keys-create',
+    method: 'POST',
+    pattern: keys,
+    need: ownOrManaged,
+    handler: async ({ ctx, req, principal: p }, u) => json(await addKeyRoute(ctx, req, p, u.name)),
+  }),
+  route({
+    kind: 'keys-list',
+    method: 'GET',
+    pattern: keys,
+    need: ownOrManaged,
+    handler: async ({ ctx, principal: p }, u) => json(await listKeysRoute(ctx, p, u.name)),
+  }),
+  route({
+    kind: 'keys-revoke',
+    method: 'DELETE',
+    pattern: key,
+    need: ownOrManaged,
+    handler: async ({ ctx, principal: p }, u) => json(await revokeKeyRoute(ctx, p, u.name, u.id)),
+  }),
+  route({
+    kind: 'allowed-signers',
+    method: 'GET',
+    pattern: exact('/api/allowed-signers'),
     need: { none: 'any principal that reads some record: a participant once it takes part in one (keysRoute)' },
     async handler({ ctx, principal: p }) {
       const text = await allowedSignersRoute(ctx, p);
-      return { type: 'text', status: 200, text, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) } };
+      return {
+        type: 'text',
+        status: 200,
+        text,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) },
+      };
     },
   }),
 ];

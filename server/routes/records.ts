@@ -21,7 +21,10 @@ const record: Pattern<{ record: RecordId }> = {
 /** The record routes. */
 export const recordRoutes = [
   route({
-    kind: 'records-create', method: 'POST', pattern: records, need: { right: (r) => r.createRecords, what: 'create records' },
+    kind: 'records-create',
+    method: 'POST',
+    pattern: records,
+    need: { right: (r) => r.createRecords, what: 'create records' },
     async handler({ ctx, req, res, principal, entry }) {
       const key = parseIdempotencyKey(req.headers['idempotency-key']);
       if (key === undefined) {
@@ -30,8 +33,9 @@ export const recordRoutes = [
         return json(created);
       }
       const body = await readJson(req, ctx.options.maxRequestBytes);
-      const given = await ctx.idempotency.run(principal.name, key, fingerprint('POST', '/api/records', body),
-        () => createRecordFrom(ctx, principal, body));
+      const given = await ctx.idempotency.run(principal.name, key, fingerprint('POST', '/api/records', body), () =>
+        createRecordFrom(ctx, principal, body),
+      );
       if (given.replayed) res.setHeader('Idempotent-Replayed', 'true');
       const made = (given.body as { coordination_id?: RecordId } | null)?.coordination_id;
       if (made) entry.record = made;
@@ -40,13 +44,18 @@ export const recordRoutes = [
   }),
   route({
     // A participant lists its own records (`listRecords: 'own'`), the handler tells which list.
-    kind: 'records-list', method: 'GET', pattern: records, need: { right: (r) => r.listRecords !== 'none', what: 'list records' },
+    kind: 'records-list',
+    method: 'GET',
+    pattern: records,
+    need: { right: (r) => r.listRecords !== 'none', what: 'list records' },
     handler: async ({ ctx, principal, query }) =>
       json(await listRecordsRoute(ctx, principal, query.get('after') ?? undefined, query.get('limit') ?? undefined)),
   }),
   route({
-    kind: 'record', method: 'GET', pattern: record,
-    need: { none: 'read per record (mayAccess, the kind\'s `read`): no right and no record are the same 404' },
+    kind: 'record',
+    method: 'GET',
+    pattern: record,
+    need: { none: "read per record (mayAccess, the kind's `read`): no right and no record are the same 404" },
     handler: async ({ ctx, principal }, p) => json(await recordSummaryRoute(ctx, principal, p.record)),
   }),
 ];

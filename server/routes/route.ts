@@ -99,12 +99,19 @@ export interface Route<K extends string = string> {
 /** Close a route spec over its parameters. */
 export function route<K extends string, P extends Logged>(spec: RouteSpec<K, P>): Route<K> {
   return {
-    kind: spec.kind, label: spec.metric ?? spec.kind, method: spec.method, pattern: spec.pattern, need: spec.need,
+    kind: spec.kind,
+    label: spec.metric ?? spec.kind,
+    method: spec.method,
+    pattern: spec.pattern,
+    need: spec.need,
     bind(path, query) {
       const params = spec.pattern.match(path, query);
       if (params === null) return null;
       return {
-        logged: { ...(params.record !== undefined ? { record: params.record } : {}), ...(params.service !== undefined ? { service: params.service } : {}) },
+        logged: {
+          ...(params.record !== undefined ? { record: params.record } : {}),
+          ...(params.service !== undefined ? { service: params.service } : {}),
+        },
         run: (call) => spec.handler(call, params),
       };
     },

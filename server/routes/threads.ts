@@ -5,7 +5,13 @@ import { isThreadId, isRecordId, type RecordId, type ThreadId } from '../../core
 import type { Answer } from '../api.js';
 import { readJson } from '../http.js';
 import { fingerprint, parseIdempotencyKey } from '../idempotency.js';
-import { createThreadRoute, listThreadsRoute, postMessageRoute, threadRoute, updateThreadRoute } from '../threadsRoute.js';
+import {
+  createThreadRoute,
+  listThreadsRoute,
+  postMessageRoute,
+  threadRoute,
+  updateThreadRoute,
+} from '../threadsRoute.js';
 import { json, route, type Call, type Pattern, type Reply } from './route.js';
 
 const THREADS = /^\/api\/records\/([0-9a-f-]{36})\/threads(?:\/([0-9A-Za-z.:-]{1,80})(\/messages)?)?$/;
@@ -48,28 +54,48 @@ async function idempotent({ ctx, req, res, principal }: Call, run: (body: unknow
   return json(given);
 }
 
-const perRecord = { none: 'per record: mayAccess (the kind\'s `read`/`write`), then the rules judge the write as that principal' };
+const perRecord = {
+  none: "per record: mayAccess (the kind's `read`/`write`), then the rules judge the write as that principal",
+};
 
 /** The thread routes. */
 export const threadRoutes = [
   route({
-    kind: 'threads-list', method: 'GET', pattern: threads, need: perRecord,
-    handler: async ({ ctx, principal, query }, p) => json(await listThreadsRoute(ctx, principal, p.record, query.get('status') ?? undefined)),
+    kind: 'threads-list',
+    method: 'GET',
+    pattern: threads,
+    need: perRecord,
+    handler: async ({ ctx, principal, query }, p) =>
+      json(await listThreadsRoute(ctx, principal, p.record, query.get('status') ?? undefined)),
   }),
   route({
-    kind: 'threads-create', method: 'POST', pattern: threads, need: perRecord,
+    kind: 'threads-create',
+    method: 'POST',
+    pattern: threads,
+    need: perRecord,
     handler: (call, p) => idempotent(call, (body) => createThreadRoute(call.ctx, call.principal, p.record, body)),
   }),
   route({
-    kind: 'thread', method: 'GET', pattern: oneThread, need: perRecord,
+    kind: 'thread',
+    method: 'GET',
+    pattern: oneThread,
+    need: perRecord,
     handler: async ({ ctx, principal }, p) => json(await threadRoute(ctx, principal, p.record, p.thread)),
   }),
   route({
-    kind: 'thread-update', method: 'PATCH', pattern: oneThread, need: perRecord,
-    handler: (call, p) => idempotent(call, (body) => updateThreadRoute(call.ctx, call.principal, p.record, p.thread, body)),
+    kind: 'thread-update',
+    method: 'PATCH',
+    pattern: oneThread,
+    need: perRecord,
+    handler: (call, p) =>
+      idempotent(call, (body) => updateThreadRoute(call.ctx, call.principal, p.record, p.thread, body)),
   }),
   route({
-    kind: 'messages-create', method: 'POST', pattern: messages, need: perRecord,
-    handler: (call, p) => idempotent(call, (body) => postMessageRoute(call.ctx, call.principal, p.record, p.thread, body)),
+    kind: 'messages-create',
+    method: 'POST',
+    pattern: messages,
+    need: perRecord,
+    handler: (call, p) =>
+      idempotent(call, (body) => postMessageRoute(call.ctx, call.principal, p.record, p.thread, body)),
   }),
 ];

@@ -26,7 +26,14 @@ function owns(path: string): boolean {
 /** The web view's routes. */
 export const webRoutes = [
   route({
-    kind: 'web', method: 'GET', pattern: pages, need: { none: 'read per record, as the JSON summary (mayAccess, the kind\'s `read`)' },
-    handler: async ({ ctx, principal }, p) => ({ type: 'page', status: 200, html: await webRoute(ctx, principal, p.page) }),
+    kind: 'web',
+    method: 'GET',
+    pattern: pages,
+    need: { none: "read per record, as the JSON summary (mayAccess, the kind's `read`)" },
+    handler: async ({ ctx, principal }, p) => ({
+      type: 'page',
+      status: 200,
+      html: await webRoute(ctx, principal, p.page),
+    }),
   }),
 ];

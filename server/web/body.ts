@@ -96,7 +96,10 @@ function destination(href: string): string {
 function safeLinks(children: ElementContent[]): ElementContent[] {
   const out: ElementContent[] = [];
   for (const node of children) {
-    if (node.type !== 'element') { out.push(node); continue; }
+    if (node.type !== 'element') {
+      out.push(node);
+      continue;
+    }
     node.children = safeLinks(node.children);
     const href = node.tagName === 'a' ? node.properties['href'] : undefined;
     if (node.tagName !== 'a') out.push(node);

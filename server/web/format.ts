@@ -67,7 +67,10 @@ export function revealHidden(nodes: ElementContent[]): ElementContent[] {
       out.push(node);
       continue;
     }
-    if (node.type !== 'text' || !FORBIDDEN_CHARS.test(node.value)) { out.push(node); continue; }
+    if (node.type !== 'text' || !FORBIDDEN_CHARS.test(node.value)) {
+      out.push(node);
+      continue;
+    }
     let last = 0;
     for (const m of node.value.matchAll(FORBIDDEN_GLOBAL)) {
       if (m.index > last) out.push({ type: 'text', value: node.value.slice(last, m.index) });

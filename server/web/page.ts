@@ -39,8 +39,10 @@ function footer(context: PageContext): ElementContent[] {
     context.at !== undefined ? [' at ', h('time', { dateTime: context.at }, formatTime(context.at))] : [],
   ].flat();
   return [
-    h('p', 'Read-only view. Messages are never edited or deleted: ' +
-      'an error is fixed by a correction, shown beside it.'),
+    h(
+      'p',
+      'Read-only view. Messages are never edited or deleted: ' + 'an error is fixed by a correction, shown beside it.',
+    ),
     ...(shown.length ? [h('p', [...shown, '.'])] : []),
   ];
 }
@@ -54,10 +56,7 @@ export function renderPage(parts: PageParts): string {
   });
   const body = h('body', [
     h('a', { className: ['skip'], href: '#content' }, 'Skip to content'),
-    h('header', [
-      h('p', PRODUCT),
-      h('nav', { ariaLabel: 'Breadcrumb' }, h('ol', crumbs)),
-    ]),
+    h('header', [h('p', PRODUCT), h('nav', { ariaLabel: 'Breadcrumb' }, h('ol', crumbs))]),
     h('main', { id: 'content' }, parts.main),
     h('footer', footer(parts.context ?? {})),
   ]);

@@ -32,7 +32,9 @@ export interface RecordSummary {
 }
 
 const lifecycleWords: Record<CoordinationStatus['status']['lifecycle_state'], string> = {
-  active: 'Active', suspended: 'Suspended', closed: 'Closed',
+  active: 'Active',
+  suspended: 'Suspended',
+  closed: 'Closed',
 };
 
 function statusFacts(s: CoordinationStatus): Element {
@@ -66,7 +68,11 @@ function threadItem(record: RecordId, t: ThreadSummary): Element {
 
 function threadList(record: RecordId, threads: readonly ThreadSummary[], none: string): Element {
   if (!threads.length) return h('p', none);
-  return h('ol', { className: ['list'] }, [...threads].sort(byActivity).map((t) => threadItem(record, t)));
+  return h(
+    'ol',
+    { className: ['list'] },
+    [...threads].sort(byActivity).map((t) => threadItem(record, t)),
+  );
 }
 
 /** The page of a record: its status, its open and closed threads, and a link to the archived ones. */
@@ -80,9 +86,10 @@ export function renderRecordPage(summary: RecordSummary, context?: PageContext):
     h('section', { ariaLabelledBy: 'threads' }, [
       h('h2', { id: 'threads' }, `Threads (${current.length})`),
       threadList(id, current, 'No open or closed threads.'),
-      h('p', archived
-        ? h('a', { href: webPaths.archived(id) }, `Archived threads (${archived})`)
-        : 'No archived threads.'),
+      h(
+        'p',
+        archived ? h('a', { href: webPaths.archived(id) }, `Archived threads (${archived})`) : 'No archived threads.',
+      ),
     ]),
   ];
   const crumbs = [{ label: 'Record' }];

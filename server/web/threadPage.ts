@@ -32,8 +32,11 @@ export interface ThreadView {
 export function threadTags(status: Ledger['status'], visibility: Ledger['visibility']): Element {
   return h('ul', { className: ['tags'], ariaLabel: 'Thread state' }, [
     h('li', `Status: ${word(status)}`),
-    h('li', visibility.sensitivity === 'standard' ? {} : { className: ['flag'] },
-      `Sensitivity: ${word(visibility.sensitivity)}`),
+    h(
+      'li',
+      visibility.sensitivity === 'standard' ? {} : { className: ['flag'] },
+      `Sensitivity: ${word(visibility.sensitivity)}`,
+    ),
     ...(visibility.restricted ? [h('li', { className: ['flag'] }, 'Restricted')] : []),
   ]);
 }
@@ -44,32 +47,47 @@ const anchor = (m: Message) => `m-${m.id}`;
 function meta(m: Message, target: Message | undefined, corrected: boolean): Element {
   const parts: ElementContent[] = [{ type: 'text', value: `${word(m.type)} · ` }, timeElement(m.timestamp)];
   if (m.corrects !== undefined) {
-    parts.push({ type: 'text', value: ' · ' }, target
-      ? h('a', { href: `#${anchor(target)}` },
-        `corrects ${target.author}'s message of ${formatTime(target.timestamp)}`)
-      : h('span', { className: ['note'] }, `corrects message ${m.corrects}, which is not in this thread`));
+    parts.push(
+      { type: 'text', value: ' · ' },
+      target
+        ? h(
+            'a',
+            { href: `#${anchor(target)}` },
+            `corrects ${target.author}'s message of ${formatTime(target.timestamp)}`,
+          )
+        : h('span', { className: ['note'] }, `corrects message ${m.corrects}, which is not in this thread`),
+    );
   }
   if (corrected) parts.push({ type: 'text', value: ' · ' }, h('span', { className: ['note'] }, 'corrected below'));
   return h('p', { className: ['meta'] }, parts);
 }
 
 /** A message with the corrections of it (and of them) nested under it. */
-function article(
-  m: Message, byId: ReadonlyMap<string, Message>, corrections: ReadonlyMap<string, Message[]>,
-): Element {
+function article(m: Message, byId: ReadonlyMap<string, Message>, corrections: ReadonlyMap<string, Message[]>): Element {
   const below = corrections.get(m.id) ?? [];
   const target = m.corrects !== undefined ? byId.get(m.corrects) : undefined;
-  return h('article', {
-    id: anchor(m),
-    className: ['message', m.type],
-    ariaLabelledBy: `${anchor(m)}-by`,
-  }, [
-    h('h3', { id: `${anchor(m)}-by` }, name(m.author)),
-    meta(m, target, below.length > 0),
-    h('div', { className: ['body'], dir: 'auto' }, renderBody(m.body)),
-    ...(below.length ? [h('ol', { className: ['corrections'], ariaLabel: `Corrections of ${m.author}'s message` },
-      below.map((c) => h('li', article(c, byId, corrections))))] : []),
-  ]);
+  return h(
+    'article',
+    {
+      id: anchor(m),
+      className: ['message', m.type],
+      ariaLabelledBy: `${anchor(m)}-by`,
+    },
+    [
+      h('h3', { id: `${anchor(m)}-by` }, name(m.author)),
+      meta(m, target, below.length > 0),
+      h('div', { className: ['body'], dir: 'auto' }, renderBody(m.body)),
+      ...(below.length
+        ? [
+            h(
+              'ol',
+              { className: ['corrections'], ariaLabel: `Corrections of ${m.author}'s message` },
+              below.map((c) => h('li', article(c, byId, corrections))),
+            ),
+          ]
+        : []),
+    ],
+  );
 }
 
 /** The messages, each correction under what it corrects (a correction of nothing here stays in place). */
@@ -82,7 +100,11 @@ export function messageList(messages: readonly Message[]): Element {
     }
   }
   const top = messages.filter((m) => m.corrects === undefined || !byId.has(m.corrects) || m.corrects === m.id);
-  return h('ol', { className: ['messages'] }, top.map((m) => h('li', article(m, byId, corrections))));
+  return h(
+    'ol',
+    { className: ['messages'] },
+    top.map((m) => h('li', article(m, byId, corrections))),
+  );
 }
 
 /**
@@ -126,7 +148,10 @@ export function renderThreadPage(view: ThreadView, context?: PageContext): strin
     ...(note ? [h('p', { className: ['note'] }, note)] : []),
     h('section', { ariaLabelledBy: 'participants' }, [
       h('h2', { id: 'participants' }, `Participants (${l.participants.length})`),
-      h('ul', l.participants.map((p) => h('li', [name(p.display_name), ` — ${word(p.role)}`]))),
+      h(
+        'ul',
+        l.participants.map((p) => h('li', [name(p.display_name), ` — ${word(p.role)}`])),
+      ),
     ]),
     h('section', { ariaLabelledBy: 'messages' }, [
       h('h2', { id: 'messages' }, `Messages (${rendered.count})`),

@@ -50,8 +50,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     const steps = options.migrations ?? identityMigrations;
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > steps.length) {
-      throw new CannotStart(`${path} has schema version ${version}, newer than this CCR knows (${steps.length})`,
-        { hint: options.newerHint ?? 'run the CCR version that wrote it, or restore the database from a backup' });
+      throw new CannotStart(`${path} has schema version ${version}, newer than this CCR knows (${steps.length})`, {
+        hint: options.newerHint ?? 'run the CCR version that wrote it, or restore the database from a backup',
+      });
     }
     if (version < steps.length && !options.readonly) migrate(db, steps, options.onCreate);
     return db;

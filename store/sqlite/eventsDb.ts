@@ -48,7 +48,7 @@ export function openEventsDb(data: string): EventsDb {
     // cursor gets the new events, not silence.
     onCreate: (d) => {
       created = true;
-      d.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (\'events\', ?)').run(Date.now() * 1000);
+      d.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(Date.now() * 1000);
     },
   });
   return { db, created };

@@ -28,13 +28,18 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   readonly #purge;
   readonly #count;
   constructor(db: Db) {
-    this.#count = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM idempotency_keys WHERE principal = ? AND expires_at > ?');
+    this.#count = db.prepare<[string, number], { n: number }>(
+      'SELECT count(*) AS n FROM idempotency_keys WHERE principal = ? AND expires_at > ?',
+    );
     this.#get = db.prepare<[string, string, number], { fingerprint: string; status: number; body: string }>(
-      'SELECT fingerprint, status, body FROM idempotency_keys WHERE principal = ? AND key = ? AND expires_at > ?');
-    this.#put = db.prepare('INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at, expires_at) '
-      + 'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (principal, key) DO UPDATE SET fingerprint = excluded.fingerprint, '
-      + 'status = excluded.status, body = excluded.body, created_at = excluded.created_at, expires_at = excluded.expires_at '
-      + 'WHERE idempotency_keys.expires_at <= excluded.created_at');
+      'SELECT fingerprint, status, body FROM idempotency_keys WHERE principal = ? AND key = ? AND expires_at > ?',
+    );
+    this.#put = db.prepare(
+      'INSERT INTO idempotency_keys (principal, key, fingerprint, status, body, created_at, expires_at) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (principal, key) DO UPDATE SET fingerprint = excluded.fingerprint, ' +
+        'status = excluded.status, body = excluded.body, created_at = excluded.created_at, expires_at = excluded.expires_at ' +
+        'WHERE idempotency_keys.expires_at <= excluded.created_at',
+    );
     this.#purge = db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?');
   }
 
@@ -49,6 +54,14 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   put(principal: string, key: string, answer: StoredAnswer, now: number, expiresAt: number): void {
     this.#purge.run(now);
-    this.#put.run(principal, key, answer.fingerprint, answer.status, JSON.stringify(answer.body ?? null), now, expiresAt);
+    this.#put.run(
+      principal,
+      key,
+      answer.fingerprint,
+      answer.status,
+      JSON.stringify(answer.body ?? null),
+      now,
+      expiresAt,
+    );
   }
 }

@@ -9,8 +9,19 @@ import { Conflict, Forbidden, InvalidInput, NotFound } from '../../core/errors.j
 import type { ParticipantBinding, PrincipalKind } from '../../core/principal.js';
 import type { Role } from '../../core/vocabulary.js';
 import type {
-  Actor, AuditAction, AuditEntry, IdentityStore, LegacyToken, NewPrincipal, NewSigningKey, NewToken, Page,
-  SigningKey, StoredPrincipal, TokenInfo, TokenMatch,
+  Actor,
+  AuditAction,
+  AuditEntry,
+  IdentityStore,
+  LegacyToken,
+  NewPrincipal,
+  NewSigningKey,
+  NewToken,
+  Page,
+  SigningKey,
+  StoredPrincipal,
+  TokenInfo,
+  TokenMatch,
 } from '../identity.js';
 import type { Db } from './db.js';
 
@@ -87,20 +98,42 @@ function principalOf(r: PrincipalRow): StoredPrincipal {
   if (r.participant_id === null || r.role === null || r.display_name === null) {
     throw new Error(`principal ${r.name}: a participant row without its participant id, role or display name`);
   }
-  return { name: r.name, kind: 'participant', participant_id: r.participant_id, role: r.role as Role,
-    display_name: r.display_name, created_at: r.created_at };
+  return {
+    name: r.name,
+    kind: 'participant',
+    participant_id: r.participant_id,
+    role: r.role as Role,
+    display_name: r.display_name,
+    created_at: r.created_at,
+  };
 }
 function tokenOf(r: TokenRow, pendingUse?: number): TokenInfo {
   const used = Math.max(r.last_used_at ?? 0, pendingUse ?? 0);
-  return { id: r.id, label: r.label, created_at: iso(r.created_at)!, expires_at: iso(r.expires_at),
-    last_used_at: used ? iso(used) : null, legacy: r.legacy_hash !== null };
+  return {
+    id: r.id,
+    label: r.label,
+    created_at: iso(r.created_at)!,
+    expires_at: iso(r.expires_at),
+    last_used_at: used ? iso(used) : null,
+    legacy: r.legacy_hash !== null,
+  };
 }
 function keyOf(r: KeyRow): SigningKey {
-  return { id: r.id, principal: r.principal_name, public_key: r.public_key, fingerprint: r.fingerprint, comment: r.comment,
-    valid_after: r.valid_after, valid_before: r.valid_before, created_at: r.created_at, revoked_at: r.revoked_at };
+  return {
+    id: r.id,
+    principal: r.principal_name,
+    public_key: r.public_key,
+    fingerprint: r.fingerprint,
+    comment: r.comment,
+    valid_after: r.valid_after,
+    valid_before: r.valid_before,
+    created_at: r.created_at,
+    revoked_at: r.revoked_at,
+  };
 }
-const isUnique = (e: unknown) => (e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
-  || (e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+const isUnique = (e: unknown) =>
+  (e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+  (e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 
 /** The identity store of one database; see the IdentityStore interface for each operation. */
 export class SqliteIdentityStore implements IdentityStore, Disposable {
@@ -131,15 +164,20 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
         VALUES (@hash, @id, @principal, @label, @legacy_salt, @legacy_hash, @created_at, @expires_at)`),
       tokens: p('SELECT * FROM tokens WHERE principal = ? ORDER BY created_at, id'),
       deleteToken: p('DELETE FROM tokens WHERE id = ? AND principal = ?'),
-      findToken: p(`SELECT t.id, t.label, t.legacy_hash, t.created_at, t.expires_at, t.last_used_at, p.id AS pid, p.name, p.kind,
+      findToken:
+        p(`SELECT t.id, t.label, t.legacy_hash, t.created_at, t.expires_at, t.last_used_at, p.id AS pid, p.name, p.kind,
         p.participant_id, p.role, p.display_name, p.created_at AS p_created_at
         FROM tokens t JOIN principals p ON p.id = t.principal WHERE t.hash = ?`),
-      legacy: p(`SELECT t.id, t.legacy_salt, t.legacy_hash, t.expires_at FROM tokens t JOIN principals p ON p.id = t.principal
+      legacy:
+        p(`SELECT t.id, t.legacy_salt, t.legacy_hash, t.expires_at FROM tokens t JOIN principals p ON p.id = t.principal
         WHERE p.name = ? AND t.legacy_hash IS NOT NULL`),
-      rehash: p('UPDATE tokens SET hash = ?, legacy_salt = NULL, legacy_hash = NULL WHERE id = ? AND legacy_hash IS NOT NULL'),
+      rehash: p(
+        'UPDATE tokens SET hash = ?, legacy_salt = NULL, legacy_hash = NULL WHERE id = ? AND legacy_hash IS NOT NULL',
+      ),
       tokenOwner: p('SELECT p.name FROM tokens t JOIN principals p ON p.id = t.principal WHERE t.id = ?').pluck(),
       use: p('UPDATE tokens SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?'),
-      insertKey: p(`INSERT INTO signing_keys (id, principal_name, principal, public_key, fingerprint, comment, valid_after,
+      insertKey:
+        p(`INSERT INTO signing_keys (id, principal_name, principal, public_key, fingerprint, comment, valid_after,
         valid_before, created_at) VALUES (@id, @principal_name, @principal, @public_key, @fingerprint, @comment, @valid_after,
         @valid_before, @created_at)`),
       keysOf: p('SELECT * FROM signing_keys WHERE principal_name = ? ORDER BY created_at, id'),
@@ -169,10 +207,16 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   #insertPrincipal(p: NewPrincipal, createdAt: string): number {
     const participant = p.kind === 'participant' ? p : null;
     try {
-      return Number(this.#q.insertPrincipal.run({
-        name: p.name, kind: p.kind, participant_id: participant?.participant_id ?? null, role: participant?.role ?? null,
-        display_name: participant?.display_name ?? null, created_at: createdAt,
-      }).lastInsertRowid);
+      return Number(
+        this.#q.insertPrincipal.run({
+          name: p.name,
+          kind: p.kind,
+          participant_id: participant?.participant_id ?? null,
+          role: participant?.role ?? null,
+          display_name: participant?.display_name ?? null,
+          created_at: createdAt,
+        }).lastInsertRowid,
+      );
     } catch (e) {
       if (isUnique(e)) throw new Conflict(`a principal named ${p.name} exists`);
       throw e;
@@ -184,8 +228,13 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
     const legacy = 'legacySalt' in t ? t : null;
     try {
       this.#q.insertToken.run({
-        hash: legacy ? Buffer.from(`legacy:${id}`) : hashKey((t as NewToken).hash), id, principal, label: t.label ?? null,
-        legacy_salt: legacy?.legacySalt ?? null, legacy_hash: legacy?.legacyHash ?? null, created_at: now,
+        hash: legacy ? Buffer.from(`legacy:${id}`) : hashKey((t as NewToken).hash),
+        id,
+        principal,
+        label: t.label ?? null,
+        legacy_salt: legacy?.legacySalt ?? null,
+        legacy_hash: legacy?.legacyHash ?? null,
+        created_at: now,
         expires_at: legacy ? null : ((t as NewToken).expiresAt ?? null),
       });
     } catch (e) {
@@ -210,27 +259,43 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
     return this.#q.count.get(kind) as number;
   }
 
-  async createPrincipal(p: NewPrincipal, token: NewToken | null, by: Actor, implicit = false)
-    : Promise<{ tokenId: string | null }> {
+  async createPrincipal(
+    p: NewPrincipal,
+    token: NewToken | null,
+    by: Actor,
+    implicit = false,
+  ): Promise<{ tokenId: string | null }> {
     // The allowed signers file names the site key `ccr-server`; a principal of that name could pass
     // its commits for the server's. Refused here, so no way of creating principals can skip it.
-    if (p.name === 'ccr-server') throw new InvalidInput('expected another name: ccr-server names the site key in the allowed signers');
-    return this.#db.transaction(() => {
-      const now = Date.now();
-      if (p.kind === 'participant') {
-        if (implicit && this.#q.removed.get(p.name, p.participant_id) !== undefined) {
-          throw new Forbidden(`participant ${p.name} (or ${p.participant_id}) was removed by an admin; `
-            + 'only an admin creates it again');
+    if (p.name === 'ccr-server')
+      throw new InvalidInput('expected another name: ccr-server names the site key in the allowed signers');
+    return this.#db
+      .transaction(() => {
+        const now = Date.now();
+        if (p.kind === 'participant') {
+          if (implicit && this.#q.removed.get(p.name, p.participant_id) !== undefined) {
+            throw new Forbidden(
+              `participant ${p.name} (or ${p.participant_id}) was removed by an admin; ` +
+                'only an admin creates it again',
+            );
+          }
+          this.#q.forget.run(p.name, p.participant_id);
         }
-        this.#q.forget.run(p.name, p.participant_id);
-      }
-      const id = this.#insertPrincipal(p, new Date(now).toISOString());
-      this.#audit(by, 'principal-created', p.name, { kind: p.kind, participant_id: p.kind === 'participant' ? p.participant_id : null });
-      if (!token) return { tokenId: null };
-      const tokenId = this.#insertToken(id, token, now);
-      this.#audit(by, 'token-created', p.name, { token: tokenId, label: token.label ?? null, expires_at: iso(token.expiresAt ?? null) });
-      return { tokenId };
-    }).immediate();
+        const id = this.#insertPrincipal(p, new Date(now).toISOString());
+        this.#audit(by, 'principal-created', p.name, {
+          kind: p.kind,
+          participant_id: p.kind === 'participant' ? p.participant_id : null,
+        });
+        if (!token) return { tokenId: null };
+        const tokenId = this.#insertToken(id, token, now);
+        this.#audit(by, 'token-created', p.name, {
+          token: tokenId,
+          label: token.label ?? null,
+          expires_at: iso(token.expiresAt ?? null),
+        });
+        return { tokenId };
+      })
+      .immediate();
   }
 
   /**
@@ -261,31 +326,35 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   }
 
   #importNow(list: Iterable<ImportedPrincipal>, by: Actor, action: AuditAction, skipExisting: boolean): number {
-    return this.#db.transaction(() => {
-      const now = Date.now();
-      let n = 0;
-      for (const entry of list) {
-        if (skipExisting && this.#q.principal.get(entry.principal.name)) continue;
-        const id = this.#insertPrincipal(entry.principal, entry.created_at);
-        if (entry.token) this.#insertToken(id, entry.token, now);
-        n++;
-      }
-      if (n > 0) this.#audit(by, action, '*', { count: n });
-      return n;
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        const now = Date.now();
+        let n = 0;
+        for (const entry of list) {
+          if (skipExisting && this.#q.principal.get(entry.principal.name)) continue;
+          const id = this.#insertPrincipal(entry.principal, entry.created_at);
+          if (entry.token) this.#insertToken(id, entry.token, now);
+          n++;
+        }
+        if (n > 0) this.#audit(by, action, '*', { count: n });
+        return n;
+      })
+      .immediate();
   }
 
   async removePrincipal(name: string, by: Actor): Promise<void> {
-    this.#db.transaction(() => {
-      const row = this.#row(name);
-      if (row.kind === 'admin' && (this.#q.count.get('admin') as number) === 1) {
-        throw new Conflict('the last admin principal cannot be deleted');
-      }
-      const revoked = this.#q.revokeKeysOf.run(Math.floor(Date.now() / 1000), row.id).changes;
-      this.#q.deletePrincipal.run(row.id);
-      if (row.kind === 'participant') this.#q.remember.run(row.name, row.participant_id, new Date().toISOString());
-      this.#audit(by, 'principal-removed', name, { kind: row.kind, keys_revoked: revoked });
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        const row = this.#row(name);
+        if (row.kind === 'admin' && (this.#q.count.get('admin') as number) === 1) {
+          throw new Conflict('the last admin principal cannot be deleted');
+        }
+        const revoked = this.#q.revokeKeysOf.run(Math.floor(Date.now() / 1000), row.id).changes;
+        this.#q.deletePrincipal.run(row.id);
+        if (row.kind === 'participant') this.#q.remember.run(row.name, row.participant_id, new Date().toISOString());
+        this.#audit(by, 'principal-removed', name, { kind: row.kind, keys_revoked: revoked });
+      })
+      .immediate();
   }
 
   async bindings(participantId: string): Promise<ParticipantBinding[]> {
@@ -294,18 +363,31 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
 
   /** The bindings of a participant id, synchronously (core's BindingLookup, in a validator thread). */
   bindingsNow(participantId: string): ParticipantBinding[] {
-    return (this.#q.bindings.all(participantId) as Array<{ name: string; role: Role; display_name: string }>)
-      .map((r) => ({ name: r.name, role: r.role, displayName: r.display_name }));
+    return (this.#q.bindings.all(participantId) as Array<{ name: string; role: Role; display_name: string }>).map(
+      (r) => ({ name: r.name, role: r.role, displayName: r.display_name }),
+    );
   }
 
   async addToken(name: string, token: NewToken, by: Actor): Promise<TokenInfo> {
-    return this.#db.transaction(() => {
-      const now = Date.now();
-      const id = this.#insertToken(this.#row(name).id, token, now);
-      this.#audit(by, 'token-created', name, { token: id, label: token.label ?? null, expires_at: iso(token.expiresAt ?? null) });
-      return tokenOf({ id, label: token.label ?? null, legacy_hash: null, created_at: now, expires_at: token.expiresAt ?? null,
-        last_used_at: null });
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        const now = Date.now();
+        const id = this.#insertToken(this.#row(name).id, token, now);
+        this.#audit(by, 'token-created', name, {
+          token: id,
+          label: token.label ?? null,
+          expires_at: iso(token.expiresAt ?? null),
+        });
+        return tokenOf({
+          id,
+          label: token.label ?? null,
+          legacy_hash: null,
+          created_at: now,
+          expires_at: token.expiresAt ?? null,
+          last_used_at: null,
+        });
+      })
+      .immediate();
   }
 
   async tokens(name: string): Promise<TokenInfo[]> {
@@ -313,31 +395,45 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   }
 
   async revokeToken(name: string, id: string, by: Actor): Promise<void> {
-    this.#db.transaction(() => {
-      const row = this.#row(name);
-      if (this.#q.deleteToken.run(id, row.id).changes === 0) throw new NotFound(`${name} has no token ${id}`);
-      this.#pending.delete(id);
-      this.#audit(by, 'token-revoked', name, { token: id });
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        const row = this.#row(name);
+        if (this.#q.deleteToken.run(id, row.id).changes === 0) throw new NotFound(`${name} has no token ${id}`);
+        this.#pending.delete(id);
+        this.#audit(by, 'token-revoked', name, { token: id });
+      })
+      .immediate();
   }
 
   async findToken(hash: string): Promise<TokenMatch | null> {
-    const r = this.#q.findToken.get(hashKey(hash)) as (TokenRow & PrincipalRow & { pid: number; p_created_at: string }) | undefined;
+    const r = this.#q.findToken.get(hashKey(hash)) as
+      (TokenRow & PrincipalRow & { pid: number; p_created_at: string }) | undefined;
     if (!r) return null;
-    return { token: tokenOf(r, this.#pending.get(r.id)), expiresAtMs: r.expires_at,
-      principal: principalOf({ ...r, id: r.pid, created_at: r.p_created_at }) };
+    return {
+      token: tokenOf(r, this.#pending.get(r.id)),
+      expiresAtMs: r.expires_at,
+      principal: principalOf({ ...r, id: r.pid, created_at: r.p_created_at }),
+    };
   }
 
   async legacyTokens(name: string): Promise<LegacyToken[]> {
-    return (this.#q.legacy.all(name) as Array<{ id: string; legacy_salt: string; legacy_hash: string; expires_at: number | null }>)
-      .map((r) => ({ id: r.id, salt: r.legacy_salt, hash: r.legacy_hash, expiresAtMs: r.expires_at }));
+    return (
+      this.#q.legacy.all(name) as Array<{
+        id: string;
+        legacy_salt: string;
+        legacy_hash: string;
+        expires_at: number | null;
+      }>
+    ).map((r) => ({ id: r.id, salt: r.legacy_salt, hash: r.legacy_hash, expiresAtMs: r.expires_at }));
   }
 
   async rehashToken(id: string, hash: string): Promise<void> {
-    this.#db.transaction(() => {
-      if (this.#q.rehash.run(hashKey(hash), id).changes === 0) return; // rehashed meanwhile, or revoked
-      this.#audit({ actor: 'server' }, 'token-rehashed', this.#q.tokenOwner.get(id) as string, { token: id });
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        if (this.#q.rehash.run(hashKey(hash), id).changes === 0) return; // rehashed meanwhile, or revoked
+        this.#audit({ actor: 'server' }, 'token-rehashed', this.#q.tokenOwner.get(id) as string, { token: id });
+      })
+      .immediate();
   }
 
   async hasKeyedTokens(): Promise<boolean> {
@@ -381,9 +477,11 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
     // every request behind it, for a write that promises nothing more.
     this.#db.pragma('synchronous = NORMAL');
     try {
-      this.#db.transaction(() => {
-        for (const [id, at] of batch) this.#q.use.run(at, id);
-      }).immediate();
+      this.#db
+        .transaction(() => {
+          for (const [id, at] of batch) this.#q.use.run(at, id);
+        })
+        .immediate();
     } finally {
       this.#db.pragma('synchronous = FULL');
     }
@@ -401,23 +499,40 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   }
 
   async addKey(name: string, key: NewSigningKey, by: Actor): Promise<SigningKey> {
-    return this.#db.transaction(() => {
-      const owner = this.#row(name);
-      const row: KeyRow = { id: newId('key'), principal_name: name, public_key: key.public_key, fingerprint: key.fingerprint,
-        comment: key.comment ?? null, valid_after: key.valid_after ?? null, valid_before: key.valid_before ?? null,
-        created_at: new Date().toISOString(), revoked_at: null };
-      try {
-        this.#q.insertKey.run({ ...row, principal: owner.id });
-      } catch (e) {
-        if (!isUnique(e)) throw e;
-        const holder = (this.#q.keyByFingerprint.get(key.fingerprint) as KeyRow).principal_name;
-        throw new Conflict(holder === name ? `${name} has registered key ${key.fingerprint} already`
-          : `key ${key.fingerprint} is registered to another principal`);
-      }
-      this.#audit(by, 'key-added', name, { key: row.id, fingerprint: row.fingerprint, valid_after: row.valid_after,
-        valid_before: row.valid_before });
-      return keyOf(row);
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        const owner = this.#row(name);
+        const row: KeyRow = {
+          id: newId('key'),
+          principal_name: name,
+          public_key: key.public_key,
+          fingerprint: key.fingerprint,
+          comment: key.comment ?? null,
+          valid_after: key.valid_after ?? null,
+          valid_before: key.valid_before ?? null,
+          created_at: new Date().toISOString(),
+          revoked_at: null,
+        };
+        try {
+          this.#q.insertKey.run({ ...row, principal: owner.id });
+        } catch (e) {
+          if (!isUnique(e)) throw e;
+          const holder = (this.#q.keyByFingerprint.get(key.fingerprint) as KeyRow).principal_name;
+          throw new Conflict(
+            holder === name
+              ? `${name} has registered key ${key.fingerprint} already`
+              : `key ${key.fingerprint} is registered to another principal`,
+          );
+        }
+        this.#audit(by, 'key-added', name, {
+          key: row.id,
+          fingerprint: row.fingerprint,
+          valid_after: row.valid_after,
+          valid_before: row.valid_before,
+        });
+        return keyOf(row);
+      })
+      .immediate();
   }
 
   async keys(name?: string): Promise<SigningKey[]> {
@@ -435,19 +550,23 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   }
 
   async revokeKey(name: string, id: string, at: number, by: Actor): Promise<SigningKey> {
-    return this.#db.transaction(() => {
-      const row = this.#q.keyById.get(id) as KeyRow | undefined;
-      if (!row || row.principal_name !== name) throw new NotFound(`${name} has no key ${id}`);
-      if (row.revoked_at !== null) throw new Conflict(`key ${id} was revoked at ${new Date(row.revoked_at * 1000).toISOString()}`);
-      this.#q.revokeKey.run(at, id);
-      this.#audit(by, 'key-revoked', name, { key: id, fingerprint: row.fingerprint, revoked_at: at });
-      return keyOf({ ...row, revoked_at: at });
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        const row = this.#q.keyById.get(id) as KeyRow | undefined;
+        if (!row || row.principal_name !== name) throw new NotFound(`${name} has no key ${id}`);
+        if (row.revoked_at !== null)
+          throw new Conflict(`key ${id} was revoked at ${new Date(row.revoked_at * 1000).toISOString()}`);
+        this.#q.revokeKey.run(at, id);
+        this.#audit(by, 'key-revoked', name, { key: id, fingerprint: row.fingerprint, revoked_at: at });
+        return keyOf({ ...row, revoked_at: at });
+      })
+      .immediate();
   }
 
   async audit(afterSeq: number, limit: number): Promise<AuditEntry[]> {
-    return (this.#q.auditSince.all(afterSeq, limit) as Array<Omit<AuditEntry, 'detail'> & { detail: string }>)
-      .map((r) => ({ ...r, detail: JSON.parse(r.detail) as AuditEntry['detail'] }));
+    return (this.#q.auditSince.all(afterSeq, limit) as Array<Omit<AuditEntry, 'detail'> & { detail: string }>).map(
+      (r) => ({ ...r, detail: JSON.parse(r.detail) as AuditEntry['detail'] }),
+    );
   }
 
   async auditForwarded(): Promise<number> {

@@ -31,11 +31,15 @@ export interface MigrationOutcome {
 }
 
 function imported(p: JsonPrincipal): ImportedPrincipal {
-  const principal = p.kind === 'participant'
-    ? { name: p.name, kind: p.kind, participant_id: p.participant_id!, role: p.role!, display_name: p.display_name! }
-    : { name: p.name, kind: p.kind };
-  const token = p.token_hash ? { hash: p.token_hash, label: 'migrated' }
-    : p.salt && p.hash ? { legacySalt: p.salt, legacyHash: p.hash, label: 'migrated' } : undefined;
+  const principal =
+    p.kind === 'participant'
+      ? { name: p.name, kind: p.kind, participant_id: p.participant_id!, role: p.role!, display_name: p.display_name! }
+      : { name: p.name, kind: p.kind };
+  const token = p.token_hash
+    ? { hash: p.token_hash, label: 'migrated' }
+    : p.salt && p.hash
+      ? { legacySalt: p.salt, legacyHash: p.hash, label: 'migrated' }
+      : undefined;
   return { principal, created_at: p.created_at, ...(token ? { token } : {}) };
 }
 
@@ -43,7 +47,11 @@ function imported(p: JsonPrincipal): ImportedPrincipal {
  * Move `<data>/principals.json` into the store, when there is one. A file that cannot be read or
  * holds an entry of another shape stops the start (CannotStart): nothing is guessed or dropped.
  */
-export async function migratePrincipalsJson(path: string, store: SqliteIdentityStore, by: Actor): Promise<MigrationOutcome> {
+export async function migratePrincipalsJson(
+  path: string,
+  store: SqliteIdentityStore,
+  by: Actor,
+): Promise<MigrationOutcome> {
   let text: string;
   try {
     text = await fs.readFile(path, 'utf8');
@@ -55,12 +63,16 @@ export async function migratePrincipalsJson(path: string, store: SqliteIdentityS
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new CannotStart(`${path} is not JSON (${(e as Error).message}); its principals cannot be moved into the database`,
-      { hint: `restore ${path} from a backup, then start again` });
+    throw new CannotStart(
+      `${path} is not JSON (${(e as Error).message}); its principals cannot be moved into the database`,
+      { hint: `restore ${path} from a backup, then start again` },
+    );
   }
   if (!validate(parsed)) {
-    throw new CannotStart(`${path} cannot be moved into the database: ${describeSchemaErrors(validate.errors).join('; ')}`,
-      { hint: `correct or restore ${path}, then start again` });
+    throw new CannotStart(
+      `${path} cannot be moved into the database: ${describeSchemaErrors(validate.errors).join('; ')}`,
+      { hint: `correct or restore ${path}, then start again` },
+    );
   }
   const count = store.importMissing(parsed.principals.map(imported), by);
   const keptAs = await keep(path);

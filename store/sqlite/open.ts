@@ -26,15 +26,25 @@ export interface IdentityStores {
  * Open `<data>/identity.sqlite` (creating and migrating it) and move `<data>/principals.json`
  * into it when one is there. `by` names who opens it in the audit trail (`server`, `cli:<user>`).
  */
-export async function openIdentityStores(data: string, by: Actor,
-  options: OpenOptions & { batching?: UseBatching } = {}): Promise<IdentityStores> {
+export async function openIdentityStores(
+  data: string,
+  by: Actor,
+  options: OpenOptions & { batching?: UseBatching } = {},
+): Promise<IdentityStores> {
   const db = openDatabase(join(data, DB_FILE), options);
   const identity = new SqliteIdentityStore(db, options.batching);
   try {
     const migration = options.readonly
       ? { imported: 0, keptAs: null }
       : await migratePrincipalsJson(join(data, 'principals.json'), identity, by);
-    return { db, identity, records: new SqliteRecordIndex(db), idempotency: new SqliteIdempotencyStore(db), migration, close: () => identity.close() };
+    return {
+      db,
+      identity,
+      records: new SqliteRecordIndex(db),
+      idempotency: new SqliteIdempotencyStore(db),
+      migration,
+      close: () => identity.close(),
+    };
   } catch (e) {
     await identity.close();
     throw e;

@@ -15,13 +15,17 @@ export class SqliteRecordIndex implements RecordIndex {
     const p = (sql: string) => db.prepare(sql);
     this.#q = {
       head: p('SELECT head FROM record_heads WHERE record = ?').pluck(),
-      setHead: p('INSERT INTO record_heads (record, head) VALUES (?, ?) ON CONFLICT (record) DO UPDATE SET head = excluded.head'),
+      setHead: p(
+        'INSERT INTO record_heads (record, head) VALUES (?, ?) ON CONFLICT (record) DO UPDATE SET head = excluded.head',
+      ),
       participants: p('SELECT participant_id FROM record_participants WHERE record = ?').pluck(),
       add: p('INSERT OR IGNORE INTO record_participants (participant_id, record) VALUES (?, ?)'),
       remove: p('DELETE FROM record_participants WHERE participant_id = ? AND record = ?'),
       forgetAll: p('DELETE FROM record_participants WHERE record = ?'),
       forgetHead: p('DELETE FROM record_heads WHERE record = ?'),
-      recordsOf: p('SELECT record FROM record_participants WHERE participant_id = ? AND record > ? ORDER BY record LIMIT ?').pluck(),
+      recordsOf: p(
+        'SELECT record FROM record_participants WHERE participant_id = ? AND record > ? ORDER BY record LIMIT ?',
+      ).pluck(),
       complete: p("SELECT value FROM meta WHERE key = 'record_index_complete'").pluck(),
       markComplete: p("INSERT OR REPLACE INTO meta (key, value) VALUES ('record_index_complete', ?)"),
       indexed: p('SELECT record, head FROM record_heads WHERE record > ? ORDER BY record LIMIT ?'),
@@ -96,14 +100,16 @@ export class SqliteRecordIndex implements RecordIndex {
   }
 
   #bulkLoad(rows: Iterable<{ record: string; head: string; participants: readonly string[] }>): number {
-    return this.#db.transaction(() => {
-      let n = 0;
-      for (const r of rows) {
-        for (const id of r.participants) this.#q.add.run(id, r.record);
-        this.#q.setHead.run(r.record, r.head);
-        n++;
-      }
-      return n;
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        let n = 0;
+        for (const r of rows) {
+          for (const id of r.participants) this.#q.add.run(id, r.record);
+          this.#q.setHead.run(r.record, r.head);
+          n++;
+        }
+        return n;
+      })
+      .immediate();
   }
 }

@@ -20,20 +20,31 @@ t.test('ccr and the service sign with the configured key; a server requiring sig
   const home = tempDir(t);
   const key = keygen(home, keygenKinds[0]);
   const other = keygen(home, keygenKinds[0]);
-  const r = await s.api('POST', '/api/principals/jane/keys', cast.jane, { public_key: key.line, proof: keyProof(home, key, 'jane') });
+  const r = await s.api('POST', '/api/principals/jane/keys', cast.jane, {
+    public_key: key.line,
+    proof: keyProof(home, key, 'jane'),
+  });
   t.equal(r.status, 201);
   // Under the policy the API writes no message (its commits would be the server's): a thread without one.
   const rec = await s.record({ participants: [jane, tom] });
   const env = { CCR_USER: cast.jane.name, CCR_TOKEN: cast.jane.token, CCR_CONFIG: `${home}/jane.json` };
   const run = (args: string[], cwd = home) => ccr(args, { cwd, env });
-  for (const [k, v] of [['participant-id', jane.participant_id], ['display-name', jane.display_name], ['role', jane.role], ['care-location', place]]) {
+  for (const [k, v] of [
+    ['participant-id', jane.participant_id],
+    ['display-name', jane.display_name],
+    ['role', jane.role],
+    ['care-location', place],
+  ]) {
     t.equal((await run(['config', 'set', k!, v!])).status, 0);
   }
   t.equal((await run(['clone', s.url, rec.id, 'wc'])).status, 0);
   const wc = `${home}/wc`;
   const allowed = `${home}/allowed`;
   writeFileSync(allowed, (await s.api('GET', '/api/allowed-signers', s.admin)).body as string);
-  const verify = (oid = 'HEAD') => gitRun(wc, ['-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'verify-commit', oid], { env: testGitEnv({ TZ: 'UTC' }) });
+  const verify = (oid = 'HEAD') =>
+    gitRun(wc, ['-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'verify-commit', oid], {
+      env: testGitEnv({ TZ: 'UTC' }),
+    });
   const push = async () => {
     const p = await gitRun(wc, ['push', '-q', s.gitUrl(rec.id, cast.jane), 'HEAD:main']);
     return { status: p.status, remote: p.stderr };
@@ -53,7 +64,17 @@ t.test('ccr and the service sign with the configured key; a server requiring sig
   t.equal(added.status, 0, added.stderr);
   t.match(await gitOk(wc, ['cat-file', 'commit', 'HEAD']), /^gpgsig -----BEGIN SSH SIGNATURE-----$/m);
   t.equal((await verify()).status, 0, 'git verify-commit accepts it');
-  const created = await run(['thread', 'create', '--participant', `${tom.participant_id}:clinician:${tom.display_name}`, '-m', 'A new thread, signed.'], wc);
+  const created = await run(
+    [
+      'thread',
+      'create',
+      '--participant',
+      `${tom.participant_id}:clinician:${tom.display_name}`,
+      '-m',
+      'A new thread, signed.',
+    ],
+    wc,
+  );
   t.equal(created.status, 0, created.stderr);
   t.equal((await verify()).status, 0, 'the thread commit too');
   const pushed = await push();

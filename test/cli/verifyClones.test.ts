@@ -28,13 +28,27 @@ const day = (d: number, h = 9) => Math.floor(Date.UTC(2026, 0, d, h) / 1000);
 const at = (d: number) => `2026-01-${String(d).padStart(2, '0')}T09:00:00.000Z` as never;
 
 /** The record's first two commits, then one commit per snapshot, each on the previous one. */
-function chain(recordId: RecordId, root: string | null, more: Array<{ snapshot: Snapshot; message?: string }>): ImportCommit[] {
+function chain(
+  recordId: RecordId,
+  root: string | null,
+  more: Array<{ snapshot: Snapshot; message?: string }>,
+): ImportCommit[] {
   const record = recordSnapshot(recordId);
-  const first: ImportCommit[] = root ? [] : [{ snapshot: record, parents: [], message: commitMessage.record, time: day(11, 14) }];
+  const first: ImportCommit[] = root
+    ? []
+    : [{ snapshot: record, parents: [], message: commitMessage.record, time: day(11, 14) }];
   const parents = [root ?? ':1'];
-  const thread: ImportCommit = { snapshot: threadSnapshot(record), parents, message: commitMessage.thread, time: BASE_TIME / 1000 };
+  const thread: ImportCommit = {
+    snapshot: threadSnapshot(record),
+    parents,
+    message: commitMessage.thread,
+    time: BASE_TIME / 1000,
+  };
   const rest = more.map((c, i): ImportCommit => ({
-    snapshot: c.snapshot, parents: [`:${first.length + i + 1}`], message: c.message ?? commitMessage.message, time: day(12 + i),
+    snapshot: c.snapshot,
+    parents: [`:${first.length + i + 1}`],
+    message: c.message ?? commitMessage.message,
+    time: day(12 + i),
   }));
   return [...first, thread, ...rest];
 }
@@ -53,29 +67,43 @@ const m3 = append(thread, msg({ timestamp: at(12) }));
 const edited = m3.edit(MESSAGES, (text) => text.replace('shortness of breath', 'no complaints'));
 const m5 = append(edited, msg({ timestamp: at(14) }));
 
-t.test('a mirror clone whose replace ref stands in a clean history for an edited one: the stored history is judged', async (t) => {
-  // main: record, thread, message, an edit of an earlier message, message. The stand-in: record, thread, one clean message.
-  const clean = append(thread, msg({ timestamp: at(14) }));
-  const standInCommit = { snapshot: clean, parents: [':2'], message: commitMessage.message, time: day(14) };
-  const { repo, shas } = await bare(t, [...chain(RECORD, null, [{ snapshot: m3 }, { snapshot: edited }, { snapshot: m5 }]), standInCommit]);
-  const [, , , edit, tip, standIn] = shas;
-  await gitOk(repo, ['--git-dir', repo, 'update-ref', 'refs/heads/main', tip!]);
-  await gitOk(repo, ['--git-dir', repo, 'replace', tip!, standIn!], { env: plainGitEnv() });
-  const mirror = `${tempDir(t)}/mirror.git`;
-  await gitOk('/', ['clone', '-q', '--mirror', repo, mirror], { env: plainGitEnv() });
-  t.match(await gitOk(mirror, ['--git-dir', mirror, 'for-each-ref', 'refs/replace']), tip!, 'the mirror carries the replace ref');
-  const plainCount = (gitdir: string) => gitOk(gitdir, ['--git-dir', gitdir, 'rev-list', '--count', 'main'], { env: plainGitEnv() });
-  t.equal((await plainCount(mirror)).trim(), '3', 'plain git shows the clean stand-in');
+t.test(
+  'a mirror clone whose replace ref stands in a clean history for an edited one: the stored history is judged',
+  async (t) => {
+    // main: record, thread, message, an edit of an earlier message, message. The stand-in: record, thread, one clean message.
+    const clean = append(thread, msg({ timestamp: at(14) }));
+    const standInCommit = { snapshot: clean, parents: [':2'], message: commitMessage.message, time: day(14) };
+    const { repo, shas } = await bare(t, [
+      ...chain(RECORD, null, [{ snapshot: m3 }, { snapshot: edited }, { snapshot: m5 }]),
+      standInCommit,
+    ]);
+    const [, , , edit, tip, standIn] = shas;
+    await gitOk(repo, ['--git-dir', repo, 'update-ref', 'refs/heads/main', tip!]);
+    await gitOk(repo, ['--git-dir', repo, 'replace', tip!, standIn!], { env: plainGitEnv() });
+    const mirror = `${tempDir(t)}/mirror.git`;
+    await gitOk('/', ['clone', '-q', '--mirror', repo, mirror], { env: plainGitEnv() });
+    t.match(
+      await gitOk(mirror, ['--git-dir', mirror, 'for-each-ref', 'refs/replace']),
+      tip!,
+      'the mirror carries the replace ref',
+    );
+    const plainCount = (gitdir: string) =>
+      gitOk(gitdir, ['--git-dir', gitdir, 'rev-list', '--count', 'main'], { env: plainGitEnv() });
+    t.equal((await plainCount(mirror)).trim(), '3', 'plain git shows the clean stand-in');
 
-  const r = await ccr(['verify', mirror]);
-  t.equal(r.status, 1, 'exit status 1');
-  t.match(r.stdout, new RegExp(`^${edit} ccr/append-only `, 'm'), 'the edit is found');
-  t.match(r.stdout, /FAILED: \d+ violations? in 1 of 5 commits/, 'all five stored commits are judged');
-});
+    const r = await ccr(['verify', mirror]);
+    t.equal(r.status, 1, 'exit status 1');
+    t.match(r.stdout, new RegExp(`^${edit} ccr/append-only `, 'm'), 'the edit is found');
+    t.match(r.stdout, /FAILED: \d+ violations? in 1 of 5 commits/, 'all five stored commits are judged');
+  },
+);
 
 t.test('grafts that hide a bad commit are ignored', async (t) => {
   const bad = { snapshot: m3, message: 'coordination:update Added message to thread\n\nCare-Location: Ward 7\n' };
-  const { repo, shas } = await bare(t, chain(RECORD, null, [bad, { snapshot: append(m3, msg({ timestamp: at(13) })) }]));
+  const { repo, shas } = await bare(
+    t,
+    chain(RECORD, null, [bad, { snapshot: append(m3, msg({ timestamp: at(13) })) }]),
+  );
   const [, threadCommit, hidden, tip] = shas;
   await import('node:fs').then((fs) => fs.writeFileSync(`${repo}/info/grafts`, `${tip} ${threadCommit}\n`));
   const plain = await gitOk(repo, ['--git-dir', repo, 'rev-list', '--count', 'main'], { env: plainGitEnv() });
@@ -96,11 +124,26 @@ t.test('a shallow clone: what is there is judged, what is not is said, exit stat
   const r = await ccr(['verify', shallow]);
   t.equal(r.status, 3, 'exit status 3');
   t.notMatch(r.stderr, /^\s+at .*:\d+:\d+\)?$/m, 'no stack trace');
-  t.match(r.stdout, /^INCOMPLETE: 1 of 2 commits of record 7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88 judged here keep every rule/m);
-  t.match(r.stdout, new RegExp(`not verifiable here: this is a shallow clone: the history before ${boundary.slice(0, 12)} is not in it`));
+  t.match(
+    r.stdout,
+    /^INCOMPLETE: 1 of 2 commits of record 7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88 judged here keep every rule/m,
+  );
+  t.match(
+    r.stdout,
+    new RegExp(
+      `not verifiable here: this is a shallow clone: the history before ${boundary.slice(0, 12)} is not in it`,
+    ),
+  );
   t.match(r.stdout, new RegExp(`commit ${boundary} was not judged: it needs object [0-9a-f]{40}`));
   const json = JSON.parse((await ccr(['verify', shallow, '--json'])).stdout);
-  t.match(json, { ok: true, complete: false, commits: 2, judged: 1, shallow: [boundary], unjudged: [{ commit: boundary }] });
+  t.match(json, {
+    ok: true,
+    complete: false,
+    commits: 2,
+    judged: 1,
+    shallow: [boundary],
+    unjudged: [{ commit: boundary }],
+  });
 });
 
 t.test('a shallow clone whose visible part breaks a rule fails with exit status 1', async (t) => {
@@ -116,49 +159,67 @@ t.test('a shallow clone whose visible part breaks a rule fails with exit status 
   t.match(r.stdout, /not verifiable here: this is a shallow clone/);
 });
 
-t.test('a partial clone whose server is gone: verified offline as far as it goes, no connection attempted', async (t) => {
-  const s = await testServer(t);
-  const { id } = await s.record();
-  const work = tempDir(t);
-  await gitOk(work, ['init', '-q']);
-  await gitOk(work, ['fetch', '-q', s.gitUrl(id, s.admin), 'main']);
-  const root = (await gitOk(work, ['rev-parse', 'FETCH_HEAD'])).trim();
-  const base = threadSnapshot(recordSnapshot(id as RecordId));
-  const a = append(base, msg({ timestamp: at(12) }));
-  const b = append(a, msg({ timestamp: at(13) }));
-  const shas = await importCommits(`${work}/.git`, chain(id as RecordId, root, [{ snapshot: a }, { snapshot: b }]));
-  const push = await gitRun(work, ['push', s.gitUrl(id, s.admin), `${shas[shas.length - 1]}:refs/heads/main`]);
-  t.equal(push.status, 0, push.stderr);
+t.test(
+  'a partial clone whose server is gone: verified offline as far as it goes, no connection attempted',
+  async (t) => {
+    const s = await testServer(t);
+    const { id } = await s.record();
+    const work = tempDir(t);
+    await gitOk(work, ['init', '-q']);
+    await gitOk(work, ['fetch', '-q', s.gitUrl(id, s.admin), 'main']);
+    const root = (await gitOk(work, ['rev-parse', 'FETCH_HEAD'])).trim();
+    const base = threadSnapshot(recordSnapshot(id as RecordId));
+    const a = append(base, msg({ timestamp: at(12) }));
+    const b = append(a, msg({ timestamp: at(13) }));
+    const shas = await importCommits(`${work}/.git`, chain(id as RecordId, root, [{ snapshot: a }, { snapshot: b }]));
+    const push = await gitRun(work, ['push', s.gitUrl(id, s.admin), `${shas[shas.length - 1]}:refs/heads/main`]);
+    t.equal(push.status, 0, push.stderr);
 
-  const clone = `${tempDir(t)}/partial`;
-  await gitOk('/', ['clone', '-q', '--filter=blob:none', s.gitUrl(id, s.admin), clone]);
-  const missingBefore = await gitOk(clone, ['rev-list', '--objects', '--missing=print', 'main']);
-  t.match(missingBefore, /^\?[0-9a-f]{40}$/m, 'the clone lacks some blobs');
+    const clone = `${tempDir(t)}/partial`;
+    await gitOk('/', ['clone', '-q', '--filter=blob:none', s.gitUrl(id, s.admin), clone]);
+    const missingBefore = await gitOk(clone, ['rev-list', '--objects', '--missing=print', 'main']);
+    t.match(missingBefore, /^\?[0-9a-f]{40}$/m, 'the clone lacks some blobs');
 
-  // The server goes away; whatever listens on its port now counts connections.
-  await s.server.close();
-  const port = Number(new URL(s.url).port);
-  const connections: Socket[] = [];
-  const listener = createServer((c) => { connections.push(c); c.destroy(); });
-  await new Promise<void>((resolve, reject) => listener.once('error', reject).listen(port, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+    // The server goes away; whatever listens on its port now counts connections.
+    await s.server.close();
+    const port = Number(new URL(s.url).port);
+    const connections: Socket[] = [];
+    const listener = createServer((c) => {
+      connections.push(c);
+      c.destroy();
+    });
+    await new Promise<void>((resolve, reject) => listener.once('error', reject).listen(port, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => listener.close(() => resolve())));
 
-  const r = await ccr(['verify', clone, '--json']);
-  t.equal(r.status, 3, `exit status 3: ${r.stderr}`);
-  const report = JSON.parse(r.stdout);
-  t.match(report, { ok: true, complete: false, commits: 4, promisors: ['origin: filter blob:none'] });
-  t.ok(report.missingObjects > 0, 'it says how many objects are missing');
-  const { judged, unjudged } = report as { judged: number; unjudged: unknown[] };
-  t.ok(judged >= 1 && unjudged.length >= 1, `some commits judged (${judged}), the others listed (${unjudged.length})`);
-  t.match(report.notVerifiable, [/^this is a partial clone \(origin: filter blob:none\): \d+ objects of main's history were left out/]);
-  const text = await ccr(['verify', clone]);
-  t.match(text.stdout, /^INCOMPLETE: \d of 4 commits/m);
-  t.equal(connections.length, 0, 'no connection to the server was attempted');
-  t.equal(await gitOk(clone, ['rev-list', '--objects', '--missing=print', 'main']), missingBefore, 'nothing was fetched');
-});
+    const r = await ccr(['verify', clone, '--json']);
+    t.equal(r.status, 3, `exit status 3: ${r.stderr}`);
+    const report = JSON.parse(r.stdout);
+    t.match(report, { ok: true, complete: false, commits: 4, promisors: ['origin: filter blob:none'] });
+    t.ok(report.missingObjects > 0, 'it says how many objects are missing');
+    const { judged, unjudged } = report as { judged: number; unjudged: unknown[] };
+    t.ok(
+      judged >= 1 && unjudged.length >= 1,
+      `some commits judged (${judged}), the others listed (${unjudged.length})`,
+    );
+    t.match(report.notVerifiable, [
+      /^this is a partial clone \(origin: filter blob:none\): \d+ objects of main's history were left out/,
+    ]);
+    const text = await ccr(['verify', clone]);
+    t.match(text.stdout, /^INCOMPLETE: \d of 4 commits/m);
+    t.equal(connections.length, 0, 'no connection to the server was attempted');
+    t.equal(
+      await gitOk(clone, ['rev-list', '--objects', '--missing=print', 'main']),
+      missingBefore,
+      'nothing was fetched',
+    );
+  },
+);
 
 t.test('a repository that lost an object: the commits needing it are listed, no stack trace', async (t) => {
-  const { repo, shas } = await bare(t, chain(RECORD, null, [{ snapshot: m3 }, { snapshot: append(m3, msg({ timestamp: at(13) })) }]));
+  const { repo, shas } = await bare(
+    t,
+    chain(RECORD, null, [{ snapshot: m3 }, { snapshot: append(m3, msg({ timestamp: at(13) })) }]),
+  );
   const blob = (await gitOk(repo, ['--git-dir', repo, 'rev-parse', `${shas[2]}:${MESSAGES}`])).trim();
   unlinkSync(`${repo}/objects/${blob.slice(0, 2)}/${blob.slice(2)}`);
   const r = await ccr(['verify', repo]);

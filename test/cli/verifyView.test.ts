@@ -45,7 +45,7 @@ async function scene(t: Test) {
   return { s, cast, record: rec.id, tomDir, hidden, later };
 }
 
-t.test('ccr verify --view on a patient\'s view clone: no false refusal, says what it cannot judge', async (t) => {
+t.test("ccr verify --view on a patient's view clone: no false refusal, says what it cannot judge", async (t) => {
   const { s, cast, record, hidden, later } = await scene(t);
   const johnDir = await clone(t, s, record, cast.john);
 
@@ -70,7 +70,10 @@ t.test('ccr verify --view on a patient\'s view clone: no false refusal, says wha
   const report = JSON.parse(json.stdout);
   t.equal(report.ok, true, 'ok: nothing wrong found');
   t.equal(report.complete, false, 'never complete');
-  t.same(report.cameIntoView.map((c: { threads: string[] }) => c.threads), [[later]]);
+  t.same(
+    report.cameIntoView.map((c: { threads: string[] }) => c.threads),
+    [[later]],
+  );
 
   // A clinician in every thread reads main itself: plain verify says ok; --view only that it is partial.
   const tomClone = await clone(t, s, record, cast.tom, 'tom-audit');
@@ -94,7 +97,7 @@ t.test('ccr verify --view still refuses a view broken after it was served', asyn
   t.notOk(hasStack(r.stdout + r.stderr), 'no stack');
 });
 
-t.test('ccr export fhir on a patient\'s view clone holds its threads and nothing of the hidden one', async (t) => {
+t.test("ccr export fhir on a patient's view clone holds its threads and nothing of the hidden one", async (t) => {
   const { s, cast, record, hidden, later } = await scene(t);
   const johnDir = await clone(t, s, record, cast.john);
   const r = await ccr(['export', 'fhir'], { cwd: johnDir });

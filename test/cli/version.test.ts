@@ -21,7 +21,9 @@ t.test('ccr --version prints the package version', async (t) => {
 /** The bundle's outputs, each with the compiled modules (and packages) it was made from. */
 function bundleInputs(): Map<string, string[]> {
   ccrBin();
-  const meta = JSON.parse(readFileSync(`${root}/dist/bundle/meta.json`, 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  const meta = JSON.parse(readFileSync(`${root}/dist/bundle/meta.json`, 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
   return new Map(Object.entries(meta.outputs).map(([out, o]) => [out, Object.keys(o.inputs)]));
 }
 
@@ -31,27 +33,56 @@ function bundleInputs(): Map<string, string[]> {
  */
 async function loadedBy(t: { teardown(fn: () => void): void }, args: string[]): Promise<string[]> {
   const dir = tempDir(t);
-  writeFileSync(`${dir}/hooks.mjs`, "import { writeSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); writeSync(2, `loaded ${r.url}\\n`); return r; }\n");
-  writeFileSync(`${dir}/register.mjs`, "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+  writeFileSync(
+    `${dir}/hooks.mjs`,
+    "import { writeSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); writeSync(2, `loaded ${r.url}\\n`); return r; }\n",
+  );
+  writeFileSync(
+    `${dir}/register.mjs`,
+    "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+  );
   // Without the test runner's own NODE_OPTIONS hooks, which load modules of their own.
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', `${dir}/register.mjs`, ccrBin(), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'env',
+    ['-u', 'NODE_OPTIONS', process.execPath, '--import', `${dir}/register.mjs`, ccrBin(), ...args],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   await new Promise((r) => child.on('close', r));
   const inputs = bundleInputs();
-  return [...stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]!).filter((u) => u.startsWith('file:'))
-    .map((u) => u.replace(`file://${root}/`, '')).flatMap((u) => [u, ...(inputs.get(u) ?? [])]);
+  return [...stderr.matchAll(/^loaded (\S+)$/gm)]
+    .map((m) => m[1]!)
+    .filter((u) => u.startsWith('file:'))
+    .map((u) => u.replace(`file://${root}/`, ''))
+    .flatMap((u) => [u, ...(inputs.get(u) ?? [])]);
 }
 
 t.test('--version and --help load neither the server nor ajv, isomorphic-git or remark', async (t) => {
   for (const args of [['--version'], ['--help']]) {
     const loaded = await loadedBy(t, args);
-    t.ok(loaded.includes('dist/bundle/ccr.js') && loaded.includes('dist/cli/ccr.js'), `the hook sees ccr load (${args.join(' ')})`);
-    t.same(loaded.filter((u) => /node_modules|^dist\/(server|sync|service|git)\//.test(u)), [], `ccr ${args.join(' ')} loads only ${loaded.join(', ')}`);
+    t.ok(
+      loaded.includes('dist/bundle/ccr.js') && loaded.includes('dist/cli/ccr.js'),
+      `the hook sees ccr load (${args.join(' ')})`,
+    );
+    t.same(
+      loaded.filter((u) => /node_modules|^dist\/(server|sync|service|git)\//.test(u)),
+      [],
+      `ccr ${args.join(' ')} loads only ${loaded.join(', ')}`,
+    );
   }
   // The operator's new commands stay light too: doctor and login never load the server or the parsers.
-  for (const args of [['doctor', '--help'], ['login', '--help']]) {
+  for (const args of [
+    ['doctor', '--help'],
+    ['login', '--help'],
+  ]) {
     const loaded = await loadedBy(t, args);
-    t.same(loaded.filter((u) => /dist\/server\/(index|app)\.js|node_modules\/(ajv|isomorphic-git|remark|unified)/.test(u)), [], `ccr ${args.join(' ')}`);
+    t.same(
+      loaded.filter((u) => /dist\/server\/(index|app)\.js|node_modules\/(ajv|isomorphic-git|remark|unified)/.test(u)),
+      [],
+      `ccr ${args.join(' ')}`,
+    );
   }
 });

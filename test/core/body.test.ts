@@ -4,10 +4,17 @@ import { checkMessagesText } from '../../core/messages/file.js';
 import { parseMarkdown } from '../../core/messages/markdown.js';
 import { renderMessages, type Message } from '../../core/messages/grammar.js';
 
-const file = (body: string) => renderMessages([{
-  id: '3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92', type: 'clinician', timestamp: '2026-01-11T14:36:15.234Z',
-  authorId: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12', author: 'Dr Jane Smith', body,
-} as Message]);
+const file = (body: string) =>
+  renderMessages([
+    {
+      id: '3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92',
+      type: 'clinician',
+      timestamp: '2026-01-11T14:36:15.234Z',
+      authorId: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12',
+      author: 'Dr Jane Smith',
+      body,
+    } as Message,
+  ]);
 
 /** The visible text of markdown: what a reader sees, structure aside. */
 function visible(markdown: string): string {
@@ -45,9 +52,19 @@ t.test('ordinary clinical text is accepted and shown as written', async (t) => {
 });
 
 t.test('escaping keeps what a reader sees', async (t) => {
-  for (const typed of ['## Plan', 'Results\n---', 'Give <b>5 mg</b>', '[1]: https://example.org/result', '***', 'Title\n=====']) {
+  for (const typed of [
+    '## Plan',
+    'Results\n---',
+    'Give <b>5 mg</b>',
+    '[1]: https://example.org/result',
+    '***',
+    'Title\n=====',
+  ]) {
     const shown = visible(renderBody(typed));
-    t.ok(shown.replace(/[\\\s]/g, '').includes(typed.replace(/[\s]/g, '').replace(/^#+/, (h) => h)), `${JSON.stringify(typed)} shows as ${JSON.stringify(shown)}`);
+    t.ok(
+      shown.replace(/[\\\s]/g, '').includes(typed.replace(/[\s]/g, '').replace(/^#+/, (h) => h)),
+      `${JSON.stringify(typed)} shows as ${JSON.stringify(shown)}`,
+    );
   }
   t.equal(visible(renderBody('## Plan')), '## Plan');
   t.equal(visible(renderBody('Give <b>5 mg</b>')), 'Give <b>5 mg</b>');
@@ -87,9 +104,19 @@ t.test('invisible text is refused by the renderer and the validator with the sam
     const refusal = { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars', message: /^expected/ }] };
     t.throws(() => renderBody(typed), refusal, `the renderer refuses ${what}`);
     const found = checkMessagesText(file(typed)).findings;
-    t.ok(found.some((f) => f.rule === 'ccr/message-chars'), `the validator refuses ${what}: ${found.map((f) => f.message).join(' | ')}`);
+    t.ok(
+      found.some((f) => f.rule === 'ccr/message-chars'),
+      `the validator refuses ${what}: ${found.map((f) => f.message).join(' | ')}`,
+    );
   }
-  const visible = ['I \u2764\uFE0F the new plan', 'Keycap 1\uFE0F\u20E3', 'Zo\u00EB\u2019s caf\u00E9 \u{1F600}', 'Tom &amp; Jane', '![scan](x.png)', 'Dose:\u00A010 mg'];
+  const visible = [
+    'I \u2764\uFE0F the new plan',
+    'Keycap 1\uFE0F\u20E3',
+    'Zo\u00EB\u2019s caf\u00E9 \u{1F600}',
+    'Tom &amp; Jane',
+    '![scan](x.png)',
+    'Dose:\u00A010 mg',
+  ];
   for (const typed of visible) {
     t.same(checkMessagesText(file(renderBody(typed))).findings, [], `${JSON.stringify(typed)} is accepted`);
   }
@@ -119,8 +146,9 @@ t.test('private-use and unassigned code points are refused by the renderer and t
 });
 
 t.test('U+FE0F after a digit, `#` or `*` is accepted only in a keycap', async (t) => {
-  const message = 'expected no forbidden character, found variation selector (U+FE0F) not right after an emoji '
-    + '(after a digit, `#` or `*` only in a keycap, U+20E3 next)';
+  const message =
+    'expected no forbidden character, found variation selector (U+FE0F) not right after an emoji ' +
+    '(after a digit, `#` or `*` only in a keycap, U+20E3 next)';
   const refusal = { code: 'RuleViolation', findings: [{ rule: 'ccr/message-chars', message }] };
   for (const typed of ['Take 5\uFE0F0 mg', 'Take 1\uFE0F2\uFE0F.5 mg', 'Room #\uFE0F4', 'Note *\uFE0F', '9\uFE0F']) {
     t.throws(() => renderBody(typed), refusal, `the renderer refuses ${JSON.stringify(typed)}`);

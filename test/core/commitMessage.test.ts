@@ -2,12 +2,26 @@ import t from 'tap';
 import { parseCommitMessage, renderCommitMessage, subjects } from '../../core/commitMessage.js';
 
 t.test('renders the SPEC subjects with a Care-Location trailer, and parses them back', async (t) => {
-  t.equal(renderCommitMessage(subjects.addMessage, 'Oxford University Hospitals'), 'coordination:update: Added message to thread\n\nCare-Location: Oxford University Hospitals\n');
+  t.equal(
+    renderCommitMessage(subjects.addMessage, 'Oxford University Hospitals'),
+    'coordination:update: Added message to thread\n\nCare-Location: Oxford University Hospitals\n',
+  );
   for (const subject of Object.values(subjects)) {
     const parsed = parseCommitMessage(renderCommitMessage(subject, 'Ward 7'));
-    t.ok(parsed.ok && parsed.value.careLocation === 'Ward 7' && subject.startsWith(`coordination:${parsed.value.action}: `), subject);
+    t.ok(
+      parsed.ok &&
+        parsed.value.careLocation === 'Ward 7' &&
+        subject.startsWith(`coordination:${parsed.value.action}: `),
+      subject,
+    );
   }
-  t.match(parseCommitMessage('coordination:update: Updated thread participant list\n\nCare-Location: X\nSigned-off-by: A <a@b>\n'), { ok: true, value: { summary: 'Updated thread participant list' } }, 'other summaries and trailers are allowed');
+  t.match(
+    parseCommitMessage(
+      'coordination:update: Updated thread participant list\n\nCare-Location: X\nSigned-off-by: A <a@b>\n',
+    ),
+    { ok: true, value: { summary: 'Updated thread participant list' } },
+    'other summaries and trailers are allowed',
+  );
 });
 
 t.test('refuses messages that break the grammar, saying what was expected', async (t) => {

@@ -16,12 +16,62 @@ import { readStrictYaml } from '../../core/yaml.js';
 const runs = Number(process.env['CCR_FUZZ_RUNS'] ?? 2000);
 
 /** JSON with sorted keys, to compare values whatever the order their keys were built in. */
-const canon = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+const canon = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
 
 /** Pieces of text that stress the markdown reading: structure, escapes, unicode, control characters. */
-const tokens = ['## Message', '# Messages', '---', '***', '___', '- - -', '===', 'Message', '<b>', '</b>', '<!--', '-->', '<div>', '```', '~~~', '    code',
-  '> ', '- ', '* ', '1. ', '1) ', '[x]: /url', '[x]', '**ID:** `3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92`', '**Author:** X', '\\', '`', '*', '_', '&amp;', '&#x202E;',
-  'BP <120/80', '##\tMessage', '   ## Message', '## Message ##', 'é', '😀', 'ß', '\u202E', '\u200B', '\r', '\0', '\t', '  ', '\n', '\n\n'];
+const tokens = [
+  '## Message',
+  '# Messages',
+  '---',
+  '***',
+  '___',
+  '- - -',
+  '===',
+  'Message',
+  '<b>',
+  '</b>',
+  '<!--',
+  '-->',
+  '<div>',
+  '```',
+  '~~~',
+  '    code',
+  '> ',
+  '- ',
+  '* ',
+  '1. ',
+  '1) ',
+  '[x]: /url',
+  '[x]',
+  '**ID:** `3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92`',
+  '**Author:** X',
+  '\\',
+  '`',
+  '*',
+  '_',
+  '&amp;',
+  '&#x202E;',
+  'BP <120/80',
+  '##\tMessage',
+  '   ## Message',
+  '## Message ##',
+  'é',
+  '😀',
+  'ß',
+  '\u202E',
+  '\u200B',
+  '\r',
+  '\0',
+  '\t',
+  '  ',
+  '\n',
+  '\n\n',
+];
 // Most code points of the whole range are unassigned or private-use, which are refused: raw
 // binary lines stay (they must be refused with a reason), and lines of assigned code points only
 // keep text that can be accepted frequent enough for the round trip to be tried.
@@ -35,7 +85,9 @@ const line = fc.oneof(
 const typedText = fc.array(line, { minLength: 1, maxLength: 12 }).map((lines) => lines.join('\n'));
 const uuid = fc.uuid({ version: 4 }).map((u) => u as Uuid);
 const time = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) });
-const name = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 30 }).map((s) => s.replace(/[`\s]+/g, ' ').trim() || 'A');
+const name = fc
+  .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 30 })
+  .map((s) => s.replace(/[`\s]+/g, ' ').trim() || 'A');
 
 /** The rendered body, or (where the renderer refuses it) the text as typed, for the validator to refuse in turn. */
 const bodyOf = (typed: string) => {
@@ -47,87 +99,174 @@ const bodyOf = (typed: string) => {
   }
 };
 
-const message = fc.record({
-  id: uuid, authorId: uuid, timestamp: time.map(formatTimestamp), author: name, body: typedText.map(bodyOf),
-  type: fc.constantFrom(...roles), corrects: fc.option(uuid, { nil: undefined }),
-}).map(({ corrects, ...m }): Message => (corrects ? { ...m, type: 'correction', corrects: corrects as MessageId } : m) as Message);
+const message = fc
+  .record({
+    id: uuid,
+    authorId: uuid,
+    timestamp: time.map(formatTimestamp),
+    author: name,
+    body: typedText.map(bodyOf),
+    type: fc.constantFrom(...roles),
+    corrects: fc.option(uuid, { nil: undefined }),
+  })
+  .map(
+    ({ corrects, ...m }): Message =>
+      (corrects ? { ...m, type: 'correction', corrects: corrects as MessageId } : m) as Message,
+  );
 
 t.test('typed text rendered as a body either reads back exactly or is refused with a reason', async (t) => {
   let accepted = 0;
-  fc.assert(fc.property(typedText, (typed) => {
-    let body: string;
-    try {
-      body = renderBody(typed);
-    } catch (e) {
-      // The renderer refuses invisible text with the validator's rule id and a reason.
-      return e instanceof RuleViolation && e.findings.every((f) => f.rule === 'ccr/message-chars' && f.message.startsWith('expected'));
-    }
-    const file = renderMessages([{ id: '3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92', type: 'clinician', timestamp: '2026-01-11T14:36:15.234Z', authorId: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12', author: 'Dr Jane Smith', body } as Message]);
-    const check = checkMessagesText(file, 'm.md');
-    if (check.findings.length > 0) return check.findings.every((f) => f.rule.startsWith('ccr/') && f.message.startsWith('expected'));
-    accepted++;
-    return check.messages.length === 1 && check.messages[0]!.body === body;
-  }), { numRuns: runs });
+  fc.assert(
+    fc.property(typedText, (typed) => {
+      let body: string;
+      try {
+        body = renderBody(typed);
+      } catch (e) {
+        // The renderer refuses invisible text with the validator's rule id and a reason.
+        return (
+          e instanceof RuleViolation &&
+          e.findings.every((f) => f.rule === 'ccr/message-chars' && f.message.startsWith('expected'))
+        );
+      }
+      const file = renderMessages([
+        {
+          id: '3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92',
+          type: 'clinician',
+          timestamp: '2026-01-11T14:36:15.234Z',
+          authorId: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12',
+          author: 'Dr Jane Smith',
+          body,
+        } as Message,
+      ]);
+      const check = checkMessagesText(file, 'm.md');
+      if (check.findings.length > 0)
+        return check.findings.every((f) => f.rule.startsWith('ccr/') && f.message.startsWith('expected'));
+      accepted++;
+      return check.messages.length === 1 && check.messages[0]!.body === body;
+    }),
+    { numRuns: runs },
+  );
   // A reader that refused everything would pass the property; most typed text must get through.
   t.ok(accepted >= runs * 0.2, `${accepted} of ${runs} generated bodies read back exactly`);
 });
 
 t.test('generated threads round-trip: render(parse(f)) === f, and nothing parses to something else', async (t) => {
   let accepted = 0;
-  fc.assert(fc.property(fc.array(message, { maxLength: 6 }), (messages) => {
-    const file = renderMessages(messages);
-    const check = checkMessagesText(file, 'm.md');
-    if (check.findings.length > 0) return check.findings.every((f) => f.message.startsWith('expected'));
-    accepted++;
-    const back = check.messages.map(plainMessage);
-    return canon(back) === canon(messages) && renderMessages(back) === file;
-  }), { numRuns: runs });
+  fc.assert(
+    fc.property(fc.array(message, { maxLength: 6 }), (messages) => {
+      const file = renderMessages(messages);
+      const check = checkMessagesText(file, 'm.md');
+      if (check.findings.length > 0) return check.findings.every((f) => f.message.startsWith('expected'));
+      accepted++;
+      const back = check.messages.map(plainMessage);
+      return canon(back) === canon(messages) && renderMessages(back) === file;
+    }),
+    { numRuns: runs },
+  );
   t.ok(accepted >= runs * 0.1, `${accepted} of ${runs} generated threads round-trip`);
 });
 
 t.test('any text given as messages.md is judged without throwing', async (t) => {
-  fc.assert(fc.property(typedText, typedText, (a, b) => {
-    const text = `# Messages\n\n## Message\n\n${a}\n\n${b}\n`;
-    const check = checkMessagesText(text);
-    return Array.isArray(check.findings) && (check.findings.length > 0 || check.messages.length > 0 || text === '# Messages\n');
-  }), { numRuns: runs });
+  fc.assert(
+    fc.property(typedText, typedText, (a, b) => {
+      const text = `# Messages\n\n## Message\n\n${a}\n\n${b}\n`;
+      const check = checkMessagesText(text);
+      return (
+        Array.isArray(check.findings) &&
+        (check.findings.length > 0 || check.messages.length > 0 || text === '# Messages\n')
+      );
+    }),
+    { numRuns: runs },
+  );
   t.pass();
 });
 
 t.test('generated ledgers written by the writer read back equal', async (t) => {
-  const participant = fc.record({ participant_id: uuid.map((u) => u as ParticipantId), role: fc.constantFrom(...roles), display_name: name });
-  const ledger = fc.record({
-    created: time, later: fc.nat(1e9), uuid, status: fc.constantFrom(...threadStatuses),
-    participants: fc.uniqueArray(participant, { minLength: 1, maxLength: 5, selector: (p) => p.participant_id }),
-    sensitivity: fc.constantFrom(...sensitivities), restricted: fc.boolean(), a: fc.boolean(), b: fc.boolean(),
-  }).map((g): Ledger => ({
-    thread_id: formatThreadId(g.created, g.uuid), status: g.status, created_at: formatTimestamp(g.created), last_updated_at: formatTimestamp(g.created + g.later),
-    participants: g.participants, visibility: { sensitivity: g.sensitivity, restricted: g.restricted },
-    policies: { allow_patient_participation: g.a, allow_external_organisations: g.b },
-  }));
-  fc.assert(fc.property(ledger, (l) => {
-    const read = readLedger(Buffer.from(renderLedger(l)));
-    return read.ok && canon(read.value) === canon(l);
-  }), { numRuns: runs });
+  const participant = fc.record({
+    participant_id: uuid.map((u) => u as ParticipantId),
+    role: fc.constantFrom(...roles),
+    display_name: name,
+  });
+  const ledger = fc
+    .record({
+      created: time,
+      later: fc.nat(1e9),
+      uuid,
+      status: fc.constantFrom(...threadStatuses),
+      participants: fc.uniqueArray(participant, { minLength: 1, maxLength: 5, selector: (p) => p.participant_id }),
+      sensitivity: fc.constantFrom(...sensitivities),
+      restricted: fc.boolean(),
+      a: fc.boolean(),
+      b: fc.boolean(),
+    })
+    .map((g): Ledger => ({
+      thread_id: formatThreadId(g.created, g.uuid),
+      status: g.status,
+      created_at: formatTimestamp(g.created),
+      last_updated_at: formatTimestamp(g.created + g.later),
+      participants: g.participants,
+      visibility: { sensitivity: g.sensitivity, restricted: g.restricted },
+      policies: { allow_patient_participation: g.a, allow_external_organisations: g.b },
+    }));
+  fc.assert(
+    fc.property(ledger, (l) => {
+      const read = readLedger(Buffer.from(renderLedger(l)));
+      return read.ok && canon(read.value) === canon(l);
+    }),
+    { numRuns: runs },
+  );
   t.pass();
 });
 
 t.test('strict YAML reading never throws and never lets an alias, tag or directive through', async (t) => {
-  const yamlish = fc.array(fc.constantFrom('a: 1', 'b: &x [1]', 'c: *x', '!!str d: e', '%YAML 1.1', '---', '...', '? [k]', ': v', '- x', '  - y', 'k: "v"', '"1": 2', '1: 3', '__proto__: {}', '{a: 1}', '#c', ''), { maxLength: 8 })
+  const yamlish = fc
+    .array(
+      fc.constantFrom(
+        'a: 1',
+        'b: &x [1]',
+        'c: *x',
+        '!!str d: e',
+        '%YAML 1.1',
+        '---',
+        '...',
+        '? [k]',
+        ': v',
+        '- x',
+        '  - y',
+        'k: "v"',
+        '"1": 2',
+        '1: 3',
+        '__proto__: {}',
+        '{a: 1}',
+        '#c',
+        '',
+      ),
+      { maxLength: 8 },
+    )
     .map((l) => l.join('\n'));
-  fc.assert(fc.property(fc.oneof(yamlish, fc.string({ unit: 'binary', maxLength: 60 })), (text) => {
-    const read = readStrictYaml(text);
-    if (!read.ok) return read.problems.length > 0;
-    return !/[&*!%]/.test(text.replace(/"[^"]*"|#.*$/gm, '')) || /[&*!%]/.test(JSON.stringify(read.value));
-  }), { numRuns: runs });
+  fc.assert(
+    fc.property(fc.oneof(yamlish, fc.string({ unit: 'binary', maxLength: 60 })), (text) => {
+      const read = readStrictYaml(text);
+      if (!read.ok) return read.problems.length > 0;
+      return !/[&*!%]/.test(text.replace(/"[^"]*"|#.*$/gm, '')) || /[&*!%]/.test(JSON.stringify(read.value));
+    }),
+    { numRuns: runs },
+  );
   t.pass();
 });
 
 t.test('commit messages round-trip', async (t) => {
-  const summary = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 80 }).map((s) => s.replace(/\s+/g, ' ').trim() || 'x');
-  fc.assert(fc.property(fc.constantFrom('create', 'update'), summary, name, (action, s, where) => {
-    const parsed = parseCommitMessage(renderCommitMessage(`coordination:${action}: ${s}`, where));
-    return parsed.ok && parsed.value.action === action && parsed.value.summary === s && parsed.value.careLocation === where;
-  }), { numRuns: runs });
+  const summary = fc
+    .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 80 })
+    .map((s) => s.replace(/\s+/g, ' ').trim() || 'x');
+  fc.assert(
+    fc.property(fc.constantFrom('create', 'update'), summary, name, (action, s, where) => {
+      const parsed = parseCommitMessage(renderCommitMessage(`coordination:${action}: ${s}`, where));
+      return (
+        parsed.ok && parsed.value.action === action && parsed.value.summary === s && parsed.value.careLocation === where
+      );
+    }),
+    { numRuns: runs },
+  );
   t.pass();
 });

@@ -24,8 +24,18 @@ function judged(v: ValidateFunction, value: unknown): unknown {
 }
 
 /** A value changed at one path: removed, replaced by another kind of value, or a field added. */
-const mutation = fc.tuple(fc.nat(), fc.constantFrom('delete', 'replace', 'add'),
-  fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.constant({})));
+const mutation = fc.tuple(
+  fc.nat(),
+  fc.constantFrom('delete', 'replace', 'add'),
+  fc.oneof(
+    fc.string({ maxLength: 300 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 3 }),
+    fc.constant({}),
+  ),
+);
 
 function mutate(value: unknown, [pick, how, other]: [number, string, unknown]): unknown {
   const copy = structuredClone(value) as Record<string, unknown>;
@@ -55,12 +65,15 @@ t.test('ahead of time and at run time, the same verdicts and the same errors', a
   for (const [name, generated, compiled, value] of cases) {
     t.same(judged(generated, value), { ok: true, errors: null }, `${name} is valid`);
     let refused = 0;
-    fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (changes) => {
-      const changed = changes.reduce((v, m) => mutate(v, m), value);
-      const verdict = judged(generated, changed);
-      deepStrictEqual(verdict, judged(compiled, changed));
-      if (!(verdict as { ok: boolean }).ok) refused++;
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (changes) => {
+        const changed = changes.reduce((v, m) => mutate(v, m), value);
+        const verdict = judged(generated, changed);
+        deepStrictEqual(verdict, judged(compiled, changed));
+        if (!(verdict as { ok: boolean }).ok) refused++;
+      }),
+      { numRuns: 300 },
+    );
     t.ok(refused > 100, `${name}: ${refused} of 300 changed values refused alike, with the same errors`);
   }
 });

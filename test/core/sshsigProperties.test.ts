@@ -24,19 +24,50 @@ type Mutation =
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { arbitrary: fc.constant({ kind: 'none' as const }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constantFrom('armour-bit' as const, 'blob-bit' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }), weight: 5 },
-  { arbitrary: fc.record({ kind: fc.constantFrom('truncate-blob' as const, 'truncate-armour' as const), by: fc.integer({ min: 1, max: 400 }) }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constantFrom('text-after-end' as const, 'bytes-after-blob' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constantFrom('wrong-namespace' as const, 'wrong-key' as const, 'swap-hash' as const) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom('armour-bit' as const, 'blob-bit' as const),
+      at: fc.nat(),
+      bit: fc.integer({ min: 0, max: 7 }),
+    }),
+    weight: 5,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom('truncate-blob' as const, 'truncate-armour' as const),
+      by: fc.integer({ min: 1, max: 400 }),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom('text-after-end' as const, 'bytes-after-blob' as const),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom('wrong-namespace' as const, 'wrong-key' as const, 'swap-hash' as const),
+    }),
+    weight: 3,
+  },
   { arbitrary: fc.record({ kind: fc.constant('message-changed' as const), at: fc.nat() }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('bad-armour' as const), how: fc.integer({ min: 0, max: 4 }) }), weight: 2 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('bad-armour' as const), how: fc.integer({ min: 0, max: 4 }) }),
+    weight: 2,
+  },
 );
 
 /** Where ssh-keygen is knowingly more lenient than CCR (docs/decisions.md): the only allowed disagreement. */
-const LENIENCY = /version 1, found version 0|empty reserved field|nothing after `-----END|one width|canonical base64|modulus length/;
+const LENIENCY =
+  /version 1, found version 0|empty reserved field|nothing after `-----END|one width|canonical base64|modulus length/;
 /** What CCR must answer for the mutations whose effect is known. */
 const expectedProblem: Partial<Record<Mutation['kind'], string>> = {
-  'wrong-namespace': 'wrong-namespace', 'wrong-key': 'key-mismatch', 'swap-hash': 'bad-signature', 'message-changed': 'bad-signature',
+  'wrong-namespace': 'wrong-namespace',
+  'wrong-key': 'key-mismatch',
+  'swap-hash': 'bad-signature',
+  'message-changed': 'bad-signature',
 };
 
 function apply(m: Mutation, sig: string, message: Uint8Array): { sig: string | Uint8Array; message: Uint8Array } {
@@ -73,13 +104,16 @@ function apply(m: Mutation, sig: string, message: Uint8Array): { sig: string | U
       return { sig, message: out };
     }
     case 'bad-armour':
-      return { sig: [
-        sig.replace('BEGIN SSH', 'BEGIN ssh'),
-        sig.replaceAll('\n', '\r\n'),
-        sig.replace('\n-----END', '-----END'),
-        sig.replace(/\n([A-Za-z0-9+/]{20})/, '\n$1 '),
-        sig.slice(sig.indexOf('\n') + 1),
-      ][m.how]!, message };
+      return {
+        sig: [
+          sig.replace('BEGIN SSH', 'BEGIN ssh'),
+          sig.replaceAll('\n', '\r\n'),
+          sig.replace('\n-----END', '-----END'),
+          sig.replace(/\n([A-Za-z0-9+/]{20})/, '\n$1 '),
+          sig.slice(sig.indexOf('\n') + 1),
+        ][m.how]!,
+        message,
+      };
   }
 }
 
@@ -97,27 +131,44 @@ t.test('agrees with ssh-keygen -Y verify on signatures ssh-keygen made, intact a
   const kinds = [keygenKinds[0], keygenKinds[1], keygenKinds[3], keygenKinds[5]];
   const keys: KeygenKey[] = kinds.map((k) => keygen(dir, k));
   const stranger = keygen(dir, keygenKinds[0]);
-  const allowed = (k: KeygenKey) => [renderAllowedSigner({ principal: 'jane', key: k.key, namespaces: ['git', 'file'] })];
+  const allowed = (k: KeygenKey) => [
+    renderAllowedSigner({ principal: 'jane', key: k.key, namespaces: ['git', 'file'] }),
+  ];
   const tally = new Map<string, number>();
   const count = (what: string) => tally.set(what, (tally.get(what) ?? 0) + 1);
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(keys.length - 1), fc.constantFrom('sha256' as const, 'sha512' as const), mutation, (message, ki, hash, m) => {
-    const signer = keys[ki]!;
-    const sig = keygenSign(dir, signer.path, message, 'git', hash);
-    const damaged = apply(m, sig, message);
-    const namespace = m.kind === 'wrong-namespace' ? 'file' : 'git';
-    const verifier = m.kind === 'wrong-key' ? stranger : signer;
-    const reference = keygenVerify(dir, allowed(verifier), 'jane', namespace, damaged.sig, damaged.message);
-    const ours: SignatureCheck = verifySshSignature(damaged.sig, damaged.message, { namespace, key: verifier.key });
-    count(`${m.kind}: ${ours.ok ? 'accepted' : ours.problem}${reference === ours.ok ? '' : ` (ssh-keygen ${reference ? 'accepts' : 'refuses'})`}`);
-    if (ours.ok && !reference) return false; // never accept what the reference refuses
-    if (!ours.ok && reference && !(ours.problem === 'malformed' && LENIENCY.test(ours.reason))) return false;
-    if (m.kind === 'none' && !ours.ok) return false;
-    const expected = expectedProblem[m.kind];
-    return !expected || (!ours.ok && ours.problem === expected);
-  }), { numRuns: runs });
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 3000 }),
+      fc.nat(keys.length - 1),
+      fc.constantFrom('sha256' as const, 'sha512' as const),
+      mutation,
+      (message, ki, hash, m) => {
+        const signer = keys[ki]!;
+        const sig = keygenSign(dir, signer.path, message, 'git', hash);
+        const damaged = apply(m, sig, message);
+        const namespace = m.kind === 'wrong-namespace' ? 'file' : 'git';
+        const verifier = m.kind === 'wrong-key' ? stranger : signer;
+        const reference = keygenVerify(dir, allowed(verifier), 'jane', namespace, damaged.sig, damaged.message);
+        const ours: SignatureCheck = verifySshSignature(damaged.sig, damaged.message, { namespace, key: verifier.key });
+        count(
+          `${m.kind}: ${ours.ok ? 'accepted' : ours.problem}${reference === ours.ok ? '' : ` (ssh-keygen ${reference ? 'accepts' : 'refuses'})`}`,
+        );
+        if (ours.ok && !reference) return false; // never accept what the reference refuses
+        if (!ours.ok && reference && !(ours.problem === 'malformed' && LENIENCY.test(ours.reason))) return false;
+        if (m.kind === 'none' && !ours.ok) return false;
+        const expected = expectedProblem[m.kind];
+        return !expected || (!ours.ok && ours.problem === expected);
+      },
+    ),
+    { numRuns: runs },
+  );
   const summary = [...tally].sort().map(([k, n]) => `${k}: ${n}`);
   t.comment(summary.join('\n'));
   const accepted = [...tally].filter(([k]) => k.endsWith('accepted')).reduce((n, [, c]) => n + c, 0);
   t.ok(accepted >= runs * 0.05, `a fair share of the runs verify (${accepted} of ${runs})`);
-  t.ok([...tally.keys()].some((k) => k.includes('malformed')) && [...tally.keys()].some((k) => k.includes('bad-signature')), 'damage reached both the parser and the signature check');
+  t.ok(
+    [...tally.keys()].some((k) => k.includes('malformed')) &&
+      [...tally.keys()].some((k) => k.includes('bad-signature')),
+    'damage reached both the parser and the signature check',
+  );
 });

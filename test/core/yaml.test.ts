@@ -1,6 +1,13 @@
 import t from 'tap';
 import { ruleIds } from '../../core/findings.js';
-import { readLedger, renderLedger, type Ledger, type Participant, type Policies, type Visibility } from '../../core/ledger.js';
+import {
+  readLedger,
+  renderLedger,
+  type Ledger,
+  type Participant,
+  type Policies,
+  type Visibility,
+} from '../../core/ledger.js';
 import { schemas } from '../../core/schemas.js';
 import { readStatus, renderStatus, type CoordinationStatus } from '../../core/status.js';
 import { checkLedger, checkStatus } from '../../core/rules/checkYaml.js';
@@ -27,47 +34,72 @@ t.test('the SPEC and seed ledgers and the SPEC status read to their golden value
   }
 });
 
-t.test('reads strictly: refuses directives, tags, anchors, aliases, duplicate and non-string keys, several documents', async (t) => {
-  const cases: Record<string, string> = {
-    'a %YAML 1.1 directive': '%YAML 1.1\n---\na: 1\n',
-    'a %TAG directive': '%TAG ! tag:example.org,2000:\n---\na: 1\n',
-    'a directive after the document end': 'a: 1\n...\n%YAML 1.1\n',
-    'only a directive after an empty document': '...\n%YAML 1.1',
-    'a tag': 'a: !!str 1\n',
-    'a local tag': 'a: !thing x\n',
-    'an anchor': 'a: &x 1\n',
-    'an alias': 'a: &x 1\nb: *x\n',
-    'an alias bomb': 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\nd: [*c,*c]\n',
-    'a duplicate key': 'a: 1\na: 2\n',
-    '1 and "1"': '1: a\n"1": b\n',
-    'a number key': '1: a\n',
-    'a null key': '~: a\n',
-    'a complex key': '? [a]\n: 1\n',
-    'two documents': 'a: 1\n---\nb: 2\n',
-    'no document': '# only a comment\n',
-    'a merge key with an alias': 'base: &b {x: 1}\nc:\n  <<: *b\n',
-    'broken syntax': 'a: [1, 2\n',
-  };
-  for (const [name, text] of Object.entries(cases)) {
-    const read = readStrictYaml(text);
-    t.notOk(read.ok, name);
-    if (!read.ok) t.ok(read.problems.every((p) => p.message.startsWith('expected')), `${name}: ${read.problems.map((p) => p.message).join('; ')}`);
-  }
-  t.same(readStrictYaml('a: 1\nb: [x, "y"]\nc: {d: true}\n'), { ok: true, value: { a: 1, b: ['x', 'y'], c: { d: true } } });
-  const proto = readStrictYaml('__proto__: {polluted: true}\n');
-  t.ok(proto.ok && Object.keys(proto.value as object).includes('__proto__'), '__proto__ stays an own key');
-  t.equal(({} as Record<string, unknown>)['polluted'], undefined, 'and pollutes nothing');
-});
+t.test(
+  'reads strictly: refuses directives, tags, anchors, aliases, duplicate and non-string keys, several documents',
+  async (t) => {
+    const cases: Record<string, string> = {
+      'a %YAML 1.1 directive': '%YAML 1.1\n---\na: 1\n',
+      'a %TAG directive': '%TAG ! tag:example.org,2000:\n---\na: 1\n',
+      'a directive after the document end': 'a: 1\n...\n%YAML 1.1\n',
+      'only a directive after an empty document': '...\n%YAML 1.1',
+      'a tag': 'a: !!str 1\n',
+      'a local tag': 'a: !thing x\n',
+      'an anchor': 'a: &x 1\n',
+      'an alias': 'a: &x 1\nb: *x\n',
+      'an alias bomb': 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\nd: [*c,*c]\n',
+      'a duplicate key': 'a: 1\na: 2\n',
+      '1 and "1"': '1: a\n"1": b\n',
+      'a number key': '1: a\n',
+      'a null key': '~: a\n',
+      'a complex key': '? [a]\n: 1\n',
+      'two documents': 'a: 1\n---\nb: 2\n',
+      'no document': '# only a comment\n',
+      'a merge key with an alias': 'base: &b {x: 1}\nc:\n  <<: *b\n',
+      'broken syntax': 'a: [1, 2\n',
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const read = readStrictYaml(text);
+      t.notOk(read.ok, name);
+      if (!read.ok)
+        t.ok(
+          read.problems.every((p) => p.message.startsWith('expected')),
+          `${name}: ${read.problems.map((p) => p.message).join('; ')}`,
+        );
+    }
+    t.same(readStrictYaml('a: 1\nb: [x, "y"]\nc: {d: true}\n'), {
+      ok: true,
+      value: { a: 1, b: ['x', 'y'], c: { d: true } },
+    });
+    const proto = readStrictYaml('__proto__: {polluted: true}\n');
+    t.ok(proto.ok && Object.keys(proto.value as object).includes('__proto__'), '__proto__ stays an own key');
+    t.equal(({} as Record<string, unknown>)['polluted'], undefined, 'and pollutes nothing');
+  },
+);
 
 t.test('a ledger is validated with its schema, with findings saying what was expected', async (t) => {
   const good = fixtureText('spec-ledger.canonical.yaml');
   const cases: Array<[string, string, string, RegExp]> = [
     ['an extra field', good + 'unread_count: 3\n', ruleIds.ledgerSchema, /no field `unread_count`/],
     ['__proto__', good + '__proto__:\n  x: 1\n', ruleIds.ledgerSchema, /no field `__proto__`/],
-    ['a wrong status', good.replace('status: open', 'status: urgent'), ruleIds.ledgerSchema, /one of open, closed, archived/],
-    ['no participants', good.replace(/participants:\n(  .*\n)+/, 'participants: []\n'), ruleIds.ledgerSchema, /participants/],
+    [
+      'a wrong status',
+      good.replace('status: open', 'status: urgent'),
+      ruleIds.ledgerSchema,
+      /one of open, closed, archived/,
+    ],
+    [
+      'no participants',
+      good.replace(/participants:\n(  .*\n)+/, 'participants: []\n'),
+      ruleIds.ledgerSchema,
+      /participants/,
+    ],
     ['a quoted boolean', good.replace('restricted: false', 'restricted: "false"'), ruleIds.ledgerSchema, /boolean/],
-    ['yes is not true in YAML 1.2', good.replace('restricted: false', 'restricted: yes'), ruleIds.ledgerSchema, /boolean/],
+    [
+      'yes is not true in YAML 1.2',
+      good.replace('restricted: false', 'restricted: yes'),
+      ruleIds.ledgerSchema,
+      /boolean/,
+    ],
     ['a tag', good.replace('status: open', 'status: !!str open'), ruleIds.ledgerFormat, /no tags/],
     ['an uppercase participant id', good.replace('4f8c2a1d', '4F8C2A1D'), ruleIds.ledgerSchema, /pattern/],
     ['a bidi character', good.replace('Dr Jane', 'Dr \u202EJane'), ruleIds.ledgerFormat, /forbidden character/],
@@ -75,14 +107,35 @@ t.test('a ledger is validated with its schema, with findings saying what was exp
   for (const [name, text, rule, message] of cases) {
     const read = checkLedger(enc(text), 'c/ledger.yaml');
     t.notOk(read.ok, name);
-    if (!read.ok) t.ok(read.findings.some((f) => f.rule === rule && message.test(f.message) && f.path === 'c/ledger.yaml'), `${name}: ${read.findings.map((f) => `${f.rule} ${f.message}`).join('; ')}`);
+    if (!read.ok)
+      t.ok(
+        read.findings.some((f) => f.rule === rule && message.test(f.message) && f.path === 'c/ledger.yaml'),
+        `${name}: ${read.findings.map((f) => `${f.rule} ${f.message}`).join('; ')}`,
+      );
   }
-  t.match(checkLedger(Buffer.alloc(64 * 1024 + 1, 0x61)), { ok: false, findings: [{ rule: ruleIds.blobSize }] }, 'size is checked before reading');
+  t.match(
+    checkLedger(Buffer.alloc(64 * 1024 + 1, 0x61)),
+    { ok: false, findings: [{ rule: ruleIds.blobSize }] },
+    'size is checked before reading',
+  );
   t.match(checkStatus(enc('coordination_id: x\n')), { ok: false, findings: [{ rule: ruleIds.statusSchema }] });
 });
 
 t.test('the writer quotes only what would not read back as the same string', async (t) => {
-  for (const [value, written] of [['Dr Jane Smith', 'Dr Jane Smith'], ['true', '"true"'], ['123', '"123"'], ['null', '"null"'], ['Smith: GP', '"Smith: GP"'], ['#1 nurse', '"#1 nurse"'], ["O'Brien", "O'Brien"], ['Zoë Ünal', 'Zoë Ünal'], ['- dash', '"- dash"'], ['2026-01-11', '"2026-01-11"'], ['1e3', '"1e3"'], ['a "quote"', '"a \\"quote\\""']]) {
+  for (const [value, written] of [
+    ['Dr Jane Smith', 'Dr Jane Smith'],
+    ['true', '"true"'],
+    ['123', '"123"'],
+    ['null', '"null"'],
+    ['Smith: GP', '"Smith: GP"'],
+    ['#1 nurse', '"#1 nurse"'],
+    ["O'Brien", "O'Brien"],
+    ['Zoë Ünal', 'Zoë Ünal'],
+    ['- dash', '"- dash"'],
+    ['2026-01-11', '"2026-01-11"'],
+    ['1e3', '"1e3"'],
+    ['a "quote"', '"a \\"quote\\""'],
+  ]) {
     t.equal(yamlString(value!), written, value!);
   }
   const l = JSON.parse(fixtureText('spec-ledger.json')) as Ledger;
@@ -95,12 +148,26 @@ t.test('the writer quotes only what would not read back as the same string', asy
 
 t.test('the schemas and the TypeScript types name the same fields', async (t) => {
   // `satisfies` makes the compiler check these lists against the types, both ways.
-  const ledger = { thread_id: 1, status: 1, created_at: 1, last_updated_at: 1, participants: 1, visibility: 1, policies: 1 } satisfies Record<keyof Ledger, 1>;
+  const ledger = {
+    thread_id: 1,
+    status: 1,
+    created_at: 1,
+    last_updated_at: 1,
+    participants: 1,
+    visibility: 1,
+    policies: 1,
+  } satisfies Record<keyof Ledger, 1>;
   const participant = { participant_id: 1, role: 1, display_name: 1 } satisfies Record<keyof Participant, 1>;
   const visibility = { sensitivity: 1, restricted: 1 } satisfies Record<keyof Visibility, 1>;
-  const policies = { allow_patient_participation: 1, allow_external_organisations: 1 } satisfies Record<keyof Policies, 1>;
+  const policies = { allow_patient_participation: 1, allow_external_organisations: 1 } satisfies Record<
+    keyof Policies,
+    1
+  >;
   const status = { coordination_id: 1, clinical_id: 1, status: 1 } satisfies Record<keyof CoordinationStatus, 1>;
-  const flags = { lifecycle_state: 1, record_open: 1, record_queryable: 1, record_modifiable: 1 } satisfies Record<keyof CoordinationStatus['status'], 1>;
+  const flags = { lifecycle_state: 1, record_open: 1, record_queryable: 1, record_modifiable: 1 } satisfies Record<
+    keyof CoordinationStatus['status'],
+    1
+  >;
   const keys = (o: object) => Object.keys(o).sort();
   const l = schemas.ledger.properties;
   t.same(keys(l), keys(ledger));

@@ -33,7 +33,13 @@ export function planCase(base: Snapshot, c: Case): Planned[] {
     const time = step.time ?? JAN_12;
     const parents: Array<'base' | number> = [parent];
     if (step.mergeWith) {
-      plan.push({ snapshot: step.mergeWith(before), parents: [grandparent], message: commitMessage.message, time, step: false });
+      plan.push({
+        snapshot: step.mergeWith(before),
+        parents: [grandparent],
+        message: commitMessage.message,
+        time,
+        step: false,
+      });
       parents.push(plan.length - 1);
     }
     plan.push({ snapshot: next, parents, message: step.message ?? commitMessage.message, time, step: true });
@@ -59,6 +65,14 @@ export function baseRecord(): { source: MemorySource; root: Oid; head: Oid; snap
 export function playCase(source: MemorySource, head: Oid, snapshot: Snapshot, c: Case): Oid[] {
   const plan = planCase(snapshot, c);
   const ids: Oid[] = [];
-  for (const p of plan) ids.push(source.commit(p.snapshot, p.parents.map((x) => (x === 'base' ? head : ids[x]!)), p.message, p.time));
+  for (const p of plan)
+    ids.push(
+      source.commit(
+        p.snapshot,
+        p.parents.map((x) => (x === 'base' ? head : ids[x]!)),
+        p.message,
+        p.time,
+      ),
+    );
   return ids.filter((_, i) => plan[i]!.step);
 }

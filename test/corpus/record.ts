@@ -20,19 +20,28 @@ export const LEDGER = `${T}/ledger.yaml`;
 
 /** The SPEC example's first message (by Jane) and its correction. */
 export const first: Message = {
-  id: '3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92' as MessageId, type: 'clinician', timestamp: '2026-01-11T14:36:15.234Z' as Timestamp,
-  authorId: jane.participant_id, author: jane.display_name,
+  id: '3f7a8d2c-1e9b-4a6d-9f2e-5c8b7a4d1f92' as MessageId,
+  type: 'clinician',
+  timestamp: '2026-01-11T14:36:15.234Z' as Timestamp,
+  authorId: jane.participant_id,
+  author: jane.display_name,
   body: 'Patient has reported increasing shortness of breath.\nPlease review chest X-ray and advise on next steps.',
 };
 export const correction: Message = {
-  id: '8b2f6a5c-3d1e-4a9b-8c7f-6d5e4a3b2c1d' as MessageId, type: 'correction', timestamp: '2026-01-11T14:40:02.101Z' as Timestamp,
-  authorId: jane.participant_id, author: jane.display_name, corrects: first.id,
+  id: '8b2f6a5c-3d1e-4a9b-8c7f-6d5e4a3b2c1d' as MessageId,
+  type: 'correction',
+  timestamp: '2026-01-11T14:40:02.101Z' as Timestamp,
+  authorId: jane.participant_id,
+  author: jane.display_name,
+  corrects: first.id,
   body: 'Correction: the X-ray is from 10 January, not 11 January.',
 };
 
 export const baseLedger: Ledger = {
-  thread_id: THREAD as Ledger['thread_id'], status: 'open',
-  created_at: '2026-01-11T14:35:22.045Z' as Timestamp, last_updated_at: '2026-01-11T15:10:04.912Z' as Timestamp,
+  thread_id: THREAD as Ledger['thread_id'],
+  status: 'open',
+  created_at: '2026-01-11T14:35:22.045Z' as Timestamp,
+  last_updated_at: '2026-01-11T15:10:04.912Z' as Timestamp,
   participants: [jane, tom, john],
   visibility: { sensitivity: 'standard', restricted: false },
   policies: { allow_patient_participation: true, allow_external_organisations: true },
@@ -70,8 +79,12 @@ export function uuidOf(text: string): string {
  */
 export function msg(over: Partial<Message> = {}): Message {
   const fields = {
-    type: 'clinician' as const, timestamp: '2026-01-12T09:00:00.000Z' as Timestamp,
-    authorId: jane.participant_id, author: jane.display_name, body: 'Reviewed. Continue current management.', ...over,
+    type: 'clinician' as const,
+    timestamp: '2026-01-12T09:00:00.000Z' as Timestamp,
+    authorId: jane.participant_id,
+    author: jane.display_name,
+    body: 'Reviewed. Continue current management.',
+    ...over,
   };
   return { id: uuidOf(JSON.stringify(fields)) as MessageId, ...fields };
 }
@@ -90,13 +103,22 @@ export function withLedger(s: Snapshot, fn: (l: Ledger) => Ledger, path = LEDGER
 
 /** Append messages and move last_updated_at to the latest of them, as a well-behaved client does. */
 export function append(s: Snapshot, ...messages: Message[]): Snapshot {
-  const latest = messages.map((m) => m.timestamp).sort().pop()!;
-  return withLedger(s.edit(MESSAGES, (text) => appendMessages(text, messages)), (l) => ({ ...l, last_updated_at: latest > l.last_updated_at ? latest : l.last_updated_at }));
+  const latest = messages
+    .map((m) => m.timestamp)
+    .sort()
+    .pop()!;
+  return withLedger(
+    s.edit(MESSAGES, (text) => appendMessages(text, messages)),
+    (l) => ({ ...l, last_updated_at: latest > l.last_updated_at ? latest : l.last_updated_at }),
+  );
 }
 
 /** Append raw text to messages.md (for forged structures the renderer would never write). */
 export function appendRaw(s: Snapshot, raw: string): Snapshot {
-  return withLedger(s.edit(MESSAGES, (text) => text + raw), (l) => ({ ...l, last_updated_at: '2026-01-12T09:00:00.000Z' as Timestamp }));
+  return withLedger(
+    s.edit(MESSAGES, (text) => text + raw),
+    (l) => ({ ...l, last_updated_at: '2026-01-12T09:00:00.000Z' as Timestamp }),
+  );
 }
 
 /** The people of the corpus, by the name cases use for the pusher. */

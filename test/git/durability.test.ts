@@ -12,11 +12,16 @@ import { tempDir } from '../helpers/tmp.js';
 const noStrace = spawnSync('strace', ['-V']).status === 0 ? false : 'strace is not installed';
 
 /** Run the probe under strace; gives what it printed and the traced calls, in order. */
-function traced(t: { teardown(fn: () => void): void }, args: string[]): { out: Record<string, unknown>; calls: string[] } {
+function traced(
+  t: { teardown(fn: () => void): void },
+  args: string[],
+): { out: Record<string, unknown>; calls: string[] } {
   const log = `${tempDir(t)}/strace.log`;
   const calls = 'trace=fsync,fdatasync,rename,renameat,renameat2';
   const probe = `${root}/dist/test/helpers/fsyncProbe.js`;
-  const r = spawnSync('strace', ['-f', '-y', '-qq', '-e', calls, '-o', log, process.execPath, probe, ...args], { encoding: 'utf8' });
+  const r = spawnSync('strace', ['-f', '-y', '-qq', '-e', calls, '-o', log, process.execPath, probe, ...args], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`probe failed: ${r.stderr}`);
   return { out: JSON.parse(r.stdout) as Record<string, unknown>, calls: readFileSync(log, 'utf8').split('\n') };
 }
@@ -38,17 +43,23 @@ t.test('objects/ is fsynced when it gains a fan-out folder, and only then', { sk
   const { out, calls } = traced(t, ['objects', gitdir]);
   const first = out['first'] as string[];
   t.ok(first.includes(`${gitdir}/objects`), 'the first write reports objects/ synced');
-  t.notOk((out['second'] as string[]).includes(`${gitdir}/objects`), 'a write into an existing fan-out folder does not');
+  t.notOk(
+    (out['second'] as string[]).includes(`${gitdir}/objects`),
+    'a write into an existing fan-out folder does not',
+  );
   const synced = fsynced(calls);
   t.equal(synced.filter((p) => p === `${gitdir}/objects`).length, 1, 'objects/ was fsynced once');
   const fanouts = first.filter((p) => p !== `${gitdir}/objects`);
   t.equal(fanouts.length, 2);
   for (const f of fanouts) {
-    t.ok(synced.indexOf(f) !== -1 && synced.indexOf(f) < synced.indexOf(`${gitdir}/objects`), `${f.slice(-10)} synced, before objects/`);
+    t.ok(
+      synced.indexOf(f) !== -1 && synced.indexOf(f) < synced.indexOf(`${gitdir}/objects`),
+      `${f.slice(-10)} synced, before objects/`,
+    );
   }
 });
 
-t.test('a new record\'s staging files are fsynced before the rename that shows it', { skip: noStrace }, async (t) => {
+t.test("a new record's staging files are fsynced before the rename that shows it", { skip: noStrace }, async (t) => {
   const data = tempDir(t);
   const { out, calls } = traced(t, ['record', data]);
   const gitdir = out['gitdir'] as string;
@@ -58,7 +69,11 @@ t.test('a new record\'s staging files are fsynced before the rename that shows i
   const staging = rename.exec(calls[renameAt]!)![1]!;
   const before = new Set(fsynced(calls.slice(0, renameAt)));
   const missing = walk(gitdir).filter((rel) => !before.has(`${staging}/${rel}`));
-  t.same(missing, [], `every file and folder of the record (${walk(gitdir).length}) was fsynced in the staging folder first`);
+  t.same(
+    missing,
+    [],
+    `every file and folder of the record (${walk(gitdir).length}) was fsynced in the staging folder first`,
+  );
   t.ok(before.has(staging), 'and the staging folder itself');
   const after = fsynced(calls.slice(renameAt));
   const s2 = gitdir.slice(0, gitdir.lastIndexOf('/'));

@@ -17,7 +17,8 @@ const source: ObjectSource = {
 const who = { name: 'T', email: 't@ccr.invalid', timestamp: 1_700_000_000, timezone: '+0000' };
 const tree = putObject(objects, 'tree', new Uint8Array());
 let n = 0;
-const commit = (parents: Oid[]) => putObject(objects, 'commit', formatCommit({ tree, parents, author: who, committer: who, message: `c${n++}\n` }));
+const commit = (parents: Oid[]) =>
+  putObject(objects, 'commit', formatCommit({ tree, parents, author: who, committer: who, message: `c${n++}\n` }));
 
 // a - b - c - m - d on the first-parent line; m merges x (a side branch from a).
 const a = commit([]);

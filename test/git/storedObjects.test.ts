@@ -27,21 +27,30 @@ async function disguised(t: Test) {
     await gitOk(repo, ['commit', '-q', '-m', `c${i}`], { env: plain });
     c.push((await gitOk(repo, ['rev-parse', 'HEAD'], { env: plain })).trim());
   }
-  const standIn = (await gitOk(repo, ['commit-tree', '-p', c[0]!, '-m', 'stand-in', `${c[4]}^{tree}`], { env: plain })).trim();
+  const standIn = (
+    await gitOk(repo, ['commit-tree', '-p', c[0]!, '-m', 'stand-in', `${c[4]}^{tree}`], { env: plain })
+  ).trim();
   await gitOk(repo, ['replace', c[4]!, standIn], { env: plain });
   writeFileSync(`${repo}/.git/info/grafts`, `${c[3]} ${c[0]}\n`);
-  t.equal((await gitOk(repo, ['rev-list', '--count', 'main'], { env: plain })).trim(), '2', 'plain git sees the stand-in');
+  t.equal(
+    (await gitOk(repo, ['rev-list', '--count', 'main'], { env: plain })).trim(),
+    '2',
+    'plain git sees the stand-in',
+  );
   return { gitdir: `${repo}/.git`, c: c as Oid[], standIn };
 }
 
 t.test('gitEnv always turns replace refs and grafts off, whatever the caller adds', async (t) => {
-  for (const env of [gitEnv(), gitEnv('/x/gitconfig', { GIT_NO_REPLACE_OBJECTS: '0', GIT_GRAFT_FILE: '/tmp/grafts' })]) {
+  for (const env of [
+    gitEnv(),
+    gitEnv('/x/gitconfig', { GIT_NO_REPLACE_OBJECTS: '0', GIT_GRAFT_FILE: '/tmp/grafts' }),
+  ]) {
     t.equal(env['GIT_NO_REPLACE_OBJECTS'], '1');
     t.match(env['GIT_GRAFT_FILE'], /^\/dev\/null\//, 'a graft file that cannot exist');
   }
 });
 
-t.test('CCR\'s git, merge bases, cat-file and isomorphic-git all see the stored history', async (t) => {
+t.test("CCR's git, merge bases, cat-file and isomorphic-git all see the stored history", async (t) => {
   const { gitdir, c, standIn } = await disguised(t);
   const listed = await runGit(['--git-dir', gitdir, 'rev-list', 'main']);
   t.equal(listed.stdout.toString().trim().split('\n').length, 5, 'rev-list walks all five commits');
@@ -53,14 +62,17 @@ t.test('CCR\'s git, merge bases, cat-file and isomorphic-git all see the stored 
   const cat = new CatFileSource(gitdir);
   t.teardown(() => cat.close());
   const iso = new IsoGitSource(gitdir);
-  for (const [name, source] of [['cat-file', cat], ['isomorphic-git', iso]] as const) {
+  for (const [name, source] of [
+    ['cat-file', cat],
+    ['isomorphic-git', iso],
+  ] as const) {
     const text = Buffer.from((await source.read(c[4]!))!.content).toString();
     t.match(text, `parent ${c[3]}`, `${name} reads c5 itself`);
     t.notMatch(text, standIn, `${name} does not read the stand-in`);
   }
 });
 
-t.test('the server\'s git runs with replace refs and grafts off', async (t) => {
+t.test("the server's git runs with replace refs and grafts off", async (t) => {
   const s = await testServer(t);
   t.equal(s.server.context.gitEnv['GIT_NO_REPLACE_OBJECTS'], '1');
   t.match(s.server.context.gitEnv['GIT_GRAFT_FILE'], /^\/dev\/null\//);

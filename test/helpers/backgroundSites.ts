@@ -25,11 +25,25 @@ export interface Node {
 
 /** Two data folders that name each other as peers, with `site` principals made offline. */
 export async function pair(t: Test, interval = 1): Promise<[Node, Node]> {
-  const nodes: [Node, Node] = [{ name: 'a', data: tempDir(t), port: await freePort() }, { name: 'b', data: tempDir(t), port: await freePort() }];
-  for (const [self, other] of [[nodes[0], nodes[1]], [nodes[1], nodes[0]]] as const) {
+  const nodes: [Node, Node] = [
+    { name: 'a', data: tempDir(t), port: await freePort() },
+    { name: 'b', data: tempDir(t), port: await freePort() },
+  ];
+  for (const [self, other] of [
+    [nodes[0], nodes[1]],
+    [nodes[1], nodes[0]],
+  ] as const) {
     const made = await ccr(['principal', 'add', `site-${self.name}`, '--kind', 'site', '--data', other.data, '--json']);
     const token = (JSON.parse(made.stdout) as { token: string }).token;
-    writeFileSync(`${self.data}/sites.json`, JSON.stringify({ interval_seconds: interval, peers: [{ name: other.name, url: `http://127.0.0.1:${other.port}`, user: `site-${self.name}`, token, records: 'all' }] }));
+    writeFileSync(
+      `${self.data}/sites.json`,
+      JSON.stringify({
+        interval_seconds: interval,
+        peers: [
+          { name: other.name, url: `http://127.0.0.1:${other.port}`, user: `site-${self.name}`, token, records: 'all' },
+        ],
+      }),
+    );
   }
   for (const n of nodes) await start(t, n);
   return nodes;
@@ -37,7 +51,12 @@ export async function pair(t: Test, interval = 1): Promise<[Node, Node]> {
 
 /** Start a site's server as a process, stopped when the test ends. */
 export async function start(t: Test, n: Node): Promise<void> {
-  n.proc = await serveProcess(['--data', n.data, '--port', String(n.port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+  n.proc = await serveProcess(
+    ['--data', n.data, '--port', String(n.port)],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
+    undefined,
+    true,
+  );
   const proc = n.proc;
   t.teardown(() => killGroup(proc));
 }
@@ -60,7 +79,12 @@ export async function until(what: string, fn: () => Promise<boolean>, ms = 30_00
 
 /** Create a record with one thread at a site, through its API. */
 export async function createRecord(n: Node): Promise<{ id: string; thread: string }> {
-  const r = await send(`http://127.0.0.1:${n.port}/api/records`, { method: 'POST', auth: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }) });
+  const r = await send(`http://127.0.0.1:${n.port}/api/records`, {
+    method: 'POST',
+    auth: admin,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }),
+  });
   const b = JSON.parse(r.body.toString()) as { coordination_id: string; thread_id: string };
   return { id: b.coordination_id, thread: b.thread_id };
 }

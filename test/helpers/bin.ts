@@ -19,7 +19,10 @@ export function ccrBin(): string {
     throw new Error('no bundled ccr in dist/bundle/: run npm run build (tsc, then scripts/bundle.mjs)');
   }
   const built = statSync(bin).mtimeMs;
-  const stale = Object.keys(meta.inputs).filter((p) => p.startsWith('dist/') && statSync(join(root, p)).mtimeMs > built);
-  if (stale.length > 0) throw new Error(`dist/bundle/ is older than ${stale[0]} (and ${stale.length - 1} more): run npm run build`);
+  const stale = Object.keys(meta.inputs).filter(
+    (p) => p.startsWith('dist/') && statSync(join(root, p)).mtimeMs > built,
+  );
+  if (stale.length > 0)
+    throw new Error(`dist/bundle/ is older than ${stale[0]} (and ${stale.length - 1} more): run npm run build`);
   return (checked = bin);
 }

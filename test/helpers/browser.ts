@@ -22,16 +22,29 @@ export const chromiumPath = process.env['CCR_CHROMIUM'] ?? '/usr/bin/chromium';
 /** Why the browser cannot be used, or null when it is there. */
 export function browserMissing(): string | null {
   if (existsSync(chromiumPath)) return null;
-  return `expected a Chromium at ${chromiumPath}, found none: install Debian's package (apt-get install chromium; ` +
-    '.ci/run does it) or point CCR_CHROMIUM at one';
+  return (
+    `expected a Chromium at ${chromiumPath}, found none: install Debian's package (apt-get install chromium; ` +
+    '.ci/run does it) or point CCR_CHROMIUM at one'
+  );
 }
 
 // The closed network here refuses connections, and a browser that tries them (updates, field
 // trials, safe browsing, sync) is slow to start and noisy: all of that is off.
 const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-default-apps', '--disable-extensions',
-  '--disable-dev-shm-usage', '--no-default-browser-check', '--mute-audio', '--hide-scrollbars',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--disable-dev-shm-usage',
+  '--no-default-browser-check',
+  '--mute-audio',
+  '--hide-scrollbars',
 ];
 
 /** Start Chromium for this test; it is closed when the test ends. */
@@ -91,8 +104,12 @@ export async function watchPage(page: Page, allowedOrigin: string): Promise<Page
     if (new URL(req.url()).origin === allowedOrigin) void req.continue();
     else void req.abort('blockedbyclient');
   });
-  page.on('console', (m) => { if (m.type() === 'error') watch.consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => { watch.pageErrors.push(String(e)); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') watch.consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => {
+    watch.pageErrors.push(String(e));
+  });
   // Runs through the DevTools protocol before any of the page does: not subject to its policy.
   await page.evaluateOnNewDocument(() => {
     const seen: string[] = [];
@@ -103,8 +120,9 @@ export async function watchPage(page: Page, allowedOrigin: string): Promise<Page
   });
   return {
     ...watch,
-    violations: () => page.evaluate(() => {
-      return (globalThis as unknown as { __ccrViolations?: string[] }).__ccrViolations ?? [];
-    }),
+    violations: () =>
+      page.evaluate(() => {
+        return (globalThis as unknown as { __ccrViolations?: string[] }).__ccrViolations ?? [];
+      }),
   };
 }

@@ -32,15 +32,24 @@ export function ccr(args: string[], opts: CcrOptions = {}): Promise<CcrRun> {
     // As another user, without the test runner's NODE_OPTIONS (its hooks write where that user may not).
     const [file, ...rest] = opts.uid !== undefined ? ['env', '-u', 'NODE_OPTIONS', ...command] : command;
     const child = spawn(file!, rest, {
-      cwd: opts.cwd ?? root, env: { ...testGitEnv(), ...opts.env },
-      ...(opts.uid !== undefined ? { uid: opts.uid } : {}), ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+      cwd: opts.cwd ?? root,
+      env: { ...testGitEnv(), ...opts.env },
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 120_000);
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 120_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ status: code ?? -1, stdout, stderr, timedOut });
@@ -59,7 +68,10 @@ export function hasStack(text: string): boolean {
  * A folder `ccr` cannot write to, and the options to run it with: as root (who may write
  * anywhere) the command runs as user `nobody` (65534); otherwise the folder is made read-only.
  */
-export function unwritableFolder(t: { teardown(fn: () => void): void }): { path: string; as: Pick<CcrOptions, 'uid' | 'gid'> } {
+export function unwritableFolder(t: { teardown(fn: () => void): void }): {
+  path: string;
+  as: Pick<CcrOptions, 'uid' | 'gid'>;
+} {
   const base = tempDir(t, 'ccr-ro-');
   chmodSync(base, 0o755);
   const path = `${base}/data`;

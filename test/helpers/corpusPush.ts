@@ -21,13 +21,15 @@ export async function pushCorpus(t: Test, shard: number, of: number): Promise<vo
   const s = await testServer(t, { validatorThreads: 2 });
   const cast = await castPrincipals(s);
   const pushers: Record<Pusher, Creds> = {
-    ...cast, admin: s.admin,
+    ...cast,
+    admin: s.admin,
     integration: await s.principal({ name: 'engine', kind: 'integration' }),
     site: await s.principal({ name: 'peer', kind: 'site' }),
   };
   const repo = tempDir(t);
   await gitOk(repo, ['init', '-q']);
-  const ls = async (id: string) => (await gitOk(repo, ['ls-remote', s.gitUrl(id, s.admin), 'refs/heads/main'])).split('\t')[0];
+  const ls = async (id: string) =>
+    (await gitOk(repo, ['ls-remote', s.gitUrl(id, s.admin), 'refs/heads/main'])).split('\t')[0];
 
   t.equal(new Set(cases.map((c) => slug(c.name))).size, cases.length, 'every case has a golden file of its own');
   const stable = writtenUuids('test/corpus/cases.ts', 'test/corpus/record.ts', 'test/helpers/people.ts');
@@ -37,21 +39,31 @@ export async function pushCorpus(t: Test, shard: number, of: number): Promise<vo
       // (a record re-created with `root`), so its commits, and what the rules say of them, are too.
       const id = uuidOf(c.name);
       const made = await s.api('POST', '/api/records', s.admin, {
-        clinical_id: clinicalId, care_location: place, coordination_id: id, root: { name: 'CCR Test', email: 'test@ccr.invalid', time: BASE_TIME / 1000 - 360 },
+        clinical_id: clinicalId,
+        care_location: place,
+        coordination_id: id,
+        root: { name: 'CCR Test', email: 'test@ccr.invalid', time: BASE_TIME / 1000 - 360 },
       });
       t.equal(made.status, 201, 'the record is created');
       await gitOk(repo, ['fetch', '-q', s.gitUrl(id, s.admin), 'main']);
       const root = (await gitOk(repo, ['rev-parse', 'FETCH_HEAD'])).trim();
       const base = threadSnapshot(recordSnapshot(id as RecordId));
-      const [baseSha] = await importCommits(`${repo}/.git`, [{ snapshot: base, parents: [root], message: commitMessage.thread, time: BASE_TIME / 1000 }]);
+      const [baseSha] = await importCommits(`${repo}/.git`, [
+        { snapshot: base, parents: [root], message: commitMessage.thread, time: BASE_TIME / 1000 },
+      ]);
       const basePush = await gitRun(repo, ['push', s.gitUrl(id, s.admin), `${baseSha}:refs/heads/main`]);
       t.equal(basePush.status, 0, `the base thread is accepted ${basePush.stderr}`);
 
       const plan = planCase(base, c);
-      const shas = await importCommits(`${repo}/.git`, plan.map((p) => ({
-        snapshot: p.snapshot, message: p.message, time: Math.floor(p.time / 1000),
-        parents: p.parents.map((x) => (x === 'base' ? baseSha! : `:${x + 1}`)),
-      })));
+      const shas = await importCommits(
+        `${repo}/.git`,
+        plan.map((p) => ({
+          snapshot: p.snapshot,
+          message: p.message,
+          time: Math.floor(p.time / 1000),
+          parents: p.parents.map((x) => (x === 'base' ? baseSha! : `:${x + 1}`)),
+        })),
+      );
       const head = shas[shas.length - 1]!;
       const push = await gitRun(repo, ['push', s.gitUrl(id, pushers[c.as]), `${head}:refs/heads/main`]);
       if (c.expect === null) {
@@ -59,14 +71,19 @@ export async function pushCorpus(t: Test, shard: number, of: number): Promise<vo
         t.equal(await ls(id), head, 'main moved');
       } else {
         t.not(push.status, 0, 'refused');
-        t.match(push.stderr, new RegExp(`remote: ${c.expect}[ :]`), `the remote: lines name ${c.expect}:\n${push.stderr}`);
+        t.match(
+          push.stderr,
+          new RegExp(`remote: ${c.expect}[ :]`),
+          `the remote: lines name ${c.expect}:\n${push.stderr}`,
+        );
         t.match(push.stderr, /pre-receive hook declined/);
         t.equal(await ls(id), baseSha, 'main is unchanged');
       }
       const lines = remoteLines(push.stderr, id, stable);
       const file = `test/corpus/golden/${slug(c.name)}.txt`;
       const { expected, written } = golden(file, lines);
-      if (!written) t.equal(lines, expected, `the remote: lines are those of ${file} (CCR_UPDATE_GOLDEN=1 rewrites it)`);
+      if (!written)
+        t.equal(lines, expected, `the remote: lines are those of ${file} (CCR_UPDATE_GOLDEN=1 rewrites it)`);
     });
   }
 }

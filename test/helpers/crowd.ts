@@ -29,7 +29,10 @@ const loop = async () => {
   while (running && requests < (plan.limit ?? Infinity)) {
     const name = plan.names[requests++ % plan.names.length]!;
     const token = plan.token ?? `ccr_${randomBytes(32).toString('base64url')}`;
-    const r = await send(plan.url, { auth: { name, token } }).catch((e: Error) => ({ status: 0, body: Buffer.from(e.message) }));
+    const r = await send(plan.url, { auth: { name, token } }).catch((e: Error) => ({
+      status: 0,
+      body: Buffer.from(e.message),
+    }));
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     if (r.status === plan.expect) expected++;
     else if (other.length < 20) other.push(`${r.status} ${r.body.toString().slice(0, 200)}`);
@@ -38,7 +41,9 @@ const loop = async () => {
 const loops = Array.from({ length: plan.clients }, loop);
 process.stdout.write('started\n');
 process.stdin.resume();
-process.stdin.on('end', () => { running = false; });
+process.stdin.on('end', () => {
+  running = false;
+});
 void Promise.all(loops).then(() => {
   process.stdout.write(JSON.stringify({ requests, expected, statuses, other }) + '\n');
   process.exit(0);

@@ -28,13 +28,17 @@ export async function startCrowd(t: { teardown(fn: () => void): void }, plan: Cr
   t.teardown(() => child.kill('SIGKILL'));
   let printed = '';
   let stopped = false;
-  child.stdout.on('data', (d: Buffer) => { printed += d.toString(); });
-  const done = new Promise<CrowdCounts>((resolve, reject) => child.on('close', (code) => {
-    stopped = true;
-    const line = printed.split('\n')[1];
-    if (code === 0 && line) resolve(JSON.parse(line) as CrowdCounts);
-    else reject(new Error(`the crowd ended with ${code}: ${printed}`));
-  }));
+  child.stdout.on('data', (d: Buffer) => {
+    printed += d.toString();
+  });
+  const done = new Promise<CrowdCounts>((resolve, reject) =>
+    child.on('close', (code) => {
+      stopped = true;
+      const line = printed.split('\n')[1];
+      if (code === 0 && line) resolve(JSON.parse(line) as CrowdCounts);
+      else reject(new Error(`the crowd ended with ${code}: ${printed}`));
+    }),
+  );
   while (!printed.includes('started\n') && !stopped) await new Promise((r) => setTimeout(r, 20));
   return { done, running: () => !stopped, stop: () => child.stdin.end() };
 }

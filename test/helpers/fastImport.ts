@@ -23,7 +23,10 @@ export async function importCommits(gitdir: string, commits: ImportCommit[]): Pr
   const parts: Buffer[] = [];
   commits.forEach((c, i) => {
     const ident = `CCR Test <test@ccr.invalid> ${c.time} +0000`;
-    parts.push(Buffer.from(`commit refs/ccr/import\nmark :${i + 1}\nauthor ${ident}\ncommitter ${ident}\n`), data(c.message));
+    parts.push(
+      Buffer.from(`commit refs/ccr/import\nmark :${i + 1}\nauthor ${ident}\ncommitter ${ident}\n`),
+      data(c.message),
+    );
     const [first, ...merges] = c.parents;
     if (first) parts.push(Buffer.from(`from ${first}\n`));
     for (const m of merges) parts.push(Buffer.from(`merge ${m}\n`));
@@ -35,8 +38,15 @@ export async function importCommits(gitdir: string, commits: ImportCommit[]): Pr
     parts.push(Buffer.from('\n'));
   });
   const marks = `${gitdir}/ccr-import-marks`;
-  await gitOk(gitdir, ['--git-dir', gitdir, 'fast-import', '--quiet', '--force', '--done', `--export-marks=${marks}`], { input: Buffer.concat([...parts, Buffer.from('done\n')]) });
+  await gitOk(gitdir, ['--git-dir', gitdir, 'fast-import', '--quiet', '--force', '--done', `--export-marks=${marks}`], {
+    input: Buffer.concat([...parts, Buffer.from('done\n')]),
+  });
   const { readFileSync } = await import('node:fs');
-  const byMark = new Map(readFileSync(marks, 'utf8').trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  const byMark = new Map(
+    readFileSync(marks, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
   return commits.map((_, i) => byMark.get(`:${i + 1}`)!);
 }

@@ -14,7 +14,10 @@ import { hashObject, type Oid } from '../../core/objects.js';
 import { as, clinicalId, committer, jane, place } from './people.js';
 
 const [mode, dir] = process.argv.slice(2) as [string, string];
-const blob = (text: string): [Oid, PendingObject] => [hashObject('blob', Buffer.from(text)), { type: 'blob', content: Buffer.from(text) }];
+const blob = (text: string): [Oid, PendingObject] => [
+  hashObject('blob', Buffer.from(text)),
+  { type: 'blob', content: Buffer.from(text) },
+];
 
 if (mode === 'objects') {
   // Three blobs whose ids start with different bytes, then one sharing the first one's folder.
@@ -34,8 +37,15 @@ if (mode === 'objects') {
 } else {
   const store = new RecordStore(`${dir}/coordination`);
   const first = { author: as(jane), body: 'First.' };
-  const options = { path: (id: RecordId) => store.path(id), bare: true, author: committer, careLocation: place, clinicalId };
-  const firstThread = (staging: RecordHandle) => new CoordinationService(staging).createThread(committer, place, [jane], first);
+  const options = {
+    path: (id: RecordId) => store.path(id),
+    bare: true,
+    author: committer,
+    careLocation: place,
+    clinicalId,
+  };
+  const firstThread = (staging: RecordHandle) =>
+    new CoordinationService(staging).createThread(committer, place, [jane], first);
   const { handle, then } = await createRecord(options, firstThread);
   process.stdout.write(JSON.stringify({ id: handle.id, gitdir: handle.repo.gitdir, thread: then }) + '\n');
 }

@@ -11,7 +11,11 @@ const updatingGolden = process.env['CCR_UPDATE_GOLDEN'] === '1';
 
 /** A file name for a case name: lowercase words joined by `-`. */
 export function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 100);
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 100);
 }
 
 /**
@@ -50,8 +54,12 @@ function receiptsStable(lines: string[]): string[] {
       signature = false;
       out.push(l);
     } else if (!signature) {
-      out.push(l.replace(/^remote: time: \S+/, 'remote: time: <time>').replace(/^remote: server: \S+/, 'remote: server: <server>')
-        .replace(/^remote: request: [0-9a-f]+/, 'remote: request: <request>'));
+      out.push(
+        l
+          .replace(/^remote: time: \S+/, 'remote: time: <time>')
+          .replace(/^remote: server: \S+/, 'remote: server: <server>')
+          .replace(/^remote: request: [0-9a-f]+/, 'remote: request: <request>'),
+      );
     }
   }
   return out;
@@ -64,11 +72,19 @@ function receiptsStable(lines: string[]): string[] {
  */
 export function remoteLines(stderr: string, record: string, stable: ReadonlySet<string>): string {
   const made = new Map<string, string>();
-  return receiptsStable(stderr.split('\n').filter((l) => l.startsWith('remote: '))).map((l) => l
-    .replaceAll(record, '<record>')
-    .replace(UUID, (u) => (stable.has(u) ? u : made.get(u) ?? (made.set(u, `<uuid-${made.size + 1}>`), made.get(u)!)))
-    .replace(/\(request [0-9a-f]+\)/g, '(request <request>)')
-    .replace(/(?<![-0-9a-f])[0-9a-f]{40}(?![-0-9a-f])/g, '<oid>')
-    .replace(/(?<![-0-9a-f])[0-9a-f]{12}(?![-0-9a-f])/g, '<oid>')
-    .trimEnd()).join('\n') + '\n';
+  return (
+    receiptsStable(stderr.split('\n').filter((l) => l.startsWith('remote: ')))
+      .map((l) =>
+        l
+          .replaceAll(record, '<record>')
+          .replace(UUID, (u) =>
+            stable.has(u) ? u : (made.get(u) ?? (made.set(u, `<uuid-${made.size + 1}>`), made.get(u)!)),
+          )
+          .replace(/\(request [0-9a-f]+\)/g, '(request <request>)')
+          .replace(/(?<![-0-9a-f])[0-9a-f]{40}(?![-0-9a-f])/g, '<oid>')
+          .replace(/(?<![-0-9a-f])[0-9a-f]{12}(?![-0-9a-f])/g, '<oid>')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -9,7 +9,8 @@ import { root } from './fixtures.js';
 /** Project-relative path of a source file → project-relative paths of the source files it imports. */
 export type ImportGraph = Map<string, string[]>;
 
-const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm;
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm;
 
 /** Every .ts file under a project folder (generated code included, dist and node_modules never). */
 function sources(folder: string): string[] {

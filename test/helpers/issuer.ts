@@ -29,7 +29,8 @@ export async function issuer(t: Test) {
     }
     if (req.url === '/.well-known/openid-configuration') {
       hits.discovery++;
-      res.writeHead(200, { 'content-type': 'application/json' })
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
     } else if (req.url === '/jwks') {
       hits.jwks++;
@@ -44,10 +45,22 @@ export async function issuer(t: Test) {
   const sign = (claims: Record<string, unknown>, o: Options = {}) => {
     const key = o.key ?? keys[0]!;
     const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).setIssuedAt(now)
-      .setIssuer(o.iss ?? url).setAudience(o.aud ?? 'ccr').setExpirationTime(o.exp ?? now + 300);
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setIssuedAt(now)
+      .setIssuer(o.iss ?? url)
+      .setAudience(o.aud ?? 'ccr')
+      .setExpirationTime(o.exp ?? now + 300);
     if (o.nbf !== undefined) jwt.setNotBefore(o.nbf);
     return jwt.sign(key.privateKey);
   };
-  return { url, keys, hits, sign, setUp: (v: boolean) => { up = v; } };
+  return {
+    url,
+    keys,
+    hits,
+    sign,
+    setUp: (v: boolean) => {
+      up = v;
+    },
+  };
 }

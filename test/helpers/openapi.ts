@@ -14,7 +14,10 @@ function seg(s: string): string {
 }
 
 /** A checker of answers against the document. */
-export function answerChecker(): { doc: any; check(method: string, template: string, status: number, body: unknown): string[] } {
+export function answerChecker(): {
+  doc: any;
+  check(method: string, template: string, status: number, body: unknown): string[];
+} {
   const doc: any = openApiDocument('http://127.0.0.1');
   const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });
   (addFormats as unknown as (a: unknown) => void)(ajv);
@@ -32,7 +35,8 @@ export function answerChecker(): { doc: any; check(method: string, template: str
         response = doc.components.responses[(response.$ref as string).split('/').pop()!];
       }
       const media = response.content?.['application/json'];
-      if (!media) return body === null || body === undefined || typeof body === 'string' ? [] : [`no JSON body for ${status}`];
+      if (!media)
+        return body === null || body === undefined || typeof body === 'string' ? [] : [`no JSON body for ${status}`];
       const validate = ajv.getSchema(`${BASE}${pointer}/content/${seg('application/json')}/schema`);
       if (!validate) return [`no schema at ${pointer}`];
       return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);

@@ -19,19 +19,33 @@ export interface ServerProcess {
  * Start `ccr serve` and wait until it listens. With `group`, the server leads a process group of
  * its own, so `killGroup` takes its git children down with it.
  */
-export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root, group = false): Promise<ServerProcess> {
+export function serveProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = root,
+  group = false,
+): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ccrBin(), 'serve', ...args], { cwd, env: { ...testGitEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+    const child = spawn(process.execPath, [ccrBin(), 'serve', ...args], {
+      cwd,
+      env: { ...testGitEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: group,
+    });
     // Killed with the test process, whatever ends it (its own group with it, when it leads one).
     const forget = group ? reapGroup(child.pid!) : reapProcess(child.pid!);
     const lines: Array<Record<string, unknown>> = [];
     let buffered = '';
     let stderr = '';
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => {
-      forget();
-      r(code);
-    }));
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((r) =>
+      child.on('exit', (code) => {
+        forget();
+        r(code);
+      }),
+    );
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.stdout!.on('data', (d: Buffer) => {
       buffered += d.toString();
       const parts = buffered.split('\n');
@@ -41,7 +55,9 @@ export function serveProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd = 
           const line = JSON.parse(p) as Record<string, unknown>;
           lines.push(line);
           if (line['event'] === 'listening') resolve({ child, url: line['url'] as string, lines, exited });
-        } catch { /* not a log line */ }
+        } catch {
+          /* not a log line */
+        }
       }
     });
     void exited.then((code) => reject(new Error(`ccr serve exited (${code}) before listening: ${stderr}`)));

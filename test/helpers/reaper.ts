@@ -12,7 +12,10 @@ let watchdog: ChildProcess | undefined;
 
 function tell(line: string): void {
   if (!watchdog) {
-    watchdog = spawn('bash', [`${root}/test/helpers/watchdog.sh`], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    watchdog = spawn('bash', [`${root}/test/helpers/watchdog.sh`], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     watchdog.unref();
     (watchdog.stdin as Socket).unref();
   }

@@ -43,11 +43,19 @@ export async function startReceiver(t: { teardown(fn: () => unknown): void }, se
       const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
       const given = Buffer.from(String(req.headers['x-ccr-signature'] ?? ''));
       let json: unknown = null;
-      try { json = JSON.parse(body); } catch { /* kept as text */ }
+      try {
+        json = JSON.parse(body);
+      } catch {
+        /* kept as text */
+      }
       const mode = r.mode;
       r.received.push({
-        delivery: String(req.headers['x-ccr-delivery'] ?? ''), event: String(req.headers['x-ccr-event'] ?? ''), body, json,
-        signed: given.length === expected.length && timingSafeEqual(given, expected), answered: mode === 'hang' ? 0 : mode,
+        delivery: String(req.headers['x-ccr-delivery'] ?? ''),
+        event: String(req.headers['x-ccr-event'] ?? ''),
+        body,
+        json,
+        signed: given.length === expected.length && timingSafeEqual(given, expected),
+        answered: mode === 'hang' ? 0 : mode,
       });
       for (const w of waiters.splice(0)) w();
       if (mode === 'hang') {
@@ -61,31 +69,41 @@ export async function startReceiver(t: { teardown(fn: () => unknown): void }, se
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const r: Receiver = {
-    port, host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}/hook`, received: [], mode: 200,
+    port,
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}/hook`,
+    received: [],
+    mode: 200,
     async waitFor(pred, ms = 20_000) {
       const deadline = Date.now() + ms;
       for (;;) {
         const found = r.received.find(pred);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching delivery within ${ms} ms (${r.received.length} received)`);
+        if (Date.now() > deadline)
+          throw new Error(`no matching delivery within ${ms} ms (${r.received.length} received)`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 200).unref();
         });
       }
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const res of hung) res.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hung) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   t.teardown(() => r.close());
   return r;
 }
 
 /** Poll `fn` until it gives a truthy value (rejects after `ms`). */
-export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000, what = 'the condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 20_000,
+  what = 'the condition',
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();

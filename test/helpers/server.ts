@@ -42,27 +42,43 @@ export interface Reply {
 }
 
 /** A request to a server at `base` with credentials, a JSON (or raw) body and extra headers. */
-export function call(base: string, method: string, path: string, creds: Creds | null, body?: unknown,
-  headers: Record<string, string> = {}): Promise<Reply> {
+export function call(
+  base: string,
+  method: string,
+  path: string,
+  creds: Creds | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, {
-      method,
-      headers: {
-        ...(creds ? { Authorization: `Basic ${Buffer.from(`${creds.name}:${creds.token}`).toString('base64')}` } : {}),
-        ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}),
-        ...headers,
+    const req = httpRequest(
+      `${base}${path}`,
+      {
+        method,
+        headers: {
+          ...(creds
+            ? { Authorization: `Basic ${Buffer.from(`${creds.name}:${creds.token}`).toString('base64')}` }
+            : {}),
+          ...(text !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...headers,
+        },
       },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks).toString();
-        let parsed: unknown = raw;
-        try { parsed = raw ? JSON.parse(raw) : null; } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks).toString();
+          let parsed: unknown = raw;
+          try {
+            parsed = raw ? JSON.parse(raw) : null;
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(text);
   });
@@ -74,12 +90,25 @@ export async function testServer(t: Test, options: Partial<ServerOptions> = {}):
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (d: Buffer) => logs.push(...d.toString().split('\n').filter(Boolean)));
-  const server = await startServer({ data, port: 0, adminToken: ADMIN_TOKEN, logStream, validatorThreads: 1, shutdownGraceMs: 2000, ...options });
+  const server = await startServer({
+    data,
+    port: 0,
+    adminToken: ADMIN_TOKEN,
+    logStream,
+    validatorThreads: 1,
+    shutdownGraceMs: 2000,
+    ...options,
+  });
   t.teardown(() => server.close());
   const admin = { name: 'admin', token: ADMIN_TOKEN };
   const api: TestServer['api'] = (method, path, creds, body) => call(server.url, method, path, creds, body);
   const ts: TestServer = {
-    server, url: server.url, data: server.context.options.data, logs, admin, api,
+    server,
+    url: server.url,
+    data: server.context.options.data,
+    logs,
+    admin,
+    api,
     async principal(body) {
       const r = await api('POST', '/api/principals', admin, body);
       if (r.status !== 201) throw new Error(`principal: ${r.status} ${JSON.stringify(r.body)}`);
@@ -94,9 +123,16 @@ export async function testServer(t: Test, options: Partial<ServerOptions> = {}):
       return u.toString();
     },
     async record(thread) {
-      const r = await api('POST', '/api/records', admin, { clinical_id: clinicalId, care_location: place, ...(thread ? { thread } : {}) });
+      const r = await api('POST', '/api/records', admin, {
+        clinical_id: clinicalId,
+        care_location: place,
+        ...(thread ? { thread } : {}),
+      });
       if (r.status !== 201) throw new Error(`record: ${r.status} ${JSON.stringify(r.body)}`);
-      return { id: r.body.coordination_id as string, ...(r.body.thread_id ? { thread: r.body.thread_id as string } : {}) };
+      return {
+        id: r.body.coordination_id as string,
+        ...(r.body.thread_id ? { thread: r.body.thread_id as string } : {}),
+      };
     },
   };
   return ts;
@@ -104,6 +140,13 @@ export async function testServer(t: Test, options: Partial<ServerOptions> = {}):
 
 /** Participant principals for the cast of the tests (jane, tom, john). */
 export async function castPrincipals(s: TestServer): Promise<{ jane: Creds; tom: Creds; john: Creds }> {
-  const make = (p: typeof jane, name: string) => s.principal({ name, kind: 'participant', participant_id: p.participant_id, role: p.role, display_name: p.display_name });
+  const make = (p: typeof jane, name: string) =>
+    s.principal({
+      name,
+      kind: 'participant',
+      participant_id: p.participant_id,
+      role: p.role,
+      display_name: p.display_name,
+    });
   return { jane: await make(jane, 'jane'), tom: await make(tom, 'tom'), john: await make(john, 'john') };
 }

@@ -22,7 +22,8 @@ export interface Site {
 /** Sites that are all peers of each other (each has a `site` principal for every other). */
 export async function sites(t: Test, names: string[], options: Array<Partial<ServerOptions>> = []): Promise<Site[]> {
   const all: Site[] = [];
-  for (const [i, name] of names.entries()) all.push({ name, s: await testServer(t, { validatorThreads: 1, ...options[i] }), peers: [] });
+  for (const [i, name] of names.entries())
+    all.push({ name, s: await testServer(t, { validatorThreads: 1, ...options[i] }), peers: [] });
   for (const a of all) {
     for (const b of all) {
       if (a === b) continue;
@@ -38,8 +39,13 @@ export async function syncAll(from: Site, to: string): Promise<RoundReport[]> {
   const peer = from.peers.find((p) => p.name === to)!;
   const server = from.s.server.context;
   // Judged on the server's validator threads, as the server's own rounds are.
-  const ctx: SyncContext = { gitEnv: server.gitEnv, timeoutMs: 20_000, maxFetchBytes: server.options.maxPushBytes,
-    judge: (input) => server.validator.judgeIncoming(input), signer: server.siteKey.signer };
+  const ctx: SyncContext = {
+    gitEnv: server.gitEnv,
+    timeoutMs: 20_000,
+    maxFetchBytes: server.options.maxPushBytes,
+    judge: (input) => server.validator.judgeIncoming(input),
+    signer: server.siteKey.signer,
+  };
   const out: RoundReport[] = [];
   const { records } = await from.s.server.context.records.list(undefined, 1000);
   for (const id of records) out.push(await syncRecord(ctx, (await from.s.server.context.records.open(id))!, peer, id));
@@ -78,15 +84,23 @@ export async function hangingPeer(t: Test): Promise<string> {
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    srv.close(() => resolve());
-  }));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => resolve());
+      }),
+  );
   return `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
 }
 
 /** A server started with `sites.json` naming the given peers (background sync on). */
-export async function siteWithPeers(t: Test, peers: Peer[], options: Partial<ServerOptions> = {}, interval = 0): Promise<TestServer> {
+export async function siteWithPeers(
+  t: Test,
+  peers: Peer[],
+  options: Partial<ServerOptions> = {},
+  interval = 0,
+): Promise<TestServer> {
   const data = tempDir(t, 'ccr-site-');
   writeFileSync(`${data}/sites.json`, JSON.stringify({ interval_seconds: interval, peers }));
   return testServer(t, { data, ...options });

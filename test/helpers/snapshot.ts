@@ -3,7 +3,15 @@
 
 import type { ObjectSource, StoredObject } from '../../core/source.js';
 import { withLimit } from '../../git/store.js';
-import { formatCommit, formatTree, hashObject, parseCommit, type ObjectType, type Oid, type TreeEntry } from '../../core/objects.js';
+import {
+  formatCommit,
+  formatTree,
+  hashObject,
+  parseCommit,
+  type ObjectType,
+  type Oid,
+  type TreeEntry,
+} from '../../core/objects.js';
 
 /** One file of a snapshot; a submodule's content is the commit id it points at. */
 export interface Entry {
@@ -29,7 +37,14 @@ export class Snapshot {
 
   /** A copy with a file or folder moved. */
   rename(from: string, to: string): Snapshot {
-    return new Snapshot(new Map([...this.files].map(([p, e]) => [p === from ? to : p.startsWith(from + '/') ? to + p.slice(from.length) : p, e])));
+    return new Snapshot(
+      new Map(
+        [...this.files].map(([p, e]) => [
+          p === from ? to : p.startsWith(from + '/') ? to + p.slice(from.length) : p,
+          e,
+        ]),
+      ),
+    );
   }
 
   /** The text of a file. */
@@ -87,7 +102,8 @@ export class MemorySource implements ObjectSource {
   mergeBase = async (a: Oid, b: Oid): Promise<Oid | null> => {
     const parents = (oid: Oid) => parseCommit(this.objects.get(oid)!.content)?.parents ?? [];
     const seen = new Set<Oid>();
-    for (let frontier = [a]; frontier.length; frontier = frontier.flatMap(parents)) frontier.forEach((x) => seen.add(x));
+    for (let frontier = [a]; frontier.length; frontier = frontier.flatMap(parents))
+      frontier.forEach((x) => seen.add(x));
     for (let frontier = [b]; frontier.length; frontier = frontier.flatMap(parents)) {
       const hit = frontier.find((x) => seen.has(x));
       if (hit) return hit;
@@ -97,7 +113,15 @@ export class MemorySource implements ObjectSource {
 
   /** Store a commit of a snapshot. */
   commit(s: Snapshot, parents: Oid[], message: string, time: number): Oid {
-    const ident = { name: 'CCR Test', email: 'test@ccr.invalid', timestamp: Math.floor(time / 1000), timezone: '+0000' };
-    return this.put('commit', formatCommit({ tree: snapshotTree(s, this.put), parents, author: ident, committer: ident, message }));
+    const ident = {
+      name: 'CCR Test',
+      email: 'test@ccr.invalid',
+      timestamp: Math.floor(time / 1000),
+      timezone: '+0000',
+    };
+    return this.put(
+      'commit',
+      formatCommit({ tree: snapshotTree(s, this.put), parents, author: ident, committer: ident, message }),
+    );
   }
 }

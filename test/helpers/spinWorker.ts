@@ -4,6 +4,8 @@ import { serveJobs } from '../../server/workerPool.js';
 
 serveJobs(async (input: { tag: string; ms: number }) => {
   const until = Date.now() + input.ms;
-  while (Date.now() < until) { /* a parse that takes this long */ }
+  while (Date.now() < until) {
+    /* a parse that takes this long */
+  }
   return input.tag;
 });

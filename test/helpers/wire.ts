@@ -14,7 +14,12 @@ export function pkt(line: string | Buffer): Buffer {
 }
 
 /** The body of a receive-pack request that moves `ref` from `old` to `next`, with its pack. */
-export async function receivePackBody(clone: string, old: string, next: string, ref = 'refs/heads/main'): Promise<Buffer> {
+export async function receivePackBody(
+  clone: string,
+  old: string,
+  next: string,
+  ref = 'refs/heads/main',
+): Promise<Buffer> {
   const pack = await packOf(clone, `${next}\n^${old}\n`);
   return Buffer.concat([pkt(`${old} ${next} ${ref}\0report-status side-band-64k\n`), Buffer.from('0000'), pack]);
 }
@@ -33,9 +38,22 @@ async function packOf(clone: string, revs: string): Promise<Buffer> {
 }
 
 /** Send an HTTP request and give status, headers and body. */
-export function send(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; auth?: { name: string; token: string } | null }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+export function send(
+  url: string,
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    auth?: { name: string; token: string } | null;
+  },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const headers = { ...(opts.auth ? { Authorization: `Basic ${Buffer.from(`${opts.auth.name}:${opts.auth.token}`).toString('base64')}` } : {}), ...opts.headers };
+    const headers = {
+      ...(opts.auth
+        ? { Authorization: `Basic ${Buffer.from(`${opts.auth.name}:${opts.auth.token}`).toString('base64')}` }
+        : {}),
+      ...opts.headers,
+    };
     const req = request(url, { method: opts.method ?? 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -52,10 +70,16 @@ export function raw(port: number, bytes: string | Buffer, waitMs = 3000): Promis
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
-    const done = () => { socket.destroy(); resolve(Buffer.concat(chunks).toString('latin1')); };
+    const done = () => {
+      socket.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
     const timer = setTimeout(done, waitMs);
     socket.on('data', (d: Buffer) => chunks.push(d));
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString('latin1')); });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
     socket.on('error', () => undefined);
     socket.write(bytes);
   });

@@ -11,7 +11,11 @@ import { tempDir } from '../helpers/tmp.js';
 t.test('forwards each audit entry once, in order, with its actor, and never a secret', async (t) => {
   const data = tempDir(t, 'ccr-audit-');
   const cli = await openIdentityStores(data, { actor: 'cli:root' });
-  await cli.identity.createPrincipal({ name: 'admin', kind: 'admin' }, { hash: 'hmac-sha256:a' }, { actor: 'cli:root' });
+  await cli.identity.createPrincipal(
+    { name: 'admin', kind: 'admin' },
+    { hash: 'hmac-sha256:a' },
+    { actor: 'cli:root' },
+  );
   await cli.close();
 
   const server = await openIdentityStores(data, { actor: 'server' });
@@ -25,11 +29,19 @@ t.test('forwards each audit entry once, in order, with its actor, and never a se
   await server.identity.revokeToken('admin', tok.id, { actor: 'admin' });
   t.equal(await forwardAudit(server.identity, append, 1), 2, 'in batches');
   t.equal(await forwardAudit(server.identity, append), 0, 'nothing twice');
-  const lines = readFileSync(`${data}/access.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  t.same(lines.map((l) => [l['event'], l['seq'], l['actor'], l['action'], l['principal']]), [
-    ['identity', 1, 'cli:root', 'principal-created', 'admin'], ['identity', 2, 'cli:root', 'token-created', 'admin'],
-    ['identity', 3, 'admin', 'token-created', 'admin'], ['identity', 4, 'admin', 'token-revoked', 'admin'],
-  ]);
+  const lines = readFileSync(`${data}/access.log`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.same(
+    lines.map((l) => [l['event'], l['seq'], l['actor'], l['action'], l['principal']]),
+    [
+      ['identity', 1, 'cli:root', 'principal-created', 'admin'],
+      ['identity', 2, 'cli:root', 'token-created', 'admin'],
+      ['identity', 3, 'admin', 'token-created', 'admin'],
+      ['identity', 4, 'admin', 'token-revoked', 'admin'],
+    ],
+  );
   t.same(lines[2]!['detail'], { token: tok.id, label: 'ci', expires_at: null });
   t.notMatch(JSON.stringify(lines), /hmac-sha256/);
 });

@@ -17,7 +17,13 @@ import { openIdentityStores } from '../../store/sqlite/open.js';
 import { as, clinicalId, committer, jane, john, place, tom } from '../helpers/people.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const janeP: Principal = { kind: 'participant', name: 'jane', participantId: jane.participant_id, role: 'clinician', displayName: jane.display_name };
+const janeP: Principal = {
+  kind: 'participant',
+  name: 'jane',
+  participantId: jane.participant_id,
+  role: 'clinician',
+  displayName: jane.display_name,
+};
 const tomP: Principal = { ...janeP, name: 'tom', participantId: tom.participant_id };
 const johnP: Principal = { ...janeP, name: 'john', participantId: john.participant_id, role: 'patient' };
 
@@ -30,8 +36,15 @@ async function setup(t: Test) {
   const ix = new RecordIndexer(stores.records, participantsOf);
   /** A record with one thread of these participants (jane first, who creates it). */
   const record = async (participants = [jane]) => {
-    const options = { path: (id: RecordId) => records.path(id), bare: true, author: committer, careLocation: place, clinicalId };
-    const first = (s: RecordHandle) => new CoordinationService(s).createThread(committer, place, participants, { author: as(jane), body: 'Hello.' });
+    const options = {
+      path: (id: RecordId) => records.path(id),
+      bare: true,
+      author: committer,
+      careLocation: place,
+      clinicalId,
+    };
+    const first = (s: RecordHandle) =>
+      new CoordinationService(s).createThread(committer, place, participants, { author: as(jane), body: 'Hello.' });
     const { handle, then } = await createRecord(options, first);
     return { id: handle.id, svc: new CoordinationService(handle), thread: then! };
   };
@@ -53,12 +66,16 @@ t.test('follows every move of a record: added, removed and returning participant
   t.same((await myRecords(index, tomP, undefined, undefined)).records, [a.id]);
   t.same((await myRecords(index, johnP, undefined, undefined)).records, []);
 
-  await a.svc.updateThreadLedger(committer, place, a.thread, { by: as(jane), addParticipants: [john], removeParticipants: [tom.participant_id] });
+  await a.svc.updateThreadLedger(committer, place, a.thread, {
+    by: as(jane),
+    addParticipants: [john],
+    removeParticipants: [tom.participant_id],
+  });
   ix.moved(a.id);
   await ix.idle();
   t.same((await myRecords(index, johnP, undefined, undefined)).records, [a.id], 'added');
   t.same((await myRecords(index, tomP, undefined, undefined)).records, [], 'removed');
-  t.equal(await index.indexedHead(a.id), await a.svc.record.repo.head(), 'at the record\'s head');
+  t.equal(await index.indexedHead(a.id), await a.svc.record.repo.head(), "at the record's head");
 
   await a.svc.updateThreadLedger(committer, place, a.thread, { by: as(jane), addParticipants: [tom] });
   for (let i = 0; i < 5; i++) ix.moved(a.id); // a burst of moves is coalesced
@@ -66,7 +83,7 @@ t.test('follows every move of a record: added, removed and returning participant
   t.same((await myRecords(index, tomP, undefined, undefined)).records, [a.id], 'back again');
 });
 
-t.test('pages a participant\'s records in id order and checks the query', async (t) => {
+t.test("pages a participant's records in id order and checks the query", async (t) => {
   const { index, ix, record, list } = await setup(t);
   const ids = [];
   for (let i = 0; i < 5; i++) ids.push((await record([jane])).id);
@@ -77,7 +94,10 @@ t.test('pages a participant\'s records in id order and checks the query', async 
   t.same(await myRecords(index, janeP, first.next, '2'), { records: ids.slice(2, 4), next: ids[3] });
   t.same(await myRecords(index, janeP, ids[3], '2'), { records: ids.slice(4) });
   await t.rejects(myRecords(index, janeP, 'x', '2'), { code: 'InvalidInput', message: /after to be a record id/ });
-  await t.rejects(myRecords(index, janeP, undefined, '0'), { code: 'InvalidInput', message: /limit between 1 and 1000/ });
+  await t.rejects(myRecords(index, janeP, undefined, '0'), {
+    code: 'InvalidInput',
+    message: /limit between 1 and 1000/,
+  });
   await t.rejects(myRecords(index, { kind: 'admin', name: 'admin' }, undefined, undefined), { code: 'Forbidden' });
 });
 
@@ -85,13 +105,20 @@ t.test('a lost index answers 503 until rebuilt from the records; a stale one is 
   const { index, record, list, records } = await setup(t);
   const a = await record([jane, tom]);
   const b = await record([jane]);
-  await t.rejects(myRecords(index, janeP, undefined, undefined), { code: 'Unavailable', message: /being rebuilt/ }, 'never a partial answer');
+  await t.rejects(
+    myRecords(index, janeP, undefined, undefined),
+    { code: 'Unavailable', message: /being rebuilt/ },
+    'never a partial answer',
+  );
   const ix = new RecordIndexer(index, participantsFromRecords(records, new ParticipantIndex()));
   t.same(await ix.rebuild(list), { checked: 2, updated: 2, forgotten: 0 });
   t.same((await myRecords(index, janeP, undefined, undefined)).records, [a.id, b.id].sort());
 
   // A move the index never heard of (a crash between the move and the update): stale until the next rebuild.
-  await a.svc.updateThreadLedger(committer, place, a.thread, { by: as(jane), removeParticipants: [tom.participant_id] });
+  await a.svc.updateThreadLedger(committer, place, a.thread, {
+    by: as(jane),
+    removeParticipants: [tom.participant_id],
+  });
   t.same((await myRecords(index, tomP, undefined, undefined)).records, [a.id], 'stale');
   rmSync(records.path(b.id), { recursive: true }); // and a record gone
   t.same(await ix.rebuild(list), { checked: 1, updated: 1, forgotten: 1 }, 'only the moved record is read again');

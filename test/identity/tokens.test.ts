@@ -12,18 +12,37 @@ import { tempDir } from '../helpers/tmp.js';
 import type { Principal } from '../../core/principal.js';
 
 const admin: Principal = { kind: 'admin', name: 'admin' };
-const janeP: Principal = { kind: 'participant', name: 'jane', participantId: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12' as never,
-  role: 'clinician', displayName: 'Dr Jane Smith' };
-const jane = { name: 'jane', kind: 'participant', participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12', role: 'clinician',
-  display_name: 'Dr Jane Smith' } as const;
+const janeP: Principal = {
+  kind: 'participant',
+  name: 'jane',
+  participantId: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12' as never,
+  role: 'clinician',
+  displayName: 'Dr Jane Smith',
+};
+const jane = {
+  name: 'jane',
+  kind: 'participant',
+  participant_id: '4f8c2a1d-9e3b-4a7c-8f1e-6b0d2c5a9f12',
+  role: 'clinician',
+  display_name: 'Dr Jane Smith',
+} as const;
 
 async function setup(t: Test) {
   const data = tempDir(t, 'ccr-tokens-');
-  const stores = await openIdentityStores(data, { actor: 'server' }, { batching: { flushMs: 3_600_000, maxPending: 1000 } });
+  const stores = await openIdentityStores(
+    data,
+    { actor: 'server' },
+    { batching: { flushMs: 3_600_000, maxPending: 1000 } },
+  );
   t.teardown(() => stores.close());
   const hasher = await openHasher(`${data}/token.key`, stores.identity);
   let now = Date.parse('2026-03-01T12:00:00Z');
-  const clock = { now: () => now, set: (ms: number) => { now = ms; } };
+  const clock = {
+    now: () => now,
+    set: (ms: number) => {
+      now = ms;
+    },
+  };
   const auth = new TokenAuthenticator(stores.identity, hasher, undefined, clock.now);
   await stores.identity.createPrincipal({ name: 'admin', kind: 'admin' }, null, { actor: 'server' });
   await stores.identity.createPrincipal(jane, null, { actor: 'admin' });
@@ -31,8 +50,19 @@ async function setup(t: Test) {
 }
 
 t.test('exports the token operations', async (t) => {
-  t.same(Object.keys(ops).sort(), ['SELF_TOKEN_MAX_MS', 'actorOf', 'createToken', 'expiresIn', 'listTokens', 'mayManageTokens',
-    'parseNewToken', 'revokeToken', 'selfTokenBound', 'validateNewToken', 'validateTokenId']);
+  t.same(Object.keys(ops).sort(), [
+    'SELF_TOKEN_MAX_MS',
+    'actorOf',
+    'createToken',
+    'expiresIn',
+    'listTokens',
+    'mayManageTokens',
+    'parseNewToken',
+    'revokeToken',
+    'selfTokenBound',
+    'validateNewToken',
+    'validateTokenId',
+  ]);
 });
 
 t.test('a principal holds several tokens; each signs in until it expires or is revoked, at once', async (t) => {
@@ -40,7 +70,14 @@ t.test('a principal holds several tokens; each signs in until it expires or is r
   const now = clock.now();
   const laptop = await createToken(identity, hasher, admin, 'jane', { label: 'laptop' }, now);
   t.match(laptop, { id: /^tok_/, token: /^ccr_[A-Za-z0-9_-]{43}$/, expires_at: null });
-  const phone = await createToken(identity, hasher, admin, 'jane', { label: 'phone', expires_at: '2026-03-01T13:00:00+01:00' }, now - 3_600_000);
+  const phone = await createToken(
+    identity,
+    hasher,
+    admin,
+    'jane',
+    { label: 'phone', expires_at: '2026-03-01T13:00:00+01:00' },
+    now - 3_600_000,
+  );
   t.equal(phone.expires_at, '2026-03-01T12:00:00.000Z');
   t.notOk(phone.token === laptop.token);
   t.match(await auth.verify('jane', laptop.token), { kind: 'participant', name: 'jane' });
@@ -53,13 +90,19 @@ t.test('a principal holds several tokens; each signs in until it expires or is r
   t.equal(await auth.verify('jane', `${laptop.token}x`), null);
 
   const listed = await listTokens(identity, admin, 'jane');
-  t.same(listed.tokens.map((x) => x.label), ['laptop', 'phone', null]);
+  t.same(
+    listed.tokens.map((x) => x.label),
+    ['laptop', 'phone', null],
+  );
   t.notMatch(JSON.stringify(listed), new RegExp(`${laptop.token}|hmac`), 'no secret and no hash');
   t.equal(listed.tokens[0]!.last_used_at, new Date(now).toISOString(), 'last use shown');
   await revokeToken(identity, admin, 'jane', laptop.id);
   t.equal(await auth.verify('jane', laptop.token), null, 'revoked: refused at the next request');
   await t.rejects(revokeToken(identity, admin, 'jane', laptop.id), { code: 'NotFound' });
-  await t.rejects(revokeToken(identity, admin, 'jane', '../../etc'), { code: 'InvalidInput', message: /expected a token id/ });
+  await t.rejects(revokeToken(identity, admin, 'jane', '../../etc'), {
+    code: 'InvalidInput',
+    message: /expected a token id/,
+  });
 });
 
 t.test('validates token input: label, expiry in the future, nothing else', async (t) => {
@@ -77,9 +120,13 @@ t.test('validates token input: label, expiry in the future, nothing else', async
     [[], /must be object/],
   ];
   for (const [body, message] of bad) {
-    await t.rejects(createToken(identity, hasher, admin, 'jane', body, clock.now()), { code: 'InvalidInput', message }, JSON.stringify(body));
+    await t.rejects(
+      createToken(identity, hasher, admin, 'jane', body, clock.now()),
+      { code: 'InvalidInput', message },
+      JSON.stringify(body),
+    );
   }
-  t.same((await identity.tokens('jane')), [], 'none was made');
+  t.same(await identity.tokens('jane'), [], 'none was made');
   await t.rejects(createToken(identity, hasher, admin, 'nobody', {}, clock.now()), { code: 'NotFound' });
 });
 
@@ -91,20 +138,39 @@ t.test('a principal manages its own tokens, expiring within 90 days; others are 
   await revokeToken(identity, janeP, 'jane', forever.id);
   const bounded = await createToken(identity, hasher, janeP, 'jane', {}, now, now + 60_000);
   t.equal(bounded.expires_at, new Date(now + 60_000).toISOString(), 'nor past the credential that signed in');
-  await t.rejects(createToken(identity, hasher, janeP, 'jane', { expires_at: expiresIn('2m', now) }, now, now + 60_000),
-    { code: 'InvalidInput', message: /no later than .*at most 90 days/ });
+  await t.rejects(
+    createToken(identity, hasher, janeP, 'jane', { expires_at: expiresIn('2m', now) }, now, now + 60_000),
+    { code: 'InvalidInput', message: /no later than .*at most 90 days/ },
+  );
   await revokeToken(identity, janeP, 'jane', bounded.id);
   const far = new Date(now + SELF_TOKEN_MAX_MS + 1000).toISOString();
   await t.rejects(createToken(identity, hasher, janeP, 'jane', { expires_at: far }, now), { code: 'InvalidInput' });
-  const own = await createToken(identity, hasher, janeP, 'jane', { label: 'rotated', expires_at: expiresIn('30d', now) }, now);
+  const own = await createToken(
+    identity,
+    hasher,
+    janeP,
+    'jane',
+    { label: 'rotated', expires_at: expiresIn('30d', now) },
+    now,
+  );
   t.match(await auth.verify('jane', own.token), { name: 'jane' });
   t.equal((await listTokens(identity, janeP, 'jane')).tokens.length, 1);
-  await t.rejects(createToken(identity, hasher, janeP, 'admin', { expires_at: expiresIn('1d', now) }, now), { code: 'Forbidden' });
+  await t.rejects(createToken(identity, hasher, janeP, 'admin', { expires_at: expiresIn('1d', now) }, now), {
+    code: 'Forbidden',
+  });
   await t.rejects(listTokens(identity, janeP, 'admin'), { code: 'Forbidden' });
   await t.rejects(revokeToken(identity, janeP, 'admin', own.id), { code: 'Forbidden' });
   await revokeToken(identity, janeP, 'jane', own.id);
-  t.match(await identity.audit(0, 50), [{}, {}, {}, {}, {}, {}, { actor: 'jane', action: 'token-created' },
-    { actor: 'jane', action: 'token-revoked' }]);
+  t.match(await identity.audit(0, 50), [
+    {},
+    {},
+    {},
+    {},
+    {},
+    {},
+    { actor: 'jane', action: 'token-created' },
+    { actor: 'jane', action: 'token-revoked' },
+  ]);
   t.throws(() => expiresIn('5y'), { code: 'InvalidInput' });
   t.equal(expiresIn('12h', 0), '1970-01-01T12:00:00.000Z');
 });
@@ -131,5 +197,8 @@ t.test('a data folder whose key file is gone while keyed hashes are stored does 
   await createToken(identity, hasher, admin, 'jane', {});
   const { rmSync } = await import('node:fs');
   rmSync(`${data}/token.key`);
-  await t.rejects(openHasher(`${data}/token.key`, identity), /token\.key is missing: the token hashes .* cannot be checked without it; restore it/);
+  await t.rejects(
+    openHasher(`${data}/token.key`, identity),
+    /token\.key is missing: the token hashes .* cannot be checked without it; restore it/,
+  );
 });

@@ -35,19 +35,42 @@ t.test(title, { timeout: long ? 3_600_000 : 280_000 }, async (t) => {
   const data = tempDir(t);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  let server: ServerProcess = await serveProcess(['--data', data, '--port', String(port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+  let server: ServerProcess = await serveProcess(
+    ['--data', data, '--port', String(port)],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
+    undefined,
+    true,
+  );
   t.teardown(() => killGroup(server));
   const admin = { name: 'admin', token: ADMIN_TOKEN };
   const records: Array<{ id: string; thread: string }> = [];
   for (let i = 0; i < 2; i++) {
-    const r = await send(`${base}/api/records`, { method: 'POST', auth: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }) });
+    const r = await send(`${base}/api/records`, {
+      method: 'POST',
+      auth: admin,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }),
+    });
     const b = JSON.parse(r.body.toString()) as { coordination_id: string; thread_id: string };
     records.push({ id: b.coordination_id, thread: b.thread_id });
   }
-  const url = (id: string) => { const u = new URL(`${base}/coordination/${id}.git`); u.username = 'admin'; u.password = ADMIN_TOKEN; return u.toString(); };
+  const url = (id: string) => {
+    const u = new URL(`${base}/coordination/${id}.git`);
+    u.username = 'admin';
+    u.password = ADMIN_TOKEN;
+    return u.toString();
+  };
 
   const acknowledged: string[] = [];
-  const stats = { pushes: 0, kills: 0, behind: 0, unknown: 0, landedAfterUnknown: 0, creationsUnanswered: 0, creationsLandedUnanswered: 0 };
+  const stats = {
+    pushes: 0,
+    kills: 0,
+    behind: 0,
+    unknown: 0,
+    landedAfterUnknown: 0,
+    creationsUnanswered: 0,
+    creationsLandedUnanswered: 0,
+  };
   let running = CLIENTS + 1;
   /** Operations acknowledged so far (pushes and record creations): the killer waits for news. */
   let progress = 0;
@@ -74,9 +97,16 @@ t.test(title, { timeout: long ? 3_600_000 : 280_000 }, async (t) => {
           stats.unknown++;
           let settled = await settlePush(o, head);
           while (settled === 'unknown') settled = await settlePush(o, head);
-          if (settled === 'landed') { stats.landedAfterUnknown++; r = { outcome: 'accepted' }; }
+          if (settled === 'landed') {
+            stats.landedAfterUnknown++;
+            r = { outcome: 'accepted' };
+          }
         }
-        if (r.outcome === 'accepted') { acknowledged.push(body); progress++; break; }
+        if (r.outcome === 'accepted') {
+          acknowledged.push(body);
+          progress++;
+          break;
+        }
         if (r.outcome === 'refused') throw new Error(`refused: ${r.lines.join('\n')}`);
         // Behind, or known not to have landed: write the message again on the server's main.
         if (r.outcome === 'behind') stats.behind++;
@@ -95,14 +125,25 @@ t.test(title, { timeout: long ? 3_600_000 : 280_000 }, async (t) => {
     for (let i = 0; i < CREATIONS && Date.now() < deadline; i++) {
       const id = randomUUID();
       for (let unanswered = false; ;) {
-        const r = await send(`${base}/api/records`, { method: 'POST', auth: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ coordination_id: id, clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }) }).catch(() => null);
+        const r = await send(`${base}/api/records`, {
+          method: 'POST',
+          auth: admin,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            coordination_id: id,
+            clinical_id: clinicalId,
+            care_location: place,
+            thread: { participants: [jane] },
+          }),
+        }).catch(() => null);
         if (r?.status === 201 || (r?.status === 409 && unanswered)) {
           if (r.status === 409) stats.creationsLandedUnanswered++;
           created.push(id);
           progress++;
           break;
         }
-        if (r !== null && r.status !== 503) throw new Error(`record creation answered ${r.status}: ${r.body.toString()}`);
+        if (r !== null && r.status !== 503)
+          throw new Error(`record creation answered ${r.status}: ${r.body.toString()}`);
         if (!unanswered) stats.creationsUnanswered++;
         unanswered = true;
         await sleep(100);
@@ -121,13 +162,23 @@ t.test(title, { timeout: long ? 3_600_000 : 280_000 }, async (t) => {
       if (running === 0) break;
       await killGroup(server);
       stats.kills++;
-      server = await serveProcess(['--data', data, '--port', String(port)], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+      server = await serveProcess(
+        ['--data', data, '--port', String(port)],
+        { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
+        undefined,
+        true,
+      );
     }
   };
   await Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), creator(), killer()]);
-  t.comment(`pushes ${stats.pushes}, acknowledged ${acknowledged.length}, kills ${stats.kills}, behind ${stats.behind}, unknown ${stats.unknown} (landed ${stats.landedAfterUnknown}); records created ${created.length}, unanswered ${stats.creationsUnanswered} (landed ${stats.creationsLandedUnanswered})`);
+  t.comment(
+    `pushes ${stats.pushes}, acknowledged ${acknowledged.length}, kills ${stats.kills}, behind ${stats.behind}, unknown ${stats.unknown} (landed ${stats.landedAfterUnknown}); records created ${created.length}, unanswered ${stats.creationsUnanswered} (landed ${stats.creationsLandedUnanswered})`,
+  );
   t.ok(stats.kills >= 3, `the server was killed ${stats.kills} times`);
-  t.ok(acknowledged.length >= CLIENTS && created.length >= 1, `work was done: ${acknowledged.length} messages, ${created.length} records`);
+  t.ok(
+    acknowledged.length >= CLIENTS && created.length >= 1,
+    `work was done: ${acknowledged.length} messages, ${created.length} records`,
+  );
 
   for (const rec of records) {
     const gitdir = `${data}/coordination/${rec.id.slice(0, 2)}/${rec.id.slice(2, 4)}/${rec.id}.git`;
@@ -136,7 +187,9 @@ t.test(title, { timeout: long ? 3_600_000 : 280_000 }, async (t) => {
     const verify = await ccr(['verify', gitdir]);
     t.equal(verify.status, 0, `ccr verify is clean: ${verify.stdout}`);
     const path = `communications/${rec.thread}/messages.md`;
-    const history = (await gitOk(gitdir, ['--git-dir', gitdir, 'rev-list', '--reverse', 'main', '--', path])).trim().split('\n');
+    const history = (await gitOk(gitdir, ['--git-dir', gitdir, 'rev-list', '--reverse', 'main', '--', path]))
+      .trim()
+      .split('\n');
     let previous = '';
     let chain = true;
     for (const c of history) {
@@ -147,17 +200,34 @@ t.test(title, { timeout: long ? 3_600_000 : 280_000 }, async (t) => {
     t.ok(chain, `messages.md is a byte-prefix chain through ${history.length} commits`);
     const bodies = parseMessages(previous).messages.map((m) => m.body);
     t.equal(new Set(bodies).size, bodies.length, 'no message twice');
-    const mine = acknowledged.filter((b) => Number(/client (\d+)/.exec(b)![1]) % records.length === records.indexOf(rec));
-    t.same(mine.filter((b) => bodies.filter((x) => x === b).length !== 1), [], 'every acknowledged message exactly once');
+    const mine = acknowledged.filter(
+      (b) => Number(/client (\d+)/.exec(b)![1]) % records.length === records.indexOf(rec),
+    );
+    t.same(
+      mine.filter((b) => bodies.filter((x) => x === b).length !== 1),
+      [],
+      'every acknowledged message exactly once',
+    );
   }
-  const listed = JSON.parse((await send(`${base}/api/records?limit=1000`, { auth: admin })).body.toString()) as { records: string[] };
-  t.same([...listed.records].sort(), [...records.map((r) => r.id), ...created].sort(), 'every record created is listed, and nothing else');
+  const listed = JSON.parse((await send(`${base}/api/records?limit=1000`, { auth: admin })).body.toString()) as {
+    records: string[];
+  };
+  t.same(
+    [...listed.records].sort(),
+    [...records.map((r) => r.id), ...created].sort(),
+    'every record created is listed, and nothing else',
+  );
   let whole = 0;
   for (const id of created) {
     const gitdir = `${data}/coordination/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}.git`;
     const summary = await send(`${base}/api/records/${id}`, { auth: admin });
     const fsck = await gitRun(gitdir, ['--git-dir', gitdir, 'fsck', '--full', '--strict', '--no-dangling']);
-    if (summary.status === 200 && (JSON.parse(summary.body.toString()) as { threads: unknown[] }).threads.length === 1 && fsck.status === 0) whole++;
+    if (
+      summary.status === 200 &&
+      (JSON.parse(summary.body.toString()) as { threads: unknown[] }).threads.length === 1 &&
+      fsck.status === 0
+    )
+      whole++;
   }
   t.equal(whole, created.length, 'every record created is whole: its first thread there, git fsck clean');
   const pushedAfter = await gitRun(`${tempDir(t)}`, ['clone', '-q', url(records[0]!.id), 'last']);

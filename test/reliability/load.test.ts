@@ -31,23 +31,39 @@ interface Load {
 async function setUp(t: Test, count: number, extra: string[] = []): Promise<Load> {
   const data = tempDir(t);
   const port = await freePort();
-  const server = await serveProcess(['--data', data, '--port', String(port), ...extra], { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+  const server = await serveProcess(
+    ['--data', data, '--port', String(port), ...extra],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
+    undefined,
+    true,
+  );
   t.teardown(() => killGroup(server));
   const base = `http://127.0.0.1:${port}`;
   const records: Load['records'] = [];
   for (let i = 0; i < count; i++) {
-    const r = await send(`${base}/api/records`, { method: 'POST', auth: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }) });
+    const r = await send(`${base}/api/records`, {
+      method: 'POST',
+      auth: admin,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }),
+    });
     const b = JSON.parse(r.body.toString()) as { coordination_id: string; thread_id: string };
     records.push({ id: b.coordination_id, thread: b.thread_id });
   }
   return { server, base, data, records };
 }
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 
 /** Clients mixing clones (20 %), fetches (30 %) and pushes (50 %) for `seconds`. */
 async function clients(t: Test, load: Load, count: number, seconds: number) {
-  const url = (id: string) => { const u = new URL(`${load.base}/coordination/${id}.git`); u.username = 'admin'; u.password = ADMIN_TOKEN; return u.toString(); };
+  const url = (id: string) => {
+    const u = new URL(`${load.base}/coordination/${id}.git`);
+    u.username = 'admin';
+    u.password = ADMIN_TOKEN;
+    return u.toString();
+  };
   const latency: Record<'clone' | 'fetch' | 'push', number[]> = { clone: [], fetch: [], push: [] };
   const errors: string[] = [];
   const acknowledged = new Map<string, string[]>();
@@ -84,7 +100,9 @@ async function clients(t: Test, load: Load, count: number, seconds: number) {
         const body = `client ${c} push ${n}`;
         const o = { dir, env: testGitEnv() };
         for (;;) {
-          await (await CoordinationService.at(dir)).addMessage(committer, place, rec.thread, { author: as(jane), body });
+          await (
+            await CoordinationService.at(dir)
+          ).addMessage(committer, place, rec.thread, { author: as(jane), body });
           const r = await pushMain(o);
           if (r.outcome === 'accepted') break;
           if (r.outcome !== 'behind') throw new Error(`push: ${JSON.stringify(r)}`);
@@ -110,19 +128,27 @@ async function nothingLost(load: Load, acknowledged: Map<string, string[]>): Pro
     const want = acknowledged.get(rec.id) ?? [];
     if (want.length === 0) continue;
     const gitdir = `${load.data}/coordination/${rec.id.slice(0, 2)}/${rec.id.slice(2, 4)}/${rec.id}.git`;
-    const bodies = parseMessages(await gitOk(gitdir, ['--git-dir', gitdir, 'show', `main:communications/${rec.thread}/messages.md`])).messages.map((m) => m.body);
+    const bodies = parseMessages(
+      await gitOk(gitdir, ['--git-dir', gitdir, 'show', `main:communications/${rec.thread}/messages.md`]),
+    ).messages.map((m) => m.body);
     for (const b of want) if (bodies.filter((x) => x === b).length !== 1) lost.push(`${rec.id}: ${b}`);
   }
   return lost;
 }
 
 /** Peak resident memory of a process (VmHWM), in MiB. */
-const peakMiB = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const peakMiB = (pid: number) =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 t.test('many clients mixing clones, fetches and pushes over many records', { timeout: 3_600_000 }, async (t) => {
   const load = await setUp(t, long ? 1000 : 40);
   const { latency, errors, acknowledged, retries } = await clients(t, load, long ? 50 : 10, long ? 60 : 8);
-  const summary = (['clone', 'fetch', 'push'] as const).map((k) => `${k} ${latency[k].length} p50 ${quantile(latency[k], 0.5).toFixed(0)} ms p99 ${quantile(latency[k], 0.99).toFixed(0)} ms`).join(', ');
+  const summary = (['clone', 'fetch', 'push'] as const)
+    .map(
+      (k) =>
+        `${k} ${latency[k].length} p50 ${quantile(latency[k], 0.5).toFixed(0)} ms p99 ${quantile(latency[k], 0.99).toFixed(0)} ms`,
+    )
+    .join(', ');
   const peak = peakMiB(load.server.child.pid!);
   t.comment(`${summary}; fetch-first retries ${retries}; server peak RSS ${peak.toFixed(0)} MiB`);
   t.same(errors, [], 'no error but fetch-first retries');
@@ -131,45 +157,69 @@ t.test('many clients mixing clones, fetches and pushes over many records', { tim
   t.ok(peak < 1024, `server memory stays bounded (peak ${peak.toFixed(0)} MiB)`);
 });
 
-t.test('slow clients, bad credentials and oversized bodies do not stop normal traffic', { timeout: 3_600_000 }, async (t) => {
-  const load = await setUp(t, 10);
-  const port = Number(new URL(load.base).port);
-  const seconds = long ? 60 : 8;
-  const end = Date.now() + seconds * 1000;
-  const sockets: Socket[] = [];
-  let rejected = 0;
-  let tooLarge = 0;
-  const slowloris = async () => {
-    for (let i = 0; i < 200 && Date.now() < end; i++) {
-      const s = connect(port, '127.0.0.1');
-      s.on('error', () => undefined);
-      s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
-      sockets.push(s);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    while (Date.now() < end) {
-      for (const s of sockets) if (!s.destroyed) s.write('X-Slow: 1\r\n');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  };
-  const badCredentials = async () => {
-    while (Date.now() < end) {
-      const r = await send(`${load.base}/api/records`, { auth: { name: 'admin', token: `ccr_${randomBytes(8).toString('hex')}` } }).catch(() => null);
-      if (r?.status === 401) rejected++;
-    }
-  };
-  const oversized = async () => {
-    while (Date.now() < end) {
-      const r = await send(`${load.base}/coordination/${load.records[0]!.id}.git/git-receive-pack`, { method: 'POST', auth: admin, headers: { 'Content-Type': 'application/x-git-receive-pack-request', 'Content-Length': String(300 * 1024 * 1024) }, body: randomBytes(64 * 1024) }).catch(() => null);
-      if (r?.status === 413) tooLarge++;
-    }
-  };
-  const [normal] = await Promise.all([clients(t, load, 4, seconds), slowloris(), ...Array.from({ length: 8 }, badCredentials), oversized(), oversized()]);
-  for (const s of sockets) s.destroy();
-  const summary = (['clone', 'fetch', 'push'] as const).map((k) => `${k} ${normal.latency[k].length} p99 ${quantile(normal.latency[k], 0.99).toFixed(0)} ms`).join(', ');
-  t.comment(`normal: ${summary}; bad credentials refused ${rejected}; oversized bodies refused ${tooLarge}; slow connections ${sockets.length}`);
-  t.same(normal.errors, [], 'normal traffic keeps working');
-  t.ok(normal.latency.push.length > 0, 'pushes went through');
-  t.ok(rejected > 0 && tooLarge > 0, 'the hostile traffic was answered');
-  t.same(await nothingLost(load, normal.acknowledged), []);
-});
+t.test(
+  'slow clients, bad credentials and oversized bodies do not stop normal traffic',
+  { timeout: 3_600_000 },
+  async (t) => {
+    const load = await setUp(t, 10);
+    const port = Number(new URL(load.base).port);
+    const seconds = long ? 60 : 8;
+    const end = Date.now() + seconds * 1000;
+    const sockets: Socket[] = [];
+    let rejected = 0;
+    let tooLarge = 0;
+    const slowloris = async () => {
+      for (let i = 0; i < 200 && Date.now() < end; i++) {
+        const s = connect(port, '127.0.0.1');
+        s.on('error', () => undefined);
+        s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+        sockets.push(s);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      while (Date.now() < end) {
+        for (const s of sockets) if (!s.destroyed) s.write('X-Slow: 1\r\n');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    const badCredentials = async () => {
+      while (Date.now() < end) {
+        const r = await send(`${load.base}/api/records`, {
+          auth: { name: 'admin', token: `ccr_${randomBytes(8).toString('hex')}` },
+        }).catch(() => null);
+        if (r?.status === 401) rejected++;
+      }
+    };
+    const oversized = async () => {
+      while (Date.now() < end) {
+        const r = await send(`${load.base}/coordination/${load.records[0]!.id}.git/git-receive-pack`, {
+          method: 'POST',
+          auth: admin,
+          headers: {
+            'Content-Type': 'application/x-git-receive-pack-request',
+            'Content-Length': String(300 * 1024 * 1024),
+          },
+          body: randomBytes(64 * 1024),
+        }).catch(() => null);
+        if (r?.status === 413) tooLarge++;
+      }
+    };
+    const [normal] = await Promise.all([
+      clients(t, load, 4, seconds),
+      slowloris(),
+      ...Array.from({ length: 8 }, badCredentials),
+      oversized(),
+      oversized(),
+    ]);
+    for (const s of sockets) s.destroy();
+    const summary = (['clone', 'fetch', 'push'] as const)
+      .map((k) => `${k} ${normal.latency[k].length} p99 ${quantile(normal.latency[k], 0.99).toFixed(0)} ms`)
+      .join(', ');
+    t.comment(
+      `normal: ${summary}; bad credentials refused ${rejected}; oversized bodies refused ${tooLarge}; slow connections ${sockets.length}`,
+    );
+    t.same(normal.errors, [], 'normal traffic keeps working');
+    t.ok(normal.latency.push.length > 0, 'pushes went through');
+    t.ok(rejected > 0 && tooLarge > 0, 'the hostile traffic was answered');
+    t.same(await nothingLost(load, normal.acknowledged), []);
+  },
+);

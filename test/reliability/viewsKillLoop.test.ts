@@ -35,7 +35,11 @@ interface Reach {
 /** Make the principals and the record: thread A (jane, john), B (jane, mary), C (tom: out of every view). */
 async function setUp(t: Test, reach: Reach) {
   const creds: Record<string, Creds> = {};
-  for (const [name, p] of [['jane', jane], ['john', john], ['mary', mary]] as Array<[string, Person]>) {
+  for (const [name, p] of [
+    ['jane', jane],
+    ['john', john],
+    ['mary', mary],
+  ] as Array<[string, Person]>) {
     const { participant_id, role, display_name } = p;
     const body = { name, kind: 'participant', participant_id, role, display_name };
     const r = await reach.api('POST', '/api/principals', body);
@@ -45,7 +49,11 @@ async function setUp(t: Test, reach: Reach) {
   creds['admin'] = { name: 'admin', token: ADMIN_TOKEN };
   const threads: Record<string, string> = {};
   let record = '';
-  for (const [key, people] of [['A', [jane, john]], ['B', [jane, mary]], ['C', [tom]]] as Array<[string, Person[]]>) {
+  for (const [key, people] of [
+    ['A', [jane, john]],
+    ['B', [jane, mary]],
+    ['C', [tom]],
+  ] as Array<[string, Person[]]>) {
     if (!record) {
       const body = { clinical_id: clinicalId, care_location: place, thread: { participants: people } };
       const r = await reach.api('POST', '/api/records', body);
@@ -71,8 +79,18 @@ function gitUrl(reach: Reach, record: string, who: Creds): string {
 }
 
 /** A writer: clones as a principal, then appends messages to a thread, each pushed until git acknowledges it. */
-async function writer(t: Test, reach: Reach, record: string, who: Creds, author: Person, thread: string, count: number,
-  acknowledged: string[], onAck: () => void, stats: { behind: number; unknown: number }) {
+async function writer(
+  t: Test,
+  reach: Reach,
+  record: string,
+  who: Creds,
+  author: Person,
+  thread: string,
+  count: number,
+  acknowledged: string[],
+  onAck: () => void,
+  stats: { behind: number; unknown: number },
+) {
   const dir = `${tempDir(t)}/${who.name}`;
   while ((await gitRun('/', ['clone', '-q', gitUrl(reach, record, who), dir])).status !== 0) await sleep(200);
   const o = { dir, env: testGitEnv(), timeoutMs: 60_000 };
@@ -90,11 +108,17 @@ async function writer(t: Test, reach: Reach, record: string, who: Creds, author:
         while (settled === 'unknown') settled = await settlePush(o, head);
         if (settled === 'landed') r = { outcome: 'accepted' };
       }
-      if (r.outcome === 'accepted') { acknowledged.push(body); onAck(); break; }
+      if (r.outcome === 'accepted') {
+        acknowledged.push(body);
+        onAck();
+        break;
+      }
       // A push on a stale view is refused by the ref rule: behind, like a non-fast-forward. On a
       // busy machine a push may also wait past the lock budget for the other pushers' writes and
       // be refused with ccr/parse-budget, nothing changed ("push again in a moment"): the same retry.
-      const retry = r.outcome === 'refused' && r.lines.some((l) => l.includes('ccr/ref-fast-forward') || l.includes('ccr/parse-budget'));
+      const retry =
+        r.outcome === 'refused' &&
+        r.lines.some((l) => l.includes('ccr/ref-fast-forward') || l.includes('ccr/parse-budget'));
       if (r.outcome === 'refused' && !retry) throw new Error(`refused: ${r.lines.join('\n')}`);
       stats.behind++;
       while ((await gitRun(dir, ['fetch', '-q', 'origin'])).status !== 0) await sleep(200);
@@ -105,8 +129,15 @@ async function writer(t: Test, reach: Reach, record: string, who: Creds, author:
 }
 
 /** Every check of the end state: fsck, each acknowledged message once, each view as rebuilt from nothing. */
-async function checkEnd(t: Test, reach: Reach, data: string, record: string, creds: Record<string, Creds>,
-  threads: Record<string, string>, acknowledged: string[]) {
+async function checkEnd(
+  t: Test,
+  reach: Reach,
+  data: string,
+  record: string,
+  creds: Record<string, Creds>,
+  threads: Record<string, string>,
+  acknowledged: string[],
+) {
   const store = new ViewStore(data);
   const gitdir = store.recordDir(record as RecordId);
   const people: Record<string, Person> = { jane, john, mary };
@@ -161,16 +192,22 @@ t.test('views of three principals fetched and pushed from while main moves: all 
     writing--;
   };
   const [, , , , ...fetches] = await Promise.all([
-    write(creds['admin']!, tom, threads['C']!), write(creds['john']!, john, threads['A']!),
-    write(creds['mary']!, mary, threads['B']!), write(creds['jane']!, jane, threads['A']!),
-    fetcher(creds['john']!), fetcher(creds['mary']!), fetcher(creds['jane']!),
+    write(creds['admin']!, tom, threads['C']!),
+    write(creds['john']!, john, threads['A']!),
+    write(creds['mary']!, mary, threads['B']!),
+    write(creds['jane']!, jane, threads['A']!),
+    fetcher(creds['john']!),
+    fetcher(creds['mary']!),
+    fetcher(creds['jane']!),
   ]);
   t.comment(`acknowledged ${acknowledged.length}, behind ${stats.behind}, fetches ${fetches.join(', ')}`);
   t.equal(acknowledged.length, 4 * ROUNDS);
   await checkEnd(t, reach, s.data, record, creds, threads, acknowledged);
 });
 
-t.test('views under kill -9: participants push from views while the server is killed, restarted', { timeout: 280_000 },
+t.test(
+  'views under kill -9: participants push from views while the server is killed, restarted',
+  { timeout: 280_000 },
   async (t) => {
     const KILLS = 4;
     const PUSHES = 4;
@@ -197,7 +234,20 @@ t.test('views under kill -9: participants push from views while the server is ki
     let progress = 0;
     let running = 3;
     const write = async (who: Creds, author: Person, thread: string) => {
-      await writer(t, reach, record, who, author, thread, PUSHES, acknowledged, () => { progress++; }, stats);
+      await writer(
+        t,
+        reach,
+        record,
+        who,
+        author,
+        thread,
+        PUSHES,
+        acknowledged,
+        () => {
+          progress++;
+        },
+        stats,
+      );
       running--;
     };
     // Kills at a random moment once the server has acknowledged something since it started.
@@ -213,12 +263,17 @@ t.test('views under kill -9: participants push from views while the server is ki
       }
     };
     await Promise.all([
-      write(creds['john']!, john, threads['A']!), write(creds['mary']!, mary, threads['B']!),
-      write(creds['jane']!, jane, threads['B']!), killer(),
+      write(creds['john']!, john, threads['A']!),
+      write(creds['mary']!, mary, threads['B']!),
+      write(creds['jane']!, jane, threads['B']!),
+      killer(),
     ]);
-    t.comment(`kill loop over views: ${stats.kills} kills, acknowledged ${acknowledged.length}, `
-      + `behind ${stats.behind}, unknown ${stats.unknown}, ${Date.now() - started} ms`);
+    t.comment(
+      `kill loop over views: ${stats.kills} kills, acknowledged ${acknowledged.length}, ` +
+        `behind ${stats.behind}, unknown ${stats.unknown}, ${Date.now() - started} ms`,
+    );
     t.ok(stats.kills >= 1, `the server was killed ${stats.kills} times`);
     t.equal(acknowledged.length, 3 * PUSHES, 'every push was acknowledged in the end');
     await checkEnd(t, reach, data, record, creds, threads, acknowledged);
-  });
+  },
+);

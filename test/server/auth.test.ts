@@ -38,13 +38,40 @@ t.test('the authorization matrix, with refs and disk unchanged by every refusal'
     for (const [i, record] of [own, other, MISSING].entries()) {
       const before = diskDigest(`${s.data}/coordination`);
       const calls: Array<[string, Promise<{ status: number }>, number]> = [
-        ['GET info/refs upload-pack', send(`${base}/${record}.git/info/refs?service=git-upload-pack`, { auth: creds }), upload[i]!],
-        ['POST git-upload-pack', send(`${base}/${record}/git-upload-pack`, { method: 'POST', auth: creds, headers: { 'Content-Type': 'application/x-git-upload-pack-request' }, body: '0000' }), upload[i]!],
-        ['GET info/refs receive-pack', send(`${base}/${record}.git/info/refs?service=git-receive-pack`, { auth: creds }), receive[i]!],
-        ['POST git-receive-pack', send(`${base}/${record}.git/git-receive-pack`, { method: 'POST', auth: creds, headers: { 'Content-Type': 'application/x-git-receive-pack-request' }, body: '0000' }), receive[i]!],
+        [
+          'GET info/refs upload-pack',
+          send(`${base}/${record}.git/info/refs?service=git-upload-pack`, { auth: creds }),
+          upload[i]!,
+        ],
+        [
+          'POST git-upload-pack',
+          send(`${base}/${record}/git-upload-pack`, {
+            method: 'POST',
+            auth: creds,
+            headers: { 'Content-Type': 'application/x-git-upload-pack-request' },
+            body: '0000',
+          }),
+          upload[i]!,
+        ],
+        [
+          'GET info/refs receive-pack',
+          send(`${base}/${record}.git/info/refs?service=git-receive-pack`, { auth: creds }),
+          receive[i]!,
+        ],
+        [
+          'POST git-receive-pack',
+          send(`${base}/${record}.git/git-receive-pack`, {
+            method: 'POST',
+            auth: creds,
+            headers: { 'Content-Type': 'application/x-git-receive-pack-request' },
+            body: '0000',
+          }),
+          receive[i]!,
+        ],
         ['GET /api/records/<id>', send(`${s.url}/api/records/${record}`, { auth: creds }), summary[i]!],
       ];
-      for (const [what, call, expected] of calls) t.equal((await call).status, expected, `${name}, ${['own', 'other', 'missing'][i]} record: ${what}`);
+      for (const [what, call, expected] of calls)
+        t.equal((await call).status, expected, `${name}, ${['own', 'other', 'missing'][i]} record: ${what}`);
       t.equal(diskDigest(`${s.data}/coordination`), before, `${name}: nothing changed on disk`);
     }
   }
@@ -60,13 +87,41 @@ t.test('the authorization matrix, with refs and disk unchanged by every refusal'
   ];
   for (const [name, creds, [list, create, principals, addPrincipal, metrics]] of api) {
     t.equal((await s.api('GET', '/api/records', creds)).status, list, `${name}: list records`);
-    t.equal((await s.api('POST', '/api/records', creds, { clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } })).status, create, `${name}: create a record`);
+    t.equal(
+      (
+        await s.api('POST', '/api/records', creds, {
+          clinical_id: clinicalId,
+          care_location: place,
+          thread: { participants: [jane] },
+        })
+      ).status,
+      create,
+      `${name}: create a record`,
+    );
     t.equal((await s.api('GET', '/api/principals', creds)).status, principals, `${name}: list principals`);
-    t.equal((await s.api('POST', '/api/principals', creds, { name: `made-by-${name}`, kind: 'auditor' })).status, addPrincipal, `${name}: create a principal`);
+    t.equal(
+      (await s.api('POST', '/api/principals', creds, { name: `made-by-${name}`, kind: 'auditor' })).status,
+      addPrincipal,
+      `${name}: create a principal`,
+    );
     t.equal((await s.api('GET', '/metrics', creds)).status, metrics, `${name}: metrics`);
   }
-  t.equal((await s.api('POST', '/api/records', cast.tom, { clinical_id: clinicalId, care_location: place })).status, 403, 'a participant must include a thread');
-  t.equal((await s.api('POST', '/api/records', cast.john, { clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } })).status, 403, 'in which they take part');
+  t.equal(
+    (await s.api('POST', '/api/records', cast.tom, { clinical_id: clinicalId, care_location: place })).status,
+    403,
+    'a participant must include a thread',
+  );
+  t.equal(
+    (
+      await s.api('POST', '/api/records', cast.john, {
+        clinical_id: clinicalId,
+        care_location: place,
+        thread: { participants: [jane] },
+      })
+    ).status,
+    403,
+    'in which they take part',
+  );
   t.equal((await s.api('GET', '/healthz', null)).status, 200, '/healthz needs no credentials');
 });
 
@@ -79,8 +134,16 @@ t.test('every unknown or bad credential gets the same 401, whether the record ex
       const r = await send(`${s.url}/coordination/${record}.git/info/refs?service=git-upload-pack`, { auth });
       answers.add(`${r.status} ${r.headers['www-authenticate']} ${r.body.toString().replace(/"request":"\w+"/, '')}`);
     }
-    for (const header of ['Basic !!!', 'Bearer abc', `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Basic', `Basic ${'A'.repeat(3000)}`]) {
-      const r = await send(`${s.url}/coordination/${record}.git/info/refs?service=git-upload-pack`, { headers: { Authorization: header } });
+    for (const header of [
+      'Basic !!!',
+      'Bearer abc',
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      'Basic',
+      `Basic ${'A'.repeat(3000)}`,
+    ]) {
+      const r = await send(`${s.url}/coordination/${record}.git/info/refs?service=git-upload-pack`, {
+        headers: { Authorization: header },
+      });
       answers.add(`${r.status} ${r.headers['www-authenticate']} ${r.body.toString()}`);
     }
   }
@@ -99,13 +162,27 @@ t.test('a hand-built POST to git-receive-pack without credentials moves nothing'
   const next = (await gitOk(`${work}/c`, ['rev-parse', 'HEAD'])).trim();
   const body = await receivePackBody(`${work}/c`, old, next);
   const before = diskDigest(`${s.data}/coordination`);
-  for (const auth of [null, { name: 'admin', token: 'ccr_bad' }, await s.principal({ name: 'audit', kind: 'auditor' })]) {
-    const r = await send(`${s.url}/coordination/${rec.id}.git/git-receive-pack`, { method: 'POST', auth, headers: { 'Content-Type': 'application/x-git-receive-pack-request' }, body });
+  for (const auth of [
+    null,
+    { name: 'admin', token: 'ccr_bad' },
+    await s.principal({ name: 'audit', kind: 'auditor' }),
+  ]) {
+    const r = await send(`${s.url}/coordination/${rec.id}.git/git-receive-pack`, {
+      method: 'POST',
+      auth,
+      headers: { 'Content-Type': 'application/x-git-receive-pack-request' },
+      body,
+    });
     t.equal(r.status, auth?.name === 'audit' ? 403 : 401);
   }
   t.equal(await remoteMain(`${work}/c`), old, 'main did not move');
   t.equal(diskDigest(`${s.data}/coordination`), before, 'no object was stored');
-  const ok = await send(`${s.url}/coordination/${rec.id}.git/git-receive-pack`, { method: 'POST', auth: s.admin, headers: { 'Content-Type': 'application/x-git-receive-pack-request' }, body });
+  const ok = await send(`${s.url}/coordination/${rec.id}.git/git-receive-pack`, {
+    method: 'POST',
+    auth: s.admin,
+    headers: { 'Content-Type': 'application/x-git-receive-pack-request' },
+    body,
+  });
   t.equal(ok.status, 200, 'the same body with credentials is served');
   t.equal(await remoteMain(`${work}/c`), next, 'and moves main');
 });
@@ -150,29 +227,46 @@ t.test('principals: a token is shown once, deleted principals stop working, the 
   t.equal((await s.api('GET', '/api/records', creds)).status, 200);
   t.equal((await s.api('DELETE', '/api/principals/audit2', s.admin)).status, 204);
   t.equal((await s.api('GET', '/api/records', creds)).status, 401, 'a deleted principal is refused at once');
-  t.equal((await s.api('POST', '/api/principals', s.admin, { name: 'admin', kind: 'admin' })).status, 409, 'names are unique');
+  t.equal(
+    (await s.api('POST', '/api/principals', s.admin, { name: 'admin', kind: 'admin' })).status,
+    409,
+    'names are unique',
+  );
   t.equal((await s.api('POST', '/api/principals', s.admin, { name: 'bad:name', kind: 'admin' })).status, 400);
-  t.equal((await s.api('POST', '/api/principals', s.admin, { name: 'p', kind: 'participant', role: 'clinician' })).status, 400, 'a participant needs its id');
+  t.equal(
+    (await s.api('POST', '/api/principals', s.admin, { name: 'p', kind: 'participant', role: 'clinician' })).status,
+    400,
+    'a participant needs its id',
+  );
   t.equal((await s.api('DELETE', '/api/principals/admin', s.admin)).status, 409, 'the last admin cannot be deleted');
   const { existsSync, readFileSync } = await import('node:fs');
-  const stored = ['identity.sqlite', 'identity.sqlite-wal'].filter((f) => existsSync(`${s.data}/${f}`))
-    .map((f) => readFileSync(`${s.data}/${f}`).toString('latin1')).join('');
+  const stored = ['identity.sqlite', 'identity.sqlite-wal']
+    .filter((f) => existsSync(`${s.data}/${f}`))
+    .map((f) => readFileSync(`${s.data}/${f}`).toString('latin1'))
+    .join('');
   t.notMatch(stored, created.body.token, 'tokens are not stored in the clear');
 });
 
-t.test('a principal without access gets its 404 at once while the record is locked on first use, never a 503', async (t) => {
-  const s = await testServer(t);
-  const cast = await castPrincipals(s);
-  const rec = await s.record({ participants: [jane] });
-  // A live writer holds the record lock before the server's first use of the record (its clean-up waits for it).
-  const lock = `${s.server.context.records.path(rec.id as never)}/ccr.lock`;
-  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'held-by-test' }));
-  const started = performance.now();
-  t.equal((await send(`${s.url}/api/records/${rec.id}`, { auth: cast.tom })).status, 404, 'the summary');
-  t.equal((await send(`${s.url}/coordination/${rec.id}.git/info/refs?service=git-upload-pack`, { auth: cast.tom })).status, 404, 'a clone');
-  t.ok(performance.now() - started < 5000, 'without waiting for the lock');
-  const janes = send(`${s.url}/api/records/${rec.id}`, { auth: cast.jane });
-  await new Promise((r) => setTimeout(r, 300));
-  unlinkSync(lock);
-  t.equal((await janes).status, 200, 'a principal with access waits for the lock and is served');
-});
+t.test(
+  'a principal without access gets its 404 at once while the record is locked on first use, never a 503',
+  async (t) => {
+    const s = await testServer(t);
+    const cast = await castPrincipals(s);
+    const rec = await s.record({ participants: [jane] });
+    // A live writer holds the record lock before the server's first use of the record (its clean-up waits for it).
+    const lock = `${s.server.context.records.path(rec.id as never)}/ccr.lock`;
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'held-by-test' }));
+    const started = performance.now();
+    t.equal((await send(`${s.url}/api/records/${rec.id}`, { auth: cast.tom })).status, 404, 'the summary');
+    t.equal(
+      (await send(`${s.url}/coordination/${rec.id}.git/info/refs?service=git-upload-pack`, { auth: cast.tom })).status,
+      404,
+      'a clone',
+    );
+    t.ok(performance.now() - started < 5000, 'without waiting for the lock');
+    const janes = send(`${s.url}/api/records/${rec.id}`, { auth: cast.jane });
+    await new Promise((r) => setTimeout(r, 300));
+    unlinkSync(lock);
+    t.equal((await janes).status, 200, 'a principal with access waits for the lock and is served');
+  },
+);

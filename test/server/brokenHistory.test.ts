@@ -16,7 +16,13 @@ import { testServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Change a file of a record on the server's disk, past the hook (as a broken merge or an old version did). */
-async function breakOnDisk(t: Test, s: TestServer, id: string, path: string, fn: (text: string) => string): Promise<void> {
+async function breakOnDisk(
+  t: Test,
+  s: TestServer,
+  id: string,
+  path: string,
+  fn: (text: string) => string,
+): Promise<void> {
   const gitdir = s.server.context.records.path(id as never);
   const disk = `${tempDir(t)}/disk`;
   await gitOk('/', ['clone', '-q', gitdir, disk]);
@@ -35,18 +41,30 @@ async function pushEdit(t: Test, s: TestServer, id: string, path: string, fn: (t
 
 t.test('a thread whose ledger cannot be read takes no change; the other threads keep working', async (t) => {
   const s = await testServer(t);
-  const rec = await s.record({ participants: [jane, tom], message: { author_id: jane.participant_id, body: 'Start.' } });
+  const rec = await s.record({
+    participants: [jane, tom],
+    message: { author_id: jane.participant_id, body: 'Start.' },
+  });
   const ledger = `communications/${rec.thread}/ledger.yaml`;
-  await breakOnDisk(t, s, rec.id, ledger, (x) => x.replace(/participants:\n[^]*?(?=visibility:)/, 'participants: []\n'));
+  await breakOnDisk(t, s, rec.id, ledger, (x) =>
+    x.replace(/participants:\n[^]*?(?=visibility:)/, 'participants: []\n'),
+  );
 
   const tomOnly = `participants:\n  - participant_id: ${tom.participant_id}\n    role: clinician\n    display_name: Dr Tom Patel\n`;
-  const pushed = await pushEdit(t, s, rec.id, ledger, (x) => x.replace('participants: []\n', tomOnly).replace('sensitivity: standard', 'sensitivity: restricted'));
+  const pushed = await pushEdit(t, s, rec.id, ledger, (x) =>
+    x.replace('participants: []\n', tomOnly).replace('sensitivity: standard', 'sensitivity: restricted'),
+  );
   t.not(pushed.status, 0, 'refused');
-  t.match(pushed.stderr, /remote: ccr\/ledger-schema communications\/[^ ]+\/ledger\.yaml: expected the ledger before this commit to be readable/);
+  t.match(
+    pushed.stderr,
+    /remote: ccr\/ledger-schema communications\/[^ ]+\/ledger\.yaml: expected the ledger before this commit to be readable/,
+  );
 
   const dir = `${tempDir(t)}/other`;
   await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, s.admin), dir]);
-  await (await CoordinationService.at(dir)).createThread(committer, place, [jane], { author: as(jane), body: 'A new thread is fine.' });
+  await (
+    await CoordinationService.at(dir)
+  ).createThread(committer, place, [jane], { author: as(jane), body: 'A new thread is fine.' });
   const good = await gitRun(dir, ['push', 'origin', 'main']);
   t.equal(good.status, 0, good.stderr);
 });
@@ -54,10 +72,16 @@ t.test('a thread whose ledger cannot be read takes no change; the other threads 
 t.test('a record whose status cannot be read takes no change', async (t) => {
   const s = await testServer(t);
   const rec = await s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'Start.' } });
-  await breakOnDisk(t, s, rec.id, 'COORDINATION_STATUS.yaml', (x) => x.replace('record_modifiable: true', 'record_modifiable: maybe'));
+  await breakOnDisk(t, s, rec.id, 'COORDINATION_STATUS.yaml', (x) =>
+    x.replace('record_modifiable: true', 'record_modifiable: maybe'),
+  );
   const time = new Date().toISOString() as Timestamp;
   const block = {
-    id: randomUUID() as MessageId, type: 'clinician' as const, timestamp: time, authorId: jane.participant_id, author: jane.display_name,
+    id: randomUUID() as MessageId,
+    type: 'clinician' as const,
+    timestamp: time,
+    authorId: jane.participant_id,
+    author: jane.display_name,
     body: 'Written while the status is unreadable.',
   };
   const dir = `${tempDir(t)}/c2`;
@@ -69,5 +93,8 @@ t.test('a record whose status cannot be read takes no change', async (t) => {
   await gitOk(dir, ['commit', '-qam', 'coordination:update: Added message to thread\n\nCare-Location: Ward 7']);
   const pushed = await gitRun(dir, ['push', 'origin', 'main']);
   t.not(pushed.status, 0, 'refused');
-  t.match(pushed.stderr, /remote: ccr\/status-schema COORDINATION_STATUS\.yaml: expected COORDINATION_STATUS\.yaml before this commit to be readable/);
+  t.match(
+    pushed.stderr,
+    /remote: ccr\/status-schema COORDINATION_STATUS\.yaml: expected COORDINATION_STATUS\.yaml before this commit to be readable/,
+  );
 });

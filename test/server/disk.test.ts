@@ -17,38 +17,48 @@ import { appendMany, prose } from '../../bench/fixtures.js';
 /** Bytes of the files under a folder. */
 function bytesUnder(dir: string): number {
   let total = 0;
-  for (const d of readdirSync(dir, { withFileTypes: true })) total += d.isDirectory() ? bytesUnder(`${dir}/${d.name}`) : statSync(`${dir}/${d.name}`).size;
+  for (const d of readdirSync(dir, { withFileTypes: true }))
+    total += d.isDirectory() ? bytesUnder(`${dir}/${d.name}`) : statSync(`${dir}/${d.name}`).size;
   return total;
 }
 
-t.test('16 tiny appends in one push to a 1 MiB thread add one compressed copy at most, and kilobytes once packed', async (t) => {
-  // The server's own gc stays out of the way (on a busy machine it would fold the packs part-way
-  // through, leaving the last push's pack beside the folded one); the test runs the same gc below.
-  const s = await testServer(t, { maintenancePauseMs: 3_600_000 });
-  const rec = await s.record({ participants: [jane] });
-  const work = `${tempDir(t)}/w`;
-  await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, s.admin), work]);
-  const svc = await CoordinationService.at(work);
-  await appendMany(svc, rec.thread!, 300, (i) => prose(i + 1, 4000));
-  await gitOk(work, ['push', '-q', 'origin', 'main']);
-  const objects = `${s.server.context.records.path(rec.id as RecordId)}/objects`;
-  const thread = statSync(`${work}/communications/${rec.thread}/messages.md`).size;
-  t.ok(thread > 1024 * 1024, `the thread holds ${thread} bytes`);
-  const start = bytesUnder(objects);
-  for (let round = 1; round <= 9; round++) {
-    const before = bytesUnder(objects);
-    for (let i = 0; i < 16; i++) await svc.addMessage(committer, place, rec.thread!, { author: as(jane), body: `Noted ${round}.${i}.` });
+t.test(
+  '16 tiny appends in one push to a 1 MiB thread add one compressed copy at most, and kilobytes once packed',
+  async (t) => {
+    // The server's own gc stays out of the way (on a busy machine it would fold the packs part-way
+    // through, leaving the last push's pack beside the folded one); the test runs the same gc below.
+    const s = await testServer(t, { maintenancePauseMs: 3_600_000 });
+    const rec = await s.record({ participants: [jane] });
+    const work = `${tempDir(t)}/w`;
+    await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, s.admin), work]);
+    const svc = await CoordinationService.at(work);
+    await appendMany(svc, rec.thread!, 300, (i) => prose(i + 1, 4000));
     await gitOk(work, ['push', '-q', 'origin', 'main']);
-    const added = bytesUnder(objects) - before;
-    t.ok(added < thread / 3, `push ${round} of 16 appends added ${added} bytes (a thread of ${thread})`);
-  }
-  const gitdir = s.server.context.records.path(rec.id as RecordId);
-  await new Maintenance(() => gitdir, s.server.context.gitEnv, () => undefined, 0).run(rec.id as RecordId);
-  const packs = () => readdirSync(`${objects}/pack`).filter((f) => f.endsWith('.pack')).length;
-  // gc detaches: wait until it has folded the packs and ended (it holds gc.pid while it runs).
-  const running = () => existsSync(`${gitdir}/gc.pid`);
-  for (let i = 0; i < 1200 && (packs() > 1 || running()); i++) await new Promise((r) => setTimeout(r, 100));
-  const added = bytesUnder(objects) - start;
-  t.ok(added < 256 * 1024, `after gc --auto, 144 appends in 9 pushes hold ${added} bytes in all`);
-  t.equal((await gitOk(gitdir, ['--git-dir', gitdir, 'fsck', '--no-dangling'])).trim(), '', 'git fsck is clean');
-});
+    const objects = `${s.server.context.records.path(rec.id as RecordId)}/objects`;
+    const thread = statSync(`${work}/communications/${rec.thread}/messages.md`).size;
+    t.ok(thread > 1024 * 1024, `the thread holds ${thread} bytes`);
+    const start = bytesUnder(objects);
+    for (let round = 1; round <= 9; round++) {
+      const before = bytesUnder(objects);
+      for (let i = 0; i < 16; i++)
+        await svc.addMessage(committer, place, rec.thread!, { author: as(jane), body: `Noted ${round}.${i}.` });
+      await gitOk(work, ['push', '-q', 'origin', 'main']);
+      const added = bytesUnder(objects) - before;
+      t.ok(added < thread / 3, `push ${round} of 16 appends added ${added} bytes (a thread of ${thread})`);
+    }
+    const gitdir = s.server.context.records.path(rec.id as RecordId);
+    await new Maintenance(
+      () => gitdir,
+      s.server.context.gitEnv,
+      () => undefined,
+      0,
+    ).run(rec.id as RecordId);
+    const packs = () => readdirSync(`${objects}/pack`).filter((f) => f.endsWith('.pack')).length;
+    // gc detaches: wait until it has folded the packs and ended (it holds gc.pid while it runs).
+    const running = () => existsSync(`${gitdir}/gc.pid`);
+    for (let i = 0; i < 1200 && (packs() > 1 || running()); i++) await new Promise((r) => setTimeout(r, 100));
+    const added = bytesUnder(objects) - start;
+    t.ok(added < 256 * 1024, `after gc --auto, 144 appends in 9 pushes hold ${added} bytes in all`);
+    t.equal((await gitOk(gitdir, ['--git-dir', gitdir, 'fsck', '--no-dangling'])).trim(), '', 'git fsck is clean');
+  },
+);

@@ -6,11 +6,16 @@ import { silentLogger } from '../../server/log.js';
 import { send } from '../helpers/wire.js';
 
 /** Run hooks/pre-receive as receive-pack would, with ref lines on stdin. */
-function hook(env: NodeJS.ProcessEnv, input = `${'a'.repeat(40)} ${'b'.repeat(40)} refs/heads/main\n`): Promise<{ status: number; stderr: string }> {
+function hook(
+  env: NodeJS.ProcessEnv,
+  input = `${'a'.repeat(40)} ${'b'.repeat(40)} refs/heads/main\n`,
+): Promise<{ status: number; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(`${HOOKS_DIR}/pre-receive`, [], { env: { PATH: process.env['PATH'], ...env } });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ status: code ?? -1, stderr }));
     child.stdin.on('error', () => undefined); // a hook that refuses at once does not read its input
     child.stdin.end(input);
@@ -18,8 +23,11 @@ function hook(env: NodeJS.ProcessEnv, input = `${'a'.repeat(40)} ${'b'.repeat(40
 }
 
 const push = {
-  requestId: 'req123', principal: { kind: 'admin' as const, name: 'admin' }, recordId: '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as never,
-  gitdir: '/nowhere', ended: Promise.resolve(),
+  requestId: 'req123',
+  principal: { kind: 'admin' as const, name: 'admin' },
+  recordId: '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as never,
+  gitdir: '/nowhere',
+  ended: Promise.resolve(),
 };
 
 t.test('the hook fails closed: no server, a wrong token, a slow or broken validator all refuse', async (t) => {
@@ -32,15 +40,26 @@ t.test('the hook fails closed: no server, a wrong token, a slow or broken valida
   const endpoint = new HookEndpoint(async (_ctx, call) => {
     if (mode === 'slow') await new Promise((r) => setTimeout(r, 3000));
     if (mode === 'throw') throw new Error('secret internal detail');
-    return { accept: mode === 'accept', lines: [`saw ${call.updates.length} update(s) quarantine=${call.env.GIT_QUARANTINE_PATH ?? '-'}`] };
+    return {
+      accept: mode === 'accept',
+      lines: [`saw ${call.updates.length} update(s) quarantine=${call.env.GIT_QUARANTINE_PATH ?? '-'}`],
+    };
   }, silentLogger);
   await endpoint.listen();
   t.teardown(() => endpoint.stop());
   const token = endpoint.open(push);
-  const env = { CCR_HOOK_PORT: String(endpoint.port), CCR_HOOK_TOKEN: token, GIT_QUARANTINE_PATH: '/q/tmp_objdir-incoming-x' };
+  const env = {
+    CCR_HOOK_PORT: String(endpoint.port),
+    CCR_HOOK_TOKEN: token,
+    GIT_QUARANTINE_PATH: '/q/tmp_objdir-incoming-x',
+  };
   const ok = await hook(env);
   t.equal(ok.status, 0, 'an accepted push');
-  t.match(ok.stderr, 'saw 1 update(s) quarantine=/q/tmp_objdir-incoming-x', 'the hook forwards the ref lines and the quarantine');
+  t.match(
+    ok.stderr,
+    'saw 1 update(s) quarantine=/q/tmp_objdir-incoming-x',
+    'the hook forwards the ref lines and the quarantine',
+  );
   mode = 'refuse';
   t.equal((await hook(env)).status, 1, 'a refused push');
   const wrong = await hook({ ...env, CCR_HOOK_TOKEN: 'e'.repeat(64) });
@@ -49,7 +68,11 @@ t.test('the hook fails closed: no server, a wrong token, a slow or broken valida
   mode = 'throw';
   const broken = await hook(env);
   t.equal(broken.status, 1);
-  t.match(broken.stderr, /internal error while judging the push \(request req123\)/, 'an internal error shows only the request id');
+  t.match(
+    broken.stderr,
+    /internal error while judging the push \(request req123\)/,
+    'an internal error shows only the request id',
+  );
   t.notMatch(broken.stderr, /secret internal detail/);
   mode = 'slow';
   const slow = await hook({ ...env, CCR_HOOK_TIMEOUT: '1' });
@@ -74,10 +97,13 @@ t.test('the hook endpoint refuses anyone who merely knows the port', async (t) =
 });
 
 t.test('hook bodies are parsed strictly', async (t) => {
-  t.same(parseHookBody(`quarantine /q\nobjects /o\nalternates /a\n\n${'1'.repeat(40)} ${'2'.repeat(40)} refs/heads/main\n`), {
-    env: { GIT_QUARANTINE_PATH: '/q', GIT_OBJECT_DIRECTORY: '/o', GIT_ALTERNATE_OBJECT_DIRECTORIES: '/a' },
-    updates: [{ old: '1'.repeat(40), new: '2'.repeat(40), ref: 'refs/heads/main' }],
-  });
+  t.same(
+    parseHookBody(`quarantine /q\nobjects /o\nalternates /a\n\n${'1'.repeat(40)} ${'2'.repeat(40)} refs/heads/main\n`),
+    {
+      env: { GIT_QUARANTINE_PATH: '/q', GIT_OBJECT_DIRECTORY: '/o', GIT_ALTERNATE_OBJECT_DIRECTORIES: '/a' },
+      updates: [{ old: '1'.repeat(40), new: '2'.repeat(40), ref: 'refs/heads/main' }],
+    },
+  );
   t.equal(parseHookBody('evil /x\n\n'), null, 'an unknown variable');
   t.equal(parseHookBody(`quarantine /q\n\nnot a ref line\n`), null, 'a malformed ref line');
   t.equal(parseHookBody(`\n\n${'1'.repeat(40)} ${'2'.repeat(40)} refs/heads/main extra\n`), null);

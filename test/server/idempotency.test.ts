@@ -19,9 +19,13 @@ function post(base: string, method: string, path: string, creds: Creds, body: un
 t.test('Idempotency-Key', async (t) => {
   const first = await testServer(t);
   const cast = await castPrincipals(first);
-  const rec = await first.record({ participants: [jane, tom, john], message: { author_id: jane.participant_id, body: 'Start.' } });
+  const rec = await first.record({
+    participants: [jane, tom, john],
+    message: { author_id: jane.participant_id, body: 'Start.' },
+  });
   const messages = `/api/records/${rec.id}/threads/${rec.thread}/messages`;
-  const count = async (s: typeof first) => (await s.api('GET', `/api/records/${rec.id}/threads/${rec.thread}`, s.admin)).body.messages.length as number;
+  const count = async (s: typeof first) =>
+    (await s.api('GET', `/api/records/${rec.id}/threads/${rec.thread}`, s.admin)).body.messages.length as number;
 
   const one = await post(first.url, 'POST', messages, cast.jane, { body: 'Once only.' }, 'key-1');
   t.equal(one.status, 201);
@@ -35,7 +39,14 @@ t.test('Idempotency-Key', async (t) => {
   const changed = await post(first.url, 'POST', messages, cast.jane, { body: 'Something else.' }, 'key-1');
   t.equal(changed.status, 422);
   t.equal(changed.body.error.code, 'IdempotencyKeyReused');
-  const elsewhere = await post(first.url, 'PATCH', `/api/records/${rec.id}/threads/${rec.thread}`, cast.jane, { body: 'Once only.' }, 'key-1');
+  const elsewhere = await post(
+    first.url,
+    'PATCH',
+    `/api/records/${rec.id}/threads/${rec.thread}`,
+    cast.jane,
+    { body: 'Once only.' },
+    'key-1',
+  );
   t.equal(elsewhere.body.error.code, 'IdempotencyKeyReused', 'another path with the same key too');
 
   const toms = await post(first.url, 'POST', messages, cast.tom, { body: 'Once only.' }, 'key-1');
@@ -46,15 +57,31 @@ t.test('Idempotency-Key', async (t) => {
   t.equal(bad.status, 400, 'a key over 200 characters');
 
   // Twins at once: one write, the same answer for all.
-  const twins = await Promise.all(Array.from({ length: 6 }, () => post(first.url, 'POST', messages, cast.jane, { body: 'Twin.' }, 'key-twin')));
+  const twins = await Promise.all(
+    Array.from({ length: 6 }, () => post(first.url, 'POST', messages, cast.jane, { body: 'Twin.' }, 'key-twin')),
+  );
   t.same(new Set(twins.map((r) => r.status)), new Set([201]));
   t.equal(new Set(twins.map((r) => r.body.message_id)).size, 1, 'one message id for all twins');
   t.equal(await count(first), 4, 'one message written for six twins');
 
   // A refusal is kept as well: the retry gets the same rule id without judging again.
-  const closed = await post(first.url, 'POST', messages, cast.john, { body: 'as jane', corrects: one.body.message_id }, 'key-refused');
+  const closed = await post(
+    first.url,
+    'POST',
+    messages,
+    cast.john,
+    { body: 'as jane', corrects: one.body.message_id },
+    'key-refused',
+  );
   t.equal(closed.status, 422);
-  const closedAgain = await post(first.url, 'POST', messages, cast.john, { body: 'as jane', corrects: one.body.message_id }, 'key-refused');
+  const closedAgain = await post(
+    first.url,
+    'POST',
+    messages,
+    cast.john,
+    { body: 'as jane', corrects: one.body.message_id },
+    'key-refused',
+  );
   t.same(closedAgain.body, closed.body);
   t.equal(closedAgain.headers['idempotent-replayed'], 'true');
 
@@ -84,8 +111,22 @@ t.test('Idempotency-Key', async (t) => {
   t.same(c2.body, c1.body);
   const list = await second.api('GET', `/api/records/${rec.id}/threads`, second.admin);
   t.equal(list.body.threads.length, 2, 'one thread created');
-  const p1 = await post(second.url, 'PATCH', `/api/records/${rec.id}/threads/${c1.body.thread_id}`, cast.jane, { status: 'closed' }, 'key-close');
-  const p2 = await post(second.url, 'PATCH', `/api/records/${rec.id}/threads/${c1.body.thread_id}`, cast.jane, { status: 'closed' }, 'key-close');
+  const p1 = await post(
+    second.url,
+    'PATCH',
+    `/api/records/${rec.id}/threads/${c1.body.thread_id}`,
+    cast.jane,
+    { status: 'closed' },
+    'key-close',
+  );
+  const p2 = await post(
+    second.url,
+    'PATCH',
+    `/api/records/${rec.id}/threads/${c1.body.thread_id}`,
+    cast.jane,
+    { status: 'closed' },
+    'key-close',
+  );
   t.equal(p1.status, 200);
   t.same(p2.body, p1.body);
 });
@@ -108,14 +149,30 @@ t.test('bounded: a principal holds at most so many keys, a large answer is not k
 
   const s = await testServer(t);
   const cast = await castPrincipals(s);
-  const rec = await s.record({ participants: [jane, tom], message: { author_id: jane.participant_id, body: 'Start.' } });
+  const rec = await s.record({
+    participants: [jane, tom],
+    message: { author_id: jane.participant_id, body: 'Start.' },
+  });
   const deep = `{"body":"x","a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
-  const r = await post(s.url, 'POST', `/api/records/${rec.id}/threads/${rec.thread}/messages`, cast.jane, deep, 'deep-1');
+  const r = await post(
+    s.url,
+    'POST',
+    `/api/records/${rec.id}/threads/${rec.thread}/messages`,
+    cast.jane,
+    deep,
+    'deep-1',
+  );
   t.equal(r.status, 400, JSON.stringify(r.body).slice(0, 300));
   t.match(r.body.error.message, /nested at most 32 levels/);
   const wide = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${'k'.repeat(500)}${i}`, 1]));
-  const w = await post(s.url, 'POST', `/api/records/${rec.id}/threads/${rec.thread}/messages`, cast.jane, { body: 'x', ...wide });
+  const w = await post(s.url, 'POST', `/api/records/${rec.id}/threads/${rec.thread}/messages`, cast.jane, {
+    body: 'x',
+    ...wide,
+  });
   t.equal(w.status, 400);
   t.ok(JSON.stringify(w.body).length < 1000, 'unknown field names are not echoed whole');
-  t.ok(s.logs.every((l) => !l.includes('"level":"error"')), 'no error logged');
+  t.ok(
+    s.logs.every((l) => !l.includes('"level":"error"')),
+    'no error logged',
+  );
 });

@@ -23,13 +23,20 @@ t.test('the first start creates admin and prints its token once; flags and env a
   const created = first.lines.find((l) => l['event'] === 'admin-created');
   t.match(created, { name: 'admin', token: /^ccr_/ });
   const token = created!['token'] as string;
-  t.equal((await send(`${first.url}/api/records`, { auth: basic('admin', token) })).status, 200, 'the printed token works');
+  t.equal(
+    (await send(`${first.url}/api/records`, { auth: basic('admin', token) })).status,
+    200,
+    'the printed token works',
+  );
   t.match(first.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   first.child.kill('SIGTERM');
   t.equal(await first.exited, 0, 'SIGTERM stops it cleanly');
   t.notOk(existsSync(`${data}/server.lock`), 'and releases the data folder');
   const second = await serveProcess(['--data', data, '--port', '0']);
-  t.notOk(second.lines.some((l) => l['event'] === 'admin-created'), 'a later start prints no token');
+  t.notOk(
+    second.lines.some((l) => l['event'] === 'admin-created'),
+    'a later start prints no token',
+  );
   const third = await serveProcess(['--data', data, '--port', '0']).catch((e: Error) => e);
   t.match(third, /another CCR server/, 'a second server on the same data folder is refused');
   second.child.kill('SIGTERM');
@@ -40,15 +47,29 @@ t.test('SIGTERM lets a push in flight finish', async (t) => {
   const data = tempDir(t);
   const s = await serveProcess(['--data', data, '--port', '0'], { CCR_ADMIN_TOKEN: ADMIN_TOKEN });
   const admin = basic('admin', ADMIN_TOKEN);
-  const created = await send(`${s.url}/api/records`, { method: 'POST', auth: admin, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }) });
-  const { coordination_id: id, thread_id: thread } = JSON.parse(created.body.toString()) as { coordination_id: string; thread_id: string };
+  const created = await send(`${s.url}/api/records`, {
+    method: 'POST',
+    auth: admin,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }),
+  });
+  const { coordination_id: id, thread_id: thread } = JSON.parse(created.body.toString()) as {
+    coordination_id: string;
+    thread_id: string;
+  };
   const work = tempDir(t);
   const url = new URL(`${s.url}/coordination/${id}.git`);
   url.username = 'admin';
   url.password = ADMIN_TOKEN;
   await gitOk(work, ['clone', '-q', url.toString(), 'c']);
   const svc = await CoordinationService.at(`${work}/c`);
-  for (let i = 0; i < 40; i++) await svc.addMessage(committer, place, thread, { author: as(jane), body: `Scan ${i}\n\n${randomBytes(30000).toString('base64').replace(/(.{76})/g, '$1\n')}` });
+  for (let i = 0; i < 40; i++)
+    await svc.addMessage(committer, place, thread, {
+      author: as(jane),
+      body: `Scan ${i}\n\n${randomBytes(30000)
+        .toString('base64')
+        .replace(/(.{76})/g, '$1\n')}`,
+    });
   const push = gitRun(`${work}/c`, ['push', 'origin', 'main']);
   // Signal once receive-pack is receiving: its quarantine folder exists.
   const objects = `${data}/coordination/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}.git/objects`;
@@ -62,28 +83,64 @@ t.test('SIGTERM lets a push in flight finish', async (t) => {
   const result = await push;
   t.equal(result.status, 0, `the push in flight finished: ${result.stderr}`);
   t.equal(await s.exited, 0);
-  const log = readFileSync(`${data}/access.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { outcome: string; service?: string });
-  t.ok(log.some((l) => l.outcome === 'accepted' && l.service === 'git-receive-pack'), 'the accepted push is in the access log');
+  const log = readFileSync(`${data}/access.log`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { outcome: string; service?: string });
+  t.ok(
+    log.some((l) => l.outcome === 'accepted' && l.service === 'git-receive-pack'),
+    'the accepted push is in the access log',
+  );
 });
 
 t.test('TLS when given a certificate and key', async (t) => {
   const data = tempDir(t);
-  const s = await serveProcess(['--data', data, '--port', '0', '--tls-cert', `${root}/test/fixtures/tls/cert.pem`, '--tls-key', `${root}/test/fixtures/tls/key.pem`], { CCR_ADMIN_TOKEN: ADMIN_TOKEN });
-  t.teardown(() => { s.child.kill('SIGTERM'); });
+  const s = await serveProcess(
+    [
+      '--data',
+      data,
+      '--port',
+      '0',
+      '--tls-cert',
+      `${root}/test/fixtures/tls/cert.pem`,
+      '--tls-key',
+      `${root}/test/fixtures/tls/key.pem`,
+    ],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
+  );
+  t.teardown(() => {
+    s.child.kill('SIGTERM');
+  });
   t.match(s.url, /^https:\/\//);
   const { request } = await import('node:https');
   const status = await new Promise<number>((resolve, reject) => {
-    const req = request(`${s.url}/healthz`, { ca: readFileSync(`${root}/test/fixtures/tls/cert.pem`) }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    const req = request(`${s.url}/healthz`, { ca: readFileSync(`${root}/test/fixtures/tls/cert.pem`) }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
     req.on('error', reject);
     req.end();
   });
   t.equal(status, 200);
   const created = await new Promise<string>((resolve, reject) => {
-    const req = request(`${s.url}/api/records`, { method: 'POST', ca: readFileSync(`${root}/test/fixtures/tls/cert.pem`), headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => resolve(body));
-    });
+    const req = request(
+      `${s.url}/api/records`,
+      {
+        method: 'POST',
+        ca: readFileSync(`${root}/test/fixtures/tls/cert.pem`),
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+        });
+        res.on('end', () => resolve(body));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ clinical_id: clinicalId, care_location: place }));
   });
@@ -91,7 +148,9 @@ t.test('TLS when given a certificate and key', async (t) => {
   const url = new URL(`${s.url}/coordination/${id}.git`);
   url.username = 'admin';
   url.password = ADMIN_TOKEN;
-  const clone = await gitRun(tempDir(t), ['clone', '-q', url.toString(), 'c'], { env: testGitEnv({ GIT_SSL_CAINFO: `${root}/test/fixtures/tls/cert.pem` }) });
+  const clone = await gitRun(tempDir(t), ['clone', '-q', url.toString(), 'c'], {
+    env: testGitEnv({ GIT_SSL_CAINFO: `${root}/test/fixtures/tls/cert.pem` }),
+  });
   t.equal(clone.status, 0, `git clones over https: ${clone.stderr}`);
 });
 
@@ -105,21 +164,50 @@ t.test('the access log records every request durably, and /metrics counts pushes
   await gitOk(`${work}/c`, ['push', '-q', 'origin', 'main']);
   await gitOk(`${work}/c`, ['commit', '-q', '--allow-empty', '-m', 'not a CCR commit']);
   await gitRun(`${work}/c`, ['push', '-q', 'origin', 'main']);
-  await send(`${s.url}/coordination/${rec.id}.git/info/refs?service=git-upload-pack`, { auth: basic('admin', 'wrong') });
-  const lines = readFileSync(`${s.data}/access.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  await send(`${s.url}/coordination/${rec.id}.git/info/refs?service=git-upload-pack`, {
+    auth: basic('admin', 'wrong'),
+  });
+  const lines = readFileSync(`${s.data}/access.log`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, any>);
   // Changes to principals and tokens are in the same log, as `"event": "identity"` lines (issue 15),
   // written as they are made: the admin's creation at start among them.
-  t.ok(lines.some((l) => l['event'] === 'identity' && l['action'] !== undefined), 'identity changes are logged');
+  t.ok(
+    lines.some((l) => l['event'] === 'identity' && l['action'] !== undefined),
+    'identity changes are logged',
+  );
   // An accepted push's signed receipt is kept as its own `"event": "receipt"` line.
-  t.match(lines.filter((l) => l['event'] === 'receipt'), [{ record: rec.id, principal: 'admin', receipt: /BEGIN CCR RECEIPT/ }]);
+  t.match(
+    lines.filter((l) => l['event'] === 'receipt'),
+    [{ record: rec.id, principal: 'admin', receipt: /BEGIN CCR RECEIPT/ }],
+  );
   const log = lines.filter((l) => l['event'] !== 'identity' && l['event'] !== 'receipt');
   const pushes = log.filter((l) => l['service'] === 'git-receive-pack' && l['method'] === 'POST');
-  t.match(pushes.map((p) => p['outcome']), ['accepted', 'refused']);
-  t.match(pushes[0], { principal: 'admin', record: rec.id, address: '127.0.0.1', status: 200, updates: [{ ref: 'refs/heads/main', accepted: true }] });
+  t.match(
+    pushes.map((p) => p['outcome']),
+    ['accepted', 'refused'],
+  );
+  t.match(pushes[0], {
+    principal: 'admin',
+    record: rec.id,
+    address: '127.0.0.1',
+    status: 200,
+    updates: [{ ref: 'refs/heads/main', accepted: true }],
+  });
   t.match(pushes[1], { updates: [{ ref: 'refs/heads/main', accepted: false }] });
-  t.ok(log.some((l) => l['method'] === 'GET' && l['service'] === 'git-upload-pack' && l['status'] === 200), 'clones are logged');
-  t.match(log[log.length - 1], { status: 401, principal: null, outcome: 'Unauthorized' }, 'refusals are logged, last request included');
-  t.ok(log.every((l) => typeof l['time'] === 'string' && typeof l['request'] === 'string' && typeof l['ms'] === 'number'));
+  t.ok(
+    log.some((l) => l['method'] === 'GET' && l['service'] === 'git-upload-pack' && l['status'] === 200),
+    'clones are logged',
+  );
+  t.match(
+    log[log.length - 1],
+    { status: 401, principal: null, outcome: 'Unauthorized' },
+    'refusals are logged, last request included',
+  );
+  t.ok(
+    log.every((l) => typeof l['time'] === 'string' && typeof l['request'] === 'string' && typeof l['ms'] === 'number'),
+  );
   const metrics = (await send(`${s.url}/metrics`, { auth: s.admin })).body.toString();
   t.match(metrics, /ccr_pushes_total\{outcome="accepted"\} 1/);
   t.match(metrics, /ccr_pushes_total\{outcome="refused"\} 1/);
@@ -129,13 +217,17 @@ t.test('the access log records every request durably, and /metrics counts pushes
   t.match(metrics, /ccr_auth_failures_total \d+/);
 });
 
-t.test('git runs with the server\'s own configuration, never the user\'s', async (t) => {
+t.test("git runs with the server's own configuration, never the user's", async (t) => {
   const s = await testServer(t);
   const home = tempDir(t);
   writeFileSync(`${home}/.gitconfig`, '[core]\n\thooksPath = /evil\n[receive]\n\tfsckObjects = false\n');
   const env: NodeJS.ProcessEnv = { ...s.server.context.gitEnv, HOME: home };
   const get = async (key: string) => (await gitOk('/', ['config', '--show-origin', '--get', key], { env })).trim();
-  t.match(await get('core.hooksPath'), new RegExp(`^file:${s.data}/gitconfig\\s+.*/hooks$`), 'hooks from the project, set in <data>/gitconfig');
+  t.match(
+    await get('core.hooksPath'),
+    new RegExp(`^file:${s.data}/gitconfig\\s+.*/hooks$`),
+    'hooks from the project, set in <data>/gitconfig',
+  );
   t.match(await get('receive.fsckObjects'), /\ttrue$/);
   t.match(await get('transfer.fsckObjects'), /\ttrue$/);
   t.match(await get('receive.denyDeletes'), /\ttrue$/);

@@ -19,7 +19,8 @@ t.test('malformed trees and commits pushed with the git CLI are refused', async 
   const repo = tempDir(t);
   await gitOk(repo, ['init', '-q']);
   const gitdir = `${repo}/.git`;
-  const ls = async (id: string) => (await gitOk(repo, ['ls-remote', s.gitUrl(id, s.admin), 'refs/heads/main'])).split('\t')[0];
+  const ls = async (id: string) =>
+    (await gitOk(repo, ['ls-remote', s.gitUrl(id, s.admin), 'refs/heads/main'])).split('\t')[0];
   const stable = writtenUuids('test/corpus/objects.ts', 'test/corpus/record.ts', 'test/helpers/people.ts');
 
   for (const c of objectCases.filter((x) => !x.unpushable)) {
@@ -30,17 +31,34 @@ t.test('malformed trees and commits pushed with the git CLI are refused', async 
       const thread = threadSnapshot(recordSnapshot(id as RecordId));
       const [base, good] = await importCommits(gitdir, [
         { snapshot: thread, parents: [root], message: commitMessage.thread, time: BASE_TIME / 1000 },
-        { snapshot: append(thread, msg()), parents: [':1'], message: commitMessage.message, time: Date.UTC(2026, 0, 12, 9, 0, 5) / 1000 },
+        {
+          snapshot: append(thread, msg()),
+          parents: [':1'],
+          message: commitMessage.message,
+          time: Date.UTC(2026, 0, 12, 9, 0, 5) / 1000,
+        },
       ]);
-      t.equal((await gitRun(repo, ['push', s.gitUrl(id, s.admin), `${base}:refs/heads/main`])).status, 0, 'the base thread is accepted');
+      t.equal(
+        (await gitRun(repo, ['push', s.gitUrl(id, s.admin), `${base}:refs/heads/main`])).status,
+        0,
+        'the base thread is accepted',
+      );
 
       const bad = await c.make(gitdir, good!);
       const push = await gitRun(repo, ['push', s.gitUrl(id, s.admin), `${bad}:refs/heads/main`]);
       t.not(push.status, 0, 'refused');
       if (c.fsck) {
-        t.match(push.stderr, new RegExp(`remote: error: object [0-9a-f]{40}: ${c.fsck}: `), `git's fsck names ${c.fsck}:\n${push.stderr}`);
+        t.match(
+          push.stderr,
+          new RegExp(`remote: error: object [0-9a-f]{40}: ${c.fsck}: `),
+          `git's fsck names ${c.fsck}:\n${push.stderr}`,
+        );
       } else {
-        t.match(push.stderr, new RegExp(`remote: ${c.expect}( \\S+)?: expected `), `the remote: lines name ${c.expect}:\n${push.stderr}`);
+        t.match(
+          push.stderr,
+          new RegExp(`remote: ${c.expect}( \\S+)?: expected `),
+          `the remote: lines name ${c.expect}:\n${push.stderr}`,
+        );
         t.match(push.stderr, /pre-receive hook declined/);
       }
       t.equal(await ls(id), base, 'main is unchanged');
@@ -48,9 +66,15 @@ t.test('malformed trees and commits pushed with the git CLI are refused', async 
       const lines = remoteLines(push.stderr, id, stable);
       const file = `test/corpus/golden/objects/${slug(c.name)}.txt`;
       const { expected, written } = golden(file, lines);
-      if (!written) t.equal(lines, expected, `the remote: lines are those of ${file} (CCR_UPDATE_GOLDEN=1 rewrites it)`);
-      const log = readFileSync(`${s.data}/access.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      const refusal = log.filter((e) => e.record === id && e.method === 'POST' && e.service === 'git-receive-pack').pop();
+      if (!written)
+        t.equal(lines, expected, `the remote: lines are those of ${file} (CCR_UPDATE_GOLDEN=1 rewrites it)`);
+      const log = readFileSync(`${s.data}/access.log`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const refusal = log
+        .filter((e) => e.record === id && e.method === 'POST' && e.service === 'git-receive-pack')
+        .pop();
       t.match(refusal, { outcome: c.fsck ? 'refused-objects' : 'refused' }, 'the access log records a refusal');
 
       const neighbour = await gitRun(repo, ['push', s.gitUrl(id, s.admin), `${good}:refs/heads/main`]);

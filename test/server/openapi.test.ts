@@ -20,33 +20,75 @@ const samples: Record<Exclude<Route['kind'], 'not-found' | 'bad-method'>, Sample
   metrics: [{ method: 'GET', path: '/metrics', template: '/metrics' }],
   openapi: [{ method: 'GET', path: '/api/openapi.json', template: '/api/openapi.json' }],
   git: [
-    { method: 'GET', path: `/coordination/${R}.git/info/refs?service=git-upload-pack`, template: '/coordination/{id}.git/info/refs' },
-    { method: 'POST', path: `/coordination/${R}.git/git-upload-pack`, template: '/coordination/{id}.git/git-upload-pack' },
-    { method: 'POST', path: `/coordination/${R}.git/git-receive-pack`, template: '/coordination/{id}.git/git-receive-pack' },
+    {
+      method: 'GET',
+      path: `/coordination/${R}.git/info/refs?service=git-upload-pack`,
+      template: '/coordination/{id}.git/info/refs',
+    },
+    {
+      method: 'POST',
+      path: `/coordination/${R}.git/git-upload-pack`,
+      template: '/coordination/{id}.git/git-upload-pack',
+    },
+    {
+      method: 'POST',
+      path: `/coordination/${R}.git/git-receive-pack`,
+      template: '/coordination/{id}.git/git-receive-pack',
+    },
   ],
   'records-create': [{ method: 'POST', path: '/api/records', template: '/api/records' }],
   'records-list': [{ method: 'GET', path: '/api/records?limit=5', template: '/api/records' }],
   record: [{ method: 'GET', path: `/api/records/${R}`, template: '/api/records/{id}' }],
-  'threads-list': [{ method: 'GET', path: `/api/records/${R}/threads?status=open`, template: '/api/records/{id}/threads' }],
+  'threads-list': [
+    { method: 'GET', path: `/api/records/${R}/threads?status=open`, template: '/api/records/{id}/threads' },
+  ],
   'threads-create': [{ method: 'POST', path: `/api/records/${R}/threads`, template: '/api/records/{id}/threads' }],
   thread: [{ method: 'GET', path: `/api/records/${R}/threads/${TH}`, template: '/api/records/{id}/threads/{thread}' }],
-  'thread-update': [{ method: 'PATCH', path: `/api/records/${R}/threads/${TH}`, template: '/api/records/{id}/threads/{thread}' }],
-  'messages-create': [{ method: 'POST', path: `/api/records/${R}/threads/${TH}/messages`, template: '/api/records/{id}/threads/{thread}/messages' }],
+  'thread-update': [
+    { method: 'PATCH', path: `/api/records/${R}/threads/${TH}`, template: '/api/records/{id}/threads/{thread}' },
+  ],
+  'messages-create': [
+    {
+      method: 'POST',
+      path: `/api/records/${R}/threads/${TH}/messages`,
+      template: '/api/records/{id}/threads/{thread}/messages',
+    },
+  ],
   'principals-list': [{ method: 'GET', path: '/api/principals', template: '/api/principals' }],
   'principals-create': [{ method: 'POST', path: '/api/principals', template: '/api/principals' }],
   'principals-delete': [{ method: 'DELETE', path: '/api/principals/bob', template: '/api/principals/{name}' }],
   'tokens-create': [{ method: 'POST', path: '/api/principals/bob/tokens', template: '/api/principals/{name}/tokens' }],
   'tokens-list': [{ method: 'GET', path: '/api/principals/bob/tokens', template: '/api/principals/{name}/tokens' }],
-  'tokens-revoke': [{ method: 'DELETE', path: '/api/principals/bob/tokens/tok_abcdefghijkl', template: '/api/principals/{name}/tokens/{token}' }],
+  'tokens-revoke': [
+    {
+      method: 'DELETE',
+      path: '/api/principals/bob/tokens/tok_abcdefghijkl',
+      template: '/api/principals/{name}/tokens/{token}',
+    },
+  ],
   'keys-create': [{ method: 'POST', path: '/api/principals/bob/keys', template: '/api/principals/{name}/keys' }],
   'keys-list': [{ method: 'GET', path: '/api/principals/bob/keys', template: '/api/principals/{name}/keys' }],
-  'keys-revoke': [{ method: 'DELETE', path: '/api/principals/bob/keys/key_abcdefghijkl', template: '/api/principals/{name}/keys/{key}' }],
+  'keys-revoke': [
+    {
+      method: 'DELETE',
+      path: '/api/principals/bob/keys/key_abcdefghijkl',
+      template: '/api/principals/{name}/keys/{key}',
+    },
+  ],
   'allowed-signers': [{ method: 'GET', path: '/api/allowed-signers', template: '/api/allowed-signers' }],
   events: [{ method: 'GET', path: '/api/events?after=0&limit=10', template: '/api/events' }],
   'webhooks-create': [{ method: 'POST', path: '/api/webhooks', template: '/api/webhooks' }],
   'webhooks-list': [{ method: 'GET', path: '/api/webhooks', template: '/api/webhooks' }],
-  'webhooks-delete': [{ method: 'DELETE', path: '/api/webhooks/hook_abcdefghijklmnop', template: '/api/webhooks/{id}' }],
-  'webhook-deliveries': [{ method: 'GET', path: '/api/webhooks/hook_abcdefghijklmnop/deliveries', template: '/api/webhooks/{id}/deliveries' }],
+  'webhooks-delete': [
+    { method: 'DELETE', path: '/api/webhooks/hook_abcdefghijklmnop', template: '/api/webhooks/{id}' },
+  ],
+  'webhook-deliveries': [
+    {
+      method: 'GET',
+      path: '/api/webhooks/hook_abcdefghijklmnop/deliveries',
+      template: '/api/webhooks/{id}/deliveries',
+    },
+  ],
   web: [
     { method: 'GET', path: `/records/${R}`, template: '/records/{id}' },
     { method: 'GET', path: `/records/${R}/archived`, template: '/records/{id}/archived' },
@@ -56,8 +98,12 @@ const samples: Record<Exclude<Route['kind'], 'not-found' | 'bad-method'>, Sample
 
 /** A path of the document with example values in its parameters. */
 function example(template: string): string {
-  return template.replace('{id}', template.startsWith('/api/webhooks/') ? 'hook_abcdefghijklmnop' : R).replace('{thread}', TH).replace('{name}', 'bob')
-    .replace('{token}', 'tok_abcdefghijkl').replace('{key}', 'key_abcdefghijkl');
+  return template
+    .replace('{id}', template.startsWith('/api/webhooks/') ? 'hook_abcdefghijklmnop' : R)
+    .replace('{thread}', TH)
+    .replace('{name}', 'bob')
+    .replace('{token}', 'tok_abcdefghijkl')
+    .replace('{key}', 'key_abcdefghijkl');
 }
 
 const METHODS = ['get', 'post', 'patch', 'put', 'delete'];
@@ -83,9 +129,14 @@ t.test('every route the server knows is in the document, under the template its 
 
 t.test('every operation of the document is a route of the server', async (t) => {
   const doc: any = openApiDocument('http://127.0.0.1:1');
-  const described = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-    .flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => [m.toUpperCase(), path] as const));
-  const sampled = new Set(Object.values(samples).flat().map((s) => `${s.method} ${s.template}`));
+  const described = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((m) => [m.toUpperCase(), path] as const),
+  );
+  const sampled = new Set(
+    Object.values(samples)
+      .flat()
+      .map((s) => `${s.method} ${s.template}`),
+  );
   for (const [method, path] of described) {
     const url = example(path) + (path.endsWith('/info/refs') ? '?service=git-upload-pack' : '');
     const r = route(method, url);
@@ -102,16 +153,23 @@ t.test('served without credentials, and real answers match its schemas', async (
   const served = await s.api('GET', '/api/openapi.json', null);
   t.equal(served.status, 200);
   t.equal(served.body.openapi, '3.1.0');
-  t.equal(served.body.servers[0].url, s.url, 'the server\'s own URL');
+  t.equal(served.body.servers[0].url, s.url, "the server's own URL");
   const cast = await castPrincipals(s);
-  const check = async (method: string, path: string, template: string, creds: typeof s.admin | null, body?: unknown) => {
+  const check = async (
+    method: string,
+    path: string,
+    template: string,
+    creds: typeof s.admin | null,
+    body?: unknown,
+  ) => {
     const r = await s.api(method, path, creds, body);
     t.same(docs.check(method, template, r.status, r.body), [], `${method} ${template} ${r.status}`);
     return r;
   };
   await check('GET', '/healthz', '/healthz', null);
   const made = await check('POST', '/api/records', '/api/records', s.admin, {
-    clinical_id: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12', care_location: 'Ward 3',
+    clinical_id: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12',
+    care_location: 'Ward 3',
     thread: { participants: [jane, tom], message: { author_id: jane.participant_id, body: 'hello' } },
   });
   t.equal(made.status, 201);

@@ -43,28 +43,47 @@ async function bodies(s: TestServer, id: string): Promise<number> {
   return (await s.api('GET', `/api/records/${id}`, s.admin)).body.threads[0].message_count as number;
 }
 
-t.test('a push overtaken by a server-side write while it is judged is told why and what to do; pushed again, both land', async (t) => {
-  const s = await testServer(t);
-  const rec = await s.record(thread);
-  const work = tempDir(t);
-  await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
-  const clone = `${work}/c`;
-  await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
-  let written = '';
-  duringNextJudgement(s, async () => { written = await serverWrite(s, rec.id, rec.thread!, 'Written by the server meanwhile.'); });
-  const push = await gitRun(clone, ['push', 'origin', 'main']);
-  t.not(push.status, 0, 'the push is refused');
-  t.match(push.stderr, /remote: ccr\/ref-fast-forward refs\/heads\/main: expected main at [0-9a-f]{12}, found [0-9a-f]{12}: main moved/);
-  t.match(push.stderr, /remote: ccr: main moved while your push was being checked; fetch and push again; nothing was changed/);
-  t.notMatch(push.stderr, /failed to update ref/, 'not git\'s opaque error');
-  t.equal(await mainAt({ name: 'x', s, peers: [] }, rec.id), written, 'main is the server\'s write');
+t.test(
+  'a push overtaken by a server-side write while it is judged is told why and what to do; pushed again, both land',
+  async (t) => {
+    const s = await testServer(t);
+    const rec = await s.record(thread);
+    const work = tempDir(t);
+    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
+    const clone = `${work}/c`;
+    await (
+      await CoordinationService.at(clone)
+    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
+    let written = '';
+    duringNextJudgement(s, async () => {
+      written = await serverWrite(s, rec.id, rec.thread!, 'Written by the server meanwhile.');
+    });
+    const push = await gitRun(clone, ['push', 'origin', 'main']);
+    t.not(push.status, 0, 'the push is refused');
+    t.match(
+      push.stderr,
+      /remote: ccr\/ref-fast-forward refs\/heads\/main: expected main at [0-9a-f]{12}, found [0-9a-f]{12}: main moved/,
+    );
+    t.match(
+      push.stderr,
+      /remote: ccr: main moved while your push was being checked; fetch and push again; nothing was changed/,
+    );
+    t.notMatch(push.stderr, /failed to update ref/, "not git's opaque error");
+    t.equal(await mainAt({ name: 'x', s, peers: [] }, rec.id), written, "main is the server's write");
 
-  await gitOk(clone, ['fetch', '-q', 'origin']);
-  await gitOk(clone, ['reset', '-q', '--hard', 'origin/main']);
-  await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
-  t.match(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted', receipt: /-----BEGIN CCR RECEIPT-----/ }, 'fetched and pushed again, it lands');
-  t.equal(await bodies(s, rec.id), 3, 'both messages are in main');
-});
+    await gitOk(clone, ['fetch', '-q', 'origin']);
+    await gitOk(clone, ['reset', '-q', '--hard', 'origin/main']);
+    await (
+      await CoordinationService.at(clone)
+    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
+    t.match(
+      await pushMain({ dir: clone, env: testGitEnv() }),
+      { outcome: 'accepted', receipt: /-----BEGIN CCR RECEIPT-----/ },
+      'fetched and pushed again, it lands',
+    );
+    t.equal(await bodies(s, rec.id), 3, 'both messages are in main');
+  },
+);
 
 t.test('a server-side write that starts while an accepted push is landing waits for it: neither fails', async (t) => {
   const s = await testServer(t);
@@ -72,62 +91,92 @@ t.test('a server-side write that starts while an accepted push is landing waits 
   const work = tempDir(t);
   await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
   const clone = `${work}/c`;
-  await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
+  await (
+    await CoordinationService.at(clone)
+  ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
   const pushed = (await gitOk(clone, ['rev-parse', 'HEAD'])).trim();
   let write: Promise<string> | undefined;
   // Started right after the verdict: before git has moved main.
-  duringNextJudgement(s, async () => { setImmediate(() => { write = serverWrite(s, rec.id, rec.thread!, 'Written by the server.'); }); });
+  duringNextJudgement(s, async () => {
+    setImmediate(() => {
+      write = serverWrite(s, rec.id, rec.thread!, 'Written by the server.');
+    });
+  });
   const push = await gitRun(clone, ['push', 'origin', 'main']);
   t.equal(push.status, 0, `the push lands: ${push.stderr}`);
   const written = await write!;
   const gitdir = s.server.context.records.path(rec.id as RecordId);
   const parent = (await gitOk(gitdir, ['--git-dir', gitdir, 'rev-parse', `${written}^`])).trim();
-  t.equal(parent, pushed, 'the server\'s write came after the push, on top of it');
+  t.equal(parent, pushed, "the server's write came after the push, on top of it");
   t.equal(await bodies(s, rec.id), 3);
 });
 
-t.test('a sync round that moves main during a push: the pusher is told to fetch; pushed again, the sites agree', async (t) => {
-  const [a, b] = await sites(t, ['a', 'b']);
-  const rec = await a!.s.record(thread);
-  t.match(await syncAll(a!, 'b'), [{ outcome: 'created-at-peer' }]);
-  await serverWrite(b!.s, rec.id, rec.thread!, 'Written at site B.');
-  const work = tempDir(t);
-  await gitOk(work, ['clone', '-q', a!.s.gitUrl(rec.id, a!.s.admin), 'c']);
-  const clone = `${work}/c`;
-  await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Pushed to site A.' });
-  duringNextJudgement(a!.s, async () => { t.match(await syncAll(a!, 'b'), [{ outcome: 'fast-forwarded' }], 'the round moves main at A'); });
-  const push = await gitRun(clone, ['push', 'origin', 'main']);
-  t.not(push.status, 0);
-  t.match(push.stderr, /main moved while your push was being checked; fetch and push again; nothing was changed/);
-  t.notMatch(push.stderr, /failed to update ref/);
-  await gitOk(clone, ['fetch', '-q', 'origin']);
-  await gitOk(clone, ['reset', '-q', '--hard', 'origin/main']);
-  await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Pushed to site A.' });
-  t.match(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted', receipt: /-----BEGIN CCR RECEIPT-----/ });
-  t.match(await syncAll(a!, 'b'), [{ outcome: 'pushed' }]);
-  t.equal(await mainAt(a!, rec.id), await mainAt(b!, rec.id), 'both sites hold the same main');
-  t.equal(await bodies(b!.s, rec.id), 3, 'with every message');
-});
+t.test(
+  'a sync round that moves main during a push: the pusher is told to fetch; pushed again, the sites agree',
+  async (t) => {
+    const [a, b] = await sites(t, ['a', 'b']);
+    const rec = await a!.s.record(thread);
+    t.match(await syncAll(a!, 'b'), [{ outcome: 'created-at-peer' }]);
+    await serverWrite(b!.s, rec.id, rec.thread!, 'Written at site B.');
+    const work = tempDir(t);
+    await gitOk(work, ['clone', '-q', a!.s.gitUrl(rec.id, a!.s.admin), 'c']);
+    const clone = `${work}/c`;
+    await (
+      await CoordinationService.at(clone)
+    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Pushed to site A.' });
+    duringNextJudgement(a!.s, async () => {
+      t.match(await syncAll(a!, 'b'), [{ outcome: 'fast-forwarded' }], 'the round moves main at A');
+    });
+    const push = await gitRun(clone, ['push', 'origin', 'main']);
+    t.not(push.status, 0);
+    t.match(push.stderr, /main moved while your push was being checked; fetch and push again; nothing was changed/);
+    t.notMatch(push.stderr, /failed to update ref/);
+    await gitOk(clone, ['fetch', '-q', 'origin']);
+    await gitOk(clone, ['reset', '-q', '--hard', 'origin/main']);
+    await (
+      await CoordinationService.at(clone)
+    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Pushed to site A.' });
+    t.match(await pushMain({ dir: clone, env: testGitEnv() }), {
+      outcome: 'accepted',
+      receipt: /-----BEGIN CCR RECEIPT-----/,
+    });
+    t.match(await syncAll(a!, 'b'), [{ outcome: 'pushed' }]);
+    t.equal(await mainAt(a!, rec.id), await mainAt(b!, rec.id), 'both sites hold the same main');
+    t.equal(await bodies(b!.s, rec.id), 3, 'with every message');
+  },
+);
 
-t.test('an accepted push that cannot have the record lock within 10 s is refused with a reason; nothing changes', async (t) => {
-  const s = await testServer(t);
-  const rec = await s.record(thread);
-  const work = tempDir(t);
-  await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
-  const clone = `${work}/c`;
-  await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Waits for the lock.' });
-  const gitdir = s.server.context.records.path(rec.id as RecordId);
-  const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
-  // A writer in another live process holds the record lock for longer than a push waits.
-  writeFileSync(`${gitdir}/ccr.lock`, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'held-by-test' }));
-  const push = await gitRun(clone, ['push', 'origin', 'main']);
-  unlinkSync(`${gitdir}/ccr.lock`);
-  t.not(push.status, 0);
-  t.match(push.stderr, /remote: ccr\/parse-budget refs\/heads\/main: expected the record within 10 s, found it busy with another write/);
-  t.match(push.stderr, /remote: ccr: nothing was changed; push again in a moment/);
-  t.equal(await mainAt({ name: 'x', s, peers: [] }, rec.id), before, 'main did not move');
-  t.match(await pushMain({ dir: clone, env: testGitEnv() }), { outcome: 'accepted', receipt: /-----BEGIN CCR RECEIPT-----/ }, 'pushed again once the lock is free, it lands');
-});
+t.test(
+  'an accepted push that cannot have the record lock within 10 s is refused with a reason; nothing changes',
+  async (t) => {
+    const s = await testServer(t);
+    const rec = await s.record(thread);
+    const work = tempDir(t);
+    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
+    const clone = `${work}/c`;
+    await (
+      await CoordinationService.at(clone)
+    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Waits for the lock.' });
+    const gitdir = s.server.context.records.path(rec.id as RecordId);
+    const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
+    // A writer in another live process holds the record lock for longer than a push waits.
+    writeFileSync(`${gitdir}/ccr.lock`, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'held-by-test' }));
+    const push = await gitRun(clone, ['push', 'origin', 'main']);
+    unlinkSync(`${gitdir}/ccr.lock`);
+    t.not(push.status, 0);
+    t.match(
+      push.stderr,
+      /remote: ccr\/parse-budget refs\/heads\/main: expected the record within 10 s, found it busy with another write/,
+    );
+    t.match(push.stderr, /remote: ccr: nothing was changed; push again in a moment/);
+    t.equal(await mainAt({ name: 'x', s, peers: [] }, rec.id), before, 'main did not move');
+    t.match(
+      await pushMain({ dir: clone, env: testGitEnv() }),
+      { outcome: 'accepted', receipt: /-----BEGIN CCR RECEIPT-----/ },
+      'pushed again once the lock is free, it lands',
+    );
+  },
+);
 
 /** Processes of hooks/pre-receive started for this server's pushes (their hook port in the environment). */
 function hookProcesses(port: number): number[] {
@@ -135,8 +184,11 @@ function hookProcesses(port: number): number[] {
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pre-receive')) continue;
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`CCR_HOOK_PORT=${port}`)) out.push(Number(pid));
-    } catch { /* gone meanwhile */ }
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`CCR_HOOK_PORT=${port}`))
+        out.push(Number(pid));
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return out;
 }
@@ -148,7 +200,9 @@ for (const victim of ['the pushing client', 'the pre-receive hook'] as const) {
     const work = tempDir(t);
     await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
     const clone = `${work}/c`;
-    await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Never lands.' });
+    await (
+      await CoordinationService.at(clone)
+    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Never lands.' });
     const gitdir = s.server.context.records.path(rec.id as RecordId);
     const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
     let judging!: () => void;
@@ -159,8 +213,19 @@ for (const victim of ['the pushing client', 'the pre-receive hook'] as const) {
       return new Promise<void>((r) => (release = r));
     });
     // In a process group of its own: git's HTTP transport is a child of `git push` (git-remote-http).
-    const client = spawn('git', ['push', 'origin', 'main'], { cwd: clone, env: testGitEnv(), stdio: 'ignore', detached: true });
-    const killClient = () => { try { process.kill(-client.pid!, 'SIGKILL'); } catch { /* gone */ } };
+    const client = spawn('git', ['push', 'origin', 'main'], {
+      cwd: clone,
+      env: testGitEnv(),
+      stdio: 'ignore',
+      detached: true,
+    });
+    const killClient = () => {
+      try {
+        process.kill(-client.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
     t.teardown(killClient);
     const exited = new Promise((r) => client.on('close', r));
     await judged;
@@ -177,34 +242,39 @@ for (const victim of ['the pushing client', 'the pre-receive hook'] as const) {
   });
 }
 
-t.test('pushes and server-side writes interleaved at random: no opaque error, every message once', { timeout: 240_000 }, async (t) => {
-  const s = await testServer(t, { validatorThreads: 2 });
-  const rec = await s.record(thread);
-  const work = tempDir(t);
-  const opaque: string[] = [];
-  const client = async (c: number) => {
-    const dir = `${work}/c${c}`;
-    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), `c${c}`]);
-    for (let i = 0; i < 3; i++) {
-      for (;;) {
-        const content = { author: as(jane), body: `Client ${c} message ${i}.` };
-        await (await CoordinationService.at(dir)).addMessage(committer, place, rec.thread!, content);
-        const r = await gitRun(dir, ['push', 'origin', 'main']);
-        if (r.status === 0) break;
-        if (/failed to update ref|cannot lock ref/.test(r.stderr)) opaque.push(r.stderr);
-        if (!/main moved while your push was being checked|fetch first|non-fast-forward/.test(r.stderr)) throw new Error(r.stderr);
-        await gitOk(dir, ['fetch', '-q', 'origin']);
-        await gitOk(dir, ['reset', '-q', '--hard', 'origin/main']);
+t.test(
+  'pushes and server-side writes interleaved at random: no opaque error, every message once',
+  { timeout: 240_000 },
+  async (t) => {
+    const s = await testServer(t, { validatorThreads: 2 });
+    const rec = await s.record(thread);
+    const work = tempDir(t);
+    const opaque: string[] = [];
+    const client = async (c: number) => {
+      const dir = `${work}/c${c}`;
+      await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), `c${c}`]);
+      for (let i = 0; i < 3; i++) {
+        for (;;) {
+          const content = { author: as(jane), body: `Client ${c} message ${i}.` };
+          await (await CoordinationService.at(dir)).addMessage(committer, place, rec.thread!, content);
+          const r = await gitRun(dir, ['push', 'origin', 'main']);
+          if (r.status === 0) break;
+          if (/failed to update ref|cannot lock ref/.test(r.stderr)) opaque.push(r.stderr);
+          if (!/main moved while your push was being checked|fetch first|non-fast-forward/.test(r.stderr))
+            throw new Error(r.stderr);
+          await gitOk(dir, ['fetch', '-q', 'origin']);
+          await gitOk(dir, ['reset', '-q', '--hard', 'origin/main']);
+        }
       }
-    }
-  };
-  const server = async () => {
-    for (let i = 0; i < 9; i++) {
-      await serverWrite(s, rec.id, rec.thread!, `Server message ${i}.`);
-      await new Promise((r) => setTimeout(r, 20 + 80 * Math.random()));
-    }
-  };
-  await Promise.all([client(0), client(1), client(2), server()]);
-  t.same(opaque, [], 'no push ever met git\'s "failed to update ref"');
-  t.equal(await bodies(s, rec.id), 1 + 9 + 9, 'every message is in main, once');
-});
+    };
+    const server = async () => {
+      for (let i = 0; i < 9; i++) {
+        await serverWrite(s, rec.id, rec.thread!, `Server message ${i}.`);
+        await new Promise((r) => setTimeout(r, 20 + 80 * Math.random()));
+      }
+    };
+    await Promise.all([client(0), client(1), client(2), server()]);
+    t.same(opaque, [], 'no push ever met git\'s "failed to update ref"');
+    t.equal(await bodies(s, rec.id), 1 + 9 + 9, 'every message is in main, once');
+  },
+);

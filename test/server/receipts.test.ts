@@ -13,18 +13,27 @@ import { castPrincipals, testServer } from '../helpers/server.js';
 import { keygenVerify } from '../helpers/ssh.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const receiptLines = (data: string) => readFileSync(`${data}/access.log`, 'utf8').split('\n').filter(Boolean)
-  .map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l['event'] === 'receipt');
+const receiptLines = (data: string) =>
+  readFileSync(`${data}/access.log`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .filter((l) => l['event'] === 'receipt');
 
 t.test('an accepted push prints a signed receipt that verifies; changed by one byte it does not', async (t) => {
   const s = await testServer(t);
   const cast = await castPrincipals(s);
-  const rec = await s.record({ participants: [jane, john], message: { author_id: jane.participant_id, body: 'First.' } });
+  const rec = await s.record({
+    participants: [jane, john],
+    message: { author_id: jane.participant_id, body: 'First.' },
+  });
   const dir = tempDir(t);
   const wc = `${dir}/wc`;
   await gitOk(dir, ['clone', '-q', s.gitUrl(rec.id, cast.jane), wc]);
   const old = (await gitOk(wc, ['rev-parse', 'HEAD'])).trim();
-  await (await CoordinationService.at(wc)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Bloods sent.' });
+  await (
+    await CoordinationService.at(wc)
+  ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Bloods sent.' });
   const head = (await gitOk(wc, ['rev-parse', 'HEAD'])).trim();
   const before = Date.now();
   const pushed = await gitRun(wc, ['push', 'origin', 'HEAD:main']);
@@ -32,7 +41,15 @@ t.test('an accepted push prints a signed receipt that verifies; changed by one b
   t.match(pushed.stderr, /^remote: -----BEGIN CCR RECEIPT----- *$/m, 'printed in the remote: lines');
   const parsed = parseReceipt(pushed.stderr);
   if (!parsed.ok) throw new Error(parsed.reason);
-  t.match(parsed.receipt, { receipt: '1', record: rec.id, ref: 'refs/heads/main', old, new: head, principal: 'jane', server: s.url });
+  t.match(parsed.receipt, {
+    receipt: '1',
+    record: rec.id,
+    ref: 'refs/heads/main',
+    old,
+    new: head,
+    principal: 'jane',
+    server: s.url,
+  });
   const time = Date.parse(parsed.receipt.time);
   t.ok(time >= before - 1000 && time <= Date.now() + 1000, 'the server time');
 
@@ -51,28 +68,43 @@ t.test('an accepted push prints a signed receipt that verifies; changed by one b
   const good = await ccr(['receipt', 'verify', file, '--allowed-signers', allowed]);
   t.equal(good.status, 0, good.stdout + good.stderr);
   t.match(good.stdout, `receipt good: jane moved refs/heads/main of record ${rec.id} from ${old} to ${head}`);
-  const byServer = await ccr(['receipt', 'verify', '-', '--server', s.url], { input: pushed.stderr, env: { CCR_USER: 'jane', CCR_TOKEN: cast.jane.token } });
+  const byServer = await ccr(['receipt', 'verify', '-', '--server', s.url], {
+    input: pushed.stderr,
+    env: { CCR_USER: 'jane', CCR_TOKEN: cast.jane.token },
+  });
   t.equal(byServer.status, 0, byServer.stdout + byServer.stderr);
 
   // ssh-keygen, the independent judge: the fields are the signed message.
   const lines = allowedText.split('\n').filter(Boolean);
   const payload = new TextEncoder().encode(parsed.payload);
-  t.ok(keygenVerify(dir, lines, 'ccr-server', 'ccr-receipt', parsed.signature, payload), 'ssh-keygen -Y verify -n ccr-receipt -I ccr-server');
+  t.ok(
+    keygenVerify(dir, lines, 'ccr-server', 'ccr-receipt', parsed.signature, payload),
+    'ssh-keygen -Y verify -n ccr-receipt -I ccr-server',
+  );
   t.notOk(keygenVerify(dir, lines, 'ccr-server', 'git', parsed.signature, payload), 'not a commit signature');
 
   // One byte changed, in the fields or in the signature: refused by both.
-  const changedField = pushed.stderr.replace(`new: ${head}`, `new: ${head.slice(0, -1)}${head.endsWith('0') ? '1' : '0'}`);
+  const changedField = pushed.stderr.replace(
+    `new: ${head}`,
+    `new: ${head.slice(0, -1)}${head.endsWith('0') ? '1' : '0'}`,
+  );
   writeFileSync(file, changedField);
   const bad = await ccr(['receipt', 'verify', file, '--allowed-signers', allowed]);
   t.equal(bad.status, 1);
   t.match(bad.stdout, /receipt bad: expected a signature that verifies/);
   const p2 = parseReceipt(changedField);
-  t.notOk(p2.ok && keygenVerify(dir, lines, 'ccr-server', 'ccr-receipt', p2.signature, new TextEncoder().encode(p2.payload)), 'ssh-keygen refuses the changed fields');
+  t.notOk(
+    p2.ok && keygenVerify(dir, lines, 'ccr-server', 'ccr-receipt', p2.signature, new TextEncoder().encode(p2.payload)),
+    'ssh-keygen refuses the changed fields',
+  );
   const sigLine = parsed.signature.split('\n')[3]!;
   const flipped = sigLine.slice(0, 10) + (sigLine[10] === 'A' ? 'B' : 'A') + sigLine.slice(11);
   writeFileSync(file, pushed.stderr.replace(sigLine, flipped));
   t.equal((await ccr(['receipt', 'verify', file, '--allowed-signers', allowed])).status, 1, 'a changed signature byte');
-  t.notOk(keygenVerify(dir, lines, 'ccr-server', 'ccr-receipt', parsed.signature.replace(sigLine, flipped), payload), 'ssh-keygen too');
+  t.notOk(
+    keygenVerify(dir, lines, 'ccr-server', 'ccr-receipt', parsed.signature.replace(sigLine, flipped), payload),
+    'ssh-keygen too',
+  );
 
   // A receipt checked against another server's key: refused (a forger's own key proves nothing).
   const other = await testServer(t);
@@ -84,7 +116,9 @@ t.test('an accepted push prints a signed receipt that verifies; changed by one b
   t.equal((await ccr(['receipt', 'verify', file])).status, 2, 'a usage error without a key source');
 
   // A refused push: no receipt printed, none logged.
-  await (await CoordinationService.at(wc)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'By the patient?' });
+  await (
+    await CoordinationService.at(wc)
+  ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'By the patient?' });
   const refused = await gitRun(wc, ['push', s.gitUrl(rec.id, cast.john), 'HEAD:main']);
   t.not(refused.status, 0);
   t.notMatch(refused.stderr, /CCR RECEIPT/);
@@ -92,7 +126,9 @@ t.test('an accepted push prints a signed receipt that verifies; changed by one b
   await gitOk(wc, ['reset', '-q', '--hard', 'HEAD~1']);
 
   // ccr push shows the receipt it got.
-  await (await CoordinationService.at(wc)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Through ccr push.' });
+  await (
+    await CoordinationService.at(wc)
+  ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Through ccr push.' });
   await gitOk(wc, ['remote', 'set-url', 'origin', `${s.url}/coordination/${rec.id}.git`]);
   const viaCcr = await ccr(['push'], { cwd: wc, env: { CCR_USER: 'jane', CCR_TOKEN: cast.jane.token } });
   t.equal(viaCcr.status, 0, viaCcr.stderr);

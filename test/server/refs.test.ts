@@ -36,11 +36,21 @@ t.test('ref rules: only main changes, never deleted, never forced, never created
     t.match(r.stderr, `remote: ${rule} `, `${name}: ${rule}\n${r.stderr}`);
     t.equal(await refs(), before, `${name}: no ref changed`);
   }
-  t.notMatch((await gitRun(c, ['push', 'origin', 'main', 'v1'])).stderr, /remote: ccr\/ref-name refs\/heads\/main/, 'the verdict on the tag does not leak onto main');
+  t.notMatch(
+    (await gitRun(c, ['push', 'origin', 'main', 'v1'])).stderr,
+    /remote: ccr\/ref-name refs\/heads\/main/,
+    'the verdict on the tag does not leak onto main',
+  );
 
   t.equal((await gitRun(c, ['push', '-q', 'origin', 'main'])).status, 0, 'the good neighbour: main alone is accepted');
   const pushed = await refs();
-  await gitOk(c, ['commit', '--amend', '-q', '-m', 'coordination:update: Added message to thread\n\nCare-Location: Elsewhere']);
+  await gitOk(c, [
+    'commit',
+    '--amend',
+    '-q',
+    '-m',
+    'coordination:update: Added message to thread\n\nCare-Location: Elsewhere',
+  ]);
   const forced = await gitRun(c, ['push', '--force', 'origin', 'main']);
   t.not(forced.status, 0, 'a force push is refused');
   t.match(forced.stderr, 'remote: ccr/ref-fast-forward');
@@ -49,8 +59,16 @@ t.test('ref rules: only main changes, never deleted, never forced, never created
 
 t.test('a push that would create main is refused', async (t) => {
   const verdict = await judgePush({
-    gitdir: '/nonexistent', recordId: '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as never, principal: { kind: 'admin', name: 'admin' },
-    env: {}, updates: [{ old: '0'.repeat(40), new: 'a'.repeat(40), ref: 'refs/heads/main' }], now: Date.now(), gitEnv: process.env, content: true, maxCommits: 10, bindings: new Map(),
+    gitdir: '/nonexistent',
+    recordId: '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as never,
+    principal: { kind: 'admin', name: 'admin' },
+    env: {},
+    updates: [{ old: '0'.repeat(40), new: 'a'.repeat(40), ref: 'refs/heads/main' }],
+    now: Date.now(),
+    gitEnv: process.env,
+    content: true,
+    maxCommits: 10,
+    bindings: new Map(),
   });
   t.match(verdict.findings, [{ rule: 'ccr/ref-create' }]);
 });

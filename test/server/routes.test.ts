@@ -14,27 +14,41 @@ const METHODS = ['get', 'post', 'patch', 'put', 'delete'];
 
 /** A request URL of a path template of a route, with example values. */
 function example(template: string, query: string): string {
-  const path = template.replace('{id}', template.startsWith('/api/webhooks/') ? 'hook_abcdefghijklmnop' : R).replace('{thread}', TH)
-    .replace('{name}', 'bob').replace('{token}', 'tok_abcdefghijkl').replace('{key}', 'key_abcdefghijkl');
+  const path = template
+    .replace('{id}', template.startsWith('/api/webhooks/') ? 'hook_abcdefghijklmnop' : R)
+    .replace('{thread}', TH)
+    .replace('{name}', 'bob')
+    .replace('{token}', 'tok_abcdefghijkl')
+    .replace('{key}', 'key_abcdefghijkl');
   return path + query;
 }
 
 t.test('the routes table and the OpenAPI document name the same method and path pairs', async (t) => {
   const doc = openApiDocument('http://127.0.0.1:1') as { paths: Record<string, Record<string, unknown>> };
   const described = Object.entries(doc.paths)
-    .flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+    .flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`))
+    .sort();
   const served = [...new Set(routes.flatMap((r) => r.pattern.paths.map((p) => `${r.method} ${p}`)))].sort();
   t.same(served, described);
-  t.ok(served.some((s) => s.startsWith('POST /api/')), 'the API is among them');
+  t.ok(
+    served.some((s) => s.startsWith('POST /api/')),
+    'the API is among them',
+  );
 });
 
 t.test('the router answers each template of a route with that route', async (t) => {
   for (const r of routes) {
     for (const template of r.pattern.paths) {
       // The advertisement names its service in the query; its route is one of two.
-      const query = template.endsWith('/info/refs') ? `?service=${r.label.endsWith('receive-pack') ? 'git-receive-pack' : 'git-upload-pack'}` : '';
+      const query = template.endsWith('/info/refs')
+        ? `?service=${r.label.endsWith('receive-pack') ? 'git-receive-pack' : 'git-upload-pack'}`
+        : '';
       const m = route(r.method, example(template, query));
-      t.equal(m.kind !== 'not-found' && m.kind !== 'bad-method' ? m.route : null, r, `${r.method} ${template} is ${r.label}`);
+      t.equal(
+        m.kind !== 'not-found' && m.kind !== 'bad-method' ? m.route : null,
+        r,
+        `${r.method} ${template} is ${r.label}`,
+      );
     }
   }
 });
@@ -44,13 +58,23 @@ t.test('every route names the right it needs, or says why it needs none', async 
     const need = r.need;
     if ('right' in need) {
       t.ok(need.what.length > 0, `${r.label} says what its right allows`);
-      t.ok(Object.values(rights).some((row) => need.right(row)), `${r.label}: some kind has the right`);
+      t.ok(
+        Object.values(rights).some((row) => need.right(row)),
+        `${r.label}: some kind has the right`,
+      );
     } else {
       const why = 'none' in need ? need.none : need.public;
       t.ok(why.length > 10, `${r.label} says why it needs no right: ${why}`);
     }
   }
-  t.same(routes.filter((r) => 'public' in r.need).map((r) => r.label).sort(), ['health', 'openapi'], 'only health and the document answer without signing in');
+  t.same(
+    routes
+      .filter((r) => 'public' in r.need)
+      .map((r) => r.label)
+      .sort(),
+    ['health', 'openapi'],
+    'only health and the document answer without signing in',
+  );
 });
 
 t.test('a wrong method is 405 naming what the path takes, an unknown path 404', async (t) => {

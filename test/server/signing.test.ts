@@ -14,8 +14,12 @@ import { tempDir } from '../helpers/tmp.js';
 import { ccr } from '../helpers/cli.js';
 
 const ed25519 = keygenKinds[0];
-const identityLines = (data: string) => readFileSync(`${data}/access.log`, 'utf8').split('\n').filter(Boolean)
-  .map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l['event'] === 'identity');
+const identityLines = (data: string) =>
+  readFileSync(`${data}/access.log`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .filter((l) => l['event'] === 'identity');
 
 /** Register a key through the API; gives the answer's body. */
 async function register(t: Test, s: TestServer, by: Creds, name: string, key: KeygenKey, extra: object = {}) {
@@ -45,14 +49,22 @@ async function message(dir: string, thread: string, body: string, key: KeygenKey
 /** Push main; gives git's status and its remote: lines. */
 async function push(dir: string): Promise<{ status: number; remote: string }> {
   const r = await gitRun(dir, ['push', '-q', 'origin', 'HEAD:main']);
-  return { status: r.status, remote: r.stderr.split('\n').filter((l) => l.startsWith('remote:')).join('\n') };
+  return {
+    status: r.status,
+    remote: r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('remote:'))
+      .join('\n'),
+  };
 }
 
 /** Replace HEAD by a copy with its author or committer time one second earlier: its signature no longer verifies. */
 async function tamper(dir: string, who: 'author' | 'committer'): Promise<string> {
   const object = await gitOk(dir, ['cat-file', 'commit', 'HEAD']);
-  const changed = object.replace(new RegExp(`^(${who} .*> )(\\d+)`, 'm'),
-    (_m, head: string, time: string) => `${head}${Number(time) - 1}`);
+  const changed = object.replace(
+    new RegExp(`^(${who} .*> )(\\d+)`, 'm'),
+    (_m, head: string, time: string) => `${head}${Number(time) - 1}`,
+  );
   const oid = (await gitOk(dir, ['hash-object', '-t', 'commit', '-w', '--stdin'], { input: changed })).trim();
   await gitOk(dir, ['reset', '-q', '--hard', oid]);
   return oid;
@@ -70,8 +82,12 @@ t.test('keys: admin adds, a principal its own, outsiders cannot, bad and private
   const a = keygen(dir, ed25519);
   const b = keygen(dir, keygenKinds[3]);
   const byAdmin = await register(t, s, s.admin, 'jane', a, { valid_before: '2099-01-01T00:00:00Z' });
-  t.match(byAdmin,
-    { id: /^key_[A-Za-z0-9_-]{12}$/, principal: 'jane', valid_before: '2099-01-01T00:00:00.000Z', revoked_at: null });
+  t.match(byAdmin, {
+    id: /^key_[A-Za-z0-9_-]{12}$/,
+    principal: 'jane',
+    valid_before: '2099-01-01T00:00:00.000Z',
+    revoked_at: null,
+  });
   t.equal(byAdmin.fingerprint, keygenFingerprint(dir, a.line).split(' ')[1], 'the fingerprint ssh-keygen -lf prints');
   const own = await register(t, s, cast.jane, 'jane', b);
   for (const [method, path, body] of [
@@ -84,9 +100,15 @@ t.test('keys: admin adds, a principal its own, outsiders cannot, bad and private
   }
   const listed = await s.api('GET', '/api/principals/jane/keys', cast.jane);
   t.equal(listed.status, 200);
-  t.same((listed.body as any).keys.map((k: any) => k.id), [byAdmin.id, own.id]);
+  t.same(
+    (listed.body as any).keys.map((k: any) => k.id),
+    [byAdmin.id, own.id],
+  );
   t.notMatch(JSON.stringify(listed.body), /PRIVATE|openssh-key-v1/, 'no private material is listed');
-  const twice = await s.api('POST', '/api/principals/jane/keys', cast.jane, { public_key: a.line, proof: keyProof(dir, a, 'jane') });
+  const twice = await s.api('POST', '/api/principals/jane/keys', cast.jane, {
+    public_key: a.line,
+    proof: keyProof(dir, a, 'jane'),
+  });
   t.equal(twice.status, 409, 'a key is registered once');
 
   // Nobody registers for itself a key it does not hold: another's public key is not a claim to it.
@@ -95,36 +117,70 @@ t.test('keys: admin adds, a principal its own, outsiders cannot, bad and private
     ['no proof', { public_key: toms.line }],
     ['a proof by another key', { public_key: toms.line, proof: keyProof(dir, b, 'jane') }],
     ['a proof made for another name', { public_key: toms.line, proof: keyProof(dir, toms, 'tom') }],
-    ['a proof in another namespace', { public_key: toms.line, proof: keygenSign(dir, toms.path, new TextEncoder().encode('ccr key registration: jane\n'), 'git') }],
+    [
+      'a proof in another namespace',
+      {
+        public_key: toms.line,
+        proof: keygenSign(dir, toms.path, new TextEncoder().encode('ccr key registration: jane\n'), 'git'),
+      },
+    ],
   ] as const;
   for (const [what, body] of squat) {
     const r = await s.api('POST', '/api/principals/jane/keys', cast.jane, body);
     t.equal(r.status, 400, `${what}: 400`);
-    t.match(r.body.error.message, /expected proof: a signature by this key over "ccr key registration: jane" in namespace ccr-key-registration/);
+    t.match(
+      r.body.error.message,
+      /expected proof: a signature by this key over "ccr key registration: jane" in namespace ccr-key-registration/,
+    );
   }
-  t.equal((await s.api('POST', '/api/principals/tom/keys', cast.tom, { public_key: toms.line, proof: keyProof(dir, toms, 'tom') })).status, 201,
-    'its holder registers it with its proof');
+  t.equal(
+    (
+      await s.api('POST', '/api/principals/tom/keys', cast.tom, {
+        public_key: toms.line,
+        proof: keyProof(dir, toms, 'tom'),
+      })
+    ).status,
+    201,
+    'its holder registers it with its proof',
+  );
   // The site key is the server's: no principal holds it, not even by an admin's hand.
-  const siteLine = (await s.api('GET', '/api/allowed-signers', s.admin)).body.split('\n')[0].replace(/^ccr-server namespaces="[^"]*" /, '');
+  const siteLine = (await s.api('GET', '/api/allowed-signers', s.admin)).body
+    .split('\n')[0]
+    .replace(/^ccr-server namespaces="[^"]*" /, '');
   for (const by of [s.admin, cast.jane]) {
     const r = await s.api('POST', '/api/principals/jane/keys', by, { public_key: siteLine });
     t.equal(r.status, 409, `the site key from ${by.name}: 409`);
     t.match(r.body.error.message, /this server's own site key/);
   }
-  t.equal((await s.api('POST', '/api/principals', s.admin, { name: 'ccr-server', kind: 'auditor' })).status, 400, 'nor its name');
+  t.equal(
+    (await s.api('POST', '/api/principals', s.admin, { name: 'ccr-server', kind: 'auditor' })).status,
+    400,
+    'nor its name',
+  );
 
   const refusals: Array<[string, unknown, RegExp]> = [
-    ['a private key', { public_key: readFileSync(a.path, 'utf8') },
-      /looks like a private key: the server never takes private keys/],
+    [
+      'a private key',
+      { public_key: readFileSync(a.path, 'utf8') },
+      /looks like a private key: the server never takes private keys/,
+    ],
     ['a private_key field', { public_key: a.line, private_key: 'x' }, /looks like a private key/],
-    ['a DSA key', { public_key: `ssh-dss ${Buffer.from('\x00\x00\x00\x07ssh-dss', 'latin1').toString('base64')}` },
-      /public_key refused \(unsupported\)/],
+    [
+      'a DSA key',
+      { public_key: `ssh-dss ${Buffer.from('\x00\x00\x00\x07ssh-dss', 'latin1').toString('base64')}` },
+      /public_key refused \(unsupported\)/,
+    ],
     ['garbage', { public_key: 'ssh-ed25519 not-base64!' }, /public_key refused \(malformed\): expected/],
     ['an unknown type', { public_key: 'not a key' }, /public_key refused \(unsupported\): expected a key of type/],
-    ['an empty window',
-      { public_key: keygen(dir, ed25519).line, valid_after: '2030-01-01T00:00:00Z',
-        valid_before: '2029-01-01T00:00:00Z' },
-      /expected valid_before later than valid_after/],
+    [
+      'an empty window',
+      {
+        public_key: keygen(dir, ed25519).line,
+        valid_after: '2030-01-01T00:00:00Z',
+        valid_before: '2029-01-01T00:00:00Z',
+      },
+      /expected valid_before later than valid_after/,
+    ],
   ];
   for (const [what, body, reason] of refusals) {
     const r = await s.api('POST', '/api/principals/jane/keys', s.admin, body);
@@ -136,11 +192,25 @@ t.test('keys: admin adds, a principal its own, outsiders cannot, bad and private
   t.match(revoked.body, { id: own.id, revoked_at: /^\d{4}-/ });
   t.equal((await s.api('DELETE', `/api/principals/jane/keys/${own.id}`, cast.jane)).status, 409, 'revoked once');
   const after = await s.api('GET', '/api/principals/jane/keys', s.admin);
-  t.match((after.body as any).keys, [{ id: byAdmin.id, revoked_at: null }, { id: own.id, revoked_at: /^\d{4}-/ }],
-    'kept, as revoked');
+  t.match(
+    (after.body as any).keys,
+    [
+      { id: byAdmin.id, revoked_at: null },
+      { id: own.id, revoked_at: /^\d{4}-/ },
+    ],
+    'kept, as revoked',
+  );
   const audit = identityLines(s.data).filter((l) => /^key-/.test(l['action']));
-  t.match(audit.map((l) => [l['actor'], l['action'], l['principal']]),
-    [['admin', 'key-added', 'jane'], ['jane', 'key-added', 'jane'], ['tom', 'key-added', 'tom'], ['jane', 'key-revoked', 'jane']], 'audited');
+  t.match(
+    audit.map((l) => [l['actor'], l['action'], l['principal']]),
+    [
+      ['admin', 'key-added', 'jane'],
+      ['jane', 'key-added', 'jane'],
+      ['tom', 'key-added', 'tom'],
+      ['jane', 'key-revoked', 'jane'],
+    ],
+    'audited',
+  );
 });
 
 t.test('allowed signers: git verify-commit accepts a registered key, rejects an unregistered one', async (t) => {
@@ -158,13 +228,16 @@ t.test('allowed signers: git verify-commit accepts a registered key, rejects an 
   const text = answer.body as string;
   const line = `admin namespaces="git" ${good.line.split(' ').slice(0, 2).join(' ')}`;
   t.ok(text.split('\n').includes(line), 'the key, no window');
-  t.match(text, /^admin namespaces="git",valid-before="\d{14}Z" ssh-ed25519 /m,
-    'a revoked key ends its window at the revocation');
+  t.match(
+    text,
+    /^admin namespaces="git",valid-before="\d{14}Z" ssh-ed25519 /m,
+    'a revoked key ends its window at the revocation',
+  );
   const file = `${dir}/allowed_signers`;
   writeFileSync(file, text);
   const c = await cloneAs(t, s, rec.id, s.admin);
-  const verify = (oid: string) => gitRun(c, ['-c', `gpg.ssh.allowedSignersFile=${file}`, 'verify-commit', oid],
-    { env: testGitEnv({ TZ: 'UTC' }) });
+  const verify = (oid: string) =>
+    gitRun(c, ['-c', `gpg.ssh.allowedSignersFile=${file}`, 'verify-commit', oid], { env: testGitEnv({ TZ: 'UTC' }) });
   const signed = await message(c, rec.thread!, 'Signed by a registered key.', good);
   const ok = await verify(signed);
   t.equal(ok.status, 0, ok.stderr);
@@ -194,11 +267,17 @@ t.test('require-signed-commits: each refusal has its rule id and reason, the pus
   const rec = await s.record({ participants: [jane, tom] });
   const c = await cloneAs(t, s, rec.id, s.admin);
   const cases: Array<[string, KeygenKey | null, RegExp]> = [
-    ['unsigned', null,
-      /ccr\/commit-signature: .*expected a commit signed by a key registered to admin, found an unsigned commit/],
+    [
+      'unsigned',
+      null,
+      /ccr\/commit-signature: .*expected a commit signed by a key registered to admin, found an unsigned commit/,
+    ],
     ['unknown key', stranger, /ccr\/commit-signature: .*found one by unknown key SHA256:/],
-    ['key of another principal', janes,
-      /ccr\/commit-signature: .*found one by key SHA256:\S+ of another principal \(jane\)/],
+    [
+      'key of another principal',
+      janes,
+      /ccr\/commit-signature: .*found one by key SHA256:\S+ of another principal \(jane\)/,
+    ],
     ['revoked', revoked, /ccr\/commit-signature: .*of admin, revoked at \d{4}-/],
     ['outside its validity', expired, /ccr\/commit-signature: .*outside its validity \(… to 2020-01-01T00:00:00Z\)/],
   ];
@@ -214,8 +293,10 @@ t.test('require-signed-commits: each refusal has its rule id and reason, the pus
   await tamper(c, 'author');
   const bad = await push(c);
   t.not(bad.status, 0, 'bad signature: refused');
-  t.match(bad.remote,
-    /ccr\/commit-signature: .*expected a signature that verifies, found a bad signature \(bad-signature\)/);
+  t.match(
+    bad.remote,
+    /ccr\/commit-signature: .*expected a signature that verifies, found a bad signature \(bad-signature\)/,
+  );
   await reset(c);
 
   const good = await message(c, rec.thread!, 'Signed by the pusher.', mine);
@@ -280,9 +361,12 @@ t.test('ccr verify --allowed-signers: good, unsigned, unknown and bad signatures
   t.match(clean.stdout, new RegExp(`^${unknown} signature unknown: signed by key SHA256:`, 'm'));
   t.notMatch(clean.stdout, new RegExp(`^${good} `, 'm'), 'the good commit has no line');
   const json = JSON.parse((await ccr(['verify', c, '--allowed-signers', file, '--json'])).stdout) as any;
-  t.match(json.signatures, [{ status: 'good', principal: 'ccr-server' }, { status: 'good', principal: 'ccr-server' },
+  t.match(json.signatures, [
+    { status: 'good', principal: 'ccr-server' },
+    { status: 'good', principal: 'ccr-server' },
     { commit: good, status: 'good', principal: 'admin' },
-    { commit: unknown, status: 'unknown' }]);
+    { commit: unknown, status: 'unknown' },
+  ]);
 
   // A tampered copy: the last commit's committer time changed after signing.
   const oid = await tamper(c, 'committer');
@@ -297,20 +381,37 @@ t.test('ccr verify --allowed-signers: good, unsigned, unknown and bad signatures
 });
 
 t.test('ccr serve: --require-signed-commits and CCR_REQUIRE_SIGNED_COMMITS=1 turn the policy on', async (t) => {
-  const flag = await serveProcess(['--data', tempDir(t), '--port', '0', '--require-signed-commits'],
-    { CCR_ADMIN_TOKEN: ADMIN_TOKEN }, undefined, true);
+  const flag = await serveProcess(
+    ['--data', tempDir(t), '--port', '0', '--require-signed-commits'],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
+    undefined,
+    true,
+  );
   t.teardown(() => killGroup(flag));
-  t.match(flag.lines.find((l) => l['event'] === 'listening'), { signedCommits: 'required' }, 'by the flag');
-  const env = await serveProcess(['--data', tempDir(t), '--port', '0'],
-    { CCR_ADMIN_TOKEN: ADMIN_TOKEN, CCR_REQUIRE_SIGNED_COMMITS: '1' }, undefined, true);
+  t.match(
+    flag.lines.find((l) => l['event'] === 'listening'),
+    { signedCommits: 'required' },
+    'by the flag',
+  );
+  const env = await serveProcess(
+    ['--data', tempDir(t), '--port', '0'],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN, CCR_REQUIRE_SIGNED_COMMITS: '1' },
+    undefined,
+    true,
+  );
   t.teardown(() => killGroup(env));
-  t.match(env.lines.find((l) => l['event'] === 'listening'), { signedCommits: 'required' }, 'by the environment');
+  t.match(
+    env.lines.find((l) => l['event'] === 'listening'),
+    { signedCommits: 'required' },
+    'by the environment',
+  );
   const auth = `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;
   const created = await fetch(`${env.url}/api/records`, {
-    method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' },
+    method: 'POST',
+    headers: { Authorization: auth, 'Content-Type': 'application/json' },
     body: JSON.stringify({ clinical_id: clinicalId, care_location: place, thread: { participants: [jane] } }),
   });
-  const rec = await created.json() as { coordination_id: string; thread_id: string };
+  const rec = (await created.json()) as { coordination_id: string; thread_id: string };
   const work = tempDir(t);
   const url = new URL(`${env.url}/coordination/${rec.coordination_id}.git`);
   url.username = 'admin';
@@ -320,8 +421,16 @@ t.test('ccr serve: --require-signed-commits and CCR_REQUIRE_SIGNED_COMMITS=1 tur
   const r = await push(`${work}/c`);
   t.not(r.status, 0);
   t.match(r.remote, /ccr\/commit-signature: expected a commit signed by a key registered to admin, found an unsigned/);
-  const plain = await serveProcess(['--data', tempDir(t), '--port', '0'], { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
-    undefined, true);
+  const plain = await serveProcess(
+    ['--data', tempDir(t), '--port', '0'],
+    { CCR_ADMIN_TOKEN: ADMIN_TOKEN },
+    undefined,
+    true,
+  );
   t.teardown(() => killGroup(plain));
-  t.match(plain.lines.find((l) => l['event'] === 'listening'), { signedCommits: 'checked' }, 'off by default');
+  t.match(
+    plain.lines.find((l) => l['event'] === 'listening'),
+    { signedCommits: 'checked' },
+    'off by default',
+  );
 });

@@ -16,8 +16,12 @@ function finish(child: GitProcess, input?: string): Promise<{ out: string; err: 
   return new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('close', (code: number | null) => resolve({ out, err, code }));
     if (input !== undefined) child.stdin.end(input);
   }).finally(() => clearInterval(hold));

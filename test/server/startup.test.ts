@@ -25,7 +25,11 @@ async function takenPort(t: { teardown(fn: () => void): void }): Promise<number>
 }
 
 /** The JSON log lines of a run's stdout. */
-const events = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const events = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 t.test('a port in use: exit 1 at once, one line of what and one of what to do, nothing created', async (t) => {
   const port = await takenPort(t);
@@ -33,11 +37,21 @@ t.test('a port in use: exit 1 at once, one line of what and one of what to do, n
   const r = await ccr(['serve', '--data', data, '--port', String(port)], { timeoutMs: 60_000 });
   t.notOk(r.timedOut, 'the process exits by itself (no listener or thread keeps it alive)');
   t.equal(r.status, 1);
-  t.equal(r.stderr, `ccr: port ${port} on 127.0.0.1 is already in use\nhint: stop what listens there (another CCR server, or any other program), or choose another port with --port (or CCR_PORT)\n`);
+  t.equal(
+    r.stderr,
+    `ccr: port ${port} on 127.0.0.1 is already in use\nhint: stop what listens there (another CCR server, or any other program), or choose another port with --port (or CCR_PORT)\n`,
+  );
   t.notOk(hasStack(r.stdout + r.stderr));
   t.notOk(existsSync(data), 'the data folder it would have created is not left behind');
-  t.notOk(events(r.stdout).some((e) => e['event'] === 'admin-created'), 'no admin principal was created, no token printed');
-  t.match(events(r.stdout), [{ level: 'error', event: 'start-failed', message: /port .* is already in use/, hint: /--port/ }], 'machines see the failure in the log');
+  t.notOk(
+    events(r.stdout).some((e) => e['event'] === 'admin-created'),
+    'no admin principal was created, no token printed',
+  );
+  t.match(
+    events(r.stdout),
+    [{ level: 'error', event: 'start-failed', message: /port .* is already in use/, hint: /--port/ }],
+    'machines see the failure in the log',
+  );
 });
 
 t.test('a port in use on an existing data folder creates no admin and leaves no lock', async (t) => {
@@ -47,8 +61,13 @@ t.test('a port in use on an existing data folder creates no admin and leaves no 
   t.equal(r.status, 1);
   t.same(readdirSync(data), [], 'nothing: no coordination/, principals.json, gitconfig, access.log or server.lock');
   const again = await serveProcess(['--data', data, '--port', '0'], { CCR_ADMIN_TOKEN: ADMIN_TOKEN });
-  t.teardown(() => { again.child.kill('SIGTERM'); });
-  t.ok(again.lines.some((l) => l['event'] === 'admin-created'), 'the next start on a free port creates the admin');
+  t.teardown(() => {
+    again.child.kill('SIGTERM');
+  });
+  t.ok(
+    again.lines.some((l) => l['event'] === 'admin-created'),
+    'the next start on a free port creates the admin',
+  );
 });
 
 t.test('an unwritable data folder: exit 1 at once with whose folder it is', async (t) => {
@@ -56,7 +75,10 @@ t.test('an unwritable data folder: exit 1 at once with whose folder it is', asyn
   const r = await ccr(['serve', '--data', ro.path, '--port', '0'], { ...ro.as, timeoutMs: 60_000 });
   t.notOk(r.timedOut);
   t.equal(r.status, 1);
-  t.match(r.stderr, /^ccr: cannot write to the data folder .*\/data: permission denied\nhint: run ccr serve as the user that owns it, or choose another folder with --data \(or CCR_DATA\)\n$/);
+  t.match(
+    r.stderr,
+    /^ccr: cannot write to the data folder .*\/data: permission denied\nhint: run ccr serve as the user that owns it, or choose another folder with --data \(or CCR_DATA\)\n$/,
+  );
   t.notOk(hasStack(r.stderr));
   t.same(readdirSync(ro.path), [], 'nothing written');
 });
@@ -64,29 +86,49 @@ t.test('an unwritable data folder: exit 1 at once with whose folder it is', asyn
 t.test('another server on the folder: exit 1 naming its pid; its lock and its service untouched', async (t) => {
   const data = tempDir(t);
   const first = await serveProcess(['--data', data, '--port', '0'], { CCR_ADMIN_TOKEN: ADMIN_TOKEN });
-  t.teardown(() => { first.child.kill('SIGTERM'); });
+  t.teardown(() => {
+    first.child.kill('SIGTERM');
+  });
   const r = await ccr(['serve', '--data', data, '--port', '0'], { timeoutMs: 60_000 });
   t.notOk(r.timedOut);
   t.equal(r.status, 1);
-  t.equal(r.stderr, `ccr: another CCR server (pid ${first.child.pid}) is using ${data}\nhint: stop it first (kill ${first.child.pid}), or choose another folder with --data (or CCR_DATA)\n`);
+  t.equal(
+    r.stderr,
+    `ccr: another CCR server (pid ${first.child.pid}) is using ${data}\nhint: stop it first (kill ${first.child.pid}), or choose another folder with --data (or CCR_DATA)\n`,
+  );
   t.equal(readFileSync(`${data}/server.lock`, 'utf8'), String(first.child.pid), 'the first server keeps its lock');
   t.equal((await send(`${first.url}/healthz`, {})).status, 200, 'and keeps serving');
 });
 
 t.test('files it cannot use (TLS, principals, sites.json) stop the start with what to do', async (t) => {
   const data = tempDir(t);
-  const tlsMissing = await ccr(['serve', '--data', data, '--port', '0', '--tls-cert', `${data}/none.pem`, '--tls-key', `${data}/none.pem`], { timeoutMs: 60_000 });
+  const tlsMissing = await ccr(
+    ['serve', '--data', data, '--port', '0', '--tls-cert', `${data}/none.pem`, '--tls-key', `${data}/none.pem`],
+    { timeoutMs: 60_000 },
+  );
   t.equal(tlsMissing.status, 1);
-  t.match(tlsMissing.stderr, /^ccr: cannot read the TLS certificate .*none\.pem: no such file\nhint: give --tls-cert a PEM certificate/);
-  const tlsBad = await ccr(['serve', '--data', data, '--port', '0', '--tls-cert', `${root}/package.json`, '--tls-key', `${root}/package.json`], { timeoutMs: 60_000 });
+  t.match(
+    tlsMissing.stderr,
+    /^ccr: cannot read the TLS certificate .*none\.pem: no such file\nhint: give --tls-cert a PEM certificate/,
+  );
+  const tlsBad = await ccr(
+    ['serve', '--data', data, '--port', '0', '--tls-cert', `${root}/package.json`, '--tls-key', `${root}/package.json`],
+    { timeoutMs: 60_000 },
+  );
   t.equal(tlsBad.status, 1);
-  t.match(tlsBad.stderr, /^ccr: the TLS certificate or key cannot be used: .*\nhint: give --tls-cert a PEM certificate and --tls-key its matching PEM private key\n$/);
+  t.match(
+    tlsBad.stderr,
+    /^ccr: the TLS certificate or key cannot be used: .*\nhint: give --tls-cert a PEM certificate and --tls-key its matching PEM private key\n$/,
+  );
   t.notOk(existsSync(`${data}/server.lock`), 'the lock is given back');
 
   writeFileSync(`${data}/sites.json`, '{"peers": [{"name": "b"}]}');
   const sites = await ccr(['serve', '--data', data, '--port', '0'], { timeoutMs: 60_000 });
   t.equal(sites.status, 1);
-  t.match(sites.stderr, /^ccr: .*sites\.json cannot be used: sites\.json peer "b": expected an http\(s\) url\nhint: fix it/);
+  t.match(
+    sites.stderr,
+    /^ccr: .*sites\.json cannot be used: sites\.json peer "b": expected an http\(s\) url\nhint: fix it/,
+  );
   t.notOk(existsSync(`${data}/principals.json`), 'checked before any principal is created');
   writeFileSync(`${data}/sites.json`, '{"peers": []}');
   writeFileSync(`${data}/principals.json`, 'not json');
@@ -112,10 +154,14 @@ t.test('startServer in process: CannotStart with a hint, the lock given back, no
   t.equal((await send(`${s.url}/healthz`, {})).status, 200, 'the same folder starts at once on a free port');
 });
 
-t.test('at a terminal the start-up reads as sentences, and the first start\'s token stands apart', async (t) => {
+t.test("at a terminal the start-up reads as sentences, and the first start's token stands apart", async (t) => {
   const data = tempDir(t);
-  const child = spawn(process.execPath, [ccrBin(), 'serve', '--data', data, '--port', '0'], { env: { ...testGitEnv(), CCR_LOG_FORMAT: 'text' } });
-  t.teardown(() => { child.kill('SIGKILL'); });
+  const child = spawn(process.execPath, [ccrBin(), 'serve', '--data', data, '--port', '0'], {
+    env: { ...testGitEnv(), CCR_LOG_FORMAT: 'text' },
+  });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
   let text = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
@@ -124,8 +170,17 @@ t.test('at a terminal the start-up reads as sentences, and the first start\'s to
     });
     child.on('exit', (code) => reject(new Error(`exited ${code}: ${text}`)));
   });
-  t.match(text, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARN {2}created the admin principal; its token is shown this once, keep it safe:\n\n {4}ccr_[A-Za-z0-9_-]{43}\n\n/m);
-  t.match(text, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d INFO  CCR \\d+\\.\\d+\\.\\d+ serves ${data} on http://127\\.0\\.0\\.1:\\d+ \\(every push judged by the rules; no peers\\)$`, 'm'));
+  t.match(
+    text,
+    /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARN {2}created the admin principal; its token is shown this once, keep it safe:\n\n {4}ccr_[A-Za-z0-9_-]{43}\n\n/m,
+  );
+  t.match(
+    text,
+    new RegExp(
+      `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d INFO  CCR \\d+\\.\\d+\\.\\d+ serves ${data} on http://127\\.0\\.0\\.1:\\d+ \\(every push judged by the rules; no peers\\)$`,
+      'm',
+    ),
+  );
   t.notMatch(text, /^\{/m, 'no JSON for a person');
   const exited = new Promise((r) => child.on('exit', r));
   child.kill('SIGTERM');

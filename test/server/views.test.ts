@@ -52,7 +52,7 @@ async function scene(t: Test) {
   return { s, cast, record: rec.id, shared, hidden, tomDir };
 }
 
-t.test('a patient\'s clone holds no byte of the clinicians\' thread; clones agree; main\'s id refused', async (t) => {
+t.test("a patient's clone holds no byte of the clinicians' thread; clones agree; main's id refused", async (t) => {
   const { s, cast, record, hidden, tomDir } = await scene(t);
   const johnDir = await clone(t, s, record, cast.john);
   const store = await objectStore(johnDir);
@@ -67,7 +67,7 @@ t.test('a patient\'s clone holds no byte of the clinicians\' thread; clones agre
   t.equal(await served(s, record, cast.tom), main, 'a clinician in every thread reads main itself');
 
   const byId = await gitRun(johnDir, ['fetch', 'origin', main]);
-  t.not(byId.status, 0, 'main\'s commit is not fetched by id');
+  t.not(byId.status, 0, "main's commit is not fetched by id");
   t.notOk((await objectStore(johnDir)).includes(SECRET), 'and brought nothing');
 
   // An admin reads main whole.
@@ -76,7 +76,7 @@ t.test('a patient\'s clone holds no byte of the clinicians\' thread; clones agre
   t.equal(await head(adminDir), main);
 });
 
-t.test('fetches fast-forward, show nothing of hidden pushes, and stop at the patient\'s removal', async (t) => {
+t.test("fetches fast-forward, show nothing of hidden pushes, and stop at the patient's removal", async (t) => {
   const { s, cast, record, shared, hidden, tomDir } = await scene(t);
   // John stays in the record through a second thread of his own.
   const tomSvc = await CoordinationService.at(tomDir);
@@ -104,7 +104,7 @@ t.test('fetches fast-forward, show nothing of hidden pushes, and stop at the pat
   t.match(log, /ledger|participant|remove/i, 'the removal itself is in the view');
 });
 
-t.test('a patient\'s push is translated onto main and lands; main moving out of sight does not stop it', async (t) => {
+t.test("a patient's push is translated onto main and lands; main moving out of sight does not stop it", async (t) => {
   const { s, cast, record, shared, hidden, tomDir } = await scene(t);
   const johnDir = await clone(t, s, record, cast.john);
   // Main moves out of sight between the patient's fetch and push.
@@ -113,7 +113,7 @@ t.test('a patient\'s push is translated onto main and lands; main moving out of 
   await say(johnDir, shared, john, 'PATIENT-REPLY thank you');
   const pushed = await gitRun(johnDir, ['push', 'origin', 'main']);
   t.equal(pushed.status, 0, pushed.stderr);
-  t.equal(await served(s, record, cast.john), await head(johnDir), 'the patient\'s branch is what the server serves');
+  t.equal(await served(s, record, cast.john), await head(johnDir), "the patient's branch is what the server serves");
   const adminDir = await clone(t, s, record, s.admin);
   const store = await objectStore(adminDir);
   t.ok(store.includes('PATIENT-REPLY thank you'), 'on main');
@@ -122,7 +122,10 @@ t.test('a patient\'s push is translated onto main and lands; main moving out of 
   t.not(main, await head(johnDir), 'main has a commit of its own for it');
   const last = (dir: string, at = 'HEAD') => gitOk(dir, ['log', '-1', '--format=%an|%s', at]);
   t.equal(await last(adminDir, main), await last(johnDir), 'same author and message');
-  t.ok(s.logs.some((l) => l.includes('"push-accepted"') && l.includes('"principal":"john"')), 'logged as accepted');
+  t.ok(
+    s.logs.some((l) => l.includes('"push-accepted"') && l.includes('"principal":"john"')),
+    'logged as accepted',
+  );
   // A second push builds on the first.
   await say(johnDir, shared, john, 'And another.');
   t.equal((await gitRun(johnDir, ['push', 'origin', 'main'])).status, 0);
@@ -195,7 +198,7 @@ t.test('GET /api/records/<id> shows a participant only its view; restricted adds
   t.same(ids(asJohn.body), [shared], 'the patient sees its thread only');
   t.notOk(JSON.stringify(asJohn.body).includes(hidden));
   const johnDir = await clone(t, s, record, cast.john);
-  t.equal(asJohn.body.head, await head(johnDir), 'the head is its view\'s');
+  t.equal(asJohn.body.head, await head(johnDir), "the head is its view's");
   const threadsFor = async (who: Creds) => ids((await s.api('GET', `/api/records/${record}`, who)).body);
   t.same(await threadsFor(s.admin), [shared, hidden].sort(), 'an admin sees both');
   t.same(await threadsFor(cast.tom), [shared, hidden].sort(), 'so does a clinician in both');
@@ -204,14 +207,15 @@ t.test('GET /api/records/<id> shows a participant only its view; restricted adds
   const restrict = { by: as(tom), visibility: { restricted: true } };
   await (await CoordinationService.at(tomDir)).updateThreadLedger(committer, place, shared, restrict);
   await gitOk(tomDir, ['push', 'origin', 'main']);
-  t.same(await threadsFor(cast.john), [shared], 'restricted: still in its participant\'s view');
+  t.same(await threadsFor(cast.john), [shared], "restricted: still in its participant's view");
   const engine = await s.principal({ name: 'engine', kind: 'integration' });
   t.same(await threadsFor(engine), [shared, hidden].sort(), 'an integration reads main whole');
   await gitOk(johnDir, ['pull', '-q', '--ff-only']);
   t.match(await fs.readFile(`${johnDir}/communications/${shared}/ledger.yaml`, 'utf8'), /restricted: true/);
 });
 
-t.test('a patient removed from its only thread still fetches up to its removal, pushes no more; outsiders get 404',
+t.test(
+  'a patient removed from its only thread still fetches up to its removal, pushes no more; outsiders get 404',
   async (t) => {
     const { s, cast, record, shared, tomDir } = await scene(t);
     const johnDir = await clone(t, s, record, cast.john);
@@ -248,19 +252,29 @@ t.test('a patient removed from its only thread still fetches up to its removal, 
     t.equal(await served(s, record, s.admin), main, 'main did not move');
 
     // A participant that never took part gets what a missing record gives, and no view is made for it.
-    const sam = await s.principal({ name: 'sam', kind: 'participant', participant_id: admin.participant_id,
-      role: admin.role, display_name: admin.display_name });
+    const sam = await s.principal({
+      name: 'sam',
+      kind: 'participant',
+      participant_id: admin.participant_id,
+      role: admin.role,
+      display_name: admin.display_name,
+    });
     t.equal((await s.api('GET', `/api/records/${record}`, sam)).status, 404, 'JSON: 404');
     const probe = await gitRun('/', ['ls-remote', s.gitUrl(record, sam)]);
     t.not(probe.status, 0, 'git: refused');
     t.match(probe.stderr, /404|not found/i);
     const views = new ViewStore(s.data);
     t.notOk(await exists(views.viewDir(record as RecordId, admin.participant_id)), 'no view repository for it');
-    t.same((await fs.readdir(views.viewsOf(record as RecordId))).sort(),
-      [`${john.participant_id}.git`, `${tom.participant_id}.git`].sort(), 'only the views of those who took part');
-  });
+    t.same(
+      (await fs.readdir(views.viewsOf(record as RecordId))).sort(),
+      [`${john.participant_id}.git`, `${tom.participant_id}.git`].sort(),
+      'only the views of those who took part',
+    );
+  },
+);
 
-t.test('a view\'s upload-pack ACKs no have naming a hidden object; negotiation on its own commits still works',
+t.test(
+  "a view's upload-pack ACKs no have naming a hidden object; negotiation on its own commits still works",
   async (t) => {
     const { s, cast, record, shared, hidden, tomDir } = await scene(t);
     const johnDir = await clone(t, s, record, cast.john);
@@ -270,8 +284,14 @@ t.test('a view\'s upload-pack ACKs no have naming a hidden object; negotiation o
     const upload = `${s.url}/coordination/${record}.git/git-upload-pack`;
     const headers = { 'Content-Type': 'application/x-git-upload-pack-request', 'Git-Protocol': 'version=2' };
     const negotiate = async (have: string) => {
-      const body = Buffer.concat([pkt('command=fetch\n'), pkt('object-format=sha1\n'), Buffer.from('0001'),
-        pkt(`want ${viewTip}\n`), pkt(`have ${have}\n`), Buffer.from('0000')]);
+      const body = Buffer.concat([
+        pkt('command=fetch\n'),
+        pkt('object-format=sha1\n'),
+        Buffer.from('0001'),
+        pkt(`want ${viewTip}\n`),
+        pkt(`have ${have}\n`),
+        Buffer.from('0000'),
+      ]);
       const answer = await send(upload, { method: 'POST', auth: cast.john, body, headers });
       t.equal(answer.status, 200);
       return answer.body.toString('latin1');
@@ -279,7 +299,10 @@ t.test('a view\'s upload-pack ACKs no have naming a hidden object; negotiation o
     // Git ACKs no id it does not hold, and answers a round without a common commit with a NAK.
     const unknown = await negotiate('f'.repeat(40));
     t.equal(unknown, '0014acknowledgments\n0008NAK\n0000', 'an unknown id: NAK');
-    const hiddenOnes = [['main\'s commit, hidden from the view', mainTip], ['a hidden blob', hiddenBlob]] as const;
+    const hiddenOnes = [
+      ["main's commit, hidden from the view", mainTip],
+      ['a hidden blob', hiddenBlob],
+    ] as const;
     for (const [what, oid] of hiddenOnes) {
       const answer = await negotiate(oid);
       t.notMatch(answer, new RegExp(`ACK ${oid}`), `${what}: no ACK`);
@@ -293,8 +316,14 @@ t.test('a view\'s upload-pack ACKs no have naming a hidden object; negotiation o
     // A normal fetch after new commits negotiates on the view's commits: a small pack, not the whole view.
     await say(tomDir, shared, tom, 'A new message.');
     await gitOk(tomDir, ['push', 'origin', 'main']);
-    const counts = async () => Object.fromEntries((await gitOk(johnDir, ['count-objects', '-v'])).trim().split('\n')
-      .map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+    const counts = async () =>
+      Object.fromEntries(
+        (await gitOk(johnDir, ['count-objects', '-v']))
+          .trim()
+          .split('\n')
+          .map((l) => l.split(': '))
+          .map(([k, v]) => [k, Number(v)]),
+      );
     const before = await counts();
     await gitOk(johnDir, ['pull', '-q', '--ff-only']);
     const after = await counts();
@@ -302,4 +331,5 @@ t.test('a view\'s upload-pack ACKs no have naming a hidden object; negotiation o
     t.equal(after['in-pack'], before['in-pack'], 'nothing sent again as a pack');
     // A commit, three trees and at most two blobs; the whole view, sent again, would be more than these.
     t.ok(after['count']! - before['count']! <= 6, `only the new objects: ${after['count']! - before['count']!}`);
-  });
+  },
+);

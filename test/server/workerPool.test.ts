@@ -11,10 +11,17 @@ type Spin = { tag: string; ms: number };
 
 function pool(threads: number, budgetMs = 60_000, maxQueued = 100, maxQueuedPerOwner = 100) {
   return new WorkerPool<Spin, string>({
-    module: new URL(`file://${root}/dist/test/helpers/spinWorker.js`), name: 'test pool', log: silentLogger,
-    threads, budgetMs, maxQueued, maxQueuedPerOwner,
+    module: new URL(`file://${root}/dist/test/helpers/spinWorker.js`),
+    name: 'test pool',
+    log: silentLogger,
+    threads,
+    budgetMs,
+    maxQueued,
+    maxQueuedPerOwner,
     overBudget: (i) => `over budget: ${i.tag}`,
-    turnedAway: (i) => { throw new Unavailable(`turned away: ${i.tag}`); },
+    turnedAway: (i) => {
+      throw new Unavailable(`turned away: ${i.tag}`);
+    },
   });
 }
 
@@ -22,15 +29,22 @@ t.test('a job past its budget is answered and its thread replaced; the next job 
   const p = pool(1, 500);
   t.teardown(() => p.close());
   t.equal(await p.run({ tag: 'quick', ms: 0 }, 'a', 'r'), 'quick');
-  t.equal(await p.run({ tag: 'endless', ms: 3_600_000 }, 'a', 'r'), 'over budget: endless', 'a job past its budget is not waited on');
+  t.equal(
+    await p.run({ tag: 'endless', ms: 3_600_000 }, 'a', 'r'),
+    'over budget: endless',
+    'a job past its budget is not waited on',
+  );
   t.equal(await p.run({ tag: 'after', ms: 0 }, 'a', 'r'), 'after', 'a new thread took its place');
 });
 
-t.test('owners are served in turn: one owner\'s queue does not hold up another', async (t) => {
+t.test("owners are served in turn: one owner's queue does not hold up another", async (t) => {
   const p = pool(1);
   t.teardown(() => p.close());
   const order: string[] = [];
-  const run = (owner: string, tag: string) => p.run({ tag, ms: 100 }, owner, 'r').then((x) => { order.push(x); });
+  const run = (owner: string, tag: string) =>
+    p.run({ tag, ms: 100 }, owner, 'r').then((x) => {
+      order.push(x);
+    });
   const all = [run('flood', 'f1'), run('flood', 'f2'), run('flood', 'f3'), run('flood', 'f4'), run('other', 'o1')];
   await Promise.all(all);
   t.ok(order.indexOf('o1') <= 2, `the other owner's job ran second or third, not last: ${order.join(' ')}`);
@@ -41,18 +55,33 @@ t.test('the queue is bounded in all and per owner: past it a job is turned away 
   t.teardown(() => p.close());
   const busy = p.run({ tag: 'busy', ms: 1000 }, 'a', 'r');
   const queued = [1, 2, 3].map((i) => p.run({ tag: `a${i}`, ms: 0 }, 'a', 'r'));
-  await t.rejects(p.run({ tag: 'a4', ms: 0 }, 'a', 'r'), { code: 'Unavailable', message: 'turned away: a4' }, 'an owner past its share');
+  await t.rejects(
+    p.run({ tag: 'a4', ms: 0 }, 'a', 'r'),
+    { code: 'Unavailable', message: 'turned away: a4' },
+    'an owner past its share',
+  );
   const others = [p.run({ tag: 'b1', ms: 0 }, 'b', 'r'), p.run({ tag: 'c1', ms: 0 }, 'c', 'r')];
-  await t.rejects(p.run({ tag: 'd1', ms: 0 }, 'd', 'r'), { code: 'Unavailable' }, 'anyone, once the whole queue is full');
+  await t.rejects(
+    p.run({ tag: 'd1', ms: 0 }, 'd', 'r'),
+    { code: 'Unavailable' },
+    'anyone, once the whole queue is full',
+  );
   t.equal(p.queued, 5);
-  t.same(await Promise.all([busy, ...queued, ...others]), ['busy', 'a1', 'a2', 'a3', 'b1', 'c1'], 'what was queued runs');
+  t.same(
+    await Promise.all([busy, ...queued, ...others]),
+    ['busy', 'a1', 'a2', 'a3', 'b1', 'c1'],
+    'what was queued runs',
+  );
 });
 
 t.test('closing refuses what is queued and in flight', async (t) => {
   const p = pool(1);
   const running = p.run({ tag: 'long', ms: 2000 }, 'a', 'r');
   const waiting = p.run({ tag: 'next', ms: 0 }, 'a', 'r');
-  const refused = Promise.all([t.rejects(running, { code: 'Unavailable' }), t.rejects(waiting, { code: 'Unavailable' })]);
+  const refused = Promise.all([
+    t.rejects(running, { code: 'Unavailable' }),
+    t.rejects(waiting, { code: 'Unavailable' }),
+  ]);
   await new Promise((r) => setTimeout(r, 100));
   await p.close();
   await refused;

@@ -10,8 +10,13 @@ import { tempDir } from '../helpers/tmp.js';
 
 const server = { actor: 'server' };
 const hash = (n: number | string) => `hmac-sha256:${String(n).padStart(43, 'x')}=`;
-const participant = (i: number) => ({ name: `p${i}`, kind: 'participant' as const,
-  participant_id: `4f8c2a1d-9e3b-4a7c-8f1e-${String(i).padStart(12, '0')}`, role: 'clinician' as const, display_name: `Dr ${i}` });
+const participant = (i: number) => ({
+  name: `p${i}`,
+  kind: 'participant' as const,
+  participant_id: `4f8c2a1d-9e3b-4a7c-8f1e-${String(i).padStart(12, '0')}`,
+  role: 'clinician' as const,
+  display_name: `Dr ${i}`,
+});
 
 async function open(t: Test) {
   const data = tempDir(t, 'ccr-figures-');
@@ -23,9 +28,13 @@ async function open(t: Test) {
 t.test('a bulk import gives the page cache back, and later changes are fsynced as before', async (t) => {
   const { db, identity } = await open(t);
   const usual = db.pragma('cache_size', { simple: true });
-  const n = identity.importPrincipals((function* () {
-    for (let i = 0; i < 2000; i++) yield { principal: participant(i), created_at: '2026-01-01T00:00:00.000Z', token: { hash: hash(i) } };
-  })(), server);
+  const n = identity.importPrincipals(
+    (function* () {
+      for (let i = 0; i < 2000; i++)
+        yield { principal: participant(i), created_at: '2026-01-01T00:00:00.000Z', token: { hash: hash(i) } };
+    })(),
+    server,
+  );
   t.equal(n, 2000);
   t.equal(db.pragma('cache_size', { simple: true }), usual, 'the usual cache size again');
   t.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL');
@@ -37,9 +46,17 @@ t.test('a bulk import that fails creates none and gives the page cache back too'
   const { db, identity } = await open(t);
   const usual = db.pragma('cache_size', { simple: true });
   await identity.createPrincipal(participant(5), null, server);
-  t.throws(() => identity.importPrincipals((function* () {
-    for (let i = 0; i < 10; i++) yield { principal: participant(i), created_at: '2026-01-01T00:00:00.000Z', token: { hash: hash(i) } };
-  })(), server), { code: 'Conflict' });
+  t.throws(
+    () =>
+      identity.importPrincipals(
+        (function* () {
+          for (let i = 0; i < 10; i++)
+            yield { principal: participant(i), created_at: '2026-01-01T00:00:00.000Z', token: { hash: hash(i) } };
+        })(),
+        server,
+      ),
+    { code: 'Conflict' },
+  );
   t.equal(db.pragma('cache_size', { simple: true }), usual);
   t.equal(await identity.count('participant'), 1, 'none of the batch was created');
   t.equal(await identity.findToken(hash(1)), null);
@@ -72,7 +89,10 @@ t.test('a last-use batch that fails leaves the connection FULL', async (t) => {
   other.pragma('busy_timeout = 0');
   db.pragma('busy_timeout = 50');
   other.prepare('BEGIN IMMEDIATE').run();
-  t.teardown(() => { if (other.inTransaction) other.prepare('ROLLBACK').run(); other.close(); });
+  t.teardown(() => {
+    if (other.inTransaction) other.prepare('ROLLBACK').run();
+    other.close();
+  });
   t.throws(() => identity.flushUses(), { code: 'SQLITE_BUSY' });
   t.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL after the failure');
   other.prepare('ROLLBACK').run();

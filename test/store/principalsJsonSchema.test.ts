@@ -21,8 +21,13 @@ t.test('the generated validator judges as ajv compiling the schema at run time, 
     { principals: [{ name: 'x', kind: 'root', created_at: 'now' }] },
     { principals: [{ name: 'x', kind: 'admin', salt: 'c2FsdA==', created_at: 'now' }] },
     { principals: [{ name: 'a', kind: 'admin', token_hash: 'hmac-sha256:x', created_at: 'now' }], version: 1 },
-    { principals: 'none' }, [],
+    { principals: 'none' },
+    [],
   ]) {
-    t.same([validatePrincipalsJson(value), Reflect.get(validatePrincipalsJson, 'errors') ?? null], [runtime(value), runtime.errors ?? null], JSON.stringify(value));
+    t.same(
+      [validatePrincipalsJson(value), Reflect.get(validatePrincipalsJson, 'errors') ?? null],
+      [runtime(value), runtime.errors ?? null],
+      JSON.stringify(value),
+    );
   }
 });

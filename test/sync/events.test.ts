@@ -26,7 +26,7 @@ async function messagesAt(n: Node, id: string, thread: string): Promise<string[]
   return messageIds(await gitOk(gitdir, ['--git-dir', gitdir, 'show', `main:communications/${thread}/messages.md`]));
 }
 
-t.test('each site\'s feed holds every message once, however it arrived', { timeout: 240_000 }, async (t) => {
+t.test("each site's feed holds every message once, however it arrived", { timeout: 240_000 }, async (t) => {
   const [a, b] = await pair(t);
   const rec = await createRecord(a);
   await until('the record is at B', async () => (await mainOf(b, rec.id)) === (await mainOf(a, rec.id)));
@@ -36,21 +36,36 @@ t.test('each site\'s feed holds every message once, however it arrived', { timeo
     append(t, b, rec.id, rec.thread, ['At B, 1.']),
   ]);
   await append(t, b, rec.id, rec.thread, ['At B, 2.']);
-  await until('the sites agree', async () => {
-    const [x, y] = [await mainOf(a, rec.id), await mainOf(b, rec.id)];
-    return x !== null && x === y;
-  }, 60_000);
+  await until(
+    'the sites agree',
+    async () => {
+      const [x, y] = [await mainOf(a, rec.id), await mainOf(b, rec.id)];
+      return x !== null && x === y;
+    },
+    60_000,
+  );
   const expected = await messagesAt(a, rec.id, rec.thread);
   t.equal(expected.length, 4, 'four appended');
   for (const n of [a, b]) {
     let added: string[] = [];
     // A move that brings nothing new (a merge of what a site had) makes no event: wait for the messages.
-    await until(`${n.name}'s feed holds every message`, async () => {
-      added = (await feed(n)).filter((e) => e.record === rec.id && e.kind === 'message.added').map((e) => e.message);
-      return expected.every((m) => added.includes(m));
-    }, 60_000).catch(() => undefined);
-    if (added.length !== expected.length) t.comment(JSON.stringify(n.proc!.lines.filter((l) => String(l['event']).startsWith('events') || l['level'] === 'error')));
+    await until(
+      `${n.name}'s feed holds every message`,
+      async () => {
+        added = (await feed(n)).filter((e) => e.record === rec.id && e.kind === 'message.added').map((e) => e.message);
+        return expected.every((m) => added.includes(m));
+      },
+      60_000,
+    ).catch(() => undefined);
+    if (added.length !== expected.length)
+      t.comment(
+        JSON.stringify(n.proc!.lines.filter((l) => String(l['event']).startsWith('events') || l['level'] === 'error')),
+      );
     t.same([...added].sort(), [...expected].sort(), `${n.name}: every message, each once`);
-    t.equal((await feed(n)).filter((e) => e.record === rec.id && e.kind === 'record.created').length, 1, `${n.name}: one record.created`);
+    t.equal(
+      (await feed(n)).filter((e) => e.record === rec.id && e.kind === 'record.created').length,
+      1,
+      `${n.name}: one record.created`,
+    );
   }
 });

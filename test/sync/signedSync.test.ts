@@ -20,10 +20,25 @@ t.test('a peer commit whose signature does not verify is refused and not kept; a
   const gitdir = b!.s.server.context.records.path(rec.id as never);
   const work = `${dir}/w`;
   await gitOk('/', ['clone', '-q', gitdir, work]);
-  await (await CoordinationService.at(work)).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Signed, then altered.' });
-  await gitOk(work, ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${key.path}`, 'commit', '-q', '--amend', '--no-edit', '-S']);
+  await (
+    await CoordinationService.at(work)
+  ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Signed, then altered.' });
+  await gitOk(work, [
+    '-c',
+    'gpg.format=ssh',
+    '-c',
+    `user.signingkey=${key.path}`,
+    'commit',
+    '-q',
+    '--amend',
+    '--no-edit',
+    '-S',
+  ]);
   const object = await gitOk(work, ['cat-file', 'commit', 'HEAD']);
-  const altered = object.replace(/^(committer .*> )(\d+)/m, (_m, head: string, time: string) => `${head}${Number(time) - 1}`);
+  const altered = object.replace(
+    /^(committer .*> )(\d+)/m,
+    (_m, head: string, time: string) => `${head}${Number(time) - 1}`,
+  );
   const bad = (await gitOk(work, ['hash-object', '-t', 'commit', '-w', '--stdin'], { input: altered })).trim();
   await gitOk(gitdir, ['--git-dir', gitdir, 'fetch', '-q', work, `+${bad}:refs/heads/main`]);
 

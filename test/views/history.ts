@@ -3,8 +3,15 @@
 // re-additions, restriction, and sync merges built by the project's own code.
 
 import { renderCommitMessage, subjects } from '../../core/commitMessage.js';
-import { formatThreadId, formatTimestamp, type MessageId, type RecordId, type ThreadId, type Timestamp,
-  type Uuid } from '../../core/ids.js';
+import {
+  formatThreadId,
+  formatTimestamp,
+  type MessageId,
+  type RecordId,
+  type ThreadId,
+  type Timestamp,
+  type Uuid,
+} from '../../core/ids.js';
 import { renderLedger, type Ledger } from '../../core/ledger.js';
 import { appendMessages, renderMessages, type Message } from '../../core/messages/grammar.js';
 import { buildSyncMerge } from '../../core/mergeCommit.js';
@@ -28,8 +35,8 @@ export type Who = keyof typeof cast;
 
 const hex12 = (n: number) => n.toString(16).padStart(12, '0');
 /** A thread id made from a number (deterministic). */
-export const threadId = (n: number): ThreadId => formatThreadId(START + n * 1000,
-  `00000000-0000-4000-8000-${hex12(n)}` as Uuid);
+export const threadId = (n: number): ThreadId =>
+  formatThreadId(START + n * 1000, `00000000-0000-4000-8000-${hex12(n)}` as Uuid);
 /** The body marker of message n: a string found in no other object. */
 export const marker = (n: number) => `MARK${n.toString().padStart(6, '0')}Z`;
 const path = (t: string, file: string) => `communications/${t}/${file}`;
@@ -45,8 +52,10 @@ export class History {
   head: Oid;
 
   constructor() {
-    const s = new Snapshot().set('COORDINATION_STATUS.yaml', renderStatus(initialStatus(RECORD,
-      'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12' as Uuid)));
+    const s = new Snapshot().set(
+      'COORDINATION_STATUS.yaml',
+      renderStatus(initialStatus(RECORD, 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12' as Uuid)),
+    );
     this.head = this.#commit(s, [], renderCommitMessage(subjects.createRecord, PLACE));
   }
 
@@ -67,8 +76,11 @@ export class History {
   }
 
   /** Commit a change of the snapshot at `on` (the head by default); moves the head when on it. */
-  change(fn: (s: Snapshot) => Snapshot, on: Oid = this.head, message = renderCommitMessage(subjects.addMessage,
-    PLACE)): Oid {
+  change(
+    fn: (s: Snapshot) => Snapshot,
+    on: Oid = this.head,
+    message = renderCommitMessage(subjects.addMessage, PLACE),
+  ): Oid {
     const oid = this.#commit(fn(this.at(on)), [on], message);
     if (on === this.head) this.head = oid;
     return oid;
@@ -79,8 +91,14 @@ export class History {
     const n = ++this.#messages;
     const p = cast[who];
     const ts = formatTimestamp(START + 3_600_000 + n * 1000 + 500) as Timestamp;
-    return { id: `00000000-0000-4000-9000-${hex12(n)}` as MessageId, type, timestamp: ts, authorId: p.participant_id,
-      author: p.display_name, body: `Note ${marker(n)}.` };
+    return {
+      id: `00000000-0000-4000-9000-${hex12(n)}` as MessageId,
+      type,
+      timestamp: ts,
+      authorId: p.participant_id,
+      author: p.display_name,
+      body: `Note ${marker(n)}.`,
+    };
   }
 
   /** The number of the last message made. */
@@ -93,38 +111,60 @@ export class History {
     const t = threadId(n);
     const m = this.message(who[0]!);
     const ledger: Ledger = {
-      thread_id: t, status: 'open', created_at: formatTimestamp(START + n * 1000) as Timestamp,
+      thread_id: t,
+      status: 'open',
+      created_at: formatTimestamp(START + n * 1000) as Timestamp,
       last_updated_at: m.timestamp,
-      participants: who.map((w) => cast[w]), visibility: { sensitivity: 'standard',
-        restricted: opts.restricted ?? false },
+      participants: who.map((w) => cast[w]),
+      visibility: { sensitivity: 'standard', restricted: opts.restricted ?? false },
       policies: { allow_patient_participation: true, allow_external_organisations: true },
     };
-    return this.change((s) => s.set(path(t, 'ledger.yaml'), renderLedger(ledger)).set(path(t, 'messages.md'),
-      renderMessages([m])), opts.on,
-      renderCommitMessage(subjects.createThread, PLACE));
+    return this.change(
+      (s) => s.set(path(t, 'ledger.yaml'), renderLedger(ledger)).set(path(t, 'messages.md'), renderMessages([m])),
+      opts.on,
+      renderCommitMessage(subjects.createThread, PLACE),
+    );
   }
 
   /** Add a message by `who` to thread n. */
   say(n: number, who: Who, on?: Oid): Oid {
     const t = threadId(n);
     const m = this.message(who);
-    return this.change((s) => withLedger(s.edit(path(t, 'messages.md'), (x) => appendMessages(x, [m])), t,
-      (l) => ({ ...l, last_updated_at: m.timestamp })), on);
+    return this.change(
+      (s) =>
+        withLedger(
+          s.edit(path(t, 'messages.md'), (x) => appendMessages(x, [m])),
+          t,
+          (l) => ({ ...l, last_updated_at: m.timestamp }),
+        ),
+      on,
+    );
   }
 
   /** Change thread n's ledger (participants, restriction) with a system message by `by`. */
   govern(n: number, by: Who, fn: (l: Ledger) => Ledger, on?: Oid): Oid {
     const t = threadId(n);
     const m = this.message(by, 'system');
-    return this.change((s) => withLedger(s.edit(path(t, 'messages.md'), (x) => appendMessages(x, [m])), t,
-      (l) => ({ ...fn(l), last_updated_at: m.timestamp })), on,
-      renderCommitMessage(subjects.updateLedger, PLACE));
+    return this.change(
+      (s) =>
+        withLedger(
+          s.edit(path(t, 'messages.md'), (x) => appendMessages(x, [m])),
+          t,
+          (l) => ({ ...fn(l), last_updated_at: m.timestamp }),
+        ),
+      on,
+      renderCommitMessage(subjects.updateLedger, PLACE),
+    );
   }
 
   /** Remove `who` from thread n. */
   remove(n: number, who: Who, by: Who, on?: Oid): Oid {
-    return this.govern(n, by, (l) => ({ ...l,
-      participants: l.participants.filter((p) => p.participant_id !== cast[who].participant_id) }), on);
+    return this.govern(
+      n,
+      by,
+      (l) => ({ ...l, participants: l.participants.filter((p) => p.participant_id !== cast[who].participant_id) }),
+      on,
+    );
   }
 
   /** Add `who` to thread n. */
@@ -139,8 +179,11 @@ export class History {
 
   /** Change the record status file (visible to every reader). */
   status(fn: (text: string) => string, on?: Oid): Oid {
-    return this.change((s) => s.edit('COORDINATION_STATUS.yaml', fn), on, renderCommitMessage(subjects.updateStatus,
-      PLACE));
+    return this.change(
+      (s) => s.edit('COORDINATION_STATUS.yaml', fn),
+      on,
+      renderCommitMessage(subjects.updateStatus, PLACE),
+    );
   }
 
   /** The deterministic sync merge of the head and `side` (SPEC 10); the head moves to it. Null on a conflict. */
@@ -226,13 +269,22 @@ export class MemoryViews {
   readonly source: ObjectSource;
   readonly builder: ViewBuilder;
 
-  constructor(readonly history: History, reader: ViewReader) {
+  constructor(
+    readonly history: History,
+    reader: ViewReader,
+  ) {
     const main = history.source;
     const store = this.store;
-    this.source = { read: ((oid: Oid, limit?: number) => (store.objects.has(oid) ? store.read(oid,
-      limit as number) : main.read(oid, limit as number))) as ObjectSource['read'] };
-    this.builder = new ViewBuilder(reader, this.source, { viewOf: async () => undefined,
-      isAncestor: ancestryBySource(this.source) });
+    this.source = {
+      read: ((oid: Oid, limit?: number) =>
+        store.objects.has(oid)
+          ? store.read(oid, limit as number)
+          : main.read(oid, limit as number)) as ObjectSource['read'],
+    };
+    this.builder = new ViewBuilder(reader, this.source, {
+      viewOf: async () => undefined,
+      isAncestor: ancestryBySource(this.source),
+    });
   }
 
   /** The view of a commit (and of every commit before it, in the order made). */
@@ -294,22 +346,37 @@ export function layered(...sources: ObjectSource[]): ObjectSource {
 export class Clone {
   readonly pushed = new MemorySource();
   #time = Date.UTC(2026, 0, 12, 10, 0, 0) / 1000;
-  constructor(readonly views: MemoryViews, readonly who: Who) {}
+  constructor(
+    readonly views: MemoryViews,
+    readonly who: Who,
+  ) {}
 
   snapshot(commit: Oid): Snapshot {
-    const get = (oid: Oid) => this.pushed.objects.get(oid)?.content ?? this.views.store.objects.get(oid)?.content
-      ?? this.views.history.source.objects.get(oid)!.content;
+    const get = (oid: Oid) =>
+      this.pushed.objects.get(oid)?.content ??
+      this.views.store.objects.get(oid)?.content ??
+      this.views.history.source.objects.get(oid)!.content;
     return snapshotOf(get, parseCommit(get(commit))!.tree);
   }
 
-  commit(s: Snapshot, parents: Oid[], message = renderCommitMessage(subjects.addMessage, PLACE),
-    headers: Array<[string, string]> = []): Oid {
+  commit(
+    s: Snapshot,
+    parents: Oid[],
+    message = renderCommitMessage(subjects.addMessage, PLACE),
+    headers: Array<[string, string]> = [],
+  ): Oid {
     const p = cast[this.who];
-    const ident = { name: p.display_name, email: `${this.who}@ccr.invalid`, timestamp: this.#time++,
-      timezone: '+0000' };
+    const ident = {
+      name: p.display_name,
+      email: `${this.who}@ccr.invalid`,
+      timestamp: this.#time++,
+      timezone: '+0000',
+    };
     const tree = snapshotTree(s, this.pushed.put);
-    return this.pushed.put('commit', formatCommit({ tree, parents, author: ident, committer: ident, extra: headers,
-      message }));
+    return this.pushed.put(
+      'commit',
+      formatCommit({ tree, parents, author: ident, committer: ident, extra: headers, message }),
+    );
   }
 }
 
@@ -318,5 +385,7 @@ export class Clone {
  * integrations read `main` whole), but a second predicate for the properties, one that changes
  * with a ledger edit other than a removal.
  */
-export const systemsReader: ViewReader = { key: '00000000-0000-4000-8000-000000000005',
-  sees: (l) => !l.visibility.restricted };
+export const systemsReader: ViewReader = {
+  key: '00000000-0000-4000-8000-000000000005',
+  sees: (l) => !l.visibility.restricted,
+};

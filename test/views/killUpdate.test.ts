@@ -29,7 +29,9 @@ function updateKilledAfter(data: string, participant: string, dots: number): Pro
       out += d.toString();
       if ((out.match(/\./g) ?? []).length >= dots) p.kill('SIGKILL');
     });
-    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     p.on('error', reject);
     p.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -57,8 +59,14 @@ t.test('a view update killed at any moment leaves a right view, and the next upd
     const at = `round ${round} (${out.length} bytes printed)`;
     if (ref !== null) t.ok(views.has(ref), `${at}: the view is the view of a main commit`);
     const map = await fs.readFile(`${dir}/${MAP_FILE}`, 'latin1').catch(() => '');
-    const lines = map.slice(0, map.length - (map.length % LINE_BYTES)).split('\n').filter(Boolean);
-    t.ok(lines.every((l) => right.get(l.slice(0, 40) as Oid) === l.slice(41)), `${at}: every whole map line is right`);
+    const lines = map
+      .slice(0, map.length - (map.length % LINE_BYTES))
+      .split('\n')
+      .filter(Boolean);
+    t.ok(
+      lines.every((l) => right.get(l.slice(0, 40) as Oid) === l.slice(41)),
+      `${at}: every whole map line is right`,
+    );
     const fsck = ref === null ? null : await gitRun(dir, ['--git-dir', dir, 'fsck', '--no-dangling']);
     if (fsck) t.equal(fsck.status, 0, `${at}: fsck clean`);
   }

@@ -30,33 +30,38 @@ t.test('a reader who sees every thread reads main itself: each commit is its own
   t.equal(views.store.objects.size, 0, 'no object of its own');
 });
 
-t.test('a thread the reader never took part in is absent, and commits that touch only it are not in the view',
+t.test(
+  'a thread the reader never took part in is absent, and commits that touch only it are not in the view',
   async (t) => {
-  const h = new History();
-  h.createThread(1, ['jane', 'john']);
-  const before = h.say(1, 'john');
-  h.createThread(2, ['jane', 'tom']);
-  h.say(2, 'tom');
-  const secret = h.lastMessage;
-  const views = new MemoryViews(h, john);
-  t.equal(await views.of(h.head), await views.of(before), 'the two hidden commits add nothing to the view');
-  t.equal(await views.of(before), before, 'before the hidden thread, main is its own view');
-  const markers = await views.markers(await views.of(h.head));
-  t.notOk(markers.has(marker(secret)));
-  const all = [...(await views.reachable(await views.of(h.head))).values()]
-    .map((o) => Buffer.from(o.content).toString('latin1')).join('');
-  t.notOk(all.includes(threadId(2)), 'not even the hidden thread\'s id');
-});
+    const h = new History();
+    h.createThread(1, ['jane', 'john']);
+    const before = h.say(1, 'john');
+    h.createThread(2, ['jane', 'tom']);
+    h.say(2, 'tom');
+    const secret = h.lastMessage;
+    const views = new MemoryViews(h, john);
+    t.equal(await views.of(h.head), await views.of(before), 'the two hidden commits add nothing to the view');
+    t.equal(await views.of(before), before, 'before the hidden thread, main is its own view');
+    const markers = await views.markers(await views.of(h.head));
+    t.notOk(markers.has(marker(secret)));
+    const all = [...(await views.reachable(await views.of(h.head))).values()]
+      .map((o) => Buffer.from(o.content).toString('latin1'))
+      .join('');
+    t.notOk(all.includes(threadId(2)), "not even the hidden thread's id");
+  },
+);
 
-t.test('a view commit keeps its commit\'s author, committer and message, and not its signature', async (t) => {
+t.test("a view commit keeps its commit's author, committer and message, and not its signature", async (t) => {
   const h = new History();
   h.createThread(1, ['jane', 'john']);
   h.createThread(2, ['jane', 'tom']);
   // A signed-looking main commit beside a hidden thread: its view is a new commit.
   const plain = h.say(1, 'john');
   const c = parseCommit(h.source.objects.get(plain)!.content)!;
-  const signed = h.source.put('commit', formatCommit({ ...c, extra: [['gpgsig',
-    '-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----']] }));
+  const signed = h.source.put(
+    'commit',
+    formatCommit({ ...c, extra: [['gpgsig', '-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----']] }),
+  );
   h.snapshots.set(signed, h.at(plain));
   h.commits.push(signed);
   const views = new MemoryViews(h, john);
@@ -66,29 +71,33 @@ t.test('a view commit keeps its commit\'s author, committer and message, and not
   t.equal(extractCommitSignature(Buffer.from(formatCommit(v))).signature, null);
 });
 
-t.test('a removed participant keeps the thread as it was up to and including the removal, and nothing later',
+t.test(
+  'a removed participant keeps the thread as it was up to and including the removal, and nothing later',
   async (t) => {
-  const h = new History();
-  h.createThread(1, ['jane', 'john']);
-  h.say(1, 'john');
-  const removal = h.remove(1, 'john', 'jane');
-  const removalMessage = h.lastMessage;
-  const removedView = h.at(removal).text(`communications/${threadId(1)}/messages.md`);
-  h.say(1, 'jane');
-  const later = h.lastMessage;
-  h.say(1, 'jane');
-  const views = new MemoryViews(h, john);
-  const tip = await views.of(h.head);
-  t.equal(tip, await views.of(removal), 'messages after the removal add no commit');
-  const markers = await views.markers(tip);
-  t.ok(markers.has(marker(removalMessage)), 'the removal\'s own system message is kept');
-  t.notOk(markers.has(marker(later)), 'a message after the removal is not');
-  const v = await views.commit(tip);
-  const reachable = await views.reachable(tip);
-  t.ok([...reachable.values()].some((o) => Buffer.from(o.content).toString() === removedView),
-    'the thread as at the removal');
-  t.not(v.tree, parseCommit(h.source.objects.get(h.head)!.content)!.tree);
-});
+    const h = new History();
+    h.createThread(1, ['jane', 'john']);
+    h.say(1, 'john');
+    const removal = h.remove(1, 'john', 'jane');
+    const removalMessage = h.lastMessage;
+    const removedView = h.at(removal).text(`communications/${threadId(1)}/messages.md`);
+    h.say(1, 'jane');
+    const later = h.lastMessage;
+    h.say(1, 'jane');
+    const views = new MemoryViews(h, john);
+    const tip = await views.of(h.head);
+    t.equal(tip, await views.of(removal), 'messages after the removal add no commit');
+    const markers = await views.markers(tip);
+    t.ok(markers.has(marker(removalMessage)), "the removal's own system message is kept");
+    t.notOk(markers.has(marker(later)), 'a message after the removal is not');
+    const v = await views.commit(tip);
+    const reachable = await views.reachable(tip);
+    t.ok(
+      [...reachable.values()].some((o) => Buffer.from(o.content).toString() === removedView),
+      'the thread as at the removal',
+    );
+    t.not(v.tree, parseCommit(h.source.objects.get(h.head)!.content)!.tree);
+  },
+);
 
 t.test('a participant added again sees the thread as it then is, what was written meanwhile included', async (t) => {
   const h = new History();
@@ -101,9 +110,12 @@ t.test('a participant added again sees the thread as it then is, what was writte
   t.notOk((await views.markers(await views.of(removal))).has(marker(meanwhile)));
   t.ok((await views.markers(await views.of(readd))).has(marker(meanwhile)));
   const v = await views.commit(await views.of(readd));
-  t.equal(v.tree, (await views.commit(readd)).tree, 'nothing is hidden once added again: main\'s tree');
-  t.same(v.parents, [await views.of(removal)],
-    'on the view of the removal: what was written meanwhile is not a commit of the view');
+  t.equal(v.tree, (await views.commit(readd)).tree, "nothing is hidden once added again: main's tree");
+  t.same(
+    v.parents,
+    [await views.of(removal)],
+    'on the view of the removal: what was written meanwhile is not a commit of the view',
+  );
 });
 
 t.test('the status file is in every view, and its changes appear', async (t) => {
@@ -149,8 +161,9 @@ t.test('a sync merge of two visible changes is a merge in the view, of the views
   t.same(v.parents, [await views.of(parents[0]!), await views.of(parents[1]!)]);
   t.equal(parents.length, 2);
   const merged = h.at(merge!).text(`communications/${threadId(1)}/messages.md`);
-  const reachable = [...(await views.reachable(await views.of(merge!))).values()]
-    .map((o) => Buffer.from(o.content).toString());
+  const reachable = [...(await views.reachable(await views.of(merge!))).values()].map((o) =>
+    Buffer.from(o.content).toString(),
+  );
   t.ok(reachable.includes(merged), 'the merged thread as in main');
 });
 
@@ -165,8 +178,10 @@ t.test('a removal on one side of a merge: the merge shows nothing written after 
   const sideMessage = h.lastMessage;
   const merge = await h.merge(side);
   t.ok(merge);
-  t.notOk(h.ledger(1, merge!)!.participants.some((p) => p.participant_id === cast.john.participant_id),
-    'the removal wins in the merge');
+  t.notOk(
+    h.ledger(1, merge!)!.participants.some((p) => p.participant_id === cast.john.participant_id),
+    'the removal wins in the merge',
+  );
   const views = new MemoryViews(h, john);
   const markers = await views.markers(await views.of(merge!));
   t.ok(markers.has(marker(sideMessage)), 'what john wrote on his side');
@@ -196,21 +211,28 @@ t.test('a reader that skips restricted threads: frozen when restricted, shown ag
 });
 
 t.test('who reads a view: participants their own, the others main whole', async (t) => {
-  const participant = { kind: 'participant' as const, name: 'john',
-    participantId: cast.john.participant_id as ParticipantId, role: 'patient' as Role, displayName: 'John Doe' };
+  const participant = {
+    kind: 'participant' as const,
+    name: 'john',
+    participantId: cast.john.participant_id as ParticipantId,
+    role: 'patient' as Role,
+    displayName: 'John Doe',
+  };
   t.equal(readerFor(participant)?.key, cast.john.participant_id);
-  for (const kind of ['admin', 'auditor', 'site', 'integration'] as const) t.equal(readerFor({ kind, name: 'x' }),
-    null, kind);
+  for (const kind of ['admin', 'auditor', 'site', 'integration'] as const)
+    t.equal(readerFor({ kind, name: 'x' }), null, kind);
   t.notOk(reader.isViewKey('systems'));
   t.ok(reader.isViewKey(cast.john.participant_id));
   t.notOk(reader.isViewKey('../x'));
 });
 
-t.test('the view of a commit whose parent\'s view is unknown is refused, not guessed', async (t) => {
+t.test("the view of a commit whose parent's view is unknown is refused, not guessed", async (t) => {
   const h = new History();
   h.createThread(1, ['jane', 'john']);
-  const builder = new project.ViewBuilder(john, h.source, { viewOf: async () => undefined,
-    isAncestor: async () => false });
+  const builder = new project.ViewBuilder(john, h.source, {
+    viewOf: async () => undefined,
+    isAncestor: async () => false,
+  });
   await t.rejects(builder.add(h.head), { name: 'MissingView' });
   const at = h.commits[0] as Oid;
   t.equal(await builder.add(at), at);

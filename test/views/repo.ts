@@ -36,8 +36,8 @@ export async function diskRecord(t: { teardown(fn: () => void): void }, history:
     await storeObjects(record, fresh);
     for (const oid of fresh.keys()) written.add(oid);
     const head = await readRef(record, MAIN);
-    if (head !== history.head && !(await compareAndSwapRef(record, MAIN, history.head,
-      head))) throw new Error('main moved');
+    if (head !== history.head && !(await compareAndSwapRef(record, MAIN, history.head, head)))
+      throw new Error('main moved');
   };
   await sync();
   return { data, record, store, history, sync };
@@ -78,8 +78,13 @@ export async function generatedHistory(commits: number, seed = 7): Promise<Histo
   const h = new History();
   const rnd = random(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
-  const groups: Who[][] = [['jane', 'john'], ['jane', 'tom'], ['jane', 'john', 'tom'], ['tom', 'admin'], ['jane',
-    'admin', 'john']];
+  const groups: Who[][] = [
+    ['jane', 'john'],
+    ['jane', 'tom'],
+    ['jane', 'john', 'tom'],
+    ['tom', 'admin'],
+    ['jane', 'admin', 'john'],
+  ];
   let threads = 0;
   const whoIs = (id: string) => (Object.keys(cast) as Who[]).find((w) => cast[w].participant_id === id)!;
   const inThread = (n: number, at: Oid = h.head) => h.ledger(n, at)!.participants.map((p) => whoIs(p.participant_id));

@@ -47,8 +47,9 @@ function scene(): { h: History; visible: number[]; hidden: number[] } {
 }
 
 /** What a clone's whole object store says: every message marker, and whether a text occurs in any object. */
-async function cloneStore(dir: string):
-Promise<{ markers: Set<string>; has: (text: string) => boolean; count: number }> {
+async function cloneStore(
+  dir: string,
+): Promise<{ markers: Set<string>; has: (text: string) => boolean; count: number }> {
   const objects = await allObjects(`${dir}/.git`);
   const texts = objects.map((o) => o.content.toString('latin1'));
   const markers = new Set(texts.flatMap((x) => [...markersIn(x)]));
@@ -66,44 +67,64 @@ async function clone(t: { teardown(fn: () => void): void }, view: string): Promi
   return dir;
 }
 
-t.test('a patient\'s view repository shares the record\'s objects and stores only commits and trees above the threads',
+t.test(
+  "a patient's view repository shares the record's objects and stores only commits and trees above the threads",
   async (t) => {
-  const { h } = scene();
-  const r = await diskRecord(t, h);
-  const u = await r.store.update(RECORD, john);
-  t.equal(u.view, (await memoryViews(h, john)).get(h.head), 'the same commit as the projection in memory');
-  t.equal(u.rebuilt, true, 'made from nothing');
-  t.equal(u.projected, h.commits.length);
-  const dir = r.store.viewDir(RECORD, john.key);
-  t.equal(await readRef(dir, MAIN), u.view);
-  const counts = Object.fromEntries((await gitOk(dir, ['--git-dir', dir, 'count-objects',
-    '-v'])).trim().split('\n').map((l) => l.split(': ')));
-  const local = Number(counts['count']) + Number(counts['in-pack']);
-  t.ok(local <= 3 * u.made, `only view commits and two trees each (${local} objects for ${u.made} commits)`);
-  const blobs = (await gitOk(dir, ['--git-dir', dir, 'cat-file', '--batch-all-objects',
-    '--batch-check=%(objecttype)'])).split('\n');
-  t.ok(blobs.includes('blob'), 'blobs are read through the alternates');
-  t.same(await fsck(dir), { status: 0, stderr: '' }, 'git fsck is clean');
-  t.match(await fs.readFile(`${dir}/objects/info/alternates`, 'utf8'), /^\.\.\/.*\/coordination\/.*\.git\/objects\n$/,
-    'a relative alternates path');
-});
+    const { h } = scene();
+    const r = await diskRecord(t, h);
+    const u = await r.store.update(RECORD, john);
+    t.equal(u.view, (await memoryViews(h, john)).get(h.head), 'the same commit as the projection in memory');
+    t.equal(u.rebuilt, true, 'made from nothing');
+    t.equal(u.projected, h.commits.length);
+    const dir = r.store.viewDir(RECORD, john.key);
+    t.equal(await readRef(dir, MAIN), u.view);
+    const counts = Object.fromEntries(
+      (await gitOk(dir, ['--git-dir', dir, 'count-objects', '-v']))
+        .trim()
+        .split('\n')
+        .map((l) => l.split(': ')),
+    );
+    const local = Number(counts['count']) + Number(counts['in-pack']);
+    t.ok(local <= 3 * u.made, `only view commits and two trees each (${local} objects for ${u.made} commits)`);
+    const blobs = (
+      await gitOk(dir, ['--git-dir', dir, 'cat-file', '--batch-all-objects', '--batch-check=%(objecttype)'])
+    ).split('\n');
+    t.ok(blobs.includes('blob'), 'blobs are read through the alternates');
+    t.same(await fsck(dir), { status: 0, stderr: '' }, 'git fsck is clean');
+    t.match(
+      await fs.readFile(`${dir}/objects/info/alternates`, 'utf8'),
+      /^\.\.\/.*\/coordination\/.*\.git\/objects\n$/,
+      'a relative alternates path',
+    );
+  },
+);
 
-t.test('a clone of a patient\'s view holds no byte of a thread he may not see, anywhere in its object store',
+t.test(
+  "a clone of a patient's view holds no byte of a thread he may not see, anywhere in its object store",
   async (t) => {
-  const { h, visible, hidden } = scene();
-  const r = await diskRecord(t, h);
-  await r.store.update(RECORD, john);
-  const dir = await clone(t, r.store.viewDir(RECORD, john.key));
-  const store = await cloneStore(dir);
-  for (const n of visible) t.ok(store.markers.has(marker(n)), `message ${n} is there`);
-  for (const n of hidden) t.notOk(store.markers.has(marker(n)), `message ${n} is not`);
-  t.notOk(store.has(threadId(2)), 'nor the id of the thread he never took part in');
-  t.same(await fsck(`${dir}/.git`), { status: 0, stderr: '' });
-  t.equal((await gitOk(dir, ['rev-parse', 'HEAD'])).trim(), await r.store.head(RECORD, john.key));
-  const files = (await gitOk(dir, ['ls-files'])).split('\n').filter(Boolean).sort();
-  t.same(files, ['COORDINATION_STATUS.yaml', ...[1, 3].flatMap((n) => [`communications/${threadId(n)}/ledger.yaml`,
-    `communications/${threadId(n)}/messages.md`])].sort());
-});
+    const { h, visible, hidden } = scene();
+    const r = await diskRecord(t, h);
+    await r.store.update(RECORD, john);
+    const dir = await clone(t, r.store.viewDir(RECORD, john.key));
+    const store = await cloneStore(dir);
+    for (const n of visible) t.ok(store.markers.has(marker(n)), `message ${n} is there`);
+    for (const n of hidden) t.notOk(store.markers.has(marker(n)), `message ${n} is not`);
+    t.notOk(store.has(threadId(2)), 'nor the id of the thread he never took part in');
+    t.same(await fsck(`${dir}/.git`), { status: 0, stderr: '' });
+    t.equal((await gitOk(dir, ['rev-parse', 'HEAD'])).trim(), await r.store.head(RECORD, john.key));
+    const files = (await gitOk(dir, ['ls-files'])).split('\n').filter(Boolean).sort();
+    t.same(
+      files,
+      [
+        'COORDINATION_STATUS.yaml',
+        ...[1, 3].flatMap((n) => [
+          `communications/${threadId(n)}/ledger.yaml`,
+          `communications/${threadId(n)}/messages.md`,
+        ]),
+      ].sort(),
+    );
+  },
+);
 
 t.test('updates while commits land on main: the view fast-forwards, and a fetch brings nothing hidden', async (t) => {
   const { h } = scene();
@@ -164,15 +185,18 @@ t.test('a torn map line is cut, a damaged map or a lost object rebuilds the view
   t.equal((await fs.stat(map)).size % LINE_BYTES, 0);
   // Garbage in the middle of the map.
   const text = await fs.readFile(map, 'latin1');
-  await fs.writeFile(map, text.slice(0, LINE_BYTES) + 'x'.repeat(LINE_BYTES - 1) + '\n' + text.slice(2 * LINE_BYTES),
-    'latin1');
+  await fs.writeFile(
+    map,
+    text.slice(0, LINE_BYTES) + 'x'.repeat(LINE_BYTES - 1) + '\n' + text.slice(2 * LINE_BYTES),
+    'latin1',
+  );
   h.say(1, 'jane');
   await r.sync();
   const fixed = await r.store.update(RECORD, john);
   t.equal(fixed.view, (await memoryViews(h, john)).get(h.head));
   // The view's own objects lost: the next update that needs one rebuilds.
-  for (const name of await fs.readdir(`${dir}/objects`)) if (name !== 'info') await fs.rm(`${dir}/objects/${name}`,
-    { recursive: true });
+  for (const name of await fs.readdir(`${dir}/objects`))
+    if (name !== 'info') await fs.rm(`${dir}/objects/${name}`, { recursive: true });
   h.say(1, 'john');
   await r.sync();
   const lost = await r.store.update(RECORD, john);
@@ -193,8 +217,10 @@ t.test('views of several readers are built at once while commits land, each the 
       }
     })();
     // Each reader asked twice at once: the second waits for the first and finds the work done.
-    await Promise.all([landing, ...readers.flatMap((reader) => [r.store.update(RECORD, reader), r.store.update(RECORD,
-      reader)])]);
+    await Promise.all([
+      landing,
+      ...readers.flatMap((reader) => [r.store.update(RECORD, reader), r.store.update(RECORD, reader)]),
+    ]);
   }
   for (const reader of readers) {
     const u = await r.store.update(RECORD, reader);
@@ -209,7 +235,7 @@ t.test('an update never writes in the record', async (t) => {
   const files = async (dir: string): Promise<string[]> => {
     const out: string[] = [];
     for (const e of await fs.readdir(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) out.push(...await files(`${dir}/${e.name}`));
+      if (e.isDirectory()) out.push(...(await files(`${dir}/${e.name}`)));
       else out.push(`${dir}/${e.name}`);
     }
     return out.sort();
@@ -222,46 +248,63 @@ t.test('an update never writes in the record', async (t) => {
   t.same(await Promise.all(before.map((f) => fs.stat(f).then((s) => s.mtimeMs))), stats, 'none changed');
 });
 
-t.test('a push from a clone of a view lands on main, and the view then served is exactly what was pushed',
+t.test(
+  'a push from a clone of a view lands on main, and the view then served is exactly what was pushed',
   async (t) => {
-  const { h } = scene();
-  const r = await diskRecord(t, h);
-  await r.store.update(RECORD, john);
-  const view = r.store.viewDir(RECORD, john.key);
-  const dir = await clone(t, view);
-  // Main moves out of john's sight after his clone.
-  h.say(2, 'tom');
-  await r.sync();
-  // John appends a message with plain git, as a second client would.
-  const file = `${dir}/communications/${threadId(1)}/messages.md`;
-  const m = h.message('john');
-  await fs.writeFile(file, appendMessages(await fs.readFile(file, 'utf8'), [m]));
-  const ledger = `${dir}/communications/${threadId(1)}/ledger.yaml`;
-  await fs.writeFile(ledger, (await fs.readFile(ledger, 'utf8')).replace(/^last_updated_at: .*$/m,
-    `last_updated_at: ${m.timestamp}`));
-  const env = testGitEnv({ GIT_AUTHOR_NAME: 'John Doe', GIT_AUTHOR_EMAIL: 'john@ccr.invalid',
-    GIT_COMMITTER_NAME: 'John Doe', GIT_COMMITTER_EMAIL: 'john@ccr.invalid' });
-  await gitOk(dir, ['commit', '-q', '-am', 'coordination:update: Added message to thread\n\nCare-Location: Home'],
-    { env });
-  const pushed = (await gitOk(dir, ['rev-parse', 'HEAD'])).trim() as Oid;
-  // The test stands in for receive-pack on the view: the objects arrive on a private ref.
-  await gitOk(dir, ['push', '-q', 'origin', 'HEAD:refs/ccr/incoming']);
-  const source = new CatFileSource(view);
-  t.teardown(() => source.close());
-  const before = (await readRef(r.record, MAIN))!;
-  const current = await r.store.update(RECORD, john);
-  const translation = await translatePush({ source, reader: john, main: before, view: current.view!,
-    old: (await gitOk(dir, ['rev-parse', 'HEAD~1'])).trim() as Oid, tip: pushed });
-  t.same(translation.findings, []);
-  t.equal(await landTranslation(r.record, translation, source, before), true);
-  t.same(await fsck(r.record), { status: 0, stderr: '' }, 'the record is whole');
-  const after = await r.store.update(RECORD, john);
-  t.equal(after.view, pushed, 'the view of the new main is john\'s own commit');
-  const pulled = await gitRun(dir, ['pull', '-q', '--ff-only', 'origin', 'main']);
-  t.equal(pulled.status, 0);
-  t.equal((await gitOk(dir, ['rev-parse', 'HEAD'])).trim(), pushed, 'his branch and the server agree');
-  const mainTip = (await readRef(r.record, MAIN))!;
-  t.not(mainTip, pushed, 'main holds a translated commit (its tree has the thread he cannot see)');
-  t.match(await gitOk(r.record, ['--git-dir', r.record, 'show', '-s', '--format=%an %s', mainTip]),
-    /^John Doe coordination:update: Added message to thread/);
-});
+    const { h } = scene();
+    const r = await diskRecord(t, h);
+    await r.store.update(RECORD, john);
+    const view = r.store.viewDir(RECORD, john.key);
+    const dir = await clone(t, view);
+    // Main moves out of john's sight after his clone.
+    h.say(2, 'tom');
+    await r.sync();
+    // John appends a message with plain git, as a second client would.
+    const file = `${dir}/communications/${threadId(1)}/messages.md`;
+    const m = h.message('john');
+    await fs.writeFile(file, appendMessages(await fs.readFile(file, 'utf8'), [m]));
+    const ledger = `${dir}/communications/${threadId(1)}/ledger.yaml`;
+    await fs.writeFile(
+      ledger,
+      (await fs.readFile(ledger, 'utf8')).replace(/^last_updated_at: .*$/m, `last_updated_at: ${m.timestamp}`),
+    );
+    const env = testGitEnv({
+      GIT_AUTHOR_NAME: 'John Doe',
+      GIT_AUTHOR_EMAIL: 'john@ccr.invalid',
+      GIT_COMMITTER_NAME: 'John Doe',
+      GIT_COMMITTER_EMAIL: 'john@ccr.invalid',
+    });
+    await gitOk(dir, ['commit', '-q', '-am', 'coordination:update: Added message to thread\n\nCare-Location: Home'], {
+      env,
+    });
+    const pushed = (await gitOk(dir, ['rev-parse', 'HEAD'])).trim() as Oid;
+    // The test stands in for receive-pack on the view: the objects arrive on a private ref.
+    await gitOk(dir, ['push', '-q', 'origin', 'HEAD:refs/ccr/incoming']);
+    const source = new CatFileSource(view);
+    t.teardown(() => source.close());
+    const before = (await readRef(r.record, MAIN))!;
+    const current = await r.store.update(RECORD, john);
+    const translation = await translatePush({
+      source,
+      reader: john,
+      main: before,
+      view: current.view!,
+      old: (await gitOk(dir, ['rev-parse', 'HEAD~1'])).trim() as Oid,
+      tip: pushed,
+    });
+    t.same(translation.findings, []);
+    t.equal(await landTranslation(r.record, translation, source, before), true);
+    t.same(await fsck(r.record), { status: 0, stderr: '' }, 'the record is whole');
+    const after = await r.store.update(RECORD, john);
+    t.equal(after.view, pushed, "the view of the new main is john's own commit");
+    const pulled = await gitRun(dir, ['pull', '-q', '--ff-only', 'origin', 'main']);
+    t.equal(pulled.status, 0);
+    t.equal((await gitOk(dir, ['rev-parse', 'HEAD'])).trim(), pushed, 'his branch and the server agree');
+    const mainTip = (await readRef(r.record, MAIN))!;
+    t.not(mainTip, pushed, 'main holds a translated commit (its tree has the thread he cannot see)');
+    t.match(
+      await gitOk(r.record, ['--git-dir', r.record, 'show', '-s', '--format=%an %s', mainTip]),
+      /^John Doe coordination:update: Added message to thread/,
+    );
+  },
+);

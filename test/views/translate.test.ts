@@ -34,7 +34,10 @@ function scene(): History {
 }
 
 const principal = (who: ViewPusher): Principal => ({
-  kind: 'participant', name: who, participantId: cast[who].participant_id, role: cast[who].role,
+  kind: 'participant',
+  name: who,
+  participantId: cast[who].participant_id,
+  role: cast[who].role,
   displayName: cast[who].display_name,
 });
 
@@ -64,19 +67,23 @@ async function play(c: ViewPushCase): Promise<Played> {
   let tip = fetched;
   for (const step of c.steps) tip = clone.commit(step.change(clone.snapshot(tip)), [tip], step.message, step.headers);
   if (c.shape === 'merge') {
-    const other = clone.commit(append(1, { ...h.message('john'), body: 'The other line.' })(clone.snapshot(fetched)),
-      [fetched]);
+    const other = clone.commit(append(1, { ...h.message('john'), body: 'The other line.' })(clone.snapshot(fetched)), [
+      fetched,
+    ]);
     tip = clone.commit(clone.snapshot(tip), [tip, other]);
   }
   const source = layered(h.source, views.store, clone.pushed);
   const translation = await translatePush({ source, reader, main: h.head, view, old: fetched, tip });
   const rules: Finding[] = [];
   if (translation.findings.length === 0) {
-    const judged = layered(source,
-      { read: (async (oid: Oid) => translation.objects.get(oid) ?? null) as ObjectSource['read'] });
+    const judged = layered(source, {
+      read: (async (oid: Oid) => translation.objects.get(oid) ?? null) as ObjectSource['read'],
+    });
     const cache = new EvaluationCache();
-    for (const { main } of translation.commits) rules.push(...await evaluateCommit(judged, main, { recordId: RECORD,
-      now: NOW, principal: principal(c.as), cache }));
+    for (const { main } of translation.commits)
+      rules.push(
+        ...(await evaluateCommit(judged, main, { recordId: RECORD, now: NOW, principal: principal(c.as), cache })),
+      );
   }
   return { h, before, translation, rules, tip, source, views };
 }
@@ -86,9 +93,12 @@ t.test('the public surface of the translation', async (t) => {
 });
 
 for (const c of viewPushCases) {
-  const expect = c.expect === null ? 'is accepted'
-    : 'translation' in c.expect ? `is not translated (${c.expect.translation})`
-      : `is refused by the rules (${c.expect.rules})`;
+  const expect =
+    c.expect === null
+      ? 'is accepted'
+      : 'translation' in c.expect
+        ? `is not translated (${c.expect.translation})`
+        : `is refused by the rules (${c.expect.rules})`;
   t.test(`a push from a view that ${c.name} ${expect}`, async (t) => {
     const { h, before, translation, rules } = await play(c);
     const refused = [...translation.findings, ...rules.filter((f) => f.severity === 'error')];
@@ -97,8 +107,9 @@ for (const c of viewPushCases) {
       t.equal(translation.commits.length, c.steps.length, 'one main commit per pushed commit');
       const hiddenFrom = c.as === 'john' ? 2 : 3;
       const last = translation.commits[translation.commits.length - 1]!.main;
-      const objects = layered(h.source,
-        { read: (async (oid: Oid) => translation.objects.get(oid) ?? null) as ObjectSource['read'] });
+      const objects = layered(h.source, {
+        read: (async (oid: Oid) => translation.objects.get(oid) ?? null) as ObjectSource['read'],
+      });
       const folder = async (commit: Oid) => {
         const root = await readTree(objects, parseCommit((await objects.read(commit))!.content)!.tree);
         const comms = await readTree(objects, root.find((e) => e.name === 'communications')!.oid);
@@ -108,22 +119,31 @@ for (const c of viewPushCases) {
       return;
     }
     if ('translation' in c.expect) {
-      t.same(translation.findings.map((f) => f.rule), [c.expect.translation]);
+      t.same(
+        translation.findings.map((f) => f.rule),
+        [c.expect.translation],
+      );
       t.match(translation.findings[0]!.message, /^expected /, 'says what was expected');
     } else {
       t.same(translation.findings, [], 'translated');
-      t.ok(rules.some((f) => f.rule === (c.expect as { rules: string }).rules),
-        `refused by ${c.expect.rules}: ${JSON.stringify(rules.map((f) => f.rule))}`);
+      t.ok(
+        rules.some((f) => f.rule === (c.expect as { rules: string }).rules),
+        `refused by ${c.expect.rules}: ${JSON.stringify(rules.map((f) => f.rule))}`,
+      );
     }
   });
 }
 
-t.test('a translated commit has the pushed commit\'s author, committer and message, on the current main', async (t) => {
+t.test("a translated commit has the pushed commit's author, committer and message, on the current main", async (t) => {
   const { h, before, translation, tip, source } = await play(viewPushCases[0]!);
-  const [pushed, made] = [parseCommit((await source.read(tip))!.content)!,
-    parseCommit(translation.objects.get(translation.commits[0]!.main)!.content)!];
-  t.same([made.author, made.committer, made.message, made.parents], [pushed.author, pushed.committer, pushed.message,
-    [before]]);
+  const [pushed, made] = [
+    parseCommit((await source.read(tip))!.content)!,
+    parseCommit(translation.objects.get(translation.commits[0]!.main)!.content)!,
+  ];
+  t.same(
+    [made.author, made.committer, made.message, made.parents],
+    [pushed.author, pushed.committer, pushed.message, [before]],
+  );
   t.equal(before, h.head);
   t.ok(translation.copy.length > 0, 'the new thread folder and its files are to be copied into the record');
 });
@@ -137,8 +157,14 @@ t.test('a push from a reader who sees everything lands as the pushed commits the
   t.equal(fetched, h.head);
   const clone = new Clone(views, 'john');
   const tip = clone.commit(append(1, h.message('john'))(clone.snapshot(fetched)), [fetched]);
-  const tr = await translatePush({ source: layered(h.source, clone.pushed), reader, main: h.head, view: fetched,
-    old: fetched, tip });
+  const tr = await translatePush({
+    source: layered(h.source, clone.pushed),
+    reader,
+    main: h.head,
+    view: fetched,
+    old: fetched,
+    tip,
+  });
   t.same(tr.findings, []);
   t.same(tr.commits, [{ view: tip, main: tip }]);
   t.ok(tr.copy.includes(tip));
@@ -157,8 +183,14 @@ t.test('a commit signed in a view is signed in the view again after translation,
   const signed = clone.pushed.put('commit', signedBytes);
   t.ok(verifyCommitSignature(signedBytes).ok);
   const source = layered(h.source, views.store, clone.pushed);
-  const tr = await translatePush({ source, reader, main: h.head, view: await views.of(h.head), old: fetched,
-    tip: signed });
+  const tr = await translatePush({
+    source,
+    reader,
+    main: h.head,
+    view: await views.of(h.head),
+    old: fetched,
+    tip: signed,
+  });
   t.same(tr.findings, [], 'exact: the view of the translated commit is the signed commit');
   const main = tr.commits[0]!.main;
   const made = parseCommit(tr.objects.get(main)!.content)!;
@@ -166,17 +198,20 @@ t.test('a commit signed in a view is signed in the view again after translation,
   t.match(made.extra[0]![1], new RegExp(`^${cast.john.participant_id}\\n-----BEGIN SSH SIGNATURE-----`));
   // From main alone: record the translated commit and project it again.
   for (const [oid, o] of tr.objects) h.source.objects.set(oid, o);
-  for (const oid of tr.copy) if (clone.pushed.objects.has(oid)) h.source.objects.set(oid,
-    clone.pushed.objects.get(oid)!);
+  for (const oid of tr.copy)
+    if (clone.pushed.objects.has(oid)) h.source.objects.set(oid, clone.pushed.objects.get(oid)!);
   h.commits.push(main);
   h.snapshots.set(main, h.at(h.head));
   const again = new MemoryViews(h, reader);
-  t.equal(await again.of(main), signed, 'john\'s view of main holds his signed commit, byte for byte');
+  t.equal(await again.of(main), signed, "john's view of main holds his signed commit, byte for byte");
   t.ok(verifyCommitSignature(again.store.objects.get(signed)!.content).ok, 'and it verifies');
   const tom = new MemoryViews(h, participantReader(cast.tom.participant_id));
   const toms = parseCommit((await tom.source.read(await tom.of(main)))!.content)!;
-  t.same(toms.extra, [], 'another reader\'s view carries no signature: it would not verify over that tree');
+  t.same(toms.extra, [], "another reader's view carries no signature: it would not verify over that tree");
   const jane = new MemoryViews(h, participantReader(cast.jane.participant_id));
-  t.equal(await jane.of(main), main,
-    'a reader who sees everything reads main, the header that keeps john\'s signature included');
+  t.equal(
+    await jane.of(main),
+    main,
+    "a reader who sees everything reads main, the header that keeps john's signature included",
+  );
 });

@@ -11,12 +11,23 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import t, { type Test } from 'tap';
 import {
-  formatTimestamp, type MessageId, type ParticipantId, type RecordId, type ThreadId, type Timestamp,
+  formatTimestamp,
+  type MessageId,
+  type ParticipantId,
+  type RecordId,
+  type ThreadId,
+  type Timestamp,
 } from '../../core/ids.js';
 import type { Ledger } from '../../core/ledger.js';
 import type { Message } from '../../core/messages/grammar.js';
 import {
-  pageHeaders, parseWebPath, renderErrorPage, renderThreadPage, webPaths, type RecordSummary, type ThreadView,
+  pageHeaders,
+  parseWebPath,
+  renderErrorPage,
+  renderThreadPage,
+  webPaths,
+  type RecordSummary,
+  type ThreadView,
 } from '../../server/web/index.js';
 import { CoordinationService } from '../../service/CoordinationService.js';
 import { artifactsDir, browserMissing, chromiumPath, launchBrowser, watchPage } from '../helpers/browser.js';
@@ -87,7 +98,8 @@ async function makeRecord(t: Test): Promise<Made> {
     participants: [jane, tom, john],
     message: {
       author_id: jane.participant_id,
-      body: 'Patient reports increasing **shortness of breath**.\n\nPlease review the chest X-ray ' +
+      body:
+        'Patient reports increasing **shortness of breath**.\n\nPlease review the chest X-ray ' +
         'on [the imaging portal](https://imaging.example.org/study/123) and advise.',
     },
   });
@@ -114,28 +126,39 @@ async function makeRecord(t: Test): Promise<Made> {
   const answer = await s.api('GET', `/api/records/${id}`, s.admin);
   t.equal(answer.status, 200, 'the record summary comes from the JSON API');
   const summary = answer.body as RecordSummary;
-  const threads = await Promise.all(summary.threads.map(async (x) => {
-    const { ledger, messages } = await svc.readThread(x.thread_id);
-    return { record: id, ledger, messages };
-  }));
+  const threads = await Promise.all(
+    summary.threads.map(async (x) => {
+      const { ledger, messages } = await svc.readThread(x.thread_id);
+      return { record: id, ledger, messages };
+    }),
+  );
   return { origin: s.url, admin: s.admin, john: johnCreds, summary, threads, open, closed, archived };
 }
 
 /** A thread of another record, with bodies that bypassed every rule. */
 function uncheckedThread(): ThreadView {
   const record = '0d15ea5e-0000-4000-8000-000000000000' as RecordId;
-  const evil = { participant_id: 'e0000000-0000-4000-8000-000000000001' as ParticipantId, role: 'clinician' as const,
-    display_name: 'Dr \u202Eevil\u202C <b>Mallory</b>' };
+  const evil = {
+    participant_id: 'e0000000-0000-4000-8000-000000000001' as ParticipantId,
+    role: 'clinician' as const,
+    display_name: 'Dr \u202Eevil\u202C <b>Mallory</b>',
+  };
   const ledger: Ledger = {
-    thread_id: '20260111T143522.045Z-550e8400-e29b-41d4-a716-446655440000' as ThreadId, status: 'open',
-    created_at: '2026-01-11T14:35:22.045Z' as Timestamp, last_updated_at: '2026-01-11T15:10:04.912Z' as Timestamp,
-    participants: [evil], visibility: { sensitivity: 'standard', restricted: false },
+    thread_id: '20260111T143522.045Z-550e8400-e29b-41d4-a716-446655440000' as ThreadId,
+    status: 'open',
+    created_at: '2026-01-11T14:35:22.045Z' as Timestamp,
+    last_updated_at: '2026-01-11T15:10:04.912Z' as Timestamp,
+    participants: [evil],
+    visibility: { sensitivity: 'standard', restricted: false },
     policies: { allow_patient_participation: true, allow_external_organisations: true },
   };
   const messages: Message[] = unchecked.map((body, i) => ({
-    id: `a0000000-0000-4000-8000-00000000000${i}` as MessageId, type: 'clinician',
+    id: `a0000000-0000-4000-8000-00000000000${i}` as MessageId,
+    type: 'clinician',
     timestamp: `2026-01-11T14:4${i}:00.000Z` as Timestamp,
-    authorId: evil.participant_id, author: evil.display_name, body,
+    authorId: evil.participant_id,
+    author: evil.display_name,
+    body,
   }));
   return { record, ledger, messages };
 }
@@ -149,8 +172,8 @@ async function pageServer(t: Test, threads: ThreadView[]): Promise<string> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     const page = parseWebPath(path);
-    const thread = page?.page === 'thread' &&
-      threads.find((x) => x.record === page.record && x.ledger.thread_id === page.thread);
+    const thread =
+      page?.page === 'thread' && threads.find((x) => x.record === page.record && x.ledger.thread_id === page.thread);
     let html: string | undefined;
     if (thread) html = renderThreadPage(thread, context());
     else if (path === '/control') {
@@ -162,7 +185,13 @@ async function pageServer(t: Test, threads: ThreadView[]): Promise<string> {
     res.end(html ?? renderErrorPage('Not found', 'There is no such page.'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('the page server has no port');
   return `http://127.0.0.1:${address.port}`;
@@ -194,7 +223,10 @@ function lowContrast(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
     const lum = ([r, g, b]: number[]) => {
-      const f = (v: number) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+      const f = (v: number) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      };
       return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
     };
     const background = (el: any): number[] => {
@@ -246,8 +278,10 @@ async function browserTests(t: Test): Promise<void> {
     await follow(page, `a[href="${webPaths.archived(record)}"]`);
     t.equal(await page.$eval('h1', (h: any) => h.textContent), 'Archived threads (1)');
     await follow(page, `a[href="${webPaths.thread(record, archived)}"]`);
-    t.match(await page.$eval('main', (m: any) => m.innerText),
-      /This thread is archived: it no longer changes\.[^]*Old referral, superseded\./);
+    t.match(
+      await page.$eval('main', (m: any) => m.innerText),
+      /This thread is archived: it no longer changes\.[^]*Old referral, superseded\./,
+    );
     t.same(await watch.violations(), []);
     t.same([watch.consoleErrors, watch.pageErrors], [[], []]);
   });
@@ -255,29 +289,48 @@ async function browserTests(t: Test): Promise<void> {
   t.test('the thread page shows the messages in order with their authors, corrections beside them', async (t) => {
     const page = await newPage(t, browser, admin);
     await page.goto(url(webPaths.thread(record, open)), { waitUntil: 'load' });
-    const shown = await page.$$eval('ol.messages > li > article', (articles: any[]) => articles.map((a) => ({
-      author: a.querySelector('h3').textContent,
-      meta: a.querySelector('.meta').textContent.replace(/\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC/g, 'TIME'),
-      body: a.querySelector('.body').innerText.replace(/\s+/g, ' ').trim(),
-      corrections: [...a.querySelectorAll(':scope > ol.corrections > li > article')]
-        .map((c: any) => c.querySelector('.body').innerText),
-    })));
-    t.same(shown.map((m) => [m.author, m.meta]), [
-      ['Dr Jane Smith', 'Clinician · TIME · corrected below'],
-      ['Dr Tom Patel', 'Clinician · TIME'],
-      ['John Doe', 'Patient · TIME'],
-    ], 'top-level messages in order; the correction is not repeated in its own place');
-    t.equal(shown[0]!.body, 'Patient reports increasing shortness of breath. Please review the chest X-ray on the ' +
-      'imaging portal (imaging.example.org) and advise.');
-    t.same(shown[0]!.corrections, ['Correction: the X-ray is from 10 January, not 11 January.'],
-      'the correction sits in its target');
+    const shown = await page.$$eval('ol.messages > li > article', (articles: any[]) =>
+      articles.map((a) => ({
+        author: a.querySelector('h3').textContent,
+        meta: a.querySelector('.meta').textContent.replace(/\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC/g, 'TIME'),
+        body: a.querySelector('.body').innerText.replace(/\s+/g, ' ').trim(),
+        corrections: [...a.querySelectorAll(':scope > ol.corrections > li > article')].map(
+          (c: any) => c.querySelector('.body').innerText,
+        ),
+      })),
+    );
+    t.same(
+      shown.map((m) => [m.author, m.meta]),
+      [
+        ['Dr Jane Smith', 'Clinician · TIME · corrected below'],
+        ['Dr Tom Patel', 'Clinician · TIME'],
+        ['John Doe', 'Patient · TIME'],
+      ],
+      'top-level messages in order; the correction is not repeated in its own place',
+    );
+    t.equal(
+      shown[0]!.body,
+      'Patient reports increasing shortness of breath. Please review the chest X-ray on the ' +
+        'imaging portal (imaging.example.org) and advise.',
+    );
+    t.same(
+      shown[0]!.corrections,
+      ['Correction: the X-ray is from 10 January, not 11 January.'],
+      'the correction sits in its target',
+    );
     t.equal(shown[1]!.body, 'Reviewed. Suggest: repeat spirometry follow-up in two weeks');
-    t.same(await page.$$eval('ol.messages > li:nth-child(2) ol li', (li: any[]) => li.map((x) => x.textContent)),
-      ['repeat spirometry', 'follow-up in two weeks'], 'markdown is rendered, not shown as source');
+    t.same(
+      await page.$$eval('ol.messages > li:nth-child(2) ol li', (li: any[]) => li.map((x) => x.textContent)),
+      ['repeat spirometry', 'follow-up in two weeks'],
+      'markdown is rendered, not shown as source',
+    );
     const correctionMeta = await page.$eval('ol.corrections .meta', (m: any) => m.textContent);
     t.match(correctionMeta, /^Correction · .* · corrects Dr Jane Smith's message of /);
-    t.same(await page.$$eval('section[aria-labelledby=participants] li', (li: any[]) => li.map((x) => x.textContent)),
-      ['Dr Jane Smith — Clinician', 'Dr Tom Patel — Clinician', 'John Doe — Patient']);
+    t.same(await page.$$eval('section[aria-labelledby=participants] li', (li: any[]) => li.map((x) => x.textContent)), [
+      'Dr Jane Smith — Clinician',
+      'Dr Tom Patel — Clinician',
+      'John Doe — Patient',
+    ]);
     await page.screenshot({ path: join(shots, 'thread.png'), fullPage: true });
     await page.screenshot({ path: join(shots, 'docs-web-thread.png'), clip: { x: 0, y: 0, width: 900, height: 900 } });
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
@@ -285,7 +338,10 @@ async function browserTests(t: Test): Promise<void> {
   });
 
   const library = threads.find((x) => x.ledger.thread_id === open)!;
-  for (const [name, view] of [['written by the library', library], ['that bypassed the rules', hostile]] as const) {
+  for (const [name, view] of [
+    ['written by the library', library],
+    ['that bypassed the rules', hostile],
+  ] as const) {
     t.test(`hostile markdown ${name} shows as text: no script runs, nothing is loaded, links are safe`, async (t) => {
       const page = await newPage(t, browser, admin);
       const address = url(webPaths.thread(view.record, view.ledger.thread_id));
@@ -295,15 +351,22 @@ async function browserTests(t: Test): Promise<void> {
       const found = await page.evaluate(() => ({
         pwned: window.pwned ?? null,
         scripts: document.scripts.length,
-        loaders: [...document.querySelectorAll(
-          'img, svg, form, input, iframe, object, embed, link, base, meta[http-equiv], style:not(head > style)')]
-          .map((e: any) => e.tagName),
-        links: [...document.querySelectorAll('a[href]')]
-          .map((a: any) => ({ href: a.href, rel: a.rel, inBody: !!a.closest('.body') })),
+        loaders: [
+          ...document.querySelectorAll(
+            'img, svg, form, input, iframe, object, embed, link, base, meta[http-equiv], style:not(head > style)',
+          ),
+        ].map((e: any) => e.tagName),
+        links: [...document.querySelectorAll('a[href]')].map((a: any) => ({
+          href: a.href,
+          rel: a.rel,
+          inBody: !!a.closest('.body'),
+        })),
         text: document.querySelector('main').innerText,
       }));
-      t.same({ pwned: found.pwned, scripts: found.scripts, loaders: found.loaders },
-        { pwned: null, scripts: 0, loaders: [] });
+      t.same(
+        { pwned: found.pwned, scripts: found.scripts, loaders: found.loaders },
+        { pwned: null, scripts: 0, loaders: [] },
+      );
       for (const link of found.links) {
         if (link.inBody) {
           t.match(link.href, /^(https?|mailto):/, `a body link goes to http(s) or mailto only: ${link.href}`);
@@ -333,7 +396,7 @@ async function browserTests(t: Test): Promise<void> {
     const listing = await page.goto(url(webPaths.record(record)), { waitUntil: 'load' });
     t.equal(listing?.status(), 200);
     const listed = await page.$$eval('main ol.list h3 a', (as: any[]) => as.map((a) => a.getAttribute('href')));
-    t.same(listed, [webPaths.thread(record, open)], 'the record page lists the patient\'s thread only');
+    t.same(listed, [webPaths.thread(record, open)], "the record page lists the patient's thread only");
     t.notMatch(await page.content(), closed, 'the clinician-only thread is not named');
     t.match(await page.$eval('footer', (f: any) => f.innerText), 'Shown to john', 'the page says whom it is shown to');
     await page.screenshot({ path: join(shots, 'record-patient.png'), fullPage: true });
@@ -358,12 +421,15 @@ async function browserTests(t: Test): Promise<void> {
     // this one gives a wrong token once and then cancels, as a person at the dialog would.
     const page = await newPage(t, browser, { name: 'john', token: `${johnCreds.token}-wrong` });
     const asked: Array<string | undefined> = [];
-    page.on('response', (r) => { if (r.status() === 401) asked.push(r.headers()['www-authenticate']); });
+    page.on('response', (r) => {
+      if (r.status() === 401) asked.push(r.headers()['www-authenticate']);
+    });
     const answer = await page.goto(url(webPaths.thread(record, open)), { waitUntil: 'load' });
     t.ok(asked.length >= 1, `the server asked for credentials (${asked.length} times)`);
     t.equal(answer?.status(), 401);
     t.match(answer?.headers(), {
-      'www-authenticate': 'Basic realm="CCR", charset="UTF-8"', 'content-security-policy': csp,
+      'www-authenticate': 'Basic realm="CCR", charset="UTF-8"',
+      'content-security-policy': csp,
     });
     const text = await page.$eval('body', (b: any) => b.innerText);
     t.match(text, 'Sign-in required');
@@ -376,8 +442,14 @@ async function browserTests(t: Test): Promise<void> {
     await page.goto(url('/control'), { waitUntil: 'load' });
     t.equal(await page.evaluate(() => window.ran ?? null), null, 'the injected script did not run');
     const violations = await watch.violations();
-    t.ok(violations.some((v) => v.startsWith('script-src')), `the script was refused: ${violations.join(', ')}`);
-    t.ok(violations.some((v) => v.startsWith('img-src')), 'the remote image was refused');
+    t.ok(
+      violations.some((v) => v.startsWith('script-src')),
+      `the script was refused: ${violations.join(', ')}`,
+    );
+    t.ok(
+      violations.some((v) => v.startsWith('img-src')),
+      'the remote image was refused',
+    );
     const away = watch.requests.filter((r) => new URL(r.url).origin !== elsewhere);
     t.same(away, [], 'the policy stopped it before any request');
   });
@@ -386,7 +458,8 @@ async function browserTests(t: Test): Promise<void> {
     const page = await newPage(t, browser, admin);
     await page.setViewport({ width: 360, height: 740 });
     const paths = [
-      webPaths.record(record), webPaths.thread(record, open),
+      webPaths.record(record),
+      webPaths.thread(record, open),
       webPaths.thread(hostile.record, hostile.ledger.thread_id),
     ];
     for (const path of paths) {
@@ -401,11 +474,15 @@ async function browserTests(t: Test): Promise<void> {
         landmarks: ['header', 'nav', 'main', 'footer'].map((s) => document.querySelectorAll(s).length),
         h1: document.querySelectorAll('h1').length,
         levels: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h: any) => Number(h.tagName[1])),
-        labelled: [...document.querySelectorAll('[aria-labelledby]')]
-          .every((e: any) => document.getElementById(e.getAttribute('aria-labelledby'))),
+        labelled: [...document.querySelectorAll('[aria-labelledby]')].every((e: any) =>
+          document.getElementById(e.getAttribute('aria-labelledby')),
+        ),
       }));
-      t.same({ lang: outline.lang, landmarks: outline.landmarks, h1: outline.h1, labelled: outline.labelled },
-        { lang: 'en', landmarks: [1, 1, 1, 1], h1: 1, labelled: true }, `${path}: language, landmarks, one h1`);
+      t.same(
+        { lang: outline.lang, landmarks: outline.landmarks, h1: outline.h1, labelled: outline.labelled },
+        { lang: 'en', landmarks: [1, 1, 1, 1], h1: 1, labelled: true },
+        `${path}: language, landmarks, one h1`,
+      );
       const jumps = outline.levels.filter((l: number, i: number) => i > 0 && l > outline.levels[i - 1]! + 1);
       t.same(jumps, [], `${path}: no heading level skipped (${outline.levels.join(' ')})`);
       for (const scheme of ['light', 'dark']) {
@@ -422,8 +499,11 @@ async function browserTests(t: Test): Promise<void> {
       nav: getComputedStyle(document.querySelector('nav')).display,
       after: getComputedStyle(document.querySelector('.body a[href^="https:"]'), '::after').content,
     }));
-    t.same(print, { nav: 'none', after: '" <https://imaging.example.org/study/123>"' },
-      'print: no navigation, links written out');
+    t.same(
+      print,
+      { nav: 'none', after: '" <https://imaging.example.org/study/123>"' },
+      'print: no navigation, links written out',
+    );
     await page.pdf({ path: join(shots, 'thread.pdf'), format: 'A4', printBackground: false });
   });
 }

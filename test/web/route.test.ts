@@ -21,11 +21,13 @@ interface Answer {
 
 /** GET (or another method) with Basic credentials, a raw Authorization header, or none. */
 function get(base: string, path: string, auth: Creds | string | null, method = 'GET'): Promise<Answer> {
-  const header = auth === null ? {} : {
-    Authorization: typeof auth === 'string'
-      ? auth
-      : `Basic ${Buffer.from(`${auth.name}:${auth.token}`).toString('base64')}`,
-  };
+  const header =
+    auth === null
+      ? {}
+      : {
+          Authorization:
+            typeof auth === 'string' ? auth : `Basic ${Buffer.from(`${auth.name}:${auth.token}`).toString('base64')}`,
+        };
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method, headers: header }, (res) => {
       const chunks: Buffer[] = [];
@@ -52,7 +54,10 @@ t.test('the web view on the real server', async (t) => {
   const cast = await castPrincipals(s);
   const auditor = await s.principal({ name: 'audit', kind: 'auditor' });
   const outsider = await s.principal({
-    name: 'mallory', kind: 'participant', participant_id: 'e1e2e3e4-0000-4000-8000-000000000001', role: 'patient',
+    name: 'mallory',
+    kind: 'participant',
+    participant_id: 'e1e2e3e4-0000-4000-8000-000000000001',
+    role: 'patient',
     display_name: 'Mallory',
   });
   // The record and its shared thread are written through the server's service (the JSON API).
@@ -84,8 +89,8 @@ t.test('the web view on the real server', async (t) => {
   });
 
   t.test('the record page lists the threads the reader may see', async (t) => {
-    const links = (body: string) => [...body.matchAll(/href="(\/records\/[^"]+\/threads\/[^"]+)"/g)]
-      .map((m) => m[1]).sort();
+    const links = (body: string) =>
+      [...body.matchAll(/href="(\/records\/[^"]+\/threads\/[^"]+)"/g)].map((m) => m[1]).sort();
     const all = [page(shared), page(hidden), page(own)].sort();
     for (const who of [s.admin, auditor, cast.jane]) {
       const a = await get(s.url, webPaths.record(id), who);
@@ -175,7 +180,7 @@ t.test('the web view on the real server', async (t) => {
     t.match(frozen.body, 'Participant removed: John Doe (patient).', 'the removal itself is shown');
     t.notMatch(frozen.body, LATER, 'nothing written after the removal');
     const rec = await get(s.url, webPaths.record(id), cast.john);
-    t.equal(rec.status, 200, 'the record is still john\'s through its own thread');
+    t.equal(rec.status, 200, "the record is still john's through its own thread");
     t.match(rec.body, page(shared), 'the thread stays listed, as in its view');
     t.notMatch(rec.body, hidden, 'the clinician-only thread still is not');
     t.match((await get(s.url, page(shared), cast.jane)).body, LATER, 'the clinician reads on');
