@@ -178,7 +178,12 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
     const env = { ...input.gitEnv, ...input.env };
     const isAncestor = gitIsAncestor(input.gitdir, env);
     const walk = await newCommits(source, { old, new: tip }, input.maxCommits, (oid) => isAncestor(oid, old));
-    if ('outcome' in walk) return { findings: runScope(walkRules, 'walk', walk, {}).slice(0, 1).map(at), commits: 0 };
+    if ('outcome' in walk) {
+      // Fail closed: an outcome no walk rule judges refuses the update (as ccr/internal), never passes it.
+      const found = runScope(walkRules, 'walk', walk, {});
+      if (found.length === 0) throw new Error(`no walk rule judged the outcome ${walk.outcome}`);
+      return { findings: found.slice(0, 1).map(at), commits: 0 };
+    }
     const signed = await signatureFindings(input, source, walk.commits);
     if (signed.length || !input.content) return { findings: signed, commits: walk.commits.length };
     const lookup = bindingLookup(input.bindings);
