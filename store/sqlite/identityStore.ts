@@ -223,6 +223,18 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
     }
   }
 
+  /** The last token creation time given out, so that tokens list in the order they were made. */
+  #lastTokenMs = 0;
+
+  /**
+   * A token's creation time: the clock's, but after the previous token's (two tokens made in one
+   * millisecond would otherwise list in the order of their random ids).
+   */
+  #tokenTime(now: number): number {
+    this.#lastTokenMs = Math.max(now, this.#lastTokenMs + 1);
+    return this.#lastTokenMs;
+  }
+
   #insertToken(principal: number, t: ImportedPrincipal['token'] & object, now: number): string {
     const id = newId('tok');
     const legacy = 'legacySalt' in t ? t : null;
@@ -287,7 +299,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
           participant_id: p.kind === 'participant' ? p.participant_id : null,
         });
         if (!token) return { tokenId: null };
-        const tokenId = this.#insertToken(id, token, now);
+        const tokenId = this.#insertToken(id, token, this.#tokenTime(now));
         this.#audit(by, 'token-created', p.name, {
           token: tokenId,
           label: token.label ?? null,
@@ -371,7 +383,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
   async addToken(name: string, token: NewToken, by: Actor): Promise<TokenInfo> {
     return this.#db
       .transaction(() => {
-        const now = Date.now();
+        const now = this.#tokenTime(Date.now());
         const id = this.#insertToken(this.#row(name).id, token, now);
         this.#audit(by, 'token-created', name, {
           token: id,
