@@ -2,15 +2,15 @@
 // (server/gitSpawner.ts). Starting a process costs the caller's event loop time that grows with
 // its resident memory (1 ms at 45 MB, 17 ms at 400 MB; issue 17); this process stays small, so the
 // server's event loop pays a socket connection instead. Each connection to its Unix socket (in a
-// folder only the server's user can open) carries one line of JSON, {id, args, env}; git then runs
-// with that connection as its stdin and stdout, and its exit status and stderr go back over the
-// IPC channel. The helper imports nothing of CCR's and ends when the server goes away or after a
+// folder only the server's user can open) carries one line of JSON, {id, args, env}, naming one of
+// git's two services over a repository path (anything else is refused); git then runs with that
+// connection as its stdin and stdout, and its exit status and stderr go back over the IPC channel. The helper imports nothing of CCR's and ends when the server goes away or after a
 // moment with nothing to do.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 
-/** A request line: what to start. Only `git` is ever started. */
+/** A request line: what to start. Only `git` is ever started, and only as `allowed` says. */
 interface Start {
   id: number;
   args: string[];
@@ -38,6 +38,45 @@ function watchIdle(): void {
   idle = setTimeout(() => server.close(() => process.exit(0)), IDLE_MS);
 }
 const LINE_MAX = 1024 * 1024;
+/** git's two services, the only commands the helper starts. */
+const SERVICES = new Set(['upload-pack', 'receive-pack']);
+/** The environment the server gives git (git/run.ts gitEnv, the hook's port and token, the protocol). */
+const ENV_KEYS = new Set([
+  'PATH',
+  'HOME',
+  'LANG',
+  'TMPDIR',
+  'SystemRoot',
+  'LC_ALL',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_TERMINAL_PROMPT',
+  'GIT_NO_REPLACE_OBJECTS',
+  'GIT_GRAFT_FILE',
+  'GIT_PROTOCOL',
+  'CCR_HOOK_PORT',
+  'CCR_HOOK_TOKEN',
+]);
+
+/**
+ * Why a request is refused, or null: `git upload-pack|receive-pack --stateless-rpc <absolute path>`
+ * with string values for the server's environment keys and nothing else. The socket's folder admits
+ * only the server's user, who could run anything anyway; this keeps the helper from being a general
+ * process starter for whatever reaches the socket.
+ */
+function refusal(start: Partial<Start>): string | null {
+  const { args, env } = start;
+  if (typeof start.id !== 'number') return 'no request id';
+  if (!Array.isArray(args) || args.length !== 3) return 'not a git service';
+  const [service, mode, path] = args as unknown[];
+  if (typeof service !== 'string' || !SERVICES.has(service)) return `not a git service: ${String(service)}`;
+  if (mode !== '--stateless-rpc') return 'only --stateless-rpc runs';
+  if (typeof path !== 'string' || !path.startsWith('/') || /[\0\n]/.test(path)) return 'not an absolute path';
+  if (typeof env !== 'object' || env === null) return 'no environment';
+  for (const [key, value] of Object.entries(env))
+    if (!ENV_KEYS.has(key) || typeof value !== 'string') return `environment variable not given to git: ${key}`;
+  return null;
+}
 const running = new Map<number, ChildProcess>();
 const send = (m: object) => {
   if (process.connected) process.send!(m);
@@ -66,6 +105,12 @@ function serve(socket: Socket): void {
       start = JSON.parse(head.slice(0, nl)) as Start;
     } catch {
       socket.destroy();
+      return;
+    }
+    const refused = refusal(start);
+    if (refused) {
+      socket.destroy();
+      if (typeof start.id === 'number') send({ id: start.id, error: `refused: ${refused}` });
       return;
     }
     let child: ChildProcess;

@@ -1,10 +1,22 @@
 // The spawn helper (server/gitSpawner.ts, server/spawnHelper.ts): git started by a small process
 // of its own answers as a child of the server would: stdin to EOF, stdout, stderr, exit status,
-// and a kill that ends it.
+// and a kill that ends it. It starts only git's two services over a repository path.
 
 import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnGit, startSpawnHelper, type GitProcess } from '../../server/gitSpawner.js';
-import { gitEnv } from '../../git/run.js';
+import { gitEnv, runGit } from '../../git/run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ccr-spawn-test-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const repo = join(dir, 'record.git');
+
+t.before(async () => {
+  const init = await runGit(['init', '-q', '--bare', repo]);
+  if (init.code !== 0) throw new Error(init.stderr);
+});
 
 /**
  * Run to its close: stdout, stderr and the exit code. A timer holds this process meanwhile: the
@@ -23,39 +35,70 @@ function finish(child: GitProcess, input?: string): Promise<{ out: string; err: 
       err += d.toString();
     });
     child.on('close', (code: number | null) => resolve({ out, err, code }));
+    child.stdin.on('error', () => undefined); // git may end before it reads (a refused path)
     if (input !== undefined) child.stdin.end(input);
   }).finally(() => clearInterval(hold));
 }
 
+/** A run started directly by this process (a ChildProcess has a pid; a run of the helper has none). */
+const direct = (child: GitProcess) => 'pid' in child;
+
 /** spawnGit once the helper listens (the first calls start git directly while it starts). */
-async function viaHelper(args: string[]): Promise<GitProcess> {
+async function viaHelper(args: string[], env = gitEnv()): Promise<GitProcess> {
   startSpawnHelper();
   for (let i = 0; i < 200; i++) {
-    const child = await spawnGit(args, gitEnv());
-    if (!('pid' in child)) return child;
+    const child = await spawnGit(args, env);
+    if (!direct(child)) return child;
     child.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('the spawn helper did not start');
 }
 
-t.test('git through the helper reads stdin to its end and answers with stdout and its exit status', async (t) => {
-  const r = await finish(await viaHelper(['hash-object', '--stdin']), 'hello\n');
-  t.equal(r.code, 0);
-  t.equal(r.out, 'ce013625030ba8dba906f756967f9e9ca394464a\n');
-});
+t.test(
+  'receive-pack through the helper reads stdin to its end and answers with stdout and its exit status',
+  async (t) => {
+    const r = await finish(await viaHelper(['receive-pack', '--stateless-rpc', repo]), '0000');
+    t.equal(r.code, 0);
+    t.equal(r.out, '', 'a flush alone: nothing to report');
+  },
+);
 
 t.test('git failing through the helper gives its exit status and stderr', async (t) => {
-  const r = await finish(await viaHelper(['cat-file', '-t', '0000000000000000000000000000000000000001']), '');
+  const r = await finish(await viaHelper(['upload-pack', '--stateless-rpc', join(dir, 'none.git')]), '');
   t.not(r.code, 0);
-  t.match(r.err, /fatal/);
+  t.match(r.err, /not appear to be a git repository|fatal/);
 });
 
 t.test('a run killed through the helper ends', async (t) => {
-  const child = await viaHelper(['cat-file', '--batch']);
+  const child = await viaHelper(['upload-pack', '--stateless-rpc', repo]);
   const done = finish(child);
   child.kill('SIGTERM');
   const r = await done;
   t.equal(r.code, null);
   t.equal(child.signalCode, 'SIGTERM');
+});
+
+t.test('the helper starts nothing but the two services over a path with the server environment', async (t) => {
+  await finish(await viaHelper(['receive-pack', '--stateless-rpc', repo]), '0000'); // the helper listens
+  const refused: [string, string[], NodeJS.ProcessEnv][] = [
+    ['another git command', ['hash-object', '--stdin'], gitEnv()],
+    ['a service with another mode', ['upload-pack', '--advertise-refs', repo], gitEnv()],
+    ['an extra argument', ['upload-pack', '--stateless-rpc', repo, '--strict'], gitEnv()],
+    ['a relative path', ['upload-pack', '--stateless-rpc', 'record.git'], gitEnv()],
+    ['an option as the path', ['upload-pack', '--stateless-rpc', '--upload-pack=touch'], gitEnv()],
+    [
+      'configuration in the environment',
+      ['upload-pack', '--stateless-rpc', repo],
+      gitEnv('/dev/null', { GIT_CONFIG_COUNT: '1' }),
+    ],
+  ];
+  for (const [what, args, env] of refused) {
+    const child = await spawnGit(args, env);
+    t.ok(direct(child), `${what}: the helper refuses it (the server starts git itself)`);
+    await finish(child, '');
+  }
+  const good = await viaHelper(['upload-pack', '--stateless-rpc', repo]);
+  t.notOk(direct(good), 'the good neighbour runs in the helper');
+  await finish(good, '');
 });
