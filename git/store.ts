@@ -24,6 +24,11 @@ export class ObjectCache {
   #bytes = 0;
   constructor(readonly maxBytes: number) {}
 
+  /** Bytes of the objects held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   get(oid: Oid): PendingObject | undefined {
     const o = this.#objects.get(oid);
     if (o) {
@@ -51,7 +56,10 @@ export class ObjectCache {
  * files of `main` that the next operation reads are usually the ones the last one wrote.
  */
 export class IsoGitSource implements ObjectSource {
-  readonly #packCache = {};
+  /** isomorphic-git's cache: each pack's index, the pack once read, and objects it rebuilt from deltas. */
+  #packCache: object = {};
+  /** The packs of `#packCache` as loaded, for counting their bytes. */
+  #packs = new PackBytes();
   readonly #recent: ObjectCache;
   readonly #fs: FsClient;
   /**
@@ -65,6 +73,20 @@ export class IsoGitSource implements ObjectSource {
   ) {
     this.#recent = new ObjectCache(cacheBytes);
     this.#fs = synchronous ? (synchronousFs as unknown as FsClient) : nodeFs;
+  }
+
+  /**
+   * Bytes this source holds in memory: its recent objects, and the packs, pack indexes and
+   * rebuilt objects of isomorphic-git's pack cache (estimated; see `PackBytes`).
+   */
+  get bytes(): number {
+    return this.#recent.bytes + this.#packs.bytes;
+  }
+
+  /** Let go of the pack cache (it is loaded again on the next packed read). */
+  dropPacks(): void {
+    this.#packCache = {};
+    this.#packs = new PackBytes();
   }
 
   /** Keep an object (one just written, say) among the recent ones. */
@@ -87,12 +109,61 @@ export class IsoGitSource implements ObjectSource {
         });
         found = { type: o.type as ObjectType, content: o.object as Uint8Array };
         this.remember(oid, found);
+        await this.#packs.note(this.#packCache);
       } catch (e) {
         if ((e as { code?: string }).code === 'NotFoundError') return null;
         throw e;
       }
     }
     return withLimit(found, limit);
+  }
+}
+
+/** What isomorphic-git keeps of one pack (its `GitPackIndex`): the fields counted. */
+interface LoadedPack {
+  offsets?: Map<string, number>;
+  pack?: Promise<Uint8Array | null> | Uint8Array | null;
+  offsetCache?: Record<string, { object?: Uint8Array }>;
+}
+
+/**
+ * Counts the bytes of isomorphic-git's pack cache: it keeps, per pack file read, the parsed index
+ * (an id → offset map: ≈120 bytes an object), the whole pack once an object was read from it, and
+ * objects rebuilt from long delta chains. It is an opaque object to callers, so the packs are
+ * found by their maps' values as isomorphic-git stores them (promises of its `GitPackIndex`).
+ */
+class PackBytes {
+  readonly #seen = new WeakSet<object>();
+  readonly #loaded: LoadedPack[] = [];
+  readonly #packSizes = new Map<LoadedPack, number>();
+
+  /** Find packs loaded since the last call (after a read through the cache). */
+  async note(cache: object): Promise<void> {
+    for (const sym of Object.getOwnPropertySymbols(cache)) {
+      const map = (cache as Record<symbol, unknown>)[sym];
+      if (!(map instanceof Map)) continue;
+      for (const p of map.values() as Iterable<unknown>) {
+        if (typeof p !== 'object' || p === null || this.#seen.has(p)) continue;
+        this.#seen.add(p);
+        const loaded = (await Promise.resolve(p).catch(() => null)) as LoadedPack | null;
+        if (loaded && typeof loaded === 'object') this.#loaded.push(loaded);
+      }
+    }
+    for (const l of this.#loaded) {
+      if (this.#packSizes.has(l) || !l.pack) continue;
+      const pack = await Promise.resolve(l.pack).catch(() => null);
+      if (pack) this.#packSizes.set(l, pack.byteLength);
+    }
+  }
+
+  /** Estimated bytes of the packs noted. */
+  get bytes(): number {
+    let n = 0;
+    for (const l of this.#loaded) {
+      n += 120 * (l.offsets?.size ?? 0) + (this.#packSizes.get(l) ?? 0);
+      for (const o of Object.values(l.offsetCache ?? {})) n += 64 + (o.object?.byteLength ?? 0);
+    }
+    return n;
   }
 }
 

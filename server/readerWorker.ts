@@ -4,13 +4,37 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ObjectSource } from '../core/source.js';
+import { RepositoryBudget } from './repositoryBudget.js';
 import { IsoGitSource } from '../git/store.js';
 import { layered } from '../git/views/store.js';
 import { readTasks, type ReadJob } from './readTasks.js';
 import { serveJobs } from './workerPool.js';
 
-/** Object readers of recently read repositories (their pack indexes stay loaded). */
-const sources = new Map<string, ObjectSource>();
+/** The bytes a reader thread keeps between reads: object readers with their pack caches. */
+export const READER_STATE_BYTES = 32 * 1024 * 1024;
+/** What an idle reader thread keeps. */
+export const READER_IDLE_BYTES = 8 * 1024 * 1024;
+
+/** A repository's reader: its own objects, and the record's when it is a view borrowing them. */
+interface Sources {
+  read: ObjectSource;
+  own: IsoGitSource[];
+}
+
+/** Object readers of recently read repositories (their pack indexes stay loaded), within a budget. */
+const sources = new RepositoryBudget<Sources>(
+  READER_STATE_BYTES,
+  32,
+  (gitdir) => {
+    // A participant's view (git/views) holds its own commits and trees; the rest is the record's.
+    const own = new IsoGitSource(gitdir, 2 * 1024 * 1024, true);
+    const record = borrowed(gitdir);
+    if (!record) return { read: own, own: [own] };
+    const base = new IsoGitSource(record, 2 * 1024 * 1024, true);
+    return { read: layered(base, own), own: [base, own] };
+  },
+  (s) => s.own.reduce((n, o) => n + o.bytes, 0),
+);
 
 /** The repository a view repository borrows objects from (its one alternate), or null. */
 function borrowed(gitdir: string): string | null {
@@ -22,18 +46,7 @@ function borrowed(gitdir: string): string | null {
   }
 }
 
-function source(gitdir: string): ObjectSource {
-  let s = sources.get(gitdir);
-  if (s) sources.delete(gitdir);
-  else {
-    // A participant's view (git/views) holds its own commits and trees; the rest is the record's.
-    const own = new IsoGitSource(gitdir, 2 * 1024 * 1024, true);
-    const record = borrowed(gitdir);
-    s = record ? layered(new IsoGitSource(record, 2 * 1024 * 1024, true), own) : own;
-  }
-  sources.set(gitdir, s);
-  if (sources.size > 32) sources.delete(sources.keys().next().value as string);
-  return s;
-}
-
-serveJobs<ReadJob, unknown>((job) => readTasks[job.task](source(job.gitdir), job.oid));
+serveJobs<ReadJob, unknown>(
+  (job) => readTasks[job.task](sources.get(job.gitdir).read, job.oid).finally(() => sources.trim()),
+  () => sources.trim(READER_IDLE_BYTES),
+);

@@ -20,6 +20,7 @@ import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { PushSource } from '../git/pushSource.js';
 import { IsoGitSource, ObjectCache } from '../git/store.js';
 import type { HookCall, RefUpdate } from './hookEndpoint.js';
+import { RepositoryBudget } from './repositoryBudget.js';
 
 /** Everything the validator judges a push from. */
 export interface PushInput {
@@ -62,7 +63,33 @@ interface RepositoryState {
   pushed: ObjectCache;
   cache: EvaluationCache;
 }
-const repositories = new Map<string, RepositoryState>();
+
+/**
+ * The bytes a validator thread keeps between pushes, for every record together: recent objects,
+ * pack caches and parsed files (docs/benchmarks.md "Cache bounds"). A record's state alone is
+ * bounded below it (2 + 2 MiB of objects, 8 MiB of parses, its packs).
+ */
+export const VALIDATOR_STATE_BYTES = 32 * 1024 * 1024;
+
+const repositories = new RepositoryBudget<RepositoryState>(
+  VALIDATOR_STATE_BYTES,
+  32,
+  (gitdir) => ({
+    objects: new IsoGitSource(gitdir, 2 * 1024 * 1024, true),
+    pushed: new ObjectCache(2 * 1024 * 1024),
+    cache: new EvaluationCache(512, 8 * 1024 * 1024),
+  }),
+  (r) => r.objects.bytes + r.pushed.bytes + r.cache.bytes,
+);
+
+/** What a validator thread keeps once idle: the most recent records' state, within 8 MiB. */
+export const VALIDATOR_IDLE_BYTES = 8 * 1024 * 1024;
+
+/** Trim the records' state to what an idle thread keeps. */
+export function trimIdleState(): number {
+  return repositories.trim(VALIDATOR_IDLE_BYTES);
+}
+
 const databases = new Map<string, SqliteIdentityStore>();
 
 /** The binding look-up of a push: its map, or the identity database opened once per thread. */
@@ -105,20 +132,6 @@ async function signatureFindings(input: PushInput, source: ObjectSource, commits
     if (found) return [{ ...found, commit: oid }];
   }
   return [];
-}
-
-function repository(gitdir: string): RepositoryState {
-  let r = repositories.get(gitdir);
-  if (r) repositories.delete(gitdir);
-  else
-    r = {
-      objects: new IsoGitSource(gitdir, 2 * 1024 * 1024, true),
-      pushed: new ObjectCache(2 * 1024 * 1024),
-      cache: new EvaluationCache(512),
-    };
-  repositories.set(gitdir, r);
-  if (repositories.size > 32) repositories.delete(repositories.keys().next().value as string);
-  return r;
 }
 
 /**
@@ -172,7 +185,7 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
   const old = parseOid(u.old);
   const tip = parseOid(u.new);
   if (old === null || tip === null) throw new Error('a ref update passed the ref rules without full object ids');
-  const { objects, pushed, cache } = repository(input.gitdir);
+  const { objects, pushed, cache } = repositories.get(input.gitdir);
   const source = new PushSource(input.env.GIT_OBJECT_DIRECTORY, objects, { ...input.gitEnv, ...input.env }, pushed);
   try {
     const env = { ...input.gitEnv, ...input.env };
@@ -211,6 +224,8 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
 export async function judgePush(input: PushInput): Promise<PushVerdict> {
   const refused = runScope(pushRules, 'push', { principal: input.principal }, {});
   if (refused.length > 0) return { findings: refused, commits: 0 };
-  const verdicts = await Promise.all(input.updates.map((u) => judgeUpdate(input, u)));
+  const verdicts = await Promise.all(input.updates.map((u) => judgeUpdate(input, u))).finally(() =>
+    repositories.trim(),
+  );
   return { findings: verdicts.flatMap((v) => v.findings), commits: verdicts.reduce((n, v) => n + v.commits, 0) };
 }

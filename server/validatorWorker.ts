@@ -3,7 +3,10 @@
 // be stopped by ending the thread.
 
 import { judgeIncoming, type IncomingInput } from '../sync/judgeIncoming.js';
-import { judgePush, type PushInput } from './validator.js';
+import { judgePush, trimIdleState, type PushInput } from './validator.js';
 import { serveJobs } from './workerPool.js';
 
-serveJobs((input: PushInput | IncomingInput) => (input.kind === 'incoming' ? judgeIncoming(input) : judgePush(input)));
+serveJobs(
+  (input: PushInput | IncomingInput) => (input.kind === 'incoming' ? judgeIncoming(input) : judgePush(input)),
+  trimIdleState,
+);
