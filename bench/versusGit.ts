@@ -8,6 +8,7 @@
 // Targets: push and small clone ≤ 1.1×; own-record throughput ≥ 1.0×, one record ≥ 0.9×;
 // RSS peak ≤ 250 MB, and back within 30 % of idle.
 // Usage: node dist/bench/versusGit.js [samples] [pushes per pusher]
+// CCR_BENCH_NODE_ARGS: extra node options for the CCR server (e.g. `--max-semi-space-size=2`).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -114,7 +115,15 @@ async function startCcr(data: string): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [new URL('../bundle/ccr.js', import.meta.url).pathname, 'serve', '--data', data, '--port', String(port)],
+    [
+      ...(process.env['CCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+      new URL('../bundle/ccr.js', import.meta.url).pathname,
+      'serve',
+      '--data',
+      data,
+      '--port',
+      String(port),
+    ],
     { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
   );
   children.push(child);
