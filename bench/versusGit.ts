@@ -149,6 +149,8 @@ async function pair(name: string): Promise<{ ccr: string; nginx: string; thread:
   return { ccr: rec.url, nginx: `${nginx}/${name}.git`, thread: rec.thread };
 }
 
+// Idle once the validator threads have loaded (they start with the server, after it answers).
+await new Promise((r) => setTimeout(r, 1000));
 const idle = rss(ccr.pid);
 process.stderr.write('  preparing records and commits\n');
 
