@@ -4,7 +4,7 @@
 import t from 'tap';
 import { Unavailable } from '../../core/errors.js';
 import { silentLogger } from '../../server/log.js';
-import { WorkerPool } from '../../server/workerPool.js';
+import { IDLE_RELEASE_MS, WorkerPool } from '../../server/workerPool.js';
 import { root } from '../helpers/fixtures.js';
 
 type Spin = { tag: string; ms: number };
@@ -85,4 +85,24 @@ t.test('closing refuses what is queued and in flight', async (t) => {
   await new Promise((r) => setTimeout(r, 100));
   await p.close();
   await refused;
+});
+
+t.test('a thread idle for a while lets go of memory; its young generation is small', async (t) => {
+  const p = new WorkerPool<null, { released: number; youngBytes: number }>({
+    module: new URL(`file://${root}/dist/test/helpers/idleWorker.js`),
+    name: 'idle pool',
+    log: silentLogger,
+    threads: 1,
+    budgetMs: 60_000,
+    maxQueued: 10,
+    maxQueuedPerOwner: 10,
+    overBudget: () => ({ released: -1, youngBytes: -1 }),
+    turnedAway: () => ({ released: -1, youngBytes: -1 }),
+  });
+  t.teardown(() => p.close());
+  const first = await p.run(null, 'a', 'r');
+  t.equal(first.released, 0, 'not released while at work');
+  t.ok(first.youngBytes <= 8 * 1024 * 1024, `young generation ${first.youngBytes} bytes, within 8 MiB`);
+  await new Promise((r) => setTimeout(r, IDLE_RELEASE_MS + 1000));
+  t.equal((await p.run(null, 'a', 'r')).released, 1, 'released once after going idle');
 });
