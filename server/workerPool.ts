@@ -60,9 +60,15 @@ export class WorkerPool<I, O> {
   #queued = 0;
   #next = 1;
   #closed = false;
+  #idle: NodeJS.Timeout | undefined;
 
   constructor(readonly o: PoolOptions<I, O>) {
     if (o.eager) for (let i = 0; i < o.threads; i++) this.#slots.push(this.#spawn());
+  }
+
+  /** Threads started and not ended. */
+  get threads(): number {
+    return this.#slots.length;
   }
 
   /** Jobs waiting for a thread. */
@@ -124,6 +130,20 @@ export class WorkerPool<I, O> {
     slot.job = null;
     slot.worker.unref();
     this.#dispatch();
+    if (this.#slots.length > 1 && this.#slots.every((s) => !s.job)) {
+      clearTimeout(this.#idle);
+      this.#idle = setTimeout(() => this.#endExtra(), IDLE_END_MS).unref();
+    }
+  }
+
+  /** Every thread idle for a while: end all but one (it stays warm; others start again on need). */
+  #endExtra(): void {
+    if (this.#closed) return;
+    for (const slot of this.#slots.slice(1)) {
+      if (slot.job) continue;
+      this.#slots.splice(this.#slots.indexOf(slot), 1);
+      void slot.worker.terminate();
+    }
   }
 
   #replace(slot: Slot<I, O>): void {
@@ -173,6 +193,7 @@ export class WorkerPool<I, O> {
       if (!slot) return;
       const job = this.#take()!;
       slot.job = job;
+      clearTimeout(this.#idle);
       // A thread at work keeps the process alive until it answers; an idle one does not.
       slot.worker.ref();
       if (slot.ready) this.#startBudget(slot, job);
@@ -195,6 +216,7 @@ export class WorkerPool<I, O> {
   /** End every thread; jobs still queued are refused. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#idle);
     const stopped = new Unavailable(`the ${this.o.name} is shutting down`);
     for (const jobs of this.#queues.values()) for (const job of jobs) job.reject(stopped);
     this.#queues.clear();
@@ -207,6 +229,13 @@ export class WorkerPool<I, O> {
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 }
+
+/**
+ * How long every thread of a pool goes without a job before all but one end: a thread holds
+ * 20–30 MB (its heap, its loaded modules) that a quiet server need not keep; starting one again
+ * costs a few hundred ms of module loading, paid only when pushes come at once.
+ */
+export const IDLE_END_MS = 3000;
 
 /** How long a thread goes without a job before it lets go of memory (`serveJobs`). */
 export const IDLE_RELEASE_MS = 2000;

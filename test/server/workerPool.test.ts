@@ -4,7 +4,7 @@
 import t from 'tap';
 import { Unavailable } from '../../core/errors.js';
 import { silentLogger } from '../../server/log.js';
-import { IDLE_RELEASE_MS, WorkerPool } from '../../server/workerPool.js';
+import { IDLE_END_MS, IDLE_RELEASE_MS, WorkerPool } from '../../server/workerPool.js';
 import { root } from '../helpers/fixtures.js';
 
 type Spin = { tag: string; ms: number };
@@ -105,4 +105,16 @@ t.test('a thread idle for a while lets go of memory; its young generation is sma
   t.ok(first.youngBytes <= 8 * 1024 * 1024, `young generation ${first.youngBytes} bytes, within 8 MiB`);
   await new Promise((r) => setTimeout(r, IDLE_RELEASE_MS + 1000));
   t.equal((await p.run(null, 'a', 'r')).released, 1, 'released once after going idle');
+});
+
+t.test('once every thread is idle for a while, all but one end; they start again when needed', async (t) => {
+  const p = pool(2);
+  t.teardown(() => p.close());
+  const two = () => Promise.all([p.run({ tag: 'x', ms: 200 }, 'a', 'r1'), p.run({ tag: 'y', ms: 200 }, 'b', 'r2')]);
+  t.same(await two(), ['x', 'y']);
+  t.equal(p.threads, 2);
+  await new Promise((r) => setTimeout(r, IDLE_END_MS + 1000));
+  t.equal(p.threads, 1, 'one thread stays warm');
+  t.same(await two(), ['x', 'y'], 'two jobs at once still run');
+  t.equal(p.threads, 2, 'the second thread started again');
 });
