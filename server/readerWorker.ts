@@ -15,10 +15,10 @@ export const READER_STATE_BYTES = 32 * 1024 * 1024;
 /** What an idle reader thread keeps. */
 export const READER_IDLE_BYTES = 8 * 1024 * 1024;
 
-/** A repository's reader: its own objects, and the record's when it is a view borrowing them. */
+/** A repository's reader, and the sources it holds: its own, and the record's when it is a view borrowing them. */
 interface Sources {
   read: ObjectSource;
-  own: IsoGitSource[];
+  held: IsoGitSource[];
 }
 
 /** Object readers of recently read repositories (their pack indexes stay loaded), within a budget. */
@@ -29,11 +29,11 @@ const sources = new RepositoryBudget<Sources>(
     // A participant's view (git/views) holds its own commits and trees; the rest is the record's.
     const own = new IsoGitSource(gitdir, 2 * 1024 * 1024, true);
     const record = borrowed(gitdir);
-    if (!record) return { read: own, own: [own] };
+    if (!record) return { read: own, held: [own] };
     const base = new IsoGitSource(record, 2 * 1024 * 1024, true);
-    return { read: layered(base, own), own: [base, own] };
+    return { read: layered(base, own), held: [base, own] };
   },
-  (s) => s.own.reduce((n, o) => n + o.bytes, 0),
+  (s) => s.held.reduce((n, o) => n + o.bytes, 0),
 );
 
 /** The repository a view repository borrows objects from (its one alternate), or null. */
