@@ -4,7 +4,8 @@
 // participant ids whose view holds it, SPEC 12) for the feed to filter on; the audience is never
 // shown. Pure: objects come from a source.
 
-import { readLedger, type Ledger } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import { parsedLedger } from './parsedLedgers.js';
 import type { Oid } from './objects.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, isFolder } from './layout.js';
 import { MissingObject, readCommit, readTree, type ObjectSource } from './source.js';
@@ -69,18 +70,8 @@ export function messageIds(text: string): string[] {
   return out;
 }
 
-/**
- * Ledgers parsed, by blob id, across derivations: a blob id names its bytes, so the parse holds in
- * every record, and a push that only adds a message finds its thread's ledger parsed by the one
- * before (issue 17: one YAML parse a push fewer on the server's main thread). Read only: never
- * change what it gives. About 2 KB a typical ledger; the bound keeps it near a few megabytes.
- */
-const parsedLedgers = new Map<Oid, Ledger | null>();
-const PARSED_LEDGERS_MAX = 2048;
-
-/** Reads the objects a derivation needs, with the ledgers it parsed remembered by blob id. */
+/** Reads the objects a derivation needs; ledgers through the shared parses (core/parsedLedgers.ts). */
 class Objects {
-  readonly #ledgers = parsedLedgers;
   constructor(readonly source: ObjectSource) {}
 
   async state(commit: Oid): Promise<State> {
@@ -109,22 +100,7 @@ class Objects {
   }
 
   async ledger(oid: Oid | undefined): Promise<Ledger | null> {
-    if (oid === undefined) return null;
-    if (this.#ledgers.has(oid)) {
-      const known = this.#ledgers.get(oid)!;
-      this.#ledgers.delete(oid); // most recently used last: the bound forgets the oldest
-      this.#ledgers.set(oid, known);
-      return known;
-    }
-    const o = await this.source.read(oid);
-    const read = o ? readLedger(o.content) : null;
-    const ledger = read?.ok ? read.value : null;
-    this.#ledgers.set(oid, ledger);
-    if (this.#ledgers.size > PARSED_LEDGERS_MAX) {
-      const oldest = this.#ledgers.keys().next();
-      if (!oldest.done) this.#ledgers.delete(oldest.value);
-    }
-    return ledger;
+    return oid === undefined ? null : parsedLedger(this.source, oid);
   }
 
   async text(oid: Oid | undefined): Promise<string> {
