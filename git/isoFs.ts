@@ -54,7 +54,9 @@ function readCalls(at: (path: string) => string, mainThread: boolean): PromiseFs
       },
       readdir: async (path: string) => {
         await turn();
-        return nodeFs.readdirSync(at(path));
+        const p = at(path);
+        statOrMissing(p); // a quarantine of loose objects only has no pack folder: no stack trace for that
+        return nodeFs.readdirSync(p);
       },
       stat: async (path: string) => {
         await turn();
