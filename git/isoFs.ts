@@ -7,6 +7,7 @@
 // main thread, and never build a stack trace for a missing file.
 
 import * as nodeFs from 'node:fs';
+import { posix } from 'node:path';
 import type { PromiseFsClient } from 'isomorphic-git';
 
 /** A missing file, as isomorphic-git tests it (by code); made once, so probing costs no stack trace. */
@@ -87,14 +88,20 @@ export const mainThreadReads: PromiseFsClient = readCalls(same, true);
 
 /**
  * Blocking reads of a quarantine (the objects folder of a push in flight) as if it were the
- * objects folder of a repository at `gitdir`, a path that need not exist: no folder and link to
- * make and remove per push.
+ * objects folder of a repository: no folder and link to make and remove per push. Gives the
+ * gitdir to read (a path that does not exist) and its reads. receive-pack names its quarantine
+ * with a `/./` in it, and isomorphic-git normalises the paths it builds, so both sides are
+ * normalised; a path outside the view reads as missing (nothing else is ever read through it).
  */
-export function quarantineReads(gitdir: string, quarantine: string): PromiseFsClient {
+export function quarantineReads(quarantine: string): { gitdir: string; reads: PromiseFsClient } {
+  const root = posix.normalize(quarantine);
+  const gitdir = `${root}/.ccr-quarantine-view`;
   const objects = `${gitdir}/objects`;
-  return readCalls((path) => {
-    if (path === gitdir || path === objects) return quarantine;
-    if (path.startsWith(`${objects}/`)) return quarantine + path.slice(objects.length);
-    return path;
+  const reads = readCalls((asked) => {
+    const path = posix.normalize(asked);
+    if (path === gitdir || path === objects) return root;
+    if (path.startsWith(`${objects}/`)) return root + path.slice(objects.length);
+    throw NOT_FOUND;
   }, false);
+  return { gitdir, reads };
 }

@@ -96,8 +96,8 @@ export class PushSource implements ObjectSource {
     )
       return null;
     // isomorphic-git reads `<gitdir>/objects`: a gitdir that exists only in the paths it is given.
-    const view = `${this.quarantine}/.ccr-quarantine-view`;
-    return (this.#packed = new IsoGitSource(view, 1024 * 1024, quarantineReads(view, this.quarantine)));
+    const view = quarantineReads(this.quarantine);
+    return (this.#packed = new IsoGitSource(view.gitdir, 1024 * 1024, view.reads));
   }
 
   /** True when the record had the object before this push. */

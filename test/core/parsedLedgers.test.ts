@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import { parseOid, type Oid } from '../../core/objects.js';
-import { parsedLedger } from '../../core/parsedLedgers.js';
+import { parsedLedger, parsedLedgerBytes } from '../../core/parsedLedgers.js';
 import type { ObjectSource, StoredObject } from '../../core/source.js';
 import { CoordinationService } from '../../index.js';
 import { gitIn } from '../helpers/git.js';
@@ -47,4 +47,16 @@ t.test('a ledger blob is read and parsed once; missing is not remembered; not a 
     [jane.participant_id, tom.participant_id],
   );
   t.equal(await parsedLedger(source, messagesOid), null, 'a blob that is not a ledger');
+  t.ok(Object.isFrozen(first) && Object.isFrozen(first?.participants[0]), 'shared, so frozen all through');
+  t.throws(() => (first!.participants as unknown[]).push({}), 'a reader cannot change it for the others');
+});
+
+t.test('the memo stays within its bytes, however many large blobs are read', async (t) => {
+  const big = new Uint8Array(60 * 1024).fill(0x61);
+  const source: ObjectSource = {
+    read: async () => ({ type: 'blob' as const, size: big.length, content: big }),
+  } as unknown as ObjectSource;
+  for (let i = 0; i < 120; i++) await parsedLedger(source, parseOid(i.toString(16).padStart(40, 'f'))!);
+  t.ok(parsedLedgerBytes() <= 8 * 1024 * 1024, `${parsedLedgerBytes()} bytes counted, at most 8 MiB`);
+  t.ok(parsedLedgerBytes() > 4 * 1024 * 1024, 'and it does hold them up to near its bound');
 });

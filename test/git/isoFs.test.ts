@@ -7,6 +7,7 @@ import t from 'tap';
 import { parseOid } from '../../core/objects.js';
 import { blockingReads, mainThreadReads, quarantineReads } from '../../git/isoFs.js';
 import { IsoGitSource } from '../../git/store.js';
+import { PushSource } from '../../git/pushSource.js';
 import { gitOk } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -42,22 +43,28 @@ t.test("a quarantine is read as a repository's objects without a folder made for
   const dir = tempDir(t);
   const { loose, packed } = await repository(dir);
   // Move the objects into a folder of their own, as receive-pack's quarantine holds them.
-  const quarantine = `${dir}/r.git/objects/incoming-test`;
-  mkdirSync(quarantine);
+  mkdirSync(`${dir}/r.git/objects/tmp_objdir-incoming-test`);
+  const quarantine = `${dir}/r.git/./objects/tmp_objdir-incoming-test`; // receive-pack's spelling: with `/./`
   renameSync(`${dir}/r.git/objects/pack`, `${quarantine}/pack`);
   mkdirSync(`${dir}/r.git/objects/pack`);
   const prefix = loose.slice(0, 2);
   renameSync(`${dir}/r.git/objects/${prefix}`, `${quarantine}/${prefix}`);
-  const view = `${quarantine}/.not-a-folder`;
-  const source = new IsoGitSource(view, 1024, quarantineReads(view, quarantine));
+  const view = quarantineReads(quarantine);
+  const source = new IsoGitSource(view.gitdir, 1024, view.reads);
   t.equal(text(await source.read(parseOid(loose)!)), 'loose\n');
   t.equal(text(await source.read(parseOid(packed)!)), 'packed\n');
   t.same(readdirSync(quarantine).sort(), [prefix, 'pack'].sort(), 'nothing was made in the quarantine');
-  t.equal(
-    text(await new IsoGitSource(`${dir}/r.git`, 1024, true).read(parseOid(packed)!)),
-    null,
-    'the record lacks it',
+  await t.rejects(
+    view.reads.promises.readFile(`${dir}/r.git/config`),
+    { code: 'ENOENT' },
+    'nothing outside it is read',
   );
+  const record = new IsoGitSource(`${dir}/r.git`, 1024, true);
+  t.equal(await record.read(parseOid(packed)!), null, 'the record lacks it');
+  // A push's reads find the quarantine's pack in process: with no git to start, cat-file cannot help.
+  const push = new PushSource(quarantine, record, { PATH: '/nonexistent' });
+  t.teardown(() => push.close());
+  t.equal(text(await push.read(parseOid(packed)!)), 'packed\n', 'the packed object, read without starting git');
 });
 
 t.test('a missing file is ENOENT, the promise probe answers, and nothing writes', async (t) => {
