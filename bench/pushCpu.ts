@@ -4,7 +4,7 @@
 // server's threads, its spawn helper and everything the helper started (receive-pack, the hook,
 // index-pack: the helper reaps them), nginx and fcgiwrap with what they started, and the git
 // clients; per push, for the same commits pushed to each server in turn.
-// Usage: node dist/bench/pushCpu.js [pushes per pusher]
+// Usage: node dist/bench/pushCpu.js [pushes per pusher]   (CCR_BY_TID=1: the server's threads one by one)
 
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { commitChain, gitCli } from './fixtures.js';
@@ -46,7 +46,10 @@ function snapshot(ccrPid: number, nginxPids: number[]): Map<string, number> {
   add('machine, all processes', busy());
   for (const tid of readdirSync(`/proc/${ccrPid}/task`)) {
     const t = times(`/proc/${ccrPid}/task/${tid}/stat`);
-    add(Number(tid) === ccrPid ? 'ccr: main thread' : `ccr: thread ${process.env['CCR_BY_TID'] ? tid : ''} ${t.name}`, t.self);
+    add(
+      Number(tid) === ccrPid ? 'ccr: main thread' : `ccr: thread ${process.env['CCR_BY_TID'] ? tid : ''} ${t.name}`,
+      t.self,
+    );
   }
   for (const child of childrenOf(ccrPid)) {
     const t = times(`/proc/${child}/stat`);
