@@ -4,6 +4,10 @@
 // linking some four hundred modules (half of `ccr message add`'s time went there). The server's
 // worker threads are entries of their own (dist/bundle/<name>Worker.js), found where the pools
 // look for them, next to the module that starts them (so is the spawn helper); the hook is found as from dist/server/.
+// The commands themselves are bundled a second time, as one CommonJS file (dist/bundle/main.cjs)
+// that ccr.js runs through V8's code cache (cli/codeCache.ts): V8 caches compiled code of a
+// script, not of ES modules, on Node 20. Its `import.meta.url` is the bundle's own URL, so what
+// is found next to the module (workers, the spawn helper, ../../hooks) is found as from the ESM bundle.
 // dist/bundle/meta.json names the inputs of every output; the tests refuse a bundle older than
 // its inputs. Usage: node scripts/bundle.mjs (after tsc -p .)
 
@@ -45,4 +49,22 @@ const result = await build({
     js: "import { createRequire as __ccrCreateRequire } from 'node:module'; const require = __ccrCreateRequire(import.meta.url);",
   },
 });
-writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+const commands = await build({
+  entryPoints: [join(root, 'dist', 'cli', 'main.js')],
+  absWorkingDir: root,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outfile: join(outdir, 'main.cjs'),
+  metafile: true,
+  logLevel: 'warning',
+  external: ['better-sqlite3'],
+  // cli/codeCache.ts passes it: the URL of main.cjs.
+  define: { 'import.meta.url': '__ccrMetaUrl' },
+});
+const meta = {
+  inputs: { ...result.metafile.inputs, ...commands.metafile.inputs },
+  outputs: { ...result.metafile.outputs, ...commands.metafile.outputs },
+};
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(meta));
