@@ -3,7 +3,8 @@
 // message: `ccr message add` + `ccr push` against `git commit` + `git push` of the same change
 // (a commit of the same tree, message and author), to a real server. Both with the bundled
 // command (dist/bundle, what `ccr` runs) and the modules as tsc compiled them (dist/cli), so the
-// bundle's gain is measured in the same run. Wall-clock medians and the CPU time of the children.
+// bundle's gain is measured in the same run; the bundled command also with CCR_CODE_CACHE=0 (no V8
+// code cache, cli/codeCache.ts), the cache's gain. Wall-clock medians and the CPU time of the children.
 // Targets: start-up ≤ 1.3× node -e 0; the CLI path ≤ 2× git.
 // Usage: node dist/bench/cli.js [samples]
 
@@ -70,7 +71,10 @@ try {
     CCR_USER: 'admin',
     CCR_TOKEN: TOKEN,
     CCR_CONFIG: `${dir}/ccr.json`,
+    // The code cache in the scratch folder: written by the warm-up runs, not in the user's own.
+    XDG_CACHE_HOME: `${dir}/cache`,
   };
+  const noCache = { ...env, CCR_CODE_CACHE: '0' };
   writeFileSync(
     `${dir}/ccr.json`,
     JSON.stringify({
@@ -87,17 +91,18 @@ try {
   const a = await apiRecord(server);
   await clone(a.url, `${dir}/wc`);
   const starts: Record<string, Array<{ wall: number; cpu: number }>> = {};
-  const cases: Array<[string, string[][]]> = [
+  const cases: Array<[string, string[][], NodeJS.ProcessEnv?]> = [
     ['node -e 0', [[node, '-e', '0']]],
     ['ccr --help', [[node, bundled, '--help']]],
     ['ccr --version', [[node, bundled, '--version']]],
     ['ccr thread list', [[node, bundled, 'thread', 'list']]],
+    ['ccr thread list (no code cache)', [[node, bundled, 'thread', 'list']], noCache],
     ['ccr --help (unbundled)', [[node, compiled, '--help']]],
     ['ccr thread list (unbundled)', [[node, compiled, 'thread', 'list']]],
   ];
   for (let i = -2; i < n; i++) {
-    for (const [name, cmds] of cases) {
-      const r = await run(cmds, `${dir}/wc`, env);
+    for (const [name, cmds, caseEnv] of cases) {
+      const r = await run(cmds, `${dir}/wc`, caseEnv ?? env);
       if (i >= 0) (starts[name] ??= []).push(r);
     }
   }
@@ -112,12 +117,19 @@ try {
   // (2) One message: ccr (bundled, then unbundled) and git, each on a record of its own, alternately.
   const b = await apiRecord(server);
   const g = await apiRecord(server);
+  const c = await apiRecord(server);
   const chain = await commitChain(g.url, `${dir}/prebuilt`, g.thread, n + 2);
   await gitCli('/', ['clone', '-q', g.url, `${dir}/gitwc`]);
   await clone(b.url, `${dir}/wc2`);
+  await clone(c.url, `${dir}/wc3`);
   const thread = (wc: string) => readdirSync(`${wc}/communications`)[0]!;
   await gitCli(`${dir}/gitwc`, ['fetch', '-q', `${dir}/prebuilt`, 'main']);
-  const paths: Record<string, Array<{ wall: number; cpu: number }>> = { bundled: [], unbundled: [], git: [] };
+  const paths: Record<string, Array<{ wall: number; cpu: number }>> = {
+    bundled: [],
+    uncached: [],
+    unbundled: [],
+    git: [],
+  };
   for (let i = 0; i < n + 2; i++) {
     const body = `Reviewed on the ward round (${i}); observations stable, continue and reassess in 48 hours.`;
     const rb = await run(
@@ -127,6 +139,14 @@ try {
       ],
       `${dir}/wc`,
       env,
+    );
+    const rn = await run(
+      [
+        [node, bundled, 'message', 'add', thread(`${dir}/wc3`), '-m', body],
+        [node, bundled, 'push'],
+      ],
+      `${dir}/wc3`,
+      noCache,
     );
     const ru = await run(
       [
@@ -148,6 +168,7 @@ try {
     );
     if (i >= 2) {
       paths['bundled']!.push(rb);
+      paths['uncached']!.push(rn);
       paths['unbundled']!.push(ru);
       paths['git']!.push(rg);
     }
@@ -157,12 +178,15 @@ try {
   console.log(`one message, median of ${n}: ccr message add + ccr push vs git commit + git push (the same change)`);
   report('ccr message add + ccr push, wall', pw('bundled'), 'ms', { name: 'git', value: pw('git') });
   report('ccr message add + ccr push, CPU of the commands', pc('bundled'), 'ms', { name: 'git', value: pc('git') });
+  report('the same, no code cache (CCR_CODE_CACHE=0), wall', pw('uncached'), 'ms', { name: 'git', value: pw('git') });
+  report('the same, no code cache, CPU of the commands', pc('uncached'), 'ms', { name: 'git', value: pc('git') });
   report('the same, unbundled (dist/cli), wall', pw('unbundled'), 'ms', { name: 'git', value: pw('git') });
   report('the same, unbundled (dist/cli), CPU of the commands', pc('unbundled'), 'ms', {
     name: 'git',
     value: pc('git'),
   });
   report('bundled vs unbundled, wall', pw('bundled'), 'ms', { name: 'unbundled', value: pw('unbundled') });
+  report('code cache vs none, wall', pw('bundled'), 'ms', { name: 'no cache', value: pw('uncached') });
 } finally {
   await server.close();
 }
