@@ -1,15 +1,25 @@
 #!/usr/bin/env node
 // The `ccr` command. `--help` and `--version` (also a command's `--help`) load nothing but this file
-// and the usage text, or the command's own module. Any other command runs cli/main.ts: in the
-// bundle (dist/bundle/ccr.js) from main.cjs through V8's code cache (cli/codeCache.ts), so V8 does
-// not compile the same megabyte of code on every run; unbundled, or with CCR_CODE_CACHE=0, as
-// ES modules.
+// and the usage text, or the command's own module. The commands that read or write a record run
+// cli/main.ts in the bundle (dist/bundle/ccr.js) from main.cjs through V8's code cache
+// (cli/codeCache.ts), so V8 does not compile the same megabyte of code on every run; the others
+// (push, pull, login, …: a few dozen kilobytes), unbundled, or with CCR_CODE_CACHE=0, as ES modules.
 
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { version } from '../version.js';
 import { EXIT } from './exit.js';
 import { usage } from './usage.js';
+
+/**
+ * The commands worth the cache: they load the service or the verifier (isomorphic-git, yaml,
+ * micromark). For the others, reading and hashing the whole bundle would cost more than it saves;
+ * `serve` runs for hours and compiles once.
+ */
+const CACHED = new Set(['thread', 'message', 'status', 'verify', 'export', 'record']);
+
+/** The bundle's content hash, written in by scripts/bundle.mjs; undefined in tsc's dist/cli/ccr.js. */
+declare const __CCR_MAIN_HASH__: string | undefined;
+const mainHash = typeof __CCR_MAIN_HASH__ === 'string' ? __CCR_MAIN_HASH__ : undefined;
 
 async function start(argv: string[]): Promise<number> {
   const [name] = argv;
@@ -21,12 +31,11 @@ async function start(argv: string[]): Promise<number> {
     process.stdout.write(`ccr ${version}\n`);
     return EXIT.ok;
   }
-  // Made by scripts/bundle.mjs next to the bundled ccr.js; absent next to tsc's dist/cli/ccr.js.
-  const bundle = fileURLToPath(new URL('./main.cjs', import.meta.url));
   const help = argv.includes('--help') || argv.includes('-h');
-  if (!help && process.env['CCR_CODE_CACHE'] !== '0' && existsSync(bundle)) {
+  if (mainHash && CACHED.has(name) && !help && process.env['CCR_CODE_CACHE'] !== '0') {
     const { loadCached } = await import('./codeCache.js');
-    const loaded = loadCached(bundle, name);
+    // Made by scripts/bundle.mjs next to the bundled ccr.js.
+    const loaded = loadCached(fileURLToPath(new URL('./main.cjs', import.meta.url)), mainHash, name);
     const code = await loaded.exports.runMain(argv);
     loaded.save();
     return code;

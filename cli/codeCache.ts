@@ -2,8 +2,9 @@
 // compiles ES modules afresh on every start, and for `ccr message add` that was a megabyte of
 // isomorphic-git, yaml and micromark (a third of its time went to compiling and the garbage the
 // compiler leaves). A vm.Script given the bytes V8 produced on an earlier run skips that work.
-// The cache is the user's own (XDG_CACHE_HOME, else ~/.cache, /ccr), a file per bundle content,
-// Node version and command; a missing, corrupt or foreign file is rejected by V8 or never read,
+// The cache is the user's own (XDG_CACHE_HOME, else ~/.cache, /ccr), a file per bundle content
+// (its hash made by scripts/bundle.mjs, so a run reads the bundle but does not hash it), Node
+// version and command; a missing, corrupt or foreign file is rejected by V8 or never read,
 // the command runs as without it, and the file is written again. Nothing of it is in the project.
 
 import { createHash } from 'node:crypto';
@@ -30,15 +31,16 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
 }
 
 /**
- * Load the CommonJS bundle at `path` with the code cache for `command`; `save()` (after the
+ * Load the CommonJS bundle at `path`, whose content hash is `hash`, with the code cache for
+ * `command`; `save()` (after the
  * command ran, so that the functions it compiled are in it) writes the cache when there was none
  * or V8 refused it. Writing never fails the command.
  */
-export function loadCached(path: string, command: string): { exports: MainModule; save(): void } {
+export function loadCached(path: string, hash: string, command: string): { exports: MainModule; save(): void } {
   const source = readFileSync(path, 'utf8');
+  // The length too: a bundle changed after the build (by hand) does not meet the cache of the built one.
   const key = createHash('sha256')
-    .update(`${process.version} ${process.arch}\n`)
-    .update(source)
+    .update(`${process.version} ${process.arch} ${hash} ${source.length}`)
     .digest('hex')
     .slice(0, 32);
   const dir = cacheDir();

@@ -12,7 +12,8 @@
 // its inputs. Usage: node scripts/bundle.mjs (after tsc -p .)
 
 import { build } from 'esbuild';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +31,8 @@ const workers = ['server', 'store', 'sync']
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: [join(root, 'dist', 'cli', 'ccr.js'), ...workers],
+  // The commands (cli/main.ts) and the code cache's loader, imported by ccr.js (made below) at run time.
+  entryPoints: [join(root, 'dist', 'cli', 'main.js'), join(root, 'dist', 'cli', 'codeCache.js'), ...workers],
   absWorkingDir: root,
   bundle: true,
   splitting: true,
@@ -63,8 +65,38 @@ const commands = await build({
   // cli/codeCache.ts passes it: the URL of main.cjs.
   define: { 'import.meta.url': '__ccrMetaUrl' },
 });
+// ccr.js itself is one file: `ccr --help` and `ccr --version` read it and nothing else (as an entry
+// of the build above, the usage text, the version and the exit codes it shares with the commands
+// were chunks of their own, and esbuild's runtime one more: five files to find, read and link).
+const launcher = await build({
+  entryPoints: [join(root, 'dist', 'cli', 'ccr.js')],
+  absWorkingDir: root,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outfile: join(outdir, 'ccr.js'),
+  metafile: true,
+  logLevel: 'warning',
+  // The code cache's key (cli/codeCache.ts): main.cjs is read on every run, hashed here once.
+  define: {
+    __CCR_MAIN_HASH__: JSON.stringify(
+      createHash('sha256')
+        .update(readFileSync(join(outdir, 'main.cjs')))
+        .digest('hex'),
+    ),
+  },
+  plugins: [
+    {
+      name: 'entries-next-to-ccr',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/(main|codeCache)\.js$/ }, (args) => ({ path: args.path, external: true }));
+      },
+    },
+  ],
+});
 const meta = {
-  inputs: { ...result.metafile.inputs, ...commands.metafile.inputs },
-  outputs: { ...result.metafile.outputs, ...commands.metafile.outputs },
+  inputs: { ...result.metafile.inputs, ...launcher.metafile.inputs, ...commands.metafile.inputs },
+  outputs: { ...result.metafile.outputs, ...launcher.metafile.outputs, ...commands.metafile.outputs },
 };
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(meta));

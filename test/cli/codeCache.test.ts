@@ -11,21 +11,21 @@ import { tempDir } from '../helpers/tmp.js';
 
 t.test('the code cache: written once, used, and replaced when it cannot be used', async (t) => {
   const dir = tempDir(t);
-  const env = { XDG_CACHE_HOME: `${dir}/cache`, CCR_CONFIG: `${dir}/ccr.json` };
-  writeFileSync(`${dir}/ccr.json`, JSON.stringify({ 'display-name': 'Dr Jane Smith', role: 'clinician' }));
-  const run = () => ccr(['config', 'list', '--json'], { env, cwd: dir });
+  const env = { XDG_CACHE_HOME: `${dir}/cache` };
+  // A command that reads a record, run outside one: it loads the service and says where it is not.
+  const run = (more: NodeJS.ProcessEnv = {}) => ccr(['thread', 'list'], { env: { ...env, ...more }, cwd: dir });
   const first = await run();
-  t.equal(first.status, 0, first.stderr);
-  t.match(first.stdout, /Dr Jane Smith/);
+  t.equal(first.status, 2);
+  t.match(first.stderr, /is not a git repository/);
   const names = readdirSync(`${dir}/cache/ccr`);
   t.equal(names.length, 1, 'one file, for this bundle and command');
-  t.match(names[0], /^[0-9a-f]{32}-config\.v8$/);
+  t.match(names[0], /^[0-9a-f]{32}-thread\.v8$/);
   const file = `${dir}/cache/ccr/${names[0]!}`;
   const good = readFileSync(file);
   t.ok(good.length > 1000, 'V8 wrote its code');
 
   const again = await run();
-  t.same([again.status, again.stdout, again.stderr], [0, first.stdout, first.stderr], 'the same run from the cache');
+  t.same([again.status, again.stdout, again.stderr], [2, first.stdout, first.stderr], 'the same run from the cache');
   t.same(readFileSync(file), good, 'a cache V8 took is not written again');
 
   const bad: Array<[string, Buffer]> = [
@@ -36,26 +36,20 @@ t.test('the code cache: written once, used, and replaced when it cannot be used'
   for (const [what, bytes] of bad) {
     writeFileSync(file, bytes);
     const r = await run();
-    t.same([r.status, r.stdout, r.stderr], [0, first.stdout, first.stderr], `a ${what} file changes nothing`);
+    t.same([r.status, r.stdout, r.stderr], [2, first.stdout, first.stderr], `a ${what} file changes nothing`);
     t.notSame(readFileSync(file), bytes, `a ${what} file is written again`);
   }
   t.same(readdirSync(`${dir}/cache/ccr`), names, 'no temporary files left');
 
   // A cache folder that cannot be made (its parent is a file), and the cache turned off.
   writeFileSync(`${dir}/not-a-folder`, '');
-  const blocked = await ccr(['config', 'list', '--json'], {
-    env: { ...env, XDG_CACHE_HOME: `${dir}/not-a-folder` },
-    cwd: dir,
-  });
+  const blocked = await run({ XDG_CACHE_HOME: `${dir}/not-a-folder` });
   t.same(
     [blocked.status, blocked.stdout, blocked.stderr],
-    [0, first.stdout, first.stderr],
+    [2, first.stdout, first.stderr],
     'no cache folder: no cache',
   );
-  const off = await ccr(['config', 'list', '--json'], {
-    env: { ...env, XDG_CACHE_HOME: `${dir}/off`, CCR_CODE_CACHE: '0' },
-    cwd: dir,
-  });
-  t.same([off.status, off.stdout], [0, first.stdout]);
+  const off = await run({ XDG_CACHE_HOME: `${dir}/off`, CCR_CODE_CACHE: '0' });
+  t.same([off.status, off.stdout, off.stderr], [2, first.stdout, first.stderr]);
   t.throws(() => readdirSync(`${dir}/off`), 'CCR_CODE_CACHE=0 writes nothing');
 });
