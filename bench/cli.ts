@@ -6,7 +6,8 @@
 // bundle's gain is measured in the same run; the bundled command also with CCR_CODE_CACHE=0 (no V8
 // code cache, cli/codeCache.ts), the cache's gain. Wall-clock medians and the CPU time of the children.
 // Targets: start-up ≤ 1.3× node -e 0; the CLI path ≤ 2× git.
-// Usage: node dist/bench/cli.js [samples]
+// Usage: node dist/bench/cli.js [samples]; CCR_BENCH_BEFORE=<path of another build's bundled ccr.js>
+// runs that one too, in turn with these, for a before/after in one run.
 
 import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ const n = Number(process.argv[2] ?? 20);
 const dir = scratch('cli');
 const bundled = new URL('../bundle/ccr.js', import.meta.url).pathname;
 const compiled = new URL('../cli/ccr.js', import.meta.url).pathname;
+const before = process.env['CCR_BENCH_BEFORE'];
 
 /** Runs the commands one after the other under bash; wall time, and the children's CPU time from `times`. */
 async function run(cmds: string[][], cwd: string, env: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number }> {
@@ -99,6 +101,12 @@ try {
     ['ccr thread list (no code cache)', [[node, bundled, 'thread', 'list']], noCache],
     ['ccr --help (unbundled)', [[node, compiled, '--help']]],
     ['ccr thread list (unbundled)', [[node, compiled, 'thread', 'list']]],
+    ...(before
+      ? ([
+          ['ccr --help (before)', [[node, before, '--help']]],
+          ['ccr thread list (before)', [[node, before, 'thread', 'list']]],
+        ] as Array<[string, string[][]]>)
+      : []),
   ];
   for (let i = -2; i < n; i++) {
     for (const [name, cmds, caseEnv] of cases) {
@@ -122,6 +130,8 @@ try {
   await gitCli('/', ['clone', '-q', g.url, `${dir}/gitwc`]);
   await clone(b.url, `${dir}/wc2`);
   await clone(c.url, `${dir}/wc3`);
+  const d = await apiRecord(server);
+  await clone(d.url, `${dir}/wc4`);
   const thread = (wc: string) => readdirSync(`${wc}/communications`)[0]!;
   await gitCli(`${dir}/gitwc`, ['fetch', '-q', `${dir}/prebuilt`, 'main']);
   const paths: Record<string, Array<{ wall: number; cpu: number }>> = {
@@ -156,6 +166,16 @@ try {
       `${dir}/wc2`,
       env,
     );
+    const rx = before
+      ? await run(
+          [
+            [node, before, 'message', 'add', thread(`${dir}/wc4`), '-m', body],
+            [node, before, 'push'],
+          ],
+          `${dir}/wc4`,
+          env,
+        )
+      : undefined;
     // The same change as the prebuilt commit: its files checked out (not timed), then commit + push.
     await gitCli(`${dir}/gitwc`, ['checkout', '-q', chain[i]!, '--', '.']);
     const rg = await run(
@@ -169,6 +189,7 @@ try {
     if (i >= 2) {
       paths['bundled']!.push(rb);
       paths['uncached']!.push(rn);
+      if (rx) paths['before']!.push(rx);
       paths['unbundled']!.push(ru);
       paths['git']!.push(rg);
     }
@@ -187,6 +208,12 @@ try {
   });
   report('bundled vs unbundled, wall', pw('bundled'), 'ms', { name: 'unbundled', value: pw('unbundled') });
   report('code cache vs none, wall', pw('bundled'), 'ms', { name: 'no cache', value: pw('uncached') });
+  if (before) {
+    report('before (CCR_BENCH_BEFORE), wall', pw('before'), 'ms', { name: 'git', value: pw('git') });
+    report('before, CPU of the commands', pc('before'), 'ms', { name: 'git', value: pc('git') });
+    report('after vs before, wall', pw('bundled'), 'ms', { name: 'before', value: pw('before') });
+    report('after vs before, CPU', pc('bundled'), 'ms', { name: 'before', value: pc('before') });
+  }
 } finally {
   await server.close();
 }
