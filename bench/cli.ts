@@ -139,6 +139,7 @@ try {
     uncached: [],
     unbundled: [],
     git: [],
+    before: [],
   };
   for (let i = 0; i < n + 2; i++) {
     const body = `Reviewed on the ward round (${i}); observations stable, continue and reassess in 48 hours.`;
