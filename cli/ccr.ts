@@ -36,9 +36,11 @@ async function start(argv: string[]): Promise<number> {
     const { loadCached } = await import('./codeCache.js');
     // Made by scripts/bundle.mjs next to the bundled ccr.js.
     const loaded = loadCached(fileURLToPath(new URL('./main.cjs', import.meta.url)), mainHash, name);
-    const code = await loaded.exports.runMain(argv);
-    loaded.save();
-    return code;
+    if (loaded) {
+      const code = await loaded.exports.runMain(argv);
+      loaded.save();
+      return code;
+    }
   }
   return (await import('./main.js')).runMain(argv);
 }

@@ -20,8 +20,11 @@ export interface MainModule {
   runMain(argv: string[]): Promise<number>;
 }
 
-/** Cache files of other bundles older than this are removed when a new one is written. */
+/** Cache files of other bundles (older builds) not written for this long are removed when a new one is written. */
 const STALE_MS = 7 * 24 * 3600 * 1000;
+
+/** …and beyond this many bytes of them, the oldest first (a developer's builds come many a day). */
+const OTHERS_MAX_BYTES = 32 * 1024 * 1024;
 
 /** The folder of ccr's code caches: $XDG_CACHE_HOME/ccr, else ~/.cache/ccr; undefined without a home. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -36,8 +39,17 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
  * command ran, so that the functions it compiled are in it) writes the cache when there was none
  * or V8 refused it. Writing never fails the command.
  */
-export function loadCached(path: string, hash: string, command: string): { exports: MainModule; save(): void } {
-  const source = readFileSync(path, 'utf8');
+export function loadCached(
+  path: string,
+  hash: string,
+  command: string,
+): { exports: MainModule; save(): void } | undefined {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // no main.cjs next to ccr.js (a partial copy): the ES modules
+  }
   // The length too: a bundle changed after the build (by hand) does not meet the cache of the built one.
   const key = createHash('sha256')
     .update(`${process.version} ${process.arch} ${hash} ${source.length}`)
@@ -79,10 +91,14 @@ export function loadCached(path: string, hash: string, command: string): { expor
         const tmp = `${file}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         renameSync(tmp, file);
-        for (const name of readdirSync(dir)) {
-          if (name.startsWith(key)) continue;
-          const other = join(dir, name);
-          if (Date.now() - statSync(other).mtimeMs > STALE_MS) unlinkSync(other);
+        const others = readdirSync(dir)
+          .filter((name) => !name.startsWith(key))
+          .map((name) => ({ path: join(dir, name), stat: statSync(join(dir, name)) }))
+          .sort((a, b) => b.stat.mtimeMs - a.stat.mtimeMs);
+        let bytes = 0;
+        for (const o of others) {
+          bytes += o.stat.size;
+          if (bytes > OTHERS_MAX_BYTES || Date.now() - o.stat.mtimeMs > STALE_MS) unlinkSync(o.path);
         }
       } catch {
         // a read-only or full disk: the next run compiles again
