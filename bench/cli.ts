@@ -3,9 +3,11 @@
 // message: `ccr message add` + `ccr push` against `git commit` + `git push` of the same change
 // (a commit of the same tree, message and author), to a real server. Both with the bundled
 // command (dist/bundle, what `ccr` runs) and the modules as tsc compiled them (dist/cli), so the
-// bundle's gain is measured in the same run. Wall-clock medians and the CPU time of the children.
+// bundle's gain is measured in the same run; the bundled command also with CCR_CODE_CACHE=0 (no V8
+// code cache, cli/codeCache.ts), the cache's gain. Wall-clock medians and the CPU time of the children.
 // Targets: start-up ≤ 1.3× node -e 0; the CLI path ≤ 2× git.
-// Usage: node dist/bench/cli.js [samples]
+// Usage: node dist/bench/cli.js [samples]; CCR_BENCH_BEFORE=<path of another build's bundled ccr.js>
+// runs that one too, in turn with these, for a before/after in one run.
 
 import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ const n = Number(process.argv[2] ?? 20);
 const dir = scratch('cli');
 const bundled = new URL('../bundle/ccr.js', import.meta.url).pathname;
 const compiled = new URL('../cli/ccr.js', import.meta.url).pathname;
+const before = process.env['CCR_BENCH_BEFORE'];
 
 /** Runs the commands one after the other under bash; wall time, and the children's CPU time from `times`. */
 async function run(cmds: string[][], cwd: string, env: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number }> {
@@ -70,7 +73,10 @@ try {
     CCR_USER: 'admin',
     CCR_TOKEN: TOKEN,
     CCR_CONFIG: `${dir}/ccr.json`,
+    // The code cache in the scratch folder: written by the warm-up runs, not in the user's own.
+    XDG_CACHE_HOME: `${dir}/cache`,
   };
+  const noCache = { ...env, CCR_CODE_CACHE: '0' };
   writeFileSync(
     `${dir}/ccr.json`,
     JSON.stringify({
@@ -87,17 +93,24 @@ try {
   const a = await apiRecord(server);
   await clone(a.url, `${dir}/wc`);
   const starts: Record<string, Array<{ wall: number; cpu: number }>> = {};
-  const cases: Array<[string, string[][]]> = [
+  const cases: Array<[string, string[][], NodeJS.ProcessEnv?]> = [
     ['node -e 0', [[node, '-e', '0']]],
     ['ccr --help', [[node, bundled, '--help']]],
     ['ccr --version', [[node, bundled, '--version']]],
     ['ccr thread list', [[node, bundled, 'thread', 'list']]],
+    ['ccr thread list (no code cache)', [[node, bundled, 'thread', 'list']], noCache],
     ['ccr --help (unbundled)', [[node, compiled, '--help']]],
     ['ccr thread list (unbundled)', [[node, compiled, 'thread', 'list']]],
+    ...(before
+      ? ([
+          ['ccr --help (before)', [[node, before, '--help']]],
+          ['ccr thread list (before)', [[node, before, 'thread', 'list']]],
+        ] as Array<[string, string[][]]>)
+      : []),
   ];
   for (let i = -2; i < n; i++) {
-    for (const [name, cmds] of cases) {
-      const r = await run(cmds, `${dir}/wc`, env);
+    for (const [name, cmds, caseEnv] of cases) {
+      const r = await run(cmds, `${dir}/wc`, caseEnv ?? env);
       if (i >= 0) (starts[name] ??= []).push(r);
     }
   }
@@ -112,12 +125,22 @@ try {
   // (2) One message: ccr (bundled, then unbundled) and git, each on a record of its own, alternately.
   const b = await apiRecord(server);
   const g = await apiRecord(server);
+  const c = await apiRecord(server);
   const chain = await commitChain(g.url, `${dir}/prebuilt`, g.thread, n + 2);
   await gitCli('/', ['clone', '-q', g.url, `${dir}/gitwc`]);
   await clone(b.url, `${dir}/wc2`);
+  await clone(c.url, `${dir}/wc3`);
+  const d = await apiRecord(server);
+  await clone(d.url, `${dir}/wc4`);
   const thread = (wc: string) => readdirSync(`${wc}/communications`)[0]!;
   await gitCli(`${dir}/gitwc`, ['fetch', '-q', `${dir}/prebuilt`, 'main']);
-  const paths: Record<string, Array<{ wall: number; cpu: number }>> = { bundled: [], unbundled: [], git: [] };
+  const paths: Record<string, Array<{ wall: number; cpu: number }>> = {
+    bundled: [],
+    uncached: [],
+    unbundled: [],
+    git: [],
+    before: [],
+  };
   for (let i = 0; i < n + 2; i++) {
     const body = `Reviewed on the ward round (${i}); observations stable, continue and reassess in 48 hours.`;
     const rb = await run(
@@ -128,6 +151,14 @@ try {
       `${dir}/wc`,
       env,
     );
+    const rn = await run(
+      [
+        [node, bundled, 'message', 'add', thread(`${dir}/wc3`), '-m', body],
+        [node, bundled, 'push'],
+      ],
+      `${dir}/wc3`,
+      noCache,
+    );
     const ru = await run(
       [
         [node, compiled, 'message', 'add', thread(`${dir}/wc2`), '-m', body],
@@ -136,6 +167,16 @@ try {
       `${dir}/wc2`,
       env,
     );
+    const rx = before
+      ? await run(
+          [
+            [node, before, 'message', 'add', thread(`${dir}/wc4`), '-m', body],
+            [node, before, 'push'],
+          ],
+          `${dir}/wc4`,
+          env,
+        )
+      : undefined;
     // The same change as the prebuilt commit: its files checked out (not timed), then commit + push.
     await gitCli(`${dir}/gitwc`, ['checkout', '-q', chain[i]!, '--', '.']);
     const rg = await run(
@@ -148,6 +189,8 @@ try {
     );
     if (i >= 2) {
       paths['bundled']!.push(rb);
+      paths['uncached']!.push(rn);
+      if (rx) paths['before']!.push(rx);
       paths['unbundled']!.push(ru);
       paths['git']!.push(rg);
     }
@@ -157,12 +200,21 @@ try {
   console.log(`one message, median of ${n}: ccr message add + ccr push vs git commit + git push (the same change)`);
   report('ccr message add + ccr push, wall', pw('bundled'), 'ms', { name: 'git', value: pw('git') });
   report('ccr message add + ccr push, CPU of the commands', pc('bundled'), 'ms', { name: 'git', value: pc('git') });
+  report('the same, no code cache (CCR_CODE_CACHE=0), wall', pw('uncached'), 'ms', { name: 'git', value: pw('git') });
+  report('the same, no code cache, CPU of the commands', pc('uncached'), 'ms', { name: 'git', value: pc('git') });
   report('the same, unbundled (dist/cli), wall', pw('unbundled'), 'ms', { name: 'git', value: pw('git') });
   report('the same, unbundled (dist/cli), CPU of the commands', pc('unbundled'), 'ms', {
     name: 'git',
     value: pc('git'),
   });
   report('bundled vs unbundled, wall', pw('bundled'), 'ms', { name: 'unbundled', value: pw('unbundled') });
+  report('code cache vs none, wall', pw('bundled'), 'ms', { name: 'no cache', value: pw('uncached') });
+  if (before) {
+    report('before (CCR_BENCH_BEFORE), wall', pw('before'), 'ms', { name: 'git', value: pw('git') });
+    report('before, CPU of the commands', pc('before'), 'ms', { name: 'git', value: pc('git') });
+    report('after vs before, wall', pw('bundled'), 'ms', { name: 'before', value: pw('before') });
+    report('after vs before, CPU', pc('bundled'), 'ms', { name: 'before', value: pc('before') });
+  }
 } finally {
   await server.close();
 }

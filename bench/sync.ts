@@ -4,12 +4,12 @@
 // Usage: node dist/bench/sync.js [records]
 
 import { CoordinationService } from '../index.js';
-import type { RecordId } from '../core/ids.js';
+import { parseRecordId, type RecordId } from '../core/ids.js';
 import { runGit } from '../git/run.js';
 import { RecordHandle } from '../service/record.js';
 import { syncRecord } from '../sync/round.js';
 import type { Peer } from '../sync/peers.js';
-import { TOKEN, author, benchServer, body, jane, place } from './fixtures.js';
+import { TOKEN, apiRecord, author, benchServer, body, jane, place } from './fixtures.js';
 import { progress, report, scratch, time } from './util.js';
 
 const count = Number(process.argv[2] ?? 1000);
@@ -22,20 +22,15 @@ const ids: RecordId[] = [];
 const threads: string[] = [];
 process.stderr.write(`  creating ${count} records at A and their copies at B\n`);
 for (let i = 0; i < count; i++) {
-  const { createRecord } = await import('../service/initialise.js');
-  const made = await createRecord(
-    {
-      path: (id) => a.context.records.path(id),
-      bare: true,
-      author,
-      careLocation: place,
-      clinicalId: 'a4f91c6d-3b2e-4c5f-9d7a-1e8b6c0a9f12',
-    },
-    (staging) => new CoordinationService(staging).createThread(author, place, [jane as never]),
-  );
-  ids.push(made.handle.id);
-  threads.push(made.then!);
-  await syncRecord(ctx, (await a.context.records.open(made.handle.id))!, peer, made.handle.id);
+  // Made through the API as a site's users make them: the peer re-creates the first commit byte
+  // for byte from what it is told, which a record made by hand with another committer would fail.
+  const made = await apiRecord(a);
+  const id = parseRecordId(made.id)!;
+  ids.push(id);
+  threads.push(made.thread);
+  const first = await syncRecord(ctx, (await a.context.records.open(id))!, peer, id);
+  if (!['pushed', 'created-at-peer'].includes(first.outcome))
+    throw new Error(`${id}: ${first.outcome} ${first.detail ?? ''}`);
   progress('records', i + 1, count);
 }
 

@@ -10,144 +10,21 @@
 // Usage: node dist/bench/versusGit.js [samples] [pushes per pusher]
 // CCR_BENCH_NODE_ARGS: extra node options for the CCR server (e.g. `--max-semi-space-size=2`).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { CoordinationService } from '../service/CoordinationService.js';
-import { TOKEN, apiRecord, author, body, commitChain, fillThread, gitCli, jane, place } from './fixtures.js';
+import { apiRecord, author, body, commitChain, fillThread, gitCli, jane, place } from './fixtures.js';
+import { pair as pairOf, rss, startCcr, startNginx, stopServers } from './gitServers.js';
 import { median, report, scratch, time } from './util.js';
 
 const n = Number(process.argv[2] ?? 30);
 const perPusher = Number(process.argv[3] ?? 8);
 const dir = scratch('versus');
-const children: ChildProcess[] = [];
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-/** A free loopback port. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Wait until `url` answers, or fail after a minute. */
-async function answers(url: string): Promise<void> {
-  for (const start = Date.now(); Date.now() - start < 60_000; await new Promise((r) => setTimeout(r, 100))) {
-    if (
-      await fetch(url).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-  }
-  throw new Error(`${url} did not answer within a minute`);
-}
-
-function ensureInstalled(): void {
-  const missing = ['nginx', 'fcgiwrap'].filter(
-    (c) => spawnSync('sh', ['-c', `command -v ${c} || test -x /usr/sbin/${c}`]).status !== 0,
-  );
-  if (missing.length === 0) return;
-  process.stderr.write(`  installing ${missing.join(' and ')} (apt-get)\n`);
-  const apt = (args: string[]) => spawnSync('apt-get', args, { stdio: 'ignore' }).status === 0;
-  if (!apt(['update', '-q']) || !apt(['install', '-y', '-q', ...missing]))
-    throw new Error(
-      `cannot install ${missing.join(', ')}: install them by hand (Debian: apt-get install nginx fcgiwrap)`,
-    );
-}
-
-/** nginx + fcgiwrap + git http-backend on loopback, serving the bare repositories of `root`. */
-async function startNginx(root: string): Promise<string> {
-  ensureInstalled();
-  const port = await freePort();
-  const run = `${dir}/nginx`;
-  for (const d of ['', '/body', '/fastcgi', '/proxy', '/uwsgi', '/scgi', '/logs'])
-    mkdirSync(`${run}${d}`, { recursive: true });
-  const fcgi = spawn('/usr/sbin/fcgiwrap', ['-c', '4', '-s', `unix:${run}/fcgi.sock`], {
-    stdio: 'ignore',
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir },
-  });
-  children.push(fcgi);
-  writeFileSync(
-    `${run}/nginx.conf`,
-    `user root;
-worker_processes 2;
-daemon off;
-pid ${run}/nginx.pid;
-error_log ${run}/logs/error.log;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path ${run}/body; fastcgi_temp_path ${run}/fastcgi; proxy_temp_path ${run}/proxy;
-  uwsgi_temp_path ${run}/uwsgi; scgi_temp_path ${run}/scgi;
-  client_max_body_size 0;
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      include /etc/nginx/fastcgi_params;
-      fastcgi_pass unix:${run}/fcgi.sock;
-      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
-      fastcgi_param GIT_PROJECT_ROOT ${root};
-      fastcgi_param GIT_HTTP_EXPORT_ALL "";
-      fastcgi_param GIT_CONFIG_NOSYSTEM 1;
-      fastcgi_param PATH_INFO $uri;
-      fastcgi_request_buffering off;
-      fastcgi_buffering off;
-    }
-  }
-}
-`,
-  );
-  const nginx = spawn('/usr/sbin/nginx', ['-c', `${run}/nginx.conf`, '-p', run], { stdio: 'ignore' });
-  children.push(nginx);
-  await answers(`http://127.0.0.1:${port}/`);
-  return `http://127.0.0.1:${port}`;
-}
-
-/** `ccr serve` as a user runs it; gives its URL and pid. */
-async function startCcr(data: string): Promise<{ url: string; pid: number }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env['CCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
-      new URL('../bundle/ccr.js', import.meta.url).pathname,
-      'serve',
-      '--data',
-      data,
-      '--port',
-      String(port),
-    ],
-    { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
-  );
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await answers(`${url}/healthz`);
-  return { url, pid: child.pid! };
-}
-
-/** Resident memory of a process, in MB. */
-const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-
 const ccr = await startCcr(`${dir}/data`);
 const baseRepos = `${dir}/repos`;
 mkdirSync(baseRepos);
-const nginx = await startNginx(baseRepos);
+const nginx = await startNginx(dir, baseRepos);
 
-/** A record at CCR and its copy, as it is now, at nginx; gives both URLs and the thread. */
-async function pair(name: string): Promise<{ ccr: string; nginx: string; thread: string }> {
-  const rec = await apiRecord(ccr);
-  const bare = `${baseRepos}/${name}.git`;
-  await gitCli('/', ['clone', '-q', '--bare', rec.url, bare]);
-  await gitCli(bare, ['config', 'http.receivepack', 'true']);
-  return { ccr: rec.url, nginx: `${nginx}/${name}.git`, thread: rec.thread };
-}
+const pair = (name: string) => pairOf(ccr.url, nginx.url, baseRepos, name);
 
 // Idle once the validator threads have loaded (they start with the server, after it answers).
 await new Promise((r) => setTimeout(r, 1000));
@@ -192,7 +69,7 @@ process.stderr.write('  preparing records and commits\n');
   const gc: number[] = [];
   for (let i = 0; i < Math.max(5, n / 3); i++) {
     cc.push(await time(() => gitCli(dir, ['clone', '-q', rec.url, `${dir}/bc${i}`])));
-    gc.push(await time(() => gitCli(dir, ['clone', '-q', `${nginx}/big.git`, `${dir}/bg${i}`])));
+    gc.push(await time(() => gitCli(dir, ['clone', '-q', `${nginx.url}/big.git`, `${dir}/bg${i}`])));
   }
   report('clone of a 1,000-message record', median(cc), 'ms', { name: 'nginx', value: median(gc) });
 }
@@ -278,4 +155,4 @@ const after = rss(ccr.pid);
 console.log(
   `CCR server RSS: idle ${idle.toFixed(0)} MB, peak under the pushers ${peak.toFixed(0)} MB, 5 s after ${after.toFixed(0)} MB (${((after / idle - 1) * 100).toFixed(0)} % above idle)`,
 );
-for (const c of children) c.kill('SIGTERM');
+stopServers();

@@ -5,9 +5,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hintOf, isCcrError, RuleViolation } from '../core/errors.js';
 import { formatFinding } from '../core/findings.js';
 import { explainSystemError } from './explain.js';
+import { EXIT } from './exit.js';
 
-/** Exit codes: 0 done, 1 refused or failed, 2 wrong usage. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes: 0 done, 1 refused or failed, 2 wrong usage (cli/exit.ts). */
+export { EXIT };
 
 /** A usage error (a missing or bad argument): printed with a pointer to the command's help, exit 2. */
 export class UsageError extends Error {

@@ -1,51 +1,28 @@
 #!/usr/bin/env node
-// The `ccr` command: dispatch to the commands, each with --help and an example. A command's
-// module is loaded only when it runs, so `ccr thread list` does not load the server, and
-// `ccr --help` and `ccr --version` load nothing but this file, args.js and version.js.
+// The `ccr` command. `--help` and `--version` (also a command's `--help`) load nothing but this file
+// and the usage text, or the command's own module. The commands that read or write a record run
+// cli/main.ts in the bundle (dist/bundle/ccr.js) from main.cjs through V8's code cache
+// (cli/codeCache.ts), so V8 does not compile the same megabyte of code on every run; the others
+// (push, pull, login, …: a few dozen kilobytes), unbundled, or with CCR_CODE_CACHE=0, as ES modules.
 
+import { fileURLToPath } from 'node:url';
 import { version } from '../version.js';
-import { EXIT, fail, parse, UsageError, type Command } from './args.js';
+import { EXIT } from './exit.js';
+import { usage } from './usage.js';
 
-const commands: Record<string, [summary: string, load: () => Promise<Command>]> = {
-  login: ["keep your token for a server in git's credential helper", async () => (await import('./login.js')).login],
-  logout: [
-    "remove your token for a server from git's credential helper",
-    async () => (await import('./login.js')).logout,
-  ],
-  clone: ['clone a record from a server', async () => (await import('./remote.js')).clone],
-  config: ['set or show who you are and where you work', async () => (await import('./config.js')).config],
-  thread: ['create, list, show or update threads', async () => (await import('./thread.js')).thread],
-  message: ['add a message or a correction to a thread', async () => (await import('./message.js')).message],
-  status: ['show or change the record status', async () => (await import('./status.js')).status],
-  push: ['push your new commits to the server', async () => (await import('./remote.js')).push],
-  pull: ['bring in what others pushed (fast-forward only)', async () => (await import('./remote.js')).pull],
-  verify: ['check the whole history of a record offline', async () => (await import('./verify.js')).verify],
-  receipt: ["check a signed push receipt against the server's key", async () => (await import('./receipt.js')).receipt],
-  export: ['export the record as FHIR R4', async () => (await import('./export.js')).exportCommand],
-  serve: ['run the CCR git server', async () => (await import('./serve.js')).serve],
-  sync: ['run one sync round with peer sites', async () => (await import('./sync.js')).sync],
-  principal: [
-    'add, list or remove principals of a data folder, and their tokens',
-    async () => (await import('./principal.js')).principal,
-  ],
-  records: ['list the records you take part in on a server', async () => (await import('./records.js')).records],
-  record: ['create a record in a data folder', async () => (await import('./record.js')).record],
-  doctor: [
-    "check a server's machine and data folder, and say what to fix",
-    async () => (await import('./doctor.js')).doctor,
-  ],
-};
+/**
+ * The commands worth the cache: they load the service or the verifier (isomorphic-git, yaml,
+ * micromark). For the others, reading and hashing the whole bundle would cost more than it saves;
+ * `serve` runs for hours and compiles once.
+ */
+const CACHED = new Set(['thread', 'message', 'status', 'verify', 'export', 'record']);
 
-function usage(): string {
-  return `usage: ccr <command> [options]   (ccr <command> --help for details and an example; ccr --version)\n\n${Object.entries(
-    commands,
-  )
-    .map(([n, [summary]]) => `  ${n.padEnd(12)} ${summary}`)
-    .join('\n')}\n`;
-}
+/** The bundle's content hash, written in by scripts/bundle.mjs; undefined in tsc's dist/cli/ccr.js. */
+declare const __CCR_MAIN_HASH__: string | undefined;
+const mainHash = typeof __CCR_MAIN_HASH__ === 'string' ? __CCR_MAIN_HASH__ : undefined;
 
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+async function start(argv: string[]): Promise<number> {
+  const [name] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? EXIT.ok : EXIT.usage;
@@ -54,33 +31,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`ccr ${version}\n`);
     return EXIT.ok;
   }
-  const entry = commands[name];
-  if (!entry) {
-    process.stderr.write(`ccr: unknown command ${name}\n${usage()}`);
-    return EXIT.usage;
-  }
-  const cmd = await entry[1]();
-  let json = false;
-  try {
-    const { values, positionals } = parse(cmd, rest);
-    json = values['json'] === true;
-    if (values['help']) {
-      process.stdout.write(cmd.help + '\n');
-      return EXIT.ok;
+  const help = argv.includes('--help') || argv.includes('-h');
+  if (mainHash && CACHED.has(name) && !help && process.env['CCR_CODE_CACHE'] !== '0') {
+    const { loadCached } = await import('./codeCache.js');
+    // Made by scripts/bundle.mjs next to the bundled ccr.js.
+    const loaded = loadCached(fileURLToPath(new URL('./main.cjs', import.meta.url)), mainHash, name);
+    if (loaded) {
+      const code = await loaded.exports.runMain(argv);
+      loaded.save();
+      return code;
     }
-    return await cmd.run(values, positionals);
-  } catch (e) {
-    if (e instanceof UsageError && !e.hint)
-      return fail(new UsageError(e.message, `ccr ${name} --help shows the options and an example`), json);
-    return fail(e, json);
   }
+  return (await import('./main.js')).runMain(argv);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.exitCode = fail(e, false);
-  },
-);
+void start(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -5,9 +5,10 @@
 import { pushMain, settlePush } from '../git/remote.js';
 import { runGit } from '../git/run.js';
 import { out, UsageError, type Command } from './args.js';
-import { serverOf, splitCredentials } from './credentials.js';
+import { serverOf, splitCredentials, warnTokensInRemotes } from './credentials.js';
+import { gitDirOf } from './gitDir.js';
 import { explainGitFailure } from './explain.js';
-import { gitForUser, userGitArgs, workingCopyDir } from './workingCopy.js';
+import { dirOf, gitForUser, userGitArgs, workingCopyDir } from './workingCopy.js';
 import { isUuid } from '../core/ids.js';
 
 /** The URL of a working copy's remote `origin`, without credentials (for messages). */
@@ -82,9 +83,16 @@ Example:
   options: {},
   async run(v) {
     const json = v['json'] === true;
-    const { dir, gitdir } = await workingCopyDir();
+    // The commit pushed, asked of git while the remotes are checked for tokens (one git start less to wait for).
+    const headOf = (dir: string) =>
+      runGit(['rev-parse', 'HEAD'], { cwd: dir, env: process.env }).then((r) => r.stdout.toString().trim());
+    const gitdir = await gitDirOf('.');
+    const dir = dirOf(gitdir);
+    const heading = headOf(dir);
+    heading.catch(() => undefined);
+    await warnTokensInRemotes(gitdir);
+    const head = await heading;
     const o = { dir, env: process.env, gitArgs: userGitArgs() };
-    const head = (await runGit(['rev-parse', 'HEAD'], { cwd: dir, env: process.env })).stdout.toString().trim();
     let result = await pushMain(o);
     let settled: string | undefined;
     if (result.outcome === 'unknown') {

@@ -17,6 +17,7 @@ import { sshKeygenSigner } from '../git/signers.js';
 import { warnTokensInRemotes } from './credentials.js';
 import { explainGitFailure, type GitContext } from './explain.js';
 import { gitDirOf } from './gitDir.js';
+import { runGit } from '../git/run.js';
 
 /** The user as the writing commands need them. */
 export interface Identity {
@@ -49,8 +50,16 @@ export function identityOf(settings: Settings, careLocation?: string): Identity 
 export async function openWorkingCopy(
   careLocation?: string,
 ): Promise<{ svc: CoordinationService; me: Identity; dir: string }> {
-  const { dir, gitdir } = await workingCopyDir();
-  const me = identityOf(await loadSettings(gitdir), careLocation);
+  const gitdir = await gitDirOf('.');
+  const dir = dirOf(gitdir);
+  // The remotes' check and the signer's git config run side by side (each starts git); what they
+  // say comes out in the order it always did: the warning, then a missing setting, then the signer's refusal.
+  const warned = warnTokensInRemotes(gitdir);
+  const settings = loadSettings(gitdir);
+  const signing = settings.then((s) => signerOf(s, dir));
+  await Promise.allSettled([warned, signing]);
+  await warned;
+  const me = identityOf(await settings, careLocation);
   const principal: Principal = {
     kind: 'participant',
     name: me.participant.name,
@@ -58,7 +67,7 @@ export async function openWorkingCopy(
     role: me.participant.role,
     displayName: me.participant.name,
   };
-  const signer = await signerOf(await loadSettings(gitdir), dir);
+  const signer = await signing;
   // Loaded here, not above: push, pull and clone use this module and need none of the service.
   const { CoordinationService } = await import('../service/CoordinationService.js');
   return { svc: await CoordinationService.at(dir, undefined, principal, signer), me, dir };
@@ -71,10 +80,14 @@ export async function openWorkingCopy(
  */
 export async function signerOf(settings: Settings, dir: string): Promise<CommitSigner | undefined> {
   if (settings['signing-key']) return sshKeygenSigner(expandHome(settings['signing-key']));
+  // The user's own git configuration (not CCR's gitEnv), asked without blocking: openWorkingCopy runs other git meanwhile.
   const git = (key: string) =>
-    spawnSync('git', ['config', '--get', key], { cwd: dir, encoding: 'utf8' }).stdout?.trim() ?? '';
-  if (git('gpg.format') !== 'ssh') return undefined;
-  const key = git('user.signingkey');
+    runGit(['config', '--get', key], { cwd: dir, env: process.env }).then(
+      (r) => r.stdout.toString('utf8').trim(),
+      () => '',
+    );
+  if ((await git('gpg.format')) !== 'ssh') return undefined;
+  const key = await git('user.signingkey');
   if (!key) return undefined;
   const literal = key.startsWith('key::')
     ? key.slice(5)
@@ -185,7 +198,12 @@ export function gitForUser(
 export async function workingCopyDir(): Promise<{ dir: string; gitdir: string }> {
   const gitdir = await gitDirOf('.');
   await warnTokensInRemotes(gitdir);
-  return { dir: gitdir.replace(/\/\.git$/, ''), gitdir };
+  return { dir: dirOf(gitdir), gitdir };
+}
+
+/** The top folder of a working copy, from its git dir. */
+export function dirOf(gitdir: string): string {
+  return gitdir.replace(/\/\.git$/, '');
 }
 
 /** A boolean option given as text. */

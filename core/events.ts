@@ -4,7 +4,8 @@
 // participant ids whose view holds it, SPEC 12) for the feed to filter on; the audience is never
 // shown. Pure: objects come from a source.
 
-import { readLedger, type Ledger } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import { parsedLedger } from './parsedLedgers.js';
 import type { Oid } from './objects.js';
 import { COMMUNICATIONS, LEDGER_FILE, MESSAGES_FILE, isFolder } from './layout.js';
 import { MissingObject, readCommit, readTree, type ObjectSource } from './source.js';
@@ -69,9 +70,8 @@ export function messageIds(text: string): string[] {
   return out;
 }
 
-/** Reads the objects a derivation needs, with the ledgers it parsed remembered by blob id. */
+/** Reads the objects a derivation needs; ledgers through the shared parses (core/parsedLedgers.ts). */
 class Objects {
-  readonly #ledgers = new Map<Oid, Ledger | null>();
   constructor(readonly source: ObjectSource) {}
 
   async state(commit: Oid): Promise<State> {
@@ -100,17 +100,7 @@ class Objects {
   }
 
   async ledger(oid: Oid | undefined): Promise<Ledger | null> {
-    if (oid === undefined) return null;
-    if (this.#ledgers.has(oid)) return this.#ledgers.get(oid)!;
-    const o = await this.source.read(oid);
-    const read = o ? readLedger(o.content) : null;
-    const ledger = read?.ok ? read.value : null;
-    this.#ledgers.set(oid, ledger);
-    if (this.#ledgers.size > 10_000) {
-      const oldest = this.#ledgers.keys().next();
-      if (!oldest.done) this.#ledgers.delete(oldest.value);
-    }
-    return ledger;
+    return oid === undefined ? null : parsedLedger(this.source, oid);
   }
 
   async text(oid: Oid | undefined): Promise<string> {

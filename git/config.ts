@@ -12,12 +12,12 @@ export interface GitConfigOptions {
   maxInputBytes: number;
 }
 
-/** The text of the server's git configuration. */
 /** A value quoted for a git config file (a path may hold `#`, `;` or spaces). */
 function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/** The text of the server's git configuration. */
 export function renderGitConfig(o: GitConfigOptions): string {
   return [
     '# Written by the CCR server at start-up; edits are overwritten.',

@@ -28,6 +28,15 @@ interface Owner {
   nonce: string;
 }
 
+/** Remove a file if it is there (fs.rm goes through its recursive remover even for one file). */
+async function removeFile(path: string): Promise<void> {
+  try {
+    await fs.unlink(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
 async function readOwner(path: string): Promise<Owner | null> {
   try {
     return JSON.parse(await fs.readFile(path, 'utf8')) as Owner;
@@ -64,7 +73,7 @@ async function acquireFile(path: string, waitMs: number): Promise<{ release: () 
       try {
         await fs.link(mine, path);
         const release = async () => {
-          if ((await readOwner(path))?.nonce === me.nonce) await fs.rm(path, { force: true });
+          if ((await readOwner(path))?.nonce === me.nonce) await removeFile(path);
         };
         return { release, tookOver };
       } catch (e) {
@@ -85,7 +94,7 @@ async function acquireFile(path: string, waitMs: number): Promise<{ release: () 
           // If another taker replaced the stale lock just before our rename, put theirs back.
           if ((await readOwner(aside))?.nonce !== owner?.nonce) await fs.link(aside, path).catch(() => undefined);
           else tookOver = true;
-          await fs.rm(aside, { force: true });
+          await removeFile(aside);
           continue;
         } catch {
           /* someone else took it over first */
@@ -98,7 +107,7 @@ async function acquireFile(path: string, waitMs: number): Promise<{ release: () 
       await new Promise((r) => setTimeout(r, pause));
     }
   } finally {
-    await fs.rm(mine, { force: true });
+    await removeFile(mine);
   }
 }
 

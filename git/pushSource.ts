@@ -5,13 +5,12 @@
 // isomorphic-git. isomorphic-git reads a pack whole, so only a small quarantine pack is read in
 // this process; a large one is read by `git cat-file`, started with the hook's environment.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import type { ObjectSource, StoredObject } from '../core/source.js';
 import type { ObjectType, Oid } from '../core/objects.js';
 import { CatFileSource } from './catfile.js';
+import { quarantineReads } from './isoFs.js';
 import { IsoGitSource, ObjectCache, withLimit } from './store.js';
 
 const TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
@@ -45,8 +44,6 @@ export class PushSource implements ObjectSource {
   #fallback: CatFileSource | null = null;
   /** The quarantine's packs through isomorphic-git; null when there are none or they are too large. */
   #packed: IsoGitSource | null | undefined;
-  /** A folder whose `objects` is the quarantine, for isomorphic-git, which reads `<gitdir>/objects`. */
-  #view: string | undefined;
 
   /**
    * @param quarantine the hook's GIT_OBJECT_DIRECTORY (receive-pack's quarantine), if any
@@ -65,10 +62,13 @@ export class PushSource implements ObjectSource {
   /** The object as a loose file of the quarantine, or null when it is not one. */
   async #loose(oid: Oid, limit: number | undefined): Promise<StoredObject<Uint8Array | null> | null> {
     if (!this.quarantine) return null;
+    const path = `${this.quarantine}/${oid.slice(0, 2)}/${oid.slice(2)}`;
+    // Most objects of a push are packed: asking first spares a missing file's Error and stack trace.
+    if (!existsSync(path)) return null;
     let compressed: Buffer;
     try {
       // A blocking read: this runs on a validator thread, and the files are small.
-      compressed = readFileSync(`${this.quarantine}/${oid.slice(0, 2)}/${oid.slice(2)}`);
+      compressed = readFileSync(path);
     } catch {
       return null;
     }
@@ -95,9 +95,9 @@ export class PushSource implements ObjectSource {
       packs.reduce((n, f) => n + statSync(`${this.quarantine}/pack/${f}`).size, 0) > IN_PROCESS_PACK_BYTES
     )
       return null;
-    this.#view = mkdtempSync(join(tmpdir(), 'ccr-quarantine-'));
-    symlinkSync(this.quarantine, `${this.#view}/objects`);
-    return (this.#packed = new IsoGitSource(this.#view, 1024 * 1024, true));
+    // isomorphic-git reads `<gitdir>/objects`: a gitdir that exists only in the paths it is given.
+    const view = quarantineReads(this.quarantine);
+    return (this.#packed = new IsoGitSource(view.gitdir, 1024 * 1024, view.reads));
   }
 
   /** True when the record had the object before this push. */
@@ -126,6 +126,5 @@ export class PushSource implements ObjectSource {
 
   close(): void {
     this.#fallback?.close();
-    if (this.#view) rmSync(this.#view, { recursive: true, force: true });
   }
 }

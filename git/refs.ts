@@ -2,7 +2,7 @@
 // compare-and-swap through git's own lock file (`<ref>.lock`, created exclusively, renamed over
 // the ref), so CCR and git processes (receive-pack, update-ref) exclude each other.
 
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RecordLocked } from '../core/errors.js';
 import { isOid, type Oid } from '../core/objects.js';
@@ -11,9 +11,14 @@ import { syncDir } from './fsutil.js';
 /** The branch every record lives on. */
 export const MAIN = 'refs/heads/main';
 
+/**
+ * A ref file's text, or null when there is none. Read with a blocking call: a ref is 41 bytes and
+ * packed-refs of a record a few lines, and every push reads `main` several times on the server's
+ * main thread, where an asynchronous read is four thread-pool round trips (issue 17).
+ */
 async function readText(path: string): Promise<string | null> {
   try {
-    return await fs.readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw e;

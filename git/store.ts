@@ -4,13 +4,13 @@
 // later writes skip as "already there").
 
 import { randomBytes } from 'node:crypto';
-import * as nodeFs from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import git, { type FsClient } from 'isomorphic-git';
+import git, { type FsClient, type PromiseFsClient } from 'isomorphic-git';
 import type { ObjectSource, StoredObject } from '../core/source.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import { syncDir, writeFileDurable } from './fsutil.js';
+import { blockingReads, mainThreadReads } from './isoFs.js';
 
 /** An object held in memory before it is written. */
 export interface PendingObject {
@@ -63,16 +63,17 @@ export class IsoGitSource implements ObjectSource {
   readonly #recent: ObjectCache;
   readonly #fs: FsClient;
   /**
-   * @param synchronous read files with blocking calls: right in a validator thread, where a
-   *   thread-pool round trip per file costs more than the read
+   * @param reads how files are read (git/isoFs.ts): true, with blocking calls (right in a worker
+   *   thread, where a thread-pool round trip per file costs more than the read); false, as fits the
+   *   main thread; or through the file system given (a quarantine seen as a repository)
    */
   constructor(
     readonly gitdir: string,
     cacheBytes = 16 * 1024 * 1024,
-    synchronous = false,
+    reads: boolean | PromiseFsClient = false,
   ) {
     this.#recent = new ObjectCache(cacheBytes);
-    this.#fs = synchronous ? (synchronousFs as unknown as FsClient) : nodeFs;
+    this.#fs = typeof reads === 'object' ? reads : reads ? blockingReads : mainThreadReads;
   }
 
   /**
@@ -166,27 +167,6 @@ class PackBytes {
     return n;
   }
 }
-
-/** The file system calls isomorphic-git reads with, made with Node's blocking calls. */
-const synchronousFs = {
-  promises: {
-    readFile: async (p: string, o?: Parameters<typeof nodeFs.readFileSync>[1]) => nodeFs.readFileSync(p, o),
-    writeFile: async (p: string, d: Uint8Array | string, o?: Parameters<typeof nodeFs.writeFileSync>[2]) =>
-      nodeFs.writeFileSync(p, d, o),
-    unlink: async (p: string) => nodeFs.unlinkSync(p),
-    readdir: async (p: string, o?: { encoding?: null; withFileTypes?: false; recursive?: boolean }) =>
-      nodeFs.readdirSync(p, o),
-    mkdir: async (p: string, o?: Parameters<typeof nodeFs.mkdirSync>[1]) => {
-      nodeFs.mkdirSync(p, o);
-    },
-    rmdir: async (p: string) => nodeFs.rmdirSync(p),
-    stat: async (p: string, o?: { bigint?: false }) => nodeFs.statSync(p, o),
-    lstat: async (p: string, o?: { bigint?: false }) => nodeFs.lstatSync(p, o),
-    readlink: async (p: string, o?: Parameters<typeof nodeFs.readlinkSync>[1]) => nodeFs.readlinkSync(p, o),
-    symlink: async (t: string, p: string) => nodeFs.symlinkSync(t, p),
-    chmod: async (p: string, m: number) => nodeFs.chmodSync(p, m),
-  },
-};
 
 /** An object in memory as read with an optional limit. */
 export function withLimit(o: PendingObject, limit: number | undefined): StoredObject<Uint8Array | null> {

@@ -4,11 +4,16 @@
 // linking some four hundred modules (half of `ccr message add`'s time went there). The server's
 // worker threads are entries of their own (dist/bundle/<name>Worker.js), found where the pools
 // look for them, next to the module that starts them (so is the spawn helper); the hook is found as from dist/server/.
+// The commands themselves are bundled a second time, as one CommonJS file (dist/bundle/main.cjs)
+// that ccr.js runs through V8's code cache (cli/codeCache.ts): V8 caches compiled code of a
+// script, not of ES modules, on Node 20. Its `import.meta.url` is the bundle's own URL, so what
+// is found next to the module (workers, the spawn helper, ../../hooks) is found as from the ESM bundle.
 // dist/bundle/meta.json names the inputs of every output; the tests refuse a bundle older than
 // its inputs. Usage: node scripts/bundle.mjs (after tsc -p .)
 
 import { build } from 'esbuild';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,7 +31,8 @@ const workers = ['server', 'store', 'sync']
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: [join(root, 'dist', 'cli', 'ccr.js'), ...workers],
+  // The commands (cli/main.ts) and the code cache's loader, imported by ccr.js (made below) at run time.
+  entryPoints: [join(root, 'dist', 'cli', 'main.js'), join(root, 'dist', 'cli', 'codeCache.js'), ...workers],
   absWorkingDir: root,
   bundle: true,
   splitting: true,
@@ -45,4 +51,52 @@ const result = await build({
     js: "import { createRequire as __ccrCreateRequire } from 'node:module'; const require = __ccrCreateRequire(import.meta.url);",
   },
 });
-writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+const commands = await build({
+  entryPoints: [join(root, 'dist', 'cli', 'main.js')],
+  absWorkingDir: root,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outfile: join(outdir, 'main.cjs'),
+  metafile: true,
+  logLevel: 'warning',
+  external: ['better-sqlite3'],
+  // cli/codeCache.ts passes it: the URL of main.cjs.
+  define: { 'import.meta.url': '__ccrMetaUrl' },
+});
+// ccr.js itself is one file: `ccr --help` and `ccr --version` read it and nothing else (as an entry
+// of the build above, the usage text, the version and the exit codes it shares with the commands
+// were chunks of their own, and esbuild's runtime one more: five files to find, read and link).
+const launcher = await build({
+  entryPoints: [join(root, 'dist', 'cli', 'ccr.js')],
+  absWorkingDir: root,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outfile: join(outdir, 'ccr.js'),
+  metafile: true,
+  logLevel: 'warning',
+  // The code cache's key (cli/codeCache.ts): main.cjs is read on every run, hashed here once.
+  define: {
+    __CCR_MAIN_HASH__: JSON.stringify(
+      createHash('sha256')
+        .update(readFileSync(join(outdir, 'main.cjs')))
+        .digest('hex'),
+    ),
+  },
+  plugins: [
+    {
+      name: 'entries-next-to-ccr',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/(main|codeCache)\.js$/ }, (args) => ({ path: args.path, external: true }));
+      },
+    },
+  ],
+});
+const meta = {
+  inputs: { ...result.metafile.inputs, ...launcher.metafile.inputs, ...commands.metafile.inputs },
+  outputs: { ...result.metafile.outputs, ...launcher.metafile.outputs, ...commands.metafile.outputs },
+};
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(meta));

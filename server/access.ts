@@ -4,7 +4,7 @@
 // that sites.json ties to a peer reaches only the records shared with that peer.
 
 import type { RecordId } from '../core/ids.js';
-import { readLedger } from '../core/ledger.js';
+import { parsedLedger } from '../core/parsedLedgers.js';
 import type { Oid } from '../core/objects.js';
 import { Forbidden } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
@@ -40,11 +40,10 @@ export class ParticipantIndex {
         ledgers.set(thread.name, before);
         continue;
       }
-      const bytes = (await repo.source.read(ledger.oid))?.content;
-      const read = bytes ? readLedger(bytes) : null;
+      const read = await parsedLedger(repo.source, ledger.oid);
       ledgers.set(thread.name, {
         oid: ledger.oid,
-        participants: read?.ok ? read.value.participants.map((p) => p.participant_id) : [],
+        participants: read ? read.participants.map((p) => p.participant_id) : [],
       });
     }
     const entry: Entry = { head, ledgers, participants: new Set([...ledgers.values()].flatMap((l) => l.participants)) };

@@ -115,6 +115,8 @@ class Helper {
   readonly child: ChildProcess;
   /** Set once the helper listens; false once it has gone. */
   ready: boolean | null = null;
+  /** Requests the helper refused (not one of git's two services over a path). */
+  refused = 0;
 
   constructor() {
     this.child = spawn(process.execPath, [new URL('./spawnHelper.js', import.meta.url).pathname, this.#path], {
@@ -177,9 +179,10 @@ class Helper {
       this.#runs.set(m.id, run);
       run.once('close', () => this.#runs.delete(m.id));
       this.#settle(m.id, run);
-    } else if (this.#pending.has(m.id))
-      this.#settle(m.id, null); // it could not start git: git is started directly
-    else this.#runs.get(m.id)?.message(m);
+    } else if (this.#pending.has(m.id)) {
+      if ('error' in m && m.error.startsWith('refused:')) this.refused++;
+      this.#settle(m.id, null); // it could not or would not start git: git is started directly
+    } else this.#runs.get(m.id)?.message(m);
   }
 
   #gone(): void {
@@ -192,6 +195,11 @@ class Helper {
 }
 
 let helper: Helper | null = null;
+
+/** Requests the current helper refused, and whether it is up (for tests). */
+export function spawnHelperState(): { ready: boolean; refused: number } {
+  return { ready: helper?.ready === true, refused: helper?.refused ?? 0 };
+}
 
 /** Start the helper (unless CCR_SPAWN_HELPER=0); a run finds it once it listens. */
 export function startSpawnHelper(): void {

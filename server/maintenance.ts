@@ -3,7 +3,7 @@
 // and the server's own writes (the JSON API, sync merges) are loose objects, one full copy of each
 // file version. So a record whose main moved gets `git gc --auto` a little later, in the background:
 // it packs loose objects past gc.auto of them and folds the packs into one, with deltas between
-// versions, past gc.autoPackLimit of them (server/gitConfig.ts).
+// versions, past gc.autoPackLimit of them (git/config.ts).
 
 import type { RecordId } from '../core/ids.js';
 import { runGit } from '../git/run.js';

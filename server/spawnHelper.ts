@@ -60,11 +60,14 @@ const ENV_KEYS = new Set([
 
 /**
  * Why a request is refused, or null: `git upload-pack|receive-pack --stateless-rpc <absolute path>`
- * with string values for the server's environment keys and nothing else. The socket's folder admits
- * only the server's user, who could run anything anyway; this keeps the helper from being a general
- * process starter for whatever reaches the socket.
+ * with string values for the server's environment keys and nothing else. The boundary is the
+ * socket's folder, which admits only the server's user (who could run anything anyway); this list
+ * narrows what a request can ask for, but PATH and GIT_CONFIG_GLOBAL still come with each request
+ * (one helper serves every server of a process, each with its own configuration), so a client of
+ * that user could still point git at another program: hardening, not a second boundary.
  */
-function refusal(start: Partial<Start>): string | null {
+function refusal(start: Partial<Start> | null): string | null {
+  if (typeof start !== 'object' || start === null) return 'not a request';
   const { args, env } = start;
   if (typeof start.id !== 'number') return 'no request id';
   if (!Array.isArray(args) || args.length !== 3) return 'not a git service';
@@ -110,7 +113,8 @@ function serve(socket: Socket): void {
     const refused = refusal(start);
     if (refused) {
       socket.destroy();
-      if (typeof start.id === 'number') send({ id: start.id, error: `refused: ${refused}` });
+      const id: unknown = typeof start === 'object' && start !== null ? start.id : undefined;
+      if (typeof id === 'number') send({ id, error: `refused: ${refused}` });
       return;
     }
     let child: ChildProcess;

@@ -6,7 +6,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnGit, startSpawnHelper, type GitProcess } from '../../server/gitSpawner.js';
+import { spawnGit, spawnHelperState, startSpawnHelper, type GitProcess } from '../../server/gitSpawner.js';
 import { gitEnv, runGit } from '../../git/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccr-spawn-test-'));
@@ -94,8 +94,11 @@ t.test('the helper starts nothing but the two services over a path with the serv
     ],
   ];
   for (const [what, args, env] of refused) {
+    const before = spawnHelperState();
+    t.ok(before.ready, 'the helper is up');
     const child = await spawnGit(args, env);
-    t.ok(direct(child), `${what}: the helper refuses it (the server starts git itself)`);
+    t.ok(direct(child), `${what}: the server starts git itself`);
+    t.equal(spawnHelperState().refused, before.refused + 1, `${what}: the helper refused it`);
     await finish(child, '');
   }
   const good = await viaHelper(['upload-pack', '--stateless-rpc', repo]);

@@ -1,0 +1,145 @@
+// The two git servers the comparisons of issue 17 run side by side: `ccr serve` as a user runs it
+// (the bundled command, a process of its own) and nginx + fcgiwrap + `git http-backend`, which
+// validates nothing. nginx and fcgiwrap are installed with apt-get where missing; everything started
+// is killed when the process exits.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { TOKEN, apiRecord, gitCli } from './fixtures.js';
+
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/** Stop every server started here. */
+export function stopServers(): void {
+  for (const c of children) c.kill('SIGTERM');
+}
+
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Wait until `url` answers, or fail after a minute. */
+async function answers(url: string): Promise<void> {
+  for (const start = Date.now(); Date.now() - start < 60_000; await new Promise((r) => setTimeout(r, 100))) {
+    if (
+      await fetch(url).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+  }
+  throw new Error(`${url} did not answer within a minute`);
+}
+
+function ensureInstalled(): void {
+  const missing = ['nginx', 'fcgiwrap'].filter(
+    (c) => spawnSync('sh', ['-c', `command -v ${c} || test -x /usr/sbin/${c}`]).status !== 0,
+  );
+  if (missing.length === 0) return;
+  process.stderr.write(`  installing ${missing.join(' and ')} (apt-get)\n`);
+  const apt = (args: string[]) => spawnSync('apt-get', args, { stdio: 'ignore' }).status === 0;
+  if (!apt(['update', '-q']) || !apt(['install', '-y', '-q', ...missing]))
+    throw new Error(
+      `cannot install ${missing.join(', ')}: install them by hand (Debian: apt-get install nginx fcgiwrap)`,
+    );
+}
+
+/** nginx + fcgiwrap + git http-backend on loopback, serving the bare repositories of `root`. */
+export async function startNginx(dir: string, root: string): Promise<{ url: string; pids: number[] }> {
+  ensureInstalled();
+  const port = await freePort();
+  const run = `${dir}/nginx`;
+  for (const d of ['', '/body', '/fastcgi', '/proxy', '/uwsgi', '/scgi', '/logs'])
+    mkdirSync(`${run}${d}`, { recursive: true });
+  const fcgi = spawn('/usr/sbin/fcgiwrap', ['-c', '4', '-s', `unix:${run}/fcgi.sock`], {
+    stdio: 'ignore',
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir },
+  });
+  children.push(fcgi);
+  writeFileSync(
+    `${run}/nginx.conf`,
+    `user root;
+worker_processes 2;
+daemon off;
+pid ${run}/nginx.pid;
+error_log ${run}/logs/error.log;
+events { worker_connections 512; }
+http {
+  access_log off;
+  client_body_temp_path ${run}/body; fastcgi_temp_path ${run}/fastcgi; proxy_temp_path ${run}/proxy;
+  uwsgi_temp_path ${run}/uwsgi; scgi_temp_path ${run}/scgi;
+  client_max_body_size 0;
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_pass unix:${run}/fcgi.sock;
+      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
+      fastcgi_param GIT_PROJECT_ROOT ${root};
+      fastcgi_param GIT_HTTP_EXPORT_ALL "";
+      fastcgi_param GIT_CONFIG_NOSYSTEM 1;
+      fastcgi_param PATH_INFO $uri;
+      fastcgi_request_buffering off;
+      fastcgi_buffering off;
+    }
+  }
+}
+`,
+  );
+  const nginx = spawn('/usr/sbin/nginx', ['-c', `${run}/nginx.conf`, '-p', run], { stdio: 'ignore' });
+  children.push(nginx);
+  await answers(`http://127.0.0.1:${port}/`);
+  return { url: `http://127.0.0.1:${port}`, pids: [nginx.pid!, fcgi.pid!] };
+}
+
+/** `ccr serve` as a user runs it; gives its URL and pid. */
+export async function startCcr(data: string): Promise<{ url: string; pid: number }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      // Extra node options for the server, to try V8 flags (bench/versusGit.ts).
+      ...(process.env['CCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+      new URL('../bundle/ccr.js', import.meta.url).pathname,
+      'serve',
+      '--data',
+      data,
+      '--port',
+      String(port),
+    ],
+    { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
+  );
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await answers(`${url}/healthz`);
+  return { url, pid: child.pid! };
+}
+
+/** Resident memory of a process, in MB. */
+export const rss = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** A record at CCR and its copy, as it is now, at nginx (a bare clone under `repos`); gives both URLs and the thread. */
+export async function pair(
+  ccr: string,
+  nginx: string,
+  repos: string,
+  name: string,
+): Promise<{ ccr: string; nginx: string; thread: string }> {
+  const rec = await apiRecord({ url: ccr });
+  const bare = `${repos}/${name}.git`;
+  await gitCli('/', ['clone', '-q', '--bare', rec.url, bare]);
+  await gitCli(bare, ['config', 'http.receivepack', 'true']);
+  return { ccr: rec.url, nginx: `${nginx}/${name}.git`, thread: rec.thread };
+}

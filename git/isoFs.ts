@@ -1,0 +1,107 @@
+// The file systems isomorphic-git reads objects through (git/store.ts IsoGitSource). A read of one
+// object costs isomorphic-git several file calls (is the gitdir a folder, the loose file, the pack
+// folder, each pack index), and with Node's promise API each call is four thread-pool round trips
+// and a missing file (every packed object is first looked for loose) an Error with a stack trace.
+// On a push that was most of the server's main thread (issue 17, docs/benchmarks.md "Reading
+// objects"). These make the common calls blocking and cheap, keep large files asynchronous on the
+// main thread, and never build a stack trace for a missing file.
+
+import * as nodeFs from 'node:fs';
+import { posix } from 'node:path';
+import type { PromiseFsClient } from 'isomorphic-git';
+
+/** A missing file, as isomorphic-git tests it (by code); made once, so probing costs no stack trace. */
+const NOT_FOUND: Error & { code: string } = Object.assign(new Error('no such file or directory'), { code: 'ENOENT' });
+/** What a source never does: isomorphic-git is given these only to read objects. */
+const readOnly = () => Promise.reject(new Error('an object source does not write'));
+
+/** Files up to this size are read with a blocking call on the main thread (a page or two of a pack index, a loose object). */
+const BLOCKING_READ_MAX = 64 * 1024;
+/** Blocking calls in a row before the main thread's event loop gets a turn (a long history walk must not hold it). */
+const BLOCKING_STREAK = 64;
+
+type ReadOptions = Parameters<typeof nodeFs.readFileSync>[1];
+
+/** The size of a file, or NOT_FOUND thrown. */
+function statOrMissing(path: string, follow = true): nodeFs.Stats {
+  const s = follow
+    ? nodeFs.statSync(path, { throwIfNoEntry: false })
+    : nodeFs.lstatSync(path, { throwIfNoEntry: false });
+  if (!s) throw NOT_FOUND;
+  return s;
+}
+
+/** The read calls isomorphic-git makes, over `at` (which maps a path it asks for to the one read). */
+function readCalls(at: (path: string) => string, mainThread: boolean): PromiseFsClient {
+  let streak = 0;
+  /** On the main thread, every BLOCKING_STREAK-th call waits for the event loop's next turn. */
+  const turn = async () => {
+    if (mainThread && ++streak >= BLOCKING_STREAK) {
+      streak = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return {
+    promises: {
+      // Called without a path, isomorphic-git asks whether this is a promise API: it is.
+      readFile: async (path?: string, options?: ReadOptions) => {
+        if (path === undefined) return undefined;
+        await turn();
+        const p = at(path);
+        const size = statOrMissing(p).size;
+        return mainThread && size > BLOCKING_READ_MAX
+          ? nodeFs.promises.readFile(p, options as Parameters<typeof nodeFs.promises.readFile>[1])
+          : nodeFs.readFileSync(p, options);
+      },
+      readdir: async (path: string) => {
+        await turn();
+        const p = at(path);
+        statOrMissing(p); // a quarantine of loose objects only has no pack folder: no stack trace for that
+        return nodeFs.readdirSync(p);
+      },
+      stat: async (path: string) => {
+        await turn();
+        return statOrMissing(at(path));
+      },
+      lstat: async (path: string) => {
+        await turn();
+        return statOrMissing(at(path), false);
+      },
+      readlink: async (path: string) => nodeFs.readlinkSync(at(path)),
+      writeFile: readOnly,
+      unlink: readOnly,
+      mkdir: readOnly,
+      rmdir: readOnly,
+      symlink: readOnly,
+      chmod: readOnly,
+    },
+  };
+}
+
+const same = (path: string) => path;
+
+/** For a worker thread (validator, reader), where a blocking read costs less than a round trip. */
+export const blockingReads: PromiseFsClient = readCalls(same, false);
+
+/** For the main thread: small files blocking, a turn of the event loop every few calls, large files asynchronous. */
+export const mainThreadReads: PromiseFsClient = readCalls(same, true);
+
+/**
+ * Blocking reads of a quarantine (the objects folder of a push in flight) as if it were the
+ * objects folder of a repository: no folder and link to make and remove per push. Gives the
+ * gitdir to read (a path that does not exist) and its reads. receive-pack names its quarantine
+ * with a `/./` in it, and isomorphic-git normalises the paths it builds, so both sides are
+ * normalised; a path outside the view reads as missing (nothing else is ever read through it).
+ */
+export function quarantineReads(quarantine: string): { gitdir: string; reads: PromiseFsClient } {
+  const root = posix.normalize(quarantine);
+  const gitdir = `${root}/.ccr-quarantine-view`;
+  const objects = `${gitdir}/objects`;
+  const reads = readCalls((asked) => {
+    const path = posix.normalize(asked);
+    if (path === gitdir || path === objects) return root;
+    if (path.startsWith(`${objects}/`)) return root + path.slice(objects.length);
+    throw NOT_FOUND;
+  }, false);
+  return { gitdir, reads };
+}
