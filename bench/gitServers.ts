@@ -8,14 +8,25 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { TOKEN, apiRecord, gitCli } from './fixtures.js';
 
-const children: ChildProcess[] = [];
+const children: { child: ChildProcess; group: boolean }[] = [];
+/**
+ * Kill a child and what it started: fcgiwrap's pre-forked workers and nginx's workers outlive a
+ * killed parent, so those run as process groups of their own (detached) and the group is killed.
+ */
+function end({ child, group }: { child: ChildProcess; group: boolean }, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(group ? -child.pid : child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
 process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) end(c, 'SIGKILL');
 });
 
 /** Stop every server started here. */
 export function stopServers(): void {
-  for (const c of children) c.kill('SIGTERM');
+  for (const c of children) end(c, 'SIGTERM');
 }
 
 /** A free loopback port. */
@@ -63,10 +74,11 @@ export async function startNginx(dir: string, root: string): Promise<{ url: stri
   for (const d of ['', '/body', '/fastcgi', '/proxy', '/uwsgi', '/scgi', '/logs'])
     mkdirSync(`${run}${d}`, { recursive: true });
   const fcgi = spawn('/usr/sbin/fcgiwrap', ['-c', '4', '-s', `unix:${run}/fcgi.sock`], {
+    detached: true,
     stdio: 'ignore',
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir },
   });
-  children.push(fcgi);
+  children.push({ child: fcgi, group: true });
   writeFileSync(
     `${run}/nginx.conf`,
     `user root;
@@ -97,8 +109,8 @@ http {
 }
 `,
   );
-  const nginx = spawn('/usr/sbin/nginx', ['-c', `${run}/nginx.conf`, '-p', run], { stdio: 'ignore' });
-  children.push(nginx);
+  const nginx = spawn('/usr/sbin/nginx', ['-c', `${run}/nginx.conf`, '-p', run], { stdio: 'ignore', detached: true });
+  children.push({ child: nginx, group: true });
   await answers(`http://127.0.0.1:${port}/`);
   return { url: `http://127.0.0.1:${port}`, pids: [nginx.pid!, fcgi.pid!] };
 }
@@ -120,7 +132,7 @@ export async function startCcr(data: string): Promise<{ url: string; pid: number
     ],
     { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
   );
-  children.push(child);
+  children.push({ child, group: false });
   const url = `http://127.0.0.1:${port}`;
   await answers(`${url}/healthz`);
   return { url, pid: child.pid! };
