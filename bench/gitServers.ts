@@ -116,14 +116,17 @@ http {
 }
 
 /** `ccr serve` as a user runs it; gives its URL and pid. */
-export async function startCcr(data: string): Promise<{ url: string; pid: number }> {
+export async function startCcr(
+  data: string,
+  bundle = new URL('../bundle/ccr.js', import.meta.url).pathname,
+): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
     [
       // Extra node options for the server, to try V8 flags (bench/versusGit.ts).
       ...(process.env['CCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
-      new URL('../bundle/ccr.js', import.meta.url).pathname,
+      bundle,
       'serve',
       '--data',
       data,

@@ -5,47 +5,24 @@
 // Usage: node dist/bench/pushAB.js <before: another build's dist/bundle/ccr.js> [pushes]
 //        (default: this build against itself, a check that the harness is fair)
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { TOKEN, apiRecord, commitChain, gitCli } from './fixtures.js';
-import { freePort } from './gitServers.js';
+import { apiRecord, commitChain, gitCli } from './fixtures.js';
+import { startCcr, stopServers } from './gitServers.js';
 import { median, report, scratch, time } from './util.js';
 
 const thisBuild = new URL('../bundle/ccr.js', import.meta.url).pathname;
 const before = process.argv[2] ?? thisBuild;
 const n = Number(process.argv[3] ?? 30);
 const dir = scratch('pushab');
-const children: ChildProcess[] = [];
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
 
 /** A server of one build with a record and `count` one-message commits ready to push. */
-async function serverOf(name: string, bundle: string, port: number) {
-  const child = spawn(process.execPath, [bundle, 'serve', '--data', `${dir}/${name}`, '--port', String(port)], {
-    stdio: 'ignore',
-    env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' },
-  });
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (
-      await fetch(`${url}/healthz`).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+async function serverOf(name: string, bundle: string) {
+  const { url } = await startCcr(`${dir}/${name}`, bundle);
   const rec = await apiRecord({ url });
   const work = `${dir}/work-${name}`;
   return { rec, work, chain: await commitChain(rec.url, work, rec.thread, n + 3), times: [] as number[] };
 }
 
-const servers = {
-  before: await serverOf('before', before, await freePort()),
-  after: await serverOf('after', thisBuild, await freePort()),
-};
+const servers = { before: await serverOf('before', before), after: await serverOf('after', thisBuild) };
 for (let i = 0; i < n + 3; i++)
   for (const k of i % 2 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
     const s = servers[k];
@@ -58,4 +35,4 @@ report('after (this build)', median(servers.after.times), 'ms', {
   name: 'before',
   value: median(servers.before.times),
 });
-for (const c of children) c.kill('SIGTERM');
+stopServers();
