@@ -3,7 +3,17 @@
 // the token there) or from CCR_USER and CCR_TOKEN for one command, and warns when it finds a
 // token written into a remote's URL.
 
+import { readFileSync } from 'node:fs';
 import { runGit } from '../git/run.js';
+
+/** A repository's config file, or undefined when it cannot be read (then git is asked). */
+function readConfig(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
 
 /** A URL split into the URL without credentials and the credentials it held. */
 export interface SplitUrl {
@@ -48,7 +58,19 @@ export function serverOf(url: string): string {
 export async function remotesWithTokens(
   gitdir: string,
 ): Promise<Array<{ remote: string; url: string; user?: string }>> {
-  const r = await runGit(['--git-dir', gitdir, 'config', '--local', '--get-regexp', '^remote\\..*\\.(push)?url$']);
+  // A URL holding a user or a token has an `@`, and git's config syntax has no escape for one: a
+  // config file without `@` and without includes holds none, and git need not start (issue 17).
+  const text = readConfig(`${gitdir}/config`);
+  if (text !== undefined && !text.includes('@') && !/^\s*\[\s*include/im.test(text)) return [];
+  const r = await runGit([
+    '--git-dir',
+    gitdir,
+    'config',
+    '--local',
+    '--includes',
+    '--get-regexp',
+    '^remote\\..*\\.(push)?url$',
+  ]);
   if (r.code !== 0) return [];
   return r.stdout
     .toString('utf8')
