@@ -1,7 +1,8 @@
 // Benchmark: the `ccr` command (issue 17). (1) Start-up: `ccr --help`, `ccr --version` and a small
 // command in a working copy (`ccr thread list`) against `node -e 0`. (2) The CLI path of one
 // message: `ccr message add` + `ccr push` against `git commit` + `git push` of the same change
-// (a commit of the same tree, message and author), to a real server. Both with the bundled
+// (a commit of the same tree, message and author), to a real server; and the one-command path,
+// `ccr message add --push`. Both with the bundled
 // command (dist/bundle, what `ccr` runs) and the modules as tsc compiled them (dist/cli), so the
 // bundle's gain is measured in the same run; the bundled command also with CCR_CODE_CACHE=0 (no V8
 // code cache, cli/codeCache.ts), the cache's gain. Wall-clock medians and the CPU time of the children.
@@ -132,6 +133,8 @@ try {
   await clone(c.url, `${dir}/wc3`);
   const d = await apiRecord(server);
   await clone(d.url, `${dir}/wc4`);
+  const e = await apiRecord(server);
+  await clone(e.url, `${dir}/wc5`);
   const thread = (wc: string) => readdirSync(`${wc}/communications`)[0]!;
   await gitCli(`${dir}/gitwc`, ['fetch', '-q', `${dir}/prebuilt`, 'main']);
   const paths: Record<string, Array<{ wall: number; cpu: number }>> = {
@@ -140,6 +143,7 @@ try {
     unbundled: [],
     git: [],
     before: [],
+    oneCommand: [],
   };
   for (let i = 0; i < n + 2; i++) {
     const body = `Reviewed on the ward round (${i}); observations stable, continue and reassess in 48 hours.`;
@@ -177,6 +181,12 @@ try {
           env,
         )
       : undefined;
+    // The one-command path: ccr message add --push.
+    const ro = await run(
+      [[node, bundled, 'message', 'add', thread(`${dir}/wc5`), '-m', body, '--push']],
+      `${dir}/wc5`,
+      env,
+    );
     // The same change as the prebuilt commit: its files checked out (not timed), then commit + push.
     await gitCli(`${dir}/gitwc`, ['checkout', '-q', chain[i]!, '--', '.']);
     const rg = await run(
@@ -189,6 +199,7 @@ try {
     );
     if (i >= 2) {
       paths['bundled']!.push(rb);
+      paths['oneCommand']!.push(ro);
       paths['uncached']!.push(rn);
       if (rx) paths['before']!.push(rx);
       paths['unbundled']!.push(ru);
@@ -200,6 +211,8 @@ try {
   console.log(`one message, median of ${n}: ccr message add + ccr push vs git commit + git push (the same change)`);
   report('ccr message add + ccr push, wall', pw('bundled'), 'ms', { name: 'git', value: pw('git') });
   report('ccr message add + ccr push, CPU of the commands', pc('bundled'), 'ms', { name: 'git', value: pc('git') });
+  report('ccr message add --push (one command), wall', pw('oneCommand'), 'ms', { name: 'git', value: pw('git') });
+  report('ccr message add --push, CPU of the command', pc('oneCommand'), 'ms', { name: 'git', value: pc('git') });
   report('the same, no code cache (CCR_CODE_CACHE=0), wall', pw('uncached'), 'ms', { name: 'git', value: pw('git') });
   report('the same, no code cache, CPU of the commands', pc('uncached'), 'ms', { name: 'git', value: pc('git') });
   report('the same, unbundled (dist/cli), wall', pw('unbundled'), 'ms', { name: 'git', value: pw('git') });

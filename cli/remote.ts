@@ -84,46 +84,73 @@ Example:
   options: {},
   async run(v) {
     const json = v['json'] === true;
-    // The commit pushed: read from HEAD's ref file like git does, else asked of git (one git start fewer).
-    const headOf = async (gitdir: string) =>
-      (await readRef(gitdir, 'HEAD')) ??
-      (await runGit(['rev-parse', 'HEAD'], { cwd: dirOf(gitdir), env: process.env })).stdout.toString().trim();
     const gitdir = await gitDirOf('.');
-    const dir = dirOf(gitdir);
-    const heading = headOf(gitdir);
-    heading.catch(() => undefined);
     await warnTokensInRemotes(gitdir);
-    const head = await heading;
-    const o = { dir, env: process.env, gitArgs: userGitArgs() };
-    let result = await pushMain(o);
-    let settled: string | undefined;
-    if (result.outcome === 'unknown') {
-      // Refused credentials or rights are answered before git receives anything: nothing to settle.
-      const url = await originOf(gitdir);
-      const why = explainGitFailure(result.detail, {
-        ...(url ? { url } : {}),
-        ...(process.env['CCR_USER'] ? { user: process.env['CCR_USER'] } : {}),
-      });
-      if (why && /credentials|does not let|no record/.test(why.message)) {
-        if (json) out(true, { ...result, commit: head, error: why }, '');
-        else process.stderr.write(`ccr: ${why.message}; nothing was pushed\n${why.hint ? `hint: ${why.hint}\n` : ''}`);
-        return 1;
-      }
-      if (!json)
-        process.stderr.write(`ccr: the push ended without an answer (${result.detail}); checking the server…\n`);
-      settled = await settlePush(o, head);
-      if (settled === 'landed') result = { outcome: 'accepted' };
-    }
-    const text = {
-      accepted: `pushed ${head.slice(0, 12)}${settled ? ' (confirmed by fetching)' : ''}${result.outcome === 'accepted' && result.receipt ? `\nthe server's signed receipt (ccr receipt verify checks it):\n${result.receipt}` : ''}`,
-      refused: `refused by the server:\n${result.outcome === 'refused' ? result.lines.join('\n') : ''}`,
-      behind: 'main moved on the server: run ccr pull, then ccr push',
-      unknown:
-        settled === 'missing'
-          ? 'the server does not have your commits: run ccr push again'
-          : 'the server could not be reached to confirm: run ccr push again later (nothing is written twice)',
-    }[result.outcome];
-    out(json, { ...result, commit: head, ...(settled ? { settled } : {}) }, text);
-    return result.outcome === 'accepted' ? 0 : 1;
+    return sayPushed(await pushWorkingCopy(gitdir, json), json);
   },
 };
+
+/** Print what a push came to (`before`: what the JSON holds besides, as ccr message add --push's message); gives the exit code. */
+export function sayPushed(r: PushReport, json: boolean, before: Record<string, unknown> = {}): number {
+  const value = Object.keys(before).length ? { ...before, push: r.value } : r.value;
+  if (r.refusedAtTheDoor && !json)
+    process.stderr.write(`ccr: ${r.text}${r.refusedAtTheDoor.hint ? `\nhint: ${r.refusedAtTheDoor.hint}` : ''}\n`);
+  else out(json, value, r.text);
+  return r.ok ? 0 : 1;
+}
+
+/** What pushing a working copy's main came to: for the JSON and the words of ccr push (and ccr message add --push). */
+export interface PushReport {
+  ok: boolean;
+  value: Record<string, unknown>;
+  text: string;
+  /** Refused before git sent anything (credentials or rights): said on stderr, with what to do. */
+  refusedAtTheDoor?: { hint?: string };
+}
+
+/**
+ * Push main of the working copy at `gitdir` with the user's credentials; when the connection
+ * fails without saying whether the server took the commits, fetch to find out.
+ */
+export async function pushWorkingCopy(gitdir: string, json: boolean): Promise<PushReport> {
+  const dir = dirOf(gitdir);
+  // The commit pushed: read from HEAD's ref file like git does, else asked of git (one git start fewer).
+  const head =
+    (await readRef(gitdir, 'HEAD')) ??
+    (await runGit(['rev-parse', 'HEAD'], { cwd: dir, env: process.env })).stdout.toString().trim();
+  const o = { dir, env: process.env, gitArgs: userGitArgs() };
+  let result = await pushMain(o);
+  let settled: string | undefined;
+  if (result.outcome === 'unknown') {
+    // Refused credentials or rights are answered before git receives anything: nothing to settle.
+    const url = await originOf(gitdir);
+    const why = explainGitFailure(result.detail, {
+      ...(url ? { url } : {}),
+      ...(process.env['CCR_USER'] ? { user: process.env['CCR_USER'] } : {}),
+    });
+    if (why && /credentials|does not let|no record/.test(why.message))
+      return {
+        ok: false,
+        value: { ...result, commit: head, error: why },
+        text: `${why.message}; nothing was pushed`,
+        refusedAtTheDoor: why.hint ? { hint: why.hint } : {},
+      };
+    if (!json) process.stderr.write(`ccr: the push ended without an answer (${result.detail}); checking the server…\n`);
+    settled = await settlePush(o, head);
+    if (settled === 'landed') result = { outcome: 'accepted' };
+  }
+  const text = {
+    accepted: `pushed ${head.slice(0, 12)}${settled ? ' (confirmed by fetching)' : ''}${result.outcome === 'accepted' && result.receipt ? `\nthe server's signed receipt (ccr receipt verify checks it):\n${result.receipt}` : ''}`,
+    refused: `refused by the server:\n${result.outcome === 'refused' ? result.lines.join('\n') : ''}`,
+    behind: 'main moved on the server: run ccr pull, then ccr push',
+    unknown:
+      settled === 'missing'
+        ? 'the server does not have your commits: run ccr push again'
+        : 'the server could not be reached to confirm: run ccr push again later (nothing is written twice)',
+  }[result.outcome];
+  return {
+    ok: result.outcome === 'accepted',
+    value: { ...result, commit: head, ...(settled ? { settled } : {}) },
+    text,
+  };
+}

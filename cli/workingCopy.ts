@@ -49,7 +49,7 @@ export function identityOf(settings: Settings, careLocation?: string): Identity 
 /** The working copy around the current folder, opened with the user's identity as principal. */
 export async function openWorkingCopy(
   careLocation?: string,
-): Promise<{ svc: CoordinationService; me: Identity; dir: string }> {
+): Promise<{ svc: CoordinationService; me: Identity; dir: string; gitdir: string }> {
   const gitdir = await gitDirOf('.');
   const dir = dirOf(gitdir);
   // The remotes' check and the signer's git config run side by side (each starts git); what they
@@ -70,7 +70,7 @@ export async function openWorkingCopy(
   const signer = await signing;
   // Loaded here, not above: push, pull and clone use this module and need none of the service.
   const { CoordinationService } = await import('../service/CoordinationService.js');
-  return { svc: await CoordinationService.at(dir, undefined, principal, signer), me, dir };
+  return { svc: await CoordinationService.at(dir, undefined, principal, signer), me, dir, gitdir };
 }
 
 /**
