@@ -7,7 +7,7 @@
 // bundle's gain is measured in the same run; the bundled command also with CCR_CODE_CACHE=0 (no V8
 // code cache, cli/codeCache.ts), the cache's gain. Wall-clock medians and the CPU time of the children.
 // Targets: start-up ≤ 1.3× node -e 0; the CLI path ≤ 2× git.
-// Usage: node dist/bench/cli.js [samples]; CCR_BENCH_BEFORE=<path of another build's bundled ccr.js>
+// Usage: node dist/bench/cli.js [samples]; CCR_BENCH_BEFORE=<path of another build's bundled ccr.cjs>
 // runs that one too, in turn with these, for a before/after in one run.
 
 import { spawn } from 'node:child_process';
@@ -18,7 +18,7 @@ import { median, report, scratch } from './util.js';
 
 const n = Number(process.argv[2] ?? 20);
 const dir = scratch('cli');
-const bundled = new URL('../bundle/ccr.js', import.meta.url).pathname;
+const bundled = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
 const compiled = new URL('../cli/ccr.js', import.meta.url).pathname;
 const before = process.env['CCR_BENCH_BEFORE'];
 

@@ -118,7 +118,7 @@ http {
 /** `ccr serve` as a user runs it; gives its URL and pid. */
 export async function startCcr(
   data: string,
-  bundle = new URL('../bundle/ccr.js', import.meta.url).pathname,
+  bundle = new URL('../bundle/ccr.cjs', import.meta.url).pathname,
 ): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const child = spawn(

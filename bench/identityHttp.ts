@@ -29,7 +29,7 @@ const big = Number(process.argv[2] ?? 1_000_000);
 const rounds = Number(process.argv[3] ?? 5);
 const SMALL = 10;
 const RECORDS = 10;
-const ccr = new URL('../bundle/ccr.js', import.meta.url).pathname;
+const ccr = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
 
 /** A deterministic UUID-shaped id for number i of a kind. */
 const uuid = (kind: string, i: number) => {

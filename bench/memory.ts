@@ -41,7 +41,7 @@ const child = spawn(
   process.execPath,
   [
     ...extra,
-    new URL('../bundle/ccr.js', import.meta.url).pathname,
+    new URL('../bundle/ccr.cjs', import.meta.url).pathname,
     'serve',
     '--data',
     `${dir}/data`,

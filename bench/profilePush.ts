@@ -3,7 +3,7 @@
 // CLI; on exit the profile is summed up by category (spawning git, the hook's round trip, HTTP,
 // validation on its thread is not in the main thread's profile) and by function (self time).
 // Usage: node dist/bench/profilePush.js [pushes]   (CCR_BENCH_KEEP=1 keeps the .cpuprofile;
-// CCR_PROFILE_CCR=<another build's dist/bundle/ccr.js> profiles that build, for a before/after)
+// CCR_PROFILE_CCR=<another build's dist/bundle/ccr.cjs> profiles that build, for a before/after)
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ const server = spawn(
     '--cpu-prof',
     '--cpu-prof-dir',
     `${dir}/prof`,
-    process.env['CCR_PROFILE_CCR'] ?? new URL('../bundle/ccr.js', import.meta.url).pathname,
+    process.env['CCR_PROFILE_CCR'] ?? new URL('../bundle/ccr.cjs', import.meta.url).pathname,
     'serve',
     '--data',
     `${dir}/data`,

@@ -2,14 +2,14 @@
 // a shared machine hits both alike (issue 17: on this machine single-push figures drift by more than
 // most changes between runs). Each build runs as `ccr serve` (its bundled command), with its own
 // data folder and record; the same kind of pre-built commits are pushed with the git CLI.
-// Usage: node dist/bench/pushAB.js <before: another build's dist/bundle/ccr.js> [pushes]
+// Usage: node dist/bench/pushAB.js <before: another build's dist/bundle/ccr.cjs> [pushes]
 //        (default: this build against itself, a check that the harness is fair)
 
 import { apiRecord, commitChain, gitCli } from './fixtures.js';
 import { startCcr, stopServers } from './gitServers.js';
 import { median, report, scratch, time } from './util.js';
 
-const thisBuild = new URL('../bundle/ccr.js', import.meta.url).pathname;
+const thisBuild = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
 const before = process.argv[2] ?? thisBuild;
 const n = Number(process.argv[3] ?? 30);
 const dir = scratch('pushab');

@@ -17,7 +17,7 @@ import { median, progress, report, scratch, time } from './util.js';
 const records = Number(process.argv[2] ?? 100_000);
 const n = Number(process.argv[3] ?? 30);
 const dir = scratch('server');
-const ccr = new URL('../bundle/ccr.js', import.meta.url).pathname;
+const ccr = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
 
 // (1) Through the server vs git over file://, on the same repository.
 {

@@ -10,7 +10,7 @@ import { gitEnv } from '../git/run.js';
 import { generateHistory } from './history.js';
 import { report, scratch } from './util.js';
 
-const ccr = new URL('../bundle/ccr.js', import.meta.url).pathname;
+const ccr = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
 const runs: Array<[commits: number, threads: number]> = [
   [Number(process.argv[2] ?? 10_000), 50],
   [Number(process.argv[3] ?? 2_000), 1],

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `ccr` command. `--help` and `--version` (also a command's `--help`) load nothing but this file
-// and the usage text, or the command's own module. The commands that read or write a record run
-// cli/main.ts in the bundle (dist/bundle/ccr.js) from main.cjs through V8's code cache
-// (cli/codeCache.ts), so V8 does not compile the same megabyte of code on every run; the others
-// (push, pull, login, …: a few dozen kilobytes), unbundled, or with CCR_CODE_CACHE=0, as ES modules.
+// The `ccr` command, bundled as one CommonJS file (dist/bundle/ccr.cjs: Node starts it without its
+// ES module loader). `--help` and `--version` (also a command's `--help`) load nothing but this
+// file and the usage text, or the command's own module. The commands that read or write a record
+// run cli/main.ts from main.cjs through V8's code cache (cli/codeCache.ts), so V8 does not compile
+// the same megabyte of code on every run; the others (push, pull, login, …: a few dozen
+// kilobytes), unbundled, or with CCR_CODE_CACHE=0, as ES modules.
 
 import { fileURLToPath } from 'node:url';
 import { version } from '../version.js';
@@ -34,7 +35,7 @@ async function start(argv: string[]): Promise<number> {
   const help = argv.includes('--help') || argv.includes('-h');
   if (mainHash && CACHED.has(name) && !help && process.env['CCR_CODE_CACHE'] !== '0') {
     const { loadCached } = await import('./codeCache.js');
-    // Made by scripts/bundle.mjs next to the bundled ccr.js.
+    // Made by scripts/bundle.mjs next to the bundled ccr.cjs.
     const loaded = loadCached(fileURLToPath(new URL('./main.cjs', import.meta.url)), mainHash, name);
     if (loaded) {
       const code = await loaded.exports.runMain(argv);

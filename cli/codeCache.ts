@@ -48,7 +48,7 @@ export function loadCached(
   try {
     source = readFileSync(path, 'utf8');
   } catch {
-    return undefined; // no main.cjs next to ccr.js (a partial copy): the ES modules
+    return undefined; // no main.cjs next to ccr.cjs (a partial copy): the ES modules
   }
   // The length too: a bundle changed after the build (by hand) does not meet the cache of the built one.
   const key = createHash('sha256')

@@ -64,7 +64,7 @@ t.test('--version and --help load neither the server nor ajv, isomorphic-git or 
   for (const args of [['--version'], ['--help']]) {
     const loaded = await loadedBy(t, args);
     t.ok(
-      loaded.includes('dist/bundle/ccr.js') && loaded.includes('dist/cli/ccr.js'),
+      loaded.includes('dist/bundle/ccr.cjs') && loaded.includes('dist/cli/ccr.js'),
       `the hook sees ccr load (${args.join(' ')})`,
     );
     t.same(
@@ -86,3 +86,34 @@ t.test('--version and --help load neither the server nor ajv, isomorphic-git or 
     );
   }
 });
+
+t.test(
+  "--help and --version start without Node's ES module loader (ccr.cjs is CommonJS); a command loads it",
+  async (t) => {
+    const dir = tempDir(t);
+    // Node's own modules a run loaded, listed at exit by a preloaded CommonJS script.
+    writeFileSync(
+      `${dir}/list.cjs`,
+      "process.on('exit', () => require('node:fs').writeSync(2, process.moduleLoadList.join('\\n') + '\\n'));\n",
+    );
+    const internals = async (args: string[]) => {
+      const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '-r', `${dir}/list.cjs`, ccrBin(), ...args], {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      await new Promise((r) => child.on('close', r));
+      return stderr.split('\n');
+    };
+    const esmLoader = 'NativeModule internal/modules/esm/loader';
+    for (const args of [['--help'], ['--version']]) {
+      const loaded = await internals(args);
+      t.ok(loaded.includes('NativeModule fs'), `the list is there (${args.join(' ')})`);
+      t.notOk(loaded.includes(esmLoader), `ccr ${args.join(' ')} did not load the ES module loader`);
+    }
+    t.ok((await internals(['login', '--help'])).includes(esmLoader), 'a light command is imported as an ES module');
+  },
+);

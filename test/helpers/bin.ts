@@ -1,4 +1,4 @@
-// The `ccr` command the tests run: the bundle a user runs (dist/bundle/ccr.js, made by
+// The `ccr` command the tests run: the bundle a user runs (dist/bundle/ccr.cjs, made by
 // scripts/bundle.mjs after tsc), refused when older than the compiled modules it was made from,
 // so a test never runs yesterday's code after a `tsc` without `npm run build`.
 
@@ -11,7 +11,7 @@ let checked: string | undefined;
 /** The path of the bundled `ccr`; throws, saying what to run, when it is missing or stale. */
 export function ccrBin(): string {
   if (checked) return checked;
-  const bin = join(root, 'dist', 'bundle', 'ccr.js');
+  const bin = join(root, 'dist', 'bundle', 'ccr.cjs');
   let meta: { inputs: Record<string, unknown> };
   try {
     meta = JSON.parse(readFileSync(join(root, 'dist', 'bundle', 'meta.json'), 'utf8')) as typeof meta;
