@@ -22,7 +22,7 @@ Example:
     'care-location': { type: 'string' },
   },
   async run(v, [action]) {
-    const { svc, me } = await openWorkingCopy(v['care-location'] as string | undefined);
+    const { svc, me } = await openWorkingCopy(v['care-location'] as string | undefined, { writes: action !== 'show' });
     if (action === 'show') {
       const s = await svc.readStatus();
       out(

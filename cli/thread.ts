@@ -69,7 +69,9 @@ Example:
   },
   async run(v, [action, id]) {
     const json = v['json'] === true;
-    const { svc, me } = await openWorkingCopy(v['care-location'] as string | undefined);
+    const { svc, me } = await openWorkingCopy(v['care-location'] as string | undefined, {
+      writes: action !== 'list' && action !== 'show',
+    });
     if (action === 'list') {
       const s = v['status'] as string | undefined;
       const list = await svc.listThreads(

@@ -46,17 +46,22 @@ export function identityOf(settings: Settings, careLocation?: string): Identity 
   };
 }
 
-/** The working copy around the current folder, opened with the user's identity as principal. */
+/**
+ * The working copy around the current folder, opened with the user's identity as principal.
+ * `writes: false` (thread list and show, status show) does not look for a signing key: it asks
+ * git's configuration, a git start, for commits the command never makes.
+ */
 export async function openWorkingCopy(
   careLocation?: string,
+  { writes = true }: { writes?: boolean } = {},
 ): Promise<{ svc: CoordinationService; me: Identity; dir: string; gitdir: string }> {
   const gitdir = await gitDirOf('.');
   const dir = dirOf(gitdir);
-  // The remotes' check and the signer's git config run side by side (each starts git); what they
+  // The remotes' check and the signer's git config run side by side (each may start git); what they
   // say comes out in the order it always did: the warning, then a missing setting, then the signer's refusal.
   const warned = warnTokensInRemotes(gitdir);
   const settings = loadSettings(gitdir);
-  const signing = settings.then((s) => signerOf(s, dir));
+  const signing = writes ? settings.then((s) => signerOf(s, dir)) : Promise.resolve(undefined);
   await Promise.allSettled([warned, signing]);
   await warned;
   const me = identityOf(await settings, careLocation);
