@@ -7,6 +7,7 @@
 // version and command; a missing, corrupt or foreign file is rejected by V8 or never read,
 // the command runs as without it, and the file is written again. Nothing of it is in the project.
 
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -46,7 +47,9 @@ export function loadCached(
 ): { exports: MainModule; save(): void } | undefined {
   let source: string;
   try {
-    source = readFileSync(path, 'utf8');
+    const bytes = readFileSync(path);
+    // scripts/bundle.mjs writes it in ASCII: read as latin1, a one-byte string without UTF-8 decoding.
+    source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   } catch {
     return undefined; // no main.cjs next to ccr.cjs (a partial copy): the ES modules
   }

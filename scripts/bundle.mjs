@@ -59,12 +59,23 @@ const commands = await build({
   platform: 'node',
   target: 'node20',
   outfile: join(outdir, 'main.cjs'),
+  charset: 'ascii',
   metafile: true,
   logLevel: 'warning',
   external: ['better-sqlite3'],
   // cli/codeCache.ts passes it: the URL of main.cjs.
   define: { 'import.meta.url': '__ccrMetaUrl' },
 });
+// main.cjs in ASCII, so cli/codeCache.ts reads it as latin1: a one-byte string made without UTF-8
+// decoding, which V8 also scans faster. esbuild escapes strings but keeps comments and regular
+// expression literals as they are; what is left is written as \u escapes (UTF-16 code units),
+// which mean the same in comments, regular expressions, strings and identifiers.
+const mainPath = join(outdir, 'main.cjs');
+const ascii = readFileSync(mainPath, 'utf8').replace(
+  /[^\x00-\x7f]/g,
+  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+);
+writeFileSync(mainPath, ascii);
 // ccr.cjs, the `ccr` command, is one CommonJS file: `ccr --help` and `ccr --version` read it and
 // nothing else (as an entry of the build above, the usage text, the version and the exit codes it
 // shares with the commands were chunks of their own, and esbuild's runtime one more: five files to
