@@ -59,9 +59,10 @@ export async function remotesWithTokens(
   gitdir: string,
 ): Promise<Array<{ remote: string; url: string; user?: string }>> {
   // A URL holding a user or a token has an `@`, and git's config syntax has no escape for one: a
-  // config file without `@` and without includes holds none, and git need not start (issue 17).
+  // config file without `@` and without the word include (git takes `[core][include]` on one line)
+  // holds none, and git need not start (issue 17).
   const text = readConfig(`${gitdir}/config`);
-  if (text !== undefined && !text.includes('@') && !/^\s*\[\s*include/im.test(text)) return [];
+  if (text !== undefined && !text.includes('@') && !/include/i.test(text)) return [];
   const r = await runGit([
     '--git-dir',
     gitdir,

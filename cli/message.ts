@@ -45,9 +45,25 @@ Example:
     // The same push as ccr push (the remotes were checked for tokens when the working copy was opened).
     const { pushWorkingCopy, sayPushed } = await import('./remote.js');
     if (!json) process.stdout.write(`${said}\n`);
-    const code = sayPushed(await pushWorkingCopy(gitdir, json), json, added);
+    let pushed;
+    try {
+      pushed = await pushWorkingCopy(gitdir, json);
+    } catch (e) {
+      // The push could not run (git missing, say): the message is committed all the same; say so first.
+      if (json) {
+        out(true, { ...added, push: { error: { message: (e as Error).message } } }, '');
+        return 1;
+      }
+      process.stderr.write(`ccr: message ${id} is committed in your working copy; it was not pushed\n`);
+      throw e;
+    }
+    const code = sayPushed(pushed, json, added);
     if (code !== 0 && !json)
-      process.stderr.write(`ccr: message ${id} is committed in your working copy, not on the server\n`);
+      process.stderr.write(
+        pushed.value['outcome'] === 'unknown' && pushed.value['settled'] !== 'missing'
+          ? `ccr: message ${id} is committed in your working copy; whether the server has it is not known yet (ccr push again is safe: nothing is written twice)\n`
+          : `ccr: message ${id} is committed in your working copy, not on the server\n`,
+      );
     return code;
   },
 };

@@ -25,12 +25,15 @@ async function readText(path: string): Promise<string | null> {
   }
 }
 
-/** The object a ref points at, or null when it does not exist. Follows one `ref:` indirection. */
-export async function readRef(gitdir: string, ref: string): Promise<Oid | null> {
+/** How many `ref:` indirections are followed, as git (a loop ends here as a missing ref). */
+const MAX_SYMREF_DEPTH = 5;
+
+/** The object a ref points at, or null when it does not exist. Follows `ref:` indirections, at most five. */
+export async function readRef(gitdir: string, ref: string, depth = 0): Promise<Oid | null> {
   const loose = await readText(`${gitdir}/${ref}`);
   if (loose !== null) {
     const value = loose.trim();
-    if (value.startsWith('ref: ')) return readRef(gitdir, value.slice(5));
+    if (value.startsWith('ref: ')) return depth < MAX_SYMREF_DEPTH ? readRef(gitdir, value.slice(5), depth + 1) : null;
     return isOid(value) ? value : null;
   }
   const packed = await readText(`${gitdir}/packed-refs`);

@@ -88,7 +88,13 @@ export function runGit(args: string[], opts: RunOptions = {}): Promise<GitResult
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
+    // git could not be started (not on PATH): no 'exit' comes, so the time-out and the group go here.
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      groups.delete(child);
+      opts.signal?.removeEventListener('abort', kill);
+      reject(e);
+    });
     child.stdin.on('error', () => {
       /* git may exit before reading all input; its exit code says why */
     });

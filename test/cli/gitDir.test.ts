@@ -2,10 +2,11 @@
 // quick look answers, it answers what `git rev-parse --absolute-git-dir` answers; every layout it
 // does not know (a bare repository, a worktree's .git file, git's discovery variables) is left to git.
 
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { findGitDir, gitDirOf } from '../../cli/gitDir.js';
 import { remotesWithTokens } from '../../cli/credentials.js';
+import { readRef } from '../../git/refs.js';
 import { gitIn, testGitEnv } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -67,4 +68,46 @@ t.test("remotes holding tokens: none read without git when the config has no '@'
   writeFileSync(`${root}/extra.config`, '[remote "inc"]\n\turl = https://jane:ccr_other@ccr.example.org/x.git\n');
   gitIn(`${root}/wc`, ['config', 'include.path', `${root}/extra.config`]);
   t.same(await remotesWithTokens(gitdir), [{ remote: 'inc', url: 'https://ccr.example.org/x.git', user: 'jane' }]);
+});
+
+t.test('what git would not take, or cannot be read, is left to git rather than guessed or thrown', async (t) => {
+  const root = realpathSync(tempDir(t));
+  gitIn(root, ['init', '-q', '-b', 'main', 'wc']);
+  // A .git with a HEAD but no objects/ or refs/: not a repository to git, which looks further up.
+  mkdirSync(`${root}/wc/inner/.git`, { recursive: true });
+  writeFileSync(`${root}/wc/inner/.git/HEAD`, 'ref: refs/heads/main\n');
+  t.equal(findGitDir(`${root}/wc/inner`, env), undefined);
+  t.equal(await gitDirOf(`${root}/wc/inner`), `${root}/wc/.git`);
+  // A HEAD that names nothing git knows.
+  mkdirSync(`${root}/odd/.git/objects`, { recursive: true });
+  mkdirSync(`${root}/odd/.git/refs`, { recursive: true });
+  writeFileSync(`${root}/odd/.git/HEAD`, 'not a ref\n');
+  t.equal(findGitDir(`${root}/odd`, env), undefined);
+  // A link loop on the way up (stat gives ELOOP, not ENOENT) and a file as the path (ENOTDIR): no throw.
+  mkdirSync(`${root}/wc/loop`);
+  symlinkSync('HEAD', `${root}/wc/loop/HEAD`);
+  t.doesNotThrow(() => findGitDir(`${root}/wc/loop`, env));
+  t.equal(await gitDirOf(`${root}/wc/loop`), gitSays(`${root}/wc/loop`));
+  writeFileSync(`${root}/plain-file`, '');
+  t.equal(findGitDir(`${root}/plain-file/x`, env), undefined);
+});
+
+t.test("an include written on one line with another section ('[core][include]') is still followed", async (t) => {
+  const root = realpathSync(tempDir(t));
+  gitIn(root, ['init', '-q', '-b', 'main', 'wc']);
+  writeFileSync(`${root}/inc.cfg`, '[remote "x"]\n\tpushurl = https://jane:ccr_secret@ccr.example.org/x.git\n');
+  const config = `${root}/wc/.git/config`;
+  writeFileSync(config, `${readFileSync(config, 'utf8')}[core][include]\n\tpath = ${root}/inc.cfg\n`);
+  t.same(await remotesWithTokens(`${root}/wc/.git`), [
+    { remote: 'x', url: 'https://ccr.example.org/x.git', user: 'jane' },
+  ]);
+});
+
+t.test('a symbolic ref that loops ends as no ref (git stops after five), not as a hang', async (t) => {
+  const root = realpathSync(tempDir(t));
+  gitIn(root, ['init', '-q', '-b', 'main', 'wc']);
+  gitIn(`${root}/wc`, ['commit', '-q', '--allow-empty', '-m', 'first']);
+  t.match(await readRef(`${root}/wc/.git`, 'HEAD'), /^[0-9a-f]{40}$/);
+  writeFileSync(`${root}/wc/.git/refs/heads/main`, 'ref: refs/heads/main\n');
+  t.equal(await readRef(`${root}/wc/.git`, 'HEAD'), null);
 });

@@ -2,6 +2,7 @@
 // and the push in one run; a push the server refuses, or one with credentials it does not take,
 // leaves the commit in the working copy, says so, and fails; nothing reaches the server's main.
 
+import { chmodSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { ccr } from '../helpers/cli.js';
 import { gitRun } from '../helpers/git.js';
@@ -69,4 +70,30 @@ t.test('message add --push: added and pushed in one command; refusals leave the 
   t.match(said.message_id, /^[0-9a-f-]{36}$/);
   t.match(said.push.error.message, /refused the credentials of jane/);
   t.equal(await serverMain(), before);
+
+  // git gone once the commit is made (a git that removes itself after read-tree, the writer's last
+  // git): the message is said committed, the push's failure said, and nothing is left waiting.
+  const bin = tempDir(t);
+  writeFileSync(
+    `${bin}/git`,
+    `#!/bin/sh\n/usr/bin/env PATH=${process.env['PATH']} git "$@"; code=$?\ncase "$1" in read-tree) /bin/rm -f "$0";; esac\nexit $code\n`,
+  );
+  chmodSync(`${bin}/git`, 0o755);
+  const started = Date.now();
+  const gone = await ccr(['message', 'add', rec.thread!, '-m', 'Written, then git went away.', '--push'], {
+    cwd: wc,
+    env: { ...janeEnv, PATH: bin },
+  });
+  t.equal(gone.status, 1, gone.stderr);
+  t.match(gone.stdout, /^added message [0-9a-f-]{36} to thread /);
+  t.match(gone.stderr, /ccr: message [0-9a-f-]{36} is committed in your working copy; it was not pushed/);
+  t.ok(Date.now() - started < 60_000, 'no time-out waited for');
+  t.equal(await serverMain(), before);
+
+  // ccr push with no git at all: said at once (the run's time-out is not left pending).
+  const t0 = Date.now();
+  const none = await ccr(['push'], { cwd: wc, env: { ...janeEnv, PATH: bin } });
+  t.equal(none.status, 1);
+  t.match(none.stderr, /git/);
+  t.ok(Date.now() - t0 < 60_000, `ccr push ended in ${Date.now() - t0} ms`);
 });
