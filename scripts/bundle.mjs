@@ -92,15 +92,12 @@ const launcher = await build({
   outfile: join(outdir, 'ccr.cjs'),
   metafile: true,
   logLevel: 'warning',
-  // The code cache's key (cli/codeCache.ts): main.cjs is read on every run, hashed here once.
+  // What import.meta.url was in the ES module launcher: the file's own URL.
   banner: { js: "'use strict';\nconst __ccrLauncherUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: {
     'import.meta.url': '__ccrLauncherUrl',
-    __CCR_MAIN_HASH__: JSON.stringify(
-      createHash('sha256')
-        .update(readFileSync(join(outdir, 'main.cjs')))
-        .digest('hex'),
-    ),
+    // The code cache's key (cli/codeCache.ts): main.cjs is read on every run, hashed here once.
+    __CCR_MAIN_HASH__: JSON.stringify(createHash('sha256').update(ascii).digest('hex')),
   },
   plugins: [
     {

@@ -27,6 +27,20 @@ function bundleInputs(): Map<string, string[]> {
   return new Map(Object.entries(meta.outputs).map(([out, o]) => [out, Object.keys(o.inputs)]));
 }
 
+/** The stderr of `node <nodeArgs> ccr <args>`, without the test runner's own NODE_OPTIONS hooks (they load modules of their own). */
+async function ccrStderr(nodeArgs: string[], args: string[], cwd?: string): Promise<string> {
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, ...nodeArgs, ccrBin(), ...args], {
+    ...(cwd ? { cwd } : {}),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  await new Promise((r) => child.on('close', r));
+  return stderr;
+}
+
 /**
  * The modules a `ccr` run loads, seen by a module resolve hook: files of dist/ and node_modules
  * as they are, and for each file of the bundle the modules it was made from.
@@ -41,17 +55,7 @@ async function loadedBy(t: { teardown(fn: () => void): void }, args: string[]): 
     `${dir}/register.mjs`,
     "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
   );
-  // Without the test runner's own NODE_OPTIONS hooks, which load modules of their own.
-  const child = spawn(
-    'env',
-    ['-u', 'NODE_OPTIONS', process.execPath, '--import', `${dir}/register.mjs`, ccrBin(), ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  await new Promise((r) => child.on('close', r));
+  const stderr = await ccrStderr(['--import', `${dir}/register.mjs`], args);
   const inputs = bundleInputs();
   return [...stderr.matchAll(/^loaded (\S+)$/gm)]
     .map((m) => m[1]!)
@@ -96,18 +100,7 @@ t.test(
       `${dir}/list.cjs`,
       "process.on('exit', () => require('node:fs').writeSync(2, process.moduleLoadList.join('\\n') + '\\n'));\n",
     );
-    const internals = async (args: string[]) => {
-      const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '-r', `${dir}/list.cjs`, ccrBin(), ...args], {
-        cwd: dir,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      await new Promise((r) => child.on('close', r));
-      return stderr.split('\n');
-    };
+    const internals = async (args: string[]) => (await ccrStderr(['-r', `${dir}/list.cjs`], args, dir)).split('\n');
     const esmLoader = 'NativeModule internal/modules/esm/loader';
     for (const args of [['--help'], ['--version']]) {
       const loaded = await internals(args);
