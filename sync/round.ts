@@ -71,7 +71,12 @@ export interface SyncContext {
   signer?: CommitSigner;
 }
 
-const NOT_FOUND = /not found|404/i;
+/**
+ * git's words for a peer that answered 404 (LC_ALL=C): only those, since the URL it quotes may
+ * hold "404" too (a port, a record id), and a peer that is down must not be taken for one without
+ * the record.
+ */
+const NOT_FOUND = /^fatal: repository '[^']*' not found$|The requested URL returned error: 404$/m;
 const SYNCED = (peer: Peer) => `refs/ccr/peers/${peer.name}/synced`;
 /** Where rounds before this version kept the peer's main: deleted, so nothing refused stays reachable. */
 const OLD_INCOMING = (peer: Peer) => `refs/ccr/peers/${peer.name}/incoming`;

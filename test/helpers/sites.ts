@@ -2,12 +2,14 @@
 // rounds run by hand (`syncAll`) so a test decides exactly when sites talk.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import type { Test } from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import type { Peer } from '../../sync/peers.js';
 import { syncRecord, type RoundReport, type SyncContext } from '../../sync/round.js';
-import { gitOk } from './git.js';
+import { CoordinationService } from '../../index.js';
+import { gitOk, gitRun } from './git.js';
+import { as, committer, jane } from './people.js';
 import type { ServerOptions } from '../../server/context.js';
 import { testServer, type TestServer } from './server.js';
 import { tempDir } from './tmp.js';
@@ -34,22 +36,36 @@ export async function sites(t: Test, names: string[], options: Array<Partial<Ser
   return all;
 }
 
-/** One round of `from` with its peer `to` for every record `from` holds (as `ccr sync --peer` does). */
-export async function syncAll(from: Site, to: string): Promise<RoundReport[]> {
-  const peer = from.peers.find((p) => p.name === to)!;
-  const server = from.s.server.context;
-  // Judged on the server's validator threads, as the server's own rounds are.
-  const ctx: SyncContext = {
+/** What a site's rounds need: judged on its validator threads and signed with its key, as its own rounds are. */
+export function roundContext(site: Site): SyncContext {
+  const server = site.s.server.context;
+  return {
     gitEnv: server.gitEnv,
     timeoutMs: 20_000,
     maxFetchBytes: server.options.maxPushBytes,
     judge: (input) => server.validator.judgeIncoming(input),
     signer: server.siteKey.signer,
   };
+}
+
+/** One round of `from` with its peer `to` for every record `from` holds (as `ccr sync --peer` does). */
+export async function syncAll(from: Site, to: string): Promise<RoundReport[]> {
+  const peer = from.peers.find((p) => p.name === to)!;
+  const ctx = roundContext(from);
   const out: RoundReport[] = [];
   const { records } = await from.s.server.context.records.list(undefined, 1000);
   for (const id of records) out.push(await syncRecord(ctx, (await from.s.server.context.records.open(id))!, peer, id));
   return out;
+}
+
+/** Add messages at a site, the way a clinician there would: clone, write, push. */
+export async function write(t: Test, site: Site, id: string, thread: string, bodies: string[], who = jane) {
+  const dir = `${tempDir(t)}/w`;
+  await gitOk('/', ['clone', '-q', site.s.gitUrl(id, site.s.admin), dir]);
+  const svc = await CoordinationService.at(dir);
+  for (const body of bodies) await svc.addMessage(committer, `Ward at ${site.name}`, thread, { author: as(who), body });
+  const r = await gitRun(dir, ['push', '-q', 'origin', 'main']);
+  if (r.status !== 0) throw new Error(r.stderr);
 }
 
 /** `main` of a record at a site. */
@@ -82,6 +98,41 @@ export async function hangingPeer(t: Test): Promise<string> {
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+}
+
+/**
+ * A slow link to a port on 127.0.0.1: every connection waits `delayMs` before it is passed on, as
+ * over a long or busy network; its URL. Stopped, with its connections, when the test ends.
+ */
+export async function slowLink(t: Test, port: number, delayMs: number): Promise<string> {
+  const sockets = new Set<Socket>();
+  const srv = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+    s.pause();
+    setTimeout(() => {
+      const up = connect(port, '127.0.0.1');
+      sockets.add(up);
+      up.on('error', () => s.destroy());
+      up.on('close', () => {
+        sockets.delete(up);
+        s.end();
+      });
+      s.on('close', () => up.destroy());
+      s.pipe(up).pipe(s);
+      s.resume();
+    }, delayMs);
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   t.teardown(

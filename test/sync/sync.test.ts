@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { CoordinationService } from '../../index.js';
 import type { MessageId, Timestamp } from '../../core/ids.js';
 import { appendMessages, parseMessages } from '../../core/messages/grammar.js';
 import { buildSyncMerge } from '../../core/mergeCommit.js';
@@ -10,19 +9,9 @@ import { gitMergeBase } from '../../git/mergeBase.js';
 import { IsoGitSource, writeObjects } from '../../git/store.js';
 import { ccr } from '../helpers/cli.js';
 import { gitOk, gitRun } from '../helpers/git.js';
-import { as, clinicalId, committer, jane, tom } from '../helpers/people.js';
-import { fileAt, mainAt, sites, syncAll, type Site } from '../helpers/sites.js';
+import { clinicalId, jane, tom } from '../helpers/people.js';
+import { fileAt, mainAt, sites, syncAll, write, type Site } from '../helpers/sites.js';
 import { tempDir } from '../helpers/tmp.js';
-
-/** Add messages at a site, the way a clinician there would: clone, write, push. */
-async function write(t: Test, site: Site, id: string, thread: string, bodies: string[], who = jane) {
-  const dir = `${tempDir(t)}/w`;
-  await gitOk('/', ['clone', '-q', site.s.gitUrl(id, site.s.admin), dir]);
-  const svc = await CoordinationService.at(dir);
-  for (const body of bodies) await svc.addMessage(committer, `Ward at ${site.name}`, thread, { author: as(who), body });
-  const r = await gitRun(dir, ['push', '-q', 'origin', 'main']);
-  if (r.status !== 0) throw new Error(r.stderr);
-}
 
 /**
  * Change a site's record on disk, past its hook: a message's text replaced in a new commit, or in
@@ -239,6 +228,13 @@ t.test('a peer that is down is reported, local pushes keep working, and the next
   await b!.s.server.close();
   await write(t, a!, rec.id, rec.thread!, ['While B is down.']);
   t.match(await syncAll(a!, 'b'), [{ outcome: 'peer-down' }], 'reported');
+  // Whatever its address holds: git quotes the URL, and "404" in it once passed for a 404 answer.
+  a!.peers.push({
+    ...a!.peers.find((p) => p.name === 'b')!,
+    name: 'b404',
+    url: `http://127.0.0.1:${port}/404-not-found`,
+  });
+  t.match(await syncAll(a!, 'b404'), [{ outcome: 'peer-down' }], 'reported, whatever its URL says');
   const { startServer } = await import('../../server/index.js');
   const { ADMIN_TOKEN } = await import('../helpers/server.js');
   const { PassThrough } = await import('node:stream');
