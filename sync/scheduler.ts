@@ -3,7 +3,14 @@
 // down is retried with growing pauses (back-off), and never holds up local writes: rounds run
 // beside the request path, and hold a record's lock only to move its main. A round ends within its
 // budget whatever the peer does (sync/round.ts), so a hanging peer holds a slot no longer than
-// that, and while another peer has rounds waiting it holds one slot at most; rounds due with a peer that is backing off wait for the pause to end, never lost.
+// that, and while another peer has rounds waiting it holds one slot at most; rounds due with a peer
+// that is backing off wait for the pause to end, never lost.
+//
+// Two sites that merge the same pair at once write two merges (each signs its own) and refuse
+// each other's push; on fixed ticks they would do it again on every tick for as long as a round
+// outlasts the gap between their clocks. So a record's round never runs twice at once with one
+// peer, and a round that ends in `retry` is followed by a random pause that doubles while the
+// rounds keep colliding: the first site out of its pause merges alone and the other fast-forwards.
 
 import type { RecordId } from '../core/ids.js';
 import type { RecordStore } from '../store/records.js';
@@ -26,6 +33,13 @@ export interface SyncMetrics {
 }
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
+/** The longest random pause after a round that collided with the peer's (`retry`). */
+const MAX_CONTENTION_MS = 30 * 1000;
+
+/** The random pause after the `retries`-th collision in a row of a round that took `took` ms. */
+function contentionPause(retries: number, took: number): number {
+  return Math.floor(Math.random() * Math.min(MAX_CONTENTION_MS, Math.max(500, took) * 2 ** retries));
+}
 
 /** Background sync of one server. */
 export class SyncScheduler {
@@ -34,6 +48,10 @@ export class SyncScheduler {
   /** Records due with a peer that is backing off, by peer name: queued again when the pause ends. */
   readonly #waiting = new Map<string, Set<RecordId>>();
   readonly #debounce = new Map<string, NodeJS.Timeout>();
+  /** Rounds running, by key (peer and record): a key's next round waits in the queue. */
+  readonly #active = new Set<string>();
+  /** Rounds that collided with the peer's, by key: how many times in a row, and the pause's timer. */
+  readonly #contention = new Map<string, { retries: number; timer: NodeJS.Timeout | null }>();
   /** Rounds running, by peer name. */
   readonly #busy = new Map<string, number>();
   #running = 0;
@@ -89,6 +107,7 @@ export class SyncScheduler {
     this.#stopped = true;
     clearInterval(this.#interval);
     for (const t of this.#debounce.values()) clearTimeout(t);
+    for (const c of this.#contention.values()) if (c.timer) clearTimeout(c.timer);
     this.#queue.clear();
     this.#waiting.clear();
     await this.idle();
@@ -96,32 +115,42 @@ export class SyncScheduler {
 
   #enqueue(peer: Peer, record: RecordId): void {
     if (this.#stopped) return;
-    this.#queue.set(`${peer.name} ${record}`, { peer, record });
+    const key = `${peer.name} ${record}`;
+    // In a pause after a collision: the pause's end queues the round.
+    if (this.#contention.get(key)?.timer) return;
+    this.#queue.set(key, { peer, record });
     this.#pump();
   }
 
   /**
-   * The next job to run: the first one of a peer with no round running, else the first one. So a
-   * slow or hanging peer takes one slot while another peer has rounds waiting, and every slot
-   * when it is the only one with work.
+   * The next job to run, never one whose key has a round running: the first one of a peer with no
+   * round running, else the first one. So a slow or hanging peer takes one slot while another peer
+   * has rounds waiting, and every slot when it is the only one with work.
    */
-  #next(): [string, { peer: Peer; record: RecordId }] {
-    for (const entry of this.#queue) if (!this.#busy.get(entry[1].peer.name)) return entry;
-    return this.#queue.entries().next().value as [string, { peer: Peer; record: RecordId }];
+  #next(): [string, { peer: Peer; record: RecordId }] | undefined {
+    let first: [string, { peer: Peer; record: RecordId }] | undefined;
+    for (const entry of this.#queue) {
+      if (this.#active.has(entry[0])) continue;
+      if (!this.#busy.get(entry[1].peer.name)) return entry;
+      first ??= entry;
+    }
+    return first;
   }
 
   #pump(): void {
-    while (this.#running < this.concurrency && this.#queue.size > 0) {
-      const [key, job] = this.#next();
+    for (let next; this.#running < this.concurrency && (next = this.#next());) {
+      const [key, job] = next;
       this.#queue.delete(key);
       if ((this.#backoff.get(job.peer.name)?.until ?? 0) > Date.now()) {
         this.#waiting.set(job.peer.name, (this.#waiting.get(job.peer.name) ?? new Set()).add(job.record));
         continue;
       }
       this.#running++;
+      this.#active.add(key);
       this.#busy.set(job.peer.name, (this.#busy.get(job.peer.name) ?? 0) + 1);
       void this.#round(job.peer, job.record).finally(() => {
         this.#running--;
+        this.#active.delete(key);
         this.#busy.set(job.peer.name, this.#busy.get(job.peer.name)! - 1);
         this.#pump();
         if (this.#running === 0 && this.#queue.size === 0) for (const r of this.#idle.splice(0)) r();
@@ -131,10 +160,14 @@ export class SyncScheduler {
 
   async #round(peer: Peer, record: RecordId): Promise<RoundReport | null> {
     let r: RoundReport;
+    const started = Date.now();
     this.log('debug', 'sync-round-start', { record, peer: peer.name });
     try {
       const repo = await this.records.open(record);
-      if (!repo) return null;
+      if (!repo) {
+        this.#contention.delete(`${peer.name} ${record}`);
+        return null;
+      }
       r = await syncRecord(this.ctx, repo, peer, record);
     } catch (e) {
       r = { record, peer: peer.name, outcome: 'failed', main: null, detail: (e as Error).message };
@@ -144,6 +177,7 @@ export class SyncScheduler {
     const level =
       r.outcome.startsWith('refused') || r.outcome === 'conflict' || r.outcome === 'failed' ? 'warn' : 'info';
     this.log(level, 'sync-round', { ...r, findings: r.findings?.map((f) => f.rule) });
+    this.#collided(peer, record, r.outcome === 'retry', Date.now() - started);
     if (r.outcome === 'peer-down') {
       const pause = Math.min((this.#backoff.get(peer.name)?.pause ?? 500) * 2, MAX_BACKOFF_MS);
       this.#backoff.set(peer.name, { until: Date.now() + pause, pause });
@@ -154,6 +188,28 @@ export class SyncScheduler {
       this.#resume(peer);
     }
     return r;
+  }
+
+  /**
+   * After a round: one that collided (`retry`) is followed by a random pause, longer with each
+   * collision in a row, and then run again; any other outcome ends the series.
+   */
+  #collided(peer: Peer, record: RecordId, collided: boolean, took: number): void {
+    const key = `${peer.name} ${record}`;
+    if (!collided) {
+      this.#contention.delete(key);
+      return;
+    }
+    const c = this.#contention.get(key) ?? { retries: 0, timer: null };
+    c.retries++;
+    const pause = contentionPause(c.retries, took);
+    this.log('debug', 'sync-round-pause', { record, peer: peer.name, retries: c.retries, pause_ms: pause });
+    this.#contention.set(key, c);
+    this.#queue.delete(key);
+    c.timer = setTimeout(() => {
+      c.timer = null;
+      this.#enqueue(peer, record);
+    }, pause).unref();
   }
 
   /** Queue again the rounds that waited for a peer's pause to end. */

@@ -43,7 +43,13 @@ t.test("each site's feed holds every message once, however it arrived", { timeou
       return x !== null && x === y;
     },
     60_000,
-  );
+  ).catch((e: Error) => {
+    for (const n of [a, b])
+      t.comment(
+        `${n.name}: ${JSON.stringify(n.proc!.lines.filter((l) => String(l['event']).startsWith('sync-round')))}`,
+      );
+    throw e;
+  });
   const expected = await messagesAt(a, rec.id, rec.thread);
   t.equal(expected.length, 4, 'four appended');
   for (const n of [a, b]) {
