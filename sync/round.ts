@@ -55,6 +55,8 @@ export interface RoundReport {
   main: string | null;
   detail?: string;
   findings?: Finding[];
+  /** For `retry`: the peer refused our push (its main moved, or its rules), not our main that moved. */
+  refusedByPeer?: true;
 }
 
 /** What a round needs from the server (or the `ccr sync` command). */
@@ -380,7 +382,7 @@ async function settle(
       });
     case 'push': {
       const refused = await pushToPeer(ctx, repo, peer, left, id, local);
-      return refused ? report('retry', local, { detail: refused }) : agree(local, 'pushed');
+      return refused ? report('retry', local, { detail: refused, refusedByPeer: true }) : agree(local, 'pushed');
     }
     case 'refused-unrelated':
       return report('refused-unrelated', local, {
@@ -405,7 +407,9 @@ async function settle(
       if (!(await moveMain(repo, local, merged.oid)))
         return report('retry', await repo.head(), { detail: 'main moved during the round' });
       const refused = await pushToPeer(ctx, repo, peer, left, id, merged.oid);
-      return refused ? report('retry', merged.oid, { detail: refused }) : agree(merged.oid, 'merged');
+      return refused
+        ? report('retry', merged.oid, { detail: refused, refusedByPeer: true })
+        : agree(merged.oid, 'merged');
     }
   }
 }

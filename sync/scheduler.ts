@@ -9,8 +9,9 @@
 // Two sites that merge the same pair at once write two merges (each signs its own) and refuse
 // each other's push; on fixed ticks they would do it again on every tick for as long as a round
 // outlasts the gap between their clocks. So a record's round never runs twice at once with one
-// peer, and a round that ends in `retry` is followed by a random pause that doubles while the
-// rounds keep colliding: the first site out of its pause merges alone and the other fast-forwards.
+// peer, and a round whose push the peer refused is followed by a random pause that doubles while
+// that goes on: the first site out of its pause merges alone and the other fast-forwards. (A peer
+// that refuses by its rules is asked less and less often, down to the peer-down back-off's pace.)
 
 import type { RecordId } from '../core/ids.js';
 import type { RecordStore } from '../store/records.js';
@@ -33,12 +34,10 @@ export interface SyncMetrics {
 }
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
-/** The longest random pause after a round that collided with the peer's (`retry`). */
-const MAX_CONTENTION_MS = 30 * 1000;
 
 /** The random pause after the `retries`-th collision in a row of a round that took `took` ms. */
 function contentionPause(retries: number, took: number): number {
-  return Math.floor(Math.random() * Math.min(MAX_CONTENTION_MS, Math.max(500, took) * 2 ** retries));
+  return Math.floor(Math.random() * Math.min(MAX_BACKOFF_MS, Math.max(500, took) * 2 ** retries));
 }
 
 /** Background sync of one server. */
@@ -50,7 +49,7 @@ export class SyncScheduler {
   readonly #debounce = new Map<string, NodeJS.Timeout>();
   /** Rounds running, by key (peer and record): a key's next round waits in the queue. */
   readonly #active = new Set<string>();
-  /** Rounds that collided with the peer's, by key: how many times in a row, and the pause's timer. */
+  /** Rounds whose push the peer refused, by key: how many times in a row, and the pause's timer. */
   readonly #contention = new Map<string, { retries: number; timer: NodeJS.Timeout | null }>();
   /** Rounds running, by peer name. */
   readonly #busy = new Map<string, number>();
@@ -177,7 +176,7 @@ export class SyncScheduler {
     const level =
       r.outcome.startsWith('refused') || r.outcome === 'conflict' || r.outcome === 'failed' ? 'warn' : 'info';
     this.log(level, 'sync-round', { ...r, findings: r.findings?.map((f) => f.rule) });
-    this.#collided(peer, record, r.outcome === 'retry', Date.now() - started);
+    this.#collided(peer, record, r.refusedByPeer === true, Date.now() - started);
     if (r.outcome === 'peer-down') {
       const pause = Math.min((this.#backoff.get(peer.name)?.pause ?? 500) * 2, MAX_BACKOFF_MS);
       this.#backoff.set(peer.name, { until: Date.now() + pause, pause });
@@ -191,8 +190,8 @@ export class SyncScheduler {
   }
 
   /**
-   * After a round: one that collided (`retry`) is followed by a random pause, longer with each
-   * collision in a row, and then run again; any other outcome ends the series.
+   * After a round: one whose push the peer refused is followed by a random pause, longer with
+   * each refusal in a row, and then run again; any other outcome ends the series.
    */
   #collided(peer: Peer, record: RecordId, collided: boolean, took: number): void {
     const key = `${peer.name} ${record}`;
