@@ -215,7 +215,10 @@ async function createAtPeer(
   return r.status === 201 ? null : `the peer refused to create the record (${r.status} ${r.body.slice(0, 200)})`;
 }
 
-/** Push `sha` as the peer's main; null when it landed, else the peer's refusal. */
+/**
+ * Push `sha` as the peer's main; null when it landed, else why not, and whether the peer answered
+ * (refused it: its main moved, or its rules) or could not be reached (`answered` false).
+ */
 async function pushToPeer(
   ctx: SyncContext,
   repo: Repository,
@@ -223,7 +226,7 @@ async function pushToPeer(
   left: Clock,
   id: RecordId,
   sha: string,
-): Promise<string | null> {
+): Promise<{ why: string; answered: boolean } | null> {
   const r = await peerGit(ctx, peer, left, [
     '--git-dir',
     repo.gitdir,
@@ -232,15 +235,25 @@ async function pushToPeer(
     `${peer.url.replace(/\/$/, '')}/coordination/${id}.git`,
     `${sha}:${MAIN}`,
   ]);
-  if (r.killed) return 'the push to the peer timed out';
-  return r.code === 0
-    ? null
-    : (
-        r.stderr
-          .split('\n')
-          .filter((l) => l.startsWith('remote:') || l.includes('rejected'))
-          .join('\n') || r.stderr.trim()
-      ).slice(0, 2000);
+  if (r.killed) return { why: 'the push to the peer timed out', answered: false };
+  if (r.code === 0) return null;
+  // git exits 1 when the peer refused a ref, 128 when it could not talk to the peer at all.
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('remote:') || l.includes('rejected'));
+  return { why: (lines.join('\n') || r.stderr.trim()).slice(0, 2000), answered: r.code === 1 };
+}
+
+/** Makes the reports of a round for one record with one peer. */
+type Reporter = (outcome: Outcome, main: string | null, more?: Partial<RoundReport>) => RoundReport;
+
+function reporter(record: RecordId, peer: Peer): Reporter {
+  return (outcome, main, more = {}) => ({ record, peer: peer.name, outcome, main, ...more });
+}
+
+/** The report of a round whose push did not land: refused by the peer, or the peer down. */
+function notPushed(report: Reporter, main: Oid, push: { why: string; answered: boolean }): RoundReport {
+  return push.answered
+    ? report('retry', main, { detail: push.why, refusedByPeer: true })
+    : report('peer-down', main, { detail: push.why });
 }
 
 /** Move our main from `from` to `to` if it is still at `from`. */
@@ -250,13 +263,7 @@ async function moveMain(repo: Repository, from: Oid, to: Oid): Promise<boolean> 
 
 /** One round for one record with one peer. Never throws for the peer's or the network's faults. */
 export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer, id: RecordId): Promise<RoundReport> {
-  const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({
-    record: id,
-    peer: peer.name,
-    outcome,
-    main,
-    ...more,
-  });
+  const report = reporter(id, peer);
   const local = await repo.head();
   if (!local) return report('failed', null, { detail: 'the record has no main here' });
   const deadline = Date.now() + ctx.timeoutMs;
@@ -271,7 +278,7 @@ export async function syncRecord(ctx: SyncContext, repo: Repository, peer: Peer,
     const why = await createAtPeer(ctx, repo, peer, left, id).catch((e: Error) => e.message);
     if (why) return report('failed', local, { detail: why });
     const pushed = await pushToPeer(ctx, repo, peer, left, id, local);
-    if (pushed) return report('failed', local, { detail: pushed });
+    if (pushed) return report('failed', local, { detail: pushed.why });
     await compareAndSwapRef(repo.gitdir, SYNCED(peer), local, await readRef(repo.gitdir, SYNCED(peer)));
     return report('created-at-peer', local);
   }
@@ -329,13 +336,7 @@ async function settle(
   scratch: Scratch | null,
   left: Clock,
 ): Promise<RoundReport> {
-  const report = (outcome: Outcome, main: string | null, more: Partial<RoundReport> = {}): RoundReport => ({
-    record: id,
-    peer: peer.name,
-    outcome,
-    main,
-    ...more,
-  });
+  const report = reporter(id, peer);
   const synced = SYNCED(peer);
   const where = scratch?.gitdir ?? repo.gitdir;
   const agreed = await readRef(repo.gitdir, synced);
@@ -381,8 +382,8 @@ async function settle(
         detail: `the peer's main ${theirs.slice(0, 12)} does not contain ${decision.agreed.slice(0, 12)}, which both sites held: its history was rewritten`,
       });
     case 'push': {
-      const refused = await pushToPeer(ctx, repo, peer, left, id, local);
-      return refused ? report('retry', local, { detail: refused, refusedByPeer: true }) : agree(local, 'pushed');
+      const pushed = await pushToPeer(ctx, repo, peer, left, id, local);
+      return pushed ? notPushed(report, local, pushed) : agree(local, 'pushed');
     }
     case 'refused-unrelated':
       return report('refused-unrelated', local, {
@@ -406,10 +407,8 @@ async function settle(
       await writeObjects(repo.gitdir, merged.objects);
       if (!(await moveMain(repo, local, merged.oid)))
         return report('retry', await repo.head(), { detail: 'main moved during the round' });
-      const refused = await pushToPeer(ctx, repo, peer, left, id, merged.oid);
-      return refused
-        ? report('retry', merged.oid, { detail: refused, refusedByPeer: true })
-        : agree(merged.oid, 'merged');
+      const pushed = await pushToPeer(ctx, repo, peer, left, id, merged.oid);
+      return pushed ? notPushed(report, merged.oid, pushed) : agree(merged.oid, 'merged');
     }
   }
 }

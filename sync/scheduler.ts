@@ -97,7 +97,10 @@ export class SyncScheduler {
     }
   }
 
-  /** Resolves when no round is queued or running. */
+  /**
+   * Resolves when no round is queued or running. Rounds due after a pause (a peer backing off, a
+   * peer that refused our push) are neither: they may still be due when this resolves.
+   */
   idle(): Promise<void> {
     return this.#running === 0 && this.#queue.size === 0 ? Promise.resolve() : new Promise((r) => this.#idle.push(r));
   }
@@ -195,7 +198,7 @@ export class SyncScheduler {
    */
   #collided(peer: Peer, record: RecordId, collided: boolean, took: number): void {
     const key = `${peer.name} ${record}`;
-    if (!collided) {
+    if (!collided || this.#stopped) {
       this.#contention.delete(key);
       return;
     }
@@ -213,6 +216,10 @@ export class SyncScheduler {
 
   /** Queue again the rounds that waited for a peer's pause to end. */
   #resume(peer: Peer): void {
+    // The pause is over, even when its timer fires a millisecond before `until` (it can): else the
+    // rounds would go back to waiting with no timer left to resume them.
+    const backoff = this.#backoff.get(peer.name);
+    if (backoff) backoff.until = 0;
     const waiting = this.#waiting.get(peer.name);
     this.#waiting.delete(peer.name);
     for (const record of waiting ?? []) this.#enqueue(peer, record);

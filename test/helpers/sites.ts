@@ -111,28 +111,33 @@ export async function hangingPeer(t: Test): Promise<string> {
 }
 
 /**
- * A slow link to a port on 127.0.0.1: every connection waits `delayMs` before it is passed on, as
- * over a long or busy network; its URL. Stopped, with its connections, when the test ends.
+ * A link to a port on 127.0.0.1 that passes each connection on after `delayMs`, unless `drop`
+ * says no to its first bytes (then it is closed unanswered); its URL. Stopped, with its
+ * connections, when the test ends.
  */
-export async function slowLink(t: Test, port: number, delayMs: number): Promise<string> {
+export async function link(t: Test, port: number, delayMs: number, drop = (_first: Buffer) => false): Promise<string> {
   const sockets = new Set<Socket>();
   const srv = createServer((s) => {
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
-    s.pause();
-    setTimeout(() => {
-      const up = connect(port, '127.0.0.1');
-      sockets.add(up);
-      up.on('error', () => s.destroy());
-      up.on('close', () => {
-        sockets.delete(up);
-        s.end();
-      });
-      s.on('close', () => up.destroy());
-      s.pipe(up).pipe(s);
-      s.resume();
-    }, delayMs);
+    s.once('data', (first: Buffer) => {
+      s.pause();
+      if (drop(first)) return void s.destroy();
+      setTimeout(() => {
+        const up = connect(port, '127.0.0.1');
+        sockets.add(up);
+        up.on('error', () => s.destroy());
+        up.on('close', () => {
+          sockets.delete(up);
+          s.end();
+        });
+        s.on('close', () => up.destroy());
+        up.write(first);
+        s.pipe(up).pipe(s);
+        s.resume();
+      }, delayMs);
+    });
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   t.teardown(

@@ -8,7 +8,7 @@ import t from 'tap';
 import { SyncScheduler } from '../../sync/scheduler.js';
 import type { RoundReport } from '../../sync/round.js';
 import { jane } from '../helpers/people.js';
-import { mainAt, roundContext, sites, slowLink, write } from '../helpers/sites.js';
+import { link, mainAt, roundContext, sites, write } from '../helpers/sites.js';
 
 t.test('two sites ticking together over a slow link agree, and then stay agreed', { timeout: 120_000 }, async (t) => {
   const [a, b] = await sites(t, ['a', 'b']);
@@ -22,7 +22,7 @@ t.test('two sites ticking together over a slow link agree, and then stay agreed'
     [b!, a!],
   ] as const) {
     // Every connection to the other site waits 300 ms, so a round (list, fetch, push) outlasts a tick.
-    const url = await slowLink(t, other.s.server.port, 300);
+    const url = await link(t, other.s.server.port, 300);
     const peer = { ...self.peers.find((p) => p.name === other.name)!, url };
     const log = (_level: string, event: string, fields: Record<string, unknown> = {}) => {
       const key = `${self.name} ${String(fields['record'])}`;
@@ -63,7 +63,7 @@ t.test('two sites ticking together over a slow link agree, and then stay agreed'
   }
   t.comment(`rounds at a: ${ended['a']!.join(' ')}; at b: ${ended['b']!.join(' ')}`);
   t.ok(await agree(), 'the sites agree');
-  // Each collision in a row at least halves the chance of the next: eight is about one in 2^21.
+  // Each collision in a row roughly halves the chance of the next: eight in a row is about one in 2^20.
   for (const n of ['a', 'b'])
     t.ok(ended[n]!.filter((o) => o === 'retry').length <= 8, `${n}: a few collisions, not one a tick`);
   t.equal(twice, 0, "no record's round ran twice at once with one peer");

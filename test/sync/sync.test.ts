@@ -10,7 +10,7 @@ import { IsoGitSource, writeObjects } from '../../git/store.js';
 import { ccr } from '../helpers/cli.js';
 import { gitOk, gitRun } from '../helpers/git.js';
 import { clinicalId, jane, tom } from '../helpers/people.js';
-import { fileAt, mainAt, sites, syncAll, write, type Site } from '../helpers/sites.js';
+import { fileAt, link, mainAt, sites, syncAll, write, type Site } from '../helpers/sites.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -248,6 +248,18 @@ t.test('a peer that is down is reported, local pushes keep working, and the next
   t.teardown(() => again.close());
   t.match(await syncAll(a!, 'b'), [{ outcome: 'pushed' }], 'the next round completes');
   t.equal(await again.context.records.open(rec.id as never).then((r) => r!.head()), await mainAt(a!, rec.id));
+});
+
+t.test('a peer that lists its main but drops our push is down, not refusing', async (t) => {
+  const [a, b] = await sites(t, ['a', 'b']);
+  const rec = await a!.s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'One.' } });
+  await syncAll(a!, 'b');
+  await write(t, a!, rec.id, rec.thread!, ['At A.']);
+  // As a peer that crashes between the round's look at its main and the push.
+  const url = await link(t, b!.s.server.port, 0, (first) => first.includes('git-receive-pack'));
+  a!.peers.push({ ...a!.peers.find((p) => p.name === 'b')!, name: 'b-drops', url });
+  t.match(await syncAll(a!, 'b-drops'), [{ outcome: 'peer-down', refusedByPeer: undefined }], 'down: backed off');
+  t.match(await syncAll(a!, 'b'), [{ outcome: 'pushed' }], 'the push lands when it can');
 });
 
 t.test('a merge that is not the deterministic one is refused by the peer', async (t) => {
