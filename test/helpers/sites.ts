@@ -91,13 +91,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A peer that accepts TCP connections and never answers a byte; its URL. */
-export async function hangingPeer(t: Test): Promise<string> {
+/**
+ * A TCP server on 127.0.0.1 that hands each connection to `handle` (with the set of connections
+ * stopped at the end, to add its own); its URL. Stopped, with its connections, when the test ends.
+ */
+async function loopback(t: Test, handle: (s: Socket, sockets: Set<Socket>) => void): Promise<string> {
   const sockets = new Set<Socket>();
   const srv = createServer((s) => {
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
+    handle(s, sockets);
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   t.teardown(
@@ -110,17 +114,17 @@ export async function hangingPeer(t: Test): Promise<string> {
   return `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
 }
 
+/** A peer that accepts TCP connections and never answers a byte; its URL. */
+export function hangingPeer(t: Test): Promise<string> {
+  return loopback(t, () => undefined);
+}
+
 /**
  * A link to a port on 127.0.0.1 that passes each connection on after `delayMs`, unless `drop`
- * says no to its first bytes (then it is closed unanswered); its URL. Stopped, with its
- * connections, when the test ends.
+ * says no to its first bytes (then it is closed unanswered); its URL.
  */
-export async function link(t: Test, port: number, delayMs: number, drop = (_first: Buffer) => false): Promise<string> {
-  const sockets = new Set<Socket>();
-  const srv = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
+export function link(t: Test, port: number, delayMs: number, drop = (_first: Buffer) => false): Promise<string> {
+  return loopback(t, (s, sockets) =>
     s.once('data', (first: Buffer) => {
       s.pause();
       if (drop(first)) return void s.destroy();
@@ -137,17 +141,8 @@ export async function link(t: Test, port: number, delayMs: number, drop = (_firs
         s.pipe(up).pipe(s);
         s.resume();
       }, delayMs);
-    });
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => resolve());
-      }),
+    }),
   );
-  return `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
 }
 
 /** A server started with `sites.json` naming the given peers (background sync on). */
