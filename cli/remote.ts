@@ -91,8 +91,8 @@ Example:
 };
 
 /** Print what a push came to (`before`: what the JSON holds besides, as ccr message add --push's message); gives the exit code. */
-export function sayPushed(r: PushReport, json: boolean, before: Record<string, unknown> = {}): number {
-  const value = Object.keys(before).length ? { ...before, push: r.value } : r.value;
+export function sayPushed(r: PushReport, json: boolean, before?: Record<string, unknown>): number {
+  const value = before ? { ...before, push: r.value } : r.value;
   if (r.refusedAtTheDoor && !json)
     process.stderr.write(`ccr: ${r.text}${r.refusedAtTheDoor.hint ? `\nhint: ${r.refusedAtTheDoor.hint}` : ''}\n`);
   else out(json, value, r.text);
