@@ -3,42 +3,12 @@
 // never change, so neither do results), bounded in bytes. Concurrent asks for the same result
 // share one run, so a crowd reading one large record costs one parse.
 
+import { ByteLru } from '../core/byteLru.js';
 import { Unavailable } from '../core/errors.js';
 import type { Oid } from '../core/objects.js';
 import type { Logger } from './log.js';
 import type { ReadJob, ReadResult, ReadTask } from './readTasks.js';
 import { WorkerPool } from './workerPool.js';
-
-/** Values by key, the least recently used forgotten past a bound in bytes. */
-export class ByteLru<V> {
-  readonly #entries = new Map<string, { value: V; bytes: number }>();
-  #bytes = 0;
-  constructor(readonly maxBytes: number) {}
-
-  get(key: string): V | undefined {
-    const e = this.#entries.get(key);
-    if (!e) return undefined;
-    this.#entries.delete(key);
-    this.#entries.set(key, e);
-    return e.value;
-  }
-
-  set(key: string, value: V, bytes: number): void {
-    if (bytes > this.maxBytes / 4 || this.#entries.has(key)) return;
-    this.#entries.set(key, { value, bytes });
-    this.#bytes += bytes;
-    for (const [k, e] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(k);
-      this.#bytes -= e.bytes;
-    }
-  }
-
-  /** Bytes held. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-}
 
 /** How the reader runs. */
 export interface ReaderOptions {

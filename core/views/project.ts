@@ -18,6 +18,7 @@ import {
   type Oid,
   type TreeEntry,
 } from '../objects.js';
+import { ByteLru } from '../byteLru.js';
 import { COMMUNICATIONS, LEDGER_FILE } from '../layout.js';
 import { MissingObject, putObject, type NewObjects, type ObjectSource, type StoredObject } from '../source.js';
 import type { ViewReader } from './reader.js';
@@ -47,21 +48,21 @@ export class MissingView extends Error {
 
 const FOLDER = '40000';
 
-/** A bounded memo: the oldest entries are forgotten past the limit. */
-class Memo<V> {
-  readonly #map = new Map<string, V>();
-  constructor(private readonly limit: number) {}
+/**
+ * Estimated bytes of a memo entry besides its value (a 40-character key and the map's slots), and
+ * of a tree entry held in a folder map (its object, name and id): as core/evaluate/cache.ts counts.
+ */
+const ENTRY_BYTES = 160;
+const TREE_ENTRY_BYTES = 120;
 
-  get(key: string): V | undefined {
-    return this.#map.get(key);
-  }
-
-  set(key: string, value: V): V {
-    this.#map.set(key, value);
-    if (this.#map.size > this.limit) this.#map.delete(this.#map.keys().next().value as string);
-    return value;
-  }
-}
+/**
+ * The builder's memos, in bytes (docs/benchmarks.md "Cache bounds"): parsed commits (a parsed
+ * commit holds its text as UTF-16 strings: twice its size), the thread folders of root trees (a
+ * record with many threads makes each large) and whether the reader sees a folder.
+ */
+const COMMIT_MEMO_BYTES = 4 * 1024 * 1024;
+const FOLDER_MEMO_BYTES = 8 * 1024 * 1024;
+const SHOWN_MEMO_BYTES = 8 * 1024 * 1024;
 
 /** Ancestry by walking parents through a source: enough for small histories and the tests. */
 export function ancestryBySource(source: ObjectSource): ViewGraph['isAncestor'] {
@@ -91,9 +92,9 @@ export class ViewBuilder {
   /** The views this builder computed, by `main` commit. */
   readonly views = new Map<Oid, Oid>();
   #objects: NewObjects = new Map();
-  readonly #commits = new Memo<Commit>(4096);
-  readonly #folders = new Memo<Map<string, TreeEntry>>(1024);
-  readonly #shown = new Memo<boolean>(65_536);
+  readonly #commits = new ByteLru<Commit>(COMMIT_MEMO_BYTES);
+  readonly #folders = new ByteLru<Map<string, TreeEntry>>(FOLDER_MEMO_BYTES);
+  readonly #shown = new ByteLru<boolean>(SHOWN_MEMO_BYTES);
   readonly #source: ObjectSource;
 
   constructor(
@@ -102,6 +103,11 @@ export class ViewBuilder {
     readonly graph: ViewGraph,
   ) {
     this.#source = { read: (oid: Oid, limit?: number) => this.#read(source, oid, limit) } as ObjectSource;
+  }
+
+  /** Estimated bytes of the memos: parsed commits, thread folders, what the reader sees. */
+  get memoBytes(): { commits: number; folders: number; shown: number } {
+    return { commits: this.#commits.bytes, folders: this.#folders.bytes, shown: this.#shown.bytes };
   }
 
   /** Give the new objects made so far (to be stored) and start a new set. */
@@ -127,7 +133,8 @@ export class ViewBuilder {
     if (!o) throw new MissingObject(oid);
     const commit = o.type === 'commit' ? parseCommit(o.content) : null;
     if (!commit) throw new Error(`${oid} is not a well-formed commit`);
-    return this.#commits.set(oid, commit);
+    this.#commits.set(oid, commit, ENTRY_BYTES + 2 * o.content.length);
+    return commit;
   }
 
   async #tree(oid: Oid): Promise<TreeEntry[]> {
@@ -142,7 +149,11 @@ export class ViewBuilder {
     if (known) return known;
     const comms = (await this.#tree(root)).find((e) => e.name === COMMUNICATIONS);
     const entries = comms?.mode === FOLDER ? await this.#tree(comms.oid) : [];
-    return this.#folders.set(root, new Map(entries.map((e) => [e.name, e])));
+    const threads = new Map(entries.map((e) => [e.name, e]));
+    let bytes = ENTRY_BYTES;
+    for (const e of entries) bytes += TREE_ENTRY_BYTES + 2 * e.name.length;
+    this.#folders.set(root, threads, bytes);
+    return threads;
   }
 
   /** True when the reader sees the thread of this folder (its ledger); an unreadable one is not seen. */
@@ -153,7 +164,9 @@ export class ViewBuilder {
     const ledger = (await this.#tree(folder.oid)).find((e) => e.name === LEDGER_FILE);
     const blob = ledger ? await this.#source.read(ledger.oid, LEDGER_MAX_BYTES) : null;
     const read = blob?.type === 'blob' && blob.content ? readLedger(blob.content) : null;
-    return this.#shown.set(folder.oid, read?.ok === true && this.reader.sees(read.value));
+    const sees = read?.ok === true && this.reader.sees(read.value);
+    this.#shown.set(folder.oid, sees, ENTRY_BYTES);
+    return sees;
   }
 
   /** The thread folders of the projected tree of `c`, whose parents have the views `parentViews`. */

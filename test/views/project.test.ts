@@ -6,7 +6,7 @@ import * as project from '../../core/views/project.js';
 import * as reader from '../../core/views/reader.js';
 import { everythingReader, participantReader, readerFor } from '../../core/views/reader.js';
 import { extractCommitSignature } from '../../core/ssh/commitSignature.js';
-import { formatCommit, parseCommit, type Oid } from '../../core/objects.js';
+import { formatCommit, parseCommit, parseTree, type Oid } from '../../core/objects.js';
 import type { ParticipantId } from '../../core/ids.js';
 import type { Role } from '../../core/vocabulary.js';
 import { History, MemoryViews, cast, marker, systemsReader, threadId } from './history.js';
@@ -236,4 +236,22 @@ t.test("the view of a commit whose parent's view is unknown is refused, not gues
   await t.rejects(builder.add(h.head), { name: 'MissingView' });
   const at = h.commits[0] as Oid;
   t.equal(await builder.add(at), at);
+});
+
+t.test("the builder's memos stay within their bytes on a record with many threads", async (t) => {
+  // Each root tree's thread folders are kept as a map; with 300 threads, one a commit, the maps of
+  // every commit would take about 11 MB, over the folder memo's 8 MiB. The least recently used go.
+  const h = new History();
+  for (let n = 1; n <= 300; n++) h.createThread(n, n % 2 ? ['jane', 'john'] : ['jane', 'tom']);
+  const views = new MemoryViews(h, john);
+  const tree = async (oid: Oid) => parseTree((await views.source.read(oid))!.content)!;
+  const last = await views.commit(await views.of());
+  const comms = (await tree(last.tree)).find((e) => e.name === 'communications')!;
+  t.equal((await tree(comms.oid)).length, 150, "john's view holds his 150 threads");
+  const { commits, folders, shown } = views.builder.memoBytes;
+  const MiB = 1024 * 1024;
+  t.ok(folders <= 8 * MiB, `the folder memo holds ${folders} bytes, within its 8 MiB`);
+  t.ok(folders > 7 * MiB, 'and is full: the bound, not a miss, keeps it there');
+  t.ok(commits > 0 && commits <= 4 * MiB, `parsed commits: ${commits} bytes, within 4 MiB`);
+  t.ok(shown > 0 && shown <= 8 * MiB, `what john sees: ${shown} bytes, within 8 MiB`);
 });
