@@ -5,8 +5,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { deflateSync } from 'node:zlib';
-import git, { type FsClient, type PromiseFsClient } from 'isomorphic-git';
+import { deflateSync, inflateSync } from 'node:zlib';
+import git, { type PromiseFsClient } from 'isomorphic-git';
 import type { ObjectSource, StoredObject } from '../core/source.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import { syncDir, writeFileDurable } from './fsutil.js';
@@ -61,7 +61,7 @@ export class IsoGitSource implements ObjectSource {
   /** The packs of `#packCache` as loaded, for counting their bytes. */
   #packs = new PackBytes();
   readonly #recent: ObjectCache;
-  readonly #fs: FsClient;
+  readonly #fs: PromiseFsClient;
   /**
    * @param reads how files are read (git/isoFs.ts): true, with blocking calls (right in a worker
    *   thread, where a thread-pool round trip per file costs more than the read); false, as fits the
@@ -98,7 +98,7 @@ export class IsoGitSource implements ObjectSource {
   read(oid: Oid): Promise<StoredObject | null>;
   read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
   async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
-    let found = this.#recent.get(oid);
+    let found = this.#recent.get(oid) ?? (await this.#loose(oid));
     if (!found) {
       try {
         const o = await git.readObject({
@@ -118,7 +118,45 @@ export class IsoGitSource implements ObjectSource {
     }
     return withLimit(found, limit);
   }
+
+  /**
+   * A loose object, read and checked here: isomorphic-git checks a loose object's id with Web
+   * Crypto's SHA-1, a thread-pool round trip per object (and a test digest first), where Node's
+   * hash of a few hundred bytes takes microseconds. Null when it is not loose here (isomorphic-git
+   * then looks in the packs).
+   */
+  async #loose(oid: Oid): Promise<PendingObject | null> {
+    let compressed: Buffer;
+    try {
+      compressed = (await this.#fs.promises.readFile(
+        `${this.gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`,
+      )) as Buffer;
+    } catch {
+      return null;
+    }
+    let whole: Buffer;
+    try {
+      whole = inflateSync(compressed);
+    } catch {
+      throw new Error(`the loose object ${oid} is damaged: it does not inflate`);
+    }
+    const nul = whole.indexOf(0);
+    const [type, size] = whole
+      .subarray(0, nul === -1 ? 0 : nul)
+      .toString('latin1')
+      .split(' ');
+    const content = whole.subarray(nul + 1);
+    if (nul === -1 || !OBJECT_TYPES.has(type ?? '') || size !== String(content.length))
+      throw new Error(`the loose object ${oid} is damaged: its header is not "<type> <size>"`);
+    if (hashObject(type as ObjectType, content) !== oid)
+      throw new Error(`the loose object ${oid} is damaged: its content does not hash to its id`);
+    const found = { type: type as ObjectType, content };
+    this.remember(oid, found);
+    return found;
+  }
 }
+
+const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
 
 /** What isomorphic-git keeps of one pack (its `GitPackIndex`): the fields counted. */
 interface LoadedPack {
