@@ -141,22 +141,21 @@ export class IsoGitSource implements ObjectSource {
       throw new Error(`the loose object ${oid} is damaged: it does not inflate`);
     }
     const nul = whole.indexOf(0);
-    const [type, size] = whole
-      .subarray(0, nul === -1 ? 0 : nul)
-      .toString('latin1')
-      .split(' ');
+    const header = LOOSE_HEADER.exec(whole.subarray(0, Math.max(nul, 0)).toString('latin1'));
     const content = whole.subarray(nul + 1);
-    if (nul === -1 || !OBJECT_TYPES.has(type ?? '') || size !== String(content.length))
+    const type = header?.[1] as ObjectType | undefined;
+    if (nul === -1 || !type || header?.[2] !== String(content.length))
       throw new Error(`the loose object ${oid} is damaged: its header is not "<type> <size>"`);
-    if (hashObject(type as ObjectType, content) !== oid)
+    if (hashObject(type, content) !== oid)
       throw new Error(`the loose object ${oid} is damaged: its content does not hash to its id`);
-    const found = { type: type as ObjectType, content };
+    const found = { type, content };
     this.remember(oid, found);
     return found;
   }
 }
 
-const OBJECT_TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
+/** A loose object's header, as git writes it: its type, a space, its size in decimal. */
+const LOOSE_HEADER = /^(blob|tree|commit|tag) (0|[1-9][0-9]*)$/;
 
 /** What isomorphic-git keeps of one pack (its `GitPackIndex`): the fields counted. */
 interface LoadedPack {

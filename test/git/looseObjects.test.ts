@@ -71,6 +71,10 @@ t.test('a damaged loose object is an error that names it, never another content'
   // A header that is not "<type> <size>".
   writeFileSync(path, deflateSync(Buffer.from('blob 99\0A message.\n')));
   await t.rejects(new IsoGitSource(r.gitdir).read(r.blob), /is damaged: its header/);
+  writeFileSync(path, deflateSync(Buffer.from('blob 11 extra\0A message.\n')));
+  await t.rejects(new IsoGitSource(r.gitdir).read(r.blob), /is damaged: its header/, 'a field more than git writes');
+  writeFileSync(path, deflateSync(Buffer.from('blob 011\0A message.\n')));
+  await t.rejects(new IsoGitSource(r.gitdir).read(r.blob), /is damaged: its header/, 'a size git would not write');
   writeFileSync(path, deflateSync(Buffer.from('no header at all')));
   await t.rejects(new IsoGitSource(r.gitdir).read(r.blob), /is damaged: its header/);
   writeFileSync(path, 'torn');
