@@ -79,7 +79,11 @@ export async function migratePrincipalsJson(
   return { imported: count, keptAs };
 }
 
-/** Rename the file beside itself (`.migrated`, or with the time when that name is taken), durably. */
+/**
+ * Rename the file beside itself (`.migrated`, or with the time when that name is taken), durably.
+ * A `.migrated` that is the file itself (a start killed between the link and the unlink made it)
+ * is that start's copy: only the old name goes.
+ */
 async function keep(path: string): Promise<string | null> {
   let target = `${path}.migrated`;
   try {
@@ -87,12 +91,24 @@ async function keep(path: string): Promise<string | null> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null; // another process moved it first
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    target = `${path}.migrated-${new Date().toISOString().replace(/[-:.]/g, '')}`;
-    await fs.link(path, target);
+    if (!(await sameFile(path, target))) {
+      target = `${path}.migrated-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+      await fs.link(path, target);
+    }
   }
   await fs.unlink(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT') throw e;
   });
   await syncDir(dirname(path));
   return target;
+}
+
+/** True when both names are links to one file (false when either is gone). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [x, y] = await Promise.all([fs.stat(a), fs.stat(b)]);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }

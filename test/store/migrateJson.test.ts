@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes, scryptSync } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import t, { type Test as Tap } from 'tap';
 import { openIdentityStores } from '../../store/sqlite/open.js';
@@ -124,6 +124,25 @@ t.test(
     t.same(
       (await third.identity.principals(undefined, 10)).items.map((p) => p.name),
       ['admin', 'audit2', 'jane', 'old'],
+    );
+  },
+);
+
+t.test(
+  'a start killed between keeping the file and removing its old name leaves one kept copy after the next',
+  async (t) => {
+    const { data } = await oldDataFolder(t);
+    (await openIdentityStores(data, server)).close();
+    // What the first start leaves when killed after the link: both names, one file.
+    renameSync(`${data}/principals.json.migrated`, `${data}/principals.json`);
+    linkSync(`${data}/principals.json`, `${data}/principals.json.migrated`);
+    const next = await openIdentityStores(data, server);
+    t.teardown(() => next.close());
+    t.same(next.migration, { imported: 0, keptAs: `${data}/principals.json.migrated` });
+    t.same(
+      readdirSync(data).filter((f) => f.startsWith('principals.json')),
+      ['principals.json.migrated'],
+      'no second copy',
     );
   },
 );
