@@ -6,38 +6,15 @@
 // this process; a large one is read by `git cat-file`, started with the hook's environment.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import type { ObjectSource, StoredObject } from '../core/source.js';
-import type { ObjectType, Oid } from '../core/objects.js';
+import type { Oid } from '../core/objects.js';
 import { CatFileSource } from './catfile.js';
 import { quarantineReads } from './isoFs.js';
+import { decodeLoose } from './loose.js';
 import { IsoGitSource, ObjectCache, withLimit } from './store.js';
 
-const TYPES = new Set(['blob', 'tree', 'commit', 'tag']);
 /** Quarantine packs up to this size (together) are read in this process; larger ones through cat-file. */
 const IN_PROCESS_PACK_BYTES = 4 * 1024 * 1024;
-
-/** The header of a loose object: type and size, read by inflating as few of its bytes as will do. */
-function looseHeader(compressed: Buffer): { type: ObjectType; size: number; start: number } | null {
-  for (const n of [64, 512, 4096, compressed.length]) {
-    let head: Buffer;
-    try {
-      head = inflateSync(compressed.subarray(0, n), { finishFlush: 2 /* Z_SYNC_FLUSH */ });
-    } catch {
-      return null;
-    }
-    const nul = head.indexOf(0);
-    if (nul === -1) {
-      if (n >= compressed.length) return null;
-      continue;
-    }
-    const [type, size] = head.subarray(0, nul).toString('latin1').split(' ');
-    return type && TYPES.has(type) && /^\d+$/.test(size ?? '')
-      ? { type: type as ObjectType, size: Number(size), start: nul + 1 }
-      : null;
-  }
-  return null;
-}
 
 /** Objects of a push in flight: quarantine first, then the repository, then cat-file for packs. */
 export class PushSource implements ObjectSource {
@@ -72,11 +49,7 @@ export class PushSource implements ObjectSource {
     } catch {
       return null;
     }
-    const header = looseHeader(compressed);
-    if (!header) return null;
-    if (limit !== undefined && header.size > limit) return { type: header.type, size: header.size, content: null };
-    const whole = inflateSync(compressed, { maxOutputLength: header.start + header.size + 1 });
-    return { type: header.type, size: header.size, content: whole.subarray(header.start, header.start + header.size) };
+    return decodeLoose(oid, compressed, limit);
   }
 
   /** The quarantine's packs, when small enough to read here. */

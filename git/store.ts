@@ -5,11 +5,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import git, { type PromiseFsClient } from 'isomorphic-git';
 import type { ObjectSource, StoredObject } from '../core/source.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import { syncDir, writeFileDurable } from './fsutil.js';
+import { decodeLoose } from './loose.js';
 import { blockingReads, mainThreadReads } from './isoFs.js';
 
 /** An object held in memory before it is written. */
@@ -134,28 +135,12 @@ export class IsoGitSource implements ObjectSource {
     } catch {
       return null;
     }
-    let whole: Buffer;
-    try {
-      whole = inflateSync(compressed);
-    } catch {
-      throw new Error(`the loose object ${oid} is damaged: it does not inflate`);
-    }
-    const nul = whole.indexOf(0);
-    const header = LOOSE_HEADER.exec(whole.subarray(0, Math.max(nul, 0)).toString('latin1'));
-    const content = whole.subarray(nul + 1);
-    const type = header?.[1] as ObjectType | undefined;
-    if (nul === -1 || !type || header?.[2] !== String(content.length))
-      throw new Error(`the loose object ${oid} is damaged: its header is not "<type> <size>"`);
-    if (hashObject(type, content) !== oid)
-      throw new Error(`the loose object ${oid} is damaged: its content does not hash to its id`);
+    const { type, content } = decodeLoose(oid, compressed);
     const found = { type, content };
     this.remember(oid, found);
     return found;
   }
 }
-
-/** A loose object's header, as git writes it: its type, a space, its size in decimal. */
-const LOOSE_HEADER = /^(blob|tree|commit|tag) (0|[1-9][0-9]*)$/;
 
 /** What isomorphic-git keeps of one pack (its `GitPackIndex`): the fields counted. */
 interface LoadedPack {

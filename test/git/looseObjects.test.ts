@@ -1,12 +1,14 @@
-// Loose objects read by the store itself (git/store.ts IsoGitSource): each is inflated and its id
-// checked with Node's SHA-1 (isomorphic-git checked it with Web Crypto, a thread-pool round trip
-// per object); packed ones are still found through isomorphic-git.
-// Checked against git's own cat-file; a damaged loose object is an error that says so.
+// Loose objects decoded by git/loose.ts and read by the store itself (git/store.ts IsoGitSource):
+// each is inflated and its id checked with Node's SHA-1 (isomorphic-git checked it with Web
+// Crypto, a thread-pool round trip per object); packed ones are still found through
+// isomorphic-git. Checked against git's own cat-file; a damaged loose object is an error that
+// says so.
 
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import t from 'tap';
 import type { Oid } from '../../core/objects.js';
+import { decodeLoose } from '../../git/loose.js';
 import { IsoGitSource } from '../../git/store.js';
 import { runGit } from '../../git/run.js';
 import { gitOk } from '../helpers/git.js';
@@ -79,4 +81,19 @@ t.test('a damaged loose object is an error that names it, never another content'
   await t.rejects(new IsoGitSource(r.gitdir).read(r.blob), /is damaged: its header/);
   writeFileSync(path, 'torn');
   await t.rejects(new IsoGitSource(r.gitdir).read(r.blob), /is damaged: it does not inflate/);
+});
+
+t.test("with a limit, a larger object's type and size come from its header alone", async (t) => {
+  const dir = tempDir(t);
+  const r = await repository(dir);
+  const compressed = readFileSync(loosePath(r.gitdir, r.blob));
+  t.same(decodeLoose(r.blob, compressed, 3), { type: 'blob', size: 11, content: null });
+  t.same(
+    Buffer.from(decodeLoose(r.blob, compressed, 11).content!).toString(),
+    'A message.\n',
+    'within the limit: whole',
+  );
+  // Only the header is read under a limit: its content is not checked, its header is.
+  t.throws(() => decodeLoose(r.blob, deflateSync(Buffer.from('blob 11 x\0A message.\n')), 3), /its header/);
+  t.throws(() => decodeLoose(r.blob, deflateSync(Buffer.from('blob 11\0Another tex')), 20), /does not hash/);
 });
