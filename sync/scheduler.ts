@@ -35,6 +35,9 @@ export interface SyncMetrics {
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
 
+/** The key of a record's rounds with one peer (the queue's, the running set's, the pauses'). */
+const keyOf = (peer: Peer, record: RecordId) => `${peer.name} ${record}`;
+
 /** The random pause after the `retries`-th collision in a row of a round that took `took` ms. */
 function contentionPause(retries: number, took: number): number {
   return Math.floor(Math.random() * Math.min(MAX_BACKOFF_MS, Math.max(500, took) * 2 ** retries));
@@ -117,7 +120,7 @@ export class SyncScheduler {
 
   #enqueue(peer: Peer, record: RecordId): void {
     if (this.#stopped) return;
-    const key = `${peer.name} ${record}`;
+    const key = keyOf(peer, record);
     // In a pause after a collision: the pause's end queues the round.
     if (this.#contention.get(key)?.timer) return;
     this.#queue.set(key, { peer, record });
@@ -167,7 +170,7 @@ export class SyncScheduler {
     try {
       const repo = await this.records.open(record);
       if (!repo) {
-        this.#contention.delete(`${peer.name} ${record}`);
+        this.#contention.delete(keyOf(peer, record));
         return null;
       }
       r = await syncRecord(this.ctx, repo, peer, record);
@@ -197,7 +200,7 @@ export class SyncScheduler {
    * each refusal in a row, and then run again; any other outcome ends the series.
    */
   #collided(peer: Peer, record: RecordId, collided: boolean, took: number): void {
-    const key = `${peer.name} ${record}`;
+    const key = keyOf(peer, record);
     if (!collided || this.#stopped) {
       this.#contention.delete(key);
       return;
