@@ -57,6 +57,11 @@ export interface RoundReport {
   findings?: Finding[];
   /** For `retry`: the peer refused our push (its main moved, or its rules), not our main that moved. */
   refusedByPeer?: true;
+  /**
+   * This round moved `main` here (a fast-forward, or a merge, whether or not the peer then took
+   * it): what reads `main` (the events feed, the "my records" index) must be told.
+   */
+  movedHere?: true;
 }
 
 /** What a round needs from the server (or the `ccr sync` command). */
@@ -397,7 +402,7 @@ async function settle(
       // Judged good: only now do the peer's objects enter the record.
       await scratch?.adopt();
       return (await moveMain(repo, local, theirs))
-        ? agree(theirs, 'fast-forwarded')
+        ? { ...(await agree(theirs, 'fast-forwarded')), movedHere: true }
         : report('retry', await repo.head(), { detail: 'main moved during the round' });
     case 'merge': {
       await scratch?.adopt();
@@ -408,7 +413,10 @@ async function settle(
       if (!(await moveMain(repo, local, merged.oid)))
         return report('retry', await repo.head(), { detail: 'main moved during the round' });
       const pushed = await pushToPeer(ctx, repo, peer, left, id, merged.oid);
-      return pushed ? notPushed(report, merged.oid, pushed) : agree(merged.oid, 'merged');
+      return {
+        ...(pushed ? notPushed(report, merged.oid, pushed) : await agree(merged.oid, 'merged')),
+        movedHere: true,
+      };
     }
   }
 }

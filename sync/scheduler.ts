@@ -68,7 +68,10 @@ export class SyncScheduler {
     private readonly log: SyncLog,
     private readonly metrics: SyncMetrics,
     private readonly concurrency = 2,
-    /** Told when a round moved `main` here (fast-forwarded or merged): the server's "my records" index. */
+    /**
+     * Told when a round moved `main` here (a fast-forward, or a merge whether or not the peer took
+     * it): the events feed, the "my records" index.
+     */
     private readonly moved: (record: RecordId) => void = () => undefined,
   ) {}
 
@@ -178,7 +181,7 @@ export class SyncScheduler {
       r = { record, peer: peer.name, outcome: 'failed', main: null, detail: (e as Error).message };
     }
     this.metrics.sync.inc({ peer: peer.name, outcome: r.outcome });
-    if (r.outcome === 'fast-forwarded' || r.outcome === 'merged') this.moved(record);
+    if (r.movedHere) this.moved(record);
     const level =
       r.outcome.startsWith('refused') || r.outcome === 'conflict' || r.outcome === 'failed' ? 'warn' : 'info';
     this.log(level, 'sync-round', { ...r, findings: r.findings?.map((f) => f.rule) });

@@ -8,7 +8,7 @@ import t from 'tap';
 import { SyncScheduler } from '../../sync/scheduler.js';
 import type { RoundReport } from '../../sync/round.js';
 import { jane } from '../helpers/people.js';
-import { link, mainAt, roundContext, sites, write } from '../helpers/sites.js';
+import { link, mainAt, roundContext, sites, syncAll, write } from '../helpers/sites.js';
 
 t.test('two sites ticking together over a slow link agree, and then stay agreed', { timeout: 120_000 }, async (t) => {
   const [a, b] = await sites(t, ['a', 'b']);
@@ -75,4 +75,33 @@ t.test('two sites ticking together over a slow link agree, and then stay agreed'
   await Promise.all(schedulers.map((s) => s.idle()));
   t.equal(await mainAt(a!, rec.id), head, 'A has not moved since');
   t.equal(await mainAt(b!, rec.id), head, 'B has not moved since');
+});
+
+t.test('a round that merged here is told as a move of main, even when the peer never took the merge', async (t) => {
+  const [a, b] = await sites(t, ['a', 'b']);
+  const rec = await a!.s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'One.' } });
+  await syncAll(a!, 'b');
+  await Promise.all([write(t, a!, rec.id, rec.thread!, ['At A.']), write(t, b!, rec.id, rec.thread!, ['At B.'])]);
+  const before = await mainAt(a!, rec.id);
+  // B lists its main and sends its objects, but the merge's push never reaches it (a crash, a cut).
+  const url = await link(t, b!.s.server.port, 0, (first) => first.includes('git-receive-pack'));
+  const peer = { ...a!.peers.find((p) => p.name === 'b')!, url };
+  const rounds: RoundReport[] = [];
+  const moved: string[] = [];
+  const s = new SyncScheduler(
+    { interval_seconds: 0, peers: [peer] },
+    roundContext(a!),
+    a!.s.server.context.records,
+    (_level, event, fields = {}) => void (event === 'sync-round' && rounds.push(fields as unknown as RoundReport)),
+    { sync: { inc: () => undefined } },
+    2,
+    (id) => moved.push(id),
+  );
+  t.teardown(() => s.stop());
+  await s.everything();
+  await s.idle();
+  t.match(rounds, [{ outcome: 'peer-down' }], 'the push did not land');
+  t.not(await mainAt(a!, rec.id), before, "A's main is the merge all the same");
+  // The events feed and the "my records" index learn of a move here only through this.
+  t.same(moved, [rec.id], 'told as a move of main');
 });
