@@ -65,7 +65,9 @@ t.test("each site's feed holds every message once, however it arrived", { timeou
     ).catch(() => undefined);
     if (added.length !== expected.length)
       t.comment(
-        JSON.stringify(n.proc!.lines.filter((l) => String(l['event']).startsWith('events') || l['level'] === 'error')),
+        JSON.stringify(
+          n.proc!.lines.filter((l) => /^(events|sync-round)/.test(String(l['event'])) || l['level'] === 'error'),
+        ),
       );
     t.same([...added].sort(), [...expected].sort(), `${n.name}: every message, each once`);
     t.equal(
