@@ -6,7 +6,7 @@
 // this process; a large one is read by `git cat-file`, started with the hook's environment.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import type { ObjectSource, StoredObject } from '../core/source.js';
+import { MissingObject, type NewObjects, type ObjectSource, type StoredObject } from '../core/source.js';
 import type { Oid } from '../core/objects.js';
 import { CatFileSource } from './catfile.js';
 import { quarantineReads } from './isoFs.js';
@@ -28,12 +28,16 @@ export class PushSource implements ObjectSource {
    * @param env the hook's environment, for cat-file when the quarantine holds packs
    * @param recent objects read from earlier pushes' quarantines (content-addressed, so safe to
    *   reuse for reading; never taken as proof that the record has them)
+   * @param brought the objects of the push's pack when it is judged ahead (git/packObjects.ts),
+   *   before receive-pack has a quarantine: an object in neither it nor the record is then
+   *   MissingObject, never looked for elsewhere
    */
   constructor(
     readonly quarantine: string | undefined,
     readonly repo: IsoGitSource,
     private readonly env: NodeJS.ProcessEnv,
     private readonly recent?: ObjectCache,
+    private readonly brought?: NewObjects,
   ) {}
 
   /** The object as a loose file of the quarantine, or null when it is not one. */
@@ -83,6 +87,8 @@ export class PushSource implements ObjectSource {
   async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
     const seen = this.recent?.get(oid);
     if (seen) return withLimit(seen, limit);
+    const sent = this.brought?.get(oid);
+    if (sent) return withLimit(sent, limit);
     const loose = await this.#loose(oid, limit);
     if (loose) {
       if (loose.content) this.recent?.put(oid, { type: loose.type, content: loose.content });
@@ -93,6 +99,7 @@ export class PushSource implements ObjectSource {
     if (packed) return packed;
     const known = limit === undefined ? await this.repo.read(oid) : await this.repo.read(oid, limit);
     if (known) return known;
+    if (this.brought) throw new MissingObject(oid);
     this.#fallback ??= new CatFileSource(this.repo.gitdir, this.env);
     return limit === undefined ? this.#fallback.read(oid) : this.#fallback.read(oid, limit);
   }

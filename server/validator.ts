@@ -4,10 +4,10 @@
 // ref is judged from its own inputs; only parses of files already on `main` are reused.
 
 import { EvaluationCache, evaluateCommit } from '../core/evaluate.js';
-import { readCommitChecked, type ObjectSource } from '../core/source.js';
+import { MissingObject, readCommitChecked, type NewObjects, type ObjectSource } from '../core/source.js';
 import { commitSignatureFinding } from '../core/rules/commitSignature.js';
 import type { RegisteredKey } from '../core/rules/signature.js';
-import { verdict, type Finding } from '../core/findings.js';
+import { error, ruleIds, verdict, type Finding } from '../core/findings.js';
 import { runScope } from '../core/evaluate/runRules.js';
 import { pushRules, refRules, walkRules } from '../core/rules/index.js';
 import type { WalkInput } from '../core/rules/define.js';
@@ -17,6 +17,7 @@ import type { BindingLookup, ParticipantBinding, Principal } from '../core/princ
 import { openDatabase } from '../store/sqlite/db.js';
 import { SqliteIdentityStore } from '../store/sqlite/identityStore.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
+import { readPackObjects, UnreadPack } from '../git/packObjects.js';
 import { PushSource } from '../git/pushSource.js';
 import { IsoGitSource, ObjectCache } from '../git/store.js';
 import type { HookCall, RefUpdate } from './hookEndpoint.js';
@@ -49,12 +50,20 @@ export interface PushInput {
    * signature check (the translated commits of a view push, whose view commits were checked).
    */
   signatures?: { required: boolean };
+  /**
+   * Judge ahead (server/prejudge.ts): the pushed objects come from this pack, as the request sent
+   * it, instead of receive-pack's quarantine. What this judgement cannot settle on its own (an
+   * object in neither the pack nor the record, a merge, a pack it does not read) makes it `unsure`.
+   */
+  pack?: Uint8Array;
 }
 
 /** The verdict of a push: findings (none means accept) and how many commits were judged. */
 export interface PushVerdict {
   findings: Finding[];
   commits: number;
+  /** A judgement ahead that could not settle the push, and why: it refuses, and the hook judges again. */
+  unsure?: string;
 }
 
 /** Repository readers and parse caches kept between pushes to the same record (per thread). */
@@ -173,8 +182,8 @@ async function newCommits(
   return { commits: order };
 }
 
-/** Judge one ref update on its own. */
-async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict> {
+/** Judge one ref update on its own; `brought` holds the pushed objects when judging ahead. */
+async function judgeUpdate(input: PushInput, u: RefUpdate, brought?: NewObjects): Promise<PushVerdict> {
   const at = (f: Finding): Finding => ({ ...f, path: f.path ?? u.ref });
   // The ref rules in the index's order; the first that finds something refuses the update.
   for (const rule of refRules) {
@@ -186,9 +195,11 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
   const tip = parseOid(u.new);
   if (old === null || tip === null) throw new Error('a ref update passed the ref rules without full object ids');
   const { objects, pushed, cache } = repositories.get(input.gitdir);
-  const source = new PushSource(input.env.GIT_OBJECT_DIRECTORY, objects, { ...input.gitEnv, ...input.env }, pushed);
+  const env = { ...input.gitEnv, ...input.env };
+  const source = brought
+    ? new PushSource(undefined, objects, env, pushed, brought)
+    : new PushSource(input.env.GIT_OBJECT_DIRECTORY, objects, env, pushed);
   try {
-    const env = { ...input.gitEnv, ...input.env };
     const isAncestor = gitIsAncestor(input.gitdir, env);
     const walk = await newCommits(source, { old, new: tip }, input.maxCommits, (oid) => isAncestor(oid, old));
     if ('outcome' in walk) {
@@ -208,7 +219,8 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
         principal: input.principal,
         bindings: lookup,
         cache,
-        mergeBase: gitMergeBase(input.gitdir, env),
+        // git cannot see a pack's objects before receive-pack has stored them.
+        mergeBase: brought ? () => Promise.reject(new Unsure('a merge commit')) : gitMergeBase(input.gitdir, env),
       });
       findings.push(...found);
       // Later commits build on a refused one; their findings would only repeat it.
@@ -224,8 +236,37 @@ async function judgeUpdate(input: PushInput, u: RefUpdate): Promise<PushVerdict>
 export async function judgePush(input: PushInput): Promise<PushVerdict> {
   const refused = runScope(pushRules, 'push', { principal: input.principal }, {});
   if (refused.length > 0) return { findings: refused, commits: 0 };
+  if (input.pack) return judgeAhead(input, input.pack);
   const verdicts = await Promise.all(input.updates.map((u) => judgeUpdate(input, u))).finally(() =>
     repositories.trim(),
   );
   return { findings: verdicts.flatMap((v) => v.findings), commits: verdicts.reduce((n, v) => n + v.commits, 0) };
+}
+
+/** What judging ahead cannot settle: the hook's judgement, from the quarantine, will. */
+class Unsure extends Error {}
+
+/** Bytes a pack judged ahead may inflate to, every object together. */
+const AHEAD_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Judge a push from the pack its request carried, while receive-pack indexes the same bytes. The
+ * same rules on the same objects (each one hashed): only the objects' way in differs. Anything
+ * unexpected makes the verdict `unsure`, which refuses, and never reaches the pusher.
+ */
+async function judgeAhead(input: PushInput, pack: Uint8Array): Promise<PushVerdict> {
+  const { objects, pushed } = repositories.get(input.gitdir);
+  try {
+    const brought = await readPackObjects(pack, (oid) => objects.read(oid), AHEAD_MAX_BYTES);
+    for (const [oid, o] of brought) pushed.put(oid, o);
+    const verdicts = [];
+    for (const u of input.updates) verdicts.push(await judgeUpdate(input, u, brought));
+    return { findings: verdicts.flatMap((v) => v.findings), commits: verdicts.reduce((n, v) => n + v.commits, 0) };
+  } catch (e) {
+    const unsure = e instanceof Unsure || e instanceof UnreadPack || e instanceof MissingObject;
+    const why = unsure ? e.message : `an error: ${(e as Error).message}`;
+    return { findings: [error(ruleIds.internal, `not judged ahead: ${why}`)], commits: 0, unsure: why };
+  } finally {
+    repositories.trim();
+  }
 }
