@@ -49,6 +49,8 @@ export interface ServerOptions {
   validationBudgetMs: number;
   /** Judge commit contents in pre-receive (false: ref rules only, a benchmark baseline). */
   validateContent: boolean;
+  /** Judge a small push from its request's pack while git indexes it (server/prejudge.ts); false: only in the hook. */
+  judgeAhead: boolean;
   /** Every pushed commit must be signed by a key registered to the pusher (issue 14). */
   requireSignedCommits?: boolean;
   /** Validator threads. */

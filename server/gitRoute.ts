@@ -24,6 +24,7 @@ import type { AccessEntry } from './accessLog.js';
 import { issueReceipt, keepReceipt } from './receipts.js';
 import type { ServerContext } from './context.js';
 import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
+import { aheadVerdict, aheadWatch, pushInput } from './prejudge.js';
 import { pushUsage } from './quotas.js';
 import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
 import { refuseUploadPack, type Readable } from './uploadPack.js';
@@ -102,7 +103,7 @@ export async function gitRoute(
   let after: string | null;
   try {
     const env = { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token };
-    exchange = failed(await rpc(req, res, gitdir, service, env, cap));
+    exchange = failed(await rpc(req, res, gitdir, service, env, cap, undefined, aheadWatch(ctx, push)));
     // Read while an accepted push still holds the record lock: no server-side write has moved main since.
     after = await readRef(repo.gitdir, MAIN);
   } finally {
@@ -287,19 +288,9 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   let moved = await mainMoved(push, call.updates);
   if (moved) return overtaken(ctx, push, moved);
   const started = performance.now();
-  const verdict = await ctx.validator.judge({
-    gitdir: push.gitdir,
-    recordId: push.recordId,
-    principal: push.principal,
-    env: call.env,
-    updates: call.updates,
-    now: Date.now(),
-    gitEnv: ctx.gitEnv,
-    content: ctx.options.validateContent,
-    maxCommits: 10_000,
-    bindings: { database: ctx.identity.database },
-    signatures: { required: ctx.options.requireSignedCommits === true },
-  });
+  const verdict =
+    (await aheadVerdict(ctx, push, call.updates)) ??
+    (await ctx.validator.judge(pushInput(ctx, push, call.env, call.updates)));
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
   const busy = await lockRecord(ctx, push);

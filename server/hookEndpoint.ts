@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { RecordId } from '../core/ids.js';
 import type { Oid } from '../core/objects.js';
 import type { ServedView } from './views.js';
+import type { PushVerdict } from './validator.js';
 import type { Principal } from '../core/principal.js';
 import type { Logger } from './log.js';
 
@@ -35,6 +36,8 @@ export interface PushContext {
   view?: ServedView;
   /** What a push from a view did to `main`, once it landed. */
   landed?: { old: Oid; new: Oid; view: Oid };
+  /** The push judged ahead from its request's pack (server/prejudge.ts): the ref lines it named, and the verdict. */
+  ahead?: { updates: RefUpdate[]; verdict: Promise<PushVerdict | null> };
   /** The signed receipt given with the accept answer (kept in the access log once `main` is its `new`). */
   receipt?: { new: string; lines: string[] };
 }

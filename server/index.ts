@@ -58,6 +58,7 @@ export const defaults: ServerOptions = {
   idleTimeoutMs: 60_000,
   validationBudgetMs: 10_000,
   validateContent: true,
+  judgeAhead: process.env['CCR_JUDGE_AHEAD'] !== '0',
   syncTimeoutMs: DEFAULT_SYNC_TIMEOUT_MS,
   maintenancePauseMs: 10_000,
   validatorThreads: 2,

@@ -30,6 +30,12 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
+  readonly judgedAhead = new Counter({
+    name: 'ccr_push_judged_ahead_total',
+    help: 'Pushes by what became of their judgement ahead (used, refused, unsure, other-updates, none)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly findings = new Counter({
     name: 'ccr_refusal_findings_total',
     help: 'Findings of refused pushes by rule id',

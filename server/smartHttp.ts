@@ -27,16 +27,33 @@ const noCache = {
   Expires: 'Fri, 01 Jan 1980 00:00:00 GMT',
 };
 
-/** Counts bytes and fails past a cap. */
+/** Who is shown a whole request body (as git reads it, inflated) when it is at most `limit` bytes. */
+export interface BodyWatch {
+  limit: number;
+  seen(body: Buffer): void;
+}
+
+/** Counts bytes and fails past a cap; keeps a small body for its watch. */
 class Cap extends Transform {
   bytes = 0;
-  constructor(readonly max: number) {
+  #kept: Buffer[] | null;
+  constructor(
+    readonly max: number,
+    private readonly watch?: BodyWatch,
+  ) {
     super();
+    this.#kept = watch ? [] : null;
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.max) cb(new PayloadTooLarge(`the request body is larger than ${this.max} bytes`));
-    else cb(null, chunk);
+    if (this.bytes > this.max) return cb(new PayloadTooLarge(`the request body is larger than ${this.max} bytes`));
+    if (this.#kept && this.bytes <= this.watch!.limit) this.#kept.push(chunk);
+    else this.#kept = null;
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.#kept) this.watch!.seen(Buffer.concat(this.#kept));
+    cb();
   }
 }
 
@@ -116,8 +133,9 @@ export async function rpc(
   env: NodeJS.ProcessEnv,
   maxBody: number,
   admit?: Admit,
+  watch?: BodyWatch,
 ): Promise<Exchange> {
-  if (!admit) return streamed(req, res, gitdir, service, env, maxBody);
+  if (!admit) return streamed(req, res, gitdir, service, env, maxBody, watch);
   const read = await readBody(req, maxBody);
   if (!('body' in read)) return { code: null, aborted: false, bytesIn: read.bytes, stderr: '', ...read.failure };
   const decision = await admit(read.body);
@@ -189,12 +207,13 @@ async function streamed(
   service: GitService,
   env: NodeJS.ProcessEnv,
   maxBody: number,
+  watch?: BodyWatch,
 ): Promise<Exchange> {
   const child = await serviceProcess(req, gitdir, service, env);
   const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);
   const unpack = service === 'git-receive-pack' ? watchUnpack(child.stdout) : () => undefined;
-  return stream(req, res, child, req, maxBody).then((exchange) => {
+  return stream(req, res, child, req, maxBody, watch).then((exchange) => {
     const status = unpack();
     if (status !== undefined) exchange.unpack = status;
     // A request git answers with nothing (a bare flush) still gets its result type.
@@ -226,6 +245,7 @@ function stream(
   child: GitProcess | ChildProcess,
   body: IncomingMessage | null,
   maxBody: number,
+  watch?: BodyWatch,
 ): Promise<Exchange> {
   return new Promise((resolve) => {
     const exchange: Exchange = { code: null, aborted: false, tooLarge: false, bytesIn: 0, stderr: '' };
@@ -250,7 +270,7 @@ function stream(
       // git without destroying the socket: the error answer must still reach the client.
       const source = new PassThrough();
       body.pipe(source);
-      const cap = new Cap(maxBody);
+      const cap = new Cap(maxBody, watch);
       const gzip = /\bgzip\b/i.test(String(req.headers['content-encoding'] ?? ''));
       const onError = (e: NodeJS.ErrnoException | null) => {
         exchange.bytesIn = cap.bytes;

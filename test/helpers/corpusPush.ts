@@ -12,7 +12,7 @@ import { importCommits } from './fastImport.js';
 import { golden, remoteLines, slug, writtenUuids } from './golden.js';
 import { gitOk, gitRun } from './git.js';
 import { clinicalId, place } from './people.js';
-import { castPrincipals, testServer, type Creds } from './server.js';
+import { castPrincipals, judgedAhead, testServer, type Creds } from './server.js';
 import { tempDir } from './tmp.js';
 
 /** Push every `of`-th case of the corpus, starting at `shard` (0-based): the corpus is played in
@@ -65,6 +65,7 @@ export async function pushCorpus(t: Test, shard: number, of: number): Promise<vo
         })),
       );
       const head = shas[shas.length - 1]!;
+      const used = (await judgedAhead(s))['used'] ?? 0;
       const push = await gitRun(repo, ['push', s.gitUrl(id, pushers[c.as]), `${head}:refs/heads/main`]);
       if (c.expect === null) {
         t.equal(push.status, 0, `accepted: ${push.stderr}`);
@@ -78,6 +79,7 @@ export async function pushCorpus(t: Test, shard: number, of: number): Promise<vo
         );
         t.match(push.stderr, /pre-receive hook declined/);
         t.equal(await ls(id), baseSha, 'main is unchanged');
+        t.equal((await judgedAhead(s))['used'] ?? 0, used, 'no judgement ahead was used for it');
       }
       const lines = remoteLines(push.stderr, id, stable);
       const file = `test/corpus/golden/${slug(c.name)}.txt`;

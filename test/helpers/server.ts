@@ -150,3 +150,9 @@ export async function castPrincipals(s: TestServer): Promise<{ jane: Creds; tom:
     });
   return { jane: await make(jane, 'jane'), tom: await make(tom, 'tom'), john: await make(john, 'john') };
 }
+
+/** Pushes by what became of their judgement ahead (server/prejudge.ts), from the server's metrics. */
+export async function judgedAhead(s: TestServer): Promise<Record<string, number>> {
+  const got = await s.server.context.metrics.judgedAhead.get();
+  return Object.fromEntries(got.values.map((v) => [String(v.labels.outcome), v.value]));
+}

@@ -1,0 +1,125 @@
+// Judging a push ahead (server/prejudge.ts), over HTTP with the git CLI: a good push is judged from
+// its request's pack while git indexes it and the hook uses that verdict; a push the rules refuse is
+// judged again in the hook and refused there with its rule id; a verdict ahead is used only for
+// the very ref lines git gives the hook; and the server judges only in the hook when told to. test/server/judgeAheadCorpus.test.ts compares the
+// two judgements over the whole hostile corpus.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import type { RecordId } from '../../core/ids.js';
+import { CoordinationService } from '../../index.js';
+import type { PushContext } from '../../server/hookEndpoint.js';
+import { aheadVerdict } from '../../server/prejudge.js';
+import type { PushVerdict } from '../../server/validator.js';
+import { gitOk, gitRun } from '../helpers/git.js';
+import { as, committer, jane, place } from '../helpers/people.js';
+import { judgedAhead, testServer, type TestServer } from '../helpers/server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** A record with a thread, cloned by the admin; the clone's service and its thread's messages.md. */
+async function cloned(t: Test, s: TestServer) {
+  const rec = await s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'Hello.' } });
+  const dir = `${tempDir(t)}/c`;
+  await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, s.admin), dir]);
+  const svc = await CoordinationService.at(dir);
+  const main = async () => (await gitOk(dir, ['ls-remote', 'origin', 'refs/heads/main'])).split('\t')[0];
+  return { rec, dir, svc, main, messages: `${dir}/communications/${rec.thread}/messages.md` };
+}
+
+/** What the outcomes counted since `before`. */
+async function since(s: TestServer, before: Record<string, number>): Promise<Record<string, number>> {
+  const now = await judgedAhead(s);
+  return Object.fromEntries(
+    Object.entries(now)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, v]) => v !== 0),
+  );
+}
+
+t.test('a good push is judged ahead; a bad one is judged again and refused with its rule id', async (t) => {
+  const s = await testServer(t);
+  const c = await cloned(t, s);
+  let before = await judgedAhead(s);
+  await c.svc.addMessage(committer, place, c.rec.thread!, { author: as(jane), body: 'Judged while git indexes it.' });
+  const good = await gitRun(c.dir, ['push', 'origin', 'main']);
+  t.equal(good.status, 0, good.stderr);
+  t.same(await since(s, before), { used: 1 }, 'the verdict judged ahead was used');
+  t.equal(await c.main(), (await gitOk(c.dir, ['rev-parse', 'HEAD'])).trim(), 'main moved');
+  t.match(good.stderr, /remote: -----BEGIN CCR RECEIPT-----/, 'the receipt is printed as before');
+
+  // An edit of a message already on main: the rules refuse it ahead and again in the hook.
+  const landed = await c.main();
+  writeFileSync(c.messages, readFileSync(c.messages, 'utf8').replace('Hello.', 'Goodbye.'));
+  await gitOk(c.dir, ['commit', '-q', '-am', 'coordination:update: Added message to thread\n\nCare-Location: Ward 7']);
+  before = await judgedAhead(s);
+  const bad = await gitRun(c.dir, ['push', 'origin', 'main']);
+  t.not(bad.status, 0, 'refused');
+  t.match(bad.stderr, /remote: ccr\/append-only /, `the rule id reaches the pusher:\n${bad.stderr}`);
+  t.same(await since(s, before), { refused: 1 }, 'the refusal ahead was not used: the hook judged again');
+  t.equal(await c.main(), landed, 'main is unchanged');
+});
+
+t.test('a thin pack with deltas against the record is judged ahead', async (t) => {
+  const s = await testServer(t);
+  const c = await cloned(t, s);
+  for (let i = 0; i < 12; i++)
+    await c.svc.addMessage(committer, place, c.rec.thread!, {
+      author: as(jane),
+      body: `Message ${i}: ${'a long clinical note about the plan of care. '.repeat(12)}`,
+    });
+  t.equal((await gitRun(c.dir, ['push', '-q', 'origin', 'main'])).status, 0, 'a long thread is pushed');
+  const before = await judgedAhead(s);
+  await c.svc.addMessage(committer, place, c.rec.thread!, { author: as(jane), body: 'One more, sent as a delta.' });
+  const pack = await gitRun(c.dir, ['pack-objects', '--stdout', '--revs', '--thin', '--delta-base-offset'], {
+    input: 'HEAD\n^origin/main\n',
+  });
+  t.ok(pack.stdout.length < readFileSync(c.messages).length / 2, 'git sends the new messages.md as a delta');
+  const push = await gitRun(c.dir, ['push', 'origin', 'main']);
+  t.equal(push.status, 0, push.stderr);
+  t.same(await since(s, before), { used: 1 }, 'judged ahead from the thin pack');
+});
+
+t.test('a hidden ref beside main: git gives the hook every line, and the push is refused whole', async (t) => {
+  const s = await testServer(t);
+  const c = await cloned(t, s);
+  const landed = await c.main();
+  await c.svc.addMessage(committer, place, c.rec.thread!, { author: as(jane), body: 'Beside a hidden ref.' });
+  const before = await judgedAhead(s);
+  const push = await gitRun(c.dir, ['push', 'origin', 'main', 'HEAD:refs/ccr/evil']);
+  t.match(push.stderr, /remote: ccr\/ref-name refs\/ccr\/evil/, `the ref rule refuses it:\n${push.stderr}`);
+  t.same(await since(s, before), { refused: 1 }, 'refused ahead too, and judged again in the hook');
+  t.equal(await c.main(), landed, 'main is unchanged');
+  const refs = await gitOk('/', ['--git-dir', s.server.context.records.path(c.rec.id as RecordId), 'for-each-ref']);
+  t.notMatch(refs, /refs\/ccr\/evil/, 'the hidden ref was not made');
+});
+
+t.test('a verdict ahead is used only for the ref lines it judged', async (t) => {
+  const s = await testServer(t);
+  const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(40)) as [string, string, string];
+  const accepted = { findings: [], commits: 1 };
+  const judged = [{ old: a, new: b, ref: 'refs/heads/main' }];
+  const pushOf = (verdict: PushVerdict | null) =>
+    ({ ahead: { updates: judged, verdict: Promise.resolve(verdict) } }) as unknown as PushContext;
+  const before = await judgedAhead(s);
+  const ctx = s.server.context;
+  t.same(await aheadVerdict(ctx, pushOf(accepted), judged), accepted, 'the same lines: used');
+  t.equal(await aheadVerdict(ctx, pushOf(accepted), [{ ...judged[0]!, new: c }]), null, 'another new id');
+  t.equal(await aheadVerdict(ctx, pushOf(accepted), [{ ...judged[0]!, old: c }]), null, 'another old id');
+  t.equal(await aheadVerdict(ctx, pushOf(accepted), [{ ...judged[0]!, ref: 'refs/heads/other' }]), null, 'another ref');
+  t.equal(await aheadVerdict(ctx, pushOf(accepted), [...judged, ...judged]), null, 'a line more');
+  t.equal(await aheadVerdict(ctx, pushOf(accepted), []), null, 'a line fewer');
+  const unsure = { findings: [], commits: 0, unsure: 'a merge commit' };
+  t.equal(await aheadVerdict(ctx, pushOf(unsure), judged), null, 'unsure');
+  t.equal(await aheadVerdict(ctx, pushOf(null), judged), null, 'not judged');
+  t.equal(await aheadVerdict(ctx, {} as PushContext, judged), null, 'never started');
+  t.same(await since(s, before), { used: 1, 'other-updates': 5, unsure: 2, none: 1 });
+});
+
+t.test('with judging ahead off, the hook judges every push', async (t) => {
+  const s = await testServer(t, { judgeAhead: false });
+  const c = await cloned(t, s);
+  const before = await judgedAhead(s);
+  await c.svc.addMessage(committer, place, c.rec.thread!, { author: as(jane), body: 'Judged in the hook.' });
+  t.equal((await gitRun(c.dir, ['push', '-q', 'origin', 'main'])).status, 0);
+  t.same(await since(s, before), { none: 1 });
+});
