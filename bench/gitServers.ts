@@ -119,6 +119,7 @@ http {
 export async function startCcr(
   data: string,
   bundle = new URL('../bundle/ccr.cjs', import.meta.url).pathname,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const child = spawn(
@@ -133,7 +134,7 @@ export async function startCcr(
       '--port',
       String(port),
     ],
-    { stdio: 'ignore', env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
+    { stdio: 'ignore', env: { ...process.env, ...env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
   );
   children.push({ child, group: false });
   const url = `http://127.0.0.1:${port}`;

@@ -3,26 +3,30 @@
 // most changes between runs). Each build runs as `ccr serve` (its bundled command), with its own
 // data folder and record; the same kind of pre-built commits are pushed with the git CLI.
 // Usage: node dist/bench/pushAB.js <before: another build's dist/bundle/ccr.cjs> [pushes]
-//        (default: this build against itself, a check that the harness is fair)
+//        (default: this build against itself, a check that the harness is fair; `env:NAME=value`:
+//        this build with that variable in the before server's environment, e.g. CCR_JUDGE_AHEAD=0)
 
 import { apiRecord, commitChain, gitCli } from './fixtures.js';
 import { startCcr, stopServers } from './gitServers.js';
 import { median, report, scratch, time } from './util.js';
 
 const thisBuild = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
-const before = process.argv[2] ?? thisBuild;
+const arg = process.argv[2] ?? thisBuild;
+const [before, beforeEnv] = arg.startsWith('env:')
+  ? [thisBuild, Object.fromEntries([arg.slice(4).split('=', 2) as [string, string]])]
+  : [arg, {}];
 const n = Number(process.argv[3] ?? 30);
 const dir = scratch('pushab');
 
 /** A server of one build with a record and `count` one-message commits ready to push. */
-async function serverOf(name: string, bundle: string) {
-  const { url } = await startCcr(`${dir}/${name}`, bundle);
+async function serverOf(name: string, bundle: string, env: NodeJS.ProcessEnv = {}) {
+  const { url } = await startCcr(`${dir}/${name}`, bundle, env);
   const rec = await apiRecord({ url });
   const work = `${dir}/work-${name}`;
   return { rec, work, chain: await commitChain(rec.url, work, rec.thread, n + 3), times: [] as number[] };
 }
 
-const servers = { before: await serverOf('before', before), after: await serverOf('after', thisBuild) };
+const servers = { before: await serverOf('before', before, beforeEnv), after: await serverOf('after', thisBuild) };
 for (let i = 0; i < n + 3; i++)
   for (const k of i % 2 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
     const s = servers[k];
