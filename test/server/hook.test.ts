@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import t from 'tap';
 import { HookEndpoint, parseHookBody } from '../../server/hookEndpoint.js';
 import { HOOKS_DIR } from '../../server/index.js';
@@ -84,6 +85,27 @@ t.test('the hook fails closed: no server, a wrong token, a slow or broken valida
   const closed = await hook(env);
   t.equal(closed.status, 1, 'a token is good only while its push runs');
   t.match(closed.stderr, /answered HTTP\/1\.1 403/);
+});
+
+t.test('the hook reads the whole answer at once: every line printed, a cut answer refused', async (t) => {
+  const lines = Array.from({ length: 60 }, (_, i) => `ccr: line ${i} of a long refusal ${'x'.repeat(60)}`);
+  const endpoint = new HookEndpoint(async () => ({ accept: false, lines }), silentLogger);
+  await endpoint.listen();
+  t.teardown(() => endpoint.stop());
+  const long = await hook({ CCR_HOOK_PORT: String(endpoint.port), CCR_HOOK_TOKEN: endpoint.open(push) });
+  t.equal(long.status, 1, 'refused');
+  t.equal(long.stderr, lines.map((l) => `${l}\n`).join(''), 'every line, as the server sent it');
+
+  // A validator that stops in the middle of its headers: refused, never taken for an answer.
+  const cut = createServer((socket) => {
+    socket.once('data', () => socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/pl'));
+  });
+  await new Promise<void>((r) => cut.listen(0, '127.0.0.1', r));
+  t.teardown(() => cut.close());
+  const port = (cut.address() as AddressInfo).port;
+  const short = await hook({ CCR_HOOK_PORT: String(port), CCR_HOOK_TOKEN: 'f'.repeat(64) });
+  t.equal(short.status, 1);
+  t.match(short.stderr, /the validator's answer was cut short; the push is refused/);
 });
 
 t.test('the hook endpoint refuses anyone who merely knows the port', async (t) => {
