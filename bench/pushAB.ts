@@ -13,7 +13,7 @@ import { median, report, scratch, time } from './util.js';
 const thisBuild = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
 const arg = process.argv[2] ?? thisBuild;
 const [before, beforeEnv] = arg.startsWith('env:')
-  ? [thisBuild, Object.fromEntries([arg.slice(4).split('=', 2) as [string, string]])]
+  ? [thisBuild, { [arg.slice(4, arg.indexOf('='))]: arg.slice(arg.indexOf('=') + 1) }]
   : [arg, {}];
 const n = Number(process.argv[3] ?? 30);
 const dir = scratch('pushab');

@@ -115,7 +115,9 @@ async function resolve(
   for (const e of entries) {
     if ('type' in e) ready.push(e);
     else {
-      waiting.set(e.base, [...(waiting.get(e.base) ?? []), e]);
+      const same = waiting.get(e.base);
+      if (same) same.push(e);
+      else waiting.set(e.base, [e]);
       pending++;
     }
   }
@@ -129,9 +131,8 @@ async function resolve(
   };
   const applied = (from: { type: ObjectType; content: Uint8Array }, d: Delta): Whole => {
     pending--;
-    const content = applyDelta(asBuffer(from.content), d.delta);
+    const content = applyDelta(asBuffer(from.content), d.delta, budget);
     budget -= content.length;
-    if (budget < 0) throw new UnreadPack('too many bytes once the deltas are applied');
     return { offset: d.offset, type: from.type, content };
   };
   for (;;) {
@@ -151,8 +152,11 @@ function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
-/** git's delta format: the sizes of the source and the result, then copy and insert instructions. */
-export function applyDelta(source: Buffer, delta: Buffer): Buffer {
+/**
+ * git's delta format: the sizes of the source and the result, then copy and insert instructions.
+ * A result said to be larger than `maxSize` is refused before anything is allocated for it.
+ */
+export function applyDelta(source: Buffer, delta: Buffer, maxSize = Infinity): Buffer {
   let at = 0;
   const size = () => {
     let n = 0;
@@ -164,7 +168,9 @@ export function applyDelta(source: Buffer, delta: Buffer): Buffer {
     }
   };
   if (size() !== source.length) throw new UnreadPack('a delta for a base of another size');
-  const out = Buffer.alloc(size());
+  const length = size();
+  if (length > maxSize) throw new UnreadPack(`a delta whose result is larger than the ${maxSize} bytes left`);
+  const out = Buffer.alloc(length);
   let written = 0;
   while (at < delta.length) {
     const op = delta[at++]!;

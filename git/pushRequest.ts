@@ -1,5 +1,5 @@
 // The body of a receive-pack request (git's pack protocol, version 0 and 1): the ref updates as
-// pkt-lines up to a flush, push options when asked for, then the pack. Read so that a push can be
+// pkt-lines up to a flush, then the pack. Read so that a push can be
 // judged while git indexes the same bytes (server/prejudge.ts); a body in any other shape (a
 // shallow push, a signed push certificate, protocol version 2) gives null and is judged only
 // from receive-pack's quarantine, as every push once was.
@@ -46,10 +46,9 @@ export function parsePushRequest(body: Buffer): PushRequest | null {
     if (!old || !next_ || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next_)) return null;
     updates.push({ old, new: next_, ref });
   }
-  if (updates.length === 0 || capabilities.includes('push-cert')) return null;
-  if (capabilities.includes('push-options')) {
-    for (let line = next(); line !== ''; line = next()) if (line === null) return null;
-  }
+  // The server advertises neither signed pushes nor push options (receive.advertisePushOptions is
+  // off): git would read such a request otherwise than as written, so it is not read here at all.
+  if (updates.length === 0 || capabilities.includes('push-cert') || capabilities.includes('push-options')) return null;
   if (at >= body.length) return null;
   return { updates, pack: body.subarray(at) };
 }

@@ -29,7 +29,7 @@ export class PushSource implements ObjectSource {
    * @param recent objects read from earlier pushes' quarantines (content-addressed, so safe to
    *   reuse for reading; never taken as proof that the record has them)
    * @param brought the objects of the push's pack when it is judged ahead (git/packObjects.ts),
-   *   before receive-pack has a quarantine: an object in neither it nor the record is then
+   *   before receive-pack has a quarantine: read after the record's, and an object in neither is
    *   MissingObject, never looked for elsewhere
    */
   constructor(
@@ -87,8 +87,6 @@ export class PushSource implements ObjectSource {
   async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
     const seen = this.recent?.get(oid);
     if (seen) return withLimit(seen, limit);
-    const sent = this.brought?.get(oid);
-    if (sent) return withLimit(sent, limit);
     const loose = await this.#loose(oid, limit);
     if (loose) {
       if (loose.content) this.recent?.put(oid, { type: loose.type, content: loose.content });
@@ -99,6 +97,10 @@ export class PushSource implements ObjectSource {
     if (packed) return packed;
     const known = limit === undefined ? await this.repo.read(oid) : await this.repo.read(oid, limit);
     if (known) return known;
+    // The pack's objects after the record's: an object the record has is never read from a
+    // request git has not yet checked (git refuses a pushed object that differs from the one it has).
+    const sent = this.brought?.get(oid);
+    if (sent) return withLimit(sent, limit);
     if (this.brought) throw new MissingObject(oid);
     this.#fallback ??= new CatFileSource(this.repo.gitdir, this.env);
     return limit === undefined ? this.#fallback.read(oid) : this.#fallback.read(oid, limit);

@@ -36,8 +36,11 @@ export interface PushContext {
   view?: ServedView;
   /** What a push from a view did to `main`, once it landed. */
   landed?: { old: Oid; new: Oid; view: Oid };
-  /** The push judged ahead from its request's pack (server/prejudge.ts): the ref lines it named, and the verdict. */
-  ahead?: { updates: RefUpdate[]; verdict: Promise<PushVerdict | null> };
+  /**
+   * The push judged ahead from its request's pack (server/prejudge.ts): the ref lines it named,
+   * the identity store's last change when it began, and the verdict.
+   */
+  ahead?: { updates: RefUpdate[]; identity: number; verdict: Promise<PushVerdict | null> };
   /** The signed receipt given with the accept answer (kept in the access log once `main` is its `new`). */
   receipt?: { new: string; lines: string[] };
 }

@@ -26,13 +26,15 @@ export class Metrics {
   });
   readonly validation = new Histogram({
     name: 'ccr_validation_duration_seconds',
-    help: 'Time to judge a push in the pre-receive pipeline',
+    help: 'Time the pre-receive hook waited for its verdict (judged ahead while git indexed, or in the hook)',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });
   readonly judgedAhead = new Counter({
     name: 'ccr_push_judged_ahead_total',
-    help: 'Pushes by what became of their judgement ahead (used, refused, unsure, other-updates, none)',
+    help:
+      'Pushes by what became of their judgement ahead: used; judged again in the hook (refused, unsure, ' +
+      'other-updates, identity-changed, not-judged); none started; unasked (git refused the push before its hook)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -62,34 +62,52 @@ export function aheadWatch(ctx: ServerContext, push: PushContext): BodyWatch | u
 function judgeAhead(ctx: ServerContext, push: PushContext, body: Buffer, failed: (e: unknown) => null): void {
   const request = parsePushRequest(body);
   if (!request) return;
+  // A request git refuses before its hook (a bad pack, missing objects) ends its push unjudged:
+  // a judgement still waiting for a thread is withdrawn then, and counted as never asked for.
+  const ended = new AbortController();
+  void push.ended.then(() => {
+    ended.abort();
+    if (!push.updates) ctx.metrics.judgedAhead.inc({ outcome: 'unasked' });
+  });
   const verdict = async (): Promise<PushVerdict | null> => {
     // A push whose old value `main` no longer has is refused by the hook's first look, unjudged.
     const main = request.updates.find((u) => u.ref === MAIN);
     if (main && main.old !== (await readRef(push.gitdir, MAIN))) return null;
-    return ctx.validator.judge({ ...pushInput(ctx, push, {}, request.updates), pack: request.pack });
+    const input = { ...pushInput(ctx, push, {}, request.updates), pack: request.pack };
+    return ctx.validator.judge(input, ended.signal);
   };
-  push.ahead = { updates: request.updates, verdict: verdict().catch(failed) };
+  push.ahead = {
+    updates: request.updates,
+    identity: ctx.identity.store.lastChange(),
+    verdict: verdict().catch((e: unknown) => (ended.signal.aborted ? null : failed(e))),
+  };
 }
 
 /**
- * The verdict judged ahead, when it accepted exactly the ref lines the hook sent; else null, and
- * the hook's call judges the push from the quarantine.
+ * The verdict judged ahead, when it accepted exactly the ref lines the hook sent and no principal,
+ * token or key changed since it began; else null, and the hook's call judges the push from the
+ * quarantine. Its time is the time the request had come in whole, a few milliseconds earlier.
  */
 export async function aheadVerdict(
   ctx: ServerContext,
   push: PushContext,
   updates: RefUpdate[],
 ): Promise<PushVerdict | null> {
-  const verdict = (await push.ahead?.verdict) ?? null;
-  const outcome = !push.ahead
+  const ahead = push.ahead;
+  const verdict = (await ahead?.verdict) ?? null;
+  const outcome = !ahead
     ? 'none'
-    : !verdict || verdict.unsure !== undefined
-      ? 'unsure'
-      : !sameUpdates(push.ahead.updates, updates)
-        ? 'other-updates'
-        : verdict.findings.some((f) => f.severity === 'error')
-          ? 'refused'
-          : 'used';
+    : !verdict
+      ? 'not-judged'
+      : verdict.unsure !== undefined
+        ? 'unsure'
+        : !sameUpdates(ahead.updates, updates)
+          ? 'other-updates'
+          : verdict.findings.some((f) => f.severity === 'error')
+            ? 'refused'
+            : ahead.identity !== ctx.identity.store.lastChange()
+              ? 'identity-changed'
+              : 'used';
   ctx.metrics.judgedAhead.inc({ outcome });
   return outcome === 'used' ? verdict : null;
 }

@@ -52,7 +52,9 @@ class Cap extends Transform {
     cb(null, chunk);
   }
   override _flush(cb: TransformCallback): void {
-    if (this.#kept) this.watch!.seen(Buffer.concat(this.#kept));
+    const kept = this.#kept;
+    this.#kept = null;
+    if (kept) this.watch!.seen(Buffer.concat(kept));
     cb();
   }
 }

@@ -255,10 +255,11 @@ const AHEAD_MAX_BYTES = 16 * 1024 * 1024;
  * unexpected makes the verdict `unsure`, which refuses, and never reaches the pusher.
  */
 async function judgeAhead(input: PushInput, pack: Uint8Array): Promise<PushVerdict> {
-  const { objects, pushed } = repositories.get(input.gitdir);
+  // Not kept among earlier pushes' objects: git has not yet checked these (its SHA-1 detects
+  // collision attacks; Node's does not), and only what git took may stand for an id later.
+  const { objects } = repositories.get(input.gitdir);
   try {
     const brought = await readPackObjects(pack, (oid) => objects.read(oid), AHEAD_MAX_BYTES);
-    for (const [oid, o] of brought) pushed.put(oid, o);
     const verdicts = [];
     for (const u of input.updates) verdicts.push(await judgeUpdate(input, u, brought));
     return { findings: verdicts.flatMap((v) => v.findings), commits: verdicts.reduce((n, v) => n + v.commits, 0) };

@@ -53,9 +53,9 @@ export class ValidatorPool {
           });
   }
 
-  /** Judge a push on a validator thread, within the budget. */
-  judge(input: PushInput): Promise<PushVerdict> {
-    return this.#pool ? this.#pool.run(input, input.principal.name, input.gitdir) : judgePush(input);
+  /** Judge a push on a validator thread, within the budget; `signal` withdraws it while it waits for one. */
+  judge(input: PushInput, signal?: AbortSignal): Promise<PushVerdict> {
+    return this.#pool ? this.#pool.run(input, input.principal.name, input.gitdir, signal) : judgePush(input);
   }
 
   /** Judge a peer's commits fetched by a sync round on a validator thread, within the same budget as a push. */

@@ -78,10 +78,12 @@ export class WorkerPool<I, O> {
 
   /**
    * Run a job for `owner`. Jobs with the same `affinity` (a repository) prefer the same thread,
-   * whose caches then stay warm.
+   * whose caches then stay warm. A job whose `signal` aborts before a thread takes it leaves the
+   * queue and rejects with the signal's reason; once running, it runs to its end or its budget.
    */
-  run(input: I, owner: string, affinity: string): Promise<O> {
+  run(input: I, owner: string, affinity: string, signal?: AbortSignal): Promise<O> {
     if (this.#closed) return Promise.reject(new Unavailable(`the ${this.o.name} is shutting down`));
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const mine = this.#queues.get(owner);
     if (this.#queued >= this.o.maxQueued || (mine?.length ?? 0) >= this.o.maxQueuedPerOwner) {
       this.o.log('warn', 'worker-queue-full', { pool: this.o.name, owner, queued: this.#queued });
@@ -96,8 +98,20 @@ export class WorkerPool<I, O> {
       if (mine) mine.push(job);
       else this.#queues.set(owner, [job]);
       this.#queued++;
+      signal?.addEventListener('abort', () => this.#withdraw(job, signal.reason as Error), { once: true });
       this.#dispatch();
     });
+  }
+
+  /** Take a job out of the queue before a thread has it (nothing happens to one already taken). */
+  #withdraw(job: Job<I, O>, reason: Error): void {
+    const jobs = this.#queues.get(job.owner);
+    const at = jobs?.indexOf(job) ?? -1;
+    if (at === -1) return;
+    jobs!.splice(at, 1);
+    if (jobs!.length === 0) this.#queues.delete(job.owner);
+    this.#queued--;
+    job.reject(reason);
   }
 
   #spawn(): Slot<I, O> {

@@ -128,6 +128,12 @@ export interface IdentityStore {
   /** How many principals there are of a kind (start-up asks for admins). */
   count(kind: PrincipalKind): Promise<number>;
   /**
+   * The sequence number of the last change to principals, tokens or keys (its audit entry): it
+   * grows with every change, whichever process made it. A push judged ahead is judged again when
+   * it moved in between (server/prejudge.ts).
+   */
+  lastChange(): number;
+  /**
    * Create a principal, with its first token unless `token` is null (a principal made at a single
    * sign-on signs in with the issuer's tokens); Conflict for a name or token hash already taken.
    * An `implicit` creation (at a sign-on) is Forbidden for a participant name or id an admin removed;

@@ -191,6 +191,7 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       audit: p('INSERT INTO audit (time, actor, action, principal, detail) VALUES (?, ?, ?, ?, ?)'),
       auditSince: p('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?'),
+      lastChange: p('SELECT max(seq) FROM audit').pluck(),
     };
   }
 
@@ -269,6 +270,10 @@ export class SqliteIdentityStore implements IdentityStore, Disposable {
 
   async count(kind: PrincipalKind): Promise<number> {
     return this.#q.count.get(kind) as number;
+  }
+
+  lastChange(): number {
+    return (this.#q.lastChange.get() as number | null) ?? 0;
   }
 
   async createPrincipal(

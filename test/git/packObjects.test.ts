@@ -132,6 +132,24 @@ t.test('malformed packs are not read, whatever is wrong with them', async (t) =>
   await bad('an entry of type 5', packWith(entry([0x55], blob)));
   await bad('an ofs-delta pointing before the pack', packWith(entry([0x35], blob), entry([0x65, 0x7f], blob)));
   await bad('an ofs-delta whose base is not an entry', packWith(entry([0x35], blob), entry([0x65, 0x03], blob)));
+  // A delta that says its result is 3 GiB: refused before anything that size is allocated.
+  const varint = (n: number) => {
+    const out: number[] = [];
+    for (; n >= 128; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+    return [...out, n];
+  };
+  const huge = Buffer.from([...varint(blob.length), ...varint(3 * 2 ** 30), 0x90, 0x00]);
+  const first = entry([0x35], blob);
+  await bad(
+    'a delta whose result is said to be 3 GiB',
+    packWith(first, entry([0x60 | huge.length, first.length], huge)),
+  );
+  // Many ref-deltas against one base: grouped by base, each applied once.
+  const copy = Buffer.from([...varint(blob.length), ...varint(blob.length), 0x90, blob.length]);
+  const blobId = Buffer.from(createHash('sha1').update(`blob ${blob.length}\0`).update(blob).digest());
+  const againstBlob = Buffer.concat([Buffer.from([0x70 | copy.length]), blobId, deflateSync(copy)]);
+  const many = await readPackObjects(packWith(first, ...Array<Buffer>(30_000).fill(againstBlob)), none, 1024 * 1024);
+  t.equal(many.size, 1, '30,000 deltas giving the blob again: one object');
   const selfBase = Buffer.concat([Buffer.from([0x75]), Buffer.alloc(20, 0xab), deflateSync(blob)]);
   await bad('a ref-delta against an object nobody has', packWith(selfBase));
 });
@@ -148,4 +166,10 @@ t.test('deltas are applied strictly', async (t) => {
   bad('the reserved instruction 0', [10, 1, 0]);
   bad('an insert past the delta', [10, 2, 2, 0x61]);
   bad('a truncated copy', [10, 4, 0x91, 2]);
+  // A result said to be 3 GiB, with 1,000 bytes left: refused by its header, before any allocation.
+  t.throws(
+    () => applyDelta(base, Buffer.from([10, 0x80, 0x80, 0x80, 0x80, 0x0c, 0x90, 0x00]), 1000),
+    { name: 'UnreadPack', message: /larger than the 1000 bytes left/ },
+    'a result larger than the bytes left',
+  );
 });

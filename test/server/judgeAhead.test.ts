@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import { CoordinationService } from '../../index.js';
+import { runGit } from '../../git/run.js';
 import type { PushContext } from '../../server/hookEndpoint.js';
 import { aheadVerdict } from '../../server/prejudge.js';
 import type { PushVerdict } from '../../server/validator.js';
@@ -15,6 +16,7 @@ import { gitOk, gitRun } from '../helpers/git.js';
 import { as, committer, jane, place } from '../helpers/people.js';
 import { judgedAhead, testServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { pkt, send } from '../helpers/wire.js';
 
 /** A record with a thread, cloned by the admin; the clone's service and its thread's messages.md. */
 async function cloned(t: Test, s: TestServer) {
@@ -93,15 +95,15 @@ t.test('a hidden ref beside main: git gives the hook every line, and the push is
   t.notMatch(refs, /refs\/ccr\/evil/, 'the hidden ref was not made');
 });
 
-t.test('a verdict ahead is used only for the ref lines it judged', async (t) => {
+t.test('a verdict ahead is used only for the ref lines it judged, with no identity change since', async (t) => {
   const s = await testServer(t);
+  const ctx = s.server.context;
   const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(40)) as [string, string, string];
   const accepted = { findings: [], commits: 1 };
   const judged = [{ old: a, new: b, ref: 'refs/heads/main' }];
-  const pushOf = (verdict: PushVerdict | null) =>
-    ({ ahead: { updates: judged, verdict: Promise.resolve(verdict) } }) as unknown as PushContext;
+  const pushOf = (verdict: PushVerdict | null, identity = ctx.identity.store.lastChange()) =>
+    ({ ahead: { updates: judged, identity, verdict: Promise.resolve(verdict) } }) as unknown as PushContext;
   const before = await judgedAhead(s);
-  const ctx = s.server.context;
   t.same(await aheadVerdict(ctx, pushOf(accepted), judged), accepted, 'the same lines: used');
   t.equal(await aheadVerdict(ctx, pushOf(accepted), [{ ...judged[0]!, new: c }]), null, 'another new id');
   t.equal(await aheadVerdict(ctx, pushOf(accepted), [{ ...judged[0]!, old: c }]), null, 'another old id');
@@ -112,7 +114,44 @@ t.test('a verdict ahead is used only for the ref lines it judged', async (t) => 
   t.equal(await aheadVerdict(ctx, pushOf(unsure), judged), null, 'unsure');
   t.equal(await aheadVerdict(ctx, pushOf(null), judged), null, 'not judged');
   t.equal(await aheadVerdict(ctx, {} as PushContext, judged), null, 'never started');
-  t.same(await since(s, before), { used: 1, 'other-updates': 5, unsure: 2, none: 1 });
+  // A principal made (or a key revoked, a token added) while the push was judged ahead.
+  const began = pushOf(accepted);
+  await s.principal({ name: 'late', kind: 'auditor' });
+  t.equal(await aheadVerdict(ctx, began, judged), null, 'an identity change since it began');
+  t.same(await since(s, before), {
+    used: 1,
+    'other-updates': 5,
+    unsure: 1,
+    'not-judged': 1,
+    none: 1,
+    'identity-changed': 1,
+  });
+});
+
+t.test('a request git refuses before its hook: judged ahead, never asked for, nothing changed', async (t) => {
+  const s = await testServer(t);
+  const c = await cloned(t, s);
+  const landed = await c.main();
+  await c.svc.addMessage(committer, place, c.rec.thread!, { author: as(jane), body: 'Its tree stays behind.' });
+  const head = (await gitOk(c.dir, ['rev-parse', 'HEAD'])).trim();
+  // A pack of the commit alone: git's connectivity check refuses it before the hook runs.
+  const pack = await runGit(['--git-dir', `${c.dir}/.git`, 'pack-objects', '--stdout'], { input: `${head}\n` });
+  const before = await judgedAhead(s);
+  const answer = await send(`${s.url}/coordination/${c.rec.id}.git/git-receive-pack`, {
+    method: 'POST',
+    auth: s.admin,
+    headers: { 'Content-Type': 'application/x-git-receive-pack-request' },
+    body: Buffer.concat([
+      pkt(`${landed} ${head} refs/heads/main\0report-status side-band-64k\n`),
+      Buffer.from('0000'),
+      pack.stdout as Buffer,
+    ]),
+  });
+  t.equal(answer.status, 200);
+  t.match(answer.body.toString('latin1'), /ng refs\/heads\/main/, 'git refused the update');
+  await new Promise((r) => setTimeout(r, 50));
+  t.same(await since(s, before), { unasked: 1 }, 'judged ahead, but the hook never asked');
+  t.equal(await c.main(), landed, 'main is unchanged');
 });
 
 t.test('with judging ahead off, the hook judges every push', async (t) => {

@@ -50,6 +50,29 @@ t.test("owners are served in turn: one owner's queue does not hold up another", 
   t.ok(order.indexOf('o1') <= 2, `the other owner's job ran second or third, not last: ${order.join(' ')}`);
 });
 
+t.test('a job withdrawn while it waits leaves the queue and never runs; a running one is not stopped', async (t) => {
+  const p = pool(1);
+  t.teardown(() => p.close());
+  const running = new AbortController();
+  const busy = p.run({ tag: 'busy', ms: 500 }, 'a', 'r', running.signal);
+  const waiting = new AbortController();
+  const withdrawn = p.run({ tag: 'withdrawn', ms: 0 }, 'a', 'r', waiting.signal);
+  const after = p.run({ tag: 'after', ms: 0 }, 'a', 'r');
+  t.equal(p.queued, 2);
+  waiting.abort(new Error('the push ended'));
+  running.abort(new Error('too late'));
+  await t.rejects(withdrawn, { message: 'the push ended' }, 'rejects with the reason');
+  t.equal(p.queued, 1, 'out of the queue at once');
+  t.equal(await busy, 'busy', 'a job a thread has taken runs to its end');
+  t.equal(await after, 'after', 'the next one runs');
+  await t.rejects(
+    p.run({ tag: 'late', ms: 0 }, 'a', 'r', waiting.signal),
+    { message: 'the push ended' },
+    'already aborted',
+  );
+  t.equal(p.queued, 0);
+});
+
 t.test('the queue is bounded in all and per owner: past it a job is turned away at once', async (t) => {
   const p = pool(1, 60_000, 5, 3);
   t.teardown(() => p.close());
