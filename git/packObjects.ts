@@ -93,7 +93,9 @@ function byteAt(bytes: Buffer, at: number, end: number): number {
 function inflate(from: Buffer, size: number): { data: Buffer; read: number } {
   let out: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    out = inflateSync(from, { info: true, maxOutputLength: Math.max(size, 1) }) as unknown as typeof out;
+    // Output in one chunk of the stated size: zlib allocates no more than the object needs.
+    const chunkSize = Math.max(size, 64);
+    out = inflateSync(from, { info: true, maxOutputLength: chunkSize, chunkSize }) as unknown as typeof out;
   } catch (e) {
     throw new UnreadPack(`an entry does not inflate: ${(e as Error).message}`);
   }
