@@ -371,20 +371,10 @@ async function judgeViewPush(
       refusedWriteFindings({ refused: 'view-read-only', recordId: push.recordId, principal: push.principal.name }),
     );
   }
-  const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean, signed: boolean) =>
-    ctx.validator.judge({
-      gitdir,
-      recordId: push.recordId,
-      principal: push.principal,
-      env,
-      updates,
-      now: Date.now(),
-      gitEnv: ctx.gitEnv,
-      content,
-      maxCommits: 10_000,
-      bindings: { database: ctx.identity.database },
-      ...(signed ? { signatures: { required: ctx.options.requireSignedCommits === true } } : {}),
-    });
+  const judge = (gitdir: string, env: HookCall['env'], updates: RefUpdate[], content: boolean, signed: boolean) => {
+    const { signatures, ...input } = pushInput(ctx, push, env, updates);
+    return ctx.validator.judge({ ...input, gitdir, content, ...(signed && signatures ? { signatures } : {}) });
+  };
   // Signatures are judged on the view commits the participant pushed and signed (the translated
   // commits on `main` are the server's, over other trees: docs/decisions.md "Signed commits").
   const refs = await judge(view.dir, call.env, call.updates, false, true);
