@@ -12,6 +12,7 @@ import { median, report, scratch, time } from './util.js';
 
 const thisBuild = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
 const arg = process.argv[2] ?? thisBuild;
+if (arg.startsWith('env:') && !arg.includes('=')) throw new Error(`expected env:NAME=value, found ${arg}`);
 const [before, beforeEnv] = arg.startsWith('env:')
   ? [thisBuild, { [arg.slice(4, arg.indexOf('='))]: arg.slice(arg.indexOf('=') + 1) }]
   : [arg, {}];

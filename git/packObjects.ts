@@ -93,8 +93,9 @@ function byteAt(bytes: Buffer, at: number, end: number): number {
 function inflate(from: Buffer, size: number): { data: Buffer; read: number } {
   let out: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    // Output in one chunk of the stated size: zlib allocates no more than the object needs.
-    const chunkSize = Math.max(size, 64);
+    // Output in one chunk a byte larger than the stated size (a chunk filled exactly makes zlib
+    // allocate a second before it sees the end): no more than the object needs.
+    const chunkSize = Math.max(size + 1, 64);
     out = inflateSync(from, { info: true, maxOutputLength: chunkSize, chunkSize }) as unknown as typeof out;
   } catch (e) {
     throw new UnreadPack(`an entry does not inflate: ${(e as Error).message}`);
@@ -137,17 +138,31 @@ async function resolve(
     budget -= content.length;
     return { offset: d.offset, type: from.type, content };
   };
-  for (;;) {
+  const drain = () => {
     for (let w = ready.pop(); w; w = ready.pop()) done(w);
-    if (pending === 0) return objects;
-    // What is left waits for objects the pack does not hold: a thin pack's bases, from the record.
-    const [key, deltas] = waiting.entries().next().value as [number | string, Delta[]];
-    if (typeof key === 'number') throw new UnreadPack('an ofs-delta whose base is not an entry');
+  };
+  drain();
+  // What is left waits for objects the pack does not hold: a thin pack's bases, from the record,
+  // each asked for once, in one walk over the waiting bases (one base may resolve later ones; one
+  // the record lacks may still come from a delta resolved later in the walk).
+  for (const [key] of [...waiting]) {
+    const deltas = waiting.get(key);
+    if (!deltas || typeof key === 'number') continue;
     const outside = await base(key as Oid);
-    if (!outside) throw new UnreadPack(`a delta against ${key}, which the record does not have`);
+    if (!outside) continue;
+    budget -= outside.content.length;
+    if (budget < 0) throw new UnreadPack('too many bytes with the bases the record gives');
     waiting.delete(key);
     for (const d of deltas) ready.push(applied(outside, d));
+    drain();
   }
+  if (pending > 0) {
+    const key = waiting.keys().next().value;
+    throw new UnreadPack(
+      typeof key === 'number' ? 'an ofs-delta whose base is not an entry' : `a delta against ${key}, which nobody has`,
+    );
+  }
+  return objects;
 }
 
 function asBuffer(u: Uint8Array): Buffer {

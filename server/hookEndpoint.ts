@@ -38,9 +38,9 @@ export interface PushContext {
   landed?: { old: Oid; new: Oid; view: Oid };
   /**
    * The push judged ahead from its request's pack (server/prejudge.ts): the ref lines it named,
-   * the identity store's last change when it began, and the verdict.
+   * its time, the identity store's last change when it began, and the verdict.
    */
-  ahead?: { updates: RefUpdate[]; identity: number; verdict: Promise<PushVerdict | null> };
+  ahead?: { updates: RefUpdate[]; now: number; identity: number; verdict: Promise<PushVerdict | null> };
   /** The signed receipt given with the accept answer (kept in the access log once `main` is its `new`). */
   receipt?: { new: string; lines: string[] };
 }

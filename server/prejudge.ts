@@ -17,6 +17,14 @@ import type { PushInput, PushVerdict } from './validator.js';
 /** Request bodies up to this size are judged ahead; larger ones only from the quarantine. */
 export const AHEAD_MAX_BODY = 1024 * 1024;
 
+/**
+ * A verdict judged ahead is used only this soon after its time (the request had come in whole):
+ * keys that expire and revocations dated ahead are judged as of that time. A judgement in the hook
+ * is as old as its own run by the time git moves the ref (up to the 10 s budget); this keeps the
+ * gap well inside that, and a pusher who slows the queue gets judged again, not judged stale.
+ */
+export const AHEAD_MAX_AGE_MS = 5000;
+
 /** What the validator judges a push from: the same for the hook and for judging ahead. */
 export function pushInput(
   ctx: ServerContext,
@@ -69,24 +77,26 @@ function judgeAhead(ctx: ServerContext, push: PushContext, body: Buffer, failed:
     ended.abort();
     if (!push.updates) ctx.metrics.judgedAhead.inc({ outcome: 'unasked' });
   });
+  const now = Date.now();
   const verdict = async (): Promise<PushVerdict | null> => {
     // A push whose old value `main` no longer has is refused by the hook's first look, unjudged.
     const main = request.updates.find((u) => u.ref === MAIN);
     if (main && main.old !== (await readRef(push.gitdir, MAIN))) return null;
-    const input = { ...pushInput(ctx, push, {}, request.updates), pack: request.pack };
+    const input = { ...pushInput(ctx, push, {}, request.updates), now, pack: request.pack };
     return ctx.validator.judge(input, ended.signal);
   };
   push.ahead = {
     updates: request.updates,
+    now,
     identity: ctx.identity.store.lastChange(),
     verdict: verdict().catch((e: unknown) => (ended.signal.aborted ? null : failed(e))),
   };
 }
 
 /**
- * The verdict judged ahead, when it accepted exactly the ref lines the hook sent and no principal,
- * token or key changed since it began; else null, and the hook's call judges the push from the
- * quarantine. Its time is the time the request had come in whole, a few milliseconds earlier.
+ * The verdict judged ahead, when it accepted exactly the ref lines the hook sent, no principal,
+ * token or key changed since it began, and its time (the request in whole) is at most
+ * AHEAD_MAX_AGE_MS old; else null, and the hook's call judges the push from the quarantine.
  */
 export async function aheadVerdict(
   ctx: ServerContext,
@@ -107,7 +117,9 @@ export async function aheadVerdict(
             ? 'refused'
             : ahead.identity !== ctx.identity.store.lastChange()
               ? 'identity-changed'
-              : 'used';
+              : Date.now() - ahead.now > AHEAD_MAX_AGE_MS
+                ? 'late'
+                : 'used';
   ctx.metrics.judgedAhead.inc({ outcome });
   return outcome === 'used' ? verdict : null;
 }

@@ -43,6 +43,8 @@ interface Job<I, O> {
   affinity: string;
   resolve: (v: O) => void;
   reject: (e: Error) => void;
+  /** Called when a thread takes the job (it can no longer be withdrawn). */
+  taken?: () => void;
 }
 
 interface Slot<I, O> {
@@ -94,11 +96,16 @@ export class WorkerPool<I, O> {
       }
     }
     return new Promise((resolve, reject) => {
-      const job = { id: this.#next++, input, owner, affinity, resolve, reject };
+      const job: Job<I, O> = { id: this.#next++, input, owner, affinity, resolve, reject };
       if (mine) mine.push(job);
       else this.#queues.set(owner, [job]);
       this.#queued++;
-      signal?.addEventListener('abort', () => this.#withdraw(job, signal.reason as Error), { once: true });
+      if (signal) {
+        // Listened to only while the job waits: a thread that takes it lets go of the listener.
+        const withdraw = () => this.#withdraw(job, signal.reason as Error);
+        signal.addEventListener('abort', withdraw, { once: true });
+        job.taken = () => signal.removeEventListener('abort', withdraw);
+      }
       this.#dispatch();
     });
   }
@@ -206,6 +213,7 @@ export class WorkerPool<I, O> {
       const slot = next && this.#slotFor(next.affinity);
       if (!slot) return;
       const job = this.#take()!;
+      job.taken?.();
       slot.job = job;
       clearTimeout(this.#idle);
       // A thread at work keeps the process alive until it answers; an idle one does not.

@@ -150,6 +150,28 @@ t.test('malformed packs are not read, whatever is wrong with them', async (t) =>
   const againstBlob = Buffer.concat([Buffer.from([0x70 | copy.length]), blobId, deflateSync(copy)]);
   const many = await readPackObjects(packWith(first, ...Array<Buffer>(30_000).fill(againstBlob)), none, 1024 * 1024);
   t.equal(many.size, 1, '30,000 deltas giving the blob again: one object');
+  // A ref-delta whose base is made by a later ref-delta of the pack, itself against the record.
+  const idOf = (b: Buffer) => createHash('sha1').update(`blob ${b.length}\0`).update(b).digest();
+  const refDelta = (baseId: Buffer, delta: number[]) =>
+    Buffer.concat([Buffer.from([0x70 | delta.length]), baseId, deflateSync(Buffer.from(delta))]);
+  const twice = Buffer.from('hellohello');
+  const chained = packWith(
+    refDelta(idOf(twice), [10, 6, 0x90, 5, 0x01, 0x21]),
+    refDelta(idOf(blob), [5, 10, 0x90, 5, 0x90, 5]),
+  );
+  const record = (oid: string) =>
+    Promise.resolve(oid === idOf(blob).toString('hex') ? { type: 'blob' as const, size: 5, content: blob } : null);
+  const read = await readPackObjects(chained, record, 1024);
+  t.same(
+    [...read.values()].map((o) => Buffer.from(o.content).toString()).sort(),
+    ['hello!', 'hellohello'],
+    'a delta against an object a later delta makes',
+  );
+  await t.rejects(
+    readPackObjects(chained, record, 12),
+    UnreadPack,
+    "the record's bases count against the bytes allowed",
+  );
   const selfBase = Buffer.concat([Buffer.from([0x75]), Buffer.alloc(20, 0xab), deflateSync(blob)]);
   await bad('a ref-delta against an object nobody has', packWith(selfBase));
 });

@@ -10,7 +10,7 @@ import type { RecordId } from '../../core/ids.js';
 import { CoordinationService } from '../../index.js';
 import { runGit } from '../../git/run.js';
 import type { PushContext } from '../../server/hookEndpoint.js';
-import { aheadVerdict } from '../../server/prejudge.js';
+import { AHEAD_MAX_AGE_MS, aheadVerdict } from '../../server/prejudge.js';
 import type { PushVerdict } from '../../server/validator.js';
 import { gitOk, gitRun } from '../helpers/git.js';
 import { as, committer, jane, place } from '../helpers/people.js';
@@ -101,8 +101,8 @@ t.test('a verdict ahead is used only for the ref lines it judged, with no identi
   const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(40)) as [string, string, string];
   const accepted = { findings: [], commits: 1 };
   const judged = [{ old: a, new: b, ref: 'refs/heads/main' }];
-  const pushOf = (verdict: PushVerdict | null, identity = ctx.identity.store.lastChange()) =>
-    ({ ahead: { updates: judged, identity, verdict: Promise.resolve(verdict) } }) as unknown as PushContext;
+  const pushOf = (verdict: PushVerdict | null, identity = ctx.identity.store.lastChange(), now = Date.now()) =>
+    ({ ahead: { updates: judged, now, identity, verdict: Promise.resolve(verdict) } }) as unknown as PushContext;
   const before = await judgedAhead(s);
   t.same(await aheadVerdict(ctx, pushOf(accepted), judged), accepted, 'the same lines: used');
   t.equal(await aheadVerdict(ctx, pushOf(accepted), [{ ...judged[0]!, new: c }]), null, 'another new id');
@@ -114,6 +114,9 @@ t.test('a verdict ahead is used only for the ref lines it judged, with no identi
   t.equal(await aheadVerdict(ctx, pushOf(unsure), judged), null, 'unsure');
   t.equal(await aheadVerdict(ctx, pushOf(null), judged), null, 'not judged');
   t.equal(await aheadVerdict(ctx, {} as PushContext, judged), null, 'never started');
+  // Judged as of a time too long before the hook's call (a key may have expired since).
+  const old = pushOf(accepted, undefined, Date.now() - AHEAD_MAX_AGE_MS - 100);
+  t.equal(await aheadVerdict(ctx, old, judged), null, 'judged too long ago');
   // A principal made (or a key revoked, a token added) while the push was judged ahead.
   const began = pushOf(accepted);
   await s.principal({ name: 'late', kind: 'auditor' });
@@ -125,6 +128,7 @@ t.test('a verdict ahead is used only for the ref lines it judged, with no identi
     'not-judged': 1,
     none: 1,
     'identity-changed': 1,
+    late: 1,
   });
 });
 
