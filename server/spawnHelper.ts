@@ -8,7 +8,9 @@
 // moment with nothing to do.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmdirSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 
 /** A request line: what to start. Only `git` is ever started, and only as `allowed` says. */
 interface Start {
@@ -146,6 +148,16 @@ function serve(socket: Socket): void {
 
 const path = process.argv[2];
 if (!path || !process.send) process.exit(2);
+// The socket and the folder the server made for it go with the helper, however it ends: a server
+// that ended first cannot remove them (every server process, test files included, left one).
+process.on('exit', () => {
+  rmSync(path, { force: true });
+  try {
+    rmdirSync(dirname(path));
+  } catch {
+    /* not empty, or gone already (the server removes it when it sees the helper go) */
+  }
+});
 process.on('message', (m: Kill) => {
   const child = running.get(m.kill);
   if (child && child.exitCode === null && child.signalCode === null) child.kill(m.signal);

@@ -3,7 +3,8 @@
 // and a kill that ends it. It starts only git's two services over a repository path.
 
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnGit, spawnHelperState, startSpawnHelper, type GitProcess } from '../../server/gitSpawner.js';
@@ -104,4 +105,20 @@ t.test('the helper starts nothing but the two services over a path with the serv
   const good = await viaHelper(['upload-pack', '--stateless-rpc', repo]);
   t.notOk(direct(good), 'the good neighbour runs in the helper');
   await finish(good, '');
+});
+
+t.test('the helper removes its socket and folder when it ends: after its server goes, and when idle', async (t) => {
+  for (const how of ['the server goes', 'idle'] as const) {
+    const folder = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
+    t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+    const helper = fork(new URL('../../server/spawnHelper.js', import.meta.url).pathname, [`${folder}/helper.sock`], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    await new Promise((r) => helper.once('message', r));
+    t.ok(existsSync(`${folder}/helper.sock`), `${how}: it listens in the folder`);
+    const ended = new Promise((r) => helper.once('exit', r));
+    if (how === 'the server goes') helper.disconnect();
+    await ended;
+    t.notOk(existsSync(folder), `${how}: the folder is gone with it`);
+  }
 });
