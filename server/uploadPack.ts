@@ -6,6 +6,7 @@
 // reachable from the refs the principal may read, and the rest is refused by an allow-list.
 
 import type { Oid } from '../core/objects.js';
+import { pktAt } from '../git/pktLine.js';
 
 /** What an upload-pack request names, protocol v0 or v2. */
 export interface UploadPackRequest {
@@ -26,20 +27,16 @@ export function parseUploadPackRequest(body: Buffer): UploadPackRequest | string
   const request: UploadPackRequest = { command: null, objects: [], refs: [], filters: [], haves: [] };
   let first = true;
   for (let i = 0; i < body.length;) {
-    const size = /^[0-9a-fA-F]{4}$/.test(body.toString('latin1', i, i + 4))
-      ? parseInt(body.toString('latin1', i, i + 4), 16)
-      : -1;
-    if (size < 0 || size === 3 || i + Math.max(size, 4) > body.length) {
-      return `expected pkt-lines, found ${JSON.stringify(body.toString('latin1', i, i + 8))} at byte ${i}`;
-    }
-    if (size < 4) {
+    const p = pktAt(body, i);
+    if (!p) return `expected pkt-lines, found ${JSON.stringify(body.toString('latin1', i, i + 8))} at byte ${i}`;
+    if ('special' in p) {
       // flush, delimiter, response end
-      i += 4;
+      i = p.next;
       continue;
     }
-    const line = body.toString('utf8', i + 4, i + size).replace(/\n$/, '');
+    const line = body.toString('utf8', p.start, p.end).replace(/\n$/, '');
     const start = i;
-    i += size;
+    i = p.next;
     const [word = '', rest = ''] = line.split(/ (.*)/s);
     if (first && line.startsWith('command=')) request.command = line.slice('command='.length);
     else if (word === 'want' || word === 'shallow') request.objects.push(rest.split(' ')[0] ?? '');
