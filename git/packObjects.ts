@@ -10,7 +10,9 @@ import { inflateSync } from 'node:zlib';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import type { NewObjects, StoredObject } from '../core/source.js';
 
-const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+/** The type codes of whole objects in a pack entry's header (git/views/pack.ts writes them too). */
+export const PACK_TYPE_CODE: Readonly<Record<ObjectType, number>> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+const TYPES = Object.fromEntries(Object.entries(PACK_TYPE_CODE).map(([t, c]) => [c, t])) as Record<number, ObjectType>;
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 

@@ -4,15 +4,15 @@
 
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import type { ObjectType, Oid } from '../../core/objects.js';
+import type { Oid } from '../../core/objects.js';
 import { GitFailure } from '../../core/errors.js';
 import { syncDir } from '../fsutil.js';
+import { PACK_TYPE_CODE } from '../packObjects.js';
 import { runGit } from '../run.js';
 import { writeObjects, type PendingObject } from '../store.js';
 
 /** Up to this many objects are written loose. */
 const LOOSE_MAX = 48;
-const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
 /** The bytes of a pack (version 2) holding the objects whole. */
 export function packOf(objects: ReadonlyMap<Oid, PendingObject>): Buffer {
@@ -24,7 +24,7 @@ export function packOf(objects: ReadonlyMap<Oid, PendingObject>): Buffer {
   for (const o of objects.values()) {
     // Type and size: the low four bits of the size in the first byte, then seven bits a byte.
     let size = o.content.length;
-    const bytes = [(TYPE_CODE[o.type] << 4) | (size & 0x0f)];
+    const bytes = [(PACK_TYPE_CODE[o.type] << 4) | (size & 0x0f)];
     size = Math.floor(size / 16);
     while (size > 0) {
       bytes[bytes.length - 1]! |= 0x80;
