@@ -10,7 +10,7 @@ import { runGit, gitEnv } from '../git/run.js';
 import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/version.js';
 import { renderGitConfig } from '../git/config.js';
 import { checkPrincipalInput, type StoredPrincipal } from '../store/principals.js';
-import { HOOKS_DIR } from '../git/hooks.js';
+import { HOOKS_DIR, SCRIPT_HOOKS_DIR } from '../git/hooks.js';
 import { DB_FILE, openDatabase } from '../store/sqlite/db.js';
 import { hintOf } from '../core/errors.js';
 import { checkSites, type Peer } from '../sync/peers.js';
@@ -46,9 +46,11 @@ async function checkPrograms(): Promise<Check[]> {
       : gitIsRecentEnough(git)
         ? ok('git', `${git.text} (${MIN_GIT.join('.')} or later is needed)`)
         : bad('git', `${git.text} is too old (core.fsync needs ${MIN_GIT.join('.')})`, install),
-    bash
-      ? ok('bash', 'bash found (the pre-receive hook is a bash script)')
-      : bad('bash', 'bash was not found on PATH; every push would be refused', 'install bash'),
+    HOOKS_DIR !== SCRIPT_HOOKS_DIR
+      ? ok('bash', 'not needed: the pre-receive hook is the compiled client')
+      : bash
+        ? ok('bash', 'bash found (the pre-receive hook is a bash script)')
+        : bad('bash', 'bash was not found on PATH; every push would be refused', 'install bash'),
     node >= 20
       ? ok('node', `Node.js ${process.version}`)
       : bad('node', `Node.js ${process.version} is too old`, 'install Node.js 20 or later'),
@@ -59,7 +61,12 @@ async function checkPrograms(): Promise<Check[]> {
 export async function checkHook(hooksDir = HOOKS_DIR): Promise<Check> {
   const hook = `${hooksDir}/pre-receive`;
   const st = await fs.stat(hook).catch(() => null);
-  if (!st) return bad('hook', `${hook} is missing`, 'reinstall CCR (a fresh checkout holds hooks/pre-receive)');
+  if (!st)
+    return bad(
+      'hook',
+      `${hook} is missing`,
+      'reinstall CCR (a fresh checkout holds hooks/pre-receive; `npm run build` compiles its C client)',
+    );
   const runnable = await fs.access(hook, fsConstants.X_OK).then(
     () => true,
     () => false,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Make a fresh machine ready: the git CLI (a runtime dependency of the server), the npm packages,
-// the compiled JavaScript in dist/ and the bundled `ccr` command in dist/bundle/; with --browser
+// the compiled JavaScript in dist/, the bundled `ccr` command in dist/bundle/ and the hook's C
+// client in dist/hooks/ (when there is a C compiler: the bash hook otherwise); with --browser
 // also the Chromium the web view's tests drive (Debian's package, never a browser download).
 // Safe to run again; does only what is missing.
 // Usage: node scripts/setup.mjs [--quiet] [--browser]
@@ -69,6 +70,8 @@ try {
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', root]);
   say('bundling the ccr command');
   run(process.execPath, [join(root, 'scripts', 'bundle.mjs')]);
+  say('compiling the pre-receive hook');
+  run(process.execPath, [join(root, 'scripts', 'hook.mjs')]);
 } catch (e) {
   console.error(`setup failed: ${e.message}`);
   process.exit(1);

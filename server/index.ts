@@ -263,6 +263,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       data,
       version,
       hookPort: ctx.hooks.port,
+      hook: `${HOOKS_DIR}/pre-receive`,
       validation: options.validateContent ? 'on' : 'refs-only',
       signedCommits: options.requireSignedCommits === true ? 'required' : 'checked',
       peers: sites.peers.map((p) => p.name),

@@ -7,7 +7,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { Server } from 'node:net';
 import { dirname } from 'node:path';
 import { CannotStart } from '../core/errors.js';
-import { HOOKS_DIR } from '../git/hooks.js';
+import { HOOKS_DIR, SCRIPT_HOOKS_DIR } from '../git/hooks.js';
 import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/version.js';
 
 /** The project's hooks folder (core.hooksPath of every record); defined in git/hooks.ts. */
@@ -15,9 +15,12 @@ export { HOOKS_DIR };
 
 const DATA_HINT = 'or choose another folder with --data (or CCR_DATA)';
 
-/** git on PATH and recent enough, bash for the hook, and the hook executable. */
+/** git on PATH and recent enough, bash for the hook when it is the script, and the hook executable. */
 export async function checkTools(): Promise<void> {
-  const [git, bash] = await Promise.all([gitVersion(), programRuns('bash', ['-c', ':'])]);
+  const [git, bash] = await Promise.all([
+    gitVersion(),
+    HOOKS_DIR === SCRIPT_HOOKS_DIR ? programRuns('bash', ['-c', ':']) : true,
+  ]);
   const install = `install git ${MIN_GIT.join('.')} or later (Debian/Ubuntu: apt-get install git) and make sure it is on PATH`;
   if (!git)
     throw new CannotStart('the git command was not found on PATH; the server runs git for every clone and push', {
@@ -36,7 +39,7 @@ export async function checkTools(): Promise<void> {
     throw new CannotStart(
       `the pre-receive hook ${HOOKS_DIR}/pre-receive is missing or not executable; refusing to serve pushes unjudged`,
       {
-        hint: `chmod +x ${HOOKS_DIR}/pre-receive (a fresh checkout of CCR restores it)`,
+        hint: `chmod +x ${HOOKS_DIR}/pre-receive (a fresh checkout of CCR and \`npm run build\` restore it)`,
       },
     );
   });

@@ -1,18 +1,29 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import t from 'tap';
+import { COMPILED_HOOKS_DIR, SCRIPT_HOOKS_DIR } from '../../git/hooks.js';
 import { HookEndpoint, parseHookBody } from '../../server/hookEndpoint.js';
 import { HOOKS_DIR } from '../../server/index.js';
 import { silentLogger } from '../../server/log.js';
 import { send } from '../helpers/wire.js';
 
-/** Run hooks/pre-receive as receive-pack would, with ref lines on stdin. */
+/** The two clients: the bash script, and the C client the build compiles (scripts/hook.mjs). */
+const HOOKS = {
+  script: `${SCRIPT_HOOKS_DIR}/pre-receive`,
+  compiled: `${COMPILED_HOOKS_DIR}/pre-receive`,
+} as const;
+type Variant = keyof typeof HOOKS;
+const VARIANTS = Object.keys(HOOKS) as Variant[];
+
+/** Run a pre-receive client as receive-pack would, with ref lines on stdin. */
 function hook(
+  variant: Variant,
   env: NodeJS.ProcessEnv,
   input = `${'a'.repeat(40)} ${'b'.repeat(40)} refs/heads/main\n`,
 ): Promise<{ status: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(`${HOOKS_DIR}/pre-receive`, [], { env: { PATH: process.env['PATH'], ...env } });
+    const child = spawn(HOOKS[variant], [], { env: { PATH: process.env['PATH'], ...env } });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -31,81 +42,136 @@ const push = {
   ended: Promise.resolve(),
 };
 
-t.test('the hook fails closed: no server, a wrong token, a slow or broken validator all refuse', async (t) => {
-  const dead = await hook({ CCR_HOOK_PORT: '1', CCR_HOOK_TOKEN: 'f'.repeat(64) });
-  t.equal(dead.status, 1);
-  t.match(dead.stderr, /the validator is not reachable; the push is refused/);
-  t.match((await hook({})).stderr, /served by CCR only through its server/, 'no configuration at all');
+for (const variant of VARIANTS)
+  t.test(
+    `the ${variant} hook fails closed: no server, a wrong token, a slow or broken validator all refuse`,
+    async (t) => {
+      const dead = await hook(variant, { CCR_HOOK_PORT: '1', CCR_HOOK_TOKEN: 'f'.repeat(64) });
+      t.equal(dead.status, 1);
+      t.match(dead.stderr, /the validator is not reachable; the push is refused/);
+      t.match((await hook(variant, {})).stderr, /served by CCR only through its server/, 'no configuration at all');
 
-  let mode: 'accept' | 'refuse' | 'slow' | 'throw' = 'accept';
-  const endpoint = new HookEndpoint(async (_ctx, call) => {
-    if (mode === 'slow') await new Promise((r) => setTimeout(r, 3000));
-    if (mode === 'throw') throw new Error('secret internal detail');
-    return {
-      accept: mode === 'accept',
-      lines: [`saw ${call.updates.length} update(s) quarantine=${call.env.GIT_QUARANTINE_PATH ?? '-'}`],
-    };
-  }, silentLogger);
-  await endpoint.listen();
-  t.teardown(() => endpoint.stop());
-  const token = endpoint.open(push);
-  const env = {
-    CCR_HOOK_PORT: String(endpoint.port),
-    CCR_HOOK_TOKEN: token,
-    GIT_QUARANTINE_PATH: '/q/tmp_objdir-incoming-x',
-  };
-  const ok = await hook(env);
-  t.equal(ok.status, 0, 'an accepted push');
-  t.match(
-    ok.stderr,
-    'saw 1 update(s) quarantine=/q/tmp_objdir-incoming-x',
-    'the hook forwards the ref lines and the quarantine',
+      let mode: 'accept' | 'refuse' | 'slow' | 'throw' = 'accept';
+      const endpoint = new HookEndpoint(async (_ctx, call) => {
+        if (mode === 'slow') await new Promise((r) => setTimeout(r, 3000));
+        if (mode === 'throw') throw new Error('secret internal detail');
+        return {
+          accept: mode === 'accept',
+          lines: [`saw ${call.updates.length} update(s) quarantine=${call.env.GIT_QUARANTINE_PATH ?? '-'}`],
+        };
+      }, silentLogger);
+      await endpoint.listen();
+      t.teardown(() => endpoint.stop());
+      const token = endpoint.open(push);
+      const env = {
+        CCR_HOOK_PORT: String(endpoint.port),
+        CCR_HOOK_TOKEN: token,
+        GIT_QUARANTINE_PATH: '/q/tmp_objdir-incoming-x',
+      };
+      const ok = await hook(variant, env);
+      t.equal(ok.status, 0, 'an accepted push');
+      t.match(
+        ok.stderr,
+        'saw 1 update(s) quarantine=/q/tmp_objdir-incoming-x',
+        'the hook forwards the ref lines and the quarantine',
+      );
+      mode = 'refuse';
+      t.equal((await hook(variant, env)).status, 1, 'a refused push');
+      const wrong = await hook(variant, { ...env, CCR_HOOK_TOKEN: 'e'.repeat(64) });
+      t.equal(wrong.status, 1, 'a token the server did not give out is refused');
+      t.match(wrong.stderr, /answered HTTP\/1\.1 403/);
+      mode = 'throw';
+      const broken = await hook(variant, env);
+      t.equal(broken.status, 1);
+      t.match(
+        broken.stderr,
+        /internal error while judging the push \(request req123\)/,
+        'an internal error shows only the request id',
+      );
+      t.notMatch(broken.stderr, /secret internal detail/);
+      mode = 'slow';
+      const slow = await hook(variant, { ...env, CCR_HOOK_TIMEOUT: '1' });
+      t.equal(slow.status, 1);
+      t.match(slow.stderr, /did not answer in time/);
+      mode = 'accept';
+      t.equal((await hook(variant, env)).status, 0, 'the token is good while its push runs');
+      endpoint.close(token);
+      const closed = await hook(variant, env);
+      t.equal(closed.status, 1, 'a token is good only while its push runs');
+      t.match(closed.stderr, /answered HTTP\/1\.1 403/);
+    },
   );
-  mode = 'refuse';
-  t.equal((await hook(env)).status, 1, 'a refused push');
-  const wrong = await hook({ ...env, CCR_HOOK_TOKEN: 'e'.repeat(64) });
-  t.equal(wrong.status, 1, 'a token the server did not give out is refused');
-  t.match(wrong.stderr, /answered HTTP\/1\.1 403/);
-  mode = 'throw';
-  const broken = await hook(env);
-  t.equal(broken.status, 1);
-  t.match(
-    broken.stderr,
-    /internal error while judging the push \(request req123\)/,
-    'an internal error shows only the request id',
-  );
-  t.notMatch(broken.stderr, /secret internal detail/);
-  mode = 'slow';
-  const slow = await hook({ ...env, CCR_HOOK_TIMEOUT: '1' });
-  t.equal(slow.status, 1);
-  t.match(slow.stderr, /did not answer in time/);
-  mode = 'accept';
-  t.equal((await hook(env)).status, 0, 'the token is good while its push runs');
-  endpoint.close(token);
-  const closed = await hook(env);
-  t.equal(closed.status, 1, 'a token is good only while its push runs');
-  t.match(closed.stderr, /answered HTTP\/1\.1 403/);
+
+for (const variant of VARIANTS)
+  t.test(`the ${variant} hook reads the whole answer at once: every line printed, a cut answer refused`, async (t) => {
+    const lines = Array.from({ length: 60 }, (_, i) => `ccr: line ${i} of a long refusal ${'x'.repeat(60)}`);
+    const endpoint = new HookEndpoint(async () => ({ accept: false, lines }), silentLogger);
+    await endpoint.listen();
+    t.teardown(() => endpoint.stop());
+    const long = await hook(variant, { CCR_HOOK_PORT: String(endpoint.port), CCR_HOOK_TOKEN: endpoint.open(push) });
+    t.equal(long.status, 1, 'refused');
+    t.equal(long.stderr, lines.map((l) => `${l}\n`).join(''), 'every line, as the server sent it');
+
+    // A validator that stops in the middle of its headers: refused, never taken for an answer.
+    const cut = createServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/pl'));
+    });
+    await new Promise<void>((r) => cut.listen(0, '127.0.0.1', r));
+    t.teardown(() => cut.close());
+    const port = (cut.address() as AddressInfo).port;
+    const short = await hook(variant, { CCR_HOOK_PORT: String(port), CCR_HOOK_TOKEN: 'f'.repeat(64) });
+    t.equal(short.status, 1);
+    t.match(short.stderr, /the validator's answer was cut short; the push is refused/);
+  });
+
+t.test('the build compiled the C client where a C compiler is, and the server runs it', async (t) => {
+  if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    t.equal(HOOKS_DIR, SCRIPT_HOOKS_DIR, 'no C compiler here: the server runs the bash script');
+    return;
+  }
+  t.ok(existsSync(HOOKS.compiled), `${HOOKS.compiled} was built (npm run build runs scripts/hook.mjs)`);
+  t.equal(HOOKS_DIR, process.env['CCR_HOOK'] === 'script' ? SCRIPT_HOOKS_DIR : COMPILED_HOOKS_DIR);
 });
 
-t.test('the hook reads the whole answer at once: every line printed, a cut answer refused', async (t) => {
-  const lines = Array.from({ length: 60 }, (_, i) => `ccr: line ${i} of a long refusal ${'x'.repeat(60)}`);
-  const endpoint = new HookEndpoint(async () => ({ accept: false, lines }), silentLogger);
-  await endpoint.listen();
-  t.teardown(() => endpoint.stop());
-  const long = await hook({ CCR_HOOK_PORT: String(endpoint.port), CCR_HOOK_TOKEN: endpoint.open(push) });
-  t.equal(long.status, 1, 'refused');
-  t.equal(long.stderr, lines.map((l) => `${l}\n`).join(''), 'every line, as the server sent it');
+// Every shape of answer a validator (or anything else on that port) could give, to both clients:
+// the same exit and the same lines. An accept is only "accept" alone on the body's first line.
+const ANSWERS: [string, string, 0 | 1][] = [
+  ['an accept with lines', 'HTTP/1.0 200 OK\r\nConnection: close\r\n\r\naccept\nccr: receipt\nline two\n', 0],
+  ['an accept without a newline', 'HTTP/1.1 200 OK\r\n\r\naccept', 0],
+  ['a refusal', 'HTTP/1.0 200 OK\r\n\r\nrefuse\nccr: why\n', 1],
+  ['a longer word', 'HTTP/1.0 200 OK\r\n\r\naccepted\n', 1],
+  ['a space before it', 'HTTP/1.0 200 OK\r\n\r\n accept\n', 1],
+  ['a CR after it', 'HTTP/1.0 200 OK\r\n\r\naccept\r\n', 1],
+  ['an empty first line', 'HTTP/1.0 200 OK\r\n\r\n\naccept\n', 1],
+  ['an empty body', 'HTTP/1.0 200 OK\r\n\r\n', 1],
+  ['an accept after a second empty line', 'HTTP/1.0 200 OK\r\n\r\nrefuse\r\n\r\naccept\n', 1],
+  ['an accept in the headers', 'HTTP/1.0 200 OK\r\nX: \r\n\r\naccept\r\n\r\nrefuse\n', 1],
+  ['another status', 'HTTP/1.0 500 Internal\r\n\r\naccept\n', 1],
+  ['a status cut short', 'HTTP/1.0 20', 1],
+  ['no empty line', 'HTTP/1.0 200 OK\r\nX: accept\naccept\n', 1],
+  ['not HTTP', 'accept\n', 1],
+  ['nothing', '', 1],
+];
 
-  // A validator that stops in the middle of its headers: refused, never taken for an answer.
-  const cut = createServer((socket) => {
-    socket.once('data', () => socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/pl'));
+t.test('the two clients give the same verdict and lines for every answer', async (t) => {
+  if (!existsSync(HOOKS.compiled)) {
+    t.comment('no compiled client on this machine (no C compiler): the previous test checked why');
+    return;
+  }
+  let answer = '';
+  const server = createServer((socket) => {
+    socket.once('data', () => socket.end(answer));
+    socket.on('error', () => undefined);
   });
-  await new Promise<void>((r) => cut.listen(0, '127.0.0.1', r));
-  t.teardown(() => cut.close());
-  const port = (cut.address() as AddressInfo).port;
-  const short = await hook({ CCR_HOOK_PORT: String(port), CCR_HOOK_TOKEN: 'f'.repeat(64) });
-  t.equal(short.status, 1);
-  t.match(short.stderr, /the validator's answer was cut short; the push is refused/);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const env = { CCR_HOOK_PORT: String((server.address() as AddressInfo).port), CCR_HOOK_TOKEN: 'f'.repeat(64) };
+  for (const [what, text, status] of ANSWERS) {
+    answer = text;
+    const [script, compiled] = [await hook('script', env), await hook('compiled', env)];
+    t.equal(script.status, status, `${what}: the script`);
+    t.same(compiled, script, `${what}: the compiled client as the script`);
+  }
 });
 
 t.test('the hook endpoint refuses anyone who merely knows the port', async (t) => {
