@@ -66,10 +66,17 @@ function ensureInstalled(): void {
     );
 }
 
-/** nginx + fcgiwrap + git http-backend on loopback, serving the bare repositories of `root`. */
-export async function startNginx(dir: string, root: string): Promise<{ url: string; pids: number[] }> {
+const NGINX_PASSWORD = 'bench-only';
+
+/**
+ * nginx + fcgiwrap + git http-backend on loopback, serving the bare repositories of `root`; at `url`
+ * to anyone, and at `authUrl` behind HTTP basic authentication (user `bench`, password in the URL),
+ * as an operator would put it on a network: git's client then asks once without credentials and
+ * again with them after the 401, as it does with CCR.
+ */
+export async function startNginx(dir: string, root: string): Promise<{ url: string; authUrl: string; pids: number[] }> {
   ensureInstalled();
-  const port = await freePort();
+  const [port, authPort] = [await freePort(), await freePort()];
   const run = `${dir}/nginx`;
   for (const d of ['', '/body', '/fastcgi', '/proxy', '/uwsgi', '/scgi', '/logs'])
     mkdirSync(`${run}${d}`, { recursive: true });
@@ -79,6 +86,20 @@ export async function startNginx(dir: string, root: string): Promise<{ url: stri
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir },
   });
   children.push({ child: fcgi, group: true });
+  writeFileSync(`${run}/users`, `bench:{PLAIN}${NGINX_PASSWORD}\n`);
+  writeFileSync(
+    `${run}/git.conf`,
+    `include /etc/nginx/fastcgi_params;
+fastcgi_pass unix:${run}/fcgi.sock;
+fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
+fastcgi_param GIT_PROJECT_ROOT ${root};
+fastcgi_param GIT_HTTP_EXPORT_ALL "";
+fastcgi_param GIT_CONFIG_NOSYSTEM 1;
+fastcgi_param PATH_INFO $uri;
+fastcgi_request_buffering off;
+fastcgi_buffering off;
+`,
+  );
   writeFileSync(
     `${run}/nginx.conf`,
     `user root;
@@ -95,15 +116,15 @@ http {
   server {
     listen 127.0.0.1:${port};
     location / {
-      include /etc/nginx/fastcgi_params;
-      fastcgi_pass unix:${run}/fcgi.sock;
-      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
-      fastcgi_param GIT_PROJECT_ROOT ${root};
-      fastcgi_param GIT_HTTP_EXPORT_ALL "";
-      fastcgi_param GIT_CONFIG_NOSYSTEM 1;
-      fastcgi_param PATH_INFO $uri;
-      fastcgi_request_buffering off;
-      fastcgi_buffering off;
+      include ${run}/git.conf;
+    }
+  }
+  server {
+    listen 127.0.0.1:${authPort};
+    location / {
+      auth_basic "git";
+      auth_basic_user_file ${run}/users;
+      include ${run}/git.conf;
     }
   }
 }
@@ -112,7 +133,11 @@ http {
   const nginx = spawn('/usr/sbin/nginx', ['-c', `${run}/nginx.conf`, '-p', run], { stdio: 'ignore', detached: true });
   children.push({ child: nginx, group: true });
   await answers(`http://127.0.0.1:${port}/`);
-  return { url: `http://127.0.0.1:${port}`, pids: [nginx.pid!, fcgi.pid!] };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    authUrl: `http://bench:${NGINX_PASSWORD}@127.0.0.1:${authPort}`,
+    pids: [nginx.pid!, fcgi.pid!],
+  };
 }
 
 /** `ccr serve` as a user runs it; gives its URL and pid. */
