@@ -10,7 +10,7 @@ import { CoordinationService } from '../index.js';
 import type { RecordId } from '../core/ids.js';
 import { gitEnv } from '../git/run.js';
 import { renderGitConfig } from '../git/config.js';
-import { HOOKS_DIR } from '../server/index.js';
+import { hooksDirOf } from '../git/hooks.js';
 import { apiRecord, appendMany, author, benchServer, gitCli, jane, place, prose } from './fixtures.js';
 import { report, scratch } from './util.js';
 
@@ -27,7 +27,7 @@ const ccrEnv = server.context.gitEnv;
 const looseConfig = `${dir}/gitconfig-loose`;
 writeFileSync(
   looseConfig,
-  renderGitConfig({ hooksPath: HOOKS_DIR, maxInputBytes: server.context.options.maxPushBytes }).replace(
+  renderGitConfig({ hooksPath: hooksDirOf(`${dir}/data`), maxInputBytes: server.context.options.maxPushBytes }).replace(
     'unpackLimit = 1',
     'unpackLimit = 100',
   ),

@@ -5,12 +5,12 @@
 // status 0 when nothing is wrong (warnings allowed), 1 when a problem was found.
 
 import { constants as fsConstants, promises as fs } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { runGit, gitEnv } from '../git/run.js';
 import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/version.js';
 import { renderGitConfig } from '../git/config.js';
 import { checkPrincipalInput, type StoredPrincipal } from '../store/principals.js';
-import { HOOKS_DIR, SCRIPT_HOOKS_DIR } from '../git/hooks.js';
+import { chosenHook, hooksDirOf } from '../git/hooks.js';
 import { DB_FILE, openDatabase } from '../store/sqlite/db.js';
 import { hintOf } from '../core/errors.js';
 import { checkSites, type Peer } from '../sync/peers.js';
@@ -46,7 +46,7 @@ async function checkPrograms(): Promise<Check[]> {
       : gitIsRecentEnough(git)
         ? ok('git', `${git.text} (${MIN_GIT.join('.')} or later is needed)`)
         : bad('git', `${git.text} is too old (core.fsync needs ${MIN_GIT.join('.')})`, install),
-    HOOKS_DIR !== SCRIPT_HOOKS_DIR
+    chosenHook().kind === 'compiled'
       ? ok('bash', 'not needed: the pre-receive hook is the compiled client')
       : bash
         ? ok('bash', 'bash found (the pre-receive hook is a bash script)')
@@ -57,8 +57,11 @@ async function checkPrograms(): Promise<Check[]> {
   ];
 }
 
-/** The pre-receive hook exists and is executable (git silently skips one that is not). */
-export async function checkHook(hooksDir = HOOKS_DIR): Promise<Check> {
+/**
+ * The pre-receive hook exists and is executable (git silently skips one that is not): the client a
+ * server installs, or with a folder, the hook in it.
+ */
+export async function checkHook(hooksDir = dirname(chosenHook().file)): Promise<Check> {
   const hook = `${hooksDir}/pre-receive`;
   const st = await fs.stat(hook).catch(() => null);
   if (!st)
@@ -241,8 +244,8 @@ async function checkIdentityDatabase(data: string): Promise<Check> {
 }
 
 /** The settings that keep pushes judged and history safe, with the value they must have. */
-const REQUIRED: Array<[key: string, value: string]> = [
-  ['core.hookspath', HOOKS_DIR],
+const required = (data: string): Array<[key: string, value: string]> => [
+  ['core.hookspath', hooksDirOf(data)],
   ['receive.fsckobjects', 'true'],
   ['transfer.fsckobjects', 'true'],
   ['receive.denydeletes', 'true'],
@@ -262,14 +265,14 @@ async function checkGitConfig(data: string, running: boolean): Promise<Check> {
       .split('\n')
       .map((l) => [l.slice(0, l.indexOf('=')).toLowerCase(), l.slice(l.indexOf('=') + 1)] as const),
   );
-  const wrong = REQUIRED.filter(([k, v]) =>
+  const wrong = required(data).filter(([k, v]) =>
     k === 'core.hookspath' ? resolve(inForce.get(k) ?? '') !== resolve(v) : inForce.get(k) !== v,
   );
   const shown = wrong
     .map(([k, v]) => `${k} is ${JSON.stringify(inForce.get(k) ?? null)}, expected ${JSON.stringify(v)}`)
     .join('; ');
   const maxInput = Number(inForce.get('receive.maxinputsize') ?? MAX_PUSH);
-  const same = text === renderGitConfig({ hooksPath: HOOKS_DIR, maxInputBytes: maxInput });
+  const same = text === renderGitConfig({ hooksPath: hooksDirOf(data), maxInputBytes: maxInput });
   if (wrong.length > 0) {
     return (running ? bad : warn)(
       'git config',
@@ -287,7 +290,7 @@ async function checkGitConfig(data: string, running: boolean): Promise<Check> {
     );
   return ok(
     'git config',
-    `${file}: hooks from ${HOOKS_DIR}, fsck of everything received, no deletes or forced updates, fsync of committed objects, pushes up to ${(maxInput / MiB).toFixed(0)} MiB; no system or user configuration`,
+    `${file}: hooks from ${hooksDirOf(data)}, fsck of everything received, no deletes or forced updates, fsync of committed objects, pushes up to ${(maxInput / MiB).toFixed(0)} MiB; no system or user configuration`,
   );
 }
 
@@ -451,6 +454,8 @@ export async function diagnose(data: string): Promise<Check[]> {
     lock.check,
     await checkPrincipals(data),
     await checkGitConfig(data, lock.running),
+    // The copy git runs (the server installs it at each start), once a server has written its config.
+    ...((await fs.stat(`${data}/gitconfig`).catch(() => null)) ? [await checkHook(hooksDirOf(data))] : []),
     await checkRecords(data),
     ...(await checkSitesFile(data)),
   );

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { parseRecordId } from '../core/ids.js';
 import { gitEnv as runGitEnv } from '../git/run.js';
 import { installGitConfig } from '../git/config.js';
-import { HOOKS_DIR } from '../git/hooks.js';
+import { installHook } from '../git/hooks.js';
 import { DEFAULT_MAX_PUSH_BYTES, DEFAULT_SYNC_TIMEOUT_MS } from '../git/limits.js';
 import { RecordStore } from '../store/records.js';
 import { loadSites, sharedRecords, shares } from '../sync/peers.js';
@@ -63,7 +63,10 @@ Example:
     );
     const gitEnv = written
       ? runGitEnv(`${data}/gitconfig`)
-      : await installGitConfig(`${data}/gitconfig`, { hooksPath: HOOKS_DIR, maxInputBytes: DEFAULT_MAX_PUSH_BYTES });
+      : await installGitConfig(`${data}/gitconfig`, {
+          hooksPath: (await installHook(data)).dir,
+          maxInputBytes: DEFAULT_MAX_PUSH_BYTES,
+        });
     // Merges are signed with the site key, as the server's own rounds sign them.
     const site = await loadSiteKey(data).catch((e: unknown) => {
       throw new Failure(

@@ -52,8 +52,10 @@ int main(void) {
   const char *token = env_or("CCR_HOOK_TOKEN", "");
   if (!all_of(port, "0123456789") || strlen(port) > 5 || strlen(token) != 64 || !all_of(token, "0123456789abcdef"))
     fail("this repository is served by CCR only through its server");
-  long timeout = strtol(env_or("CCR_HOOK_TIMEOUT", "60"), NULL, 10);
-  if (timeout <= 0) timeout = 60;
+  const char *seconds = env_or("CCR_HOOK_TIMEOUT", "60");
+  if (!all_of(seconds, "0123456789") || strlen(seconds) > 9 || atol(seconds) == 0)
+    fail("CCR_HOOK_TIMEOUT is not a whole number of seconds");
+  long timeout = atol(seconds) > 86400 ? 86400 : atol(seconds);
 
   /* All of stdin: git writes every ref line, then closes it. */
   size_t nrefs = 0, size = 1 << 16;
@@ -72,17 +74,20 @@ int main(void) {
     }
   }
 
-  char head[4096];
-  int nhead = snprintf(head, sizeof head, "quarantine %s\nobjects %s\nalternates %s\n\n",
-                       env_or("GIT_QUARANTINE_PATH", ""), env_or("GIT_OBJECT_DIRECTORY", ""),
-                       env_or("GIT_ALTERNATE_OBJECT_DIRECTORIES", ""));
-  if (nhead < 0 || (size_t)nhead >= sizeof head) fail("the quarantine's paths are too long");
-  char request[4096 + 256];
-  int nrequest = snprintf(request, sizeof request,
+  const char *quarantine = env_or("GIT_QUARANTINE_PATH", ""), *objects = env_or("GIT_OBJECT_DIRECTORY", ""),
+             *alternates = env_or("GIT_ALTERNATE_OBJECT_DIRECTORIES", "");
+  size_t room = strlen(token) + strlen(quarantine) + strlen(objects) + strlen(alternates) + 256;
+  char *request = malloc(room);
+  if (!request) fail("out of memory for the request");
+  int nhead = snprintf(request, room, "quarantine %s\nobjects %s\nalternates %s\n\n", quarantine, objects, alternates);
+  if (nhead < 0 || (size_t)nhead >= room) fail("the request could not be made");
+  char *head = strdup(request);
+  if (!head) fail("out of memory for the request");
+  int nrequest = snprintf(request, room,
                           "POST /hook HTTP/1.0\r\nHost: 127.0.0.1\r\nX-CCR-Token: %s\r\n"
                           "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
                           token, (size_t)nhead + nrefs, head);
-  if (nrequest < 0 || (size_t)nrequest >= sizeof request) fail("the quarantine's paths are too long");
+  if (nrequest < 0 || (size_t)nrequest >= room) fail("the request could not be made");
 
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(port))};

@@ -15,6 +15,7 @@ import { AccessLog } from './accessLog.js';
 import { createHandler } from './app.js';
 import type { ServerContext, ServerOptions } from './context.js';
 import { installGitConfig } from '../git/config.js';
+import { installHook } from '../git/hooks.js';
 import { DEFAULT_MAX_PUSH_BYTES, DEFAULT_SYNC_TIMEOUT_MS } from '../git/limits.js';
 import { judgeHook } from './gitRoute.js';
 import { HookEndpoint } from './hookEndpoint.js';
@@ -34,18 +35,7 @@ import { killRunningGroups } from '../git/run.js';
 import { Maintenance } from './maintenance.js';
 import { hookOwnerCheck, openEvents } from './events/routes.js';
 import { loadQuotas, Quotas } from './quotas.js';
-import {
-  checkTools,
-  dataProblem,
-  HOOKS_DIR,
-  listen,
-  lockData,
-  prepareDataFolder,
-  readTls,
-  removeMade,
-} from './startup.js';
-
-export { HOOKS_DIR };
+import { checkTools, dataProblem, listen, lockData, prepareDataFolder, readTls, removeMade } from './startup.js';
 
 /** The embedded defaults (SPEC 9): data in ./data, 127.0.0.1:8080. */
 export const defaults: ServerOptions = {
@@ -157,8 +147,11 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     if (siteKey.made)
       log('info', 'site-key-created', { file: `${data}/${SITE_KEY_FILE}`, public_key: sitePublicKeyLine(siteKey.key) });
 
+    // The hook git runs is a copy in the data folder: nothing done to the project's files (a
+    // rebuild, a removed dist/) can take it from a running server (git/hooks.ts).
+    const hook = await installHook(data);
     const gitEnv = await installGitConfig(`${data}/gitconfig`, {
-      hooksPath: HOOKS_DIR,
+      hooksPath: hook.dir,
       maxInputBytes: options.maxPushBytes,
     });
     const opened = await openServerIdentity({ data, log, oidc: options.oidc });
@@ -263,7 +256,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
       data,
       version,
       hookPort: ctx.hooks.port,
-      hook: `${HOOKS_DIR}/pre-receive`,
+      hook: hook.kind,
       validation: options.validateContent ? 'on' : 'refs-only',
       signedCommits: options.requireSignedCommits === true ? 'required' : 'checked',
       peers: sites.peers.map((p) => p.name),

@@ -7,20 +7,15 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { Server } from 'node:net';
 import { dirname } from 'node:path';
 import { CannotStart } from '../core/errors.js';
-import { HOOKS_DIR, SCRIPT_HOOKS_DIR } from '../git/hooks.js';
+import { chosenHook } from '../git/hooks.js';
 import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/version.js';
-
-/** The project's hooks folder (core.hooksPath of every record); defined in git/hooks.ts. */
-export { HOOKS_DIR };
 
 const DATA_HINT = 'or choose another folder with --data (or CCR_DATA)';
 
 /** git on PATH and recent enough, bash for the hook when it is the script, and the hook executable. */
 export async function checkTools(): Promise<void> {
-  const [git, bash] = await Promise.all([
-    gitVersion(),
-    HOOKS_DIR === SCRIPT_HOOKS_DIR ? programRuns('bash', ['-c', ':']) : true,
-  ]);
+  const { file: hook, kind } = chosenHook();
+  const [git, bash] = await Promise.all([gitVersion(), kind === 'compiled' ? true : programRuns('bash', ['-c', ':'])]);
   const install = `install git ${MIN_GIT.join('.')} or later (Debian/Ubuntu: apt-get install git) and make sure it is on PATH`;
   if (!git)
     throw new CannotStart('the git command was not found on PATH; the server runs git for every clone and push', {
@@ -35,11 +30,11 @@ export async function checkTools(): Promise<void> {
       hint: 'install bash, or add its folder to PATH',
     });
   // git skips a missing or non-executable hook without a word: every push would go unjudged.
-  await fs.access(`${HOOKS_DIR}/pre-receive`, fsConstants.X_OK).catch(() => {
+  await fs.access(hook, fsConstants.X_OK).catch(() => {
     throw new CannotStart(
-      `the pre-receive hook ${HOOKS_DIR}/pre-receive is missing or not executable; refusing to serve pushes unjudged`,
+      `the pre-receive hook ${hook} is missing or not executable; refusing to serve pushes unjudged`,
       {
-        hint: `chmod +x ${HOOKS_DIR}/pre-receive (a fresh checkout of CCR and \`npm run build\` restore it)`,
+        hint: `chmod +x ${hook} (a fresh checkout of CCR and \`npm run build\` restore it)`,
       },
     );
   });

@@ -1,11 +1,11 @@
 // `ccr doctor` with the real process: a healthy data folder passes (exit 0), a broken one names
 // each problem with what to fix (exit 1), peers are reached with their credentials.
 
-import { chmodSync, copyFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import t, { type Test } from 'tap';
 import { checkHook, type Check } from '../../cli/doctor.js';
-import { HOOKS_DIR } from '../../server/index.js';
+import { chosenHook, SCRIPT_HOOK } from '../../git/hooks.js';
 import { ccr, hasStack, unwritableFolder } from '../helpers/cli.js';
 import { jane } from '../helpers/people.js';
 import { serveProcess } from '../helpers/process.js';
@@ -176,11 +176,15 @@ t.test('peers: reachable and taking our credentials, or refusing them', async (t
 
 t.test('the hook check fails for a hook git would skip', async (t) => {
   const dir = tempDir(t);
-  copyFileSync(`${HOOKS_DIR}/pre-receive`, `${dir}/pre-receive`);
+  copyFileSync(SCRIPT_HOOK, `${dir}/pre-receive`);
   chmodSync(`${dir}/pre-receive`, 0o644);
   t.match(await checkHook(dir), { status: 'fail', detail: /is not executable/, fix: `chmod +x ${dir}/pre-receive` });
   chmodSync(`${dir}/pre-receive`, 0o755);
   t.match(await checkHook(dir), { status: 'ok' });
   t.match(await checkHook(`${dir}/none`), { status: 'fail', detail: /is missing/ });
-  t.ok(readdirSync(HOOKS_DIR).includes('pre-receive'));
+  t.match(
+    await checkHook(),
+    { status: 'ok', detail: `${chosenHook().file} is executable` },
+    'the client a server installs',
+  );
 });

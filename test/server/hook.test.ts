@@ -1,18 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer, type AddressInfo } from 'node:net';
 import t from 'tap';
-import { COMPILED_HOOKS_DIR, SCRIPT_HOOKS_DIR } from '../../git/hooks.js';
+import { chosenHook, COMPILED_HOOK, installHook, SCRIPT_HOOK } from '../../git/hooks.js';
 import { HookEndpoint, parseHookBody } from '../../server/hookEndpoint.js';
-import { HOOKS_DIR } from '../../server/index.js';
 import { silentLogger } from '../../server/log.js';
+import { tempDir } from '../helpers/tmp.js';
 import { send } from '../helpers/wire.js';
 
+/** The project's root (this file is dist/test/server/hook.test.js). */
+const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
 /** The two clients: the bash script, and the C client the build compiles (scripts/hook.mjs). */
-const HOOKS = {
-  script: `${SCRIPT_HOOKS_DIR}/pre-receive`,
-  compiled: `${COMPILED_HOOKS_DIR}/pre-receive`,
-} as const;
+const HOOKS = { script: SCRIPT_HOOK, compiled: COMPILED_HOOK } as const;
 type Variant = keyof typeof HOOKS;
 const VARIANTS = Object.keys(HOOKS) as Variant[];
 
@@ -124,13 +126,64 @@ for (const variant of VARIANTS)
     t.match(short.stderr, /the validator's answer was cut short; the push is refused/);
   });
 
-t.test('the build compiled the C client where a C compiler is, and the server runs it', async (t) => {
+t.test('the build compiled the C client where a C compiler is, and a server installs it', async (t) => {
   if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    t.equal(HOOKS_DIR, SCRIPT_HOOKS_DIR, 'no C compiler here: the server runs the bash script');
+    t.equal(chosenHook().kind, 'script', 'no C compiler here: servers install the bash script');
     return;
   }
-  t.ok(existsSync(HOOKS.compiled), `${HOOKS.compiled} was built (npm run build runs scripts/hook.mjs)`);
-  t.equal(HOOKS_DIR, process.env['CCR_HOOK'] === 'script' ? SCRIPT_HOOKS_DIR : COMPILED_HOOKS_DIR);
+  t.ok(existsSync(COMPILED_HOOK), `${COMPILED_HOOK} was built (npm run build runs scripts/hook.mjs)`);
+  t.same(chosenHook(), { file: COMPILED_HOOK, kind: 'compiled' });
+});
+
+t.test('scripts/hook.mjs: a failed compile leaves no client to take, a stale binary is never chosen', async (t) => {
+  // A project of its own: the script, the two clients' sources, and what the build makes of them.
+  const root = tempDir(t);
+  mkdirSync(`${root}/scripts`);
+  mkdirSync(`${root}/hooks`);
+  copyFileSync(join(PROJECT, 'scripts', 'hook.mjs'), `${root}/scripts/hook.mjs`);
+  copyFileSync(join(PROJECT, 'hooks', 'pre-receive.c'), `${root}/hooks/pre-receive.c`);
+  copyFileSync(SCRIPT_HOOK, `${root}/hooks/pre-receive`);
+  const build = (env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, [`${root}/scripts/hook.mjs`], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const script = { file: `${root}/hooks/pre-receive`, kind: 'script' };
+  const compiled = { file: `${root}/dist/hooks/pre-receive`, kind: 'compiled' };
+
+  const failed = build({ CC: 'false' });
+  t.equal(failed.status, 0, 'the build goes on without the C client');
+  t.match(failed.stderr, /the C client was not compiled \(false: exit 1\); servers will install the bash hook/);
+  t.same(chosenHook(root), script, 'no compiler: the script');
+  if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0) return;
+
+  t.equal(build({ CC: 'ccache-is-not-here cc' }).status, 0);
+  t.same(chosenHook(root), script, 'a compiler command that is not there: the script');
+  t.equal(build().status, 0);
+  t.same(chosenHook(root), compiled, 'compiled from the source as it is: the compiled client');
+  writeFileSync(`${root}/hooks/pre-receive.c`, `${readFileSync(`${root}/hooks/pre-receive.c`, 'utf8')}\n/* newer */\n`);
+  t.same(chosenHook(root), script, 'the source changed since: the old binary is not taken');
+  t.equal(build().status, 0);
+  t.same(chosenHook(root), compiled, 'built again');
+  t.equal(build({ CC: 'false' }).status, 0);
+  t.notOk(existsSync(compiled.file), 'a failed compile removes the old binary');
+  t.same(chosenHook(root), script);
+  t.equal(build().status, 0);
+  process.env['CCR_HOOK'] = 'script';
+  t.teardown(() => delete process.env['CCR_HOOK']);
+  t.same(chosenHook(root), script, 'CCR_HOOK=script chooses the script');
+});
+
+t.test('a server runs its own copy of the hook: a rebuild or a removed dist/ cannot take it away', async (t) => {
+  const data = tempDir(t);
+  const { dir, kind } = await installHook(data);
+  t.equal(dir, `${data}/hooks`);
+  t.equal(kind, chosenHook().kind);
+  const copy = statSync(`${dir}/pre-receive`);
+  t.equal(copy.mode & 0o777, 0o755, 'executable');
+  t.not(copy.ino, statSync(chosenHook().file).ino, 'a copy, not a link to the build');
+  t.same(readFileSync(`${dir}/pre-receive`), readFileSync(chosenHook().file), 'byte for byte');
+  t.same(readdirSync(dir), ['pre-receive'], 'nothing half-written left beside it');
+  writeFileSync(`${dir}/pre-receive`, 'stale');
+  await installHook(data);
+  t.same(readFileSync(`${dir}/pre-receive`), readFileSync(chosenHook().file), 'put back whole at the next start');
 });
 
 // Every shape of answer a validator (or anything else on that port) could give, to both clients:
@@ -151,6 +204,7 @@ const ANSWERS: [string, string, 0 | 1][] = [
   ['no empty line', 'HTTP/1.0 200 OK\r\nX: accept\naccept\n', 1],
   ['not HTTP', 'accept\n', 1],
   ['nothing', '', 1],
+  ['an accept followed by a megabyte', `HTTP/1.0 200 OK\r\n\r\naccept\n${'x'.repeat(1 << 20)}`, 1],
 ];
 
 t.test('the two clients give the same verdict and lines for every answer', async (t) => {

@@ -225,8 +225,8 @@ t.test("git runs with the server's own configuration, never the user's", async (
   const get = async (key: string) => (await gitOk('/', ['config', '--show-origin', '--get', key], { env })).trim();
   t.match(
     await get('core.hooksPath'),
-    new RegExp(`^file:${s.data}/gitconfig\\s+.*/hooks$`),
-    'hooks from the project, set in <data>/gitconfig',
+    new RegExp(`^file:${s.data}/gitconfig\\s+${s.data}/hooks$`),
+    "hooks from the server's own copy in the data folder, set in <data>/gitconfig",
   );
   t.match(await get('receive.fsckObjects'), /\ttrue$/);
   t.match(await get('transfer.fsckObjects'), /\ttrue$/);
