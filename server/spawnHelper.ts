@@ -162,8 +162,13 @@ process.on('message', (m: Kill) => {
   const child = running.get(m.kill);
   if (child && child.exitCode === null && child.signalCode === null) child.kill(m.signal);
 });
-// The server went away: so does the helper (its git runs end with their connections).
-process.on('disconnect', () => process.exit(0));
+// The server went away (ended, or crashed mid-push): so does the helper, and its git runs with it.
+// A receive-pack left running would call a hook port no server holds any more, where another
+// process could listen; ended now, it moves no ref (git removes its lock files on SIGTERM).
+process.on('disconnect', () => {
+  for (const child of running.values()) child.kill('SIGTERM');
+  process.exit(0);
+});
 const server = createServer(serve);
 server.listen(path, () => {
   send({ listening: true });

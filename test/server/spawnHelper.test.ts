@@ -4,6 +4,7 @@
 
 import t from 'tap';
 import { fork } from 'node:child_process';
+import { connect } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,4 +122,39 @@ t.test('the helper removes its socket and folder when it ends: after its server 
     await ended;
     t.notOk(existsSync(folder), `${how}: the folder is gone with it`);
   }
+});
+
+t.test('the helper ends its git runs when its server goes (a crash mid-push moves no ref)', async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const helper = fork(new URL('../../server/spawnHelper.js', import.meta.url).pathname, [`${folder}/helper.sock`], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const messages: Record<string, unknown>[] = [];
+  helper.on('message', (m: Record<string, unknown>) => messages.push(m));
+  const until = async (ok: () => boolean) => {
+    for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+  };
+  await until(() => messages.some((m) => m['listening']));
+  // A receive-pack waiting for its request, the connection held open as a client's would be.
+  const socket = connect(`${folder}/helper.sock`);
+  t.teardown(() => socket.destroy());
+  socket.on('error', () => undefined);
+  socket.write(`${JSON.stringify({ id: 1, args: ['receive-pack', '--stateless-rpc', repo], env: gitEnv() })}\n`);
+  await until(() => messages.some((m) => typeof m['pid'] === 'number'));
+  const pid = messages.find((m) => typeof m['pid'] === 'number')!['pid'] as number;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  t.ok(alive(), 'git runs');
+  const ended = new Promise((r) => helper.once('exit', r));
+  helper.disconnect();
+  await ended;
+  await until(() => !alive());
+  t.notOk(alive(), 'git ended with the helper');
 });
