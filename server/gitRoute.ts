@@ -100,7 +100,7 @@ export async function gitRoute(
   const before = await readRef(repo.gitdir, MAIN);
   const token = ctx.hooks.open(push);
   let exchange: Exchange;
-  let after: string | null;
+  let after: Oid | null;
   try {
     const env = { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token };
     exchange = failed(await rpc(req, res, gitdir, service, env, cap, undefined, aheadWatch(ctx, push)));
@@ -109,6 +109,22 @@ export async function gitRoute(
   } finally {
     ctx.hooks.close(token);
     ended();
+  }
+  // git moved main without asking the hook: it could not run it (git skips a hook it cannot find
+  // or run, without failing the push). Nothing unjudged stays on main: it is put back, loudly.
+  if (exchange.mainUpdated && push.updates === undefined && before !== null && after !== null && after !== before) {
+    const undone = await compareAndSwapRef(repo.gitdir, MAIN, before, after).catch(() => false);
+    ctx.log('error', 'push-unjudged', {
+      request: requestId,
+      record: id,
+      principal: p.name,
+      old: before,
+      new: after,
+      undone,
+      hint: `git did not run the pre-receive hook of ${ctx.gitEnv['GIT_CONFIG_GLOBAL'] ?? 'the server'}; run ccr doctor`,
+    });
+    ctx.metrics.pushes.inc({ outcome: 'unjudged' });
+    if (undone) after = before;
   }
   // A push from a view moved `main` itself, to the translation of the pushed commits.
   const moved = view

@@ -74,6 +74,8 @@ export interface Exchange {
   refused?: string;
   /** receive-pack's `unpack` status when it reported one: `ok`, or why git refused the objects (its fsck). */
   unpack?: string;
+  /** receive-pack reported `ok refs/heads/main`: it moved main. */
+  mainUpdated?: boolean;
 }
 
 /** The largest answer of git's that teaches `Advertisements` (a record's is a few hundred bytes). */
@@ -214,10 +216,11 @@ async function streamed(
   const child = await serviceProcess(req, gitdir, service, env);
   const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);
-  const unpack = service === 'git-receive-pack' ? watchUnpack(child.stdout) : () => undefined;
+  const report = service === 'git-receive-pack' ? watchReport(child.stdout) : () => ({}) as Report;
   return stream(req, res, child, req, maxBody, watch).then((exchange) => {
-    const status = unpack();
-    if (status !== undefined) exchange.unpack = status;
+    const { unpack, mainUpdated } = report();
+    if (unpack !== undefined) exchange.unpack = unpack;
+    if (mainUpdated) exchange.mainUpdated = true;
     // A request git answers with nothing (a bare flush) still gets its result type.
     if (exchange.code === 0 && !exchange.tooLarge && !exchange.bodyError) headers();
     return exchange;
@@ -225,19 +228,21 @@ async function streamed(
 }
 
 /**
- * The `unpack` line of receive-pack's report (inside its side-band frames): git refuses objects its
- * fsck finds malformed before the pre-receive hook runs, and the access log should say so.
+ * receive-pack's report (inside its side-band frames): the `unpack` line (git refuses objects its
+ * fsck finds malformed before the pre-receive hook runs, and the access log should say so), and
+ * whether it reports `ok refs/heads/main` (a pkt-line of its own: its 4 hex digits of length first).
  */
-function watchUnpack(out: NodeJS.ReadableStream): () => string | undefined {
+type Report = { unpack?: string; mainUpdated?: boolean };
+function watchReport(out: NodeJS.ReadableStream): () => Report {
   let tail = '';
-  let status: string | undefined;
+  let unpack: string | undefined;
+  let mainUpdated = false;
   out.on('data', (d: Buffer) => {
-    if (status !== undefined) return;
     tail = (tail + d.toString('latin1')).slice(-4096);
-    const m = /unpack ([^\n\0]*)\n/.exec(tail);
-    if (m) status = m[1];
+    unpack ??= /unpack ([^\n\0]*)\n/.exec(tail)?.[1];
+    mainUpdated ||= /[0-9a-f]{4}ok refs\/heads\/main\n/.test(tail);
   });
-  return () => status;
+  return () => ({ ...(unpack !== undefined ? { unpack } : {}), mainUpdated });
 }
 
 /** Stream a request body into git and git's output into the response. */
