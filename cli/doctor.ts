@@ -10,7 +10,7 @@ import { runGit, gitEnv } from '../git/run.js';
 import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/version.js';
 import { renderGitConfig } from '../git/config.js';
 import { checkPrincipalInput, type StoredPrincipal } from '../store/principals.js';
-import { chosenHook, hooksDirOf } from '../git/hooks.js';
+import { chosenHook, hookProblem, hooksDirOf } from '../git/hooks.js';
 import { DB_FILE, openDatabase } from '../store/sqlite/db.js';
 import { hintOf } from '../core/errors.js';
 import { checkSites, type Peer } from '../sync/peers.js';
@@ -74,9 +74,12 @@ export async function checkHook(hooksDir = dirname(chosenHook().file)): Promise<
     () => true,
     () => false,
   );
-  return runnable && (st.mode & 0o111) !== 0
-    ? ok('hook', `${hook} is executable`)
-    : bad('hook', `${hook} is not executable; the server refuses to start`, `chmod +x ${hook}`);
+  if (!runnable || (st.mode & 0o111) === 0)
+    return bad('hook', `${hook} is not executable; the server refuses to start`, `chmod +x ${hook}`);
+  const problem = await hookProblem(hook);
+  return problem
+    ? bad('hook', `${hook} ${problem}`, 'keep the data folder on a file system that lets programs run (not noexec)')
+    : ok('hook', `${hook} is executable`);
 }
 
 /** The data folder: there, a folder, writable, not writable by everyone. */

@@ -9,7 +9,8 @@
 // or a removed dist/ under a running server can never leave a record without its hook (git skips a
 // missing hook without a word, and would take every push unjudged).
 
-import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,20 +56,53 @@ export function chosenHook(root = ROOT): { file: string; kind: 'compiled' | 'scr
 }
 
 /**
- * Copy the chosen client into <data>/hooks/pre-receive (a whole file, executable, put in place by a
- * rename) and give the folder, the records' core.hooksPath.
+ * Copy the chosen client into <data>/hooks/pre-receive and give the folder, the records'
+ * core.hooksPath; then run the copy as git will, so that a folder where it cannot run (a `noexec`
+ * mount: git would skip the hook and take every push unjudged) stops the start instead.
+ * The folder is the server's alone (a real folder, mode 700, holding nothing else git would run);
+ * the file is written whole under a name of its own, never through a link, and renamed into place.
  */
 export async function installHook(data: string): Promise<{ dir: string; kind: 'compiled' | 'script' }> {
   const { file, kind } = chosenHook();
   const dir = hooksDirOf(data);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const partial = join(dir, `.pre-receive.${process.pid}`);
+  const st = await fs.lstat(dir);
+  if (!st.isDirectory() || (typeof process.getuid === 'function' && st.uid !== process.getuid()))
+    throw new Error(`${dir} must be a folder of this user's, not a link or another user's`);
+  await fs.chmod(dir, 0o700);
+  for (const name of await fs.readdir(dir))
+    if (name !== 'pre-receive') await fs.rm(join(dir, name), { recursive: true, force: true });
+  const partial = join(dir, `.pre-receive.${randomBytes(8).toString('hex')}`);
   try {
-    await fs.copyFile(file, partial);
-    await fs.chmod(partial, 0o755);
+    const handle = await fs.open(partial, 'wx', 0o700); // O_EXCL: never through a planted link
+    try {
+      await handle.writeFile(await fs.readFile(file));
+      await handle.chmod(0o755);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(partial, join(dir, 'pre-receive'));
   } finally {
     await fs.rm(partial, { force: true });
   }
+  const hook = join(dir, 'pre-receive');
+  const problem = await hookProblem(hook);
+  if (problem) throw new Error(`the pre-receive hook ${hook} ${problem}`);
   return { dir, kind };
+}
+
+/**
+ * Run a hook as git would, outside any push: a CCR client refuses at once, saying it is served only
+ * through its server. Null when it does; else what is wrong (it cannot run there: git would skip it).
+ */
+export async function hookProblem(hook: string): Promise<string | null> {
+  const ran = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    execFile(hook, [], { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, timeout: 10_000 }, (e, _out, stderr) =>
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stderr: String(stderr) }),
+    );
+  });
+  return ran.code === 1 && ran.stderr.includes('served by CCR only through its server')
+    ? null
+    : `does not run there (${ran.stderr.trim() || `exit ${ran.code}`}); git would skip it and take pushes unjudged`;
 }

@@ -125,7 +125,7 @@ int main(void) {
   if (n == 0) fail("the validator answered nothing");
   char *eol = strstr(answer, "\r\n");
   int status = eol ? (int)(eol - answer) : (int)n;
-  if (status < 12 || strncmp(answer, "HTTP/1.", 7) != 0 || strncmp(answer + 8, " 200", 4) != 0) {
+  if (status < 13 || strncmp(answer, "HTTP/1.", 7) != 0 || strncmp(answer + 8, " 200 ", 5) != 0) {
     char why[160];
     snprintf(why, sizeof why, "the validator answered %.*s", status > 100 ? 100 : status, answer);
     fail(why);

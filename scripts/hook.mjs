@@ -3,8 +3,8 @@
 // the source's sha256 in dist/hooks/pre-receive.sha256: a server installs the compiled client only
 // when that matches the source as it is (git/hooks.ts), and the bash script hooks/pre-receive
 // otherwise. Without a C compiler this says so and succeeds: the script does the same, a few
-// milliseconds slower a push. Servers run a copy in their data folder, so nothing here can take a
-// hook from a running server.
+// milliseconds slower a push. Servers run a copy in their data folder, and nothing here removes a
+// file a server could be running.
 // Usage: node scripts/hook.mjs
 
 import { spawnSync } from 'node:child_process';
@@ -40,7 +40,8 @@ try {
 }
 rmSync(partial, { force: true });
 if (!built) {
-  rmSync(out, { force: true });
+  // The old binary stays (a server of an older version may still run it): without its hash beside
+  // it, no server installs it again.
   console.error(
     `hook: the C client was not compiled (${cc}: ${r.error?.code ?? `exit ${r.status}`}); servers will install the bash hook hooks/pre-receive`,
   );

@@ -149,7 +149,11 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
 
     // The hook git runs is a copy in the data folder: nothing done to the project's files (a
     // rebuild, a removed dist/) can take it from a running server (git/hooks.ts).
-    const hook = await installHook(data);
+    const hook = await installHook(data).catch((e: unknown) => {
+      throw new CannotStart((e as Error).message, {
+        hint: 'keep the data folder on a file system that lets programs run (not mounted noexec), owned by the user the server runs as',
+      });
+    });
     const gitEnv = await installGitConfig(`${data}/gitconfig`, {
       hooksPath: hook.dir,
       maxInputBytes: options.maxPushBytes,

@@ -163,8 +163,8 @@ t.test('scripts/hook.mjs: a failed compile leaves no client to take, a stale bin
   t.equal(build().status, 0);
   t.same(chosenHook(root), compiled, 'built again');
   t.equal(build({ CC: 'false' }).status, 0);
-  t.notOk(existsSync(compiled.file), 'a failed compile removes the old binary');
-  t.same(chosenHook(root), script);
+  t.ok(existsSync(compiled.file), 'a failed compile removes no file a server could run');
+  t.same(chosenHook(root), script, 'but without its hash the old binary is not taken');
   t.equal(build().status, 0);
   process.env['CCR_HOOK'] = 'script';
   t.teardown(() => delete process.env['CCR_HOOK']);
@@ -186,6 +186,40 @@ t.test('a server runs its own copy of the hook: a rebuild or a removed dist/ can
   t.same(readFileSync(`${dir}/pre-receive`), readFileSync(chosenHook().file), 'put back whole at the next start');
 });
 
+t.test('a data folder where programs cannot run (noexec) stops the start: git would skip the hook', async (t) => {
+  // A mount namespace of its own (a user namespace: no root needed where the kernel allows it).
+  const dir = tempDir(t);
+  const hooksModule = join(PROJECT, 'dist', 'git', 'hooks.js');
+  const probe = spawnSync('unshare', ['-r', '-m', 'true']);
+  if (probe.status !== 0) {
+    t.comment(`unshare -r -m is not allowed here (${probe.stderr?.toString().trim()}); the noexec case is not played`);
+    return;
+  }
+  const install = (noexec: boolean) =>
+    spawnSync(
+      'unshare',
+      [
+        '-r',
+        '-m',
+        'sh',
+        '-c',
+        `mount -t tmpfs -o ${noexec ? 'noexec' : 'exec'} none "$1" && exec "$2" --input-type=module -e "$3" "$1"`,
+        'sh',
+        dir,
+        process.execPath,
+        `import { installHook } from ${JSON.stringify(hooksModule)};
+         installHook(process.argv[1]).then(() => console.log('installed'), (e) => { console.log(e.message); process.exit(3); });`,
+      ],
+      { encoding: 'utf8' },
+    );
+  const refused = install(true);
+  t.equal(refused.status, 3, 'installHook refuses');
+  t.match(refused.stdout, /pre-receive does not run there .*git would skip it and take pushes unjudged/);
+  const good = install(false);
+  t.equal(good.status, 0, `the same on a file system that runs programs: ${good.stderr}`);
+  t.match(good.stdout, /installed/);
+});
+
 // Every shape of answer a validator (or anything else on that port) could give, to both clients:
 // the same exit and the same lines. An accept is only "accept" alone on the body's first line.
 const ANSWERS: [string, string, 0 | 1][] = [
@@ -200,6 +234,8 @@ const ANSWERS: [string, string, 0 | 1][] = [
   ['an accept after a second empty line', 'HTTP/1.0 200 OK\r\n\r\nrefuse\r\n\r\naccept\n', 1],
   ['an accept in the headers', 'HTTP/1.0 200 OK\r\nX: \r\n\r\naccept\r\n\r\nrefuse\n', 1],
   ['another status', 'HTTP/1.0 500 Internal\r\n\r\naccept\n', 1],
+  ['a status of 2000', 'HTTP/1.0 2000 OK\r\n\r\naccept\n', 1],
+  ['a status without its reason', 'HTTP/1.0 200\r\n\r\naccept\n', 1],
   ['a status cut short', 'HTTP/1.0 20', 1],
   ['no empty line', 'HTTP/1.0 200 OK\r\nX: accept\naccept\n', 1],
   ['not HTTP', 'accept\n', 1],
