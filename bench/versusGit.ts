@@ -1,9 +1,9 @@
 // Benchmark: CCR against the git server an operator would otherwise run, nginx + fcgiwrap +
 // `git http-backend`, which validates nothing (issue 17). Both on loopback in one run, the same
 // pre-built commits pushed to each in turn: one-message push (also against nginx behind basic
-// authentication, which costs git's client the 401 round trip CCR's tokens do), clone of a small and of a
-// 1,000-message record, 8 pushers each on its own record, 8 pushers on one record (fetch and
-// retry), and the CCR server's memory (RSS) idle, at its peak under the pushers and afterwards.
+// authentication, which costs git's client the 401 round trip CCR's tokens do), clone of a small
+// and of a 1,000-message record, 8 pushers each on its own record, 8 pushers on one record (fetch
+// and retry), and the CCR server's memory (RSS) idle, at its peak under the pushers and afterwards.
 // `ccr serve` runs as a user runs it (the bundled command, a process of its own). nginx and
 // fcgiwrap are installed with apt-get where missing, and stopped with their folders at the end.
 // Targets: push and small clone ≤ 1.1×; own-record throughput ≥ 1.0×, one record ≥ 0.9×;

@@ -70,8 +70,9 @@ export async function installHook(data: string): Promise<{ dir: string; kind: 'c
   if (!st.isDirectory() || (typeof process.getuid === 'function' && st.uid !== process.getuid()))
     throw new Error(`${dir} must be a folder of this user's, not a link or another user's`);
   await fs.chmod(dir, 0o700);
+  // Another hook left here would run too; a dot name is no hook's (another start's file being written).
   for (const name of await fs.readdir(dir))
-    if (name !== 'pre-receive') await fs.rm(join(dir, name), { recursive: true, force: true });
+    if (name !== 'pre-receive' && !name.startsWith('.')) await fs.rm(join(dir, name), { recursive: true, force: true });
   const partial = join(dir, `.pre-receive.${randomBytes(8).toString('hex')}`);
   try {
     const handle = await fs.open(partial, 'wx', 0o700); // O_EXCL: never through a planted link
