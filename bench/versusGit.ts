@@ -45,8 +45,8 @@ process.stderr.write('  preparing records and commits\n');
   for (let i = 0; i < chain.length; i++) {
     const sha = chain[i]!;
     const push = (url: string) => time(() => gitCli(`${dir}/push-work`, ['push', '-q', url, `${sha}:refs/heads/main`]));
-    // In turn, each first as often: what one server does after its push (CCR indexes the push for
-    // its events feed) must not land on the same other server's timing every time.
+    // In turn, each first as often, and each push after a pause: what one server does after its
+    // push (CCR indexes it for its events feed) must not land on another's timing.
     const turn = [
       { url: p.ccr, times: c },
       { url: p.nginx, times: g },
@@ -54,6 +54,7 @@ process.stderr.write('  preparing records and commits\n');
     ];
     for (let k = 0; k < 3; k++) {
       const { url, times } = turn[(i + k) % 3]!;
+      await new Promise((r) => setTimeout(r, 100));
       const took = await push(url);
       if (i >= 2) times.push(took);
     }

@@ -82,6 +82,14 @@ export async function checkHook(hooksDir = dirname(chosenHook().file)): Promise<
     : ok('hook', `${hook} is executable`);
 }
 
+/** The copy of the hook git runs; not there yet is a warning while no server runs (a start installs it). */
+async function checkInstalledHook(data: string, running: boolean): Promise<Check> {
+  const dir = hooksDirOf(data);
+  if (!running && !(await fs.stat(`${dir}/pre-receive`).catch(() => null)))
+    return warn('hook', `${dir}/pre-receive is not installed yet`, 'the server installs it at its next start');
+  return checkHook(dir);
+}
+
 /** The data folder: there, a folder, writable, not writable by everyone. */
 async function checkFolder(data: string): Promise<Check> {
   const st = await fs.stat(data).catch(() => null);
@@ -458,7 +466,7 @@ export async function diagnose(data: string): Promise<Check[]> {
     await checkPrincipals(data),
     await checkGitConfig(data, lock.running),
     // The copy git runs (the server installs it at each start), once a server has written its config.
-    ...((await fs.stat(`${data}/gitconfig`).catch(() => null)) ? [await checkHook(hooksDirOf(data))] : []),
+    ...((await fs.stat(`${data}/gitconfig`).catch(() => null)) ? [await checkInstalledHook(data, lock.running)] : []),
     await checkRecords(data),
     ...(await checkSitesFile(data)),
   );

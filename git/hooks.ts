@@ -5,7 +5,7 @@
 //
 // Two clients do the same: hooks/pre-receive.c, compiled by the build into dist/hooks/ (no shell
 // to start: ~2 ms less a push), and the bash script hooks/pre-receive where no C compiler was. The
-// one chosen is copied into <data>/hooks/ at each start, and that copy is what git runs: a rebuild
+// one chosen is copied into <data>/ccr-hooks/ at each start, and that copy is what git runs: a rebuild
 // or a removed dist/ under a running server can never leave a record without its hook (git skips a
 // missing hook without a word, and would take every push unjudged).
 
@@ -23,7 +23,7 @@ export const SCRIPT_HOOK = join(ROOT, 'hooks', 'pre-receive');
 export const COMPILED_HOOK = join(ROOT, 'dist', 'hooks', 'pre-receive');
 
 /** The folder a data folder's records take their hooks from (core.hooksPath). */
-export const hooksDirOf = (data: string): string => join(data, 'hooks');
+export const hooksDirOf = (data: string): string => join(data, 'ccr-hooks');
 
 /** The sha256 of a file, or null when it cannot be read. */
 function sha256Of(file: string): string | null {
@@ -56,7 +56,7 @@ export function chosenHook(root = ROOT): { file: string; kind: 'compiled' | 'scr
 }
 
 /**
- * Copy the chosen client into <data>/hooks/pre-receive and give the folder, the records'
+ * Copy the chosen client into <data>/ccr-hooks/pre-receive and give the folder, the records'
  * core.hooksPath; then run the copy as git will, so that a folder where it cannot run (a `noexec`
  * mount: git would skip the hook and take every push unjudged) stops the start instead.
  * The folder is the server's alone (a real folder, mode 700, holding nothing else git would run);
@@ -67,12 +67,15 @@ export async function installHook(data: string): Promise<{ dir: string; kind: 'c
   const dir = hooksDirOf(data);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const st = await fs.lstat(dir);
-  if (!st.isDirectory() || (typeof process.getuid === 'function' && st.uid !== process.getuid()))
-    throw new Error(`${dir} must be a folder of this user's, not a link or another user's`);
+  if (!st.isDirectory()) throw new Error(`${dir} must be a folder, not a link or a file`);
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid())
+    throw new Error(`${dir} belongs to user ${st.uid}, not to the server's user ${process.getuid()}: chown it`);
   await fs.chmod(dir, 0o700);
-  // Another hook left here would run too; a dot name is no hook's (another start's file being written).
-  for (const name of await fs.readdir(dir))
-    if (name !== 'pre-receive' && !name.startsWith('.')) await fs.rm(join(dir, name), { recursive: true, force: true });
+  // Anything else here git could run as a hook is refused, never removed: it is not CCR's to delete.
+  // A dot name is no hook's (another start's file being written).
+  const other = (await fs.readdir(dir)).filter((name) => name !== 'pre-receive' && !name.startsWith('.'));
+  if (other.length > 0)
+    throw new Error(`${dir} holds ${other.join(', ')}, which git would run as hooks too: move them away`);
   const partial = join(dir, `.pre-receive.${randomBytes(8).toString('hex')}`);
   try {
     const handle = await fs.open(partial, 'wx', 0o700); // O_EXCL: never through a planted link

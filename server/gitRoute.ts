@@ -110,22 +110,7 @@ export async function gitRoute(
     ctx.hooks.close(token);
     ended();
   }
-  // git moved main without asking the hook: it could not run it (git skips a hook it cannot find
-  // or run, without failing the push). Nothing unjudged stays on main: it is put back, loudly.
-  if (exchange.mainUpdated && push.updates === undefined && before !== null && after !== null && after !== before) {
-    const undone = await compareAndSwapRef(repo.gitdir, MAIN, before, after).catch(() => false);
-    ctx.log('error', 'push-unjudged', {
-      request: requestId,
-      record: id,
-      principal: p.name,
-      old: before,
-      new: after,
-      undone,
-      hint: `git did not run the pre-receive hook of ${ctx.gitEnv['GIT_CONFIG_GLOBAL'] ?? 'the server'}; run ccr doctor`,
-    });
-    ctx.metrics.pushes.inc({ outcome: 'unjudged' });
-    if (undone) after = before;
-  }
+  if (push.updates === undefined) after = await unjudged(ctx, push, exchange, after);
   // A push from a view moved `main` itself, to the translation of the pushed commits.
   const moved = view
     ? push.landed !== undefined && after === push.landed.new
@@ -285,6 +270,38 @@ function overtaken(
     why: MAIN_MOVED,
   });
   return refusal(push, 1, findings.map(formatFinding), `${MAIN_MOVED}; fetch and push again; nothing was changed`);
+}
+
+/**
+ * A push git took without asking the hook (git skips a hook it cannot find or run, and still moves
+ * the ref): always an error in the log and a count. `main` is put back where the push's own command
+ * says what it moved (its ref lines, read from the request when it was judged ahead) and main still
+ * holds that command's new value: a compare-and-swap to the command's old value, so that nothing
+ * written since (an API write, a sync round) is ever undone. Gives main as it now is.
+ */
+async function unjudged(
+  ctx: ServerContext,
+  push: PushContext,
+  exchange: Exchange,
+  main: Oid | null,
+): Promise<Oid | null> {
+  const command = push.view ? undefined : push.ahead?.updates.find((u) => u.ref === MAIN);
+  const tookMain = command !== undefined && main === command.new && isOid(command.old) && !/^0+$/.test(command.old);
+  if (!tookMain && !exchange.mainUpdated) return main;
+  const undone = tookMain
+    ? await compareAndSwapRef(push.gitdir, MAIN, command.old as Oid, command.new as Oid).catch(() => false)
+    : false;
+  ctx.log('error', 'push-unjudged', {
+    request: push.requestId,
+    record: push.recordId,
+    principal: push.principal.name,
+    ...(command ? { old: command.old, new: command.new } : {}),
+    ...(push.view ? { view: true } : {}),
+    undone,
+    hint: 'git did not run the pre-receive hook; run ccr doctor',
+  });
+  ctx.metrics.pushes.inc({ outcome: 'unjudged' });
+  return undone ? (command!.old as Oid) : main;
 }
 
 /**

@@ -62,7 +62,7 @@ t.test('a healthy data folder: every check passes, exit 0, also beside the runni
   }
   t.match(human.stdout, /^ {2}ok {4}principals +1 principal \(1 admin\); tokens stored as hashes only$/m);
   t.match(human.stdout, /^ {2}ok {4}records +1 record; none overrides the server's git configuration$/m);
-  t.match(human.stdout, /^ {2}ok {4}git config +.*gitconfig: hooks from .*\/hooks, fsck of everything received/m);
+  t.match(human.stdout, /^ {2}ok {4}git config +.*gitconfig: hooks from .*\/ccr-hooks, fsck of everything received/m);
   t.match(human.stdout, /^no problems found/m);
   const json = await doctor(data);
   t.equal(json.problems, 0);

@@ -174,7 +174,7 @@ t.test('scripts/hook.mjs: a failed compile leaves no client to take, a stale bin
 t.test('a server runs its own copy of the hook: a rebuild or a removed dist/ cannot take it away', async (t) => {
   const data = tempDir(t);
   const { dir, kind } = await installHook(data);
-  t.equal(dir, `${data}/hooks`);
+  t.equal(dir, `${data}/ccr-hooks`);
   t.equal(kind, chosenHook().kind);
   const copy = statSync(`${dir}/pre-receive`);
   t.equal(copy.mode & 0o777, 0o755, 'executable');
@@ -184,6 +184,9 @@ t.test('a server runs its own copy of the hook: a rebuild or a removed dist/ can
   writeFileSync(`${dir}/pre-receive`, 'stale');
   await installHook(data);
   t.same(readFileSync(`${dir}/pre-receive`), readFileSync(chosenHook().file), 'put back whole at the next start');
+  writeFileSync(`${dir}/post-receive`, '#!/bin/sh\n');
+  await t.rejects(installHook(data), /holds post-receive, which git would run as hooks too: move them away/);
+  t.ok(existsSync(`${dir}/post-receive`), "refused, never deleted: not CCR's file");
 });
 
 t.test('a data folder where programs cannot run (noexec) stops the start: git would skip the hook', async (t) => {

@@ -225,7 +225,7 @@ t.test("git runs with the server's own configuration, never the user's", async (
   const get = async (key: string) => (await gitOk('/', ['config', '--show-origin', '--get', key], { env })).trim();
   t.match(
     await get('core.hooksPath'),
-    new RegExp(`^file:${s.data}/gitconfig\\s+${s.data}/hooks$`),
+    new RegExp(`^file:${s.data}/gitconfig\\s+${s.data}/ccr-hooks$`),
     "hooks from the server's own copy in the data folder, set in <data>/gitconfig",
   );
   t.match(await get('receive.fsckObjects'), /\ttrue$/);

@@ -8,8 +8,8 @@ import t from 'tap';
 import { CoordinationService } from '../../index.js';
 import { hooksDirOf } from '../../git/hooks.js';
 import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
-import { as, committer, jane, place, tom } from '../helpers/people.js';
-import { testServer } from '../helpers/server.js';
+import { as, committer, jane, john, place, tom } from '../helpers/people.js';
+import { castPrincipals, testServer } from '../helpers/server.js';
 import { mainAt } from '../helpers/sites.js';
 import { tempDir } from '../helpers/tmp.js';
 import { send } from '../helpers/wire.js';
@@ -56,4 +56,29 @@ t.test('a push git took without its hook is undone and logged, never left on mai
   const good = await gitRun(clone, ['push', 'origin', 'HEAD:main'], { env: testGitEnv() });
   t.equal(good.status, 0, good.stderr);
   t.not(await mainAt({ name: 'x', s, peers: [] }, rec.id), before, 'main moved');
+});
+
+t.test("a participant's push git took without its hook: logged, and the record's main left alone", async (t) => {
+  const s = await testServer(t);
+  const cast = await castPrincipals(s);
+  const rec = await s.record({
+    participants: [jane, tom, john],
+    message: { author_id: jane.participant_id, body: 'Hello John.' },
+  });
+  const dir = `${tempDir(t)}/john`;
+  await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, cast.john), dir]);
+  await (
+    await CoordinationService.at(dir)
+  ).addMessage(committer, place, rec.thread!, { author: as(john), body: 'Thank you.' });
+  const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
+
+  const hook = `${hooksDirOf(s.data)}/pre-receive`;
+  chmodSync(hook, 0o644);
+  await gitRun(dir, ['push', 'origin', 'HEAD:main'], { env: testGitEnv() });
+  chmodSync(hook, 0o755);
+  t.equal(await mainAt({ name: 'x', s, peers: [] }, rec.id), before, "the record's main: untouched");
+  const logged = s.logs
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l['event'] === 'push-unjudged');
+  t.match(logged, { level: 'error', principal: 'john', view: true, undone: false }, 'an error in the log');
 });
