@@ -110,7 +110,7 @@ export async function gitRoute(
     ctx.hooks.close(token);
     ended();
   }
-  if (push.updates === undefined) after = await unjudged(ctx, push, exchange, after);
+  if (push.updates === undefined) after = await unjudged(ctx, push, exchange, before, after);
   // A push from a view moved `main` itself, to the translation of the pushed commits.
   const moved = view
     ? push.landed !== undefined && after === push.landed.new
@@ -274,34 +274,46 @@ function overtaken(
 
 /**
  * A push git took without asking the hook (git skips a hook it cannot find or run, and still moves
- * the ref): always an error in the log and a count. `main` is put back where the push's own command
- * says what it moved (its ref lines, read from the request when it was judged ahead) and main still
- * holds that command's new value: a compare-and-swap to the command's old value, so that nothing
- * written since (an API write, a sync round) is ever undone. Gives main as it now is.
+ * the ref). Suspected when git reported `ok refs/heads/main`, or main moved during a push whose
+ * objects git did not refuse: an error in the log and a count. main is put back only when it is
+ * certain this push moved it: git unpacked its objects, main was at the command's old value when
+ * the push began and is at its new value now. The command (the request's ref lines, read when it
+ * was judged ahead) is the client's word, so it is trusted only where main itself agrees; main goes
+ * back by compare-and-swap to the value it had before the push, never to a value the client named
+ * (a fourth review moved main to any value through a request git refused before its hook).
+ * Gives main as it now is.
  */
 async function unjudged(
   ctx: ServerContext,
   push: PushContext,
   exchange: Exchange,
+  before: Oid | null,
   main: Oid | null,
 ): Promise<Oid | null> {
+  const unpacked = exchange.unpack === undefined || exchange.unpack === 'ok';
+  if (!exchange.mainUpdated && !(unpacked && main !== before)) return main;
   const command = push.view ? undefined : push.ahead?.updates.find((u) => u.ref === MAIN);
-  const tookMain = command !== undefined && main === command.new && isOid(command.old) && !/^0+$/.test(command.old);
-  if (!tookMain && !exchange.mainUpdated) return main;
-  const undone = tookMain
-    ? await compareAndSwapRef(push.gitdir, MAIN, command.old as Oid, command.new as Oid).catch(() => false)
-    : false;
+  const certain =
+    command !== undefined &&
+    exchange.unpack === 'ok' &&
+    before !== null &&
+    main !== null &&
+    before !== main &&
+    command.old === before &&
+    command.new === main;
+  const undone = certain ? await compareAndSwapRef(push.gitdir, MAIN, before, main).catch(() => false) : false;
   ctx.log('error', 'push-unjudged', {
     request: push.requestId,
     record: push.recordId,
     principal: push.principal.name,
-    ...(command ? { old: command.old, new: command.new } : {}),
+    old: before,
+    new: main,
     ...(push.view ? { view: true } : {}),
     undone,
     hint: 'git did not run the pre-receive hook; run ccr doctor',
   });
   ctx.metrics.pushes.inc({ outcome: 'unjudged' });
-  return undone ? (command!.old as Oid) : main;
+  return undone ? before : main;
 }
 
 /**

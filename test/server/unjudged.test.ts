@@ -12,7 +12,7 @@ import { as, committer, jane, john, place, tom } from '../helpers/people.js';
 import { castPrincipals, testServer } from '../helpers/server.js';
 import { mainAt } from '../helpers/sites.js';
 import { tempDir } from '../helpers/tmp.js';
-import { send } from '../helpers/wire.js';
+import { pkt, send } from '../helpers/wire.js';
 
 const thread = { participants: [jane, tom], message: { author_id: jane.participant_id, body: 'First message.' } };
 
@@ -81,4 +81,28 @@ t.test("a participant's push git took without its hook: logged, and the record's
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .find((l) => l['event'] === 'push-unjudged');
   t.match(logged, { level: 'error', principal: 'john', view: true, undone: false }, 'an error in the log');
+});
+
+t.test('a request git refuses before its hook cannot use the put-back to move main anywhere', async (t) => {
+  const s = await testServer(t);
+  const rec = await s.record(thread);
+  const main = (await mainAt({ name: 'x', s, peers: [] }, rec.id))!;
+  const url = `${s.url}/coordination/${rec.id}.git/git-receive-pack`;
+  const raw = (command: string, pack: string) =>
+    send(url, {
+      method: 'POST',
+      auth: s.admin,
+      headers: { 'Content-Type': 'application/x-git-receive-pack-request' },
+      body: Buffer.concat([pkt(`${command}\0report-status side-band-64k\n`), Buffer.from('0000'), Buffer.from(pack)]),
+    });
+  // "From deadbeef… to main as it is": git refuses the garbage pack and never calls the hook; the
+  // command's new value is main's, so a put-back trusting the command would write deadbeef… there.
+  const forged = await raw(`${'de'.repeat(20)} ${main} refs/heads/main`, 'PACKgarbage');
+  t.equal(forged.status, 200);
+  t.match(forged.body.toString('latin1'), /unpack (?!ok)/, 'git refused the objects');
+  t.equal(await mainAt({ name: 'x', s, peers: [] }, rec.id), main, 'main is where it was');
+  t.notOk(
+    s.logs.some((l) => l.includes('push-unjudged')),
+    'nothing was taken unjudged, so nothing is reported or moved',
+  );
 });
