@@ -17,18 +17,25 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** A project's bash client, the C client's source, and where scripts/hook.mjs compiles it. */
+const clientsOf = (root: string) => ({
+  script: join(root, 'hooks', 'pre-receive'),
+  source: join(root, 'hooks', 'pre-receive.c'),
+  compiled: join(root, 'dist', 'hooks', 'pre-receive'),
+});
+
 /** The bash client. */
-export const SCRIPT_HOOK = join(ROOT, 'hooks', 'pre-receive');
-/** Where scripts/hook.mjs compiles the C client (hooks/pre-receive.c), with the source's sha256 beside it. */
-export const COMPILED_HOOK = join(ROOT, 'dist', 'hooks', 'pre-receive');
+export const SCRIPT_HOOK = clientsOf(ROOT).script;
+/** The compiled C client (its source's sha256 beside it, in `pre-receive.sha256`). */
+export const COMPILED_HOOK = clientsOf(ROOT).compiled;
 
 /** The folder a data folder's records take their hooks from (core.hooksPath). */
 export const hooksDirOf = (data: string): string => join(data, 'ccr-hooks');
 
-/** The sha256 of a file, or null when it cannot be read. */
-function sha256Of(file: string): string | null {
+/** A file's bytes, or null when it cannot be read. */
+function bytesOf(file: string): Buffer | null {
   try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
+    return readFileSync(file);
   } catch {
     return null;
   }
@@ -40,19 +47,14 @@ function sha256Of(file: string): string | null {
  * bash script (a comparison, or a machine's choice).
  */
 export function chosenHook(root = ROOT): { file: string; kind: 'compiled' | 'script' } {
-  const compiled = join(root, 'dist', 'hooks', 'pre-receive');
-  if (process.env['CCR_HOOK'] !== 'script') {
-    const built = (() => {
-      try {
-        return readFileSync(`${compiled}.sha256`, 'utf8').trim();
-      } catch {
-        return null;
-      }
-    })();
-    if (built !== null && built === sha256Of(join(root, 'hooks', 'pre-receive.c')))
-      return { file: compiled, kind: 'compiled' };
-  }
-  return { file: join(root, 'hooks', 'pre-receive'), kind: 'script' };
+  const clients = clientsOf(root);
+  const source = bytesOf(clients.source);
+  const built = bytesOf(`${clients.compiled}.sha256`)?.toString('utf8').trim();
+  return process.env['CCR_HOOK'] !== 'script' &&
+    source !== null &&
+    built === createHash('sha256').update(source).digest('hex')
+    ? { file: clients.compiled, kind: 'compiled' }
+    : { file: clients.script, kind: 'script' };
 }
 
 /**
