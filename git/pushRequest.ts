@@ -11,6 +11,8 @@ const OID = /^[0-9a-f]{40}$/;
 /** The ref updates of a push request and the pack after them. */
 export interface PushRequest {
   updates: Array<{ old: string; new: string; ref: string }>;
+  /** What the client asked of the server on its first ref line (`report-status`, `side-band-64k`, …). */
+  capabilities: string[];
   pack: Buffer;
 }
 
@@ -44,5 +46,5 @@ export function parsePushRequest(body: Buffer): PushRequest | null {
   // off): git would read such a request otherwise than as written, so it is not read here at all.
   if (updates.length === 0 || capabilities.includes('push-cert') || capabilities.includes('push-options')) return null;
   if (at >= body.length) return null;
-  return { updates, pack: body.subarray(at) };
+  return { updates, capabilities, pack: body.subarray(at) };
 }

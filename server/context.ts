@@ -51,6 +51,8 @@ export interface ServerOptions {
   validateContent: boolean;
   /** Judge a small push from its request's pack while git indexes it (server/prejudge.ts); false: only in the hook. */
   judgeAhead: boolean;
+  /** Land a small push the rules accept ahead without receive-pack (server/landAhead.ts); false: git lands every push. */
+  landAhead: boolean;
   /** Every pushed commit must be signed by a key registered to the pusher (issue 14). */
   requireSignedCommits?: boolean;
   /** Validator threads. */

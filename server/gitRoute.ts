@@ -25,6 +25,7 @@ import { issueReceipt, keepReceipt } from './receipts.js';
 import type { ServerContext } from './context.js';
 import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
 import { aheadVerdict, aheadWatch, pushInput } from './prejudge.js';
+import { landAhead, landable } from './landAhead.js';
 import { pushUsage } from './quotas.js';
 import { advertise, rpc, type Exchange, type GitService } from './smartHttp.js';
 import { refuseUploadPack, type Readable } from './uploadPack.js';
@@ -103,7 +104,11 @@ export async function gitRoute(
   let after: Oid | null;
   try {
     const env = { ...ctx.gitEnv, CCR_HOOK_PORT: String(ctx.hooks.port), CCR_HOOK_TOKEN: token };
-    exchange = failed(await rpc(req, res, gitdir, service, env, cap, undefined, aheadWatch(ctx, push)));
+    exchange = failed(
+      landable(ctx, push, req)
+        ? await landAhead(ctx, req, res, push, env)
+        : await rpc(req, res, gitdir, service, env, cap, undefined, aheadWatch(ctx, push)),
+    );
     // Read while an accepted push still holds the record lock: no server-side write has moved main since.
     after = await readRef(repo.gitdir, MAIN);
   } finally {
@@ -330,7 +335,7 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
   push.updates = call.updates;
   if (push.view) return judgeViewPush(ctx, push, push.view, call);
   // Cheap first: an update whose old value main no longer has cannot land, however good it is.
-  let moved = await mainMoved(push, call.updates);
+  const moved = await mainMoved(push, call.updates);
   if (moved) return overtaken(ctx, push, moved);
   const started = performance.now();
   const verdict =
@@ -338,9 +343,18 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
     (await ctx.validator.judge(pushInput(ctx, push, call.env, call.updates)));
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
+  return acceptUnderLock(ctx, push, call);
+}
+
+/**
+ * The last steps of a push the rules accepted, for the hook and for a push landed without
+ * receive-pack (server/landAhead.ts): the record lock, held until the push has ended; the last
+ * look at `main`; the quota; then the accept answer with its signed receipt.
+ */
+export async function acceptUnderLock(ctx: ServerContext, push: PushContext, call: HookCall): Promise<HookVerdict> {
   const busy = await lockRecord(ctx, push);
   if (busy) return busy;
-  moved = await mainMoved(push, call.updates);
+  const moved = await mainMoved(push, call.updates);
   if (moved) return overtaken(ctx, push, moved);
   // Counted last, under the lock: only a push that is about to land uses its pusher's quota.
   const quota = await chargeQuota(ctx, push, call);
@@ -351,7 +365,7 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
 }
 
 /** The refusal of a push for the errors among findings (of the rules, or of a view's translation). */
-function refusedFor(ctx: ServerContext, push: PushContext, findings: Finding[]): HookVerdict {
+export function refusedFor(ctx: ServerContext, push: PushContext, findings: Finding[]): HookVerdict {
   const errors = findings.filter((f) => f.severity === 'error');
   for (const f of errors) ctx.metrics.findings.inc({ rule: f.rule });
   const rules = [...new Set(errors.map((f) => f.rule))];

@@ -49,6 +49,7 @@ export const defaults: ServerOptions = {
   validationBudgetMs: 10_000,
   validateContent: true,
   judgeAhead: process.env['CCR_JUDGE_AHEAD'] !== '0',
+  landAhead: process.env['CCR_LAND_AHEAD'] !== '0',
   syncTimeoutMs: DEFAULT_SYNC_TIMEOUT_MS,
   maintenancePauseMs: 10_000,
   validatorThreads: 2,

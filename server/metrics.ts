@@ -33,7 +33,7 @@ export class Metrics {
   readonly judgedAhead = new Counter({
     name: 'ccr_push_judged_ahead_total',
     help:
-      'Pushes by what became of their judgement ahead: used; judged again in the hook (refused, unsure, ' +
+      'Pushes by what became of their judgement ahead: landed (without receive-pack); used by the hook; judged again in the hook (refused, unsure, ' +
       'other-updates, identity-changed, late, not-judged); none started; unasked (git refused the push before its hook)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],

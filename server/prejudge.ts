@@ -103,6 +103,17 @@ export async function aheadVerdict(
   push: PushContext,
   updates: RefUpdate[],
 ): Promise<PushVerdict | null> {
+  const { outcome, verdict } = await aheadOutcome(ctx, push, updates);
+  ctx.metrics.judgedAhead.inc({ outcome });
+  return outcome === 'used' ? verdict : null;
+}
+
+/** Whether the verdict judged ahead may stand for these ref lines (`used`), or why not; uncounted. */
+export async function aheadOutcome(
+  ctx: ServerContext,
+  push: PushContext,
+  updates: RefUpdate[],
+): Promise<{ outcome: string; verdict: PushVerdict | null }> {
   const ahead = push.ahead;
   const verdict = (await ahead?.verdict) ?? null;
   const outcome = !ahead
@@ -120,8 +131,7 @@ export async function aheadVerdict(
               : Date.now() - ahead.now > AHEAD_MAX_AGE_MS
                 ? 'late'
                 : 'used';
-  ctx.metrics.judgedAhead.inc({ outcome });
-  return outcome === 'used' ? verdict : null;
+  return { outcome, verdict };
 }
 
 function sameUpdates(a: RefUpdate[], b: RefUpdate[]): boolean {

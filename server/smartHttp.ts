@@ -150,14 +150,58 @@ export async function rpc(
     res.end(pkt(`ERR ${decision.refusal}`));
     return { ...answered, refused: decision.refusal };
   }
+  const exchange = await throughGit(req, res, gitdir, service, env, decision && 'body' in decision ? decision.body : read.body);
+  return { ...exchange, bytesIn: read.body.length };
+}
+
+/** Answer a request from git, given its body whole (already read, capped and inflated). */
+export async function throughGit(
+  req: IncomingMessage,
+  res: ServerResponse,
+  gitdir: string,
+  service: GitService,
+  env: NodeJS.ProcessEnv,
+  body: Buffer,
+): Promise<Exchange> {
   const child = await serviceProcess(req, gitdir, service, env);
   child.stdin.on('error', () => undefined);
-  child.stdin.end(decision && 'body' in decision ? decision.body : read.body);
+  child.stdin.end(body);
   const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);
-  const exchange = await stream(req, res, child, null, 0);
+  const report = service === 'git-receive-pack' ? watchReport(child.stdout) : () => ({}) as Report;
+  const exchange = withReport(await stream(req, res, child, null, 0), report());
   if (exchange.code === 0) headers();
-  return { ...exchange, bytesIn: read.body.length };
+  return { ...exchange, bytesIn: body.length };
+}
+
+/** A side-band frame of band 1 (data) or 2 (messages for the user), split as git splits them. */
+function bands(band: 1 | 2, data: Buffer): Buffer[] {
+  const frames: Buffer[] = [];
+  for (let at = 0; at < data.length; at += SIDEBAND_MAX) {
+    const part = data.subarray(at, at + SIDEBAND_MAX);
+    const head = Buffer.from((part.length + 5).toString(16).padStart(4, '0') + String.fromCharCode(band), 'latin1');
+    frames.push(head, part);
+  }
+  return frames;
+}
+/** The most data a side-band-64k frame carries: 65520 bytes less its length and band. */
+const SIDEBAND_MAX = 65515;
+
+/**
+ * Answer a receive-pack request the server settled without git (server/landAhead.ts), in the
+ * bytes receive-pack would send a side-band-64k client: the hook's lines as messages (band 2,
+ * which git prints as `remote:` lines), then the report (band 1): objects unpacked, and the ref
+ * updated or declined as by a pre-receive hook.
+ */
+export function answerPush(res: ServerResponse, lines: string[], ref: string, accepted: boolean): void {
+  const report = [
+    pkt('unpack ok\n'),
+    pkt(accepted ? `ok ${ref}\n` : `ng ${ref} pre-receive hook declined\n`),
+    '0000',
+  ].join('');
+  const messages = lines.length > 0 ? bands(2, Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8')) : [];
+  res.writeHead(200, { 'Content-Type': 'application/x-git-receive-pack-result', ...noCache });
+  res.end(Buffer.concat([...messages, ...bands(1, Buffer.from(report, 'latin1')), Buffer.from('0000')]));
 }
 
 /**
@@ -185,8 +229,8 @@ function resultHeaders(res: ServerResponse, service: GitService): () => void {
 }
 
 /** A whole request body, inflated and capped; or why it could not be read. */
-type Body = { body: Buffer } | { bytes: number; failure: { tooLarge: boolean; bodyError?: string } };
-async function readBody(req: IncomingMessage, maxBody: number): Promise<Body> {
+export type Body = { body: Buffer } | { bytes: number; failure: { tooLarge: boolean; bodyError?: string } };
+export async function readBody(req: IncomingMessage, maxBody: number): Promise<Body> {
   const cap = new Cap(maxBody);
   const chunks: Buffer[] = [];
   const collect = async (source: AsyncIterable<Buffer>) => {
@@ -217,14 +261,19 @@ async function streamed(
   const headers = resultHeaders(res, service);
   child.stdout.once('data', headers);
   const report = service === 'git-receive-pack' ? watchReport(child.stdout) : () => ({}) as Report;
-  return stream(req, res, child, req, maxBody, watch).then((exchange) => {
-    const { unpack, mainUpdated } = report();
-    if (unpack !== undefined) exchange.unpack = unpack;
-    if (mainUpdated) exchange.mainUpdated = true;
+  return stream(req, res, child, req, maxBody, watch).then((done) => {
+    const exchange = withReport(done, report());
     // A request git answers with nothing (a bare flush) still gets its result type.
     if (exchange.code === 0 && !exchange.tooLarge && !exchange.bodyError) headers();
     return exchange;
   });
+}
+
+/** An exchange with what receive-pack's report said. */
+function withReport(exchange: Exchange, { unpack, mainUpdated }: Report): Exchange {
+  if (unpack !== undefined) exchange.unpack = unpack;
+  if (mainUpdated) exchange.mainUpdated = true;
+  return exchange;
 }
 
 /**

@@ -61,8 +61,35 @@ const ENV_KEYS = new Set([
 ]);
 
 /**
+ * The one other command: `git --git-dir=<absolute path> index-pack --stdin --fix-thin --strict
+ * --max-input-size=<bytes>`, which stores a push's pack in a quarantine folder named by the two
+ * variables below (server/landAhead.ts), as receive-pack has its own index-pack do.
+ */
+const INDEX_PACK = ['index-pack', '--stdin', '--fix-thin', '--strict'];
+const QUARANTINE_KEYS = new Set(['GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES']);
+
+const absolute = (path: unknown): path is string =>
+  typeof path === 'string' && path.startsWith('/') && !/[\0\n]/.test(path);
+
+/** Why these arguments are not one of the commands the helper starts, or null. */
+function commandRefusal(args: unknown[]): string | null {
+  if (args.length === 3) {
+    const [service, mode, path] = args;
+    if (typeof service !== 'string' || !SERVICES.has(service)) return `not a git service: ${String(service)}`;
+    if (mode !== '--stateless-rpc') return 'only --stateless-rpc runs';
+    return absolute(path) ? null : 'not an absolute path';
+  }
+  const [dir, ...rest] = args;
+  if (typeof dir !== 'string' || !dir.startsWith('--git-dir=') || !absolute(dir.slice(10))) return 'not a git command';
+  const max = rest.pop();
+  if (typeof max !== 'string' || !/^--max-input-size=[0-9]{1,15}$/.test(max)) return 'not a git command';
+  return rest.length === INDEX_PACK.length && rest.every((a, i) => a === INDEX_PACK[i]) ? null : 'not a git command';
+}
+
+/**
  * Why a request is refused, or null: `git upload-pack|receive-pack --stateless-rpc <absolute path>`
- * with string values for the server's environment keys and nothing else. The boundary is the
+ * or the index-pack above, with string values for the server's environment keys (and, for
+ * index-pack, absolute paths for the quarantine's) and nothing else. The boundary is the
  * socket's folder, which admits only the server's user (who could run anything anyway); this list
  * narrows what a request can ask for, but PATH and GIT_CONFIG_GLOBAL still come with each request
  * (one helper serves every server of a process, each with its own configuration), so a client of
@@ -72,14 +99,15 @@ function refusal(start: Partial<Start> | null): string | null {
   if (typeof start !== 'object' || start === null) return 'not a request';
   const { args, env } = start;
   if (typeof start.id !== 'number') return 'no request id';
-  if (!Array.isArray(args) || args.length !== 3) return 'not a git service';
-  const [service, mode, path] = args as unknown[];
-  if (typeof service !== 'string' || !SERVICES.has(service)) return `not a git service: ${String(service)}`;
-  if (mode !== '--stateless-rpc') return 'only --stateless-rpc runs';
-  if (typeof path !== 'string' || !path.startsWith('/') || /[\0\n]/.test(path)) return 'not an absolute path';
+  if (!Array.isArray(args)) return 'not a git service';
+  const command = commandRefusal(args as unknown[]);
+  if (command) return command;
   if (typeof env !== 'object' || env === null) return 'no environment';
-  for (const [key, value] of Object.entries(env))
+  const quarantine = args.length !== 3;
+  for (const [key, value] of Object.entries(env)) {
+    if (quarantine && QUARANTINE_KEYS.has(key) && absolute(value)) continue;
     if (!ENV_KEYS.has(key) || typeof value !== 'string') return `environment variable not given to git: ${key}`;
+  }
   return null;
 }
 const running = new Map<number, ChildProcess>();

@@ -45,7 +45,7 @@ t.test('a good push is judged ahead; a bad one is judged again and refused with 
   await c.svc.addMessage(committer, place, c.rec.thread!, { author: as(jane), body: 'Judged while git indexes it.' });
   const good = await gitRun(c.dir, ['push', 'origin', 'main']);
   t.equal(good.status, 0, good.stderr);
-  t.same(await since(s, before), { used: 1 }, 'the verdict judged ahead was used');
+  t.same(await since(s, before), { landed: 1 }, 'the verdict judged ahead was used, and the push landed on it');
   t.equal(await c.main(), (await gitOk(c.dir, ['rev-parse', 'HEAD'])).trim(), 'main moved');
   t.match(good.stderr, /remote: -----BEGIN CCR RECEIPT-----/, 'the receipt is printed as before');
 
@@ -83,7 +83,7 @@ t.test('a thin pack with deltas against the record is judged ahead', async (t) =
   );
   const push = await gitRun(c.dir, ['push', 'origin', 'main']);
   t.equal(push.status, 0, push.stderr);
-  t.same(await since(s, before), { used: 1 }, 'judged ahead from the thin pack');
+  t.same(await since(s, before), { landed: 1 }, 'judged ahead from the thin pack');
 });
 
 t.test('a hidden ref beside main: git gives the hook every line, and the push is refused whole', async (t) => {

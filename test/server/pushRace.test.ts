@@ -193,9 +193,17 @@ function hookProcesses(port: number): number[] {
   return out;
 }
 
-for (const victim of ['the pushing client', 'the pre-receive hook'] as const) {
-  t.test(`${victim} killed while the push is judged leaves no lock behind`, async (t) => {
-    const s = await testServer(t);
+// A push the rules accept ahead is landed without receive-pack (server/landAhead.ts): the client
+// killed is tried on both ways; the hook runs only on receive-pack's.
+const victims = [
+  ['the pushing client', true],
+  ['the pushing client', false],
+  ['the pre-receive hook', false],
+] as const;
+for (const [victim, landAhead] of victims) {
+  const way = landAhead ? 'landed ahead' : 'through receive-pack';
+  t.test(`${victim} killed while the push is judged (${way}) leaves no lock behind`, async (t) => {
+    const s = await testServer(t, { landAhead });
     const rec = await s.record(thread);
     const work = tempDir(t);
     await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);

@@ -5,7 +5,8 @@
 import t from 'tap';
 import { fork } from 'node:child_process';
 import { connect } from 'node:net';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnGit, spawnHelperState, startSpawnHelper, type GitProcess } from '../../server/gitSpawner.js';
@@ -25,7 +26,7 @@ t.before(async () => {
  * helper's channel does not (a server's listener does), so the exit status can come after git's
  * output has ended.
  */
-function finish(child: GitProcess, input?: string): Promise<{ out: string; err: string; code: number | null }> {
+function finish(child: GitProcess, input?: string | Buffer): Promise<{ out: string; err: string; code: number | null }> {
   const hold = setInterval(() => undefined, 1000);
   return new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
     let out = '';
@@ -106,6 +107,38 @@ t.test('the helper starts nothing but the two services over a path with the serv
   const good = await viaHelper(['upload-pack', '--stateless-rpc', repo]);
   t.notOk(direct(good), 'the good neighbour runs in the helper');
   await finish(good, '');
+});
+
+t.test("besides the services, only index-pack of a push's pack into a quarantine (server/landAhead.ts)", async (t) => {
+  await finish(await viaHelper(['receive-pack', '--stateless-rpc', repo]), '0000'); // the helper listens
+  const quarantine = mkdtempSync(join(repo, 'objects', 'tmp_objdir-test-'));
+  const args = [`--git-dir=${repo}`, 'index-pack', '--stdin', '--fix-thin', '--strict', '--max-input-size=1000'];
+  const env = gitEnv('/dev/null', { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: repo });
+  const refused: [string, string[], NodeJS.ProcessEnv][] = [
+    ['without --strict', args.filter((a) => a !== '--strict'), env],
+    ['an option more', [...args.slice(0, -1), '--keep', args.at(-1)!], env],
+    ['no input limit', args.slice(0, -1), env],
+    ['a limit that is not a number', [...args.slice(0, -1), '--max-input-size=1k'], env],
+    ['a relative git folder', ['--git-dir=record.git', ...args.slice(1)], env],
+    ['a relative quarantine', args, { ...env, GIT_OBJECT_DIRECTORY: 'objects/q' }],
+    ['a quarantine for a service', ['receive-pack', '--stateless-rpc', repo], env],
+    ['another variable', args, { ...env, GIT_INDEX_FILE: '/tmp/index' }],
+  ];
+  for (const [what, a, e] of refused) {
+    const before = spawnHelperState();
+    const child = await spawnGit(a, e);
+    t.ok(direct(child), `${what}: the server starts git itself`);
+    t.equal(spawnHelperState().refused, before.refused + 1, `${what}: the helper refused it`);
+    await finish(child, '');
+  }
+  // The good neighbour: an empty pack, stored in the quarantine by git in the helper.
+  const empty = Buffer.concat([Buffer.from('PACK\0\0\0\x02\0\0\0\0', 'latin1')]);
+  const pack = Buffer.concat([empty, createHash('sha1').update(empty).digest()]);
+  const good = await spawnGit(args, env);
+  t.notOk(direct(good), 'the good neighbour runs in the helper');
+  const r = await finish(good, pack);
+  t.equal(r.code, 0, r.err);
+  t.match(readdirSync(join(quarantine, 'pack')).join(' '), /\.idx/, 'git wrote the pack and its index there');
 });
 
 t.test('the helper removes its socket and folder when it ends: after its server goes, and when idle', async (t) => {

@@ -1,0 +1,171 @@
+// A push landed without receive-pack (issue 17). A small push's request is read whole; while the
+// validator judges its pack (server/prejudge.ts), `git index-pack --strict` stores the same bytes
+// in a quarantine folder inside the record, as receive-pack has its own index-pack do (git's SHA-1
+// with collision detection, its fsck, every object a new object names present). When the rules
+// accept exactly the request's one update of `main`, the server does the rest of what
+// receive-pack and its hook would do, in their order and under the same record lock: the hook's
+// last steps (gitRoute.ts acceptUnderLock: the last look at `main`, the quota, the receipt), the
+// quarantine's pack moved into the record, `main` moved by compare-and-swap, and receive-pack's
+// answer, byte for byte. Anything else (another shape of request, a verdict that is not an accept,
+// git refusing the pack) goes to receive-pack with the same body, where the hook judges it as
+// every push was judged before. The rules, the principal and the objects are the same on both ways.
+
+import { promises as fs } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { error, ruleIds } from '../core/findings.js';
+import { parseOid } from '../core/objects.js';
+import { parsePushRequest, type PushRequest } from '../git/pushRequest.js';
+import { MAIN, compareAndSwapRef } from '../git/refs.js';
+import { syncDir } from '../git/fsutil.js';
+import type { ServerContext } from './context.js';
+import { spawnGit } from './gitSpawner.js';
+import { acceptUnderLock, refusedFor } from './gitRoute.js';
+import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
+import { AHEAD_MAX_BODY, aheadOutcome, aheadWatch } from './prejudge.js';
+import { answerPush, readBody, throughGit, type Exchange } from './smartHttp.js';
+
+const ZERO = '0'.repeat(40);
+
+/** The capabilities git's push asks for that an answer from here honours (others: receive-pack answers). */
+const UNDERSTOOD = /^(report-status|report-status-v2|side-band-64k|quiet|atomic|ofs-delta|agent=\S*|object-format=sha1)$/;
+
+/**
+ * Whether a push's request is read whole to be landed here (it may still go to receive-pack
+ * after): a push to `main` itself (not a view's), judged ahead, with a stated length within what
+ * is judged ahead and no encoding (git sends a push of up to http.postBuffer, 1 MiB, so).
+ */
+export function landable(ctx: ServerContext, push: PushContext, req: IncomingMessage): boolean {
+  if (!ctx.options.landAhead || !ctx.options.judgeAhead || push.view) return false;
+  if (req.headers['content-encoding'] !== undefined) return false;
+  const length = req.headers['content-length'];
+  return length !== undefined && /^[0-9]{1,8}$/.test(length) && Number(length) <= AHEAD_MAX_BODY;
+}
+
+/** The request's one update of `main` when it is the plain push answered here, else null. */
+function plainUpdate(request: PushRequest): RefUpdate | null {
+  const [u, ...more] = request.updates;
+  if (!u || more.length > 0 || u.ref !== MAIN || u.old === ZERO || u.new === ZERO || u.old === u.new) return null;
+  const caps = request.capabilities;
+  const reports = caps.includes('report-status') || caps.includes('report-status-v2');
+  return reports && caps.includes('side-band-64k') && caps.every((c) => UNDERSTOOD.test(c)) ? u : null;
+}
+
+/** Answer a push request (see landable): landed here when the rules accept it, else by receive-pack. */
+export async function landAhead(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  push: PushContext,
+  env: NodeJS.ProcessEnv,
+): Promise<Exchange> {
+  const read = await readBody(req, AHEAD_MAX_BODY);
+  if (!('body' in read)) return { code: null, aborted: false, bytesIn: read.bytes, stderr: '', ...read.failure };
+  const body = read.body;
+  aheadWatch(ctx, push)?.seen(body);
+  const request = parsePushRequest(body);
+  const update = request && plainUpdate(request);
+  const viaGit = () => throughGit(req, res, push.gitdir, 'git-receive-pack', env, body);
+  if (!request || !update) return viaGit();
+  // A client gone before `main` moved takes its push with it, as receive-pack ends when it goes.
+  let gone = false;
+  res.once('close', () => (gone ||= !res.writableFinished));
+  const quarantine = await fs.mkdtemp(`${push.gitdir}/objects/tmp_objdir-ccr-`);
+  const removed = () => fs.rm(quarantine, { recursive: true, force: true });
+  let answer: HookVerdict;
+  try {
+    const stored = indexPack(ctx, push.gitdir, quarantine, request.pack);
+    const started = performance.now();
+    const { outcome } = await aheadOutcome(ctx, push, [update]);
+    if (outcome !== 'used' || !(await stored)) {
+      await stored;
+      await removed();
+      return await viaGit();
+    }
+    ctx.metrics.judgedAhead.inc({ outcome: 'landed' });
+    ctx.metrics.validation.observe((performance.now() - started) / 1000);
+    const call = { env: quarantineEnv(push.gitdir, quarantine), updates: [update] };
+    answer = await land(ctx, push, call, quarantine, () => gone);
+  } finally {
+    await removed();
+  }
+  answerPush(res, answer.lines, MAIN, answer.accept);
+  return {
+    code: 0,
+    aborted: gone,
+    tooLarge: false,
+    bytesIn: body.length,
+    stderr: '',
+    unpack: 'ok',
+    ...(answer.accept ? { mainUpdated: true } : {}),
+  };
+}
+
+/**
+ * What receive-pack does once its hook accepts: the quarantine's pack moved into the record, then
+ * `main` moved (by compare-and-swap, under the record lock the accept took). A failure on the way
+ * is a refusal with the request id, never a half-done push: a pack without its ref is unreachable.
+ * A pusher gone by then (its connection closed) is refused, as receive-pack is stopped when it goes.
+ */
+async function land(
+  ctx: ServerContext,
+  push: PushContext,
+  call: HookCall,
+  quarantine: string,
+  gone: () => boolean,
+): Promise<HookVerdict> {
+  push.updates = call.updates;
+  const u = call.updates[0]!;
+  const [old, next] = [parseOid(u.old), parseOid(u.new)];
+  try {
+    const answer = await acceptUnderLock(ctx, push, call);
+    if (!answer.accept) return answer;
+    if (gone()) return refusedFor(ctx, push, [error(ruleIds.internal, 'expected the pusher to wait, found it gone')]);
+    await migrate(quarantine, push.gitdir);
+    if (old && next && (await compareAndSwapRef(push.gitdir, MAIN, next, old))) return answer;
+    const why = `expected main at ${u.old.slice(0, 12)} under the record lock, found it moved`;
+    return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
+  } catch (e) {
+    ctx.log('error', 'push-store-failed', { request: push.requestId, record: push.recordId, error: e });
+    const why = `expected to store the push, found an error: ${(e as Error).message}`;
+    return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
+  }
+}
+
+/** The objects of a quarantine, as receive-pack's hook sees them: its own folder, the record's behind it. */
+function quarantineEnv(gitdir: string, quarantine: string): HookCall['env'] {
+  return { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: `${gitdir}/objects` };
+}
+
+/**
+ * Store a pack in the quarantine with git's index-pack (through the spawn helper), as receive-pack
+ * runs it: thin packs completed from the record, every object checked by fsck and its links
+ * followed. True when git took it.
+ */
+async function indexPack(ctx: ServerContext, gitdir: string, quarantine: string, pack: Buffer): Promise<boolean> {
+  const args = [`--git-dir=${gitdir}`, 'index-pack', '--stdin', '--fix-thin', '--strict'];
+  args.push(`--max-input-size=${ctx.options.maxPushBytes}`);
+  const child = await spawnGit(args, { ...ctx.gitEnv, ...quarantineEnv(gitdir, quarantine) });
+  return new Promise((resolve) => {
+    child.stdout.resume();
+    child.stdin.on('error', () => undefined);
+    child.on('error', () => resolve(false));
+    child.on('close', (code: number | null) => resolve(code === 0));
+    child.stdin.end(pack);
+  });
+}
+
+/** Pack files in the order git moves a quarantine's: a pack before its reverse index, the index last. */
+const RANK = [/\.keep$/, /\.pack$/, /\.rev$/, /\.idx$/];
+const rank = (name: string) => {
+  const i = RANK.findIndex((r) => r.test(name));
+  return i === -1 ? RANK.length : i;
+};
+
+/** Move the quarantine's pack files into the record, durably, before any ref names their objects. */
+async function migrate(quarantine: string, gitdir: string): Promise<void> {
+  const names = (await fs.readdir(`${quarantine}/pack`)).sort((a, b) => rank(a) - rank(b));
+  // A record written only by CCR's own writes (loose objects) may not have a pack folder yet.
+  if (await fs.mkdir(`${gitdir}/objects/pack`, { recursive: true })) await syncDir(`${gitdir}/objects`);
+  for (const name of names) await fs.rename(`${quarantine}/pack/${name}`, `${gitdir}/objects/pack/${name}`);
+  await syncDir(`${gitdir}/objects/pack`);
+}

@@ -1,0 +1,117 @@
+// A push landed without receive-pack (server/landAhead.ts), over HTTP with the git CLI: a good
+// push lands on its verdict judged ahead and the pusher sees what receive-pack and its hook would
+// have said; a pack git's fsck refuses is refused by git as before and leaves nothing behind; a
+// failure while storing refuses the push with a reason and leaves main as it was.
+
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import type { RecordId } from '../../core/ids.js';
+import { CoordinationService } from '../../index.js';
+import { gitOk, gitRun } from '../helpers/git.js';
+import { as, committer, jane, place } from '../helpers/people.js';
+import { judgedAhead, testServer, type TestServer } from '../helpers/server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** A record with a thread, cloned by the admin, and what a test looks at in it. */
+async function cloned(t: Test, s: TestServer) {
+  const rec = await s.record({ participants: [jane], message: { author_id: jane.participant_id, body: 'Hello.' } });
+  const dir = `${tempDir(t)}/c`;
+  await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, s.admin), dir]);
+  const svc = await CoordinationService.at(dir);
+  const gitdir = s.server.context.records.path(rec.id as RecordId);
+  const main = async () => (await gitOk(dir, ['ls-remote', 'origin', 'refs/heads/main'])).split('\t')[0];
+  const write = (body: string) => svc.addMessage(committer, place, rec.thread!, { author: as(jane), body });
+  /** Quarantine folders left in the record's objects (none once a push has ended). */
+  const quarantines = () => readdirSync(`${gitdir}/objects`).filter((n) => n.startsWith('tmp_objdir'));
+  return { rec, dir, gitdir, main, write, quarantines };
+}
+
+/** What a push printed, with what differs between two servers and two runs (ids, times, ports) masked. */
+function masked(stderr: string): string {
+  return stderr
+    .replace(/[0-9a-f]{40}/g, '<oid>')
+    .replace(/\b[0-9a-f]{7,12}\.\.[0-9a-f]{7,12}\b/g, '<range>')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+    .replace(/127\.0\.0\.1:\d+/g, '<host>')
+    .replace(/time: \S+/g, 'time: <time>')
+    .replace(/request: \S+/g, 'request: <request>')
+    .replace(/-----BEGIN SSH SIGNATURE-----[\s\S]*?-----END SSH SIGNATURE-----/g, '<signature>');
+}
+
+t.test('a good push lands without receive-pack, and the pusher reads what receive-pack would have said', async (t) => {
+  const landing = await testServer(t);
+  const viaGit = await testServer(t, { landAhead: false });
+  const printed: string[] = [];
+  for (const s of [landing, viaGit]) {
+    const c = await cloned(t, s);
+    await c.write('Landed on its verdict judged ahead.');
+    const before = await judgedAhead(s);
+    const push = await gitRun(c.dir, ['push', 'origin', 'main']);
+    t.equal(push.status, 0, push.stderr);
+    const after = await judgedAhead(s);
+    const outcome = s === landing ? 'landed' : 'used';
+    t.equal((after[outcome] ?? 0) - (before[outcome] ?? 0), 1, `the push's judgement ahead: ${outcome}`);
+    const head = (await gitOk(c.dir, ['rev-parse', 'HEAD'])).trim();
+    t.equal(await c.main(), head, 'main moved to the pushed commit');
+    t.same(c.quarantines(), [], 'no quarantine folder is left');
+    const fsck = await gitRun('/', ['--git-dir', c.gitdir, 'fsck', '--strict', '--no-dangling']);
+    t.equal(fsck.status, 0, `the record passes git fsck --strict: ${fsck.stderr}`);
+    printed.push(masked(push.stderr));
+  }
+  t.match(printed[0], /remote: -----BEGIN CCR RECEIPT-----/, 'the receipt is printed');
+  t.equal(printed[0], printed[1], 'the same lines as from receive-pack and its hook');
+});
+
+t.test('an object git fsck refuses is refused by git, as before, and leaves nothing', async (t) => {
+  const s = await testServer(t);
+  const c = await cloned(t, s);
+  const landed = await c.main();
+  await c.write('A message in a commit with a malformed date.');
+  // The same commit, its committer date written with a leading zero (fsck: zeroPaddedDate).
+  const raw = await gitOk(c.dir, ['cat-file', 'commit', 'HEAD']);
+  const padded = raw.replace(/^(committer .*> )(\d+)/m, '$10$2');
+  t.not(padded, raw);
+  const file = `${tempDir(t)}/commit`;
+  writeFileSync(file, padded);
+  const bad = (await gitOk(c.dir, ['hash-object', '-t', 'commit', '--literally', '-w', file])).trim();
+  const before = await judgedAhead(s);
+  const push = await gitRun(c.dir, ['push', 'origin', `${bad}:refs/heads/main`]);
+  t.not(push.status, 0, 'refused');
+  t.match(push.stderr, /zeroPaddedDate|unpack/i, `git's fsck names the problem:\n${push.stderr}`);
+  t.equal(await c.main(), landed, 'main is unchanged');
+  t.notOk((await judgedAhead(s))['landed'] ?? 0 > (before['landed'] ?? 0), 'nothing landed ahead');
+  t.same(c.quarantines(), [], 'no quarantine folder is left');
+  const cat = await gitRun('/', ['--git-dir', c.gitdir, 'cat-file', '-e', bad]);
+  t.not(cat.status, 0, 'the refused commit is not in the record');
+
+  // The good neighbour: the same message in a well-formed commit lands.
+  const good = await gitRun(c.dir, ['push', 'origin', 'main']);
+  t.equal(good.status, 0, good.stderr);
+});
+
+t.test('a failure while storing a push refuses it with a reason; main stays as it was', async (t) => {
+  const s = await testServer(t);
+  const c = await cloned(t, s);
+  const landed = await c.main();
+  // main's lock file held (as by a git process that never lets go): main cannot be moved.
+  const lock = `${c.gitdir}/refs/heads/main.lock`;
+  writeFileSync(lock, '');
+  await c.write('This push cannot be stored.');
+  const push = await gitRun(c.dir, ['push', 'origin', 'main']);
+  t.not(push.status, 0, 'refused');
+  t.match(push.stderr, /remote: ccr\/internal: expected to store the push, found an error: .*main.lock is held/, `a reason:\n${push.stderr}`);
+  t.notMatch(push.stderr, /RECEIPT/, 'no receipt for a push that did not land');
+  t.match(push.stderr, /pre-receive hook declined/, 'reported as git reports a refusal');
+  t.equal(await c.main(), landed, 'main is unchanged');
+  t.same(c.quarantines(), [], 'no quarantine folder is left');
+  t.ok(
+    s.logs.some((l) => l.includes('"push-store-failed"')),
+    'the failure is in the log',
+  );
+
+  // The good neighbour: the lock gone, the same push lands.
+  rmSync(lock);
+  const again = await gitRun(c.dir, ['push', 'origin', 'main']);
+  t.equal(again.status, 0, again.stderr);
+  t.equal(await c.main(), (await gitOk(c.dir, ['rev-parse', 'HEAD'])).trim(), 'main moved');
+});
