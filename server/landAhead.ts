@@ -27,7 +27,8 @@ import { answerPush, readBody, throughGit, type Exchange } from './smartHttp.js'
 const ZERO = '0'.repeat(40);
 
 /** The capabilities git's push asks for that an answer from here honours (others: receive-pack answers). */
-const UNDERSTOOD = /^(report-status|report-status-v2|side-band-64k|quiet|atomic|ofs-delta|agent=\S*|object-format=sha1)$/;
+const UNDERSTOOD =
+  /^(report-status|report-status-v2|side-band-64k|quiet|atomic|ofs-delta|agent=\S*|object-format=sha1)$/;
 
 /**
  * Whether a push's request is read whole to be landed here (it may still go to receive-pack
@@ -120,8 +121,13 @@ async function land(
     const answer = await acceptUnderLock(ctx, push, call);
     if (!answer.accept) return answer;
     if (gone()) return refusedFor(ctx, push, [error(ruleIds.internal, 'expected the pusher to wait, found it gone')]);
-    await migrate(quarantine, push.gitdir);
-    if (old && next && (await compareAndSwapRef(push.gitdir, MAIN, next, old))) return answer;
+    const kept = await migrate(quarantine, push.gitdir);
+    try {
+      if (old && next && (await compareAndSwapRef(push.gitdir, MAIN, next, old))) return answer;
+    } finally {
+      // As receive-pack: the pack's .keep (no gc drops it while no ref names it) goes once the ref is settled.
+      await Promise.all(kept.map((k) => fs.rm(k, { force: true })));
+    }
     const why = `expected main at ${u.old.slice(0, 12)} under the record lock, found it moved`;
     return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
   } catch (e) {
@@ -139,10 +145,10 @@ function quarantineEnv(gitdir: string, quarantine: string): HookCall['env'] {
 /**
  * Store a pack in the quarantine with git's index-pack (through the spawn helper), as receive-pack
  * runs it: thin packs completed from the record, every object checked by fsck and its links
- * followed. True when git took it.
+ * followed, a .keep beside the pack. True when git took it.
  */
 async function indexPack(ctx: ServerContext, gitdir: string, quarantine: string, pack: Buffer): Promise<boolean> {
-  const args = [`--git-dir=${gitdir}`, 'index-pack', '--stdin', '--fix-thin', '--strict'];
+  const args = [`--git-dir=${gitdir}`, 'index-pack', '--stdin', '--fix-thin', '--strict', '--keep=ccr-push'];
   args.push(`--max-input-size=${ctx.options.maxPushBytes}`);
   const child = await spawnGit(args, { ...ctx.gitEnv, ...quarantineEnv(gitdir, quarantine) });
   return new Promise((resolve) => {
@@ -154,18 +160,27 @@ async function indexPack(ctx: ServerContext, gitdir: string, quarantine: string,
   });
 }
 
-/** Pack files in the order git moves a quarantine's: a pack before its reverse index, the index last. */
+/** Pack files in the order git moves a quarantine's: the .keep, the pack, its reverse index, its index last. */
 const RANK = [/\.keep$/, /\.pack$/, /\.rev$/, /\.idx$/];
 const rank = (name: string) => {
   const i = RANK.findIndex((r) => r.test(name));
   return i === -1 ? RANK.length : i;
 };
 
-/** Move the quarantine's pack files into the record, durably, before any ref names their objects. */
-async function migrate(quarantine: string, gitdir: string): Promise<void> {
+/**
+ * Move the quarantine's pack files into the record, durably, before any ref names their objects;
+ * gives the paths of the .keep files moved (index-pack --keep: the pack is kept until they go).
+ */
+async function migrate(quarantine: string, gitdir: string): Promise<string[]> {
   const names = (await fs.readdir(`${quarantine}/pack`)).sort((a, b) => rank(a) - rank(b));
   // A record written only by CCR's own writes (loose objects) may not have a pack folder yet.
   if (await fs.mkdir(`${gitdir}/objects/pack`, { recursive: true })) await syncDir(`${gitdir}/objects`);
-  for (const name of names) await fs.rename(`${quarantine}/pack/${name}`, `${gitdir}/objects/pack/${name}`);
+  const kept: string[] = [];
+  for (const name of names) {
+    const to = `${gitdir}/objects/pack/${name}`;
+    if (name.endsWith('.keep')) kept.push(to);
+    await fs.rename(`${quarantine}/pack/${name}`, to);
+  }
   await syncDir(`${gitdir}/objects/pack`);
+  return kept;
 }

@@ -150,7 +150,14 @@ export async function rpc(
     res.end(pkt(`ERR ${decision.refusal}`));
     return { ...answered, refused: decision.refusal };
   }
-  const exchange = await throughGit(req, res, gitdir, service, env, decision && 'body' in decision ? decision.body : read.body);
+  const exchange = await throughGit(
+    req,
+    res,
+    gitdir,
+    service,
+    env,
+    decision && 'body' in decision ? decision.body : read.body,
+  );
   return { ...exchange, bytesIn: read.body.length };
 }
 

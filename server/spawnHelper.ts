@@ -62,10 +62,10 @@ const ENV_KEYS = new Set([
 
 /**
  * The one other command: `git --git-dir=<absolute path> index-pack --stdin --fix-thin --strict
- * --max-input-size=<bytes>`, which stores a push's pack in a quarantine folder named by the two
+ * --keep=ccr-push --max-input-size=<bytes>`, which stores a push's pack in a quarantine folder named by the two
  * variables below (server/landAhead.ts), as receive-pack has its own index-pack do.
  */
-const INDEX_PACK = ['index-pack', '--stdin', '--fix-thin', '--strict'];
+const INDEX_PACK = ['index-pack', '--stdin', '--fix-thin', '--strict', '--keep=ccr-push'];
 const QUARANTINE_KEYS = new Set(['GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES']);
 
 const absolute = (path: unknown): path is string =>

@@ -65,7 +65,8 @@ export async function pushCorpus(t: Test, shard: number, of: number): Promise<vo
         })),
       );
       const head = shas[shas.length - 1]!;
-      const usedAhead = async () => Object.entries(await judgedAhead(s)).filter(([k]) => k === 'used' || k === 'landed');
+      const usedAhead = async () =>
+        Object.entries(await judgedAhead(s)).filter(([k]) => k === 'used' || k === 'landed');
       const used = await usedAhead();
       const push = await gitRun(repo, ['push', s.gitUrl(id, pushers[c.as]), `${head}:refs/heads/main`]);
       if (c.expect === null) {

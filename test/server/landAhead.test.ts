@@ -23,7 +23,9 @@ async function cloned(t: Test, s: TestServer) {
   const write = (body: string) => svc.addMessage(committer, place, rec.thread!, { author: as(jane), body });
   /** Quarantine folders left in the record's objects (none once a push has ended). */
   const quarantines = () => readdirSync(`${gitdir}/objects`).filter((n) => n.startsWith('tmp_objdir'));
-  return { rec, dir, gitdir, main, write, quarantines };
+  /** .keep files in the record's packs (each landing's goes once its ref update is settled). */
+  const keeps = () => readdirSync(`${gitdir}/objects/pack`).filter((n) => n.endsWith('.keep'));
+  return { rec, dir, gitdir, main, write, quarantines, keeps };
 }
 
 /** What a push printed, with what differs between two servers and two runs (ids, times, ports) masked. */
@@ -54,6 +56,7 @@ t.test('a good push lands without receive-pack, and the pusher reads what receiv
     const head = (await gitOk(c.dir, ['rev-parse', 'HEAD'])).trim();
     t.equal(await c.main(), head, 'main moved to the pushed commit');
     t.same(c.quarantines(), [], 'no quarantine folder is left');
+    t.same(c.keeps(), [], 'no .keep is left');
     const fsck = await gitRun('/', ['--git-dir', c.gitdir, 'fsck', '--strict', '--no-dangling']);
     t.equal(fsck.status, 0, `the record passes git fsck --strict: ${fsck.stderr}`);
     printed.push(masked(push.stderr));
@@ -99,11 +102,16 @@ t.test('a failure while storing a push refuses it with a reason; main stays as i
   await c.write('This push cannot be stored.');
   const push = await gitRun(c.dir, ['push', 'origin', 'main']);
   t.not(push.status, 0, 'refused');
-  t.match(push.stderr, /remote: ccr\/internal: expected to store the push, found an error: .*main.lock is held/, `a reason:\n${push.stderr}`);
+  t.match(
+    push.stderr,
+    /remote: ccr\/internal: expected to store the push, found an error: .*main.lock is held/,
+    `a reason:\n${push.stderr}`,
+  );
   t.notMatch(push.stderr, /RECEIPT/, 'no receipt for a push that did not land');
   t.match(push.stderr, /pre-receive hook declined/, 'reported as git reports a refusal');
   t.equal(await c.main(), landed, 'main is unchanged');
   t.same(c.quarantines(), [], 'no quarantine folder is left');
+  t.same(c.keeps(), [], 'no .keep is left: the unreachable pack may go with the next gc');
   t.ok(
     s.logs.some((l) => l.includes('"push-store-failed"')),
     'the failure is in the log',

@@ -26,7 +26,10 @@ t.before(async () => {
  * helper's channel does not (a server's listener does), so the exit status can come after git's
  * output has ended.
  */
-function finish(child: GitProcess, input?: string | Buffer): Promise<{ out: string; err: string; code: number | null }> {
+function finish(
+  child: GitProcess,
+  input?: string | Buffer,
+): Promise<{ out: string; err: string; code: number | null }> {
   const hold = setInterval(() => undefined, 1000);
   return new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
     let out = '';
@@ -112,11 +115,20 @@ t.test('the helper starts nothing but the two services over a path with the serv
 t.test("besides the services, only index-pack of a push's pack into a quarantine (server/landAhead.ts)", async (t) => {
   await finish(await viaHelper(['receive-pack', '--stateless-rpc', repo]), '0000'); // the helper listens
   const quarantine = mkdtempSync(join(repo, 'objects', 'tmp_objdir-test-'));
-  const args = [`--git-dir=${repo}`, 'index-pack', '--stdin', '--fix-thin', '--strict', '--max-input-size=1000'];
+  const args = [
+    `--git-dir=${repo}`,
+    'index-pack',
+    '--stdin',
+    '--fix-thin',
+    '--strict',
+    '--keep=ccr-push',
+    '--max-input-size=1000',
+  ];
   const env = gitEnv('/dev/null', { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: repo });
   const refused: [string, string[], NodeJS.ProcessEnv][] = [
     ['without --strict', args.filter((a) => a !== '--strict'), env],
-    ['an option more', [...args.slice(0, -1), '--keep', args.at(-1)!], env],
+    ['an option more', [...args.slice(0, -1), '--verify', args.at(-1)!], env],
+    ['another keep message', args.map((a) => (a.startsWith('--keep') ? '--keep=other' : a)), env],
     ['no input limit', args.slice(0, -1), env],
     ['a limit that is not a number', [...args.slice(0, -1), '--max-input-size=1k'], env],
     ['a relative git folder', ['--git-dir=record.git', ...args.slice(1)], env],
