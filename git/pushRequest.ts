@@ -7,6 +7,8 @@
 import { pktAt } from './pktLine.js';
 
 const OID = /^[0-9a-f]{40}$/;
+/** A ref name of printable ASCII without spaces (git allows more; anything else is left to git and the hook). */
+const REF = /^[\x21-\x7e]+$/;
 
 /** The ref updates of a push request and the pack after them. */
 export interface PushRequest {
@@ -38,8 +40,9 @@ export function parsePushRequest(body: Buffer): PushRequest | null {
         .trim()
         .split(' ');
     } else if (nul !== -1) return null;
-    const [old, next, ref, ...rest] = (nul === -1 ? line : line.slice(0, nul)).replace(/\n$/, '').split(' ');
-    if (!old || !next || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next)) return null;
+    // git chomps the newline that ends a pkt-line; one before the NUL is part of the ref name.
+    const [old, next, ref, ...rest] = (nul === -1 ? line.replace(/\n$/, '') : line.slice(0, nul)).split(' ');
+    if (!old || !next || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next) || !REF.test(ref)) return null;
     updates.push({ old, new: next, ref });
   }
   // The server advertises neither signed pushes nor push options (receive.advertisePushOptions is

@@ -85,7 +85,8 @@ export class PushSource implements ObjectSource {
   read(oid: Oid): Promise<StoredObject | null>;
   read(oid: Oid, limit: number): Promise<StoredObject<Uint8Array | null> | null>;
   async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
-    const seen = this.recent?.get(oid);
+    // Judged ahead, what lands rests on what this push's pack and the record hold, nothing remembered.
+    const seen = this.brought ? undefined : this.recent?.get(oid);
     if (seen) return withLimit(seen, limit);
     const loose = await this.#loose(oid, limit);
     if (loose) {

@@ -1,5 +1,5 @@
 // Clearing what a crash leaves in a repository: lock files that would block every later ref
-// update, receive-pack quarantine folders, temporary object and pack files, sync scratch folders. The server runs this
+// update, quarantine folders (receive-pack's, the server's landing's), temporary object and pack files, sync scratch folders. The server runs this
 // once per repository, on its first use after start, while holding the record lock; any writer runs
 // it when it takes over the record lock of a process that died holding it.
 
@@ -7,6 +7,9 @@ import { promises as fs } from 'node:fs';
 
 /** Scratch repositories of sync rounds (sync/incoming.ts) inside a record's folder start with this. */
 export const SCRATCH_PREFIX = 'ccr-incoming-';
+
+/** Quarantine folders: receive-pack's (git's two spellings) and the server's landing (server/landAhead.ts). */
+export const QUARANTINES = ['tmp_objdir-incoming-', 'incoming-', 'tmp_objdir-ccr-'];
 
 /** A lock younger than this may still belong to a git process of the server that just died. */
 const SETTLE_MS = 3000;
@@ -32,7 +35,7 @@ async function leftovers(gitdir: string): Promise<string[]> {
   }
   for (const name of await entries(`${gitdir}/objects`)) {
     const path = `${gitdir}/objects/${name}`;
-    if (name.startsWith('tmp_objdir-incoming-') || name.startsWith('incoming-')) found.push(path);
+    if (QUARANTINES.some((q) => name.startsWith(q))) found.push(path);
     else if (/^[0-9a-f]{2}$/.test(name))
       for (const f of await entries(path)) if (f.startsWith('tmp_obj_')) found.push(`${path}/${f}`);
   }

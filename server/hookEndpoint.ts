@@ -58,11 +58,16 @@ export interface HookVerdict {
 }
 
 const OID = /^[0-9a-f]{40}$/;
+/** A ref name of printable ASCII without spaces: what the rules can judge (anything else is refused). */
+const REF = /^[\x21-\x7e]+$/;
 const MAX_BODY = 1024 * 1024;
 
 /** Parse the body hooks/pre-receive sends. Null when it is malformed. */
 export function parseHookBody(body: string): HookCall | null {
-  const [head, refs = ''] = body.split('\n\n', 2) as [string, string?];
+  // The variables up to the first empty line, then every ref line git gave the hook (split with a
+  // limit, a second empty line would have dropped the lines after it unread).
+  const blank = body.indexOf('\n\n');
+  const [head, refs] = blank === -1 ? [body, ''] : [body.slice(0, blank), body.slice(blank + 2)];
   const env: HookCall['env'] = {};
   for (const line of head.split('\n')) {
     const sp = line.indexOf(' ');
@@ -75,10 +80,12 @@ export function parseHookBody(body: string): HookCall | null {
     else return null;
   }
   const updates: RefUpdate[] = [];
-  for (const line of refs.split('\n')) {
-    if (line.trim() === '') continue;
+  const lines = refs.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  // Every line a ref line: an empty one is a ref name git read with a newline in it, never skipped.
+  for (const line of lines) {
     const [old, next, ref, ...rest] = line.split(' ');
-    if (!old || !next || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next)) return null;
+    if (!old || !next || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next) || !REF.test(ref)) return null;
     updates.push({ old, new: next, ref });
   }
   return { env, updates };

@@ -13,9 +13,10 @@
 import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { error, ruleIds } from '../core/findings.js';
-import { parseOid } from '../core/objects.js';
+import { parseOid, type Oid } from '../core/objects.js';
 import { parsePushRequest, type PushRequest } from '../git/pushRequest.js';
-import { MAIN, compareAndSwapRef } from '../git/refs.js';
+import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
+import { packIndexHolds } from '../git/packIndex.js';
 import { syncDir } from '../git/fsutil.js';
 import type { ServerContext } from './context.js';
 import { spawnGit } from './gitSpawner.js';
@@ -65,20 +66,25 @@ export async function landAhead(
   aheadWatch(ctx, push)?.seen(body);
   const request = parsePushRequest(body);
   const update = request && plainUpdate(request);
+  const next = update && parseOid(update.new);
   const viaGit = () => throughGit(req, res, push.gitdir, 'git-receive-pack', env, body);
-  if (!request || !update) return viaGit();
+  if (!request || !update || !next) return viaGit();
   // A client gone before `main` moved takes its push with it, as receive-pack ends when it goes.
   let gone = false;
   res.once('close', () => (gone ||= !res.writableFinished));
   const quarantine = await fs.mkdtemp(`${push.gitdir}/objects/tmp_objdir-ccr-`);
-  const removed = () => fs.rm(quarantine, { recursive: true, force: true });
+  const removed = () =>
+    fs.rm(quarantine, { recursive: true, force: true }).catch((e: unknown) => {
+      ctx.log('warn', 'quarantine-not-removed', { request: push.requestId, record: push.recordId, error: e });
+    });
   let answer: HookVerdict;
   try {
-    const stored = indexPack(ctx, push.gitdir, quarantine, request.pack);
+    const indexing = indexPack(ctx, push.gitdir, quarantine, request.pack);
     const started = performance.now();
     const { outcome } = await aheadOutcome(ctx, push, [update]);
-    if (outcome !== 'used' || !(await stored)) {
-      await stored;
+    if (outcome !== 'used') indexing.stop();
+    // main moves only to a commit git itself stored from this pack (its links checked by --strict).
+    if (outcome !== 'used' || !(await indexing.done) || !(await quarantineHolds(quarantine, next))) {
       await removed();
       return await viaGit();
     }
@@ -86,10 +92,12 @@ export async function landAhead(
     ctx.metrics.validation.observe((performance.now() - started) / 1000);
     const call = { env: quarantineEnv(push.gitdir, quarantine), updates: [update] };
     answer = await land(ctx, push, call, quarantine, () => gone);
-  } finally {
+  } catch (e) {
     await removed();
+    throw e;
   }
   answerPush(res, answer.lines, MAIN, answer.accept);
+  await removed();
   return {
     code: 0,
     aborted: gone,
@@ -105,7 +113,8 @@ export async function landAhead(
  * What receive-pack does once its hook accepts: the quarantine's pack moved into the record, then
  * `main` moved (by compare-and-swap, under the record lock the accept took). A failure on the way
  * is a refusal with the request id, never a half-done push: a pack without its ref is unreachable.
- * A pusher gone by then (its connection closed) is refused, as receive-pack is stopped when it goes.
+ * A failure after `main` moved (its folder's fsync) is the accept it is. A pusher gone by then
+ * (its connection closed) is refused, as receive-pack is stopped when it goes.
  */
 async function land(
   ctx: ServerContext,
@@ -117,8 +126,9 @@ async function land(
   push.updates = call.updates;
   const u = call.updates[0]!;
   const [old, next] = [parseOid(u.old), parseOid(u.new)];
+  let answer: HookVerdict | undefined;
   try {
-    const answer = await acceptUnderLock(ctx, push, call);
+    answer = await acceptUnderLock(ctx, push, call);
     if (!answer.accept) return answer;
     if (gone()) return refusedFor(ctx, push, [error(ruleIds.internal, 'expected the pusher to wait, found it gone')]);
     const kept = await migrate(quarantine, push.gitdir);
@@ -126,12 +136,14 @@ async function land(
       if (old && next && (await compareAndSwapRef(push.gitdir, MAIN, next, old))) return answer;
     } finally {
       // As receive-pack: the pack's .keep (no gc drops it while no ref names it) goes once the ref is settled.
-      await Promise.all(kept.map((k) => fs.rm(k, { force: true })));
+      await Promise.all(kept.map((k) => fs.rm(k, { force: true }).catch(() => undefined)));
     }
     const why = `expected main at ${u.old.slice(0, 12)} under the record lock, found it moved`;
     return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
   } catch (e) {
-    ctx.log('error', 'push-store-failed', { request: push.requestId, record: push.recordId, error: e });
+    const landed = answer?.accept === true && (await readRef(push.gitdir, MAIN).catch(() => null)) === next;
+    ctx.log('error', 'push-store-failed', { request: push.requestId, record: push.recordId, landed, error: e });
+    if (landed) return answer!;
     const why = `expected to store the push, found an error: ${(e as Error).message}`;
     return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
   }
@@ -145,19 +157,47 @@ function quarantineEnv(gitdir: string, quarantine: string): HookCall['env'] {
 /**
  * Store a pack in the quarantine with git's index-pack (through the spawn helper), as receive-pack
  * runs it: thin packs completed from the record, every object checked by fsck and its links
- * followed, a .keep beside the pack. True when git took it.
+ * followed, a .keep beside the pack. `done` is true when git took it; `stop` ends a run no longer
+ * wanted (the push goes to receive-pack, which indexes it again).
  */
-async function indexPack(ctx: ServerContext, gitdir: string, quarantine: string, pack: Buffer): Promise<boolean> {
+function indexPack(
+  ctx: ServerContext,
+  gitdir: string,
+  quarantine: string,
+  pack: Buffer,
+): { done: Promise<boolean>; stop: () => void } {
   const args = [`--git-dir=${gitdir}`, 'index-pack', '--stdin', '--fix-thin', '--strict', '--keep=ccr-push'];
   args.push(`--max-input-size=${ctx.options.maxPushBytes}`);
-  const child = await spawnGit(args, { ...ctx.gitEnv, ...quarantineEnv(gitdir, quarantine) });
-  return new Promise((resolve) => {
-    child.stdout.resume();
-    child.stdin.on('error', () => undefined);
-    child.on('error', () => resolve(false));
-    child.on('close', (code: number | null) => resolve(code === 0));
-    child.stdin.end(pack);
-  });
+  const started = spawnGit(args, { ...ctx.gitEnv, ...quarantineEnv(gitdir, quarantine) });
+  let stopped = false;
+  const done = started.then(
+    (child) =>
+      new Promise<boolean>((resolve) => {
+        if (stopped) child.kill('SIGTERM');
+        child.stdout.resume();
+        child.stdin.on('error', () => undefined);
+        child.on('error', () => resolve(false));
+        child.on('close', (code: number | null) => resolve(code === 0 && !stopped));
+        child.stdin.end(pack);
+      }),
+    () => false,
+  );
+  const stop = () => {
+    stopped = true;
+    void started.then(
+      (child) => child.kill('SIGTERM'),
+      () => undefined,
+    );
+  };
+  return { done, stop };
+}
+
+/** True when a pack index git wrote in the quarantine lists `oid`. */
+async function quarantineHolds(quarantine: string, oid: Oid): Promise<boolean> {
+  const names = await fs.readdir(`${quarantine}/pack`).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.idx')))
+    if (packIndexHolds(await fs.readFile(`${quarantine}/pack/${name}`), oid)) return true;
+  return false;
 }
 
 /** Pack files in the order git moves a quarantine's: the .keep, the pack, its reverse index, its index last. */

@@ -62,11 +62,11 @@ const ENV_KEYS = new Set([
 
 /**
  * The one other command: `git --git-dir=<absolute path> index-pack --stdin --fix-thin --strict
- * --keep=ccr-push --max-input-size=<bytes>`, which stores a push's pack in a quarantine folder named by the two
- * variables below (server/landAhead.ts), as receive-pack has its own index-pack do.
+ * --keep=ccr-push --max-input-size=<bytes>`, which stores a push's pack in a quarantine folder
+ * (server/landAhead.ts), as receive-pack has its own index-pack do: GIT_OBJECT_DIRECTORY a
+ * `tmp_objdir-ccr-*` folder in the record's objects, GIT_ALTERNATE_OBJECT_DIRECTORIES those objects.
  */
 const INDEX_PACK = ['index-pack', '--stdin', '--fix-thin', '--strict', '--keep=ccr-push'];
-const QUARANTINE_KEYS = new Set(['GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES']);
 
 const absolute = (path: unknown): path is string =>
   typeof path === 'string' && path.startsWith('/') && !/[\0\n]/.test(path);
@@ -89,7 +89,7 @@ function commandRefusal(args: unknown[]): string | null {
 /**
  * Why a request is refused, or null: `git upload-pack|receive-pack --stateless-rpc <absolute path>`
  * or the index-pack above, with string values for the server's environment keys (and, for
- * index-pack, absolute paths for the quarantine's) and nothing else. The boundary is the
+ * index-pack, the quarantine's two) and nothing else. The boundary is the
  * socket's folder, which admits only the server's user (who could run anything anyway); this list
  * narrows what a request can ask for, but PATH and GIT_CONFIG_GLOBAL still come with each request
  * (one helper serves every server of a process, each with its own configuration), so a client of
@@ -103,12 +103,22 @@ function refusal(start: Partial<Start> | null): string | null {
   const command = commandRefusal(args as unknown[]);
   if (command) return command;
   if (typeof env !== 'object' || env === null) return 'no environment';
-  const quarantine = args.length !== 3;
+  // index-pack: the quarantine is a folder of its own in the record's objects, with the record behind it.
+  const objects = args.length === 3 ? null : `${String(args[0]).slice('--git-dir='.length)}/objects`;
   for (const [key, value] of Object.entries(env)) {
-    if (quarantine && QUARANTINE_KEYS.has(key) && absolute(value)) continue;
+    if (objects && quarantineValue(key, value, objects)) continue;
     if (!ENV_KEYS.has(key) || typeof value !== 'string') return `environment variable not given to git: ${key}`;
   }
+  if (objects && !(env.GIT_OBJECT_DIRECTORY && env.GIT_ALTERNATE_OBJECT_DIRECTORIES)) return 'no quarantine';
   return null;
+}
+
+/** True for the quarantine's two variables as the server sets them for the record's `objects`. */
+function quarantineValue(key: string, value: unknown, objects: string): boolean {
+  if (key === 'GIT_ALTERNATE_OBJECT_DIRECTORIES') return value === objects;
+  if (key !== 'GIT_OBJECT_DIRECTORY' || typeof value !== 'string') return false;
+  const name = value.startsWith(`${objects}/`) ? value.slice(objects.length + 1) : '';
+  return /^tmp_objdir-ccr-[A-Za-z0-9]+$/.test(name);
 }
 const running = new Map<number, ChildProcess>();
 const send = (m: object) => {

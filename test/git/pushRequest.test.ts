@@ -33,6 +33,8 @@ t.test('any other shape is not read', async (t) => {
     ['a shallow line first', body(pkt(`shallow ${A}`), pkt(`${A} ${B} refs/heads/main\0${caps}`), '0000', PACK)],
     ['a signed push certificate', body(pkt(`push-cert\0${caps} push-cert`), pkt('certificate version 0.1\n'), PACK)],
     ['no capabilities on the first line', body(pkt(`${A} ${B} refs/heads/main`), '0000', PACK)],
+    ['a newline in the ref name (git keeps it)', body(pkt(`${A} ${B} refs/heads/main\n\0${caps}`), '0000', PACK)],
+    ['a control character in a ref name', body(pkt(`${A} ${B} refs/heads/ma\tin\0${caps}`), '0000', PACK)],
     [
       'capabilities on a later line',
       body(pkt(`${A} ${B} refs/heads/main\0${caps}`), pkt(`${A} ${C} refs/heads/x\0x`), '0000', PACK),

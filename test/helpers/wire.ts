@@ -19,9 +19,10 @@ export async function receivePackBody(
   old: string,
   next: string,
   ref = 'refs/heads/main',
+  capabilities = 'report-status side-band-64k',
 ): Promise<Buffer> {
   const pack = await packOf(clone, `${next}\n^${old}\n`);
-  return Buffer.concat([pkt(`${old} ${next} ${ref}\0report-status side-band-64k\n`), Buffer.from('0000'), pack]);
+  return Buffer.concat([pkt(`${old} ${next} ${ref}\0${capabilities}\n`), Buffer.from('0000'), pack]);
 }
 
 async function packOf(clone: string, revs: string): Promise<Buffer> {

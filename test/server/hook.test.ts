@@ -288,4 +288,10 @@ t.test('hook bodies are parsed strictly', async (t) => {
   t.equal(parseHookBody('evil /x\n\n'), null, 'an unknown variable');
   t.equal(parseHookBody(`quarantine /q\n\nnot a ref line\n`), null, 'a malformed ref line');
   t.equal(parseHookBody(`\n\n${'1'.repeat(40)} ${'2'.repeat(40)} refs/heads/main extra\n`), null);
+  const line = `${'1'.repeat(40)} ${'2'.repeat(40)} refs/heads/main`;
+  // A ref name git read with a newline in it gives the hook an empty line after main's: never skipped.
+  t.equal(parseHookBody(`quarantine /q\n\n${line}\n\n`), null, 'an empty ref line');
+  t.equal(parseHookBody(`quarantine /q\n\n${line}\n\n${line}\n`), null, 'an empty line between ref lines');
+  t.equal(parseHookBody(`quarantine /q\n\n${line}\t\n`), null, 'a control character in a ref name');
+  t.same(parseHookBody(`\n\n${line}\n${line}\n`)?.updates.length, 2, 'two lines, none dropped');
 });

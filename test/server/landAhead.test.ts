@@ -3,13 +3,15 @@
 // have said; a pack git's fsck refuses is refused by git as before and leaves nothing behind; a
 // failure while storing refuses the push with a reason and leaves main as it was.
 
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import { CoordinationService } from '../../index.js';
 import { gitOk, gitRun } from '../helpers/git.js';
 import { as, committer, jane, place } from '../helpers/people.js';
 import { judgedAhead, testServer, type TestServer } from '../helpers/server.js';
+import { receivePackBody, send } from '../helpers/wire.js';
+import { recoverRepository } from '../../git/recover.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A record with a thread, cloned by the admin, and what a test looks at in it. */
@@ -122,4 +124,48 @@ t.test('a failure while storing a push refuses it with a reason; main stays as i
   const again = await gitRun(c.dir, ['push', 'origin', 'main']);
   t.equal(again.status, 0, again.stderr);
   t.equal(await c.main(), (await gitOk(c.dir, ['rev-parse', 'HEAD'])).trim(), 'main moved');
+});
+
+t.test('a ref name with a newline in it is refused on both ways, with no receipt and nothing changed', async (t) => {
+  const s = await testServer(t);
+  const c = await cloned(t, s);
+  const landed = (await c.main())!;
+  await c.write('Sent under a ref name git reads otherwise.');
+  const head = (await gitOk(c.dir, ['rev-parse', 'HEAD'])).trim();
+  // git keeps the newline before the NUL in the ref name ("refs/heads/main\n"): its hook would be
+  // given a line for main and an empty one. Plain capabilities (the landing's shape) and one more
+  // (receive-pack's way, with the hook).
+  for (const capabilities of ['report-status side-band-64k', 'report-status side-band-64k x-unknown']) {
+    const before = await judgedAhead(s);
+    const answer = await send(`${s.url}/coordination/${c.rec.id}.git/git-receive-pack`, {
+      method: 'POST',
+      auth: s.admin,
+      headers: { 'Content-Type': 'application/x-git-receive-pack-request' },
+      body: await receivePackBody(c.dir, landed, head, 'refs/heads/main\n', capabilities),
+    });
+    const text = answer.body.toString('latin1');
+    t.notMatch(text, /RECEIPT/, `${capabilities}: no receipt is signed`);
+    t.notMatch(text, /ok refs\/heads\/main/, `${capabilities}: main is not reported updated`);
+    t.equal(await c.main(), landed, `${capabilities}: main is unchanged`);
+    const after = await judgedAhead(s);
+    for (const outcome of ['used', 'landed'])
+      t.equal(after[outcome] ?? 0, before[outcome] ?? 0, `${capabilities}: no verdict ahead ${outcome}`);
+  }
+  // The good neighbour: the same commit under its own name.
+  const good = await gitRun(c.dir, ['push', 'origin', 'main']);
+  t.equal(good.status, 0, good.stderr);
+  t.equal(await c.main(), head);
+});
+
+t.test("a landing's quarantine left by a crash is cleared as receive-pack's are", async (t) => {
+  const s = await testServer(t);
+  const c = await cloned(t, s);
+  const left = `${c.gitdir}/objects/tmp_objdir-ccr-AbC123`;
+  mkdirSync(`${left}/pack`, { recursive: true });
+  writeFileSync(`${left}/pack/tmp_pack_x`, 'half a pack');
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(left, old, old);
+  utimesSync(`${left}/pack/tmp_pack_x`, old, old);
+  t.same(await recoverRepository(c.gitdir), [left], 'removed');
+  t.same(c.quarantines(), []);
 });

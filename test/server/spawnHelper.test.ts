@@ -114,7 +114,7 @@ t.test('the helper starts nothing but the two services over a path with the serv
 
 t.test("besides the services, only index-pack of a push's pack into a quarantine (server/landAhead.ts)", async (t) => {
   await finish(await viaHelper(['receive-pack', '--stateless-rpc', repo]), '0000'); // the helper listens
-  const quarantine = mkdtempSync(join(repo, 'objects', 'tmp_objdir-test-'));
+  const quarantine = mkdtempSync(join(repo, 'objects', 'tmp_objdir-ccr-'));
   const args = [
     `--git-dir=${repo}`,
     'index-pack',
@@ -124,7 +124,8 @@ t.test("besides the services, only index-pack of a push's pack into a quarantine
     '--keep=ccr-push',
     '--max-input-size=1000',
   ];
-  const env = gitEnv('/dev/null', { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: repo });
+  const objects = join(repo, 'objects');
+  const env = gitEnv('/dev/null', { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: objects });
   const refused: [string, string[], NodeJS.ProcessEnv][] = [
     ['without --strict', args.filter((a) => a !== '--strict'), env],
     ['an option more', [...args.slice(0, -1), '--verify', args.at(-1)!], env],
@@ -133,6 +134,11 @@ t.test("besides the services, only index-pack of a push's pack into a quarantine
     ['a limit that is not a number', [...args.slice(0, -1), '--max-input-size=1k'], env],
     ['a relative git folder', ['--git-dir=record.git', ...args.slice(1)], env],
     ['a relative quarantine', args, { ...env, GIT_OBJECT_DIRECTORY: 'objects/q' }],
+    ['a quarantine outside the record', args, { ...env, GIT_OBJECT_DIRECTORY: join(dir, 'tmp_objdir-ccr-x') }],
+    ['the record itself as the quarantine', args, { ...env, GIT_OBJECT_DIRECTORY: objects }],
+    ['a quarantine below another folder', args, { ...env, GIT_OBJECT_DIRECTORY: `${quarantine}/../../x` }],
+    ['other alternates', args, { ...env, GIT_ALTERNATE_OBJECT_DIRECTORIES: `${objects}:/tmp` }],
+    ['no quarantine', args, gitEnv('/dev/null', { GIT_ALTERNATE_OBJECT_DIRECTORIES: objects })],
     ['a quarantine for a service', ['receive-pack', '--stateless-rpc', repo], env],
     ['another variable', args, { ...env, GIT_INDEX_FILE: '/tmp/index' }],
   ];
