@@ -85,31 +85,48 @@ t.test(
   },
 );
 
-t.test('a server-side write that starts while an accepted push is landing waits for it: neither fails', async (t) => {
-  const s = await testServer(t);
-  const rec = await s.record(thread);
-  const work = tempDir(t);
-  await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
-  const clone = `${work}/c`;
-  await (
-    await CoordinationService.at(clone)
-  ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
-  const pushed = (await gitOk(clone, ['rev-parse', 'HEAD'])).trim();
-  let write: Promise<string> | undefined;
-  // Started right after the verdict: before git has moved main.
-  duringNextJudgement(s, async () => {
-    setImmediate(() => {
-      write = serverWrite(s, rec.id, rec.thread!, 'Written by the server.');
-    });
+// The write starts once the push holds the record lock: through receive-pack, right after the
+// verdict (the hook takes the lock at once); landed ahead, when its quota is looked up under the
+// lock (the verdict comes before git has stored the pack there, so a write then would come first).
+for (const landAhead of [false, true]) {
+  const way = landAhead ? 'landed ahead' : 'through receive-pack';
+  t.test(`a server-side write that starts while an accepted push is landing waits for it (${way})`, async (t) => {
+    const s = await testServer(t, { landAhead });
+    const rec = await s.record(thread);
+    const work = tempDir(t);
+    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
+    const clone = `${work}/c`;
+    await (
+      await CoordinationService.at(clone)
+    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
+    const pushed = (await gitOk(clone, ['rev-parse', 'HEAD'])).trim();
+    let write: Promise<string> | undefined;
+    const start = () => {
+      setImmediate(() => {
+        write = serverWrite(s, rec.id, rec.thread!, 'Written by the server.');
+      });
+    };
+    if (landAhead) {
+      const quotas = s.server.context.quotas;
+      const limits = quotas.limits.bind(quotas);
+      quotas.limits = (p) => {
+        quotas.limits = limits;
+        start();
+        return limits(p);
+      };
+    } else
+      duringNextJudgement(s, async () => {
+        start();
+      });
+    const push = await gitRun(clone, ['push', 'origin', 'main']);
+    t.equal(push.status, 0, `the push lands: ${push.stderr}`);
+    const written = await write!;
+    const gitdir = s.server.context.records.path(rec.id as RecordId);
+    const parent = (await gitOk(gitdir, ['--git-dir', gitdir, 'rev-parse', `${written}^`])).trim();
+    t.equal(parent, pushed, "the server's write came after the push, on top of it");
+    t.equal(await bodies(s, rec.id), 3);
   });
-  const push = await gitRun(clone, ['push', 'origin', 'main']);
-  t.equal(push.status, 0, `the push lands: ${push.stderr}`);
-  const written = await write!;
-  const gitdir = s.server.context.records.path(rec.id as RecordId);
-  const parent = (await gitOk(gitdir, ['--git-dir', gitdir, 'rev-parse', `${written}^`])).trim();
-  t.equal(parent, pushed, "the server's write came after the push, on top of it");
-  t.equal(await bodies(s, rec.id), 3);
-});
+}
 
 t.test(
   'a sync round that moves main during a push: the pusher is told to fetch; pushed again, the sites agree',
