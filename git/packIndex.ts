@@ -17,7 +17,7 @@ export function packIndexHolds(idx: Buffer, oid: Oid): boolean {
   let hi = idx.readUInt32BE(FANOUT + first * 4);
   if (hi > idx.readUInt32BE(FANOUT + 255 * 4) || IDS + hi * 20 > idx.length) return false;
   while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
+    const mid = lo + ((hi - lo) >>> 1);
     const order = idx.compare(id, 0, 20, IDS + mid * 20, IDS + mid * 20 + 20);
     if (order === 0) return true;
     if (order < 0) lo = mid + 1;

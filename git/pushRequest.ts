@@ -7,8 +7,8 @@
 import { pktAt } from './pktLine.js';
 
 const OID = /^[0-9a-f]{40}$/;
-/** A ref name of printable ASCII without spaces (git allows more; anything else is left to git and the hook). */
-const REF = /^[\x21-\x7e]+$/;
+/** A ref name without spaces or control characters (the rules judge the rest of git's format). */
+const REF = /^[^\x00-\x20\x7f]+$/;
 
 /** The ref updates of a push request and the pack after them. */
 export interface PushRequest {

@@ -10,6 +10,17 @@ export const SCRATCH_PREFIX = 'ccr-incoming-';
 
 /** Quarantine folders: receive-pack's (git's two spellings) and the server's landing (server/landAhead.ts). */
 export const QUARANTINES = ['tmp_objdir-incoming-', 'incoming-', 'tmp_objdir-ccr-'];
+const LANDING = 'tmp_objdir-ccr-';
+/** Longer than a landing can take: its request read, its verdict (10 s budget) and the record lock (10 s wait). */
+const LANDING_MAX_MS = 60_000;
+
+/** How long ago a path last changed (Infinity when it is gone). */
+async function ageOf(path: string): Promise<number> {
+  return fs.stat(path).then(
+    (st) => Date.now() - st.mtimeMs,
+    () => Infinity,
+  );
+}
 
 /** A lock younger than this may still belong to a git process of the server that just died. */
 const SETTLE_MS = 3000;
@@ -35,8 +46,10 @@ async function leftovers(gitdir: string): Promise<string[]> {
   }
   for (const name of await entries(`${gitdir}/objects`)) {
     const path = `${gitdir}/objects/${name}`;
-    if (QUARANTINES.some((q) => name.startsWith(q))) found.push(path);
-    else if (/^[0-9a-f]{2}$/.test(name))
+    if (QUARANTINES.some((q) => name.startsWith(q))) {
+      // A landing's quarantine is made before its push takes the record lock: one this young may be live.
+      if (!name.startsWith(LANDING) || (await ageOf(path)) > LANDING_MAX_MS) found.push(path);
+    } else if (/^[0-9a-f]{2}$/.test(name))
       for (const f of await entries(path)) if (f.startsWith('tmp_obj_')) found.push(`${path}/${f}`);
   }
   for (const f of await entries(`${gitdir}/objects/pack`))
@@ -54,14 +67,7 @@ async function leftovers(gitdir: string): Promise<string[]> {
 export async function recoverRepository(gitdir: string): Promise<string[]> {
   const found = await leftovers(gitdir);
   if (found.length === 0) return [];
-  const ages = await Promise.all(
-    found.map((p) =>
-      fs.stat(p).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => Infinity,
-      ),
-    ),
-  );
+  const ages = await Promise.all(found.map(ageOf));
   const youngest = Math.min(...ages);
   if (youngest < SETTLE_MS) await new Promise((r) => setTimeout(r, SETTLE_MS - youngest));
   const removed: string[] = [];

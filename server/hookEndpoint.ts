@@ -58,8 +58,8 @@ export interface HookVerdict {
 }
 
 const OID = /^[0-9a-f]{40}$/;
-/** A ref name of printable ASCII without spaces: what the rules can judge (anything else is refused). */
-const REF = /^[\x21-\x7e]+$/;
+/** A ref name without spaces or control characters (the rules judge the rest of git's format). */
+const REF = /^[^\x00-\x20\x7f]+$/;
 const MAX_BODY = 1024 * 1024;
 
 /** Parse the body hooks/pre-receive sends. Null when it is malformed. */

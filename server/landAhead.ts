@@ -77,14 +77,15 @@ export async function landAhead(
     fs.rm(quarantine, { recursive: true, force: true }).catch((e: unknown) => {
       ctx.log('warn', 'quarantine-not-removed', { request: push.requestId, record: push.recordId, error: e });
     });
+  const indexing = indexPack(ctx, push.gitdir, quarantine, request.pack);
   let answer: HookVerdict;
   try {
-    const indexing = indexPack(ctx, push.gitdir, quarantine, request.pack);
     const started = performance.now();
     const { outcome } = await aheadOutcome(ctx, push, [update]);
     if (outcome !== 'used') indexing.stop();
+    const stored = await indexing.done;
     // main moves only to a commit git itself stored from this pack (its links checked by --strict).
-    if (outcome !== 'used' || !(await indexing.done) || !(await quarantineHolds(quarantine, next))) {
+    if (outcome !== 'used' || !stored || !(await quarantineHolds(quarantine, next))) {
       await removed();
       return await viaGit();
     }
@@ -93,6 +94,9 @@ export async function landAhead(
     const call = { env: quarantineEnv(push.gitdir, quarantine), updates: [update] };
     answer = await land(ctx, push, call, quarantine, () => gone);
   } catch (e) {
+    // git may still be writing there: stopped and ended before its folder goes.
+    indexing.stop();
+    await indexing.done;
     await removed();
     throw e;
   }
@@ -127,25 +131,27 @@ async function land(
   const u = call.updates[0]!;
   const [old, next] = [parseOid(u.old), parseOid(u.new)];
   let answer: HookVerdict | undefined;
+  const kept: string[] = [];
   try {
     answer = await acceptUnderLock(ctx, push, call);
     if (!answer.accept) return answer;
     if (gone()) return refusedFor(ctx, push, [error(ruleIds.internal, 'expected the pusher to wait, found it gone')]);
-    const kept = await migrate(quarantine, push.gitdir);
-    try {
-      if (old && next && (await compareAndSwapRef(push.gitdir, MAIN, next, old))) return answer;
-    } finally {
-      // As receive-pack: the pack's .keep (no gc drops it while no ref names it) goes once the ref is settled.
-      await Promise.all(kept.map((k) => fs.rm(k, { force: true }).catch(() => undefined)));
-    }
+    await migrate(quarantine, push.gitdir, kept);
+    if (old && next && (await compareAndSwapRef(push.gitdir, MAIN, next, old))) return answer;
     const why = `expected main at ${u.old.slice(0, 12)} under the record lock, found it moved`;
     return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
   } catch (e) {
-    const landed = answer?.accept === true && (await readRef(push.gitdir, MAIN).catch(() => null)) === next;
-    ctx.log('error', 'push-store-failed', { request: push.requestId, record: push.recordId, landed, error: e });
-    if (landed) return answer!;
-    const why = `expected to store the push, found an error: ${(e as Error).message}`;
+    const main = answer?.accept === true ? await readRef(push.gitdir, MAIN).catch(() => undefined) : null;
+    ctx.log('error', 'push-store-failed', { request: push.requestId, record: push.recordId, main, error: e });
+    if (main === next) return answer!;
+    const why =
+      main === undefined
+        ? `expected to read main after an error while storing the push, found another: ${(e as Error).message}; fetch to see whether it landed`
+        : `expected to store the push, found an error: ${(e as Error).message}`;
     return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
+  } finally {
+    // As receive-pack: the pack's .keep (no gc drops it while no ref names it) goes once the ref is settled.
+    await Promise.all(kept.map((k) => fs.rm(k, { force: true }).catch(() => undefined)));
   }
 }
 
@@ -209,18 +215,17 @@ const rank = (name: string) => {
 
 /**
  * Move the quarantine's pack files into the record, durably, before any ref names their objects;
- * gives the paths of the .keep files moved (index-pack --keep: the pack is kept until they go).
+ * the paths of the .keep files moved go into `kept` as they move (index-pack --keep: the pack is
+ * kept until they go).
  */
-async function migrate(quarantine: string, gitdir: string): Promise<string[]> {
+async function migrate(quarantine: string, gitdir: string, kept: string[]): Promise<void> {
   const names = (await fs.readdir(`${quarantine}/pack`)).sort((a, b) => rank(a) - rank(b));
   // A record written only by CCR's own writes (loose objects) may not have a pack folder yet.
   if (await fs.mkdir(`${gitdir}/objects/pack`, { recursive: true })) await syncDir(`${gitdir}/objects`);
-  const kept: string[] = [];
   for (const name of names) {
     const to = `${gitdir}/objects/pack/${name}`;
-    if (name.endsWith('.keep')) kept.push(to);
     await fs.rename(`${quarantine}/pack/${name}`, to);
+    if (name.endsWith('.keep')) kept.push(to);
   }
   await syncDir(`${gitdir}/objects/pack`);
-  return kept;
 }
