@@ -6,11 +6,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { RecordId } from '../../core/ids.js';
 import { CoordinationService } from '../../index.js';
 import { pushMain } from '../../git/remote.js';
 import type { PushInput, PushVerdict } from '../../server/validator.js';
+import type { ServerOptions } from '../../server/context.js';
 import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
 import { as, committer, jane, place, tom } from '../helpers/people.js';
 import { testServer, type TestServer } from '../helpers/server.js';
@@ -39,6 +40,17 @@ async function serverWrite(s: TestServer, id: string, threadId: string, body: st
   return (await repo.head())!;
 }
 
+/** A server, a record and a clone of it with one message committed (not pushed): each test's start. */
+async function withCommit(t: Test, options: Partial<ServerOptions>, body: string) {
+  const s = await testServer(t, options);
+  const rec = await s.record(thread);
+  const work = tempDir(t);
+  await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
+  const clone = `${work}/c`;
+  await (await CoordinationService.at(clone)).addMessage(committer, place, rec.thread!, { author: as(jane), body });
+  return { s, rec, clone };
+}
+
 async function bodies(s: TestServer, id: string): Promise<number> {
   return (await s.api('GET', `/api/records/${id}`, s.admin)).body.threads[0].message_count as number;
 }
@@ -46,14 +58,7 @@ async function bodies(s: TestServer, id: string): Promise<number> {
 t.test(
   'a push overtaken by a server-side write while it is judged is told why and what to do; pushed again, both land',
   async (t) => {
-    const s = await testServer(t);
-    const rec = await s.record(thread);
-    const work = tempDir(t);
-    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
-    const clone = `${work}/c`;
-    await (
-      await CoordinationService.at(clone)
-    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
+    const { s, rec, clone } = await withCommit(t, {}, 'From the clone.');
     let written = '';
     duringNextJudgement(s, async () => {
       written = await serverWrite(s, rec.id, rec.thread!, 'Written by the server meanwhile.');
@@ -91,14 +96,7 @@ t.test(
 for (const landAhead of [false, true]) {
   const way = landAhead ? 'landed ahead' : 'through receive-pack';
   t.test(`a server-side write that starts while an accepted push is landing waits for it (${way})`, async (t) => {
-    const s = await testServer(t, { landAhead });
-    const rec = await s.record(thread);
-    const work = tempDir(t);
-    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
-    const clone = `${work}/c`;
-    await (
-      await CoordinationService.at(clone)
-    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'From the clone.' });
+    const { s, rec, clone } = await withCommit(t, { landAhead }, 'From the clone.');
     const pushed = (await gitOk(clone, ['rev-parse', 'HEAD'])).trim();
     let write: Promise<string> | undefined;
     const start = () => {
@@ -166,14 +164,7 @@ t.test(
 t.test(
   'an accepted push that cannot have the record lock within 10 s is refused with a reason; nothing changes',
   async (t) => {
-    const s = await testServer(t);
-    const rec = await s.record(thread);
-    const work = tempDir(t);
-    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
-    const clone = `${work}/c`;
-    await (
-      await CoordinationService.at(clone)
-    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Waits for the lock.' });
+    const { s, rec, clone } = await withCommit(t, {}, 'Waits for the lock.');
     const gitdir = s.server.context.records.path(rec.id as RecordId);
     const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
     // A writer in another live process holds the record lock for longer than a push waits.
@@ -220,14 +211,7 @@ const victims = [
 for (const [victim, landAhead] of victims) {
   const way = landAhead ? 'landed ahead' : 'through receive-pack';
   t.test(`${victim} killed while the push is judged (${way}) leaves no lock behind`, async (t) => {
-    const s = await testServer(t, { landAhead });
-    const rec = await s.record(thread);
-    const work = tempDir(t);
-    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
-    const clone = `${work}/c`;
-    await (
-      await CoordinationService.at(clone)
-    ).addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Never lands.' });
+    const { s, rec, clone } = await withCommit(t, { landAhead }, 'Never lands.');
     const gitdir = s.server.context.records.path(rec.id as RecordId);
     const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
     let judging!: () => void;
