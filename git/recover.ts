@@ -1,7 +1,8 @@
 // Clearing what a crash leaves in a repository: lock files that would block every later ref
-// update, quarantine folders (receive-pack's, the server's landing's), temporary object and pack files, sync scratch folders. The server runs this
-// once per repository, on its first use after start, while holding the record lock; any writer runs
-// it when it takes over the record lock of a process that died holding it.
+// update, quarantine folders (receive-pack's, the server's landing's), temporary object and pack
+// files, sync scratch folders. The server runs this once per repository, on its first use after
+// start, while holding the record lock; any writer runs it when it takes over the record lock of a
+// process that died holding it.
 
 import { promises as fs } from 'node:fs';
 
@@ -9,7 +10,7 @@ import { promises as fs } from 'node:fs';
 export const SCRATCH_PREFIX = 'ccr-incoming-';
 
 /** Quarantine folders: receive-pack's (git's two spellings) and the server's landing (server/landAhead.ts). */
-export const QUARANTINES = ['tmp_objdir-incoming-', 'incoming-', 'tmp_objdir-ccr-'];
+const QUARANTINES = ['tmp_objdir-incoming-', 'incoming-', 'tmp_objdir-ccr-'];
 const LANDING = 'tmp_objdir-ccr-';
 /** Longer than a landing can take: its request read, its verdict (10 s budget) and the record lock (10 s wait). */
 const LANDING_MAX_MS = 60_000;

@@ -3,9 +3,10 @@
 // its resident memory (1 ms at 45 MB, 17 ms at 400 MB; issue 17); this process stays small, so the
 // server's event loop pays a socket connection instead. Each connection to its Unix socket (in a
 // folder only the server's user can open) carries one line of JSON, {id, args, env}, naming one of
-// git's two services over a repository path (anything else is refused); git then runs with that
-// connection as its stdin and stdout, and its exit status and stderr go back over the IPC channel. The helper imports nothing of CCR's and ends when the server goes away or after a
-// moment with nothing to do.
+// git's two services over a repository path, or the index-pack of a push landed without
+// receive-pack (anything else is refused); git then runs with that connection as its stdin and
+// stdout, and its exit status and stderr go back over the IPC channel. The helper imports nothing
+// of CCR's and ends when the server goes away or after a moment with nothing to do.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmdirSync, rmSync } from 'node:fs';
@@ -68,6 +69,8 @@ const ENV_KEYS = new Set([
  */
 const INDEX_PACK = ['index-pack', '--stdin', '--fix-thin', '--strict', '--keep=ccr-push'];
 
+const GIT_DIR = '--git-dir=';
+
 const absolute = (path: unknown): path is string =>
   typeof path === 'string' && path.startsWith('/') && !/[\0\n]/.test(path);
 
@@ -80,7 +83,8 @@ function commandRefusal(args: unknown[]): string | null {
     return absolute(path) ? null : 'not an absolute path';
   }
   const [dir, ...rest] = args;
-  if (typeof dir !== 'string' || !dir.startsWith('--git-dir=') || !absolute(dir.slice(10))) return 'not a git command';
+  if (typeof dir !== 'string' || !dir.startsWith(GIT_DIR) || !absolute(dir.slice(GIT_DIR.length)))
+    return 'not a git command';
   const max = rest.pop();
   if (typeof max !== 'string' || !/^--max-input-size=[0-9]{1,15}$/.test(max)) return 'not a git command';
   return rest.length === INDEX_PACK.length && rest.every((a, i) => a === INDEX_PACK[i]) ? null : 'not a git command';
@@ -104,7 +108,7 @@ function refusal(start: Partial<Start> | null): string | null {
   if (command) return command;
   if (typeof env !== 'object' || env === null) return 'no environment';
   // index-pack: the quarantine is a folder of its own in the record's objects, with the record behind it.
-  const objects = args.length === 3 ? null : `${String(args[0]).slice('--git-dir='.length)}/objects`;
+  const objects = args.length === 3 ? null : `${String(args[0]).slice(GIT_DIR.length)}/objects`;
   for (const [key, value] of Object.entries(env)) {
     if (objects && quarantineValue(key, value, objects)) continue;
     if (!ENV_KEYS.has(key) || typeof value !== 'string') return `environment variable not given to git: ${key}`;
