@@ -10,9 +10,26 @@ const OID = /^[0-9a-f]{40}$/;
 /** A ref name without spaces or control characters (the rules judge the rest of git's format). */
 const REF = /^[^\x00-\x20\x7f]+$/;
 
+/** One ref line of a push: `old new ref`. */
+export interface RefLine {
+  old: string;
+  new: string;
+  ref: string;
+}
+
+/**
+ * A ref line as git gives it, in a push request or to the pre-receive hook: two full object ids
+ * and a ref name, one space apart; null for anything else.
+ */
+export function parseRefLine(text: string): RefLine | null {
+  const [old, next, ref, ...rest] = text.split(' ');
+  if (!old || !next || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next) || !REF.test(ref)) return null;
+  return { old, new: next, ref };
+}
+
 /** The ref updates of a push request and the pack after them. */
 export interface PushRequest {
-  updates: Array<{ old: string; new: string; ref: string }>;
+  updates: RefLine[];
   /** What the client asked of the server on its first ref line (`report-status`, `side-band-64k`, …). */
   capabilities: string[];
   pack: Buffer;
@@ -41,9 +58,9 @@ export function parsePushRequest(body: Buffer): PushRequest | null {
         .split(' ');
     } else if (nul !== -1) return null;
     // git chomps the newline that ends a pkt-line; one before the NUL is part of the ref name.
-    const [old, next, ref, ...rest] = (nul === -1 ? line.replace(/\n$/, '') : line.slice(0, nul)).split(' ');
-    if (!old || !next || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next) || !REF.test(ref)) return null;
-    updates.push({ old, new: next, ref });
+    const update = parseRefLine(nul === -1 ? line.replace(/\n$/, '') : line.slice(0, nul));
+    if (!update) return null;
+    updates.push(update);
   }
   // The server advertises neither signed pushes nor push options (receive.advertisePushOptions is
   // off): git would read such a request otherwise than as written, so it is not read here at all.

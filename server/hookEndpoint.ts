@@ -12,13 +12,10 @@ import type { ServedView } from './views.js';
 import type { PushVerdict } from './validator.js';
 import type { Principal } from '../core/principal.js';
 import type { Logger } from './log.js';
+import { parseRefLine, type RefLine } from '../git/pushRequest.js';
 
 /** One ref line of a push: `old new ref`. */
-export interface RefUpdate {
-  old: string;
-  new: string;
-  ref: string;
-}
+export type RefUpdate = RefLine;
 
 /** What the server knows about a receive-pack in flight. */
 export interface PushContext {
@@ -57,9 +54,6 @@ export interface HookVerdict {
   lines: string[];
 }
 
-const OID = /^[0-9a-f]{40}$/;
-/** A ref name without spaces or control characters (the rules judge the rest of git's format). */
-const REF = /^[^\x00-\x20\x7f]+$/;
 const MAX_BODY = 1024 * 1024;
 
 /** Parse the body hooks/pre-receive sends. Null when it is malformed. */
@@ -84,9 +78,9 @@ export function parseHookBody(body: string): HookCall | null {
   if (lines.at(-1) === '') lines.pop();
   // Every line a ref line: an empty one is a ref name git read with a newline in it, never skipped.
   for (const line of lines) {
-    const [old, next, ref, ...rest] = line.split(' ');
-    if (!old || !next || !ref || rest.length > 0 || !OID.test(old) || !OID.test(next) || !REF.test(ref)) return null;
-    updates.push({ old, new: next, ref });
+    const update = parseRefLine(line);
+    if (!update) return null;
+    updates.push(update);
   }
   return { env, updates };
 }

@@ -13,6 +13,7 @@
 import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { error, ruleIds } from '../core/findings.js';
+import { ZERO_OID } from '../core/rules/zeroOid.js';
 import { parseOid, type Oid } from '../core/objects.js';
 import { parsePushRequest, type PushRequest } from '../git/pushRequest.js';
 import { MAIN, compareAndSwapRef, readRef } from '../git/refs.js';
@@ -24,8 +25,6 @@ import { acceptUnderLock, refusedFor } from './gitRoute.js';
 import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
 import { AHEAD_MAX_BODY, aheadOutcome, aheadWatch } from './prejudge.js';
 import { answerPush, readBody, throughGit, type Exchange } from './smartHttp.js';
-
-const ZERO = '0'.repeat(40);
 
 /** The capabilities git's push asks for that an answer from here honours (others: receive-pack answers). */
 const UNDERSTOOD =
@@ -46,7 +45,8 @@ export function landable(ctx: ServerContext, push: PushContext, req: IncomingMes
 /** The request's one update of `main` when it is the plain push answered here, else null. */
 function plainUpdate(request: PushRequest): RefUpdate | null {
   const [u, ...more] = request.updates;
-  if (!u || more.length > 0 || u.ref !== MAIN || u.old === ZERO || u.new === ZERO || u.old === u.new) return null;
+  if (!u || more.length > 0 || u.ref !== MAIN || u.old === ZERO_OID || u.new === ZERO_OID || u.old === u.new)
+    return null;
   const caps = request.capabilities;
   const reports = caps.includes('report-status') || caps.includes('report-status-v2');
   return reports && caps.includes('side-band-64k') && caps.every((c) => UNDERSTOOD.test(c)) ? u : null;

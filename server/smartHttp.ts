@@ -236,7 +236,7 @@ function resultHeaders(res: ServerResponse, service: GitService): () => void {
 }
 
 /** A whole request body, inflated and capped; or why it could not be read. */
-export type Body = { body: Buffer } | { bytes: number; failure: { tooLarge: boolean; bodyError?: string } };
+type Body = { body: Buffer } | { bytes: number; failure: { tooLarge: boolean; bodyError?: string } };
 export async function readBody(req: IncomingMessage, maxBody: number): Promise<Body> {
   const cap = new Cap(maxBody);
   const chunks: Buffer[] = [];
