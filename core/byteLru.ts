@@ -27,6 +27,14 @@ export class ByteLru<V> {
     }
   }
 
+  /** Forget a key's value, if held. */
+  delete(key: string): void {
+    const e = this.#entries.get(key);
+    if (!e) return;
+    this.#entries.delete(key);
+    this.#bytes -= e.bytes;
+  }
+
   /** Bytes held. */
   get bytes(): number {
     return this.#bytes;

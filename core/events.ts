@@ -42,6 +42,13 @@ export interface RecordEvent {
   audience: string[];
 }
 
+/** The events of one move of `main`, from `old` to `head`, derived already (server/validator.ts). */
+export interface KnownEvents {
+  old: Oid;
+  head: Oid;
+  events: RecordEvent[];
+}
+
 /** True for a known event kind. */
 export function isEventKind(v: unknown): v is EventKind {
   return typeof v === 'string' && (eventKinds as readonly string[]).includes(v);

@@ -4,18 +4,17 @@
 // that sites.json ties to a peer reaches only the records shared with that peer.
 
 import type { RecordId } from '../core/ids.js';
-import { parsedLedger } from '../core/parsedLedgers.js';
 import type { Oid } from '../core/objects.js';
 import { Forbidden } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import { rightsOf, type Rights } from '../core/rights.js';
-import { COMMUNICATIONS, LEDGER_FILE, isFolder, threadFolder } from '../core/layout.js';
+import { threadLedgers, type ThreadLedger } from '../core/threadLedgers.js';
 import type { Repository } from '../git/repository.js';
 import { siteShares, type SitesConfig } from '../sync/peers.js';
 
 interface Entry {
   head: Oid;
-  ledgers: Map<string, { oid: Oid; participants: string[] }>;
+  ledgers: Map<string, ThreadLedger>;
   participants: Set<string>;
 }
 
@@ -30,22 +29,14 @@ export class ParticipantIndex {
     if (!head) return new Set();
     const known = this.#records.get(id);
     if (known?.head === head) return known.participants;
-    const ledgers = new Map<string, { oid: Oid; participants: string[] }>();
-    for (const thread of await repo.list(head, COMMUNICATIONS)) {
-      if (!isFolder(thread)) continue;
-      const ledger = (await repo.list(head, threadFolder(thread.name))).find((e) => e.name === LEDGER_FILE);
-      if (!ledger) continue;
-      const before = known?.ledgers.get(thread.name);
-      if (before?.oid === ledger.oid) {
-        ledgers.set(thread.name, before);
-        continue;
-      }
-      const read = await parsedLedger(repo.source, ledger.oid);
-      ledgers.set(thread.name, {
-        oid: ledger.oid,
-        participants: read ? read.participants.map((p) => p.participant_id) : [],
-      });
-    }
+    return this.know(id, head, await threadLedgers(repo.source, head, known?.ledgers));
+  }
+
+  /**
+   * Remember a record's thread ledgers at `head`: read here, or derived from the commit its push
+   * was judged on (server/validator.ts), for a push that moved `main` to it. Gives the participants.
+   */
+  know(id: RecordId, head: Oid, ledgers: Map<string, ThreadLedger>): Set<string> {
     const entry: Entry = { head, ledgers, participants: new Set([...ledgers.values()].flatMap((l) => l.participants)) };
     this.#records.delete(id);
     this.#records.set(id, entry);

@@ -14,6 +14,7 @@ import type { Quotas } from './quotas.js';
 import type { Reader } from './reader.js';
 import type { RecordStore } from '../store/records.js';
 import type { ValidatorPool } from './validatorPool.js';
+import type { MainAfter } from './validator.js';
 import type { ServerEvents } from './events/routes.js';
 import type { DeliveryOptions } from './events/webhooks.js';
 import type { ServerViews } from './views.js';
@@ -95,8 +96,11 @@ export interface ServerContext {
   accessLog: AccessLog;
   metrics: Metrics;
   log: Logger;
-  /** Called after `main` of a record really moved: a push landed, or the record was created (sync listens). */
-  mainMoved: Array<(id: RecordId) => void>;
+  /**
+   * Called after `main` of a record really moved: a push landed, or the record was created (sync
+   * listens). `known`: what a landed push's judgement derived for exactly that move (else read).
+   */
+  mainMoved: Array<(id: RecordId, known?: MainAfter) => void>;
   /** Answers of the API's writes by Idempotency-Key (issue 16). */
   idempotency: Idempotency;
   /** What each principal may still add this period (<data>/quotas.json or the defaults). */

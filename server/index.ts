@@ -228,8 +228,11 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     undo.push(() => hooks.stop());
     const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log, options.maintenancePauseMs);
     ctx.mainMoved.push((id) => maintenance.touched(id));
-    ctx.mainMoved.push((id) => identity.indexer.moved(id));
-    ctx.mainMoved.push((id) => events.moved(id));
+    ctx.mainMoved.push((id, known) => {
+      if (known) participants.know(id, known.head, known.ledgers);
+      identity.indexer.moved(id);
+    });
+    ctx.mainMoved.push((id, known) => events.moved(id, known));
     await identity.audited();
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {

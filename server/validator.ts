@@ -22,6 +22,10 @@ import { PushSource } from '../git/pushSource.js';
 import { IsoGitSource, ObjectCache } from '../git/store.js';
 import type { HookCall, RefUpdate } from './hookEndpoint.js';
 import { RepositoryBudget } from './repositoryBudget.js';
+import { deriveEvents, type KnownEvents } from '../core/events.js';
+import { threadLedgers, type ThreadLedger } from '../core/threadLedgers.js';
+import { firstParentsSince } from '../git/firstParents.js';
+import { MAIN } from '../git/refs.js';
 
 /** Everything the validator judges a push from. */
 export interface PushInput {
@@ -64,6 +68,18 @@ export interface PushVerdict {
   commits: number;
   /** A judgement ahead that could not settle the push, and why: it refuses, and the hook judges again. */
   unsure?: string;
+  /** For an accepted update of `main`: what the server would otherwise read back once it lands. */
+  after?: MainAfter;
+}
+
+/**
+ * What `main` moving from `old` to `head` brings, derived from the objects just judged, with the
+ * functions the server reads `main` with: the move's events (core/events.ts) and each thread's
+ * ledger at `head` (core/threadLedgers.ts). The server uses them only for that very move, once
+ * `main` is at `head` (git having stored those objects); for any other move it reads `main`.
+ */
+export interface MainAfter extends KnownEvents {
+  ledgers: Map<string, ThreadLedger>;
 }
 
 /** Repository readers and parse caches kept between pushes to the same record (per thread). */
@@ -226,10 +242,41 @@ async function judgeUpdate(input: PushInput, u: RefUpdate, brought?: NewObjects)
       // Later commits build on a refused one; their findings would only repeat it.
       if (!verdict(found).ok) break;
     }
-    return { findings, commits: walk.commits.length };
+    const after =
+      u.ref === MAIN && verdict(findings).ok ? await mainAfter(source, input.recordId, old, tip) : undefined;
+    return { findings, commits: walk.commits.length, ...(after ? { after } : {}) };
   } finally {
     source.close();
   }
+}
+
+/**
+ * What an accepted update of `main` brings (see MainAfter), from the objects it was judged on; none
+ * when `old` is not a few first parents back (the server then asks git) or an object is unreadable.
+ */
+async function mainAfter(source: ObjectSource, record: RecordId, old: Oid, head: Oid): Promise<MainAfter | undefined> {
+  try {
+    const chain = await firstParentsSince(source, old, head);
+    if (!chain) return undefined;
+    return {
+      old,
+      head,
+      events: await deriveEvents(source, record, old, chain),
+      ledgers: await threadLedgers(source, head),
+    };
+  } catch {
+    return undefined; // the server reads them from `main` as before
+  }
+}
+
+/** One verdict for the updates of a push: all their findings, their commits, and `main`'s MainAfter. */
+function together(verdicts: PushVerdict[]): PushVerdict {
+  const after = verdicts.find((v) => v.after)?.after;
+  return {
+    findings: verdicts.flatMap((v) => v.findings),
+    commits: verdicts.reduce((n, v) => n + v.commits, 0),
+    ...(after ? { after } : {}),
+  };
 }
 
 /** Judge every ref update of a push; the push is accepted only if no update has an error. */
@@ -240,7 +287,7 @@ export async function judgePush(input: PushInput): Promise<PushVerdict> {
   const verdicts = await Promise.all(input.updates.map((u) => judgeUpdate(input, u))).finally(() =>
     repositories.trim(),
   );
-  return { findings: verdicts.flatMap((v) => v.findings), commits: verdicts.reduce((n, v) => n + v.commits, 0) };
+  return together(verdicts);
 }
 
 /** What judging ahead cannot settle: the hook's judgement, from the quarantine, will. */
@@ -262,7 +309,7 @@ async function judgeAhead(input: PushInput, pack: Uint8Array): Promise<PushVerdi
     const brought = await readPackObjects(pack, (oid) => objects.read(oid), AHEAD_MAX_BYTES);
     const verdicts = [];
     for (const u of input.updates) verdicts.push(await judgeUpdate(input, u, brought));
-    return { findings: verdicts.flatMap((v) => v.findings), commits: verdicts.reduce((n, v) => n + v.commits, 0) };
+    return together(verdicts);
   } catch (e) {
     const unsure = e instanceof Unsure || e instanceof UnreadPack || e instanceof MissingObject;
     const why = unsure ? e.message : `an error: ${(e as Error).message}`;

@@ -4,9 +4,12 @@
 // derived (core/events.ts) and stored in <data>/events.sqlite, with the deliveries they promise to
 // webhooks, in one transaction with the new head. Moves of one record are coalesced and run one at
 // a time, always reading the latest head. At start every record is compared with its recorded
-// head, so a server that died between a ref move and its recording catches up.
+// head, so a server that died between a ref move and its recording catches up. A landed push's
+// events come derived already, by the same function from the objects its judgement read
+// (server/validator.ts MainAfter): they stand for exactly the move from its old head to its new one.
 
-import { deriveEvents, type EventKind, type RecordEvent } from '../../core/events.js';
+import { ByteLru } from '../../core/byteLru.js';
+import { deriveEvents, type EventKind, type KnownEvents, type RecordEvent } from '../../core/events.js';
 import { randomBytes } from 'node:crypto';
 import { InvalidInput } from '../../core/errors.js';
 import type { RecordId } from '../../core/ids.js';
@@ -84,6 +87,14 @@ export function pageParams(after: string | undefined, limit: string | undefined)
 }
 
 /** The events feed of a server. */
+/** Bytes of derived events held for moves not yet recorded, every record together. */
+export const KNOWN_EVENTS_BYTES = 4 * 1024 * 1024;
+
+/** A generous estimate of what a batch of derived events holds in memory. */
+function knownBytes(k: KnownEvents): number {
+  return k.events.reduce((n, e) => n + 512 + 64 * e.audience.length, 256);
+}
+
 export class EventFeed {
   readonly #runs = new SerialRuns<RecordId>((id) =>
     this.#record(id).then(
@@ -107,6 +118,10 @@ export class EventFeed {
   #stopping = false;
   /** Failed recordings in a row, per record: tried again after a pause, a few times. */
   readonly #failures = new Map<string, number>();
+  /** The events of a record's last move, as its push's judgement derived them, until recorded. */
+  readonly #known = new ByteLru<KnownEvents>(KNOWN_EVENTS_BYTES);
+  /** Batches recorded from events derived already, and from reading `main` (tests, benchmarks). */
+  readonly batches = { known: 0, read: 0 };
 
   /**
    * @param db the events database
@@ -126,9 +141,14 @@ export class EventFeed {
     this.#recorded.push(recorded);
   }
 
-  /** `main` of a record moved: record its events (in the background; a `mainMoved` hook). */
-  moved(id: RecordId): void {
+  /**
+   * `main` of a record moved: record its events (in the background; a `mainMoved` hook). `known`:
+   * the move's events derived already, used if the move recorded next is that very one.
+   */
+  moved(id: RecordId, known?: KnownEvents): void {
     this.#touched.add(id);
+    this.#known.delete(id);
+    if (known) this.#known.set(id, known, knownBytes(known));
     this.#runs.request(id);
   }
 
@@ -154,7 +174,18 @@ export class EventFeed {
     const head = repo ? await repo.head() : null;
     if (!repo || !head) return 0;
     const old = this.recordedHead(id);
+    const known = this.#known.get(id);
+    if (known?.head === head) this.#known.delete(id);
     if (old === head) return 0;
+    if (known?.old === old && known.head === head) {
+      if (!this.#store(id, old, head, known.events)) {
+        this.#runs.again(id);
+        return 0;
+      }
+      this.batches.known++;
+      if (known.events.length > 0) for (const fn of this.#recorded) fn();
+      return known.events.length;
+    }
     let from = old;
     // Read in process when the recorded head is a few first parents back (after every push); git otherwise.
     const near = await firstParentsSince(repo.source, from, head);
@@ -202,6 +233,7 @@ export class EventFeed {
       this.#runs.again(id); // recorded meanwhile by another way: read again from what is recorded now
       return 0;
     }
+    this.batches.read++;
     if (events.length > 0) for (const fn of this.#recorded) fn();
     return events.length;
   }

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { Forbidden } from '../../core/errors.js';
+import type { KnownEvents } from '../../core/events.js';
 import type { RecordId } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
 import { rights, rightsOf } from '../../core/rights.js';
@@ -18,8 +19,8 @@ import { deliveryDefaults, Webhooks, type DeliveryOptions } from './webhooks.js'
 export interface ServerEvents {
   feed: EventFeed;
   webhooks: Webhooks;
-  /** `main` of a record moved (a `mainMoved` hook; the sync scheduler's callback too). */
-  moved(id: RecordId): void;
+  /** `main` of a record moved (a `mainMoved` hook; the sync scheduler's callback too), `known` as EventFeed.moved takes it. */
+  moved(id: RecordId, known?: KnownEvents): void;
   close(): Promise<void>;
 }
 
@@ -45,8 +46,8 @@ export function openEvents(
   return {
     feed,
     webhooks,
-    moved: (id) => {
-      if (!closed) feed.moved(id);
+    moved: (id, known) => {
+      if (!closed) feed.moved(id, known);
     },
     async close() {
       closed = true;

@@ -42,3 +42,14 @@ t.test('false and zero are values, told apart from a miss', async (t) => {
   t.equal(m.get('zero'), 0);
   t.equal(m.get('missing'), undefined);
 });
+
+t.test('a deleted key gives back its bytes, and can be set again with another value', async (t) => {
+  const m = new ByteLru<string>(100);
+  m.set('a', 'A', 20);
+  m.set('b', 'B', 20);
+  m.delete('a');
+  m.delete('missing');
+  t.same([m.get('a'), m.get('b'), m.bytes, m.size], [undefined, 'B', 20, 1]);
+  m.set('a', 'A2', 25);
+  t.same([m.get('a'), m.bytes], ['A2', 45]);
+});
