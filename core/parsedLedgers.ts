@@ -50,6 +50,12 @@ export async function parsedLedger(source: ObjectSource, oid: Oid): Promise<Ledg
   return entry.ledger;
 }
 
+/** Forget every parse (a validator thread gone idle lets go of its memory: server/validator.ts). */
+export function forgetParsedLedgers(): void {
+  parsed.clear();
+  held = 0;
+}
+
 /** Bytes the memo counts now (for tests of its bound). */
 export function parsedLedgerBytes(): number {
   return held;

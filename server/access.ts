@@ -8,7 +8,7 @@ import type { Oid } from '../core/objects.js';
 import { Forbidden } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
 import { rightsOf, type Rights } from '../core/rights.js';
-import { threadLedgers, type ThreadLedger } from '../core/threadLedgers.js';
+import { threadLedgers, withDelta, type LedgerDelta, type ThreadLedger } from '../core/threadLedgers.js';
 import type { Repository } from '../git/repository.js';
 import { siteShares, type SitesConfig } from '../sync/peers.js';
 
@@ -29,14 +29,20 @@ export class ParticipantIndex {
     if (!head) return new Set();
     const known = this.#records.get(id);
     if (known?.head === head) return known.participants;
-    return this.know(id, head, await threadLedgers(repo.source, head, known?.ledgers));
+    return this.#remember(id, head, await threadLedgers(repo.source, head, known?.ledgers));
   }
 
   /**
-   * Remember a record's thread ledgers at `head`: read here, or derived from the commit its push
-   * was judged on (server/validator.ts), for a push that moved `main` to it. Gives the participants.
+   * A push moved `main` of a record from `old` to `head`, changing the thread ledgers by `delta`
+   * (derived from the commits its judgement read, server/validator.ts): the entry at `old`, if
+   * there is one, becomes the entry at `head`. Without one, the next look reads `main`.
    */
-  know(id: RecordId, head: Oid, ledgers: Map<string, ThreadLedger>): Set<string> {
+  moved(id: RecordId, old: Oid, head: Oid, delta: LedgerDelta): void {
+    const known = this.#records.get(id);
+    if (known?.head === old) this.#remember(id, head, withDelta(known.ledgers, delta));
+  }
+
+  #remember(id: RecordId, head: Oid, ledgers: Map<string, ThreadLedger>): Set<string> {
     const entry: Entry = { head, ledgers, participants: new Set([...ledgers.values()].flatMap((l) => l.participants)) };
     this.#records.delete(id);
     this.#records.set(id, entry);

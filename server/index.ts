@@ -229,10 +229,13 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log, options.maintenancePauseMs);
     ctx.mainMoved.push((id) => maintenance.touched(id));
     ctx.mainMoved.push((id, known) => {
-      if (known) participants.know(id, known.head, known.ledgers);
+      if (known) participants.moved(id, known.old, known.head, known.ledgers);
       identity.indexer.moved(id);
     });
-    ctx.mainMoved.push((id, known) => events.moved(id, known));
+    // Only the events are held until recorded (not the ledgers: KNOWN_EVENTS_BYTES counts events).
+    ctx.mainMoved.push((id, known) =>
+      events.moved(id, known && { old: known.old, head: known.head, events: known.events }),
+    );
     await identity.audited();
     undo.push(async () => maintenance.stop());
     if (sites.peers.length > 0) {

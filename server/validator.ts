@@ -23,7 +23,8 @@ import { IsoGitSource, ObjectCache } from '../git/store.js';
 import type { HookCall, RefUpdate } from './hookEndpoint.js';
 import { RepositoryBudget } from './repositoryBudget.js';
 import { deriveEvents, type KnownEvents } from '../core/events.js';
-import { threadLedgers, type ThreadLedger } from '../core/threadLedgers.js';
+import { ledgerDelta, type LedgerDelta } from '../core/threadLedgers.js';
+import { forgetParsedLedgers } from '../core/parsedLedgers.js';
 import { firstParentsSince } from '../git/firstParents.js';
 import { MAIN } from '../git/refs.js';
 
@@ -74,12 +75,12 @@ export interface PushVerdict {
 
 /**
  * What `main` moving from `old` to `head` brings, derived from the objects just judged, with the
- * functions the server reads `main` with: the move's events (core/events.ts) and each thread's
- * ledger at `head` (core/threadLedgers.ts). The server uses them only for that very move, once
+ * functions the server reads `main` with: the move's events (core/events.ts) and the thread
+ * ledgers it changed (core/threadLedgers.ts). The server uses them only for that very move, once
  * `main` is at `head` (git having stored those objects); for any other move it reads `main`.
  */
 export interface MainAfter extends KnownEvents {
-  ledgers: Map<string, ThreadLedger>;
+  ledgers: LedgerDelta;
 }
 
 /** Repository readers and parse caches kept between pushes to the same record (per thread). */
@@ -107,11 +108,16 @@ const repositories = new RepositoryBudget<RepositoryState>(
   (r) => r.objects.bytes + r.pushed.bytes + r.cache.bytes,
 );
 
-/** What a validator thread keeps once idle: the most recent records' state, within 8 MiB. */
+/**
+ * What a validator thread keeps once idle: the most recent records' state, within 8 MiB. Its
+ * parsed ledgers (core/parsedLedgers.ts, up to 8 MiB while it works: the ledgers a move changed)
+ * are let go.
+ */
 export const VALIDATOR_IDLE_BYTES = 8 * 1024 * 1024;
 
-/** Trim the records' state to what an idle thread keeps. */
+/** Trim the records' state to what an idle thread keeps, and forget its parsed ledgers. */
 export function trimIdleState(): number {
+  forgetParsedLedgers();
   return repositories.trim(VALIDATOR_IDLE_BYTES);
 }
 
@@ -262,7 +268,7 @@ async function mainAfter(source: ObjectSource, record: RecordId, old: Oid, head:
       old,
       head,
       events: await deriveEvents(source, record, old, chain),
-      ledgers: await threadLedgers(source, head),
+      ledgers: await ledgerDelta(source, old, head),
     };
   } catch {
     return undefined; // the server reads them from `main` as before

@@ -45,9 +45,9 @@ export class RecordStore {
     for (const part of [s1, s2, `${id}.git`]) {
       at = `${at}/${part}`;
       try {
-        if (!lstatSync(at).isDirectory()) return null;
+        if (!lstatSync(at, { throwIfNoEntry: false })?.isDirectory()) return null;
       } catch {
-        return null; // missing, or under a file, or unreadable: no record here
+        return null; // under a file, or unreadable: no record here
       }
     }
     const repo = new Repository(at);

@@ -172,10 +172,11 @@ export class EventFeed {
   async #record(id: RecordId): Promise<number> {
     const repo = await this.#reader.open(id);
     const head = repo ? await repo.head() : null;
+    // Events derived for the last move are of use to this run only (a later move brings its own).
+    const known = this.#known.get(id);
+    this.#known.delete(id);
     if (!repo || !head) return 0;
     const old = this.recordedHead(id);
-    const known = this.#known.get(id);
-    if (known?.head === head) this.#known.delete(id);
     if (old === head) return 0;
     if (known?.old === old && known.head === head) {
       if (!this.#store(id, old, head, known.events)) {

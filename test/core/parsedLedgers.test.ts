@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import { parseOid, type Oid } from '../../core/objects.js';
-import { parsedLedger, parsedLedgerBytes } from '../../core/parsedLedgers.js';
+import { forgetParsedLedgers, parsedLedger, parsedLedgerBytes } from '../../core/parsedLedgers.js';
 import type { ObjectSource, StoredObject } from '../../core/source.js';
 import { CoordinationService } from '../../index.js';
 import { gitIn } from '../helpers/git.js';
@@ -59,4 +59,12 @@ t.test('the memo stays within its bytes, however many large blobs are read', asy
   for (let i = 0; i < 120; i++) await parsedLedger(source, parseOid(i.toString(16).padStart(40, 'f'))!);
   t.ok(parsedLedgerBytes() <= 8 * 1024 * 1024, `${parsedLedgerBytes()} bytes counted, at most 8 MiB`);
   t.ok(parsedLedgerBytes() > 4 * 1024 * 1024, 'and it does hold them up to near its bound');
+  let reads = 0;
+  const counted: ObjectSource = {
+    read: async () => (reads++, { type: 'blob' as const, size: big.length, content: big }),
+  } as unknown as ObjectSource;
+  forgetParsedLedgers();
+  t.equal(parsedLedgerBytes(), 0, 'forgotten all at once (an idle validator thread)');
+  await parsedLedger(counted, parseOid('f'.repeat(40))!);
+  t.equal(reads, 1, 'and read again when next asked');
 });

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import * as module from '../../core/threadLedgers.js';
-import { threadLedgers } from '../../core/threadLedgers.js';
+import { ledgerDelta, threadLedgers, withDelta } from '../../core/threadLedgers.js';
 import { parseOid, type Oid } from '../../core/objects.js';
 import { CoordinationService } from '../../index.js';
 import { gitIn } from '../helpers/git.js';
@@ -21,7 +21,7 @@ async function record(t: Test) {
 }
 
 t.test('the public surface of the module', async (t) => {
-  t.same(Object.keys(module), ['threadLedgers']);
+  t.same(Object.keys(module), ['ledgerDelta', 'threadLedgers', 'withDelta']);
 });
 
 t.test('every thread with its ledger blob and participant ids, as the ledgers list them', async (t) => {
@@ -44,11 +44,9 @@ t.test('every thread with its ledger blob and participant ids, as the ledgers li
       ],
     ]),
   );
-  t.same(
-    (await ledgers(head())).get(a)?.participants,
-    got.get(a)?.participants,
-    'the same again (the parse is shared, the answer fresh)',
-  );
+  const again = await ledgers(head());
+  t.not(again, got, 'a new answer each time');
+  t.same(again, got, 'with the same content');
   t.same(
     (await ledgers(blob('HEAD~1'))).get(a)?.participants,
     [jane, tom, john].map((p) => p.participant_id),
@@ -78,5 +76,40 @@ t.test(
     gitIn(dir, ['add', 'communications']);
     gitIn(dir, ['-c', 'user.name=x', '-c', 'user.email=x@ccr.invalid', 'commit', '-q', '--no-verify', '-m', 'stray']);
     t.same([...(await ledgers(head())).keys()].sort(), [a, b].sort(), 'only the folders with a ledger');
+  },
+);
+
+t.test(
+  'a delta holds only the threads whose folder changed; applied to the old ledgers it gives the new',
+  async (t) => {
+    const { svc, head, ledgers } = await record(t);
+    const a = await svc.createThread(committer, place, [jane, tom, john], { author: as(jane), body: 'hello' });
+    const b = await svc.createThread(committer, place, [jane, tom], { author: as(tom), body: 'between us' });
+    const from = head();
+    const source = svc.record.repo.source;
+    t.same(await ledgerDelta(source, from, from), new Map(), 'no move, no change');
+    await svc.addMessage(committer, place, a, { author: as(tom), body: 'a message only' });
+    const message = await ledgerDelta(source, from, head());
+    t.same([...message.keys()], [a], 'a message changes its thread only');
+    t.same(
+      message.get(a)?.participants,
+      (await ledgers(from)).get(a)?.participants,
+      'with its participants as they were',
+    );
+    await svc.updateThreadLedger(committer, place, a, { by: as(jane), removeParticipants: [john.participant_id] });
+    const c = await svc.createThread(committer, place, [tom, john], { author: as(tom), body: 'a third' });
+    const delta = await ledgerDelta(source, from, head());
+    t.same([...delta.keys()].sort(), [a, c].sort(), 'b, untouched, is not in it');
+    t.same(
+      withDelta(await ledgers(from), delta),
+      await ledgers(head()),
+      "old's ledgers with the delta are the new head's",
+    );
+    const back = await ledgerDelta(source, head(), from);
+    t.equal(back.get(c), null, 'a thread that is not there any more is null');
+    const old = await ledgers(head());
+    t.same(withDelta(old, back), await ledgers(from), 'and going back gives the old ones');
+    t.same(old, await ledgers(head()), 'withDelta leaves the map it was given as it was');
+    t.ok(b);
   },
 );

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap';
 import { CoordinationService } from '../../index.js';
 import { deriveEvents, type KnownEvents, type RecordEvent } from '../../core/events.js';
 import { parseOid, type Oid } from '../../core/objects.js';
-import { threadLedgers } from '../../core/threadLedgers.js';
+import { threadLedgers, withDelta } from '../../core/threadLedgers.js';
 import { firstParentsSince } from '../../git/firstParents.js';
 import { Repository } from '../../git/repository.js';
 import { ParticipantIndex } from '../../server/access.js';
@@ -58,7 +58,18 @@ const sortedAudience = (events: RecordEvent[]) => events.map((e) => ({ ...e, aud
 /** How a push reaches main: an admin's push landed without receive-pack or by it, or a participant's through its view. */
 type Way = 'landed ahead' | 'receive-pack' | 'view';
 
-/** A server, the cast, a record with a thread of jane, tom and john, and a clone (jane's, or the admin's). */
+/** A Repository of `gitdir` whose objects cannot be read: what it answers comes from memory. */
+function unreadable(gitdir: string): Repository {
+  const repo = new Repository(gitdir);
+  Object.defineProperty(repo, 'source', { value: { read: () => Promise.reject(new Error('read the record')) } });
+  return repo;
+}
+
+/**
+ * A server, the cast, a record with a thread of jane, tom and john and one of tom and john only
+ * (so jane's view is not main), and a clone (jane's, or the admin's). `moves` lists main's moves
+ * as the mainMoved hooks saw them, with what the participant index answered at once, unread.
+ */
 async function scene(t: Test, way: Way) {
   const s = await testServer(t, { landAhead: way === 'landed ahead' });
   const cast = await castPrincipals(s);
@@ -67,22 +78,48 @@ async function scene(t: Test, way: Way) {
     message: { author_id: jane.participant_id, body: 'Welcome, John.' },
   });
   const record = rec.id as RecordId;
+  const aside = await s.api('POST', `/api/records/${record}/threads`, cast.tom, {
+    participants: [tom, john],
+    message: { body: 'Not for jane.' },
+  });
+  if (aside.status !== 201) throw new Error(JSON.stringify(aside.body));
   const dir = `${tempDir(t)}/jane`;
   await gitOk('/', ['clone', '-q', s.gitUrl(record, way === 'view' ? cast.jane : s.admin), dir]);
   const gitdir = s.server.context.records.path(record);
-  const moves: Array<{ id: string; known: MainAfter | undefined }> = [];
-  s.server.context.mainMoved.push((id, known) => moves.push({ id, known }));
+  const index = s.server.context.participants;
+  const moves: Array<{ id: string; known: MainAfter | undefined; indexed: Promise<Set<string> | Error> }> = [];
+  s.server.context.mainMoved.push((id, known) =>
+    moves.push({
+      id,
+      known,
+      indexed: index.participants(record, unreadable(gitdir)).catch((e: unknown) => e as Error),
+    }),
+  );
   const feed = s.server.context.events.feed;
+  const main = async () => parseOid((await gitOk(gitdir, ['rev-parse', 'main'])).trim())!;
   const recorded = async (head: string) =>
     eventually(async () => feed.recordedHead(record) === head, 20_000, 'the move recorded in the feed');
-  await recorded((await gitOk(dir, ['rev-parse', 'HEAD'])).trim());
-  return { s, cast, record, shared: rec.thread!, dir, gitdir, moves, feed, recorded };
+  await recorded(await main());
+  return {
+    s,
+    cast,
+    record,
+    shared: rec.thread!,
+    aside: aside.body.thread_id as string,
+    dir,
+    gitdir,
+    moves,
+    feed,
+    main,
+    recorded,
+  };
 }
 
 for (const way of ['landed ahead', 'receive-pack', 'view'] as const)
   t.test(`a push ${way}: the judgement's events and ledgers are main's`, async (t) => {
-    const { s, record, shared, dir, gitdir, moves, feed, recorded } = await scene(t, way);
+    const { s, record, shared, aside, dir, gitdir, moves, feed, main, recorded } = await scene(t, way);
     const svc = await CoordinationService.at(dir);
+    const index = s.server.context.participants;
     const pushes: Array<() => Promise<unknown>> = [
       // a new thread with its first message: one commit
       () => svc.createThread(committer, place, [jane, tom], { author: as(jane), body: 'Between us.' }),
@@ -97,20 +134,22 @@ for (const way of ['landed ahead', 'receive-pack', 'view'] as const)
       },
     ];
     for (const [i, write] of pushes.entries()) {
-      const old = parseOid((await gitOk(dir, ['rev-parse', 'HEAD'])).trim())!;
+      const old = await main();
+      // The index holds the record at `old` (as after any access check): the push's move carries it on.
+      await index.participants(record, new Repository(gitdir));
       await write();
-      const head = parseOid((await gitOk(dir, ['rev-parse', 'HEAD'])).trim())!;
       const before = { ...feed.batches };
       const after = lastSeq(s);
       const pushed = await gitRun(dir, ['push', 'origin', 'main']);
       t.equal(pushed.status, 0, pushed.stderr);
+      const head = await main();
       await recorded(head);
       const move = moves.at(-1);
       t.equal(move?.id, record, `push ${i + 1}: main's move reported`);
       const known = move?.known;
       t.ok(known, `push ${i + 1}: with what its judgement derived`);
-      if (!known) continue;
-      t.same([known.old, known.head], [old, head], 'for exactly this move');
+      if (!known || !move) continue;
+      t.same([known.old, known.head], [old, head], "for exactly this move of main's");
       const read = await readBack(gitdir, record, old, head);
       t.ok(read.length > 0, 'a move with events');
       t.same(sortedAudience(known.events), sortedAudience(read), 'its events are those read back from main');
@@ -120,35 +159,50 @@ for (const way of ['landed ahead', 'receive-pack', 'view'] as const)
         'and the feed stored them, audiences included',
       );
       t.same(feed.batches, { known: before.known + 1, read: before.read }, 'from the judgement, not read again');
-      const ledgers = await threadLedgers(new Repository(gitdir).source, head);
-      t.same(known.ledgers, ledgers, "each thread's ledger at the new head, as read from main");
-      const index = s.server.context.participants;
-      const fresh = await new ParticipantIndex().participants(record, new Repository(gitdir));
+      const source = new Repository(gitdir).source;
       t.same(
-        [...(await index.participants(record, new Repository(gitdir)))].sort(),
-        [...fresh].sort(),
-        'the participant index agrees with main',
+        withDelta(await threadLedgers(source, old), known.ledgers),
+        await threadLedgers(source, head),
+        "the thread ledgers it changed, applied to old's, are the new head's as read from main",
       );
+      t.notOk(known.ledgers.has(aside), 'a thread the move did not touch is not in it');
+      const fresh = await new ParticipantIndex().participants(record, new Repository(gitdir));
+      const indexed = await move.indexed;
+      t.notOk(indexed instanceof Error, 'the participant index answered without reading the record');
+      if (!(indexed instanceof Error)) t.same([...indexed].sort(), [...fresh].sort(), 'what main says');
     }
-    t.notOk(
-      (await s.server.context.participants.participants(record, new Repository(gitdir))).has(john.participant_id),
-      'john, removed by a push, is no longer a participant of the record',
-    );
+    const now = await index.participants(record, new Repository(gitdir));
+    t.ok(now.has(john.participant_id), 'john, removed from one thread, is still in the other');
   });
 
-t.test('one removed by a push loses the record at once: its next push and its records say so', async (t) => {
-  const { s, cast, record, shared, dir } = await scene(t, 'view');
+t.test('one removed by a push is refused its next push, and loses the record from its records', async (t) => {
+  const { s, cast, record, shared, aside, dir } = await scene(t, 'view');
   const johnDir = `${tempDir(t)}/john`;
   await gitOk('/', ['clone', '-q', s.gitUrl(record, cast.john), johnDir]);
   const svc = await CoordinationService.at(dir);
+  // john leaves both threads: jane removes him from hers; tom from the other, through the API
   await svc.updateThreadLedger(committer, place, shared, { by: as(jane), removeParticipants: [john.participant_id] });
   t.equal((await gitRun(dir, ['push', 'origin', 'main'])).status, 0);
-  const johns = await CoordinationService.at(johnDir);
-  await johns
-    .addMessage(committer, place, shared, { author: as(john), body: 'Am I still here?' })
-    .catch(() => undefined);
+  const left = await s.api('PATCH', `/api/records/${record}/threads/${aside}`, cast.tom, {
+    participants: { remove: [john.participant_id] },
+  });
+  t.equal(left.status, 200, JSON.stringify(left.body));
+  // john's clone is up to date with his view, so his push reaches the server's judgement
+  t.equal((await gitRun(johnDir, ['pull', '-q', '--ff-only', 'origin', 'main'])).status, 0);
+  await gitOk(johnDir, [
+    '-c',
+    'user.name=John',
+    '-c',
+    'user.email=j@ccr.invalid',
+    'commit',
+    '-q',
+    '--allow-empty',
+    '-m',
+    'still here?',
+  ]);
   const pushed = await gitRun(johnDir, ['push', 'origin', 'main']);
   t.not(pushed.status, 0, 'john cannot push to the record any more');
+  t.match(pushed.stderr, /ccr\/who-write/, 'refused by ccr/who-write: his view is read-only');
   await eventually(
     async () => !((await s.api('GET', '/api/records', cast.john)).body.records as string[]).includes(record),
     20_000,
