@@ -35,6 +35,12 @@ export class ByteLru<V> {
     this.#bytes -= e.bytes;
   }
 
+  /** Forget every value. */
+  clear(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+
   /** Bytes held. */
   get bytes(): number {
     return this.#bytes;

@@ -98,9 +98,10 @@ export interface ServerContext {
   log: Logger;
   /**
    * Called after `main` of a record really moved: a push landed, or the record was created (sync
-   * listens). `known`: what a landed push's judgement derived for exactly that move (else read).
+   * listens). `derived`: for a push, what its move brings as a validator thread derives it
+   * (server/validator.ts MainAfter; undefined when it could not), for exactly that move.
    */
-  mainMoved: Array<(id: RecordId, known?: MainAfter) => void>;
+  mainMoved: Array<(id: RecordId, derived?: Promise<MainAfter | undefined>) => void>;
   /** Answers of the API's writes by Idempotency-Key (issue 16). */
   idempotency: Idempotency;
   /** What each principal may still add this period (<data>/quotas.json or the defaults). */

@@ -141,9 +141,13 @@ export async function gitRoute(
       new: after,
       ...(view ? { view: landedAt } : {}),
     });
-    // What the judgement derived for this move, used only when main is where it said main would be.
-    const known = push.after?.head === after ? push.after : undefined;
-    for (const fn of ctx.mainMoved) fn(id, known);
+    // What the move brings, derived on a validator thread now that the push was answered.
+    const old = parseOid((view ? push.landed?.old : push.accepted?.find((u) => u.ref === MAIN)?.old) ?? '');
+    const derived =
+      old && after
+        ? ctx.validator.derive({ kind: 'derive', gitdir: repo.gitdir, recordId: id, old, head: after })
+        : undefined;
+    for (const fn of ctx.mainMoved) fn(id, derived);
   }
   keepReceipt(ctx, push, after);
   return {
@@ -345,7 +349,6 @@ export async function judgeHook(ctx: ServerContext, push: PushContext, call: Hoo
     (await ctx.validator.judge(pushInput(ctx, push, call.env, call.updates)));
   ctx.metrics.validation.observe((performance.now() - started) / 1000);
   if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
-  if (verdict.after) push.after = verdict.after;
   return acceptUnderLock(ctx, push, call);
 }
 
@@ -488,7 +491,6 @@ async function judgeViewPush(
     }
     push.landed = { old: now.main, new: last.main, view: last.view };
     push.accepted = call.updates;
-    if (verdict.after) push.after = verdict.after;
     return { accept: true, lines: issueReceipt(ctx, push, now.main, last.main, MAIN) };
   } finally {
     pushed.close();

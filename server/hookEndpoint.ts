@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { RecordId } from '../core/ids.js';
 import type { Oid } from '../core/objects.js';
 import type { ServedView } from './views.js';
-import type { MainAfter, PushVerdict } from './validator.js';
+import type { PushVerdict } from './validator.js';
 import type { Principal } from '../core/principal.js';
 import type { Logger } from './log.js';
 import { parseRefLine, type RefLine } from '../git/pushRequest.js';
@@ -38,8 +38,6 @@ export interface PushContext {
    * its time, the identity store's last change when it began, and the verdict.
    */
   ahead?: { updates: RefUpdate[]; now: number; identity: number; verdict: Promise<PushVerdict | null> };
-  /** What the accepting verdict derived for `main`'s move (server/validator.ts MainAfter). */
-  after?: MainAfter;
   /** The signed receipt given with the accept answer (kept in the access log once `main` is its `new`). */
   receipt?: { new: string; lines: string[] };
 }

@@ -26,6 +26,7 @@ import { newToken } from '../store/principals.js';
 import { Reader } from './reader.js';
 import { RecordStore } from '../store/records.js';
 import { ValidatorPool } from './validatorPool.js';
+import type { MainAfter } from './validator.js';
 import { Advertisements } from './advertisement.js';
 import { loadSites } from '../sync/peers.js';
 import { SyncScheduler } from '../sync/scheduler.js';
@@ -228,13 +229,18 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     undo.push(() => hooks.stop());
     const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log, options.maintenancePauseMs);
     ctx.mainMoved.push((id) => maintenance.touched(id));
-    ctx.mainMoved.push((id, known) => {
-      if (known) participants.moved(id, known.old, known.head, known.ledgers);
-      identity.indexer.moved(id);
-    });
+    // A push's move is indexed and recorded once it is derived (it always settles), from what was derived.
+    const once = (derived: Promise<MainAfter | undefined> | undefined, fn: (known?: MainAfter) => void) =>
+      derived ? void derived.then(fn) : fn();
+    ctx.mainMoved.push((id, derived) =>
+      once(derived, (known) => {
+        if (known) participants.moved(id, known.old, known.head, known.ledgers);
+        identity.indexer.moved(id);
+      }),
+    );
     // Only the events are held until recorded (not the ledgers: KNOWN_EVENTS_BYTES counts events).
-    ctx.mainMoved.push((id, known) =>
-      events.moved(id, known && { old: known.old, head: known.head, events: known.events }),
+    ctx.mainMoved.push((id, derived) =>
+      once(derived, (known) => events.moved(id, known && { old: known.old, head: known.head, events: known.events })),
     );
     await identity.audited();
     undo.push(async () => maintenance.stop());

@@ -81,7 +81,7 @@ export async function landAhead(
   let answer: HookVerdict;
   try {
     const started = performance.now();
-    const { outcome, verdict } = await aheadOutcome(ctx, push, [update]);
+    const { outcome } = await aheadOutcome(ctx, push, [update]);
     if (outcome !== 'used') indexing.stop();
     const stored = await indexing.done;
     // main moves only to a commit git itself stored from this pack (its links checked by --strict).
@@ -90,7 +90,6 @@ export async function landAhead(
       return await viaGit();
     }
     ctx.metrics.judgedAhead.inc({ outcome: 'landed' });
-    if (verdict?.after) push.after = verdict.after;
     ctx.metrics.validation.observe((performance.now() - started) / 1000);
     const call = { env: quarantineEnv(push.gitdir, quarantine), updates: [update] };
     answer = await land(ctx, push, call, quarantine, () => gone);

@@ -19,7 +19,8 @@ import { SqliteIdentityStore } from '../store/sqlite/identityStore.js';
 import { gitIsAncestor, gitMergeBase } from '../git/mergeBase.js';
 import { readPackObjects, UnreadPack } from '../git/packObjects.js';
 import { PushSource } from '../git/pushSource.js';
-import { IsoGitSource, ObjectCache } from '../git/store.js';
+import { IsoGitSource, ObjectCache, OverlaySource } from '../git/store.js';
+import { ByteLru } from '../core/byteLru.js';
 import type { HookCall, RefUpdate } from './hookEndpoint.js';
 import { RepositoryBudget } from './repositoryBudget.js';
 import { deriveEvents, type KnownEvents } from '../core/events.js';
@@ -69,15 +70,13 @@ export interface PushVerdict {
   commits: number;
   /** A judgement ahead that could not settle the push, and why: it refuses, and the hook judges again. */
   unsure?: string;
-  /** For an accepted update of `main`: what the server would otherwise read back once it lands. */
-  after?: MainAfter;
 }
 
 /**
- * What `main` moving from `old` to `head` brings, derived from the objects just judged, with the
- * functions the server reads `main` with: the move's events (core/events.ts) and the thread
- * ledgers it changed (core/threadLedgers.ts). The server uses them only for that very move, once
- * `main` is at `head` (git having stored those objects); for any other move it reads `main`.
+ * What `main` moving from `old` to `head` brings, derived on a validator thread once the move has
+ * landed (deriveMove), with the functions the server reads `main` with: the move's events
+ * (core/events.ts) and the thread ledgers it changed (core/threadLedgers.ts). The server uses
+ * them only for that very move; for any other move it reads `main`.
  */
 export interface MainAfter extends KnownEvents {
   ledgers: LedgerDelta;
@@ -118,6 +117,7 @@ export const VALIDATOR_IDLE_BYTES = 8 * 1024 * 1024;
 /** Trim the records' state to what an idle thread keeps, and forget its parsed ledgers. */
 export function trimIdleState(): number {
   forgetParsedLedgers();
+  judgedAhead.clear();
   return repositories.trim(VALIDATOR_IDLE_BYTES);
 }
 
@@ -248,40 +248,69 @@ async function judgeUpdate(input: PushInput, u: RefUpdate, brought?: NewObjects)
       // Later commits build on a refused one; their findings would only repeat it.
       if (!verdict(found).ok) break;
     }
-    const after =
-      u.ref === MAIN && verdict(findings).ok ? await mainAfter(source, input.recordId, old, tip) : undefined;
-    return { findings, commits: walk.commits.length, ...(after ? { after } : {}) };
+    // What the accepted update of main brought stays at hand for deriving its move once it lands.
+    if (brought && u.ref === MAIN && verdict(findings).ok)
+      judgedAhead.set(input.gitdir, { head: tip, brought }, bytesOf(brought));
+    return { findings, commits: walk.commits.length };
   } finally {
     source.close();
   }
 }
 
 /**
- * What an accepted update of `main` brings (see MainAfter), from the objects it was judged on; none
- * when `old` is not a few first parents back (the server then asks git) or an object is unreadable.
+ * The objects of pushes judged ahead whose update of `main` was accepted, by record, until their
+ * move is derived (deriveMove): at most 1 MiB a push, 4 MiB a thread. They stand for their ids
+ * only once `main` is at their head, that is, once git has taken them.
  */
-async function mainAfter(source: ObjectSource, record: RecordId, old: Oid, head: Oid): Promise<MainAfter | undefined> {
+const judgedAhead = new ByteLru<{ head: Oid; brought: NewObjects }>(4 * 1024 * 1024);
+
+function bytesOf(objects: NewObjects): number {
+  let n = 0;
+  for (const o of objects.values()) n += o.content.length + 100;
+  return n;
+}
+
+/** A move of `main` that landed, to derive what it brings (see MainAfter) after the push was answered. */
+export interface DeriveInput {
+  kind: 'derive';
+  gitdir: string;
+  recordId: RecordId;
+  old: Oid;
+  head: Oid;
+}
+
+/**
+ * What a move of `main` that has landed brings (see MainAfter), read from the record, and from the
+ * objects of its push when it was judged ahead on this thread; none when `old` is not a few first
+ * parents back (the server then asks git) or an object is unreadable.
+ */
+export async function deriveMove(input: DeriveInput): Promise<MainAfter | undefined> {
+  const { objects } = repositories.get(input.gitdir);
+  const held = judgedAhead.get(input.gitdir);
+  judgedAhead.delete(input.gitdir);
+  // Landed, so git took them: in memory, they spare reading the pack it wrote.
+  const source = held?.head === input.head ? new OverlaySource(objects, held.brought) : objects;
   try {
-    const chain = await firstParentsSince(source, old, head);
+    const chain = await firstParentsSince(source, input.old, input.head);
     if (!chain) return undefined;
     return {
-      old,
-      head,
-      events: await deriveEvents(source, record, old, chain),
-      ledgers: await ledgerDelta(source, old, head),
+      old: input.old,
+      head: input.head,
+      events: await deriveEvents(source, input.recordId, input.old, chain),
+      ledgers: await ledgerDelta(source, input.old, input.head),
     };
   } catch {
     return undefined; // the server reads them from `main` as before
+  } finally {
+    repositories.trim();
   }
 }
 
-/** One verdict for the updates of a push: all their findings, their commits, and `main`'s MainAfter. */
+/** One verdict for the updates of a push: all their findings and their commits. */
 function together(verdicts: PushVerdict[]): PushVerdict {
-  const after = verdicts.find((v) => v.after)?.after;
   return {
     findings: verdicts.flatMap((v) => v.findings),
     commits: verdicts.reduce((n, v) => n + v.commits, 0),
-    ...(after ? { after } : {}),
   };
 }
 

@@ -5,7 +5,14 @@
 import { error, ruleIds } from '../core/findings.js';
 import type { Logger } from './log.js';
 import { judgeIncoming, type IncomingInput } from '../sync/judgeIncoming.js';
-import { judgePush, type PushInput, type PushVerdict } from './validator.js';
+import {
+  deriveMove,
+  judgePush,
+  type DeriveInput,
+  type MainAfter,
+  type PushInput,
+  type PushVerdict,
+} from './validator.js';
 import { WorkerPool } from './workerPool.js';
 
 /** Pushes waiting for a validator thread, in all and per principal, before more are refused. */
@@ -17,9 +24,13 @@ function refused(message: string): PushVerdict {
   return { commits: 0, findings: [error(ruleIds.parseBudget, message)] };
 }
 
+type Input = PushInput | IncomingInput | DeriveInput;
+/** A job's output: a verdict for a push or a peer's commits, what a move brings for a derivation. */
+type Output = PushVerdict | MainAfter | undefined;
+
 /** A pool of validator threads (or none: judge in the calling thread, without a budget). */
 export class ValidatorPool {
-  readonly #pool: WorkerPool<PushInput | IncomingInput, PushVerdict> | null;
+  readonly #pool: WorkerPool<Input, Output> | null;
 
   constructor(
     readonly threads: number,
@@ -29,7 +40,7 @@ export class ValidatorPool {
     this.#pool =
       threads === 0
         ? null
-        : new WorkerPool({
+        : new WorkerPool<Input, Output>({
             module: new URL('./validatorWorker.js', import.meta.url),
             threads,
             budgetMs,
@@ -38,29 +49,47 @@ export class ValidatorPool {
             log,
             maxQueued: MAX_QUEUED,
             maxQueuedPerOwner: MAX_QUEUED_PER_PRINCIPAL,
+            // A derivation past its budget or turned away gives nothing: the server reads main instead.
             overBudget: (input) =>
-              refused(
-                input.kind === 'incoming'
-                  ? `expected the peer's commits to be judged within ${budgetMs / 1000} s, as a push is; it took longer and they are refused`
-                  : `expected the push to be judged within ${budgetMs / 1000} s; it took longer and is refused ` +
-                      '(split it into smaller pushes, or shorten deeply structured messages)',
-              ),
-            turnedAway: () =>
-              refused(
-                'expected a free validator, found too many pushes waiting to be judged; ' +
-                  'nothing was changed, push again in a moment',
-              ),
+              input.kind === 'derive'
+                ? undefined
+                : refused(
+                    input.kind === 'incoming'
+                      ? `expected the peer's commits to be judged within ${budgetMs / 1000} s, as a push is; it took longer and they are refused`
+                      : `expected the push to be judged within ${budgetMs / 1000} s; it took longer and is refused ` +
+                          '(split it into smaller pushes, or shorten deeply structured messages)',
+                  ),
+            turnedAway: (input) =>
+              input.kind === 'derive'
+                ? undefined
+                : refused(
+                    'expected a free validator, found too many pushes waiting to be judged; ' +
+                      'nothing was changed, push again in a moment',
+                  ),
           });
   }
 
   /** Judge a push on a validator thread, within the budget; `signal` withdraws it while it waits for one. */
   judge(input: PushInput, signal?: AbortSignal): Promise<PushVerdict> {
-    return this.#pool ? this.#pool.run(input, input.principal.name, input.gitdir, signal) : judgePush(input);
+    return this.#pool
+      ? (this.#pool.run(input, input.principal.name, input.gitdir, signal) as Promise<PushVerdict>)
+      : judgePush(input);
   }
 
   /** Judge a peer's commits fetched by a sync round on a validator thread, within the same budget as a push. */
   judgeIncoming(input: IncomingInput): Promise<PushVerdict> {
-    return this.#pool ? this.#pool.run(input, 'sync', input.gitdir) : judgeIncoming(input);
+    return this.#pool ? (this.#pool.run(input, 'sync', input.gitdir) as Promise<PushVerdict>) : judgeIncoming(input);
+  }
+
+  /**
+   * What a landed push's move brings (server/validator.ts deriveMove), on the thread that judged
+   * it when that one is free; undefined when it cannot be derived (never rejects).
+   */
+  derive(input: DeriveInput): Promise<MainAfter | undefined> {
+    const derived = this.#pool
+      ? (this.#pool.run(input, 'derive', input.gitdir) as Promise<MainAfter | undefined>)
+      : deriveMove(input);
+    return derived.catch(() => undefined);
   }
 
   async close(): Promise<void> {

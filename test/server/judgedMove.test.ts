@@ -1,8 +1,9 @@
-// What a landed push's judgement derived for its move of `main` (server/validator.ts MainAfter):
-// the move's events, which the feed stores, and each thread's ledger at the new head, which the
-// participant index (who may read and push) takes. Pushed with the git CLI to a real server, by
-// both ways a push lands (without receive-pack, and through its hook); each is compared with what
-// reading `main` from disk gives, and a derivation for another move is never used.
+// What a landed push's move of `main` brings, derived on a validator thread once it was answered
+// (server/validator.ts deriveMove): the move's events, which the feed stores, and the thread
+// ledgers it changed, which the participant index (who may read and push) takes. Pushed with the
+// git CLI to a real server by the three ways a push lands (without receive-pack, through its hook,
+// through a participant's view); each is compared with what reading `main` from disk gives, and a
+// derivation for another move is never used.
 
 import t, { type Test } from 'tap';
 import { CoordinationService } from '../../index.js';
@@ -87,12 +88,17 @@ async function scene(t: Test, way: Way) {
   await gitOk('/', ['clone', '-q', s.gitUrl(record, way === 'view' ? cast.jane : s.admin), dir]);
   const gitdir = s.server.context.records.path(record);
   const index = s.server.context.participants;
-  const moves: Array<{ id: string; known: MainAfter | undefined; indexed: Promise<Set<string> | Error> }> = [];
-  s.server.context.mainMoved.push((id, known) =>
+  // Run after the server's own hooks: once a derivation settles, the index has taken it.
+  const moves: Array<{ id: string; derived?: Promise<{ known?: MainAfter; indexed: Set<string> | Error }> }> = [];
+  s.server.context.mainMoved.push((id, derived) =>
     moves.push({
       id,
-      known,
-      indexed: index.participants(record, unreadable(gitdir)).catch((e: unknown) => e as Error),
+      ...(derived && {
+        derived: derived.then(async (known) => ({
+          ...(known && { known }),
+          indexed: await index.participants(record, unreadable(gitdir)).catch((e: unknown) => e as Error),
+        })),
+      }),
     }),
   );
   const feed = s.server.context.events.feed;
@@ -116,7 +122,7 @@ async function scene(t: Test, way: Way) {
 }
 
 for (const way of ['landed ahead', 'receive-pack', 'view'] as const)
-  t.test(`a push ${way}: the judgement's events and ledgers are main's`, async (t) => {
+  t.test(`a push ${way}: what its move brings, derived, is what main says`, async (t) => {
     const { s, record, shared, aside, dir, gitdir, moves, feed, main, recorded } = await scene(t, way);
     const svc = await CoordinationService.at(dir);
     const index = s.server.context.participants;
@@ -144,8 +150,9 @@ for (const way of ['landed ahead', 'receive-pack', 'view'] as const)
       t.equal(pushed.status, 0, pushed.stderr);
       const head = await main();
       await recorded(head);
-      const move = moves.at(-1);
-      t.equal(move?.id, record, `push ${i + 1}: main's move reported`);
+      const reported = moves.at(-1);
+      t.equal(reported?.id, record, `push ${i + 1}: main's move reported`);
+      const move = await reported?.derived;
       const known = move?.known;
       t.ok(known, `push ${i + 1}: with what its judgement derived`);
       if (!known || !move) continue;
