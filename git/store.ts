@@ -102,22 +102,35 @@ export class IsoGitSource implements ObjectSource {
     let found = this.#recent.get(oid) ?? (await this.#loose(oid));
     if (!found) {
       try {
-        const o = await git.readObject({
-          fs: this.#fs,
-          gitdir: this.gitdir,
-          oid,
-          format: 'content',
-          cache: this.#packCache,
-        });
-        found = { type: o.type as ObjectType, content: o.object as Uint8Array };
-        this.remember(oid, found);
-        await this.#packs.note(this.#packCache);
+        found = await this.#packed(oid);
       } catch (e) {
         if ((e as { code?: string }).code === 'NotFoundError') return null;
-        throw e;
+        // A repack (git gc, the server's maintenance) deleted a pack between its listing and its
+        // reading, which isomorphic-git fails on: the packs are listed again, once, from scratch.
+        this.dropPacks();
+        try {
+          found = await this.#packed(oid);
+        } catch (again) {
+          if ((again as { code?: string }).code === 'NotFoundError') return null;
+          throw again;
+        }
       }
+      this.remember(oid, found);
+      await this.#packs.note(this.#packCache);
     }
     return withLimit(found, limit);
+  }
+
+  /** An object of the packs, through isomorphic-git (a missing one: its NotFoundError). */
+  async #packed(oid: Oid): Promise<PendingObject> {
+    const o = await git.readObject({
+      fs: this.#fs,
+      gitdir: this.gitdir,
+      oid,
+      format: 'content',
+      cache: this.#packCache,
+    });
+    return { type: o.type as ObjectType, content: o.object as Uint8Array };
   }
 
   /**

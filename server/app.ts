@@ -31,19 +31,26 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<S
   return { ...signedIn, principal: bindSite(signedIn.principal, ctx.sites) };
 }
 
-/** Build the request listener of a server. */
+/**
+ * Build the request listener of a server. `inflight` holds the responses not yet closed;
+ * `handling`, the requests whose work is not done, which can outlast their answer (a landed push
+ * logs, keeps its receipt and tells the mainMoved hooks after answering): shutdown waits for both.
+ */
 export function createHandler(
   ctx: ServerContext,
   inflight: Set<ServerResponse>,
+  handling: Set<Promise<void>>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     inflight.add(res);
     res.on('close', () => inflight.delete(res));
-    handle(ctx, req, res).catch((e: unknown) => {
+    const work = handle(ctx, req, res).catch((e: unknown) => {
       ctx.log('error', 'handler-crashed', { error: e });
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'Internal', message: 'internal error' } });
       else res.destroy();
     });
+    handling.add(work);
+    void work.finally(() => handling.delete(work));
   };
 }
 

@@ -109,6 +109,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
 
     // The port, before anything is written: requests that arrive before the server is ready wait for it.
     const inflight = new Set<ServerResponse>();
+    const handling = new Set<Promise<void>>();
     const waiting: Array<[IncomingMessage, ServerResponse]> = [];
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
     const front = (req: IncomingMessage, res: ServerResponse) =>
@@ -229,9 +230,11 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     undo.push(() => hooks.stop());
     const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log, options.maintenancePauseMs);
     ctx.mainMoved.push((id) => maintenance.touched(id));
-    // A push's move is indexed and recorded once it is derived (it always settles), from what was derived.
+    // A push's move is indexed and recorded once it is derived (it always settles), from what was
+    // derived; not once the server is stopping (the index and the feed catch up at the next start).
+    let shuttingDown = false;
     const once = (derived: Promise<MainAfter | undefined> | undefined, fn: (known?: MainAfter) => void) =>
-      derived ? void derived.then(fn) : fn();
+      derived ? void derived.then((known) => shuttingDown || fn(known)) : fn();
     ctx.mainMoved.push((id, derived) =>
       once(derived, (known) => {
         if (known) participants.moved(id, known.old, known.head, known.ledgers);
@@ -266,7 +269,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const url = options.publicUrl ?? `${tls ? 'https' : 'http'}://${host}:${port}`;
     ctx.baseUrl = url.replace(/\/$/, '');
-    handler = createHandler(ctx, inflight);
+    handler = createHandler(ctx, inflight, handling);
     for (const [req, res] of waiting.splice(0)) handler(req, res);
     log('info', 'listening', {
       url: ctx.baseUrl,
@@ -283,6 +286,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const close = () =>
       (closing ??= (async () => {
         log('info', 'shutting-down', { inflight: inflight.size });
+        shuttingDown = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
@@ -293,6 +297,10 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
         const stopping = ctx.sync?.stop();
         killRunningGroups();
         await stopping;
+        // Requests answered but not done (a landed push's log entry, its receipt, its mainMoved
+        // hooks) end before what they write to is closed; within the grace, whatever they wait on.
+        const rest = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
+        await Promise.race([Promise.all(handling), rest]);
         await ctx.hooks.stop();
         await ctx.validator.close();
         await ctx.reader.close();

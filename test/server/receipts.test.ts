@@ -136,3 +136,37 @@ t.test('an accepted push prints a signed receipt that verifies; changed by one b
   writeFileSync(file, viaCcr.stdout);
   t.equal((await ccr(['receipt', 'verify', file, '--allowed-signers', allowed])).status, 0, 'and it verifies');
 });
+
+t.test(
+  'a push answered as the server begins to stop still has its receipt and its request in the access log',
+  async (t) => {
+    const s = await testServer(t);
+    const rec = await s.record({ participants: [jane, john], message: { author_id: jane.participant_id, body: 'hi' } });
+    const dir = `${tempDir(t)}/admin`;
+    await gitOk('/', ['clone', '-q', s.gitUrl(rec.id, s.admin), dir]);
+    const svc = await CoordinationService.at(dir);
+    await svc.addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Just before the server stops.' });
+    const head = (await gitOk(dir, ['rev-parse', 'HEAD'])).trim();
+    // The server is told to stop the moment main moves: the push's answer is out, its bookkeeping not done.
+    let stopping: Promise<void> | undefined;
+    s.server.context.mainMoved.push(() => (stopping ??= s.server.close()));
+    const pushed = await gitRun(dir, ['push', 'origin', 'main']);
+    t.equal(pushed.status, 0, pushed.stderr);
+    await stopping;
+    t.match(
+      receiptLines(s.data),
+      [{ event: 'receipt', record: rec.id, new: head }],
+      'its receipt is in the access log',
+    );
+    const requests = readFileSync(`${s.data}/access.log`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e['method'] === 'POST' && String(e['path']).endsWith('/git-receive-pack'));
+    t.match(requests, [{ status: 200, record: rec.id }], 'and so is its request');
+    t.notOk(
+      s.logs.some((l) => l.includes('access-log-failed')),
+      'nothing failed to reach the access log',
+    );
+  },
+);
