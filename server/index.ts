@@ -231,10 +231,15 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const maintenance = new Maintenance((id) => ctx.records.path(id), gitEnv, log, options.maintenancePauseMs);
     ctx.mainMoved.push((id) => maintenance.touched(id));
     // A push's move is indexed and recorded once it is derived (it always settles), from what was
-    // derived; not once the server is stopping (the index and the feed catch up at the next start).
+    // derived; not once the server's requests are done and it closes its parts (the index and the
+    // feed catch up at the next start).
     let shuttingDown = false;
     const once = (derived: Promise<MainAfter | undefined> | undefined, fn: (known?: MainAfter) => void) =>
-      derived ? void derived.then((known) => shuttingDown || fn(known)) : fn();
+      derived
+        ? void derived
+            .then((known) => shuttingDown || fn(known))
+            .catch((e: unknown) => log('error', 'main-moved-failed', { error: e }))
+        : fn();
     ctx.mainMoved.push((id, derived) =>
       once(derived, (known) => {
         if (known) participants.moved(id, known.old, known.head, known.ledgers);
@@ -286,10 +291,12 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const close = () =>
       (closing ??= (async () => {
         log('info', 'shutting-down', { inflight: inflight.size });
-        shuttingDown = true;
+        const deadline = performance.now() + options.shutdownGraceMs;
+        const graceLeft = () =>
+          new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())).unref());
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
+        const grace = graceLeft();
         await Promise.race([stopped, grace]);
         server.closeAllConnections();
         // Rounds in flight end now, their git children (a fetch from a hanging peer) killed.
@@ -298,9 +305,10 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
         killRunningGroups();
         await stopping;
         // Requests answered but not done (a landed push's log entry, its receipt, its mainMoved
-        // hooks) end before what they write to is closed; within the grace, whatever they wait on.
-        const rest = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref());
-        await Promise.race([Promise.all(handling), rest]);
+        // hooks) end before what they write to is closed, in what is left of the grace.
+        await Promise.race([Promise.all(handling), graceLeft()]);
+        if (handling.size > 0) log('warn', 'requests-abandoned', { requests: handling.size });
+        shuttingDown = true;
         await ctx.hooks.stop();
         await ctx.validator.close();
         await ctx.reader.close();

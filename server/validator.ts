@@ -249,8 +249,10 @@ async function judgeUpdate(input: PushInput, u: RefUpdate, brought?: NewObjects)
       if (!verdict(found).ok) break;
     }
     // What the accepted update of main brought stays at hand for deriving its move once it lands.
-    if (brought && u.ref === MAIN && verdict(findings).ok)
+    if (brought && u.ref === MAIN && verdict(findings).ok) {
+      judgedAhead.delete(input.gitdir); // the record's latest push judged ahead replaces an earlier one
       judgedAhead.set(input.gitdir, { head: tip, brought }, bytesOf(brought));
+    }
     return { findings, commits: walk.commits.length };
   } finally {
     source.close();
@@ -264,9 +266,10 @@ async function judgeUpdate(input: PushInput, u: RefUpdate, brought?: NewObjects)
  */
 const judgedAhead = new ByteLru<{ head: Oid; brought: NewObjects }>(4 * 1024 * 1024);
 
+/** Their bytes, and ~300 a held object (its map entry, id string and buffer header in V8). */
 function bytesOf(objects: NewObjects): number {
   let n = 0;
-  for (const o of objects.values()) n += o.content.length + 100;
+  for (const o of objects.values()) n += o.content.length + 300;
   return n;
 }
 

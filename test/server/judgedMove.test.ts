@@ -154,7 +154,7 @@ for (const way of ['landed ahead', 'receive-pack', 'view'] as const)
       t.equal(reported?.id, record, `push ${i + 1}: main's move reported`);
       const move = await reported?.derived;
       const known = move?.known;
-      t.ok(known, `push ${i + 1}: with what its judgement derived`);
+      t.ok(known, `push ${i + 1}: with what a validator thread derived`);
       if (!known || !move) continue;
       t.same([known.old, known.head], [old, head], "for exactly this move of main's");
       const read = await readBack(gitdir, record, old, head);

@@ -138,7 +138,7 @@ t.test('an accepted push prints a signed receipt that verifies; changed by one b
 });
 
 t.test(
-  'a push answered as the server begins to stop still has its receipt and its request in the access log',
+  "a server told to stop as a push moves main still writes that push's receipt and request to the access log",
   async (t) => {
     const s = await testServer(t);
     const rec = await s.record({ participants: [jane, john], message: { author_id: jane.participant_id, body: 'hi' } });
@@ -148,11 +148,16 @@ t.test(
     await svc.addMessage(committer, place, rec.thread!, { author: as(jane), body: 'Just before the server stops.' });
     const head = (await gitOk(dir, ['rev-parse', 'HEAD'])).trim();
     // The server is told to stop the moment main moves: the push's answer is out, its bookkeeping not done.
-    let stopping: Promise<void> | undefined;
-    s.server.context.mainMoved.push(() => (stopping ??= s.server.close()));
+    const stopping = new Promise<Promise<void>>((resolve) => {
+      let told = false;
+      s.server.context.mainMoved.push(() => {
+        if (!told) resolve(s.server.close());
+        told = true;
+      });
+    });
     const pushed = await gitRun(dir, ['push', 'origin', 'main']);
     t.equal(pushed.status, 0, pushed.stderr);
-    await stopping;
+    await await stopping;
     t.match(
       receiptLines(s.data),
       [{ event: 'receipt', record: rec.id, new: head }],
