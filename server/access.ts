@@ -34,7 +34,7 @@ export class ParticipantIndex {
 
   /**
    * A push moved `main` of a record from `old` to `head`, changing the thread ledgers by `delta`
-   * (derived from the commits its judgement read, server/validator.ts): the entry at `old`, if
+   * (derived on a validator thread, server/validator.ts deriveMove): the entry at `old`, if
    * there is one, becomes the entry at `head`. Without one, the next look reads `main`.
    */
   moved(id: RecordId, old: Oid, head: Oid, delta: LedgerDelta): void {

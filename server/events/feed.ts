@@ -5,8 +5,8 @@
 // webhooks, in one transaction with the new head. Moves of one record are coalesced and run one at
 // a time, always reading the latest head. At start every record is compared with its recorded
 // head, so a server that died between a ref move and its recording catches up. A landed push's
-// events come derived already, by the same function from the objects its judgement read
-// (server/validator.ts MainAfter): they stand for exactly the move from its old head to its new one.
+// events come derived already, by the same function on a validator thread (server/validator.ts
+// deriveMove): they stand for exactly the move from its old head to its new one.
 
 import { ByteLru } from '../../core/byteLru.js';
 import { deriveEvents, type EventKind, type KnownEvents, type RecordEvent } from '../../core/events.js';
@@ -22,6 +22,7 @@ import { oidsOfLine } from '../../git/oidLines.js';
 import { runGit } from '../../git/run.js';
 import type { Db } from '../../store/sqlite/db.js';
 import { silentLogger, type Logger } from '../log.js';
+import type { Repository } from '../../git/repository.js';
 import { RecordStore } from '../../store/records.js';
 import { SerialRuns } from '../serialRuns.js';
 
@@ -118,7 +119,7 @@ export class EventFeed {
   #stopping = false;
   /** Failed recordings in a row, per record: tried again after a pause, a few times. */
   readonly #failures = new Map<string, number>();
-  /** The events of a record's last move, as its push's judgement derived them, until recorded. */
+  /** The events of a record's last move, as a validator thread derived them, until recorded. */
   readonly #known = new ByteLru<KnownEvents>(KNOWN_EVENTS_BYTES);
   /** Batches recorded from events derived already, and from reading `main` (tests, benchmarks). */
   readonly batches = { known: 0, read: 0 };
@@ -178,15 +179,19 @@ export class EventFeed {
     if (!repo || !head) return 0;
     const old = this.recordedHead(id);
     if (old === head) return 0;
-    if (known?.old === old && known.head === head) {
-      if (!this.#store(id, old, head, known.events)) {
-        this.#runs.again(id);
-        return 0;
-      }
-      this.batches.known++;
-      if (known.events.length > 0) for (const fn of this.#recorded) fn();
-      return known.events.length;
+    const derived = known?.old === old && known.head === head;
+    const events = derived ? known.events : await this.#read(id, repo, old, head);
+    if (!this.#store(id, old, head, events)) {
+      this.#runs.again(id); // recorded meanwhile by another way: read again from what is recorded now
+      return 0;
     }
+    this.batches[derived ? 'known' : 'read']++;
+    if (events.length > 0) for (const fn of this.#recorded) fn();
+    return events.length;
+  }
+
+  /** The events of `main` moving from the head recorded (`old`) to `head`, read from the record. */
+  async #read(id: RecordId, repo: Repository, old: Oid | null, head: Oid): Promise<RecordEvent[]> {
     let from = old;
     // Read in process when the recorded head is a few first parents back (after every push); git otherwise.
     const near = await firstParentsSince(repo.source, from, head);
@@ -230,13 +235,7 @@ export class EventFeed {
       );
       events = events.filter((e) => !held.has(key(e)));
     }
-    if (!this.#store(id, old, head, events)) {
-      this.#runs.again(id); // recorded meanwhile by another way: read again from what is recorded now
-      return 0;
-    }
-    this.batches.read++;
-    if (events.length > 0) for (const fn of this.#recorded) fn();
-    return events.length;
+    return events;
   }
 
   /**
