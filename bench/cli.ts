@@ -6,12 +6,15 @@
 // command (dist/bundle, what `ccr` runs) and the modules as tsc compiled them (dist/cli), so the
 // bundle's gain is measured in the same run; the bundled command also with CCR_CODE_CACHE=0 (no V8
 // code cache, cli/codeCache.ts), the cache's gain. Wall-clock medians and the CPU time of the children.
+// With the compiled client (dist/bin/ccr, cli/client.c) where the build made one: the same commands
+// handed to the user's agent (cli/agent.ts), which the first of them starts; its CPU is read from
+// /proc and given beside the client's own.
 // Targets: start-up ≤ 1.3× node -e 0; the CLI path ≤ 2× git.
 // Usage: node dist/bench/cli.js [samples]; CCR_BENCH_BEFORE=<path of another build's bundled ccr.cjs>
 // runs that one too, in turn with these, for a before/after in one run.
 
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gitEnv } from '../git/run.js';
 import { TOKEN, apiRecord, benchServer, commitChain, gitCli, jane, place } from './fixtures.js';
 import { median, report, scratch } from './util.js';
@@ -21,6 +24,31 @@ const dir = scratch('cli');
 const bundled = new URL('../bundle/ccr.cjs', import.meta.url).pathname;
 const compiled = new URL('../cli/ccr.js', import.meta.url).pathname;
 const before = process.env['CCR_BENCH_BEFORE'];
+const client = new URL('../bin/ccr', import.meta.url).pathname;
+const withClient = existsSync(client);
+/** The agents' pids, from their logs in the scratch runtime folder. */
+function agents(): number[] {
+  const logs = existsSync(`${dir}/run/ccr`) ? readdirSync(`${dir}/run/ccr`).filter((f) => f.endsWith('.log')) : [];
+  return logs.flatMap((f) =>
+    readFileSync(`${dir}/run/ccr/${f}`, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"start"'))
+      .map((l) => (JSON.parse(l) as { pid: number }).pid),
+  );
+}
+/** CPU ms the agents and the git they ran have used (utime, stime, cutime, cstime from /proc; ticks of 10 ms). */
+function agentCpu(): number {
+  let ms = 0;
+  for (const pid of agents()) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ms += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+    } catch {
+      /* ended */
+    }
+  }
+  return ms;
+}
 
 /** Runs the commands one after the other under bash; wall time, and the children's CPU time from `times`. */
 async function run(cmds: string[][], cwd: string, env: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number }> {
@@ -76,7 +104,10 @@ try {
     CCR_CONFIG: `${dir}/ccr.json`,
     // The code cache in the scratch folder: written by the warm-up runs, not in the user's own.
     XDG_CACHE_HOME: `${dir}/cache`,
+    // The agent's socket folder too.
+    XDG_RUNTIME_DIR: `${dir}/run`,
   };
+  mkdirSync(`${dir}/run`, { mode: 0o700 });
   const noCache = { ...env, CCR_CODE_CACHE: '0' };
   writeFileSync(
     `${dir}/ccr.json`,
@@ -100,6 +131,12 @@ try {
     ['ccr --version', [[node, bundled, '--version']]],
     ['ccr thread list', [[node, bundled, 'thread', 'list']]],
     ['ccr thread list (no code cache)', [[node, bundled, 'thread', 'list']], noCache],
+    ...(withClient
+      ? ([
+          ['ccr thread list (compiled client, agent)', [[client, 'thread', 'list']]],
+          ['ccr --help (compiled client)', [[client, '--help']]],
+        ] as Array<[string, string[][]]>)
+      : []),
     ['ccr --help (unbundled)', [[node, compiled, '--help']]],
     ['ccr thread list (unbundled)', [[node, compiled, 'thread', 'list']]],
     ...(before
@@ -144,7 +181,10 @@ try {
     git: [],
     before: [],
     oneCommand: [],
+    agent: [],
   };
+  const f = await apiRecord(server);
+  await clone(f.url, `${dir}/wc6`);
   for (let i = 0; i < n + 2; i++) {
     const body = `Reviewed on the ward round (${i}); observations stable, continue and reassess in 48 hours.`;
     const rb = await run(
@@ -187,6 +227,12 @@ try {
       `${dir}/wc5`,
       env,
     );
+    // The one command through the compiled client and the agent; the agent's CPU added to the client's.
+    const cpu0 = agentCpu();
+    const ra = withClient
+      ? await run([[client, 'message', 'add', thread(`${dir}/wc6`), '-m', body, '--push']], `${dir}/wc6`, env)
+      : undefined;
+    if (ra) ra.cpu += agentCpu() - cpu0;
     // The same change as the prebuilt commit: its files checked out (not timed), then commit + push.
     await gitCli(`${dir}/gitwc`, ['checkout', '-q', chain[i]!, '--', '.']);
     const rg = await run(
@@ -200,6 +246,7 @@ try {
     if (i >= 2) {
       paths['bundled']!.push(rb);
       paths['oneCommand']!.push(ro);
+      if (ra) paths['agent']!.push(ra);
       paths['uncached']!.push(rn);
       if (rx) paths['before']!.push(rx);
       paths['unbundled']!.push(ru);
@@ -213,6 +260,13 @@ try {
   report('ccr message add + ccr push, CPU of the commands', pc('bundled'), 'ms', { name: 'git', value: pc('git') });
   report('ccr message add --push (one command), wall', pw('oneCommand'), 'ms', { name: 'git', value: pw('git') });
   report('ccr message add --push, CPU of the command', pc('oneCommand'), 'ms', { name: 'git', value: pc('git') });
+  if (withClient) {
+    report('ccr message add --push, compiled client and agent, wall', pw('agent'), 'ms', {
+      name: 'git',
+      value: pw('git'),
+    });
+    report('the same, CPU of the client and the agent', pc('agent'), 'ms', { name: 'git', value: pc('git') });
+  }
   report('the same, no code cache (CCR_CODE_CACHE=0), wall', pw('uncached'), 'ms', { name: 'git', value: pw('git') });
   report('the same, no code cache, CPU of the commands', pc('uncached'), 'ms', { name: 'git', value: pc('git') });
   report('the same, unbundled (dist/cli), wall', pw('unbundled'), 'ms', { name: 'git', value: pw('git') });
@@ -229,5 +283,12 @@ try {
     report('after vs before, CPU', pc('bundled'), 'ms', { name: 'before', value: pc('before') });
   }
 } finally {
+  for (const pid of agents()) {
+    try {
+      process.kill(pid);
+    } catch {
+      /* ended */
+    }
+  }
   await server.close();
 }

@@ -33,16 +33,28 @@ async function start(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const help = argv.includes('--help') || argv.includes('-h');
-  if (mainHash && CACHED.has(name) && !help && process.env['CCR_CODE_CACHE'] !== '0') {
+  // Set by the compiled client (cli/client.c) when no agent answered: not for git or anything this runs.
+  const wanted = process.env['CCR_AGENT_WANTED'] === '1';
+  delete process.env['CCR_AGENT_WANTED'];
+  const agent = name === '__agent';
+  if (mainHash && (CACHED.has(name) || agent) && !help && process.env['CCR_CODE_CACHE'] !== '0') {
     const { loadCached } = await import('./codeCache.js');
     // Made by scripts/bundle.mjs next to the bundled ccr.cjs.
     const loaded = loadCached(fileURLToPath(new URL('./main.cjs', import.meta.url)), mainHash, name);
+    if (loaded && agent) {
+      // The user's agent (cli/agent.ts), started by a command below; its cache saved once it serves.
+      setTimeout(() => loaded.save(), 1000).unref();
+      await loaded.exports.agent(mainHash);
+      return EXIT.ok;
+    }
     if (loaded) {
       const code = await loaded.exports.runMain(argv);
       loaded.save();
+      if (wanted) await loaded.exports.wantAgent(argv, fileURLToPath(import.meta.url));
       return code;
     }
   }
+  if (agent) return EXIT.ok; // no bundle (tsc's dist/cli) or no cache: no agent
   return (await import('./main.js')).runMain(argv);
 }
 

@@ -19,6 +19,8 @@ import { constants as vmConstants, Script } from 'node:vm';
 /** What main.cjs exports (cli/main.ts). */
 export interface MainModule {
   runMain(argv: string[]): Promise<number>;
+  agent(hash: string): Promise<void>;
+  wantAgent(argv: string[], launcher: string): Promise<void>;
 }
 
 /** Cache files of other bundles (older builds) not written for this long are removed when a new one is written. */

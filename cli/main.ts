@@ -55,3 +55,30 @@ export async function main(argv: string[]): Promise<number> {
 export function runMain(argv: string[]): Promise<number> {
   return main(argv).catch((e: unknown) => fail(e, false));
 }
+
+/** The command `name`, or undefined for none. */
+async function command(name: string): Promise<Command | undefined> {
+  return Object.hasOwn(commands, name) ? commands[name]!() : undefined;
+}
+
+/** Serve as the user's agent for this build (cli/agent.ts), the agent's commands and the service loaded first. */
+export async function agent(hash: string): Promise<void> {
+  const { serveAgent } = await import('./agent.js');
+  await serveAgent(hash, runMain, command, () =>
+    Promise.all([
+      command('message'),
+      command('thread'),
+      command('status'),
+      import('./remote.js'),
+      import('../service/CoordinationService.js'),
+    ]),
+  );
+}
+
+/** After a command the compiled client would have given the agent (CCR_AGENT_WANTED): start one for the next. */
+export async function wantAgent(argv: string[], launcher: string): Promise<void> {
+  const [name = '', ...rest] = argv;
+  const cmd = await command(name);
+  const { agentMay, startAgent } = await import('./agent.js');
+  if (cmd && agentMay(cmd, name, rest)) startAgent(launcher);
+}

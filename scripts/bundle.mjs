@@ -82,6 +82,9 @@ writeFileSync(mainPath, ascii);
 // find, read and link), and Node starts it without its ES module loader (~10 ms a start on these
 // machines, a quarter of `node -e 0`). The code cache's loader is in it, run only when needed;
 // the light commands are still imported as ES modules (./main.js).
+const mainHash = createHash('sha256').update(ascii).digest('hex');
+// The compiled client (cli/client.c) reads it: the agent of this build has it in its socket's name.
+writeFileSync(join(outdir, 'main.hash'), `${mainHash}\n`);
 const launcher = await build({
   entryPoints: [join(root, 'dist', 'cli', 'ccr.js')],
   absWorkingDir: root,
@@ -97,7 +100,7 @@ const launcher = await build({
   define: {
     'import.meta.url': '__ccrLauncherUrl',
     // The code cache's key (cli/codeCache.ts): main.cjs is read on every run, hashed here once.
-    __CCR_MAIN_HASH__: JSON.stringify(createHash('sha256').update(ascii).digest('hex')),
+    __CCR_MAIN_HASH__: JSON.stringify(mainHash),
   },
   plugins: [
     {

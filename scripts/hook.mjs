@@ -5,11 +5,14 @@
 // otherwise. Without a C compiler this says so and succeeds: the script does the same, a few
 // milliseconds slower a push. Servers run a copy in their data folder, and nothing here removes a
 // file a server could be running.
+// It also compiles the `ccr` command's client (cli/client.c) into dist/bin/ccr, which hands
+// commands to the user's agent (cli/agent.ts); without a compiler there is none, and `ccr` is
+// node dist/bundle/ccr.cjs as always.
 // Usage: node scripts/hook.mjs
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,5 +47,36 @@ if (!built) {
   // it, no server installs it again.
   console.error(
     `hook: the C client was not compiled (${cc}: ${r.error?.code ?? `exit ${r.status}`}); servers will install the bash hook hooks/pre-receive`,
+  );
+}
+
+// The command's client: no hash to vouch for it (nothing installs it elsewhere); an old one is removed first.
+const client = join(root, 'dist', 'bin', 'ccr');
+mkdirSync(dirname(client), { recursive: true });
+rmSync(client, { force: true });
+const c = !existsSync(join(root, 'cli', 'client.c'))
+  ? { status: 0, skipped: true }
+  : spawnSync(
+      cc,
+      [
+        ...ccFlags,
+        '-O2',
+        '-std=c11',
+        '-D_DEFAULT_SOURCE',
+        '-Wall',
+        '-Wextra',
+        '-o',
+        `${client}.${process.pid}`,
+        join(root, 'cli', 'client.c'),
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+if (c.skipped) {
+  /* a project without the command (the hook's own tests) */
+} else if (c.status === 0) renameSync(`${client}.${process.pid}`, client);
+else {
+  rmSync(`${client}.${process.pid}`, { force: true });
+  console.error(
+    `hook: the ccr client was not compiled (${cc}: ${c.error?.code ?? `exit ${c.status}`}); ccr is node dist/bundle/ccr.cjs`,
   );
 }

@@ -1,0 +1,305 @@
+// The `ccr` agent: a per-user Node process that keeps the commands loaded, so the compiled front
+// (cli/client.c, dist/bin/ccr) can run `ccr message add … --push`, `ccr thread list|show` and
+// `ccr status show` without starting Node and loading the service for each (issue 17: the CLI path
+// ≤ 2× git's; a Node start alone is half of git's `commit` + `push`). Like ssh-agent, it answers
+// on a Unix socket in a folder only its user can enter; whoever can connect could run `ccr`
+// anyway. It runs one command at a time, in the client's folder, environment and umask, its
+// output sent back in frames; a second client while one runs, or a command that needs the
+// terminal (stdin, $EDITOR, a password prompt), is told to run `ccr` itself. A build has its own
+// socket (the bundle's hash in its name), so an agent never runs code other than the client's.
+// It ends after AGENT_IDLE_MS without a command. The request and the frames:
+//   request: u32 length, then NUL-terminated strings: MAGIC, umask (octal), cwd, argc, argv…, env…
+//   frames:  one byte, u32 length, the bytes: 'r' (run it yourself; nothing was done), or 'a'
+//            (the command runs), its output ('o' stdout, 'e' stderr), 'x' (the exit code in decimal).
+// A client that loses the agent after 'a' says so and does not run the command again.
+
+import { spawn } from 'node:child_process';
+import { appendFileSync, lstatSync, mkdirSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { parse, type Command } from './args.js';
+
+export const MAGIC = 'ccr-agent 1';
+
+/** The agent ends after this long without a command (CCR_AGENT_IDLE_MS to choose, for tests). */
+const AGENT_IDLE_MS = 10 * 60 * 1000;
+
+/** A request is a command line and an environment: more than this is not one. */
+const MAX_REQUEST = 1 << 20;
+
+/** A client that connected but sends no whole request within this is dropped. */
+const REQUEST_MS = 5000;
+
+/** The agent's log (one JSON line per event, never a command's arguments) is emptied beyond this at start. */
+const LOG_MAX_BYTES = 1 << 20;
+
+/**
+ * The folder of the user's agent sockets: $XDG_RUNTIME_DIR/ccr, else /tmp/ccr-<uid>; the C client
+ * computes the same. Undefined where there is no uid (not POSIX).
+ */
+export function agentDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (typeof process.getuid !== 'function') return undefined;
+  const runtime = env['XDG_RUNTIME_DIR'];
+  return runtime?.startsWith('/') ? join(runtime, 'ccr') : `/tmp/ccr-${process.getuid()}`;
+}
+
+/** The folder is ours alone: a real folder (not a link), owned by this user, closed to others. */
+export function privateDir(dir: string): boolean {
+  const s = lstatSync(dir, { throwIfNoEntry: false });
+  return !!s && s.isDirectory() && s.uid === process.getuid?.() && (s.mode & 0o077) === 0;
+}
+
+/**
+ * The commands the agent runs: those that need neither the terminal nor stdin (the message given
+ * with --message or a --file that is not stdin), parsed with the command's own options.
+ */
+export function agentMay(cmd: Command, name: string, rest: string[]): boolean {
+  let parsed;
+  try {
+    parsed = parse(cmd, rest);
+  } catch {
+    return false; // the usage error is said the usual way
+  }
+  const v: Record<string, unknown> = parsed.values;
+  const [action] = parsed.positionals;
+  if (v['help']) return false;
+  if (name === 'message')
+    return (
+      (action === 'add' || action === 'correct') &&
+      !v['edit'] &&
+      (typeof v['message'] === 'string' || (typeof v['file'] === 'string' && v['file'] !== '-'))
+    );
+  if (name === 'thread') return action === 'list' || action === 'show';
+  if (name === 'status') return action === 'show';
+  return false;
+}
+
+/** What the agent keeps of the starting command's environment: where its files go, nothing of a command's (no token). */
+const AGENT_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'XDG_RUNTIME_DIR', 'XDG_CACHE_HOME', 'CCR_AGENT_IDLE_MS'];
+
+/** Start the agent for the bundle `cjs` (ccr.cjs) in the background, detached; it outlives this command. */
+export function startAgent(cjs: string): void {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of AGENT_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
+  const child = spawn(process.execPath, [cjs, '__agent'], { detached: true, stdio: 'ignore', env, cwd: '/' });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+function frame(kind: string, body: Buffer | string): Buffer {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const head = Buffer.alloc(5);
+  head.write(kind, 0, 'latin1');
+  head.writeUInt32BE(bytes.length, 1);
+  return Buffer.concat([head, bytes]);
+}
+
+interface Request {
+  umask: number;
+  cwd: string;
+  argv: string[];
+  env: Record<string, string>;
+}
+
+/** The request's strings, or a reason it is not one. */
+export function parseRequest(body: Buffer): Request | string {
+  const fields = body.toString('utf8').split('\0');
+  if (fields.pop() !== '') return 'not NUL-terminated';
+  const [magic, umask, cwd, argc, ...rest] = fields;
+  if (magic !== MAGIC) return 'not a ccr client of this version';
+  const n = Number(argc);
+  if (!/^[0-7]{1,4}$/.test(umask ?? '') || !cwd?.startsWith('/') || !Number.isInteger(n) || n < 0 || n > rest.length)
+    return 'malformed';
+  const env: Record<string, string> = {};
+  for (const e of rest.slice(n)) {
+    const eq = e.indexOf('=');
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  return { umask: parseInt(umask!, 8), cwd, argv: rest.slice(0, n), env };
+}
+
+type Runner = (argv: string[]) => Promise<number>;
+type Loader = (name: string) => Promise<Command | undefined>;
+
+/**
+ * Serve the agent on `<agentDir>/agent-<hash>.sock` until idle; gives when it has stopped. `run`
+ * is cli/main.ts's runMain and `load` its command table, from the same bundle as the client's build.
+ */
+export async function serveAgent(
+  hash: string,
+  run: Runner,
+  load: Loader,
+  preload: () => Promise<unknown>,
+): Promise<void> {
+  const dir = agentDir();
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!privateDir(dir)) return; // another user's folder, or one others can enter: no agent
+  const path = join(dir, `agent-${hash.slice(0, 16)}.sock`);
+  const logPath = join(dir, `agent-${hash.slice(0, 16)}.log`);
+  if ((statSync(logPath, { throwIfNoEntry: false })?.size ?? 0) > LOG_MAX_BYTES) truncateSync(logPath);
+  const log = (event: string, fields: Record<string, unknown> = {}) => {
+    try {
+      appendFileSync(
+        logPath,
+        JSON.stringify({ time: new Date().toISOString(), pid: process.pid, event, ...fields }) + '\n',
+        { mode: 0o600 },
+      );
+    } catch {
+      /* a log that cannot be written does not stop the agent */
+    }
+  };
+  if (await answers(path)) return; // one is already serving this build
+  try {
+    unlinkSync(path); // a socket left by an agent that did not end well
+  } catch {
+    /* none */
+  }
+  const idleMs = Number(process.env['CCR_AGENT_IDLE_MS']) || AGENT_IDLE_MS;
+  const base = { ...process.env };
+  const baseCwd = process.cwd();
+  let busy = false;
+  let idle: NodeJS.Timeout | undefined;
+  const server = createServer((socket) => {
+    if (busy) {
+      answer(socket, frame('r', ''));
+      log('busy');
+      return;
+    }
+    busy = true;
+    clearTimeout(idle);
+    void serveOne(socket).finally(() => {
+      busy = false;
+      if (server.listening) idle = setTimeout(() => server.close(), idleMs);
+    });
+  });
+
+  /** One client: its request, the command run in its place, the frames. */
+  async function serveOne(socket: Socket): Promise<void> {
+    const body = await readRequest(socket);
+    const req = typeof body === 'string' ? body : parseRequest(body);
+    if (typeof req === 'string') {
+      log('refused', { reason: req });
+      socket.destroy();
+      return;
+    }
+    const [name = '', ...rest] = req.argv;
+    const cmd = await load(name);
+    if (!cmd || !agentMay(cmd, name, rest)) {
+      answer(socket, frame('r', ''));
+      return;
+    }
+    socket.write(frame('a', ''));
+    const started = performance.now();
+    const send = (kind: 'o' | 'e') => (chunk: Uint8Array | string, enc?: unknown, cb?: unknown) => {
+      const bytes =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8')
+          : Buffer.from(chunk);
+      if (!socket.destroyed) socket.write(frame(kind, bytes));
+      const done = typeof enc === 'function' ? enc : cb;
+      if (typeof done === 'function') process.nextTick(done as () => void);
+      return true;
+    };
+    const out = process.stdout.write;
+    const err = process.stderr.write;
+    const umask = process.umask(req.umask);
+    let code = 1;
+    try {
+      for (const k of Object.keys(process.env)) delete process.env[k];
+      // No prompt can reach the user from here: git fails at once instead of waiting on no terminal.
+      Object.assign(process.env, req.env, { GIT_TERMINAL_PROMPT: '0' });
+      process.stdout.write = send('o') as typeof out;
+      process.stderr.write = send('e') as typeof err;
+      process.chdir(req.cwd);
+      code = await run(req.argv);
+    } catch (e) {
+      process.stderr.write(`ccr: ${(e as Error).message}\n`);
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+      process.umask(umask);
+      for (const k of Object.keys(process.env)) delete process.env[k];
+      Object.assign(process.env, base);
+      try {
+        process.chdir(baseCwd);
+      } catch {
+        process.chdir('/');
+      }
+    }
+    log('command', { command: `${name} ${rest[0] ?? ''}`.trim(), code, ms: Math.round(performance.now() - started) });
+    answer(socket, frame('x', String(code)));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  }).catch((e: NodeJS.ErrnoException) => {
+    // Another agent took the path between the check and the listen: it serves, this one ends.
+    if (e.code !== 'EADDRINUSE') log('cannot-listen', { error: e.message });
+    throw e;
+  });
+  log('start', { socket: path });
+  idle = setTimeout(() => server.close(), idleMs);
+  // A socket removed or replaced (its folder cleaned, another agent) can no longer be reached: end.
+  const ino = statSync(path).ino;
+  const gone = setInterval(() => {
+    if (statSync(path, { throwIfNoEntry: false })?.ino !== ino) server.close();
+  }, 2000).unref();
+  server.once('close', () => clearInterval(gone));
+  await preload();
+  await new Promise<void>((resolve) => server.once('close', () => resolve()));
+  clearTimeout(idle);
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.ino === ino) unlinkSync(path);
+  } catch {
+    /* gone already */
+  }
+  log('stop');
+}
+
+/** The last frame; the socket read to its end, so that the client's close is seen and it is freed. */
+function answer(socket: Socket, last: Buffer): void {
+  socket.on('error', () => undefined);
+  socket.resume();
+  socket.end(last);
+}
+
+/** Some agent answers at `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** The request's body, or why there is none: too long, too slow, cut off. */
+function readRequest(socket: Socket): Promise<Buffer | string> {
+  return new Promise((resolve) => {
+    let chunks: Buffer[] = [];
+    let have = 0;
+    const timer = setTimeout(() => finish('no whole request in time'), REQUEST_MS);
+    const finish = (r: Buffer | string) => {
+      clearTimeout(timer);
+      socket.removeAllListeners('data');
+      socket.removeAllListeners('end');
+      resolve(r);
+    };
+    socket.on('error', () => finish('the client went away'));
+    socket.on('end', () => finish('the client went away'));
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      have += d.length;
+      if (have < 4) return;
+      const all = Buffer.concat(chunks);
+      chunks = [all];
+      const length = all.readUInt32BE(0);
+      if (length > MAX_REQUEST) return finish('too long');
+      if (all.length >= 4 + length) finish(all.subarray(4, 4 + length));
+    });
+  });
+}
