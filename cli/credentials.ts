@@ -3,17 +3,8 @@
 // the token there) or from CCR_USER and CCR_TOKEN for one command, and warns when it finds a
 // token written into a remote's URL.
 
-import { readFileSync } from 'node:fs';
 import { runGit } from '../git/run.js';
-
-/** A repository's config file, or undefined when it cannot be read (then git is asked). */
-function readConfig(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
-  }
-}
+import { readConfig } from './gitConfig.js';
 
 /** A URL split into the URL without credentials and the credentials it held. */
 export interface SplitUrl {

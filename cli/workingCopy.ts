@@ -17,6 +17,7 @@ import { sshKeygenSigner } from '../git/signers.js';
 import { warnTokensInRemotes } from './credentials.js';
 import { explainGitFailure, type GitContext } from './explain.js';
 import { gitDirOf } from './gitDir.js';
+import { configMayHold } from './gitConfig.js';
 import { runGit } from '../git/run.js';
 
 /** The user as the writing commands need them. */
@@ -61,7 +62,7 @@ export async function openWorkingCopy(
   // say comes out in the order it always did: the warning, then a missing setting, then the signer's refusal.
   const warned = warnTokensInRemotes(gitdir);
   const settings = loadSettings(gitdir);
-  const signing = writes ? settings.then((s) => signerOf(s, dir)) : Promise.resolve(undefined);
+  const signing = writes ? settings.then((s) => signerOf(s, dir, gitdir)) : Promise.resolve(undefined);
   await Promise.allSettled([warned, signing]);
   await warned;
   const me = identityOf(await settings, careLocation);
@@ -83,8 +84,10 @@ export async function openWorkingCopy(
  * `user.signingkey` when `gpg.format` is `ssh` (a path, or a literal `key::ssh-…` / `ssh-…` key
  * whose private half ssh-agent holds). The private key stays with ssh-keygen.
  */
-export async function signerOf(settings: Settings, dir: string): Promise<CommitSigner | undefined> {
+export async function signerOf(settings: Settings, dir: string, gitdir: string): Promise<CommitSigner | undefined> {
   if (settings['signing-key']) return sshKeygenSigner(expandHome(settings['signing-key']));
+  // No file git reads names gpg: gpg.format is not ssh, and git need not start.
+  if (!configMayHold(gitdir, /gpg/i)) return undefined;
   // The user's own git configuration (not CCR's gitEnv), asked without blocking: openWorkingCopy runs other git meanwhile.
   const git = (key: string) =>
     runGit(['config', '--get', key], { cwd: dir, env: process.env }).then(
