@@ -14,9 +14,10 @@
 // A client that loses the agent after 'a' says so and does not run the command again.
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, lstatSync, mkdirSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { appendFileSync, lstatSync, mkdirSync, realpathSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { stopRunsWith } from '../git/run.js';
 import { parse, type Command } from './args.js';
 
 export const MAGIC = 'ccr-agent 1';
@@ -50,28 +51,40 @@ export function privateDir(dir: string): boolean {
 }
 
 /**
- * The commands the agent runs: those that need neither the terminal nor stdin (the message given
- * with --message or a --file that is not stdin), parsed with the command's own options.
+ * The commands the agent runs, and the action it logs: those that need neither the terminal nor
+ * the caller's own process: the message given with --message, or with --file naming a regular
+ * file (not stdin, a /dev or /proc path, a pipe: those are the caller's), read from `cwd`. Parsed
+ * with the command's own options; undefined for anything else.
  */
-export function agentMay(cmd: Command, name: string, rest: string[]): boolean {
+export function agentMay(cmd: Command, name: string, rest: string[], cwd = process.cwd()): string | undefined {
   let parsed;
   try {
     parsed = parse(cmd, rest);
   } catch {
-    return false; // the usage error is said the usual way
+    return undefined; // the usage error is said the usual way
   }
   const v: Record<string, unknown> = parsed.values;
   const [action] = parsed.positionals;
-  if (v['help']) return false;
+  if (v['help'] || action === undefined) return undefined;
   if (name === 'message')
-    return (
-      (action === 'add' || action === 'correct') &&
+    return (action === 'add' || action === 'correct') &&
       !v['edit'] &&
-      (typeof v['message'] === 'string' || (typeof v['file'] === 'string' && v['file'] !== '-'))
-    );
-  if (name === 'thread') return action === 'list' || action === 'show';
-  if (name === 'status') return action === 'show';
-  return false;
+      (typeof v['message'] === 'string' || (typeof v['file'] === 'string' && regularFile(cwd, v['file'])))
+      ? action
+      : undefined;
+  if (name === 'thread') return action === 'list' || action === 'show' ? action : undefined;
+  if (name === 'status') return action === 'show' ? action : undefined;
+  return undefined;
+}
+
+/** A path that names a regular file anyone's process reads the same: not under /dev, /proc or /sys. */
+function regularFile(cwd: string, file: string): boolean {
+  try {
+    const real = realpathSync(resolve(cwd, file));
+    return !/^\/(dev|proc|sys)(\/|$)/.test(real) && statSync(real).isFile();
+  } catch {
+    return false; // Node says what is wrong with it
+  }
 }
 
 /** What the agent keeps of the starting command's environment: where its files go, nothing of a command's (no token). */
@@ -86,6 +99,9 @@ export function startAgent(cjs: string): void {
   child.unref();
 }
 
+/** Output is sent in frames of at most this (the client takes up to 64 MiB). */
+const FRAME_MAX = 1 << 20;
+
 function frame(kind: string, body: Buffer | string): Buffer {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const head = Buffer.alloc(5);
@@ -95,6 +111,8 @@ function frame(kind: string, body: Buffer | string): Buffer {
 }
 
 interface Request {
+  /** Every string was UTF-8 (a folder or argument that is not cannot be passed on as it is: Node runs it). */
+  utf8: boolean;
   umask: number;
   cwd: string;
   argv: string[];
@@ -115,7 +133,13 @@ export function parseRequest(body: Buffer): Request | string {
     const eq = e.indexOf('=');
     if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
   }
-  return { umask: parseInt(umask!, 8), cwd, argv: rest.slice(0, n), env };
+  return {
+    utf8: !fields.some((f) => f.includes('\uFFFD')),
+    umask: parseInt(umask!, 8),
+    cwd,
+    argv: rest.slice(0, n),
+    env,
+  };
 }
 
 type Runner = (argv: string[]) => Promise<number>;
@@ -159,10 +183,11 @@ export async function serveAgent(
   const base = { ...process.env };
   const baseCwd = process.cwd();
   let busy = false;
+  let ending = false;
   let idle: NodeJS.Timeout | undefined;
   const server = createServer((socket) => {
     if (busy) {
-      answer(socket, frame('r', ''));
+      void answer(socket, frame('r', ''));
       log('busy');
       return;
     }
@@ -170,7 +195,8 @@ export async function serveAgent(
     clearTimeout(idle);
     void serveOne(socket).finally(() => {
       busy = false;
-      if (server.listening) idle = setTimeout(() => server.close(), idleMs);
+      if (ending) process.exit(0);
+      if (server.listening) idle = setTimeout(() => end('idle'), idleMs);
     });
   });
 
@@ -185,18 +211,26 @@ export async function serveAgent(
     }
     const [name = '', ...rest] = req.argv;
     const cmd = await load(name);
-    if (!cmd || !agentMay(cmd, name, rest)) {
-      answer(socket, frame('r', ''));
+    const action = req.utf8 && cmd ? agentMay(cmd, name, rest, req.cwd) : undefined;
+    if (!action) {
+      await answer(socket, frame('r', ''));
       return;
     }
     socket.write(frame('a', ''));
+    // A client gone (Ctrl-C, killed) before the end: its git runs are stopped, as a Ctrl-C stops them.
+    // Read on (nothing more is expected) so that its going is seen.
+    socket.resume();
+    const clientGone = new AbortController();
+    socket.once('close', () => clientGone.abort());
+    stopRunsWith(clientGone.signal);
     const started = performance.now();
     const send = (kind: 'o' | 'e') => (chunk: Uint8Array | string, enc?: unknown, cb?: unknown) => {
       const bytes =
         typeof chunk === 'string'
           ? Buffer.from(chunk, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8')
           : Buffer.from(chunk);
-      if (!socket.destroyed) socket.write(frame(kind, bytes));
+      for (let at = 0; at < bytes.length && !socket.destroyed; at += FRAME_MAX)
+        socket.write(frame(kind, bytes.subarray(at, at + FRAME_MAX)));
       const done = typeof enc === 'function' ? enc : cb;
       if (typeof done === 'function') process.nextTick(done as () => void);
       return true;
@@ -216,6 +250,7 @@ export async function serveAgent(
     } catch (e) {
       process.stderr.write(`ccr: ${(e as Error).message}\n`);
     } finally {
+      stopRunsWith(undefined);
       process.stdout.write = out;
       process.stderr.write = err;
       process.umask(umask);
@@ -227,8 +262,8 @@ export async function serveAgent(
         process.chdir('/');
       }
     }
-    log('command', { command: `${name} ${rest[0] ?? ''}`.trim(), code, ms: Math.round(performance.now() - started) });
-    answer(socket, frame('x', String(code)));
+    log('command', { command: `${name} ${action}`, code, ms: Math.round(performance.now() - started) });
+    await answer(socket, frame('x', String(code)));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -240,29 +275,46 @@ export async function serveAgent(
     throw e;
   });
   log('start', { socket: path });
-  idle = setTimeout(() => server.close(), idleMs);
-  // A socket removed or replaced (its folder cleaned, another agent) can no longer be reached: end.
   const ino = statSync(path).ino;
+  const ours = () => statSync(path, { throwIfNoEntry: false })?.ino === ino;
+  /**
+   * End: idle, or the socket removed or replaced (the folder cleaned, another agent), when it can
+   * no longer be reached. Closing the server removes the socket's file (libuv unlinks the path),
+   * so a replaced one is left as it is: the process ends without closing it.
+   */
+  const end = (reason: string) => {
+    if (ours()) return void server.close();
+    log('stop', { reason });
+    if (!busy) process.exit(0);
+    ending = true;
+  };
+  idle = setTimeout(() => end('idle'), idleMs);
   const gone = setInterval(() => {
-    if (statSync(path, { throwIfNoEntry: false })?.ino !== ino) server.close();
+    if (!ours()) end('socket gone');
   }, 2000).unref();
   server.once('close', () => clearInterval(gone));
   await preload();
   await new Promise<void>((resolve) => server.once('close', () => resolve()));
   clearTimeout(idle);
-  try {
-    if (statSync(path, { throwIfNoEntry: false })?.ino === ino) unlinkSync(path);
-  } catch {
-    /* gone already */
-  }
-  log('stop');
+  log('stop', { reason: 'idle' });
 }
 
-/** The last frame; the socket read to its end, so that the client's close is seen and it is freed. */
-function answer(socket: Socket, last: Buffer): void {
+/**
+ * The last frame; the socket read to its end, so that the client's close is seen and it is freed.
+ * Settles once the client closed (at most a second later).
+ */
+function answer(socket: Socket, last: Buffer): Promise<void> {
+  if (socket.destroyed) return Promise.resolve(); // the client is gone already
   socket.on('error', () => undefined);
   socket.resume();
   socket.end(last);
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000).unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Some agent answers at `path`. */

@@ -7,7 +7,9 @@
  * agent answers, the Node command it runs starts one for the next command (CCR_AGENT_WANTED).
  * CCR_AGENT=0 never uses one. `npm run build` compiles it where a C compiler is (scripts/hook.mjs).
  */
+#define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +85,9 @@ static void agent_dir(char *dir, size_t size) {
 }
 
 int main(int argc, char **argv) {
+  /* 0, 1 and 2 open (on /dev/null if closed), so the socket is never one of them. */
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) == -1 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) return 1;
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) {
@@ -100,6 +105,9 @@ int main(int argc, char **argv) {
 
   const char *off = getenv("CCR_AGENT");
   if (off && strcmp(off, "0") == 0) run_node(argv, 0);
+  /* Node's own options are for a Node start: the agent started long ago. */
+  const char *node_options = getenv("NODE_OPTIONS");
+  if (node_options && node_options[0]) run_node(argv, 0);
   /* Usage and version: Node's own start is all they cost, and the agent runs no such thing. */
   for (int i = 1; i < argc; i++)
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--version") == 0)
@@ -125,8 +133,16 @@ int main(int argc, char **argv) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) run_node(argv, 0);
   if (!exists || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    int absent = !exists || errno == ENOENT || errno == ECONNREFUSED;
     close(fd);
-    run_node(argv, !exists || errno == ENOENT || errno == ECONNREFUSED);
+    run_node(argv, absent);
+  }
+  /* The other end is this user's process (the folder could have been swapped since it was looked at). */
+  struct ucred peer;
+  socklen_t peer_len = sizeof peer;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) != 0 || peer.uid != getuid()) {
+    close(fd);
+    run_node(argv, 0);
   }
 
   /* The request: its length, then NUL-terminated strings. */

@@ -3,9 +3,11 @@
 // the user's own git runs (their credential helpers), or with CCR_USER / CCR_TOKEN.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { cacheDir } from './codeCache.js';
 import type { Principal } from '../core/principal.js';
 import { parseParticipantId, type ParticipantId } from '../core/ids.js';
 import type { Role } from '../core/vocabulary.js';
@@ -103,10 +105,27 @@ export async function signerOf(settings: Settings, dir: string, gitdir: string):
       ? key
       : null;
   if (literal === null) return sshKeygenSigner(expandHome(key));
+  return sshKeygenSigner(publicKeyFile(literal));
+}
+
+/**
+ * A file holding a public key given literally (ssh-keygen signs with the private half in
+ * ssh-agent, named by a file): in the user's cache folder under the key's hash, written once and
+ * kept (it is public), so nothing is left to clean up when the command ends (the ccr agent runs
+ * many); a temporary folder removed on exit where there is no cache folder.
+ */
+function publicKeyFile(literal: string): string {
+  const dir = cacheDir();
+  if (dir) {
+    const file = join(dir, 'signing-keys', `${createHash('sha256').update(literal).digest('hex')}.pub`);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if (readFileSync(file, { encoding: 'utf8', flag: 'a+' }) !== `${literal}\n`) writeFileSync(file, `${literal}\n`);
+    return file;
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'ccr-signing-'));
   writeFileSync(join(tmp, 'key.pub'), `${literal}\n`);
   process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-  return sshKeygenSigner(join(tmp, 'key.pub'));
+  return join(tmp, 'key.pub');
 }
 
 /** The body of a message: --message, --file (`-` for stdin), piped stdin, or $EDITOR (also with --edit). */

@@ -53,13 +53,22 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
+/** Stops every run without a signal of its own while set: the ccr agent's command whose client is gone (cli/agent.ts). */
+let ambient: AbortSignal | undefined;
+
+/** Set (or clear, with undefined) the signal that stops runs given none. */
+export function stopRunsWith(signal: AbortSignal | undefined): void {
+  ambient = signal;
+}
+
 /** Kill every git run with a time-out still going (server shutdown). */
 export function killRunningGroups(): void {
   for (const child of groups) killGroup(child);
 }
 
 /** Run git and collect its output; never throws for a non-zero exit (see `git()`). A run past `timeoutMs` is killed. */
-export function runGit(args: string[], opts: RunOptions = {}): Promise<GitResult> {
+export function runGit(args: string[], given: RunOptions = {}): Promise<GitResult> {
+  const opts = given.signal === undefined && ambient ? { ...given, signal: ambient } : given;
   return new Promise((resolve, reject) => {
     const own = opts.timeoutMs !== undefined || opts.signal !== undefined;
     const child = spawn('git', args, {

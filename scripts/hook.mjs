@@ -54,23 +54,25 @@ if (!built) {
 const client = join(root, 'dist', 'bin', 'ccr');
 mkdirSync(dirname(client), { recursive: true });
 rmSync(client, { force: true });
-const c = !existsSync(join(root, 'cli', 'client.c'))
-  ? { status: 0, skipped: true }
-  : spawnSync(
-      cc,
-      [
-        ...ccFlags,
-        '-O2',
-        '-std=c11',
-        '-D_DEFAULT_SOURCE',
-        '-Wall',
-        '-Wextra',
-        '-o',
-        `${client}.${process.pid}`,
-        join(root, 'cli', 'client.c'),
-      ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
-    );
+// Linux only: it finds its installation through /proc/self/exe, and asks the agent's uid with SO_PEERCRED.
+const c =
+  process.platform !== 'linux' || !existsSync(join(root, 'cli', 'client.c'))
+    ? { status: 0, skipped: true }
+    : spawnSync(
+        cc,
+        [
+          ...ccFlags,
+          '-O2',
+          '-std=c11',
+          '-D_DEFAULT_SOURCE',
+          '-Wall',
+          '-Wextra',
+          '-o',
+          `${client}.${process.pid}`,
+          join(root, 'cli', 'client.c'),
+        ],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      );
 if (c.skipped) {
   /* a project without the command (the hook's own tests) */
 } else if (c.status === 0) renameSync(`${client}.${process.pid}`, client);

@@ -5,14 +5,26 @@
 // dies mid-command) never gets a command, or never gets one run twice.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { ccrBin } from '../helpers/bin.js';
 import { ccr, type CcrRun } from '../helpers/cli.js';
 import { root } from '../helpers/fixtures.js';
-import { gitRun, testGitEnv } from '../helpers/git.js';
+import { gitIn, gitRun, testGitEnv } from '../helpers/git.js';
 import { jane } from '../helpers/people.js';
 import { castPrincipals, testServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -24,12 +36,21 @@ const hasCc = spawnSync('cc', ['--version'], { stdio: 'ignore' }).status === 0;
 /** Run the compiled client, optionally under a umask; as ccr() gives. */
 function client(
   args: string[],
-  o: { cwd: string; env: NodeJS.ProcessEnv; input?: string; umask?: string },
+  o: { cwd: string; env: NodeJS.ProcessEnv; input?: string; umask?: string; pipe?: string },
 ): Promise<CcrRun> {
   return new Promise((resolve) => {
-    const [file, ...rest] = o.umask
-      ? ['sh', '-c', `umask ${o.umask}; exec "$0" "$@"`, CLIENT, ...args]
-      : [CLIENT, ...args];
+    // Without the test runner's NODE_OPTIONS (it adds them to every child): with them the client
+    // rightly leaves the command to a Node start of its own.
+    const [file, ...rest] = [
+      'env',
+      '-u',
+      'NODE_OPTIONS',
+      ...(o.umask ? ['sh', '-c', `umask ${o.umask}; exec "$0" "$@"`] : []),
+      // Through a pipe (Node's own stdin for a child is a socket, which /dev/stdin cannot open).
+      ...(o.pipe ? ['sh', '-c', `printf %s '${o.pipe}' | exec "$0" "$@"`] : []),
+      CLIENT,
+      ...args,
+    ];
     const child = spawn(file!, rest, { cwd: o.cwd, env: { ...testGitEnv(), ...o.env } });
     let stdout = '';
     let stderr = '';
@@ -214,12 +235,44 @@ t.test(
       "written under the client's umask",
     );
     t.equal(rt.commands().length, 10);
+    const unmasked = await client(['message', 'add', other.rec.thread!, '-m', 'Written under umask 022.'], {
+      cwd: other.wc,
+      env: { ...other.env, XDG_RUNTIME_DIR: rt.dir },
+      umask: '022',
+    });
+    t.equal(unmasked.status, 0, unmasked.stderr);
+    t.equal(
+      statSync(`${other.wc}/communications/${other.rec.thread!}/messages.md`).mode & 0o777,
+      0o644,
+      'and the next one under its own',
+    );
+
+    // The log names the command and its action, never an argument, in whatever order they come.
+    const optionsFirst = await client(['message', '-mA-BODY-NOT-TO-LOG', 'add', thread], { cwd: wc, env });
+    t.equal(optionsFirst.status, 0, optionsFirst.stderr);
+    t.equal(rt.commands().at(-1)!.command, 'message add');
+    t.notMatch(readFileSync(rt.log, 'utf8'), /BODY-NOT-TO-LOG/);
+    // A --file the agent reads as the client would: a regular file, from the client's folder.
+    writeFileSync(`${wc}/note.txt`, 'Read from a file.');
+    const fromFile = await client(['message', 'add', thread, '--file', 'note.txt'], { cwd: wc, env });
+    t.equal(fromFile.status, 0, fromFile.stderr);
+    t.equal(rt.commands().length, 13, 'run in the agent');
+    rmSync(`${wc}/note.txt`);
 
     // What needs stdin or the terminal is Node's to run: the body piped in.
     const piped = await client(['message', 'add', thread, '--push'], { cwd: wc, env, input: 'Read from stdin.' });
     t.equal(piped.status, 0, piped.stderr);
-    t.equal(rt.commands().length, 10, 'not run in the agent');
+    t.equal(rt.commands().length, 13, 'not run in the agent');
     t.match(readFileSync(`${wc}/communications/${thread}/messages.md`, 'utf8'), /Read from stdin\./);
+    // …and --file naming the client's own stdin (or any /dev, /proc path, or a pipe).
+    const devStdin = await client(['message', 'add', thread, '--file', '/dev/stdin'], {
+      cwd: wc,
+      env,
+      pipe: 'Via /dev/stdin.',
+    });
+    t.equal(devStdin.status, 0, devStdin.stderr);
+    t.equal(rt.commands().length, 13, 'not run in the agent');
+    t.match(readFileSync(`${wc}/communications/${thread}/messages.md`, 'utf8'), /Via \/dev\/stdin\./);
     t.equal((await client(['--version'], { cwd: home, env })).stdout.trim(), (await ccr(['--version'])).stdout.trim());
   },
 );
@@ -314,12 +367,99 @@ t.test(
   },
 );
 
-t.test('an idle agent ends and removes its socket', { skip: !hasCc && 'no C compiler' }, async (t) => {
-  const { wc, env: janeEnv } = await janeCopy(t);
-  const rt = runtime(t);
-  const env = { ...janeEnv, XDG_RUNTIME_DIR: rt.dir, CCR_AGENT_IDLE_MS: '1500' };
-  t.equal((await client(['thread', 'list'], { cwd: wc, env })).status, 0);
-  await until('the agent', () => existsSync(rt.sock));
-  await until('the agent to end', () => rt.lines().some((l) => l.event === 'stop'), 30_000);
-  t.notOk(existsSync(rt.sock), 'its socket removed');
-});
+t.test(
+  'an idle agent ends and removes its socket; a replaced one leaves the new socket be',
+  { skip: !hasCc && 'no C compiler' },
+  async (t) => {
+    const { wc, env: janeEnv } = await janeCopy(t);
+    const rt = runtime(t);
+    const env = { ...janeEnv, XDG_RUNTIME_DIR: rt.dir, CCR_AGENT_IDLE_MS: '1500' };
+    t.equal((await client(['thread', 'list'], { cwd: wc, env })).status, 0);
+    await until('the agent', () => existsSync(rt.sock));
+    await until('the agent to end', () => rt.lines().some((l) => l.event === 'stop'), 30_000);
+    t.notOk(existsSync(rt.sock), 'its socket removed');
+
+    const env2 = { ...env, CCR_AGENT_IDLE_MS: '600000' };
+    t.equal((await client(['thread', 'list'], { cwd: wc, env: env2 })).status, 0);
+    await until(
+      'a second agent',
+      () => rt.lines().filter((l) => l.event === 'start').length === 2 && existsSync(rt.sock),
+    );
+    renameSync(rt.sock, `${rt.sock}.old`);
+    const other = createServer((c) => c.destroy());
+    await new Promise<void>((r) => other.listen(rt.sock, r));
+    t.teardown(() => other.close());
+    await until('the second agent to end', () => rt.lines().filter((l) => l.event === 'stop').length === 2, 15_000);
+    t.match(rt.lines().at(-1), { event: 'stop', reason: 'socket gone' });
+    t.ok(existsSync(rt.sock), "the socket now there is not the agent's to remove");
+  },
+);
+
+t.test(
+  'a client killed during a command: its git runs are stopped, and the agent is free again',
+  { skip: !hasCc && 'no C compiler' },
+  async (t) => {
+    const { rec, wc, env: janeEnv } = await janeCopy(t);
+    const rt = runtime(t);
+    const env = { ...janeEnv, XDG_RUNTIME_DIR: rt.dir };
+    t.equal((await client(['thread', 'list'], { cwd: wc, env })).status, 0);
+    await until('the agent', () => existsSync(rt.sock));
+    // A server that takes the connection and never answers: the push waits until stopped.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    t.teardown(() => silent.close());
+    gitIn(wc, ['remote', 'set-url', 'origin', `http://127.0.0.1:${(silent.address() as AddressInfo).port}/never.git`]);
+    const child = spawn(
+      'env',
+      ['-u', 'NODE_OPTIONS', CLIENT, 'message', 'add', rec.thread!, '-m', 'Pushed to nowhere.', '--push'],
+      {
+        cwd: wc,
+        env: { ...testGitEnv(), ...env },
+        stdio: 'ignore',
+      },
+    );
+    await new Promise((r) => silent.once('connection', r));
+    child.kill('SIGTERM');
+    await until('the command to end', () => rt.commands().length === 1, 20_000);
+    t.not(rt.commands()[0]!.code, 0, 'it failed: its push was stopped');
+    const next = await client(['thread', 'list'], { cwd: wc, env });
+    t.equal(next.status, 0);
+    t.equal(rt.commands().length, 2, 'the next command ran in the agent');
+  },
+);
+
+t.test(
+  "a socket of another user's process in the user's folder: the client never talks to it",
+  {
+    skip: (!hasCc && 'no C compiler') || (process.getuid?.() !== 0 && 'needs root to run a process as another user'),
+  },
+  async (t) => {
+    const { rec, wc, env: janeEnv } = await janeCopy(t);
+    const rt = runtime(t);
+    const env = { ...janeEnv, XDG_RUNTIME_DIR: rt.dir };
+    // nobody listens in the folder while it is theirs; then it is made the user's again (as a swap
+    // between the client's look at the folder and its connect would leave it).
+    mkdirSync(`${rt.dir}/ccr`, { mode: 0o700 });
+    chownSync(`${rt.dir}/ccr`, 65534, 65534);
+    chmodSync(rt.dir, 0o755);
+    // It answers as an agent would: ran it, "FAKE", exit 0.
+    const frames =
+      'Buffer.from("61000000006f00000005", "hex"), Buffer.from("FAKE\\n"), Buffer.from("780000000130", "hex")';
+    const impostor = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('net').createServer((s) => s.once('data', () => s.end(Buffer.concat([${frames}])))).listen(process.argv[1])`,
+        rt.sock,
+      ],
+      { uid: 65534, gid: 65534, stdio: 'ignore', env: { PATH: process.env['PATH'] } },
+    );
+    t.teardown(() => impostor.kill());
+    await until("nobody's socket", () => existsSync(rt.sock));
+    chownSync(`${rt.dir}/ccr`, process.getuid!(), process.getgid!());
+    const run = await client(['thread', 'list'], { cwd: wc, env });
+    t.equal(run.status, 0, run.stderr);
+    t.notMatch(run.stdout, /FAKE/, "not the impostor's answer");
+    t.match(run.stdout, rec.thread!, 'Node ran it');
+  },
+);
