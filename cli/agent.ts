@@ -128,10 +128,10 @@ export function parseRequest(body: Buffer): Request | string {
   const n = Number(argc);
   if (!/^[0-7]{1,4}$/.test(umask ?? '') || !cwd?.startsWith('/') || !Number.isInteger(n) || n < 0 || n > rest.length)
     return 'malformed';
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const e of rest.slice(n)) {
     const eq = e.indexOf('=');
-    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+    if (eq > 0 && e.slice(0, eq) !== '__proto__') env[e.slice(0, eq)] = e.slice(eq + 1);
   }
   return {
     utf8: !fields.some((f) => f.includes('\uFFFD')),

@@ -2,6 +2,7 @@
 // refused with ccr/parse-budget and its thread is ended and replaced: refused, not waited on. A
 // push that finds too many others waiting is refused at once, with the same rule id.
 
+import { availableParallelism } from 'node:os';
 import { error, ruleIds } from '../core/findings.js';
 import type { Logger } from './log.js';
 import { judgeIncoming, type IncomingInput } from '../sync/judgeIncoming.js';
@@ -18,6 +19,17 @@ import { WorkerPool } from './workerPool.js';
 /** Pushes waiting for a validator thread, in all and per principal, before more are refused. */
 const MAX_QUEUED = 256;
 const MAX_QUEUED_PER_PRINCIPAL = 64;
+
+/**
+ * On two cores or fewer, a second validator thread starts only once a job has held the first this
+ * long: a second thread's own JIT compiling and garbage collection cost the machine more than its
+ * parallelism gives when both cores are busy anyway (8 pushers with one thread: 34.0 against
+ * 37.5 ms of CPU a push), while a long judgement holds the others up for no more than this (and
+ * the new thread's start). A record's first, cold judgements can pass it under load and start the
+ * second thread, which then ends when the pool is idle (IDLE_END_MS); 250 ms kept it from
+ * starting in the benchmarks but did not raise the throughput beyond their spread.
+ */
+const EXTRA_THREAD_AFTER_MS = 50;
 
 /** The verdict of a push the pool could not judge in time. */
 function refused(message: string): PushVerdict {
@@ -45,6 +57,7 @@ export class ValidatorPool {
             threads,
             budgetMs,
             eager: true,
+            ...(availableParallelism() <= 2 ? { extraAfterMs: EXTRA_THREAD_AFTER_MS } : {}),
             name: 'validator',
             log,
             maxQueued: MAX_QUEUED,

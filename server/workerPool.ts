@@ -22,8 +22,14 @@ export interface PoolOptions<I, O> {
   overBudget: (input: I) => O;
   /** What a job turned away because the queue is full gives; may throw. */
   turnedAway: (input: I) => O;
-  /** Start every thread at once (else on first need). */
+  /** Start every thread at once (else on first need); with `extraAfterMs`, the first. */
   eager?: boolean;
+  /**
+   * Start a thread beyond the first only once every running job has run this long, a long job
+   * holding the threads; until then jobs wait for a thread at work. Undefined: at once, whenever
+   * all are at work.
+   */
+  extraAfterMs?: number;
   /** Name in the log. */
   name: string;
   log: Logger;
@@ -52,6 +58,8 @@ interface Slot<I, O> {
   /** The thread has loaded its module: a job's budget starts only then. */
   ready: boolean;
   job: Job<I, O> | null;
+  /** When the job started running: its thread ready (performance.now()). */
+  since: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -63,9 +71,12 @@ export class WorkerPool<I, O> {
   #next = 1;
   #closed = false;
   #idle: NodeJS.Timeout | undefined;
+  /** A look again at the queue once a running job has run `extraAfterMs`. */
+  #recheck: NodeJS.Timeout | undefined;
 
   constructor(readonly o: PoolOptions<I, O>) {
-    if (o.eager) for (let i = 0; i < o.threads; i++) this.#slots.push(this.#spawn());
+    const eager = o.eager ? (o.extraAfterMs !== undefined ? Math.min(1, o.threads) : o.threads) : 0;
+    for (let i = 0; i < eager; i++) this.#slots.push(this.#spawn());
   }
 
   /** Threads started and not ended. */
@@ -123,11 +134,12 @@ export class WorkerPool<I, O> {
 
   #spawn(): Slot<I, O> {
     const worker = new Worker(this.o.module, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
-    const slot: Slot<I, O> = { worker, ready: false, job: null };
+    const slot: Slot<I, O> = { worker, ready: false, job: null, since: 0 };
     slot.worker.on('message', (m: { ready?: true; id: number; output?: O; error?: string }) => {
       if (m.ready) {
         slot.ready = true;
         if (slot.job) this.#startBudget(slot, slot.job);
+        this.#dispatch();
         return;
       }
       const job = slot.job;
@@ -199,12 +211,33 @@ export class WorkerPool<I, O> {
     if (home && !home.job) return home;
     const free = this.#slots.find((s) => !s.job);
     if (free) return free;
+    if (this.#slots.length < this.o.threads && !this.#held()) return undefined;
     if (this.#slots.length < this.o.threads) {
       const slot = this.#spawn();
       this.#slots.push(slot);
       return slot;
     }
     return undefined;
+  }
+
+  /**
+   * Every thread is held by a job that has run `extraAfterMs` (or there is no such wait): another
+   * thread may start. Otherwise the queue is looked at again when the oldest running job reaches it.
+   */
+  #held(): boolean {
+    const after = this.o.extraAfterMs;
+    if (after === undefined || this.#slots.length === 0) return true;
+    // A thread still loading its module is on its way; its 'ready' looks at the queue again.
+    if (this.#slots.some((s) => !s.ready)) return false;
+    const oldest = Math.min(...this.#slots.map((s) => s.since));
+    const left = oldest + after - performance.now();
+    if (left <= 0) return true;
+    if (!this.#recheck)
+      this.#recheck = setTimeout(() => {
+        this.#recheck = undefined;
+        this.#dispatch();
+      }, left + 1).unref();
+    return false;
   }
 
   #dispatch(): void {
@@ -224,6 +257,7 @@ export class WorkerPool<I, O> {
   }
 
   #startBudget(slot: Slot<I, O>, job: Job<I, O>): void {
+    slot.since = performance.now();
     slot.timer = setTimeout(() => {
       this.o.log('warn', 'worker-budget-exceeded', { pool: this.o.name, budgetMs: this.o.budgetMs, owner: job.owner });
       this.#replace(slot);
@@ -239,6 +273,7 @@ export class WorkerPool<I, O> {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#idle);
+    clearTimeout(this.#recheck);
     const stopped = new Unavailable(`the ${this.o.name} is shutting down`);
     for (const jobs of this.#queues.values()) for (const job of jobs) job.reject(stopped);
     this.#queues.clear();

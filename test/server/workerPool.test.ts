@@ -9,8 +9,15 @@ import { root } from '../helpers/fixtures.js';
 
 type Spin = { tag: string; ms: number };
 
-function pool(threads: number, budgetMs = 60_000, maxQueued = 100, maxQueuedPerOwner = 100) {
+function pool(
+  threads: number,
+  budgetMs = 60_000,
+  maxQueued = 100,
+  maxQueuedPerOwner = 100,
+  more: { eager?: boolean; extraAfterMs?: number } = {},
+) {
   return new WorkerPool<Spin, string>({
+    ...more,
     module: new URL(`file://${root}/dist/test/helpers/spinWorker.js`),
     name: 'test pool',
     log: silentLogger,
@@ -141,3 +148,29 @@ t.test('once every thread is idle for a while, all but one end; they start again
   t.same(await two(), ['x', 'y'], 'two jobs at once still run');
   t.equal(p.threads, 2, 'the second thread started again');
 });
+
+t.test(
+  'with extraAfterMs, short jobs share one thread; a long job gets the next ones a thread of their own',
+  async (t) => {
+    const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 150 });
+    t.teardown(() => p.close());
+    t.equal(p.threads, 1, 'one thread started eagerly');
+    const short = Array.from({ length: 10 }, (_, i) => p.run({ tag: `s${i}`, ms: 5 }, `o${i}`, `r${i}`));
+    t.same(
+      await Promise.all(short),
+      Array.from({ length: 10 }, (_, i) => `s${i}`),
+    );
+    t.equal(p.threads, 1, 'ten short jobs at once: still one thread');
+    const started = performance.now();
+    const long = p.run({ tag: 'long', ms: 1500 }, 'a', 'r1');
+    const after = await p.run({ tag: 'after', ms: 5 }, 'b', 'r2');
+    const waited = performance.now() - started;
+    t.equal(after, 'after');
+    t.ok(
+      waited >= 150 && waited < 1500,
+      `the short job waited for the long one's 150 ms, not its end (${waited.toFixed(0)} ms)`,
+    );
+    t.equal(p.threads, 2, 'a second thread started');
+    t.equal(await long, 'long');
+  },
+);
