@@ -25,9 +25,9 @@ export interface PoolOptions<I, O> {
   /** Start every thread at once (else on first need); with `extraAfterMs`, the first. */
   eager?: boolean;
   /**
-   * Start a thread beyond the first only once every running job has run this long, a long job
-   * holding the threads; until then jobs wait for a thread at work. Undefined: at once, whenever
-   * all are at work.
+   * Start another thread, beyond the first, only once a running job has run this long (a long job
+   * holds its thread); until then waiting jobs wait for a thread at work. Undefined: at once,
+   * whenever all are at work.
    */
   extraAfterMs?: number;
   /** Name in the log. */
@@ -221,8 +221,9 @@ export class WorkerPool<I, O> {
   }
 
   /**
-   * Every thread is held by a job that has run `extraAfterMs` (or there is no such wait): another
-   * thread may start. Otherwise the queue is looked at again when the oldest running job reaches it.
+   * All threads are at work and one is held by a job that has run `extraAfterMs` (or there is no
+   * such wait): another thread may start. Otherwise the queue is looked at again when the oldest
+   * running job reaches it.
    */
   #held(): boolean {
     const after = this.o.extraAfterMs;
