@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gitEnv } from '../git/run.js';
 import { TOKEN, apiRecord, benchServer, commitChain, gitCli, jane, place } from './fixtures.js';
-import { median, report, scratch } from './util.js';
+import { median, procTimes, report, scratch } from './util.js';
 
 const n = Number(process.argv[2] ?? 20);
 const dir = scratch('cli');
@@ -41,8 +41,8 @@ function agentCpu(): number {
   let ms = 0;
   for (const pid of agents()) {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ms += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+      const t = procTimes(`/proc/${pid}/stat`);
+      ms += t.self + t.children;
     } catch {
       /* ended */
     }

@@ -9,24 +9,10 @@
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { commitChain, gitCli } from './fixtures.js';
 import { pair, startCcr, startNginx, stopServers } from './gitServers.js';
-import { scratch, time } from './util.js';
+import { procTimes, scratch, TICK, time } from './util.js';
 
 const perPusher = Number(process.argv[2] ?? 8);
 const dir = scratch('pushcpu');
-const TICK = 1000 / 100; // ms a clock tick (USER_HZ is 100 on Linux)
-
-/** utime, stime, cutime, cstime of a process or thread, in ms. */
-function times(path: string): { self: number; children: number; name: string } {
-  const stat = readFileSync(path, 'utf8');
-  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-  const f = stat
-    .slice(stat.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number);
-  // fields after the name start at state (3rd field): utime is the 14th field overall
-  return { self: (f[11]! + f[12]!) * TICK, children: (f[13]! + f[14]!) * TICK, name };
-}
-
 /** The machine's busy time, ms (all cores). */
 function busy(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -45,28 +31,28 @@ function snapshot(ccrPid: number, nginxPids: number[]): Map<string, number> {
   const add = (k: string, v: number) => s.set(k, (s.get(k) ?? 0) + v);
   add('machine, all processes', busy());
   for (const tid of readdirSync(`/proc/${ccrPid}/task`)) {
-    const t = times(`/proc/${ccrPid}/task/${tid}/stat`);
+    const t = procTimes(`/proc/${ccrPid}/task/${tid}/stat`);
     add(
       Number(tid) === ccrPid ? 'ccr: main thread' : `ccr: thread ${process.env['CCR_BY_TID'] ? tid : ''} ${t.name}`,
       t.self,
     );
   }
   for (const child of childrenOf(ccrPid)) {
-    const t = times(`/proc/${child}/stat`);
+    const t = procTimes(`/proc/${child}/stat`);
     add('ccr: spawn helper (and other children), itself', t.self);
     add('ccr: what the helper started (git, hook), reaped', t.children);
   }
   for (const pid of nginxPids) {
-    const t = times(`/proc/${pid}/stat`);
+    const t = procTimes(`/proc/${pid}/stat`);
     add('nginx + fcgiwrap, themselves', t.self);
     add('nginx: what fcgiwrap started (http-backend, git), reaped', t.children);
     for (const child of childrenOf(pid)) {
-      const c = times(`/proc/${child}/stat`);
+      const c = procTimes(`/proc/${child}/stat`);
       add('nginx + fcgiwrap, themselves', c.self);
       add('nginx: what fcgiwrap started (http-backend, git), reaped', c.children);
     }
   }
-  const me = times('/proc/self/stat');
+  const me = procTimes('/proc/self/stat');
   add('the git clients (this process reaps them)', me.children);
   return s;
 }

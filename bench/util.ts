@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmarks: timing, medians, temp folders, printing.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,4 +49,19 @@ export function report(name: string, value: number, unit = 'ms', baseline?: { na
 export function progress(what: string, done: number, total: number): void {
   if (done === total || done % Math.max(1, Math.floor(total / 20)) === 0)
     process.stderr.write(`  ${what}: ${done}/${total}\r${done === total ? '\n' : ''}`);
+}
+
+/** Milliseconds a clock tick of /proc (USER_HZ is 100 on Linux). */
+export const TICK = 1000 / 100;
+
+/** utime + stime (`self`) and cutime + cstime (`children`) of a process or thread from its /proc stat file, in ms. */
+export function procTimes(path: string): { self: number; children: number; name: string } {
+  const stat = readFileSync(path, 'utf8');
+  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  // fields after the name start at state (3rd field): utime is the 14th field overall
+  return { self: (f[11]! + f[12]!) * TICK, children: (f[13]! + f[14]!) * TICK, name };
 }

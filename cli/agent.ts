@@ -240,9 +240,8 @@ export async function serveAgent(
     const umask = process.umask(req.umask);
     let code = 1;
     try {
-      for (const k of Object.keys(process.env)) delete process.env[k];
       // No prompt can reach the user from here: git fails at once instead of waiting on no terminal.
-      Object.assign(process.env, req.env, { GIT_TERMINAL_PROMPT: '0' });
+      replaceEnv({ ...req.env, GIT_TERMINAL_PROMPT: '0' });
       process.stdout.write = send('o') as typeof out;
       process.stderr.write = send('e') as typeof err;
       process.chdir(req.cwd);
@@ -254,8 +253,7 @@ export async function serveAgent(
       process.stdout.write = out;
       process.stderr.write = err;
       process.umask(umask);
-      for (const k of Object.keys(process.env)) delete process.env[k];
-      Object.assign(process.env, base);
+      replaceEnv(base);
       try {
         process.chdir(baseCwd);
       } catch {
@@ -315,6 +313,12 @@ function answer(socket: Socket, last: Buffer): Promise<void> {
       resolve();
     });
   });
+}
+
+/** process.env made exactly `values`. */
+function replaceEnv(values: NodeJS.ProcessEnv): void {
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, values);
 }
 
 /** Some agent answers at `path`. */

@@ -44,6 +44,13 @@ static void run_node(char **argv, int want) {
   exit(1);
 }
 
+/* The agent was lost after it began the command: it may have taken effect, so it is not run again. */
+static int stopped(void) {
+  fprintf(stderr, "ccr: the agent stopped while running the command; check with `ccr thread show` or `git log` "
+                  "whether it took effect before running it again\n");
+  return 1;
+}
+
 static int read_all(int fd, void *buf, size_t n) {
   char *p = buf;
   while (n > 0) {
@@ -186,8 +193,7 @@ int main(int argc, char **argv) {
         close(fd);
         run_node(argv, 0);
       }
-      fprintf(stderr, "ccr: the agent stopped while running the command; check with `ccr thread show` or `git log` whether it took effect before running it again\n");
-      return 1;
+      return stopped();
     }
     uint32_t size = (uint32_t)head[1] << 24 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 8 | head[4];
     if (size > (64u << 20)) {
@@ -196,8 +202,7 @@ int main(int argc, char **argv) {
     }
     buf = realloc(buf, size + 1);
     if (!buf || read_all(fd, buf, size) != 0) {
-      fprintf(stderr, "ccr: the agent stopped while running the command; check with `ccr thread show` or `git log` whether it took effect before running it again\n");
-      return 1;
+      return stopped();
     }
     buf[size] = '\0';
     if (!started && head[0] == 'r') {

@@ -119,7 +119,13 @@ function publicKeyFile(literal: string): string {
   if (dir) {
     const file = join(dir, 'signing-keys', `${createHash('sha256').update(literal).digest('hex')}.pub`);
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    if (readFileSync(file, { encoding: 'utf8', flag: 'a+' }) !== `${literal}\n`) writeFileSync(file, `${literal}\n`);
+    let written: string | undefined;
+    try {
+      written = readFileSync(file, 'utf8');
+    } catch {
+      /* not yet */
+    }
+    if (written !== `${literal}\n`) writeFileSync(file, `${literal}\n`);
     return file;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'ccr-signing-'));

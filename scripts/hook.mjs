@@ -19,66 +19,48 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'hooks', 'pre-receive.c');
 const out = join(root, 'dist', 'hooks', 'pre-receive');
-const partial = `${out}.${process.pid}`;
 const [cc, ...ccFlags] = (process.env.CC || 'cc').trim().split(/\s+/); // as make reads CC: `ccache gcc`
 
-mkdirSync(dirname(out), { recursive: true });
+/** Compile `file` into `to`, through a partial file renamed into place: null, or why it was not. */
+function compile(file, to, define) {
+  const partial = `${to}.${process.pid}`;
+  mkdirSync(dirname(to), { recursive: true });
+  const r = spawnSync(cc, [...ccFlags, '-O2', '-std=c11', define, '-Wall', '-Wextra', '-o', partial, file], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    if (r.status === 0) {
+      renameSync(partial, to);
+      return null;
+    }
+  } catch {
+    /* the compiler said it succeeded but wrote nothing */
+  } finally {
+    rmSync(partial, { force: true });
+  }
+  return `${cc}: ${r.error?.code ?? `exit ${r.status}`}`;
+}
+
 // The hash of what is compiled, read before: a source changed during the compile is not vouched for.
 const hash = createHash('sha256').update(readFileSync(source)).digest('hex');
 rmSync(`${out}.sha256`, { force: true }); // no old binary is taken for this source meanwhile
-const r = spawnSync(
-  cc,
-  [...ccFlags, '-O2', '-std=c11', '-D_POSIX_C_SOURCE=200809L', '-Wall', '-Wextra', '-o', partial, source],
-  { stdio: ['ignore', 'inherit', 'inherit'] },
-);
-let built = false;
-try {
-  if (r.status === 0) {
-    renameSync(partial, out);
-    writeFileSync(`${out}.sha256`, `${hash}\n`);
-    built = true;
-  }
-} catch {
-  /* the compiler said it succeeded but wrote nothing */
-}
-rmSync(partial, { force: true });
-if (!built) {
+const hookNot = compile(source, out, '-D_POSIX_C_SOURCE=200809L');
+if (!hookNot) writeFileSync(`${out}.sha256`, `${hash}\n`);
+else {
   // The old binary stays (a server of an older version may still run it): without its hash beside
   // it, no server installs it again.
   console.error(
-    `hook: the C client was not compiled (${cc}: ${r.error?.code ?? `exit ${r.status}`}); servers will install the bash hook hooks/pre-receive`,
+    `hook: the C client was not compiled (${hookNot}); servers will install the bash hook hooks/pre-receive`,
   );
 }
 
-// The command's client: no hash to vouch for it (nothing installs it elsewhere); an old one is removed first.
+// The command's client: no hash to vouch for it (nothing installs it elsewhere); an old one is
+// removed first. Linux only: it finds its installation through /proc/self/exe, and asks the
+// agent's uid with SO_PEERCRED. A project without it (the hook's own tests) has none to build.
 const client = join(root, 'dist', 'bin', 'ccr');
-mkdirSync(dirname(client), { recursive: true });
+const clientSource = join(root, 'cli', 'client.c');
 rmSync(client, { force: true });
-// Linux only: it finds its installation through /proc/self/exe, and asks the agent's uid with SO_PEERCRED.
-const c =
-  process.platform !== 'linux' || !existsSync(join(root, 'cli', 'client.c'))
-    ? { status: 0, skipped: true }
-    : spawnSync(
-        cc,
-        [
-          ...ccFlags,
-          '-O2',
-          '-std=c11',
-          '-D_DEFAULT_SOURCE',
-          '-Wall',
-          '-Wextra',
-          '-o',
-          `${client}.${process.pid}`,
-          join(root, 'cli', 'client.c'),
-        ],
-        { stdio: ['ignore', 'inherit', 'inherit'] },
-      );
-if (c.skipped) {
-  /* a project without the command (the hook's own tests) */
-} else if (c.status === 0) renameSync(`${client}.${process.pid}`, client);
-else {
-  rmSync(`${client}.${process.pid}`, { force: true });
-  console.error(
-    `hook: the ccr client was not compiled (${cc}: ${c.error?.code ?? `exit ${c.status}`}); ccr is node dist/bundle/ccr.cjs`,
-  );
+if (process.platform === 'linux' && existsSync(clientSource)) {
+  const clientNot = compile(clientSource, client, '-D_DEFAULT_SOURCE');
+  if (clientNot) console.error(`hook: the ccr client was not compiled (${clientNot}); ccr is node dist/bundle/ccr.cjs`);
 }

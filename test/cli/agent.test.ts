@@ -26,6 +26,7 @@ import { ccr, type CcrRun } from '../helpers/cli.js';
 import { root } from '../helpers/fixtures.js';
 import { gitIn, gitRun, testGitEnv } from '../helpers/git.js';
 import { jane } from '../helpers/people.js';
+import { eventually } from '../helpers/receiver.js';
 import { castPrincipals, testServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -66,13 +67,8 @@ function client(
   });
 }
 
-async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Wait for `ok` (the shared poller), up to `ms`. */
+const until = (what: string, ok: () => boolean, ms = 60_000) => eventually(() => Promise.resolve(ok()), ms, what);
 
 /** A user's runtime folder: the agent's socket and log in <it>/ccr; its agents stopped at the end. */
 function runtime(t: Parameters<typeof tempDir>[0]) {
