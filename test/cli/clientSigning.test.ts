@@ -3,13 +3,15 @@
 // ssh-keygen; the library's CoordinationService signs with a signer. Pushed to a server with
 // --require-signed-commits, they are accepted; `git verify-commit` accepts them too.
 
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { CoordinationService } from '../../index.js';
 import { sshKeygenSigner } from '../../git/signers.js';
 import { ccr } from '../helpers/cli.js';
 import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
 import { as, committer, jane, place, tom } from '../helpers/people.js';
+import { eventually } from '../helpers/receiver.js';
 import { castPrincipals, testServer } from '../helpers/server.js';
 import { keygen, keygenKinds, keyProof } from '../helpers/ssh.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -86,6 +88,27 @@ t.test('ccr and the service sign with the configured key; a server requiring sig
   await gitOk(wc, ['config', 'user.signingkey', key.path]);
   t.equal((await run(['message', 'add', rec.thread!, '-m', 'Signed through git config.'], wc)).status, 0);
   t.equal((await verify()).status, 0);
+
+  // A key given literally (`key::ssh-…`), its private half held by ssh-agent: the public key is
+  // written once, under its hash, in the user's cache folder, for every command that signs.
+  const agentSock = `${home}/ssh-agent.sock`;
+  const sshAgent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
+  t.teardown(() => sshAgent.kill());
+  await eventually(() => Promise.resolve(existsSync(agentSock)), 10_000, 'ssh-agent');
+  const agentEnv = { ...env, SSH_AUTH_SOCK: agentSock, XDG_CACHE_HOME: `${home}/cache` };
+  t.equal(spawnSync('ssh-add', ['-q', key.path], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } }).status, 0);
+  await gitOk(wc, ['config', 'user.signingkey', `key::${key.line}`]);
+  for (const body of ['Signed by ssh-agent.', 'Signed by ssh-agent again.']) {
+    const signed = await ccr(['message', 'add', rec.thread!, '-m', body], { cwd: wc, env: agentEnv });
+    t.equal(signed.status, 0, signed.stderr);
+    t.equal((await verify()).status, 0, body);
+  }
+  t.same(readdirSync(`${home}/cache/ccr/signing-keys`).length, 1, 'one file for the key');
+  t.equal(
+    readFileSync(`${home}/cache/ccr/signing-keys/${readdirSync(`${home}/cache/ccr/signing-keys`)[0]!}`, 'utf8'),
+    `${key.line}\n`,
+  );
+  await gitOk(wc, ['config', 'user.signingkey', key.path]);
 
   // The library: a signer given to the service.
   const svc = await CoordinationService.at(wc, undefined, undefined, sshKeygenSigner(key.path));
