@@ -2,7 +2,7 @@
 // (one commit per message), measured as bytes added to the record's objects: with git's default
 // of unpacking pushes under 100 objects into loose objects (one full copy of the thread per
 // commit) against CCR's configuration (pushes kept as packs, receive.unpackLimit = 1), and CCR's
-// after the background `git gc --auto` has folded the packs (server/maintenance.ts).
+// after the background maintenance's full gc has folded the packs (server/maintenance.ts).
 // Usage: node dist/bench/disk.js [thread MiB]
 
 import { readdirSync, statSync, writeFileSync } from 'node:fs';

@@ -12,6 +12,7 @@ const benches: Array<[string, string[]]> = [
   ['server.js', quick ? ['1000', '10'] : ['100000', '30']],
   ['signatures.js', quick ? ['500'] : ['3000']],
   ['disk.js', quick ? ['2'] : ['8']],
+  ['maintenance.js', quick ? ['1000', '16'] : ['5000', '40']],
   ['syncCap.js', quick ? ['32'] : ['300']],
   ['webView.js', quick ? ['200'] : ['1000']],
   ['apiMessage.js', quick ? ['20'] : ['60']],

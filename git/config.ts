@@ -33,7 +33,7 @@ export function renderGitConfig(o: GitConfigOptions): string {
     '\tdenyCurrentBranch = refuse',
     `\tmaxInputSize = ${o.maxInputBytes}`,
     '\tadvertisePushOptions = false',
-    // server/maintenance.ts runs gc --auto after every write, pushes included, a little later.
+    // server/maintenance.ts looks at the storage after every write, pushes included, a little later.
     '\tautogc = false',
     '\tunpackLimit = 1',
     '\thideRefs = refs/ccr',
@@ -47,12 +47,10 @@ export function renderGitConfig(o: GitConfigOptions): string {
     '\tallowFilter = true',
     '\thideRefs = refs/ccr',
     '[gc]',
-    // Loose objects are the server's own writes, each a full copy of a file version: pack them
-    // sooner than git's default of 6,700 (server/maintenance.ts runs gc --auto after writes).
-    '\tauto = 1000',
-    // Each push is a pack that carries a full copy of each file it changes (index-pack --fix-thin
-    // completes the client's deltas): fold them into one, with deltas, once there are a few.
-    '\tautoPackLimit = 8',
+    // No automatic gc from any git the server runs (a sync's fetch would fold every pack into one
+    // past gc.autoPackLimit, in proportion to the record's history): server/maintenance.ts rolls
+    // up what arrived after writes, and runs the full gc once a day.
+    '\tauto = 0',
     '',
   ].join('\n');
 }

@@ -44,7 +44,7 @@ export interface ServerOptions {
   idleTimeoutMs: number;
   /** A sync round's network operation (fetch, push, API call) past this is abandoned (ms). */
   syncTimeoutMs: number;
-  /** Quiet time after a record's main moves before its `git gc --auto` runs (ms). */
+  /** Quiet time after a record's main moves before its storage is looked at (server/maintenance.ts; ms). */
   maintenancePauseMs: number;
   /** Time the validator may take to judge one push before it is refused (ms). */
   validationBudgetMs: number;

@@ -1,17 +1,40 @@
-// Keeping a record's storage in proportion to what it holds. Pushes arrive as packs (receive.unpackLimit
-// = 1), each carrying one full copy of every file it changed (git completes the client's thin pack),
-// and the server's own writes (the JSON API, sync merges) are loose objects, one full copy of each
-// file version. So a record whose main moved gets `git gc --auto` a little later, in the background:
-// it packs loose objects past gc.auto of them and folds the packs into one, with deltas between
-// versions, past gc.autoPackLimit of them (git/config.ts).
+// Keeping a record's storage in proportion to what it holds, at a cost in proportion to what
+// arrived. Pushes arrive as packs (receive.unpackLimit = 1), each carrying one full copy of every
+// file it changed (git completes the client's thin pack), and the server's own writes (the JSON
+// API, sync merges) are loose objects, one full copy of each file version. So a record whose main
+// moved is looked at a little later, in the background, one record at a time:
+// - Past 8 packs, or about 1,000 loose objects (counted in one of the 256 folders, as git's gc
+//   --auto does), `git repack -d --geometric=2` rolls the loose objects and the newest packs up
+//   into one pack, until each pack holds at least twice the objects of the next smaller one. Only
+//   what arrived since is read and written (the large, old packs are left as they are).
+// - Once a day per record, a full `git gc`: one pack with deltas between all file versions, a
+//   bitmap for clones, and objects nothing references (a refused view push's) pruned after git's
+//   two weeks. The record's `ccr-gc` file says when the last one ended.
+// git's own automatic gc is off (gc.auto = 0, git/config.ts): past gc.autoPackLimit packs it
+// folds them all into one, work in proportion to the record's whole history every few pushes.
 
+import { promises as fs } from 'node:fs';
 import type { RecordId } from '../core/ids.js';
 import { runGit } from '../git/run.js';
 import type { Logger } from './log.js';
 
-/** Background `git gc --auto` of records written to, each at most once per pause. */
+/** How long a maintenance run may take before it is stopped (git cleans up what it left next time). */
+const RUN_LIMIT_MS = 30 * 60_000;
+/** A roll-up is due past this many packs, or past this many loose objects in objects/17 (×256). */
+const ROLL_UP_PACKS = 8;
+const ROLL_UP_LOOSE_IN_17 = Math.ceil(1000 / 256);
+
+/** Whether a record has packs or loose objects enough to roll up. */
+async function rollUpDue(gitdir: string): Promise<boolean> {
+  const names = (dir: string) => fs.readdir(`${gitdir}/objects/${dir}`).catch((): string[] => []);
+  const packs = (await names('pack')).filter((f) => f.endsWith('.pack')).length;
+  return packs > ROLL_UP_PACKS || (await names('17')).length > ROLL_UP_LOOSE_IN_17;
+}
+
+/** Background storage upkeep of records written to: each at most once per pause, one at a time. */
 export class Maintenance {
   readonly #due = new Map<RecordId, NodeJS.Timeout>();
+  #queue: Promise<void> = Promise.resolve();
   #stopped = false;
 
   constructor(
@@ -19,6 +42,7 @@ export class Maintenance {
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: Logger,
     private readonly pauseMs = 10_000,
+    private readonly fullEveryMs = 24 * 3600_000,
   ) {}
 
   /** A record's main moved: look at its storage after the pause (writes in a burst share one look). */
@@ -28,15 +52,29 @@ export class Maintenance {
       id,
       setTimeout(() => {
         this.#due.delete(id);
-        void this.run(id);
+        // One run at a time: a burst of records never takes every core from the pushes.
+        this.#queue = this.#queue.then(() => (this.#stopped ? undefined : this.run(id)));
       }, this.pauseMs).unref(),
     );
   }
 
-  /** `git gc --auto` in the record now; git decides whether there is anything to do. */
+  /** Look at a record's storage now: the full gc when the last is a day old, else a roll-up if one is due. */
   async run(id: RecordId): Promise<void> {
-    const r = await runGit(['--git-dir', this.gitdir(id), 'gc', '--auto', '--quiet'], { env: this.env });
-    if (r.code !== 0) this.log('warn', 'maintenance-failed', { record: id, detail: r.stderr.trim().split('\n').pop() });
+    const gitdir = this.gitdir(id);
+    const stamp = `${gitdir}/ccr-gc`;
+    const last = await fs.stat(stamp).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    const full = Date.now() - last >= this.fullEveryMs;
+    if (!full && !(await rollUpDue(gitdir))) return;
+    const args = full ? ['gc', '--quiet'] : ['repack', '-d', '-q', '--geometric=2'];
+    const r = await runGit(['--git-dir', gitdir, ...args], { env: this.env, timeoutMs: RUN_LIMIT_MS });
+    if (r.code !== 0) {
+      this.log('warn', 'maintenance-failed', { record: id, full, detail: r.stderr.trim().split('\n').pop() });
+      return;
+    }
+    if (full) await fs.writeFile(stamp, `${new Date().toISOString()}\n`).catch(() => undefined);
   }
 
   stop(): void {

@@ -1,0 +1,189 @@
+// A record's storage upkeep (server/maintenance.ts) with the server's own git configuration: after
+// writes, the new packs and loose objects are rolled up while the large old pack is left as it is
+// (work in proportion to what arrived, not to the record's history); once a day, the full gc folds
+// everything into one pack and prunes what nothing references; git's own automatic gc never runs.
+
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import t from 'tap';
+import type { RecordId } from '../../core/ids.js';
+import { installGitConfig } from '../../git/config.js';
+import { Maintenance } from '../../server/maintenance.js';
+import { gitOk, gitTry, testGitEnv } from '../helpers/git.js';
+import { eventually } from '../helpers/receiver.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const DAY = 24 * 3600_000;
+
+/** A bare record with the server's configuration, and a working copy whose `n` commits are on its main. */
+async function record(dir: string, n: number) {
+  mkdirSync(`${dir}/hooks`, { recursive: true });
+  const env = testGitEnv(
+    await installGitConfig(`${dir}/gitconfig`, { hooksPath: `${dir}/hooks`, maxInputBytes: 1 << 30 }),
+  );
+  const gitdir = `${dir}/r.git`;
+  await gitOk(dir, ['init', '-q', '--bare', '-b', 'main', gitdir], { env });
+  await gitOk(dir, ['init', '-q', '-b', 'main', 'w'], { env });
+  const work = `${dir}/w`;
+  // n commits, each a message appended to one growing file, as a thread is.
+  let stream = '';
+  let text = '';
+  for (let i = 1; i <= n; i++) {
+    text += `## Message ${i}\n\nA few sentences about the patient, number ${i}, as a message would hold.\n\n`;
+    const data = Buffer.byteLength(text);
+    stream += `commit refs/heads/main\ncommitter T <t@ccr.invalid> ${1_700_000_000 + i} +0000\ndata 2\nm\n`;
+    stream += `M 100644 inline communications/t/messages.md\ndata ${data}\n${text}\n`;
+  }
+  await gitOk(work, ['fast-import', '--quiet'], { env, input: stream });
+  await gitOk(work, ['push', '-q', gitdir, 'main'], { env });
+  const push = async () => {
+    writeFileSync(`${work}/note`, `${Math.random()}\n`);
+    await gitOk(work, ['add', 'note'], { env });
+    await gitOk(work, ['commit', '-q', '-m', 'one more'], { env });
+    await gitOk(work, ['push', '-q', gitdir, 'main'], { env });
+  };
+  const packs = () =>
+    readdirSync(`${gitdir}/objects/pack`)
+      .filter((f) => f.endsWith('.pack'))
+      .sort();
+  const loose = () => Number(/^count: (\d+)$/m.exec(gitTry(gitdir, ['count-objects', '-v'], { env }).stdout)?.[1]);
+  const maintenance = (log: (what: string) => void = () => undefined) =>
+    new Maintenance(
+      () => gitdir,
+      env,
+      (_level, what) => log(what),
+      0,
+    );
+  return { env, gitdir, work, push, packs, loose, maintenance };
+}
+
+t.test(
+  'after writes, the new packs and loose objects are rolled up and the large old pack is left as it is',
+  async (t) => {
+    const r = await record(tempDir(t), 300);
+    const m = r.maintenance((what) => t.fail(what));
+    await m.run('rec' as RecordId); // no full gc yet: this one is
+    t.ok(existsSync(`${r.gitdir}/ccr-gc`), 'the full gc left its stamp');
+    t.equal(r.packs().length, 1, 'the full gc leaves one pack');
+    const [big] = r.packs();
+    const bigTime = statSync(`${r.gitdir}/objects/pack/${big}`).mtimeMs;
+
+    for (let i = 0; i < 7; i++) await r.push();
+    const blob = (
+      await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: 'a loose write\n' })
+    ).trim();
+    // A push still being landed: its pack is kept (index-pack --keep) until main names it.
+    writeFileSync(`${r.work}/note`, 'landing\n');
+    await gitOk(r.work, ['commit', '-q', '-a', '-m', 'landing'], { env: r.env });
+    const kept = (
+      await gitOk(r.work, ['pack-objects', '-q', '--revs', `${r.gitdir}/objects/pack/pack`], {
+        env: r.env,
+        input: 'main\n^main~1\n',
+      })
+    ).trim();
+    writeFileSync(`${r.gitdir}/objects/pack/pack-${kept}.keep`, 'ccr-push\n');
+    t.equal(r.packs().length, 9, 'seven push packs and a kept one beside the old pack');
+    t.equal(r.loose(), 1, 'one loose object');
+
+    await m.run('rec' as RecordId);
+    const after = r.packs();
+    t.ok(after.includes(big!), 'the old pack is still there');
+    t.equal(statSync(`${r.gitdir}/objects/pack/${big}`).mtimeMs, bigTime, 'and was not rewritten');
+    t.ok(after.includes(`pack-${kept}.pack`), 'the kept pack is left alone');
+    t.ok(after.length <= 4, `the seven push packs are rolled up (${after.length} packs in all)`);
+    t.equal(r.loose(), 0, 'the loose object is packed');
+    t.equal((await gitOk(r.gitdir, ['cat-file', '-t', blob], { env: r.env })).trim(), 'blob', 'and still readable');
+    t.equal((await gitOk(r.gitdir, ['rev-list', '--count', 'main'], { env: r.env })).trim(), '307', 'history intact');
+    t.equal((await gitOk(r.gitdir, ['fsck', '--no-dangling'], { env: r.env })).trim(), '', 'git fsck is clean');
+  },
+);
+
+t.test(
+  'a few packs and loose objects are left as they are; loose writes past the estimate are rolled up',
+  async (t) => {
+    const r = await record(tempDir(t), 20);
+    const m = r.maintenance((what) => t.fail(what));
+    await m.run('rec' as RecordId);
+    for (let i = 0; i < 3; i++) await r.push();
+    const blob = (
+      await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: 'an API write\n' })
+    ).trim();
+    const packs = r.packs();
+    await m.run('rec' as RecordId);
+    t.same(r.packs(), packs, 'four packs: nothing rolled up');
+    t.equal(r.loose(), 1, 'the loose object stays loose');
+
+    // The server's own writes (the API, sync merges) are loose: past ~1,000, they are rolled up.
+    const files = Array.from({ length: 1500 }, (_, i) => `${r.work}/f${i}`);
+    for (const [i, f] of files.entries()) writeFileSync(f, `a write ${i}\n`);
+    await gitOk(r.gitdir, ['hash-object', '-w', '--stdin-paths'], { env: r.env, input: files.join('\n') });
+    t.ok(readdirSync(`${r.gitdir}/objects/17`).length > 4, 'objects/17 holds more than 1,000/256');
+    await m.run('rec' as RecordId);
+    t.equal(r.loose(), 0, 'every loose object is packed');
+    t.equal((await gitOk(r.gitdir, ['cat-file', '-t', blob], { env: r.env })).trim(), 'blob', 'and still readable');
+  },
+);
+
+t.test('the full gc, once a day, folds every pack into one and prunes what nothing references', async (t) => {
+  const r = await record(tempDir(t), 50);
+  const m = r.maintenance((what) => t.fail(what));
+  await m.run('rec' as RecordId);
+  /** An object nothing references, written `days` ago. */
+  const unreferenced = async (text: string, days: number) => {
+    const id = (await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: text })).trim();
+    const then = (Date.now() - days * DAY) / 1000;
+    utimesSync(`${r.gitdir}/objects/${id.slice(0, 2)}/${id.slice(2)}`, then, then);
+    return id;
+  };
+  const exists = (id: string) => gitTry(r.gitdir, ['cat-file', '-e', id], { env: r.env }).status === 0;
+  for (let i = 0; i < 8; i++) await r.push();
+  const rolled = await unreferenced('refused, long ago, then rolled up\n', 30);
+  await m.run('rec' as RecordId); // the stamp is minutes old, nine packs: a roll-up
+  t.ok(exists(rolled), 'a roll-up prunes nothing');
+  t.equal(r.loose(), 0, 'and packs the loose objects');
+  t.ok(r.packs().length > 1, 'and leaves the old pack beside the new');
+
+  const old = await unreferenced('refused, long ago\n', 30);
+  const recent = await unreferenced('refused, yesterday\n', 1);
+  const twoDays = (Date.now() - 2 * DAY) / 1000;
+  utimesSync(`${r.gitdir}/ccr-gc`, twoDays, twoDays);
+  await m.run('rec' as RecordId);
+  t.equal(r.packs().length, 1, 'one pack');
+  t.ok(statSync(`${r.gitdir}/ccr-gc`).mtimeMs > Date.now() - 60_000, 'the stamp is new');
+  t.notOk(exists(old), 'an object nothing has referenced for weeks is pruned');
+  t.ok(exists(recent), "one of yesterday's is kept (git's two weeks)");
+  // git counts the two weeks of a packed object from its pack's time: a roll-up restarts them.
+  t.ok(exists(rolled), 'one rolled up today is kept two weeks more');
+  t.equal((await gitOk(r.gitdir, ['rev-list', '--count', 'main'], { env: r.env })).trim(), '58', 'history intact');
+});
+
+t.test("git's own automatic gc never folds a record's packs (a sync's fetch runs it)", async (t) => {
+  const r = await record(tempDir(t), 5);
+  // Past git's default gc.autoPackLimit of 50.
+  for (let i = 0; i < 52; i++) {
+    const id = (await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: `blob ${i}\n` })).trim();
+    await gitOk(r.gitdir, ['pack-objects', '-q', `${r.gitdir}/objects/pack/pack`], { env: r.env, input: `${id}\n` });
+  }
+  const before = r.packs().length;
+  t.ok(before > 50, `${before} packs`);
+  await gitOk(r.gitdir, ['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'], { env: r.env });
+  t.equal(r.packs().length, before, 'gc --auto left the packs alone');
+});
+
+t.test('records touched are looked at after the pause, one at a time', async (t) => {
+  const dir = tempDir(t);
+  const a = await record(`${dir}/a`, 5);
+  const b = await record(`${dir}/b`, 5);
+  const dirs: Record<string, string> = { a: a.gitdir, b: b.gitdir };
+  const m = new Maintenance(
+    (id) => dirs[id]!,
+    a.env,
+    (_level, what) => t.fail(what),
+    0,
+  );
+  t.teardown(() => m.stop());
+  m.touched('a' as RecordId);
+  m.touched('b' as RecordId);
+  m.touched('a' as RecordId);
+  await eventually(async () => existsSync(`${a.gitdir}/ccr-gc`) && existsSync(`${b.gitdir}/ccr-gc`));
+  t.pass('both records had their full gc');
+});
