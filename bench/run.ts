@@ -13,6 +13,7 @@ const benches: Array<[string, string[]]> = [
   ['signatures.js', quick ? ['500'] : ['3000']],
   ['disk.js', quick ? ['2'] : ['8']],
   ['maintenance.js', quick ? ['1000', '16'] : ['5000', '40']],
+  ['packRead.js', quick ? ['500', '3'] : ['2000', '7']],
   ['syncCap.js', quick ? ['32'] : ['300']],
   ['webView.js', quick ? ['200'] : ['1000']],
   ['apiMessage.js', quick ? ['20'] : ['60']],

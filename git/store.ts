@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import git, { type PromiseFsClient } from 'isomorphic-git';
+import './nativeInflate.js';
 import type { ObjectSource, StoredObject } from '../core/source.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import { syncDir, writeFileDurable } from './fsutil.js';
