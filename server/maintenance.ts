@@ -53,7 +53,9 @@ export class Maintenance {
       setTimeout(() => {
         this.#due.delete(id);
         // One run at a time: a burst of records never takes every core from the pushes.
-        this.#queue = this.#queue.then(() => (this.#stopped ? undefined : this.run(id)));
+        this.#queue = this.#queue
+          .then(() => (this.#stopped ? undefined : this.run(id)))
+          .catch((e: unknown) => this.log('warn', 'maintenance-failed', { record: id, error: e }));
       }, this.pauseMs).unref(),
     );
   }

@@ -169,21 +169,21 @@ t.test("git's own automatic gc never folds a record's packs (a sync's fetch runs
   t.equal(r.packs().length, before, 'gc --auto left the packs alone');
 });
 
-t.test('records touched are looked at after the pause, one at a time', async (t) => {
+t.test('records touched are looked at after the pause, one at a time; a failed one stops none after it', async (t) => {
   const dir = tempDir(t);
   const a = await record(`${dir}/a`, 5);
   const b = await record(`${dir}/b`, 5);
-  const dirs: Record<string, string> = { a: a.gitdir, b: b.gitdir };
+  const dirs: Record<string, string> = { a: a.gitdir, gone: `${dir}/gone.git`, b: b.gitdir };
+  const logged: string[] = [];
   const m = new Maintenance(
     (id) => dirs[id]!,
     a.env,
-    (_level, what) => t.fail(what),
+    (_level, what) => logged.push(what),
     0,
   );
   t.teardown(() => m.stop());
-  m.touched('a' as RecordId);
-  m.touched('b' as RecordId);
-  m.touched('a' as RecordId);
+  for (const id of ['a', 'gone', 'b', 'a']) m.touched(id as RecordId);
   await eventually(async () => existsSync(`${a.gitdir}/ccr-gc`) && existsSync(`${b.gitdir}/ccr-gc`));
   t.pass('both records had their full gc');
+  t.same(logged, ['maintenance-failed'], 'the record that is gone was logged');
 });
