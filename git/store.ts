@@ -236,10 +236,13 @@ export async function writeLooseObject(
   const dir = `${gitdir}/objects/${oid.slice(0, 2)}`;
   const file = `${dir}/${oid.slice(2)}`;
   try {
-    await fs.access(file);
+    // There already: its time freshened, as git does, so that a prune of what nothing references
+    // (the daily gc, server/maintenance.ts) cannot take it while this write comes to reference it.
+    const now = new Date();
+    await fs.utimes(file, now, now);
     return oid;
   } catch {
-    /* not there yet */
+    /* not there yet (or not ours to touch: written again, over it) */
   }
   await fs.mkdir(dir, { recursive: true });
   // Level 1, as git itself writes loose objects (core.looseCompression); a temporary file named

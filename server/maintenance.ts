@@ -7,9 +7,10 @@
 //   --auto does), `git repack -d --geometric=2` rolls the loose objects and the newest packs up
 //   into one pack, until each pack holds at least twice the objects of the next smaller one. Only
 //   what arrived since is read and written (the large, old packs are left as they are).
-// - Once a day per record, a full `git gc`: one pack with deltas between all file versions, a
-//   bitmap for clones, and objects nothing references (a refused view push's) pruned after git's
-//   two weeks. The record's `ccr-gc` file says when the last one ended.
+// - Once a day per record, a full `git gc --cruft`: one pack with deltas between all file versions,
+//   a bitmap for clones, and objects nothing references (a refused view push's) in a cruft pack
+//   that keeps their times, pruned after git's two weeks. The record's `ccr-gc` file says when the
+//   last one ran.
 // git's own automatic gc is off (gc.auto = 0, git/config.ts): past gc.autoPackLimit packs it
 // folds them all into one, work in proportion to the record's whole history every few pushes.
 
@@ -24,16 +25,19 @@ const RUN_LIMIT_MS = 30 * 60_000;
 const ROLL_UP_PACKS = 8;
 const ROLL_UP_LOOSE_IN_17 = Math.ceil(1000 / 256);
 
-/** Whether a record has packs or loose objects enough to roll up. */
+/** Whether a record has packs (not counting kept ones) or loose objects enough to roll up, as gc --auto counts them. */
 async function rollUpDue(gitdir: string): Promise<boolean> {
   const names = (dir: string) => fs.readdir(`${gitdir}/objects/${dir}`).catch((): string[] => []);
-  const packs = (await names('pack')).filter((f) => f.endsWith('.pack')).length;
-  return packs > ROLL_UP_PACKS || (await names('17')).length > ROLL_UP_LOOSE_IN_17;
+  const files = new Set(await names('pack'));
+  const packs = [...files].filter((f) => f.endsWith('.pack') && !files.has(`${f.slice(0, -5)}.keep`)).length;
+  const loose = (await names('17')).filter((f) => /^[0-9a-f]{38}$/.test(f)).length;
+  return packs > ROLL_UP_PACKS || loose > ROLL_UP_LOOSE_IN_17;
 }
 
 /** Background storage upkeep of records written to: each at most once per pause, one at a time. */
 export class Maintenance {
-  readonly #due = new Map<RecordId, NodeJS.Timeout>();
+  /** Records to look at: waiting for their pause (a timer), or in the queue (null) until their run starts. */
+  readonly #due = new Map<RecordId, NodeJS.Timeout | null>();
   #queue: Promise<void> = Promise.resolve();
   #stopped = false;
 
@@ -51,10 +55,13 @@ export class Maintenance {
     this.#due.set(
       id,
       setTimeout(() => {
-        this.#due.delete(id);
+        this.#due.set(id, null);
         // One run at a time: a burst of records never takes every core from the pushes.
         this.#queue = this.#queue
-          .then(() => (this.#stopped ? undefined : this.run(id)))
+          .then(() => {
+            this.#due.delete(id);
+            return this.#stopped ? undefined : this.run(id);
+          })
           .catch((e: unknown) => this.log('warn', 'maintenance-failed', { record: id, error: e }));
       }, this.pauseMs).unref(),
     );
@@ -68,20 +75,27 @@ export class Maintenance {
       (s) => s.mtimeMs,
       () => 0,
     );
-    const full = Date.now() - last >= this.fullEveryMs;
+    const now = Date.now();
+    // A stamp well ahead of the clock (the clock was set back) is due too.
+    const full = now - last >= this.fullEveryMs || last > now + 60_000;
     if (!full && !(await rollUpDue(gitdir))) return;
-    const args = full ? ['gc', '--quiet'] : ['repack', '-d', '-q', '--geometric=2'];
+    // --cruft: what nothing references goes into a cruft pack that keeps each object's own time, so
+    // a roll-up (which packs loose objects anew) does not restart its two weeks before the prune.
+    const args = full ? ['gc', '--quiet', '--cruft'] : ['repack', '-d', '-q', '--geometric=2'];
     const r = await runGit(['--git-dir', gitdir, ...args], { env: this.env, timeoutMs: RUN_LIMIT_MS });
-    if (r.code !== 0) {
+    if (r.code !== 0)
       this.log('warn', 'maintenance-failed', { record: id, full, detail: r.stderr.trim().split('\n').pop() });
-      return;
-    }
-    if (full) await fs.writeFile(stamp, `${new Date().toISOString()}\n`).catch(() => undefined);
+    // Stamped whether it worked or not: a failing full gc (a full disk, a lock a killed one left)
+    // is tried again a day later, not after every write.
+    if (full)
+      await fs
+        .writeFile(stamp, `${new Date(now).toISOString()}\n`)
+        .catch((e: unknown) => this.log('warn', 'maintenance-failed', { record: id, stamp, error: e }));
   }
 
   stop(): void {
     this.#stopped = true;
-    for (const t of this.#due.values()) clearTimeout(t);
+    for (const t of this.#due.values()) if (t) clearTimeout(t);
     this.#due.clear();
   }
 }

@@ -4,12 +4,12 @@
 // isomorphic-git. Checked against git's own cat-file; a damaged loose object is an error that
 // says so.
 
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import t from 'tap';
 import type { Oid } from '../../core/objects.js';
 import { decodeLoose } from '../../git/loose.js';
-import { IsoGitSource } from '../../git/store.js';
+import { IsoGitSource, writeLooseObject } from '../../git/store.js';
 import { runGit } from '../../git/run.js';
 import { gitOk } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -97,3 +97,20 @@ t.test("with a limit, a larger object's type and size come from its header alone
   t.throws(() => decodeLoose(r.blob, deflateSync(Buffer.from('blob 11 x\0A message.\n')), 3), /its header/);
   t.throws(() => decodeLoose(r.blob, deflateSync(Buffer.from('blob 11\0Another tex')), 20), /does not hash/);
 });
+
+t.test(
+  'writing an object that is already loose freshens its time, as git does (a prune racing the write keeps it)',
+  async (t) => {
+    const dir = tempDir(t);
+    await gitOk(dir, ['init', '-q', '--bare', 'r.git']);
+    const gitdir = `${dir}/r.git`;
+    const content = Buffer.from('a message body\n');
+    const oid = await writeLooseObject(gitdir, 'blob', content);
+    const file = `${gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`;
+    const month = (Date.now() - 30 * 24 * 3600_000) / 1000;
+    utimesSync(file, month, month);
+    t.equal(await writeLooseObject(gitdir, 'blob', content), oid);
+    t.ok(statSync(file).mtimeMs > Date.now() - 60_000, 'its time is now');
+    t.equal((await gitOk(gitdir, ['cat-file', 'blob', oid])).toString(), 'a message body\n', 'and it reads as before');
+  },
+);

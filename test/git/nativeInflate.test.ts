@@ -3,6 +3,7 @@
 // an error, never other bytes.
 
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import pako from 'pako';
 import t from 'tap';
@@ -47,6 +48,10 @@ function allObjects(gitdir: string): Map<string, { type: string; content: Buffer
 }
 
 t.test("the store's reads use Node's zlib; a call with options keeps pako's", async (t) => {
+  // The pako isomorphic-git itself loads (were it ever given a copy of its own, the patch would miss it).
+  const require = createRequire(import.meta.url);
+  const theirs = createRequire(require.resolve('isomorphic-git'))('pako') as typeof pako;
+  t.equal(theirs.inflate, inflates.node, "isomorphic-git's pako inflates with Node's zlib");
   t.equal(pako.inflate, inflates.node);
   const deflated = pako.deflate('x');
   t.equal(Buffer.from(inflates.node(deflated)).toString(), 'x');

@@ -67,7 +67,7 @@ t.test(
     const [big] = r.packs();
     const bigTime = statSync(`${r.gitdir}/objects/pack/${big}`).mtimeMs;
 
-    for (let i = 0; i < 7; i++) await r.push();
+    for (let i = 0; i < 8; i++) await r.push();
     const blob = (
       await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: 'a loose write\n' })
     ).trim();
@@ -81,7 +81,7 @@ t.test(
       })
     ).trim();
     writeFileSync(`${r.gitdir}/objects/pack/pack-${kept}.keep`, 'ccr-push\n');
-    t.equal(r.packs().length, 9, 'seven push packs and a kept one beside the old pack');
+    t.equal(r.packs().length, 10, 'eight push packs and a kept one beside the old pack');
     t.equal(r.loose(), 1, 'one loose object');
 
     await m.run('rec' as RecordId);
@@ -89,10 +89,10 @@ t.test(
     t.ok(after.includes(big!), 'the old pack is still there');
     t.equal(statSync(`${r.gitdir}/objects/pack/${big}`).mtimeMs, bigTime, 'and was not rewritten');
     t.ok(after.includes(`pack-${kept}.pack`), 'the kept pack is left alone');
-    t.ok(after.length <= 4, `the seven push packs are rolled up (${after.length} packs in all)`);
+    t.ok(after.length <= 4, `the eight push packs are rolled up (${after.length} packs in all)`);
     t.equal(r.loose(), 0, 'the loose object is packed');
     t.equal((await gitOk(r.gitdir, ['cat-file', '-t', blob], { env: r.env })).trim(), 'blob', 'and still readable');
-    t.equal((await gitOk(r.gitdir, ['rev-list', '--count', 'main'], { env: r.env })).trim(), '307', 'history intact');
+    t.equal((await gitOk(r.gitdir, ['rev-list', '--count', 'main'], { env: r.env })).trim(), '308', 'history intact');
     t.equal((await gitOk(r.gitdir, ['fsck', '--no-dangling'], { env: r.env })).trim(), '', 'git fsck is clean');
   },
 );
@@ -107,9 +107,21 @@ t.test(
     const blob = (
       await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: 'an API write\n' })
     ).trim();
+    // Five packs of pushes being landed (kept): not counted, as gc --auto does not count them.
+    for (let i = 0; i < 5; i++) {
+      const id = (
+        await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: `landing ${i}\n` })
+      ).trim();
+      const name = (
+        await gitOk(r.gitdir, ['pack-objects', '-q', `${r.gitdir}/objects/pack/pack`], { env: r.env, input: `${id}\n` })
+      ).trim();
+      writeFileSync(`${r.gitdir}/objects/pack/pack-${name}.keep`, 'ccr-push\n');
+    }
+    await gitOk(r.gitdir, ['prune-packed'], { env: r.env });
     const packs = r.packs();
+    t.equal(packs.length, 9, 'nine packs, five of them kept');
     await m.run('rec' as RecordId);
-    t.same(r.packs(), packs, 'four packs: nothing rolled up');
+    t.same(r.packs(), packs, 'four counted: nothing rolled up');
     t.equal(r.loose(), 1, 'the loose object stays loose');
 
     // The server's own writes (the API, sync merges) are loose: past ~1,000, they are rolled up.
@@ -123,38 +135,74 @@ t.test(
   },
 );
 
-t.test('the full gc, once a day, folds every pack into one and prunes what nothing references', async (t) => {
-  const r = await record(tempDir(t), 50);
-  const m = r.maintenance((what) => t.fail(what));
-  await m.run('rec' as RecordId);
-  /** An object nothing references, written `days` ago. */
-  const unreferenced = async (text: string, days: number) => {
-    const id = (await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: text })).trim();
-    const then = (Date.now() - days * DAY) / 1000;
-    utimesSync(`${r.gitdir}/objects/${id.slice(0, 2)}/${id.slice(2)}`, then, then);
-    return id;
-  };
-  const exists = (id: string) => gitTry(r.gitdir, ['cat-file', '-e', id], { env: r.env }).status === 0;
-  for (let i = 0; i < 8; i++) await r.push();
-  const rolled = await unreferenced('refused, long ago, then rolled up\n', 30);
-  await m.run('rec' as RecordId); // the stamp is minutes old, nine packs: a roll-up
-  t.ok(exists(rolled), 'a roll-up prunes nothing');
-  t.equal(r.loose(), 0, 'and packs the loose objects');
-  t.ok(r.packs().length > 1, 'and leaves the old pack beside the new');
+t.test(
+  'the full gc, once a day, folds the packs into one and prunes what nothing has referenced for two weeks',
+  async (t) => {
+    const r = await record(tempDir(t), 50);
+    const m = r.maintenance((what) => t.fail(what));
+    await m.run('rec' as RecordId);
+    const exists = (id: string) => gitTry(r.gitdir, ['cat-file', '-e', id], { env: r.env }).status === 0;
+    const write = async (text: string) =>
+      (await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: text })).trim();
+    const age = (file: string, days: number) => {
+      const then = (Date.now() - days * DAY) / 1000;
+      utimesSync(file, then, then);
+    };
+    const looseFile = (id: string) => `${r.gitdir}/objects/${id.slice(0, 2)}/${id.slice(2)}`;
+    const dayPassed = () => age(`${r.gitdir}/ccr-gc`, 1.5);
+    const history = async () => (await gitOk(r.gitdir, ['rev-list', '--count', 'main'], { env: r.env })).trim();
 
-  const old = await unreferenced('refused, long ago\n', 30);
-  const recent = await unreferenced('refused, yesterday\n', 1);
-  const twoDays = (Date.now() - 2 * DAY) / 1000;
-  utimesSync(`${r.gitdir}/ccr-gc`, twoDays, twoDays);
-  await m.run('rec' as RecordId);
-  t.equal(r.packs().length, 1, 'one pack');
-  t.ok(statSync(`${r.gitdir}/ccr-gc`).mtimeMs > Date.now() - 60_000, 'the stamp is new');
-  t.notOk(exists(old), 'an object nothing has referenced for weeks is pruned');
-  t.ok(exists(recent), "one of yesterday's is kept (git's two weeks)");
-  // git counts the two weeks of a packed object from its pack's time: a roll-up restarts them.
-  t.ok(exists(rolled), 'one rolled up today is kept two weeks more');
-  t.equal((await gitOk(r.gitdir, ['rev-list', '--count', 'main'], { env: r.env })).trim(), '58', 'history intact');
-});
+    // Rolled up with the pushes into a new pack, ten days ago.
+    const rolled = await write('refused, then rolled up\n');
+    for (let i = 0; i < 8; i++) await r.push();
+    await m.run('rec' as RecordId); // the stamp is minutes old, nine packs: a roll-up
+    t.ok(exists(rolled), 'a roll-up prunes nothing');
+    t.equal(r.loose(), 0, 'and packs the loose objects');
+    // The roll-up's pack, dated ten days back, as if it had been made then.
+    for (const p of r.packs()) age(`${r.gitdir}/objects/pack/${p}`, 10);
+    // Loose, and written long ago: the next full gc prunes it; one of yesterday's it keeps.
+    const old = await write('refused, long ago\n');
+    age(looseFile(old), 30);
+    const recent = await write('refused, yesterday\n');
+    age(looseFile(recent), 1);
+
+    dayPassed();
+    await m.run('rec' as RecordId);
+    t.ok(statSync(`${r.gitdir}/ccr-gc`).mtimeMs > Date.now() - 60_000, 'the stamp is new');
+    t.notOk(exists(old), 'loose and unreferenced for a month: pruned');
+    t.ok(exists(rolled), 'ten days unreferenced: kept');
+    t.ok(exists(recent), "yesterday's: kept");
+    const cruft = readdirSync(`${r.gitdir}/objects/pack`).filter((f) => f.endsWith('.mtimes'));
+    t.equal(cruft.length, 1, 'what nothing references is in a cruft pack, with its times');
+    t.equal(r.packs().length, 2, 'one pack of what main holds, and the cruft pack');
+
+    // More pushes and a roll-up: the cruft pack is left as it is, its objects' times with it.
+    for (let i = 0; i < 8; i++) await r.push();
+    await m.run('rec' as RecordId);
+    t.ok(existsSync(`${r.gitdir}/objects/pack/${cruft[0]}`), 'the roll-up leaves the cruft pack alone');
+
+    // Five days on (git's two weeks taken as nine days here): ten plus five is past them.
+    dayPassed();
+    const later = new Maintenance(
+      () => r.gitdir,
+      { ...r.env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gc.pruneExpire', GIT_CONFIG_VALUE_0: '9.days.ago' },
+      (_level, what) => t.fail(what),
+      0,
+    );
+    await later.run('rec' as RecordId);
+    t.notOk(exists(rolled), 'rolled up, then unreferenced past the expiry: pruned');
+    t.ok(exists(recent), "yesterday's is still kept");
+    t.equal(await history(), '66', 'history intact');
+    t.equal((await gitOk(r.gitdir, ['fsck', '--no-dangling'], { env: r.env })).trim(), '', 'git fsck is clean');
+
+    // A stamp ahead of the clock (the clock set back): due.
+    const ahead = (Date.now() + 2 * DAY) / 1000;
+    for (let i = 0; i < 2; i++) await r.push();
+    utimesSync(`${r.gitdir}/ccr-gc`, ahead, ahead);
+    await m.run('rec' as RecordId);
+    t.ok(statSync(`${r.gitdir}/ccr-gc`).mtimeMs < Date.now() + 60_000, 'a stamp from the future is a full gc now');
+  },
+);
 
 t.test("git's own automatic gc never folds a record's packs (a sync's fetch runs it)", async (t) => {
   const r = await record(tempDir(t), 5);
@@ -169,21 +217,20 @@ t.test("git's own automatic gc never folds a record's packs (a sync's fetch runs
   t.equal(r.packs().length, before, 'gc --auto left the packs alone');
 });
 
-t.test('records touched are looked at after the pause, one at a time; a failed one stops none after it', async (t) => {
+t.test('records touched are looked at after the pause; one whose look throws stops none after it', async (t) => {
   const dir = tempDir(t);
   const a = await record(`${dir}/a`, 5);
   const b = await record(`${dir}/b`, 5);
-  const dirs: Record<string, string> = { a: a.gitdir, gone: `${dir}/gone.git`, b: b.gitdir };
+  const dirs: Record<string, string> = { a: a.gitdir, b: b.gitdir };
   const logged: string[] = [];
-  const m = new Maintenance(
-    (id) => dirs[id]!,
-    a.env,
-    (_level, what) => logged.push(what),
-    0,
-  );
+  const gitdir = (id: RecordId) => {
+    if (!dirs[id]) throw new Error(`no record ${id}`);
+    return dirs[id];
+  };
+  const m = new Maintenance(gitdir, a.env, (_level, what) => logged.push(what), 0);
   t.teardown(() => m.stop());
   for (const id of ['a', 'gone', 'b', 'a']) m.touched(id as RecordId);
   await eventually(async () => existsSync(`${a.gitdir}/ccr-gc`) && existsSync(`${b.gitdir}/ccr-gc`));
   t.pass('both records had their full gc');
-  t.same(logged, ['maintenance-failed'], 'the record that is gone was logged');
+  t.same(logged, ['maintenance-failed'], 'the record whose look threw was logged');
 });
