@@ -46,6 +46,17 @@ async function record(dir: string, n: number) {
       .filter((f) => f.endsWith('.pack'))
       .sort();
   const loose = () => Number(/^count: (\d+)$/m.exec(gitTry(gitdir, ['count-objects', '-v'], { env }).stdout)?.[1]);
+  /** A loose object written straight into the record, as the server's own writes are; gives its id. */
+  const write = async (text: string) =>
+    (await gitOk(gitdir, ['hash-object', '-w', '--stdin'], { env, input: text })).trim();
+  /** A blob in a pack of its own (and loose beside it); gives the pack's name. */
+  const packAlone = async (text: string) =>
+    (
+      await gitOk(gitdir, ['pack-objects', '-q', `${gitdir}/objects/pack/pack`], {
+        env,
+        input: `${await write(text)}\n`,
+      })
+    ).trim();
   const maintenance = (log: (what: string) => void = () => undefined) =>
     new Maintenance(
       () => gitdir,
@@ -53,24 +64,28 @@ async function record(dir: string, n: number) {
       (_level, what) => log(what),
       0,
     );
-  return { env, gitdir, work, push, packs, loose, maintenance };
+  return { env, gitdir, work, push, packs, loose, write, packAlone, maintenance };
+}
+
+/** A record of `n` commits after its first look (the full gc), and its upkeep, whose any warning fails the test. */
+async function folded(t: { fail(message: string): void; teardown(fn: () => void): void }, n: number) {
+  const r = await record(tempDir(t), n);
+  const m = r.maintenance((what) => t.fail(what));
+  await m.run('rec' as RecordId);
+  return { r, m };
 }
 
 t.test(
   'after writes, the new packs and loose objects are rolled up and the large old pack is left as it is',
   async (t) => {
-    const r = await record(tempDir(t), 300);
-    const m = r.maintenance((what) => t.fail(what));
-    await m.run('rec' as RecordId); // no full gc yet: this one is
+    const { r, m } = await folded(t, 300); // the first look: the full gc
     t.ok(existsSync(`${r.gitdir}/ccr-gc`), 'the full gc left its stamp');
     t.equal(r.packs().length, 1, 'the full gc leaves one pack');
     const [big] = r.packs();
     const bigTime = statSync(`${r.gitdir}/objects/pack/${big}`).mtimeMs;
 
     for (let i = 0; i < 8; i++) await r.push();
-    const blob = (
-      await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: 'a loose write\n' })
-    ).trim();
+    const blob = await r.write('a loose write\n');
     // A push still being landed: its pack is kept (index-pack --keep) until main names it.
     writeFileSync(`${r.work}/note`, 'landing\n');
     await gitOk(r.work, ['commit', '-q', '-a', '-m', 'landing'], { env: r.env });
@@ -100,23 +115,12 @@ t.test(
 t.test(
   'a few packs and loose objects are left as they are; loose writes past the estimate are rolled up',
   async (t) => {
-    const r = await record(tempDir(t), 20);
-    const m = r.maintenance((what) => t.fail(what));
-    await m.run('rec' as RecordId);
+    const { r, m } = await folded(t, 20);
     for (let i = 0; i < 3; i++) await r.push();
-    const blob = (
-      await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: 'an API write\n' })
-    ).trim();
+    const blob = await r.write('an API write\n');
     // Five packs of pushes being landed (kept): not counted, as gc --auto does not count them.
-    for (let i = 0; i < 5; i++) {
-      const id = (
-        await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: `landing ${i}\n` })
-      ).trim();
-      const name = (
-        await gitOk(r.gitdir, ['pack-objects', '-q', `${r.gitdir}/objects/pack/pack`], { env: r.env, input: `${id}\n` })
-      ).trim();
-      writeFileSync(`${r.gitdir}/objects/pack/pack-${name}.keep`, 'ccr-push\n');
-    }
+    for (let i = 0; i < 5; i++)
+      writeFileSync(`${r.gitdir}/objects/pack/pack-${await r.packAlone(`landing ${i}\n`)}.keep`, 'ccr-push\n');
     await gitOk(r.gitdir, ['prune-packed'], { env: r.env });
     const packs = r.packs();
     t.equal(packs.length, 9, 'nine packs, five of them kept');
@@ -138,12 +142,8 @@ t.test(
 t.test(
   'the full gc, once a day, folds the packs into one and prunes what nothing has referenced for two weeks',
   async (t) => {
-    const r = await record(tempDir(t), 50);
-    const m = r.maintenance((what) => t.fail(what));
-    await m.run('rec' as RecordId);
+    const { r, m } = await folded(t, 50);
     const exists = (id: string) => gitTry(r.gitdir, ['cat-file', '-e', id], { env: r.env }).status === 0;
-    const write = async (text: string) =>
-      (await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: text })).trim();
     const age = (file: string, days: number) => {
       const then = (Date.now() - days * DAY) / 1000;
       utimesSync(file, then, then);
@@ -153,7 +153,7 @@ t.test(
     const history = async () => (await gitOk(r.gitdir, ['rev-list', '--count', 'main'], { env: r.env })).trim();
 
     // Rolled up with the pushes into a new pack, ten days ago.
-    const rolled = await write('refused, then rolled up\n');
+    const rolled = await r.write('refused, then rolled up\n');
     for (let i = 0; i < 8; i++) await r.push();
     await m.run('rec' as RecordId); // the stamp is minutes old, nine packs: a roll-up
     t.ok(exists(rolled), 'a roll-up prunes nothing');
@@ -161,9 +161,9 @@ t.test(
     // The roll-up's pack, dated ten days back, as if it had been made then.
     for (const p of r.packs()) age(`${r.gitdir}/objects/pack/${p}`, 10);
     // Loose, and written long ago: the next full gc prunes it; one of yesterday's it keeps.
-    const old = await write('refused, long ago\n');
+    const old = await r.write('refused, long ago\n');
     age(looseFile(old), 30);
-    const recent = await write('refused, yesterday\n');
+    const recent = await r.write('refused, yesterday\n');
     age(looseFile(recent), 1);
 
     dayPassed();
@@ -207,10 +207,7 @@ t.test(
 t.test("git's own automatic gc never folds a record's packs (a sync's fetch runs it)", async (t) => {
   const r = await record(tempDir(t), 5);
   // Past git's default gc.autoPackLimit of 50.
-  for (let i = 0; i < 52; i++) {
-    const id = (await gitOk(r.gitdir, ['hash-object', '-w', '--stdin'], { env: r.env, input: `blob ${i}\n` })).trim();
-    await gitOk(r.gitdir, ['pack-objects', '-q', `${r.gitdir}/objects/pack/pack`], { env: r.env, input: `${id}\n` });
-  }
+  for (let i = 0; i < 52; i++) await r.packAlone(`blob ${i}\n`);
   const before = r.packs().length;
   t.ok(before > 50, `${before} packs`);
   await gitOk(r.gitdir, ['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'], { env: r.env });
