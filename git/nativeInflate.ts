@@ -1,5 +1,5 @@
 // isomorphic-git inflates each packed object it reads with pako, a zlib written in JavaScript:
-// slower than Node's own (a cold read of a thread's versions from a pack took 0.66–0.73× the time
+// slower than Node's own (a cold read of a thread's versions from a pack took about 0.73× the time
 // with Node's; bench/packRead.ts), and its large functions are compiled again by V8's optimiser in
 // every thread that reads packs. isomorphic-git calls `pako.inflate(data)` through pako's module
 // object at each read, so this sets that one function, once, to Node's zlib: the same bytes out,

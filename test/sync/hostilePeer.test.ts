@@ -97,6 +97,8 @@ function extras(gitdir: string): string[] {
         'branches',
         'logs',
         'ccr.lock',
+        // The storage upkeep's stamp (server/maintenance.ts), once its first look has run.
+        'ccr-gc',
       ].includes(f),
   );
 }
