@@ -51,6 +51,9 @@ export function renderGitConfig(o: GitConfigOptions): string {
     // past gc.autoPackLimit, in proportion to the record's history): server/maintenance.ts rolls
     // up what arrived after writes, and runs the full gc once a day.
     '\tauto = 0',
+    // The daily gc leaves the few refs of a record loose: pack-refs would hold main.lock, which a
+    // push landing at that moment needs for its compare-and-swap.
+    '\tpackRefs = false',
     '',
   ].join('\n');
 }

@@ -10,7 +10,7 @@
 // - Once a day per record, a full `git gc --cruft`: one pack with deltas between all file versions,
 //   a bitmap for clones, and objects nothing references (a refused view push's) in a cruft pack
 //   that keeps their times, pruned after git's two weeks. The record's `ccr-gc` file says when the
-//   last one ran.
+//   last one ran (a new record's first comes a day after it was made).
 // git's own automatic gc is off (gc.auto = 0, git/config.ts): past gc.autoPackLimit packs it
 // folds them all into one, work in proportion to the record's whole history every few pushes.
 
@@ -71,10 +71,10 @@ export class Maintenance {
   async run(id: RecordId): Promise<void> {
     const gitdir = this.gitdir(id);
     const stamp = `${gitdir}/ccr-gc`;
-    const last = await fs.stat(stamp).then(
-      (s) => s.mtimeMs,
-      () => 0,
-    );
+    // The last full gc, else the record's creation (its HEAD is written once, by git init): a new
+    // record has little to fold, and its first full gc comes a day after it was made.
+    const mtime = (path: string) => fs.stat(path).then((s) => s.mtimeMs);
+    const last = await mtime(stamp).catch(() => mtime(`${gitdir}/HEAD`).catch(() => 0));
     const now = Date.now();
     // A stamp well ahead of the clock (the clock was set back) is due too.
     const full = now - last >= this.fullEveryMs || last > now + 60_000;

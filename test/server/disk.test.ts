@@ -1,9 +1,9 @@
 // Storage grows by what was added (issue 19, item 13): many small appends in one push to a large
 // thread are kept as the pack the client sent (deltas, and one full copy of the thread git adds to
-// complete it), not as one full copy of the file per commit; the server's maintenance (its first
-// run on a record is the full gc) then folds the packs into one with deltas between versions.
+// complete it), not as one full copy of the file per commit; the server's maintenance (its daily
+// full gc) then folds the packs into one with deltas between versions.
 
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, utimesSync } from 'node:fs';
 import t from 'tap';
 import { CoordinationService } from '../../index.js';
 import type { RecordId } from '../../core/ids.js';
@@ -47,6 +47,9 @@ t.test(
       t.ok(added < thread / 3, `push ${round} of 16 appends added ${added} bytes (a thread of ${thread})`);
     }
     const gitdir = s.server.context.records.path(rec.id as RecordId);
+    // Made two days ago, so that the look is its full gc.
+    const twoDays = (Date.now() - 2 * 24 * 3600_000) / 1000;
+    utimesSync(`${gitdir}/HEAD`, twoDays, twoDays);
     await new Maintenance(
       () => gitdir,
       s.server.context.gitEnv,

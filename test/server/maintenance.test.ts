@@ -64,16 +64,37 @@ async function record(dir: string, n: number) {
       (_level, what) => log(what),
       0,
     );
-  return { env, gitdir, work, push, packs, loose, write, packAlone, maintenance };
+  /** Date the record's creation (its HEAD) `days` back. */
+  const made = (days: number) => {
+    const then = (Date.now() - days * DAY) / 1000;
+    utimesSync(`${gitdir}/HEAD`, then, then);
+  };
+  return { env, gitdir, work, push, packs, loose, write, packAlone, made, maintenance };
 }
 
-/** A record of `n` commits after its first look (the full gc), and its upkeep, whose any warning fails the test. */
+/** A record of `n` commits, made two days ago, after its first look (the full gc), and its upkeep, whose any warning fails the test. */
 async function folded(t: { fail(message: string): void; teardown(fn: () => void): void }, n: number) {
   const r = await record(tempDir(t), n);
   const m = r.maintenance((what) => t.fail(what));
+  r.made(2);
   await m.run('rec' as RecordId);
   return { r, m };
 }
+
+t.test("a new record's looks are roll-ups at most; its first full gc comes a day after it was made", async (t) => {
+  const r = await record(tempDir(t), 30);
+  const m = r.maintenance((what) => t.fail(what));
+  for (let i = 0; i < 3; i++) await r.push();
+  const packs = r.packs();
+  await m.run('rec' as RecordId);
+  t.notOk(existsSync(`${r.gitdir}/ccr-gc`), 'no full gc yet');
+  t.same(r.packs(), packs, 'four packs, left as they are');
+  r.made(1.5);
+  await m.run('rec' as RecordId);
+  t.ok(existsSync(`${r.gitdir}/ccr-gc`), 'a day and a half later: the full gc');
+  t.equal(r.packs().length, 1, 'one pack');
+  t.ok(existsSync(`${r.gitdir}/refs/heads/main`), 'main left loose (gc.packRefs = false: no lock on it)');
+});
 
 t.test(
   'after writes, the new packs and loose objects are rolled up and the large old pack is left as it is',
@@ -226,6 +247,8 @@ t.test('records touched are looked at after the pause; one whose look throws sto
   };
   const m = new Maintenance(gitdir, a.env, (_level, what) => logged.push(what), 0);
   t.teardown(() => m.stop());
+  a.made(2);
+  b.made(2);
   for (const id of ['a', 'gone', 'b', 'a']) m.touched(id as RecordId);
   await eventually(async () => existsSync(`${a.gitdir}/ccr-gc`) && existsSync(`${b.gitdir}/ccr-gc`));
   t.pass('both records had their full gc');
