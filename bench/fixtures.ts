@@ -193,3 +193,28 @@ export async function noHookEnv(server: RunningServer, dir: string): Promise<Nod
   );
   return gitEnv(`${dir}/gitconfig-no-hooks`);
 }
+
+/**
+ * Threads that grow as a record's do, for histories made with `git fast-import` (benchmarks and
+ * tests of storage): message i goes to thread `i % count` (communications/t<k>/messages.md).
+ */
+export function growingThreads(count = 1) {
+  const texts = Array.from({ length: count }, () => '');
+  /** Append message `i`; gives its thread's path and whole text. */
+  const append = (i: number, body: string) => {
+    const k = i % count;
+    texts[k] += `## Message ${i}\n\n${body}\n\n`;
+    return { path: `communications/t${k}/messages.md`, text: texts[k]! };
+  };
+  /** A fast-import stream of messages 1..n on main, one commit each. */
+  const history = (n: number, body: (i: number) => string) => {
+    let stream = '';
+    for (let i = 1; i <= n; i++) {
+      const { path, text } = append(i, body(i));
+      stream += `commit refs/heads/main\ncommitter Bench <bench@ccr.invalid> ${1_700_000_000 + i} +0000\ndata 2\nm\n`;
+      stream += `M 100644 inline ${path}\ndata ${Buffer.byteLength(text)}\n${text}\n`;
+    }
+    return stream;
+  };
+  return { append, history };
+}

@@ -12,6 +12,7 @@ import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs
 import type { RecordId } from '../core/ids.js';
 import { installGitConfig } from '../git/config.js';
 import { Maintenance } from '../server/maintenance.js';
+import { growingThreads } from './fixtures.js';
 import { procTimes, progress, report, scratch, time } from './util.js';
 
 const history = Number(process.argv[2] ?? 5000);
@@ -34,18 +35,8 @@ process.stderr.write(`  a record of ${history} messages\n`);
 const work = `${dir}/w`;
 git(dir, ['init', '-q', '-b', 'main', work]);
 // Messages go to threads in turn, 100 to a thread, as a record holds many conversations.
-const threads = Array.from({ length: Math.max(1, Math.ceil(history / 100)) }, () => '');
-const append = (i: number, body: string) => {
-  const t = i % threads.length;
-  threads[t] += `## Message ${i}\n\n${body}\n\n`;
-  return { path: `communications/t${t}/messages.md`, text: threads[t]! };
-};
-let stream = '';
-for (let i = 1; i <= history; i++) {
-  const { path, text } = append(i, `A few sentences about the patient and what was agreed, number ${i}.`);
-  stream += `commit refs/heads/main\ncommitter Bench <bench@ccr.invalid> ${1_700_000_000 + i} +0000\ndata 2\nm\n`;
-  stream += `M 100644 inline ${path}\ndata ${Buffer.byteLength(text)}\n${text}\n`;
-}
+const { append, history: made } = growingThreads(Math.max(1, Math.ceil(history / 100)));
+const stream = made(history, (i) => `A few sentences about the patient and what was agreed, number ${i}.`);
 git(work, ['fast-import', '--quiet'], stream);
 git(work, ['checkout', '-q', 'main']);
 git(dir, ['init', '-q', '--bare', '-b', 'main', 'base.git']);

@@ -11,6 +11,7 @@ import { inflates } from '../git/nativeInflate.js';
 import { IsoGitSource } from '../git/store.js';
 import type { Oid } from '../core/objects.js';
 import { gitEnv } from '../git/run.js';
+import { growingThreads } from './fixtures.js';
 import { median, report, scratch, time } from './util.js';
 
 const messages = Number(process.argv[2] ?? 2000);
@@ -21,19 +22,16 @@ const git = (args: string[], input = '') =>
   execFileSync('git', ['-C', dir, ...args], { env, input, encoding: 'utf8', maxBuffer: 1 << 30 });
 
 git(['init', '-q', '--bare', '.']);
-let stream = '';
-let text = '';
-for (let i = 1; i <= messages; i++) {
-  text += `## Message ${i}\n\nA few sentences about the patient and what was agreed, number ${i}.\n\n`;
-  stream += `commit refs/heads/main\ncommitter Bench <bench@ccr.invalid> ${1_700_000_000 + i} +0000\ndata 2\nm\n`;
-  stream += `M 100644 inline communications/t/messages.md\ndata ${Buffer.byteLength(text)}\n${text}\n`;
-}
+const stream = growingThreads().history(
+  messages,
+  (i) => `A few sentences about the patient and what was agreed, number ${i}.`,
+);
 git(['fast-import', '--quiet'], stream);
 git(['repack', '-a', '-d', '-q']);
 const blobs = git(['rev-list', '--max-count=200', 'main'])
   .trim()
   .split('\n')
-  .map((c) => git(['rev-parse', `${c}:communications/t/messages.md`]).trim() as Oid);
+  .map((c) => git(['rev-parse', `${c}:communications/t0/messages.md`]).trim() as Oid);
 
 const mutable = pako as { inflate: unknown };
 const readAll = (inflate: unknown) => {

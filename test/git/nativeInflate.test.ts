@@ -10,6 +10,7 @@ import t from 'tap';
 import type { Oid } from '../../core/objects.js';
 import { inflates } from '../../git/nativeInflate.js';
 import { IsoGitSource } from '../../git/store.js';
+import { growingThreads } from '../../bench/fixtures.js';
 import { gitIn, testGitEnv } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -17,13 +18,7 @@ import { tempDir } from '../helpers/tmp.js';
 function packed(dir: string): { gitdir: string; pack: string } {
   const gitdir = `${dir}/r.git`;
   gitIn(dir, ['init', '-q', '--bare', gitdir]);
-  let stream = '';
-  let text = '';
-  for (let i = 1; i <= 120; i++) {
-    text += `## Message ${i}\n\nWords about the patient, number ${i}.\n\n`;
-    stream += `commit refs/heads/main\ncommitter T <t@ccr.invalid> ${1_700_000_000 + i} +0000\ndata 2\nm\n`;
-    stream += `M 100644 inline t/messages.md\ndata ${Buffer.byteLength(text)}\n${text}\n`;
-  }
+  const stream = growingThreads().history(120, (i) => `Words about the patient, number ${i}.`);
   gitIn(gitdir, ['fast-import', '--quiet'], { input: stream });
   gitIn(gitdir, ['repack', '-a', '-d', '-f', '-q']);
   const pack = readdirSync(`${gitdir}/objects/pack`).find((f) => f.endsWith('.pack'))!;
@@ -74,7 +69,7 @@ t.test('every object of a pack with deltas reads as git gives it', async (t) => 
 
 t.test('a damaged object in a pack is an error, not other bytes', async (t) => {
   const { gitdir, pack } = packed(tempDir(t));
-  const blob = gitIn(gitdir, ['rev-parse', 'main~60:t/messages.md']).trim() as Oid;
+  const blob = gitIn(gitdir, ['rev-parse', 'main~60:communications/t0/messages.md']).trim() as Oid;
   // verify-pack -v: "<id> <type> <size> <size in pack> <offset> …"
   const line = gitIn(gitdir, ['verify-pack', '-v', pack])
     .split('\n')

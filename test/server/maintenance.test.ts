@@ -11,6 +11,7 @@ import { Maintenance } from '../../server/maintenance.js';
 import { gitOk, gitTry, testGitEnv } from '../helpers/git.js';
 import { eventually } from '../helpers/receiver.js';
 import { tempDir } from '../helpers/tmp.js';
+import { growingThreads } from '../../bench/fixtures.js';
 
 const DAY = 24 * 3600_000;
 
@@ -25,14 +26,10 @@ async function record(dir: string, n: number) {
   await gitOk(dir, ['init', '-q', '-b', 'main', 'w'], { env });
   const work = `${dir}/w`;
   // n commits, each a message appended to one growing file, as a thread is.
-  let stream = '';
-  let text = '';
-  for (let i = 1; i <= n; i++) {
-    text += `## Message ${i}\n\nA few sentences about the patient, number ${i}, as a message would hold.\n\n`;
-    const data = Buffer.byteLength(text);
-    stream += `commit refs/heads/main\ncommitter T <t@ccr.invalid> ${1_700_000_000 + i} +0000\ndata 2\nm\n`;
-    stream += `M 100644 inline communications/t/messages.md\ndata ${data}\n${text}\n`;
-  }
+  const stream = growingThreads().history(
+    n,
+    (i) => `A few sentences about the patient, number ${i}, as a message would hold.`,
+  );
   await gitOk(work, ['fast-import', '--quiet'], { env, input: stream });
   await gitOk(work, ['push', '-q', gitdir, 'main'], { env });
   const push = async () => {
