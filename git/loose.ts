@@ -3,7 +3,7 @@
 // git writes it, the size it states, and the id checked with Node's SHA-1. A damaged object is an
 // error that names it, never another content.
 
-import { inflateSync } from 'node:zlib';
+import { inflateSync } from './zlib.js';
 import type { StoredObject } from '../core/source.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 

@@ -8,7 +8,7 @@
 // make, keeps pako's own.
 
 import pako from 'pako';
-import { inflateSync } from 'node:zlib';
+import { inflateSync } from './zlib.js';
 
 const pakoInflate = pako.inflate;
 

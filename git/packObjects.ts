@@ -6,7 +6,7 @@
 // did, from receive-pack's quarantine.
 
 import { createHash } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
+import { inflateSync } from './zlib.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import type { NewObjects, StoredObject } from '../core/source.js';
 

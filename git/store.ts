@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { deflateSync } from 'node:zlib';
+import { deflateSync } from './zlib.js';
 import git, { type PromiseFsClient } from 'isomorphic-git';
 import './nativeInflate.js';
 import type { ObjectSource, StoredObject } from '../core/source.js';

@@ -3,7 +3,7 @@
 // written as durable loose objects instead: a process start costs more than a handful of fsyncs.
 
 import { createHash } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
+import { deflateSync } from '../zlib.js';
 import type { Oid } from '../../core/objects.js';
 import { GitFailure } from '../../core/errors.js';
 import { syncDir } from '../fsutil.js';

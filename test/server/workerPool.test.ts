@@ -1,13 +1,15 @@
 // The worker pool shared by the validator and the reader: a budget that ends the thread, a queue
 // bounded in all and per owner, and owners served in turn.
 
+import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { Unavailable } from '../../core/errors.js';
 import { silentLogger } from '../../server/log.js';
-import { IDLE_END_MS, IDLE_RELEASE_MS, WorkerPool } from '../../server/workerPool.js';
+import { closeGate, deflateSync, GATE_KEY, inflateSync, newGate } from '../../git/zlib.js';
+import { IDLE_END_MS, IDLE_RELEASE_MS, threadOptions, WorkerPool } from '../../server/workerPool.js';
 import { root } from '../helpers/fixtures.js';
 
-type Spin = { tag: string; ms: number; sleep?: boolean };
+type Spin = { tag: string; ms: number; sleep?: boolean; zlib?: 'inflate' | 'deflate'; report?: boolean };
 
 function pool(
   threads: number,
@@ -42,6 +44,93 @@ t.test('a job past its budget is answered and its thread replaced; the next job 
     'a job past its budget is not waited on',
   );
   t.equal(await p.run({ tag: 'after', ms: 0 }, 'a', 'r'), 'after', 'a new thread took its place');
+});
+
+t.test('a thread ended in the middle of zlib calls does not abort the process', async (t) => {
+  // Node 20 aborts the process when a thread ends between a zlib handle's making and its init.
+  // Without the gate (git/zlib.ts) this loop, the pool's way of ending a thread, brought it about
+  // within a few dozen ends.
+  const module = new URL(`file://${root}/dist/test/helpers/spinWorker.js`);
+  for (let i = 0; i < 80; i++) {
+    const gate = newGate();
+    const worker = new Worker(module, {
+      workerData: { [GATE_KEY]: gate },
+      ...threadOptions(process.execArgv, process.env),
+    });
+    worker.on('error', () => undefined);
+    await new Promise((r) => worker.once('message', r)); // ready
+    const zlib = i % 2 === 0 ? 'inflate' : 'deflate';
+    worker.postMessage({ id: 1, input: { tag: zlib, ms: 3_600_000, zlib } });
+    await new Promise((r) => setTimeout(r, 5 + (i % 7) * 3));
+    await closeGate(gate, () => false);
+    await worker.terminate();
+  }
+  t.pass('80 threads ended mid-call, and the process is still here');
+  // The pool ends threads so: past a budget, and at close.
+  const p = pool(1, 30, 100, 100, { eager: true });
+  t.teardown(() => p.close());
+  for (const zlib of ['inflate', 'deflate'] as const)
+    t.equal(await p.run({ tag: zlib, ms: 3_600_000, zlib }, 'a', 'r'), `over budget: ${zlib}`);
+  const q = pool(1, 60_000, 100, 100, { eager: true });
+  const job = q.run({ tag: 'closed', ms: 3_600_000, zlib: 'inflate' }, 'a', 'r').catch((e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 500));
+  await q.close();
+  t.type(await job, Unavailable, 'a job in a zlib loop at close is refused, its thread ended');
+});
+
+t.test('a closed gate: a zlib call does not start, and the thread gets out of its job', async (t) => {
+  const gate = newGate();
+  const worker = new Worker(new URL(`file://${root}/dist/test/helpers/spinWorker.js`), {
+    workerData: { [GATE_KEY]: gate },
+    ...threadOptions(process.execArgv, process.env),
+  });
+  t.teardown(() => worker.terminate());
+  const messages: Array<{ ready?: true; error?: string }> = [];
+  const next = () => new Promise<{ ready?: true; error?: string }>((resolve) => worker.once('message', resolve));
+  messages.push(await next());
+  t.ok(messages[0]?.ready, 'the thread is ready');
+  const answer = next();
+  worker.postMessage({ id: 1, input: { tag: 'loop', ms: 3_600_000, zlib: 'inflate' } });
+  await new Promise((r) => setTimeout(r, 100));
+  await closeGate(gate, () => false);
+  t.match((await answer).error, /this thread is being ended: no zlib call starts/);
+  t.equal(inflateSync(deflateSync(Buffer.from('main'))).toString(), 'main', 'the main thread has no gate');
+  const stuck = newGate();
+  new Int32Array(stuck)[0] = 1; // a call inside, in a thread that ended there
+  let gone = false;
+  const closing = closeGate(stuck, () => gone);
+  await new Promise((r) => setTimeout(r, 20));
+  let closed = false;
+  void closing.then(() => (closed = true));
+  await new Promise((r) => setTimeout(r, 20));
+  t.notOk(closed, 'a call inside is waited for');
+  gone = true;
+  await closing;
+  t.pass('until its thread is gone');
+});
+
+t.test("a thread starts without the process's preloads", async (t) => {
+  t.strictSame(
+    threadOptions(['--import=./a.js', '--enable-source-maps', '--require', 'b', '-r', 'c', '--max-semi-space-size=2'], {
+      NODE_OPTIONS: '--import=./d.js',
+      PATH: '/bin',
+    }),
+    { execArgv: ['--enable-source-maps', '--max-semi-space-size=2'], env: { PATH: '/bin' } },
+  );
+  // This test process has tap's hooks, on its command line and in NODE_OPTIONS; a thread has none.
+  t.ok(process.execArgv.some((a) => a.startsWith('--import')) && process.env['NODE_OPTIONS'], 'tap preloads its hooks');
+  const p = pool(1);
+  t.teardown(() => p.close());
+  const seen = JSON.parse(await p.run({ tag: '', ms: 0, report: true }, 'a', 'r')) as {
+    execArgv: string[];
+    nodeOptions?: string;
+  };
+  t.notOk(
+    seen.execArgv.some((a) => a.startsWith('--import')),
+    `no preload: ${seen.execArgv.join(' ')}`,
+  );
+  t.ok(seen.execArgv.includes('--enable-source-maps'), 'the other options kept');
+  t.equal(seen.nodeOptions, undefined);
 });
 
 t.test("owners are served in turn: one owner's queue does not hold up another", async (t) => {
