@@ -117,8 +117,17 @@ t.test("a thread starts without the process's preloads", async (t) => {
     }),
     { execArgv: ['--enable-source-maps', '--max-semi-space-size=2'], env: { PATH: '/bin' } },
   );
-  // This test process has tap's hooks, on its command line and in NODE_OPTIONS; a thread has none.
-  t.ok(process.execArgv.some((a) => a.startsWith('--import')) && process.env['NODE_OPTIONS'], 'tap preloads its hooks');
+  // This test process has tap's hooks on its command line; NODE_OPTIONS, set here, goes too.
+  t.ok(
+    process.execArgv.some((a) => a.startsWith('--import')),
+    'tap preloads its hooks',
+  );
+  const before = process.env['NODE_OPTIONS'];
+  process.env['NODE_OPTIONS'] = '--no-deprecation';
+  t.teardown(() => {
+    if (before === undefined) delete process.env['NODE_OPTIONS'];
+    else process.env['NODE_OPTIONS'] = before;
+  });
   const p = pool(1);
   t.teardown(() => p.close());
   const seen = JSON.parse(await p.run({ tag: '', ms: 0, report: true }, 'a', 'r')) as {
