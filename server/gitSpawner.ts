@@ -6,7 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,7 +204,41 @@ export function spawnHelperState(): { ready: boolean; refused: number } {
 /** Start the helper (unless CCR_SPAWN_HELPER=0); a run finds it once it listens. */
 export function startSpawnHelper(): void {
   if (process.env['CCR_SPAWN_HELPER'] === '0') return;
+  if (!helper) sweepStale();
   if (!helper || helper.ready === false) helper = new Helper();
+}
+
+/** A helper's folder younger than this may be one whose helper has not started listening yet. */
+const STALE_MS = 60_000;
+
+/**
+ * Remove the folders of helpers that ended without removing them (killed by SIGKILL with their
+ * server's process group, say): this user's, a minute old or more, holding nothing but a socket
+ * that no helper listens on. Once a process, when its first helper starts.
+ */
+function sweepStale(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!/^ccr-spawn-[A-Za-z0-9]{6}$/.test(name)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      const stat = lstatSync(dir);
+      if (!stat.isDirectory() || stat.uid !== process.getuid?.() || Date.now() - stat.mtimeMs < STALE_MS) continue;
+      if (readdirSync(dir).some((f) => f !== 'helper.sock')) continue;
+    } catch {
+      continue;
+    }
+    const probe = connect({ path: join(dir, 'helper.sock') });
+    probe.once('connect', () => probe.destroy()); // a helper listens: not stale
+    probe.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') rmSync(dir, { recursive: true, force: true });
+    });
+  }
 }
 
 /**

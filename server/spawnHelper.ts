@@ -200,6 +200,9 @@ process.on('exit', () => {
     /* not empty, or gone already (the server removes it when it sees the helper go) */
   }
 });
+// A terminal's Ctrl-C or a service manager's stop signals the whole process group: the helper
+// stays for its server, which may still be finishing pushes through it, and leaves with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);
 process.on('message', (m: Kill) => {
   const child = running.get(m.kill);
   if (child && child.exitCode === null && child.signalCode === null) child.kill(m.signal);

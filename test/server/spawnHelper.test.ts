@@ -3,10 +3,10 @@
 // and a kill that ends it. It starts only git's two services over a repository path.
 
 import t from 'tap';
-import { fork } from 'node:child_process';
-import { connect } from 'node:net';
+import { fork, spawnSync } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnGit, spawnHelperState, startSpawnHelper, type GitProcess } from '../../server/gitSpawner.js';
@@ -208,4 +208,63 @@ t.test('the helper ends its git runs when its server goes (a crash mid-push move
   await ended;
   await until(() => !alive());
   t.notOk(alive(), 'git ended with the helper');
+});
+
+t.test('the helper outlives a SIGINT or SIGTERM to its process group, and leaves with its server', async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const helper = fork(new URL('../../server/spawnHelper.js', import.meta.url).pathname, [`${folder}/helper.sock`], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  t.teardown(() => helper.kill('SIGKILL'));
+  await new Promise((r) => helper.once('message', r));
+  // A run keeps it from ending idle meanwhile: a connection with no request yet.
+  const socket = connect(`${folder}/helper.sock`);
+  t.teardown(() => socket.destroy());
+  socket.on('error', () => undefined);
+  helper.kill('SIGINT');
+  helper.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(helper.exitCode ?? helper.signalCode, null, 'still running after both signals');
+  const ended = new Promise((r) => helper.once('exit', r));
+  helper.disconnect();
+  await ended;
+  t.notOk(existsSync(folder), 'gone with its server, its folder with it');
+});
+
+t.test("a process's first helper removes the folders that helpers killed with SIGKILL left behind", async (t) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'ccr-sweep-'));
+  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+  const old = new Date(Date.now() - 5 * 60_000);
+  const folder = (name: string, age: Date | null, ...files: string[]) => {
+    const dir = join(tmp, `ccr-spawn-${name}`);
+    mkdirSync(dir);
+    for (const f of files) writeFileSync(join(dir, f), '');
+    if (age) utimesSync(dir, age, age);
+    return dir;
+  };
+  const stale = folder('Stale1', old, 'helper.sock'); // a socket file nobody listens on
+  const empty = folder('Empty1', old);
+  const young = folder('Young1', null, 'helper.sock'); // its helper may be about to listen
+  const other = folder('Other1', old, 'helper.sock', 'notes.txt');
+  const live = folder('Live01', null);
+  const listener = createServer().listen(join(live, 'helper.sock'));
+  t.teardown(() => listener.close());
+  await new Promise((r) => listener.once('listening', r));
+  utimesSync(live, old, old);
+  const start = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `(await import(${JSON.stringify(new URL('../../server/gitSpawner.js', import.meta.url).href)})).startSpawnHelper()`,
+    ],
+    { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 60_000 },
+  );
+  t.equal(start.status, 0, start.stderr);
+  t.notOk(existsSync(stale), 'an old folder whose socket nobody listens on is removed');
+  t.notOk(existsSync(empty), 'and one with no socket');
+  t.ok(existsSync(young), 'a young one is kept');
+  t.ok(existsSync(other), 'one holding anything else is kept');
+  t.ok(existsSync(live), 'one whose helper listens is kept');
 });
