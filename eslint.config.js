@@ -44,7 +44,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'node:zlib', message: 'use git/zlib.ts: safe in a worker thread that is ended mid-call' }] },
+        {
+          paths: ['node:zlib', 'zlib'].map((name) => ({
+            name,
+            message: 'use git/zlib.ts: safe in a worker thread that is ended mid-call',
+          })),
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['CompressionStream', 'DecompressionStream'].map((name) => ({
+          name,
+          message: "zlib handles that a thread's end can cut in two: use git/zlib.ts",
+        })),
       ],
     },
   },

@@ -6,7 +6,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,7 +205,7 @@ export function spawnHelperState(): { ready: boolean; refused: number } {
 /** Start the helper (unless CCR_SPAWN_HELPER=0); a run finds it once it listens. */
 export function startSpawnHelper(): void {
   if (process.env['CCR_SPAWN_HELPER'] === '0') return;
-  if (!helper) sweepStale();
+  if (!helper) void sweepStale();
   if (!helper || helper.ready === false) helper = new Helper();
 }
 
@@ -214,31 +215,38 @@ const STALE_MS = 60_000;
 /**
  * Remove the folders of helpers that ended without removing them (killed by SIGKILL with their
  * server's process group, say): this user's, a minute old or more, holding nothing but a socket
- * that no helper listens on. Once a process, when its first helper starts.
+ * that no helper listens on. Once a process, when its first helper starts; in the background, one
+ * folder at a time, and never an error of its own.
  */
-function sweepStale(): void {
-  let names: string[];
+async function sweepStale(): Promise<void> {
   try {
-    names = readdirSync(tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!/^ccr-spawn-[A-Za-z0-9]{6}$/.test(name)) continue;
-    const dir = join(tmpdir(), name);
-    try {
-      const stat = lstatSync(dir);
-      if (!stat.isDirectory() || stat.uid !== process.getuid?.() || Date.now() - stat.mtimeMs < STALE_MS) continue;
-      if (readdirSync(dir).some((f) => f !== 'helper.sock')) continue;
-    } catch {
-      continue;
+    for (const name of await readdir(tmpdir())) {
+      if (!/^ccr-spawn-[A-Za-z0-9]{6}$/.test(name)) continue;
+      const dir = join(tmpdir(), name);
+      try {
+        const stat = await lstat(dir);
+        if (!stat.isDirectory() || stat.uid !== process.getuid?.() || Date.now() - stat.mtimeMs < STALE_MS) continue;
+        if ((await readdir(dir)).some((f) => f !== 'helper.sock')) continue;
+        if (await nobodyListens(join(dir, 'helper.sock'))) await rm(dir, { recursive: true, force: true });
+      } catch {
+        /* gone meanwhile, or not ours to remove: left as it is */
+      }
     }
-    const probe = connect({ path: join(dir, 'helper.sock') });
-    probe.once('connect', () => probe.destroy()); // a helper listens: not stale
-    probe.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') rmSync(dir, { recursive: true, force: true });
-    });
+  } catch {
+    /* no temporary folder to read: nothing to sweep */
   }
+}
+
+/** True when connecting to the socket is refused, or there is none (a live helper accepts). */
+function nobodyListens(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect({ path });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(false);
+    });
+    probe.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' || e.code === 'ENOENT'));
+  });
 }
 
 /**

@@ -43,32 +43,48 @@ export interface PoolOptions<I, O> {
  */
 const YOUNG_GENERATION_MB = Number(process.env['CCR_YOUNG_MB'] ?? 6);
 
-/** Options that load modules before a thread's own: `--import x`, `--require=x`, `--loader x`. */
-const PRELOAD = /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/;
-
-/** `args` without the preload options (and their values). */
-function withoutPreloads(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const m = PRELOAD.exec(args[i]!);
-    if (!m) out.push(args[i]!);
-    else if (m[2] === '') i++; // the value is the next argument
-  }
-  return out;
-}
+/**
+ * Node's options that a thread takes in an `execArgv` of its own. Node refuses V8's and the
+ * process's there (`--max-semi-space-size`, which `npm start` gives, among them); the thread has
+ * those already, as the process's.
+ */
+const THREAD_OPTIONS = new Set([
+  '--enable-source-maps',
+  '--preserve-symlinks',
+  '--no-warnings',
+  '--no-deprecation',
+  '--pending-deprecation',
+  '--throw-deprecation',
+  '--trace-deprecation',
+  '--trace-warnings',
+  '--trace-uncaught',
+  '--trace-exit',
+]);
+/** Those with a value: `--name=value` or `--name value`. */
+const THREAD_VALUED = new Set(['--conditions', '--disable-warning', '--unhandled-rejections']);
 
 /**
- * A thread runs its module alone: the process's command-line options without their preloads, and
- * no NODE_OPTIONS (V8's flags in it are the process's already; a thread would load its preloads
- * again). A preload meant for the process (an APM agent, a test runner's hooks) loaded into each
- * thread made a thread's start take ~0.7 s instead of ~0.07 s.
+ * A thread runs its module alone: of the process's command-line options, those above, and no
+ * NODE_OPTIONS. Not the preloads (`--import`, `--require`, `--loader`): one meant for the process
+ * (an APM agent, a test runner's hooks) loaded again into each thread made a thread's start take
+ * ~0.7 s instead of ~0.07 s.
  */
 export function threadOptions(
   execArgv: string[],
   env: NodeJS.ProcessEnv,
 ): { execArgv: string[]; env: NodeJS.ProcessEnv } {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    const name = arg.split('=', 1)[0]!;
+    if (THREAD_OPTIONS.has(arg)) kept.push(arg);
+    else if (THREAD_VALUED.has(name)) {
+      kept.push(arg);
+      if (arg === name && i + 1 < execArgv.length) kept.push(execArgv[++i]!);
+    }
+  }
   const { NODE_OPTIONS: _options, ...rest } = env;
-  return { execArgv: withoutPreloads(execArgv), env: rest };
+  return { execArgv: kept, env: rest };
 }
 
 interface Job<I, O> {

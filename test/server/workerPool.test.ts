@@ -1,6 +1,7 @@
 // The worker pool shared by the validator and the reader: a budget that ends the thread, a queue
 // bounded in all and per owner, and owners served in turn.
 
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { Unavailable } from '../../core/errors.js';
@@ -111,12 +112,47 @@ t.test('a closed gate: a zlib call does not start, and the thread gets out of it
 
 t.test("a thread starts without the process's preloads", async (t) => {
   t.strictSame(
-    threadOptions(['--import=./a.js', '--enable-source-maps', '--require', 'b', '-r', 'c', '--max-semi-space-size=2'], {
-      NODE_OPTIONS: '--import=./d.js',
-      PATH: '/bin',
-    }),
-    { execArgv: ['--enable-source-maps', '--max-semi-space-size=2'], env: { PATH: '/bin' } },
+    threadOptions(
+      [
+        '--import=./a.js',
+        '--enable-source-maps',
+        '--require',
+        'b',
+        '-r',
+        'c',
+        '--max-semi-space-size=2',
+        '--conditions',
+        'dev',
+        '--unhandled-rejections=strict',
+      ],
+      { NODE_OPTIONS: '--import=./d.js', PATH: '/bin' },
+    ),
+    {
+      execArgv: ['--enable-source-maps', '--conditions', 'dev', '--unhandled-rejections=strict'],
+      env: { PATH: '/bin' },
+    },
   );
+  // V8's options and the process's are refused in a thread's own execArgv: a pool in a process
+  // started as `npm start` starts it (--max-semi-space-size) still runs its jobs.
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--max-semi-space-size=2',
+      '--max-old-space-size=512',
+      '--stack-size=900',
+      '--enable-source-maps',
+      '--input-type=module',
+      '-e',
+      `const { WorkerPool } = await import(${JSON.stringify(new URL('../../server/workerPool.js', import.meta.url).href)});
+       const p = new WorkerPool({ module: new URL(${JSON.stringify(`file://${root}/dist/test/helpers/spinWorker.js`)}),
+         name: 'p', log: () => {}, threads: 1, budgetMs: 60000, maxQueued: 1, maxQueuedPerOwner: 1, eager: true,
+         overBudget: () => 'over', turnedAway: () => 'away' });
+       console.log(await p.run({ tag: 'ran', ms: 0 }, 'a', 'r'));
+       await p.close();`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  t.equal(child.stdout.trim(), 'ran', `a pool under V8's options: ${child.stderr}`);
   // This test process has tap's hooks on its command line; NODE_OPTIONS, set here, goes too.
   t.ok(
     process.execArgv.some((a) => a.startsWith('--import')),
