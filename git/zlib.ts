@@ -9,7 +9,7 @@
 // the gate, waits until no call is inside, and only then ends the thread; a call that finds the
 // gate closed throws at once rather than start. In the main thread, which nobody ends, there is no
 // gate and a call is Node's own. Every zlib call in code a worker runs goes through this module
-// (the linter refuses `node:zlib`'s sync calls elsewhere).
+// (the linter refuses `node:zlib` elsewhere, but in the main thread's server/smartHttp.ts).
 
 import { workerData } from 'node:worker_threads';
 import * as zlib from 'node:zlib';

@@ -86,10 +86,8 @@ t.test('a closed gate: a zlib call does not start, and the thread gets out of it
     ...threadOptions(process.execArgv, process.env),
   });
   t.teardown(() => worker.terminate());
-  const messages: Array<{ ready?: true; error?: string }> = [];
   const next = () => new Promise<{ ready?: true; error?: string }>((resolve) => worker.once('message', resolve));
-  messages.push(await next());
-  t.ok(messages[0]?.ready, 'the thread is ready');
+  t.ok((await next()).ready, 'the thread is ready');
   const answer = next();
   worker.postMessage({ id: 1, input: { tag: 'loop', ms: 3_600_000, zlib: 'inflate' } });
   await new Promise((r) => setTimeout(r, 100));
@@ -132,8 +130,8 @@ t.test("a thread starts without the process's preloads", async (t) => {
       env: { PATH: '/bin' },
     },
   );
-  // V8's options and the process's are refused in a thread's own execArgv: a pool in a process
-  // started as `npm start` starts it (--max-semi-space-size) still runs its jobs.
+  // Node refuses V8's options and the process's in a thread's own execArgv: a pool in a process
+  // started with them (`npm start` gives --max-semi-space-size) still runs its jobs.
   const child = spawnSync(
     process.execPath,
     [
