@@ -102,8 +102,6 @@ interface Slot<I, O> {
   worker: Worker;
   /** Closed before the thread is ended: no zlib call of its is cut in two (git/zlib.ts). */
   gate: SharedArrayBuffer;
-  /** The thread has ended (its gate may be left as it was). */
-  exited: boolean;
   /** The thread has loaded its module: a job's budget starts only then. */
   ready: boolean;
   job: Job<I, O> | null;
@@ -188,8 +186,7 @@ export class WorkerPool<I, O> {
       workerData: { [GATE_KEY]: gate },
       ...threadOptions(process.execArgv, process.env),
     });
-    const slot: Slot<I, O> = { worker, gate, exited: false, ready: false, job: null, since: 0 };
-    worker.once('exit', () => (slot.exited = true));
+    const slot: Slot<I, O> = { worker, gate, ready: false, job: null, since: 0 };
     slot.worker.on('message', (m: { ready?: true; id: number; output?: O; error?: string }) => {
       if (m.ready) {
         slot.ready = true;
@@ -230,14 +227,14 @@ export class WorkerPool<I, O> {
     for (const slot of this.#slots.slice(1)) {
       if (slot.job) continue;
       this.#slots.splice(this.#slots.indexOf(slot), 1);
-      void end(slot);
+      void endThread(slot);
     }
   }
 
   #replace(slot: Slot<I, O>): void {
     clearTimeout(slot.timer);
     slot.job = null;
-    void end(slot);
+    void endThread(slot);
     const i = this.#slots.indexOf(slot);
     if (i !== -1) {
       if (this.#closed) this.#slots.splice(i, 1);
@@ -339,14 +336,17 @@ export class WorkerPool<I, O> {
       s.job?.reject(stopped);
       s.job = null;
     }
-    await Promise.all(this.#slots.map(end));
+    await Promise.all(this.#slots.map(endThread));
   }
 }
 
-/** End a thread, once no zlib call of its is inside (it may be at work: a job past its budget). */
-async function end(slot: Pick<Slot<unknown, unknown>, 'worker' | 'gate' | 'exited'>): Promise<void> {
-  await closeGate(slot.gate, () => slot.exited);
-  await slot.worker.terminate();
+/**
+ * End a thread, once no zlib call of its is inside (it may be at work: a job past its budget). A
+ * thread that has ended already (Node gives it the id -1) has no call to wait for.
+ */
+export async function endThread({ worker, gate }: { worker: Worker; gate: SharedArrayBuffer }): Promise<void> {
+  await closeGate(gate, () => worker.threadId === -1);
+  await worker.terminate();
 }
 
 /**

@@ -7,7 +7,7 @@ import t from 'tap';
 import { Unavailable } from '../../core/errors.js';
 import { silentLogger } from '../../server/log.js';
 import { closeGate, deflateSync, GATE_KEY, inflateSync, newGate } from '../../git/zlib.js';
-import { IDLE_END_MS, IDLE_RELEASE_MS, threadOptions, WorkerPool } from '../../server/workerPool.js';
+import { endThread, IDLE_END_MS, IDLE_RELEASE_MS, threadOptions, WorkerPool } from '../../server/workerPool.js';
 import { root } from '../helpers/fixtures.js';
 
 type Spin = { tag: string; ms: number; sleep?: boolean; zlib?: 'inflate' | 'deflate'; report?: boolean };
@@ -49,7 +49,7 @@ t.test('a job past its budget is answered and its thread replaced; the next job 
 
 t.test('a thread ended in the middle of zlib calls does not abort the process', async (t) => {
   // Node 20 aborts the process when a thread ends between a zlib handle's making and its init.
-  // Without the gate (git/zlib.ts) this loop, the pool's way of ending a thread, brought it about
+  // Without the gate (git/zlib.ts) this loop, ending threads as the pool does, brought it about
   // within a few dozen ends.
   const module = new URL(`file://${root}/dist/test/helpers/spinWorker.js`);
   for (let i = 0; i < 80; i++) {
@@ -63,8 +63,7 @@ t.test('a thread ended in the middle of zlib calls does not abort the process', 
     const zlib = i % 2 === 0 ? 'inflate' : 'deflate';
     worker.postMessage({ id: 1, input: { tag: zlib, ms: 3_600_000, zlib } });
     await new Promise((r) => setTimeout(r, 5 + (i % 7) * 3));
-    await closeGate(gate, () => false);
-    await worker.terminate();
+    await endThread({ worker, gate });
   }
   t.pass('80 threads ended mid-call, and the process is still here');
   // The pool ends threads so: past a budget, and at close.
