@@ -183,6 +183,8 @@ export async function serveAgent(
   const base = { ...process.env };
   const baseCwd = process.cwd();
   let busy = false;
+  /** Clients whose last frame may still be on its way: the process ends only once none is. */
+  let answering = 0;
   let ending = false;
   let idle: NodeJS.Timeout | undefined;
   const server = createServer((socket) => {
@@ -193,15 +195,28 @@ export async function serveAgent(
     }
     busy = true;
     clearTimeout(idle);
-    void serveOne(socket).finally(() => {
+    answering++;
+    let held = true;
+    /**
+     * The process is the agent's own again (its environment, folder, umask and output restored):
+     * the next client may be served. Called before the last frame goes out, so a client that starts
+     * its next command as soon as this one's exit code arrives finds the agent free, not busy.
+     */
+    const free = () => {
+      if (!held) return;
+      held = false;
       busy = false;
-      if (ending) process.exit(0);
-      if (server.listening) idle = setTimeout(() => end('idle'), idleMs);
+      if (server.listening && !ending) idle = setTimeout(() => end('idle'), idleMs);
+    };
+    void serveOne(socket, free).finally(() => {
+      answering--;
+      free();
+      if (ending && answering === 0) process.exit(0);
     });
   });
 
   /** One client: its request, the command run in its place, the frames. */
-  async function serveOne(socket: Socket): Promise<void> {
+  async function serveOne(socket: Socket, free: () => void): Promise<void> {
     const body = await readRequest(socket);
     const req = typeof body === 'string' ? body : parseRequest(body);
     if (typeof req === 'string') {
@@ -213,6 +228,7 @@ export async function serveAgent(
     const cmd = await load(name);
     const action = req.utf8 && cmd ? agentMay(cmd, name, rest, req.cwd) : undefined;
     if (!action) {
+      free();
       await answer(socket, frame('r', ''));
       return;
     }
@@ -261,6 +277,7 @@ export async function serveAgent(
       }
     }
     log('command', { command: `${name} ${action}`, code, ms: Math.round(performance.now() - started) });
+    free();
     await answer(socket, frame('x', String(code)));
   }
 
@@ -283,7 +300,7 @@ export async function serveAgent(
   const end = (reason: string) => {
     if (ours()) return void server.close();
     log('stop', { reason });
-    if (!busy) process.exit(0);
+    if (answering === 0) process.exit(0);
     ending = true;
   };
   idle = setTimeout(() => end('idle'), idleMs);

@@ -18,9 +18,10 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { MAGIC } from '../../cli/agent.js';
 import { ccrBin } from '../helpers/bin.js';
 import { ccr, type CcrRun } from '../helpers/cli.js';
 import { root } from '../helpers/fixtures.js';
@@ -265,8 +266,57 @@ t.test(
     t.equal(rt.commands().length, 13, 'not run in the agent');
     t.match(readFileSync(`${wc}/communications/${thread}/messages.md`, 'utf8'), /Via \/dev\/stdin\./);
     t.equal((await client(['--version'], { cwd: home, env })).stdout.trim(), (await ccr(['--version'])).stdout.trim());
+
+    // The agent is free again as soon as a command's exit code is sent: a client that has it but
+    // has not closed its end yet (a loaded machine, or a script's next command already on its way)
+    // does not make the next command find the agent busy and run in Node.
+    const lingering = await rawClient(rt.sock, ['thread', 'list'], wc, { ...testGitEnv(), ...env });
+    t.equal(lingering.code, '0', 'the lingering client got its exit code');
+    const next = await client(['thread', 'list'], { cwd: wc, env });
+    lingering.socket.destroy();
+    t.equal(next.status, 0, next.stderr);
+    t.equal(rt.commands().length, 15, 'both ran in the agent');
+    t.notOk(
+      rt.lines().some((l) => l.event === 'busy'),
+      'the agent never answered busy',
+    );
   },
 );
+
+/**
+ * A client speaking the agent's protocol by hand: it sends one request and reads frames up to the
+ * exit code, then leaves its end of the socket open (the caller closes it).
+ */
+function rawClient(
+  sock: string,
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: string; socket: Socket }> {
+  const strings = [MAGIC, '22', cwd, String(argv.length), ...argv];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) strings.push(`${k}=${v}`);
+  const body = Buffer.from(strings.map((x) => `${x}\0`).join(''));
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(body.length);
+  return new Promise((resolve, reject) => {
+    // Half open: its end stays open after the agent's, until the caller closes it.
+    const socket = createConnection({ path: sock, allowHalfOpen: true }, () =>
+      socket.write(Buffer.concat([head, body])),
+    );
+    let got = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      while (got.length >= 5 && got.length >= 5 + got.readUInt32BE(1)) {
+        const [kind, size] = [String.fromCharCode(got[0]!), got.readUInt32BE(1)];
+        const payload = got.subarray(5, 5 + size).toString();
+        got = got.subarray(5 + size);
+        if (kind === 'x') return resolve({ code: payload, socket });
+        if (kind === 'r') return reject(new Error('the agent refused the request'));
+      }
+    });
+  });
+}
 
 t.test(
   'a socket folder others can enter, a fake agent, garbage, a busy agent: no command misplaced',
