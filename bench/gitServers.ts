@@ -4,7 +4,7 @@
 // is killed when the process exits.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { TOKEN, apiRecord, gitCli } from './fixtures.js';
 
@@ -147,6 +147,8 @@ export async function startCcr(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ url: string; pid: number }> {
   const port = await freePort();
+  const file = process.env['CCR_BENCH_SERVER_OUT'];
+  const out = file ? openSync(file, 'a') : 'ignore';
   const child = spawn(
     process.execPath,
     [
@@ -159,7 +161,11 @@ export async function startCcr(
       '--port',
       String(port),
     ],
-    { stdio: 'ignore', env: { ...process.env, ...env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
+    {
+      // CCR_BENCH_SERVER_OUT=<file>: the server's output (its log, V8's traces) goes there.
+      stdio: ['ignore', out, out],
+      env: { ...process.env, ...env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' },
+    },
   );
   children.push({ child, group: false });
   const url = `http://127.0.0.1:${port}`;
