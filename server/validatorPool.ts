@@ -21,13 +21,14 @@ const MAX_QUEUED = 256;
 const MAX_QUEUED_PER_PRINCIPAL = 64;
 
 /**
- * On two cores or fewer, a second validator thread starts only once a job has held the first this
- * long: a second thread's own JIT compiling and garbage collection cost the machine more than its
- * parallelism gives when both cores are busy anyway (8 pushers with one thread: 34.0 against
- * 37.5 ms of CPU a push), while a long judgement holds the others up for no more than this (and
- * the new thread's start). A record's first, cold judgements can pass it under load and start the
- * second thread, which then ends when the pool is idle (IDLE_END_MS); 250 ms kept it from
- * starting in the benchmarks but did not raise the throughput beyond their spread.
+ * On two cores or fewer the validator works as one thread: a second one takes jobs only while a
+ * running job has used this much of the CPU (or held its thread 20 times as long), so a long
+ * judgement holds the others up for little more than this (and the new thread's start), then ends
+ * once idle (server/workerPool.ts `extraAfterMs`). A second thread's own JIT compiling and garbage
+ * collection cost the machine more than its parallelism gives when both cores are busy anyway:
+ * 8 pushers with one thread, 34.0 against 37.5 ms of CPU a push. Measured by the clock, as it
+ * first was, a busy machine's short jobs passed 50 ms and kept the second thread at work for the
+ * whole burst; by CPU time, 8 pushers cost ~5 % less CPU a push (docs/benchmarks.md).
  */
 const EXTRA_THREAD_AFTER_MS = 50;
 

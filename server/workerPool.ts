@@ -3,6 +3,7 @@
 // that finds the queue full is turned away at once. Jobs are queued per owner (a principal) and
 // taken round-robin, so one owner's flood waits behind itself, not in front of everyone else.
 
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, Worker } from 'node:worker_threads';
@@ -26,9 +27,12 @@ export interface PoolOptions<I, O> {
   /** Start every thread at once (else on first need); with `extraAfterMs`, the first. */
   eager?: boolean;
   /**
-   * Start another thread, beyond the first, only once a running job has run this long (a long job
-   * holds its thread); until then waiting jobs wait for a thread at work. Undefined: at once,
-   * whenever all are at work.
+   * Work as one thread: a job takes the first thread, and another thread (started, or kept from
+   * an earlier long job) only while a running job has used this much of the CPU, or held its
+   * thread `HELD_WALL_FACTOR` times as long however it spent it (a long job holds its thread);
+   * until then waiting jobs wait for the first. Where a thread's CPU time cannot be read (no
+   * /proc), the time a job has run. A thread beyond the first ends once idle for IDLE_END_MS,
+   * busy as the first may be. Undefined: every thread in turn, another started whenever all are at work.
    */
   extraAfterMs?: number;
   /** Name in the log. */
@@ -42,6 +46,34 @@ export interface PoolOptions<I, O> {
  * small one costs little time and bounds what a busy thread holds.
  */
 const YOUNG_GENERATION_MB = Number(process.env['CCR_YOUNG_MB'] ?? 6);
+
+/**
+ * A job that has held its thread this many times `extraAfterMs` counts as long even if it used
+ * little of the CPU (waiting on the disk, say). On a busy machine a short job's run stretches with
+ * the others' (two cores shared by many pushes: 5 ms of CPU took 50 ms), and by the clock alone
+ * it started a second thread whose own compiling and collecting cost the machine 5 to 10 % more
+ * CPU a push than one thread (docs/benchmarks.md).
+ */
+export const HELD_WALL_FACTOR = 20;
+
+/** This thread's id in the kernel, where /proc gives it (Linux): the pool reads its CPU time by it. */
+function kernelThreadId(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/stat', 'latin1').split(' ', 1)[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CPU time a thread of this process has used, in ms; undefined where it cannot be read (or it ended). */
+export function threadCpuMs(tid: number): number | undefined {
+  try {
+    const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ', 1)[0]);
+    return Number.isFinite(ns) ? ns / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Node's options that a thread takes in an `execArgv` of its own. Node refuses V8's and the
@@ -107,6 +139,11 @@ interface Slot<I, O> {
   job: Job<I, O> | null;
   /** When the job started running: its thread ready (performance.now()). */
   since: number;
+  /** The thread's id in the kernel (Linux), and its CPU time (ms) when the job started running. */
+  tid?: number;
+  cpuSince?: number | undefined;
+  /** A thread beyond the first, idle: its end (`extraAfterMs`). */
+  idleEnd?: NodeJS.Timeout;
   timer?: NodeJS.Timeout;
 }
 
@@ -187,9 +224,10 @@ export class WorkerPool<I, O> {
       ...threadOptions(process.execArgv, process.env),
     });
     const slot: Slot<I, O> = { worker, gate, ready: false, job: null, since: 0 };
-    slot.worker.on('message', (m: { ready?: true; id: number; output?: O; error?: string }) => {
+    slot.worker.on('message', (m: { ready?: true; tid?: number; id: number; output?: O; error?: string }) => {
       if (m.ready) {
         slot.ready = true;
+        if (m.tid !== undefined) slot.tid = m.tid;
         if (slot.job) this.#startBudget(slot, slot.job);
         this.#dispatch();
         return;
@@ -215,10 +253,20 @@ export class WorkerPool<I, O> {
     slot.job = null;
     slot.worker.unref();
     this.#dispatch();
+    if (this.o.extraAfterMs !== undefined && !slot.job && slot !== this.#slots[0])
+      slot.idleEnd = setTimeout(() => this.#endIdle(slot), IDLE_END_MS).unref();
     if (this.#slots.length > 1 && this.#slots.every((s) => !s.job)) {
       clearTimeout(this.#idle);
       this.#idle = setTimeout(() => this.#endExtra(), IDLE_END_MS).unref();
     }
+  }
+
+  /** A thread beyond the first, idle for a while while the first works on (`extraAfterMs`): ended. */
+  #endIdle(slot: Slot<I, O>): void {
+    const at = this.#slots.indexOf(slot);
+    if (this.#closed || slot.job || at < 1) return;
+    this.#slots.splice(at, 1);
+    void endThread(slot);
   }
 
   /** Every thread idle for a while: end all but one (it stays warm; others start again on need). */
@@ -255,37 +303,50 @@ export class WorkerPool<I, O> {
     return undefined;
   }
 
-  /** A free thread for a job: its home thread if free, another free one, or a new one. */
+  /**
+   * A free thread for a job: its home thread if free, another free one, or a new one. With
+   * `extraAfterMs`: the first thread, else another only while a long job holds one.
+   */
   #slotFor(affinity: string): Slot<I, O> | undefined {
-    let h = 0;
-    for (const c of affinity) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-    const home = this.#slots.length === this.o.threads ? this.#slots[h % this.o.threads] : undefined;
-    if (home && !home.job) return home;
+    if (this.o.extraAfterMs !== undefined) {
+      const first = this.#slots[0];
+      if (first && !first.job) return first;
+      if (!this.#held()) return undefined;
+    } else {
+      let h = 0;
+      for (const c of affinity) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+      const home = this.#slots.length === this.o.threads ? this.#slots[h % this.o.threads] : undefined;
+      if (home && !home.job) return home;
+    }
     const free = this.#slots.find((s) => !s.job);
     if (free) return free;
-    if (this.#slots.length < this.o.threads && !this.#held()) return undefined;
-    if (this.#slots.length < this.o.threads) {
-      const slot = this.#spawn();
-      this.#slots.push(slot);
-      return slot;
-    }
-    return undefined;
+    if (this.#slots.length >= this.o.threads) return undefined;
+    const slot = this.#spawn();
+    this.#slots.push(slot);
+    return slot;
   }
 
   /**
-   * All threads are at work and one is held by a job that has run `extraAfterMs` (or there is no
-   * such wait): another thread may start. Otherwise the queue is looked at again when the oldest
-   * running job reaches it.
+   * A running job is long (see `extraAfterMs`), or there is no such wait: a thread beyond the
+   * first may take a job. Otherwise the queue is looked at again when the first running job could
+   * be long: CPU time grows no faster than the clock.
    */
   #held(): boolean {
     const after = this.o.extraAfterMs;
     if (after === undefined || this.#slots.length === 0) return true;
     // A thread still loading its module is on its way; its 'ready' looks at the queue again.
     if (this.#slots.some((s) => !s.ready)) return false;
-    const oldest = Math.min(...this.#slots.map((s) => s.since));
-    const left = oldest + after - performance.now();
-    if (left <= 0) return true;
-    if (!this.#recheck)
+    const now = performance.now();
+    let left = Infinity;
+    for (const s of this.#slots) {
+      if (!s.job) continue;
+      const ran = now - s.since;
+      const cpu = s.tid === undefined ? undefined : threadCpuMs(s.tid);
+      const used = cpu !== undefined && s.cpuSince !== undefined ? cpu - s.cpuSince : ran;
+      if (used >= after || ran >= after * HELD_WALL_FACTOR) return true;
+      left = Math.min(left, after - used, after * HELD_WALL_FACTOR - ran);
+    }
+    if (!this.#recheck && left !== Infinity)
       this.#recheck = setTimeout(() => {
         this.#recheck = undefined;
         this.#dispatch();
@@ -302,6 +363,7 @@ export class WorkerPool<I, O> {
       job.taken?.();
       slot.job = job;
       clearTimeout(this.#idle);
+      clearTimeout(slot.idleEnd);
       // A thread at work keeps the process alive until it answers; an idle one does not.
       slot.worker.ref();
       if (slot.ready) this.#startBudget(slot, job);
@@ -311,6 +373,7 @@ export class WorkerPool<I, O> {
 
   #startBudget(slot: Slot<I, O>, job: Job<I, O>): void {
     slot.since = performance.now();
+    if (this.o.extraAfterMs !== undefined && slot.tid !== undefined) slot.cpuSince = threadCpuMs(slot.tid);
     slot.timer = setTimeout(() => {
       this.o.log('warn', 'worker-budget-exceeded', { pool: this.o.name, budgetMs: this.o.budgetMs, owner: job.owner });
       this.#replace(slot);
@@ -388,7 +451,7 @@ export function serveJobs<I, O>(fn: (input: I) => Promise<O>, release?: () => vo
       },
     );
   });
-  parentPort?.postMessage({ ready: true });
+  parentPort?.postMessage({ ready: true, tid: kernelThreadId() });
 }
 
 let collect: (() => void) | undefined;

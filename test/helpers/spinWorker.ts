@@ -1,21 +1,38 @@
 // A worker for the pool tests: spins the CPU for `ms` (as a slow parse would), with `zlib` by
 // inflating or deflating a byte over and over (as a read of many small objects would), or with
-// `sleep` holds its thread that long without the CPU; then gives `tag`. With `report`, it gives
-// the options its thread started with.
+// `sleep` holds its thread that long without the CPU; then gives `tag`. With `cpu`, it spins
+// until its thread has used `ms` of the CPU (a busy machine stretches that over more time) and
+// gives `tag` and the ms that took. With `report`, it gives the options its thread started with.
 
+import { readFileSync } from 'node:fs';
 import { deflateSync, inflateSync } from '../../git/zlib.js';
 import { serveJobs } from '../../server/workerPool.js';
 
 const byte = Buffer.from('x');
 let deflated: Buffer | undefined;
 
-type Spin = { tag: string; ms: number; sleep?: boolean; zlib?: 'inflate' | 'deflate'; report?: boolean };
+type Spin = {
+  tag: string;
+  ms: number;
+  sleep?: boolean;
+  cpu?: boolean;
+  zlib?: 'inflate' | 'deflate';
+  report?: boolean;
+};
+
+/** CPU time this thread has used, ms (Linux). */
+const cpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6;
 
 serveJobs(async (input: Spin) => {
   if (input.report) return JSON.stringify({ execArgv: process.execArgv, nodeOptions: process.env['NODE_OPTIONS'] });
   if (input.sleep) {
     await new Promise((r) => setTimeout(r, input.ms));
     return input.tag;
+  }
+  if (input.cpu) {
+    const [from, started] = [cpuMs(), performance.now()];
+    while (cpuMs() - from < input.ms);
+    return `${input.tag} ${Math.round(performance.now() - started)}`;
   }
   const until = Date.now() + input.ms;
   while (Date.now() < until) {

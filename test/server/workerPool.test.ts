@@ -1,16 +1,32 @@
 // The worker pool shared by the validator and the reader: a budget that ends the thread, a queue
 // bounded in all and per owner, and owners served in turn.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { Unavailable } from '../../core/errors.js';
 import { silentLogger } from '../../server/log.js';
 import { closeGate, deflateSync, GATE_KEY, inflateSync, newGate } from '../../git/zlib.js';
-import { endThread, IDLE_END_MS, IDLE_RELEASE_MS, threadOptions, WorkerPool } from '../../server/workerPool.js';
+import {
+  endThread,
+  HELD_WALL_FACTOR,
+  IDLE_END_MS,
+  IDLE_RELEASE_MS,
+  threadOptions,
+  WorkerPool,
+} from '../../server/workerPool.js';
 import { root } from '../helpers/fixtures.js';
 
-type Spin = { tag: string; ms: number; sleep?: boolean; zlib?: 'inflate' | 'deflate'; report?: boolean };
+type Spin = {
+  tag: string;
+  ms: number;
+  sleep?: boolean;
+  cpu?: boolean;
+  zlib?: 'inflate' | 'deflate';
+  report?: boolean;
+};
 
 function pool(
   threads: number,
@@ -280,10 +296,13 @@ t.test('once every thread is idle for a while, all but one end; they start again
   t.equal(p.threads, 2, 'the second thread started again');
 });
 
+const hasThreadCpu = existsSync('/proc/thread-self/schedstat');
+
 t.test(
-  'with extraAfterMs, short jobs share one thread; a long job gets the next ones a thread of their own',
+  'with extraAfterMs, short jobs share one thread; a job that has used that much CPU gets the next ones a thread of their own',
+  { skip: !hasThreadCpu && 'no per-thread CPU time here (Linux /proc)' },
   async (t) => {
-    const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 500 });
+    const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 300 });
     t.teardown(() => p.close());
     t.equal(p.threads, 1, 'one thread started eagerly');
     const short = Array.from({ length: 10 }, (_, i) => p.run({ tag: `s${i}`, ms: 5 }, `o${i}`, `r${i}`));
@@ -292,20 +311,83 @@ t.test(
       Array.from({ length: 10 }, (_, i) => `s${i}`),
     );
     t.equal(p.threads, 1, 'ten short jobs at once: still one thread');
-    // A long job (holding its thread without the CPU: a busy machine makes no difference to it).
     const started = performance.now();
     let longDone = false;
-    const long = p.run({ tag: 'long', ms: 60_000, sleep: true }, 'a', 'r1').then(
+    const long = p.run({ tag: 'long', ms: 60_000, cpu: true }, 'a', 'r1').then(
       () => (longDone = true),
       () => undefined, // ended by the pool's close
     );
     const after = await p.run({ tag: 'after', ms: 5 }, 'b', 'r2');
     const waited = performance.now() - started;
     t.equal(after, 'after');
-    t.ok(waited >= 500, `the short job waited the 500 ms (${waited.toFixed(0)} ms)`);
+    t.ok(waited >= 300, `the short job waited while the long one used 300 ms of CPU (${waited.toFixed(0)} ms)`);
     t.notOk(longDone, 'but not for the long job: a second thread ran it');
     t.equal(p.threads, 2, 'a second thread started');
     await p.close();
     await long;
+  },
+);
+
+t.test(
+  'with extraAfterMs, once the long job is done the jobs go back to the first thread, and the second ends while the first works on',
+  { skip: !hasThreadCpu && 'no per-thread CPU time here (Linux /proc)' },
+  async (t) => {
+    const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 100 });
+    t.teardown(() => p.close());
+    const long = p.run({ tag: 'long', ms: 400, cpu: true }, 'a', 'r1');
+    t.equal(await p.run({ tag: 'beside', ms: 5 }, 'b', 'r2'), 'beside', 'a job beside the long one');
+    t.equal(p.threads, 2, 'ran on a second thread');
+    await long;
+    // Short jobs one after another for longer than IDLE_END_MS: each finds the first thread free.
+    const until = performance.now() + IDLE_END_MS + 1500;
+    let ran = 0;
+    while (performance.now() < until) {
+      await p.run({ tag: 'short', ms: 20 }, 'c', `r${ran}`);
+      ran++;
+    }
+    t.equal(p.threads, 1, `the second thread ended while the first ran ${ran} jobs`);
+  },
+);
+
+t.test(
+  'a job holding its thread without the CPU counts as long once it has held it HELD_WALL_FACTOR times as long',
+  async (t) => {
+    const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 100 });
+    t.teardown(() => p.close());
+    const started = performance.now();
+    const long = p.run({ tag: 'long', ms: 60_000, sleep: true }, 'a', 'r1').catch(() => undefined);
+    const after = await p.run({ tag: 'after', ms: 5 }, 'b', 'r2');
+    const waited = performance.now() - started;
+    t.equal(after, 'after');
+    const least = hasThreadCpu ? 100 * HELD_WALL_FACTOR : 100;
+    t.ok(waited >= least, `the short job waited ${least} ms (${waited.toFixed(0)} ms), not the long job's minute`);
+    t.equal(p.threads, 2, 'a second thread ran it');
+    await p.close();
+    await long;
+  },
+);
+
+t.test(
+  'on a busy machine, short jobs stretched past extraAfterMs by the others still share one thread',
+  { skip: !hasThreadCpu && 'no per-thread CPU time here (Linux /proc)' },
+  async (t) => {
+    // Two busy processes a core: a job gets a third of one or less, so 15 ms of CPU take 45 ms or more.
+    const hogs = Array.from({ length: 2 * availableParallelism() }, () =>
+      spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+    );
+    t.teardown(() => {
+      for (const h of hogs) h.kill('SIGKILL');
+    });
+    const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 25 });
+    t.teardown(() => p.close());
+    await p.run({ tag: 'warm', ms: 0 }, 'w', 'w');
+    const took = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        p.run({ tag: `j${i}`, ms: 15, cpu: true }, `o${i}`, `r${i}`).then((r) => Number(r.split(' ')[1])),
+      ),
+    );
+    const longest = Math.max(...took);
+    t.ok(longest > 25, `the load stretched a job's 15 ms of CPU past 25 ms: ${longest} ms`);
+    t.equal(p.threads, 1, 'no job used 25 ms of CPU: one thread ran them all');
   },
 );
