@@ -22,7 +22,7 @@ const MAX_QUEUED_PER_PRINCIPAL = 64;
 
 /**
  * On two cores or fewer the validator works as one thread: a second one takes jobs only while a
- * running job has used this much of the CPU (or held its thread 20 times as long), so a long
+ * running job has used this much of the CPU (or held its thread 5 times as long), so a long
  * judgement holds the others up for little more than this (and the new thread's start), then ends
  * once idle (server/workerPool.ts `extraAfterMs`). A second thread's own JIT compiling and garbage
  * collection cost the machine more than its parallelism gives when both cores are busy anyway:

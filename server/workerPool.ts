@@ -54,7 +54,7 @@ const YOUNG_GENERATION_MB = Number(process.env['CCR_YOUNG_MB'] ?? 6);
  * it started a second thread whose own compiling and collecting cost the machine 5 to 10 % more
  * CPU a push than one thread (docs/benchmarks.md).
  */
-export const HELD_WALL_FACTOR = 20;
+export const HELD_WALL_FACTOR = 5;
 
 /** This thread's id in the kernel, where /proc gives it (Linux): the pool reads its CPU time by it. */
 function kernelThreadId(): number | undefined {
@@ -227,7 +227,8 @@ export class WorkerPool<I, O> {
     slot.worker.on('message', (m: { ready?: true; tid?: number; id: number; output?: O; error?: string }) => {
       if (m.ready) {
         slot.ready = true;
-        if (m.tid !== undefined) slot.tid = m.tid;
+        // A kernel that keeps no per-thread CPU time shows 0 there: the clock is used then.
+        if (m.tid !== undefined && (threadCpuMs(m.tid) ?? 0) > 0) slot.tid = m.tid;
         if (slot.job) this.#startBudget(slot, slot.job);
         this.#dispatch();
         return;
@@ -285,7 +286,8 @@ export class WorkerPool<I, O> {
     void endThread(slot);
     const i = this.#slots.indexOf(slot);
     if (i !== -1) {
-      if (this.#closed) this.#slots.splice(i, 1);
+      // A thread beyond the first of a pool that works as one starts again only on need.
+      if (this.#closed || (this.o.extraAfterMs !== undefined && i > 0)) this.#slots.splice(i, 1);
       else this.#slots[i] = this.#spawn();
     }
     this.#dispatch();

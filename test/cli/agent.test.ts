@@ -305,6 +305,7 @@ function rawClient(
     );
     let got = Buffer.alloc(0);
     socket.on('error', reject);
+    socket.on('close', () => reject(new Error('the agent closed before an exit code')));
     socket.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
       while (got.length >= 5 && got.length >= 5 + got.readUInt32BE(1)) {
