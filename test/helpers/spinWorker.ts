@@ -11,7 +11,8 @@ import { serveJobs } from '../../server/workerPool.js';
 const byte = Buffer.from('x');
 let deflated: Buffer | undefined;
 
-type Spin = {
+/** A job: see above. */
+export type Spin = {
   tag: string;
   ms: number;
   sleep?: boolean;

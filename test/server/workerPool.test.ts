@@ -17,15 +17,7 @@ import {
   WorkerPool,
 } from '../../server/workerPool.js';
 import { root } from '../helpers/fixtures.js';
-
-type Spin = {
-  tag: string;
-  ms: number;
-  sleep?: boolean;
-  cpu?: boolean;
-  zlib?: 'inflate' | 'deflate';
-  report?: boolean;
-};
+import type { Spin } from '../helpers/spinWorker.js';
 
 function pool(
   threads: number,
