@@ -79,8 +79,38 @@ export async function fileAt(site: Site, id: string, path: string): Promise<stri
   return gitOk(gitdir, ['--git-dir', gitdir, 'show', `main:${path}`]);
 }
 
-/** A TCP port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** Whether a port can be listened on at 127.0.0.1 right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The kernel's range of ephemeral ports (listen(0) and outgoing connections take theirs there). */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * A TCP port free right now on 127.0.0.1, for a server started later on it. Taken below the
+ * kernel's ephemeral range where there is room: a port that listen(0) gave and let go can be
+ * taken again at once by any outgoing connection or listen(0) of the suite's other processes (a
+ * `ccr serve` once found its port in use so), while one outside that range is taken only by
+ * another test's pick, at random among thousands.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  if (low > 12_000)
+    for (let tries = 0; tries < 50; tries++) {
+      const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+      if (await canListen(port)) return port;
+    }
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
