@@ -4,7 +4,7 @@
 // is killed when the process exits.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { TOKEN, apiRecord, gitCli } from './fixtures.js';
 
@@ -168,6 +168,7 @@ export async function startCcr(
     },
   );
   children.push({ child, group: false });
+  if (typeof out === 'number') closeSync(out); // the server has its own copy
   const url = `http://127.0.0.1:${port}`;
   await answers(`${url}/healthz`);
   return { url, pid: child.pid! };
