@@ -57,7 +57,7 @@ const YOUNG_GENERATION_MB = Number(process.env['CCR_YOUNG_MB'] ?? 6);
 export const HELD_WALL_FACTOR = 5;
 
 /** This thread's id in the kernel, where /proc gives it (Linux): the pool reads its CPU time by it. */
-function kernelThreadId(): number | undefined {
+export function kernelThreadId(): number | undefined {
   try {
     return Number(readFileSync('/proc/thread-self/stat', 'latin1').split(' ', 1)[0]) || undefined;
   } catch {
@@ -254,9 +254,11 @@ export class WorkerPool<I, O> {
     slot.job = null;
     slot.worker.unref();
     this.#dispatch();
-    if (this.o.extraAfterMs !== undefined && !slot.job && slot !== this.#slots[0])
-      slot.idleEnd = setTimeout(() => this.#endIdle(slot), IDLE_END_MS).unref();
-    if (this.#slots.length > 1 && this.#slots.every((s) => !s.job)) {
+    if (this.o.extraAfterMs !== undefined) {
+      // Each thread beyond the first ends on its own once idle, however busy the first is.
+      if (!slot.job && slot !== this.#slots[0])
+        slot.idleEnd = setTimeout(() => this.#endIdle(slot), IDLE_END_MS).unref();
+    } else if (this.#slots.length > 1 && this.#slots.every((s) => !s.job)) {
       clearTimeout(this.#idle);
       this.#idle = setTimeout(() => this.#endExtra(), IDLE_END_MS).unref();
     }

@@ -4,9 +4,8 @@
 // until its thread has used `ms` of the CPU (a busy machine stretches that over more time) and
 // gives `tag` and the ms that took. With `report`, it gives the options its thread started with.
 
-import { readFileSync } from 'node:fs';
 import { deflateSync, inflateSync } from '../../git/zlib.js';
-import { serveJobs } from '../../server/workerPool.js';
+import { kernelThreadId, serveJobs, threadCpuMs } from '../../server/workerPool.js';
 
 const byte = Buffer.from('x');
 let deflated: Buffer | undefined;
@@ -21,8 +20,9 @@ export type Spin = {
   report?: boolean;
 };
 
-/** CPU time this thread has used, ms (Linux). */
-const cpuMs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) / 1e6;
+/** CPU time this thread has used, ms (Linux; the pool's own reading). */
+const tid = kernelThreadId();
+const cpuMs = () => (tid === undefined ? NaN : (threadCpuMs(tid) ?? NaN));
 
 serveJobs(async (input: Spin) => {
   if (input.report) return JSON.stringify({ execArgv: process.execArgv, nodeOptions: process.env['NODE_OPTIONS'] });

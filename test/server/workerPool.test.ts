@@ -2,7 +2,6 @@
 // bounded in all and per owner, and owners served in turn.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { Unavailable } from '../../core/errors.js';
@@ -13,6 +12,7 @@ import {
   HELD_WALL_FACTOR,
   IDLE_END_MS,
   IDLE_RELEASE_MS,
+  threadCpuMs,
   threadOptions,
   WorkerPool,
 } from '../../server/workerPool.js';
@@ -288,9 +288,7 @@ t.test('once every thread is idle for a while, all but one end; they start again
 });
 
 /** Per-thread CPU time in /proc (Linux, a kernel that keeps it). */
-const hasThreadCpu =
-  existsSync('/proc/thread-self/schedstat') &&
-  Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]) > 0;
+const hasThreadCpu = (threadCpuMs(process.pid) ?? 0) > 0; // the main thread's id is the process's
 
 t.test(
   'with extraAfterMs, short jobs share one thread; a job that has used that much CPU gets the next ones a thread of their own',
