@@ -16,6 +16,8 @@ export type Spin = {
   ms: number;
   sleep?: boolean;
   cpu?: boolean;
+  /** With `cpu`: a wait of this many ms after each ms of CPU (as a job sharing a busy machine waits). */
+  pauseMs?: number;
   zlib?: 'inflate' | 'deflate';
   report?: boolean;
 };
@@ -32,7 +34,10 @@ serveJobs(async (input: Spin) => {
   }
   if (input.cpu) {
     const [from, started] = [cpuMs(), performance.now()];
-    while (cpuMs() - from < input.ms);
+    for (let step = 1; step <= input.ms; step++) {
+      while (cpuMs() - from < step);
+      if (input.pauseMs) await new Promise((r) => setTimeout(r, input.pauseMs));
+    }
     return `${input.tag} ${Math.round(performance.now() - started)}`;
   }
   const until = Date.now() + input.ms;
