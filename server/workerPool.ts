@@ -1,7 +1,8 @@
 // Worker threads with a time budget and a bounded, fair queue: what the validator and the reader
 // share. A job past its budget has its thread ended and replaced (it is not waited on); a job
 // that finds the queue full is turned away at once. Jobs are queued per owner (a principal) and
-// taken round-robin, so one owner's flood waits behind itself, not in front of everyone else.
+// taken round-robin, an owner with a job at work after those without, so one owner's flood waits
+// behind itself, not in front of everyone else.
 
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -295,16 +296,28 @@ export class WorkerPool<I, O> {
     this.#dispatch();
   }
 
-  /** The next job, round-robin over owners: the owner served is moved to the back. */
-  #take(): Job<I, O> | undefined {
-    for (const [owner, jobs] of this.#queues) {
-      const job = jobs.shift()!;
-      this.#queues.delete(owner);
-      if (jobs.length > 0) this.#queues.set(owner, jobs);
-      this.#queued--;
-      return job;
+  /**
+   * Whose job is next: owners in turn, but one with a job at work already (a long one that let a
+   * second thread start, say) waits behind one with none, so no owner holds every thread while
+   * another waits.
+   */
+  #nextOwner(): string | undefined {
+    let first: string | undefined;
+    for (const owner of this.#queues.keys()) {
+      if (!this.#slots.some((s) => s.job?.owner === owner)) return owner;
+      first ??= owner;
     }
-    return undefined;
+    return first;
+  }
+
+  /** The owner's next job: the owner served is moved to the back of the turn. */
+  #take(owner: string): Job<I, O> {
+    const jobs = this.#queues.get(owner)!;
+    const job = jobs.shift()!;
+    this.#queues.delete(owner);
+    if (jobs.length > 0) this.#queues.set(owner, jobs);
+    this.#queued--;
+    return job;
   }
 
   /**
@@ -360,10 +373,10 @@ export class WorkerPool<I, O> {
 
   #dispatch(): void {
     while (this.#queued > 0 && !this.#closed) {
-      const next = this.#queues.values().next().value?.[0];
-      const slot = next && this.#slotFor(next.affinity);
+      const owner = this.#nextOwner()!;
+      const slot = this.#slotFor(this.#queues.get(owner)![0]!.affinity);
       if (!slot) return;
-      const job = this.#take()!;
+      const job = this.#take(owner);
       job.taken?.();
       slot.job = job;
       clearTimeout(this.#idle);

@@ -377,3 +377,21 @@ t.test(
     t.equal(p.threads, 1, 'no job used 40 ms of CPU: one thread ran them all');
   },
 );
+
+t.test(
+  "the thread a long job lets start serves another owner first, not the long job's owner's next job",
+  async (t) => {
+    const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 50 });
+    t.teardown(() => p.close());
+    const held = [
+      p.run({ tag: 'a1', ms: 60_000, sleep: true }, 'a', 'r1').catch(() => 'ended'),
+      p.run({ tag: 'a2', ms: 60_000, sleep: true }, 'a', 'r1').catch(() => 'ended'),
+    ];
+    const other = p.run({ tag: 'b', ms: 5 }, 'b', 'r2');
+    const late = new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000).unref());
+    t.equal(await Promise.race([other, late]), 'b', "the other owner's job ran on the second thread");
+    t.equal(p.threads, 2);
+    await p.close();
+    t.same(await Promise.all(held), ['ended', 'ended'], "the long job's owner's second job waited for the first");
+  },
+);
