@@ -17,12 +17,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { openHasher } from '../store/tokenHash.js';
 import type { ImportedPrincipal } from '../store/sqlite/identityStore.js';
 import { openIdentityStores } from '../store/sqlite/open.js';
 import { gitEnv } from '../git/run.js';
 import { TOKEN, place } from './fixtures.js';
+import { freePort } from './gitServers.js';
 import { median, report, scratch } from './util.js';
 
 const big = Number(process.argv[2] ?? 1_000_000);
@@ -72,18 +72,6 @@ async function fill(n: number): Promise<{ data: string; ms: number }> {
   const ms = performance.now() - started;
   if (n >= 1000) process.stderr.write(`  built ${n.toLocaleString('en')} principals in ${(ms / 1000).toFixed(1)} s\n`);
   return { data, ms };
-}
-
-/** A free loopback port (the server is then started on it; /healthz is polled from the spawn on). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 interface Served {

@@ -7,9 +7,8 @@
 // CCR_BENCH_NODE_ARGS: extra node options for the server (e.g. `--import ./memlog.mjs`).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { TOKEN, apiRecord, commitChain, gitCli } from './fixtures.js';
+import { freePort, rss } from './gitServers.js';
 import { report, scratch, time } from './util.js';
 
 const perPusher = Number(process.argv[2] ?? 8);
@@ -19,19 +18,6 @@ const children: ChildProcess[] = [];
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
-
-/** A free loopback port. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resident memory of a process, in MB. */
-const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
