@@ -147,6 +147,7 @@ export async function startCcr(
   data: string,
   bundle = new URL('../bundle/ccr.cjs', import.meta.url).pathname,
   env: NodeJS.ProcessEnv = {},
+  nodeArgs = (process.env['CCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
 ): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const file = process.env['CCR_BENCH_SERVER_OUT'];
@@ -154,8 +155,8 @@ export async function startCcr(
   const child = spawn(
     process.execPath,
     [
-      // Extra node options for the server, to try V8 flags (bench/versusGit.ts).
-      ...(process.env['CCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+      // Extra node options for the server, to try V8 flags (CCR_BENCH_NODE_ARGS; bench/abCpu.ts).
+      ...nodeArgs,
       bundle,
       'serve',
       '--data',

@@ -7,19 +7,14 @@
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { TOKEN, apiRecord, commitChain, gitCli } from './fixtures.js';
+import { freePort } from './gitServers.js';
 import { median, scratch, time } from './util.js';
 
 const n = Number(process.argv[2] ?? 40);
 const dir = scratch('profile');
 
-const port = await new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port: p } = s.address() as { port: number };
-    s.close(() => resolve(p));
-  });
-});
+const port = await freePort();
 const server = spawn(
   process.execPath,
   [

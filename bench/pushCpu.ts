@@ -9,16 +9,10 @@
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { commitChain, gitCli } from './fixtures.js';
 import { pair, startCcr, startNginx, stopServers } from './gitServers.js';
-import { procTimes, scratch, TICK, time } from './util.js';
+import { busyMs, procTimes, scratch, time } from './util.js';
 
 const perPusher = Number(process.argv[2] ?? 8);
 const dir = scratch('pushcpu');
-/** The machine's busy time, ms (all cores). */
-function busy(): number {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * TICK;
-}
-
 /** Children of a process. */
 const childrenOf = (pid: number) =>
   readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
@@ -29,7 +23,7 @@ const childrenOf = (pid: number) =>
 function snapshot(ccrPid: number, nginxPids: number[]): Map<string, number> {
   const s = new Map<string, number>();
   const add = (k: string, v: number) => s.set(k, (s.get(k) ?? 0) + v);
-  add('machine, all processes', busy());
+  add('machine, all processes', busyMs());
   for (const tid of readdirSync(`/proc/${ccrPid}/task`)) {
     const t = procTimes(`/proc/${ccrPid}/task/${tid}/stat`);
     add(

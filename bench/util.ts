@@ -65,3 +65,9 @@ export function procTimes(path: string): { self: number; children: number; name:
   // fields after the name start at state (3rd field): utime is the 14th field overall
   return { self: (f[11]! + f[12]!) * TICK, children: (f[13]! + f[14]!) * TICK, name };
 }
+
+/** The machine's busy time so far, ms (all cores; /proc/stat). */
+export function busyMs(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * TICK;
+}

@@ -104,3 +104,46 @@ export function quarantineReads(quarantine: string): { gitdir: string; reads: Pr
   }, false);
   return { gitdir, reads };
 }
+
+/**
+ * `reads` with each folder's listing kept once made: isomorphic-git lists a repository's pack
+ * folder on every packed read, and a busy record holds a pack per push until its upkeep rolls them
+ * up. A kept listing may miss a pack landed since, or name one a repack removed; its reader
+ * (git/store.ts) lists again whenever a read finds nothing or fails. Objects are named by their
+ * content, so an old listing can hide an object but never give a wrong one.
+ */
+export function keptListings(reads: PromiseFsClient): {
+  reads: PromiseFsClient;
+  forget: () => void;
+  /** Bytes of the names kept (estimated: two a character and a few dozen a name). */
+  bytes: () => number;
+} {
+  const kept = new Map<string, Promise<string[]>>();
+  let bytes = 0;
+  return {
+    reads: {
+      promises: {
+        ...reads.promises,
+        readdir: (path: string) => {
+          let listed = kept.get(path);
+          if (!listed) {
+            const made = (listed = reads.promises.readdir(path) as Promise<string[]>);
+            kept.set(path, made);
+            made.then(
+              (names) => {
+                if (kept.get(path) === made) for (const name of names) bytes += 2 * name.length + 32;
+              },
+              () => kept.get(path) === made && kept.delete(path), // a failed listing is not kept
+            );
+          }
+          return listed;
+        },
+      },
+    },
+    forget: () => {
+      kept.clear();
+      bytes = 0;
+    },
+    bytes: () => bytes,
+  };
+}

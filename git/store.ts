@@ -12,7 +12,7 @@ import type { ObjectSource, StoredObject } from '../core/source.js';
 import { hashObject, type ObjectType, type Oid } from '../core/objects.js';
 import { syncDir, writeFileDurable } from './fsutil.js';
 import { decodeLoose } from './loose.js';
-import { blockingReads, mainThreadReads } from './isoFs.js';
+import { blockingReads, keptListings, mainThreadReads } from './isoFs.js';
 
 /** An object held in memory before it is written. */
 export interface PendingObject {
@@ -64,6 +64,8 @@ export class IsoGitSource implements ObjectSource {
   #packs = new PackBytes();
   readonly #recent: ObjectCache;
   readonly #fs: PromiseFsClient;
+  /** The pack folder's kept listing (`keptListings`). */
+  readonly #listing: ReturnType<typeof keptListings>;
   /**
    * @param reads how files are read (git/isoFs.ts): true, with blocking calls (right in a worker
    *   thread, where a thread-pool round trip per file costs more than the read); false, as fits the
@@ -75,19 +77,21 @@ export class IsoGitSource implements ObjectSource {
     reads: boolean | PromiseFsClient = false,
   ) {
     this.#recent = new ObjectCache(cacheBytes);
-    this.#fs = typeof reads === 'object' ? reads : reads ? blockingReads : mainThreadReads;
+    this.#listing = keptListings(typeof reads === 'object' ? reads : reads ? blockingReads : mainThreadReads);
+    this.#fs = this.#listing.reads;
   }
 
   /**
-   * Bytes this source holds in memory: its recent objects, and the packs, pack indexes and
-   * rebuilt objects of isomorphic-git's pack cache (estimated; see `PackBytes`).
+   * Bytes this source holds in memory: its recent objects, the packs' listing, and the packs, pack
+   * indexes and rebuilt objects of isomorphic-git's pack cache (estimated; see `PackBytes`).
    */
   get bytes(): number {
-    return this.#recent.bytes + this.#packs.bytes;
+    return this.#recent.bytes + this.#listing.bytes() + this.#packs.bytes;
   }
 
-  /** Let go of the pack cache (it is loaded again on the next packed read). */
+  /** Let go of the pack cache and the packs' listing (they are loaded again on the next packed read). */
   dropPacks(): void {
+    this.#listing.forget();
     this.#packCache = {};
     this.#packs = new PackBytes();
   }
@@ -105,10 +109,11 @@ export class IsoGitSource implements ObjectSource {
       try {
         found = await this.#packed(oid);
       } catch (e) {
-        if ((e as { code?: string }).code === 'NotFoundError') return null;
-        // A repack (git gc, the server's maintenance) deleted a pack between its listing and its
-        // reading, which isomorphic-git fails on: the packs are listed again, once, from scratch.
-        this.dropPacks();
+        // Not found: it may be in a pack landed since the packs were listed; or a repack (git gc,
+        // the server's upkeep) deleted a listed pack, which isomorphic-git fails on. Either way
+        // the packs are listed again, once: from scratch after a failure.
+        if ((e as { code?: string }).code === 'NotFoundError') this.#listing.forget();
+        else this.dropPacks();
         try {
           found = await this.#packed(oid);
         } catch (again) {

@@ -1,7 +1,8 @@
-// A repository repacked while a source reads it (git/store.ts IsoGitSource): git gc and the
-// server's maintenance write a new pack, then delete the old ones, while pushes and reads go on.
-// A reader that listed or loaded the old packs finds them gone; it lists the packs again and
-// reads the object from the new one, instead of failing the request with an internal error.
+// A repository's packs changing while a source reads it (git/store.ts IsoGitSource): git gc and
+// the server's maintenance write a new pack, then delete the old ones, and pushes land new packs,
+// while reads go on. A source keeps its listing of the packs; one that listed or loaded the old
+// packs finds them gone, or an object missing, and lists the packs again, instead of failing the
+// request with an internal error or answering that the object is not there.
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -17,14 +18,11 @@ import { tempDir } from '../helpers/tmp.js';
 async function packedApart(dir: string, n: number): Promise<Oid[]> {
   await gitOk(dir, ['init', '-q', '--bare', 'r.git']);
   const gitdir = `${dir}/r.git`;
-  const ids: Oid[] = [];
-  for (let i = 0; i < n; i++) {
-    writeFileSync(`${dir}/f`, `blob ${i}\n`);
-    const id = (await gitOk(gitdir, ['hash-object', '-w', `${dir}/f`])).trim();
-    await gitOk(gitdir, ['pack-objects', '-q', `${gitdir}/objects/pack/pack`], { input: `${id}\n` });
-    ids.push(parseOid(id)!);
-  }
-  await gitOk(gitdir, ['prune-packed']);
+  const ids = await packedApartIn(
+    gitdir,
+    dir,
+    Array.from({ length: n }, (_, i) => `blob ${i}\n`),
+  );
   // Reachable from a ref, so that repack -a -d keeps them (in one new pack).
   const tree = (
     await gitOk(gitdir, ['mktree'], { input: ids.map((id, i) => `100644 blob ${id}\tf${i}\n`).join('') })
@@ -85,3 +83,56 @@ for (const [name, base] of [
     t.equal(Buffer.from((await source.read(ids[1]!))!.content).toString(), 'blob 1\n', 'read from the new pack');
     t.equal(Buffer.from((await source.read(ids[2]!))!.content).toString(), 'blob 2\n', 'and the next one');
   });
+
+/** Reads through `base` that count the listings of the pack folder. */
+function countListings(base: PromiseFsClient): { reads: PromiseFsClient; listings: () => number } {
+  let n = 0;
+  const reads = {
+    promises: {
+      ...base.promises,
+      readdir: (path: string) => {
+        if (path.endsWith('/objects/pack')) n++;
+        return base.promises.readdir(path);
+      },
+    },
+  } as PromiseFsClient;
+  return { reads, listings: () => n };
+}
+
+for (const [name, base] of [
+  ['blocking', blockingReads],
+  ['main-thread', mainThreadReads],
+] as const)
+  t.test(`the packs are listed once, and again only when a read finds nothing (${name} reads)`, async (t) => {
+    const dir = tempDir(t);
+    const ids = await packedApart(dir, 3);
+    const gitdir = `${dir}/r.git`;
+    const { reads, listings } = countListings(base);
+    const source = new IsoGitSource(gitdir, 0, reads);
+    for (const [i, id] of ids.entries())
+      t.equal(Buffer.from((await source.read(id))!.content).toString(), `blob ${i}\n`);
+    t.equal(listings(), 1, 'three packed reads, one listing');
+
+    // A pack landed after the listing (a push): its object is found by listing again.
+    const [later] = await packedApartIn(gitdir, dir, ['blob later\n']);
+    t.equal(Buffer.from((await source.read(later!))!.content).toString(), 'blob later\n', 'the new pack read');
+    t.equal(listings(), 2, 'listed again once');
+    t.equal(Buffer.from((await source.read(ids[0]!))!.content).toString(), 'blob 0\n');
+    t.equal(listings(), 2, 'and kept again');
+
+    t.equal(await source.read(parseOid('1'.repeat(40))!), null, 'a missing object is null');
+    t.equal(listings(), 3, 'after one more listing, not a listing per pack');
+  });
+
+/** Each text a blob packed in a pack of its own in `gitdir` (not loose); gives their ids. */
+async function packedApartIn(gitdir: string, dir: string, texts: string[]): Promise<Oid[]> {
+  const ids: Oid[] = [];
+  for (const text of texts) {
+    writeFileSync(`${dir}/f`, text);
+    const id = (await gitOk(gitdir, ['hash-object', '-w', `${dir}/f`])).trim();
+    await gitOk(gitdir, ['pack-objects', '-q', `${gitdir}/objects/pack/pack`], { input: `${id}\n` });
+    ids.push(parseOid(id)!);
+  }
+  await gitOk(gitdir, ['prune-packed']);
+  return ids;
+}
