@@ -6,19 +6,13 @@
 // clients; per push, for the same commits pushed to each server in turn.
 // Usage: node dist/bench/pushCpu.js [pushes per pusher]   (CCR_BY_TID=1: the server's threads one by one)
 
-import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { readdirSync, mkdirSync } from 'node:fs';
 import { commitChain, gitCli } from './fixtures.js';
 import { pair, startCcr, startNginx, stopServers } from './gitServers.js';
-import { busyMs, procTimes, scratch, time } from './util.js';
+import { busyMs, childrenOf, procTimes, scratch, time } from './util.js';
 
 const perPusher = Number(process.argv[2] ?? 8);
 const dir = scratch('pushcpu');
-/** Children of a process. */
-const childrenOf = (pid: number) =>
-  readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
-  );
-
 /** A snapshot of the CPU used so far by each part. */
 function snapshot(ccrPid: number, nginxPids: number[]): Map<string, number> {
   const s = new Map<string, number>();

@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmarks: timing, medians, temp folders, printing.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -70,4 +70,29 @@ export function procTimes(path: string): { self: number; children: number; name:
 export function busyMs(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) * TICK;
+}
+
+/** Children of a process (of any of its threads). */
+export const childrenOf = (pid: number) =>
+  readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+  );
+
+/**
+ * CPU a server has used so far, ms: its threads, what it reaped, and its live children (the spawn
+ * helper) with what they reaped. A child that ends between the listing and its reading is skipped
+ * (its parent's reaped time has it once it is reaped).
+ */
+export function treeCpuMs(pid: number): number {
+  const own = procTimes(`/proc/${pid}/stat`);
+  let ms = own.self + own.children;
+  for (const child of childrenOf(pid)) {
+    try {
+      const c = procTimes(`/proc/${child}/stat`);
+      ms += c.self + c.children;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return ms;
 }

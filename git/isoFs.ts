@@ -109,41 +109,53 @@ export function quarantineReads(quarantine: string): { gitdir: string; reads: Pr
  * `reads` with each folder's listing kept once made: isomorphic-git lists a repository's pack
  * folder on every packed read, and a busy record holds a pack per push until its upkeep rolls them
  * up. A kept listing may miss a pack landed since, or name one a repack removed; its reader
- * (git/store.ts) lists again whenever a read finds nothing or fails. Objects are named by their
- * content, so an old listing can hide an object but never give a wrong one.
+ * (git/store.ts) asks whether a listing a read found nothing in is still the folder as it is
+ * (`current`), and lists again after a failure. Objects are named by their content, so an old
+ * listing can hide an object but never give a wrong one.
  */
 export function keptListings(reads: PromiseFsClient): {
   reads: PromiseFsClient;
+  /**
+   * Whether `used`, a listing of `path` made through `reads`, names what the folder holds now
+   * (both failing counts as the same); the folder is listed again, and that listing kept.
+   */
+  current: (path: string, used: Promise<string[]>) => Promise<boolean>;
   forget: () => void;
   /** Bytes of the names kept (estimated: two a character and a few dozen a name). */
   bytes: () => number;
 } {
   const kept = new Map<string, Promise<string[]>>();
-  let bytes = 0;
+  const sizes = new Map<string, number>();
+  const list = (path: string) => {
+    const made = reads.promises.readdir(path) as Promise<string[]>;
+    kept.set(path, made);
+    sizes.delete(path);
+    made.then(
+      (names) =>
+        kept.get(path) === made &&
+        sizes.set(
+          path,
+          names.reduce((n, name) => n + 2 * name.length + 32, 0),
+        ),
+      () => kept.get(path) === made && kept.delete(path), // a failed listing is not kept
+    );
+    return made;
+  };
+  const sorted = (listed: Promise<string[]>) =>
+    listed.then(
+      (names) => [...names].sort().join('/'),
+      () => null,
+    );
   return {
-    reads: {
-      promises: {
-        ...reads.promises,
-        readdir: (path: string) => {
-          let listed = kept.get(path);
-          if (!listed) {
-            const made = (listed = reads.promises.readdir(path) as Promise<string[]>);
-            kept.set(path, made);
-            made.then(
-              (names) => {
-                if (kept.get(path) === made) for (const name of names) bytes += 2 * name.length + 32;
-              },
-              () => kept.get(path) === made && kept.delete(path), // a failed listing is not kept
-            );
-          }
-          return listed;
-        },
-      },
+    reads: { promises: { ...reads.promises, readdir: (path: string) => kept.get(path) ?? list(path) } },
+    current: async (path, used) => {
+      const [was, now] = await Promise.all([sorted(used), sorted(list(path))]);
+      return was === now;
     },
     forget: () => {
       kept.clear();
-      bytes = 0;
+      sizes.clear();
     },
-    bytes: () => bytes,
+    bytes: () => [...sizes.values()].reduce((a, b) => a + b, 0),
   };
 }

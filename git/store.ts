@@ -106,14 +106,19 @@ export class IsoGitSource implements ObjectSource {
   async read(oid: Oid, limit?: number): Promise<StoredObject<Uint8Array | null> | null> {
     let found = this.#recent.get(oid) ?? (await this.#loose(oid));
     if (!found) {
+      let listed: { path: string; names: Promise<string[]> } | undefined;
       try {
-        found = await this.#packed(oid);
+        found = await this.#packed(oid, (path, names) => (listed = { path, names }));
       } catch (e) {
-        // Not found: it may be in a pack landed since the packs were listed; or a repack (git gc,
-        // the server's upkeep) deleted a listed pack, which isomorphic-git fails on. Either way
-        // the packs are listed again, once: from scratch after a failure.
-        if ((e as { code?: string }).code === 'NotFoundError') this.#listing.forget();
-        else this.dropPacks();
+        if ((e as { code?: string }).code === 'NotFoundError') {
+          // In none of the packs as listed: final if that listing is the folder as it is now;
+          // else a pack has landed since, and the read is made again with the new listing.
+          if (listed && (await this.#listing.current(listed.path, listed.names))) return null;
+        } else {
+          // A repack (git gc, the server's upkeep) deleted a listed pack, which isomorphic-git
+          // fails on: the packs are listed and loaded again, once, from scratch.
+          this.dropPacks();
+        }
         try {
           found = await this.#packed(oid);
         } catch (again) {
@@ -127,10 +132,25 @@ export class IsoGitSource implements ObjectSource {
     return withLimit(found, limit);
   }
 
-  /** An object of the packs, through isomorphic-git (a missing one: its NotFoundError). */
-  async #packed(oid: Oid): Promise<PendingObject> {
+  /**
+   * An object of the packs, through isomorphic-git (a missing one: its NotFoundError); `listed`
+   * is told which listing of the pack folder it looked in.
+   */
+  async #packed(oid: Oid, listed?: (path: string, names: Promise<string[]>) => void): Promise<PendingObject> {
+    const fs = this.#fs.promises;
     const o = await git.readObject({
-      fs: this.#fs,
+      fs: listed
+        ? {
+            promises: {
+              ...fs,
+              readdir: (path: string) => {
+                const names = fs.readdir(path) as Promise<string[]>;
+                listed(path, names);
+                return names;
+              },
+            },
+          }
+        : this.#fs,
       gitdir: this.gitdir,
       oid,
       format: 'content',

@@ -1,8 +1,8 @@
 // Worker threads with a time budget and a bounded, fair queue: what the validator and the reader
 // share. A job past its budget has its thread ended and replaced (it is not waited on); a job
 // that finds the queue full is turned away at once. Jobs are queued per owner (a principal) and
-// taken round-robin, an owner with a job at work after those without, so one owner's flood waits
-// behind itself, not in front of everyone else.
+// taken round-robin, an owner with a job at work after those without (see `#nextOwner`), so one
+// owner's flood waits behind itself, not in front of everyone else.
 
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -297,9 +297,11 @@ export class WorkerPool<I, O> {
   }
 
   /**
-   * Whose job is next: owners in turn, but one with a job at work already (a long one that let a
-   * second thread start, say) waits behind one with none, so no owner holds every thread while
-   * another waits.
+   * Whose job is next: owners in turn, but one with a job at work already waits behind one with
+   * none. With `extraAfterMs`, while the first thread is busy (only a thread beyond it could take
+   * the job) an owner with a job at work is not served at all: the thread a long job lets start is
+   * for everyone else, so one principal's heavy pushes never hold both threads, even against an
+   * owner who comes a moment later.
    */
   #nextOwner(): string | undefined {
     let first: string | undefined;
@@ -307,7 +309,7 @@ export class WorkerPool<I, O> {
       if (!this.#slots.some((s) => s.job?.owner === owner)) return owner;
       first ??= owner;
     }
-    return first;
+    return this.o.extraAfterMs !== undefined && this.#slots[0]?.job ? undefined : first;
   }
 
   /** The owner's next job: the owner served is moved to the back of the turn. */
@@ -373,7 +375,8 @@ export class WorkerPool<I, O> {
 
   #dispatch(): void {
     while (this.#queued > 0 && !this.#closed) {
-      const owner = this.#nextOwner()!;
+      const owner = this.#nextOwner();
+      if (owner === undefined) return;
       const slot = this.#slotFor(this.#queues.get(owner)![0]!.affinity);
       if (!slot) return;
       const job = this.#take(owner);

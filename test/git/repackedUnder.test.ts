@@ -84,19 +84,20 @@ for (const [name, base] of [
     t.equal(Buffer.from((await source.read(ids[2]!))!.content).toString(), 'blob 2\n', 'and the next one');
   });
 
-/** Reads through `base` that count the listings of the pack folder. */
-function countListings(base: PromiseFsClient): { reads: PromiseFsClient; listings: () => number } {
-  let n = 0;
-  const reads = {
-    promises: {
-      ...base.promises,
-      readdir: (path: string) => {
-        if (path.endsWith('/objects/pack')) n++;
-        return base.promises.readdir(path);
+/** Reads through `base` that count the listings of the pack folder, and every call. */
+function countCalls(base: PromiseFsClient): { reads: PromiseFsClient; listings: () => number; calls: () => number } {
+  let [listings, calls] = [0, 0];
+  const counted = Object.fromEntries(
+    Object.entries(base.promises).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => {
+        calls++;
+        if (name === 'readdir' && String(args[0]).endsWith('/objects/pack')) listings++;
+        return (fn as (...a: unknown[]) => unknown)(...args);
       },
-    },
-  } as PromiseFsClient;
-  return { reads, listings: () => n };
+    ]),
+  );
+  return { reads: { promises: counted } as unknown as PromiseFsClient, listings: () => listings, calls: () => calls };
 }
 
 for (const [name, base] of [
@@ -107,7 +108,7 @@ for (const [name, base] of [
     const dir = tempDir(t);
     const ids = await packedApart(dir, 3);
     const gitdir = `${dir}/r.git`;
-    const { reads, listings } = countListings(base);
+    const { reads, listings, calls } = countCalls(base);
     const source = new IsoGitSource(gitdir, 0, reads);
     for (const [i, id] of ids.entries())
       t.equal(Buffer.from((await source.read(id))!.content).toString(), `blob ${i}\n`);
@@ -117,11 +118,15 @@ for (const [name, base] of [
     const [later] = await packedApartIn(gitdir, dir, ['blob later\n']);
     t.equal(Buffer.from((await source.read(later!))!.content).toString(), 'blob later\n', 'the new pack read');
     t.equal(listings(), 2, 'listed again once');
+    let before = calls();
     t.equal(Buffer.from((await source.read(ids[0]!))!.content).toString(), 'blob 0\n');
+    const hit = calls() - before;
     t.equal(listings(), 2, 'and kept again');
 
+    before = calls();
     t.equal(await source.read(parseOid('1'.repeat(40))!), null, 'a missing object is null');
     t.equal(listings(), 3, 'after one more listing, not a listing per pack');
+    t.equal(calls() - before, hit + 1, 'and no second look: the calls of a packed read, and the listing');
   });
 
 /** Each text a blob packed in a pack of its own in `gitdir` (not loose); gives their ids. */

@@ -379,7 +379,7 @@ t.test(
 );
 
 t.test(
-  "the thread a long job lets start serves another owner first, not the long job's owner's next job",
+  "the thread a long job lets start is for other owners, not the long job's owner's next job, whenever they come",
   async (t) => {
     const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 50 });
     t.teardown(() => p.close());
@@ -387,11 +387,15 @@ t.test(
       p.run({ tag: 'a1', ms: 60_000, sleep: true }, 'a', 'r1').catch(() => 'ended'),
       p.run({ tag: 'a2', ms: 60_000, sleep: true }, 'a', 'r1').catch(() => 'ended'),
     ];
+    // Past 5 x 50 ms the first job is long: a second thread may start, but not for 'a'.
+    await new Promise((r) => setTimeout(r, 600));
+    t.equal(p.queued, 1, "the long job's owner's second job still waits for the first thread");
     const other = p.run({ tag: 'b', ms: 5 }, 'b', 'r2');
     const late = new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000).unref());
-    t.equal(await Promise.race([other, late]), 'b', "the other owner's job ran on the second thread");
+    t.equal(await Promise.race([other, late]), 'b', 'an owner coming later runs at once on the second thread');
     t.equal(p.threads, 2);
+    t.equal(p.queued, 1, "and 'a' still waits");
     await p.close();
-    t.same(await Promise.all(held), ['ended', 'ended'], "the long job's owner's second job waited for the first");
+    t.same(await Promise.all(held), ['ended', 'ended']);
   },
 );
