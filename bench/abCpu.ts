@@ -12,19 +12,16 @@
 import { mkdirSync } from 'node:fs';
 import { apiRecord, commitChain, gitCli } from './fixtures.js';
 import { startCcr, stopServers } from './gitServers.js';
-import { busyMs, scratch, time, treeCpuMs } from './util.js';
+import { busyMs, envWords, scratch, time, treeCpuMs } from './util.js';
 
 const rounds = Number(process.argv[2] ?? 8);
 const perPusher = Number(process.argv[3] ?? 16);
 const dir = scratch('abcpu');
-const words = (v: string | undefined) => (v ?? '').split(' ').filter(Boolean);
-const envB = Object.fromEntries(
-  words(process.env['CCR_AB_ENV_B']).map((kv) => kv.split(/=(.*)/s, 2) as [string, string]),
-);
+const envB = Object.fromEntries(envWords('CCR_AB_ENV_B').map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
 
 const servers = {
-  A: await startCcr(`${dir}/a`, undefined, {}, words(process.env['CCR_AB_ARGS_A'])),
-  B: await startCcr(`${dir}/b`, process.env['CCR_AB_BUNDLE_B'], envB, words(process.env['CCR_AB_ARGS_B'])),
+  A: await startCcr(`${dir}/a`, undefined, {}, envWords('CCR_AB_ARGS_A')),
+  B: await startCcr(`${dir}/b`, process.env['CCR_AB_BUNDLE_B'], envB, envWords('CCR_AB_ARGS_B')),
 };
 process.stderr.write('  preparing records and commits\n');
 const lanes = {} as Record<'A' | 'B', Array<{ url: string; work: string; chain: string[] }>>;

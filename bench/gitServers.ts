@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { TOKEN, apiRecord, gitCli } from './fixtures.js';
+import { envWords } from './util.js';
 
 const children: { child: ChildProcess; group: boolean }[] = [];
 /**
@@ -147,7 +148,7 @@ export async function startCcr(
   data: string,
   bundle = new URL('../bundle/ccr.cjs', import.meta.url).pathname,
   env: NodeJS.ProcessEnv = {},
-  nodeArgs = (process.env['CCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+  nodeArgs = envWords('CCR_BENCH_NODE_ARGS'),
 ): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const file = process.env['CCR_BENCH_SERVER_OUT'];

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { TOKEN, apiRecord, commitChain, gitCli } from './fixtures.js';
 import { freePort, rss } from './gitServers.js';
-import { report, scratch, time } from './util.js';
+import { envWords, report, scratch, time } from './util.js';
 
 const perPusher = Number(process.argv[2] ?? 8);
 const pushers = Number(process.argv[3] ?? 8);
@@ -22,7 +22,7 @@ process.on('exit', () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const port = await freePort();
-const extra = (process.env['CCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+const extra = envWords('CCR_BENCH_NODE_ARGS');
 const child = spawn(
   process.execPath,
   [

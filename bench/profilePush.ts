@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { TOKEN, apiRecord, commitChain, gitCli } from './fixtures.js';
 import { freePort } from './gitServers.js';
-import { median, scratch, time } from './util.js';
+import { envWords, median, scratch, time } from './util.js';
 
 const n = Number(process.argv[2] ?? 40);
 const dir = scratch('profile');
@@ -18,7 +18,7 @@ const port = await freePort();
 const server = spawn(
   process.execPath,
   [
-    ...(process.env['CCR_PROFILE_NODE'] ?? '').split(' ').filter(Boolean),
+    ...envWords('CCR_PROFILE_NODE'),
     '--cpu-prof',
     '--cpu-prof-dir',
     `${dir}/prof`,

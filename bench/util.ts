@@ -66,6 +66,9 @@ export function procTimes(path: string): { self: number; children: number; name:
   return { self: (f[11]! + f[12]!) * TICK, children: (f[13]! + f[14]!) * TICK, name };
 }
 
+/** A space-separated list in an environment variable (node options, say); empty when unset. */
+export const envWords = (name: string): string[] => (process.env[name] ?? '').split(' ').filter(Boolean);
+
 /** The machine's busy time so far, ms (all cores; /proc/stat). */
 export function busyMs(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
