@@ -287,6 +287,21 @@ t.test('once every thread is idle for a while, all but one end; they start again
   t.equal(p.threads, 2, 'the second thread started again');
 });
 
+/**
+ * Owner a's `long` job, and beside it owner b's 5 ms one: what b's gave, how long it waited,
+ * whether a's had ended by then, and a's end (at the pool's close, for one that does not end).
+ */
+async function shortBesideLong(p: ReturnType<typeof pool>, long: Spin) {
+  const started = performance.now();
+  let longDone = false;
+  const longEnd = p.run(long, 'a', 'r1').then(
+    () => (longDone = true),
+    () => undefined, // ended by the pool's close
+  );
+  const after = await p.run({ tag: 'after', ms: 5 }, 'b', 'r2');
+  return { after, waited: performance.now() - started, longDone, longEnd };
+}
+
 /** Per-thread CPU time in /proc (Linux, a kernel that keeps it). */
 const hasThreadCpu = (threadCpuMs(process.pid) ?? 0) > 0; // the main thread's id is the process's
 
@@ -303,20 +318,13 @@ t.test(
       Array.from({ length: 10 }, (_, i) => `s${i}`),
     );
     t.equal(p.threads, 1, 'ten short jobs at once: still one thread');
-    const started = performance.now();
-    let longDone = false;
-    const long = p.run({ tag: 'long', ms: 60_000, cpu: true }, 'a', 'r1').then(
-      () => (longDone = true),
-      () => undefined, // ended by the pool's close
-    );
-    const after = await p.run({ tag: 'after', ms: 5 }, 'b', 'r2');
-    const waited = performance.now() - started;
+    const { after, waited, longDone, longEnd } = await shortBesideLong(p, { tag: 'long', ms: 60_000, cpu: true });
     t.equal(after, 'after');
     t.ok(waited >= 300, `the short job waited while the long one used 300 ms of CPU (${waited.toFixed(0)} ms)`);
     t.notOk(longDone, 'but not for the long job: a second thread ran it');
     t.equal(p.threads, 2, 'a second thread started');
     await p.close();
-    await long;
+    await longEnd;
   },
 );
 
@@ -346,16 +354,13 @@ t.test(
   async (t) => {
     const p = pool(2, 60_000, 100, 100, { eager: true, extraAfterMs: 100 });
     t.teardown(() => p.close());
-    const started = performance.now();
-    const long = p.run({ tag: 'long', ms: 60_000, sleep: true }, 'a', 'r1').catch(() => undefined);
-    const after = await p.run({ tag: 'after', ms: 5 }, 'b', 'r2');
-    const waited = performance.now() - started;
+    const { after, waited, longEnd } = await shortBesideLong(p, { tag: 'long', ms: 60_000, sleep: true });
     t.equal(after, 'after');
     const least = hasThreadCpu ? 100 * HELD_WALL_FACTOR : 100;
     t.ok(waited >= least, `the short job waited ${least} ms (${waited.toFixed(0)} ms), not the long job's minute`);
     t.equal(p.threads, 2, 'a second thread ran it');
     await p.close();
-    await long;
+    await longEnd;
   },
 );
 
