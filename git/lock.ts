@@ -5,7 +5,7 @@
 // two holders of a broken lock cannot lose a commit, one of them simply retries.
 
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { RecordLocked } from '../core/errors.js';
 import { recoverRepository } from './recover.js';
@@ -28,18 +28,23 @@ interface Owner {
   nonce: string;
 }
 
+// The lock's files are a few bytes in the record's own folder, taken and let go on every push by
+// the server's main thread: they are made, read and removed with blocking calls, each a system
+// call, where an asynchronous one is a round trip through the thread pool (four for a read) that
+// wakes a thread on a busy core (issue 17; git/refs.ts reads refs so too). Waits stay timers.
+
 /** Remove a file if it is there (fs.rm goes through its recursive remover even for one file). */
-async function removeFile(path: string): Promise<void> {
+function removeFile(path: string): void {
   try {
-    await fs.unlink(path);
+    unlinkSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
 
-async function readOwner(path: string): Promise<Owner | null> {
+function readOwner(path: string): Owner | null {
   try {
-    return JSON.parse(await fs.readFile(path, 'utf8')) as Owner;
+    return JSON.parse(readFileSync(path, 'utf8')) as Owner;
   } catch {
     return null;
   }
@@ -66,35 +71,35 @@ async function stale(path: string, owner: Owner | null): Promise<boolean> {
 async function acquireFile(path: string, waitMs: number): Promise<{ release: () => Promise<void>; tookOver: boolean }> {
   const me: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex') };
   const mine = `${path}.tmp-${me.nonce}`;
-  await fs.writeFile(mine, JSON.stringify(me), { flag: 'wx' });
+  writeFileSync(mine, JSON.stringify(me), { flag: 'wx' });
   let tookOver = false;
   try {
     for (let waited = 0, pause = 1; ; waited += pause, pause = Math.min(pause * 2, 25)) {
       try {
-        await fs.link(mine, path);
+        linkSync(mine, path);
         const release = async () => {
-          if ((await readOwner(path))?.nonce === me.nonce) await removeFile(path);
+          if (readOwner(path)?.nonce === me.nonce) removeFile(path);
         };
         return { release, tookOver };
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         // A new owner's clean-up may have removed our temporary file while we waited.
         if (code === 'ENOENT') {
-          await fs.writeFile(mine, JSON.stringify(me));
+          writeFileSync(mine, JSON.stringify(me));
           continue;
         }
         if (code !== 'EEXIST') throw e;
       }
-      const owner = await readOwner(path);
+      const owner = readOwner(path);
       if (await stale(path, owner)) {
         // Move the stale lock aside under a unique name; only one taker wins the rename.
         const aside = `${path}.stale-${me.nonce}`;
         try {
           await fs.rename(path, aside);
           // If another taker replaced the stale lock just before our rename, put theirs back.
-          if ((await readOwner(aside))?.nonce !== owner?.nonce) await fs.link(aside, path).catch(() => undefined);
+          if (readOwner(aside)?.nonce !== owner?.nonce) await fs.link(aside, path).catch(() => undefined);
           else tookOver = true;
-          await removeFile(aside);
+          removeFile(aside);
           continue;
         } catch {
           /* someone else took it over first */
@@ -107,7 +112,7 @@ async function acquireFile(path: string, waitMs: number): Promise<{ release: () 
       await new Promise((r) => setTimeout(r, pause));
     }
   } finally {
-    await removeFile(mine);
+    removeFile(mine);
   }
 }
 

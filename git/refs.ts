@@ -2,11 +2,11 @@
 // compare-and-swap through git's own lock file (`<ref>.lock`, created exclusively, renamed over
 // the ref), so CCR and git processes (receive-pack, update-ref) exclude each other.
 
-import { promises as fs, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RecordLocked } from '../core/errors.js';
 import { isOid, type Oid } from '../core/objects.js';
-import { syncDir } from './fsutil.js';
+import { fsyncFd, syncDir } from './fsutil.js';
 
 /** The branch every record lives on. */
 export const MAIN = 'refs/heads/main';
@@ -59,11 +59,12 @@ export async function compareAndSwapRef(
 ): Promise<boolean> {
   const path = `${gitdir}/${ref}`;
   const lock = `${path}.lock`;
-  await fs.mkdir(dirname(path), { recursive: true });
-  let handle: fs.FileHandle | undefined;
-  for (let waited = 0, pause = 2; !handle; waited += pause, pause = Math.min(pause * 2, 50)) {
+  // Blocking calls but for the fsyncs, as refs are read (readText).
+  mkdirSync(dirname(path), { recursive: true });
+  let fd: number | undefined;
+  for (let waited = 0, pause = 2; fd === undefined; waited += pause, pause = Math.min(pause * 2, 50)) {
     try {
-      handle = await fs.open(lock, 'wx', 0o644);
+      fd = openSync(lock, 'wx', 0o644);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       if (waited >= waitMs) throw new RecordLocked(`${lock} is held by another process`, { lock });
@@ -73,16 +74,16 @@ export async function compareAndSwapRef(
   let renamed = false;
   try {
     if ((await readRef(gitdir, ref)) !== expected) return false;
-    await handle.writeFile(`${next}\n`);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fs.rename(lock, path);
+    writeFileSync(fd, `${next}\n`);
+    await fsyncFd(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(lock, path);
     renamed = true;
     await syncDir(dirname(path));
     return true;
   } finally {
-    await handle?.close();
-    if (!renamed) await fs.rm(lock, { force: true });
+    if (fd !== undefined) closeSync(fd);
+    if (!renamed) rmSync(lock, { force: true });
   }
 }

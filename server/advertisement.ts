@@ -6,7 +6,7 @@
 // `main`. Anything unusual (a ref besides `main` and the hidden `refs/ccr/…`, a ref being
 // updated, alternates, an old protocol) is answered by git, as before.
 
-import { promises as fs } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { isOid, type Oid } from '../core/objects.js';
 import { MAIN, readRef } from '../git/refs.js';
 
@@ -67,21 +67,27 @@ export class Advertisements implements AdvertisementSource {
 /**
  * `main` when it is the only ref git would advertise for this repository (other refs, packed or
  * loose, are under the hidden `refs/ccr/`), no ref is being updated, and no alternates bring
- * `.have` lines; else null.
+ * `.have` lines; else null. Read with blocking calls, as refs are (git/refs.ts): four small
+ * folders and a few-line file on every push, where asynchronous calls are a dozen thread-pool
+ * round trips.
  */
 async function onlyMain(gitdir: string): Promise<Oid | null> {
-  const names = async (dir: string): Promise<string[] | null> =>
-    fs.readdir(`${gitdir}/${dir}`).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : null));
-  const top = await names('refs');
+  const missingAs = <T>(read: () => T, missing: T): T | null => {
+    try {
+      return read();
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? missing : null;
+    }
+  };
+  const names = (dir: string) => missingAs(() => readdirSync(`${gitdir}/${dir}`), []);
+  const top = names('refs');
   if (!top || top.some((n) => !['heads', 'tags', 'ccr'].includes(n))) return null;
-  const heads = await names('refs/heads');
-  const tags = await names('refs/tags');
+  const heads = names('refs/heads');
+  const tags = names('refs/tags');
   if (!heads || heads.some((n) => n !== 'main') || !tags || tags.length > 0) return null;
-  const info = await names('objects/info');
+  const info = names('objects/info');
   if (!info || info.includes('alternates')) return null;
-  const packed = await fs
-    .readFile(`${gitdir}/packed-refs`, 'latin1')
-    .catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : null));
+  const packed = missingAs(() => readFileSync(`${gitdir}/packed-refs`, 'latin1'), '');
   if (packed === null) return null;
   for (const line of packed.split('\n')) {
     if (line === '' || line.startsWith('#') || line.startsWith('^')) continue;

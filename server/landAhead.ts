@@ -9,8 +9,11 @@
 // answer, byte for byte. Anything else (another shape of request, a verdict that is not an accept,
 // git refusing the pack) goes to receive-pack with the same body, where the hook judges it as
 // every push was judged before. The rules, the principal and the objects are the same on both ways.
+// The quarantine's folders and files are made, listed, moved and removed with blocking calls (a
+// system call each, where the thread pool costs round trips that wake threads on a busy core; issue
+// 17); only the fsyncs, which wait for the disk, go to the pool.
 
-import { promises as fs } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { error, ruleIds } from '../core/findings.js';
 import { ZERO_OID } from '../core/rules/zeroOid.js';
@@ -72,11 +75,16 @@ export async function landAhead(
   // A client gone before `main` moved takes its push with it, as receive-pack ends when it goes.
   let gone = false;
   res.once('close', () => (gone ||= !res.writableFinished));
-  const quarantine = await fs.mkdtemp(`${push.gitdir}/objects/tmp_objdir-ccr-`);
-  const removed = () =>
-    fs.rm(quarantine, { recursive: true, force: true }).catch((e: unknown) => {
+  // Its socket is destroyed as soon as the loop has read its end; the response's close comes later.
+  const left = () => gone || (req.socket.destroyed && !res.writableFinished);
+  const quarantine = mkdtempSync(`${push.gitdir}/objects/tmp_objdir-ccr-`);
+  const removed = () => {
+    try {
+      rmSync(quarantine, { recursive: true, force: true });
+    } catch (e) {
       ctx.log('warn', 'quarantine-not-removed', { request: push.requestId, record: push.recordId, error: e });
-    });
+    }
+  };
   const indexing = indexPack(ctx, push.gitdir, quarantine, request.pack);
   let answer: HookVerdict;
   try {
@@ -85,26 +93,26 @@ export async function landAhead(
     if (outcome !== 'used') indexing.stop();
     const stored = await indexing.done;
     // main moves only to a commit git itself stored from this pack (its links checked by --strict).
-    if (outcome !== 'used' || !stored || !(await quarantineHolds(quarantine, next))) {
-      await removed();
+    if (outcome !== 'used' || !stored || !quarantineHolds(quarantine, next)) {
+      removed();
       return await viaGit();
     }
     ctx.metrics.judgedAhead.inc({ outcome: 'landed' });
     ctx.metrics.validation.observe((performance.now() - started) / 1000);
     const call = { env: quarantineEnv(push.gitdir, quarantine), updates: [update] };
-    answer = await land(ctx, push, call, quarantine, () => gone);
+    answer = await land(ctx, push, call, quarantine, left);
   } catch (e) {
     // git may still be writing there: stopped and ended before its folder goes.
     indexing.stop();
     await indexing.done;
-    await removed();
+    removed();
     throw e;
   }
   answerPush(res, answer.lines, MAIN, answer.accept);
-  await removed();
+  removed();
   return {
     code: 0,
-    aborted: gone,
+    aborted: left(),
     tooLarge: false,
     bytesIn: body.length,
     stderr: '',
@@ -135,6 +143,9 @@ async function land(
   try {
     answer = await acceptUnderLock(ctx, push, call);
     if (!answer.accept) return answer;
+    // The steps since the verdict are blocking calls and promises: one turn of the event loop's
+    // polling lets a connection closed meanwhile be seen before `main` moves.
+    await polled();
     if (gone()) return refusedFor(ctx, push, [error(ruleIds.internal, 'expected the pusher to wait, found it gone')]);
     await migrate(quarantine, push.gitdir, kept);
     if (old && next && (await compareAndSwapRef(push.gitdir, MAIN, next, old))) return answer;
@@ -151,9 +162,18 @@ async function land(
     return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
   } finally {
     // As receive-pack: the pack's .keep (no gc drops it while no ref names it) goes once the ref is settled.
-    await Promise.all(kept.map((k) => fs.rm(k, { force: true }).catch(() => undefined)));
+    for (const k of kept) {
+      try {
+        rmSync(k, { force: true });
+      } catch {
+        /* as receive-pack: a .keep left behind only keeps its pack out of a repack */
+      }
+    }
   }
 }
+
+/** Resolves after the event loop has polled for I/O at least once (an immediate set from a check phase runs in the next). */
+const polled = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
 
 /** The objects of a quarantine, as receive-pack's hook sees them: its own folder, the record's behind it. */
 function quarantineEnv(gitdir: string, quarantine: string): HookCall['env'] {
@@ -199,11 +219,14 @@ function indexPack(
 }
 
 /** True when a pack index git wrote in the quarantine lists `oid`. */
-async function quarantineHolds(quarantine: string, oid: Oid): Promise<boolean> {
-  const names = await fs.readdir(`${quarantine}/pack`).catch(() => [] as string[]);
-  for (const name of names.filter((n) => n.endsWith('.idx')))
-    if (packIndexHolds(await fs.readFile(`${quarantine}/pack/${name}`), oid)) return true;
-  return false;
+function quarantineHolds(quarantine: string, oid: Oid): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(`${quarantine}/pack`);
+  } catch {
+    return false;
+  }
+  return names.some((n) => n.endsWith('.idx') && packIndexHolds(readFileSync(`${quarantine}/pack/${n}`), oid));
 }
 
 /** Pack files in the order git moves a quarantine's: the .keep, the pack, its reverse index, its index last. */
@@ -219,12 +242,12 @@ const rank = (name: string) => {
  * kept until they go).
  */
 async function migrate(quarantine: string, gitdir: string, kept: string[]): Promise<void> {
-  const names = (await fs.readdir(`${quarantine}/pack`)).sort((a, b) => rank(a) - rank(b));
+  const names = readdirSync(`${quarantine}/pack`).sort((a, b) => rank(a) - rank(b));
   // A record written only by CCR's own writes (loose objects) may not have a pack folder yet.
-  if (await fs.mkdir(`${gitdir}/objects/pack`, { recursive: true })) await syncDir(`${gitdir}/objects`);
+  if (mkdirSync(`${gitdir}/objects/pack`, { recursive: true })) await syncDir(`${gitdir}/objects`);
   for (const name of names) {
     const to = `${gitdir}/objects/pack/${name}`;
-    await fs.rename(`${quarantine}/pack/${name}`, to);
+    renameSync(`${quarantine}/pack/${name}`, to);
     if (name.endsWith('.keep')) kept.push(to);
   }
   await syncDir(`${gitdir}/objects/pack`);
