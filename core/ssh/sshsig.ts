@@ -7,7 +7,7 @@
 
 import { createHash, sign as cryptoSign, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
 import { InvalidInput } from '../errors.js';
-import { fingerprint, parsePublicKeyBlob, publicKeyFromKeyObject, type SshPublicKey } from './keys.js';
+import { fingerprint, parsePublicKeyBlob, publicKeyFromKeyObject, type ParsedKey, type SshPublicKey } from './keys.js';
 import { WireError, WireReader, WireWriter, concatBytes, decodeCanonicalBase64, sameBytes } from './wire.js';
 
 /** The hash algorithms SSHSIG allows for the message. */
@@ -328,6 +328,16 @@ export interface SignOptions {
   hashAlgorithm?: HashAlgorithm;
 }
 
+/** The public key of each private key signed with: a server signs every receipt with one key. */
+const signersKeys = new WeakMap<KeyObject, ParsedKey>();
+
+/** The SSH public key of a private key, derived once (a derivation is two key conversions). */
+function signersKey(privateKey: KeyObject): ParsedKey {
+  let key = signersKeys.get(privateKey);
+  if (!key) signersKeys.set(privateKey, (key = publicKeyFromKeyObject(privateKey)));
+  return key;
+}
+
 /**
  * Sign a message with an Ed25519 private key into an armoured SSHSIG, as `ssh-keygen -Y sign`
  * would. Throws InvalidInput for another kind of key or an empty namespace (a programming error).
@@ -341,7 +351,7 @@ export function signSshSignature(message: Uint8Array, privateKey: KeyObject, opt
     throw new InvalidInput('expected a non-empty namespace without NUL bytes');
   }
   const hashAlgorithm = options.hashAlgorithm ?? 'sha512';
-  const key = publicKeyFromKeyObject(privateKey);
+  const key = signersKey(privateKey);
   if (!key.ok) throw new InvalidInput(key.reason);
   const signature = cryptoSign(null, signedData(options.namespace, hashAlgorithm, message), privateKey);
   const blob = new WireWriter()
