@@ -13,7 +13,7 @@
 // system call each, where the thread pool costs round trips that wake threads on a busy core; issue
 // 17); only the fsyncs, which wait for the disk, go to the pool.
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { error, ruleIds } from '../core/findings.js';
 import { ZERO_OID } from '../core/rules/zeroOid.js';
@@ -80,7 +80,15 @@ export async function landAhead(
   const quarantine = mkdtempSync(`${push.gitdir}/objects/tmp_objdir-ccr-`);
   const removed = () => {
     try {
-      rmSync(quarantine, { recursive: true, force: true });
+      // Landed, its pack has moved out and two empty folders are left: removed as such, not by
+      // the recursive remover's walk; anything else (a push that went to receive-pack) by the walk.
+      try {
+        rmdirSync(`${quarantine}/pack`);
+        rmdirSync(quarantine);
+        return;
+      } catch {
+        rmSync(quarantine, { recursive: true, force: true });
+      }
     } catch (e) {
       ctx.log('warn', 'quarantine-not-removed', { request: push.requestId, record: push.recordId, error: e });
     }
