@@ -93,7 +93,9 @@ function runtime(t: Parameters<typeof tempDir>[0]) {
         }
   });
   const commands = () => lines().filter((l) => l.event === 'command');
-  return { dir, sock, log, lines, commands };
+  // The socket is there as the agent listens; its start line (its pid) follows a moment later.
+  const up = () => existsSync(sock) && lines().some((l) => l.event === 'start');
+  return { dir, sock, log, lines, commands, up };
 }
 
 /** A server, a record, and jane's working copy of it, made with `node ccr.cjs`. */
@@ -145,7 +147,7 @@ t.test(
     t.equal(first.status, 0, first.stderr);
     t.match(first.stdout, /^added message [0-9a-f-]{36} to thread \S+\npushed [0-9a-f]{12}\n/);
     t.same(rt.commands(), [], 'no agent yet: Node ran it, and started one');
-    await until('the agent', () => existsSync(rt.sock));
+    await until('the agent', rt.up);
     t.equal(statSync(`${rt.dir}/ccr`).mode & 0o777, 0o700, "its folder is the user's alone");
     const agentPid = rt.lines().find((l) => l.event === 'start')!.pid;
     t.notMatch(
@@ -376,7 +378,7 @@ t.test(
 
     // The real agent, then garbage and a silent client: it stays up, busy only for the silent one's time.
     t.equal((await client(['thread', 'list'], { cwd: wc, env })).status, 0);
-    await until('the agent', () => existsSync(rt.sock));
+    await until('the agent', rt.up);
     for (const junk of [
       Buffer.from('GET / HTTP/1.1\r\n\r\n'),
       Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2]),
@@ -417,7 +419,7 @@ t.test(
     const rt = runtime(t);
     const env = { ...janeEnv, XDG_RUNTIME_DIR: rt.dir, CCR_AGENT_IDLE_MS: '1500' };
     t.equal((await client(['thread', 'list'], { cwd: wc, env })).status, 0);
-    await until('the agent', () => existsSync(rt.sock));
+    await until('the agent', rt.up);
     await until('the agent to end', () => rt.lines().some((l) => l.event === 'stop'), 30_000);
     t.notOk(existsSync(rt.sock), 'its socket removed');
 
@@ -445,7 +447,7 @@ t.test(
     const rt = runtime(t);
     const env = { ...janeEnv, XDG_RUNTIME_DIR: rt.dir };
     t.equal((await client(['thread', 'list'], { cwd: wc, env })).status, 0);
-    await until('the agent', () => existsSync(rt.sock));
+    await until('the agent', rt.up);
     // A server that takes the connection and never answers: the push waits until stopped.
     const silent = createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
