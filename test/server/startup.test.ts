@@ -182,8 +182,9 @@ t.test("at a terminal the start-up reads as sentences, and the first start's tok
     ),
   );
   t.notMatch(text, /^\{/m, 'no JSON for a person');
-  const exited = new Promise((r) => child.on('exit', r));
+  // 'close', not 'exit': the last lines of its output may still be on their way when it exits.
+  const closed = new Promise((r) => child.on('close', r));
   child.kill('SIGTERM');
-  await exited;
+  await closed;
   t.match(text, /INFO {2}stopped\n$/);
 });
