@@ -38,19 +38,7 @@ export async function parsedLedger(source: ObjectSource, oid: Oid): Promise<Ledg
   // A missing blob is not remembered: it may be there on the next read (a push still landing).
   if (!o) return null;
   const read = readLedger(o.content);
-  return remember(oid, read.ok ? deepFreeze(read.value) : null, o.content.length);
-}
-
-/**
- * A ledger parsed elsewhere (the judgement of a push parses its new ledger, and the events of the
- * same push then want it): remembered as a frozen copy, so the caller's value stays its own.
- */
-export function rememberLedger(oid: Oid, ledger: Ledger, size: number): void {
-  if (!parsed.has(oid)) remember(oid, deepFreeze(structuredClone(ledger)), size);
-}
-
-function remember(oid: Oid, ledger: Ledger | null, size: number): Ledger | null {
-  const entry = { ledger, bytes: size * PARSE_FACTOR };
+  const entry = { ledger: read.ok ? deepFreeze(read.value) : null, bytes: o.content.length * PARSE_FACTOR };
   if (entry.bytes > MAX_BYTES / 4) return entry.ledger;
   parsed.set(oid, entry);
   held += entry.bytes;

@@ -112,7 +112,12 @@ async function acquireFile(path: string, waitMs: number): Promise<{ release: () 
       await new Promise((r) => setTimeout(r, pause));
     }
   } finally {
-    removeFile(mine);
+    try {
+      removeFile(mine);
+    } catch {
+      // Only our temporary file: the lock (taken or not) stands as it is; a later owner's
+      // recovery clears what is left (git/recover.ts).
+    }
   }
 }
 

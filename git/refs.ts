@@ -76,14 +76,20 @@ export async function compareAndSwapRef(
     if ((await readRef(gitdir, ref)) !== expected) return false;
     writeFileSync(fd, `${next}\n`);
     await fsyncFd(fd);
-    closeSync(fd);
+    // Forgotten before it is closed: a close that fails still frees the number, which another
+    // thread may be given at once, so it is never closed twice.
+    const written = fd;
     fd = undefined;
+    closeSync(written);
     renameSync(lock, path);
     renamed = true;
     await syncDir(dirname(path));
     return true;
   } finally {
-    if (fd !== undefined) closeSync(fd);
-    if (!renamed) rmSync(lock, { force: true });
+    try {
+      if (fd !== undefined) closeSync(fd);
+    } finally {
+      if (!renamed) rmSync(lock, { force: true });
+    }
   }
 }

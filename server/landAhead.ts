@@ -120,7 +120,7 @@ export async function landAhead(
   removed();
   return {
     code: 0,
-    aborted: left(),
+    aborted: gone,
     tooLarge: false,
     bytesIn: body.length,
     stderr: '',

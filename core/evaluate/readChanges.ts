@@ -4,7 +4,6 @@
 
 import { problem } from '../problems.js';
 import { LEDGER_MAX_BYTES, readLedger, type Ledger } from '../ledger.js';
-import { rememberLedger } from '../parsedLedgers.js';
 import { checkAppendedText, checkMessagesBytes, countLines } from '../messages/file.js';
 import { messageLimits, parseMessages, type ParsedMessage } from '../messages/grammar.js';
 import { hashObject, type Commit, type Oid, type TreeEntry } from '../objects.js';
@@ -124,8 +123,6 @@ async function threadChange(
     if (result?.ok) {
       read = result.value;
       r.cache.put(r.cache.ledgers, newLedgerOid, result.value);
-      // The events of an accepted push read this ledger again (core/events.ts): parsed once.
-      rememberLedger(newLedgerOid, result.value, bytes!.length);
     }
   }
   const newLedger = fileAfter(oldLedger, ledgerChanged, newLedgerOid, read);

@@ -4,8 +4,7 @@
 
 import t from 'tap';
 import { parseOid, type Oid } from '../../core/objects.js';
-import { forgetParsedLedgers, parsedLedger, parsedLedgerBytes, rememberLedger } from '../../core/parsedLedgers.js';
-import { verifyHistory } from '../../core/verify.js';
+import { forgetParsedLedgers, parsedLedger, parsedLedgerBytes } from '../../core/parsedLedgers.js';
 import type { ObjectSource, StoredObject } from '../../core/source.js';
 import { CoordinationService } from '../../index.js';
 import { gitIn } from '../helpers/git.js';
@@ -33,7 +32,6 @@ t.test('a ledger blob is read and parsed once; missing is not remembered; not a 
   const ledgerOid = parseOid(gitIn(dir, ['rev-parse', `HEAD:communications/${thread}/ledger.yaml`]).trim())!;
   const messagesOid = parseOid(gitIn(dir, ['rev-parse', `HEAD:communications/${thread}/messages.md`]).trim())!;
   const source = new Counting(svc.record.repo.source);
-  forgetParsedLedgers(); // the service's own judgement of its writes parsed the ledger already
 
   source.hidden = true;
   t.equal(await parsedLedger(source, ledgerOid), null, 'missing from this source');
@@ -69,35 +67,4 @@ t.test('the memo stays within its bytes, however many large blobs are read', asy
   t.equal(parsedLedgerBytes(), 0, 'forgotten all at once (an idle validator thread)');
   await parsedLedger(counted, parseOid('f'.repeat(40))!);
   t.equal(reads, 1, 'and read again when next asked');
-});
-
-t.test("judging a commit leaves its thread's new ledger parsed, as a frozen copy of the judge's own", async (t) => {
-  const svc = await CoordinationService.new({ dataDir: tempDir(t) }).initialise(committer, place, clinicalId);
-  const thread = await svc.createThread(committer, place, [jane, tom], { author: as(jane), body: 'first' });
-  await svc.addMessage(committer, place, thread, { author: as(tom), body: 'second' });
-  const dir = svc.record.repo.worktree!;
-  const ledgerOid = parseOid(gitIn(dir, ['rev-parse', `HEAD:communications/${thread}/ledger.yaml`]).trim())!;
-  const commits = gitIn(dir, ['rev-list', '--reverse', '--parents', 'HEAD'])
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [oid, ...parents] = line.split(' ').map((o) => parseOid(o)!);
-      return { oid: oid!, parents };
-    });
-  forgetParsedLedgers();
-  const report = await verifyHistory(svc.record.repo.source, commits);
-  t.same(report.findings, [], 'the record is judged whole');
-  const source = new Counting(svc.record.repo.source);
-  const ledger = await parsedLedger(source, ledgerOid);
-  t.equal(source.reads, 0, 'the events of the push read no ledger blob: the judgement parsed it');
-  t.equal(ledger?.thread_id, thread);
-  t.ok(Object.isFrozen(ledger?.participants[0]), 'shared, so frozen');
-  const own = { ...ledger!, participants: [] };
-  rememberLedger(ledgerOid, own, 100);
-  t.equal(await parsedLedger(source, ledgerOid), ledger, 'a blob parsed already keeps its first parse');
-  const fresh = parseOid('e'.repeat(40))!;
-  rememberLedger(fresh, own, 100);
-  t.notOk(Object.isFrozen(own), "the caller's value stays its own");
-  t.not(await parsedLedger(source, fresh), own, 'the memo holds a copy');
-  t.same(await parsedLedger(source, fresh), own);
 });
