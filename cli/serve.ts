@@ -101,6 +101,16 @@ Example:
     } catch (e) {
       throw new UsageError(`--webhook-allow (or CCR_WEBHOOK_ALLOW): ${(e as Error).message}`);
     }
+    // Listened for before the server starts: it says it serves before startServer returns, and a
+    // SIGTERM in between would otherwise end the process without its clean shutdown.
+    let signalled = false;
+    let wake: (() => void) | undefined;
+    const onSignal = () => {
+      signalled = true;
+      wake?.();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
     const server = await startServer({
       data,
       host,
@@ -121,13 +131,14 @@ Example:
           message: (e as Error).message,
           ...(hintOf(e) ? { hint: hintOf(e) } : {}),
         });
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
       throw e;
     });
-    await new Promise<void>((resolve) => {
-      const stop = () => void server.close().then(resolve);
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-    });
+    if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
+    await server.close();
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
     return 0;
   },
 };

@@ -188,3 +188,23 @@ t.test("at a terminal the start-up reads as sentences, and the first start's tok
   await closed;
   t.match(text, /INFO {2}stopped\n$/);
 });
+
+t.test('a SIGTERM while the server is still starting stops it cleanly once it has started', async (t) => {
+  const data = tempDir(t);
+  const child = spawn(process.execPath, [ccrBin(), 'serve', '--data', data, '--port', '0'], {
+    env: { ...testGitEnv(), CCR_LOG_FORMAT: 'text' },
+  });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  let text = '';
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+    child.on('close', (code, signal) => r([code, signal])),
+  );
+  // Its first line (the data folder created) comes long before it listens: the signal lands mid-start.
+  child.stdout.once('data', () => child.kill('SIGTERM'));
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  t.same(await closed, [0, null], 'it exits with status 0, not killed by the signal');
+  t.match(text, / serves /, 'it started');
+  t.match(text, /INFO {2}stopped\n$/, 'and then stopped as a server stops');
+});
