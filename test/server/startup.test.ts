@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { CannotStart } from '../../core/errors.js';
 import { startServer } from '../../server/index.js';
 import { ccrBin } from '../helpers/bin.js';
@@ -154,7 +154,8 @@ t.test('startServer in process: CannotStart with a hint, the lock given back, no
   t.equal((await send(`${s.url}/healthz`, {})).status, 200, 'the same folder starts at once on a free port');
 });
 
-t.test("at a terminal the start-up reads as sentences, and the first start's token stands apart", async (t) => {
+/** `ccr serve` on a new folder with the log as text (as at a terminal): the process, its output so far, its end. */
+function serveAsText(t: Test) {
   const data = tempDir(t);
   const child = spawn(process.execPath, [ccrBin(), 'serve', '--data', data, '--port', '0'], {
     env: { ...testGitEnv(), CCR_LOG_FORMAT: 'text' },
@@ -162,49 +163,45 @@ t.test("at a terminal the start-up reads as sentences, and the first start's tok
   t.teardown(() => {
     child.kill('SIGKILL');
   });
-  let text = '';
+  const out = { text: '' };
+  child.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
+  // 'close', not 'exit': the last lines of its output may still be on their way when it exits.
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+    child.on('close', (code, signal) => r([code, signal])),
+  );
+  return { data, child, out, closed };
+}
+
+t.test("at a terminal the start-up reads as sentences, and the first start's token stands apart", async (t) => {
+  const { data, child, out, closed } = serveAsText(t);
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (/ serves /.test(text)) resolve();
+    child.stdout.on('data', () => {
+      if (/ serves /.test(out.text)) resolve();
     });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${text}`)));
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out.text}`)));
   });
   t.match(
-    text,
+    out.text,
     /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WARN {2}created the admin principal; its token is shown this once, keep it safe:\n\n {4}ccr_[A-Za-z0-9_-]{43}\n\n/m,
   );
   t.match(
-    text,
+    out.text,
     new RegExp(
       `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d INFO  CCR \\d+\\.\\d+\\.\\d+ serves ${data} on http://127\\.0\\.0\\.1:\\d+ \\(every push judged by the rules; no peers\\)$`,
       'm',
     ),
   );
-  t.notMatch(text, /^\{/m, 'no JSON for a person');
-  // 'close', not 'exit': the last lines of its output may still be on their way when it exits.
-  const closed = new Promise((r) => child.on('close', r));
+  t.notMatch(out.text, /^\{/m, 'no JSON for a person');
   child.kill('SIGTERM');
   await closed;
-  t.match(text, /INFO {2}stopped\n$/);
+  t.match(out.text, /INFO {2}stopped\n$/);
 });
 
 t.test('a SIGTERM while the server is still starting stops it cleanly once it has started', async (t) => {
-  const data = tempDir(t);
-  const child = spawn(process.execPath, [ccrBin(), 'serve', '--data', data, '--port', '0'], {
-    env: { ...testGitEnv(), CCR_LOG_FORMAT: 'text' },
-  });
-  t.teardown(() => {
-    child.kill('SIGKILL');
-  });
-  let text = '';
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
-    child.on('close', (code, signal) => r([code, signal])),
-  );
+  const { child, out, closed } = serveAsText(t);
   // Its first line (the data folder created) comes long before it listens: the signal lands mid-start.
   child.stdout.once('data', () => child.kill('SIGTERM'));
-  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
   t.same(await closed, [0, null], 'it exits with status 0, not killed by the signal');
-  t.match(text, / serves /, 'it started');
-  t.match(text, /INFO {2}stopped\n$/, 'and then stopped as a server stops');
+  t.match(out.text, / serves /, 'it started');
+  t.match(out.text, /INFO {2}stopped\n$/, 'and then stopped as a server stops');
 });
