@@ -111,6 +111,10 @@ Example:
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    const unlisten = () => {
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+    };
     const server = await startServer({
       data,
       host,
@@ -131,14 +135,12 @@ Example:
           message: (e as Error).message,
           ...(hintOf(e) ? { hint: hintOf(e) } : {}),
         });
-      process.removeListener('SIGTERM', onSignal);
-      process.removeListener('SIGINT', onSignal);
+      unlisten();
       throw e;
     });
     if (!signalled) await new Promise<void>((resolve) => (wake = resolve));
     await server.close();
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
+    unlisten();
     return 0;
   },
 };
