@@ -90,12 +90,16 @@ export async function gitRoute(
   }
 
   let ended!: () => void;
+  // The socket is destroyed as soon as the loop has read its end; the response's close comes later.
+  let closed = false;
+  res.once('close', () => (closed ||= !res.writableFinished));
   const push: PushContext = {
     requestId,
     principal: p,
     recordId: id,
     gitdir: repo.gitdir,
     ended: new Promise((r) => (ended = r)),
+    left: () => closed || (req.socket.destroyed && !res.writableFinished),
     ...(view ? { view } : {}),
   };
   const before = await readRef(repo.gitdir, MAIN);
@@ -362,12 +366,24 @@ export async function acceptUnderLock(ctx: ServerContext, push: PushContext, cal
   if (busy) return busy;
   const moved = await mainMoved(push, call.updates);
   if (moved) return overtaken(ctx, push, moved);
+  // A pusher gone takes its push with it, as receive-pack ends when its client goes: one poll of
+  // the event loop lets a connection closed while the push was judged be seen before the accept.
+  await polled();
+  if (push.left()) return pusherGone(ctx, push);
   // Counted last, under the lock: only a push that is about to land uses its pusher's quota.
   const quota = await chargeQuota(ctx, push, call);
   if (quota) return overQuota(ctx, push, quota);
   push.accepted = call.updates;
   const main = call.updates.find((u) => u.ref === MAIN);
   return { accept: true, lines: main ? issueReceipt(ctx, push, main.old, main.new, MAIN) : [] };
+}
+
+/** Resolves after the event loop has polled for I/O at least once (an immediate set from a check phase runs in the next). */
+const polled = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
+
+/** The refusal of a push whose pusher went away before its answer. */
+export function pusherGone(ctx: ServerContext, push: PushContext): HookVerdict {
+  return refusedFor(ctx, push, [error(ruleIds.internal, 'expected the pusher to wait, found it gone')]);
 }
 
 /** The refusal of a push for the errors among findings (of the rules, or of a view's translation). */

@@ -25,6 +25,8 @@ export interface PushContext {
   gitdir: string;
   /** Settles when the push's receive-pack has exited (and what it did to `main` was read). */
   ended: Promise<void>;
+  /** True once the pusher's connection closed before its answer was sent (the pusher went away). */
+  left: () => boolean;
   /** The updates the validator accepted, for the side effects after the ref really moved. */
   accepted?: RefUpdate[];
   /** The updates of the last pre-receive call, accepted or not. */

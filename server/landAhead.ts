@@ -24,7 +24,7 @@ import { packIndexHolds } from '../git/packIndex.js';
 import { syncDir } from '../git/fsutil.js';
 import type { ServerContext } from './context.js';
 import { spawnGit } from './gitSpawner.js';
-import { acceptUnderLock, refusedFor } from './gitRoute.js';
+import { acceptUnderLock, pusherGone, refusedFor } from './gitRoute.js';
 import type { HookCall, HookVerdict, PushContext, RefUpdate } from './hookEndpoint.js';
 import { AHEAD_MAX_BODY, aheadOutcome, aheadWatch } from './prejudge.js';
 import { answerPush, readBody, throughGit, type Exchange } from './smartHttp.js';
@@ -72,11 +72,6 @@ export async function landAhead(
   const next = update && parseOid(update.new);
   const viaGit = () => throughGit(req, res, push.gitdir, 'git-receive-pack', env, body);
   if (!request || !update || !next) return viaGit();
-  // A client gone before `main` moved takes its push with it, as receive-pack ends when it goes.
-  let gone = false;
-  res.once('close', () => (gone ||= !res.writableFinished));
-  // Its socket is destroyed as soon as the loop has read its end; the response's close comes later.
-  const left = () => gone || (req.socket.destroyed && !res.writableFinished);
   const quarantine = mkdtempSync(`${push.gitdir}/objects/tmp_objdir-ccr-`);
   const removed = () => {
     try {
@@ -108,7 +103,7 @@ export async function landAhead(
     ctx.metrics.judgedAhead.inc({ outcome: 'landed' });
     ctx.metrics.validation.observe((performance.now() - started) / 1000);
     const call = { env: quarantineEnv(push.gitdir, quarantine), updates: [update] };
-    answer = await land(ctx, push, call, quarantine, left);
+    answer = await land(ctx, push, call, quarantine);
   } catch (e) {
     // git may still be writing there: stopped and ended before its folder goes.
     indexing.stop();
@@ -120,7 +115,7 @@ export async function landAhead(
   removed();
   return {
     code: 0,
-    aborted: gone,
+    aborted: push.left(),
     tooLarge: false,
     bytesIn: body.length,
     stderr: '',
@@ -136,13 +131,7 @@ export async function landAhead(
  * A failure after `main` moved (its folder's fsync) is the accept it is. A pusher gone by then
  * (its connection closed) is refused, as receive-pack is stopped when it goes.
  */
-async function land(
-  ctx: ServerContext,
-  push: PushContext,
-  call: HookCall,
-  quarantine: string,
-  gone: () => boolean,
-): Promise<HookVerdict> {
+async function land(ctx: ServerContext, push: PushContext, call: HookCall, quarantine: string): Promise<HookVerdict> {
   push.updates = call.updates;
   const u = call.updates[0]!;
   const [old, next] = [parseOid(u.old), parseOid(u.new)];
@@ -151,11 +140,9 @@ async function land(
   try {
     answer = await acceptUnderLock(ctx, push, call);
     if (!answer.accept) return answer;
-    // The steps since the verdict are blocking calls and promises: one turn of the event loop's
-    // polling lets a connection closed meanwhile be seen before `main` moves.
-    await polled();
-    if (gone()) return refusedFor(ctx, push, [error(ruleIds.internal, 'expected the pusher to wait, found it gone')]);
     await migrate(quarantine, push.gitdir, kept);
+    // The move's fsyncs let the loop poll again: a pusher gone since the accept is still refused.
+    if (push.left()) return pusherGone(ctx, push);
     if (old && next && (await compareAndSwapRef(push.gitdir, MAIN, next, old))) return answer;
     const why = `expected main at ${u.old.slice(0, 12)} under the record lock, found it moved`;
     return refusedFor(ctx, push, [error(ruleIds.internal, why)]);
@@ -179,9 +166,6 @@ async function land(
     }
   }
 }
-
-/** Resolves after the event loop has polled for I/O at least once (an immediate set from a check phase runs in the next). */
-const polled = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
 
 /** The objects of a quarantine, as receive-pack's hook sees them: its own folder, the record's behind it. */
 function quarantineEnv(gitdir: string, quarantine: string): HookCall['env'] {

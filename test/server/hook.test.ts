@@ -42,6 +42,7 @@ const push = {
   recordId: '7f4c2e9d-4b0a-4f3a-9a2c-0e9a6b5d1c88' as never,
   gitdir: '/nowhere',
   ended: Promise.resolve(),
+  left: () => false,
 };
 
 for (const variant of VARIANTS)

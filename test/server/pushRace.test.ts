@@ -201,6 +201,28 @@ function hookProcesses(port: number): number[] {
   return out;
 }
 
+/**
+ * Wait until no process of the group runs (a zombie has closed its files, its connections with
+ * them). Blocking on purpose: the server in this process gets no poll of its event loop before the
+ * judgement is released, so it is the server's own look at the connection that refuses the push.
+ */
+function groupEnded(group: number): void {
+  const running = (pid: string) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(pgrp) === group && state !== 'Z' && state !== 'X';
+    } catch {
+      return false; // gone meanwhile
+    }
+  };
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; readdirSync('/proc').some((n) => /^\d+$/.test(n) && running(n)); i++) {
+    if (i > 2000) throw new Error(`expected the process group ${group} to end, found it running after 10 s`);
+    Atomics.wait(pause, 0, 0, 5);
+  }
+}
+
 // A push the rules accept ahead is landed without receive-pack (server/landAhead.ts): the client
 // killed is tried on both ways; the hook runs only on receive-pack's.
 const victims = [
@@ -241,6 +263,8 @@ for (const [victim, landAhead] of victims) {
     if (victim === 'the pushing client') killClient();
     else for (const pid of hookProcesses(s.server.context.hooks.port)) process.kill(pid, 'SIGKILL');
     await exited;
+    // git push may be reaped before its transport (git-remote-http) has closed the connection.
+    if (victim === 'the pushing client') groupEnded(client.pid!);
     release();
     const started = performance.now();
     const written = await serverWrite(s, rec.id, rec.thread!, 'Written by the server afterwards.');
