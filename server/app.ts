@@ -11,6 +11,7 @@ import { allow, bindSite } from './access.js';
 import type { AccessEntry } from './accessLog.js';
 import type { ServerContext } from './context.js';
 import type { SignedIn } from './identity/credentials.js';
+import type { IdleRelease } from './heapRelease.js';
 import { errorBody, lingerOnRefusal, sendJson } from './http.js';
 import { label, route } from './routes/match.js';
 import type { Call, Reply } from './routes/route.js';
@@ -35,15 +36,21 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<S
  * Build the request listener of a server. `inflight` holds the responses not yet closed;
  * `handling`, the requests whose work is not done, which can outlast their answer (a landed push
  * logs, keeps its receipt and tells the mainMoved hooks after answering): shutdown waits for both.
+ * `idle` hears each request start and end, to compact the heap once they stop (heapRelease.ts).
  */
 export function createHandler(
   ctx: ServerContext,
   inflight: Set<ServerResponse>,
   handling: Set<Promise<void>>,
+  idle: IdleRelease | null = null,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     inflight.add(res);
-    res.on('close', () => inflight.delete(res));
+    idle?.started();
+    res.on('close', () => {
+      inflight.delete(res);
+      idle?.ended(inflight.size);
+    });
     const work = handle(ctx, req, res).catch((e: unknown) => {
       ctx.log('error', 'handler-crashed', { error: e });
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'Internal', message: 'internal error' } });

@@ -66,6 +66,8 @@ export interface ServerOptions {
   readerCacheBytes: number;
   /** How long shutdown waits for requests in flight (ms). */
   shutdownGraceMs: number;
+  /** Quiet this long (ms) after its heap grew, the main thread compacts it (server/heapRelease.ts); 0: never. */
+  memoryReleaseMs: number;
   /** Where the structured log goes (default stdout). */
   logStream?: NodeJS.WritableStream;
   /** One JSON object per line (default: for machines), or one readable line per event (a person at a terminal). */

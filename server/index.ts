@@ -33,6 +33,7 @@ import { SyncScheduler } from '../sync/scheduler.js';
 import type { SyncContext } from '../sync/round.js';
 import { loadSiteKey, SITE_KEY_FILE, sitePublicKeyLine } from '../store/siteKey.js';
 import { killRunningGroups } from '../git/run.js';
+import { IdleRelease, MAIN_IDLE_RELEASE_MS } from './heapRelease.js';
 import { Maintenance } from './maintenance.js';
 import { hookOwnerCheck, openEvents } from './events/routes.js';
 import { loadQuotas, Quotas } from './quotas.js';
@@ -58,6 +59,7 @@ export const defaults: ServerOptions = {
   readBudgetMs: 10_000,
   readerCacheBytes: 32 * 1024 * 1024,
   shutdownGraceMs: 30_000,
+  memoryReleaseMs: MAIN_IDLE_RELEASE_MS,
 };
 
 /** A server that runs. */
@@ -274,7 +276,9 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const url = options.publicUrl ?? `${tls ? 'https' : 'http'}://${host}:${port}`;
     ctx.baseUrl = url.replace(/\/$/, '');
-    handler = createHandler(ctx, inflight, handling);
+    const idle = options.memoryReleaseMs > 0 ? new IdleRelease(log, options.memoryReleaseMs) : null;
+    undo.push(async () => idle?.stop());
+    handler = createHandler(ctx, inflight, handling, idle);
     for (const [req, res] of waiting.splice(0)) handler(req, res);
     log('info', 'listening', {
       url: ctx.baseUrl,
@@ -291,6 +295,7 @@ export async function startServer(given: Partial<ServerOptions> = {}): Promise<R
     const close = () =>
       (closing ??= (async () => {
         log('info', 'shutting-down', { inflight: inflight.size });
+        idle?.stop();
         const deadline = performance.now() + options.shutdownGraceMs;
         const graceLeft = () =>
           new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())).unref());

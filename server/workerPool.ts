@@ -5,11 +5,10 @@
 // owner's flood waits behind itself, not in front of everyone else.
 
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, Worker } from 'node:worker_threads';
 import { Unavailable } from '../core/errors.js';
 import { closeGate, GATE_KEY, newGate } from '../git/zlib.js';
+import { compactHeap } from './heapRelease.js';
 import type { Logger } from './log.js';
 
 /** How a pool runs. */
@@ -445,8 +444,8 @@ export const IDLE_RELEASE_MS = 2000;
 /**
  * In a worker module: answer the pool's jobs with `fn` (jobs posted before this are kept for it).
  * After `IDLE_RELEASE_MS` without a job the thread calls `release` (drop what it need not keep)
- * and collects its garbage in full: V8 keeps a heap grown under load at that size while nothing
- * allocates, so without this a burst of pushes left each thread tens of MB larger for good.
+ * and compacts its heap in a full collection: V8 keeps a heap grown under load at that size while
+ * nothing allocates, so without this a burst of pushes left each thread tens of MB larger for good.
  */
 export function serveJobs<I, O>(fn: (input: I) => Promise<O>, release?: () => void): void {
   let running = 0;
@@ -474,17 +473,8 @@ export function serveJobs<I, O>(fn: (input: I) => Promise<O>, release?: () => vo
   parentPort?.postMessage({ ready: true, tid: kernelThreadId() });
 }
 
-let collect: (() => void) | undefined;
-
-/** Drop what `release` drops, then a full garbage collection of this thread's heap. */
+/** Drop what `release` drops, then a compacting full collection of this thread's heap (heapRelease.ts). */
 function releaseMemory(release: (() => void) | undefined): void {
   release?.();
-  if (!collect) {
-    // V8's `gc` function, taken from a fresh context with the flag on for that moment only (the
-    // flag is process-wide; no other context gets the function).
-    setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as () => void;
-    setFlagsFromString('--no-expose-gc');
-  }
-  collect();
+  compactHeap();
 }

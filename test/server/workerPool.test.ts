@@ -255,8 +255,11 @@ t.test('closing refuses what is queued and in flight', async (t) => {
   await refused;
 });
 
-t.test('a thread idle for a while lets go of memory; its young generation is small', async (t) => {
-  const p = new WorkerPool<null, { released: number; youngBytes: number }>({
+type Idle = { released: number; youngBytes: number; oldBytes: number; oldUsed: number; kept: number };
+
+function idlePool(): WorkerPool<{ fragment?: boolean } | null, Idle> {
+  const none = { released: -1, youngBytes: -1, oldBytes: -1, oldUsed: -1, kept: -1 };
+  return new WorkerPool({
     module: new URL(`file://${root}/dist/test/helpers/idleWorker.js`),
     name: 'idle pool',
     log: silentLogger,
@@ -264,15 +267,35 @@ t.test('a thread idle for a while lets go of memory; its young generation is sma
     budgetMs: 60_000,
     maxQueued: 10,
     maxQueuedPerOwner: 10,
-    overBudget: () => ({ released: -1, youngBytes: -1 }),
-    turnedAway: () => ({ released: -1, youngBytes: -1 }),
+    overBudget: () => none,
+    turnedAway: () => none,
   });
+}
+
+t.test('a thread idle for a while lets go of memory; its young generation is small', async (t) => {
+  const p = idlePool();
   t.teardown(() => p.close());
   const first = await p.run(null, 'a', 'r');
   t.equal(first.released, 0, 'not released while at work');
   t.ok(first.youngBytes <= 8 * 1024 * 1024, `young generation ${first.youngBytes} bytes, within 8 MiB`);
   await new Promise((r) => setTimeout(r, IDLE_RELEASE_MS + 1000));
   t.equal((await p.run(null, 'a', 'r')).released, 1, 'released once after going idle');
+});
+
+t.test('an idle thread compacts its heap: the pages of what died are given back', async (t) => {
+  const p = idlePool();
+  t.teardown(() => p.close());
+  const busy = await p.run({ fragment: true }, 'a', 'r');
+  t.equal(busy.kept, 300_000);
+  await new Promise((r) => setTimeout(r, IDLE_RELEASE_MS + 1000));
+  const idle = await p.run(null, 'a', 'r');
+  t.equal(idle.released, 1);
+  t.equal(idle.kept, 300_000, 'what lives is kept');
+  // A full collection without compaction frees the dead objects but keeps the pages they were
+  // spread over: half of them here.
+  const free = idle.oldBytes - idle.oldUsed;
+  t.ok(free < idle.oldUsed / 4, `old space ${idle.oldBytes} bytes committed for ${idle.oldUsed} in use`);
+  t.ok(idle.oldBytes < busy.oldBytes, `old space ${busy.oldBytes} bytes at work, ${idle.oldBytes} once idle`);
 });
 
 t.test('once every thread is idle for a while, all but one end; they start again when needed', async (t) => {

@@ -1,0 +1,87 @@
+// The main thread's release of memory after a burst (server/heapRelease.ts): once no request has
+// been in flight for a while and the heap has grown, one compacting collection gives back the
+// pages of what died. Real heaps: this test process's own, fragmented on purpose.
+
+import t from 'tap';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { IdleRelease } from '../../server/heapRelease.js';
+import type { Logger } from '../../server/log.js';
+import { testServer } from '../helpers/server.js';
+
+/** A logger that keeps the events it is given. */
+function kept(): { log: Logger; events: Array<{ event: string; fields: Record<string, unknown> }> } {
+  const events: Array<{ event: string; fields: Record<string, unknown> }> = [];
+  return { log: (_level, event, fields = {}) => events.push({ event, fields }), events };
+}
+
+/** Many small objects promoted to the old space, then every other one dropped: what survives. */
+async function fragment(): Promise<object[]> {
+  const all = Array.from({ length: 600_000 }, (_, i) => ({ i, name: `object ${i}` }));
+  for (let turn = 0; turn < 3; turn++) await new Promise((r) => setImmediate(r));
+  return all.filter((_, i) => i % 2 === 0);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const oldSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')!;
+
+t.test('quiet after its heap grew, the main thread compacts it once and logs it', async (t) => {
+  const { log, events } = kept();
+  const idle = new IdleRelease(log, 200, 4 * 1024 * 1024);
+  t.teardown(() => idle.stop());
+  idle.started();
+  const survivors = await fragment();
+  idle.ended(0);
+  await sleep(600);
+  const released = events.filter((e) => e.event === 'memory-released');
+  t.equal(released.length, 1, 'one compaction');
+  const { heap_before: before, heap_after: after } = released[0]!.fields as { heap_before: number; heap_after: number };
+  t.ok(after < before, `heap ${before} bytes before, ${after} after`);
+  const old = oldSpace();
+  t.ok(old.space_size - old.space_used_size < old.space_used_size / 4, 'the old space holds little but what lives');
+  t.equal(survivors.length, 300_000, 'what lives is kept');
+  idle.started();
+  idle.ended(0);
+  await sleep(400);
+  t.equal(events.length, 1, 'not again while the heap has not grown since');
+});
+
+t.test('a request in flight, or one that comes in meanwhile, puts the compaction off', async (t) => {
+  const { log, events } = kept();
+  const idle = new IdleRelease(log, 200, 0);
+  t.teardown(() => idle.stop());
+  idle.started();
+  idle.started();
+  idle.ended(1);
+  await sleep(400);
+  t.equal(events.length, 0, 'not while a request is in flight');
+  idle.ended(0);
+  await sleep(100);
+  idle.started();
+  await sleep(300);
+  t.equal(events.length, 0, 'a request that came in put it off');
+  idle.ended(0);
+  await sleep(400);
+  t.equal(events.length, 1, 'quiet again: it runs');
+});
+
+t.test('without growth of its heap nothing runs: a health check now and then costs no pause', async (t) => {
+  const { log, events } = kept();
+  const idle = new IdleRelease(log, 100, 1024 * 1024 * 1024);
+  t.teardown(() => idle.stop());
+  for (let i = 0; i < 3; i++) {
+    idle.started();
+    idle.ended(0);
+    await sleep(200);
+  }
+  t.equal(events.length, 0);
+});
+
+t.test('a server compacts its main heap once its requests are done and it has grown', async (t) => {
+  const s = await testServer(t, { memoryReleaseMs: 300 });
+  const survivors = await fragment();
+  t.equal((await fetch(`${s.url}/healthz`)).status, 200);
+  await sleep(1000);
+  const released = s.logs.map((l) => JSON.parse(l) as { event: string }).filter((e) => e.event === 'memory-released');
+  t.equal(released.length, 1, 'logged once, as a structured event');
+  t.equal(survivors.length, 300_000);
+});
