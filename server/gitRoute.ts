@@ -124,6 +124,9 @@ export async function gitRoute(
   const moved = view
     ? push.landed !== undefined && after === push.landed.new
     : after !== before && push.accepted?.some((u) => u.ref === MAIN && u.new === after);
+  // Charged under the lock as it was about to land, and then not landed (its pusher gone,
+  // receive-pack stopped, a failure while storing it): the quota is given back.
+  if (!moved) push.quotaBack?.();
   const landedAt = view ? push.landed?.view : after;
   const updates = (push.updates ?? []).map((u) => ({
     ref: u.ref,
@@ -227,7 +230,7 @@ async function chargeQuota(ctx: ServerContext, push: PushContext, call: HookCall
   const usage = await pushUsage(push.gitdir, call, ctx.gitEnv, limits.threads != null);
   const over = ctx.quotas.over(push.principal, usage);
   if (over) return error(ruleIds.quota, over, { path: MAIN });
-  ctx.quotas.take(push.principal, usage);
+  push.quotaBack = ctx.quotas.take(push.principal, usage);
   return null;
 }
 
@@ -366,10 +369,7 @@ export async function acceptUnderLock(ctx: ServerContext, push: PushContext, cal
   if (busy) return busy;
   const moved = await mainMoved(push, call.updates);
   if (moved) return overtaken(ctx, push, moved);
-  // A pusher gone takes its push with it, as receive-pack ends when its client goes: one poll of
-  // the event loop lets a connection closed while the push was judged be seen before the accept.
-  await polled();
-  if (push.left()) return pusherGone(ctx, push);
+  if (await pusherLeft(push)) return pusherGone(ctx, push);
   // Counted last, under the lock: only a push that is about to land uses its pusher's quota.
   const quota = await chargeQuota(ctx, push, call);
   if (quota) return overQuota(ctx, push, quota);
@@ -378,8 +378,15 @@ export async function acceptUnderLock(ctx: ServerContext, push: PushContext, cal
   return { accept: true, lines: main ? issueReceipt(ctx, push, main.old, main.new, MAIN) : [] };
 }
 
-/** Resolves after the event loop has polled for I/O at least once (an immediate set from a check phase runs in the next). */
-const polled = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
+/**
+ * Whether the pusher has gone: a pusher gone takes its push with it, as receive-pack ends when its
+ * client goes. One poll of the event loop first (an immediate set from a check phase runs in the
+ * next), so that a connection closed while the push was judged is seen before the accept.
+ */
+async function pusherLeft(push: PushContext): Promise<boolean> {
+  await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
+  return push.left();
+}
 
 /** The refusal of a push whose pusher went away before its answer. */
 export function pusherGone(ctx: ServerContext, push: PushContext): HookVerdict {
@@ -499,6 +506,7 @@ async function judgeViewPush(
     // The rules speak first: what they refuse is what the pusher can fix in its own terms.
     if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
     if (t.findings.length > 0) return refusedFor(ctx, push, t.findings);
+    if (await pusherLeft(push)) return pusherGone(ctx, push);
     const quota = await chargeQuota(ctx, push, { env: call.env, updates: onMain });
     if (quota) return overQuota(ctx, push, quota);
     if (!(await compareAndSwapRef(push.gitdir, MAIN, last.main, now.main))) {

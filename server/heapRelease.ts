@@ -12,22 +12,45 @@ import type { Logger } from './log.js';
 
 let collect: (() => void) | undefined;
 
-/** A full garbage collection of this thread's heap that compacts it. */
-export function compactHeap(): void {
-  if (!collect) {
-    // V8's `gc` function, taken from a fresh context with the flag on for that moment only (the
-    // flag is process-wide; no other context gets the function).
-    setFlagsFromString('--expose-gc');
-    collect = runInNewContext('gc') as () => void;
+/**
+ * V8's `gc` function, taken from a fresh context with the flag on for that moment only (the flag
+ * is process-wide; no other context gets the function). Another thread may turn the flag off
+ * between our turning it on and the context's making: then there is no `gc` yet, and it is tried
+ * again the next time.
+ */
+function gcFunction(): (() => void) | undefined {
+  if (collect) return collect;
+  setFlagsFromString('--expose-gc');
+  try {
+    const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+    if (typeof gc === 'function') collect = gc as () => void;
+  } finally {
     setFlagsFromString('--no-expose-gc');
   }
-  // Process-wide too, for this one collection: another thread's full collection meanwhile
-  // compacts as well, which costs it time, not correctness.
-  setFlagsFromString('--compact-on-every-full-gc');
+  return collect;
+}
+
+/**
+ * A full garbage collection of this thread's heap that compacts it; false when it could not run
+ * (no `gc` function this time). Never throws: it runs from timers, where a throw would end the
+ * thread, or the process.
+ */
+export function compactHeap(): boolean {
   try {
-    collect();
-  } finally {
-    setFlagsFromString('--no-compact-on-every-full-gc');
+    const gc = gcFunction();
+    if (!gc) return false;
+    // Process-wide too, for this one collection: another thread's full collection meanwhile
+    // compacts as well (a longer pause for it), and two threads compacting at once may see one
+    // turn the flag off before the other's collection starts (that one then only collects).
+    setFlagsFromString('--compact-on-every-full-gc');
+    try {
+      gc();
+    } finally {
+      setFlagsFromString('--no-compact-on-every-full-gc');
+    }
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -39,11 +62,13 @@ export const MAIN_RELEASE_GROWTH_BYTES = 8 * 1024 * 1024;
 /**
  * The main thread's release: `started` when a request comes in, `ended` with the number still in
  * flight. Once none has been in flight for `idleMs` and the heap has grown by `growthBytes` since
- * the last compaction (or the start), one compaction runs (a pause of ~30 ms on a ~30 MiB heap,
- * at a moment with nothing to answer) and is logged with the heap before and after.
+ * the last compaction (or the start), one compaction runs (a pause of 30–130 ms measured on a
+ * ~35 MiB heap, at a moment with nothing to answer) and is logged with the heap before and after.
+ * Once stopped (shutdown), requests that end no longer arm it.
  */
 export class IdleRelease {
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
   #base = getHeapStatistics().total_heap_size;
 
   constructor(
@@ -58,12 +83,14 @@ export class IdleRelease {
   }
 
   ended(inFlight: number): void {
-    if (inFlight > 0 || this.#timer) return;
+    if (inFlight > 0 || this.#timer || this.#stopped) return;
     if (getHeapStatistics().total_heap_size < this.#base + this.growthBytes) return;
     this.#timer = setTimeout(() => this.#release(), this.idleMs).unref();
   }
 
+  /** No compaction from now on (the server is shutting down). */
   stop(): void {
+    this.#stopped = true;
     clearTimeout(this.#timer);
   }
 
@@ -71,7 +98,7 @@ export class IdleRelease {
     this.#timer = undefined;
     const before = getHeapStatistics().total_heap_size;
     const started = performance.now();
-    compactHeap();
+    if (!compactHeap()) return; // tried again after the next request
     this.#base = getHeapStatistics().total_heap_size;
     this.log('info', 'memory-released', {
       heap_before: before,

@@ -40,6 +40,8 @@ export interface PushContext {
    * its time, the identity store's last change when it began, and the verdict.
    */
   ahead?: { updates: RefUpdate[]; now: number; identity: number; verdict: Promise<PushVerdict | null> };
+  /** Gives back what the push was charged against its pusher's quota (it did not land after all). */
+  quotaBack?: () => void;
   /** The signed receipt given with the accept answer (kept in the access log once `main` is its `new`). */
   receipt?: { new: string; lines: string[] };
 }

@@ -4,8 +4,11 @@
 
 import t from 'tap';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { IdleRelease } from '../../server/heapRelease.js';
+import { threadOptions } from '../../server/workerPool.js';
 import type { Logger } from '../../server/log.js';
+import { root } from '../helpers/fixtures.js';
 import { testServer } from '../helpers/server.js';
 
 /** A logger that keeps the events it is given. */
@@ -47,7 +50,7 @@ t.test('quiet after its heap grew, the main thread compacts it once and logs it'
 
 t.test('a request in flight, or one that comes in meanwhile, puts the compaction off', async (t) => {
   const { log, events } = kept();
-  const idle = new IdleRelease(log, 200, 0);
+  const idle = new IdleRelease(log, 200, -Infinity); // whatever the heap did meanwhile
   t.teardown(() => idle.stop());
   idle.started();
   idle.started();
@@ -84,4 +87,31 @@ t.test('a server compacts its main heap once its requests are done and it has gr
   const released = s.logs.map((l) => JSON.parse(l) as { event: string }).filter((e) => e.event === 'memory-released');
   t.equal(released.length, 1, 'logged once, as a structured event');
   t.equal(survivors.length, 300_000);
+});
+
+t.test('threads compacting for the first time at once: none throws (the gc flag is process-wide)', async (t) => {
+  const outcomes: unknown[] = [];
+  for (let round = 0; round < 12; round++) {
+    const go = new SharedArrayBuffer(4);
+    const threads = Array.from(
+      { length: 4 },
+      () =>
+        new Worker(new URL(`file://${root}/dist/test/helpers/compactWorker.js`), {
+          workerData: go,
+          ...threadOptions(process.execArgv, process.env), // without tap's preloads
+        }),
+    );
+    const answers = threads.map((w) => new Promise((r) => w.once('message', r)));
+    await Promise.all(threads.map((w) => new Promise((r) => w.once('online', r))));
+    Atomics.store(new Int32Array(go), 0, 1);
+    Atomics.notify(new Int32Array(go), 0);
+    outcomes.push(...(await Promise.all(answers)));
+    await Promise.all(threads.map((w) => w.terminate()));
+  }
+  t.same(
+    outcomes.filter((o) => typeof o !== 'boolean'),
+    [],
+    'every thread answered true or false',
+  );
+  t.ok(outcomes.includes(true), 'and compactions ran');
 });

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from
 import { hostname } from 'node:os';
 import t, { type Test } from 'tap';
 import type { RecordId } from '../../core/ids.js';
+import { ruleIds } from '../../core/rules/ids.js';
 import { CoordinationService } from '../../index.js';
 import { pushMain } from '../../git/remote.js';
 import type { PushInput, PushVerdict } from '../../server/validator.js';
@@ -230,50 +231,89 @@ const victims = [
   ['the pushing client', false],
   ['the pre-receive hook', false],
 ] as const;
+type Victim = (typeof victims)[number][0];
+
+/**
+ * Push from `clone` and kill the victim while the push is judged (the judgement held until then);
+ * the judgement is released once the victim is gone.
+ */
+async function pushKilled(t: Test, s: TestServer, clone: string, victim: Victim): Promise<void> {
+  let judging!: () => void;
+  const judged = new Promise<void>((r) => (judging = r));
+  let release!: () => void;
+  duringNextJudgement(s, () => {
+    judging();
+    return new Promise<void>((r) => (release = r));
+  });
+  // In a process group of its own: git's HTTP transport is a child of `git push` (git-remote-http).
+  const client = spawn('git', ['push', 'origin', 'main'], {
+    cwd: clone,
+    env: testGitEnv(),
+    stdio: 'ignore',
+    detached: true,
+  });
+  const killClient = () => {
+    try {
+      process.kill(-client.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
+  t.teardown(killClient);
+  const exited = new Promise((r) => client.on('close', r));
+  await judged;
+  if (victim === 'the pushing client') killClient();
+  else for (const pid of hookProcesses(s.server.context.hooks.port)) process.kill(pid, 'SIGKILL');
+  await exited;
+  // git push may be reaped before its transport (git-remote-http) has closed the connection.
+  if (victim === 'the pushing client') groupEnded(client.pid!);
+  release();
+}
+
 for (const [victim, landAhead] of victims) {
   const way = landAhead ? 'landed ahead' : 'through receive-pack';
   t.test(`${victim} killed while the push is judged (${way}) leaves no lock behind`, async (t) => {
     const { s, rec, clone } = await withCommit(t, { landAhead }, 'Never lands.');
     const gitdir = s.server.context.records.path(rec.id as RecordId);
     const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
-    let judging!: () => void;
-    const judged = new Promise<void>((r) => (judging = r));
-    let release!: () => void;
-    duringNextJudgement(s, () => {
-      judging();
-      return new Promise<void>((r) => (release = r));
-    });
-    // In a process group of its own: git's HTTP transport is a child of `git push` (git-remote-http).
-    const client = spawn('git', ['push', 'origin', 'main'], {
-      cwd: clone,
-      env: testGitEnv(),
-      stdio: 'ignore',
-      detached: true,
-    });
-    const killClient = () => {
-      try {
-        process.kill(-client.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    };
-    t.teardown(killClient);
-    const exited = new Promise((r) => client.on('close', r));
-    await judged;
-    if (victim === 'the pushing client') killClient();
-    else for (const pid of hookProcesses(s.server.context.hooks.port)) process.kill(pid, 'SIGKILL');
-    await exited;
-    // git push may be reaped before its transport (git-remote-http) has closed the connection.
-    if (victim === 'the pushing client') groupEnded(client.pid!);
-    release();
+    await pushKilled(t, s, clone, victim);
     const started = performance.now();
     const written = await serverWrite(s, rec.id, rec.thread!, 'Written by the server afterwards.');
     t.ok(performance.now() - started < 5000, 'a server-side write is not held up');
     t.not(written, before);
     t.notOk(existsSync(`${gitdir}/ccr.lock`), 'no record lock is left');
     t.equal(await bodies(s, rec.id), 2, 'the killed push did not land');
+    if (victim === 'the pushing client') {
+      const refused = s.logs.map((l) => JSON.parse(l) as { event: string; rules?: string[] });
+      t.ok(
+        refused.some((e) => e.event === 'push-refused' && e.rules?.includes(ruleIds.internal)),
+        'refused by the accept, as its pusher was gone',
+      );
+    }
   });
 }
+
+t.test("a push charged to its pusher's quota that then does not land gives it back", async (t) => {
+  const data = tempDir(t);
+  // The record's creation makes one thread; the push makes a second, and may once.
+  const quotas = { period_seconds: 600, kinds: { admin: { records: null, threads: 2, bytes: null } } };
+  writeFileSync(`${data}/quotas.json`, JSON.stringify(quotas));
+  const s = await testServer(t, { data, landAhead: false });
+  const rec = await s.record(thread);
+  const gitdir = s.server.context.records.path(rec.id as RecordId);
+  const work = tempDir(t);
+  await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, s.admin), 'c']);
+  await (await CoordinationService.at(`${work}/c`)).createThread(committer, place, [jane]);
+  // Accepted and charged, then receive-pack cannot move main: its lock file is taken meanwhile.
+  const held = `${gitdir}/refs/heads/main.lock`;
+  duringNextJudgement(s, async () => writeFileSync(held, ''));
+  const failed = await gitRun(`${work}/c`, ['push', 'origin', 'main']);
+  unlinkSync(held);
+  t.not(failed.status, 0, 'main could not move');
+  t.equal(await bodies(s, rec.id), 1, 'nothing landed');
+  const again = await gitRun(`${work}/c`, ['push', 'origin', 'main']);
+  t.equal(again.status, 0, `pushed again, it lands within the quota: ${again.stderr.slice(0, 300)}`);
+});
 
 t.test(
   'pushes and server-side writes interleaved at random: no opaque error, every message once',
