@@ -15,7 +15,7 @@ import type { PushInput, PushVerdict } from '../../server/validator.js';
 import type { ServerOptions } from '../../server/context.js';
 import { gitOk, gitRun, testGitEnv } from '../helpers/git.js';
 import { as, committer, jane, place, tom } from '../helpers/people.js';
-import { testServer, type TestServer } from '../helpers/server.js';
+import { castPrincipals, testServer, type TestServer } from '../helpers/server.js';
 import { mainAt, sites, syncAll } from '../helpers/sites.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -292,6 +292,32 @@ for (const [victim, landAhead] of victims) {
     }
   });
 }
+
+t.test('a participant killed while its push from its view is judged: refused, nothing lands', async (t) => {
+  const s = await testServer(t);
+  const { jane: janeCreds } = await castPrincipals(s);
+  const rec = await s.record(thread);
+  const work = tempDir(t);
+  await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, janeCreds), 'c']);
+  const clone = `${work}/c`;
+  await (
+    await CoordinationService.at(clone)
+  ).addMessage(committer, place, rec.thread!, {
+    author: as(jane),
+    body: 'Never lands.',
+  });
+  await pushKilled(t, s, clone, 'the pushing client');
+  // Nothing else writes meanwhile: had the server gone on, main would have moved.
+  const judged = () =>
+    s.logs.map((l) => JSON.parse(l) as { event: string; rules?: string[] }).filter((e) => /^push-/.test(e.event));
+  for (let i = 0; i < 200 && judged().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  t.same(
+    judged().map((e) => [e.event, e.rules]),
+    [['push-refused', [ruleIds.internal]]],
+    'refused before main moved, as its pusher was gone',
+  );
+  t.equal(await bodies(s, rec.id), 1, 'the killed push did not land');
+});
 
 t.test("a push charged to its pusher's quota that then does not land gives it back", async (t) => {
   const data = tempDir(t);
