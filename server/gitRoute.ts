@@ -113,6 +113,11 @@ export async function gitRoute(
         ? await landAhead(ctx, req, res, push, env)
         : await rpc(req, res, gitdir, service, env, cap, undefined, aheadWatch(ctx, push)),
     );
+    // No judgement starts once git has ended; one still running (its receive-pack stopped under
+    // it, as its pusher went) ends first: until then it holds the record lock, may charge the
+    // quota, and for a view push may move main.
+    ctx.hooks.close(token);
+    await push.judging;
     // Read while an accepted push still holds the record lock: no server-side write has moved main since.
     after = await readRef(repo.gitdir, MAIN);
   } finally {
@@ -506,9 +511,10 @@ async function judgeViewPush(
     // The rules speak first: what they refuse is what the pusher can fix in its own terms.
     if (verdict.findings.some((f) => f.severity === 'error')) return refusedFor(ctx, push, verdict.findings);
     if (t.findings.length > 0) return refusedFor(ctx, push, t.findings);
-    if (await pusherLeft(push)) return pusherGone(ctx, push);
     const quota = await chargeQuota(ctx, push, { env: call.env, updates: onMain });
     if (quota) return overQuota(ctx, push, quota);
+    // Last, just before main moves (a charge made is given back when it does not).
+    if (await pusherLeft(push)) return pusherGone(ctx, push);
     if (!(await compareAndSwapRef(push.gitdir, MAIN, last.main, now.main))) {
       const why = `expected main at ${now.main.slice(0, 12)} under the record lock, found it moved`;
       return refusedFor(ctx, push, [error(ruleIds.internal, why)]);

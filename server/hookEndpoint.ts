@@ -40,6 +40,11 @@ export interface PushContext {
    * its time, the identity store's last change when it began, and the verdict.
    */
   ahead?: { updates: RefUpdate[]; now: number; identity: number; verdict: Promise<PushVerdict | null> };
+  /**
+   * The hook's judgement while it runs (settled, never rejected): a receive-pack stopped under it
+   * (its pusher gone) leaves it running, and the push is not over until it is.
+   */
+  judging?: Promise<void>;
   /** Gives back what the push was charged against its pusher's quota (it did not land after all). */
   quotaBack?: () => void;
   /** The signed receipt given with the accept answer (kept in the access log once `main` is its `new`). */
@@ -133,12 +138,22 @@ export class HookEndpoint {
         else chunks.push(c);
       });
       req.on('end', () => {
+        // Its receive-pack may have ended while the body came: no judgement starts after that.
+        if (!this.#tokens.has(token as string)) {
+          reply(403, 'refuse\nccr: not a push this server started\n');
+          return;
+        }
         const call = parseHookBody(Buffer.concat(chunks).toString('utf8'));
         if (!call) {
           reply(200, 'refuse\nccr: the hook sent a malformed request\n');
           return;
         }
-        this.judge(ctx, call).then(
+        const judged = this.judge(ctx, call);
+        ctx.judging = judged.then(
+          () => undefined,
+          () => undefined,
+        );
+        judged.then(
           (v) => reply(200, `${v.accept ? 'accept' : 'refuse'}\n${v.lines.map((l) => l + '\n').join('')}`),
           (e: unknown) => {
             this.log('error', 'validator-failed', { request: ctx.requestId, record: ctx.recordId, error: e });

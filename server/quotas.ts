@@ -120,14 +120,16 @@ export class Quotas {
     return null;
   }
 
-  /** Count `usage` against the principal, or throw QuotaExceeded; gives a function that gives it back (the write failed). */
+  /** Count `usage` against the principal, or throw QuotaExceeded; gives a function that gives it back once (the write failed). */
   take(p: Principal, usage: Partial<Usage>): () => void {
     const why = this.over(p, usage);
     if (why) throw new QuotaExceeded(why, { principal: p.name });
     const used = this.#current(p.name);
     for (const k of WHAT) used[k] += usage[k] ?? 0;
+    let given = false;
     return () => {
-      if (this.#used.get(p.name) !== used) return;
+      if (given || this.#used.get(p.name) !== used) return;
+      given = true;
       for (const k of WHAT) used[k] -= usage[k] ?? 0;
     };
   }

@@ -235,9 +235,10 @@ type Victim = (typeof victims)[number][0];
 
 /**
  * Push from `clone` and kill the victim while the push is judged (the judgement held until then);
- * the judgement is released once the victim is gone.
+ * the judgement is released once the victim is gone. `hooked`: the push goes through receive-pack,
+ * whose hook is waited for (the judgement held may be the one made ahead, before the hook runs).
  */
-async function pushKilled(t: Test, s: TestServer, clone: string, victim: Victim): Promise<void> {
+async function pushKilled(t: Test, s: TestServer, clone: string, victim: Victim, hooked: boolean): Promise<void> {
   let judging!: () => void;
   const judged = new Promise<void>((r) => (judging = r));
   let release!: () => void;
@@ -262,8 +263,13 @@ async function pushKilled(t: Test, s: TestServer, clone: string, victim: Victim)
   t.teardown(killClient);
   const exited = new Promise((r) => client.on('close', r));
   await judged;
+  const port = s.server.context.hooks.port;
+  for (let i = 0; hooked && hookProcesses(port).length === 0; i++) {
+    if (i > 1000) throw new Error('expected receive-pack to run its pre-receive hook within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
   if (victim === 'the pushing client') killClient();
-  else for (const pid of hookProcesses(s.server.context.hooks.port)) process.kill(pid, 'SIGKILL');
+  else for (const pid of hookProcesses(port)) process.kill(pid, 'SIGKILL');
   await exited;
   // git push may be reaped before its transport (git-remote-http) has closed the connection.
   if (victim === 'the pushing client') groupEnded(client.pid!);
@@ -276,7 +282,7 @@ for (const [victim, landAhead] of victims) {
     const { s, rec, clone } = await withCommit(t, { landAhead }, 'Never lands.');
     const gitdir = s.server.context.records.path(rec.id as RecordId);
     const before = await mainAt({ name: 'x', s, peers: [] }, rec.id);
-    await pushKilled(t, s, clone, victim);
+    await pushKilled(t, s, clone, victim, !landAhead);
     const started = performance.now();
     const written = await serverWrite(s, rec.id, rec.thread!, 'Written by the server afterwards.');
     t.ok(performance.now() - started < 5000, 'a server-side write is not held up');
@@ -306,7 +312,7 @@ t.test('a participant killed while its push from its view is judged: refused, no
     author: as(jane),
     body: 'Never lands.',
   });
-  await pushKilled(t, s, clone, 'the pushing client');
+  await pushKilled(t, s, clone, 'the pushing client', true);
   // Nothing else writes meanwhile: had the server gone on, main would have moved.
   const judged = () =>
     s.logs.map((l) => JSON.parse(l) as { event: string; rules?: string[] }).filter((e) => /^push-/.test(e.event));
