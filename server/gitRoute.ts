@@ -35,6 +35,20 @@ import type { Oid } from '../core/objects.js';
 const ZERO = '0'.repeat(40);
 /** How long an accepted push waits for the record lock (held by a server-side write) before it is refused. */
 const LOCK_WAIT_MS = 10_000;
+/**
+ * The longest a push waits, once git has ended, for a judgement still running: it is bounded by
+ * the validator's budget and the lock's wait; this only keeps a judgement that never settles from
+ * holding the request and the record lock for good (it lands nothing after, being `over`).
+ */
+const JUDGING_WAIT_MAX_MS = 60_000;
+
+/** Resolves when `p` has settled, or after `ms`, whichever is first. */
+async function settledWithin(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((r) => (timer = setTimeout(r, ms).unref()));
+  await Promise.race([p, late]);
+  clearTimeout(timer);
+}
 
 /** What the git route tells the access log. */
 export type GitOutcome = Pick<AccessEntry, 'status' | 'outcome' | 'updates'> & { exchange?: Exchange };
@@ -93,17 +107,29 @@ export async function gitRoute(
   // The socket is destroyed as soon as the loop has read its end; the response's close comes later.
   let closed = false;
   res.once('close', () => (closed ||= !res.writableFinished));
+  // Once git has ended, a judgement still running lands nothing: receive-pack has answered.
+  let over = false;
   const push: PushContext = {
     requestId,
     principal: p,
     recordId: id,
     gitdir: repo.gitdir,
     ended: new Promise((r) => (ended = r)),
-    left: () => closed || (req.socket.destroyed && !res.writableFinished),
+    left: () => over || closed || (req.socket.destroyed && !res.writableFinished),
     ...(view ? { view } : {}),
   };
   const before = await readRef(repo.gitdir, MAIN);
   const token = ctx.hooks.open(push);
+  // No judgement starts once git has ended; one still running (its receive-pack stopped under it,
+  // its pusher gone, or its hook killed) ends first: until then it holds the record lock and may
+  // charge the quota. It lands nothing (`over`), and the client has git's whole answer meanwhile.
+  const settled = async () => {
+    over = true;
+    ctx.hooks.close(token);
+    if (!push.judging?.running) return;
+    if (res.headersSent) res.end();
+    await settledWithin(push.judging.done, JUDGING_WAIT_MAX_MS);
+  };
   let exchange: Exchange;
   let after: Oid | null;
   try {
@@ -113,15 +139,11 @@ export async function gitRoute(
         ? await landAhead(ctx, req, res, push, env)
         : await rpc(req, res, gitdir, service, env, cap, undefined, aheadWatch(ctx, push)),
     );
-    // No judgement starts once git has ended; one still running (its receive-pack stopped under
-    // it, as its pusher went) ends first: until then it holds the record lock, may charge the
-    // quota, and for a view push may move main.
-    ctx.hooks.close(token);
-    await push.judging;
+    await settled();
     // Read while an accepted push still holds the record lock: no server-side write has moved main since.
     after = await readRef(repo.gitdir, MAIN);
   } finally {
-    ctx.hooks.close(token);
+    await settled();
     ended();
   }
   if (push.updates === undefined) after = await unjudged(ctx, push, exchange, before, after);

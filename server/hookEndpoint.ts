@@ -41,10 +41,11 @@ export interface PushContext {
    */
   ahead?: { updates: RefUpdate[]; now: number; identity: number; verdict: Promise<PushVerdict | null> };
   /**
-   * The hook's judgement while it runs (settled, never rejected): a receive-pack stopped under it
-   * (its pusher gone) leaves it running, and the push is not over until it is.
+   * The hook's judgements (`done` settles when they have, never rejects; `running` until then):
+   * a receive-pack stopped under one (its pusher gone, its hook killed) leaves it running, and the
+   * push is not over until it is.
    */
-  judging?: Promise<void>;
+  judging?: { running: boolean; done: Promise<void> };
   /** Gives back what the push was charged against its pusher's quota (it did not land after all). */
   quotaBack?: () => void;
   /** The signed receipt given with the accept answer (kept in the access log once `main` is its `new`). */
@@ -149,10 +150,11 @@ export class HookEndpoint {
           return;
         }
         const judged = this.judge(ctx, call);
-        ctx.judging = judged.then(
-          () => undefined,
-          () => undefined,
-        );
+        const judging = {
+          running: true,
+          done: Promise.allSettled([ctx.judging?.done, judged]).then(() => void (judging.running = false)),
+        };
+        ctx.judging = judging;
         judged.then(
           (v) => reply(200, `${v.accept ? 'accept' : 'refuse'}\n${v.lines.map((l) => l + '\n').join('')}`),
           (e: unknown) => {

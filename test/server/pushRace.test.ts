@@ -299,31 +299,35 @@ for (const [victim, landAhead] of victims) {
   });
 }
 
-t.test('a participant killed while its push from its view is judged: refused, nothing lands', async (t) => {
-  const s = await testServer(t);
-  const { jane: janeCreds } = await castPrincipals(s);
-  const rec = await s.record(thread);
-  const work = tempDir(t);
-  await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, janeCreds), 'c']);
-  const clone = `${work}/c`;
-  await (
-    await CoordinationService.at(clone)
-  ).addMessage(committer, place, rec.thread!, {
-    author: as(jane),
-    body: 'Never lands.',
+for (const victim of ['the pushing client', 'the pre-receive hook'] as const) {
+  t.test(`${victim} killed while a push from a participant's view is judged: refused, nothing lands`, async (t) => {
+    const s = await testServer(t);
+    const { jane: janeCreds } = await castPrincipals(s);
+    const rec = await s.record(thread);
+    const work = tempDir(t);
+    await gitOk(work, ['clone', '-q', s.gitUrl(rec.id, janeCreds), 'c']);
+    const clone = `${work}/c`;
+    await (
+      await CoordinationService.at(clone)
+    ).addMessage(committer, place, rec.thread!, {
+      author: as(jane),
+      body: 'Never lands.',
+    });
+    await pushKilled(t, s, clone, victim, true);
+    // Nothing else writes meanwhile: had the server gone on, main would have moved. With its hook
+    // killed, receive-pack has removed the objects the judgement reads: that ends it too.
+    const ends = /^(push-refused|push-accepted|validator-failed)$/;
+    const judged = () =>
+      s.logs.map((l) => JSON.parse(l) as { event: string; rules?: string[] }).filter((e) => ends.test(e.event));
+    for (let i = 0; i < 200 && judged().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const seen = judged().map((e) => [e.event, e.rules ?? []]);
+    if (victim === 'the pushing client')
+      t.same(seen, [['push-refused', [ruleIds.internal]]], 'refused before main moved, as its pusher was gone');
+    else
+      t.ok(seen.length === 1 && seen[0]![0] !== 'push-accepted', `judged once, not accepted: ${JSON.stringify(seen)}`);
+    t.equal(await bodies(s, rec.id), 1, 'the killed push did not land');
   });
-  await pushKilled(t, s, clone, 'the pushing client', true);
-  // Nothing else writes meanwhile: had the server gone on, main would have moved.
-  const judged = () =>
-    s.logs.map((l) => JSON.parse(l) as { event: string; rules?: string[] }).filter((e) => /^push-/.test(e.event));
-  for (let i = 0; i < 200 && judged().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-  t.same(
-    judged().map((e) => [e.event, e.rules]),
-    [['push-refused', [ruleIds.internal]]],
-    'refused before main moved, as its pusher was gone',
-  );
-  t.equal(await bodies(s, rec.id), 1, 'the killed push did not land');
-});
+}
 
 t.test("a push charged to its pusher's quota that then does not land gives it back", async (t) => {
   const data = tempDir(t);
