@@ -122,14 +122,17 @@ export async function gitRoute(
   const token = ctx.hooks.open(push);
   // No judgement starts once git has ended; one still running (its receive-pack stopped under it,
   // its pusher gone, or its hook killed) ends first: until then it holds the record lock and may
-  // charge the quota. It lands nothing (`over`), and the client has git's whole answer meanwhile.
-  const settled = async () => {
-    over = true;
-    ctx.hooks.close(token);
-    if (!push.judging?.running) return;
-    if (res.headersSent) res.end();
-    await settledWithin(push.judging.done, JUDGING_WAIT_MAX_MS);
-  };
+  // charge the quota. It lands nothing past its last look (`over`), and the client has git's
+  // whole answer meanwhile. Once: the try and the finally share one wait.
+  let settling: Promise<void> | undefined;
+  const settled = () =>
+    (settling ??= (async () => {
+      over = true;
+      ctx.hooks.close(token);
+      if (!push.judging?.running) return;
+      if (res.headersSent) res.end();
+      await settledWithin(push.judging.done, JUDGING_WAIT_MAX_MS);
+    })());
   let exchange: Exchange;
   let after: Oid | null;
   try {
