@@ -25,7 +25,10 @@ export interface PushContext {
   gitdir: string;
   /** Settles when the push's receive-pack has exited (and what it did to `main` was read). */
   ended: Promise<void>;
-  /** True once the pusher's connection closed before its answer was sent (the pusher went away). */
+  /**
+   * True once the pusher's connection closed before its answer was sent (the pusher went away), or
+   * once git has ended (the push is over: a judgement still running lands nothing).
+   */
   left: () => boolean;
   /** The updates the validator accepted, for the side effects after the ref really moved. */
   accepted?: RefUpdate[];
