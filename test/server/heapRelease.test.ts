@@ -3,12 +3,12 @@
 // pages of what died. Real heaps: this test process's own, fragmented on purpose.
 
 import t from 'tap';
-import { getHeapSpaceStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { IdleRelease } from '../../server/heapRelease.js';
 import { threadOptions } from '../../server/workerPool.js';
 import type { Logger } from '../../server/log.js';
 import { root } from '../helpers/fixtures.js';
+import { fragment, heapSpace } from '../helpers/fragment.js';
 import { testServer } from '../helpers/server.js';
 
 /** A logger that keeps the events it is given. */
@@ -17,15 +17,7 @@ function kept(): { log: Logger; events: Array<{ event: string; fields: Record<st
   return { log: (_level, event, fields = {}) => events.push({ event, fields }), events };
 }
 
-/** Many small objects promoted to the old space, then every other one dropped: what survives. */
-async function fragment(): Promise<object[]> {
-  const all = Array.from({ length: 600_000 }, (_, i) => ({ i, name: `object ${i}` }));
-  for (let turn = 0; turn < 3; turn++) await new Promise((r) => setImmediate(r));
-  return all.filter((_, i) => i % 2 === 0);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const oldSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')!;
 
 t.test('quiet after its heap grew, the main thread compacts it once and logs it', async (t) => {
   const { log, events } = kept();
@@ -39,7 +31,7 @@ t.test('quiet after its heap grew, the main thread compacts it once and logs it'
   t.equal(released.length, 1, 'one compaction');
   const { heap_before: before, heap_after: after } = released[0]!.fields as { heap_before: number; heap_after: number };
   t.ok(after < before, `heap ${before} bytes before, ${after} after`);
-  const old = oldSpace();
+  const old = heapSpace('old_space')!;
   t.ok(old.space_size - old.space_used_size < old.space_used_size / 4, 'the old space holds little but what lives');
   t.equal(survivors.length, 300_000, 'what lives is kept');
   idle.started();

@@ -52,6 +52,11 @@ async function withCommit(t: Test, options: Partial<ServerOptions>, body: string
   return { s, rec, clone };
 }
 
+/** The server's log so far, as events. */
+function logged(s: TestServer): Array<{ event: string; rules?: string[] }> {
+  return s.logs.map((l) => JSON.parse(l) as { event: string; rules?: string[] });
+}
+
 async function bodies(s: TestServer, id: string): Promise<number> {
   return (await s.api('GET', `/api/records/${id}`, s.admin)).body.threads[0].message_count as number;
 }
@@ -290,7 +295,7 @@ for (const [victim, landAhead] of victims) {
     t.notOk(existsSync(`${gitdir}/ccr.lock`), 'no record lock is left');
     t.equal(await bodies(s, rec.id), 2, 'the killed push did not land');
     if (victim === 'the pushing client') {
-      const refused = s.logs.map((l) => JSON.parse(l) as { event: string; rules?: string[] });
+      const refused = logged(s);
       t.ok(
         refused.some((e) => e.event === 'push-refused' && e.rules?.includes(ruleIds.internal)),
         'refused by the accept, as its pusher was gone',
@@ -317,8 +322,7 @@ for (const victim of ['the pushing client', 'the pre-receive hook'] as const) {
     // Nothing else writes meanwhile: had the server gone on, main would have moved. With its hook
     // killed, receive-pack has removed the objects the judgement reads: that ends it too.
     const ends = /^(push-refused|push-accepted|validator-failed)$/;
-    const judged = () =>
-      s.logs.map((l) => JSON.parse(l) as { event: string; rules?: string[] }).filter((e) => ends.test(e.event));
+    const judged = () => logged(s).filter((e) => ends.test(e.event));
     for (let i = 0; i < 200 && judged().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const seen = judged().map((e) => [e.event, e.rules ?? []]);
     if (victim === 'the pushing client')
