@@ -25,9 +25,7 @@ const workers = ['server', 'store', 'sync']
     readdirSync(join(root, 'dist', dir), { recursive: true, encoding: 'utf8' })
       .filter((f) => /Worker\.js$/.test(f))
       .map((f) => join(root, 'dist', dir, f)),
-  )
-  // The spawn helper is a process of its own, started like a worker: by URL, next to its starter.
-  .concat(join(root, 'dist', 'server', 'spawnHelper.js'));
+  );
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({

@@ -5,6 +5,9 @@
 // otherwise. Without a C compiler this says so and succeeds: the script does the same, a few
 // milliseconds slower a push. Servers run a copy in their data folder, and nothing here removes a
 // file a server could be running.
+// It compiles the spawn helper (server/spawnHelper.c) into dist/bin/ccr-spawn, which starts git's
+// services for the server (server/gitSpawner.ts); without a compiler there is none, and the server
+// starts git itself.
 // It also compiles the `ccr` command's client (cli/client.c) into dist/bin/ccr, which hands
 // commands to the user's agent (cli/agent.ts); without a compiler there is none, and `ccr` is
 // node dist/bundle/ccr.cjs as always.
@@ -57,6 +60,16 @@ else {
 // The command's client: no hash to vouch for it (nothing installs it elsewhere); an old one is
 // removed first. Linux only: it finds its installation through /proc/self/exe, and asks the
 // agent's uid with SO_PEERCRED. A project without it (the hook's own tests) has none to build.
+// The spawn helper: an old one is removed first (a server never runs one of another source).
+// Linux only: it waits for its children through a signalfd.
+const helper = join(root, 'dist', 'bin', 'ccr-spawn');
+const helperSource = join(root, 'server', 'spawnHelper.c');
+rmSync(helper, { force: true });
+if (process.platform === 'linux' && existsSync(helperSource)) {
+  const helperNot = compile(helperSource, helper, '-D_GNU_SOURCE');
+  if (helperNot) console.error(`hook: the spawn helper was not compiled (${helperNot}); the server starts git itself`);
+}
+
 const client = join(root, 'dist', 'bin', 'ccr');
 const clientSource = join(root, 'cli', 'client.c');
 rmSync(client, { force: true });

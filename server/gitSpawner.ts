@@ -1,16 +1,18 @@
-// git's services started through the spawn helper (server/spawnHelper.ts), so that the server's
-// event loop does not pay a process start that grows with its memory (issue 17). A run looks to
-// server/smartHttp.ts like a child process: stdin and stdout are one Unix socket (git's own stdio),
-// stderr and the exit status come over the helper's IPC channel. When the helper cannot be used
-// (not started yet, gone, CCR_SPAWN_HELPER=0) git is started directly, as before.
+// git's services started through the spawn helper (server/spawnHelper.c, compiled into
+// dist/bin/ccr-spawn), so that the server's event loop does not pay a process start that grows with
+// its memory (issue 17). A run looks to server/smartHttp.ts like a child process: stdin and stdout
+// are one Unix socket (git's own stdio), stderr and the exit status come as lines on the helper's
+// stdout. When the helper cannot be used (not compiled, not started yet, gone, CCR_SPAWN_HELPER=0)
+// git is started directly, as before.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 
 /** What server/smartHttp.ts uses of a git process. */
@@ -119,45 +121,56 @@ class Helper {
   /** Requests the helper refused (not one of git's two services over a path). */
   refused = 0;
 
-  constructor() {
-    this.child = spawn(process.execPath, [new URL('./spawnHelper.js', import.meta.url).pathname, this.#path], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  constructor(binary: string) {
+    this.child = spawn(binary, [this.#path], {
+      stdio: ['pipe', 'pipe', 'inherit'],
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
     });
-    this.child.on('message', (m: HelperMessage) => this.#message(m));
+    createInterface({ input: this.child.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+      try {
+        this.#message(JSON.parse(line) as HelperMessage);
+      } catch {
+        this.#gone(); // not the helper's word: nothing more from it is trusted
+      }
+    });
+    this.child.stdin!.on('error', () => undefined); // a helper gone: its exit says so
     this.child.on('error', () => this.#gone());
     this.child.on('exit', () => this.#gone());
     // The helper keeps the server alive only while a run waits to start (#hold); a run started is
-    // held by its socket, as a child's pipes hold its parent.
+    // held by its socket, as a child's pipes hold its parent. Its stdin, written to only to kill a
+    // run, never holds it.
     this.child.unref();
+    (this.child.stdin as Socket).unref();
     this.#hold(0);
   }
 
-  /** Count runs waiting to start; the IPC channel holds the event loop only while there are some. */
+  /** Count runs waiting to start; the helper's stdout holds the event loop only while there are some. */
   #hold(delta: number): void {
     this.#inFlight += delta;
-    const channel = this.child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
-    if (this.#inFlight > 0) channel?.ref?.();
-    else channel?.unref?.();
+    const out = this.child.stdout as Socket;
+    if (this.#inFlight > 0) out.ref();
+    else out.unref();
   }
 
   /** Start git; null when the helper cannot (the caller starts git itself). */
   start(args: string[], env: NodeJS.ProcessEnv): Promise<HelperRun | null> {
-    if (this.ready !== true) return Promise.resolve(null);
-    const id = this.#next++;
+    const id = this.#next;
+    const request = this.ready === true ? helperRequest(id, args, env) : null;
+    if (request === null) return Promise.resolve(null);
+    this.#next++;
     this.#hold(1);
     return new Promise((resolve) => {
       const socket = connect({ path: this.#path, allowHalfOpen: true });
       this.#sockets.set(id, socket);
       this.#pending.set(id, resolve);
       socket.once('error', () => this.#settle(id, null));
-      socket.write(`${JSON.stringify({ id, args, env })}\n`);
+      socket.write(request);
     });
   }
 
   kill(id: number, signal: NodeJS.Signals): boolean {
-    if (!this.child.connected) return false;
-    this.child.send({ kill: id, signal });
+    if (this.ready !== true) return false;
+    this.child.stdin!.write(`${id} ${constants.signals[signal]}\n`);
     return true;
   }
 
@@ -189,6 +202,7 @@ class Helper {
   #gone(): void {
     if (this.ready === false) return;
     this.ready = false;
+    this.child.stdout!.destroy();
     for (const id of [...this.#pending.keys()]) this.#settle(id, null);
     for (const run of this.#runs.values()) run.lost();
     rmSync(this.#dir, { recursive: true, force: true });
@@ -202,11 +216,28 @@ export function spawnHelperState(): { ready: boolean; refused: number } {
   return { ready: helper?.ready === true, refused: helper?.refused ?? 0 };
 }
 
-/** Start the helper (unless CCR_SPAWN_HELPER=0); a run finds it once it listens. */
+/** The compiled helper, where `npm run build` puts it (dist/bin, beside dist/server and dist/bundle). */
+export const SPAWN_HELPER = new URL('../bin/ccr-spawn', import.meta.url).pathname;
+/**
+ * Start the helper (unless CCR_SPAWN_HELPER=0, or none was compiled: without a C compiler, or while
+ * a build replaces it); a run finds it once it listens.
+ */
 export function startSpawnHelper(): void {
-  if (process.env['CCR_SPAWN_HELPER'] === '0') return;
+  if (process.env['CCR_SPAWN_HELPER'] === '0' || !existsSync(SPAWN_HELPER)) return;
   if (!helper) void sweepStale();
-  if (!helper || helper.ready === false) helper = new Helper();
+  if (!helper || helper.ready === false) helper = new Helper(SPAWN_HELPER);
+}
+
+/**
+ * A request as the helper reads it: NUL-terminated strings, the id, the number of arguments, the
+ * arguments, KEY=VALUE environment entries, then an empty string. null when a string holds a NUL
+ * (Node's spawn refuses those too: the caller's direct start says why).
+ */
+export function helperRequest(id: number, args: readonly string[], env: NodeJS.ProcessEnv): Buffer | null {
+  const entries = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+  const strings = [String(id), String(args.length), ...args, ...entries];
+  if (strings.some((x) => x.includes('\0') || x === '')) return null;
+  return Buffer.from(`${strings.join('\0')}\0\0`);
 }
 
 /** A helper's folder younger than this may be one whose helper has not started listening yet. */

@@ -1,15 +1,24 @@
-// The spawn helper (server/gitSpawner.ts, server/spawnHelper.ts): git started by a small process
+// The spawn helper (server/gitSpawner.ts, server/spawnHelper.c): git started by a small process
 // of its own answers as a child of the server would: stdin to EOF, stdout, stderr, exit status,
-// and a kill that ends it. It starts only git's two services over a repository path.
+// and a kill that ends it. It starts only git's two services over a repository path, and
+// index-pack into a quarantine.
 
-import t from 'tap';
-import { fork, spawnSync } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import t, { type Test } from 'tap';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnGit, spawnHelperState, startSpawnHelper, type GitProcess } from '../../server/gitSpawner.js';
+import {
+  SPAWN_HELPER,
+  helperRequest,
+  spawnGit,
+  spawnHelperState,
+  startSpawnHelper,
+  type GitProcess,
+} from '../../server/gitSpawner.js';
 import { gitEnv, runGit } from '../../git/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccr-spawn-test-'));
@@ -44,6 +53,37 @@ function finish(
     child.stdin.on('error', () => undefined); // git may end before it reads (a refused path)
     if (input !== undefined) child.stdin.end(input);
   }).finally(() => clearInterval(hold));
+}
+
+/**
+ * A helper of the test's own, in a folder of its own: its messages as they come, `listening` once
+ * it listens, `exited` once it has ended. Ending its stdin is its server going away.
+ */
+function ownHelper(t: Test): {
+  helper: ChildProcess;
+  folder: string;
+  messages: Record<string, unknown>[];
+  listening: Promise<void>;
+  exited: Promise<void>;
+} {
+  const folder = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
+  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
+  const helper = spawn(SPAWN_HELPER, [`${folder}/helper.sock`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.teardown(() => helper.kill('SIGKILL'));
+  const messages: Record<string, unknown>[] = [];
+  const exited = new Promise<void>((r) => helper.once('exit', () => r()));
+  const listening = new Promise<void>((resolve) => {
+    createInterface({ input: helper.stdout! }).on('line', (line) => {
+      messages.push(JSON.parse(line) as Record<string, unknown>);
+      if (messages.at(-1)!['listening']) resolve();
+    });
+  });
+  return { helper, folder, messages, listening, exited };
+}
+
+/** Wait until `ok()`, up to 10 s. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
 }
 
 /** A run started directly by this process (a ChildProcess has a pid; a run of the helper has none). */
@@ -161,37 +201,23 @@ t.test("besides the services, only index-pack of a push's pack into a quarantine
 
 t.test('the helper removes its socket and folder when it ends: after its server goes, and when idle', async (t) => {
   for (const how of ['the server goes', 'idle'] as const) {
-    const folder = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
-    t.teardown(() => rmSync(folder, { recursive: true, force: true }));
-    const helper = fork(new URL('../../server/spawnHelper.js', import.meta.url).pathname, [`${folder}/helper.sock`], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    await new Promise((r) => helper.once('message', r));
+    const { helper, folder, listening, exited } = ownHelper(t);
+    await listening;
     t.ok(existsSync(`${folder}/helper.sock`), `${how}: it listens in the folder`);
-    const ended = new Promise((r) => helper.once('exit', r));
-    if (how === 'the server goes') helper.disconnect();
-    await ended;
+    if (how === 'the server goes') helper.stdin!.end();
+    await exited;
     t.notOk(existsSync(folder), `${how}: the folder is gone with it`);
   }
 });
 
 t.test('the helper ends its git runs when its server goes (a crash mid-push moves no ref)', async (t) => {
-  const folder = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
-  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
-  const helper = fork(new URL('../../server/spawnHelper.js', import.meta.url).pathname, [`${folder}/helper.sock`], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const messages: Record<string, unknown>[] = [];
-  helper.on('message', (m: Record<string, unknown>) => messages.push(m));
-  const until = async (ok: () => boolean) => {
-    for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
-  };
-  await until(() => messages.some((m) => m['listening']));
+  const { helper, folder, messages, listening, exited } = ownHelper(t);
+  await listening;
   // A receive-pack waiting for its request, the connection held open as a client's would be.
   const socket = connect(`${folder}/helper.sock`);
   t.teardown(() => socket.destroy());
   socket.on('error', () => undefined);
-  socket.write(`${JSON.stringify({ id: 1, args: ['receive-pack', '--stateless-rpc', repo], env: gitEnv() })}\n`);
+  socket.write(helperRequest(1, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
   await until(() => messages.some((m) => typeof m['pid'] === 'number'));
   const pid = messages.find((m) => typeof m['pid'] === 'number')!['pid'] as number;
   const alive = () => {
@@ -203,33 +229,127 @@ t.test('the helper ends its git runs when its server goes (a crash mid-push move
     }
   };
   t.ok(alive(), 'git runs');
-  const ended = new Promise((r) => helper.once('exit', r));
-  helper.disconnect();
-  await ended;
+  helper.stdin!.end();
+  await exited;
   await until(() => !alive());
   t.notOk(alive(), 'git ended with the helper');
 });
 
 t.test('the helper outlives a SIGINT or SIGTERM to its process group, and leaves with its server', async (t) => {
-  const folder = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
-  t.teardown(() => rmSync(folder, { recursive: true, force: true }));
-  const helper = fork(new URL('../../server/spawnHelper.js', import.meta.url).pathname, [`${folder}/helper.sock`], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  t.teardown(() => helper.kill('SIGKILL'));
-  await new Promise((r) => helper.once('message', r));
+  const { helper, folder, listening, exited } = ownHelper(t);
+  await listening;
   // A run keeps it from ending idle meanwhile: a connection with no request yet.
   const socket = connect(`${folder}/helper.sock`);
   t.teardown(() => socket.destroy());
   socket.on('error', () => undefined);
+  await new Promise((r) => socket.once('connect', r));
   helper.kill('SIGINT');
   helper.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));
   t.equal(helper.exitCode ?? helper.signalCode, null, 'still running after both signals');
-  const ended = new Promise((r) => helper.once('exit', r));
-  helper.disconnect();
-  await ended;
+  helper.stdin!.end();
+  await exited;
   t.notOk(existsSync(folder), 'gone with its server, its folder with it');
+});
+
+t.test('a run started by the helper gets the default action of the signals the helper ignores', async (t) => {
+  const { helper, folder, messages, listening } = ownHelper(t);
+  await listening;
+  const socket = connect(`${folder}/helper.sock`);
+  t.teardown(() => socket.destroy());
+  socket.on('error', () => undefined);
+  socket.write(helperRequest(7, ['upload-pack', '--stateless-rpc', repo], gitEnv())!);
+  await until(() => messages.some((m) => m['id'] === 7 && typeof m['pid'] === 'number'));
+  helper.stdin!.write(`7 ${constants.signals.SIGTERM}\n`); // the server's kill line
+  await until(() => messages.some((m) => m['id'] === 7 && 'signal' in m));
+  t.match(
+    messages.find((m) => m['id'] === 7 && 'signal' in m),
+    { code: null, signal: 'SIGTERM' },
+  );
+});
+
+t.test('requests that are not whole, or not one, start nothing and the helper goes on serving', async (t) => {
+  const { folder, messages, listening } = ownHelper(t);
+  await listening;
+  const env = gitEnv();
+  const good = helperRequest(9, ['upload-pack', '--stateless-rpc', repo], env)!;
+  /** Send bytes on a connection of their own; resolves when the helper closes it. */
+  const send = (bytes: Buffer, half = false): Promise<void> =>
+    new Promise((resolve) => {
+      const s: Socket = connect(`${folder}/helper.sock`);
+      s.on('error', () => resolve());
+      s.on('close', () => resolve());
+      s.write(bytes);
+      if (half) s.end();
+    });
+  const nul = (...strings: string[]) => Buffer.from(strings.map((x) => `${x}\0`).join(''));
+  const hostile: [string, Buffer, boolean][] = [
+    [
+      'bytes after the request',
+      Buffer.concat([helperRequest(8, ['upload-pack', '--stateless-rpc', repo], env)!, Buffer.from('0000')]),
+      false,
+    ],
+    ['no count of arguments', nul('3', 'x', ''), false],
+    ['a count beyond any command', nul('4', '99', ''), false],
+    ['a request cut short', good.subarray(0, good.length - 1), true],
+    ['more than a megabyte without an end', Buffer.alloc(1024 * 1024 + 10, 'a'), false],
+  ];
+  for (const [what, bytes, half] of hostile) {
+    await send(bytes, half);
+    t.notOk(
+      messages.some((m) => typeof m['pid'] === 'number'),
+      `${what}: nothing started`,
+    );
+  }
+  const refused: [string, Buffer][] = [
+    ['an environment variable given twice', helperRequest(10, ['upload-pack', '--stateless-rpc', repo], env)!],
+    ['an entry that is not KEY=VALUE', nul('11', '3', 'upload-pack', '--stateless-rpc', repo, 'PATH', '')],
+    ['a count that is not a number', nul('12', '3x', 'upload-pack', '--stateless-rpc', repo, '')],
+  ];
+  // The first: the same key twice, which an object cannot hold, written by hand.
+  refused[0]![1] = nul('10', '3', 'upload-pack', '--stateless-rpc', repo, 'PATH=/usr/bin', 'PATH=/tmp', '');
+  for (const [what, bytes] of refused) {
+    const id = Number(bytes.toString('latin1').split('\0')[0]);
+    const s = connect(`${folder}/helper.sock`);
+    s.on('error', () => undefined);
+    s.write(bytes);
+    await until(() => messages.some((m) => m['id'] === id));
+    t.match(
+      messages.find((m) => m['id'] === id),
+      { error: /^refused: / },
+      `${what}: refused`,
+    );
+    s.destroy();
+  }
+  t.notOk(
+    messages.some((m) => typeof m['pid'] === 'number'),
+    'nothing started by any of them',
+  );
+  const s = connect(`${folder}/helper.sock`);
+  t.teardown(() => s.destroy());
+  s.on('error', () => undefined);
+  s.write(good);
+  await until(() => messages.some((m) => m['id'] === 9 && typeof m['pid'] === 'number'));
+  t.ok(
+    messages.some((m) => m['id'] === 9 && typeof m['pid'] === 'number'),
+    'the good neighbour after them starts',
+  );
+  s.end('0000');
+  await until(() => messages.some((m) => m['id'] === 9 && 'code' in m));
+  t.match(
+    messages.find((m) => m['id'] === 9 && 'code' in m),
+    { code: 0, signal: null },
+  );
+});
+
+t.test('a request holding a NUL or an empty string is never sent to the helper', async (t) => {
+  t.equal(helperRequest(1, ['upload-pack', '--stateless-rpc', '/a\0b'], {}), null);
+  t.equal(helperRequest(1, ['upload-pack', '', '/a'], {}), null);
+  t.equal(helperRequest(1, ['upload-pack'], { PATH: 'a\0b' }), null);
+  t.same(
+    helperRequest(2, ['upload-pack', '--stateless-rpc', '/r'], { PATH: '/bin', HOME: undefined }),
+    Buffer.from('2\x003\x00upload-pack\x00--stateless-rpc\x00/r\x00PATH=/bin\x00\x00'),
+  );
 });
 
 t.test("a process's first helper removes the folders that helpers killed with SIGKILL left behind", async (t) => {
