@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { parseCommitMessage, renderCommitMessage } from '../../core/commitMessage.js';
 import { formatThreadId, formatTimestamp, type MessageId, type ParticipantId, type Uuid } from '../../core/ids.js';
-import { readLedger, renderLedger, type Ledger } from '../../core/ledger.js';
+import { canonicalLedger, readLedger, readLedgerYaml, renderLedger, type Ledger } from '../../core/ledger.js';
 import { RuleViolation } from '../../core/errors.js';
 import { renderBody } from '../../core/messages/body.js';
 import { checkMessagesText } from '../../core/messages/file.js';
@@ -208,10 +208,76 @@ t.test('generated ledgers written by the writer read back equal', async (t) => {
       visibility: { sensitivity: g.sensitivity, restricted: g.restricted },
       policies: { allow_patient_participation: g.a, allow_external_organisations: g.b },
     }));
+  // Both readings: the YAML library's, which defines the file (so canonicalLedger's premise, that
+  // the YAML reading of a valid ledger's rendering is that ledger, holds), and the line reader's.
   fc.assert(
     fc.property(ledger, (l) => {
-      const read = readLedger(Buffer.from(renderLedger(l)));
-      return read.ok && canon(read.value) === canon(l);
+      const bytes = Buffer.from(renderLedger(l));
+      const yaml = readLedgerYaml(bytes);
+      const lines = canonicalLedger(bytes);
+      return yaml.ok && canon(yaml.value) === canon(l) && lines !== null && canon(lines) === canon(l);
+    }),
+    { numRuns: runs },
+  );
+  t.pass();
+  generatedLedger = ledger;
+});
+
+let generatedLedger: fc.Arbitrary<Ledger> | undefined;
+
+t.test('a ledger text read line by line reads as the YAML library reads it, edited anyhow', async (t) => {
+  // Rendered ledgers with edits of the kinds that change YAML's reading and not the lines' look:
+  // quotes, escapes, comments, flow and block markers, indentation, keys, booleans' spellings.
+  const pieces = [
+    '"',
+    "'",
+    '\\',
+    '\\u0041',
+    '#',
+    ' #',
+    ': ',
+    ':',
+    '- ',
+    '  ',
+    '\t',
+    '\n',
+    '\r',
+    '[',
+    ']',
+    '{',
+    '}',
+    '&a',
+    '*a',
+    '!!str ',
+    '~',
+    'null',
+    'True',
+    'yes',
+    'false',
+    '0x1',
+    '1e3',
+    '---',
+    '...',
+    '%YAML 1.2',
+    '\u202e',
+    '\u00e9',
+    'x',
+    '1',
+  ];
+  const edit = fc.record({ at: fc.nat(), drop: fc.nat(3), insert: fc.constantFrom(...pieces) });
+  fc.assert(
+    fc.property(generatedLedger!, fc.array(edit, { minLength: 1, maxLength: 3 }), (l, edits) => {
+      let text = renderLedger(l);
+      for (const e of edits) {
+        const at = e.at % (text.length + 1);
+        text = text.slice(0, at) + e.insert + text.slice(at + e.drop);
+      }
+      const bytes = Buffer.from(text);
+      const lines = canonicalLedger(bytes);
+      const yaml = readLedgerYaml(bytes);
+      // Taken line by line only when the YAML library reads the same value; otherwise left to it.
+      if (lines !== null && !(yaml.ok && canon(yaml.value) === canon(lines))) return false;
+      return canon(readLedger(bytes)) === canon(yaml);
     }),
     { numRuns: runs },
   );
