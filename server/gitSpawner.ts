@@ -56,6 +56,8 @@ class HelperRun extends EventEmitter implements GitProcess {
     };
     socket.on('end', done);
     socket.on('close', done);
+    // git may have ended (failing at its start) before the helper's word that it started was read.
+    if (socket.readableEnded) done();
   }
 
   get stdin(): Writable {
@@ -106,6 +108,9 @@ class HelperRun extends EventEmitter implements GitProcess {
   }
 }
 
+/** How long a connection the helper closed waits for its word before git is started directly. */
+const WORD_WAIT_MS = 1000;
+
 /** The helper process and its runs. */
 class Helper {
   readonly #dir = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
@@ -127,11 +132,14 @@ class Helper {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
     });
     createInterface({ input: this.child.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+      let m: HelperMessage;
       try {
-        this.#message(JSON.parse(line) as HelperMessage);
+        m = JSON.parse(line) as HelperMessage;
       } catch {
         this.#gone(); // not the helper's word: nothing more from it is trusted
+        return;
       }
+      this.#message(m);
     });
     this.child.stdin!.on('error', () => undefined); // a helper gone: its exit says so
     this.child.on('error', () => this.#gone());
@@ -164,6 +172,9 @@ class Helper {
       this.#sockets.set(id, socket);
       this.#pending.set(id, resolve);
       socket.once('error', () => this.#settle(id, null));
+      // Closed: its word on this id may still be on its way (it answers every request with an
+      // id, then closes); without one soon, git is started directly.
+      socket.once('end', () => setTimeout(() => this.#settle(id, null), WORD_WAIT_MS).unref());
       socket.write(request);
     });
   }
@@ -175,6 +186,7 @@ class Helper {
   }
 
   #settle(id: number, run: HelperRun | null): void {
+    if (!this.#pending.has(id)) return; // settled already: the socket is the run's, or gone
     const resolve = this.#pending.get(id);
     this.#pending.delete(id);
     if (!run) this.#sockets.get(id)?.destroy();

@@ -465,6 +465,23 @@ static void stderr_readable(struct run *r) {
   if (r->exited) finish(r);
 }
 
+/* A descriptor kept for the moment there are none left: see accept_refused. */
+static int spare = -1;
+
+/**
+ * After a failed accept: when the process is out of descriptors, the connection waiting would keep
+ * the listener readable and the loop spinning; the spare is closed to accept it and close it at
+ * once (its server starts git itself), then taken again. True when the accept should be tried again.
+ */
+static int accept_refused(void) {
+  if ((errno != EMFILE && errno != ENFILE) || spare < 0) return 0;
+  close(spare);
+  int s = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+  if (s >= 0) close(s);
+  spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return s >= 0;
+}
+
 static long long now_ms(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -476,6 +493,9 @@ int main(int argc, char **argv) {
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  /* An ignored SIGCHLD inherited from whoever started the helper would have the kernel reap git
+     itself, and no run would ever be reported. */
+  signal(SIGCHLD, SIG_DFL);
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -497,6 +517,7 @@ int main(int argc, char **argv) {
   }
   socket_path = argv[1];
   atexit(cleanup);
+  spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   say("{\"listening\":true}\n", 19);
 
   long long idle_since = now_ms();
@@ -519,6 +540,7 @@ int main(int argc, char **argv) {
     if (!busy && timeout <= 0) return 0;
     int ready = poll(fds, k, timeout);
     if (ready < 0 && errno != EINTR) abort();
+    if (busy) idle_since = now_ms(); /* busy until now: the idle time counts from here */
     if (ready > 0) {
       /* The fds as they were polled: each is looked up again, since handling one may end another. */
       for (size_t i = 0; i < k; i++) {
@@ -526,7 +548,8 @@ int main(int argc, char **argv) {
         int fd = fds[i].fd;
         if (fd == listener) {
           int s;
-          while ((s = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+          while ((s = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0 || accept_refused()) {
+            if (s < 0) continue;
             struct conn *c = calloc(1, sizeof *c);
             if (!c) abort();
             c->fd = s;
@@ -541,11 +564,19 @@ int main(int argc, char **argv) {
           }
           reap();
         } else {
+          /* Each handler may free what it handles: the walk stops there, before reading on. */
           int found = 0;
-          for (struct conn *c = conns; c && !found; c = c->next)
-            if (c->fd == fd) found = (readable(c), 1);
+          for (struct conn *c = conns; c; c = c->next)
+            if (c->fd == fd) {
+              readable(c);
+              found = 1;
+              break;
+            }
           for (struct run *r = runs; r && !found; r = r->next)
-            if (r->err_fd == fd) found = (stderr_readable(r), 1);
+            if (r->err_fd == fd) {
+              stderr_readable(r);
+              break;
+            }
         }
       }
     }

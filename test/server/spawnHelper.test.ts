@@ -8,7 +8,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -57,28 +66,42 @@ function finish(
 
 /**
  * A helper of the test's own, in a folder of its own: its messages as they come, `listening` once
- * it listens, `exited` once it has ended. Ending its stdin is its server going away.
+ * it listens, `exited` with its exit status once it has ended, what it wrote to stderr. Ending its
+ * stdin is its server going away. `command` starts it (the compiled helper by default), with the
+ * socket's path as its last argument.
  */
-function ownHelper(t: Test): {
+function ownHelper(
+  t: Test,
+  command: string[] = [SPAWN_HELPER],
+  env: NodeJS.ProcessEnv = process.env,
+): {
   helper: ChildProcess;
   folder: string;
   messages: Record<string, unknown>[];
   listening: Promise<void>;
-  exited: Promise<void>;
+  exited: Promise<number | null>;
+  stderr: () => string;
 } {
   const folder = mkdtempSync(join(tmpdir(), 'ccr-spawn-'));
   t.teardown(() => rmSync(folder, { recursive: true, force: true }));
-  const helper = spawn(SPAWN_HELPER, [`${folder}/helper.sock`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const helper = spawn(command[0]!, [...command.slice(1), `${folder}/helper.sock`], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env,
+  });
   t.teardown(() => helper.kill('SIGKILL'));
+  let stderr = '';
+  helper.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const messages: Record<string, unknown>[] = [];
-  const exited = new Promise<void>((r) => helper.once('exit', () => r()));
+  const exited = new Promise<number | null>((r) => helper.once('exit', (code) => r(code)));
   const listening = new Promise<void>((resolve) => {
     createInterface({ input: helper.stdout! }).on('line', (line) => {
       messages.push(JSON.parse(line) as Record<string, unknown>);
       if (messages.at(-1)!['listening']) resolve();
     });
   });
-  return { helper, folder, messages, listening, exited };
+  return { helper, folder, messages, listening, exited, stderr: () => stderr };
 }
 
 /** Wait until `ok()`, up to 10 s. */
@@ -268,8 +291,12 @@ t.test('a run started by the helper gets the default action of the signals the h
   );
 });
 
-t.test('requests that are not whole, or not one, start nothing and the helper goes on serving', async (t) => {
-  const { folder, messages, listening } = ownHelper(t);
+/**
+ * Hostile requests to a helper, each on a connection of its own, then a good one: nothing of the
+ * first starts git, each with an id is refused, and the good one runs to its exit status.
+ */
+async function hostileThenGood(t: Test, h: ReturnType<typeof ownHelper>): Promise<void> {
+  const { folder, messages, listening } = h;
   await listening;
   const env = gitEnv();
   const good = helperRequest(9, ['upload-pack', '--stateless-rpc', repo], env)!;
@@ -340,6 +367,125 @@ t.test('requests that are not whole, or not one, start nothing and the helper go
     messages.find((m) => m['id'] === 9 && 'code' in m),
     { code: 0, signal: null },
   );
+}
+
+t.test('requests that are not whole, or not one, start nothing and the helper goes on serving', async (t) => {
+  await hostileThenGood(t, ownHelper(t));
+});
+
+t.test('under AddressSanitizer: hostile requests, runs, a kill and its end show no memory error', async (t) => {
+  const binary = join(dir, 'ccr-spawn-asan');
+  if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    t.notOk(existsSync(SPAWN_HELPER), 'no C compiler here: no helper was built, the server starts git itself');
+    return;
+  }
+  const source = new URL('../../../server/spawnHelper.c', import.meta.url).pathname;
+  const cc = spawnSync(
+    'cc',
+    [
+      '-O0',
+      '-g',
+      '-fsanitize=address,undefined',
+      '-fno-sanitize-recover=all',
+      '-std=c11',
+      '-D_GNU_SOURCE',
+      '-o',
+      binary,
+      source,
+    ],
+    { encoding: 'utf8' },
+  );
+  t.equal(cc.status, 0, cc.stderr);
+  const h = ownHelper(t, [binary], { ...process.env, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0' });
+  await hostileThenGood(t, h);
+  // A run killed, and one ended with its exit and its stderr's end in one wake of the helper.
+  for (const [id, how] of [
+    [21, 'kill'],
+    [22, 'end'],
+  ] as const) {
+    const s = connect(`${h.folder}/helper.sock`);
+    t.teardown(() => s.destroy());
+    s.on('error', () => undefined);
+    s.write(helperRequest(id, ['upload-pack', '--stateless-rpc', join(dir, 'none.git')], gitEnv())!);
+    await until(() => h.messages.some((m) => m['id'] === id && 'pid' in m));
+    if (how === 'kill') h.helper.stdin!.write(`${id} ${constants.signals.SIGKILL}\n`);
+    await until(() => h.messages.some((m) => m['id'] === id && 'code' in m));
+    t.ok(
+      h.messages.some((m) => m['id'] === id && 'code' in m),
+      `${how}: reported`,
+    );
+  }
+  h.helper.stdin!.end();
+  t.equal(await h.exited, 0, 'it ends when its server goes, with no sanitizer error');
+  t.notMatch(h.stderr(), /Sanitizer|runtime error/);
+});
+
+t.test('a helper started with SIGCHLD ignored still reports its runs', async (t) => {
+  // An ignored SIGCHLD is kept through exec (perl sets it, then becomes the helper); the kernel
+  // would then reap git itself unless the helper takes the signal back.
+  const h = ownHelper(t, ['perl', '-e', '$SIG{CHLD} = "IGNORE"; exec @ARGV or die', SPAWN_HELPER]);
+  await h.listening;
+  const s = connect(`${h.folder}/helper.sock`);
+  t.teardown(() => s.destroy());
+  s.on('error', () => undefined);
+  s.write(helperRequest(5, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
+  await until(() => h.messages.some((m) => m['id'] === 5 && 'pid' in m));
+  s.end('0000');
+  await until(() => h.messages.some((m) => m['id'] === 5 && 'code' in m));
+  t.match(
+    h.messages.find((m) => m['id'] === 5 && 'code' in m),
+    { code: 0, signal: null },
+  );
+});
+
+t.test('a helper out of file descriptors turns connections away without spinning, then serves again', async (t) => {
+  // 12 descriptors: 3 of stdio, the listener, the signalfd, the spare, and room for a few more.
+  const h = ownHelper(t, ['prlimit', '--nofile=12', SPAWN_HELPER]);
+  await h.listening;
+  const held: Socket[] = [];
+  for (let i = 0; i < 12; i++) {
+    const s = connect(`${h.folder}/helper.sock`);
+    s.on('error', () => undefined);
+    held.push(s);
+  }
+  t.teardown(() => held.forEach((s) => s.destroy()));
+  await new Promise((r) => setTimeout(r, 300));
+  const cpu = () => {
+    const f = readFileSync(`/proc/${h.helper.pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+    return Number(f[11]) + Number(f[12]); // utime + stime, in ticks
+  };
+  const before = cpu();
+  await new Promise((r) => setTimeout(r, 1000));
+  t.ok(cpu() - before <= 10, `${cpu() - before} ticks of CPU in a second with connections waiting`);
+  held.forEach((s) => s.destroy());
+  await new Promise((r) => setTimeout(r, 100));
+  const s = connect(`${h.folder}/helper.sock`);
+  t.teardown(() => s.destroy());
+  s.on('error', () => undefined);
+  s.write(helperRequest(3, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
+  s.end('0000');
+  await until(() => h.messages.some((m) => m['id'] === 3 && 'code' in m));
+  t.match(
+    h.messages.find((m) => m['id'] === 3 && 'code' in m),
+    { code: 0 },
+    'the good neighbour after them',
+  );
+});
+
+t.test('a helper idle after a long run waits its whole idle time again before it ends', async (t) => {
+  const h = ownHelper(t);
+  await h.listening;
+  const s = connect(`${h.folder}/helper.sock`);
+  t.teardown(() => s.destroy());
+  s.on('error', () => undefined);
+  s.write(helperRequest(6, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
+  await until(() => h.messages.some((m) => m['id'] === 6 && 'pid' in m));
+  await new Promise((r) => setTimeout(r, 2300)); // quiet longer than the idle time
+  s.end('0000');
+  await until(() => h.messages.some((m) => m['id'] === 6 && 'code' in m));
+  const reported = Date.now();
+  await h.exited;
+  t.ok(Date.now() - reported >= 1500, `ended ${Date.now() - reported} ms after its last report`);
 });
 
 t.test('a request holding a NUL or an empty string is never sent to the helper', async (t) => {
