@@ -57,7 +57,7 @@ export function compactHeap(): boolean {
 /** How long the main thread goes without a request before it compacts its heap. */
 export const MAIN_IDLE_RELEASE_MS = 2000;
 /** How much its heap must have grown since the last compaction for the next to be worth its pause. */
-export const MAIN_RELEASE_GROWTH_BYTES = 8 * 1024 * 1024;
+export const MAIN_RELEASE_GROWTH_BYTES = 4 * 1024 * 1024;
 
 /**
  * The main thread's release: `started` when a request comes in, `ended` with the number still in
