@@ -20,12 +20,11 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bundle');
 /** Worker thread modules, started by URL: `new URL('./<name>Worker.js', import.meta.url)`. */
-const workers = ['server', 'store', 'sync']
-  .flatMap((dir) =>
-    readdirSync(join(root, 'dist', dir), { recursive: true, encoding: 'utf8' })
-      .filter((f) => /Worker\.js$/.test(f))
-      .map((f) => join(root, 'dist', dir, f)),
-  );
+const workers = ['server', 'store', 'sync'].flatMap((dir) =>
+  readdirSync(join(root, 'dist', dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => /Worker\.js$/.test(f))
+    .map((f) => join(root, 'dist', dir, f)),
+);
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
