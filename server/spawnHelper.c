@@ -46,15 +46,25 @@
 
 /** git's environment as the server gives it (git/run.ts gitEnv, the hook's port and token). */
 static const char *const ENV_KEYS[] = {
-    "PATH",          "HOME",           "LANG",         "TMPDIR",       "SystemRoot",
-    "LC_ALL",        "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_TERMINAL_PROMPT",
-    "GIT_NO_REPLACE_OBJECTS", "GIT_GRAFT_FILE", "GIT_PROTOCOL", "CCR_HOOK_PORT", "CCR_HOOK_TOKEN",
+    "PATH",
+    "HOME",
+    "LANG",
+    "TMPDIR",
+    "SystemRoot",
+    "LC_ALL",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_TERMINAL_PROMPT",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_GRAFT_FILE",
+    "GIT_PROTOCOL",
+    "CCR_HOOK_PORT",
+    "CCR_HOOK_TOKEN",
 };
 /** The one other command, between `--git-dir=<absolute path>` and `--max-input-size=<bytes>`. */
 static const char *const INDEX_PACK[] = {"index-pack", "--stdin", "--fix-thin", "--strict", "--keep=ccr-push"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-extern char **environ;
 static char *socket_path;
 static int listener = -1;
 
@@ -275,9 +285,9 @@ static void start(struct conn *c) {
   int envc = 0;
   while (p < end && *p != '\0') {
     if (envc == ENV_MAX) {
-    say_error(id, "refused: environment variable not given to git");
-    return;
-  }
+      say_error(id, "refused: environment variable not given to git");
+      return;
+    }
     env[envc++] = p;
     p += strlen(p) + 1;
   }
@@ -287,10 +297,8 @@ static void start(struct conn *c) {
   if (why) {
     char text[128];
     snprintf(text, sizeof text, "refused: %s", why);
-    {
     say_error(id, text);
     return;
-  }
   }
   const char *path_value = NULL;
   for (int i = 0; i < envc; i++)
@@ -302,10 +310,11 @@ static void start(struct conn *c) {
   }
 
   int err[2];
-  if (pipe2(err, O_CLOEXEC) != 0 || fcntl(err[0], F_SETFL, O_NONBLOCK) != 0) {
+  if (pipe2(err, O_CLOEXEC) != 0) {
     say_error(id, "no pipe for git's stderr");
     return;
   }
+  fcntl(err[0], F_SETFL, O_NONBLOCK); /* the helper's end only: git writes to a blocking one */
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
@@ -313,7 +322,8 @@ static void start(struct conn *c) {
   posix_spawn_file_actions_adddup2(&actions, c->fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
   posix_spawnattr_init(&attr);
-  /* git gets every signal's default action and none blocked, whatever the helper ignores or waits for. */
+  /* git gets every signal's default action and none blocked, whatever the helper ignores or waits
+     for (glibc keeps its own two real-time signals as they are). */
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
@@ -507,9 +517,10 @@ int main(int argc, char **argv) {
   listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (children < 0 || listener < 0 || bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 ||
       listen(listener, 128) != 0) {
-    char line[256];
-    int n = snprintf(line, 128, "{\"failed\":");
-    n += (int)json_string(line + n, strerror(errno), strnlen(strerror(errno), 20));
+    char line[512]; /* 12 bytes, then at most 6 a character of 60, then 2 */
+    const char *why = strerror(errno);
+    int n = snprintf(line, 16, "{\"failed\":");
+    n += (int)json_string(line + n, why, strnlen(why, 60));
     line[n++] = '}';
     line[n++] = '\n';
     say(line, (size_t)n);

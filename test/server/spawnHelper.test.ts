@@ -420,6 +420,15 @@ t.test('under AddressSanitizer: hostile requests, runs, a kill and its end show 
   t.notMatch(h.stderr(), /Sanitizer|runtime error/);
 });
 
+t.test('a helper that cannot listen says why and ends', async (t) => {
+  const r = spawnSync(SPAWN_HELPER, [join(dir, 'no-such-folder', 'helper.sock')], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  t.equal(r.status, 1);
+  t.same(JSON.parse(r.stdout), { failed: 'No such file or directory' });
+});
+
 t.test('a helper started with SIGCHLD ignored still reports its runs', async (t) => {
   // An ignored SIGCHLD is kept through exec (perl sets it, then becomes the helper); the kernel
   // would then reap git itself unless the helper takes the signal back.
@@ -442,6 +451,8 @@ t.test('a helper out of file descriptors turns connections away without spinning
   // 12 descriptors: 3 of stdio, the listener, the signalfd, the spare, and room for a few more.
   const h = ownHelper(t, ['prlimit', '--nofile=12', SPAWN_HELPER]);
   await h.listening;
+  const descriptors = () => readdirSync(`/proc/${h.helper.pid}/fd`).length;
+  const idle = descriptors();
   const held: Socket[] = [];
   for (let i = 0; i < 12; i++) {
     const s = connect(`${h.folder}/helper.sock`);
@@ -458,11 +469,13 @@ t.test('a helper out of file descriptors turns connections away without spinning
   await new Promise((r) => setTimeout(r, 1000));
   t.ok(cpu() - before <= 10, `${cpu() - before} ticks of CPU in a second with connections waiting`);
   held.forEach((s) => s.destroy());
-  await new Promise((r) => setTimeout(r, 100));
+  await until(() => descriptors() <= idle); // it has closed the connections it held
+  t.ok(descriptors() <= idle, 'every descriptor given back');
   const s = connect(`${h.folder}/helper.sock`);
   t.teardown(() => s.destroy());
   s.on('error', () => undefined);
   s.write(helperRequest(3, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
+  await until(() => h.messages.some((m) => m['id'] === 3 && 'pid' in m)); // git's input only once it runs
   s.end('0000');
   await until(() => h.messages.some((m) => m['id'] === 3 && 'code' in m));
   t.match(
