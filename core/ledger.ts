@@ -2,7 +2,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { validateLedger, type Ledger, type Participant, type Policies, type Visibility } from './ledgerSchema.js';
-import { decodeUtf8, scanText } from './text.js';
+import { FORBIDDEN_CHARS, decodeUtf8, scanText } from './text.js';
 import { readYamlFile, yamlString, type ReadResult } from './yaml.js';
 
 export type { Ledger, Participant, Policies, Visibility } from './ledgerSchema.js';
@@ -95,11 +95,14 @@ export function canonicalLedger(bytes: Uint8Array): Ledger | null {
   return validateLedger(ledger) && renderLedger(ledger) === text ? ledger : null;
 }
 
-/** A double-quoted name as JSON reads it (yamlString writes JSON strings), or null. */
+/**
+ * A double-quoted name as JSON reads it (yamlString writes JSON strings), or null; null too when
+ * an escape in it gives a forbidden character (the YAML library's reading refuses that).
+ */
 function jsonString(quoted: string): string | null {
   try {
     const v: unknown = JSON.parse(quoted);
-    return typeof v === 'string' ? v : null;
+    return typeof v === 'string' && !FORBIDDEN_CHARS.test(v) ? v : null;
   } catch {
     return null;
   }

@@ -5,7 +5,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, Parser, type Node } from 'yaml';
 import { problem, type ReaderProblem } from './problems.js';
 import { describeSchemaErrors } from './schemaErrors.js';
-import { decodeUtf8, lineAt, scanText } from './text.js';
+import { FORBIDDEN_CHARS, decodeUtf8, describeChar, lineAt, scanText } from './text.js';
 
 /** A problem found while reading: what was expected, and the 1-based line. */
 export interface YamlProblem {
@@ -126,7 +126,27 @@ export function yamlString(value: string): string {
     if (back.errors.length === 0 && back.contents && isScalar(back.contents) && back.contents.value === value)
       return value;
   }
-  return JSON.stringify(value); // a JSON string is a valid YAML double-quoted scalar
+  // A JSON string is a valid YAML double-quoted scalar. C1 controls are escaped too: a YAML 1.1
+  // reader takes a raw NEL (U+0085) for a line break and folds it to a space.
+  return JSON.stringify(value).replace(
+    /[\u0080-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * The first forbidden character in a string of a value as read, or null. The text's own characters
+ * are scanned before it is read; an escape in a double-quoted string (`"\u202e"`) is only seen
+ * here, after YAML has decoded it.
+ */
+export function forbiddenInValue(value: unknown): string | null {
+  if (typeof value === 'string') return FORBIDDEN_CHARS.exec(value)?.[0] ?? null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = forbiddenInValue(k) ?? forbiddenInValue(v);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** A value read from a YAML file of a record, or the problems that kept it from being read (as data). */
@@ -160,6 +180,12 @@ export function readYamlFile<T>(
       ok: false,
       problems: read.problems.map((p) => bad('format', p.message, p.line !== undefined ? { line: p.line } : {})),
     };
+  const hidden = forbiddenInValue(read.value);
+  if (hidden) {
+    const message =
+      `expected no forbidden character, found ${describeChar(hidden)} ` + '(written as an escape in a quoted string)';
+    return { ok: false, problems: [bad('format', message)] };
+  }
   if (!spec.validate(read.value)) {
     return { ok: false, problems: describeSchemaErrors(spec.validate.errors).map((m) => bad('schema', m)) };
   }

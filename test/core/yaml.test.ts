@@ -138,12 +138,34 @@ t.test('the writer quotes only what would not read back as the same string', asy
   ]) {
     t.equal(yamlString(value!), written, value!);
   }
+  t.equal(yamlString('Zoë\u0085Ünal'), '"Zoë\\u0085Ünal"', 'a C1 control (NEL) is escaped, not written raw');
   const l = JSON.parse(fixtureText('spec-ledger.json')) as Ledger;
-  for (const name of ['true', 'Smith: GP', '#1', '- x', 'a "b" \\ c', '0x1F', '.inf', '~']) {
+  for (const name of ['true', 'Smith: GP', '#1', '- x', 'a "b" \\ c', '0x1F', '.inf', '~', 'a\u0085b', '\u009f']) {
     const ledger = { ...l, participants: [{ ...l.participants[0]!, display_name: name }] };
     const read = readLedger(enc(renderLedger(ledger)));
     t.ok(read.ok && read.value.participants[0]!.display_name === name, `${name} round-trips`);
   }
+});
+
+t.test('a forbidden character written as an escape in a quoted string is refused as one written raw', async (t) => {
+  const text = renderLedger(JSON.parse(fixtureText('spec-ledger.json')) as Ledger);
+  for (const [escape, named] of [
+    ['\\u202e', 'U+202E'],
+    ['\\u200b', 'U+200B'],
+    ['\\u0000', 'U+0000'],
+    ['\\L', 'U+2028'],
+    ['\\udc00', 'U+DC00'],
+  ] as const) {
+    const bad = text.replace('display_name: Dr Jane Smith', `display_name: "Dr Jane${escape}Smith"`);
+    t.not(bad, text);
+    const read = readLedger(enc(bad));
+    t.notOk(read.ok, `${escape} refused`);
+    t.match(read.ok ? [] : read.problems, [
+      { file: 'ledger', kind: 'format', message: new RegExp(`${named.replace('+', '\\+')}.*escape`) },
+    ]);
+  }
+  const good = text.replace('display_name: Dr Jane Smith', 'display_name: "Dr Jane\\u00e9Smith"');
+  t.ok(readLedger(enc(good)).ok, 'an escape of an ordinary character is read');
 });
 
 t.test('the schemas and the TypeScript types name the same fields', async (t) => {

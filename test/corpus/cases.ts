@@ -413,6 +413,8 @@ export const cases: Case[] = [
     'a YAML tag': (t: string) => t.replace('status: open', 'status: !!str open'),
     'a %YAML 1.1 directive': (t: string) => '%YAML 1.1\n---\n' + t,
     'a duplicate key': (t: string) => t + 'status: closed\n',
+    'a bidi override written as an escape in a display name': (t: string) =>
+      t.replace(/display_name: (.*)\n/, (_m, n: string) => `display_name: "${n.replace(/^"|"$/g, '')}\\u202e"\n`),
   }).map(([what, fn]) => one(`refuses ${what} in a ledger`, ruleIds.ledgerFormat, (s) => s.edit(LEDGER, fn))),
   one('refuses a __proto__ key in a ledger', ruleIds.ledgerSchema, (s) =>
     s.edit(LEDGER, (t) => t + '__proto__:\n  polluted: true\n'),
