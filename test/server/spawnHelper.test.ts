@@ -109,6 +109,25 @@ async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
 }
 
+/** A connection to a helper's socket, ended with the test; its errors are the test's to look at. */
+function dial(t: Test, folder: string): Socket {
+  const socket = connect(`${folder}/helper.sock`);
+  t.teardown(() => socket.destroy());
+  socket.on('error', () => undefined);
+  return socket;
+}
+
+/** The helper's word on run `id` that holds `key` (`pid`, `code`, `error`), once it has come (up to 10 s). */
+async function word(
+  messages: Record<string, unknown>[],
+  id: number,
+  key: string,
+): Promise<Record<string, unknown> | undefined> {
+  const find = () => messages.find((m) => m['id'] === id && key in m);
+  await until(() => find() !== undefined);
+  return find();
+}
+
 /** A run started directly by this process (a ChildProcess has a pid; a run of the helper has none). */
 const direct = (child: GitProcess) => 'pid' in child;
 
@@ -237,9 +256,7 @@ t.test('the helper ends its git runs when its server goes (a crash mid-push move
   const { helper, folder, messages, listening, exited } = ownHelper(t);
   await listening;
   // A receive-pack waiting for its request, the connection held open as a client's would be.
-  const socket = connect(`${folder}/helper.sock`);
-  t.teardown(() => socket.destroy());
-  socket.on('error', () => undefined);
+  const socket = dial(t, folder);
   socket.write(helperRequest(1, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
   await until(() => messages.some((m) => typeof m['pid'] === 'number'));
   const pid = messages.find((m) => typeof m['pid'] === 'number')!['pid'] as number;
@@ -262,9 +279,7 @@ t.test('the helper outlives a SIGINT or SIGTERM to its process group, and leaves
   const { helper, folder, listening, exited } = ownHelper(t);
   await listening;
   // A run keeps it from ending idle meanwhile: a connection with no request yet.
-  const socket = connect(`${folder}/helper.sock`);
-  t.teardown(() => socket.destroy());
-  socket.on('error', () => undefined);
+  const socket = dial(t, folder);
   await new Promise((r) => socket.once('connect', r));
   helper.kill('SIGINT');
   helper.kill('SIGTERM');
@@ -278,13 +293,11 @@ t.test('the helper outlives a SIGINT or SIGTERM to its process group, and leaves
 t.test('a run started by the helper gets the default action of the signals the helper ignores', async (t) => {
   const { helper, folder, messages, listening } = ownHelper(t);
   await listening;
-  const socket = connect(`${folder}/helper.sock`);
-  t.teardown(() => socket.destroy());
-  socket.on('error', () => undefined);
+  const socket = dial(t, folder);
   socket.write(helperRequest(7, ['upload-pack', '--stateless-rpc', repo], gitEnv())!);
-  await until(() => messages.some((m) => m['id'] === 7 && typeof m['pid'] === 'number'));
+  await word(messages, 7, 'pid');
   helper.stdin!.write(`7 ${constants.signals.SIGTERM}\n`); // the server's kill line
-  await until(() => messages.some((m) => m['id'] === 7 && 'signal' in m));
+  await word(messages, 7, 'signal');
   t.match(
     messages.find((m) => m['id'] === 7 && 'signal' in m),
     { code: null, signal: 'SIGTERM' },
@@ -337,8 +350,7 @@ async function hostileThenGood(t: Test, h: ReturnType<typeof ownHelper>): Promis
   refused[0]![1] = nul('10', '3', 'upload-pack', '--stateless-rpc', repo, 'PATH=/usr/bin', 'PATH=/tmp', '');
   for (const [what, bytes] of refused) {
     const id = Number(bytes.toString('latin1').split('\0')[0]);
-    const s = connect(`${folder}/helper.sock`);
-    s.on('error', () => undefined);
+    const s = dial(t, folder);
     s.write(bytes);
     await until(() => messages.some((m) => m['id'] === id));
     t.match(
@@ -352,17 +364,15 @@ async function hostileThenGood(t: Test, h: ReturnType<typeof ownHelper>): Promis
     messages.some((m) => typeof m['pid'] === 'number'),
     'nothing started by any of them',
   );
-  const s = connect(`${folder}/helper.sock`);
-  t.teardown(() => s.destroy());
-  s.on('error', () => undefined);
+  const s = dial(t, folder);
   s.write(good);
-  await until(() => messages.some((m) => m['id'] === 9 && typeof m['pid'] === 'number'));
+  await word(messages, 9, 'pid');
   t.ok(
     messages.some((m) => m['id'] === 9 && typeof m['pid'] === 'number'),
     'the good neighbour after them starts',
   );
   s.end('0000');
-  await until(() => messages.some((m) => m['id'] === 9 && 'code' in m));
+  await word(messages, 9, 'code');
   t.match(
     messages.find((m) => m['id'] === 9 && 'code' in m),
     { code: 0, signal: null },
@@ -403,13 +413,11 @@ t.test('under AddressSanitizer: hostile requests, runs, a kill and its end show 
     [21, 'kill'],
     [22, 'end'],
   ] as const) {
-    const s = connect(`${h.folder}/helper.sock`);
-    t.teardown(() => s.destroy());
-    s.on('error', () => undefined);
+    const s = dial(t, h.folder);
     s.write(helperRequest(id, ['upload-pack', '--stateless-rpc', join(dir, 'none.git')], gitEnv())!);
-    await until(() => h.messages.some((m) => m['id'] === id && 'pid' in m));
+    await word(h.messages, id, 'pid');
     if (how === 'kill') h.helper.stdin!.write(`${id} ${constants.signals.SIGKILL}\n`);
-    await until(() => h.messages.some((m) => m['id'] === id && 'code' in m));
+    await word(h.messages, id, 'code');
     t.ok(
       h.messages.some((m) => m['id'] === id && 'code' in m),
       `${how}: reported`,
@@ -434,13 +442,11 @@ t.test('a helper started with SIGCHLD ignored still reports its runs', async (t)
   // would then reap git itself unless the helper takes the signal back.
   const h = ownHelper(t, ['perl', '-e', '$SIG{CHLD} = "IGNORE"; exec @ARGV or die', SPAWN_HELPER]);
   await h.listening;
-  const s = connect(`${h.folder}/helper.sock`);
-  t.teardown(() => s.destroy());
-  s.on('error', () => undefined);
+  const s = dial(t, h.folder);
   s.write(helperRequest(5, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
-  await until(() => h.messages.some((m) => m['id'] === 5 && 'pid' in m));
+  await word(h.messages, 5, 'pid');
   s.end('0000');
-  await until(() => h.messages.some((m) => m['id'] === 5 && 'code' in m));
+  await word(h.messages, 5, 'code');
   t.match(
     h.messages.find((m) => m['id'] === 5 && 'code' in m),
     { code: 0, signal: null },
@@ -471,13 +477,11 @@ t.test('a helper out of file descriptors turns connections away without spinning
   held.forEach((s) => s.destroy());
   await until(() => descriptors() <= idle); // it has closed the connections it held
   t.ok(descriptors() <= idle, 'every descriptor given back');
-  const s = connect(`${h.folder}/helper.sock`);
-  t.teardown(() => s.destroy());
-  s.on('error', () => undefined);
+  const s = dial(t, h.folder);
   s.write(helperRequest(3, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
-  await until(() => h.messages.some((m) => m['id'] === 3 && 'pid' in m)); // git's input only once it runs
+  await word(h.messages, 3, 'pid'); // git's input only once it runs
   s.end('0000');
-  await until(() => h.messages.some((m) => m['id'] === 3 && 'code' in m));
+  await word(h.messages, 3, 'code');
   t.match(
     h.messages.find((m) => m['id'] === 3 && 'code' in m),
     { code: 0 },
@@ -488,14 +492,12 @@ t.test('a helper out of file descriptors turns connections away without spinning
 t.test('a helper idle after a long run waits its whole idle time again before it ends', async (t) => {
   const h = ownHelper(t);
   await h.listening;
-  const s = connect(`${h.folder}/helper.sock`);
-  t.teardown(() => s.destroy());
-  s.on('error', () => undefined);
+  const s = dial(t, h.folder);
   s.write(helperRequest(6, ['receive-pack', '--stateless-rpc', repo], gitEnv())!);
-  await until(() => h.messages.some((m) => m['id'] === 6 && 'pid' in m));
+  await word(h.messages, 6, 'pid');
   await new Promise((r) => setTimeout(r, 2300)); // quiet longer than the idle time
   s.end('0000');
-  await until(() => h.messages.some((m) => m['id'] === 6 && 'code' in m));
+  await word(h.messages, 6, 'code');
   const reported = Date.now();
   await h.exited;
   t.ok(Date.now() - reported >= 1500, `ended ${Date.now() - reported} ms after its last report`);
