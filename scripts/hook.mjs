@@ -57,11 +57,9 @@ else {
   );
 }
 
-// The command's client: no hash to vouch for it (nothing installs it elsewhere); an old one is
-// removed first. Linux only: it finds its installation through /proc/self/exe, and asks the
-// agent's uid with SO_PEERCRED. A project without it (the hook's own tests) has none to build.
-// The spawn helper: an old one is removed first (a server never runs one of another source).
-// Linux only: it waits for its children through a signalfd.
+// The spawn helper: an old one is removed first, so a server never starts one of another source
+// (a helper running keeps its file: removing the name stops no program). Linux only: it waits for
+// its children through a signalfd.
 const helper = join(root, 'dist', 'bin', 'ccr-spawn');
 const helperSource = join(root, 'server', 'spawnHelper.c');
 rmSync(helper, { force: true });
@@ -70,6 +68,9 @@ if (process.platform === 'linux' && existsSync(helperSource)) {
   if (helperNot) console.error(`hook: the spawn helper was not compiled (${helperNot}); the server starts git itself`);
 }
 
+// The command's client: no hash to vouch for it (nothing installs it elsewhere); an old one is
+// removed first. Linux only: it finds its installation through /proc/self/exe, and asks the
+// agent's uid with SO_PEERCRED. A project without it (the hook's own tests) has none to build.
 const client = join(root, 'dist', 'bin', 'ccr');
 const clientSource = join(root, 'cli', 'client.c');
 rmSync(client, { force: true });
