@@ -1,5 +1,5 @@
 // `ccr doctor [--data DIR]`: check what a CCR server needs on its machine and in its data folder,
-// and say what to fix: git and bash, the hook, the data folder and its permissions, free disk
+// and say what to fix: git and bash, the hook, the spawn helper, the data folder and its permissions, free disk
 // space, the git configuration in force, the principals store, the server lock, the records'
 // own git configuration, and the peers of sites.json (reachable, credentials accepted). Exit
 // status 0 when nothing is wrong (warnings allowed), 1 when a problem was found.
@@ -11,6 +11,7 @@ import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/vers
 import { renderGitConfig } from '../git/config.js';
 import { checkPrincipalInput, type StoredPrincipal } from '../store/principals.js';
 import { chosenHook, hookProblem, hooksDirOf } from '../git/hooks.js';
+import { SPAWN_HELPER } from '../server/gitSpawner.js';
 import { DB_FILE, openDatabase } from '../store/sqlite/db.js';
 import { hintOf } from '../core/errors.js';
 import { checkSites, type Peer } from '../sync/peers.js';
@@ -453,9 +454,27 @@ async function checkSitesFile(data: string): Promise<Check[]> {
   return (await Promise.all(peers.map(checkPeer))).flat();
 }
 
+/**
+ * The spawn helper the build compiles (server/spawnHelper.c), which starts git for the server;
+ * without it the server starts git itself, at a cost that grows with its memory.
+ */
+export async function checkSpawnHelper(file = SPAWN_HELPER): Promise<Check> {
+  const runs = await fs.access(file, fsConstants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  return runs
+    ? ok('spawn helper', `${file} starts git for the server`)
+    : warn(
+        'spawn helper',
+        `${file} was not built: the server starts git itself, at a cost to every request that grows with its memory`,
+        'install a C compiler (Debian: apt-get install gcc) and run `npm run build`',
+      );
+}
+
 /** Every check for a data folder, in the order they are shown. */
 export async function diagnose(data: string): Promise<Check[]> {
-  const checks = [...(await checkPrograms()), await checkHook()];
+  const checks = [...(await checkPrograms()), await checkHook(), await checkSpawnHelper()];
   const folder = await checkFolder(data);
   checks.push(folder);
   if (folder.status === 'fail' && !(await fs.stat(data).catch(() => null))?.isDirectory()) return checks;
@@ -478,7 +497,8 @@ export const doctor: Command = {
   help: `ccr doctor [--data DIR] [--json]
 
 Check what a CCR server needs and say what to fix, one line per check: git (${MIN_GIT.join('.')} or later)
-and bash on PATH, Node.js, the pre-receive hook being executable, the data folder (there,
+and bash on PATH, Node.js, the pre-receive hook being executable, the spawn helper being
+built, the data folder (there,
 writable, not writable by everyone), free disk space, the server lock, the principals store,
 the git configuration in force, the records' own git configuration, and each peer of
 sites.json (reachable, credentials accepted). Safe to run beside a running server; changes nothing.

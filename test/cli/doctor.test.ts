@@ -4,7 +4,7 @@
 import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import t, { type Test } from 'tap';
-import { checkHook, type Check } from '../../cli/doctor.js';
+import { checkHook, checkSpawnHelper, type Check } from '../../cli/doctor.js';
 import { chosenHook, SCRIPT_HOOK } from '../../git/hooks.js';
 import { ccr, hasStack, unwritableFolder } from '../helpers/cli.js';
 import { jane } from '../helpers/people.js';
@@ -50,6 +50,7 @@ t.test('a healthy data folder: every check passes, exit 0, also beside the runni
     'bash',
     'node',
     'hook',
+    'spawn helper',
     'data folder',
     'disk space',
     'server',
@@ -81,6 +82,20 @@ t.test('a healthy data folder: every check passes, exit 0, also beside the runni
   t.match(running.byArea.get('server'), [
     { status: 'ok', detail: `a CCR server (pid ${s.child.pid}) serves this folder` },
   ]);
+});
+
+t.test('a spawn helper that was not built is a warning that says what it costs and how to build it', async (t) => {
+  const dir = tempDir(t);
+  t.match(await checkSpawnHelper(`${dir}/ccr-spawn`), {
+    area: 'spawn helper',
+    status: 'warn',
+    detail: /was not built: the server starts git itself/,
+    fix: /C compiler.*npm run build/,
+  });
+  writeFileSync(`${dir}/ccr-spawn`, '');
+  t.equal((await checkSpawnHelper(`${dir}/ccr-spawn`)).status, 'warn', 'a file that cannot run is no helper');
+  chmodSync(`${dir}/ccr-spawn`, 0o755);
+  t.equal((await checkSpawnHelper(`${dir}/ccr-spawn`)).status, 'ok');
 });
 
 t.test('a broken data folder: each problem named with what to fix, exit 1', async (t) => {
