@@ -6,12 +6,11 @@
 
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { runGit, gitEnv } from '../git/run.js';
+import { SPAWN_HELPER, runGit, gitEnv } from '../git/run.js';
 import { gitIsRecentEnough, gitVersion, MIN_GIT, programRuns } from '../git/version.js';
 import { renderGitConfig } from '../git/config.js';
 import { checkPrincipalInput, type StoredPrincipal } from '../store/principals.js';
 import { chosenHook, hookProblem, hooksDirOf } from '../git/hooks.js';
-import { SPAWN_HELPER } from '../server/gitSpawner.js';
 import { DB_FILE, openDatabase } from '../store/sqlite/db.js';
 import { hintOf } from '../core/errors.js';
 import { checkSites, type Peer } from '../sync/peers.js';

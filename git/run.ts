@@ -11,6 +11,13 @@ import { GitFailure } from '../core/errors.js';
  */
 const REAL_OBJECTS = { GIT_NO_REPLACE_OBJECTS: '1', GIT_GRAFT_FILE: '/dev/null/ccr-no-grafts' } as const;
 
+/**
+ * The spawn helper the build compiles (server/spawnHelper.c into dist/bin, beside dist/git and
+ * dist/bundle): the server starts git's services through it (server/gitSpawner.ts), `ccr doctor`
+ * checks it was built.
+ */
+export const SPAWN_HELPER = new URL('../bin/ccr-spawn', import.meta.url).pathname;
+
 /** Environment for every git CCR runs: no system config, the given global config (or none), no replace refs or grafts. */
 export function gitEnv(globalConfig = '/dev/null', extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

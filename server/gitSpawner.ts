@@ -14,6 +14,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { SPAWN_HELPER } from '../git/run.js';
 
 /** What server/smartHttp.ts uses of a git process. */
 export interface GitProcess extends EventEmitter {
@@ -228,8 +229,6 @@ export function spawnHelperState(): { ready: boolean; refused: number } {
   return { ready: helper?.ready === true, refused: helper?.refused ?? 0 };
 }
 
-/** The compiled helper, where `npm run build` puts it (dist/bin, beside dist/server and dist/bundle). */
-export const SPAWN_HELPER = new URL('../bin/ccr-spawn', import.meta.url).pathname;
 /**
  * Start the helper (unless CCR_SPAWN_HELPER=0, or none was compiled: without a C compiler, or while
  * a build replaces it); a run finds it once it listens.

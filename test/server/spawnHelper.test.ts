@@ -21,14 +21,13 @@ import {
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  SPAWN_HELPER,
   helperRequest,
   spawnGit,
   spawnHelperState,
   startSpawnHelper,
   type GitProcess,
 } from '../../server/gitSpawner.js';
-import { gitEnv, runGit } from '../../git/run.js';
+import { SPAWN_HELPER, gitEnv, runGit } from '../../git/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccr-spawn-test-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
