@@ -139,7 +139,7 @@ export function yamlString(value: string): string {
  * are scanned before it is read; an escape in a double-quoted string (`"\u202e"`) is only seen
  * here, after YAML has decoded it.
  */
-export function forbiddenInValue(value: unknown): string | null {
+function forbiddenInValue(value: unknown): string | null {
   if (typeof value === 'string') return FORBIDDEN_CHARS.exec(value)?.[0] ?? null;
   if (value === null || typeof value !== 'object') return null;
   for (const [k, v] of Object.entries(value)) {
