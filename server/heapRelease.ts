@@ -3,8 +3,8 @@
 // objects but keeps the pages they were spread over: after 8 pushers, a validator thread's old
 // space stayed at ~19 MiB with ~10 MiB in use. A collection that compacts moves what lives onto
 // fewer pages and gives the rest back. Worker threads run it once idle (workerPool.ts
-// `serveJobs`); the main thread runs it once no request has been handled for a while, and only
-// when its heap grew since the last time (a health check every few seconds grows nothing).
+// `serveJobs`), the main thread once no request has been handled for a while; each only when its
+// heap grew since its last compaction (HeapGrowth).
 
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -56,26 +56,57 @@ export function compactHeap(): boolean {
 
 /** How long the main thread goes without a request before it compacts its heap. */
 export const MAIN_IDLE_RELEASE_MS = 2000;
-/** How much its heap must have grown since the last compaction for the next to be worth its pause. */
-export const MAIN_RELEASE_GROWTH_BYTES = 4 * 1024 * 1024;
+/** How much a thread's heap must have grown since its last compaction for the next to be worth it. */
+export const RELEASE_GROWTH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A thread's heap size when it last compacted (or started). A compaction is worth its cost only
+ * once the heap grew by `bytes` since, and the cost is more than its pause: a full collection
+ * while nothing is in flight lets die the last objects of the hidden classes that optimized code
+ * was made for, and V8 throws that code away ("weak objects" in --trace-deopt: ~130 functions a
+ * thread) to compile it again over the next pushes. Without this test a server pushed to every
+ * few seconds paid that after every push.
+ */
+export class HeapGrowth {
+  #base = getHeapStatistics().total_heap_size;
+  /** How many compactions ran. */
+  compactions = 0;
+
+  constructor(readonly bytes = RELEASE_GROWTH_BYTES) {}
+
+  get grown(): boolean {
+    return getHeapStatistics().total_heap_size >= this.#base + this.bytes;
+  }
+
+  /** One compaction if the heap has grown: the heap's size before and after, or null if none ran. */
+  compact(): { before: number; after: number } | null {
+    const before = getHeapStatistics().total_heap_size;
+    if (before < this.#base + this.bytes || !compactHeap()) return null;
+    this.compactions++;
+    this.#base = getHeapStatistics().total_heap_size;
+    return { before, after: this.#base };
+  }
+}
 
 /**
  * The main thread's release: `started` when a request comes in, `ended` with the number still in
- * flight. Once none has been in flight for `idleMs` and the heap has grown by `growthBytes` since
- * the last compaction (or the start), one compaction runs (a pause of 30–130 ms measured on a
- * ~35 MiB heap, at a moment with nothing to answer) and is logged with the heap before and after.
- * Once stopped (shutdown), requests that end no longer arm it.
+ * flight. Once none has been in flight for `idleMs` and the heap has grown (HeapGrowth), one
+ * compaction runs (a pause of 30–130 ms measured on a ~35 MiB heap, at a moment with nothing to
+ * answer) and is logged with the heap before and after. Once stopped (shutdown), requests that end
+ * no longer arm it.
  */
 export class IdleRelease {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  #base = getHeapStatistics().total_heap_size;
+  readonly #heap: HeapGrowth;
 
   constructor(
     private readonly log: Logger,
     private readonly idleMs = MAIN_IDLE_RELEASE_MS,
-    private readonly growthBytes = MAIN_RELEASE_GROWTH_BYTES,
-  ) {}
+    growthBytes = RELEASE_GROWTH_BYTES,
+  ) {
+    this.#heap = new HeapGrowth(growthBytes);
+  }
 
   started(): void {
     clearTimeout(this.#timer);
@@ -83,8 +114,7 @@ export class IdleRelease {
   }
 
   ended(inFlight: number): void {
-    if (inFlight > 0 || this.#timer || this.#stopped) return;
-    if (getHeapStatistics().total_heap_size < this.#base + this.growthBytes) return;
+    if (inFlight > 0 || this.#timer || this.#stopped || !this.#heap.grown) return;
     this.#timer = setTimeout(() => this.#release(), this.idleMs).unref();
   }
 
@@ -96,13 +126,12 @@ export class IdleRelease {
 
   #release(): void {
     this.#timer = undefined;
-    const before = getHeapStatistics().total_heap_size;
     const started = performance.now();
-    if (!compactHeap()) return; // tried again after the next request
-    this.#base = getHeapStatistics().total_heap_size;
+    const heap = this.#heap.compact();
+    if (!heap) return; // tried again after the next request
     this.log('info', 'memory-released', {
-      heap_before: before,
-      heap_after: this.#base,
+      heap_before: heap.before,
+      heap_after: heap.after,
       ms: Math.round(performance.now() - started),
     });
   }

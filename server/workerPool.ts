@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parentPort, Worker } from 'node:worker_threads';
 import { Unavailable } from '../core/errors.js';
 import { closeGate, GATE_KEY, newGate } from '../git/zlib.js';
-import { compactHeap } from './heapRelease.js';
+import { HeapGrowth } from './heapRelease.js';
 import type { Logger } from './log.js';
 
 /** How a pool runs. */
@@ -441,11 +441,15 @@ export const IDLE_END_MS = 3000;
 /** How long a thread goes without a job before it lets go of memory (`serveJobs`). */
 export const IDLE_RELEASE_MS = 2000;
 
+/** This thread's heap, for its compactions once idle (a worker module's thread; serveJobs). */
+export const threadHeap = new HeapGrowth();
+
 /**
  * In a worker module: answer the pool's jobs with `fn` (jobs posted before this are kept for it).
  * After `IDLE_RELEASE_MS` without a job the thread calls `release` (drop what it need not keep)
- * and compacts its heap in a full collection: V8 keeps a heap grown under load at that size while
- * nothing allocates, so without this a burst of pushes left each thread tens of MB larger for good.
+ * and, if its heap grew since the last time, compacts it in a full collection: V8 keeps a heap
+ * grown under load at that size while nothing allocates, so without this a burst of pushes left
+ * each thread tens of MB larger for good.
  */
 export function serveJobs<I, O>(fn: (input: I) => Promise<O>, release?: () => void): void {
   let running = 0;
@@ -473,8 +477,8 @@ export function serveJobs<I, O>(fn: (input: I) => Promise<O>, release?: () => vo
   parentPort?.postMessage({ ready: true, tid: kernelThreadId() });
 }
 
-/** Drop what `release` drops, then a compacting full collection of this thread's heap (heapRelease.ts). */
+/** Drop what `release` drops, then a compacting full collection of this thread's heap if it grew (heapRelease.ts). */
 function releaseMemory(release: (() => void) | undefined): void {
   release?.();
-  compactHeap();
+  threadHeap.compact();
 }

@@ -1,9 +1,9 @@
-// A worker for the pool tests of idle release: answers how often its `release` ran, the size of
-// its young generation, and its old space (committed and used), so a test can see the thread let
-// go of memory once idle. A job `{ fragment: true }` leaves its old space fragmented: many small
-// objects promoted there, then every other one dropped.
+// A worker for the pool tests of idle release: answers how often its `release` ran and its heap
+// compacted, the size of its young generation, and its old space (committed and used), so a test
+// can see the thread let go of memory once idle. A job `{ fragment: true }` leaves its old space
+// fragmented: many small objects promoted there, then every other one dropped.
 
-import { serveJobs } from '../../server/workerPool.js';
+import { serveJobs, threadHeap } from '../../server/workerPool.js';
 import { fragment, heapSpace as space } from './fragment.js';
 
 let released = 0;
@@ -14,6 +14,7 @@ serveJobs(
     if (input?.fragment) kept = await fragment();
     return {
       released,
+      compactions: threadHeap.compactions,
       youngBytes: space('new_space')?.space_size ?? 0,
       oldBytes: space('old_space')?.space_size ?? 0,
       oldUsed: space('old_space')?.space_used_size ?? 0,

@@ -255,10 +255,17 @@ t.test('closing refuses what is queued and in flight', async (t) => {
   await refused;
 });
 
-type Idle = { released: number; youngBytes: number; oldBytes: number; oldUsed: number; kept: number };
+type Idle = {
+  released: number;
+  compactions: number;
+  youngBytes: number;
+  oldBytes: number;
+  oldUsed: number;
+  kept: number;
+};
 
 function idlePool(): WorkerPool<{ fragment?: boolean } | null, Idle> {
-  const none = { released: -1, youngBytes: -1, oldBytes: -1, oldUsed: -1, kept: -1 };
+  const none = { released: -1, compactions: -1, youngBytes: -1, oldBytes: -1, oldUsed: -1, kept: -1 };
   return new WorkerPool({
     module: new URL(`file://${root}/dist/test/helpers/idleWorker.js`),
     name: 'idle pool',
@@ -279,7 +286,11 @@ t.test('a thread idle for a while lets go of memory; its young generation is sma
   t.equal(first.released, 0, 'not released while at work');
   t.ok(first.youngBytes <= 8 * 1024 * 1024, `young generation ${first.youngBytes} bytes, within 8 MiB`);
   await new Promise((r) => setTimeout(r, IDLE_RELEASE_MS + 1000));
-  t.equal((await p.run(null, 'a', 'r')).released, 1, 'released once after going idle');
+  const idle = await p.run(null, 'a', 'r');
+  t.equal(idle.released, 1, 'released once after going idle');
+  // Its heap grew by less than RELEASE_GROWTH_BYTES: no full collection, so its optimized code,
+  // made for objects that are all dead by now, is kept (heapRelease.ts HeapGrowth).
+  t.equal(idle.compactions, 0, 'no compaction after a job that grew the heap by little');
 });
 
 t.test('an idle thread compacts its heap: the pages of what died are given back', async (t) => {
@@ -290,6 +301,7 @@ t.test('an idle thread compacts its heap: the pages of what died are given back'
   await new Promise((r) => setTimeout(r, IDLE_RELEASE_MS + 1000));
   const idle = await p.run(null, 'a', 'r');
   t.equal(idle.released, 1);
+  t.equal(idle.compactions, 1, 'its heap grew: compacted once');
   t.equal(idle.kept, 300_000, 'what lives is kept');
   // A full collection without compaction frees the dead objects but keeps the pages they were
   // spread over: half of them here.
