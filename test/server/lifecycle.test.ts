@@ -154,6 +154,24 @@ t.test('TLS when given a certificate and key', async (t) => {
   t.equal(clone.status, 0, `git clones over https: ${clone.stderr}`);
 });
 
+t.test('an idle server sleeps: its event loop wakes a few times a second, not a hundred', async (t) => {
+  const data = tempDir(t);
+  const s = await serveProcess(['--data', data, '--port', '0'], { CCR_ADMIN_TOKEN: ADMIN_TOKEN });
+  t.teardown(async () => {
+    s.child.kill('SIGTERM');
+    await s.exited;
+  });
+  // The main thread's voluntary switches: each is one sleep in epoll ended by a timer or an event.
+  const wakeups = () =>
+    Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]);
+  await new Promise((r) => setTimeout(r, 1000)); // past the start's own work
+  const before = wakeups();
+  await new Promise((r) => setTimeout(r, 3000));
+  const woke = wakeups() - before;
+  // prom-client's default 10 ms sampling of the event loop's delay woke it ~300 times in 3 s.
+  t.ok(woke < 90, `woke ${woke} times in 3 s`);
+});
+
 t.test('the access log records every request durably, and /metrics counts pushes', async (t) => {
   const s = await testServer(t);
   const rec = await s.record({ participants: [jane] });
