@@ -5,23 +5,24 @@
 // and each server's own, with what it started, which also counts a server's upkeep that runs during
 // the other's round.
 // Usage: node dist/bench/abCpu.js [rounds] [pushes per pusher a round]
-// What differs: CCR_AB_ARGS_A / CCR_AB_ARGS_B (node options), CCR_AB_ENV_B ("K=V K=V", B's
-// environment), CCR_AB_BUNDLE_B (another build's dist/bundle/ccr.cjs). With none, A and B are the
-// same: the ratio then shows the noise.
+// What differs: CCR_AB_ARGS_A / CCR_AB_ARGS_B (node options; unset, those of `npm start`),
+// CCR_AB_ENV_B ("K=V K=V", B's environment), CCR_AB_BUNDLE_B (another build's
+// dist/bundle/ccr.cjs). With none, A and B are the same: the ratio then shows the noise.
 
 import { mkdirSync } from 'node:fs';
 import { apiRecord, commitChain, gitCli } from './fixtures.js';
-import { startCcr, stopServers } from './gitServers.js';
+import { serveNodeOptions, startCcr, stopServers } from './gitServers.js';
 import { busyMs, envWords, scratch, time, treeCpuMs } from './util.js';
 
 const rounds = Number(process.argv[2] ?? 8);
 const perPusher = Number(process.argv[3] ?? 16);
 const dir = scratch('abcpu');
+const args = (name: string) => (process.env[name] === undefined ? serveNodeOptions() : envWords(name));
 const envB = Object.fromEntries(envWords('CCR_AB_ENV_B').map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
 
 const servers = {
-  A: await startCcr(`${dir}/a`, undefined, {}, envWords('CCR_AB_ARGS_A')),
-  B: await startCcr(`${dir}/b`, process.env['CCR_AB_BUNDLE_B'], envB, envWords('CCR_AB_ARGS_B')),
+  A: await startCcr(`${dir}/a`, undefined, {}, args('CCR_AB_ARGS_A')),
+  B: await startCcr(`${dir}/b`, process.env['CCR_AB_BUNDLE_B'], envB, args('CCR_AB_ARGS_B')),
 };
 process.stderr.write('  preparing records and commits\n');
 const lanes = {} as Record<'A' | 'B', Array<{ url: string; work: string; chain: string[] }>>;

@@ -143,34 +143,42 @@ http {
   };
 }
 
-/** `ccr serve` as a user runs it; gives its URL and pid. */
+/**
+ * Node's options for the server as `npm start` gives them (package.json `config.serveNodeOptions`);
+ * CCR_BENCH_NODE_ARGS instead when set, to try others ("" for none).
+ */
+export function serveNodeOptions(): string[] {
+  if (process.env['CCR_BENCH_NODE_ARGS'] !== undefined) return envWords('CCR_BENCH_NODE_ARGS');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    config: { serveNodeOptions: string };
+  };
+  return pkg.config.serveNodeOptions.split(' ').filter(Boolean);
+}
+
+/** The server's environment as `npm start` gives it: this one's, with two malloc arenas unless it says otherwise. */
+export const serveEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  MALLOC_ARENA_MAX: '2',
+  ...process.env,
+  ...env,
+  CCR_ADMIN_TOKEN: TOKEN,
+  CCR_LOG_FORMAT: 'json',
+});
+
+/** `ccr serve` as a user runs it (`npm start`'s node options and environment); gives its URL and pid. */
 export async function startCcr(
   data: string,
   bundle = new URL('../bundle/ccr.cjs', import.meta.url).pathname,
   env: NodeJS.ProcessEnv = {},
-  nodeArgs = envWords('CCR_BENCH_NODE_ARGS'),
+  nodeArgs = serveNodeOptions(),
 ): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const file = process.env['CCR_BENCH_SERVER_OUT'];
   const out = file ? openSync(file, 'a') : 'ignore';
-  const child = spawn(
-    process.execPath,
-    [
-      // Extra node options for the server, to try V8 flags (CCR_BENCH_NODE_ARGS; bench/abCpu.ts).
-      ...nodeArgs,
-      bundle,
-      'serve',
-      '--data',
-      data,
-      '--port',
-      String(port),
-    ],
-    {
-      // CCR_BENCH_SERVER_OUT=<file>: the server's output (its log, V8's traces) goes there.
-      stdio: ['ignore', out, out],
-      env: { ...process.env, ...env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' },
-    },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, bundle, 'serve', '--data', data, '--port', String(port)], {
+    // CCR_BENCH_SERVER_OUT=<file>: the server's output (its log, V8's traces) goes there.
+    stdio: ['ignore', out, out],
+    env: serveEnv(env),
+  });
   children.push({ child, group: false });
   if (typeof out === 'number') closeSync(out); // the server has its own copy
   const url = `http://127.0.0.1:${port}`;

@@ -4,12 +4,12 @@
 // part, without the nginx baseline, so that memory changes can be tried in a minute. Prints RSS
 // idle, at the peak, and 5 s and 15 s after, with the ratio to idle.
 // Usage: node dist/bench/memory.js [pushes per pusher] [pushers]
-// CCR_BENCH_NODE_ARGS: extra node options for the server (e.g. `--import ./memlog.mjs`).
+// The server runs with `npm start`'s node options; CCR_BENCH_NODE_ARGS gives others instead.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { TOKEN, apiRecord, commitChain, gitCli } from './fixtures.js';
-import { freePort, rss } from './gitServers.js';
-import { envWords, report, scratch, time } from './util.js';
+import { apiRecord, commitChain, gitCli } from './fixtures.js';
+import { freePort, rss, serveEnv, serveNodeOptions } from './gitServers.js';
+import { report, scratch, time } from './util.js';
 
 const perPusher = Number(process.argv[2] ?? 8);
 const pushers = Number(process.argv[3] ?? 8);
@@ -22,11 +22,10 @@ process.on('exit', () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const port = await freePort();
-const extra = envWords('CCR_BENCH_NODE_ARGS');
 const child = spawn(
   process.execPath,
   [
-    ...extra,
+    ...serveNodeOptions(),
     new URL('../bundle/ccr.cjs', import.meta.url).pathname,
     'serve',
     '--data',
@@ -34,7 +33,7 @@ const child = spawn(
     '--port',
     String(port),
   ],
-  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CCR_ADMIN_TOKEN: TOKEN, CCR_LOG_FORMAT: 'json' } },
+  { stdio: ['ignore', 'ignore', 'inherit'], env: serveEnv() },
 );
 children.push(child);
 const url = `http://127.0.0.1:${port}`;

@@ -20,6 +20,7 @@ const benches: Array<[string, string[]]> = [
   ['cli.js', quick ? ['5'] : ['20']],
   ['versusGit.js', quick ? ['8', '3'] : ['30', '8']],
   ['memory.js', quick ? ['4'] : ['8']],
+  ['spacedPush.js', quick ? ['6', '3000'] : ['20', '3000']],
   ['pushCpu.js', quick ? ['3'] : ['8']],
   ['identity.js', quick ? ['20000', '4'] : ['1000000', '12']],
   ['identityHttp.js', quick ? ['20000', '2'] : ['1000000', '5']],

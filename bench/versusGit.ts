@@ -9,8 +9,8 @@
 // Targets: push and small clone ≤ 1.1×; own-record throughput ≥ 1.0×, one record ≥ 0.9×;
 // RSS peak ≤ 250 MB, and back within 30 % of idle.
 // Usage: node dist/bench/versusGit.js [samples] [pushes per pusher]
-// CCR_BENCH_NODE_ARGS: extra node options for the CCR server (e.g. `--max-semi-space-size=2`); the
-// server inherits the environment, so `MALLOC_ARENA_MAX=2` before the command runs it as `npm start` does.
+// The CCR server runs with `npm start`'s node options and MALLOC_ARENA_MAX=2 (bench/gitServers.ts
+// startCcr); CCR_BENCH_NODE_ARGS gives other node options instead.
 
 import { cpSync, mkdirSync } from 'node:fs';
 import { CoordinationService } from '../service/CoordinationService.js';

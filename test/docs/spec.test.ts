@@ -90,6 +90,19 @@ t.test('the README points at the specification in the repository', async (t) => 
 /** The issues whose parts the specification describes but this version does not build. */
 const PLANNED_ISSUES = new Set<number>([]);
 
+t.test("the README's command for a supervisor gives the server the node options npm start gives", async (t) => {
+  const readme = readFileSync(`${root}/README.md`, 'utf8');
+  const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as {
+    config: { serveNodeOptions: string };
+    scripts: { start: string };
+  };
+  t.match(pkg.scripts.start, /node \$npm_package_config_serveNodeOptions dist\/bundle\/ccr\.cjs serve/);
+  t.ok(
+    readme.includes(`MALLOC_ARENA_MAX=2 node ${pkg.config.serveNodeOptions} dist/bundle/ccr.cjs serve`),
+    'the README spells out the same options',
+  );
+});
+
 t.test('the specification describes what is built; only parts still to come are marked planned', async (t) => {
   const stale = spec
     .split('\n')
