@@ -3,11 +3,13 @@
 // and a full collection at such a moment throws away the optimized code made for objects that have
 // all died, to be compiled again by the next pushes (server/heapRelease.ts HeapGrowth). The
 // server's CPU is counted over each whole run (its threads and what it started), so a compaction
-// and the compiling after it count for the pushes around them.
+// and the compiling after it count for the pushes around them; and, for comparison, over as long
+// with no push at all.
 // Usage: node dist/bench/spacedPush.js [pushes] [ms between pushes]
 
 import { apiRecord, commitChain, gitCli } from './fixtures.js';
 import { startCcr, stopServers } from './gitServers.js';
+import { IDLE_END_MS, IDLE_RELEASE_MS } from '../server/workerPool.js';
 import { median, report, scratch, time, treeCpuMs } from './util.js';
 
 const n = Number(process.argv[2] ?? 20);
@@ -40,7 +42,14 @@ async function run(l: Awaited<ReturnType<typeof lane>>, pause: number): Promise<
 
 await run(lanes[0]!, 0); // the server's first compiling, not counted
 const burst = await run(lanes[1]!, 0);
+// The burst's own idle release and the end of its extra threads come before what is counted next.
+await sleep(IDLE_RELEASE_MS + IDLE_END_MS + 1000);
+// What the server spends with no push at all over as long (its timers, V8's own upkeep).
+const quiet = treeCpuMs(server.pid);
+await sleep(n * gap);
+const idle = (treeCpuMs(server.pid) - quiet) / n;
 const spaced = await run(lanes[2]!, gap);
 report(`server CPU a push, pushes ${gap} ms apart`, spaced.cpu, 'ms', { name: 'back to back', value: burst.cpu });
+report(`  of it, the same time with no push`, idle, 'ms');
 report(`median push, pushes ${gap} ms apart`, spaced.wall, 'ms', { name: 'back to back', value: burst.wall });
 stopServers();

@@ -1,12 +1,58 @@
 // Prometheus metrics of the server (prom-client): requests, pushes accepted and refused, durations.
 
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * How often the event loop's delay is sampled (ccr_nodejs_eventloop_lag_*): a stall of that length
- * or more is always seen, a shorter one by chance.
+ * How often the event loop's delay is sampled (ccr_nodejs_eventloop_lag_*_seconds). prom-client's
+ * 10 ms woke an idle server 100 times a second (1.2 % of a core doing nothing; issue 17). A stall
+ * of this length or more is always seen, a shorter one by chance.
  */
 export const EVENT_LOOP_SAMPLE_MS = 100;
+
+/** prom-client's own sampling, whose gauges are replaced (eventLoopDelay): a timer that never comes due. */
+const UNUSED_SAMPLE_MS = 2 ** 31 - 1;
+
+/** The statistics of the event loop's delay, under prom-client's names. */
+const DELAY_GAUGES = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
+
+/**
+ * The event loop's delay sampled every EVENT_LOOP_SAMPLE_MS since the last scrape. Node's histogram
+ * holds the time between two samples, the interval itself included; the gauges give what is beyond
+ * it (0 on an idle loop), so that they read the same whatever the interval.
+ */
+function eventLoopDelay(registry: Registry, prefix: string): void {
+  const h = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS });
+  h.enable();
+  const late = (ns: number) => (h.count === 0 ? 0 : Math.max(0, (ns - EVENT_LOOP_SAMPLE_MS * 1e6) / 1e9));
+  const read: Record<(typeof DELAY_GAUGES)[number], () => number> = {
+    min: () => late(h.min),
+    max: () => late(h.max),
+    mean: () => late(h.mean),
+    stddev: () => (h.count === 0 ? 0 : h.stddev / 1e9),
+    p50: () => late(h.percentile(50)),
+    p90: () => late(h.percentile(90)),
+    p99: () => late(h.percentile(99)),
+  };
+  const gauges = new Map<(typeof DELAY_GAUGES)[number], Gauge>();
+  for (const stat of DELAY_GAUGES) {
+    const name = `${prefix}nodejs_eventloop_lag_${stat}_seconds`;
+    registry.removeSingleMetric(name);
+    const gauge = new Gauge({
+      name,
+      help: `The event loop's delay beyond its sampling, ${stat}, since the last scrape.`,
+      registers: [registry],
+      // The first one collected sets them all from one reading, then starts the next.
+      ...(gauges.size === 0 && {
+        collect: () => {
+          for (const [s, g] of gauges) g.set(read[s]());
+          h.reset();
+        },
+      }),
+    });
+    gauges.set(stat, gauge);
+  }
+}
 
 /** The metrics one server exposes on /metrics. */
 export class Metrics {
@@ -68,12 +114,7 @@ export class Metrics {
   });
 
   constructor() {
-    // The event loop's delay is sampled by a timer every EVENT_LOOP_SAMPLE_MS; prom-client's 10 ms
-    // woke an idle server 100 times a second (1.2 % of a core doing nothing; issue 17).
-    collectDefaultMetrics({
-      register: this.registry,
-      prefix: 'ccr_',
-      eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
-    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'ccr_', eventLoopMonitoringPrecision: UNUSED_SAMPLE_MS });
+    eventLoopDelay(this.registry, 'ccr_');
   }
 }

@@ -96,7 +96,10 @@ t.test("the README's command for a supervisor gives the server the node options 
     config: { serveNodeOptions: string };
     scripts: { start: string };
   };
-  t.match(pkg.scripts.start, /node \$npm_package_config_serveNodeOptions dist\/bundle\/ccr\.cjs serve/);
+  t.match(
+    pkg.scripts.start,
+    /MALLOC_ARENA_MAX=2 node \$npm_package_config_serveNodeOptions dist\/bundle\/ccr\.cjs serve/,
+  );
   t.ok(
     readme.includes(`MALLOC_ARENA_MAX=2 node ${pkg.config.serveNodeOptions} dist/bundle/ccr.cjs serve`),
     'the README spells out the same options',

@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
-import { IdleRelease } from '../../server/heapRelease.js';
+import { HeapGrowth, IdleRelease } from '../../server/heapRelease.js';
 import { threadOptions } from '../../server/workerPool.js';
 import type { Logger } from '../../server/log.js';
 import { root } from '../helpers/fixtures.js';
@@ -58,6 +58,30 @@ t.test('a request in flight, or one that comes in meanwhile, puts the compaction
   await sleep(400);
   t.equal(events.length, 1, 'quiet again: it runs');
 });
+
+t.test('growth after the last answer still brings a compaction (work a landed push leaves behind)', async (t) => {
+  const { log, events } = kept();
+  const idle = new IdleRelease(log, 1500);
+  t.teardown(() => idle.stop());
+  idle.started();
+  idle.ended(0); // nothing grown yet
+  const survivors = await fragment();
+  await sleep(2000);
+  t.equal(events.filter((e) => e.event === 'memory-released').length, 1);
+  t.equal(survivors.length, 300_000);
+});
+
+t.test(
+  'growth counts from the smallest size seen: a heap V8 shrank by itself is not held to its old size',
+  async (t) => {
+    const sizes = [100, 95, 104, 105, 60];
+    const heap = new HeapGrowth(10, () => sizes.shift()!);
+    t.equal(heap.compact(), null, '95: shrunk, not grown');
+    t.equal(heap.compact(), null, '104: 9 above the smallest');
+    t.same(heap.compact(), { before: 105, after: 60 }, '105: 10 above the smallest, compacted');
+    t.equal(heap.compactions, 1);
+  },
+);
 
 t.test('without growth of its heap nothing runs: a health check now and then costs no pause', async (t) => {
   const { log, events } = kept();
