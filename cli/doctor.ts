@@ -1,8 +1,8 @@
 // `ccr doctor [--data DIR]`: check what a CCR server needs on its machine and in its data folder,
-// and say what to fix: git and bash, the hook, the spawn helper, the data folder and its permissions, free disk
-// space, the git configuration in force, the principals store, the server lock, the records'
-// own git configuration, and the peers of sites.json (reachable, credentials accepted). Exit
-// status 0 when nothing is wrong (warnings allowed), 1 when a problem was found.
+// and say what to fix: git and bash, the hook, the spawn helper, the data folder and its
+// permissions, free disk space, the git configuration in force, the principals store, the server
+// lock, the records' own git configuration, and the peers of sites.json (reachable, credentials
+// accepted). Exit status 0 when nothing is wrong (warnings allowed), 1 when a problem was found.
 
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -496,11 +496,11 @@ export const doctor: Command = {
   help: `ccr doctor [--data DIR] [--json]
 
 Check what a CCR server needs and say what to fix, one line per check: git (${MIN_GIT.join('.')} or later)
-and bash on PATH, Node.js, the pre-receive hook being executable, the spawn helper being
-built, the data folder (there,
-writable, not writable by everyone), free disk space, the server lock, the principals store,
-the git configuration in force, the records' own git configuration, and each peer of
-sites.json (reachable, credentials accepted). Safe to run beside a running server; changes nothing.
+and bash on PATH, Node.js, the pre-receive hook being executable, the spawn helper being built,
+the data folder (there, writable, not writable by everyone), free disk space, the server lock,
+the principals store, the git configuration in force, the records' own git configuration, and
+each peer of sites.json (reachable, credentials accepted). Safe to run beside a running server;
+changes nothing.
 Exit status 0 when no problem was found (warnings allowed), 1 otherwise.
 
 Example:
